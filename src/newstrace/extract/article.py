@@ -1,0 +1,318 @@
+"""``Page -> Article``: one lxml parse, our own look at the markup, then trafilatura on the same tree.
+
+trafilatura does the body and the metadata it is good at; newstrace adds what it does not
+give: canonical/og:url, hreflang alternates, original-source meta, the site's taxonomy,
+media, outlinks with anchors, identifiers and credit statements. Bad pages return a
+:class:`Problem` with a reason code instead of raising.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+from urllib.parse import urljoin
+
+import lxml.html
+from lxml import etree
+
+from ..read.charset import charset_from_content_type, decode_bytes, sniff_binary
+from ..records import Article, Page, Problem
+from . import credits as credits_mod
+from . import furniture as furniture_mod
+from . import identifiers as identifiers_mod
+from . import taxonomy as taxonomy_mod
+from .text import extract_text_page
+from .urls import normalise_url, site_of
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+MAX_BYTES = 60_000_000  # larger pages are quarantined; 50 MB pages are still read
+MEDIA_EXT = re.compile(r"\.(mp4|webm|m4v|mov|mp3|m4a|ogg|oga|wav|flac)(\?|#|$)", re.I)
+MEDIA_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>()\]]+\.(?:mp4|webm|m4v|mov|mp3|m4a|ogg|wav)\b(?:\?[^\s\"'<>()\]]*)?", re.I)
+EMBED_HOSTS = ("youtube.com/embed", "player.vimeo.com", "youtube-nocookie.com", "rumble.com/embed",
+               "bitchute.com/embed", "odysee.com/$/embed", "soundcloud.com", "dailymotion.com/embed")
+
+
+def extract(page: Page) -> Article | Problem:
+    """Extract one page. Never raises for bad input: returns a Problem with a reason code."""
+    try:
+        if page.text is not None and page.raw is None:
+            return extract_text_page(page)
+        return _extract_html(page)
+    except RecursionError:
+        return Problem(page.source, "extract", "nesting-too-deep", "recursion limit while walking the tree",
+                       url=page.url, page_id=page.page_id)
+    except Exception as e:  # noqa: BLE001 - one bad page must not stop a run; the reason is recorded
+        log.debug("extract failed for %s", page.source, exc_info=True)
+        return Problem(page.source, "extract", "extract-error", f"{type(e).__name__}: {e}"[:500],
+                       url=page.url, page_id=page.page_id)
+
+
+def _problem(page: Page, reason: str, detail: str) -> Problem:
+    return Problem(page.source, "extract", reason, detail, url=page.url or page.declared.get("path_url"),
+                   page_id=page.page_id)
+
+
+def _extract_html(page: Page) -> Article | Problem:
+    import trafilatura
+
+    data = page.raw or b""
+    if not data.strip():
+        return _problem(page, "empty-file", "no bytes" if not data else "only whitespace")
+    if len(data) > MAX_BYTES:
+        return _problem(page, "too-large", f"{len(data)} bytes (limit {MAX_BYTES})")
+    binary = sniff_binary(data)
+    if binary:
+        return _problem(page, "binary", f"not HTML: {binary}")
+    declared = page.declared.get("http_charset") or charset_from_content_type(page.content_type)
+    text, encoding = decode_bytes(data, declared)
+    if "<" not in text[:2048] and not re.search(r"<(html|body|p|div)\b", text[:65536], re.I):
+        return _problem(page, "not-html", "no markup in the first bytes")
+    parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
+    utf8 = text.encode("utf-8", "surrogatepass")
+    try:
+        tree = lxml.html.document_fromstring(utf8, parser=parser)
+    except (etree.ParserError, ValueError) as e:
+        return _problem(page, "unparsable", str(e)[:300])
+    for err in parser.error_log:
+        if "Excessive depth" in err.message:
+            return _problem(page, "nesting-too-deep", f"element nesting deeper than 256 (line {err.line})")
+    body_el = tree.find("body")
+    if body_el is None or not "".join(body_el.itertext()).strip():
+        return _problem(page, "no-body", "no <body> or no visible text in it")
+
+    head = _read_head(tree)
+    path_url = page.declared.get("path_url")
+    url = page.url or head.get("canonical") or head.get("og:url") or path_url or page.source
+    url = normalise_url(url) or url
+    base = url
+
+    # everything trafilatura would prune away: links, media, identifiers, taxonomy labels
+    outlinks = _outlinks(tree, base)
+    media = _media(tree, base, text)
+    idents = identifiers_mod.find_identifiers(text, tree)
+    tax = taxonomy_mod.find_taxonomy(tree, head)
+
+    doc = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
+        favor_precision=False, fast=False,
+    )
+    if doc is None or not (doc.text or "").strip():
+        return _problem(page, "no-body", "no article text found")
+    blocks = [b.strip() for b in (doc.text or "").split("\n") if b.strip()]
+
+    # credit statements come out of the body into structured credits
+    blocks, credits = credits_mod.split_credits(blocks, outlinks, head)
+    # common kinds of furniture go even when the site has one page; site-learned furniture later
+    blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
+
+    title = page.declared.get("title") or _clean_title(doc.title, doc.sitename) or head.get("og:title")
+    byline = page.declared.get("byline") or _byline(doc.author, head)
+    site = page.declared.get("site") or site_of(url)
+    publisher = page.declared.get("publisher") or head.get("og:site_name") or doc.sitename or None
+    published = page.declared.get("published") or doc.date or head.get("published")
+    modified = page.declared.get("modified") or head.get("modified")
+    language = page.declared.get("language") or _language(blocks, head.get("lang"))
+
+    body_set = set(blocks)
+    for l in outlinks:
+        l["in_body"] = bool(l.get("text")) and any(l["text"] in b for b in body_set)
+
+    art = Article(
+        page_id=page.page_id,
+        url=url,
+        source=page.source,
+        site=site,
+        canonical_url=head.get("canonical"),
+        publisher=publisher,
+        title=title,
+        byline=byline,
+        published=published,
+        modified=modified,
+        fetched_at=page.fetched_at,
+        language=language,
+        description=doc.description or head.get("description"),
+        region=page.declared.get("region") or tax.get("region"),
+        theme=page.declared.get("theme") or tax.get("theme"),
+        sections=tax.get("sections", []) or list(doc.categories or []),
+        tags=page.declared.get("tags") or tax.get("tags") or list(doc.tags or []),
+        blocks=blocks,
+        body="\n\n".join(blocks),
+        credits=credits,
+        identifiers=idents,
+        media=media,
+        outlinks=outlinks,
+        alternates=head.get("alternates", []),
+        original_source=head.get("original-source") or head.get("syndication-source"),
+        extra={"encoding": encoding, "og_url": head.get("og:url"), "path_url": path_url},
+    )
+    return art
+
+
+# -- head: meta, links, JSON-LD -----------------------------------------------------------
+def _read_head(tree) -> dict[str, Any]:
+    out: dict[str, Any] = {"alternates": []}
+    html_el = tree if tree.tag == "html" else tree.find(".//html")
+    if html_el is not None and html_el.get("lang"):
+        out["lang"] = html_el.get("lang").split("-")[0].lower()
+    for m in tree.iter("meta"):
+        key = (m.get("property") or m.get("name") or m.get("itemprop") or "").strip().lower()
+        val = (m.get("content") or "").strip()
+        if not key or not val:
+            continue
+        if key in ("og:url", "og:title", "og:site_name", "description", "author", "original-source",
+                   "syndication-source", "keywords", "news_keywords"):
+            out.setdefault(key, val)
+        elif key in ("article:published_time", "datepublished", "date", "pubdate", "dc.date"):
+            out.setdefault("published", val)
+        elif key in ("article:modified_time", "datemodified", "og:updated_time", "last-modified"):
+            out.setdefault("modified", val)
+        elif key == "article:section":
+            out.setdefault("meta_sections", []).append(val)
+        elif key == "article:tag":
+            out.setdefault("meta_tags", []).append(val)
+        elif key in ("twitter:site", "twitter:creator"):
+            out.setdefault("twitter_meta", []).append(val)
+    for l in tree.iter("link"):
+        rel = (l.get("rel") or "").lower().split()
+        href = (l.get("href") or "").strip()
+        if not href:
+            continue
+        if "canonical" in rel:
+            out.setdefault("canonical", href)
+        elif "alternate" in rel and l.get("hreflang"):
+            out["alternates"].append({"lang": l.get("hreflang"), "href": href})
+        elif "original-source" in rel or "syndication-source" in rel:
+            out.setdefault(rel[0], href)
+    for s in tree.iter("script"):
+        if (s.get("type") or "").lower() != "application/ld+json" or not s.text:
+            continue
+        try:
+            data = json.loads(s.text)
+        except ValueError:
+            continue
+        for obj in _jsonld_objects(data):
+            if obj.get("datePublished"):
+                out.setdefault("published", str(obj["datePublished"]))
+            if obj.get("dateModified"):
+                out.setdefault("modified", str(obj["dateModified"]))
+            auth = obj.get("author")
+            if auth:
+                names = [a.get("name") if isinstance(a, dict) else a for a in (auth if isinstance(auth, list) else [auth])]
+                names = [n for n in names if isinstance(n, str) and n.strip()]
+                if names:
+                    out.setdefault("ld_author", "; ".join(names))
+            if isinstance(obj.get("articleSection"), (str, list)):
+                out.setdefault("ld_sections", obj["articleSection"] if isinstance(obj["articleSection"], list)
+                               else [obj["articleSection"]])
+            if isinstance(obj.get("keywords"), (str, list)):
+                out.setdefault("ld_keywords", obj["keywords"])
+    return out
+
+
+def _jsonld_objects(data):
+    if isinstance(data, list):
+        for d in data:
+            yield from _jsonld_objects(d)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _jsonld_objects(data["@graph"])
+
+
+def _clean_title(title: str | None, sitename: str | None) -> str | None:
+    if not title:
+        return None
+    title = title.strip()
+    if sitename:
+        for sep in (" | ", " - ", " – ", " — ", " :: "):
+            if title.endswith(sep + sitename):
+                title = title[: -len(sep + sitename)].strip()
+            if title.startswith(sitename + sep):
+                title = title[len(sitename + sep):].strip()
+    return title or None
+
+
+def _byline(author: str | None, head: dict[str, Any]) -> str | None:
+    a = author or head.get("ld_author") or head.get("author")
+    if not a:
+        return None
+    a = re.sub(r"^\s*(by|author:)\s+", "", a.strip(), flags=re.I)
+    return a or None
+
+
+def _language(blocks: list[str], declared: str | None) -> str | None:
+    text = " ".join(blocks)[:3000]
+    if len(text) < 40:
+        return declared
+    try:
+        import py3langid
+
+        lang, _score = py3langid.classify(text)
+        return lang
+    except Exception:  # noqa: BLE001
+        return declared
+
+
+# -- links and media ----------------------------------------------------------------------
+def _outlinks(tree, base: str) -> list[dict[str, Any]]:
+    seen, out = set(), []
+    for a in tree.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
+            continue
+        full = urljoin(base, href)
+        if not full.startswith(("http://", "https://")):
+            continue
+        text = " ".join("".join(a.itertext()).split())[:300]
+        key = (full, text)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({"href": full, "text": text, "in_body": False})
+    return out
+
+
+def _media(tree, base: str, html_text: str) -> list[dict[str, Any]]:
+    out, seen = [], set()
+
+    def add(kind: str, url: str | None):
+        if not url:
+            return
+        url = urljoin(base, url.strip())
+        if url.startswith(("http://", "https://")) and url not in seen:
+            seen.add(url)
+            out.append({"type": kind, "url": url})
+
+    for el in tree.iter("video", "audio", "source", "iframe", "embed"):
+        src = el.get("src") or el.get("data-src")
+        if el.tag == "iframe":
+            if src and any(h in src for h in EMBED_HOSTS):
+                add("embed", src)
+            continue
+        kind = "audio" if el.tag == "audio" or (el.getparent() is not None and el.getparent().tag == "audio") else "video"
+        add(kind, src)
+    for a in tree.iter("a"):
+        href = a.get("href") or ""
+        if MEDIA_EXT.search(href):
+            add("audio" if re.search(r"\.(mp3|m4a|ogg|oga|wav|flac)", href, re.I) else "video", href)
+    for m in MEDIA_URL_IN_TEXT.finditer(html_text):
+        add("audio" if re.search(r"\.(mp3|m4a|ogg|wav)", m.group(0), re.I) else "video", m.group(0))
+    for img in _article_images(tree):
+        add("image", img)
+    return out
+
+
+def _article_images(tree):
+    """Images inside the article (figure/article/main), not logos or sidebar thumbnails."""
+    for container in tree.xpath("//article|//main|//*[@itemprop='articleBody']|//figure"):
+        for img in container.iter("img"):
+            src = img.get("src") or img.get("data-src")
+            if not src:
+                continue
+            cls = " ".join([img.get("class") or "", img.getparent().get("class") or ""]).lower()
+            if any(w in cls for w in ("logo", "avatar", "thumb", "icon", "sidebar", "related")):
+                continue
+            yield src

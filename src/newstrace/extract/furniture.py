@@ -1,0 +1,84 @@
+"""Site furniture: text a site repeats on many of its pages (banners, appeals, notices).
+
+Two mechanisms:
+- ``common_kind(block)``: the common kinds of furniture recognised on any page, so a site
+  with one page still loses them (translate banners, share/crosspost notes, donation
+  appeals, disclaimers, fair-use notices, newsletter boxes, cookie banners, comment notices);
+- ``learn(site_pages)``: a block (normalised paragraph) found on at least ``MIN_SHARE`` of a
+  site's pages, and on at least ``MIN_PAGES`` of them, is that site's furniture. The store
+  relearns a site when its page count has grown, and recomputes the bodies from the kept
+  unstripped blocks.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+
+MIN_PAGES = 3  # a block must repeat on this many pages of one site ...
+MIN_SHARE = 0.5  # ... and on this share of them (when the site has more than MIN_PAGES pages)
+MAX_FURNITURE_CHARS = 1500  # article paragraphs longer than this are never learned as furniture
+
+COMMON = [(k, re.compile(p, re.I)) for k, p in [
+    ("translate", r"^(?:read this article in your language|translate this (?:article|page)|select language|"
+                  r"this article is available in)\b"),
+    ("note", r"^(?:note to readers|dear readers?)\s*[:,-]?.{0,40}\b(?:share|crosspost|cross-post|forward)"),
+    ("note", r"\b(?:crosspost|cross-post)\b.{0,80}\b(?:blog|forum|email lists?)\b"),
+    ("donation", r"^(?:please )?(?:support|donate|help us|make a donation|become a (?:patron|member|supporter))\b.{0,400}"
+                 r"\b(?:paypal|patreon|donat|bitcoin|btc|eth|subscribe|contribut|ko-fi|buy me a coffee)"),
+    ("donation", r"^(?:donate|support us) (?:via|with|by|on) (?:paypal|patreon|crypto|bitcoin)"),
+    ("disclaimer", r"^(?:disclaimer\s*:|the views (?:and opinions )?expressed (?:in this article|here|herein|by the author)"
+                   r"|opinions expressed (?:in this|here))"),
+    ("fairuse", r"^(?:fair use notice|this site contains copyrighted material|in accordance with title 17)"),
+    ("newsletter", r"^(?:sign up for|subscribe to|get) (?:our|the) (?:free |daily |weekly )?(?:newsletter|e-?mail|updates)"),
+    ("newsletter", r"^(?:enter your e-?mail|never miss a story|join our mailing list)"),
+    ("cookie", r"^(?:we use cookies|this (?:web)?site uses cookies|by continuing to (?:use|browse))"),
+    ("comments", r"^(?:please enable javascript to view the comments|comments are closed|leave a (?:comment|reply)"
+                 r"|comment policy\s*:)"),
+    ("social", r"^(?:follow us|find us|join us) on (?:social media|telegram|twitter|facebook|gab|vk)\b"),
+    ("share", r"^(?:share this(?: article| story)?|share on (?:facebook|twitter)|click to share)\b.{0,80}$"),
+    ("crosspost", r"^(?:you (?:may|can) (?:republish|repost|share) this (?:article|story)|"
+                  r"this (?:article|work) is licensed under (?:a )?creative commons)"),
+]]
+
+
+def norm(block: str) -> str:
+    return " ".join(block.lower().split())
+
+
+def block_hash(block: str) -> str:
+    return hashlib.sha1(norm(block).encode("utf-8")).hexdigest()[:16]
+
+
+def common_kind(block: str) -> str | None:
+    """The kind of common furniture this block is, or None. Long article paragraphs never match."""
+    if len(block) > MAX_FURNITURE_CHARS:
+        return None
+    b = " ".join(block.split())
+    for kind, pat in COMMON:
+        if pat.search(b):
+            return kind
+    return None
+
+
+def learn(pages_blocks: list[list[str]]) -> dict[str, tuple[str, int]]:
+    """From the block lists of one site's pages, the furniture: ``{block_hash: (text, pages)}``."""
+    n = len(pages_blocks)
+    counts: Counter[str] = Counter()
+    text: dict[str, str] = {}
+    for blocks in pages_blocks:
+        seen = set()
+        for b in blocks:
+            if len(b) > MAX_FURNITURE_CHARS:
+                continue
+            h = block_hash(b)
+            if h not in seen:
+                seen.add(h)
+                counts[h] += 1
+                text.setdefault(h, b)
+    need = max(MIN_PAGES, int(n * MIN_SHARE + 0.999)) if n > MIN_PAGES else MIN_PAGES
+    return {h: (text[h], c) for h, c in counts.items() if c >= need}
+
+
+def strip(blocks: list[str], furniture_hashes: set[str]) -> list[str]:
+    return [b for b in blocks if block_hash(b) not in furniture_hashes and not common_kind(b)]

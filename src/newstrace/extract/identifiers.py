@@ -1,0 +1,120 @@
+"""Identifiers on a page, by kind: donation accounts, crypto addresses, social handles, e-mails,
+analytics and ad ids. Found in markup (hrefs, scripts, attributes) and in the visible text.
+
+Kinds: paypal, patreon, buymeacoffee, kofi, crypto, instagram, facebook, twitter, telegram, vk,
+youtube, gab, email, analytics, gtm, adsense, disqus.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+HANDLE = r"([A-Za-z0-9_.\-]{2,64})"
+URL_PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p, re.I)) for k, p in [
+    ("paypal", r"paypal\.me/" + HANDLE),
+    ("paypal", r"paypal\.com/paypalme/" + HANDLE),
+    ("patreon", r"patreon\.com/(?:c/|join/)?" + HANDLE),
+    ("buymeacoffee", r"buymeacoffee\.com/" + HANDLE),
+    ("kofi", r"ko-fi\.com/" + HANDLE),
+    ("instagram", r"instagram\.com/" + HANDLE),
+    ("facebook", r"facebook\.com/(?!sharer|share|dialog|plugins|tr\b|profile\.php)" + HANDLE),
+    ("twitter", r"(?:twitter|x)\.com/(?!intent|share|home|search|hashtag)" + HANDLE),
+    ("telegram", r"(?:t\.me|telegram\.me)/(?!share)" + HANDLE),
+    ("vk", r"vk\.com/(?!share)" + HANDLE),
+    ("youtube", r"youtube\.com/(?:c/|channel/|user/|@)" + HANDLE),
+    ("gab", r"gab\.com/" + HANDLE),
+    ("disqus", r"//" + r"([a-z0-9\-]{2,64})" + r"\.disqus\.com/(?:embed|count)\.js"),
+]]
+TEXT_PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p)) for k, p in [
+    ("analytics", r"\b(UA-\d{4,10}-\d{1,4})\b"),
+    ("analytics", r"\b(G-[A-Z0-9]{8,12})\b"),
+    ("gtm", r"\b(GTM-[A-Z0-9]{4,9})\b"),
+    ("adsense", r"\b(ca-pub-\d{10,20})\b"),
+    ("crypto", r"\b(bc1[ac-hj-np-z02-9]{11,71})\b"),
+    ("crypto", r"\b([13][a-km-zA-HJ-NP-Z1-9]{25,34})\b"),
+    ("crypto", r"\b(0x[a-fA-F0-9]{40})\b"),
+]]
+HANDLE_IN_TEXT = re.compile(
+    r"\b(Instagram|Twitter|X|Telegram|Gab|VK|Facebook)\s*[:]?\s*@([A-Za-z0-9_.]{2,40})", re.I)
+EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-]{1,64})\s*(?:@|\s\[at\]\s|\s\(at\)\s|\s+at\s+(?=[a-z0-9\-]+\s+(?:dot|\[dot\])))\s*"
+                   r"([A-Za-z0-9\-]{1,63}(?:(?:\.|\s*\[dot\]\s*|\s*\(dot\)\s*|\s+dot\s+)[A-Za-z0-9\-]{1,63})+)\b")
+PAYPAL_CONTEXT = re.compile(r"paypal", re.I)
+SKIP_HANDLES = {"share", "sharer", "intent", "home", "login", "signup", "about", "privacy", "terms", "p", "watch",
+                "embed", "plugins", "pages", "groups", "hashtag", "search", "i", "status", "wp-content", "help"}
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def _b58_ok(addr: str) -> bool:
+    n = 0
+    for ch in addr:
+        if ch not in B58:
+            return False
+        n = n * 58 + B58.index(ch)
+    raw = n.to_bytes(25, "big") if n.bit_length() <= 200 else b""
+    return len(raw) == 25 and hashlib.sha256(hashlib.sha256(raw[:-4]).digest()).digest()[:4] == raw[-4:]
+
+
+def _bech32_ok(addr: str) -> bool:
+    addr = addr.lower()
+    hrp, _, data = addr.rpartition("1")
+    if hrp != "bc" or len(data) < 6 or any(c not in BECH32 for c in data):
+        return False
+    gen = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
+    chk = 1
+    for v in [ord(x) >> 5 for x in hrp] + [0] + [ord(x) & 31 for x in hrp] + [BECH32.index(c) for c in data]:
+        b = chk >> 25
+        chk = (chk & 0x1FFFFFF) << 5 ^ v
+        for i in range(5):
+            chk ^= gen[i] if ((b >> i) & 1) else 0
+    return chk in (1, 0x2BC830A3)
+
+
+def _crypto_ok(v: str) -> bool:
+    if v.lower().startswith("bc1"):
+        return _bech32_ok(v)
+    if v.startswith("0x"):
+        return True
+    return _b58_ok(v)
+
+
+def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
+    """All identifiers in the page source (markup, scripts and text), deduplicated by (kind, value)."""
+    found: dict[tuple[str, str], str] = {}
+
+    def add(kind: str, value: str, where: str):
+        value = value.strip().strip(".")
+        if not value:
+            return
+        if kind in ("instagram", "twitter", "telegram", "facebook", "vk", "gab", "patreon", "youtube",
+                    "buymeacoffee", "kofi", "paypal", "disqus"):
+            if value.lower() in SKIP_HANDLES:
+                return
+            value = value.lstrip("@")
+            if kind != "paypal":
+                value = value.lower() if kind in ("instagram", "telegram", "disqus") else value
+        found.setdefault((kind, value), where)
+
+    for kind, pat in URL_PATTERNS:
+        for m in pat.finditer(html_text):
+            add(kind, m.group(1), "link")
+    for kind, pat in TEXT_PATTERNS:
+        for m in pat.finditer(html_text):
+            v = m.group(1)
+            if kind == "crypto" and not _crypto_ok(v):
+                continue
+            add(kind, v, "text")
+    for m in HANDLE_IN_TEXT.finditer(html_text):
+        net = m.group(1).lower()
+        kind = {"x": "twitter"}.get(net, net)
+        add(kind, m.group(2), "text")
+    for m in EMAIL.finditer(html_text):
+        user, dom = m.group(1), m.group(2)
+        dom = re.sub(r"\s*(?:\[dot\]|\(dot\)|\bdot\b)\s*", ".", dom).strip(".").lower()
+        if "." not in dom or dom.split(".")[-1].isdigit() or dom.endswith((".png", ".jpg", ".gif", ".svg", ".webp", ".js", ".css")):
+            continue
+        email = f"{user}@{dom}".lower()
+        ctx = html_text[max(0, m.start() - 80): m.start()]
+        add("paypal" if PAYPAL_CONTEXT.search(ctx) else "email", email, "text")
+    return [{"kind": k, "value": v, "where": w} for (k, v), w in sorted(found.items())]

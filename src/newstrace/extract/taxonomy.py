@@ -1,0 +1,112 @@
+"""The site's own taxonomy as shown on the page: sections (kicker, breadcrumb, "Filed under"),
+"Region: ..." / "Theme: ..." labels, and tags (tag links, article:tag, keywords).
+
+Unlabelled sections become ``region`` when they name a place (a small gazetteer of countries and
+world regions) and ``theme`` otherwise; labelled ones are taken as labelled.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+LABELS = {
+    "region": re.compile(r"^\s*(region|regions|country|countries|location|geography|area)\s*:\s*(.+)$", re.I),
+    "theme": re.compile(r"^\s*(theme|themes|topic|topics|subject|category|categories)\s*:\s*(.+)$", re.I),
+    "tags": re.compile(r"^\s*(tags|tagged|keywords|tagged with)\s*:\s*(.+)$", re.I),
+    "sections": re.compile(r"^\s*(filed under|posted in|section|sections|in)\s*:\s*(.+)$", re.I),
+}
+CLASS_HINTS = ("kicker", "breadcrumb", "filed", "taxonomy", "category", "categories", "post-cat", "section-label")
+TAG_CLASS = ("tags", "tag-list", "post-tags", "entry-tags", "tagcloud-article")
+SKIP = {"home", "news", "homepage", "start", "accueil", "inicio", "startseite", "главная"}
+PLACES = {w.strip().lower() for w in """
+world, global, international, europe, eu, asia, africa, americas, america, usa, us, u.s., united states,
+north america, south america, latin america, middle east, mena, near east, far east, oceania, australia, pacific,
+caribbean, russia, russia and fsu, russia/cis, fsu, cis, eurasia, central asia, ukraine, china, india, japan, korea,
+iran, iraq, syria, israel, palestine, turkey, germany, france, uk, united kingdom, britain, great britain, italy,
+spain, poland, canada, mexico, brazil, venezuela, cuba, balkans, baltics, scandinavia, nordic, sub-saharan africa,
+west africa, east africa, southeast asia, south asia, east asia, afghanistan, pakistan, yemen, saudi arabia, gulf,
+lebanon, egypt, libya, europe & eurasia, asia-pacific, asia pacific, western europe, eastern europe, u.s. & canada,
+national, local, us news, world news, europe news""".replace("\n", " ").split(",") if w.strip()}
+
+
+def _split_items(s: str) -> list[str]:
+    return [x.strip() for x in re.split(r"\s*(?:,|\||»|›|/(?=\s)|;|>)\s*", s) if x.strip()]
+
+
+def _is_place(s: str) -> bool:
+    t = s.lower().strip()
+    return t in PLACES or any(t == p or t.startswith(p + " ") for p in PLACES if len(p) > 3) or "/" in t and any(
+        part.strip() in PLACES for part in t.split("/"))
+
+
+def find_taxonomy(tree, head: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"sections": [], "tags": []}
+    # explicit labels anywhere in small text nodes: "Region: Europe", "Theme: Elections"
+    for el in tree.iter("span", "div", "p", "li", "dd", "small", "em", "strong", "td"):
+        txt = " ".join("".join(el.itertext()).split())
+        if not txt or len(txt) > 200:
+            continue
+        for key, pat in LABELS.items():
+            m = pat.match(txt)
+            if not m:
+                continue
+            # only the innermost element carrying the label
+            if any(pat.match(" ".join("".join(c.itertext()).split())) for c in el if c.tag in ("span", "div", "p", "li")):
+                continue
+            value = m.group(2).strip()
+            if key in ("region", "theme"):
+                if key not in out:
+                    # a "Region: X ... Theme: Y" on one line
+                    other = "theme" if key == "region" else "region"
+                    mm = re.split(r"\s+(?:theme|region|topic)\s*:\s*", value, flags=re.I)
+                    out[key] = mm[0].strip(" ,|")
+                    if len(mm) > 1 and other not in out:
+                        out[other] = mm[1].strip(" ,|")
+            elif key == "tags":
+                out["tags"] = out["tags"] or _split_items(value)
+            else:
+                out["sections"] = out["sections"] or [x for x in _split_items(value) if x.lower() not in SKIP]
+    # kicker / breadcrumb / filed-under containers found by class name
+    if not out["sections"]:
+        for el in tree.iter("div", "nav", "ol", "ul", "p", "span"):
+            cls = (el.get("class") or "").lower()
+            if not any(h in cls for h in CLASS_HINTS):
+                continue
+            items = [" ".join("".join(a.itertext()).split()) for a in el.iter("a")]
+            items = [x for x in items if x and x.lower() not in SKIP and len(x) < 60]
+            if items:
+                out["sections"] = items
+                break
+    if not out["sections"]:
+        out["sections"] = list(head.get("meta_sections") or head.get("ld_sections") or [])
+    # tags
+    if not out["tags"]:
+        for el in tree.iter("div", "ul", "p", "span", "footer"):
+            cls = (el.get("class") or "").lower()
+            if any(h in cls for h in TAG_CLASS):
+                items = [" ".join("".join(a.itertext()).split()) for a in el.iter("a")]
+                items = [x for x in items if x and len(x) < 60]
+                if items:
+                    out["tags"] = items
+                    break
+    if not out["tags"]:
+        tags = [" ".join("".join(a.itertext()).split()) for a in tree.xpath("//a[@rel='tag' or contains(@rel,' tag')]")]
+        out["tags"] = [t for t in tags if t] or list(head.get("meta_tags") or [])
+    if not out["tags"]:
+        kw = head.get("news_keywords") or head.get("keywords") or head.get("ld_keywords")
+        if isinstance(kw, str):
+            out["tags"] = [k.strip() for k in kw.split(",") if k.strip()]
+        elif isinstance(kw, list):
+            out["tags"] = [str(k) for k in kw]
+    # unlabelled sections: a place is the region, the rest the theme
+    secs = out["sections"]
+    if secs and "region" not in out:
+        places = [s for s in secs if _is_place(s)]
+        if places:
+            out["region"] = places[0]
+    if secs and "theme" not in out:
+        rest = [s for s in secs if s != out.get("region")]
+        if rest:
+            out["theme"] = rest[0]
+    out["tags"] = list(dict.fromkeys(out["tags"]))[:50]
+    return out

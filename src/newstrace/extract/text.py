@@ -1,0 +1,122 @@
+"""Plain-text / Markdown page dumps -> Article.
+
+A page saved as text keeps its furniture and its metadata in prose: a first line or ``# heading``
+for the title, "By X" bylines, "Region: Europe" / "Theme: ..." labels, dates written out, and
+``[anchor](url)`` links. Those lines become metadata; the paragraphs become blocks.
+"""
+from __future__ import annotations
+
+import re
+
+from ..records import Article, Page, Problem
+from . import credits as credits_mod
+from . import furniture as furniture_mod
+from . import identifiers as identifiers_mod
+from .urls import normalise_url, site_of
+
+MD_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]+)\)")
+BYLINE = re.compile(r"^(?:by|author:|written by|posted by)\s+(.{2,120})$", re.I)
+LABEL = re.compile(r"^(region|theme|topic|tags|category|section|filed under)\s*:\s*(.+)$", re.I)
+MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+DATE_PROSE = re.compile(
+    rf"\b((?:{MONTHS}|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?\s+\d{{1,2}},?\s+\d{{4}}"
+    rf"|\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})\b", re.I)
+MEDIA_URL = re.compile(r"https?://\S+?\.(?:mp4|webm|mov|m4v|mp3|m4a|ogg|wav)\b", re.I)
+
+
+def _iso_date(s: str) -> str | None:
+    try:
+        import dateparser  # shipped with htmldate's dependencies
+    except ImportError:  # pragma: no cover
+        return s if re.match(r"\d{4}-\d{2}-\d{2}", s) else None
+    if re.match(r"\d{4}-\d{2}-\d{2}$", s):
+        return s
+    d = dateparser.parse(s, languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first"})
+    return d.date().isoformat() if d else None
+
+
+def extract_text_page(page: Page) -> Article | Problem:
+    text = (page.text or "").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return Problem(page.source, "extract", "empty-body", "text page has no content", url=page.url,
+                       page_id=page.page_id)
+    url = normalise_url(page.url or page.declared.get("path_url")) or page.source
+    outlinks, media = [], []
+    for m in MD_IMAGE.finditer(text):
+        media.append({"type": "image", "url": m.group(2)})
+    for m in MD_LINK.finditer(text):
+        href = m.group(2)
+        if href.startswith(("http://", "https://")):
+            outlinks.append({"href": href, "text": " ".join(m.group(1).split()), "in_body": False})
+    for m in MEDIA_URL.finditer(text):
+        kind = "audio" if re.search(r"\.(mp3|m4a|ogg|wav)$", m.group(0), re.I) else "video"
+        if all(x["url"] != m.group(0) for x in media):
+            media.append({"type": kind, "url": m.group(0)})
+    idents = identifiers_mod.find_identifiers(text)
+    # paragraphs: blank-line separated; markdown link markup reduced to its anchor text
+    paras = [" ".join(MD_LINK.sub(lambda m: m.group(1), MD_IMAGE.sub("", p)).split())
+             for p in re.split(r"\n\s*\n", text)]
+    paras = [p.strip() for p in paras if p.strip()]
+    title = page.declared.get("title")
+    byline = page.declared.get("byline")
+    published = page.declared.get("published")
+    meta: dict[str, str] = {}
+    tags: list[str] = []
+    blocks: list[str] = []
+    for i, p in enumerate(paras):
+        lines = [ln.strip() for ln in p.split("\n") if ln.strip()] if "\n" in p else [p]
+        rest = []
+        for ln in lines:
+            ln2 = ln.lstrip("#*_ ").rstrip("*_ ")
+            if title is None and i == 0 and not blocks and not rest and len(ln2) < 250:
+                title = ln2
+                continue
+            m = BYLINE.match(ln2)
+            if m and byline is None and len(blocks) < 3:
+                byline = re.split(r"\s+(?:[|•·–—-]|on)\s+", m.group(1))[0].strip()
+                d = DATE_PROSE.search(ln2)
+                if d and not published:
+                    published = _iso_date(d.group(1))
+                continue
+            m = LABEL.match(ln2)
+            if m and len(ln2) < 200:
+                key = m.group(1).lower()
+                if key == "tags":
+                    tags = [t.strip() for t in m.group(2).split(",") if t.strip()]
+                else:
+                    meta.setdefault({"topic": "theme", "category": "theme", "section": "theme",
+                                     "filed under": "theme"}.get(key, key), m.group(2).strip())
+                continue
+            d = DATE_PROSE.fullmatch(ln2.strip(" .")) or (
+                DATE_PROSE.search(ln2) if len(ln2) < 60 and not blocks else None)
+            if d and not published and len(ln2) < 80:
+                published = _iso_date(d.group(1))
+                continue
+            rest.append(ln)
+        if rest:
+            blocks.append(" ".join(" ".join(rest).split()))
+    blocks, credits = credits_mod.split_credits(blocks, outlinks, {})
+    blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
+    if not blocks:
+        return Problem(page.source, "extract", "no-body", "no paragraphs after metadata lines", url=url,
+                       page_id=page.page_id)
+    body_text = "\n\n".join(blocks)
+    for l in outlinks:
+        l["in_body"] = bool(l["text"]) and l["text"] in body_text
+    lang = page.declared.get("language")
+    if not lang:
+        try:
+            import py3langid
+
+            lang = py3langid.classify(body_text[:3000])[0]
+        except Exception:  # noqa: BLE001
+            lang = None
+    return Article(
+        page_id=page.page_id, url=url, source=page.source, site=page.declared.get("site") or site_of(url),
+        publisher=page.declared.get("publisher"), title=title, byline=byline, published=published,
+        fetched_at=page.fetched_at, language=lang, region=page.declared.get("region") or meta.get("region"),
+        theme=page.declared.get("theme") or meta.get("theme"), tags=page.declared.get("tags") or tags,
+        blocks=blocks, body=body_text, credits=credits, identifiers=idents, media=media, outlinks=outlinks,
+        extra={"format": "text"},
+    )

@@ -1,0 +1,48 @@
+"""JSONL exports: one page per line, ``{"url", "html" | "text", "site"?, "title"?, "byline"?, "published"?,
+"fetched_at"?}``. Given fields win over extracted ones. A line that is not JSON becomes a Problem."""
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Iterator
+
+from ..records import Page, Problem
+
+DECLARED = ("site", "title", "byline", "published", "modified", "language", "publisher", "region", "theme", "tags")
+
+
+def read_jsonl(path: str) -> Iterator[Page | Problem]:
+    from . import open_maybe_gzip
+
+    try:
+        fh = open_maybe_gzip(path)
+        lineno = 0
+        for lineno, line in enumerate(fh, 1):
+            src = f"{path}:{lineno}"
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rec = json.loads(line)
+            except (ValueError, UnicodeDecodeError) as e:
+                yield Problem(src, "read", "bad-json", str(e)[:300])
+                continue
+            if not isinstance(rec, dict):
+                yield Problem(src, "read", "bad-json", "line is JSON but not an object")
+                continue
+            html, text = rec.get("html"), rec.get("text")
+            if not isinstance(html, str) and not isinstance(text, str):
+                yield Problem(src, "read", "no-content", "record has neither 'html' nor 'text'", url=rec.get("url"))
+                continue
+            declared = {k: rec[k] for k in DECLARED if rec.get(k) not in (None, "", [])}
+            yield Page(
+                source=src,
+                url=rec.get("url") if isinstance(rec.get("url"), str) else None,
+                raw=html.encode("utf-8", "surrogatepass") if isinstance(html, str) else None,
+                text=text if not isinstance(html, str) else None,
+                content_type="text/html; charset=utf-8" if isinstance(html, str) else "text/plain",
+                fetched_at=rec.get("fetched_at"),
+                declared=declared,
+            )
+    except (OSError, EOFError, zlib.error) as e:
+        yield Problem(path, "read", "corrupt-gzip", f"{type(e).__name__}: {e}")

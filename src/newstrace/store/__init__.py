@@ -1,0 +1,4 @@
+"""Storage: SQLite (WAL, FTS5) behind :class:`Store`."""
+from .db import Store
+
+__all__ = ["Store"]

@@ -1,0 +1,203 @@
+"""Schema as an ordered list of named migrations, applied once each and recorded in ``migrations``.
+
+Add a migration by appending ``(name, sql)``; never edit one that has shipped.
+"""
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_core",
+        """
+        CREATE TABLE pages (
+            page_id      TEXT PRIMARY KEY,   -- sha1(url, raw bytes, text)
+            url          TEXT,
+            source       TEXT NOT NULL,
+            fetched_at   TEXT,
+            content_type TEXT,
+            size         INTEGER,
+            status       TEXT NOT NULL,      -- article | problem
+            ingested_at  TEXT NOT NULL
+        );
+        CREATE INDEX pages_url ON pages(url);
+
+        CREATE TABLE articles (
+            page_id         TEXT PRIMARY KEY REFERENCES pages(page_id),
+            url             TEXT NOT NULL,
+            canonical_url   TEXT,
+            site            TEXT NOT NULL,
+            publisher       TEXT,
+            title           TEXT,
+            byline          TEXT,
+            published       TEXT,
+            modified        TEXT,
+            fetched_at      TEXT,
+            language        TEXT,
+            description     TEXT,
+            region          TEXT,
+            theme           TEXT,
+            sections        TEXT NOT NULL DEFAULT '[]',  -- JSON list
+            tags            TEXT NOT NULL DEFAULT '[]',  -- JSON list
+            blocks          TEXT NOT NULL DEFAULT '[]',  -- JSON list: paragraphs before furniture removal
+            body            TEXT NOT NULL DEFAULT '',
+            raw_body        TEXT NOT NULL DEFAULT '',    -- the unstripped text
+            body_hash       TEXT,
+            original_source TEXT,
+            alternates      TEXT NOT NULL DEFAULT '[]',
+            extra           TEXT NOT NULL DEFAULT '{}',
+            source          TEXT
+        );
+        CREATE INDEX articles_url ON articles(url);
+        CREATE INDEX articles_site ON articles(site);
+        CREATE INDEX articles_published ON articles(published);
+
+        CREATE TABLE sites (
+            site        TEXT PRIMARY KEY,
+            name        TEXT,
+            pages       INTEGER NOT NULL DEFAULT 0,
+            furniture_pages INTEGER NOT NULL DEFAULT 0,  -- page count when furniture was last learned
+            updated_at  TEXT
+        );
+
+        CREATE TABLE furniture (
+            site        TEXT NOT NULL,
+            block_hash  TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            kind        TEXT NOT NULL,      -- repeated | pattern
+            pages       INTEGER NOT NULL,   -- pages of the site carrying it
+            PRIMARY KEY (site, block_hash)
+        );
+
+        CREATE TABLE credits (
+            page_id TEXT NOT NULL REFERENCES pages(page_id),
+            idx     INTEGER NOT NULL,
+            name    TEXT,
+            url     TEXT,
+            form    TEXT NOT NULL,   -- original-source, originally-published, first-appeared, republished, source, via, h/t, copyright, meta, canonical
+            text    TEXT,
+            PRIMARY KEY (page_id, idx)
+        );
+
+        CREATE TABLE identifiers (
+            page_id TEXT NOT NULL REFERENCES pages(page_id),
+            kind    TEXT NOT NULL,
+            value   TEXT NOT NULL,
+            "where" TEXT NOT NULL,   -- markup | text | script | link
+            PRIMARY KEY (page_id, kind, value)
+        );
+        CREATE INDEX identifiers_value ON identifiers(kind, value);
+
+        CREATE TABLE media (
+            page_id TEXT NOT NULL REFERENCES pages(page_id),
+            type    TEXT NOT NULL,
+            url     TEXT NOT NULL,
+            PRIMARY KEY (page_id, url)
+        );
+
+        CREATE TABLE links (
+            page_id TEXT NOT NULL REFERENCES pages(page_id),
+            href    TEXT NOT NULL,
+            text    TEXT NOT NULL DEFAULT '',
+            in_body INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (page_id, href, text)
+        );
+        CREATE INDEX links_href ON links(href);
+
+        CREATE TABLE problems (
+            problem_id TEXT PRIMARY KEY,  -- sha1(source, stage, reason)
+            source     TEXT NOT NULL,
+            stage      TEXT NOT NULL,
+            reason     TEXT NOT NULL,
+            detail     TEXT,
+            url        TEXT,
+            page_id    TEXT,
+            seen_at    TEXT NOT NULL
+        );
+
+        """,
+    ),
+    (
+        "0002_fts",
+        """
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, body, content='articles', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END;
+        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+        END;
+        CREATE TRIGGER articles_au AFTER UPDATE OF title, body ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.rowid, old.title, old.body);
+            INSERT INTO articles_fts(rowid, title, body) VALUES (new.rowid, new.title, new.body);
+        END;
+        """,
+    ),
+    (
+        "0003_trace",
+        """
+        -- written by trace/, read by web/ and export: one row per (copy, source) link
+        CREATE TABLE copies (
+            copy_id        TEXT NOT NULL,      -- page_id of the copy
+            source_id      TEXT NOT NULL,      -- page_id of its immediate source
+            origin_id      TEXT,               -- page_id of the story's origin (differs from source for chains)
+            kind           TEXT NOT NULL,      -- full | partial | edited | compilation | chain | duplicate | translation
+            language_pair  TEXT,               -- "en-en", "de-en" (copy-source)
+            spans          TEXT NOT NULL DEFAULT '[]',  -- JSON [[copy_start, copy_end, source_start, source_end], ...] into bodies
+            shared_words   INTEGER NOT NULL DEFAULT 0,
+            coverage_copy  REAL,               -- share of the copy body covered by aligned spans
+            coverage_source REAL,              -- share of the source body covered
+            credited       TEXT,               -- name | link | name+link | none | wrong
+            credited_to    TEXT,               -- JSON {name, url, form} of the credit found, or null
+            confidence     REAL,
+            evidence       TEXT NOT NULL DEFAULT '[]',  -- JSON list of {kind, detail} for the direction decision
+            changes        TEXT NOT NULL DEFAULT '{}',  -- JSON {headline, added, removed, substitutions}
+            story_id       TEXT,
+            updated_at     TEXT,
+            PRIMARY KEY (copy_id, source_id)
+        );
+        CREATE INDEX copies_source ON copies(source_id);
+        CREATE INDEX copies_story ON copies(story_id);
+
+        CREATE TABLE stories (
+            story_id    TEXT PRIMARY KEY,
+            origin_id   TEXT NOT NULL,
+            title       TEXT,
+            size        INTEGER NOT NULL,     -- member pages, origin included
+            sites       INTEGER NOT NULL,
+            languages   TEXT NOT NULL DEFAULT '[]',
+            first_seen  TEXT,
+            last_seen   TEXT,
+            credit_rate REAL                  -- share of copies that credit their source correctly
+        );
+
+        CREATE TABLE story_members (
+            story_id  TEXT NOT NULL,
+            page_id   TEXT NOT NULL,
+            role      TEXT NOT NULL,          -- origin | copy
+            kind      TEXT,                   -- copy kind for copies
+            parent_id TEXT,                   -- immediate source for copies
+            published TEXT,                   -- the date used on the timeline
+            lag_hours REAL,                   -- after the origin
+            PRIMARY KEY (story_id, page_id)
+        );
+        CREATE INDEX story_members_page ON story_members(page_id);
+
+        CREATE TABLE site_edges (
+            site_a   TEXT NOT NULL,           -- for kind=copy: the copying site
+            site_b   TEXT NOT NULL,           -- for kind=copy: the site copied from
+            kind     TEXT NOT NULL,           -- copy | identifier
+            weight   REAL NOT NULL,           -- copies, or shared identifiers
+            strong   INTEGER NOT NULL DEFAULT 1,
+            detail   TEXT NOT NULL DEFAULT '{}',  -- JSON: copy count, credit rate, example pairs / shared identifier values
+            PRIMARY KEY (site_a, site_b, kind)
+        );
+
+        CREATE TABLE site_groups (
+            site      TEXT PRIMARY KEY,
+            group_id  TEXT NOT NULL,          -- operator group (sites joined by strong shared identifiers)
+            evidence  TEXT NOT NULL DEFAULT '[]'
+        );
+        """,
+    ),
+]
