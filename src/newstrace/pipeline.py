@@ -21,7 +21,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
-BATCH = 64
+BATCH = int(os.environ.get("NEWSTRACE_BATCH", "64"))  # pages per transaction
 
 
 def _page_meta(page: Page) -> dict[str, Any]:
