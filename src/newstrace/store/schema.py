@@ -200,4 +200,25 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0005_xling_vectors",
+        """
+        -- written by trace/translate.py: paragraph vectors of multilingual encoders, one blob per article
+        CREATE TABLE xling_docs (
+            page_id    TEXT PRIMARY KEY,
+            lang       TEXT,                -- normalised language code used to pick encoders
+            body_hash  TEXT NOT NULL,       -- re-encode when the body changes
+            spans      TEXT NOT NULL DEFAULT '[]',  -- JSON [[start, end], ...] of the encoded paragraphs in body
+            updated_at TEXT
+        );
+        CREATE TABLE xling_vectors (
+            page_id TEXT NOT NULL,
+            encoder TEXT NOT NULL,          -- use | e5
+            dim     INTEGER NOT NULL,
+            vecs    BLOB NOT NULL,          -- float16 row-major (paragraphs x dim), L2-normalised
+            PRIMARY KEY (page_id, encoder)
+        );
+        CREATE INDEX xling_vectors_encoder ON xling_vectors(encoder);
+        """,
+    ),
 ]
