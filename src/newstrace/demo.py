@@ -1,0 +1,268 @@
+"""``newstrace demo``: ingest the bundled sample pages into a fresh database and print what was found.
+
+The samples (``newstrace/samples/``) are pages from five fictional news sites written for newstrace,
+plus a WARC archive, a JSONL export and two broken files; see ``samples/_build.py`` for the corpus
+and the stories it holds. The report is read straight from the database, so it shows what the
+pipeline really stored.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+from typing import IO, Iterator
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+WIDTH = 100
+
+
+@contextmanager
+def samples_path() -> Iterator[Path]:
+    """The bundled samples folder as a real directory (copied out when the package is not on disk)."""
+    root = resources.files("newstrace").joinpath("samples")
+    if isinstance(root, Path):
+        if not root.is_dir():
+            raise FileNotFoundError(f"[E003] bundled samples missing at {root} (was newstrace installed "
+                                    "without its package data?)")
+        yield root
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="newstrace-samples-"))
+    try:
+        _copy_tree(root, tmp / "samples")
+        yield tmp / "samples"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _copy_tree(src, dst: Path) -> None:
+    dst.mkdir(parents=True, exist_ok=True)
+    for item in src.iterdir():
+        if item.is_dir():
+            _copy_tree(item, dst / item.name)
+        else:
+            (dst / item.name).write_bytes(item.read_bytes())
+
+
+def _short(s: str | None, n: int) -> str:
+    s = " ".join((s or "").split())
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _table_rows(conn, table: str) -> int:
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except Exception:  # noqa: BLE001 - table absent in an older schema
+        return 0
+
+
+def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int | None = None) -> int:
+    """Delete and recreate ``db_path``, ingest the bundled samples, trace them when trace is available,
+    and print a report. Returns 0 when everything ran, 1 when the trace stage failed."""
+    from . import ingest
+    from .cli import format_summary
+    from .store import Store
+
+    out = out or sys.stdout
+    p = lambda *a: print(*a, file=out)  # noqa: E731
+    rc = 0
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        if os.path.exists(db_path + suffix):
+            os.remove(db_path + suffix)
+
+    with samples_path() as root:
+        files = sorted(x for x in root.rglob("*") if x.is_file() and not x.name.startswith(("_", ".")))
+        files = [x for x in files if "__pycache__" not in x.parts]
+        p(f"newstrace demo: {len(files)} sample files from fictional news sites -> {db_path}")
+        p("=" * WIDTH)
+        summary = ingest([str(root)], db=db_path, workers=workers, link=False)
+        p(format_summary(summary))
+        root_s = str(root)
+
+    # -- trace (another stage; optional while it is being built) ------------------------------
+    p("")
+    try:
+        from .trace import trace_all
+    except ImportError as e:
+        trace_all = None
+        p(f"trace: not available in this build ({e}); copies and stories are not computed.")
+    if trace_all is not None:
+        try:
+            with Store(db_path) as st:
+                res = trace_all(st)
+            p("trace: " + ", ".join(f"{k} {v}" for k, v in (res or {}).items() if not isinstance(v, (dict, list))))
+        except Exception as e:  # noqa: BLE001 - report the failure, still show what was ingested
+            log.debug("trace failed", exc_info=True)
+            p(f"trace: FAILED ({type(e).__name__}: {_short(str(e), 200)})")
+            rc = 1
+
+    with Store(db_path, readonly=True) as st:
+        _report(st, p, root_s)
+    p("")
+    p(f"Open the web UI on this database:  newstrace serve {db_path}")
+    return rc
+
+
+def _report(st, p, root: str) -> None:
+    c = st.conn
+    stats = st.stats()
+
+    def rel(src: str | None) -> str:
+        if not src:
+            return ""
+        return src[len(root) + 1:] if src.startswith(root + os.sep) else src
+
+    p("")
+    p("Counts")
+    p("-" * WIDTH)
+    for k in ("pages", "articles", "sites", "credits", "identifiers", "media", "links", "furniture_blocks", "problems"):
+        p(f"  {k:<18} {stats[k]}")
+    for t in ("copies", "stories"):
+        p(f"  {t:<18} {_table_rows(c, t)}")
+
+    # -- articles -------------------------------------------------------------------------------
+    p("")
+    p("Articles (by published date)")
+    p("-" * WIDTH)
+    rows = c.execute(
+        "SELECT page_id, url, site, title, byline, published, language, region, theme, source FROM articles "
+        "ORDER BY COALESCE(published, '9999'), site, url").fetchall()
+    for i, r in enumerate(rows, 1):
+        tax = " / ".join(x for x in (r["region"], r["theme"]) if x) or "-"
+        p(f"[{i:>2}] {r['published'] or '????-??-??'}  {r['language'] or '??'}  {r['site']:<28} {tax}")
+        p(f"     {_short(r['title'], 90)}")
+        p(f"     by {r['byline'] or '(no byline)'}  <{r['url']}>")
+        src = rel(r["source"])
+        if "#" in src or ".jsonl:" in src:
+            p(f"     from {src}")
+
+    # -- credits --------------------------------------------------------------------------------
+    p("")
+    p("Credits found (copies naming or linking their source)")
+    p("-" * WIDTH)
+    cr = c.execute(
+        "SELECT a.site, a.url, c.form, c.name, c.url AS curl FROM credits c JOIN articles a USING(page_id) "
+        "ORDER BY a.site, a.url, c.idx").fetchall()
+    if not cr:
+        p("  (none)")
+    last = None
+    for r in cr:
+        if r["url"] != last:
+            p(f"  {r['url']}")
+            last = r["url"]
+        p(f"      {r['form']:<22} {r['name'] or '-'}  ->  {r['curl'] or '(no link)'}")
+
+    # -- identifiers ----------------------------------------------------------------------------
+    p("")
+    p("Identifiers by kind (value: sites carrying it)")
+    p("-" * WIDTH)
+    idents = c.execute(
+        "SELECT i.kind, i.value, group_concat(DISTINCT a.site) AS sites, count(DISTINCT a.site) AS n "
+        "FROM identifiers i JOIN articles a USING(page_id) GROUP BY i.kind, i.value ORDER BY i.kind, i.value"
+    ).fetchall()
+    kind = None
+    for r in idents:
+        if r["kind"] != kind:
+            kind = r["kind"]
+            p(f"  {kind}")
+        p(f"      {r['value']:<46} {', '.join(sorted(r['sites'].split(',')))}")
+
+    # -- furniture ------------------------------------------------------------------------------
+    p("")
+    p("Furniture learned per site (removed from bodies; the unstripped text is kept in raw_body)")
+    p("-" * WIDTH)
+    for s in c.execute("SELECT site, pages FROM sites ORDER BY site").fetchall():
+        fur = c.execute("SELECT text, pages FROM furniture WHERE site=? ORDER BY pages DESC, text",
+                        (s["site"],)).fetchall()
+        p(f"  {s['site']} ({s['pages']} pages): {len(fur)} repeated block(s)")
+        for f in fur:
+            p(f"      [{f['pages']}x] {_short(f['text'], 84)}")
+    p("  (common kinds such as translate banners, 'Note to readers', donation appeals, disclaimers and")
+    p("   fair-use notices are removed on every page, even on a site with a single page)")
+
+    # -- problems -------------------------------------------------------------------------------
+    p("")
+    p("Problems (inputs that could not be used, and why; the run went on)")
+    p("-" * WIDTH)
+    probs = c.execute("SELECT source, stage, reason, detail FROM problems ORDER BY source").fetchall()
+    if not probs:
+        p("  (none)")
+    for r in probs:
+        p(f"  {rel(r['source'])}")
+        p(f"      {r['stage']}/{r['reason']}: {_short(r['detail'], 80)}")
+
+    # -- copies and stories (written by trace) --------------------------------------------------
+    _report_trace(c, p)
+
+    # -- sites sharing identifiers --------------------------------------------------------------
+    p("")
+    p("Sites sharing identifiers (a shared PayPal account or analytics id suggests one operator)")
+    p("-" * WIDTH)
+    shared = [r for r in idents if r["n"] > 1]
+    if not shared:
+        p("  (none)")
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for r in shared:
+        groups.setdefault(tuple(sorted(r["sites"].split(","))), []).append(f"{r['kind']} {r['value']}")
+    for sites, vals in sorted(groups.items()):
+        p(f"  {' + '.join(sites)}")
+        for v in vals:
+            p(f"      {v}")
+    if _table_rows(c, "site_groups"):
+        p("  operator groups (from trace):")
+        by_group: dict[str, list[str]] = {}
+        for r in c.execute("SELECT site, group_id FROM site_groups ORDER BY group_id, site"):
+            by_group.setdefault(r["group_id"], []).append(r["site"])
+        for g, sites in by_group.items():
+            if len(sites) > 1:
+                p(f"      {g}: {', '.join(sites)}")
+
+
+def _report_trace(c, p) -> None:
+    n_copies, n_stories = _table_rows(c, "copies"), _table_rows(c, "stories")
+    if not n_copies and not n_stories:
+        return
+
+    def url_of(pid: str | None) -> str:
+        if not pid:
+            return "-"
+        r = c.execute("SELECT url FROM articles WHERE page_id=?", (pid,)).fetchone()
+        return r[0] if r else pid[:12]
+
+    if n_copies:
+        p("")
+        p("Copies (copy <- source: kind, languages, coverage, credit, confidence)")
+        p("-" * WIDTH)
+        for r in c.execute("SELECT * FROM copies ORDER BY story_id, copy_id").fetchall():
+            cov = r["coverage_source"]
+            p(f"  {url_of(r['copy_id'])}")
+            p(f"      <- {url_of(r['source_id'])}")
+            extra = ""
+            if r["origin_id"] and r["origin_id"] != r["source_id"]:
+                extra = f"  origin {url_of(r['origin_id'])}"
+            p(f"      {r['kind']}, {r['language_pair'] or '?'}, {r['shared_words']} shared words, "
+              f"covers {cov * 100:.0f}% of source" if cov is not None else
+              f"      {r['kind']}, {r['language_pair'] or '?'}, {r['shared_words']} shared words")
+            p(f"      credited: {r['credited'] or '?'}; confidence {r['confidence'] if r['confidence'] is not None else '?'}"
+              + extra)
+    if n_stories:
+        p("")
+        p("Stories (origin first, then each copy with its lag)")
+        p("-" * WIDTH)
+        for s in c.execute("SELECT * FROM stories ORDER BY first_seen, story_id").fetchall():
+            langs = ", ".join(json.loads(s["languages"] or "[]"))
+            rate = f"{s['credit_rate'] * 100:.0f}%" if s["credit_rate"] is not None else "?"
+            p(f"  {_short(s['title'], 80)}")
+            p(f"      {s['size']} pages on {s['sites']} sites; languages {langs or '?'}; first seen "
+              f"{s['first_seen'] or '?'}; credit rate {rate}")
+            for m in c.execute("SELECT * FROM story_members WHERE story_id=? ORDER BY role DESC, lag_hours",
+                               (s["story_id"],)).fetchall():
+                lag = f"+{m['lag_hours']:.0f}h" if m["lag_hours"] is not None else ""
+                p(f"      {m['role']:<6} {m['kind'] or '':<12} {lag:>6}  {url_of(m['page_id'])}")
