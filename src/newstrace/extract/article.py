@@ -85,7 +85,7 @@ def _extract_html(page: Page) -> Article | Problem:
 
     head = _read_head(tree)
     path_url = page.declared.get("path_url")
-    url = page.url or head.get("canonical") or head.get("og:url") or path_url or page.source
+    url = page.url or _page_url(head, path_url) or page.source
     url = normalise_url(url) or url
     base = url
 
@@ -103,15 +103,30 @@ def _extract_html(page: Page) -> Article | Problem:
         return _problem(page, "no-body", "no article text found")
     blocks = [b.strip() for b in (doc.text or "").split("\n") if b.strip()]
 
-    # credit statements come out of the body into structured credits
-    blocks, credits = credits_mod.split_credits(blocks, outlinks, head)
-    # common kinds of furniture go even when the site has one page; site-learned furniture later
-    blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
-
-    title = page.declared.get("title") or _clean_title(doc.title, doc.sitename) or head.get("og:title")
-    byline = page.declared.get("byline") or _byline(doc.author, head)
     site = page.declared.get("site") or site_of(url)
     publisher = page.declared.get("publisher") or head.get("og:site_name") or doc.sitename or None
+    own_names = {credits_mod.name_key(n) for n in (publisher, doc.sitename, head.get("og:site_name"), site) if n}
+
+    # credit statements come out of the body into structured credits; credit lines outside the
+    # article container (a "Source: X" box under it) are found by scanning the whole page
+    blocks, block_credits = credits_mod.split_credits(blocks, outlinks, head)
+    credits = credits_mod.merge(block_credits, credits_mod.scan_tree(tree, base))
+    canon = credits_mod.canonical_credit(url, head.get("canonical"))
+    if canon:
+        credits.append(canon)
+    # common kinds of furniture go even when the site has one page; site-learned furniture later
+    blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
+    # identifiers only mentioned in the article's own prose (a quoted reporter's Twitter handle or
+    # e-mail) are not the page's: they appear in the body and nowhere else on the page
+    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(blocks))
+
+    title = page.declared.get("title") or _clean_title(doc.title, doc.sitename) or head.get("og:title")
+    title = _strip_site_name(title, [publisher, doc.sitename, head.get("og:site_name")])
+    byline = page.declared.get("byline") or _byline(doc.author, head)
+    bc = credits_mod.byline_credit(byline, own_names)
+    if bc:
+        credits.append(bc)
+    credits = credits_mod.drop_self_credits(credits, site, own_names)
     published = page.declared.get("published") or doc.date or head.get("published")
     modified = page.declared.get("modified") or head.get("modified")
     language = page.declared.get("language") or _language(blocks, head.get("lang"))
@@ -227,7 +242,7 @@ def _clean_title(title: str | None, sitename: str | None) -> str | None:
         return None
     title = title.strip()
     if sitename:
-        for sep in (" | ", " - ", " – ", " — ", " :: "):
+        for sep in (" | ", " - ", " – ", " — ", " :: ", " · ", " » "):
             if title.endswith(sep + sitename):
                 title = title[: -len(sep + sitename)].strip()
             if title.startswith(sitename + sep):
@@ -235,11 +250,35 @@ def _clean_title(title: str | None, sitename: str | None) -> str | None:
     return title or None
 
 
+def _page_url(head: dict[str, Any], path_url: str | None) -> str | None:
+    """The page's own URL. og:url and canonical usually agree; when a copy's canonical points at the
+    site it copied from (a credit, not this page's address), og:url or the mirrored path wins."""
+    og, canon = head.get("og:url"), head.get("canonical")
+    cands = [u for u in (og, canon) if u and u.startswith(("http://", "https://"))]
+    if path_url and path_url.startswith(("http://", "https://")):
+        same = [u for u in cands if site_of(u) == site_of(path_url)]
+        return same[0] if same else path_url
+    if og and canon and site_of(og) != site_of(canon):
+        return og
+    return canon or og or path_url
+
+
+def _strip_site_name(title: str | None, names: list[str | None]) -> str | None:
+    """"Site :: Headline", "Headline | Site": the site's name is not part of the headline."""
+    if not title:
+        return title
+    for name in {n.strip() for n in names if n and n.strip()}:
+        t = _clean_title(title, name)
+        if t and t != title:
+            return t
+    return title
+
+
 def _byline(author: str | None, head: dict[str, Any]) -> str | None:
     a = author or head.get("ld_author") or head.get("author")
     if not a:
         return None
-    a = re.sub(r"^\s*(by|author:)\s+", "", a.strip(), flags=re.I)
+    a = re.sub(r"^\s*(?:by|author|written by|posted by)\s*:?\s+", "", a.strip(), flags=re.I)
     return a or None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .urls import site_of
+from .urls import normalise_url, site_of
 
 NAME = r"(?P<name>[^\n]{2,120}?)"
 END = r"\s*[.!]?\s*$"
@@ -29,9 +29,27 @@ PATTERNS: list[tuple[str, re.Pattern]] = [(f, re.compile(p, re.I)) for f, p in [
     ("read-more", r"^(?:continue reading|read (?:the )?(?:full|rest of the|whole) (?:article|story)|read more) (?:at|on) " + NAME + END),
     ("read-more", r"^read (?:the )?original (?:article|story|post)" + END),
     ("read-more", r"^(?:read more|continue reading|read the full (?:article|story))\s*(?:…|\.\.\.|»|>>|→)?\s*$"),
-    ("copyright", r"^(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}\s*,?\s*)?" + NAME + r"(?:,?\s*\d{4})?" + END),
+    ("copyright", r"^(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}(?:\s*[-–—]\s*\d{4})?\s*,?\s*)?" + NAME
+                  + r"(?:,?\s*\d{4}(?:\s*[-–—]\s*\d{4})?)?" + END),
 ]]
 GENERIC_NAMES = {"here", "this link", "the original", "link"}
+# a credit line is short; longer elements are paragraphs that merely mention a source
+MAX_CREDIT_CHARS = 300
+# cheap test on the first characters of an element before its whole text is built
+CREDIT_START = re.compile(
+    r"^\W{0,3}(?:the original|originally|this (?:article|story|piece|post)|first (?:appeared|published|posted)|"
+    r"re-?published|reprinted|reposted|cross-?posted|sources?\b|quelle|fuente|источник|via\b|h/t|ht\b|hat tip|"
+    r"continue reading|read\b|copyright|©|\(c\)|published|posted)", re.I)
+SCAN_TAGS = ("p", "div", "span", "em", "i", "b", "strong", "small", "li", "td", "font", "footer", "section",
+             "aside", "blockquote", "cite", "dd", "figcaption", "h4", "h5", "h6")
+SKIP_ANCESTORS = {"nav", "script", "style", "noscript", "form", "button", "select", "textarea", "a"}
+# words that make a byline an outlet rather than a person ("By Summit Times", "By Reuters")
+OUTLET_WORDS = re.compile(
+    r"\b(?:news|times|post|herald|journal|record|report|tribune|daily|media|gazette|monitor|chronicle|courier|"
+    r"ledger|digest|review|wire|press|sentinel|insider|voice|dispatch|bulletin|beacon|observer|agency|network|"
+    r"reuters|associated press|afp|bloomberg|upi|tass|xinhua|telegraph|guardian|star|standard|magazine|"
+    r"examiner|inquirer|mirror|express|independent|agora|compass|horizon)\b", re.I)
+DOMAIN_NAME = re.compile(r"^(?:www\.)?[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}$", re.I)
 
 
 def _links_in(block: str, outlinks: list[dict[str, Any]], used: set[int]) -> list[tuple[int, dict]]:
@@ -60,10 +78,13 @@ def split_credits(blocks: list[str], outlinks: list[dict[str, Any]], head: dict[
         # the link on the credited words (or on "here", "Source", "Read more", ...)
         hits = _links_in(b, outlinks, used)
         if hits:
+            # a named credit takes only a link on its name; an unnamed one ("Source", "Read more") any link
             named = [h for h in hits if cr.get("name") and h[1]["text"] in cr["name"]]
-            i, link = (named or hits)[0]
-            used.add(i)
-            cr["url"] = link["href"]
+            pick = named or (hits if not cr.get("name") else [])
+            if pick:
+                i, link = pick[0]
+                used.add(i)
+                cr["url"] = link["href"]
         cr["position"] = "top" if idx < 2 else ("bottom" if idx >= n - 3 else "inline")
         if cr["form"] == "read-more" and not cr.get("name") and not cr.get("url"):
             continue  # a bare "Read more…": not body, not a credit
@@ -84,6 +105,8 @@ def parse_credit(block: str) -> dict[str, Any] | None:
         if name and name.lower() in GENERIC_NAMES:
             name = None
         if name and form == "copyright":
+            name = re.sub(r"[.,]?\s*all rights reserved\.?$", "", name, flags=re.I).strip(" .,") or None
+        if name and form == "copyright":
             # "© 2021 Jane Doe, Some Site" -> the last comma part is the outlet
             name = name.split(",")[-1].strip() or name
         if name and (len(name.split()) > 10 or name.endswith("?")):
@@ -97,3 +120,127 @@ def canonical_credit(page_url: str, canonical: str | None) -> dict[str, Any] | N
     if canonical and canonical.startswith("http") and site_of(canonical) != site_of(page_url):
         return {"name": None, "url": canonical, "form": "canonical", "text": None, "position": "head"}
     return None
+
+
+def _text_head(el, n: int = 80) -> str:
+    out, size = [], 0
+    for t in el.itertext():
+        out.append(t)
+        size += len(t)
+        if size >= n:
+            break
+    return " ".join("".join(out).split())
+
+
+def scan_tree(tree, base: str | None = None) -> list[dict[str, Any]]:
+    """Credit lines anywhere in the page (also outside the article container: a "Source: X" box after
+    the article, a credit in the footer of the post). Each is the innermost element whose whole text is
+    a credit statement; a link inside it becomes the credit's URL. Document order."""
+    from urllib.parse import urljoin
+
+    found: list[tuple[Any, dict[str, Any]]] = []
+    for el in tree.iter(*SCAN_TAGS):
+        if not CREDIT_START.match(_text_head(el)):
+            continue
+        if any(a.tag in SKIP_ANCESTORS for a in el.iterancestors()):
+            continue
+        text = " ".join(el.text_content().split())
+        if not text or len(text) > MAX_CREDIT_CHARS:
+            continue
+        cr = parse_credit(text)
+        if cr is None:
+            continue
+        anchors = []
+        for a in el.iter("a"):
+            href = (a.get("href") or "").strip()
+            if href and not href.startswith(("#", "javascript:", "mailto:")):
+                anchors.append((urljoin(base, href) if base else href, " ".join(a.text_content().split())))
+        if anchors:
+            named = [h for h, t in anchors if cr.get("name") and t and t in cr["name"]]
+            cr["url"] = (named or [anchors[0][0]])[0]
+        found.append((el, cr))
+    # innermost only: an element whose descendant is itself a credit line is a wrapper
+    inner = {id(el) for el, _ in found}
+    wrappers = set()
+    for el, _ in found:
+        for anc in el.iterancestors():
+            if id(anc) in inner:
+                wrappers.add(id(anc))
+    out = []
+    for el, cr in found:
+        if id(el) in wrappers:
+            continue
+        if cr["form"] == "read-more" and not cr.get("name") and not cr.get("url"):
+            continue
+        cr["position"] = "page"
+        out.append(cr)
+    return out
+
+
+def byline_credit(byline: str | None, own_names: set[str]) -> dict[str, Any] | None:
+    """A byline that names an outlet ("By Summit Times", "By summit-times.example", "By Reuters") rather than
+    a person credits that outlet, unless the outlet is the page's own site or its staff."""
+    if not byline:
+        return None
+    b = " ".join(byline.split())
+    if len(b) > 60 or re.search(r"\b(staff|team|editors?|desk|newsroom)\b", b, re.I) or "," in b or " and " in b:
+        return None
+    if name_key(b) in own_names:
+        return None
+    if DOMAIN_NAME.match(b) or OUTLET_WORDS.search(b):
+        return {"name": b, "url": None, "form": "byline", "text": None, "position": "byline"}
+    return None
+
+
+def name_key(name: str | None) -> str:
+    n = " ".join((name or "").lower().split()).strip(" .,:;()\"'“”")
+    return re.sub(r"^the\s+", "", n)
+
+
+def drop_self_credits(credits: list[dict[str, Any]], page_site: str, own_names: set[str]) -> list[dict[str, Any]]:
+    """Credits that point back at the page's own site (its copyright line, its own "Read more" links) and
+    duplicates (same name and URL) go; the rest keep their order."""
+    out, seen = [], set()
+    for cr in credits:
+        if cr.get("url"):
+            cr["url"] = normalise_url(cr["url"]) or cr["url"]
+        url_site = site_of(cr["url"]) if cr.get("url") else None
+        name = name_key(cr.get("name"))
+        own_url = url_site is not None and url_site == page_site
+        own_name = bool(name) and (name in own_names or name == page_site or _slug(name) == _slug(page_site))
+        if (own_url and (not name or own_name)) or (own_name and not cr.get("url")):
+            continue
+        if own_url and cr["form"] in ("read-more", "source") and not name:
+            continue
+        key = (name, cr.get("url"))
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(cr)
+    return out
+
+
+def merge(block_credits: list[dict[str, Any]], page_credits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Credits from body blocks and from the page scan describe the same lines: keep one per text,
+    preferring the page scan's (its link is the one inside the element)."""
+    by_text = {" ".join((c.get("text") or "").split()).lower(): c for c in page_credits if c.get("text")}
+    out = list(page_credits)
+    for c in block_credits:
+        t = " ".join((c.get("text") or "").split()).lower()
+        if t and t in by_text:
+            if not by_text[t].get("url") and c.get("url"):
+                by_text[t]["url"] = c["url"]
+            by_text[t]["position"] = c.get("position", by_text[t].get("position"))
+            continue
+        out.append(c)
+    return out
+
+
+def _slug(name: str) -> str:
+    """"Citizen Sentinel" and "citizen-sentinel.example" both give "citizensentinel" (the domain without its
+    suffix): most outlets' domains spell their name."""
+    n = name.lower().strip()
+    if DOMAIN_NAME.match(n):
+        n = n.rsplit(".", 1)[0].removeprefix("www.")
+    n = re.sub(r"^the\s+", "", n)
+    return re.sub(r"[^a-z0-9]", "", n)

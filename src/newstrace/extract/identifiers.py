@@ -39,6 +39,8 @@ HANDLE_IN_TEXT = re.compile(
     r"\b(Instagram|Twitter|X|Telegram|Gab|VK|Facebook)\s*[:]?\s*@([A-Za-z0-9_.]{2,40})", re.I)
 EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-]{1,64})\s*(?:@|\s\[at\]\s|\s\(at\)\s|\s+at\s+(?=[a-z0-9\-]+\s+(?:dot|\[dot\])))\s*"
                    r"([A-Za-z0-9\-]{1,63}(?:(?:\.|\s*\[dot\]\s*|\s*\(dot\)\s*|\s+dot\s+)[A-Za-z0-9\-]{1,63})+)\b")
+# kinds an article may mention about someone else (a reporter's handle or e-mail)
+MENTION_KINDS = {"instagram", "twitter", "facebook", "telegram", "vk", "youtube", "gab", "email"}
 PAYPAL_CONTEXT = re.compile(r"paypal", re.I)
 SKIP_HANDLES = {"share", "sharer", "intent", "home", "login", "signup", "about", "privacy", "terms", "p", "watch",
                 "embed", "plugins", "pages", "groups", "hashtag", "search", "i", "status", "wp-content", "help"}
@@ -117,4 +119,28 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
         email = f"{user}@{dom}".lower()
         ctx = html_text[max(0, m.start() - 80): m.start()]
         add("paypal" if PAYPAL_CONTEXT.search(ctx) else "email", email, "text")
+    # an address given as the PayPal account is not also a contact e-mail
+    paypal = {v.lower() for (k, v) in found if k == "paypal"}
+    for key in [key for key in found if key[0] == "email" and key[1].lower() in paypal]:
+        del found[key]
     return [{"kind": k, "value": v, "where": w} for (k, v), w in sorted(found.items())]
+
+
+def drop_body_mentions(idents: list[dict[str, Any]], page_text: str, body_text: str) -> list[dict[str, Any]]:
+    """Identifiers that occur only inside the article's prose ("Follow Jane on Twitter @jane", a quoted
+    reporter's e-mail) name someone the article talks about, not the page's owner: drop those whose
+    every occurrence in the page source is accounted for by occurrences in the body text."""
+    if not body_text:
+        return idents
+    low_page, low_body = page_text.lower(), body_text.lower()
+    out = []
+    for i in idents:
+        v = i["value"].lower()
+        if i["kind"] not in MENTION_KINDS:
+            out.append(i)  # ad/analytics ids and donation accounts are the page's own, never prose mentions
+            continue
+        in_body = low_body.count(v)
+        if in_body and low_page.count(v) <= in_body:
+            continue
+        out.append(i)
+    return out
