@@ -1,0 +1,223 @@
+"""``newstrace serve``: a read-only website and JSON API over a newstrace database.
+
+Every HTML page has a ``.json`` twin (same path plus ``.json``; the home page is ``/index.json``) and table-like
+pages a ``.csv`` twin. Errors are ``{"ok": false, "error": ..., "status": ...}`` in JSON and a plain page in
+HTML. Page content is hostile: templates autoescape everything, nothing from a page is marked safe, only
+http(s) URLs become links, and every response carries a strict Content-Security-Policy (no scripts at all).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from . import views
+from .svg import KIND_COLOURS, kind_colour
+from .text import csv_cell, safe_url
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+HERE = Path(__file__).resolve().parent
+CSP = ("default-src 'none'; script-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'; object-src 'none'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """ASGI middleware: security headers on every response (pages, twins, errors and static files)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                names = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in names]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _fmt_pct(x: Any) -> str:
+    return "–" if x is None else f"{100 * float(x):.0f}%"
+
+
+def _fmt_lag(h: Any) -> str:
+    if h is None:
+        return "–"
+    h = float(h)
+    if abs(h) < 1:
+        return f"{h * 60:+.0f} min"
+    if abs(h) < 48:
+        return f"{h:+.1f} h"
+    return f"{h / 24:+.1f} d"
+
+
+def _fmt_num(x: Any) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float) and not x.is_integer():
+        return f"{x:.2f}"
+    return f"{int(x):,}"
+
+
+def make_env() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
+                      autoescape=select_autoescape(enabled_extensions=("html", "svg", "xml"), default=True),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(safe_url=safe_url, pct=_fmt_pct, lag=_fmt_lag, num=_fmt_num, colour=kind_colour,
+                       tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=1, default=str))
+    env.globals.update(kind_colours=KIND_COLOURS)
+    return env
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, default=str, indent=1).encode("utf-8")
+
+
+def json_response(obj: Any, status: int = 200) -> Response:
+    return Response(_dumps(obj), status_code=status, media_type="application/json")
+
+
+def csv_response(columns: list[str], rows: list[dict[str, Any]], name: str) -> Response:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([csv_cell(r.get(c)) for c in columns])
+    return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": f'inline; filename="{name}.csv"'})
+
+
+def create_app(db_path: str) -> Starlette:
+    """The ASGI app serving the database at ``db_path`` read-only."""
+    reader = views.Reader(db_path)
+    env = make_env()
+
+    def render(request: Request, page: views.Page, fmt: str, status: int = 200) -> Response:
+        if fmt == "json":
+            return json_response({"ok": True, "title": page.title, **page.data}, status)
+        if fmt == "csv":
+            if page.table is None:
+                raise HTTPException(404, "this page has no CSV twin")
+            cols, rows = page.table
+            return csv_response(cols, rows, page.template.rsplit(".", 1)[0])
+        tpl = env.get_template(page.template)
+        path = request.url.path
+        twins = {"json": _twin(request, "json"), "csv": _twin(request, "csv") if page.table is not None else None}
+        html = tpl.render(title=page.title, d=page.data, h=page.html, twins=twins, path=path,
+                          db_name=Path(reader.path).name)
+        return HTMLResponse(html, status_code=status)
+
+    def endpoint(view: Callable[..., views.Page], fmt: str):
+        def handle(request: Request) -> Response:
+            params = dict(request.query_params)
+            try:
+                page = view(reader, params, **request.path_params)
+            except views.NotFound as e:
+                raise HTTPException(404, str(e))
+            except views.BadRequest as e:
+                raise HTTPException(400, str(e))
+            return render(request, page, fmt)
+        handle.__name__ = f"{view.__name__}_{fmt}"
+        return handle
+
+    routes: list[Any] = []
+
+    def add(path: str, view, csv_twin: bool = True, json_path: str | None = None):
+        routes.append(Route(json_path or path + ".json", endpoint(view, "json")))
+        if csv_twin:
+            routes.append(Route((json_path or path + ".json")[:-5] + ".csv", endpoint(view, "csv")))
+        routes.append(Route(path, endpoint(view, "html")))
+
+    add("/", views.home, csv_twin=False, json_path="/index.json")
+    routes.append(Route("/.json", endpoint(views.home, "json")))
+    add("/stories", views.stories)
+    add("/sites", views.sites)
+    add("/story/{story_id}", views.story)
+    add("/copy/{copy_id}/{source_id}", views.compare, csv_twin=False)
+    add("/article/{page_id}", views.article, csv_twin=False)
+    add("/site/{domain}", views.site)
+    add("/search", views.search)
+    add("/problems", views.problems)
+    routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))
+
+    def wants_json(request: Request) -> bool:
+        p = request.url.path
+        return p.endswith(".json") or p.endswith(".csv") or "application/json" in request.headers.get("accept", "")
+
+    def error(request: Request, status: int, message: str) -> Response:
+        if wants_json(request):
+            return json_response({"ok": False, "error": message, "status": status}, status)
+        html = env.get_template("error.html").render(title=f"{status}: {message}"[:200], status=status,
+                                                     message=message, twins={}, path=request.url.path,
+                                                     db_name=Path(reader.path).name)
+        return HTMLResponse(html, status_code=status)
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        return error(request, exc.status_code, exc.detail or "error")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("error serving %s", request.url.path)
+        return error(request, 500, f"internal error: {type(exc).__name__}")
+
+    app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: http_error,
+                                                       Exception: server_error, 500: server_error})
+    app.state.reader = reader
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def _twin(request: Request, ext: str) -> str:
+    path = request.url.path
+    base = "/index" if path == "/" else path.rstrip("/")
+    q = request.url.query
+    return f"{base}.{ext}" + (f"?{q}" if q else "")
+
+
+def serve(db: str, host: str = "127.0.0.1", port: int = 8080, get: str | None = None) -> int:
+    """Serve ``db`` read-only on ``host:port``; with ``get``, answer that one request in-process, print the
+    body to stdout and return 0 for a 2xx/3xx answer, 1 otherwise."""
+    app = create_app(db)
+    if get is not None:
+        import asyncio
+
+        import httpx
+
+        async def one() -> httpx.Response:
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://newstrace.local") as client:
+                return await client.get(get if get.startswith("/") else "/" + get)
+
+        r = asyncio.run(one())
+        sys.stdout.write(r.text if r.text.endswith("\n") else r.text + "\n")
+        return 0 if r.status_code < 400 else 1
+    import uvicorn
+
+    print(f"newstrace: serving {db} read-only on http://{host}:{port}/  (Ctrl-C to stop)", file=sys.stderr)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0

@@ -1,0 +1,448 @@
+"""Data for each page of ``newstrace serve``: plain dicts read from the database, the same for the HTML page
+and its ``.json`` twin (a view may add ``_html`` extras, such as SVG geometry, that the JSON leaves out).
+
+Every function takes a :class:`Reader` and request parameters and returns a :class:`Page`, or raises
+:class:`NotFound` / :class:`BadRequest`.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import svg
+from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
+
+CREDITED = ("name", "link", "name+link")
+PAGE_SIZE = 50
+COPY_KINDS = ("full", "partial", "edited", "compilation", "chain", "duplicate", "translation")
+
+
+class NotFound(Exception):
+    pass
+
+
+class BadRequest(Exception):
+    pass
+
+
+@dataclass
+class Page:
+    template: str
+    title: str
+    data: dict[str, Any]
+    table: tuple[list[str], list[dict[str, Any]]] | None = None  # CSV twin: (columns, rows)
+    html: dict[str, Any] = field(default_factory=dict)           # extras only the HTML page uses
+
+
+class Reader:
+    """Read-only access to a newstrace database: one ``mode=ro`` connection per thread, so requests
+    served from the thread pool never share a connection, and an ingest may write meanwhile (WAL)."""
+
+    def __init__(self, path: str):
+        self.path = str(Path(path).resolve())
+        if not Path(self.path).exists():
+            raise FileNotFoundError(f"[E002] no database at {path}")
+        self._local = threading.local()
+        self._tables: set[str] | None = None
+
+    def conn(self) -> sqlite3.Connection:
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            c.row_factory = sqlite3.Row
+            c.execute("PRAGMA busy_timeout=5000")
+            c.execute("PRAGMA query_only=1")
+            self._local.conn = c
+        return c
+
+    def tables(self) -> set[str]:
+        if self._tables is None or not {"stories", "copies"} <= self._tables:
+            self._tables = {r[0] for r in self.conn().execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        return self._tables
+
+    def has(self, *names: str) -> bool:
+        return set(names) <= self.tables()
+
+    def all(self, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn().execute(sql, params)]
+
+    def one(self, sql: str, params: tuple | list = ()) -> dict[str, Any] | None:
+        r = self.conn().execute(sql, params).fetchone()
+        return dict(r) if r is not None else None
+
+    def scalar(self, sql: str, params: tuple | list = ()) -> Any:
+        r = self.conn().execute(sql, params).fetchone()
+        return r[0] if r is not None else None
+
+
+def _j(s: Any, default: Any) -> Any:
+    if s is None or s == "":
+        return default
+    try:
+        return json.loads(s)
+    except (TypeError, ValueError):
+        return default
+
+
+def _rate(n_credited: int, n: int) -> float | None:
+    return round(n_credited / n, 4) if n else None
+
+
+def _int_arg(params: dict[str, str], name: str, default: int, lo: int = 1, hi: int = 10_000) -> int:
+    v = params.get(name)
+    if v in (None, ""):
+        return default
+    try:
+        x = int(v)
+    except ValueError:
+        raise BadRequest(f"{name} must be an integer, got {v!r}")
+    if not lo <= x <= hi:
+        raise BadRequest(f"{name} must be between {lo} and {hi}")
+    return x
+
+
+# -- home ------------------------------------------------------------------------------------------------
+def home(db: Reader, params: dict[str, str]) -> Page:
+    counts = {
+        "pages": db.scalar("SELECT COUNT(*) FROM pages"),
+        "articles": db.scalar("SELECT COUNT(*) FROM articles"),
+        "sites": db.scalar("SELECT COUNT(*) FROM sites"),
+        "problems": db.scalar("SELECT COUNT(*) FROM problems"),
+        "stories": db.scalar("SELECT COUNT(*) FROM stories") if db.has("stories") else 0,
+        "copies": db.scalar("SELECT COUNT(*) FROM copies") if db.has("copies") else 0,
+    }
+    story_cols = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.first_seen, s.last_seen, "
+                  "s.credit_rate, s.origin_id, a.site AS origin_site FROM stories s "
+                  "LEFT JOIN articles a ON a.page_id = s.origin_id ")
+    biggest = newest = originators = amplifiers = []
+    credit: dict[str, int] = {}
+    if db.has("stories"):
+        biggest = db.all(story_cols + "ORDER BY s.size DESC, s.story_id LIMIT 10")
+        newest = db.all(story_cols + "WHERE s.first_seen IS NOT NULL ORDER BY s.first_seen DESC, s.story_id LIMIT 10")
+        for s in biggest + newest:
+            s["languages"] = _j(s["languages"], [])
+    if db.has("site_edges"):
+        originators = db.all("SELECT site_b AS site, SUM(weight) AS copied_by_others, COUNT(*) AS copying_sites "
+                             "FROM site_edges WHERE kind='copy' GROUP BY site_b ORDER BY 2 DESC, 1 LIMIT 10")
+        amplifiers = db.all("SELECT site_a AS site, SUM(weight) AS copies_made, COUNT(*) AS sources_used "
+                            "FROM site_edges WHERE kind='copy' GROUP BY site_a ORDER BY 2 DESC, 1 LIMIT 10")
+    if db.has("copies"):
+        credit = {r["credited"] or "unknown": r["n"] for r in db.all(
+            "SELECT credited, COUNT(*) AS n FROM copies WHERE kind != 'duplicate' GROUP BY credited")}
+    n = sum(credit.values())
+    data = {"counts": counts, "credit": {"by_status": credit, "copies": n,
+                                         "rate": _rate(sum(credit.get(k, 0) for k in CREDITED), n)},
+            "biggest_stories": biggest, "newest_stories": newest,
+            "top_originators": originators, "top_amplifiers": amplifiers,
+            "traced": db.has("stories") and counts["stories"] > 0}
+    return Page("home.html", "newstrace: overview", data)
+
+
+# -- lists -----------------------------------------------------------------------------------------------
+def stories(db: Reader, params: dict[str, str]) -> Page:
+    page = _int_arg(params, "page", 1)
+    sort = params.get("sort") or "size"
+    order = {"size": "s.size DESC, s.story_id", "newest": "s.first_seen DESC, s.story_id",
+             "credit": "s.credit_rate ASC, s.size DESC"}.get(sort)
+    if order is None:
+        raise BadRequest("sort must be size, newest or credit")
+    rows = []
+    if db.has("stories"):
+        rows = db.all("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.first_seen, s.last_seen, "
+                      "s.credit_rate, s.origin_id, a.site AS origin_site FROM stories s LEFT JOIN articles a "
+                      f"ON a.page_id = s.origin_id ORDER BY {order} LIMIT ? OFFSET ?",
+                      (PAGE_SIZE, (page - 1) * PAGE_SIZE))
+    for r in rows:
+        r["languages"] = ",".join(_j(r["languages"], []))
+    cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
+            "origin_id", "origin_site"]
+    return Page("stories.html", f"Stories (page {page})", {"stories": rows, "page": page, "sort": sort,
+                                                           "more": len(rows) == PAGE_SIZE}, (cols, rows))
+
+
+def sites(db: Reader, params: dict[str, str]) -> Page:
+    page = _int_arg(params, "page", 1)
+    rows = db.all("SELECT s.site, s.name, s.pages, g.group_id FROM sites s LEFT JOIN site_groups g ON g.site = s.site "
+                  "ORDER BY s.pages DESC, s.site LIMIT ? OFFSET ?" if db.has("site_groups") else
+                  "SELECT site, name, pages, NULL AS group_id FROM sites ORDER BY pages DESC, site LIMIT ? OFFSET ?",
+                  (PAGE_SIZE, (page - 1) * PAGE_SIZE))
+    return Page("sites.html", f"Sites (page {page})", {"sites": rows, "page": page, "more": len(rows) == PAGE_SIZE},
+                (["site", "name", "pages", "group_id"], rows))
+
+
+# -- story -----------------------------------------------------------------------------------------------
+def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
+    if not db.has("stories"):
+        raise NotFound("this database has not been traced (no stories table)")
+    s = db.one("SELECT * FROM stories WHERE story_id = ?", (story_id,))
+    if s is None:
+        raise NotFound(f"no story {story_id!r}")
+    s["languages"] = _j(s["languages"], [])
+    members = db.all(
+        "SELECT m.page_id, m.role, m.kind, m.parent_id, m.published, m.lag_hours, a.site, a.url, a.title, "
+        "a.language, a.published AS article_published FROM story_members m LEFT JOIN articles a "
+        "ON a.page_id = m.page_id WHERE m.story_id = ? ORDER BY m.role != 'origin', m.lag_hours, m.page_id",
+        (story_id,))
+    links = db.all("SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
+                   "coverage_source, credited, credited_to, confidence, evidence FROM copies WHERE story_id = ?",
+                   (story_id,))
+    by_pair = {}
+    sources_of = defaultdict(list)
+    for l in links:
+        l["evidence"] = _j(l["evidence"], [])
+        l["credited_to"] = _j(l["credited_to"], None)
+        by_pair[(l["copy_id"], l["source_id"])] = l
+        sources_of[l["copy_id"]].append(l["source_id"])
+    ids = {m["page_id"] for m in members}
+    origin = s["origin_id"]
+    for m in members:
+        m["when"] = m["published"] or m["article_published"]
+        link = by_pair.get((m["page_id"], m["parent_id"])) if m["parent_id"] else None
+        if link is None and m["role"] != "origin" and sources_of.get(m["page_id"]):
+            link = by_pair[(m["page_id"], sources_of[m["page_id"]][0])]
+        m["link"] = link
+        m["other_sources"] = [x for x in sources_of.get(m["page_id"], []) if not link or x != link["source_id"]]
+    # provenance tree: children by immediate parent; members whose parent is outside the story hang off the origin
+    children = defaultdict(list)
+    for m in members:
+        if m["page_id"] == origin:
+            continue
+        p = m["parent_id"] if m["parent_id"] in ids and m["parent_id"] != m["page_id"] else origin
+        children[p].append(m)
+    byid = {m["page_id"]: m for m in members}
+    seen: set[str] = set()
+
+    def tree(pid: str, depth: int) -> list[dict[str, Any]]:
+        out = []
+        for ch in sorted(children.get(pid, []), key=lambda m: (m["lag_hours"] is None, m["lag_hours"] or 0)):
+            if ch["page_id"] in seen or depth > 50:
+                continue
+            seen.add(ch["page_id"])
+            out.append({"member": ch, "children": tree(ch["page_id"], depth + 1)})
+        return out
+
+    seen.add(origin)
+    root = {"member": byid.get(origin) or {"page_id": origin, "role": "origin"}, "children": tree(origin, 0)}
+    orphans = [m for m in members if m["page_id"] not in seen]  # cycles, if any: listed flat
+    credited = Counter((m["link"] or {}).get("credited") or "unknown" for m in members if m["role"] != "origin")
+    json_members = [{k: v for k, v in m.items() if k not in ("article_published",)} for m in members]
+    data = {"story": s, "members": json_members, "credit": dict(credited)}
+    cols = ["page_id", "role", "kind", "parent_id", "site", "url", "title", "language", "when", "lag_hours",
+            "credited", "confidence"]
+    table = [{**{k: m.get(k) for k in cols}, "credited": (m["link"] or {}).get("credited"),
+              "confidence": (m["link"] or {}).get("confidence")} for m in members]
+    html = {"tree": root, "orphans": orphans, "timeline": svg.timeline(members)}
+    return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)", data,
+                (cols, table), html)
+
+
+# -- copy vs source --------------------------------------------------------------------------------------
+ART_COLS = ("page_id, url, canonical_url, site, publisher, title, byline, published, modified, fetched_at, "
+            "language, description, body")
+
+
+def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) -> Page:
+    if not db.has("copies"):
+        raise NotFound("this database has not been traced (no copies table)")
+    link = db.one("SELECT * FROM copies WHERE copy_id = ? AND source_id = ?", (copy_id, source_id))
+    if link is None:
+        raise NotFound(f"no copy link from {copy_id!r} to {source_id!r}")
+    cp = db.one(f"SELECT {ART_COLS} FROM articles WHERE page_id = ?", (copy_id,))
+    src = db.one(f"SELECT {ART_COLS} FROM articles WHERE page_id = ?", (source_id,))
+    if cp is None or src is None:
+        raise NotFound("one of the two articles is not in the database")
+    for k in ("spans", "evidence", "changes", "credited_to"):
+        link[k] = _j(link[k], None)
+    cr, sr = spans_ranges(link["spans"])
+    copy_segs = segments(cp["body"], cr, "added")
+    src_segs = segments(src["body"], sr, "removed")
+    added = sum(len(s["text"]) for s in copy_segs if s["cls"] == "added")
+    removed = sum(len(s["text"]) for s in src_segs if s["cls"] == "removed")
+    credits = db.all("SELECT idx, name, url, form, text FROM credits WHERE page_id = ? ORDER BY idx", (copy_id,))
+    headline_changed = (cp["title"] or "").strip() != (src["title"] or "").strip()
+    others = db.all("SELECT source_id, kind FROM copies WHERE copy_id = ? AND source_id != ?", (copy_id, source_id))
+    data = {"link": link, "copy": cp, "source": src, "credits_on_copy": credits,
+            "headline": {"changed": headline_changed, "source": src["title"], "copy": cp["title"]},
+            "added_chars": added, "removed_chars": removed, "other_sources": others,
+            "segments": {"copy": copy_segs, "source": src_segs}}
+    return Page("compare.html", f"Copy vs source: {cp['site']} ← {src['site']}: {cp['title'] or copy_id}", data)
+
+
+# -- article ---------------------------------------------------------------------------------------------
+def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
+    a = db.one("SELECT a.*, p.source AS input_source, p.content_type, p.size FROM articles a "
+               "JOIN pages p ON p.page_id = a.page_id WHERE a.page_id = ?", (page_id,))
+    if a is None:
+        raise NotFound(f"no article {page_id!r}")
+    for k in ("sections", "tags", "alternates", "extra"):
+        a[k] = _j(a[k], None)
+    a.pop("blocks", None)
+    a.pop("raw_body", None)
+    a["paragraphs"] = [p for p in re.split(r"\n\s*\n", a["body"] or "") if p.strip()]
+    credits = db.all("SELECT idx, name, url, form, text FROM credits WHERE page_id = ? ORDER BY idx", (page_id,))
+    idents = db.all('SELECT kind, value, "where" FROM identifiers WHERE page_id = ? ORDER BY kind, value', (page_id,))
+    media = db.all("SELECT type, url FROM media WHERE page_id = ? ORDER BY type, url", (page_id,))
+    outlinks = db.all("SELECT href, text, in_body FROM links WHERE page_id = ? ORDER BY in_body DESC, href LIMIT 300",
+                      (page_id,))
+    came_from = went_to = stories_in = []
+    if db.has("copies"):
+        came_from = db.all("SELECT c.source_id, c.kind, c.credited, c.confidence, c.coverage_copy, c.story_id, "
+                           "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.source_id "
+                           "WHERE c.copy_id = ? ORDER BY a.published", (page_id,))
+        went_to = db.all("SELECT c.copy_id, c.kind, c.credited, c.confidence, c.coverage_source, c.story_id, "
+                         "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.copy_id "
+                         "WHERE c.source_id = ? ORDER BY a.published LIMIT 500", (page_id,))
+    if db.has("story_members"):
+        stories_in = db.all("SELECT m.story_id, m.role, m.kind, m.lag_hours, s.title, s.size FROM story_members m "
+                            "LEFT JOIN stories s ON s.story_id = m.story_id WHERE m.page_id = ?", (page_id,))
+    data = {"article": a, "credits": credits, "identifiers": idents, "media": media, "outlinks": outlinks,
+            "came_from": came_from, "went_to": went_to, "stories": stories_in}
+    return Page("article.html", f"{a['title'] or page_id} ({a['site']})", data)
+
+
+# -- site ------------------------------------------------------------------------------------------------
+def site(db: Reader, params: dict[str, str], domain: str) -> Page:
+    srow = db.one("SELECT * FROM sites WHERE site = ?", (domain,))
+    if srow is None:
+        raise NotFound(f"no site {domain!r}")
+    recent = db.all("SELECT page_id, title, published, language, url FROM articles WHERE site = ? "
+                    "ORDER BY published DESC LIMIT 20", (domain,))
+    idents = db.all("SELECT i.kind, i.value, COUNT(*) AS pages FROM articles a JOIN identifiers i "
+                    "ON i.page_id = a.page_id WHERE a.site = ? GROUP BY i.kind, i.value ORDER BY pages DESC, "
+                    "i.kind, i.value LIMIT 100", (domain,))
+    languages = db.all("SELECT language, COUNT(*) AS pages FROM articles WHERE site = ? GROUP BY language "
+                       "ORDER BY pages DESC LIMIT 20", (domain,))
+    roles: dict[str, Any] = {}
+    neighbours: list[dict[str, Any]] = []
+    group: dict[str, Any] | None = None
+    if db.has("copies", "stories"):
+        made = db.all("SELECT c.kind, c.credited, COUNT(*) AS n FROM articles a JOIN copies c ON c.copy_id = a.page_id "
+                      "WHERE a.site = ? GROUP BY c.kind, c.credited", (domain,))
+        taken = db.all("SELECT c.credited, COUNT(*) AS n FROM articles a JOIN copies c ON c.source_id = a.page_id "
+                       "WHERE a.site = ? GROUP BY c.credited", (domain,))
+        originated = db.scalar("SELECT COUNT(*) FROM articles a JOIN stories s ON s.origin_id = a.page_id "
+                               "WHERE a.site = ?", (domain,))
+        made_n = sum(r["n"] for r in made if r["kind"] != "duplicate")
+        made_cr = sum(r["n"] for r in made if r["kind"] != "duplicate" and r["credited"] in CREDITED)
+        taken_n = sum(r["n"] for r in taken)
+        taken_cr = sum(r["n"] for r in taken if r["credited"] in CREDITED)
+        kinds = Counter()
+        for r in made:
+            kinds[r["kind"]] += r["n"]
+        roles = {"stories_originated": originated, "copies_made": made_n, "copies_made_by_kind": dict(kinds),
+                 "credit_rate_when_copying": _rate(made_cr, made_n),
+                 "copied_by_others": taken_n, "credited_by_copiers": _rate(taken_cr, taken_n)}
+    if db.has("site_edges"):
+        edges = db.all("SELECT * FROM site_edges WHERE site_a = ? UNION ALL SELECT * FROM site_edges WHERE site_b = ?",
+                       (domain, domain))
+        for e in edges:
+            e["detail"] = _j(e["detail"], {})
+            other = e["site_b"] if e["site_a"] == domain else e["site_a"]
+            if e["kind"] == "copy":
+                direction = "copies from" if e["site_a"] == domain else "copied by"
+            else:
+                direction = "shares identifiers with"
+            d = e["detail"] if isinstance(e["detail"], dict) else {}
+            neighbours.append({"site": other, "kind": e["kind"], "direction": direction, "weight": e["weight"],
+                               "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate"),
+                               "evidence": e["detail"]})
+        neighbours.sort(key=lambda n: (-(n["weight"] or 0), n["site"], n["kind"]))
+    if db.has("site_groups"):
+        g = db.one("SELECT group_id, evidence FROM site_groups WHERE site = ?", (domain,))
+        if g:
+            group = {"group_id": g["group_id"], "evidence": _j(g["evidence"], []),
+                     "members": [r["site"] for r in db.all("SELECT site FROM site_groups WHERE group_id = ? "
+                                                           "ORDER BY site LIMIT 200", (g["group_id"],))]}
+    net_edges = [{"site_a": (n["site"] if n["direction"] == "copied by" else domain) if n["kind"] == "copy"
+                  else domain,
+                  "site_b": (domain if n["direction"] == "copied by" else n["site"]) if n["kind"] == "copy"
+                  else n["site"],
+                  "kind": n["kind"], "weight": n["weight"], "strong": n["strong"], "credit_rate": n["credit_rate"]}
+                 for n in neighbours]
+    data = {"site": srow, "articles": srow["pages"], "languages": languages, "identifiers": idents,
+            "roles": roles, "neighbours": neighbours, "group": group, "recent_articles": recent}
+    cols = ["site", "kind", "direction", "weight", "strong", "credit_rate"]
+    return Page("site.html", f"Site: {domain}", data, (cols, neighbours),
+                {"network": svg.network(domain, net_edges)})
+
+
+# -- search ----------------------------------------------------------------------------------------------
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def search(db: Reader, params: dict[str, str]) -> Page:
+    q = (params.get("q") or "").strip()
+    f = {k: (params.get(k) or "").strip() for k in ("site", "from", "to", "lang", "kind")}
+    page = _int_arg(params, "page", 1, hi=200)
+    for k in ("from", "to"):
+        if f[k] and not DATE.match(f[k]):
+            raise BadRequest(f"{k} must be a date YYYY-MM-DD, got {f[k]!r}")
+    if f["kind"] and f["kind"] not in COPY_KINDS + ("origin", "copy"):
+        raise BadRequest(f"kind must be one of origin, copy, {', '.join(COPY_KINDS)}")
+    where, args = [], []
+    if f["site"]:
+        where.append("a.site = ?")
+        args.append(f["site"])
+    if f["from"]:
+        where.append("a.published >= ?")
+        args.append(f["from"])
+    if f["to"]:
+        where.append("a.published < date(?, '+1 day')")
+        args.append(f["to"])
+    if f["lang"]:
+        where.append("a.language = ?")
+        args.append(f["lang"])
+    if f["kind"] and db.has("copies", "stories"):
+        if f["kind"] == "origin":
+            where.append("EXISTS (SELECT 1 FROM stories s WHERE s.origin_id = a.page_id)")
+        elif f["kind"] == "copy":
+            where.append("EXISTS (SELECT 1 FROM copies c WHERE c.copy_id = a.page_id)")
+        else:
+            where.append("EXISTS (SELECT 1 FROM copies c WHERE c.copy_id = a.page_id AND c.kind = ?)")
+            args.append(f["kind"])
+    fq = fts_query(q)
+    rows: list[dict[str, Any]] = []
+    if fq:
+        sql = ("SELECT a.page_id, a.title, a.site, a.url, a.published, a.language, "
+               f"snippet(articles_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', ' … ', 24) AS snippet "
+               "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
+               + "".join(f" AND {w}" for w in where) + " ORDER BY rank LIMIT ? OFFSET ?")
+        try:
+            rows = db.all(sql, [fq, *args, PAGE_SIZE, (page - 1) * PAGE_SIZE])
+        except sqlite3.OperationalError as e:
+            raise BadRequest(f"search query not understood: {e}")
+    elif any(f.values()):
+        sql = ("SELECT a.page_id, a.title, a.site, a.url, a.published, a.language, substr(a.body, 1, 200) AS snippet "
+               "FROM articles a WHERE " + " AND ".join(where or ["1"]) + " ORDER BY a.published DESC LIMIT ? OFFSET ?")
+        rows = db.all(sql, [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE])
+        for r in rows:
+            r["snippet"] = (r["snippet"] or "") + "…"
+    for r in rows:
+        r["snippet_parts"] = snippet_segments(r["snippet"])
+        r["snippet"] = "".join(p["text"] for p in r["snippet_parts"])
+    cols = ["page_id", "title", "site", "url", "published", "language", "snippet"]
+    langs = [r["language"] for r in db.all("SELECT DISTINCT language FROM articles WHERE language IS NOT NULL "
+                                            "ORDER BY language LIMIT 200")] if page == 1 else []
+    data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": len(rows) == PAGE_SIZE}
+    title = f"Search: {q}" if q else "Search"
+    return Page("search.html", title, data, (cols, rows), {"languages": langs, "kinds": ("origin", "copy") + COPY_KINDS})
+
+
+# -- problems --------------------------------------------------------------------------------------------
+def problems(db: Reader, params: dict[str, str]) -> Page:
+    page = _int_arg(params, "page", 1)
+    reason = (params.get("reason") or "").strip()
+    by_reason = db.all("SELECT stage, reason, COUNT(*) AS n FROM problems GROUP BY stage, reason ORDER BY n DESC")
+    where, args = ("WHERE reason = ?", [reason]) if reason else ("", [])
+    rows = db.all(f"SELECT problem_id, source, stage, reason, detail, url, page_id, seen_at FROM problems {where} "
+                  "ORDER BY seen_at DESC, source LIMIT ? OFFSET ?", [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE])
+    cols = ["problem_id", "source", "stage", "reason", "detail", "url", "page_id", "seen_at"]
+    return Page("problems.html", f"Problems ({sum(r['n'] for r in by_reason)})",
+                {"by_reason": by_reason, "reason": reason, "problems": rows, "page": page,
+                 "more": len(rows) == PAGE_SIZE}, (cols, rows))
