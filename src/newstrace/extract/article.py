@@ -21,6 +21,7 @@ from ..records import Article, Page, Problem
 from . import credits as credits_mod
 from . import furniture as furniture_mod
 from . import identifiers as identifiers_mod
+from . import layout as layout_mod
 from . import taxonomy as taxonomy_mod
 from .text import extract_text_page
 from .urls import normalise_url, site_of
@@ -95,6 +96,8 @@ def _extract_html(page: Page) -> Article | Problem:
     idents = identifiers_mod.find_identifiers(text, tree)
     tax = taxonomy_mod.find_taxonomy(tree, head)
 
+    # layout tables and <br><br> paragraphs into plain containers and <p>s, so blocks are paragraphs
+    layout_mod.normalise(tree)
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
         favor_precision=False, fast=False,
