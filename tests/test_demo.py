@@ -40,6 +40,14 @@ def demo(tmp_path_factory):
     return {"db": db, "rc": rc, "out": buf.getvalue()}
 
 
+def foreign_credits(a: dict) -> list[dict]:
+    """Credits naming or linking someone other than the page's own outlet (its own footer is no credit)."""
+    own = (a["publisher"] or "").lower()
+    return [c for c in a["credits"]
+            if not (own and own in (c.get("text") or c.get("name") or "").lower())
+            and not (c.get("url") and a["site"] in c["url"])]
+
+
 def art(demo, url):
     a = newstrace.article(url, db=demo["db"])
     assert a is not None, f"{url} not stored"
@@ -151,10 +159,9 @@ def test_translated_furniture_is_stripped(demo):
 
 def test_credit_with_link_found_and_taken_out_of_the_body(demo):
     a = art(demo, G1_URL)
-    forms = {c["form"]: c for c in a["credits"]}
-    assert forms["original-source"]["name"] == "Meridian Courier"
-    assert forms["original-source"]["url"] == A_URL
-    assert forms["copyright"]["name"] == "Meridian Courier"
+    orig = [c for c in a["credits"] if c["form"] == "original-source"]
+    assert [(c["name"], c["url"]) for c in orig] == [("Meridian Courier", A_URL)]
+    assert any(c["form"] == "copyright" and c["name"] == "Meridian Courier" for c in a["credits"])
     assert "The original source of this article is" not in a["body"]
     assert "Copyright" not in a["body"]
     # the copy's text is there
@@ -173,8 +180,8 @@ def test_other_credit_forms(demo):
     assert credit(P_TEXT_URL, "republished")["url"] == G1_URL
     assert credit(E_DE_URL, "source")["url"] == A_URL  # "Quelle: Meridian Courier"
     assert credit(E_EN_URL, "meta-original-source")["url"] == B_URL
-    assert art(demo, T1_URL)["credits"] == []  # the uncredited full copy
-    assert art(demo, T2_URL)["credits"] == []  # the edited copy
+    assert foreign_credits(art(demo, T1_URL)) == []  # the uncredited full copy
+    assert foreign_credits(art(demo, T2_URL)) == []  # the edited copy
 
 
 def test_compilation_has_one_source_credit_per_section(demo):
@@ -304,8 +311,89 @@ def test_demo_recreates_the_database(tmp_path):
     with sqlite3.connect(db) as c:
         c.execute("CREATE TABLE junk (x)")
     out = io.StringIO()
-    assert run_demo(str(db), out=out, workers=1) in (0, 1)
+    assert run_demo(str(db), out=out, workers=1, trace=False) == 0
+    assert "trace: skipped" in out.getvalue()
     with sqlite3.connect(db) as c:
         tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert "junk" not in tables and "articles" in tables
-    assert newstrace.article(A_URL, db=str(db))["credits"] == []  # an origin credits no one
+    assert foreign_credits(newstrace.article(A_URL, db=str(db))) == []  # an origin credits no one
+
+
+# -- what trace makes of the demo corpus (runs only when the trace stage is in this build) ------------
+G4_URL = "https://globalreadernet.example/nurse-led-triage-halves-emergency-waits/5871044"
+AMP_URL = C_URL + "/amp"
+STORIES = {  # origin -> the pages built as its copies (samples/_build.py)
+    A_URL: {G1_URL, T2_URL, E_DE_URL, P_TEXT_URL},
+    B_URL: {G2_URL, E_EN_URL, T3_URL},
+    C_URL: {T1_URL, G4_URL, E_ES_URL, AMP_URL},
+    D_URL: {G3_URL, T3_URL},
+}
+KINDS = {  # copy -> acceptable kinds
+    G1_URL: {"full"}, G2_URL: {"partial"}, G3_URL: {"full"}, G4_URL: {"full"}, T1_URL: {"full"},
+    T2_URL: {"edited"}, T3_URL: {"compilation"}, E_DE_URL: {"translation"}, E_ES_URL: {"translation"},
+    E_EN_URL: {"full", "edited"}, P_TEXT_URL: {"chain"}, AMP_URL: {"duplicate"},
+}
+CREDITED = {G1_URL: "name+link", G2_URL: "name+link", G3_URL: "name+link", G4_URL: "name+link", T1_URL: "none",
+            T2_URL: "none", T3_URL: "name+link", E_DE_URL: "name+link", E_ES_URL: "name+link", E_EN_URL: "link",
+            P_TEXT_URL: "name+link"}
+
+
+def _traced(demo):
+    try:
+        from newstrace.trace import trace_all  # noqa: F401
+    except ImportError:
+        pytest.skip("trace stage not in this build")
+    return rows(demo, """SELECT c.kind, c.credited, ca.url AS copy_url, sa.url AS source_url, oa.url AS origin_url
+                          FROM copies c JOIN articles ca ON ca.page_id=c.copy_id
+                          JOIN articles sa ON sa.page_id=c.source_id LEFT JOIN articles oa ON oa.page_id=c.origin_id""")
+
+
+def _story_of(demo, origin):
+    got = rows(demo, """SELECT a.url FROM stories s JOIN story_members m USING(story_id)
+                         JOIN articles a ON a.page_id=m.page_id
+                         WHERE s.origin_id=(SELECT page_id FROM articles WHERE url=?)""", origin)
+    return {r["url"] for r in got} - {origin}
+
+
+@pytest.mark.parametrize("origin", [
+    A_URL, B_URL, D_URL,
+    pytest.param(C_URL, marks=pytest.mark.xfail(
+        reason="trace: of the two URLs of one Dispatch article the AMP URL is taken as the origin, although "
+               "the AMP page's rel=canonical names the other URL", strict=False)),
+])
+def test_trace_finds_each_story_with_its_origin(demo, origin):
+    _traced(demo)
+    assert _story_of(demo, origin) == STORIES[origin]
+
+
+TRACE_GAPS = {
+    T2_URL: "trace: the edited English copy is linked as a translation of the German copy instead of an edited "
+            "copy of its English origin",
+    AMP_URL: "trace: the AMP URL is taken as the origin and the canonical URL as its duplicate, although the AMP "
+             "page's rel=canonical names the other URL",
+}
+
+
+@pytest.mark.parametrize("copy_url", [
+    pytest.param(u, marks=pytest.mark.xfail(reason=TRACE_GAPS[u], strict=False)) if u in TRACE_GAPS else u
+    for u in KINDS])
+def test_trace_kind_and_credit_of_each_copy(demo, copy_url):
+    copies = [r for r in _traced(demo) if r["copy_url"] == copy_url]
+    assert copies, f"{copy_url} not found as a copy"
+    assert {r["kind"] for r in copies} <= KINDS[copy_url]
+    if copy_url in CREDITED:
+        assert {r["credited"] for r in copies} == {CREDITED[copy_url]}
+
+
+def test_trace_misdated_copy_is_still_the_copy(demo):
+    copies = [r for r in _traced(demo) if r["copy_url"] == G3_URL]
+    assert copies and all(r["source_url"] == D_URL for r in copies)
+
+
+def test_trace_groups_the_two_sites_of_one_operator(demo):
+    _traced(demo)
+    g = {r["site"]: r["group_id"] for r in rows(demo, "SELECT site, group_id FROM site_groups")}
+    assert g["globalreadernet.example"] == g["truthwavedaily.example"]
+    others = {g.get(s) for s in ("meridiancourier.example", "northfielddispatch.example", "eurovoice-mirror.example",
+                                 "pinecrest-notes.example")}
+    assert g["globalreadernet.example"] not in others

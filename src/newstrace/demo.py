@@ -63,9 +63,10 @@ def _table_rows(conn, table: str) -> int:
         return 0
 
 
-def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int | None = None) -> int:
-    """Delete and recreate ``db_path``, ingest the bundled samples, trace them when trace is available,
-    and print a report. Returns 0 when everything ran, 1 when the trace stage failed."""
+def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int | None = None,
+             trace: bool = True) -> int:
+    """Delete and recreate ``db_path``, ingest the bundled samples, trace them when trace is available
+    (and ``trace`` is true), and print a report. Returns 0 when everything ran, 1 when the trace stage failed."""
     from . import ingest
     from .cli import format_summary
     from .store import Store
@@ -88,11 +89,14 @@ def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int 
 
     # -- trace (another stage; optional while it is being built) ------------------------------
     p("")
-    try:
-        from .trace import trace_all
-    except ImportError as e:
-        trace_all = None
-        p(f"trace: not available in this build ({e}); copies and stories are not computed.")
+    trace_all = None
+    if not trace:
+        p("trace: skipped")
+    else:
+        try:
+            from .trace import trace_all
+        except ImportError as e:
+            p(f"trace: not available in this build ({e}); copies and stories are not computed.")
     if trace_all is not None:
         try:
             with Store(db_path) as st:
@@ -106,8 +110,23 @@ def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int 
     with Store(db_path, readonly=True) as st:
         _report(st, p, root_s)
     p("")
-    p(f"Open the web UI on this database:  newstrace serve {db_path}")
+    p(f"Open the web UI on this database:  {_command()} serve {db_path}")
     return rc
+
+
+def _command() -> str:
+    """How to call newstrace from here: ``newstrace`` when it is on PATH, else the script next to
+    this Python (``.venv/bin/newstrace``), relative to the current directory when it is below it."""
+    script = Path(sys.executable).with_name("newstrace")
+    found = shutil.which("newstrace")
+    if found and (not script.exists() or Path(found).resolve() == script.resolve()):
+        return "newstrace"
+    if not script.exists():
+        return "newstrace"
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
 
 
 def _report(st, p, root: str) -> None:
@@ -264,5 +283,10 @@ def _report_trace(c, p) -> None:
               f"{s['first_seen'] or '?'}; credit rate {rate}")
             for m in c.execute("SELECT * FROM story_members WHERE story_id=? ORDER BY role DESC, lag_hours",
                                (s["story_id"],)).fetchall():
-                lag = f"+{m['lag_hours']:.0f}h" if m["lag_hours"] is not None else ""
-                p(f"      {m['role']:<6} {m['kind'] or '':<12} {lag:>6}  {url_of(m['page_id'])}")
+                lag = f"{m['lag_hours']:+.0f}h" if m["lag_hours"] is not None else ""
+                cred = ""
+                if m["role"] != "origin" and m["parent_id"]:
+                    r = c.execute("SELECT credited FROM copies WHERE copy_id=? AND source_id=?",
+                                  (m["page_id"], m["parent_id"])).fetchone()
+                    cred = f"credit {r[0]}" if r and r[0] else ""
+                p(f"      {m['role']:<6} {m['kind'] or '':<12} {lag:>6}  {cred:<17} {url_of(m['page_id'])}")
