@@ -174,3 +174,20 @@ def test_demo_through_the_installed_command(tmp_path):
     assert "new articles    20" in p.stdout
     assert p.stdout.rstrip().splitlines()[-1].endswith(f"newstrace serve {db}")
     assert db.exists()
+
+
+def test_ingest_one_text_dump_with_url(samples, tmp_path):
+    """A page saved as Markdown-ish text, given as a file plus --url."""
+    rec = [json.loads(x) for x in (samples / "exports" / "pinecrest-export.jsonl").read_text(encoding="utf-8").splitlines()]
+    text = next(r["text"] for r in rec if "text" in r)
+    f = tmp_path / "dump.md"
+    f.write_text(text, encoding="utf-8")
+    db = str(tmp_path / "t.db")
+    url = "https://pinecrest-notes.example/2025/03/08/valdren-dam-approved"
+    rc, out, _ = run("ingest", str(f), "--url", url, "--db", db, "--workers", "1", "--no-progress", "--no-trace")
+    assert rc == 0 and "new articles    1" in out
+    rc, out, _ = run("show", url, "--db", db)
+    a = json.loads(out)
+    assert (a["site"], a["byline"], a["published"]) == ("pinecrest-notes.example", "Harlan Pike", "2025-03-08")
+    assert a["title"] == "Valdren dam approved over fishermen's objections"
+    assert any(c["form"] == "republished" and c["name"] == "Global Reader Network" for c in a["credits"])
