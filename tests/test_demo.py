@@ -397,3 +397,10 @@ def test_trace_groups_the_two_sites_of_one_operator(demo):
     others = {g.get(s) for s in ("meridiancourier.example", "northfielddispatch.example", "eurovoice-mirror.example",
                                  "pinecrest-notes.example")}
     assert g["globalreadernet.example"] not in others
+
+
+def test_demo_never_deletes_a_file_that_is_not_a_database(tmp_path):
+    precious = tmp_path / "notes.txt"
+    precious.write_text("my notes", encoding="utf-8")
+    assert run_demo(str(precious), out=io.StringIO(), trace=False) == 2
+    assert precious.read_text(encoding="utf-8") == "my notes"

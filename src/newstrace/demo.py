@@ -74,6 +74,15 @@ def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int 
     out = out or sys.stdout
     p = lambda *a: print(*a, file=out)  # noqa: E731
     rc = 0
+    if os.path.isfile(db_path) and os.path.getsize(db_path):
+        with open(db_path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                print(f"newstrace demo: {db_path} exists and is not an SQLite database; not deleting it",
+                      file=sys.stderr)
+                return 2
+    elif os.path.exists(db_path) and not os.path.isfile(db_path):
+        print(f"newstrace demo: {db_path} is not a file", file=sys.stderr)
+        return 2
     for suffix in ("", "-wal", "-shm", "-journal"):
         if os.path.exists(db_path + suffix):
             os.remove(db_path + suffix)
