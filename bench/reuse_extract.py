@@ -23,8 +23,10 @@ How each metric is counted (pages are matched to gold by their file path = the a
   still makes a credit statement); for compilations the sites of every listed source; empty for pages
   with no credit. Our credited sites are resolved without gold: a credit URL gives its registered domain;
   a credit name is resolved through the names sites give themselves in the corpus (``og:site_name`` /
-  publisher of the ingested articles, case-insensitive, a leading "The" ignored) or is itself a domain
-  name. A credit that resolves to the page's own site is ignored (self-reference, e.g. a site's own
+  publisher of the ingested articles, case-insensitive, a leading "The" ignored), or through the domains
+  of the corpus's sites spelled as names ("Citizen Sentinel" -> citizen-sentinel.example, letters and
+  digits compared), or is itself a domain name. Compilation sources whose gold credit type is "none"
+  are not expected. A credit that resolves to the page's own site is ignored (self-reference, e.g. a site's own
   copyright line). Unresolvable names count as a wrong extra site.
 - identifiers: per page, our set of (kind, value) restricted to the gold kinds equals the gold
   ``identifiers`` set (values compared case-insensitively). Our kinds map onto gold kinds one to one;
@@ -165,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         if art.get("publisher"):
             names.setdefault(name_key(art["publisher"]), Counter())[art["site"]] += 1
     name_site = {k: c.most_common(1)[0][0] for k, c in names.items()}
+    # ... and the domains of the sites in the corpus, spelled as names ("Citizen Sentinel" = citizen-sentinel.example)
+    slug = lambda x: re.sub(r"[^a-z0-9]", "", re.sub(r"^the\s+", "", x.lower()))  # noqa: E731
+    slug_site = {slug(st.rsplit(".", 1)[0]): st for st in {art["site"] for art in arts.values()}}
 
     def resolve(cr: dict) -> str | None:
         s = host_site(cr.get("url"))
@@ -176,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         k = name_key(n)
         if k in name_site:
             return name_site[k]
+        if slug(k) in slug_site:
+            return slug_site[slug(k)]
         if re.fullmatch(r"[a-z0-9\-]+(\.[a-z0-9\-]+)+", k):
             return k.removeprefix("www.")
         return "?" + k
@@ -230,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         # credits
         c = g["credit"]
         if isinstance(c, list):
-            want = {host_site(x["source_url"]) for x in c}
+            want = {host_site(x["source_url"]) for x in c if x.get("type") not in (None, "none")}
         elif isinstance(c, dict) and c.get("type") not in (None, "none"):
             want = {c["credited_site"]}
         else:

@@ -106,14 +106,16 @@ def _extract_html(page: Page) -> Article | Problem:
         return _problem(page, "no-body", "no article text found")
     blocks = [b.strip() for b in (doc.text or "").split("\n") if b.strip()]
 
-    site = page.declared.get("site") or site_of(url)
-    publisher = page.declared.get("publisher") or head.get("og:site_name") or doc.sitename or None
-    own_names = {credits_mod.name_key(n) for n in (publisher, doc.sitename, head.get("og:site_name"), site) if n}
-
     # credit statements come out of the body into structured credits; credit lines outside the
     # article container (a "Source: X" box under it) are found by scanning the whole page
+    page_credits = credits_mod.scan_tree(tree, base)
+    head["copyright_names"] = [c["name"] for c in page_credits if c["form"] == "copyright" and c.get("name")]
+    site = page.declared.get("site") or site_of(url)
+    publisher = page.declared.get("publisher") or _publisher(head, doc, site)
+    own_names = {credits_mod.name_key(n) for n in (publisher, doc.sitename, head.get("og:site_name"), site) if n}
+
     blocks, block_credits = credits_mod.split_credits(blocks, outlinks, head)
-    credits = credits_mod.merge(block_credits, credits_mod.scan_tree(tree, base))
+    credits = credits_mod.merge(block_credits, page_credits)
     canon = credits_mod.canonical_credit(url, head.get("canonical"))
     if canon:
         credits.append(canon)
@@ -125,7 +127,7 @@ def _extract_html(page: Page) -> Article | Problem:
 
     title = page.declared.get("title") or _clean_title(doc.title, doc.sitename) or head.get("og:title")
     title = _strip_site_name(title, [publisher, doc.sitename, head.get("og:site_name")])
-    byline = page.declared.get("byline") or _byline(doc.author, head)
+    byline = page.declared.get("byline") or _byline(doc.author, head, text)
     bc = credits_mod.byline_credit(byline, own_names)
     if bc:
         credits.append(bc)
@@ -180,7 +182,7 @@ def _read_head(tree) -> dict[str, Any]:
         val = (m.get("content") or "").strip()
         if not key or not val:
             continue
-        if key in ("og:url", "og:title", "og:site_name", "description", "author", "original-source",
+        if key in ("og:url", "og:title", "og:site_name", "application-name", "description", "author", "original-source",
                    "syndication-source", "keywords", "news_keywords"):
             out.setdefault(key, val)
         elif key in ("article:published_time", "datepublished", "date", "pubdate", "dc.date"):
@@ -193,6 +195,9 @@ def _read_head(tree) -> dict[str, Any]:
             out.setdefault("meta_tags", []).append(val)
         elif key in ("twitter:site", "twitter:creator"):
             out.setdefault("twitter_meta", []).append(val)
+    t = tree.find(".//title")
+    if t is not None and t.text_content().strip():
+        out["title"] = " ".join(t.text_content().split())
     for l in tree.iter("link"):
         rel = (l.get("rel") or "").lower().split()
         href = (l.get("href") or "").strip()
@@ -216,6 +221,9 @@ def _read_head(tree) -> dict[str, Any]:
                 out.setdefault("published", str(obj["datePublished"]))
             if obj.get("dateModified"):
                 out.setdefault("modified", str(obj["dateModified"]))
+            pub = obj.get("publisher")
+            if isinstance(pub, dict) and isinstance(pub.get("name"), str) and pub["name"].strip():
+                out.setdefault("ld_publisher", pub["name"].strip())
             auth = obj.get("author")
             if auth:
                 names = [a.get("name") if isinstance(a, dict) else a for a in (auth if isinstance(auth, list) else [auth])]
@@ -266,6 +274,42 @@ def _page_url(head: dict[str, Any], path_url: str | None) -> str | None:
     return canon or og or path_url
 
 
+TITLE_SEPARATORS = (" | ", " :: ", " - ", " – ", " — ", " · ", " » ")
+
+
+def _slug(name: str) -> str:
+    return credits_mod._slug(name)
+
+
+def _publisher(head: dict[str, Any], doc, site: str) -> str | None:
+    """The outlet's name: og:site_name, JSON-LD publisher, application-name; else the part of the <title>
+    or a "© Name" line that spells the site's domain; else trafilatura's guess when it is a real name
+    (not a Twitter handle such as "Citizensentex")."""
+    for key in ("og:site_name", "ld_publisher", "application-name"):
+        if head.get(key):
+            return head[key]
+    want = _slug(site)
+    if want:
+        for cand in _title_affixes(head.get("title")) + list(head.get("copyright_names", [])):
+            if _slug(cand) == want:
+                return cand
+    sn = (doc.sitename or "").strip()
+    if sn and (" " in sn or _slug(sn) == want) and not credits_mod.DOMAIN_NAME.match(sn):
+        return sn
+    return None
+
+
+def _title_affixes(title: str | None) -> list[str]:
+    if not title:
+        return []
+    out = []
+    for sep in TITLE_SEPARATORS:
+        if sep in title:
+            head_part, _, tail_part = title.partition(sep)
+            out += [tail_part.rpartition(sep)[2].strip(), head_part.strip()]
+    return [x for x in out if x and len(x) < 80]
+
+
 def _strip_site_name(title: str | None, names: list[str | None]) -> str | None:
     """"Site :: Headline", "Headline | Site": the site's name is not part of the headline."""
     if not title:
@@ -277,11 +321,15 @@ def _strip_site_name(title: str | None, names: list[str | None]) -> str | None:
     return title
 
 
-def _byline(author: str | None, head: dict[str, Any]) -> str | None:
+def _byline(author: str | None, head: dict[str, Any], page_text: str = "") -> str | None:
     a = author or head.get("ld_author") or head.get("author")
     if not a:
         return None
     a = re.sub(r"^\s*(?:by|author|written by|posted by)\s*:?\s+", "", a.strip(), flags=re.I)
+    # trafilatura title-cases author strings: "valley-record.example" comes back "Valley-Record Example"
+    dom = a.lower().replace(" ", ".")
+    if credits_mod.DOMAIN_NAME.match(dom) and dom in page_text.lower():
+        a = dom
     return a or None
 
 

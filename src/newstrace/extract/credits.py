@@ -79,7 +79,7 @@ def split_credits(blocks: list[str], outlinks: list[dict[str, Any]], head: dict[
         hits = _links_in(b, outlinks, used)
         if hits:
             # a named credit takes only a link on its name; an unnamed one ("Source", "Read more") any link
-            named = [h for h in hits if cr.get("name") and h[1]["text"] in cr["name"]]
+            named = [h for h in hits if cr.get("name") and _anchor_names(h[1]["text"], cr["name"])]
             pick = named or (hits if not cr.get("name") else [])
             if pick:
                 i, link = pick[0]
@@ -156,7 +156,7 @@ def scan_tree(tree, base: str | None = None) -> list[dict[str, Any]]:
             if href and not href.startswith(("#", "javascript:", "mailto:")):
                 anchors.append((urljoin(base, href) if base else href, " ".join(a.text_content().split())))
         if anchors:
-            named = [h for h, t in anchors if cr.get("name") and t and t in cr["name"]]
+            named = [h for h, t in anchors if cr.get("name") and _anchor_names(t, cr["name"])]
             cr["url"] = (named or [anchors[0][0]])[0]
         found.append((el, cr))
     # innermost only: an element whose descendant is itself a credit line is a wrapper
@@ -212,6 +212,8 @@ def drop_self_credits(credits: list[dict[str, Any]], page_site: str, own_names: 
             continue
         if own_url and cr["form"] in ("read-more", "source") and not name:
             continue
+        if own_url and name and not own_name:
+            cr["url"] = None  # a link to one of our own pages is not where the named outlet is
         key = (name, cr.get("url"))
         if key in seen:
             continue
@@ -244,3 +246,8 @@ def _slug(name: str) -> str:
         n = n.rsplit(".", 1)[0].removeprefix("www.")
     n = re.sub(r"^the\s+", "", n)
     return re.sub(r"[^a-z0-9]", "", n)
+
+
+def _anchor_names(anchor: str | None, name: str) -> bool:
+    """The link is on the credited name (the whole of it, give or take "the" and punctuation)."""
+    return bool(anchor) and name_key(anchor) == name_key(name)
