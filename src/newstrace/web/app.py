@@ -14,6 +14,7 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any, Callable
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -89,7 +90,7 @@ def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                       autoescape=select_autoescape(enabled_extensions=("html", "svg", "xml"), default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(safe_url=safe_url, pct=_fmt_pct, lag=_fmt_lag, num=_fmt_num, colour=kind_colour,
+    env.filters.update(safe_url=safe_url, seg=lambda v: quote(str(v or ''), safe=''), pct=_fmt_pct, lag=_fmt_lag, num=_fmt_num, colour=kind_colour,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=1, default=str))
     env.globals.update(kind_colours=KIND_COLOURS)
     return env
@@ -194,7 +195,7 @@ def create_app(db_path: str) -> Starlette:
 
 def _twin(request: Request, ext: str) -> str:
     path = request.url.path
-    base = "/index" if path == "/" else path.rstrip("/")
+    base = "/index" if path == "/" else quote(path.rstrip("/"), safe="/")
     q = request.url.query
     return f"{base}.{ext}" + (f"?{q}" if q else "")
 

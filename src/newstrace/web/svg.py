@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import quote
 
 KIND_COLOURS = {
     "origin": "#222222", "full": "#c0392b", "partial": "#e67e22", "edited": "#8e44ad", "compilation": "#2c7fb8",
@@ -127,6 +128,6 @@ def network(center: str, edges: list[dict[str, Any]], width: int = 640, height: 
     for s, (x, y) in pos.items():
         nodes.append({"x": round(x, 1), "y": round(y, 1), "r": 10 if s == center else 7, "site": s,
                       "label": (s[:26] + "…") if len(s) > 27 else s, "center": s == center,
-                      "href": f"/site/{s}", "ty": round(y + (24 if y >= cy else -14), 1)})
+                      "href": "/site/" + quote(s, safe=""), "ty": round(y + (24 if y >= cy else -14), 1)})
     return {"width": width, "height": height, "nodes": nodes, "lines": lines,
             "hidden": max(0, len(weight) - len(nbrs))}

@@ -351,6 +351,8 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             d = e["detail"] if isinstance(e["detail"], dict) else {}
             neighbours.append({"site": other, "kind": e["kind"], "direction": direction, "weight": e["weight"],
                                "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate"),
+                               "examples": _edge_examples(db, d) if e["kind"] == "copy" else [],
+                               "identifiers": _edge_identifiers(d) if e["kind"] != "copy" else [],
                                "evidence": e["detail"]})
         neighbours.sort(key=lambda n: (-(n["weight"] or 0), n["site"], n["kind"]))
     if db.has("site_groups"):
@@ -370,6 +372,35 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
     cols = ["site", "kind", "direction", "weight", "strong", "credit_rate"]
     return Page("site.html", f"Site: {domain}", data, (cols, neighbours),
                 {"network": svg.network(domain, net_edges)})
+
+
+def _edge_examples(db: Reader, d: dict[str, Any], limit: int = 5) -> list[dict[str, Any]]:
+    """Example copy pairs of a copy edge as page ids (trace stores them as URLs or ids)."""
+    out = []
+    for ex in (d.get("examples") or [])[:limit]:
+        if isinstance(ex, dict):
+            cid, sid = ex.get("copy_id"), ex.get("source_id")
+            if not (cid and sid) and ex.get("copy_url") and ex.get("source_url"):
+                cid = db.scalar("SELECT page_id FROM articles WHERE url = ? LIMIT 1", (ex["copy_url"],))
+                sid = db.scalar("SELECT page_id FROM articles WHERE url = ? LIMIT 1", (ex["source_url"],))
+        elif isinstance(ex, (list, tuple)) and len(ex) >= 2:
+            cid, sid = ex[0], ex[1]
+        else:
+            continue
+        if cid and sid:
+            out.append({"copy_id": cid, "source_id": sid})
+    return out
+
+
+def _edge_identifiers(d: dict[str, Any]) -> list[dict[str, Any]]:
+    """Shared identifiers of an identifier edge: ``{strong: [...], weak: [...]}`` or a flat ``shared`` list."""
+    out = []
+    for key, strong in (("strong", True), ("weak", False), ("shared", None), ("identifiers", None)):
+        for i in d.get(key) or []:
+            if isinstance(i, dict):
+                out.append({"kind": i.get("kind"), "value": i.get("value"),
+                            "strong": strong if strong is not None else bool(i.get("strong"))})
+    return out
 
 
 # -- search ----------------------------------------------------------------------------------------------
