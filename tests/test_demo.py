@@ -41,10 +41,12 @@ def demo(tmp_path_factory):
 
 
 def foreign_credits(a: dict) -> list[dict]:
-    """Credits naming or linking someone other than the page's own outlet (its own footer is no credit)."""
+    """Credits naming or linking someone other than the page's own outlet (its own copyright footer and
+    its own byline are no credit of a source)."""
     own = (a["publisher"] or "").lower()
     return [c for c in a["credits"]
-            if not (own and own in (c.get("text") or c.get("name") or "").lower())
+            if c.get("form") != "byline"
+            and not (own and own in (c.get("text") or c.get("name") or "").lower())
             and not (c.get("url") and a["site"] in c["url"])]
 
 
