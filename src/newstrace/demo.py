@@ -173,7 +173,7 @@ def _report(st, p, root: str) -> None:
 
     # -- credits --------------------------------------------------------------------------------
     p("")
-    p("Credits found (copies naming or linking their source)")
+    p("Credits found (per page: form, name -> link; copies naming or linking their source)")
     p("-" * WIDTH)
     cr = c.execute(
         "SELECT a.site, a.url, c.form, c.name, c.url AS curl FROM credits c JOIN articles a USING(page_id) "
