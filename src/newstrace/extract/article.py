@@ -100,7 +100,7 @@ def _extract_html(page: Page) -> Article | Problem:
     layout_mod.normalise(tree)
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=True,
-        favor_precision=False, fast=False,
+        favor_precision=False, fast=False, date_extraction_params=_date_params(),
     )
     if doc is None or not (doc.text or "").strip():
         return _problem(page, "no-body", "no article text found")
@@ -157,7 +157,8 @@ def _extract_html(page: Page) -> Article | Problem:
         region=page.declared.get("region") or tax.get("region"),
         theme=page.declared.get("theme") or tax.get("theme"),
         sections=tax.get("sections", []) or list(doc.categories or []),
-        tags=page.declared.get("tags") or tax.get("tags") or list(doc.tags or []),
+        # not trafilatura's tags: it also takes a sidebar's site-wide tag cloud for the article's tags
+        tags=page.declared.get("tags") or tax.get("tags") or [],
         blocks=blocks,
         body="\n\n".join(blocks),
         credits=credits,
@@ -261,6 +262,17 @@ def _clean_title(title: str | None, sitename: str | None) -> str | None:
     return title or None
 
 
+def _date_params() -> dict[str, Any]:
+    """htmldate without its extensive search: that search guesses a date for undated pages from archive
+    links ("/2021/06/") and copyright years ("2021-01-01"). Markup, URL and the usual visible date
+    places are still read. Measured: trafilatura-eval 654/851 dates right against 632 with extensive
+    search; reuse-dev 1186/1187 against 1081."""
+    from datetime import datetime
+
+    return {"original_date": True, "extensive_search": False,
+            "max_date": datetime.now().astimezone().strftime("%Y-%m-%d")}
+
+
 def _page_url(head: dict[str, Any], path_url: str | None) -> str | None:
     """The page's own URL. og:url and canonical usually agree; when a copy's canonical points at the
     site it copied from (a credit, not this page's address), og:url or the mirrored path wins."""
@@ -326,10 +338,18 @@ def _byline(author: str | None, head: dict[str, Any], page_text: str = "") -> st
     if not a:
         return None
     a = re.sub(r"^\s*(?:by|author|written by|posted by)\s*:?\s+", "", a.strip(), flags=re.I)
-    # trafilatura title-cases author strings: "valley-record.example" comes back "Valley-Record Example"
+    # trafilatura title-cases author strings and rewrites punctuation: "valley-record.example" comes
+    # back "Valley-Record Example", "Signal & Noise" as "Signal; Noise": take the page's own spelling
     dom = a.lower().replace(" ", ".")
     if credits_mod.DOMAIN_NAME.match(dom) and dom in page_text.lower():
-        a = dom
+        return dom
+    if ";" in a:
+        words = re.findall(r"\w+", a)
+        if words:
+            pat = r"\b" + r"(?:\s*(?:&amp;|&|\+)?\s*)".join(map(re.escape, words)) + r"\b"
+            m = re.search(pat, page_text)
+            if m and "&" in m.group(0):
+                return " ".join(m.group(0).replace("&amp;", "&").split())
     return a or None
 
 

@@ -17,6 +17,9 @@ LABELS = {
 }
 CLASS_HINTS = ("kicker", "breadcrumb", "filed", "taxonomy", "category", "categories", "post-cat", "section-label")
 TAG_CLASS = ("tags", "tag-list", "post-tags", "entry-tags", "tagcloud-article")
+# containers of site-wide lists (tag clouds, most-read, archives): their tags are not the article's
+SIDEBAR_HINTS = ("widget", "sidebar", "tagcloud", "tag-cloud", "wp-tag-cloud")
+SIDEBAR_TAGS = ("aside", "nav")
 SKIP = {"home", "news", "homepage", "start", "accueil", "inicio", "startseite", "главная"}
 PLACES = {w.strip().lower() for w in """
 world, global, international, europe, eu, asia, africa, americas, america, usa, us, u.s., united states,
@@ -31,6 +34,16 @@ national, local, us news, world news, europe news""".replace("\n", " ").split(",
 
 def _split_items(s: str) -> list[str]:
     return [x.strip() for x in re.split(r"\s*(?:,|\||»|›|/(?=\s)|;|>)\s*", s) if x.strip()]
+
+
+def _in_sidebar(el) -> bool:
+    for e in [el, *el.iterancestors()]:
+        if e.tag in SIDEBAR_TAGS:
+            return True
+        cls = f"{e.get('class') or ''} {e.get('id') or ''}".lower()
+        if any(h in cls for h in SIDEBAR_HINTS):
+            return True
+    return False
 
 
 def _is_place(s: str) -> bool:
@@ -79,19 +92,22 @@ def find_taxonomy(tree, head: dict[str, Any]) -> dict[str, Any]:
                 break
     if not out["sections"]:
         out["sections"] = list(head.get("meta_sections") or head.get("ld_sections") or [])
-    # tags
+    # tags: links marked rel=tag, then tag lists by class name, never a site-wide tag cloud in a sidebar
+    if not out["tags"]:
+        tags = [" ".join("".join(a.itertext()).split()) for a in tree.xpath("//a[@rel='tag' or contains(@rel,' tag')]")
+                if not _in_sidebar(a)]
+        out["tags"] = list(dict.fromkeys(t for t in tags if t))
     if not out["tags"]:
         for el in tree.iter("div", "ul", "p", "span", "footer"):
             cls = (el.get("class") or "").lower()
-            if any(h in cls for h in TAG_CLASS):
+            if any(h in cls for h in TAG_CLASS) and not _in_sidebar(el):
                 items = [" ".join("".join(a.itertext()).split()) for a in el.iter("a")]
                 items = [x for x in items if x and len(x) < 60]
                 if items:
                     out["tags"] = items
                     break
     if not out["tags"]:
-        tags = [" ".join("".join(a.itertext()).split()) for a in tree.xpath("//a[@rel='tag' or contains(@rel,' tag')]")]
-        out["tags"] = [t for t in tags if t] or list(head.get("meta_tags") or [])
+        out["tags"] = list(head.get("meta_tags") or [])
     if not out["tags"]:
         kw = head.get("news_keywords") or head.get("keywords") or head.get("ld_keywords")
         if isinstance(kw, str):
