@@ -114,6 +114,7 @@ def test_every_html_page_has_json_and_csv_twins(client, db):
         r = client.get(path)
         assert r.status_code == 200, path
         assert r.headers["content-type"].startswith("text/html"), path
+        assert "built-in method" not in r.text and "bound method" not in r.text, path  # template/dict mix-ups
         t = title_of(r.text)
         assert t.endswith("· newstrace") and len(t) > len(" · newstrace") + 3, (path, t)
         j = client.get(twin(path, "json"))
@@ -177,8 +178,8 @@ def test_story_page_shows_tree_timeline_and_languages(client, db):
 
 
 def test_compare_page_highlights_spans(client, db):
-    rows = _q(db, "SELECT copy_id, source_id, spans, credited FROM copies")
-    for copy_id, source_id, spans, credited in rows:
+    rows = _q(db, "SELECT copy_id, source_id, spans, credited, kind FROM copies")
+    for copy_id, source_id, spans, credited, kind in rows:
         spans = json.loads(spans)
         d = client.get(f"/copy/{copy_id}/{source_id}.json").json()
         body = _q(db, "SELECT body FROM articles WHERE page_id=?", (copy_id,))[0][0]
@@ -195,7 +196,9 @@ def test_compare_page_highlights_spans(client, db):
         page = client.get(f"/copy/{copy_id}/{source_id}").text
         src_aligned = [s for s in d["segments"]["source"] if s["cls"] == "aligned"]
         assert page.count('<mark class="aligned') == len(aligned) + len(src_aligned) + 1  # +1: the legend
-        if credited in ("none", None):
+        if kind == "duplicate":
+            assert "no credit is expected" in page
+        elif credited in ("none", None):
             assert "No credit" in page
         elif credited == "wrong":
             assert "Wrong credit" in page

@@ -165,6 +165,8 @@ def create_app(db_path: str) -> Starlette:
     add("/site/{domain}", views.site)
     add("/search", views.search)
     add("/problems", views.problems)
+    favicon = (HERE / "static" / "favicon.svg").read_bytes()
+    routes.append(Route("/favicon.ico", lambda request: Response(favicon, media_type="image/svg+xml")))
     routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))
 
     def wants_json(request: Request) -> bool:

@@ -41,7 +41,7 @@ def timeline(members: list[dict[str, Any]], width: int = 860, max_rows: int = 80
                                           m.get("site") or ""))
     hidden = max(0, len(rows) - max_rows)
     rows = rows[:max_rows]
-    left, right, top, rh = 210, 30, 16, 20
+    left, right, top, rh = 210, 60, 16, 20
     plot_w = width - left - right
     times = [t for t in (parse_when(m.get("when")) for m in rows) if t]
     t0 = min(times) if times else None

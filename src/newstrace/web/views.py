@@ -268,7 +268,7 @@ def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) ->
     headline_changed = (cp["title"] or "").strip() != (src["title"] or "").strip()
     others = db.all("SELECT source_id, kind FROM copies WHERE copy_id = ? AND source_id != ?", (copy_id, source_id))
     data = {"link": link, "copy": cp, "source": src, "credits_on_copy": credits,
-            "headline": {"changed": headline_changed, "source": src["title"], "copy": cp["title"]},
+            "headline": {"changed": headline_changed, "before": src["title"], "after": cp["title"]},
             "added_chars": added, "removed_chars": removed, "other_sources": others,
             "segments": {"copy": copy_segs, "source": src_segs}}
     return Page("compare.html", f"Copy vs source: {cp['site']} ← {src['site']}: {cp['title'] or copy_id}", data)
