@@ -34,7 +34,7 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     ("newsletter", r"^(?:enter your e-?mail|never miss a story|join our mailing list)"),
     ("cookie", r"^(?:we use cookies|this (?:web)?site uses cookies|by continuing to (?:use|browse))"),
     ("comments", r"^(?:please enable javascript to view the comments|comments are closed|leave a (?:comment|reply)"
-                 r"|comment policy\s*:)"),
+                 r"|comment policy\s*:|comments are moderated|please keep (?:the )?(?:discussion|comments) civil)"),
     ("social", r"^(?:follow us|find us|join us) on (?:social media|telegram|twitter|facebook|gab|vk)\b"),
     ("share", r"^(?:share this(?: article| story)?|share on (?:facebook|twitter)|click to share)\b.{0,80}$"),
     ("crosspost", r"^(?:you (?:may|can) (?:republish|repost|share) this (?:article|story)|"
@@ -50,6 +50,17 @@ def block_hash(block: str) -> str:
     return hashlib.sha1(norm(block).encode("utf-8")).hexdigest()[:16]
 
 
+# a donation appeal anywhere in a short block: a call to give next to a way to pay. Article prose
+# about donations does not carry a PayPal address, a Patreon page or a wallet address.
+DONATION_CALL = re.compile(
+    r"\b(?:donat(?:e|ion|ions)|become a (?:patron|member|supporter)|support (?:us|our|independent)|"
+    r"help (?:us|keep)|contribut(?:e|ion|ions)|chip in|spare a few|tip jar)\b", re.I)
+DONATION_MEANS = re.compile(
+    r"paypal|patreon\.com|ko-fi\.com|buymeacoffee|\b(?:btc|eth|bitcoin|ethereum)\s*:|"
+    r"\bbc1[ac-hj-np-z02-9]{11,71}\b|\b0x[a-fA-F0-9]{40}\b|\b[13][a-km-zA-HJ-NP-Z1-9]{25,34}\b", re.I)
+MAX_DONATION_CHARS = 700  # appeals are a few sentences; a longer paragraph is article text
+
+
 def common_kind(block: str) -> str | None:
     """The kind of common furniture this block is, or None. Long article paragraphs never match."""
     if len(block) > MAX_FURNITURE_CHARS:
@@ -58,6 +69,8 @@ def common_kind(block: str) -> str | None:
     for kind, pat in COMMON:
         if pat.search(b):
             return kind
+    if len(b) <= MAX_DONATION_CHARS and DONATION_CALL.search(b) and DONATION_MEANS.search(b):
+        return "donation"
     return None
 
 
