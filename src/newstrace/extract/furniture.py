@@ -36,6 +36,9 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     ("comments", r"^(?:please enable javascript to view the comments|comments are closed|leave a (?:comment|reply)"
                  r"|comment policy\s*:|comments are moderated|please keep (?:the )?(?:discussion|comments) civil)"),
     ("social", r"^(?:follow us|find us|join us) on (?:social media|telegram|twitter|facebook|gab|vk)\b"),
+    # inline pointers to other articles: "READ ALSO: <headline>", "See also: ...", "Related: ..."
+    ("related", r"^(?:read also|also read|see also|related(?: articles?| stories| posts?)?|recommended|"
+                r"don'?t miss|more on this|you (?:may|might) also like)\s*[:\-–—»]\s*.{3,250}$"),
     ("share", r"^(?:share this(?: article| story)?|share on (?:facebook|twitter)|click to share)\b.{0,80}$"),
     ("crosspost", r"^(?:you (?:may|can) (?:republish|repost|share) this (?:article|story)|"
                   r"this (?:article|work) is licensed under (?:a )?creative commons)"),
