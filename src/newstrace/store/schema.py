@@ -221,4 +221,52 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX xling_vectors_encoder ON xling_vectors(encoder);
         """,
     ),
+    (
+        "0004_trace_index",
+        """
+        -- trace/: the candidate index (MinHash-LSH) and the pairs already aligned, so ingest links incrementally
+        CREATE TABLE trace_docs (
+            rid        INTEGER PRIMARY KEY,   -- articles.rowid
+            page_id    TEXT NOT NULL UNIQUE,
+            site       TEXT,
+            body_hash  TEXT,                  -- articles.body_hash when indexed (a changed body is re-indexed)
+            words      INTEGER NOT NULL,
+            minhash    BLOB,                  -- 64 x uint32 document MinHash over word 5-gram shingles
+            paragraphs INTEGER NOT NULL DEFAULT 0,  -- passage chunks with their own band keys
+            indexed_at TEXT
+        );
+        CREATE TABLE trace_bands (
+            key  INTEGER NOT NULL,            -- 63-bit LSH band key (document bands and passage-chunk bands)
+            rid  INTEGER NOT NULL,
+            PRIMARY KEY (key, rid)
+        ) WITHOUT ROWID;
+        CREATE INDEX trace_bands_rid ON trace_bands(rid);
+        CREATE TABLE trace_pairs (
+            a        INTEGER NOT NULL,        -- rid, a < b
+            b        INTEGER NOT NULL,
+            a_hash   TEXT,                    -- body hashes the alignment was made on
+            b_hash   TEXT,
+            linked   INTEGER NOT NULL,        -- 1 when the alignment makes them copies
+            method   TEXT NOT NULL DEFAULT 'align',  -- align | translation
+            result   TEXT,                    -- JSON alignment (spans a->b, coverage, ...) when linked
+            PRIMARY KEY (a, b)
+        ) WITHOUT ROWID;
+        CREATE INDEX trace_pairs_b ON trace_pairs(b);
+        """,
+    ),
+    (
+        "0006_web_indexes",
+        """
+        -- web/: indexes behind the pages of `newstrace serve` (home lists, site pages, network, search filters)
+        CREATE INDEX IF NOT EXISTS stories_size ON stories(size);
+        CREATE INDEX IF NOT EXISTS stories_first_seen ON stories(first_seen);
+        CREATE INDEX IF NOT EXISTS stories_origin ON stories(origin_id);
+        CREATE INDEX IF NOT EXISTS copies_credited ON copies(credited, kind);
+        CREATE INDEX IF NOT EXISTS site_edges_b ON site_edges(site_b);
+        CREATE INDEX IF NOT EXISTS site_groups_group ON site_groups(group_id);
+        CREATE INDEX IF NOT EXISTS articles_site_published ON articles(site, published);
+        CREATE INDEX IF NOT EXISTS problems_reason ON problems(reason, seen_at);
+        CREATE INDEX IF NOT EXISTS problems_seen ON problems(seen_at);
+        """,
+    ),
 ]

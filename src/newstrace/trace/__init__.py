@@ -1,0 +1,309 @@
+"""Trace: find copies between stored articles, decide origin and credit, build stories and the site network.
+
+``link_new(store)`` indexes the articles not indexed yet (or whose body changed), aligns them with their
+LSH candidates among everything stored, and re-decides only the components they touch.
+``trace_all(store, rebuild=False)`` does the same for the whole store (``rebuild`` drops the index first
+and re-aligns every candidate pair).  Pairs already aligned on the same two bodies are never re-aligned.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections import defaultdict
+from typing import Any, Iterable
+
+from .align import align
+from .decide import decide
+from .evidence import SiteNames, dumps, load_meta
+from .index import (body_hashes, boilerplate_keys, candidates, doc_keys, index_docs, known_pairs, load_bodies,
+                    mask_of, now_iso, pending_docs)
+from .network import rebuild_sites, story_rows
+from .text import tokenize
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+CHUNK = 4000
+DOC_CACHE = 20000
+
+__all__ = ["link_new", "trace_all"]
+
+
+def link_new(store, translate: bool | None = None) -> dict[str, Any]:
+    """Link the articles added since the last trace against everything stored.
+    ``translate=False`` (or NEWSTRACE_NO_TRANSLATE=1) skips the cross-language stage."""
+    return _run(store, rebuild=False, full_decide=False, translate=_want_translate(translate))
+
+
+def trace_all(store, rebuild: bool = False, translate: bool | None = None) -> dict[str, Any]:
+    """(Re)build copy links, stories and the site network for the whole store."""
+    return _run(store, rebuild=rebuild, full_decide=True, translate=_want_translate(translate))
+
+
+def _want_translate(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return os.environ.get("NEWSTRACE_NO_TRANSLATE", "") in ("", "0")
+
+
+def _clear(conn) -> None:
+    with conn:
+        for t in ("trace_bands", "trace_docs", "trace_pairs", "copies", "stories", "story_members",
+                  "site_edges", "site_groups"):
+            conn.execute(f"DELETE FROM {t}")
+
+
+def _run(store, rebuild: bool, full_decide: bool, translate: bool = True) -> dict[str, Any]:
+    conn = store.conn
+    t0 = time.perf_counter()
+    if rebuild:
+        _clear(conn)
+    pend = pending_docs(conn)
+    counts: dict[str, Any] = defaultdict(int)
+    counts["indexed"] = len(pend)
+    cache: dict[int, Any] = {}
+    new_rids: set[int] = set()
+    timing = defaultdict(float)
+    for k in range(0, len(pend), CHUNK):
+        chunk = pend[k:k + CHUNK]
+        rids = [r[0] for r in chunk]
+        t = time.perf_counter()
+        bodies = load_bodies(conn, rids)
+        docs = {rid: tokenize(bodies.get(rid, "")) for rid in rids}
+        timing["tokenize"] += time.perf_counter() - t
+        t = time.perf_counter()
+        changed = sorted(_indexed(conn, rids))
+        if changed:  # a body changed: its old pairs are stale
+            with conn:
+                for j in range(0, len(changed), 900):
+                    c = changed[j:j + 900]
+                    ph = ",".join("?" * len(c))
+                    conn.execute(f"DELETE FROM trace_pairs WHERE a IN ({ph}) OR b IN ({ph})", c + c)
+        keys_of = index_docs(conn, [(rid, pid, bh, site, docs[rid]) for rid, pid, bh, site in chunk])
+        timing["index"] += time.perf_counter() - t
+        t = time.perf_counter()
+        cands = candidates(conn, keys_of)
+        hashes = body_hashes(conn, {x for p in cands for x in p})
+        todo = sorted(cands - known_pairs(conn, cands, hashes))
+        timing["candidates"] += time.perf_counter() - t
+        counts["candidates"] += len(cands)
+        counts["aligned"] += len(todo)
+        t = time.perf_counter()
+        cache.update(docs)
+        need = {x for p in todo for x in p if x not in cache}
+        if need:
+            for rid, body in load_bodies(conn, need).items():
+                cache[rid] = tokenize(body)
+                doc_keys(cache[rid])
+        involved = {x for p in todo for x in p}
+        boiler = boilerplate_keys(conn, (int(k) for r in involved if cache[r].chunk_keys is not None
+                                         for k in cache[r].chunk_keys.ravel()))
+        site_of_rid = _sites(conn, involved)
+        masks = {r: mask_of(cache[r], boiler) for r in involved}
+        out = []
+        for a, b in todo:
+            al = align(cache[a], cache[b], masks[a], masks[b])
+            linked = al.linked
+            if linked and site_of_rid.get(a) == site_of_rid.get(b) and min(al.coverage_a, al.coverage_b) < 0.5:
+                linked = False  # one site's pages sharing some text: furniture, not a duplicate
+            counts["linked"] += linked
+            out.append((a, b, hashes.get(a), hashes.get(b), int(linked), "align",
+                        dumps(al.as_dict()) if linked else None))
+        with conn:
+            conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", out)
+        timing["align"] += time.perf_counter() - t
+        new_rids.update(rids)
+        if len(cache) > DOC_CACHE:
+            cache = {r: d for r, d in cache.items() if r in docs}
+    if translate:
+        t = time.perf_counter()
+        counts["translation_links"] = _translations(store, new_rids)
+        timing["translate"] += time.perf_counter() - t
+    t = time.perf_counter()
+    if full_decide:
+        comps = _components(conn, None)
+        _clear_decisions(conn)
+    else:
+        comps = _components(conn, new_rids)
+    counts["components"] = len(comps)
+    counts["copies"] = _decide_write(conn, comps, replace=not full_decide)
+    timing["decide"] += time.perf_counter() - t
+    t = time.perf_counter()
+    net = rebuild_sites(conn)
+    timing["sites"] += time.perf_counter() - t
+    counts.update(net)
+    counts["seconds"] = round(time.perf_counter() - t0, 2)
+    counts["timing"] = {k: round(v, 2) for k, v in timing.items()}
+    return dict(counts)
+
+
+def _sites(conn, rids) -> dict[int, str]:
+    rids = list(rids)
+    out = {}
+    for k in range(0, len(rids), 900):
+        c = rids[k:k + 900]
+        out.update(conn.execute(f"SELECT rid, site FROM trace_docs WHERE rid IN ({','.join('?' * len(c))})", c).fetchall())
+    return out
+
+
+def _indexed(conn, rids: list[int]) -> set[int]:
+    """The rids already in the index (their body changed since)."""
+    out = set()
+    for k in range(0, len(rids), 900):
+        c = rids[k:k + 900]
+        out.update(r[0] for r in conn.execute(f"SELECT rid FROM trace_docs WHERE rid IN ({','.join('?' * len(c))})", c))
+    return out
+
+
+def _translations(store, new_rids: set[int]) -> int:
+    """Cross-language links from trace/translate.py, when that module is available."""
+    if not new_rids:
+        return 0
+    try:
+        from .translate import translation_pairs
+    except ImportError:
+        return 0
+    conn = store.conn
+    rid_of, pid_of = {}, {}
+    rl = sorted(new_rids)
+    for k in range(0, len(rl), 900):
+        c = rl[k:k + 900]
+        for rid, pid in conn.execute(f"SELECT rowid, page_id FROM articles WHERE rowid IN ({','.join('?' * len(c))})", c):
+            pid_of[rid] = pid
+    try:
+        found = translation_pairs(store, [pid_of[r] for r in rl if r in pid_of]) or []
+    except Exception:  # noqa: BLE001 - the cross-lingual stage must not stop same-language tracing
+        log.warning("translation_pairs failed", exc_info=True)
+        return 0
+    rows = []
+    for t in found:
+        for pid in (t["a_id"], t["b_id"]):
+            if pid not in rid_of:
+                r = conn.execute("SELECT rowid FROM articles WHERE page_id=?", (pid,)).fetchone()
+                if r:
+                    rid_of[pid] = r[0]
+        if t["a_id"] not in rid_of or t["b_id"] not in rid_of:
+            continue
+        a, b = rid_of[t["a_id"]], rid_of[t["b_id"]]
+        pairs = [list(p) for p in t.get("pairs", [])]
+        ca, cb = float(t.get("coverage_a") or 0), float(t.get("coverage_b") or 0)
+        if a > b:
+            a, b = b, a
+            pairs = [[p[2], p[3], p[0], p[1]] + p[4:] for p in pairs]
+            ca, cb = cb, ca
+        res = {"spans": [p[:4] for p in pairs], "wspans": [], "shared_words": 0, "coverage_a": ca, "coverage_b": cb,
+               "longest": 0, "monotonic": True, "substitutions": [], "method": "translation",
+               "similarity": [p[4] for p in pairs if len(p) > 4], "score": t.get("score"),
+               "uncovered_a": [], "uncovered_b": [], "whole_a": 0.0, "whole_b": 0.0}
+        hs = body_hashes(conn, [a, b])
+        rows.append((a, b, hs.get(a), hs.get(b), 1, "translation", dumps(res)))
+    with conn:
+        conn.executemany(
+            "INSERT INTO trace_pairs VALUES (?,?,?,?,?,?,?) ON CONFLICT(a, b) DO UPDATE SET "
+            "a_hash=excluded.a_hash, b_hash=excluded.b_hash, linked=1, method='translation', result=excluded.result "
+            "WHERE trace_pairs.linked = 0 OR trace_pairs.method = 'translation'", rows)
+    return len(rows)
+
+
+def _components(conn, seeds: set[int] | None) -> list[list[int]]:
+    """Connected components over linked pairs: all of them, or those touching ``seeds``."""
+    adj: dict[int, set[int]] = defaultdict(set)
+    if seeds is None:
+        for a, b in conn.execute("SELECT a, b FROM trace_pairs WHERE linked = 1"):
+            adj[a].add(b)
+            adj[b].add(a)
+        start = sorted(adj)
+    else:
+        start = sorted(seeds)
+    seen: set[int] = set()
+    comps = []
+    for s in start:
+        if s in seen:
+            continue
+        comp, stack = [], [s]
+        seen.add(s)
+        while stack:
+            x = stack.pop()
+            comp.append(x)
+            nb = adj[x] if seeds is None else _neighbours(conn, x)
+            for y in nb:
+                if y not in seen:
+                    seen.add(y)
+                    stack.append(y)
+        if len(comp) > 1 or seeds is not None:
+            comps.append(sorted(comp))
+    return comps
+
+
+def _neighbours(conn, x: int) -> set[int]:
+    return {r[0] for r in conn.execute(
+        "SELECT b FROM trace_pairs WHERE a = ? AND linked = 1 UNION SELECT a FROM trace_pairs WHERE b = ? AND linked = 1",
+        (x, x))}
+
+
+def _clear_decisions(conn) -> None:
+    with conn:
+        for t in ("copies", "stories", "story_members"):
+            conn.execute(f"DELETE FROM {t}")
+
+
+def _decide_write(conn, comps: list[list[int]], replace: bool) -> int:
+    names = SiteNames(conn)
+    n = 0
+    ts = now_iso()
+    batch_c, batch_s, batch_m, del_pids = [], [], [], []
+    for comp in comps:
+        pairs = _pairs_of(conn, comp)
+        meta = load_meta(conn, comp)
+        if replace:
+            del_pids.extend(meta[r].page_id for r in comp if r in meta)
+        if not pairs:
+            continue
+        comp = [r for r in comp if r in meta]
+        try:
+            d = decide(comp, pairs, meta, names)
+        except Exception:  # noqa: BLE001 - one odd component must not stop the run
+            log.warning("trace decision failed for a component of %d pages", len(comp), exc_info=True)
+            continue
+        stories, members, sid_of = story_rows(d["copies"], meta, d["roots"])
+        for r in d["copies"]:
+            batch_c.append((meta[r["copy"]].page_id, meta[r["source"]].page_id, meta[r["origin"]].page_id, r["kind"],
+                            r["language_pair"], dumps(r["spans"]), r["shared_words"], r["coverage_copy"],
+                            r["coverage_source"], r["credited"], dumps(r["credited_to"]) if r["credited_to"] else None,
+                            r["confidence"], dumps(r["evidence"]), dumps(r["changes"]),
+                            sid_of.get((r["copy"], r["source"])), ts))
+        batch_s.extend(stories)
+        batch_m.extend(members)
+        n += len(d["copies"])
+    with conn:
+        if del_pids:
+            for k in range(0, len(del_pids), 900):
+                c = del_pids[k:k + 900]
+                ph = ",".join("?" * len(c))
+                sids = [r[0] for r in conn.execute(f"SELECT DISTINCT story_id FROM story_members WHERE page_id IN ({ph})", c)]
+                conn.execute(f"DELETE FROM copies WHERE copy_id IN ({ph}) OR source_id IN ({ph})", c + c)
+                for j in range(0, len(sids), 900):
+                    s = sids[j:j + 900]
+                    sp = ",".join("?" * len(s))
+                    conn.execute(f"DELETE FROM story_members WHERE story_id IN ({sp})", s)
+                    conn.execute(f"DELETE FROM stories WHERE story_id IN ({sp})", s)
+        conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_c)
+        conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", batch_s)
+        conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", batch_m)
+    return n
+
+
+def _pairs_of(conn, comp: list[int]) -> dict[tuple[int, int], dict]:
+    out = {}
+    s = set(comp)
+    for k in range(0, len(comp), 900):
+        c = comp[k:k + 900]
+        for a, b, method, res in conn.execute(
+                f"SELECT a, b, method, result FROM trace_pairs WHERE linked = 1 AND a IN ({','.join('?' * len(c))})", c):
+            if b in s and res:
+                r = json.loads(res)
+                r.setdefault("method", method)
+                out[(a, b)] = r
+    return out

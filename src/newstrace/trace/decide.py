@@ -1,0 +1,408 @@
+"""Decisions over one connected component of linked pages: who copied whom (direction with evidence
+and confidence), the immediate source of each copy (chains, compilations), its kind, its credit
+status and what it changed.  A pure function of the component, so incremental linking and a full
+rebuild give the same answer.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..extract.urls import url_key
+from .evidence import Meta, SiteNames, credit_items, link_keys
+
+W_CREDIT_LINK = 4.0
+W_CANONICAL = 4.0
+W_HYPERLINK = 3.0
+W_CREDIT_NAME = 2.5
+W_COMPILATION = 3.0
+W_CONTAINMENT = 2.0
+W_INBODY_SITE = 1.0
+W_DATES = 1.5
+COV_TIE = 0.03
+
+
+@dataclass
+class View:
+    """A linked pair seen from page ``c`` towards page ``p``."""
+
+    c: int
+    p: int
+    cov_c: float
+    cov_p: float
+    shared: int
+    spans: list            # [c_start, c_end, p_start, p_end]
+    wspans: list
+    subs: list             # [[word in p, word in c]]
+    monotonic: bool
+    whole_p: float         # share of spans that are whole paragraphs of p
+    uncovered_c: list      # paragraphs of c mostly not aligned: [[index, text]]
+    uncovered_p: list
+    method: str = "align"
+    paras_p: int = 0
+
+
+def view(res: dict, a: int, b: int, c: int) -> View:
+    """``res`` is the stored result of pair (a, b) with a < b; give it from c's side."""
+    if c == a:
+        return View(a, b, res["coverage_a"], res["coverage_b"], res["shared_words"], res["spans"], res["wspans"],
+                    [[y, x] for x, y in res.get("substitutions", [])], res.get("monotonic", True),
+                    res.get("whole_b", 0.0), res.get("uncovered_a", []), res.get("uncovered_b", []),
+                    res.get("method", "align"), res.get("paras_b", 0))
+    return View(b, a, res["coverage_b"], res["coverage_a"], res["shared_words"],
+                [[s[2], s[3], s[0], s[1]] for s in res["spans"]], [[s[2], s[3], s[0], s[1]] for s in res["wspans"]],
+                [list(x) for x in res.get("substitutions", [])], res.get("monotonic", True),
+                res.get("whole_a", 0.0), res.get("uncovered_b", []), res.get("uncovered_a", []),
+                res.get("method", "align"), res.get("paras_a", 0))
+
+
+@dataclass
+class Edge:
+    copy: int
+    source: int
+    score: float
+    evidence: list = field(default_factory=list)
+
+
+def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict) -> list[dict]:
+    """Evidence on page m that it took its text from page ``other``."""
+    ev = []
+    okeys = other.keys
+    for it in items:
+        if it.get("key") and it["key"] in okeys:
+            ev.append({"kind": "canonical" if it["form"] == "canonical" else "credit-link",
+                       "detail": f"{it['form']}: {it.get('url')}", "w": W_CANONICAL if it["form"] == "canonical" else W_CREDIT_LINK})
+        elif other.site in it["sites"] and it["form"] != "canonical":
+            ev.append({"kind": "credit-name", "detail": f"{it['form']}: {it.get('name') or it.get('url')}",
+                       "w": W_CREDIT_NAME * (0.6 if it["form"] == "byline" else 1.0)})
+    if not any(e["kind"] in ("credit-link", "canonical") for e in ev):
+        for k in okeys:
+            if k in lkeys:
+                ev.append({"kind": "hyperlink", "detail": lkeys[k]["href"], "w": W_HYPERLINK})
+                break
+    if other.site != m.site and not ev:
+        inb = [l for l in m.links if l.get("in_body") and _site(l["href"]) == other.site]
+        if inb:
+            ev.append({"kind": "inbody-links", "detail": f"{len(inb)} in-body links to {other.site}", "w": W_INBODY_SITE})
+    return ev
+
+
+def _site(href: str) -> str:
+    from ..extract.urls import site_of
+    return site_of(href)
+
+
+def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
+    """Direction of a linked pair: positive score = a copied b."""
+    ev_a = _refs(a, b, ctx["items"][a.rid], ctx["lkeys"][a.rid])
+    ev_b = _refs(b, a, ctx["items"][b.rid], ctx["lkeys"][b.rid])
+    ev = [dict(e, dir="copy") for e in ev_a] + [dict(e, dir="source", w=-e["w"]) for e in ev_b]
+    # containment: one body (nearly) inside the other
+    if va.cov_c >= 0.85 and va.cov_c - va.cov_p >= 0.1:
+        ev.append({"kind": "containment", "detail": f"{va.cov_c:.2f} of copy in source, {va.cov_p:.2f} of source in copy",
+                   "w": W_CONTAINMENT})
+    elif va.cov_p >= 0.85 and va.cov_p - va.cov_c >= 0.1:
+        ev.append({"kind": "containment", "detail": f"{va.cov_p:.2f} of one in the other, {va.cov_c:.2f} back",
+                   "w": -W_CONTAINMENT})
+    if a.rid in ctx["compilations"] and b.rid in ctx["compilations"][a.rid]:
+        ev.append({"kind": "compilation", "detail": "draws on several unrelated sources", "w": W_COMPILATION})
+    if b.rid in ctx["compilations"] and a.rid in ctx["compilations"][b.rid]:
+        ev.append({"kind": "compilation", "detail": "the other page draws on several sources", "w": -W_COMPILATION})
+    if a.when and b.when:
+        hours = (a.when - b.when).total_seconds() / 3600
+        if not (a.when_exact and b.when_exact) and abs(hours) < 24:
+            hours = 0.0
+        if hours:
+            ev.append({"kind": "dates", "detail": f"{a.published} vs {b.published}",
+                       "w": W_DATES if hours > 0 else -W_DATES})
+    score = sum(e["w"] for e in ev)
+    return Edge(a.rid, b.rid, score, ev)
+
+
+def _tiebreak(a: Meta, b: Meta, va: View, ctx: dict) -> float:
+    """Weak order when the evidence is balanced: the page crediting anybody, the more contained, the later fetched."""
+    ca, cb = bool(ctx["items"][a.rid]), bool(ctx["items"][b.rid])
+    if ca != cb:
+        return 0.5 if ca else -0.5
+    if abs(va.cov_c - va.cov_p) > 0.02:
+        return 0.3 if va.cov_c > va.cov_p else -0.3
+    if a.when is None and b.when is not None:
+        return 0.1
+    if b.when is None and a.when is not None:
+        return -0.1
+    if a.fetched_at and b.fetched_at and a.fetched_at != b.fetched_at:
+        return 0.05 if a.fetched_at > b.fetched_at else -0.05
+    return 0.01 if a.rid > b.rid else -0.01
+
+
+def _compilations(comp: list[int], views: dict[tuple[int, int], View], adj: dict[int, set]) -> dict[int, set]:
+    """Pages whose aligned text comes in disjoint regions from partners that are not linked to each other."""
+    out = {}
+    for c in comp:
+        nb = sorted(adj.get(c, ()))
+        if len(nb) < 2:
+            continue
+        regions = {}
+        for p in nb:
+            v = views[(c, p)]
+            cov = set()
+            for s in v.wspans:
+                cov.update(range(s[0], s[1]))
+            regions[p] = cov
+        # union partners whose regions in c overlap, or that are linked themselves
+        parent = {p: p for p in nb}
+
+        def find(x):
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+        for i, p in enumerate(nb):
+            for q in nb[i + 1:]:
+                rp, rq = regions[p], regions[q]
+                small = min(len(rp), len(rq)) or 1
+                if len(rp & rq) >= 0.3 * small or q in adj.get(p, ()):
+                    parent[find(p)] = find(q)
+        groups = {}
+        for p in nb:
+            groups.setdefault(find(p), set()).add(p)
+        if len(groups) >= 2:
+            # c draws on several unrelated groups: each group is a source region
+            big = [g for g in groups.values() if sum(len(regions[p]) for p in g) > 0]
+            if len(big) >= 2:
+                out[c] = set(nb)
+    return out
+
+
+def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, Meta], names: SiteNames) -> dict:
+    """Return {'copies': [row dicts], 'roots': set} for one component."""
+    views: dict[tuple[int, int], View] = {}
+    adj: dict[int, set] = {}
+    for (a, b), res in pairs.items():
+        views[(a, b)] = view(res, a, b, a)
+        views[(b, a)] = view(res, a, b, b)
+        adj.setdefault(a, set()).add(b)
+        adj.setdefault(b, set()).add(a)
+    ctx = {"items": {r: credit_items(meta[r], names) for r in comp},
+           "lkeys": {r: link_keys(meta[r]) for r in comp}}
+    ctx["compilations"] = _compilations(comp, views, adj)
+    # 1. pairwise directions
+    edges = []
+    for (a, b) in pairs:
+        e = pair_edge(meta[a], meta[b], views[(a, b)], ctx)
+        if e.score == 0:
+            t = _tiebreak(meta[a], meta[b], views[(a, b)], ctx)
+            e.score = t
+            e.evidence.append({"kind": "tiebreak", "detail": "no decisive evidence", "w": t})
+        if e.score < 0:
+            e = Edge(b, a, -e.score, [dict(x, w=-x["w"], dir={"copy": "source", "source": "copy"}.get(x.get("dir"), x.get("dir")))
+                                      for x in e.evidence])
+        edges.append(e)
+    # 2. a DAG: strongest edges first, an edge closing a cycle is turned round
+    edges.sort(key=lambda e: (-e.score, e.copy, e.source))
+    out_edges: dict[int, dict[int, Edge]] = {r: {} for r in comp}
+
+    def reaches(x: int, y: int) -> bool:
+        stack, seen = [x], {x}
+        while stack:
+            n = stack.pop()
+            if n == y:
+                return True
+            for s in out_edges[n]:
+                if s not in seen:
+                    seen.add(s)
+                    stack.append(s)
+        return False
+    for e in edges:
+        if reaches(e.source, e.copy):
+            e = Edge(e.source, e.copy, -e.score, e.evidence + [{"kind": "order", "detail": "reversed to keep the order acyclic", "w": 0}])
+        out_edges[e.copy][e.source] = e
+    # ancestors count: the fewer, the closer to the origin
+    anc_n = {}
+    for r in comp:
+        stack, seen = list(out_edges[r]), set(out_edges[r])
+        while stack:
+            n = stack.pop()
+            for s in out_edges[n]:
+                if s not in seen:
+                    seen.add(s)
+                    stack.append(s)
+        anc_n[r] = len(seen)
+    # 3. immediate source(s) of each copy
+    parents: dict[int, list[tuple[int, bool]]] = {}
+    for c in sorted(comp, key=lambda r: anc_n[r]):
+        srcs = list(out_edges[c])
+        if not srcs:
+            continue
+        groups = _region_groups(c, srcs, views, adj) if c in ctx["compilations"] else [srcs]
+        comp_kind = len(groups) >= 2
+        chosen = []
+        for g in groups:
+            chosen.append((_pick_parent(c, g, views, meta, ctx, anc_n), comp_kind))
+        parents[c] = chosen
+    # 4. origin of every copy (follow first parents; compilations follow each)
+    def origin_of(p: int, seen=None) -> int:
+        seen = seen or set()
+        while p in parents and p not in seen:
+            seen.add(p)
+            p = parents[p][0][0]
+        return p
+    rows = []
+    for c, plist in parents.items():
+        for p, is_comp in plist:
+            e = out_edges[c][p]
+            v = views[(c, p)]
+            o = origin_of(p)
+            mc, mp = meta[c], meta[p]
+            if v.method == "translation" or (mc.language and mp.language and mc.language != mp.language and v.method != "align"):
+                kind = "translation"
+            elif mc.site == mp.site and v.cov_c >= 0.8 and v.cov_p >= 0.8:
+                kind = "duplicate"
+            elif is_comp:
+                kind = "compilation"
+            elif p in parents:
+                kind = "chain"
+            else:
+                kind = _kind(v)
+            ancestors = _ancestors(p, parents)
+            credited, credited_to = _credit(mc, [meta[x] for x in [p] + ancestors], ctx["items"][c], ctx["lkeys"][c], meta, comp)
+            conf = 1 / (1 + math.exp(-abs(e.score)))
+            rows.append({
+                "copy": c, "source": p, "origin": o, "kind": kind,
+                "language_pair": f"{mc.language or 'und'}-{mp.language or 'und'}",
+                "spans": v.spans, "shared_words": v.shared, "coverage_copy": round(v.cov_c, 4),
+                "coverage_source": round(v.cov_p, 4), "credited": credited, "credited_to": credited_to,
+                "confidence": round(conf, 3),
+                "evidence": [{"kind": x["kind"], "detail": x["detail"], "weight": round(x["w"], 2)} for x in e.evidence],
+                "changes": _changes(mc, mp, v),
+            })
+    roots = {r for r in comp if r not in parents}
+    return {"copies": rows, "roots": roots, "parents": parents}
+
+
+def _ancestors(p: int, parents: dict) -> list[int]:
+    out, seen = [], {p}
+    stack = [p]
+    while stack:
+        n = stack.pop()
+        for q, _ in parents.get(n, []):
+            if q not in seen:
+                seen.add(q)
+                out.append(q)
+                stack.append(q)
+    return out
+
+
+def _region_groups(c: int, srcs: list[int], views, adj) -> list[list[int]]:
+    regions = {}
+    for p in srcs:
+        cov = set()
+        for s in views[(c, p)].wspans:
+            cov.update(range(s[0], s[1]))
+        regions[p] = cov
+    parent = {p: p for p in srcs}
+
+    def find(x):
+        while parent[x] != x:
+            x = parent[x]
+        return x
+    for i, p in enumerate(srcs):
+        for q in srcs[i + 1:]:
+            rp, rq = regions[p], regions[q]
+            if len(rp & rq) >= 0.3 * (min(len(rp), len(rq)) or 1) or q in adj.get(p, ()):
+                parent[find(p)] = find(q)
+    g = {}
+    for p in srcs:
+        g.setdefault(find(p), []).append(p)
+    return sorted(g.values(), key=lambda x: min(x))
+
+
+def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
+    if len(cands) == 1:
+        return cands[0]
+    best = max(views[(c, p)].cov_c for p in cands)
+    tied = [p for p in cands if views[(c, p)].cov_c >= best - COV_TIE]
+    if len(tied) > 1:
+        fewest = min(len(views[(c, p)].subs) for p in tied)
+        tied = [p for p in tied if len(views[(c, p)].subs) == fewest]
+    if len(tied) == 1:
+        return tied[0]
+    items = ctx["items"][c]
+    # explicit credit to one of them: link to the page, then the name of its site
+    for p in tied:
+        if any(it.get("key") and it["key"] in meta[p].keys for it in items):
+            return p
+    lk = ctx["lkeys"][c]
+    for p in tied:
+        if any(k in lk for k in meta[p].keys):
+            return p
+    named = [p for p in tied if any(meta[p].site in it["sites"] for it in items)]
+    if len(named) == 1:
+        return named[0]
+    # a credit line carried over verbatim from a page that is itself a copy
+    texts = {(it.get("form"), it.get("text"), it.get("key")) for it in items if it.get("text")}
+    inherited = [p for p in tied if anc_n[p] > 0 and texts & {(it.get("form"), it.get("text"), it.get("key"))
+                                                              for it in ctx["items"][p] if it.get("text")}]
+    if len(inherited) == 1:
+        return inherited[0]
+    # otherwise the one closest to the origin
+    return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p))
+
+
+def _kind(v: View) -> str:
+    if v.cov_c >= 0.97 and v.cov_p >= 0.97 and not v.subs and v.monotonic:
+        return "full"
+    if v.cov_c >= 0.9 and not v.subs and v.monotonic and v.whole_p >= 0.8:
+        return "partial" if v.cov_p < 0.97 else "full"
+    if v.cov_p < 0.6 and v.cov_c >= 0.9 and v.monotonic:
+        return "partial"
+    return "edited"
+
+
+def _credit(c: Meta, story: list[Meta], items: list[dict], lkeys: dict, meta, comp) -> tuple[str, Any]:
+    """name | link | name+link | none | wrong, and what was credited."""
+    story_keys = set().union(*(m.keys for m in story)) if story else set()
+    story_sites = {m.site for m in story}
+    has_name = has_link = False
+    found = None
+    for it in items:
+        link_ok = bool(it.get("key")) and (it["key"] in story_keys or (it["form"] != "canonical" and _site(it["url"]) in story_sites))
+        name_ok = bool(it.get("name")) and bool(it["sites"] & story_sites) and it["form"] != "canonical"
+        if link_ok or name_ok:
+            has_link |= link_ok
+            has_name |= name_ok
+            if found is None:
+                found = {"name": it.get("name"), "url": it.get("url"), "form": it.get("form")}
+    for k, l in lkeys.items():
+        if k in story_keys and not has_link:
+            has_link = True
+            if found is None:
+                found = {"name": None, "url": l["href"], "form": "link"}
+            from .evidence import norm_name
+            if l.get("text") and any(norm_name(m.site.split(".")[0]) in norm_name(l["text"]) or
+                                     (len(norm_name(l["text"])) >= 6 and norm_name(l["text"]) in
+                                      norm_name(m.title or "") + "|" + norm_name(m.site)) for m in story):
+                has_name = True
+    if has_name and has_link:
+        return "name+link", found
+    if has_link:
+        return "link", found
+    if has_name:
+        return "name", found
+    others = [it for it in items if it["sites"] and not (it["sites"] & story_sites) and it["sites"] != {c.site}]
+    if others:
+        it = others[0]
+        return "wrong", {"name": it.get("name"), "url": it.get("url"), "form": it.get("form")}
+    return "none", None
+
+
+def _changes(c: Meta, p: Meta, v: View) -> dict:
+    ch: dict[str, Any] = {}
+    tc, tp = (c.title or "").strip(), (p.title or "").strip()
+    if tc and tp and " ".join(tc.lower().split()) != " ".join(tp.lower().split()):
+        ch["headline"] = {"from": tp, "to": tc}
+    ch["added"] = v.uncovered_c
+    ch["removed"] = v.uncovered_p
+    ch["substitutions"] = [{"from": x, "to": y} for x, y in v.subs]
+    return ch

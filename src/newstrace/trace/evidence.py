@@ -1,0 +1,174 @@
+"""Page metadata used by the direction and credit decisions: dates, url keys, credit statements
+(credits, canonical, byline, links to a page) and the names each site goes by."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Iterable
+
+from ..extract.urls import site_of, url_key
+
+GENERIC_HOSTS = ("example", "com", "org", "net", "news", "info", "co", "uk", "de", "ru", "io")
+
+
+@dataclass
+class Meta:
+    rid: int
+    page_id: str
+    url: str
+    site: str
+    canonical: str | None
+    title: str | None
+    byline: str | None
+    published: str | None
+    modified: str | None
+    fetched_at: str | None
+    language: str | None
+    keys: set[str] = field(default_factory=set)        # url keys of this page (url, canonical on own site)
+    credits: list[dict[str, Any]] = field(default_factory=list)   # {name, url, form, text}
+    links: list[dict[str, Any]] = field(default_factory=list)     # {href, text, in_body}
+    when: datetime | None = None      # published (or modified) as UTC datetime
+    when_exact: bool = False          # had a time of day
+
+    @property
+    def key(self) -> str:
+        return url_key(self.url) or self.url
+
+
+def parse_when(s: str | None) -> tuple[datetime | None, bool]:
+    if not s:
+        return None, False
+    s = s.strip()
+    try:
+        if len(s) == 10:
+            d = date.fromisoformat(s)
+            return datetime(d.year, d.month, d.day, 12, tzinfo=timezone.utc), False
+        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=timezone.utc)
+        return dt.astimezone(timezone.utc), True
+    except ValueError:
+        m = re.match(r"(\d{4})-(\d{2})-(\d{2})", s)
+        if m:
+            try:
+                return datetime(int(m[1]), int(m[2]), int(m[3]), 12, tzinfo=timezone.utc), False
+            except ValueError:
+                return None, False
+    return None, False
+
+
+def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
+    rids = list(rids)
+    out: dict[int, Meta] = {}
+    for k in range(0, len(rids), 900):
+        chunk = rids[k:k + 900]
+        ph = ",".join("?" * len(chunk))
+        for r in conn.execute(
+                f"SELECT a.rowid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
+                f"a.modified, a.fetched_at, a.language, a.original_source FROM articles a WHERE a.rowid IN ({ph})", chunk):
+            m = Meta(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+            m.keys = {k for k in (url_key(m.url),) if k}
+            if m.canonical and site_of(m.canonical) == m.site:
+                ck = url_key(m.canonical)
+                if ck:
+                    m.keys.add(ck)
+            m.when, m.when_exact = parse_when(m.published)
+            if m.when is not None and not m.when_exact and m.modified:
+                # a date-only published with a modified time on the same day: keep the day, not the time
+                pass
+            out[r[0]] = m
+        by_pid = {m.page_id: m for m in out.values() if m.rid in chunk}
+        for pid, name, url, form, text in conn.execute(
+                f"SELECT page_id, name, url, form, text FROM credits WHERE page_id IN "
+                f"(SELECT page_id FROM articles WHERE rowid IN ({ph})) ORDER BY page_id, idx", chunk):
+            by_pid[pid].credits.append({"name": name, "url": url, "form": form, "text": text})
+        for pid, href, text, inb in conn.execute(
+                f"SELECT page_id, href, text, in_body FROM links WHERE page_id IN "
+                f"(SELECT page_id FROM articles WHERE rowid IN ({ph}))", chunk):
+            by_pid[pid].links.append({"href": href, "text": text, "in_body": inb})
+    return out
+
+
+def norm_name(s: str | None) -> str:
+    s = (s or "").lower().strip()
+    s = re.sub(r"^(the|www\.)\s*", "", s)
+    return re.sub(r"[\W_]+", "", s)
+
+
+class SiteNames:
+    """Which site a credited name means: the site's domain label(s) and the names it publishes under."""
+
+    def __init__(self, conn):
+        self.keys: dict[str, set[str]] = {}
+        for site, name in conn.execute("SELECT site, name FROM sites"):
+            self._add(site, site)
+            label = site.split(".")[0] if site.split(".")[-1] in GENERIC_HOSTS or len(site.split(".")) > 1 else site
+            self._add(site, label)
+            if name:
+                self._add(site, name)
+
+    def _add(self, site: str, name: str) -> None:
+        k = norm_name(name)
+        if len(k) >= 4:
+            self.keys.setdefault(k, set()).add(site)
+
+    def sites_named(self, name: str | None, loose: bool = False) -> set[str]:
+        n = norm_name(name)
+        if not n:
+            return set()
+        if n in self.keys:
+            return set(self.keys[n])
+        out = set()
+        for k, sites in self.keys.items():
+            if len(k) >= 6 and (k in n if loose or len(n) <= len(k) + 12 else False):
+                out |= sites
+        return out
+
+
+def credit_items(m: Meta, names: SiteNames) -> list[dict[str, Any]]:
+    """Every statement on page ``m`` that credits some page or site: {name, url, form, text, sites, key}."""
+    items = []
+    for c in m.credits:
+        if c.get("form") == "copyright" and not c.get("url"):
+            sites = names.sites_named(c.get("name"))
+            if not sites or sites == {m.site}:
+                continue
+        items.append(dict(c))
+    if m.canonical and site_of(m.canonical) != m.site:
+        items.append({"name": None, "url": m.canonical, "form": "canonical", "text": None})
+    if m.byline:
+        s = names.sites_named(m.byline, loose=True) - {m.site}
+        if s:
+            items.append({"name": m.byline, "url": None, "form": "byline", "text": m.byline})
+    out = []
+    for it in items:
+        sites: set[str] = set()
+        if it.get("url"):
+            sites.add(site_of(it["url"]))
+        if it.get("name"):
+            sites |= names.sites_named(it["name"], loose=it.get("form") == "byline")
+            if "." in it["name"]:
+                sites.add(site_of("http://" + it["name"].strip().strip("()").split()[-1]))
+        sites.discard("unknown")
+        it["sites"] = sites
+        it["key"] = url_key(it["url"]) if it.get("url") else None
+        if it["sites"] == {m.site} and it.get("form") != "canonical":
+            continue  # a page naming its own site
+        out.append(it)
+    return out
+
+
+def link_keys(m: Meta) -> dict[str, dict[str, Any]]:
+    """url key -> link, for every link of the page."""
+    out = {}
+    for l in m.links:
+        k = url_key(l["href"])
+        if k and k not in out:
+            out[k] = l
+    return out
+
+
+def dumps(x: Any) -> str:
+    return json.dumps(x, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,157 @@
+"""Stories (per component) and the site network (copy flows, shared identifiers, operator groups)."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from typing import Any
+
+from .evidence import Meta, dumps
+
+# identifier kinds that say "same operator": money, analytics/ad accounts, a private channel, a newsroom mailbox
+STRONG_KINDS = {"paypal", "patreon", "analytics", "gtm", "adsense", "crypto", "telegram", "email",
+                "buymeacoffee", "kofi"}
+# everything else (social handles and share links, disqus, fonts, CDN, theme, jquery) is weak
+GENERIC_EMAIL_DOMAINS = {"gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "protonmail.com", "proton.me",
+                         "mail.ru", "yandex.ru", "gmx.de", "web.de", "icloud.com", "aol.com"}
+
+
+def story_id(origin_page_id: str) -> str:
+    return "st-" + hashlib.sha1(origin_page_id.encode()).hexdigest()[:12]
+
+
+def story_rows(rows: list[dict], meta: dict[int, Meta], roots: set[int]) -> tuple[list[tuple], list[tuple], dict]:
+    """(stories rows, story_members rows, {(copy, source): story_id}) for one component's copy rows."""
+    by_origin: dict[int, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_origin[r["origin"]].append(r)
+    stories, members, sid_of = [], [], {}
+    for o, rs in sorted(by_origin.items()):
+        mo = meta[o]
+        sid = story_id(mo.page_id)
+        seen = {o}
+        mem = [(sid, mo.page_id, "origin", None, None, mo.published, 0.0 if mo.when else None)]
+        credited = 0
+        langs = {mo.language or "und"}
+        sites = {mo.site}
+        times = [x for x in [mo.published or mo.fetched_at] if x]
+        for r in sorted(rs, key=lambda r: (meta[r["copy"]].when is None, meta[r["copy"]].when or 0, r["copy"])):
+            sid_of[(r["copy"], r["source"])] = sid
+            credited += r["credited"] in ("name", "link", "name+link")
+            if r["copy"] in seen:
+                continue
+            seen.add(r["copy"])
+            mc = meta[r["copy"]]
+            lag = round((mc.when - mo.when).total_seconds() / 3600, 2) if mc.when and mo.when else None
+            mem.append((sid, mc.page_id, "copy", r["kind"], meta[r["source"]].page_id, mc.published, lag))
+            langs.add(mc.language or "und")
+            sites.add(mc.site)
+            if mc.published or mc.fetched_at:
+                times.append(mc.published or mc.fetched_at)
+        stories.append((sid, mo.page_id, mo.title, len(mem), len(sites), json.dumps(sorted(langs)),
+                        min(times) if times else None, max(times) if times else None,
+                        round(credited / len(rs), 4) if rs else None))
+        members.extend(mem)
+    return stories, members, sid_of
+
+
+def rebuild_sites(conn) -> dict[str, int]:
+    """Recompute site_edges and site_groups from copies and identifiers (cheap aggregate queries)."""
+    # copy flows
+    flows: dict[tuple[str, str], dict[str, Any]] = {}
+    for cs, ss, kind, credited, cu, su in conn.execute(
+            "SELECT ca.site, sa.site, c.kind, c.credited, ca.url, sa.url FROM copies c "
+            "JOIN articles ca ON ca.page_id = c.copy_id JOIN articles sa ON sa.page_id = c.source_id "
+            "WHERE c.kind != 'duplicate' ORDER BY c.copy_id, c.source_id"):
+        if cs == ss:
+            continue
+        f = flows.setdefault((cs, ss), {"copies": 0, "credited": 0, "kinds": defaultdict(int), "examples": []})
+        f["copies"] += 1
+        f["credited"] += credited in ("name", "link", "name+link")
+        f["kinds"][kind] += 1
+        if len(f["examples"]) < 3:
+            f["examples"].append({"copy_url": cu, "source_url": su})
+    # identifiers each site really owns: drop those only seen on pages that copy a page of a site carrying them
+    site_pages = dict(conn.execute("SELECT site, count(*) FROM articles GROUP BY site").fetchall())
+    carriers: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for site, pid, kind, value in conn.execute(
+            "SELECT a.site, i.page_id, i.kind, i.value FROM identifiers i JOIN articles a USING(page_id)"):
+        carriers[(kind, value)][site].add(pid)
+    copied_from: dict[str, set[str]] = defaultdict(set)   # copy page -> sites of its source and origin
+    for cid, ssite, osite in conn.execute(
+            "SELECT c.copy_id, sa.site, oa.site FROM copies c JOIN articles sa ON sa.page_id = c.source_id "
+            "LEFT JOIN articles oa ON oa.page_id = c.origin_id"):
+        copied_from[cid].add(ssite)
+        if osite:
+            copied_from[cid].add(osite)
+    owned: dict[str, dict[tuple[str, str], int]] = defaultdict(dict)
+    foreign = 0
+    for ident, by_site in carriers.items():
+        kind, value = ident
+        if kind == "email" and value.split("@")[-1].lower() in GENERIC_EMAIL_DOMAINS:
+            pass
+        for site, pids in by_site.items():
+            others = set(by_site) - {site}
+            suspect = others and all(copied_from.get(p, set()) & others for p in pids) and \
+                len(pids) < max(2, 0.5 * site_pages.get(site, 1))
+            if suspect:
+                foreign += 1
+                continue
+            owned[site][ident] = len(pids)
+    # identifier edges between sites
+    holders: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for site, ids in owned.items():
+        for ident in ids:
+            holders[ident].append(site)
+    shared: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
+    for ident, sites in holders.items():
+        if len(sites) < 2 or len(sites) > 50:
+            continue
+        sites = sorted(sites)
+        for i, a in enumerate(sites):
+            for b in sites[i + 1:]:
+                shared[(a, b)].append(ident)
+    with conn:
+        conn.execute("DELETE FROM site_edges")
+        conn.execute("DELETE FROM site_groups")
+        for (a, b), f in sorted(flows.items()):
+            detail = {"copies": f["copies"], "credited": f["credited"],
+                      "credit_rate": round(f["credited"] / f["copies"], 4), "kinds": dict(f["kinds"]),
+                      "examples": f["examples"], "direction": f"{a} copies from {b}"}
+            conn.execute("INSERT INTO site_edges VALUES (?,?,?,?,?,?)", (a, b, "copy", f["copies"], 1, dumps(detail)))
+        strong_adj: dict[str, set[str]] = defaultdict(set)
+        strong_ev: dict[tuple[str, str], list] = {}
+        for (a, b), ids in sorted(shared.items()):
+            strong = [i for i in ids if i[0] in STRONG_KINDS]
+            detail = {"strong": [{"kind": k, "value": v} for k, v in sorted(strong)],
+                      "weak": [{"kind": k, "value": v} for k, v in sorted(set(ids) - set(strong))]}
+            conn.execute("INSERT INTO site_edges VALUES (?,?,?,?,?,?)",
+                         (a, b, "identifier", len(ids), int(bool(strong)), dumps(detail)))
+            if strong:
+                strong_adj[a].add(b)
+                strong_adj[b].add(a)
+                strong_ev[(a, b)] = detail["strong"]
+        # operator groups: connected components over strong identifier edges only
+        all_sites = sorted(site_pages)
+        seen: set[str] = set()
+        ngroups = 0
+        for s in all_sites:
+            if s in seen:
+                continue
+            comp, stack = [], [s]
+            seen.add(s)
+            while stack:
+                x = stack.pop()
+                comp.append(x)
+                for y in strong_adj.get(x, ()):
+                    if y not in seen:
+                        seen.add(y)
+                        stack.append(y)
+            comp.sort()
+            gid = "op-" + hashlib.sha1("|".join(comp).encode()).hexdigest()[:10]
+            ngroups += len(comp) > 1
+            for x in comp:
+                ev = [{"with": y, "shared": strong_ev.get(tuple(sorted((x, y))), [])} for y in sorted(strong_adj.get(x, ()))]
+                conn.execute("INSERT INTO site_groups VALUES (?,?,?)", (x, gid, dumps(ev)))
+    return {"copy_edges": len(flows), "identifier_edges": len(shared), "operator_groups": ngroups,
+            "foreign_identifiers_ignored": foreign}

@@ -1,0 +1,186 @@
+"""Word tokens, word n-gram hashes and MinHash signatures of article bodies (numpy, no Python loops per shingle).
+
+A :class:`Doc` keeps, for one body, the normalised word hashes with their character offsets and
+paragraph numbers, and the hashes of every word n-gram.  Document signatures use the n-grams inside
+paragraphs; paragraph signatures use the first ``PARA_PERMS`` permutations of the same family, so one
+(n-gram x permutation) matrix gives both.  Hashes are xxhash-based and stable across processes, so
+signatures and band keys can be persisted and compared between runs.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+
+WORD = re.compile(r"\w+", re.UNICODE)
+NGRAM = 5            # words per shingle (LSH) and per alignment seed
+PERMS = 64           # document MinHash permutations
+DOC_BANDS, DOC_ROWS = 16, 4        # 16 x 4 = 64: P(candidate) ~ 0.5 at Jaccard 0.5, ~0.99 at 0.75
+PARA_PERMS = 6
+PARA_BANDS, PARA_ROWS = 2, 3       # per passage chunk: ~0.4 at Jaccard 0.6, 1.0 at verbatim
+PARA_MIN_SHINGLES = 6              # shorter chunks get no passage-level bands
+CHUNK_DIV, CHUNK_MIN, CHUNK_MAX = 16, 8, 48   # content-defined passage chunks, in shingles
+MASK63 = (1 << 63) - 1
+
+_rng = np.random.default_rng(20240611)
+_A = (_rng.integers(1, 2**63, size=PERMS, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
+_B = _rng.integers(1, 2**63, size=PERMS, dtype=np.uint64)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_P = np.uint64(0x100000001B3)
+_BAND_SALT = _rng.integers(1, 2**63, size=64, dtype=np.uint64)
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser, vectorised (uint64 wrap-around is intended)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * _MIX1
+    x = x ^ (x >> np.uint64(27))
+    x = x * _MIX2
+    return x ^ (x >> np.uint64(31))
+
+
+_word_cache: dict[str, int] = {}
+
+
+def _word_hash(w: str) -> int:
+    h = _word_cache.get(w)
+    if h is None:
+        h = xxhash.xxh64_intdigest(w.encode("utf-8", "surrogatepass"))
+        if len(_word_cache) < 500_000:
+            _word_cache[w] = h
+    return h
+
+
+def normalise_word(w: str) -> str:
+    w = w.casefold()
+    if not w.isascii():
+        w = "".join(c for c in unicodedata.normalize("NFKD", w) if not unicodedata.combining(c))
+    return w
+
+
+@dataclass
+class Doc:
+    """One tokenised body."""
+
+    body: str
+    words: list[str]          # normalised words
+    wh: np.ndarray            # uint64 word hashes
+    starts: np.ndarray        # int64 char offsets
+    ends: np.ndarray
+    para: np.ndarray          # int32 paragraph number of each word
+    para_spans: list[tuple[int, int]]  # char spans of paragraphs
+    ng: np.ndarray            # uint64 n-gram hashes over the whole word sequence (len = n - NGRAM + 1)
+    chunks: list | None = None  # passage chunks [(ng_start, ng_end)] with their own band keys (after signatures)
+    chunk_keys: np.ndarray | None = None
+    sig: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.words)
+
+
+def tokenize(body: str) -> Doc:
+    body = body or ""
+    words, starts, ends, para = [], [], [], []
+    para_spans = []
+    pos = 0
+    for pi, chunk in enumerate(body.split("\n\n")):
+        para_spans.append((pos, pos + len(chunk)))
+        for m in WORD.finditer(chunk):
+            words.append(normalise_word(m.group()))
+            starts.append(pos + m.start())
+            ends.append(pos + m.end())
+            para.append(pi)
+        pos += len(chunk) + 2
+    wh = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+    return Doc(body, words, wh, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
+               np.asarray(para, dtype=np.int32), para_spans, ngram_hashes(wh))
+
+
+def ngram_hashes(wh: np.ndarray, n: int = NGRAM) -> np.ndarray:
+    m = len(wh) - n + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    g = wh[:m].copy()
+    with np.errstate(over="ignore"):
+        for k in range(1, n):
+            g = g * _P + wh[k:k + m]
+        return _mix(g)
+
+
+def chunk_bounds(ng: np.ndarray) -> np.ndarray:
+    """Content-defined passage chunks over the n-gram sequence: a chunk ends after an n-gram whose hash
+    hits the divisor (at least CHUNK_MIN, at most CHUNK_MAX n-grams).  The same text gives the same
+    chunks wherever it stands and however the page was cut into paragraphs."""
+    m = len(ng)
+    if m == 0:
+        return np.zeros(1, dtype=np.int64)
+    hit = np.flatnonzero(((ng >> np.uint64(40)) % np.uint64(CHUNK_DIV)) == 0) + 1
+    bounds = [0]
+    last = 0
+    for x in hit.tolist():
+        while x - last > CHUNK_MAX:
+            last += CHUNK_MAX
+            bounds.append(last)
+        if x - last >= CHUNK_MIN:
+            bounds.append(x)
+            last = x
+    while m - last > CHUNK_MAX:
+        last += CHUNK_MAX
+        bounds.append(last)
+    if m > last:
+        bounds.append(m)
+    return np.asarray(bounds, dtype=np.int64)
+
+
+def signatures(doc: Doc) -> tuple[np.ndarray | None, list[np.ndarray]]:
+    """(document MinHash of PERMS uint32 or None when too short, [passage-chunk MinHash of PARA_PERMS])."""
+    ng = doc.ng
+    if len(ng) < 2:
+        doc.chunks = []
+        return None, []
+    with np.errstate(over="ignore"):
+        h = (ng[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
+    sig = h.min(axis=0).astype(np.uint32)
+    bounds = chunk_bounds(ng)
+    sizes = np.diff(bounds)
+    ok = np.flatnonzero(sizes >= PARA_MIN_SHINGLES)
+    paras = []
+    doc.chunks = []
+    if len(ok):
+        red = np.minimum.reduceat(h[:, :PARA_PERMS], bounds[:-1], axis=0)
+        paras = [red[i].astype(np.uint32) for i in ok]
+        doc.chunks = [(int(bounds[i]), int(bounds[i + 1])) for i in ok]
+    return sig, paras
+
+
+def band_keys(sig: np.ndarray | None, paras: list[np.ndarray]) -> np.ndarray:
+    """63-bit band keys: document bands first, then PARA_BANDS per passage chunk, in chunk order
+    (distinct salts, so a document key never equals a chunk key)."""
+    out = []
+    if sig is not None:
+        s = sig.astype(np.uint64).reshape(DOC_BANDS, DOC_ROWS)
+        out.append(_combine(s, _BAND_SALT[:DOC_BANDS]))
+    if paras:
+        p = np.stack(paras).astype(np.uint64).reshape(len(paras), PARA_BANDS, PARA_ROWS)
+        out.append(_combine(p.reshape(-1, PARA_ROWS), np.tile(_BAND_SALT[32:32 + PARA_BANDS], len(paras))))
+    if not out:
+        return np.zeros(0, dtype=np.int64)
+    keys = np.concatenate(out)
+    return (keys & np.uint64(MASK63)).astype(np.int64)
+
+
+def _combine(rows: np.ndarray, salt: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        k = salt.copy()
+        for j in range(rows.shape[1]):
+            k = _mix(k * _P + rows[:, j])
+        return k
+
+
+def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a == b).mean())
