@@ -61,3 +61,40 @@ def test_aeb_body_f1_at_least_bare_trafilatura():
         pytest.fail(f"newstrace AEB body F1 {ns['f1']:.4f} < bare trafilatura {tr['f1']:.4f} "
                     f"(P {ns['precision']:.3f}/{tr['precision']:.3f}, R {ns['recall']:.3f}/{tr['recall']:.3f}); "
                     f"worst documents: {detail}")
+
+
+# -- pages the benchmarks found lost whole (now regressions) ----------------------------------------
+def _page(html: str):
+    from newstrace.records import Page
+
+    return Page(source="fixture.html", url="https://example.org/a/story.html", raw=html.encode("utf-8"))
+
+
+BODY = ("<p>The council voted on Tuesday to keep the library open for another year, after a long debate "
+        "about its budget and the hours it keeps.</p><p>Residents who spoke at the meeting said the building "
+        "is the only quiet place in the district where students can work in the evening.</p>")
+
+
+def test_a_malformed_link_does_not_lose_the_page():
+    from newstrace.extract import extract
+    from newstrace.records import Article
+
+    html = (f"<html><head><title>Library stays open</title></head><body><article>{BODY}"
+            f"<a href='http://[ccpa-preferences]/x'>Do not sell my data</a></article></body></html>")
+    art = extract(_page(html))
+    assert isinstance(art, Article), art
+    assert "only quiet place in the district" in art.body
+
+
+def test_control_characters_do_not_lose_the_page():
+    from newstrace.extract import extract
+    from newstrace.records import Article
+
+    # a control character inside a <br><br> paragraph run (markup normalisation rewrites such text)
+    html = (f"<html><body><article>{BODY}<div>First line of the note\x0b about the vote<br><br>"
+            f"Second line\x01 of the note about the vote, which was close.<br><br>End.</div></article>"
+            f"</body></html>")
+    art = extract(_page(html))
+    assert isinstance(art, Article), art
+    assert "only quiet place in the district" in art.body
+    assert "\x0b" not in art.body and "\x01" not in art.body

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 MAX_BYTES = 60_000_000  # larger pages are quarantined; 50 MB pages are still read
+XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MEDIA_EXT = re.compile(r"\.(mp4|webm|m4v|mov|mp3|m4a|ogg|oga|wav|flac)(\?|#|$)", re.I)
 MEDIA_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>()\]]+\.(?:mp4|webm|m4v|mov|mp3|m4a|ogg|wav)\b(?:\?[^\s\"'<>()\]]*)?", re.I)
 EMBED_HOSTS = ("youtube.com/embed", "player.vimeo.com", "youtube-nocookie.com", "rumble.com/embed",
@@ -69,6 +70,8 @@ def _extract_html(page: Page) -> Article | Problem:
         return _problem(page, "binary", f"not HTML: {binary}")
     declared = page.declared.get("http_charset") or charset_from_content_type(page.content_type)
     text, encoding = decode_bytes(data, declared)
+    # control characters are never text, and lxml refuses them when a node's text is rewritten
+    text = XML_INCOMPATIBLE.sub("", text)
     if "<" not in text[:2048] and not re.search(r"<(html|body|p|div)\b", text[:65536], re.I):
         return _problem(page, "not-html", "no markup in the first bytes")
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
@@ -373,7 +376,10 @@ def _outlinks(tree, base: str) -> list[dict[str, Any]]:
         href = (a.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        full = urljoin(base, href)
+        try:
+            full = urljoin(base, href)
+        except ValueError:  # e.g. "http://[not-an-ip]/": one bad href must not lose the page
+            continue
         if not full.startswith(("http://", "https://")):
             continue
         text = " ".join("".join(a.itertext()).split())[:300]
@@ -391,7 +397,10 @@ def _media(tree, base: str, html_text: str) -> list[dict[str, Any]]:
     def add(kind: str, url: str | None):
         if not url:
             return
-        url = urljoin(base, url.strip())
+        try:
+            url = urljoin(base, url.strip())
+        except ValueError:  # malformed bracketed host
+            return
         if url.startswith(("http://", "https://")) and url not in seen:
             seen.add(url)
             out.append({"type": kind, "url": url})
