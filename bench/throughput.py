@@ -1,0 +1,314 @@
+"""Throughput: ``newstrace ingest`` (whole pipeline to SQLite) vs bare ``trafilatura.extract``, same pages, same run.
+
+Pages: every HTML file of ``../shared/data/aeb/html``, ``../shared/data/trafilatura-eval/html`` and
+``../shared/data/reuse-dev/pages`` that is present (skips with a message, exit 0, when none is).
+Both systems get the same list of files and read them themselves (gunzip included).
+
+Each system runs in its own child process (``python bench/throughput.py --child ...``), one after the
+other, so its time and memory are its own:
+
+- ``newstrace ingest``: ``newstrace.cli.main(["ingest", "--db", <temp>, "--no-progress", "--no-trace",
+  FILES...])`` — readers, the extraction process pool (``--workers``, default all cores), SQLite writes
+  and per-site furniture relearning; copy tracing is off unless ``--with-trace`` adds a row with it;
+- ``trafilatura.extract``: a loop ``trafilatura.extract(read(file))`` with defaults in one process
+  (one core), and with ``--trafilatura-workers N`` also a row with a pool of N processes.
+
+Reported per system: wall seconds (child start to end, imports included), pages/s, processes and cores
+used, CPU seconds (user+sys of the child and its children, from ``resource.getrusage``), peak RSS of the
+process tree (sum of VmRSS of the child and all its descendants, sampled every 50 ms from /proc) and the
+largest single-process peak RSS (``ru_maxrss`` of self/children). The ratio is newstrace pages/s over
+bare trafilatura pages/s (target >= 0.8). The machine may be shared: run it a few times (``--repeat``)
+and read the median.
+
+``--stages`` instead times each step of newstrace's ``extract()`` in one process (CPU ms/page) beside
+``trafilatura.extract`` on the same pages, to show where the time goes.
+
+Usage: ``.venv/bin/python bench/throughput.py [--limit N] [--repeat 3] [--workers 2] [--with-trace]``
+       ``.venv/bin/python bench/throughput.py --stages --limit 300``
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import SHARED, ROOT, progress, read_bytes, table, trafilatura_version  # noqa: E402
+
+SETS = {"aeb": "aeb/html", "trafilatura-eval": "trafilatura-eval/html", "reuse-dev": "reuse-dev/pages"}
+
+
+def page_files(sets: list[str], limit: int | None) -> tuple[list[str], dict[str, int]]:
+    sys.path.insert(0, str(ROOT / "src"))
+    from newstrace.read import iter_inputs, kind_of
+
+    files, per = [], {}
+    for name in sets:
+        d = SHARED / SETS[name]
+        if not d.exists():
+            continue
+        fs = [f for f in iter_inputs([str(d)]) if kind_of(f) == "html"]
+        per[name] = len(fs)
+        files += fs
+    if limit:
+        files = files[:limit]
+    return files, per
+
+
+# -- children --------------------------------------------------------------------------------------
+def _usage() -> dict:
+    s, c = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cpu": s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime,
+            "maxrss_kb": max(s.ru_maxrss, c.ru_maxrss)}
+
+
+def _traf_one(path: str) -> int:
+    import trafilatura
+
+    try:
+        return 1 if trafilatura.extract(read_bytes(path)) else 0
+    except Exception:  # noqa: BLE001 - a failing page counts as done, without text
+        return 0
+
+
+def child(kind: str, listfile: str, workers: int, db: str | None) -> None:
+    t0 = time.perf_counter()
+    with open(listfile, encoding="utf-8") as fh:
+        files = [line.rstrip("\n") for line in fh if line.strip()]
+    out: dict = {"pages": len(files)}
+    if kind == "trafilatura":
+        import trafilatura  # noqa: F401 - imported inside the timed span, as newstrace's imports are
+
+        if workers > 1:
+            import multiprocessing as mp
+
+            with mp.get_context("fork").Pool(workers) as pool:
+                out["with_text"] = sum(pool.imap(_traf_one, files, chunksize=4))
+        else:
+            out["with_text"] = sum(map(_traf_one, files))
+    else:
+        import contextlib
+        import io
+
+        from newstrace.cli import main as cli_main
+
+        argv = ["ingest", "--db", db, "--no-progress"]
+        if kind == "newstrace":
+            argv.append("--no-trace")
+        if workers:
+            argv += ["--workers", str(workers)]
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            out["exit"] = cli_main(argv + files)
+        from newstrace.store import Store
+
+        with Store(db, readonly=True) as st:
+            out["store"] = {k: v for k, v in st.stats().items() if k in ("pages", "articles", "problems")}
+    out["seconds"] = time.perf_counter() - t0
+    out.update(_usage())
+    print("RESULT " + json.dumps(out))
+
+
+# -- where extraction time goes ------------------------------------------------------------------------
+def stages(files: list[str]) -> None:
+    """CPU ms per page of each step of newstrace's extract() (in this process, one core), beside bare
+    trafilatura.extract on the same pages. Steps are timed by wrapping the functions extract() calls."""
+    import trafilatura
+
+    from newstrace.extract import article as A
+    from newstrace.read import read_path
+    from newstrace.records import Page
+
+    pages = [r for f in files for r in read_path(f) if isinstance(r, Page)]
+    spent: dict[str, float] = {}
+
+    def wrap(owner, attr: str, label: str):
+        fn = getattr(owner, attr)
+
+        def timed(*a, **kw):
+            t = time.process_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spent[label] = spent.get(label, 0.0) + time.process_time() - t
+        setattr(owner, attr, timed)
+        return owner, attr, fn
+
+    A.extract(pages[0])  # imports and lazy models out of the way
+    trafilatura.extract(pages[0].raw)
+    t = time.process_time()
+    for p in pages:
+        try:
+            trafilatura.extract(p.raw)
+        except Exception:  # noqa: BLE001
+            pass
+    traf = time.process_time() - t
+
+    import lxml.html
+
+    targets = [
+        (A, "decode_bytes", "decode (charset)"), (lxml.html, "document_fromstring", "lxml parse"),
+        (A, "_read_head", "head meta / JSON-LD"), (A, "_outlinks", "outlinks"), (A, "_media", "media"),
+        (A.identifiers_mod, "find_identifiers", "identifiers"), (A.taxonomy_mod, "find_taxonomy", "taxonomy"),
+        (A.layout_mod, "normalise", "layout normalise"),
+        (trafilatura, "bare_extraction", "trafilatura.bare_extraction (with metadata)"),
+        (A.credits_mod, "scan_tree", "credits: page scan"), (A.credits_mod, "split_credits", "credits: body split"),
+        (A, "_language", "language id"),
+    ]
+    saved = [wrap(o, a, l) for o, a, l in targets if hasattr(o, a)]
+    t = time.process_time()
+    for p in pages:
+        A.extract(p)
+    total = time.process_time() - t
+    for o, a, fn in saved:
+        setattr(o, a, fn)
+    n = len(pages)
+    rows = [[label, f"{v / n * 1000:.1f}", f"{v / total:.0%}"] for label, v in sorted(spent.items(), key=lambda x: -x[1])]
+    rows.append(["other (furniture, titles, dates, Article)", f"{(total - sum(spent.values())) / n * 1000:.1f}",
+                 f"{(total - sum(spent.values())) / total:.0%}"])
+    rows.append(["newstrace extract() total", f"{total / n * 1000:.1f}", "100%"])
+    rows.append(["bare trafilatura.extract, same pages", f"{traf / n * 1000:.1f}", f"{traf / total:.0%}"])
+    print(table(["step of newstrace extract()", "CPU ms/page", "share"], rows,
+                title=f"Where extraction time goes, {n} pages, one process"))
+
+
+# -- parent -----------------------------------------------------------------------------------------
+def _tree_rss_kb(pid: int) -> int:
+    """Sum of VmRSS over ``pid`` and all its descendants (Linux /proc)."""
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    stack += [int(x) for x in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_child(kind: str, files_list: str, workers: int, db: str | None) -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", kind, "--list", files_list,
+           "--workers", str(workers)]
+    if db:
+        cmd += ["--db", db]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    peak = 0
+    stop = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss_kb(proc.pid))
+            stop.wait(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, err = proc.communicate()
+    stop.set()
+    th.join()
+    line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"{kind} child failed ({proc.returncode}):\n{err[-3000:]}")
+    res = json.loads(line[len("RESULT "):])
+    res["tree_peak_kb"] = peak
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    ap.add_argument("--limit", type=int, help="only the first N pages")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="newstrace extraction processes (default: all cores = %(default)s)")
+    ap.add_argument("--trafilatura-workers", type=int, default=0, metavar="N",
+                    help="also time trafilatura.extract in a pool of N processes")
+    ap.add_argument("--with-trace", action="store_true", help="also time newstrace ingest with copy tracing on")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per system; the median run is reported")
+    ap.add_argument("--stages", action="store_true",
+                    help="instead: CPU time per step of newstrace's extract() vs trafilatura.extract, in-process")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--list", help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child(args.child, args.list, args.workers, args.db)
+        return 0
+
+    files, per = page_files(args.sets, args.limit)
+    if not files:
+        print(f"skipped: no evaluation pages under {SHARED} (set NEWSTRACE_SHARED_DATA to its folder)")
+        return 0
+    if args.stages:
+        stages(files)
+        return 0
+    ncpu = os.cpu_count() or 1
+    systems = [("trafilatura.extract, 1 process", "trafilatura", 1,
+                "1 process (1 core)")]
+    if args.trafilatura_workers > 1:
+        systems.append((f"trafilatura.extract, pool of {args.trafilatura_workers}", "trafilatura",
+                        args.trafilatura_workers, f"{args.trafilatura_workers}+1 processes"))
+    systems.append(("newstrace ingest (to SQLite, --no-trace)", "newstrace", args.workers,
+                    f"{args.workers} extraction + 1 main processes"))
+    if args.with_trace:
+        systems.append(("newstrace ingest (to SQLite, with tracing)", "newstrace-trace", args.workers,
+                        f"{args.workers} extraction + 1 main processes"))
+
+    results: dict[str, list[dict]] = {s[0]: [] for s in systems}
+    with tempfile.TemporaryDirectory(prefix="newstrace-tp-") as tmp:
+        lst = os.path.join(tmp, "files.txt")
+        with open(lst, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(files) + "\n")
+        for r in range(args.repeat):
+            for label, kind, w, _ in systems:
+                db = os.path.join(tmp, f"run{r}-{kind}.db") if kind.startswith("newstrace") else None
+                progress(f"throughput: run {r + 1}/{args.repeat}: {label} on {len(files)} pages ...")
+                results[label].append(run_child(kind, lst, w, db))
+
+    med = {}
+    for label, runs in results.items():
+        runs.sort(key=lambda x: x["seconds"])
+        med[label] = runs[len(runs) // 2]
+    base = med[systems[0][0]]
+    base_rate = base["pages"] / base["seconds"]
+    rows = []
+    for label, kind, w, procs in systems:
+        m = med[label]
+        rate = m["pages"] / m["seconds"]
+        rows.append([label, procs, m["pages"], f"{m['seconds']:.1f}", f"{rate:.1f}", f"{rate / base_rate:.2f}",
+                     f"{m['cpu']:.1f}", f"{m['tree_peak_kb'] / 1024:.0f}", f"{m['maxrss_kb'] / 1024:.0f}"])
+    sets = ", ".join(f"{k} {v}" for k, v in per.items())
+    print(table(["system", "processes", "pages", "wall s", "pages/s", "ratio vs 1-process trafilatura",
+                 "CPU s", "peak RSS tree MB", "peak RSS 1 process MB"], rows,
+                title=f"Throughput, same {len(files)} pages ({sets}{'; first ' + str(args.limit) if args.limit else ''})"
+                      f", same run, {ncpu} cores, median of {args.repeat} run(s), trafilatura {trafilatura_version()}"))
+    ns = med[next(s[0] for s in systems if s[1] == "newstrace")]
+    print(f"\nnewstrace ingest / bare trafilatura pages/s: {(ns['pages'] / ns['seconds']) / base_rate:.2f} "
+          f"(target >= 0.80); store: {ns.get('store')}")
+    if args.trafilatura_workers > 1:
+        pool = med[systems[1][0]]
+        print(f"newstrace ingest / trafilatura pool of {args.trafilatura_workers} pages/s: "
+              f"{(ns['pages'] / ns['seconds']) / (pool['pages'] / pool['seconds']):.2f} (same cores)")
+    print(f"CPU seconds per page: trafilatura {base['cpu'] / base['pages'] * 1000:.1f} ms, "
+          f"newstrace {ns['cpu'] / ns['pages'] * 1000:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
