@@ -130,6 +130,10 @@ def _extract_html(page: Page) -> Article | Problem:
 
     title = page.declared.get("title") or _clean_title(doc.title, doc.sitename) or head.get("og:title")
     title = _strip_site_name(title, [publisher, doc.sitename, head.get("og:site_name")])
+    # the headline is not body text (trafilatura keeps an <h1> that sits inside the article container)
+    heads = {" ".join(t.split()).casefold() for t in (title, doc.title, head.get("og:title")) if t}
+    while blocks and " ".join(blocks[0].split()).casefold() in heads:
+        blocks = blocks[1:]
     byline = page.declared.get("byline") or _byline(doc.author, head, text)
     bc = credits_mod.byline_credit(byline, own_names)
     if bc:

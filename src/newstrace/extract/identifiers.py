@@ -41,6 +41,7 @@ EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-]{1,64})\s*(?:@|\s\[at\]\s|\s\(at\)\s|\s
                    r"([A-Za-z0-9\-]{1,63}(?:(?:\.|\s*\[dot\]\s*|\s*\(dot\)\s*|\s+dot\s+)[A-Za-z0-9\-]{1,63})+)\b")
 # kinds an article may mention about someone else (a reporter's handle or e-mail)
 MENTION_KINDS = {"instagram", "twitter", "facebook", "telegram", "vk", "youtube", "gab", "email"}
+LD_JSON = re.compile(r"<script[^>]+application/ld\+json[^>]*>.*?</script>", re.I | re.S)
 PAYPAL_CONTEXT = re.compile(r"paypal", re.I)
 SKIP_HANDLES = {"share", "sharer", "intent", "home", "login", "signup", "about", "privacy", "terms", "p", "watch",
                 "embed", "plugins", "pages", "groups", "hashtag", "search", "i", "status", "wp-content", "help"}
@@ -132,6 +133,8 @@ def drop_body_mentions(idents: list[dict[str, Any]], page_text: str, body_text: 
     every occurrence in the page source is accounted for by occurrences in the body text."""
     if not body_text:
         return idents
+    # JSON-LD repeats the article text (articleBody, description): not another occurrence
+    page_text = LD_JSON.sub(" ", page_text)
     low_page, low_body = page_text.lower(), body_text.lower()
     out = []
     for i in idents:

@@ -55,7 +55,8 @@ def extract_text_page(page: Page) -> Article | Problem:
             media.append({"type": kind, "url": m.group(0)})
     idents = identifiers_mod.find_identifiers(text)
     # paragraphs: blank-line separated; markdown link markup reduced to its anchor text
-    paras = [" ".join(MD_LINK.sub(lambda m: m.group(1), MD_IMAGE.sub("", p)).split())
+    # lines are kept inside a paragraph: "Region: Europe" and "Theme: Energy" may sit on adjacent lines
+    paras = ["\n".join(" ".join(ln.split()) for ln in MD_LINK.sub(lambda m: m.group(1), MD_IMAGE.sub("", p)).split("\n"))
              for p in re.split(r"\n\s*\n", text)]
     paras = [p.strip() for p in paras if p.strip()]
     title = page.declared.get("title")

@@ -1,0 +1,84 @@
+"""Site furniture: common kinds on a single page; blocks learned across a site's pages and removed."""
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import newstrace
+from newstrace.extract import furniture as fm
+from newstrace.extract import layout
+
+FIX = Path(__file__).parent / "fixtures" / "extract"
+
+
+@pytest.mark.parametrize("block, kind", [
+    ("Read this article in your language English · Français · Deutsch", "translate"),
+    ("Note to readers: please click the share buttons above. Forward this article to your email lists.", "note"),
+    ("We do not accept advertising or corporate money. Please help keep independent media independent. "
+     "Donate via PayPal: give@north-star.example.", "donation"),
+    ("Can you spare a few dollars? Become a patron: patreon.com/northstar. BTC: "
+     "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "donation"),
+    ("Disclaimer: The contents of this article are of sole responsibility of the author(s).", "disclaimer"),
+    ("Fair use notice: This site contains copyrighted material the use of which has not always been authorized.",
+     "fairuse"),
+    ("We use cookies to ensure that we give you the best experience on our website.", "cookie"),
+    ("Comments are moderated and will be published after review.", "comments"),
+    ("READ ALSO: Council votes on the budget", "related"),
+])
+def test_common_kinds_on_any_page(block, kind):
+    assert fm.common_kind(block) == kind
+
+
+@pytest.mark.parametrize("block", [
+    "The charity said donations had fallen by a third since the spring, and it would cut its opening hours.",
+    "Related to the budget row, the mayor also announced a review of parking charges in the old town.",
+    "Readers who follow us on social media will have seen the pictures of the flood on Sunday morning.",
+])
+def test_article_prose_is_not_furniture(block):
+    assert fm.common_kind(block) is None
+
+
+def test_learn_needs_repetition_across_pages():
+    pages = [["appeal text", f"story {i}"] for i in range(4)]
+    learned = fm.learn(pages)
+    texts = {t for t, _ in learned.values()}
+    assert texts == {"appeal text"}
+    assert fm.learn(pages[:2]) == {}  # fewer than MIN_PAGES pages prove nothing
+
+
+def test_site_furniture_learned_over_three_pages_and_stripped(tmp_path):
+    db = str(tmp_path / "f.db")
+    newstrace.ingest([str(FIX / "lantern")], db=db, workers=1, link=False)
+    con = sqlite3.connect(db)
+    furniture = [r[0] for r in con.execute("SELECT text FROM furniture WHERE site='lantern-gazette.example'")]
+    assert any(t.startswith("The Lantern Gazette is written by volunteers") for t in furniture)
+    bodies = [r for r in con.execute("SELECT body, raw_body FROM articles")]
+    assert len(bodies) == 3
+    for body, raw in bodies:
+        assert "written by volunteers" not in body
+        assert "Note to readers" not in body  # common kind, gone even before learning
+        assert "written by volunteers" in raw  # the unstripped text is kept
+        assert len(body.split("\n\n")) == 2
+
+
+def test_layout_table_and_double_breaks_become_paragraphs():
+    import lxml.html
+
+    html = ("<html><body><table><tr><td><a href='/'>Home</a><br><a href='/x'>X</a><div>menu</div></td>"
+            "<td><div class='story'>First paragraph of the story.<br><br>Second paragraph, "
+            "<b>bold</b> part.<br>same paragraph<br><br>Third.</div></td></tr></table></body></html>")
+    tree = lxml.html.document_fromstring(html)
+    counts = layout.normalise(tree)
+    assert counts["layout_tables"] == 1 and counts["break_paragraphs"] >= 1
+    assert tree.find(".//table") is None
+    paras = [" ".join(p.text_content().split()) for p in tree.iter("p")]
+    assert paras == ["First paragraph of the story.", "Second paragraph, bold part.same paragraph", "Third."]
+
+
+def test_data_table_is_left_alone():
+    import lxml.html
+
+    tree = lxml.html.document_fromstring(
+        "<html><body><table><tr><td>Team</td><td>Points</td></tr><tr><td>North</td><td>12</td></tr></table></body></html>")
+    assert layout.unwrap_layout_tables(tree) == 0
+    assert tree.find(".//table") is not None

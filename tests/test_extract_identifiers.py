@@ -1,0 +1,61 @@
+"""Identifiers by kind, from markup and text; crypto checksums; obfuscated e-mails; prose mentions."""
+from pathlib import Path
+
+from newstrace.extract import identifiers as idm
+from newstrace.extract.article import extract
+from newstrace.records import Article, Page
+
+FIX = Path(__file__).parent / "fixtures" / "extract"
+
+
+def _pairs(idents):
+    return {(i["kind"], i["value"]) for i in idents}
+
+
+def test_fixture_page_identifiers_by_kind():
+    raw = (FIX / "identifiers.html").read_bytes()
+    art = extract(Page(source="identifiers.html", url="https://quill-post.example/news/budget", raw=raw))
+    assert isinstance(art, Article)
+    got = _pairs(art.identifiers)
+    for want in [
+        ("analytics", "G-QP12AB34CD"), ("analytics", "UA-1234567-2"), ("gtm", "GTM-QP9XK2"),
+        ("adsense", "ca-pub-1234567890123456"), ("paypal", "quillpostfund"), ("patreon", "quillpost"),
+        ("instagram", "quillpost_news"), ("twitter", "QuillPostNews"), ("telegram", "quillpost_channel"),
+        ("facebook", "quillpostpage"), ("crypto", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+        ("crypto", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+        ("crypto", "0x52908400098527886E0F7030069857D2E4169EE7"),
+        ("email", "newsdesk@quill-post.example"), ("disqus", "quillpost-ex"),
+    ]:
+        assert want in got, want
+    # a base58 string with a broken checksum is not an address
+    assert ("crypto", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb") not in got
+    # share links are not accounts
+    assert ("twitter", "intent") not in got
+    # a reporter's handle mentioned only in the article prose is not the site's identifier
+    assert not any(v.lower() == "inesvarga_reports" for _, v in got)
+
+
+def test_crypto_checksums():
+    assert idm._crypto_ok("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa")
+    assert not idm._crypto_ok("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb")
+    assert idm._crypto_ok("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")
+    assert not idm._crypto_ok("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr")
+
+
+def test_obfuscated_and_paypal_emails():
+    got = _pairs(idm.find_identifiers("Contact: tips [at] north-star [dot] example. "
+                                      "Donate via PayPal: give@north-star.example. Mail give@north-star.example"))
+    assert ("email", "tips@north-star.example") in got
+    # an address given as the PayPal account is not also listed as a contact e-mail
+    assert ("paypal", "give@north-star.example") in got
+    assert ("email", "give@north-star.example") not in got
+
+
+def test_body_mentions_dropped_only_when_nowhere_else():
+    idents = [{"kind": "twitter", "value": "janedoe", "where": "text"},
+              {"kind": "twitter", "value": "ownsite", "where": "text"},
+              {"kind": "crypto", "value": "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", "where": "text"}]
+    page = "<p>Follow Jane on Twitter @janedoe.</p><footer>Twitter @ownsite</footer> @ownsite 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+    body = "Follow Jane on Twitter @janedoe. Twitter @ownsite 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+    kept = {i["value"] for i in idm.drop_body_mentions(idents, page, body)}
+    assert kept == {"ownsite", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"}

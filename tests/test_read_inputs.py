@@ -1,0 +1,100 @@
+"""Readers and decoding: charset fallbacks, binary/empty/deep-nesting quarantine, JSONL with a bad line."""
+import codecs
+from pathlib import Path
+
+from newstrace.extract.article import extract
+from newstrace.read import read_path
+from newstrace.read.charset import decode_bytes, sniff_binary
+from newstrace.records import Article, Page, Problem
+
+FIX = Path(__file__).parent / "fixtures" / "extract"
+
+PARAS = ("<p>Die Bürgerinitiative aus Köln hat am Dienstag ihre Unterschriften übergeben, mehr als genug für "
+         "einen Bürgerentscheid über die Zukunft des alten Güterbahnhofs im Süden der Stadt.</p>"
+         "<p>Die Stadtverwaltung prüft nun, ob alle Unterschriften gültig sind; das Ergebnis soll "
+         "in drei Wochen vorliegen, danach entscheidet der Rat über den Termin.</p>")
+
+
+def _html(charset_decl: str) -> str:
+    return (f'<html><head><meta charset="{charset_decl}"><title>Bürgerentscheid in Köln</title></head>'
+            f"<body><article><h1>Bürgerentscheid in Köln</h1>{PARAS}</article></body></html>")
+
+
+def _extract(raw: bytes, **kw):
+    return extract(Page(source="t.html", url="https://koeln-blatt.example/a/1", raw=raw, **kw))
+
+
+def test_latin1_declared_utf8_comes_out_right():
+    raw = _html("utf-8").encode("latin-1")
+    text, enc = decode_bytes(raw, "utf-8")
+    assert enc in ("cp1252", "windows-1252") and "Bürgerinitiative" in text
+    art = _extract(raw, content_type="text/html; charset=UTF-8")
+    assert isinstance(art, Article)
+    assert "Bürgerinitiative aus Köln" in art.body
+    assert "\ufffd" not in art.body
+
+
+def test_cp1252_curly_quotes_declared_utf8():
+    raw = ("<html><head><meta charset='utf-8'></head><body><article><p>" + "\u201cWe will not give up,\u201d "
+           "the chair of the tenants\u2019 association said after the vote on the rents in the eastern blocks. " * 3
+           + "</p></article></body></html>").encode("cp1252")
+    text, _ = decode_bytes(raw, "utf-8")
+    assert "\u201cWe will not give up,\u201d" in text
+
+
+def test_utf16_bom_page():
+    raw = codecs.BOM_UTF16_LE + _html("utf-8").encode("utf-16-le")
+    assert sniff_binary(raw) is None
+    art = _extract(raw)
+    assert isinstance(art, Article)
+    assert "Güterbahnhofs" in art.body
+
+
+def test_bom_wins_over_meta():
+    raw = codecs.BOM_UTF8 + _html("iso-8859-1").encode("utf-8")
+    text, enc = decode_bytes(raw, None)
+    assert enc == "utf-8" and "Köln" in text
+
+
+def test_binary_empty_and_zero_bytes_are_quarantined():
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    noise = bytes((i * 7919 + 13) % 256 for i in range(16384))
+    cases = {
+        "png": png,
+        "noise": noise,
+        "zero": b"",
+        "empty-body": b"<html><head><title>x</title></head><body>   </body></html>",
+        "pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
+    }
+    for name, raw in cases.items():
+        res = _extract(raw)
+        assert isinstance(res, Problem), name
+        assert res.reason, name
+
+
+def test_deep_nesting_is_quarantined_not_a_crash():
+    raw = ("<html><body>" + "<div>" * 10000 + "<p>deep text</p>" + "</div>" * 10000 + "</body></html>").encode()
+    res = _extract(raw)
+    assert isinstance(res, Problem)
+    assert res.reason == "nesting-too-deep"
+
+
+def test_truncated_html_still_ingested():
+    raw = ("<html><head><title>Cut</title></head><body><article><h1>Cut</h1>" + PARAS
+           + "<p>Der letzte Absatz bricht mitten im Satz ab, weil die Datei abgeschnitten").encode()
+    art = _extract(raw)
+    assert isinstance(art, Article)
+    assert "bricht mitten im Satz ab" in art.body
+
+
+def test_jsonl_with_a_non_json_line():
+    recs = list(read_path(str(FIX / "export.jsonl")))
+    assert [type(r).__name__ for r in recs] == ["Page", "Problem", "Page"]
+    assert recs[1].reason == "bad-json" and recs[1].source.endswith(":2")
+    first, second = extract(recs[0]), extract(recs[2])
+    assert isinstance(first, Article) and isinstance(second, Article)
+    # given fields win over extracted ones
+    assert first.byline == "Given Author" and first.published == "2021-05-01"
+    assert first.title == "First story"
+    assert second.byline == "Ana Silva" and second.title == "Second story"
+    assert second.site == "jsonl-site.example"
