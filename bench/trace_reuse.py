@@ -215,6 +215,7 @@ def main() -> int:
     ap.add_argument("--db", help="ingested reuse-dev database to reuse (created if missing)")
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--errors", type=int, default=0, help="print this many misses/false links")
+    ap.add_argument("--kind", default="chain", help="misses of this kind first")
     args = ap.parse_args()
     if not (DATA / "gold" / "copies.jsonl").exists():
         print(f"trace_reuse: {DATA} not present, skipping")
@@ -258,7 +259,7 @@ def main() -> int:
         gs = {(c["copy_url"], c["source_url"]): c for c in gcopies}
         ps = {(p["copy"], p["source"]): p for p in nt["pred"]}
         print("\nmissed (copy, source):")
-        for k in [k for k in gs if k not in ps][:args.errors]:
+        for k in sorted([k for k in gs if k not in ps], key=lambda k: gs[k]["type"] != args.kind)[:args.errors]:
             c = gs[k]
             got = [(p["source"], p["kind"]) for p in nt["pred"] if p["copy"] == k[0]]
             rev = k[::-1] in ps

@@ -269,4 +269,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS problems_seen ON problems(seen_at);
         """,
     ),
+    (
+        "0007_web_covering_indexes",
+        """
+        -- web/: covering indexes so a site page of a 13k-article site reads indexes only (site stats, languages,
+        -- identifiers, copies made and taken), and articles_site_cover supersedes articles_site_published
+        CREATE INDEX IF NOT EXISTS articles_site_cover ON articles(site, published, page_id, language);
+        DROP INDEX IF EXISTS articles_site_published;
+        CREATE INDEX IF NOT EXISTS copies_copy_kind ON copies(copy_id, kind, credited);
+        CREATE INDEX IF NOT EXISTS copies_source_credited ON copies(source_id, credited);
+        """,
+    ),
 ]

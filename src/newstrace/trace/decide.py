@@ -21,6 +21,7 @@ W_CONTAINMENT = 2.0
 W_INBODY_SITE = 1.0
 W_DATES = 1.5
 COV_TIE = 0.03
+TIE_WORDS = 30
 
 
 @dataclass
@@ -99,17 +100,18 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
     ev_b = _refs(b, a, ctx["items"][b.rid], ctx["lkeys"][b.rid])
     ev = [dict(e, dir="copy") for e in ev_a] + [dict(e, dir="source", w=-e["w"]) for e in ev_b]
     # containment: one body (nearly) inside the other
-    if va.cov_c >= 0.85 and va.cov_c - va.cov_p >= 0.1:
+    # (only a clear excerpt counts: a copy whose page kept some furniture is not "bigger" than its source)
+    if va.cov_c >= 0.85 and va.cov_p <= 0.85 and va.cov_c - va.cov_p >= 0.12:
         ev.append({"kind": "containment", "detail": f"{va.cov_c:.2f} of copy in source, {va.cov_p:.2f} of source in copy",
                    "w": W_CONTAINMENT})
-    elif va.cov_p >= 0.85 and va.cov_p - va.cov_c >= 0.1:
+    elif va.cov_p >= 0.85 and va.cov_c <= 0.85 and va.cov_p - va.cov_c >= 0.12:
         ev.append({"kind": "containment", "detail": f"{va.cov_p:.2f} of one in the other, {va.cov_c:.2f} back",
                    "w": -W_CONTAINMENT})
     if a.rid in ctx["compilations"] and b.rid in ctx["compilations"][a.rid]:
         ev.append({"kind": "compilation", "detail": "draws on several unrelated sources", "w": W_COMPILATION})
     if b.rid in ctx["compilations"] and a.rid in ctx["compilations"][b.rid]:
         ev.append({"kind": "compilation", "detail": "the other page draws on several sources", "w": -W_COMPILATION})
-    if a.when and b.when:
+    if a.when and b.when and not _approx(a) and not _approx(b):
         hours = (a.when - b.when).total_seconds() / 3600
         if not (a.when_exact and b.when_exact) and abs(hours) < 24:
             hours = 0.0
@@ -120,17 +122,21 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
     return Edge(a.rid, b.rid, score, ev)
 
 
+def _approx(m: Meta) -> bool:
+    """A bare first-of-month date is often the extractor's guess from a month or a year: not evidence."""
+    return not m.when_exact and (m.published or "")[8:10] == "01"
+
+
 def _tiebreak(a: Meta, b: Meta, va: View, ctx: dict) -> float:
     """Weak order when the evidence is balanced: the page crediting anybody, the more contained, the later fetched."""
     ca, cb = bool(ctx["items"][a.rid]), bool(ctx["items"][b.rid])
     if ca != cb:
         return 0.5 if ca else -0.5
+    da, db = a.when is not None and not _approx(a), b.when is not None and not _approx(b)
+    if da != db:  # the page without a (reliable) date is the copy more often than not
+        return 0.3 if db else -0.3
     if abs(va.cov_c - va.cov_p) > 0.02:
-        return 0.3 if va.cov_c > va.cov_p else -0.3
-    if a.when is None and b.when is not None:
-        return 0.1
-    if b.when is None and a.when is not None:
-        return -0.1
+        return 0.1 if va.cov_c > va.cov_p else -0.1
     if a.fetched_at and b.fetched_at and a.fetched_at != b.fetched_at:
         return 0.05 if a.fetched_at > b.fetched_at else -0.05
     return 0.01 if a.rid > b.rid else -0.01
@@ -322,13 +328,22 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
     if len(cands) == 1:
         return cands[0]
     best = max(views[(c, p)].cov_c for p in cands)
-    tied = [p for p in cands if views[(c, p)].cov_c >= best - COV_TIE]
+    # a few words more in common (a headline or a furniture line left in both copies' bodies) is a tie
+    n = max(1, meta[c].words)
+    tie = max(COV_TIE, min(0.1, TIE_WORDS / n))
+    tied = [p for p in cands if views[(c, p)].cov_c >= best - tie]
     if len(tied) > 1:
         fewest = min(len(views[(c, p)].subs) for p in tied)
         tied = [p for p in tied if len(views[(c, p)].subs) == fewest]
     if len(tied) == 1:
         return tied[0]
     items = ctx["items"][c]
+    # a credit line carried over verbatim from a page that is itself a copy: copied from that page
+    texts = {(it.get("form"), it.get("text"), it.get("key")) for it in items if it.get("text")}
+    inherited = [p for p in tied if anc_n[p] > 0 and texts & {(it.get("form"), it.get("text"), it.get("key"))
+                                                              for it in ctx["items"][p] if it.get("text")}]
+    if len(inherited) == 1:
+        return inherited[0]
     # explicit credit to one of them: link to the page, then the name of its site
     for p in tied:
         if any(it.get("key") and it["key"] in meta[p].keys for it in items):
@@ -340,12 +355,6 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
     named = [p for p in tied if any(meta[p].site in it["sites"] for it in items)]
     if len(named) == 1:
         return named[0]
-    # a credit line carried over verbatim from a page that is itself a copy
-    texts = {(it.get("form"), it.get("text"), it.get("key")) for it in items if it.get("text")}
-    inherited = [p for p in tied if anc_n[p] > 0 and texts & {(it.get("form"), it.get("text"), it.get("key"))
-                                                              for it in ctx["items"][p] if it.get("text")}]
-    if len(inherited) == 1:
-        return inherited[0]
     # otherwise the one closest to the origin
     return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p))
 

@@ -27,6 +27,8 @@ class Meta:
     fetched_at: str | None
     language: str | None
     keys: set[str] = field(default_factory=set)        # url keys of this page (url, canonical on own site)
+    body: str | None = None
+    words: int = 0
     credits: list[dict[str, Any]] = field(default_factory=list)   # {name, url, form, text}
     links: list[dict[str, Any]] = field(default_factory=list)     # {href, text, in_body}
     when: datetime | None = None      # published (or modified) as UTC datetime
@@ -67,8 +69,11 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
         ph = ",".join("?" * len(chunk))
         for r in conn.execute(
                 f"SELECT a.rowid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
-                f"a.modified, a.fetched_at, a.language, a.original_source FROM articles a WHERE a.rowid IN ({ph})", chunk):
+                f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words FROM articles a "
+                f"LEFT JOIN trace_docs d ON d.rid = a.rowid WHERE a.rowid IN ({ph})", chunk):
             m = Meta(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+            m.body = r[12]
+            m.words = r[13] or 0
             m.keys = {k for k in (url_key(m.url),) if k}
             if m.canonical and site_of(m.canonical) == m.site:
                 ck = url_key(m.canonical)
@@ -130,7 +135,7 @@ class SiteNames:
 def credit_items(m: Meta, names: SiteNames) -> list[dict[str, Any]]:
     """Every statement on page ``m`` that credits some page or site: {name, url, form, text, sites, key}."""
     items = []
-    for c in m.credits:
+    for c in list(m.credits) + inline_credits(m.body or "", names, m.site):
         if c.get("form") == "copyright" and not c.get("url"):
             sites = names.sites_named(c.get("name"))
             if not sites or sites == {m.site}:
@@ -138,7 +143,8 @@ def credit_items(m: Meta, names: SiteNames) -> list[dict[str, Any]]:
         items.append(dict(c))
     if m.canonical and site_of(m.canonical) != m.site:
         items.append({"name": None, "url": m.canonical, "form": "canonical", "text": None})
-    if m.byline:
+    if m.byline and not items:
+        # a byline naming another outlet ("Summit Times Staff") credits it, when nothing else does
         s = names.sites_named(m.byline, loose=True) - {m.site}
         if s:
             items.append({"name": m.byline, "url": None, "form": "byline", "text": m.byline})
@@ -157,6 +163,39 @@ def credit_items(m: Meta, names: SiteNames) -> list[dict[str, Any]]:
         if it["sites"] == {m.site} and it.get("form") != "canonical":
             continue  # a page naming its own site
         out.append(it)
+    return out
+
+
+INLINE = re.compile(
+    r"(?:the original source of this article is|originally (?:published|posted|appeared) (?:at|on|in|by)|"
+    r"first (?:appeared|published) (?:at|on|in)|read the (?:full|rest of the|whole|original) (?:article|story) (?:at|on)|"
+    r"continue reading (?:at|on)|republished (?:from|with permission from)|reprinted from|\(via|\bsource:|"
+    r"\bvia:?)\s+", re.I)
+
+
+def inline_credits(body: str, names: SiteNames, own: str) -> list[dict[str, Any]]:
+    """Credit phrases left inside the body text ("... The original source of this article is X ...") whose
+    following words are the name of a known site.  Only used as extra evidence next to stored credits."""
+    out = []
+    if not body:
+        return out
+    for mt in INLINE.finditer(body):
+        nxt = body[mt.end():mt.end() + 80]
+        n = norm_name(nxt)
+        best = None
+        for k, sites in names.keys.items():
+            if len(k) >= 5 and n.startswith(k) and (best is None or len(k) > len(best[0])):
+                best = (k, sites)
+        if best and best[1] != {own}:
+            # the name as written: as many words as the key needs
+            words, acc = [], ""
+            for w in nxt.split():
+                words.append(w)
+                acc += norm_name(w)
+                if len(acc) >= len(best[0]):
+                    break
+            out.append({"name": " ".join(words).strip(" .,;:()"), "url": None, "form": "inline",
+                        "text": body[mt.start():mt.end() + len(" ".join(words)) + 1].strip()})
     return out
 
 
