@@ -26,19 +26,42 @@ URL_PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p, re.I)) for k, p 
     ("gab", r"gab\.com/" + HANDLE),
     ("disqus", r"//" + r"([a-z0-9\-]{2,64})" + r"\.disqus\.com/(?:embed|count)\.js"),
 ]]
+# literal strings (lower case) one of which must be on the page for the URL pattern to match
+URL_PROBES = [("paypal.me",), ("paypal.com",), ("patreon.com",), ("buymeacoffee.com",), ("ko-fi.com",),
+              ("instagram.com",), ("facebook.com",), ("twitter.com", "x.com"), ("t.me", "telegram.me"), ("vk.com",),
+              ("youtube.com",), ("gab.com",), (".disqus.com",)]
 TEXT_PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p)) for k, p in [
-    ("analytics", r"\b(UA-\d{4,10}-\d{1,4})\b"),
-    ("analytics", r"\b(G-[A-Z0-9]{8,12})\b"),
-    ("gtm", r"\b(GTM-[A-Z0-9]{4,9})\b"),
-    ("adsense", r"\b(ca-pub-\d{10,20})\b"),
-    ("crypto", r"\b(bc1[ac-hj-np-z02-9]{11,71})\b"),
+    # literal first so the regex engine can jump to candidates; the word boundary before the match
+    # is checked in code (``_starts_word``)
+    ("analytics", r"(UA-\d{4,10}-\d{1,4})\b"),
+    ("analytics", r"(G-[A-Z0-9]{8,12})\b"),
+    ("gtm", r"(GTM-[A-Z0-9]{4,9})\b"),
+    ("adsense", r"(ca-pub-\d{10,20})\b"),
+    ("crypto", r"(bc1[ac-hj-np-z02-9]{11,71})\b"),
     ("crypto", r"\b([13][a-km-zA-HJ-NP-Z1-9]{25,34})\b"),
-    ("crypto", r"\b(0x[a-fA-F0-9]{40})\b"),
+    ("crypto", r"(0x[a-fA-F0-9]{40})\b"),
 ]]
-HANDLE_IN_TEXT = re.compile(
-    r"\b(Instagram|Twitter|X|Telegram|Gab|VK|Facebook)\s*[:]?\s*@([A-Za-z0-9_.]{2,40})", re.I)
-EMAIL = re.compile(r"\b([A-Za-z0-9._%+\-]{1,64})\s*(?:@|\s\[at\]\s|\s\(at\)\s|\s+at\s+(?=[a-z0-9\-]+\s+(?:dot|\[dot\])))\s*"
-                   r"([A-Za-z0-9\-]{1,63}(?:(?:\.|\s*\[dot\]\s*|\s*\(dot\)\s*|\s+dot\s+)[A-Za-z0-9\-]{1,63})+)\b")
+TEXT_PROBES = ["UA-", "G-", "GTM-", "ca-pub-", "bc1", None, "0x"]  # case-sensitive, as the patterns
+# "Twitter @handle", "Instagram: @handle": found from the "@" backwards (one cheap scan of the page)
+AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.%+\-])@([A-Za-z0-9_.]{2,40})")
+HANDLE_NETWORK = re.compile(r"\b(Instagram|Twitter|X|Telegram|Gab|VK|Facebook)\s*:?\s*$", re.I)
+DOMAIN_PART = r"([A-Za-z0-9\-]{1,63}(?:(?:\.|\s*\[dot\]\s*|\s*\(dot\)\s*|\s+dot\s+)[A-Za-z0-9\-]{1,63})+)\b"
+# plain addresses: a match starts only where a run of address characters starts (no rescans inside a word)
+EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]{1,64})@" + DOMAIN_PART)
+# obfuscated: "user [at] domain [dot] example", "user (at) domain (dot) example", "user at domain dot example"
+EMAIL_OBFUSCATED = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]{1,64})\s*(?:\[at\]|\(at\)|\s+at\s+(?=[a-z0-9\-]+\s+(?:dot|\[dot\])))\s*"
+    + DOMAIN_PART, re.I)
+
+
+def _starts_word(text: str, i: int) -> bool:
+    return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+
+
+def _emails(text: str, low: str):
+    yield from EMAIL.finditer(text)
+    if any(w in low for w in ("[at]", "(at)", " dot ", "[dot]", "(dot)")):
+        yield from EMAIL_OBFUSCATED.finditer(text)
 # kinds an article may mention about someone else (a reporter's handle or e-mail)
 MENTION_KINDS = {"instagram", "twitter", "facebook", "telegram", "vk", "youtube", "gab", "email"}
 LD_JSON = re.compile(r"<script[^>]+application/ld\+json[^>]*>.*?</script>", re.I | re.S)
@@ -99,20 +122,28 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
                 value = value.lower() if kind in ("instagram", "telegram", "disqus") else value
         found.setdefault((kind, value), where)
 
-    for kind, pat in URL_PATTERNS:
+    low = html_text.lower()
+    for (kind, pat), probe in zip(URL_PATTERNS, URL_PROBES):
+        if not any(p in low for p in probe):
+            continue  # the host name is nowhere on the page: skip the regex
         for m in pat.finditer(html_text):
             add(kind, m.group(1), "link")
-    for kind, pat in TEXT_PATTERNS:
+    for (kind, pat), probe in zip(TEXT_PATTERNS, TEXT_PROBES):
+        if probe and probe not in html_text:
+            continue
         for m in pat.finditer(html_text):
+            if not _starts_word(html_text, m.start()):
+                continue
             v = m.group(1)
             if kind == "crypto" and not _crypto_ok(v):
                 continue
             add(kind, v, "text")
-    for m in HANDLE_IN_TEXT.finditer(html_text):
-        net = m.group(1).lower()
-        kind = {"x": "twitter"}.get(net, net)
-        add(kind, m.group(2), "text")
-    for m in EMAIL.finditer(html_text):
+    for m in AT_HANDLE.finditer(html_text):
+        net = HANDLE_NETWORK.search(html_text, max(0, m.start() - 16), m.start())
+        if net:
+            kind = {"x": "twitter"}.get(net.group(1).lower(), net.group(1).lower())
+            add(kind, m.group(1), "text")
+    for m in _emails(html_text, low):
         user, dom = m.group(1), m.group(2)
         dom = re.sub(r"\s*(?:\[dot\]|\(dot\)|\bdot\b)\s*", ".", dom).strip(".").lower()
         if "." not in dom or dom.split(".")[-1].isdigit() or dom.endswith((".png", ".jpg", ".gif", ".svg", ".webp", ".js", ".css")):
