@@ -222,6 +222,21 @@ def test_segments_and_safe_url_units():
         assert fq is None or '""' not in fq
 
 
+def test_site_roles_agree_with_copies(client, db):
+    # the site page reads copy flows from site_edges; they must agree with the copies table itself
+    for (site,) in _q(db, "SELECT site FROM sites"):
+        d = client.get(f"/site/{_seg(site)}.json").json()
+        made = _q(db, "SELECT COUNT(*) FROM copies c JOIN articles a ON a.page_id = c.copy_id JOIN articles s "
+                      "ON s.page_id = c.source_id WHERE a.site = ? AND s.site != ?", (site, site))[0][0]
+        taken = _q(db, "SELECT COUNT(*) FROM copies c JOIN articles a ON a.page_id = c.copy_id JOIN articles s "
+                       "ON s.page_id = c.source_id WHERE s.site = ? AND a.site != ?", (site, site))[0][0]
+        assert d["roles"]["copies_made"] == made, site
+        assert d["roles"]["copied_by_others"] == taken, site
+        origin = _q(db, "SELECT COUNT(*) FROM stories s JOIN articles a ON a.page_id = s.origin_id WHERE a.site = ?",
+                    (site,))[0][0]
+        assert d["roles"]["stories_originated"] == origin
+
+
 def test_search_filters(client, db):
     d = client.get("/search.json?q=harbour").json()
     assert d["results"] and all("harbour" in (r["snippet"] + (r["title"] or "")).lower() for r in d["results"])

@@ -1,0 +1,484 @@
+"""Latency of ``newstrace serve`` on a database of >= 100k articles, under a few concurrent clients on loopback.
+
+    .venv/bin/python bench/latency.py [--articles 100000] [--clients 4] [--requests 150] [--db PATH] [--keep]
+
+1. Builds (or reuses, with --db of an existing file) a database of perturbed real texts: the PolNeAR train and
+   PTC train articles from ../shared/data are the seeds; each story gets its own perturbed body (word
+   substitutions), its copies are full / partial / edited / duplicate versions of it (paragraphs dropped,
+   reordered, words substituted, an intro added, headline rewritten) on other sites, with dates, credits
+   (name / link / name+link / none / wrong), identifiers, outlinks, media and some problem records. Articles
+   are inserted through the store's schema (``Store(path)`` creates and migrates it; rows go in with
+   executemany in the same columns ``Store.write_batch`` fills, FTS triggers included).
+   **The trace tables are filled by this generator from the copy structure it created** (copies with
+   paragraph-level spans, stories, story_members, site_edges, site_groups), not by ``trace_all``: tracing
+   100k articles is the trace benchmark's job and takes minutes on this shared 2-core machine. Pass
+   ``--trace`` to fill them with ``newstrace.trace.trace_all`` instead.
+2. Starts the real server, ``newstrace serve DB --port P`` (uvicorn, one process), on 127.0.0.1.
+3. Runs ``--clients`` threads with keep-alive HTTP clients that each take requests from one shuffled list
+   (``--requests`` per page type, bounded again by ``--seconds``), and prints p50 / p95 / max per page type
+   next to the target (p95 < 150 ms).
+Skips cleanly (exit 0) when ../shared/data is absent.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("NEWSTRACE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+if str(ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(ROOT / "src"))
+
+TARGET_P95_MS = 150.0
+CREDIT_MIX = [("name+link", 0.30), ("name", 0.15), ("link", 0.10), ("none", 0.35), ("wrong", 0.10)]
+KIND_MIX = [("full", 0.35), ("partial", 0.25), ("edited", 0.35), ("duplicate", 0.05)]
+ID_KINDS = ["analytics", "paypal", "gtm", "adsense", "patreon", "twitter", "facebook", "email"]
+PROBLEMS = [("read", "corrupt-gzip"), ("extract", "binary"), ("extract", "too-short"), ("read", "bad-json"),
+            ("extract", "not-article")]
+
+
+def seeds() -> list[tuple[str, list[str]]]:
+    texts = []
+    for folder in (SHARED / "polnear" / "data" / "train" / "text", SHARED / "ptc" / "train-articles"):
+        if not folder.exists():
+            continue
+        for f in sorted(folder.glob("*.txt")):
+            t = f.read_text("utf-8", errors="replace").strip()
+            paras = [p.strip() for p in re.split(r"\n\s*\n|\n", t) if p.strip()]
+            if len(paras) >= 3:
+                texts.append((paras[0][:200], paras[1:40]))
+    return texts
+
+
+def pick(rng: random.Random, mix):
+    x, acc = rng.random(), 0.0
+    for v, p in mix:
+        acc += p
+        if x < acc:
+            return v
+    return mix[-1][0]
+
+
+def substitute(rng: random.Random, text: str, vocab: list[str], rate: float) -> str:
+    words = text.split(" ")
+    for i in range(len(words)):
+        if rng.random() < rate:
+            words[i] = rng.choice(vocab)
+    return " ".join(words)
+
+
+def story_sizes(rng: random.Random, n_articles: int, singles: float) -> list[int]:
+    """Sizes of stories (origin included) and singletons (size 1), heavy-tailed like real reuse."""
+    sizes, total = [], 0
+    ks = list(range(2, 401))
+    weights = [k ** -2.0 for k in ks]
+    while total < n_articles:
+        k = 1 if rng.random() < singles else rng.choices(ks, weights)[0]
+        k = min(k, n_articles - total)
+        sizes.append(k)
+        total += k
+    return sizes
+
+
+def build(db: str, n_articles: int, n_sites: int, seed: int) -> dict[str, int]:
+    from newstrace.records import content_hash
+    from newstrace.store import Store
+
+    rng = random.Random(seed)
+    texts = seeds()
+    if not texts:
+        print(f"skipped: no seed texts under {SHARED} (polnear/, ptc/)")
+        sys.exit(0)
+    vocab = sorted({w for _, ps in texts[:200] for p in ps for w in p.split() if w.isalpha() and len(w) > 3})
+    sites = [f"site{i:02d}-{rng.choice(['news', 'daily', 'wire', 'post', 'times', 'mirror'])}.example"
+             for i in range(n_sites)]
+    site_w = [1.0 / (i + 1) ** 0.8 for i in range(n_sites)]  # a few big sites, a long tail
+    names = {s: s.split(".")[0].replace("-", " ").title() for s in sites}
+    ids_of = {}
+    for i, s in enumerate(sites):
+        ids_of[s] = [("analytics", f"UA-{1000 + i}-1"), ("twitter", s.split(".")[0]), ("email", f"desk@{s}")]
+        if i % 7 == 0 and i + 1 < n_sites:  # operator pairs sharing a PayPal account
+            ids_of[s].append(("paypal", f"pay{i}@ops.example"))
+        if i % 7 == 1:
+            ids_of[s].append(("paypal", f"pay{i - 1}@ops.example"))
+        ids_of[s].append(("gtm", "GTM-SHARED"))  # weak: a theme shared by many sites
+    st = Store(db)
+    c = st.conn
+    c.execute("PRAGMA synchronous=OFF")
+    base_day = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    art_rows, page_rows, cred_rows, id_rows, link_rows, media_rows = [], [], [], [], [], []
+    copy_rows, story_rows, member_rows = [], [], []
+    edge = defaultdict(lambda: [0, 0, [], defaultdict(int)])
+    n_done = 0
+    t0 = time.perf_counter()
+
+    def flush():
+        with c:
+            c.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?,?)", page_rows)
+            c.executemany("INSERT INTO articles (page_id, url, canonical_url, site, publisher, title, byline, "
+                          "published, fetched_at, language, body, body_hash, source) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", art_rows)
+            c.executemany("INSERT OR IGNORE INTO credits VALUES (?,?,?,?,?,?)", cred_rows)
+            c.executemany("INSERT OR IGNORE INTO identifiers VALUES (?,?,?,?)", id_rows)
+            c.executemany("INSERT OR IGNORE INTO links VALUES (?,?,?,?)", link_rows)
+            c.executemany("INSERT OR IGNORE INTO media VALUES (?,?,?)", media_rows)
+            c.executemany("INSERT INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", copy_rows)
+            c.executemany("INSERT INTO stories VALUES (?,?,?,?,?,?,?,?,?)", story_rows)
+            c.executemany("INSERT INTO story_members VALUES (?,?,?,?,?,?,?)", member_rows)
+        for lst in (art_rows, page_rows, cred_rows, id_rows, link_rows, media_rows, copy_rows, story_rows,
+                    member_rows):
+            lst.clear()
+
+    def add_article(pid, site, url, title, body, when, lang="en"):
+        ts = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+        page_rows.append((pid, url, "bench", ts, "text/html", len(body), "article", ts))
+        art_rows.append((pid, url, url, site, names[site], title, "Staff", ts, ts, lang, body,
+                         content_hash(body), "bench"))
+        for k, v in ids_of[site]:
+            id_rows.append((pid, k, v, "markup"))
+        for j, sec in enumerate(("politics", "world", "business")):
+            link_rows.append((pid, f"https://{site}/{sec}", sec.title(), 0))
+        if rng.random() < 0.5:
+            media_rows.append((pid, "image", f"https://{site}/img/{pid[:12]}.jpg"))
+
+    for si, size in enumerate(story_sizes(rng, n_articles, singles=0.35)):
+        title0, paras0 = texts[si % len(texts)]
+        paras = [substitute(rng, p, vocab, 0.03) for p in paras0]
+        title = substitute(rng, title0, vocab, 0.1)
+        osite = rng.choices(sites, site_w)[0]
+        t_origin = base_day + timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
+        opid = content_hash("bench", str(si), "0")
+        ourl = f"https://{osite}/{t_origin:%Y/%m/%d}/story-{si}"
+        obody = "\n\n".join(paras)
+        add_article(opid, osite, ourl, title, obody, t_origin)
+        offs, pos = [], 0
+        for p in paras:
+            offs.append((pos, pos + len(p)))
+            pos += len(p) + 2
+        n_done += 1
+        if size > 1:
+            sid = f"st-{opid[:12]}"
+            member_rows.append((sid, opid, "origin", None, None, t_origin.strftime("%Y-%m-%dT%H:%M:%SZ"), 0.0))
+            credited_n, last = 0, t_origin
+            for k in range(1, size):
+                kind = pick(rng, KIND_MIX)
+                csite = osite if kind == "duplicate" else rng.choices(sites, site_w)[0]
+                if csite == osite and kind != "duplicate":
+                    csite = sites[(sites.index(osite) + 1 + k) % n_sites]
+                lag = rng.expovariate(1 / 30.0)  # hours
+                when = t_origin + timedelta(hours=lag)
+                last = max(last, when)
+                keep = list(range(len(paras)))
+                if kind == "partial":
+                    keep = keep[:max(1, len(keep) // rng.choice((2, 3, 4)))]
+                elif kind == "edited":
+                    keep = [i for i in keep if rng.random() > 0.15] or [0]
+                cparas, spans, cpos = [], [], 0
+                ctitle = title
+                if kind == "edited":
+                    intro = substitute(rng, "Here is what we know so far about this developing story.", vocab, 0.2)
+                    cparas.append(intro)
+                    cpos += len(intro) + 2
+                    ctitle = substitute(rng, title, vocab, 0.4)
+                for i in keep:
+                    p = paras[i]
+                    cparas.append(p)
+                    spans.append([cpos, cpos + len(p), offs[i][0], offs[i][1]])
+                    cpos += len(p) + 2
+                credited = "none" if kind == "duplicate" else pick(rng, CREDIT_MIX)
+                if credited in ("name", "name+link"):
+                    cparas.append(f"This article first appeared on {names[osite]}.")
+                elif credited == "wrong":
+                    cparas.append(f"Source: {names[rng.choice(sites)]}")
+                cbody = "\n\n".join(cparas)
+                cpid = content_hash("bench", str(si), str(k))
+                curl = f"https://{csite}/{when:%Y/%m/%d}/{quote(ctitle[:40].lower().replace(' ', '-'), safe='-')}-{si}-{k}"
+                add_article(cpid, csite, curl, ctitle, cbody, when)
+                cto = None
+                if credited in ("name", "name+link", "link"):
+                    cto = {"name": names[osite] if "name" in credited else None,
+                           "url": ourl if "link" in credited else None, "form": "first-appeared"}
+                    cred_rows.append((cpid, 0, cto["name"], cto["url"], "first-appeared",
+                                      f"This article first appeared on {names[osite]}."))
+                    if "link" in credited:
+                        link_rows.append((cpid, ourl, names[osite], 1))
+                elif credited == "wrong":
+                    cred_rows.append((cpid, 0, "Someone Else", None, "source", "Source: someone else"))
+                covc = sum(s[1] - s[0] for s in spans) / max(1, len(cbody))
+                covs = sum(s[3] - s[2] for s in spans) / max(1, len(obody))
+                ev = [{"kind": "dates", "detail": f"{t_origin:%Y-%m-%d} vs {when:%Y-%m-%d}", "weight": 1.5}]
+                changes = {"headline": {"from": title, "to": ctitle} if ctitle != title else None,
+                           "added": [[0, cparas[0]]] if kind == "edited" else [],
+                           "removed": [[i, paras[i][:200]] for i in range(len(paras)) if i not in keep][:20],
+                           "substitutions": []}
+                copy_rows.append((cpid, opid, opid, kind, "en-en", json.dumps(spans),
+                                  sum(len(paras[i].split()) for i in keep), covc, covs, credited,
+                                  json.dumps(cto) if cto else None, round(rng.uniform(0.6, 1.0), 2),
+                                  json.dumps(ev), json.dumps(changes), sid, None))
+                member_rows.append((sid, cpid, "copy", kind, opid, when.strftime("%Y-%m-%dT%H:%M:%SZ"), lag))
+                ok = credited in ("name", "link", "name+link")
+                credited_n += ok and kind != "duplicate"
+                if csite != osite:
+                    e = edge[(csite, osite)]
+                    e[0] += 1
+                    e[1] += ok
+                    e[3][kind] += 1
+                    if len(e[2]) < 5:
+                        e[2].append({"copy_url": curl, "source_url": ourl})
+                n_done += 1
+            n_cp = size - 1
+            story_rows.append((sid, opid, title, size, 0, json.dumps(["en"]), t_origin.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                               last.strftime("%Y-%m-%dT%H:%M:%SZ"), credited_n / n_cp))
+        if len(art_rows) >= 5000:
+            flush()
+            print(f"  {n_done:,} articles  {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    flush()
+    with c:
+        c.execute("UPDATE stories SET sites = (SELECT COUNT(DISTINCT a.site) FROM story_members m JOIN articles a "
+                  "ON a.page_id = m.page_id WHERE m.story_id = stories.story_id)")
+        for s in sites:
+            n = c.execute("SELECT COUNT(*) FROM articles WHERE site=?", (s,)).fetchone()[0]
+            c.execute("INSERT OR REPLACE INTO sites(site, name, pages, furniture_pages, updated_at) VALUES (?,?,?,?,?)",
+                      (s, names[s], n, n, "2025-01-01T00:00:00Z"))
+        for (a, b), (n, k, ex, kinds) in edge.items():
+            c.execute("INSERT INTO site_edges VALUES (?,?,?,?,?,?)",
+                      (a, b, "copy", n, 1, json.dumps({"copies": n, "credited": k, "credit_rate": k / n,
+                                                       "kinds": kinds, "examples": ex})))
+        by_val = defaultdict(list)
+        for s in sites:
+            for k, v in ids_of[s]:
+                by_val[(k, v)].append(s)
+        pairs = defaultdict(lambda: {"strong": [], "weak": []})
+        for (k, v), ss in by_val.items():
+            for i in range(len(ss)):
+                for j in range(i + 1, len(ss)):
+                    pairs[(ss[i], ss[j])]["strong" if k == "paypal" else "weak"].append({"kind": k, "value": v})
+        group = {s: s for s in sites}
+        for (a, b), d in pairs.items():
+            if not d["strong"] and rng.random() > 0.05:
+                continue  # keep the weak-only edges sparse, as trace does
+            c.execute("INSERT INTO site_edges VALUES (?,?,?,?,?,?)",
+                      (a, b, "identifier", len(d["strong"]) + len(d["weak"]), int(bool(d["strong"])), json.dumps(d)))
+            if d["strong"]:
+                group[b] = group[a]
+        for s in sites:
+            c.execute("INSERT INTO site_groups VALUES (?,?,?)", (s, "op-" + group[s][:10], "[]"))
+        for i in range(2000):
+            stage, reason = PROBLEMS[i % len(PROBLEMS)]
+            c.execute("INSERT INTO problems VALUES (?,?,?,?,?,?,?,?)",
+                      (content_hash("p", str(i)), f"crawl/part-{i // 100}/page-{i}.html", stage, reason,
+                       "generated problem for the latency benchmark", None, None,
+                       f"2025-01-{1 + i % 28:02d}T00:00:00Z"))
+    c.execute("PRAGMA optimize")
+    st.close()
+    return {"articles": n_done, "build_seconds": round(time.perf_counter() - t0, 1)}
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def targets(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
+    c = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    q = lambda sql, *a: [r[0] if len(r) == 1 else r for r in c.execute(sql, a)]  # noqa: E731
+    n_stories = q("SELECT COUNT(*) FROM stories")[0]
+    story_ids = q("SELECT story_id FROM stories WHERE rowid IN (%s)" % ",".join(
+        str(rng.randrange(1, n_stories + 1)) for _ in range(n)))
+    story_ids += q("SELECT story_id FROM stories ORDER BY size DESC LIMIT 5")  # the biggest ones too
+    n_art = q("SELECT MAX(rowid) FROM articles")[0]
+    arts = q("SELECT page_id FROM articles WHERE rowid IN (%s)" % ",".join(
+        str(rng.randrange(1, n_art + 1)) for _ in range(n)))
+    n_cp = q("SELECT COUNT(*) FROM copies")[0]
+    copies = q("SELECT copy_id, source_id FROM copies WHERE rowid IN (%s)" % ",".join(
+        str(rng.randrange(1, n_cp + 1)) for _ in range(n)))
+    sites = q("SELECT site FROM sites")
+    bodies = q("SELECT body FROM articles WHERE rowid IN (%s)" % ",".join(
+        str(rng.randrange(1, n_art + 1)) for _ in range(50)))
+    words = [w for b in bodies for w in re.findall(r"[A-Za-z]{5,}", b)]
+    c.close()
+    out = {
+        "home": ["/"] * n,
+        "story": [f"/story/{s}" for s in story_ids],
+        "story.json": [f"/story/{s}.json" for s in story_ids],
+        "copy": [f"/copy/{a}/{b}" for a, b in copies],
+        "article": [f"/article/{p}" for p in arts],
+        "site": [f"/site/{rng.choice(sites)}" for _ in range(n)],
+        "search": [],
+        "problems": [f"/problems?page={rng.randint(1, 40)}" for _ in range(n)],
+        "stories": [f"/stories?sort={rng.choice(['size', 'newest', 'credit'])}&page={rng.randint(1, 20)}"
+                    for _ in range(n)],
+    }
+    for i in range(n):
+        q_ = " ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3))))
+        extra = rng.choice(["", f"&site={rng.choice(sites)}", "&from=2024-06-01&to=2024-12-31", "&kind=edited",
+                            "&lang=en"])
+        out["search"].append(f"/search?q={quote(q_)}{extra}")
+    return out
+
+
+def run_load(base: str, plan: dict[str, list[str]], clients: int, seconds: float) -> dict[str, list[float]]:
+    import httpx
+
+    jobs = [(kind, path) for kind, paths in plan.items() for path in paths]
+    random.Random(7).shuffle(jobs)
+    lock = threading.Lock()
+    lat: dict[str, list[float]] = defaultdict(list)
+    errors: dict[str, int] = defaultdict(int)
+    deadline = time.monotonic() + seconds
+
+    def worker():
+        with httpx.Client(base_url=base, timeout=30) as cl:
+            while time.monotonic() < deadline:
+                with lock:
+                    if not jobs:
+                        return
+                    kind, path = jobs.pop()
+                t = time.perf_counter()
+                r = cl.get(path)
+                dt = (time.perf_counter() - t) * 1000
+                with lock:
+                    if r.status_code == 200:
+                        lat[kind].append(dt)
+                    else:
+                        errors[kind] += 1
+
+    ths = [threading.Thread(target=worker) for _ in range(clients)]
+    for t in ths:
+        t.start()
+    for t in ths:
+        t.join()
+    lat["_errors"] = errors  # type: ignore[assignment]
+    lat["_left"] = len(jobs)  # type: ignore[assignment]
+    return lat
+
+
+def pct(xs: list[float], p: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--sites", type=int, default=60)
+    ap.add_argument("--clients", type=int, default=4)
+    ap.add_argument("--requests", type=int, default=150, help="requests per page type")
+    ap.add_argument("--seconds", type=float, default=240, help="bound on the load phase")
+    ap.add_argument("--db", help="database to build (or reuse when it exists)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary database")
+    ap.add_argument("--trace", action="store_true", help="fill the trace tables with trace_all instead")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    if not SHARED.exists():
+        print(f"skipped: evaluation data {SHARED} not present (set NEWSTRACE_SHARED_DATA)")
+        return 0
+    tmpdir = None
+    if args.db:
+        db = args.db
+    else:
+        tmpdir = tempfile.mkdtemp(prefix="newstrace-latency-")
+        db = os.path.join(tmpdir, "latency.db")
+    if not os.path.exists(db):
+        print(f"building {db} with {args.articles:,} articles ...", file=sys.stderr)
+        info = build(db, args.articles, args.sites, args.seed)
+        if args.trace:
+            from newstrace.store import Store
+            from newstrace.trace import trace_all
+
+            st = Store(db)
+            with st.conn:
+                for t in ("copies", "stories", "story_members", "site_edges", "site_groups"):
+                    st.conn.execute(f"DELETE FROM {t}")
+            info["trace"] = trace_all(st, rebuild=True)
+            st.close()
+        print(f"built: {info}", file=sys.stderr)
+    else:
+        from newstrace.store import Store
+
+        Store(db).close()  # apply any new migration (0006_web_indexes) to a reused database
+    c = sqlite3.connect(db)
+    sizes = {t: c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+             for t in ("articles", "copies", "stories", "sites", "site_edges", "problems")}
+    biggest_site = c.execute("SELECT MAX(pages) FROM sites").fetchone()[0]
+    biggest_story = c.execute("SELECT MAX(size) FROM stories").fetchone()[0]
+    c.close()
+    db_mb = os.path.getsize(db) / 1e6
+    port = free_port()
+    env = dict(os.environ)
+    server = subprocess.Popen([sys.executable, "-m", "newstrace.cli", "serve", db, "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/index.json", timeout=30).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start")
+        rng = random.Random(args.seed)
+        plan = targets(db, args.requests, rng)
+        # warm-up: a few requests per type (page cache, template compilation), not measured
+        run_load(base, {k: v[:5] for k, v in plan.items()}, args.clients, 60)
+        t = time.perf_counter()
+        lat = run_load(base, plan, args.clients, args.seconds)
+        wall = time.perf_counter() - t
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    errors = lat.pop("_errors")
+    left = lat.pop("_left")
+    load = os.getloadavg()
+    print(f"\nnewstrace serve latency: {sizes['articles']:,} articles, {sizes['copies']:,} copies, "
+          f"{sizes['stories']:,} stories, {sizes['sites']} sites (largest {biggest_site:,} articles), "
+          f"biggest story {biggest_story} pages, {sizes['problems']:,} problems; DB {db_mb:,.0f} MB")
+    print(f"{args.clients} concurrent keep-alive clients on loopback, one uvicorn process; {wall:.0f}s wall; "
+          f"load average {load[0]:.1f} on {os.cpu_count()} cores; requests not run (time bound): {left}")
+    print(f"\n{'page':<12} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'target p95':>11} {'ok':>4} {'errors':>6}")
+    worst = 0.0
+    for kind in plan:
+        xs = lat.get(kind, [])
+        if not xs:
+            print(f"{kind:<12} {0:>5} {'-':>8} {'-':>8} {'-':>8} {'< 150':>11} {'-':>4} {errors.get(kind, 0):>6}")
+            continue
+        p50, p95 = pct(xs, 50), pct(xs, 95)
+        worst = max(worst, p95)
+        print(f"{kind:<12} {len(xs):>5} {p50:>8.1f} {p95:>8.1f} {max(xs):>8.1f} {'< 150':>11} "
+              f"{'yes' if p95 < TARGET_P95_MS else 'NO':>4} {errors.get(kind, 0):>6}")
+    print(f"\nworst p95 {worst:.1f} ms (target {TARGET_P95_MS:.0f} ms)")
+    if tmpdir and not args.keep:
+        for f in os.listdir(tmpdir):
+            os.remove(os.path.join(tmpdir, f))
+        os.rmdir(tmpdir)
+    elif tmpdir:
+        print(f"kept {db}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
