@@ -63,6 +63,7 @@ def _run(store, rebuild: bool, full_decide: bool, translate: bool = True) -> dic
     pend = pending_docs(conn)
     counts: dict[str, Any] = defaultdict(int)
     counts["indexed"] = len(pend)
+    counts.update(candidates=0, aligned=0, linked=0)
     cache: dict[int, Any] = {}
     new_rids: set[int] = set()
     timing = defaultdict(float)

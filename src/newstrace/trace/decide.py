@@ -77,6 +77,10 @@ def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict) -> list[dict]:
         elif other.site in it["sites"] and it["form"] != "canonical":
             ev.append({"kind": "credit-name", "detail": f"{it['form']}: {it.get('name') or it.get('url')}",
                        "w": W_CREDIT_NAME * (0.6 if it["form"] == "byline" else 1.0)})
+    if m.canonical and not any(e["kind"] == "canonical" for e in ev):
+        ck = url_key(m.canonical)
+        if ck and ck != m.key and ck in okeys:   # a second URL of one site pointing to its main one
+            ev.append({"kind": "canonical", "detail": f"canonical: {m.canonical}", "w": W_CANONICAL})
     if not any(e["kind"] in ("credit-link", "canonical") for e in ev):
         for k in okeys:
             if k in lkeys:
@@ -201,9 +205,12 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
             t = _tiebreak(meta[a], meta[b], views[(a, b)], ctx)
             e.score = t
             e.evidence.append({"kind": "tiebreak", "detail": "no decisive evidence", "w": t})
-        if e.score < 0:
-            e = Edge(b, a, -e.score, [dict(x, w=-x["w"], dir={"copy": "source", "source": "copy"}.get(x.get("dir"), x.get("dir")))
-                                      for x in e.evidence])
+        if e.score < 0:  # b copied a: the same evidence, worded from b's side
+            e2 = pair_edge(meta[b], meta[a], views[(b, a)], ctx)
+            if e2.score <= 0:
+                e2.score = -e.score
+                e2.evidence.append({"kind": "tiebreak", "detail": "no decisive evidence", "w": e2.score})
+            e = e2
         edges.append(e)
     # 2. a DAG: strongest edges first, an edge closing a cycle is turned round
     edges.sort(key=lambda e: (-e.score, e.copy, e.source))
@@ -339,9 +346,12 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
         return tied[0]
     items = ctx["items"][c]
     # a credit line carried over verbatim from a page that is itself a copy: copied from that page
-    texts = {(it.get("form"), it.get("text"), it.get("key")) for it in items if it.get("text")}
-    inherited = [p for p in tied if anc_n[p] > 0 and texts & {(it.get("form"), it.get("text"), it.get("key"))
-                                                              for it in ctx["items"][p] if it.get("text")}]
+    # (a short generic line such as "Source: X" may be two sites' own wording: only links or long lines count)
+    def sig(its):
+        return {(it.get("form"), it.get("text"), it.get("key")) for it in its
+                if it.get("text") and (it.get("key") or len(it["text"]) >= 30)}
+    texts = sig(items)
+    inherited = [p for p in tied if anc_n[p] > 0 and texts & sig(ctx["items"][p])]
     if len(inherited) == 1:
         return inherited[0]
     # explicit credit to one of them: link to the page, then the name of its site

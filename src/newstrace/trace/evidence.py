@@ -75,10 +75,6 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
             m.body = r[12]
             m.words = r[13] or 0
             m.keys = {k for k in (url_key(m.url),) if k}
-            if m.canonical and site_of(m.canonical) == m.site:
-                ck = url_key(m.canonical)
-                if ck:
-                    m.keys.add(ck)
             m.when, m.when_exact = parse_when(m.published)
             if m.when is not None and not m.when_exact and m.modified:
                 # a date-only published with a modified time on the same day: keep the day, not the time
