@@ -123,10 +123,11 @@ def _extract_html(page: Page) -> Article | Problem:
     if canon:
         credits.append(canon)
     # common kinds of furniture go even when the site has one page; site-learned furniture later
-    blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
+    # (``blocks`` keep them: the unstripped text is stored; the body is built without them)
+    body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
     # identifiers only mentioned in the article's own prose (a quoted reporter's Twitter handle or
     # e-mail) are not the page's: they appear in the body and nowhere else on the page
-    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(blocks))
+    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks))
 
     title = page.declared.get("title") or _clean_title(doc.title, doc.sitename) or head.get("og:title")
     title = _strip_site_name(title, [publisher, doc.sitename, head.get("og:site_name")])
@@ -134,16 +135,19 @@ def _extract_html(page: Page) -> Article | Problem:
     heads = {" ".join(t.split()).casefold() for t in (title, doc.title, head.get("og:title")) if t}
     while blocks and " ".join(blocks[0].split()).casefold() in heads:
         blocks = blocks[1:]
+    body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
     byline = page.declared.get("byline") or _byline(doc.author, head, text)
     bc = credits_mod.byline_credit(byline, own_names)
     if bc:
         credits.append(bc)
     credits = credits_mod.drop_self_credits(credits, site, own_names)
-    published = page.declared.get("published") or doc.date or head.get("published")
+    # a machine-readable publication date the page states (meta, JSON-LD, the article's <time datetime>)
+    # wins over htmldate, whose original_date search can pick an older date elsewhere on the page
+    published = page.declared.get("published") or head.get("published") or head.get("time_published") or doc.date
     modified = page.declared.get("modified") or head.get("modified")
-    language = page.declared.get("language") or _language(blocks, head.get("lang"))
+    language = page.declared.get("language") or _language(body_blocks, head.get("lang"))
 
-    body_set = set(blocks)
+    body_set = set(body_blocks)
     for l in outlinks:
         l["in_body"] = bool(l.get("text")) and any(l["text"] in b for b in body_set)
 
@@ -167,7 +171,7 @@ def _extract_html(page: Page) -> Article | Problem:
         # not trafilatura's tags: it also takes a sidebar's site-wide tag cloud for the article's tags
         tags=page.declared.get("tags") or tax.get("tags") or [],
         blocks=blocks,
-        body="\n\n".join(blocks),
+        body="\n\n".join(body_blocks),
         credits=credits,
         identifiers=idents,
         media=media,
@@ -203,6 +207,15 @@ def _read_head(tree) -> dict[str, Any]:
             out.setdefault("meta_tags", []).append(val)
         elif key in ("twitter:site", "twitter:creator"):
             out.setdefault("twitter_meta", []).append(val)
+    for t in tree.iter("time"):
+        dt = (t.get("datetime") or "").strip()
+        hints = " ".join(filter(None, (t.get("class"), t.get("itemprop"), t.get("id")))).lower()
+        if not re.match(r"\d{4}-\d{2}-\d{2}", dt) or re.search(r"updat|modif|edit", hints):
+            continue
+        if "datepublished" in hints or "publish" in hints or any(
+                a.tag in ("article", "header") or "meta" in (a.get("class") or "").lower() for a in t.iterancestors()):
+            out.setdefault("time_published", dt)
+            break
     t = tree.find(".//title")
     if t is not None and t.text_content().strip():
         out["title"] = " ".join(t.text_content().split())

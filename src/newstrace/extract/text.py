@@ -98,11 +98,11 @@ def extract_text_page(page: Page) -> Article | Problem:
         if rest:
             blocks.append(" ".join(" ".join(rest).split()))
     blocks, credits = credits_mod.split_credits(blocks, outlinks, {})
-    blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
-    if not blocks:
+    body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]  # blocks keep the unstripped text
+    if not body_blocks:
         return Problem(page.source, "extract", "no-body", "no paragraphs after metadata lines", url=url,
                        page_id=page.page_id)
-    body_text = "\n\n".join(blocks)
+    body_text = "\n\n".join(body_blocks)
     for l in outlinks:
         l["in_body"] = bool(l["text"]) and l["text"] in body_text
     lang = page.declared.get("language")
