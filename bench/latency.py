@@ -344,6 +344,7 @@ def run_load(base: str, plan: dict[str, list[str]], clients: int, seconds: float
     lat: dict[str, list[float]] = defaultdict(list)
     errors: dict[str, int] = defaultdict(int)
     deadline = time.monotonic() + seconds
+    slow: list[tuple[float, str, str]] = []
 
     def worker():
         with httpx.Client(base_url=base, timeout=30) as cl:
@@ -358,6 +359,7 @@ def run_load(base: str, plan: dict[str, list[str]], clients: int, seconds: float
                 with lock:
                     if r.status_code == 200:
                         lat[kind].append(dt)
+                        slow.append((dt, kind, path))
                     else:
                         errors[kind] += 1
 
@@ -368,6 +370,7 @@ def run_load(base: str, plan: dict[str, list[str]], clients: int, seconds: float
         t.join()
     lat["_errors"] = errors  # type: ignore[assignment]
     lat["_left"] = len(jobs)  # type: ignore[assignment]
+    lat["_slow"] = sorted(slow, reverse=True)[:8]  # type: ignore[assignment]
     return lat
 
 
@@ -453,6 +456,7 @@ def main() -> int:
             server.kill()
     errors = lat.pop("_errors")
     left = lat.pop("_left")
+    slowest = lat.pop("_slow")
     load = os.getloadavg()
     print(f"\nnewstrace serve latency: {sizes['articles']:,} articles, {sizes['copies']:,} copies, "
           f"{sizes['stories']:,} stories, {sizes['sites']} sites (largest {biggest_site:,} articles), "
@@ -470,7 +474,9 @@ def main() -> int:
         worst = max(worst, p95)
         print(f"{kind:<12} {len(xs):>5} {p50:>8.1f} {p95:>8.1f} {max(xs):>8.1f} {'< 150':>11} "
               f"{'yes' if p95 < TARGET_P95_MS else 'NO':>4} {errors.get(kind, 0):>6}")
-    print(f"\nworst p95 {worst:.1f} ms (target {TARGET_P95_MS:.0f} ms)")
+    print(f"\nworst p95 {worst:.1f} ms (target {TARGET_P95_MS:.0f} ms); slowest requests:")
+    for dt, kind, path in slowest:
+        print(f"  {dt:7.1f} ms  {kind:<10} {path[:110]}")
     if tmpdir and not args.keep:
         for f in os.listdir(tmpdir):
             os.remove(os.path.join(tmpdir, f))

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import os
 import threading
-import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,14 +65,26 @@ class Reader:
             self._local.conn = c
         return c
 
-    def cached(self, key: str, ttl: float, make):
-        """A small value (such as the language list of the search form) recomputed at most every ``ttl`` s."""
-        now = time.monotonic()
+    def version(self) -> tuple:
+        """Changes whenever a writer commits (the WAL grows or is checkpointed into the main file)."""
+        m = os.stat(self.path)
+        try:
+            w = os.stat(self.path + "-wal")
+            wal = (w.st_mtime_ns, w.st_size)
+        except FileNotFoundError:
+            wal = None
+        return (m.st_mtime_ns, m.st_size, wal)
+
+    def cached(self, key: str, make):
+        """``make()``, remembered until the database changes (corpus-wide aggregates of the home page, the
+        language list of the search form): exact after every commit, free while nothing is written."""
+        v = self.version()
         hit = self._cache.get(key)
-        if hit is None or now - hit[0] > ttl:
-            hit = (now, make())
-            self._cache[key] = hit
-        return hit[1]
+        if hit is not None and hit[0] == v:
+            return hit[1]
+        value = make()
+        self._cache[key] = (v, value)
+        return value
 
     def tables(self) -> set[str]:
         if self._tables is None or not {"stories", "copies"} <= self._tables:
@@ -122,6 +134,10 @@ def _int_arg(params: dict[str, str], name: str, default: int, lo: int = 1, hi: i
 
 # -- home ------------------------------------------------------------------------------------------------
 def home(db: Reader, params: dict[str, str]) -> Page:
+    return Page("home.html", "newstrace: overview", db.cached("home", lambda: _home_data(db)))
+
+
+def _home_data(db: Reader) -> dict[str, Any]:
     counts = {
         "pages": db.scalar("SELECT COUNT(*) FROM pages"),
         "articles": db.scalar("SELECT COUNT(*) FROM articles"),
@@ -154,7 +170,7 @@ def home(db: Reader, params: dict[str, str]) -> Page:
             "biggest_stories": biggest, "newest_stories": newest,
             "top_originators": originators, "top_amplifiers": amplifiers,
             "traced": db.has("stories") and counts["stories"] > 0}
-    return Page("home.html", "newstrace: overview", data)
+    return data
 
 
 # -- lists -----------------------------------------------------------------------------------------------
@@ -167,10 +183,11 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
         raise BadRequest("sort must be size, newest or credit")
     rows = []
     if db.has("stories"):
+        # sort and cut the page first, then join the origin's site for those rows only
         rows = db.all("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.first_seen, s.last_seen, "
-                      "s.credit_rate, s.origin_id, a.site AS origin_site FROM stories s LEFT JOIN articles a "
-                      f"ON a.page_id = s.origin_id ORDER BY {order} LIMIT ? OFFSET ?",
-                      (PAGE_SIZE, (page - 1) * PAGE_SIZE))
+                      "s.credit_rate, s.origin_id, a.site AS origin_site FROM (SELECT * FROM stories s "
+                      f"ORDER BY {order} LIMIT ? OFFSET ?) s LEFT JOIN articles a ON a.page_id = s.origin_id "
+                      f"ORDER BY {order}", (PAGE_SIZE, (page - 1) * PAGE_SIZE))
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
     cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
@@ -519,7 +536,7 @@ def search(db: Reader, params: dict[str, str]) -> Page:
         r["snippet_parts"] = snippet_segments(r["snippet"])
         r["snippet"] = "".join(p["text"] for p in r["snippet_parts"])
     cols = ["page_id", "title", "site", "url", "published", "language", "snippet"]
-    langs = db.cached("languages", 60, lambda: [r["language"] for r in db.all(
+    langs = db.cached("languages", lambda: [r["language"] for r in db.all(
         "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL ORDER BY language LIMIT 200")])
     data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": more,
             "ranked_within_latest": window}
