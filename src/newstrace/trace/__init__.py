@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 CHUNK = 4000
-DOC_CACHE = 20000
+DOC_CACHE = 8000
 
 __all__ = ["link_new", "trace_all"]
 

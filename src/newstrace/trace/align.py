@@ -171,7 +171,7 @@ def align(a: Doc, b: Doc, mask_a=None, mask_b=None) -> Alignment:
         for x, y in zip(s, s[1:]):  # equal gaps between runs: substituted words
             ga, gb = y[0] - x[1], y[2] - x[3]
             if 0 < ga == gb <= 3:
-                subs.append([" ".join(a.words[x[1]:y[0]]), " ".join(b.words[x[3]:y[2]])])
+                subs.append([a.words_between(x[1], y[0]), b.words_between(x[3], y[2])])
         for wa0, wa1, wb0, wb1 in _cut_paragraphs(a, b, a0, a1, b0, b1, s):
             res.wspans.append([wa0, wa1, wb0, wb1])
             res.spans.append([_left(a, wa0), _right(a, wa1 - 1), _left(b, wb0), _right(b, wb1 - 1)])

@@ -279,7 +279,10 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
             else:
                 kind = _kind(v)
             ancestors = _ancestors(p, parents)
-            credited, credited_to = _credit(mc, [meta[x] for x in [p] + ancestors], ctx["items"][c], ctx["lkeys"][c], meta, comp)
+            # a compilation's credits to its other sources are not "wrong"
+            others_ok = {meta[q].site for q2, _ in plist for q in [q2] + _ancestors(q2, parents)}
+            credited, credited_to = _credit(mc, [meta[x] for x in [p] + ancestors], ctx["items"][c], ctx["lkeys"][c],
+                                            others_ok)
             conf = 1 / (1 + math.exp(-abs(e.score)))
             rows.append({
                 "copy": c, "source": p, "origin": o, "kind": kind,
@@ -379,7 +382,7 @@ def _kind(v: View) -> str:
     return "edited"
 
 
-def _credit(c: Meta, story: list[Meta], items: list[dict], lkeys: dict, meta, comp) -> tuple[str, Any]:
+def _credit(c: Meta, story: list[Meta], items: list[dict], lkeys: dict, not_wrong: set) -> tuple[str, Any]:
     """name | link | name+link | none | wrong, and what was credited."""
     story_keys = set().union(*(m.keys for m in story)) if story else set()
     story_sites = {m.site for m in story}
@@ -409,7 +412,7 @@ def _credit(c: Meta, story: list[Meta], items: list[dict], lkeys: dict, meta, co
         return "link", found
     if has_name:
         return "name", found
-    others = [it for it in items if it["sites"] and not (it["sites"] & story_sites) and it["sites"] != {c.site}]
+    others = [it for it in items if it["sites"] and not (it["sites"] & (story_sites | not_wrong)) and it["sites"] != {c.site}]
     if others:
         it = others[0]
         return "wrong", {"name": it.get("name"), "url": it.get("url"), "form": it.get("form")}

@@ -140,8 +140,10 @@ def credit_items(m: Meta, names: SiteNames) -> list[dict[str, Any]]:
     if m.canonical and site_of(m.canonical) != m.site:
         items.append({"name": None, "url": m.canonical, "form": "canonical", "text": None})
     if m.byline and not items:
-        # a byline naming another outlet ("Summit Times Staff") credits it, when nothing else does
-        s = names.sites_named(m.byline, loose=True) - {m.site}
+        # a byline that is another outlet's name ("By Summit Times") credits it, when nothing else does;
+        # a staff byline copied along with the text ("Summit Times Staff") is an author line, not a credit
+        bl = re.sub(r"^\s*(?:by|author|from)\b[:\s]*", "", m.byline, flags=re.I)
+        s = names.sites_named(bl) - {m.site} if norm_name(bl) in names.keys else set()
         if s:
             items.append({"name": m.byline, "url": None, "form": "byline", "text": m.byline})
     out = []

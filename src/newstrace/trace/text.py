@@ -47,12 +47,7 @@ _word_cache: dict[str, int] = {}
 
 
 def _word_hash(w: str) -> int:
-    h = _word_cache.get(w)
-    if h is None:
-        h = xxhash.xxh64_intdigest(w.encode("utf-8", "surrogatepass"))
-        if len(_word_cache) < 500_000:
-            _word_cache[w] = h
-    return h
+    return xxhash.xxh64_intdigest(w.encode("utf-8", "surrogatepass"))
 
 
 def normalise_word(w: str) -> str:
@@ -64,10 +59,9 @@ def normalise_word(w: str) -> str:
 
 @dataclass
 class Doc:
-    """One tokenised body."""
+    """One tokenised body (word hashes and offsets as numpy arrays; the words themselves stay in the body)."""
 
     body: str
-    words: list[str]          # normalised words
     wh: np.ndarray            # uint64 word hashes
     starts: np.ndarray        # int64 char offsets
     ends: np.ndarray
@@ -80,25 +74,42 @@ class Doc:
 
     @property
     def n(self) -> int:
-        return len(self.words)
+        return len(self.wh)
+
+    def word(self, i: int) -> str:
+        return normalise_word(self.body[self.starts[i]:self.ends[i]])
+
+    def words_between(self, i: int, j: int) -> str:
+        return " ".join(self.word(k) for k in range(i, j))
 
 
 def tokenize(body: str) -> Doc:
     body = body or ""
-    words, starts, ends, para = [], [], [], []
+    low = body.lower()
+    if len(low) != len(body):   # a few characters change length when lowered: keep offsets exact
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in body)
+    starts, ends, hs = [], [], []
+    cache = _word_cache
+    for m in WORD.finditer(low):
+        w = m.group()
+        h = cache.get(w)
+        if h is None:
+            h = _word_hash(normalise_word(w))
+            if len(cache) < 500_000:
+                cache[w] = h
+        hs.append(h)
+        starts.append(m.start())
+        ends.append(m.end())
     para_spans = []
     pos = 0
-    for pi, chunk in enumerate(body.split("\n\n")):
+    for chunk in body.split("\n\n"):
         para_spans.append((pos, pos + len(chunk)))
-        for m in WORD.finditer(chunk):
-            words.append(normalise_word(m.group()))
-            starts.append(pos + m.start())
-            ends.append(pos + m.end())
-            para.append(pi)
         pos += len(chunk) + 2
-    wh = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
-    return Doc(body, words, wh, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64),
-               np.asarray(para, dtype=np.int32), para_spans, ngram_hashes(wh))
+    st = np.asarray(starts, dtype=np.int64)
+    pstarts = np.asarray([s for s, _ in para_spans], dtype=np.int64)
+    para = (np.searchsorted(pstarts, st, side="right") - 1).astype(np.int32)
+    wh = np.asarray(hs, dtype=np.uint64)
+    return Doc(body, wh, st, np.asarray(ends, dtype=np.int64), para, para_spans, ngram_hashes(wh))
 
 
 def ngram_hashes(wh: np.ndarray, n: int = NGRAM) -> np.ndarray:

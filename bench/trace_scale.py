@@ -1,0 +1,204 @@
+"""Trace at scale: time and peak memory of ``trace_all`` on 10k / 40k / 160k-article corpora.
+
+Corpora are built by perturbing real texts (PTC train articles and PolNeAR train texts from
+../shared/data): every origin is a new mix of real paragraphs with a share of its words replaced by
+other words of the pool (so origins do not share passages by accident); about 40% of the articles
+are copies of earlier ones: full, partial (2-4 paragraphs), edited (dropped sentences, substituted
+words, swapped paragraphs, an added intro), chains (copy of a copy) and compilations (paragraphs of
+2-3 origins).  Articles are written straight into a Store (no HTML extraction), then each size is
+traced in a fresh process: wall time, peak RSS, articles/s, and the growth from 40k to 160k.
+The multilingual (translation) stage is not run: this measures same-language tracing only.
+
+    .venv/bin/python bench/trace_scale.py [--sizes 10000,40000,160000] [--workdir /tmp/trace_scale]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(os.environ.get("NEWSTRACE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SITES = 600
+
+
+def load_pool() -> list[str]:
+    paras = []
+    ptc = DATA / "ptc" / "train-articles"
+    if ptc.exists():
+        for f in sorted(ptc.glob("*.txt")):
+            lines = [l.strip() for l in f.read_text(encoding="utf-8", errors="replace").splitlines()[1:] if l.strip()]
+            for i in range(0, len(lines), 3):
+                p = " ".join(lines[i:i + 3])
+                if len(p.split()) >= 15:
+                    paras.append(p)
+    pol = DATA / "polnear" / "data" / "train" / "text"
+    if pol.exists():
+        for f in sorted(pol.glob("*.txt")):
+            for p in re.split(r"\n\s*\n", f.read_text(encoding="utf-8", errors="replace")):
+                p = " ".join(p.split())
+                if len(p.split()) >= 15:
+                    paras.append(p)
+    return paras
+
+
+def build(db: str, n: int, seed: int = 7) -> dict:
+    sys.path.insert(0, str(ROOT / "src"))
+    from newstrace.records import Article, content_hash
+    from newstrace.store import Store
+
+    rnd = random.Random(seed)
+    pool = load_pool()
+    vocab = sorted({w for p in pool[:3000] for w in p.split() if w.isalpha()})
+    sites = [f"site{i:03d}.example" for i in range(SITES)]
+    origins: list[tuple[str, list[str], str]] = []   # (url, paragraphs, title)
+    copies_made: list[tuple[str, list[str], str]] = []
+    counts = {"origin": 0, "full": 0, "partial": 0, "edited": 0, "chain": 0, "compilation": 0}
+
+    def fresh_paragraphs(k: int) -> list[str]:
+        out = []
+        for _ in range(k):
+            ws = rnd.choice(pool).split()
+            out.append(" ".join(w if rnd.random() > 0.35 else rnd.choice(vocab) for w in ws))
+        return out
+
+    def edit(ps: list[str]) -> list[str]:
+        ps = [p for p in ps]
+        out = []
+        for p in ps:
+            sents = re.split(r"(?<=[.!?])\s+", p)
+            if len(sents) > 2 and rnd.random() < 0.4:
+                del sents[rnd.randrange(len(sents))]
+            out.append(" ".join(sents))
+        if len(out) > 3:
+            i = rnd.randrange(len(out) - 1)
+            out[i], out[i + 1] = out[i + 1], out[i]
+        for _ in range(rnd.randint(1, 6)):
+            i = rnd.randrange(len(out))
+            ws = out[i].split()
+            j = rnd.randrange(len(ws))
+            ws[j] = rnd.choice(vocab)
+            out[i] = " ".join(ws)
+        if rnd.random() < 0.7:
+            out = fresh_paragraphs(1) + out
+        return out
+
+    st = Store(db)
+    batch = []
+    t0 = time.perf_counter()
+    base = 1_600_000_000
+    for i in range(n):
+        site = rnd.choice(sites)
+        url = f"https://{site}/a/{i}"
+        r = rnd.random()
+        if i < 50 or r < 0.6:
+            ps = fresh_paragraphs(rnd.randint(4, 12))
+            title = " ".join(ps[0].split()[:8])
+            origins.append((url, ps, title))
+            kind = "origin"
+        else:
+            o = rnd.choice(origins[-5000:])
+            if r < 0.72:
+                kind, ps = "full", list(o[1])
+            elif r < 0.80:
+                k = rnd.randint(2, min(4, len(o[1])))
+                s = rnd.randrange(0, len(o[1]) - k + 1)
+                kind, ps = "partial", o[1][s:s + k]
+            elif r < 0.90:
+                kind, ps = "edited", edit(o[1])
+            elif r < 0.96 and copies_made:
+                kind, ps = "chain", list(rnd.choice(copies_made[-3000:])[1])
+            else:
+                parts = [o] + rnd.sample(origins[-5000:], 2)
+                ps = []
+                for x in parts:
+                    ps += x[1][:rnd.randint(2, 3)]
+                kind = "compilation"
+            title = o[2]
+            copies_made.append((url, ps, title))
+        counts[kind] += 1
+        body = "\n\n".join(ps)
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(base + i * 600))
+        a = Article(page_id=content_hash(url, body), url=url, source=url, site=site, publisher=site.split(".")[0],
+                    title=title, published=ts, body=body, blocks=ps, language="en", fetched_at=ts)
+        batch.append(({"page_id": a.page_id, "url": url, "source": "bench", "fetched_at": ts}, a, []))
+        if len(batch) >= 2000:
+            st.write_batch(batch)
+            batch = []
+    if batch:
+        st.write_batch(batch)
+    st.close()
+    return {"articles": n, "build_s": round(time.perf_counter() - t0, 1), "kinds": counts}
+
+
+def trace_child(db: str) -> None:
+    sys.path.insert(0, str(ROOT / "src"))
+    from newstrace.store import Store
+    from newstrace.trace import trace_all
+
+    st = Store(db)
+    t = time.perf_counter()
+    res = trace_all(st, rebuild=True, translate=False)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    st.close()
+    print(json.dumps({"wall_s": wall, "peak_mb": peak, "summary": res}))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="10000,40000,160000")
+    ap.add_argument("--workdir", default="/tmp/trace_scale")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        trace_child(args.child)
+        return 0
+    if not (DATA / "ptc").exists() and not (DATA / "polnear").exists():
+        print(f"trace_scale: {DATA} (ptc, polnear) not present, skipping")
+        return 0
+    os.makedirs(args.workdir, exist_ok=True)
+    results = []
+    for n in [int(x) for x in args.sizes.split(",")]:
+        db = os.path.join(args.workdir, f"scale_{n}.db")
+        for ext in ("", "-wal", "-shm"):
+            if os.path.exists(db + ext):
+                os.remove(db + ext)
+        info = build(db, n)
+        out = subprocess.run([sys.executable, __file__, "--child", db], capture_output=True, text=True)
+        if out.returncode != 0:
+            print(out.stderr[-3000:])
+            return 1
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r.update(info)
+        results.append(r)
+        print(f"n={n}: built in {info['build_s']}s {info['kinds']}; traced in {r['wall_s']:.1f}s, "
+              f"peak {r['peak_mb']:.0f} MB, {n / r['wall_s']:.0f} articles/s; "
+              f"copies {r['summary'].get('copies')}, aligned pairs {r['summary'].get('aligned')}, "
+              f"timing {r['summary'].get('timing')}", flush=True)
+        os.remove(db)
+    print()
+    print(f"| {'articles':>9s} | {'trace s':>8s} | {'articles/s':>10s} | {'peak MB':>8s} | {'MB per 100k':>11s} | "
+          f"{'copies found':>12s} | {'copies made':>11s} |")
+    print(f"|{'-' * 11}|{'-' * 10}|{'-' * 12}|{'-' * 10}|{'-' * 13}|{'-' * 14}|{'-' * 13}|")
+    for r in results:
+        made = sum(v for k, v in r["kinds"].items() if k != "origin")
+        print(f"| {r['articles']:>9d} | {r['wall_s']:>8.1f} | {r['articles'] / r['wall_s']:>10.0f} | {r['peak_mb']:>8.0f} | "
+              f"{r['peak_mb'] / r['articles'] * 100000:>11.0f} | {r['summary'].get('copies', 0):>12d} | {made:>11d} |")
+    by = {r["articles"]: r for r in results}
+    if 40000 in by and 160000 in by:
+        g = by[160000]["wall_s"] / by[40000]["wall_s"]
+        print(f"\ngrowth 40k -> 160k: {g:.2f}x (target <= 4.6x)")
+    print("target: >= 2000 articles/s on 2 cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
