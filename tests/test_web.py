@@ -353,3 +353,28 @@ def test_cli_serve_get(db, capsys):
     assert main(["serve", db, "--get", "/stories.csv"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0].startswith("story_id,title,size")
+
+
+def test_untraced_and_old_databases(tmp_path):
+    # a database ingested without trace, and one whose schema predates the trace tables, still serve every page
+    db = str(tmp_path / "plain.db")
+    newstrace.ingest([str(SAMPLES)], db=db, link=False, workers=1)
+    old = str(tmp_path / "old.db")
+    c = sqlite3.connect(db)
+    c.execute("VACUUM INTO ?", (old,))
+    c.close()
+    c = sqlite3.connect(old)
+    for t in ("copies", "stories", "story_members", "site_edges", "site_groups"):
+        c.execute(f"DROP TABLE {t}")
+    c.commit()
+    c.close()
+    for path in (db, old):
+        with TestClient(create_app(path), raise_server_exceptions=False) as cl:
+            home = cl.get("/")
+            assert home.status_code == 200 and "newstrace trace" in home.text
+            pid, site = _q(path, "SELECT page_id, site FROM articles LIMIT 1")[0]
+            for p in ("/stories", "/sites", "/problems", "/search?q=dam", f"/article/{pid}", f"/site/{site}",
+                      "/index.json", f"/site/{site}.json"):
+                assert cl.get(p).status_code == 200, (path, p)
+            r = cl.get("/story/x.json")
+            assert r.status_code == 404 and r.json()["ok"] is False
