@@ -36,6 +36,9 @@ def test_credit_patterns(line, form, name):
 
 @pytest.mark.parametrize("line", [
     "The source said the talks had broken down on Tuesday night after the minister left the room.",
+    "First published on Nov 20, 2019 01:38 pm",
+    "h/t 1",
+    "https://example.org/photo.jpg",  # "ht" + "tps://" is not a hat tip
     "Read more about the budget in our explainer on the city's finances and what it means for you.",
     "Originally, the plan was to open the bridge in May.",
 ])
@@ -60,6 +63,21 @@ def test_byline_naming_an_outlet_is_a_credit_but_not_a_person_or_own_staff():
     assert cr.byline_credit("Mara Lindqvist", own) is None
     assert cr.byline_credit("Harbor Lamp", own) is None
     assert cr.byline_credit("Summit Times Staff", own) is None
+    assert cr.byline_credit("ed.cara", own) is None  # a user name, not a domain
+    assert [c["name"] for c in cr.byline_credits("Jane Roe; Associated Press", own)] == ["Associated Press"]
+    assert cr.byline_credits("Harbor Lamp Sport", own) == []  # the site's own desk
+
+
+def test_source_given_as_a_url():
+    got = cr.parse_credit("Source: https://riverside-echo.example/story")
+    assert got["name"] is None and got["url"] == "https://riverside-echo.example/story"
+
+
+def test_copyright_holder_is_cut_at_the_sentence_end():
+    got = cr.parse_credit("© 2019 Associated Press. All Rights Reserved. This material may not be published, "
+                          "broadcast, rewritten, or redistributed.")
+    assert got["name"] == "Associated Press"
+    assert cr.parse_credit("Copyright 2019 Barron's, Inc.")["name"] == "Barron's"
 
 
 def test_page_credits_links_canonical_and_self_copyright():

@@ -118,7 +118,7 @@ def _extract_html(page: Page) -> Article | Problem:
     own_names = {credits_mod.name_key(n) for n in (publisher, doc.sitename, head.get("og:site_name"), site) if n}
 
     blocks, block_credits = credits_mod.split_credits(blocks, outlinks, head)
-    credits = credits_mod.merge(block_credits, page_credits)
+    credits = credits_mod.merge(block_credits, credits_mod.page_credits(page_credits))
     canon = credits_mod.canonical_credit(url, head.get("canonical"))
     if canon:
         credits.append(canon)
@@ -137,9 +137,7 @@ def _extract_html(page: Page) -> Article | Problem:
         blocks = blocks[1:]
     body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
     byline = page.declared.get("byline") or _byline(doc.author, head, text)
-    bc = credits_mod.byline_credit(byline, own_names)
-    if bc:
-        credits.append(bc)
+    credits += credits_mod.byline_credits(byline, own_names)
     credits = credits_mod.drop_self_credits(credits, site, own_names)
     # a machine-readable publication date the page states (meta, JSON-LD, the article's <time datetime>)
     # wins over htmldate, whose original_date search can pick an older date elsewhere on the page

@@ -25,7 +25,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [(f, re.compile(p, re.I)) for f, p in [
     ("source", r"^(?:source|sources|quelle|fuente|источник)\s*[:\-–]\s*" + NAME + END),
     ("source", r"^source$"),
     ("via", r"^\(?\s*via\s+" + NAME + r"\s*\)?" + END),
-    ("h/t", r"^\(?\s*(?:h/t|ht|hat tip)\s*[:\-]?\s*(?:to\s+)?" + NAME + r"\s*\)?" + END),
+    ("h/t", r"^\(?\s*(?:h/t|ht\b|hat tip)\s*[:\-]?\s*(?:to\s+)?" + NAME + r"\s*\)?" + END),
     ("read-more", r"^(?:continue reading|read (?:the )?(?:full|rest of the|whole) (?:article|story)|read more) (?:at|on) " + NAME + END),
     ("read-more", r"^read (?:the )?original (?:article|story|post)" + END),
     ("read-more", r"^(?:read more|continue reading|read the full (?:article|story))\s*(?:…|\.\.\.|»|>>|→)?\s*$"),
@@ -41,14 +41,22 @@ CREDIT_START = re.compile(
     r"re-?published|reprinted|reposted|cross-?posted|sources?\b|quelle|fuente|источник|via\b|h/t|ht\b|hat tip|"
     r"continue reading|read\b|copyright|©|\(c\)|published|posted)", re.I)
 SCAN_TAGS = ("p", "div", "span", "em", "i", "b", "strong", "small", "li", "td", "font", "footer", "section",
-             "aside", "blockquote", "cite", "dd", "figcaption", "h4", "h5", "h6")
-SKIP_ANCESTORS = {"nav", "script", "style", "noscript", "form", "button", "select", "textarea", "a"}
+             "aside", "blockquote", "cite", "dd", "h4", "h5", "h6")
+# not in menus, forms or links, and not in figures: "Source: Getty Images" under a photo credits the photo
+SKIP_ANCESTORS = {"nav", "script", "style", "noscript", "form", "button", "select", "textarea", "a", "figure"}
 # words that make a byline an outlet rather than a person ("By Summit Times", "By Reuters")
 OUTLET_WORDS = re.compile(
     r"\b(?:news|times|post|herald|journal|record|report|tribune|daily|media|gazette|monitor|chronicle|courier|"
     r"ledger|digest|review|wire|press|sentinel|insider|voice|dispatch|bulletin|beacon|observer|agency|network|"
     r"reuters|associated press|afp|bloomberg|upi|tass|xinhua|telegraph|guardian|star|standard|magazine|"
     r"examiner|inquirer|mirror|express|independent|agora|compass|horizon)\b", re.I)
+CORPORATE = re.compile(r"^(?:inc|llc|ltd|limited|corp|corporation|co|gmbh|ag|s\.?a|plc|pty|l\.?p)\.?$", re.I)
+DATE_LIKE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[:/.]\d{2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
+                       r"[a-z]*\.?\s+\d{1,2}\b", re.I)
+# a byline that is a domain must end in a common suffix ("ed.cara" is a user name, not a site)
+DOMAIN_BYLINE_SUFFIX = re.compile(r"\.(?:com|org|net|news|info|co|io|media|tv|press|example|[a-z]{2})$", re.I)
+ROLE_WORDS = re.compile(r"\b(?:reporter|correspondent|writer|contributor|columnist|editor|staff|team|desk|newsroom)s?\b",
+                        re.I)
 DOMAIN_NAME = re.compile(r"^(?:www\.)?[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}$", re.I)
 
 
@@ -104,13 +112,21 @@ def parse_credit(block: str) -> dict[str, Any] | None:
         name = (m.groupdict().get("name") or "").strip(" .,:;()\"'“”") or None
         if name and name.lower() in GENERIC_NAMES:
             name = None
+        if name:
+            name = re.split(r"(?<!\b[A-Z])\.\s+(?=[A-Z])", name)[0].strip() or None  # "Futurism. Read the original"
         if name and form == "copyright":
-            name = re.sub(r"[.,]?\s*all rights reserved\.?$", "", name, flags=re.I).strip(" .,") or None
-        if name and form == "copyright":
-            # "© 2021 Jane Doe, Some Site" -> the last comma part is the outlet
-            name = name.split(",")[-1].strip() or name
+            # the holder ends at the first sentence end or "All rights reserved"
+            name = re.split(r"(?<!\b[A-Z])\.\s|\s[|–—]\s|\s-\s|[.,]?\s*\ball rights reserved\b", name, flags=re.I)[0]
+            # "© 2021 Jane Doe, Some Site" -> the last comma part is the outlet; "Barron's, Inc" -> Barron's
+            parts = [p.strip(" .") for p in name.split(",") if p.strip(" .") and not CORPORATE.match(p.strip(" ."))]
+            name = parts[-1] if parts else None
         if name and (len(name.split()) > 10 or name.endswith("?")):
             return None  # a sentence, not a name
+        if name and (DATE_LIKE.search(name) or not re.search(r"[^\W\d_]{2}", name)):
+            return None  # "First published on Nov 20, 2019", "h/t 1": a date or a number, not a source
+        if name and re.match(r"^(?:https?://|www\.)\S+$", name, re.I):
+            return {"name": None, "url": name if name.lower().startswith("http") else "https://" + name,
+                    "form": form, "text": b}
         return {"name": name, "url": None, "form": form, "text": b}
     return None
 
@@ -177,19 +193,36 @@ def scan_tree(tree, base: str | None = None) -> list[dict[str, Any]]:
     return out
 
 
+def page_credits(scanned: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scanned lines that are credits. A copyright line found outside the article text is the
+    site's own footer ("© 2019 Cable News Network", "© Hearst"), which names the publisher, not a
+    source; copyright lines inside the article text are handled with the body blocks."""
+    return [c for c in scanned if c["form"] != "copyright"]
+
+
+def byline_credits(byline: str | None, own_names: set[str]) -> list[dict[str, Any]]:
+    """Byline entries that name an outlet ("By Summit Times", "By summit-times.example", "Jane Roe;
+    Associated Press") rather than a person credit that outlet, unless the outlet is the page's own
+    site or its staff."""
+    out = []
+    own_slugs = {_slug(n) for n in own_names if n}
+    for part in re.split(r"\s*;\s*", " ".join((byline or "").split())):
+        if not part or len(part) > 60 or ROLE_WORDS.search(part):
+            continue
+        if "," in part or " and " in part or name_key(part) in own_names:
+            continue
+        if any(s and _slug(part).startswith(s) for s in own_slugs):
+            continue  # "Telegraph Sport" on telegraph.co.uk
+        if (DOMAIN_NAME.match(part) and DOMAIN_BYLINE_SUFFIX.search(part)) or (
+                OUTLET_WORDS.search(part) and not DOMAIN_NAME.match(part)):
+            out.append({"name": part, "url": None, "form": "byline", "text": None, "position": "byline"})
+    return out
+
+
 def byline_credit(byline: str | None, own_names: set[str]) -> dict[str, Any] | None:
-    """A byline that names an outlet ("By Summit Times", "By summit-times.example", "By Reuters") rather than
-    a person credits that outlet, unless the outlet is the page's own site or its staff."""
-    if not byline:
-        return None
-    b = " ".join(byline.split())
-    if len(b) > 60 or re.search(r"\b(staff|team|editors?|desk|newsroom)\b", b, re.I) or "," in b or " and " in b:
-        return None
-    if name_key(b) in own_names:
-        return None
-    if DOMAIN_NAME.match(b) or OUTLET_WORDS.search(b):
-        return {"name": b, "url": None, "form": "byline", "text": None, "position": "byline"}
-    return None
+    """The first outlet credit in a byline (see :func:`byline_credits`), or None."""
+    found = byline_credits(byline, own_names)
+    return found[0] if found else None
 
 
 def name_key(name: str | None) -> str:
@@ -201,13 +234,15 @@ def drop_self_credits(credits: list[dict[str, Any]], page_site: str, own_names: 
     """Credits that point back at the page's own site (its copyright line, its own "Read more" links) and
     duplicates (same name and URL) go; the rest keep their order."""
     out, seen = [], set()
+    site_slug = _slug(page_site) if page_site not in ("unknown", "local") else ""
     for cr in credits:
         if cr.get("url"):
             cr["url"] = normalise_url(cr["url"]) or cr["url"]
         url_site = site_of(cr["url"]) if cr.get("url") else None
         name = name_key(cr.get("name"))
         own_url = url_site is not None and url_site == page_site
-        own_name = bool(name) and (name in own_names or name == page_site or _slug(name) == _slug(page_site))
+        own_name = bool(name) and (name in own_names or name == page_site or bool(site_slug)
+                                   and _slug(name).startswith(site_slug))
         if (own_url and (not name or own_name)) or (own_name and not cr.get("url")):
             continue
         if own_url and cr["form"] in ("read-more", "source") and not name:
