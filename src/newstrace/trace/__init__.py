@@ -252,6 +252,16 @@ def _clear_decisions(conn) -> None:
 
 def _decide_write(conn, comps: list[list[int]], replace: bool) -> int:
     names = SiteNames(conn)
+    cache_sp: dict = {}
+
+    def site_pages(ident, site) -> int:
+        """Pages of ``site`` carrying identifier ``ident`` (kind, value)."""
+        k = (ident, site)
+        if k not in cache_sp:
+            cache_sp[k] = conn.execute(
+                "SELECT count(*) FROM identifiers i JOIN articles a USING(page_id) WHERE i.kind=? AND i.value=? AND a.site=?",
+                (ident[0], ident[1], site)).fetchone()[0]
+        return cache_sp[k]
     n = 0
     ts = now_iso()
     batch_c, batch_s, batch_m, del_pids = [], [], [], []
@@ -264,7 +274,7 @@ def _decide_write(conn, comps: list[list[int]], replace: bool) -> int:
             continue
         comp = [r for r in comp if r in meta]
         try:
-            d = decide(comp, pairs, meta, names)
+            d = decide(comp, pairs, meta, names, site_pages)
         except Exception:  # noqa: BLE001 - one odd component must not stop the run
             log.warning("trace decision failed for a component of %d pages", len(comp), exc_info=True)
             continue

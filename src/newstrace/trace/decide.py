@@ -66,7 +66,7 @@ class Edge:
     evidence: list = field(default_factory=list)
 
 
-def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict) -> list[dict]:
+def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict, ctx: dict | None = None) -> list[dict]:
     """Evidence on page m that it took its text from page ``other``."""
     ev = []
     okeys = other.keys
@@ -86,6 +86,14 @@ def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict) -> list[dict]:
             if k in lkeys:
                 ev.append({"kind": "hyperlink", "detail": lkeys[k]["href"], "w": W_HYPERLINK})
                 break
+    site_pages = (ctx or {}).get("site_pages")
+    if other.site != m.site and site_pages is not None:
+        # the other site's donation / account identifiers carried inside this page's text
+        for ident in sorted(m.idents & other.idents):
+            if site_pages(ident, m.site) == 1 and site_pages(ident, other.site) >= 2:
+                ev.append({"kind": "foreign-identifiers", "detail": f"{ident[0]} {ident[1]} of {other.site}",
+                           "w": W_HYPERLINK})
+                break
     if other.site != m.site and not ev:
         inb = [l for l in m.links if l.get("in_body") and _site(l["href"]) == other.site]
         if inb:
@@ -100,8 +108,8 @@ def _site(href: str) -> str:
 
 def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
     """Direction of a linked pair: positive score = a copied b."""
-    ev_a = _refs(a, b, ctx["items"][a.rid], ctx["lkeys"][a.rid])
-    ev_b = _refs(b, a, ctx["items"][b.rid], ctx["lkeys"][b.rid])
+    ev_a = _refs(a, b, ctx["items"][a.rid], ctx["lkeys"][a.rid], ctx)
+    ev_b = _refs(b, a, ctx["items"][b.rid], ctx["lkeys"][b.rid], ctx)
     ev = [dict(e, dir="copy") for e in ev_a] + [dict(e, dir="source", w=-e["w"]) for e in ev_b]
     # containment: one body (nearly) inside the other
     # (only a clear excerpt counts: a copy whose page kept some furniture is not "bigger" than its source)
@@ -185,7 +193,8 @@ def _compilations(comp: list[int], views: dict[tuple[int, int], View], adj: dict
     return out
 
 
-def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, Meta], names: SiteNames) -> dict:
+def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, Meta], names: SiteNames,
+           site_pages=None) -> dict:
     """Return {'copies': [row dicts], 'roots': set} for one component."""
     views: dict[tuple[int, int], View] = {}
     adj: dict[int, set] = {}
@@ -195,7 +204,7 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
         adj.setdefault(a, set()).add(b)
         adj.setdefault(b, set()).add(a)
     ctx = {"items": {r: credit_items(meta[r], names) for r in comp},
-           "lkeys": {r: link_keys(meta[r]) for r in comp}}
+           "lkeys": {r: link_keys(meta[r]) for r in comp}, "site_pages": site_pages}
     ctx["compilations"] = _compilations(comp, views, adj)
     # 1. pairwise directions
     edges = []
@@ -348,15 +357,6 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
     if len(tied) == 1:
         return tied[0]
     items = ctx["items"][c]
-    # a credit line carried over verbatim from a page that is itself a copy: copied from that page
-    # (a short generic line such as "Source: X" may be two sites' own wording: only links or long lines count)
-    def sig(its):
-        return {(it.get("form"), it.get("text"), it.get("key")) for it in its
-                if it.get("text") and (it.get("key") or len(it["text"]) >= 30)}
-    texts = sig(items)
-    inherited = [p for p in tied if anc_n[p] > 0 and texts & sig(ctx["items"][p])]
-    if len(inherited) == 1:
-        return inherited[0]
     # explicit credit to one of them: link to the page, then the name of its site
     for p in tied:
         if any(it.get("key") and it["key"] in meta[p].keys for it in items):
@@ -368,6 +368,15 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
     named = [p for p in tied if any(meta[p].site in it["sites"] for it in items)]
     if len(named) == 1:
         return named[0]
+    # a credit line carried over verbatim from a page that is itself a copy: copied from that page
+    # (a short generic line such as "Source: X" may be two sites' own wording: only links or long lines count)
+    def sig(its):
+        return {(it.get("form"), it.get("text"), it.get("key")) for it in its
+                if it.get("text") and (it.get("key") or len(it["text"]) >= 30)}
+    texts = sig(items)
+    inherited = [p for p in tied if anc_n[p] > 0 and texts & sig(ctx["items"][p])]
+    if len(inherited) == 1:
+        return inherited[0]
     # otherwise the one closest to the origin
     return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p))
 

@@ -29,6 +29,8 @@ class Meta:
     keys: set[str] = field(default_factory=set)        # url keys of this page (url, canonical on own site)
     body: str | None = None
     words: int = 0
+    body_hash: str | None = None
+    idents: set = field(default_factory=set)   # (kind, value) of money / account identifiers on the page
     credits: list[dict[str, Any]] = field(default_factory=list)   # {name, url, form, text}
     links: list[dict[str, Any]] = field(default_factory=list)     # {href, text, in_body}
     when: datetime | None = None      # published (or modified) as UTC datetime
@@ -69,11 +71,12 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
         ph = ",".join("?" * len(chunk))
         for r in conn.execute(
                 f"SELECT a.rowid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
-                f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words FROM articles a "
+                f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash FROM articles a "
                 f"LEFT JOIN trace_docs d ON d.rid = a.rowid WHERE a.rowid IN ({ph})", chunk):
             m = Meta(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
             m.body = r[12]
             m.words = r[13] or 0
+            m.body_hash = r[14]
             m.keys = {k for k in (url_key(m.url),) if k}
             m.when, m.when_exact = parse_when(m.published)
             if m.when is not None and not m.when_exact and m.modified:
@@ -85,6 +88,11 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
                 f"SELECT page_id, name, url, form, text FROM credits WHERE page_id IN "
                 f"(SELECT page_id FROM articles WHERE rowid IN ({ph})) ORDER BY page_id, idx", chunk):
             by_pid[pid].credits.append({"name": name, "url": url, "form": form, "text": text})
+        for pid, kind, value in conn.execute(
+                f"SELECT page_id, kind, value FROM identifiers WHERE kind IN ('paypal','patreon','crypto','adsense',"
+                f"'analytics','telegram','buymeacoffee','kofi') AND page_id IN "
+                f"(SELECT page_id FROM articles WHERE rowid IN ({ph}))", chunk):
+            by_pid[pid].idents.add((kind, value))
         for pid, href, text, inb in conn.execute(
                 f"SELECT page_id, href, text, in_body FROM links WHERE page_id IN "
                 f"(SELECT page_id FROM articles WHERE rowid IN ({ph}))", chunk):
