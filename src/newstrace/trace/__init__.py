@@ -14,11 +14,13 @@ import time
 from collections import defaultdict
 from typing import Any, Iterable
 
+import numpy as np
+
 from .align import align
 from .decide import decide
 from .evidence import SiteNames, dumps, load_meta
-from .index import (body_hashes, boilerplate_keys, candidates, doc_keys, index_docs, known_pairs, load_bodies,
-                    mask_of, now_iso, pending_docs)
+from .index import (body_hashes, boilerplate_keys, candidates, doc_keys, known_pairs, load_bodies, mask_of, now_iso,
+                    pending_docs, store_index)
 from .network import rebuild_sites, story_rows
 from .text import tokenize
 
@@ -64,60 +66,54 @@ def _run(store, rebuild: bool, full_decide: bool, translate: bool = True) -> dic
     counts: dict[str, Any] = defaultdict(int)
     counts["indexed"] = len(pend)
     counts.update(candidates=0, aligned=0, linked=0)
-    cache: dict[int, Any] = {}
     new_rids: set[int] = set()
     timing = defaultdict(float)
-    for k in range(0, len(pend), CHUNK):
-        chunk = pend[k:k + CHUNK]
-        rids = [r[0] for r in chunk]
-        t = time.perf_counter()
-        bodies = load_bodies(conn, rids)
-        docs = {rid: tokenize(bodies.get(rid, "")) for rid in rids}
-        timing["tokenize"] += time.perf_counter() - t
-        t = time.perf_counter()
-        changed = sorted(_indexed(conn, rids))
-        if changed:  # a body changed: its old pairs are stale
+    pool = _pool(store, len(pend))
+    try:
+        for k in range(0, len(pend), CHUNK):
+            chunk = pend[k:k + CHUNK]
+            rids = [r[0] for r in chunk]
+            t = time.perf_counter()
+            bodies = load_bodies(conn, rids)
+            feats = _map(pool, _w_features, [(rid, bodies.get(rid, "")) for rid in rids])
+            del bodies
+            timing["tokenize"] += time.perf_counter() - t
+            t = time.perf_counter()
+            changed = sorted(_indexed(conn, rids))
+            if changed:  # a body changed: its old pairs are stale
+                with conn:
+                    for j in range(0, len(changed), 900):
+                        c = changed[j:j + 900]
+                        ph = ",".join("?" * len(c))
+                        conn.execute(f"DELETE FROM trace_pairs WHERE a IN ({ph}) OR b IN ({ph})", c + c)
+            info = {rid: (pid, bh, site) for rid, pid, bh, site in chunk}
+            keys_of = store_index(conn, [(rid,) + info[rid] + tuple(f) for rid, *f in feats], clear=bool(changed))
+            timing["index"] += time.perf_counter() - t
+            t = time.perf_counter()
+            cands = candidates(conn, keys_of)
+            hashes = body_hashes(conn, {x for p in cands for x in p})
+            todo = sorted(cands - known_pairs(conn, cands, hashes))
+            timing["candidates"] += time.perf_counter() - t
+            counts["candidates"] += len(cands)
+            counts["aligned"] += len(todo)
+            t = time.perf_counter()
+            involved = sorted({x for p in todo for x in p})
+            boiler = boilerplate_keys(conn, _keys_of_rids(conn, involved))
+            site_of_rid = _sites(conn, involved)
+            groups = _pair_groups(todo, 2 * (pool._processes if pool else 1))
+            out = []
+            for rows in _map(pool, _w_align, [(store.path, g, boiler, site_of_rid) for g in groups], flat=False):
+                for a, b, linked, res in rows:
+                    counts["linked"] += linked
+                    out.append((a, b, hashes.get(a), hashes.get(b), linked, "align", res))
             with conn:
-                for j in range(0, len(changed), 900):
-                    c = changed[j:j + 900]
-                    ph = ",".join("?" * len(c))
-                    conn.execute(f"DELETE FROM trace_pairs WHERE a IN ({ph}) OR b IN ({ph})", c + c)
-        keys_of = index_docs(conn, [(rid, pid, bh, site, docs[rid]) for rid, pid, bh, site in chunk])
-        timing["index"] += time.perf_counter() - t
-        t = time.perf_counter()
-        cands = candidates(conn, keys_of)
-        hashes = body_hashes(conn, {x for p in cands for x in p})
-        todo = sorted(cands - known_pairs(conn, cands, hashes))
-        timing["candidates"] += time.perf_counter() - t
-        counts["candidates"] += len(cands)
-        counts["aligned"] += len(todo)
-        t = time.perf_counter()
-        cache.update(docs)
-        need = {x for p in todo for x in p if x not in cache}
-        if need:
-            for rid, body in load_bodies(conn, need).items():
-                cache[rid] = tokenize(body)
-                doc_keys(cache[rid])
-        involved = {x for p in todo for x in p}
-        boiler = boilerplate_keys(conn, (int(k) for r in involved if cache[r].chunk_keys is not None
-                                         for k in cache[r].chunk_keys.ravel()))
-        site_of_rid = _sites(conn, involved)
-        masks = {r: mask_of(cache[r], boiler) for r in involved}
-        out = []
-        for a, b in todo:
-            al = align(cache[a], cache[b], masks[a], masks[b])
-            linked = al.linked
-            if linked and site_of_rid.get(a) == site_of_rid.get(b) and min(al.coverage_a, al.coverage_b) < 0.5:
-                linked = False  # one site's pages sharing some text: furniture, not a duplicate
-            counts["linked"] += linked
-            out.append((a, b, hashes.get(a), hashes.get(b), int(linked), "align",
-                        dumps(al.as_dict()) if linked else None))
-        with conn:
-            conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", out)
-        timing["align"] += time.perf_counter() - t
-        new_rids.update(rids)
-        if len(cache) > DOC_CACHE:
-            cache = {r: d for r, d in cache.items() if r in docs}
+                conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", out)
+            timing["align"] += time.perf_counter() - t
+            new_rids.update(rids)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
     if translate:
         t = time.perf_counter()
         counts["translation_links"] = _translations(store, new_rids)
@@ -138,6 +134,89 @@ def _run(store, rebuild: bool, full_decide: bool, translate: bool = True) -> dic
     counts["seconds"] = round(time.perf_counter() - t0, 2)
     counts["timing"] = {k: round(v, 2) for k, v in timing.items()}
     return dict(counts)
+
+
+# opt-in: on a busy shared 2-core machine the pool did not pay off (bench/trace_scale.py); set NEWSTRACE_TRACE_WORKERS=2
+WORKERS = int(os.environ.get("NEWSTRACE_TRACE_WORKERS", "1") or 1)
+PAR_MIN = 300   # articles to index before a process pool pays off
+
+
+def _pool(store, n: int):
+    """A fork pool for tokenising and aligning, when the batch is big and the store is a file."""
+    if WORKERS < 2 or n < PAR_MIN or not hasattr(os, "fork") or not os.path.exists(store.path):
+        return None
+    import multiprocessing as mp
+    return mp.get_context("fork").Pool(WORKERS)
+
+
+def _map(pool, fn, items: list, flat: bool = True) -> list:
+    if pool is None or len(items) < 2:
+        res = [fn(x) for x in items] if not flat else fn(items)
+        return res
+    if flat:
+        n = max(1, len(items) // (pool._processes * 4))
+        parts = [items[i:i + n] for i in range(0, len(items), n)]
+        return [r for part in pool.map(fn, parts) for r in part]
+    return pool.map(fn, items)
+
+
+def _w_features(items: list[tuple[int, str]]) -> list[tuple]:
+    """(rid, body) -> (rid, unique band keys, signature bytes, passage chunks, words)."""
+    out = []
+    for rid, body in items:
+        d = tokenize(body)
+        keys = np.unique(doc_keys(d))
+        out.append((rid, keys, d.sig.tobytes() if d.sig is not None else None, len(d.chunks or []), d.n))
+    return out
+
+
+_WCONN: dict[tuple, Any] = {}
+
+
+def _w_align(task) -> list[tuple]:
+    """Align a group of pairs; bodies are read from the database by the worker itself."""
+    path, pairs, boiler, site_of_rid = task
+    import sqlite3
+    key = (os.getpid(), path)
+    if key not in _WCONN:
+        for c in _WCONN.values():
+            c.close()
+        _WCONN.clear()
+        _WCONN[key] = sqlite3.connect(path, timeout=60, check_same_thread=False)
+    conn = _WCONN[key]
+    rids = sorted({x for p in pairs for x in p})
+    docs = {}
+    for rid, body in load_bodies(conn, rids).items():
+        d = tokenize(body)
+        doc_keys(d)
+        docs[rid] = d
+    masks = {r: mask_of(d, boiler) for r, d in docs.items()}
+    out = []
+    for a, b in pairs:
+        if a not in docs or b not in docs:
+            continue
+        al = align(docs[a], docs[b], masks[a], masks[b])
+        linked = al.linked
+        if linked and site_of_rid.get(a) == site_of_rid.get(b) and min(al.coverage_a, al.coverage_b) < 0.5:
+            linked = False  # one site's pages sharing some text: furniture, not a duplicate
+        out.append((a, b, int(linked), dumps(al.as_dict()) if linked else None))
+    return out
+
+
+def _pair_groups(pairs: list[tuple[int, int]], n: int) -> list[list[tuple[int, int]]]:
+    """Split pairs into about n groups keeping pairs of one article together (fewer bodies to load twice)."""
+    if not pairs:
+        return []
+    size = max(1, -(-len(pairs) // n))
+    return [pairs[i:i + size] for i in range(0, len(pairs), size)]
+
+
+def _keys_of_rids(conn, rids: list[int]) -> list[int]:
+    out = []
+    for k in range(0, len(rids), 900):
+        c = rids[k:k + 900]
+        out.extend(r[0] for r in conn.execute(f"SELECT key FROM trace_bands WHERE rid IN ({','.join('?' * len(c))})", c))
+    return out
 
 
 def _sites(conn, rids) -> dict[int, str]:

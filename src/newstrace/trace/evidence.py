@@ -111,6 +111,7 @@ class SiteNames:
 
     def __init__(self, conn):
         self.keys: dict[str, set[str]] = {}
+        self.by_prefix: dict[str, set[str]] = {}
         for site, name in conn.execute("SELECT site, name FROM sites"):
             self._add(site, site)
             label = site.split(".")[0] if site.split(".")[-1] in GENERIC_HOSTS or len(site.split(".")) > 1 else site
@@ -122,6 +123,7 @@ class SiteNames:
         k = norm_name(name)
         if len(k) >= 4:
             self.keys.setdefault(k, set()).add(site)
+            self.by_prefix.setdefault(k[:4], set()).add(k)
 
     def sites_named(self, name: str | None, loose: bool = False) -> set[str]:
         n = norm_name(name)
@@ -189,9 +191,9 @@ def inline_credits(body: str, names: SiteNames, own: str) -> list[dict[str, Any]
         nxt = body[mt.end():mt.end() + 80]
         n = norm_name(nxt)
         best = None
-        for k, sites in names.keys.items():
+        for k in names.by_prefix.get(n[:4], ()):
             if len(k) >= 5 and n.startswith(k) and (best is None or len(k) > len(best[0])):
-                best = (k, sites)
+                best = (k, names.keys[k])
         if best and best[1] != {own}:
             # the name as written: as many words as the key needs
             words, acc = [], ""

@@ -103,6 +103,24 @@ def index_docs(conn, items: list[tuple[int, str, str, str, Doc]]) -> dict[int, n
     return keys_of
 
 
+def store_index(conn, rows: list[tuple], clear: bool = False) -> dict[int, np.ndarray]:
+    """Store (rid, page_id, body_hash, site, keys, signature bytes, chunks, words) rows in one transaction;
+    ``clear`` first drops the old band keys of these articles.  Returns {rid: keys}."""
+    ts = now_iso()
+    bands = [(int(k), r[0]) for r in rows for k in r[4]]
+    bands.sort()
+    with conn:
+        if clear:
+            rid_list = [r[0] for r in rows]
+            for k in range(0, len(rid_list), 900):
+                chunk = rid_list[k:k + 900]
+                conn.execute("DELETE FROM trace_bands WHERE rid IN (%s)" % ",".join("?" * len(chunk)), chunk)
+        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,?)",
+                         [(r[0], r[1], r[3], r[2], r[7], r[5], r[6], ts) for r in rows])
+        conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
+    return {r[0]: r[4] for r in rows}
+
+
 def candidates(conn, keys_of: dict[int, np.ndarray]) -> set[tuple[int, int]]:
     """Pairs (a < b) sharing a band key with one of the given articles, popular buckets excluded."""
     if not keys_of:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 import numpy as np
 import xxhash
@@ -57,24 +56,58 @@ def normalise_word(w: str) -> str:
     return w
 
 
-@dataclass
 class Doc:
-    """One tokenised body (word hashes and offsets as numpy arrays; the words themselves stay in the body)."""
+    """One tokenised body: word hashes and n-gram hashes (numpy); character offsets and paragraph numbers
+    of the words are computed on first use (only bodies that get aligned need them)."""
 
-    body: str
-    wh: np.ndarray            # uint64 word hashes
-    starts: np.ndarray        # int64 char offsets
-    ends: np.ndarray
-    para: np.ndarray          # int32 paragraph number of each word
-    para_spans: list[tuple[int, int]]  # char spans of paragraphs
-    ng: np.ndarray            # uint64 n-gram hashes over the whole word sequence (len = n - NGRAM + 1)
-    chunks: list | None = None  # passage chunks [(ng_start, ng_end)] with their own band keys (after signatures)
-    chunk_keys: np.ndarray | None = None
-    sig: np.ndarray | None = None
+    __slots__ = ("body", "low", "wh", "ng", "chunks", "chunk_keys", "sig", "_starts", "_ends", "_para", "_pspans")
+
+    def __init__(self, body: str, low: str, wh: np.ndarray):
+        self.body, self.low, self.wh = body, low, wh
+        self.ng = ngram_hashes(wh)
+        self.chunks = None
+        self.chunk_keys = None
+        self.sig = None
+        self._starts = self._ends = self._para = self._pspans = None
 
     @property
     def n(self) -> int:
         return len(self.wh)
+
+    def _offsets(self) -> None:
+        sp = [m.span() for m in WORD.finditer(self.low)]
+        arr = np.asarray(sp, dtype=np.int64).reshape(-1, 2)
+        self._starts, self._ends = arr[:, 0], arr[:, 1]
+        pstarts = np.asarray([s for s, _ in self.para_spans], dtype=np.int64)
+        self._para = (np.searchsorted(pstarts, self._starts, side="right") - 1).astype(np.int32)
+
+    @property
+    def starts(self) -> np.ndarray:
+        if self._starts is None:
+            self._offsets()
+        return self._starts
+
+    @property
+    def ends(self) -> np.ndarray:
+        if self._ends is None:
+            self._offsets()
+        return self._ends
+
+    @property
+    def para(self) -> np.ndarray:
+        if self._para is None:
+            self._offsets()
+        return self._para
+
+    @property
+    def para_spans(self) -> list[tuple[int, int]]:
+        if self._pspans is None:
+            out, pos = [], 0
+            for chunk in self.body.split("\n\n"):
+                out.append((pos, pos + len(chunk)))
+                pos += len(chunk) + 2
+            self._pspans = out
+        return self._pspans
 
     def word(self, i: int) -> str:
         return normalise_word(self.body[self.starts[i]:self.ends[i]])
@@ -88,28 +121,17 @@ def tokenize(body: str) -> Doc:
     low = body.lower()
     if len(low) != len(body):   # a few characters change length when lowered: keep offsets exact
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in body)
-    starts, ends, hs = [], [], []
-    cache = _word_cache
-    for m in WORD.finditer(low):
-        w = m.group()
-        h = cache.get(w)
-        if h is None:
-            h = _word_hash(normalise_word(w))
-            if len(cache) < 500_000:
-                cache[w] = h
-        hs.append(h)
-        starts.append(m.start())
-        ends.append(m.end())
-    para_spans = []
-    pos = 0
-    for chunk in body.split("\n\n"):
-        para_spans.append((pos, pos + len(chunk)))
-        pos += len(chunk) + 2
-    st = np.asarray(starts, dtype=np.int64)
-    pstarts = np.asarray([s for s, _ in para_spans], dtype=np.int64)
-    para = (np.searchsorted(pstarts, st, side="right") - 1).astype(np.int32)
-    wh = np.asarray(hs, dtype=np.uint64)
-    return Doc(body, wh, st, np.asarray(ends, dtype=np.int64), para, para_spans, ngram_hashes(wh))
+    words = WORD.findall(low)
+    get = _word_cache.get
+    hs = [get(w) for w in words]
+    if None in hs:
+        for k, w in enumerate(words):
+            if hs[k] is None:
+                h = _word_hash(normalise_word(w))
+                if len(_word_cache) < 1_000_000:
+                    _word_cache[w] = h
+                hs[k] = h
+    return Doc(body, low, np.asarray(hs, dtype=np.uint64))
 
 
 def ngram_hashes(wh: np.ndarray, n: int = NGRAM) -> np.ndarray:
