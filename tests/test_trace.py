@@ -314,3 +314,38 @@ def test_exports(traced, tmp_path):
     import networkx as nx
     g = nx.read_graphml(tmp_path / "g.graphml")
     assert g.has_edge("coast-daily.example", "harbour-post.example")
+
+
+def test_translation_hook(tmp_path, monkeypatch):
+    """Pairs from trace/translate.py become 'translation' links, directed by the same evidence."""
+    import sys
+    import types
+
+    st = Store(tmp_path / "x.db")
+    en = art("https://harbour-post.example/en/ferry", body(H), TEXTS[H]["title"], "2021-05-04T09:00:00+00:00")
+    de_text = ("Die regionale Hafenbehörde hat am Dienstagabend einem neuen Fährterminal am Ostpier zugestimmt.\n\n"
+               "Die Vorstandsmitglieder sagten, das Terminal werde einen hölzernen Anleger ersetzen.")
+    de = art("https://coast-daily.example/de/faehre", de_text, "Hafenbehörde genehmigt Fährterminal",
+             "2021-05-06T09:00:00+00:00",
+             credits=[{"name": "Harbour Post", "url": None, "form": "source", "text": "Quelle: Harbour Post"}])
+    de.language = "de"
+    write(st, [en, de])
+    calls = []
+
+    def translation_pairs(store, new_ids):
+        calls.append(set(new_ids))
+        a, b = sorted([en.page_id, de.page_id])
+        la, lb = ("en", "de") if a == en.page_id else ("de", "en")
+        sa, sb = (body(H), de_text) if a == en.page_id else (de_text, body(H))
+        return [{"a_id": a, "b_id": b, "lang_a": la, "lang_b": lb, "score": 0.9, "coverage_a": 0.4, "coverage_b": 1.0,
+                 "pairs": [[0, 50, 0, 60, 0.91]]}]
+    fake = types.ModuleType("newstrace.trace.translate")
+    fake.translation_pairs = translation_pairs
+    monkeypatch.setitem(sys.modules, "newstrace.trace.translate", fake)
+    res = trace_all(st, translate=True)
+    assert calls and {en.page_id, de.page_id} <= calls[0]
+    assert res["translation_links"] == 1
+    r = rows(st)
+    row = r[("https://coast-daily.example/de/faehre", "https://harbour-post.example/en/ferry")]
+    assert row["kind"] == "translation" and row["language_pair"] == "de-en" and row["credited"] == "name"
+    st.close()
