@@ -245,6 +245,7 @@ def _read_head(tree) -> dict[str, Any]:
                 out.setdefault("ld_publisher", pub["name"].strip())
             auth = obj.get("author")
             if auth:
+                # an Organization author ("Patriot Herald", "X Newsroom") is kept: on a copy it names the source
                 names = [a.get("name") if isinstance(a, dict) else a for a in (auth if isinstance(auth, list) else [auth])]
                 names = [n for n in names if isinstance(n, str) and n.strip()]
                 if names:
@@ -352,15 +353,23 @@ def _strip_site_name(title: str | None, names: list[str | None]) -> str | None:
 
 
 def _byline(author: str | None, head: dict[str, Any], page_text: str = "") -> str | None:
-    a = author or head.get("ld_author") or head.get("author")
+    a = author
+    if not a:
+        # like trafilatura, a one-word meta author is a user name ("Manniac"), unless it is a domain
+        for cand in (head.get("ld_author"), head.get("author")):
+            c = (cand or "").strip()
+            if c and (" " in c or (credits_mod.DOMAIN_NAME.match(c) and credits_mod.DOMAIN_BYLINE_SUFFIX.search(c))):
+                a = c
+                break
     if not a:
         return None
     a = re.sub(r"^\s*(?:by|author|written by|posted by)\s*:?\s+", "", a.strip(), flags=re.I)
     # trafilatura title-cases author strings and rewrites punctuation: "valley-record.example" comes
     # back "Valley-Record Example", "Signal & Noise" as "Signal; Noise": take the page's own spelling
     dom = a.lower().replace(" ", ".")
-    if credits_mod.DOMAIN_NAME.match(dom) and dom in page_text.lower():
-        return dom
+    if credits_mod.DOMAIN_NAME.match(dom) and credits_mod.DOMAIN_BYLINE_SUFFIX.search(dom) and re.search(
+            r"(?:>|\bby\s+|content=[\"'])\s*" + re.escape(dom) + r"\s*(?:<|[\"'])", page_text, re.I):
+        return dom  # written as a domain in the byline or the author meta
     if ";" in a:
         words = re.findall(r"\w+", a)
         if words:
