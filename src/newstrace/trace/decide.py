@@ -6,6 +6,7 @@ rebuild give the same answer.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ W_COMPILATION = 3.0
 W_CONTAINMENT = 2.0
 W_INBODY_SITE = 1.0
 W_DATES = 1.5
+W_HEADLINE = 2.0
 COV_TIE = 0.03
 TIE_WORDS = 30
 
@@ -123,6 +125,13 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
         ev.append({"kind": "compilation", "detail": "draws on several unrelated sources", "w": W_COMPILATION})
     if b.rid in ctx["compilations"] and a.rid in ctx["compilations"][b.rid]:
         ev.append({"kind": "compilation", "detail": "the other page draws on several sources", "w": -W_COMPILATION})
+    # a headline that wraps the other one ("BREAKING: <headline>", "<headline> - what it means") is the rewrite
+    ta, tb = _norm_title(a.title), _norm_title(b.title)
+    if ta and tb and ta != tb and min(len(ta), len(tb)) >= 12:
+        if tb in ta:
+            ev.append({"kind": "headline", "detail": f"{a.title!r} extends {b.title!r}", "w": W_HEADLINE})
+        elif ta in tb:
+            ev.append({"kind": "headline", "detail": f"{b.title!r} extends {a.title!r}", "w": -W_HEADLINE})
     if a.when and b.when and not _approx(a) and not _approx(b):
         hours = (a.when - b.when).total_seconds() / 3600
         if not (a.when_exact and b.when_exact) and abs(hours) < 24:
@@ -132,6 +141,10 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
                        "w": W_DATES if hours > 0 else -W_DATES})
     score = sum(e["w"] for e in ev)
     return Edge(a.rid, b.rid, score, ev)
+
+
+def _norm_title(t: str | None) -> str:
+    return " ".join(re.findall(r"\w+", (t or "").lower()))
 
 
 def _approx(m: Meta) -> bool:
