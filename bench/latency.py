@@ -11,8 +11,10 @@
    executemany in the same columns ``Store.write_batch`` fills, FTS triggers included).
    **The trace tables are filled by this generator from the copy structure it created** (copies with
    paragraph-level spans, stories, story_members, site_edges, site_groups), not by ``trace_all``: tracing
-   100k articles is the trace benchmark's job and takes minutes on this shared 2-core machine. Pass
-   ``--trace`` to fill them with ``newstrace.trace.trace_all`` instead.
+   100k articles is the trace benchmark's job. Pass ``--trace`` to fill them with ``newstrace.trace.trace_all``
+   instead; on this corpus that is slow (3,000 articles took about 8 minutes here) because the ~1,200 seed
+   texts repeat across stories, so stories k and k+1,200 are near-copies of each other and the candidate
+   sets are dense.
 2. Starts the real server, ``newstrace serve DB --port P`` (uvicorn, one process), on 127.0.0.1.
 3. Runs ``--clients`` threads with keep-alive HTTP clients that each take requests from one shuffled list
    (``--requests`` per page type, bounded again by ``--seconds``), and prints p50 / p95 / max per page type
