@@ -63,6 +63,7 @@ def _run(store, rebuild: bool, full_decide: bool, translate: bool = True) -> dic
     if rebuild:
         _clear(conn)
     pend = pending_docs(conn)
+    _DOCS.clear()
     counts: dict[str, Any] = defaultdict(int)
     counts["indexed"] = len(pend)
     counts.update(candidates=0, aligned=0, linked=0)
@@ -111,6 +112,7 @@ def _run(store, rebuild: bool, full_decide: bool, translate: bool = True) -> dic
             timing["align"] += time.perf_counter() - t
             new_rids.update(rids)
     finally:
+        _DOCS.clear()
         if pool is not None:
             pool.close()
             pool.join()
@@ -166,11 +168,20 @@ def _w_features(items: list[tuple[int, str]]) -> list[tuple]:
     for rid, body in items:
         d = tokenize(body)
         keys = np.unique(doc_keys(d))
+        _remember(rid, d)
         out.append((rid, keys, d.sig.tobytes() if d.sig is not None else None, len(d.chunks or []), d.n))
     return out
 
 
 _WCONN: dict[tuple, Any] = {}
+_DOCS: dict[int, Any] = {}   # tokenised bodies of the current run (per process), oldest dropped first
+
+
+def _remember(rid: int, d) -> None:
+    _DOCS[rid] = d
+    if len(_DOCS) > DOC_CACHE:
+        for k in list(_DOCS)[:len(_DOCS) // 4]:
+            del _DOCS[k]
 
 
 def _w_align(task) -> list[tuple]:
@@ -185,11 +196,12 @@ def _w_align(task) -> list[tuple]:
         _WCONN[key] = sqlite3.connect(path, timeout=60, check_same_thread=False)
     conn = _WCONN[key]
     rids = sorted({x for p in pairs for x in p})
-    docs = {}
-    for rid, body in load_bodies(conn, rids).items():
+    docs = {r: _DOCS[r] for r in rids if r in _DOCS}
+    for rid, body in load_bodies(conn, [r for r in rids if r not in docs]).items():
         d = tokenize(body)
         doc_keys(d)
         docs[rid] = d
+        _remember(rid, d)
     masks = {r: mask_of(d, boiler) for r, d in docs.items()}
     out = []
     for a, b in pairs:
