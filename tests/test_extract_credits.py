@@ -99,3 +99,9 @@ def test_page_credits_links_canonical_and_self_copyright():
     assert "Originally published" not in art.body
     assert "Source:" not in art.body
     assert art.body.startswith("The repairs to the old swing bridge")
+
+
+def test_organization_author_credits_another_outlet_not_its_own_staff():
+    own = {"harbor lamp", "harbor-lamp.example"}
+    got = cr.org_author_credits(["Signal & Noise", "Harbor Lamp Newsroom", "Editorial Board", "Harbor Lamp"], own)
+    assert [c["name"] for c in got] == ["Signal & Noise"]

@@ -138,6 +138,8 @@ def _extract_html(page: Page) -> Article | Problem:
     body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
     byline = page.declared.get("byline") or _byline(doc.author, head, text)
     credits += credits_mod.byline_credits(byline, own_names)
+    # an Organization named as the author in JSON-LD that is not this site is the outlet credited
+    credits += credits_mod.org_author_credits(head.get("ld_author_orgs", []), own_names)
     credits = credits_mod.drop_self_credits(credits, site, own_names)
     # a machine-readable publication date the page states (meta, JSON-LD, the article's <time datetime>)
     # wins over htmldate, whose original_date search can pick an older date elsewhere on the page
@@ -248,6 +250,10 @@ def _read_head(tree) -> dict[str, Any]:
                 # an Organization author ("Patriot Herald", "X Newsroom") is kept: on a copy it names the source
                 names = [a.get("name") if isinstance(a, dict) else a for a in (auth if isinstance(auth, list) else [auth])]
                 names = [n for n in names if isinstance(n, str) and n.strip()]
+                for a in (auth if isinstance(auth, list) else [auth]):
+                    if isinstance(a, dict) and "organization" in str(a.get("@type", "")).lower() and \
+                            isinstance(a.get("name"), str) and a["name"].strip():
+                        out.setdefault("ld_author_orgs", []).append(a["name"].strip())
                 if names:
                     out.setdefault("ld_author", "; ".join(names))
             if isinstance(obj.get("articleSection"), (str, list)):

@@ -55,7 +55,8 @@ DATE_LIKE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[:/.]\d{2}\b|\b(?:jan|feb|ma
                        r"[a-z]*\.?\s+\d{1,2}\b", re.I)
 # a byline that is a domain must end in a common suffix ("ed.cara" is a user name, not a site)
 DOMAIN_BYLINE_SUFFIX = re.compile(r"\.(?:com|org|net|news|info|co|io|media|tv|press|example|[a-z]{2})$", re.I)
-ROLE_WORDS = re.compile(r"\b(?:reporter|correspondent|writer|contributor|columnist|editor|staff|team|desk|newsroom)s?\b",
+ROLE_WORDS = re.compile(r"\b(?:reporter|correspondent|writer|contributor|columnist|editor|editorial|staff|team|desk|"
+                        r"newsroom|board)s?\b",
                         re.I)
 DOMAIN_NAME = re.compile(r"^(?:www\.)?[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?(?:\.[a-z0-9\-]+)*\.[a-z]{2,24}$", re.I)
 
@@ -216,6 +217,21 @@ def byline_credits(byline: str | None, own_names: set[str]) -> list[dict[str, An
         if (DOMAIN_NAME.match(part) and DOMAIN_BYLINE_SUFFIX.search(part)) or (
                 OUTLET_WORDS.search(part) and not DOMAIN_NAME.match(part)):
             out.append({"name": part, "url": None, "form": "byline", "text": None, "position": "byline"})
+    return out
+
+
+def org_author_credits(orgs: list[str], own_names: set[str]) -> list[dict[str, Any]]:
+    """Organizations given as the article's author (JSON-LD ``author.@type = Organization``) that are not the
+    site itself, its staff or a board: the outlet the article is credited to."""
+    own_slugs = {_slug(n) for n in own_names if n}
+    out = []
+    for o in orgs:
+        o = " ".join(o.split())
+        if not o or len(o) > 80 or ROLE_WORDS.search(o) or name_key(o) in own_names:
+            continue
+        if any(s and _slug(o).startswith(s) for s in own_slugs):
+            continue
+        out.append({"name": o, "url": None, "form": "byline", "text": None, "position": "byline"})
     return out
 
 
