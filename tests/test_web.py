@@ -378,3 +378,20 @@ def test_untraced_and_old_databases(tmp_path):
                 assert cl.get(p).status_code == 200, (path, p)
             r = cl.get("/story/x.json")
             assert r.status_code == 404 and r.json()["ok"] is False
+
+
+def test_internal_error_has_the_same_shape(db, monkeypatch):
+    from newstrace.web import views
+
+    def broken(reader, params):
+        raise RuntimeError("boom <script>")
+
+    monkeypatch.setattr(views, "home", broken)
+    with TestClient(create_app(db), raise_server_exceptions=False) as cl:
+        r = cl.get("/index.json")
+        assert r.status_code == 500
+        assert r.json() == {"ok": False, "error": "internal error: RuntimeError", "status": 500}
+        h = cl.get("/")
+        assert h.status_code == 500 and "<script" not in h.text and "content-security-policy" in h.headers
+        r = cl.post("/stories.json")
+        assert r.status_code == 405 and r.json()["ok"] is False and r.json()["status"] == 405

@@ -114,7 +114,7 @@ def csv_response(columns: list[str], rows: list[dict[str, Any]], name: str) -> R
                     headers={"content-disposition": f'inline; filename="{name}.csv"'})
 
 
-def create_app(db_path: str) -> Starlette:
+def create_app(db_path: str) -> "SecurityHeaders":
     """The ASGI app serving the database at ``db_path`` read-only."""
     reader = views.Reader(db_path)
     env = make_env()
@@ -191,8 +191,10 @@ def create_app(db_path: str) -> Starlette:
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: http_error,
                                                        Exception: server_error, 500: server_error})
     app.state.reader = reader
-    app.add_middleware(SecurityHeaders)
-    return app
+    # outermost, so that even the 500 answers of Starlette's ServerErrorMiddleware carry the headers
+    outer = SecurityHeaders(app)
+    outer.state = app.state
+    return outer
 
 
 def _twin(request: Request, ext: str) -> str:
