@@ -66,10 +66,16 @@ def test_binary_empty_and_zero_bytes_are_quarantined():
         "empty-body": b"<html><head><title>x</title></head><body>   </body></html>",
         "pdf": b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n",
     }
+    reasons = {}
     for name, raw in cases.items():
         res = _extract(raw)
         assert isinstance(res, Problem), name
-        assert res.reason, name
+        reasons[name] = res.reason
+    assert reasons["png"] == "binary" and reasons["noise"] == "binary" and reasons["pdf"] == "binary"
+    assert reasons["zero"] == "empty-file"
+    assert reasons["empty-body"] == "empty-body"
+    cut = _extract(b"<html><head><title>Cut off in the head</title><meta name='description' content='x")
+    assert isinstance(cut, Problem) and cut.reason == "no-body"
 
 
 def test_deep_nesting_is_quarantined_not_a_crash():

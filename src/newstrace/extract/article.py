@@ -85,7 +85,9 @@ def _extract_html(page: Page) -> Article | Problem:
             return _problem(page, "nesting-too-deep", f"element nesting deeper than 256 (line {err.line})")
     body_el = tree.find("body")
     if body_el is None or not "".join(body_el.itertext()).strip():
-        return _problem(page, "no-body", "no <body> or no visible text in it")
+        if re.search(r"<body\b", text, re.I):
+            return _problem(page, "empty-body", "<body> has no visible text")
+        return _problem(page, "no-body", "no <body> (cut off in the head?) and no visible text")
 
     head = _read_head(tree)
     path_url = page.declared.get("path_url")
