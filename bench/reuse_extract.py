@@ -32,6 +32,8 @@ How each metric is counted (pages are matched to gold by their file path = the a
   ``identifiers`` set (values compared case-insensitively). Our kinds map onto gold kinds one to one;
   kinds gold does not have (gtm, vk, youtube, gab, kofi, buymeacoffee) are left out. Precision and recall
   over all (page, kind, value) triples are printed too.
+- media: per page, the set of (type, url) equals gold ``media`` (article images, videos and embeds, not
+  logos or thumbnails); precision/recall over all (page, type, url) triples too.
 - furniture: the share of ingested bodies containing any furniture sentence of *any* site in
   ``gold/sites.jsonl`` (so another site's donation appeal carried by a copy counts). Furniture texts are
   split into sentences at ". ", "! ", "? " and ": " boundaries; sentences shorter than
@@ -119,6 +121,7 @@ def load(db: str) -> tuple[dict[str, dict], dict[str, list[dict]]]:
         d["tags"] = json.loads(d["tags"] or "[]")
         d["credits"] = [dict(x) for x in con.execute("SELECT name, url, form, text FROM credits WHERE page_id=?", (pid,))]
         d["identifiers"] = [dict(x) for x in con.execute("SELECT kind, value FROM identifiers WHERE page_id=?", (pid,))]
+        d["media"] = [dict(x) for x in con.execute("SELECT type, url FROM media WHERE page_id=?", (pid,))]
         arts[d["source"]] = d
     probs: dict[str, list[dict]] = {}
     for r in con.execute("SELECT source, stage, reason, detail FROM problems"):
@@ -206,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                     furn_sentences.add(sent)
     furn_hits = furn_pages = gold_furn_hits = 0
     id_tp = id_fp = id_fn = 0
+    media_tp = media_fp = media_fn = 0
     for g in scored:
         art = arts.get(g["file"])
         body = ws(art["body"]) if art else ""
@@ -252,6 +256,11 @@ def main(argv: list[str] | None = None) -> int:
         id_fp += len(oid - gid)
         id_fn += len(gid - oid)
         check("identifiers", gid == oid, sorted(oid - gid), sorted(gid - oid))
+        # media (article images, videos, embeds)
+        gm = {(m["type"], m["url"]) for m in g["media"] or []}
+        om = {(m["type"], m["url"]) for m in art.get("media") or []}
+        media_tp, media_fp, media_fn = media_tp + len(gm & om), media_fp + len(om - gm), media_fn + len(gm - om)
+        check("media", gm == om, sorted(om - gm), sorted(gm - om))
         # furniture
         if art:
             furn_pages += 1
@@ -265,13 +274,16 @@ def main(argv: list[str] | None = None) -> int:
 
     nb = len(scored)
     # bad inputs, pages/ part
-    bad_ok = bad_n = 0
+    bad_ok = bad_n = reason_same = reason_n = 0
     for b in bad:
         if b["file"].startswith("warc-bad/"):
             continue
         bad_n += 1
         has_art = b["file"] in arts
         has_prob = bool(probs.get(b["file"]))
+        if b["expected"] == "quarantine":
+            reason_n += 1
+            reason_same += any(p["reason"] == b["reason"] for p in probs.get(b["file"], []))
         ok = (has_art and not has_prob) if b["expected"] == "ingest" else (has_prob and not has_art)
         bad_ok += ok
         if not ok:
@@ -310,10 +322,14 @@ def main(argv: list[str] | None = None) -> int:
          f"{acc['identifiers'] / n['identifiers']:.3f}  ({acc['identifiers']}/{n['identifiers']})", TARGETS["identifiers"])
     line("identifiers precision", f"{id_tp / max(1, id_tp + id_fp):.3f}", "")
     line("identifiers recall", f"{id_tp / max(1, id_tp + id_fn):.3f}", "")
+    line("media accuracy (page set equal)", f"{acc['media'] / n['media']:.3f}  ({acc['media']}/{n['media']})", "")
+    line("media precision / recall",
+         f"{media_tp / max(1, media_tp + media_fp):.3f} / {media_tp / max(1, media_tp + media_fn):.3f}", "")
     line("bodies with a furniture sentence", f"{furn_hits / max(1, furn_pages):.2%}  ({furn_hits}/{furn_pages})",
          TARGETS["furniture"])
     line("  (sanity: gold bodies with one)", f"{gold_furn_hits}", "0")
     line("bad inputs as expected", f"{bad_ok} / {bad_n}", f"{bad_n} / {bad_n}")
+    line("  (quarantined pages whose reason code = gold's suggestion)", f"{reason_same} / {reason_n}", "info only")
     line("ingest seconds (pages/)", f"{t_ingest:.1f}", "")
 
     w0 = max(len(r[0]) for r in rows) + 2

@@ -33,6 +33,9 @@ MAX_BYTES = 60_000_000  # larger pages are quarantined; 50 MB pages are still re
 XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MEDIA_EXT = re.compile(r"\.(mp4|webm|m4v|mov|mp3|m4a|ogg|oga|wav|flac)(\?|#|$)", re.I)
 MEDIA_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>()\]]+\.(?:mp4|webm|m4v|mov|mp3|m4a|ogg|wav)\b(?:\?[^\s\"'<>()\]]*)?", re.I)
+# any player iframe, not only the known hosts: "/embed/<id>", "player.host", "/player/"; never ad slots
+EMBED_PATH = re.compile(r"/embed(?:/|\b)|//player\.|/player/|/videos?/embed", re.I)
+AD_URL = re.compile(r"//ads?\.|/ads?/|doubleclick|adserv|googlesyndication|/serve\?|[?&]zone=", re.I)
 EMBED_HOSTS = ("youtube.com/embed", "player.vimeo.com", "youtube-nocookie.com", "rumble.com/embed",
                "bitchute.com/embed", "odysee.com/$/embed", "soundcloud.com", "dailymotion.com/embed")
 
@@ -440,7 +443,7 @@ def _media(tree, base: str, html_text: str) -> list[dict[str, Any]]:
     for el in tree.iter("video", "audio", "source", "iframe", "embed"):
         src = el.get("src") or el.get("data-src")
         if el.tag == "iframe":
-            if src and any(h in src for h in EMBED_HOSTS):
+            if src and (any(h in src for h in EMBED_HOSTS) or EMBED_PATH.search(src)) and not AD_URL.search(src):
                 add("embed", src)
             continue
         kind = "audio" if el.tag == "audio" or (el.getparent() is not None and el.getparent().tag == "audio") else "video"
