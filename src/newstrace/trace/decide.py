@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..extract.urls import url_key
-from .evidence import Meta, SiteNames, credit_items, link_keys
+from .evidence import Meta, SiteNames, credit_items, link_keys, site_of, url_key
 
 W_CREDIT_LINK = 4.0
 W_CANONICAL = 4.0
@@ -104,7 +103,6 @@ def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict, ctx: dict | None
 
 
 def _site(href: str) -> str:
-    from ..extract.urls import site_of
     return site_of(href)
 
 

@@ -6,9 +6,14 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterable
 
-from ..extract.urls import site_of, url_key
+from ..extract.urls import site_of as _site_of
+from ..extract.urls import url_key as _url_key
+
+url_key = lru_cache(maxsize=262144)(_url_key)
+site_of = lru_cache(maxsize=262144)(_site_of)
 
 GENERIC_HOSTS = ("example", "com", "org", "net", "news", "info", "co", "uk", "de", "ru", "io")
 
