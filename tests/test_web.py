@@ -6,6 +6,7 @@ import csv
 import html
 import io
 import json
+import os
 import re
 import sqlite3
 import warnings
@@ -34,20 +35,19 @@ def build_db(path: Path) -> str:
         return _BUILT["db"]
     db = str(path / "web.db")
     newstrace.ingest([str(SAMPLES), str(HOSTILE)], db=db, link=False, workers=1)
+    from newstrace.trace import trace_all
+
+    saved = os.environ.get("NEWSTRACE_XLING_E5")
+    os.environ["NEWSTRACE_XLING_E5"] = "0"  # USE covers the fixtures' en/de/es: skip loading e5 (restored below)
     try:
-        from newstrace.trace import trace_all
-    except ImportError:  # pragma: no cover - only while the trace stage had not landed
-        # Stand-in so the UI can be tested before trace lands: fills the trace tables naively.
-        from newstrace.web.devfill import fill_naive
-
-        fill_naive(db)
-    else:
-        import os
-
-        os.environ.setdefault("NEWSTRACE_XLING_E5", "0")  # USE covers the fixtures' en/de/es; skip loading e5
         st = Store(db)
         trace_all(st)
         st.close()
+    finally:
+        if saved is None:
+            os.environ.pop("NEWSTRACE_XLING_E5", None)
+        else:
+            os.environ["NEWSTRACE_XLING_E5"] = saved
     _BUILT["db"] = db
     return db
 

@@ -7,6 +7,7 @@ http(s) URLs become links, and every response carries a strict Content-Security-
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -14,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
@@ -204,23 +205,43 @@ def _twin(request: Request, ext: str) -> str:
     return f"{base}.{ext}" + (f"?{q}" if q else "")
 
 
+async def _call(app, target: str) -> tuple[int, bytes]:
+    """One GET request straight into the ASGI app (no socket, no HTTP client library)."""
+    path, _, query = target.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+             "path": unquote(path), "raw_path": path.encode("latin-1", "replace"),
+             "query_string": query.encode("latin-1", "replace"), "root_path": "",
+             "headers": [(b"host", b"localhost"), (b"accept", b"*/*")],
+             "client": ("127.0.0.1", 0), "server": ("localhost", 80)}
+    status, chunks = 500, []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    try:
+        await app(scope, receive, send)
+    except Exception:  # Starlette re-raises after it has sent its 500 answer
+        if not chunks:
+            raise
+    return status, b"".join(chunks)
+
+
 def serve(db: str, host: str = "127.0.0.1", port: int = 8080, get: str | None = None) -> int:
     """Serve ``db`` read-only on ``host:port``; with ``get``, answer that one request in-process, print the
     body to stdout and return 0 for a 2xx/3xx answer, 1 otherwise."""
     app = create_app(db)
     if get is not None:
-        import asyncio
-
-        import httpx
-
-        async def one() -> httpx.Response:
-            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-            async with httpx.AsyncClient(transport=transport, base_url="http://newstrace.local") as client:
-                return await client.get(get if get.startswith("/") else "/" + get)
-
-        r = asyncio.run(one())
-        sys.stdout.write(r.text if r.text.endswith("\n") else r.text + "\n")
-        return 0 if r.status_code < 400 else 1
+        status, body = asyncio.run(_call(app, get if get.startswith("/") else "/" + get))
+        text = body.decode("utf-8", "replace")
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return 0 if status < 400 else 1
     import uvicorn
 
     print(f"newstrace: serving {db} read-only on http://{host}:{port}/  (Ctrl-C to stop)", file=sys.stderr)
