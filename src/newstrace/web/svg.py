@@ -29,7 +29,7 @@ def parse_when(s: str | None) -> datetime | None:
             d = datetime.fromisoformat(t[:cut])
         except ValueError:
             continue
-        return d if d.tzinfo else d.replace(tzinfo=timezone.utc)
+        return (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     return None
 
 
@@ -79,7 +79,7 @@ def timeline(members: list[dict[str, Any]], width: int = 860, max_rows: int = 80
         n = 5
         for k in range(n + 1):
             t = t0 + timedelta(seconds=span * k / n)
-            fmt = "%Y-%m-%d" if span > 3 * 86400 else "%m-%d %H:%M"
+            fmt = "%Y-%m-%d" if span > 3 * 86400 else "%m-%d %H:%M UTC"
             ticks.append({"x": round(left + plot_w * k / n, 1), "label": t.strftime(fmt)})
     return {"width": width, "height": height, "dots": dots, "labels": labels, "lines": lines, "ticks": ticks,
             "axis_y": height - 26, "left": left, "right": width - right, "hidden": hidden,
