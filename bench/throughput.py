@@ -305,8 +305,13 @@ def main(argv: list[str] | None = None) -> int:
         pool = med[systems[1][0]]
         print(f"newstrace ingest / trafilatura pool of {args.trafilatura_workers} pages/s: "
               f"{(ns['pages'] / ns['seconds']) / (pool['pages'] / pool['seconds']):.2f} (same cores)")
-    print(f"CPU seconds per page: trafilatura {base['cpu'] / base['pages'] * 1000:.1f} ms, "
-          f"newstrace {ns['cpu'] / ns['pages'] * 1000:.1f} ms")
+    t_ms, n_ms = base["cpu"] / base["pages"] * 1000, ns["cpu"] / ns["pages"] * 1000
+    print(f"CPU per page: trafilatura {t_ms:.1f} ms, newstrace {n_ms:.1f} ms ({n_ms / t_ms:.1f}x). "
+          f"On an otherwise idle machine newstrace's {args.workers} workers could reach at most "
+          f"{args.workers} x {t_ms:.1f} / {n_ms:.1f} = {args.workers * t_ms / n_ms:.2f}x trafilatura's 1-process "
+          f"pages/s (an upper bound from CPU time, not a measurement).")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"load average at the end of the run: {load:.1f} on {ncpu} cores")
     return 0
 
 
