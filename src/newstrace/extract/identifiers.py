@@ -26,10 +26,11 @@ URL_PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p, re.I)) for k, p 
     ("gab", r"gab\.com/" + HANDLE),
     ("disqus", r"//" + r"([a-z0-9\-]{2,64})" + r"\.disqus\.com/(?:embed|count)\.js"),
 ]]
-# literal strings (lower case) one of which must be on the page for the URL pattern to match
-URL_PROBES = [("paypal.me",), ("paypal.com",), ("patreon.com",), ("buymeacoffee.com",), ("ko-fi.com",),
+# the host names (lower case; found followed by "/") each URL pattern reads
+URL_PROBES = [("paypal.me",), ("paypal.com/paypalme",), ("patreon.com",), ("buymeacoffee.com",), ("ko-fi.com",),
               ("instagram.com",), ("facebook.com",), ("twitter.com", "x.com"), ("t.me", "telegram.me"), ("vk.com",),
-              ("youtube.com",), ("gab.com",), (".disqus.com",)]
+              ("youtube.com",), ("gab.com",), ()]  # disqus is read by DISQUS
+DISQUS = re.compile(r"//([a-z0-9\-]{2,64})\.disqus\.com/(?:embed|count)\.js", re.I)
 TEXT_PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p)) for k, p in [
     # literal first so the regex engine can jump to candidates; the word boundary before the match
     # is checked in code (``_starts_word``)
@@ -38,10 +39,20 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p)) for k, p in [
     ("gtm", r"(GTM-[A-Z0-9]{4,9})\b"),
     ("adsense", r"(ca-pub-\d{10,20})\b"),
     ("crypto", r"(bc1[ac-hj-np-z02-9]{11,71})\b"),
-    ("crypto", r"\b([13][a-km-zA-HJ-NP-Z1-9]{25,34})\b"),
     ("crypto", r"(0x[a-fA-F0-9]{40})\b"),
 ]]
-TEXT_PROBES = ["UA-", "G-", "GTM-", "ca-pub-", "bc1", None, "0x"]  # case-sensitive, as the patterns
+TEXT_PROBES = ["UA-", "G-", "GTM-", "ca-pub-", "bc1", "0x"]  # case-sensitive, as the patterns
+DOT_SLASH = re.compile(r"\.(?:com|me)/")
+HOST_READERS: dict[str, list[tuple[str, re.Pattern]]] = {}
+for (_kind, _pat), _probe in zip(URL_PATTERNS, URL_PROBES):
+    for _host in _probe:
+        _key = "paypal.com/" if _host == "paypal.com/paypalme" else _host + "/"
+        HOST_READERS.setdefault(_key, []).append((_kind, _pat))
+# legacy (base58) Bitcoin addresses look like any long token, so they are read only in the few hundred
+# characters after a "BTC" / "bitcoin" / "wallet" mention (and must pass the checksum)
+BASE58_ADDRESS = re.compile(r"[13](?<![0-9A-Za-z][13])[a-km-zA-HJ-NP-Z1-9]{25,34}\b")
+BASE58_CUES = ("btc", "bitcoin", "wallet")
+BASE58_WINDOW = 300
 # "Twitter @handle", "Instagram: @handle": found from the "@" backwards (one cheap scan of the page)
 AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.%+\-])@([A-Za-z0-9_.]{2,40})")
 HANDLE_NETWORK = re.compile(r"\b(Instagram|Twitter|X|Telegram|Gab|VK|Facebook)\s*:?\s*$", re.I)
@@ -58,10 +69,46 @@ def _starts_word(text: str, i: int) -> bool:
     return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
 
 
-def _emails(text: str, low: str):
-    yield from EMAIL.finditer(text)
-    if any(w in low for w in ("[at]", "(at)", " dot ", "[dot]", "(dot)")):
+def _positions(text: str, ch: str) -> list[int]:
+    out, i = [], text.find(ch)
+    while i != -1:
+        out.append(i)
+        i = text.find(ch, i + 1)
+    return out
+
+
+EMAIL_WINDOW = 64 + 1  # an address's user part is at most 64 characters before its "@"
+
+
+def _emails(text: str, low: str, ats: list[int]):
+    """Plain addresses around each "@"; obfuscated ones around each "[at]"/"(at)"/" at x dot"."""
+    last_end = -1
+    n = len(text)
+    for i in ats:
+        if i < last_end or i == 0 or i + 1 >= n:
+            continue
+        before, after = text[i - 1], text[i + 1]
+        if not (before.isalnum() or before in "._%+-") or not after.isalnum():
+            continue  # "@media", "@2x", " @ "
+        for m in EMAIL.finditer(text, max(0, i - EMAIL_WINDOW), i + 300):
+            if m.start() <= i < m.end():
+                last_end = m.end()
+                yield m
+                break
+    if len(low) != len(text):
         yield from EMAIL_OBFUSCATED.finditer(text)
+        return
+    spots = sorted(set(_positions(low, "[at]") + _positions(low, "(at)") + _positions(low, " dot ")
+                       + _positions(low, "[dot]") + _positions(low, "(dot)")))
+    last_end = -1
+    for p in spots:
+        if p < last_end:
+            continue
+        for m in EMAIL_OBFUSCATED.finditer(text, max(0, p - EMAIL_WINDOW - 70), p + 300):
+            if m.start() <= p < m.end():
+                last_end = m.end()
+                yield m
+                break
 # kinds an article may mention about someone else (a reporter's handle or e-mail)
 MENTION_KINDS = {"instagram", "twitter", "facebook", "telegram", "vk", "youtube", "gab", "email"}
 LD_JSON = re.compile(r"<script[^>]+application/ld\+json[^>]*>.*?</script>", re.I | re.S)
@@ -123,11 +170,31 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
         found.setdefault((kind, value), where)
 
     low = html_text.lower()
-    for (kind, pat), probe in zip(URL_PATTERNS, URL_PROBES):
-        if not any(p in low for p in probe):
-            continue  # the host name is nowhere on the page: skip the regex
-        for m in pat.finditer(html_text):
-            add(kind, m.group(1), "link")
+    # account hosts found with str.find (fast) in the lower-cased page; each hit is read by its own
+    # pattern at that spot. Lower-casing can change the length of some non-ASCII text: then regexes.
+    same_len = len(low) == len(html_text)
+    if same_len:
+        # every ".com/" and ".me/" once, then which account host ends there
+        for d in DOT_SLASH.finditer(low):
+            end = d.end()
+            for host, readers in HOST_READERS.items():
+                i = end - len(host)
+                if i < 0 or not low.startswith(host, i):
+                    continue
+                if host == "x.com/" and i > 0 and (low[i - 1].isalnum() or low[i - 1] in "-."):
+                    continue  # "fox.com/", "box.com/" are not x.com
+                for kind, pat in readers:
+                    m = pat.match(html_text, i)
+                    if m:
+                        add(kind, m.group(1), "link")
+    else:
+        for (kind, pat), probe in zip(URL_PATTERNS, URL_PROBES):
+            for m in pat.finditer(html_text) if probe else ():
+                if not (m.group(0)[:2].lower() == "x." and not _starts_word(html_text, m.start())):
+                    add(kind, m.group(1), "link")
+    if ".disqus.com" in low:
+        for m in DISQUS.finditer(html_text):
+            add("disqus", m.group(1), "link")
     for (kind, pat), probe in zip(TEXT_PATTERNS, TEXT_PROBES):
         if probe and probe not in html_text:
             continue
@@ -138,12 +205,31 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
             if kind == "crypto" and not _crypto_ok(v):
                 continue
             add(kind, v, "text")
-    for m in AT_HANDLE.finditer(html_text):
-        net = HANDLE_NETWORK.search(html_text, max(0, m.start() - 16), m.start())
+    if same_len:
+        cues = sorted(i for c in BASE58_CUES for i in _positions(low, c))
+        seen_end = -1
+        for i in cues:
+            start = max(i, seen_end)
+            for m in BASE58_ADDRESS.finditer(html_text, start, i + BASE58_WINDOW):
+                if _b58_ok(m.group(0)):
+                    add("crypto", m.group(0), "text")
+            seen_end = i + BASE58_WINDOW
+    else:
+        for m in BASE58_ADDRESS.finditer(html_text):
+            if _b58_ok(m.group(0)):
+                add("crypto", m.group(0), "text")
+    ats = _positions(html_text, "@")
+    for i in ats:
+        if i > 0 and (html_text[i - 1].isalnum() or html_text[i - 1] in "_.%+-"):
+            continue
+        m = AT_HANDLE.match(html_text, i)
+        if not m:
+            continue
+        net = HANDLE_NETWORK.search(html_text, max(0, i - 16), i)
         if net:
             kind = {"x": "twitter"}.get(net.group(1).lower(), net.group(1).lower())
             add(kind, m.group(1), "text")
-    for m in _emails(html_text, low):
+    for m in _emails(html_text, low, ats):
         user, dom = m.group(1), m.group(2)
         dom = re.sub(r"\s*(?:\[dot\]|\(dot\)|\bdot\b)\s*", ".", dom).strip(".").lower()
         if "." not in dom or dom.split(".")[-1].isdigit() or dom.endswith((".png", ".jpg", ".gif", ".svg", ".webp", ".js", ".css")):
