@@ -248,11 +248,13 @@ def drop_body_mentions(idents: list[dict[str, Any]], page_text: str, body_text: 
     """Identifiers that occur only inside the article's prose ("Follow Jane on Twitter @jane", a quoted
     reporter's e-mail) name someone the article talks about, not the page's owner: drop those whose
     every occurrence in the page source is accounted for by occurrences in the body text."""
-    if not body_text:
+    low_body = body_text.lower()
+    if not body_text or not any(i["kind"] in MENTION_KINDS and i["value"].lower() in low_body for i in idents):
         return idents
     # JSON-LD repeats the article text (articleBody, description): not another occurrence
-    page_text = LD_JSON.sub(" ", page_text)
-    low_page, low_body = page_text.lower(), body_text.lower()
+    if "ld+json" in page_text:
+        page_text = LD_JSON.sub(" ", page_text)
+    low_page = page_text.lower()
     out = []
     for i in idents:
         v = i["value"].lower()

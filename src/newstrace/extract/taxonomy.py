@@ -36,6 +36,20 @@ def _split_items(s: str) -> list[str]:
     return [x.strip() for x in re.split(r"\s*(?:,|\||»|›|/(?=\s)|;|>)\s*", s) if x.strip()]
 
 
+LABEL_START = re.compile(r"^\s*(?:" + "|".join(
+    p.pattern.split("(", 1)[1].split(")", 1)[0] for p in LABELS.values()) + r")\s*:", re.I)
+
+
+def _text_head(el, n: int = 40) -> str:
+    out, size = [], 0
+    for t in el.itertext():
+        out.append(t)
+        size += len(t)
+        if size >= n:
+            break
+    return " ".join("".join(out).split())
+
+
 def _in_sidebar(el) -> bool:
     for e in [el, *el.iterancestors()]:
         if e.tag in SIDEBAR_TAGS:
@@ -56,6 +70,8 @@ def find_taxonomy(tree, head: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"sections": [], "tags": []}
     # explicit labels anywhere in small text nodes: "Region: Europe", "Theme: Elections"
     for el in tree.iter("span", "div", "p", "li", "dd", "small", "em", "strong", "td"):
+        if not LABEL_START.match(_text_head(el)):
+            continue  # cheap test on the first characters before the element's whole text is built
         txt = " ".join("".join(el.itertext()).split())
         if not txt or len(txt) > 200:
             continue
