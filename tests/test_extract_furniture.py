@@ -24,6 +24,14 @@ FIX = Path(__file__).parent / "fixtures" / "extract"
     ("We use cookies to ensure that we give you the best experience on our website.", "cookie"),
     ("Comments are moderated and will be published after review.", "comments"),
     ("READ ALSO: Council votes on the budget", "related"),
+    ("Filed under: Politics, Europe", "label"),
+    # the same kinds in other languages
+    ("Lesen Sie diesen Artikel in Ihrer Sprache: Deutsch | English | Español", "translate"),
+    ("Lea este artículo en su idioma: Español | English | Deutsch", "translate"),
+    ("Unterstützen Sie uns auf patreon.com/nordlicht oder spendieren Sie uns einen Kaffee auf ko-fi.com/nordlicht.",
+     "donation"),
+    ("Suscríbase al boletín semanal: cada domingo, las historias más importantes de Europa.", "newsletter"),
+    ("Subscribe to the Harbour weekly letter: every Sunday, the stories that mattered.", "newsletter"),
 ])
 def test_common_kinds_on_any_page(block, kind):
     assert fm.common_kind(block) == kind
@@ -33,6 +41,7 @@ def test_common_kinds_on_any_page(block, kind):
     "The charity said donations had fallen by a third since the spring, and it would cut its opening hours.",
     "Related to the budget row, the mayor also announced a review of parking charges in the old town.",
     "Readers who follow us on social media will have seen the pictures of the flood on Sunday morning.",
+    "When it was done, John Doe had sent the money through PayPal to an account he did not recognise.",
 ])
 def test_article_prose_is_not_furniture(block):
     assert fm.common_kind(block) is None

@@ -29,3 +29,15 @@ def test_markdown_dump():
         ("source", "Mountain Courier", "https://mountain-courier.example/wind-farm-ridge")]
     assert "Region:" not in art.body and "By Tomas" not in art.body and "Source:" not in art.body
     assert len(art.body.split("\n\n")) == 3
+
+
+def test_markdown_emphasis_is_not_text(tmp_path):
+    f = tmp_path / "note.md"
+    f.write_text("Harbour fees rise\n\n*By Ana Silva*\n\n**Update:** the harbour board has raised mooring fees by "
+                 "a tenth for the coming season, its _first_ rise in six years, citing repairs to the north quay "
+                 "and the cost of dredging the channel.\n", encoding="utf-8")
+    [page] = list(read_path(str(f), url="https://harbour-news.example/fees"))
+    art = extract(page)
+    assert art.byline == "Ana Silva"
+    assert art.body.startswith("Update: the harbour board")
+    assert "*" not in art.body and " first rise" in art.body

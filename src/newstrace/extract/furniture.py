@@ -21,7 +21,8 @@ MAX_FURNITURE_CHARS = 1500  # article paragraphs longer than this are never lear
 
 COMMON = [(k, re.compile(p, re.I)) for k, p in [
     ("translate", r"^(?:read this article in your language|translate this (?:article|page)|select language|"
-                  r"this article is available in)\b"),
+                  r"this article is available in|lesen sie diesen artikel in ihrer sprache|lea este art[ií]culo en su "
+                  r"idioma|lisez cet article dans votre langue|leggi questo articolo nella tua lingua)\b"),
     ("note", r"^(?:note to readers|dear readers?)\s*[:,-]?.{0,40}\b(?:share|crosspost|cross-post|forward)"),
     ("note", r"\b(?:crosspost|cross-post)\b.{0,80}\b(?:blog|forum|email lists?)\b"),
     ("donation", r"^(?:please )?(?:support|donate|help us|make a donation|become a (?:patron|member|supporter))\b.{0,400}"
@@ -31,11 +32,16 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
                    r"|opinions expressed (?:in this|here))"),
     ("fairuse", r"^(?:fair use notice|this site contains copyrighted material|in accordance with title 17)"),
     ("newsletter", r"^(?:sign up for|subscribe to|get) (?:our|the) (?:free |daily |weekly )?(?:newsletter|e-?mail|updates)"),
+    ("newsletter", r"^(?:subscribe|sign up)\b.{0,60}\b(?:newsletter|letter|briefing|digest|bulletin)\b.{0,200}$"),
+    ("newsletter", r"^(?:abonnieren sie|abonniere|suscr[ií]base|suscr[ií]bete|abonnez-vous|iscriviti|inscreva-se|"
+                   r"подпишитесь)\b.{0,250}$"),
     ("newsletter", r"^(?:enter your e-?mail|never miss a story|join our mailing list)"),
     ("cookie", r"^(?:we use cookies|this (?:web)?site uses cookies|by continuing to (?:use|browse))"),
     ("comments", r"^(?:please enable javascript to view the comments|comments are closed|leave a (?:comment|reply)"
                  r"|comment policy\s*:|comments are moderated|please keep (?:the )?(?:discussion|comments) civil)"),
     ("social", r"^(?:follow us|find us|join us) on (?:social media|telegram|twitter|facebook|gab|vk)\b"),
+    # a taxonomy line the template prints inside the article ("Filed under: Politics, Europe")
+    ("label", r"^(?:filed under|posted in|tags|tagged(?: with)?|categor(?:y|ies)|region|theme|topics?)\s*:\s*.{1,150}$"),
     # inline pointers to other articles: "READ ALSO: <headline>", "See also: ...", "Related: ..."
     ("related", r"^(?:read also|also read|see also|related(?: articles?| stories| posts?)?|recommended|"
                 r"don'?t miss|more on this|you (?:may|might) also like)\s*[:\-–—»]\s*.{3,250}$"),
@@ -57,11 +63,20 @@ def block_hash(block: str) -> str:
 # about donations does not carry a PayPal address, a Patreon page or a wallet address.
 DONATION_CALL = re.compile(
     r"\b(?:donat(?:e|ion|ions)|become a (?:patron|member|supporter)|support (?:us|our|independent)|"
-    r"help (?:us|keep)|contribut(?:e|ion|ions)|chip in|spare a few|tip jar)\b", re.I)
+    r"help (?:us|keep)|contribut(?:e|ion|ions)|chip in|spare a few|tip jar|buy us a coffee|"
+    # the same call in German, Spanish, French, Italian, Portuguese, Russian
+    r"unterstützen sie|spenden?|apóyenos|apóyanos|donar|donaci[oó]n|soutenez|faire un don|sostienici|"
+    r"donazione|apoie|поддержите|пожертвова\w*)\b", re.I)
 DONATION_MEANS = re.compile(
     r"paypal|patreon\.com|ko-fi\.com|buymeacoffee|\b(?:btc|eth|bitcoin|ethereum)\s*:|"
     r"\bbc1[ac-hj-np-z02-9]{11,71}\b|\b0x[a-fA-F0-9]{40}\b|\b[13][a-km-zA-HJ-NP-Z1-9]{25,34}\b", re.I)
 MAX_DONATION_CHARS = 700  # appeals are a few sentences; a longer paragraph is article text
+
+
+LANGUAGE_NAMES = re.compile(
+    r"\b(?:English|Deutsch|Español|Français|Italiano|Português|Nederlands|Polski|Русский|Українська|Türkçe|"
+    r"العربية|中文|日本語)(?!\w)")
+MAX_LANGUAGE_MENU_CHARS = 200  # a language menu is a short list of language names
 
 
 def common_kind(block: str) -> str | None:
@@ -69,6 +84,8 @@ def common_kind(block: str) -> str | None:
     if len(block) > MAX_FURNITURE_CHARS:
         return None
     b = " ".join(block.split())
+    if len(b) <= MAX_LANGUAGE_MENU_CHARS and len(LANGUAGE_NAMES.findall(b)) >= 3:
+        return "translate"  # "... in your language: Deutsch | English | Español", in any language
     for kind, pat in COMMON:
         if pat.search(b):
             return kind

@@ -15,6 +15,7 @@ from . import identifiers as identifiers_mod
 from .urls import normalise_url, site_of
 
 MD_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+MD_EMPHASIS = re.compile(r"(?<![\w*])(\*{1,3}|_{1,3})(?=\S)(.+?)(?<=\S)\1(?![\w*])")
 MD_IMAGE = re.compile(r"!\[([^\]\n]*)\]\(([^)\s]+)\)")
 BYLINE = re.compile(r"^(?:by|author:|written by|posted by)\s+(.{2,120})$", re.I)
 LABEL = re.compile(r"^(region|theme|topic|tags|category|section|filed under)\s*:\s*(.+)$", re.I)
@@ -55,6 +56,8 @@ def extract_text_page(page: Page) -> Article | Problem:
             media.append({"type": kind, "url": m.group(0)})
     idents = identifiers_mod.find_identifiers(text)
     # paragraphs: blank-line separated; markdown link markup reduced to its anchor text
+    # Markdown emphasis markers are not text: "*GRN Editor*", "**Update:**", "_note_"
+    text = MD_EMPHASIS.sub(lambda m: m.group(2), text)
     # lines are kept inside a paragraph: "Region: Europe" and "Theme: Energy" may sit on adjacent lines
     paras = ["\n".join(" ".join(ln.split()) for ln in MD_LINK.sub(lambda m: m.group(1), MD_IMAGE.sub("", p)).split("\n"))
              for p in re.split(r"\n\s*\n", text)]
