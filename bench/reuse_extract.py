@@ -130,24 +130,13 @@ def load(db: str) -> tuple[dict[str, dict], dict[str, list[dict]]]:
     return arts, probs
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default=os.environ.get("REUSE_DEV", str(DEFAULT_DATA)))
-    ap.add_argument("--db", default=None, help="reuse this database (ingest is skipped if it exists)")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary database")
-    ap.add_argument("--dump-misses", type=int, default=0, help="print up to N misses per metric")
-    ap.add_argument("--misses-file", default=None, help="write every miss as JSON to this file")
-    a = ap.parse_args(argv)
-    data = Path(a.data)
-    if not (data / "gold" / "pages.jsonl").exists():
-        print(f"reuse-dev not found at {data}; skipping")
-        return 0
-
-    tmp = tempfile.mkdtemp(prefix="reuse_extract_")
-    db = a.db or os.path.join(tmp, "reuse.db")
+def evaluate(data: Path, tmp: str, db: str | None = None, sites: list[str] | None = None) -> dict:
+    """Ingest (unless ``db`` exists) and score. ``sites`` limits the run to those sites' pages (and their
+    bad pages; the warc-bad/ files are only read on a full run). Returns rows, metrics, misses, db."""
+    db = db or os.path.join(tmp, "reuse.db")
     t0 = time.time()
-    if not (a.db and os.path.exists(a.db)):
-        ingest([str(data / "pages")], db)
+    if not os.path.exists(db):
+        ingest([str(data / "pages" / st) for st in sites] if sites else [str(data / "pages")], db)
     t_ingest = time.time() - t0
     arts_raw, probs_raw = load(db)
     # sources are file paths as given; key by path relative to the data folder
@@ -161,8 +150,11 @@ def main(argv: list[str] | None = None) -> int:
     probs = {rel(k): v for k, v in probs_raw.items()}
 
     gold = [json.loads(l) for l in open(data / "gold" / "pages.jsonl", encoding="utf-8")]
-    sites = [json.loads(l) for l in open(data / "gold" / "sites.jsonl", encoding="utf-8")]
+    site_rows = [json.loads(l) for l in open(data / "gold" / "sites.jsonl", encoding="utf-8")]
     bad = [json.loads(l) for l in open(data / "gold" / "bad.jsonl", encoding="utf-8")]
+    if sites:
+        gold = [g for g in gold if g["site"] in sites]
+        bad = [b for b in bad if any(b["file"].startswith(f"pages/{st}/") for st in sites)]
 
     # gold-independent name -> site map: how sites name themselves in the corpus
     names: dict[str, Counter] = {}
@@ -172,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     name_site = {k: c.most_common(1)[0][0] for k, c in names.items()}
     # ... and the domains of the sites in the corpus, spelled as names ("Citizen Sentinel" = citizen-sentinel.example)
     slug = lambda x: re.sub(r"[^a-z0-9]", "", re.sub(r"^the\s+", "", x.lower()))  # noqa: E731
-    slug_site = {slug(st.rsplit(".", 1)[0]): st for st in {art["site"] for art in arts.values()}}
+    corpus_sites = {art["site"] for art in arts.values()} | set(os.listdir(data / "pages"))  # folder names = hosts
+    slug_site = {slug(st.rsplit(".", 1)[0]): st for st in corpus_sites}
 
     def resolve(cr: dict) -> str | None:
         s = host_site(cr.get("url"))
@@ -202,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     acc = Counter()
     n = Counter()
     furn_sentences = set()
-    for s in sites:
+    for s in site_rows:
         for f in s["furniture"]:
             for sent in split_sentences(f["text"]):
                 if len(sent) >= MIN_FURNITURE_SENTENCE:
@@ -289,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         if not ok:
             miss("bad", (b["file"], b["defect"], b["expected"], "article" if has_art else probs.get(b["file"])))
     # warc-bad/: each file into its own database
-    for name in sorted(os.listdir(data / "warc-bad")):
+    for name in [] if sites else sorted(os.listdir(data / "warc-bad")):
         wdb = os.path.join(tmp, name + ".db")
         ingest([str(data / "warc-bad" / name)], wdb)
         wa, wp = load(wdb)
@@ -332,6 +325,32 @@ def main(argv: list[str] | None = None) -> int:
     line("  (quarantined pages whose reason code = gold's suggestion)", f"{reason_same} / {reason_n}", "info only")
     line("ingest seconds (pages/)", f"{t_ingest:.1f}", "")
 
+    metrics = {
+        "body_precision": P / nb, "body_recall": R / nb, "body_f1": F / nb,
+        **{m: acc[m] / max(1, n[m]) for m in n},
+        "identifiers_precision": id_tp / max(1, id_tp + id_fp), "identifiers_recall": id_tp / max(1, id_tp + id_fn),
+        "furniture_share": furn_hits / max(1, furn_pages), "gold_furniture_hits": gold_furn_hits,
+        "bad_ok": bad_ok, "bad_n": bad_n, "pages": nb,
+    }
+    return {"rows": rows, "metrics": metrics, "misses": misses, "db": db}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", default=os.environ.get("REUSE_DEV", str(DEFAULT_DATA)))
+    ap.add_argument("--db", default=None, help="reuse this database (ingest is skipped if it exists)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary database")
+    ap.add_argument("--dump-misses", type=int, default=0, help="print up to N misses per metric")
+    ap.add_argument("--misses-file", default=None, help="write every miss as JSON to this file")
+    a = ap.parse_args(argv)
+    data = Path(a.data)
+    if not (data / "gold" / "pages.jsonl").exists():
+        print(f"reuse-dev not found at {data}; skipping")
+        return 0
+
+    tmp = tempfile.mkdtemp(prefix="reuse_extract_")
+    res = evaluate(data, tmp, db=a.db)
+    rows, misses, db = res["rows"], res["misses"], res["db"]
     w0 = max(len(r[0]) for r in rows) + 2
     w1 = max(len(r[1]) for r in rows) + 2
     print(f"reuse-dev extraction ({data})")
