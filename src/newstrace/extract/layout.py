@@ -75,9 +75,21 @@ def _has_double_break(el) -> bool:
 def break_paragraphs(tree) -> int:
     """Wrap ``<br><br>``-separated runs into ``<p>`` elements. Returns how many containers were rebuilt."""
     targets = [el for el in tree.iter(*BREAK_CONTAINERS) if _has_double_break(el)]
+    done = 0
     for el in targets:
-        _rebuild(el)
-    return len(targets)
+        tag, text, children = el.tag, el.text, list(el)
+        tails = [c.tail for c in children]
+        try:
+            _rebuild(el)
+            done += 1
+        except ValueError:  # text lxml will not store (control characters): put the container back as it was
+            for c in list(el):
+                el.remove(c)
+            el.tag, el.text = tag, text
+            for c, t in zip(children, tails):
+                c.tail = t
+                el.append(c)
+    return done
 
 
 def _rebuild(el) -> None:
