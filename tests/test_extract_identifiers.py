@@ -59,3 +59,21 @@ def test_body_mentions_dropped_only_when_nowhere_else():
     body = "Follow Jane on Twitter @janedoe. Twitter @ownsite 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
     kept = {i["value"] for i in idm.drop_body_mentions(idents, page, body)}
     assert kept == {"ownsite", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"}
+
+
+def test_more_account_kinds_and_lookalikes():
+    got = _pairs(idm.find_identifiers(
+        '<a href="https://ko-fi.com/lanternfund">Ko-fi</a> <a href="https://www.buymeacoffee.com/lantern">coffee</a> '
+        '<a href="https://vk.com/lanterngazette">VK</a> <a href="https://www.youtube.com/@lanterngazette">YouTube</a> '
+        '<a href="https://gab.com/lanterngazette">Gab</a> <a href="https://www.fox.com/shows/">Fox</a> '
+        '<a href="https://x.com/lanterngz">X</a> <a href="https://twitter.com/share?u=1">share</a>'))
+    for want in [("kofi", "lanternfund"), ("buymeacoffee", "lantern"), ("vk", "lanterngazette"),
+                 ("youtube", "lanterngazette"), ("gab", "lanterngazette"), ("twitter", "lanterngz")]:
+        assert want in got, want
+    assert not any(k == "twitter" and v.lower() in ("shows", "share") for k, v in got)
+
+
+def test_legacy_bitcoin_address_needs_a_cue():
+    addr = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+    assert ("crypto", addr) in _pairs(idm.find_identifiers(f"Bitcoin: {addr}"))
+    assert ("crypto", addr) not in _pairs(idm.find_identifiers(f"session token {addr} expired"))

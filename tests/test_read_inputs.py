@@ -104,3 +104,43 @@ def test_jsonl_with_a_non_json_line():
     assert first.title == "First story"
     assert second.byline == "Ana Silva" and second.title == "Second story"
     assert second.site == "jsonl-site.example"
+
+
+def _warc_record(url: str, html: bytes) -> bytes:
+    import hashlib
+    import base64
+
+    http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html
+    digest = "sha1:" + base64.b32encode(hashlib.sha1(html).digest()).decode()
+    head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\nWARC-Date: 2022-01-20T00:00:00Z\r\n"
+            f"WARC-Record-ID: <urn:uuid:{hashlib.md5(url.encode()).hexdigest()}>\r\n"
+            f"Content-Type: application/http; msgtype=response\r\nWARC-Payload-Digest: {digest}\r\n"
+            f"Content-Length: {len(http)}\r\n\r\n").encode()
+    return head + http + b"\r\n\r\n"
+
+
+def test_warc_with_a_cut_gzip_member(tmp_path):
+    import gzip
+
+    page = ("<html><head><title>Kept</title></head><body><article><h1>Kept</h1>" + PARAS
+            + "</article></body></html>").encode()
+    first = gzip.compress(_warc_record("https://warc-site.example/a", page))
+    second = gzip.compress(_warc_record("https://warc-site.example/b", page.replace(b"Kept", b"Lost")))
+    f = tmp_path / "cut.warc.gz"
+    f.write_bytes(first + second[: len(second) // 2])
+    recs = list(read_path(str(f)))
+    pages = [r for r in recs if isinstance(r, Page)]
+    problems = [r for r in recs if isinstance(r, Problem)]
+    assert [p.url for p in pages] == ["https://warc-site.example/a"]
+    assert problems and all(p.reason for p in problems)
+    art = extract(pages[0])
+    assert isinstance(art, Article) and "Bürgerinitiative" in art.body and art.fetched_at.startswith("2022-01-20")
+
+
+def test_corrupt_gzip_html_is_a_problem(tmp_path):
+    import gzip
+
+    f = tmp_path / "page.html.gz"
+    f.write_bytes(gzip.compress(_html("utf-8").encode())[:-20])
+    [rec] = list(read_path(str(f)))
+    assert isinstance(rec, Problem) and rec.reason == "corrupt-gzip"
