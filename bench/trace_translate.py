@@ -39,6 +39,8 @@ from newstrace.trace import translate as tr  # noqa: E402
 from newstrace.trace import xling_encoders as enc  # noqa: E402
 
 IVF = None  # set by --ivf
+LIBRARY_DEFAULTS = {"min_score": dict(tr.MIN_SCORE), "params": {k: dict(v) for k, v in tr.PARAMS.items()}}
+WRITE_MEANS = False  # set by --write-means
 _SENT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 
 
@@ -197,13 +199,44 @@ def best_threshold(scores: dict, gold: set):
     return best[1], best[0]
 
 
-def run_split(docs, split, per_pair, seed, workdir):
+GRID_LO = {"use": (0.34, 0.38, 0.42, 0.46, 0.50), "e5": (0.26, 0.30, 0.34, 0.38, 0.42)}
+GRID_WIDTH = (0.12, 0.2)
+
+
+def set_params(name, lo, width):
+    tr.PARAMS[name] = {"cand": lo, "align": lo, "lo": lo, "hi": lo + width, "reorder": lo + width}
+
+
+def fit_on_dev(st, arts, gold):
+    """Grid over each encoder's similarity calibration (lo, width) and score threshold, best F1 on dev."""
+    best = {}
+    for k in range(len(GRID_LO["use"])):
+        for w in GRID_WIDTH:
+            for name in GRID_LO:
+                set_params(name, GRID_LO[name][k], w)
+            found = tr.translation_pairs(st, None, min_score=0.0, ivf=IVF)
+            sc = {(r["a_id"], r["b_id"]): r["score"] for r in found
+                  if gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
+            for name, (th, f1) in best_thresholds(arts, sc, gold).items():
+                if name not in best or f1 > best[name][0] + 1e-9:
+                    best[name] = (f1, th, GRID_LO[name][k], w)
+    for name, (f1, th, lo, w) in best.items():
+        set_params(name, lo, w)
+        tr.MIN_SCORE[name] = th
+    return best
+
+
+def run_split(docs, split, per_pair, seed, workdir, fit=False):
     arts = build_sample(docs, split, per_pair, seed)
     st = make_store(arts, Path(workdir) / f"{split}.db")
     enc.reset_stats()
     t0 = time.perf_counter()
     tr.ensure_vectors(st)
     t_enc = time.perf_counter() - t0
+    if fit and WRITE_MEANS:
+        write_means(Path(workdir) / f"{split}.db")
+        tr._prior_cache = None
+    fitted = fit_on_dev(st, arts, all_gold(arts)) if fit else None
     t1 = time.perf_counter()
     found = tr.translation_pairs(st, None, min_score=0.0, ivf=IVF)
     t_trace = time.perf_counter() - t1
@@ -217,9 +250,24 @@ def run_split(docs, split, per_pair, seed, workdir):
     info = {"articles": len(arts), "docs": len({a["doc"] for a in arts.values()}),
             "paragraphs": int(sum(len(a["paras"]) for a in arts.values())), "gold": len(gold),
             "negatives": n_neg, "encode_s": t_enc, "trace_s": t_trace, "enc_stats": stats,
-            "baseline_encode_s": t_base, "baseline_sentences": n_sents}
+            "baseline_encode_s": t_base, "baseline_sentences": n_sents, "fitted": fitted}
     st.close()
     return arts, ours, base, gold, info, found
+
+
+def pair_enc(arts, key):
+    return enc.pair_encoder(arts[key[0]]["lang"], arts[key[1]]["lang"]) or "e5"
+
+
+def best_thresholds(arts, scores: dict, gold: set):
+    """Per encoder space: the best-F1 threshold over the pairs of that space."""
+    out = {}
+    for name in enc.DIMS:
+        sc = {k: v for k, v in scores.items() if pair_enc(arts, k) == name}
+        g = {k for k in gold if pair_enc(arts, k) == name}
+        if g:
+            out[name] = best_threshold(sc, g)
+    return out
 
 
 def table(arts, gold, ours, th_o, base, th_b, title):
@@ -229,7 +277,7 @@ def table(arts, gold, ours, th_o, base, th_b, title):
         a, b = arts[key[0]], arts[key[1]]
         lp = "-".join(sorted((a["lang"], b["lang"])))
         g = key in gold
-        po = ours.get(key, -1) >= th_o
+        po = ours.get(key, -1) >= th_o[pair_enc(arts, key)]
         pb = base.get(key, -1) >= th_b
         v = variant(a, b) if g else None
         cov = "USE" if a["lang"] in enc.USE_LANGS and b["lang"] in enc.USE_LANGS else "e5"
@@ -278,8 +326,9 @@ def main() -> int:
     ap.add_argument("--ivf", action="store_true", help="force the inverted-file candidate search (as for big stores)")
     ap.add_argument("--dump", help="write scored test pairs (jsonl) here for inspection")
     args = ap.parse_args()
-    global IVF
+    global IVF, WRITE_MEANS
     IVF = True if args.ivf else None
+    WRITE_MEANS = args.write_means
     if not DATA.exists():
         print(f"skip: {DATA} not present")
         return 0
@@ -291,15 +340,21 @@ def main() -> int:
         print(f"vector cache: {enc.load_cache(args.cache)} vectors loaded from {args.cache} "
               "(cached vectors are not counted in encoding time)")
     with tempfile.TemporaryDirectory() as wd:
-        arts_d, ours_d, base_d, gold_d, info_d, _ = run_split(docs, "dev", args.dev_per_pair, args.seed, wd)
-        if args.write_means:
-            write_means(Path(wd) / "dev.db")
-        th_o, f_o = best_threshold(ours_d, gold_d)
+        arts_d, ours_d, base_d, gold_d, info_d, found_d = run_split(docs, "dev", args.dev_per_pair, args.seed, wd,
+                                                                         fit=True)
+        for name, (f1, th, lo, w) in info_d["fitted"].items():
+            print(f"fitted on dev for {name}: PARAMS lo={lo} hi={lo + w:.2f} (align=cand=lo, reorder=hi), "
+                  f"MIN_SCORE={th:.3f}, F1 {f1:.3f}")
+        tho = {k: (v[1], v[0]) for k, v in info_d["fitted"].items()}
+        th_o = {k: v[0] for k, v in tho.items()}
         th_b, f_b = best_threshold(base_d, gold_d)
+        if args.dump:
+            dump(args.dump + ".dev", arts_d, found_d, gold_d)
         print(f"dev split: {info_d['docs']} documents, {info_d['articles']} articles, {info_d['gold']} gold pairs, "
               f"{info_d['negatives']} negative pairs")
-        print(f"thresholds chosen on dev (best F1): newstrace score >= {th_o:.3f} (F1 {f_o:.3f}; library default "
-              f"MIN_SCORE={tr.MIN_SCORE}), baseline cosine >= {th_b:.3f} (F1 {f_b:.3f})")
+        print("thresholds chosen on dev (best F1): newstrace score >= "
+              + ", ".join(f"{k}: {v[0]:.3f} (F1 {v[1]:.3f})" for k, v in tho.items())
+              + f" [library defaults: MIN_SCORE={LIBRARY_DEFAULTS['min_score']}]; baseline cosine >= {th_b:.3f} (F1 {f_b:.3f})")
         table(arts_d, gold_d, ours_d, th_o, base_d, th_b, "DEV split (thresholds fitted here; not the result)")
         if args.cache:
             enc.save_cache(args.cache)
@@ -307,16 +362,12 @@ def main() -> int:
         if args.cache:
             enc.save_cache(args.cache)
         if args.dump:
-            with open(args.dump, "w") as f:
-                for r in found:
-                    a, b = arts[r["a_id"]], arts[r["b_id"]]
-                    r = dict(r, gold=gold_label(a, b), variant=variant(a, b))
-                    f.write(json.dumps(r) + "\n")
+            dump(args.dump, arts, found, gold)
     print(f"\ntest split: {info['docs']} documents, {info['articles']} articles ({info['paragraphs']} paragraphs), "
           f"{info['gold']} gold pairs, {info['negatives']} negative cross-language pairs; "
           f"sample: up to {args.test_per_pair} documents per language pair, seed {args.seed}")
     rows = table(arts, gold, ours, th_o, base, th_b,
-                 f"TEST split — newstrace (score >= {th_o:.3f}) vs baseline mean-USE doc vector (cos >= {th_b:.3f}), "
+                 f"TEST split — newstrace (score >= { {k: round(v, 3) for k, v in th_o.items()} }) vs baseline mean-USE doc vector (cos >= {th_b:.3f}), "
                  "thresholds from dev")
     es = info["enc_stats"]
     print("\nencoding (test split, separate from tracing):")
@@ -328,6 +379,19 @@ def main() -> int:
           f"for {info['articles']} articles; baseline sentence encoding {info['baseline_encode_s']:.1f} s "
           f"({info['baseline_sentences']} sentences)")
     return 0
+
+
+def dump(path, arts, found, gold):
+    """Scored pairs plus the gold pairs never scored (as misses), for inspection."""
+    seen = set()
+    with open(path, "w") as f:
+        for r in found:
+            a, b = arts[r["a_id"]], arts[r["b_id"]]
+            seen.add((r["a_id"], r["b_id"]))
+            f.write(json.dumps(dict(r, gold=gold_label(a, b), variant=variant(a, b))) + "\n")
+        for k in sorted(gold - seen):
+            f.write(json.dumps({"a_id": k[0], "b_id": k[1], "score": None, "gold": True,
+                                "variant": variant(arts[k[0]], arts[k[1]])}) + "\n")
 
 
 def write_means(db: Path):

@@ -98,7 +98,7 @@ def test_full_translation_found_with_aligned_paragraphs(tmp_path, corpus):
         m = _mapping(r, corpus, "en_bridge", "de_bridge")
         assert m == [(i, i) for i in range(6)]
         assert r["coverage_a"] > 0.9 and r["coverage_b"] > 0.9
-        assert r["score"] >= tr.MIN_SCORE
+        assert r["score"] >= tr.MIN_SCORE["use"] and r["score"] > 0.8
         # unrelated articles, including a same-language topic neighbour, are not linked
         for other in ("en_library", "de_ferry"):
             assert all(other not in (x["a_id"], x["b_id"]) for x in res), res
@@ -165,3 +165,38 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
         seen.clear()
         tr.translation_pairs(st, set())
         assert seen == []
+
+
+def test_without_e5_only_use_pairs_are_linked(tmp_path, corpus, monkeypatch):
+    monkeypatch.setenv("NEWSTRACE_XLING_E5", "0")
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "cs_bridge_partial"])
+        res = tr.translation_pairs(st, None)
+        assert _find(res, "en_bridge", "de_bridge") is not None
+        assert all("cs_bridge_partial" not in (x["a_id"], x["b_id"]) for x in res)
+        encs = {r[0] for r in st.conn.execute("SELECT encoder FROM xling_vectors")}
+        assert encs == {"use"}
+
+
+def test_inverted_file_search_finds_the_planted_pairs_exact_search_finds():
+    rng = np.random.default_rng(1)
+    docs, paras, dim = 120, 5, 64
+    src = rng.normal(size=(docs * paras, dim)).astype(np.float32)
+    cpy = src + rng.normal(scale=0.6, size=src.shape).astype(np.float32)  # a noisy "translation"
+    M = np.concatenate([src, cpy])
+    M /= np.linalg.norm(M, axis=1, keepdims=True)
+    n = 2 * docs
+    counts = np.full(n, paras)
+    space = tr.Space(
+        encoder="use", ids=[f"d{i:03d}" for i in range(n)], langs=["en"] * docs + ["de"] * docs,
+        spans=[[(0, 1)] * paras for _ in range(n)], row0=np.concatenate([[0], np.cumsum(counts)]),
+        doc_of=np.repeat(np.arange(n), paras), lang_of=np.repeat(np.array([0] * docs + [1] * docs), paras),
+        lang_names=["de", "en"], M=M)
+    space.lang_of = np.repeat(np.array([1] * docs + [0] * docs), paras)
+    planted = {(i, i + docs) for i in range(docs)}
+    exact = tr.candidates(space, list(range(docs)), ivf=False)
+    ivf = tr.candidates(space, list(range(docs)), ivf=True)
+    assert planted <= set(exact)
+    assert len(planted & set(ivf)) >= 0.97 * docs
+    # no same-language pair is ever a candidate
+    assert all((a < docs) != (b < docs) for a, b in ivf)

@@ -47,10 +47,12 @@ PRIOR_WEIGHT = 300.0  # pseudo-count of the packaged prior mean vector per langu
 #   lo/hi: an aligned paragraph pair counts 0 at ``lo`` and fully from ``hi`` on (linear in between)
 #   align: minimum similarity for the monotone alignment; reorder: minimum for an out-of-order mutual best pair
 PARAMS: dict[str, dict[str, float]] = {
-    "use": {"cand": 0.40, "align": 0.38, "lo": 0.38, "hi": 0.58, "reorder": 0.55},
-    "e5": {"cand": 0.40, "align": 0.38, "lo": 0.38, "hi": 0.58, "reorder": 0.55},
+    "use": {"cand": 0.38, "align": 0.38, "lo": 0.38, "hi": 0.58, "reorder": 0.58},
+    "e5": {"cand": 0.30, "align": 0.30, "lo": 0.30, "hi": 0.50, "reorder": 0.50},
 }
-MIN_SCORE = 0.5  # decision threshold on ``score``; chosen on the dev split
+# decision threshold on ``score`` per encoder space; chosen on the dev split (best F1)
+EVIDENCE_FULL = 3.0  # summed pair weights at which the chain of aligned paragraphs counts fully
+MIN_SCORE: dict[str, float] = {"use": 0.19, "e5": 0.15}
 
 _MEANS_FILE = Path(__file__).with_name("xling_means.npz")
 _prior_cache: dict[str, dict[str, np.ndarray]] | None = None
@@ -252,7 +254,8 @@ def _search_ivf(space: Space, qrows: np.ndarray, ok: np.ndarray, k: int, nprobe:
     """Inverted-file search: rows are bucketed by their nearest of ~2*sqrt(N) centroids and each query scores
     only the rows of its ``nprobe`` nearest buckets, so a full rebuild costs about N^1.5 instead of N^2."""
     N = len(space.M)
-    C = int(min(4096, max(16, 2 * np.sqrt(N))))
+    C = int(min(4096, max(16, 2 * np.sqrt(N)), N))
+    nprobe = min(nprobe, C)
     cent = _spherical_kmeans(space.M, C)
     lab = np.empty(N, dtype=np.int32)
     for s in range(0, N, 8192):
@@ -390,6 +393,7 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
     tot_a = sum(e - s for s, e in sa) or 1
     tot_b = sum(e - s for s, e in sb) or 1
     pairs, cov_a, cov_b, wcov_a, wcov_b, sims, num_agree = [], 0, 0, 0.0, 0.0, [], []
+    wsum = 0.0
     for i, j in al:
         s = float(S[i, j])
         w = min(1.0, max(0.0, (s - prm["lo"]) / (prm["hi"] - prm["lo"])))
@@ -398,6 +402,7 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
         cov_b += lb
         wcov_a += w * la
         wcov_b += w * lb
+        wsum += w
         sims.append(s)
         pairs.append([sa[i][0], sa[i][1], sb[j][0], sb[j][1], round(s, 4)])
         na, nb = ev.numbers(body_a[sa[i][0]:sa[i][1]]), ev.numbers(body_b[sb[j][0]:sb[j][1]])
@@ -406,10 +411,10 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
             num_agree.append(jac)
     wa, wb = wcov_a / tot_a, wcov_b / tot_b
     # the copy is the side that is covered; a full translation is covered on both sides
-    base = max(wa, wb)
-    small = min(len(sa), len(sb))
-    if len(al) < 2 and small > 2:
-        base *= 0.5  # one matching paragraph is thin evidence unless an article is that short
+    # strength: summed weights of the aligned pairs; a chain of several matching paragraphs is far less likely
+    # by chance than one or two, whatever the share they cover
+    strength = min(1.0, wsum / EVIDENCE_FULL)
+    base = max(wa, wb) * strength
     nums_doc = ev.overlap(ev.numbers(body_a), ev.numbers(body_b))
     names_doc = ev.overlap(ev.names(body_a), ev.names(body_b))
     shared_links = len((links_a & links_b) - {""})
@@ -429,7 +434,7 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
         "evidence": {
             "aligned": len(al), "paragraphs_a": len(sa), "paragraphs_b": len(sb),
             "mean_sim": round(float(np.mean(sims)), 4) if sims else 0.0,
-            "weighted_coverage_a": round(wa, 4), "weighted_coverage_b": round(wb, 4),
+            "strength": round(strength, 4), "weighted_coverage_a": round(wa, 4), "weighted_coverage_b": round(wb, 4),
             "numbers_aligned": round(float(np.mean(num_agree)), 4) if num_agree else None,
             "numbers_shared": None if nums_doc is None else round(nums_doc, 4),
             "names_shared": None if names_doc is None else round(names_doc, 4),
@@ -439,7 +444,7 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
 
 
 # -- entry point --------------------------------------------------------------------------------------
-def translation_pairs(store, new_ids: set[str] | None = None, min_score: float | None = None,
+def translation_pairs(store, new_ids: set[str] | None = None, min_score: float | dict | None = None,
                       ivf: bool | None = None) -> list[dict]:
     """Translated copies involving ``new_ids`` (all articles when None), against everything stored.
 
@@ -452,6 +457,8 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
     """
     if min_score is None:
         min_score = MIN_SCORE
+    if not isinstance(min_score, dict):
+        min_score = {k: float(min_score) for k in enc.DIMS}
     ensure_vectors(store, None if new_ids is None else set(new_ids))
     results: dict[tuple[str, str], dict] = {}
     bodies: dict[str, str] = {}
@@ -485,7 +492,7 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
             except Exception as e:  # noqa: BLE001 - one bad pair must not stop the run
                 log.warning("translation alignment failed for %s / %s: %s", ia, ib, e)
                 continue
-            if r["score"] < min_score or not r["pairs"]:
+            if r["score"] < min_score.get(name, 0.5) or not r["pairs"]:
                 continue
             r.update(a_id=ia, b_id=ib, lang_a=space.langs[da], lang_b=space.langs[db], encoder=name)
             prev = results.get((ia, ib))
