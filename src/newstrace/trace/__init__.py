@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 CHUNK = 4000
-DOC_CACHE = 8000
+DOC_CACHE = 16000
+CACHE_KB = 262144
 
 __all__ = ["link_new", "trace_all"]
 
@@ -58,6 +59,22 @@ def _clear(conn) -> None:
 
 
 def _run(store, rebuild: bool, full_decide: bool, translate: bool = True) -> dict[str, Any]:
+    import gc
+
+    gc_was = gc.isenabled()
+    gc.disable()   # many long-lived numpy-backed objects: the cyclic collector only costs time here
+    conn = store.conn
+    old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size=-{CACHE_KB}")   # the band index outgrows the default 2 MB page cache
+    try:
+        return _run_inner(store, rebuild, full_decide, translate)
+    finally:
+        conn.execute(f"PRAGMA cache_size={old_cache}")
+        if gc_was:
+            gc.enable()
+
+
+def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict[str, Any]:
     conn = store.conn
     t0 = time.perf_counter()
     if rebuild:
