@@ -141,7 +141,7 @@ def _extract_html(page: Page) -> Article | Problem:
     while blocks and " ".join(blocks[0].split()).casefold() in heads:
         blocks = blocks[1:]
     body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
-    byline = page.declared.get("byline") or _byline(doc.author, head, text)
+    byline = page.declared.get("byline") or _byline(doc.author, head, text, site)
     credits += credits_mod.byline_credits(byline, own_names)
     # an Organization named as the author in JSON-LD that is not this site is the outlet credited
     credits += credits_mod.org_author_credits(head.get("ld_author_orgs", []), own_names)
@@ -363,12 +363,16 @@ def _strip_site_name(title: str | None, names: list[str | None]) -> str | None:
     return title
 
 
-def _byline(author: str | None, head: dict[str, Any], page_text: str = "") -> str | None:
+def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site: str = "") -> str | None:
     a = author
     if not a:
-        # like trafilatura, a one-word meta author is a user name ("Manniac"), unless it is a domain
+        # like trafilatura, a one-word meta author is a user name ("Manniac"), unless it is a domain;
+        # an author that is just the site's own name ("oe24.at", "LA NACION" on lanacion.com.ar) is no byline
+        own = _slug(site) if site and site not in ("unknown", "local") else ""
         for cand in (head.get("ld_author"), head.get("author")):
             c = (cand or "").strip()
+            if c and own and _slug(c) == own:
+                continue
             if c and (" " in c or (credits_mod.DOMAIN_NAME.match(c) and credits_mod.DOMAIN_BYLINE_SUFFIX.search(c))):
                 a = c
                 break

@@ -294,7 +294,7 @@ def _slug(name: str) -> str:
     suffix): most outlets' domains spell their name."""
     n = name.lower().strip()
     if DOMAIN_NAME.match(n):
-        n = n.rsplit(".", 1)[0].removeprefix("www.")
+        n = n.removeprefix("www.").split(".")[0]  # the name label: "lanacion.com.ar" -> "lanacion"
     n = re.sub(r"^the\s+", "", n)
     return re.sub(r"[^a-z0-9]", "", n)
 
