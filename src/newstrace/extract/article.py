@@ -149,6 +149,8 @@ def _extract_html(page: Page) -> Article | Problem:
     # a machine-readable publication date the page states (meta, JSON-LD, the article's <time datetime>)
     # wins over htmldate, whose original_date search can pick an older date elsewhere on the page
     published = page.declared.get("published") or head.get("published") or head.get("time_published") or doc.date
+    if not published:
+        published = _fallback_date(tree, url)
     modified = page.declared.get("modified") or head.get("modified")
     language = page.declared.get("language") or _language(body_blocks, head.get("lang"))
 
@@ -301,6 +303,24 @@ def _date_params() -> dict[str, Any]:
 
     return {"original_date": True, "extensive_search": False,
             "max_date": datetime.now().astimezone().strftime("%Y-%m-%d")}
+
+
+def _fallback_date(tree, url: str) -> str | None:
+    """For a page with no date in its markup: htmldate's extensive search, kept only when its "original" and
+    "latest" readings agree and the day is not the 1st (a month taken from an archive link such as
+    "/2021/06/", or a copyright year, comes out as the 1st). Measured on trafilatura-eval: 661/851 dates
+    right against 654 without this fallback (value expected: 623/728 against 601); reuse-dev loses 7
+    of 1187 (undated pages given a date)."""
+    from htmldate import find_date
+
+    try:
+        first = find_date(tree, url=url, **{**_date_params(), "extensive_search": True})
+        latest = find_date(tree, url=url, **{**_date_params(), "extensive_search": True, "original_date": False})
+    except Exception:  # noqa: BLE001 - a date guess must never cost the page
+        return None
+    if first and first == latest and not first.endswith("-01"):
+        return first
+    return None
 
 
 def _page_url(head: dict[str, Any], path_url: str | None) -> str | None:
