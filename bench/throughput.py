@@ -160,7 +160,10 @@ def stages(files: list[str]) -> None:
         (A.layout_mod, "normalise", "layout normalise"),
         (trafilatura, "bare_extraction", "trafilatura.bare_extraction (with metadata)"),
         (A.credits_mod, "scan_tree", "credits: page scan"), (A.credits_mod, "split_credits", "credits: body split"),
-        (A, "_language", "language id"),
+        (A, "_language", "language id"), (A, "_fallback_date", "fallback date"), (A, "_byline", "byline"),
+        (A, "_publisher", "publisher"), (A.furniture_mod, "common_kind", "common furniture"),
+        (A.identifiers_mod, "drop_body_mentions", "identifiers: prose mentions"),
+        (A.credits_mod, "byline_credits", "credits: byline"), (A.credits_mod, "drop_self_credits", "credits: self"),
     ]
     saved = [wrap(o, a, l) for o, a, l in targets if hasattr(o, a)]
     t = time.process_time()
@@ -171,7 +174,7 @@ def stages(files: list[str]) -> None:
         setattr(o, a, fn)
     n = len(pages)
     rows = [[label, f"{v / n * 1000:.1f}", f"{v / total:.0%}"] for label, v in sorted(spent.items(), key=lambda x: -x[1])]
-    rows.append(["other (furniture, titles, dates, Article)", f"{(total - sum(spent.values())) / n * 1000:.1f}",
+    rows.append(["other (titles, credit merging, Article)", f"{(total - sum(spent.values())) / n * 1000:.1f}",
                  f"{(total - sum(spent.values())) / total:.0%}"])
     rows.append(["newstrace extract() total", f"{total / n * 1000:.1f}", "100%"])
     rows.append(["bare trafilatura.extract, same pages", f"{traf / n * 1000:.1f}", f"{traf / total:.0%}"])
