@@ -207,23 +207,37 @@ def set_params(name, lo, width):
     tr.PARAMS[name] = {"cand": lo, "align": lo, "lo": lo, "hi": lo + width, "reorder": lo + width}
 
 
+GRID_NUMBER_WEIGHT = (0.15, 0.4)
+
+
 def fit_on_dev(st, arts, gold):
-    """Grid over each encoder's similarity calibration (lo, width) and score threshold, best F1 on dev."""
+    """Grid over each encoder's similarity calibration (lo, width), the weight of number agreement and the
+    score threshold: best F1 on the dev split."""
     best = {}
-    for k in range(len(GRID_LO["use"])):
-        for w in GRID_WIDTH:
-            for name in GRID_LO:
-                set_params(name, GRID_LO[name][k], w)
-            found = tr.translation_pairs(st, None, min_score=0.0, ivf=IVF)
-            sc = {(r["a_id"], r["b_id"]): r["score"] for r in found
-                  if gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
-            for name, (th, f1) in best_thresholds(arts, sc, gold).items():
-                if name not in best or f1 > best[name][0] + 1e-9:
-                    best[name] = (f1, th, GRID_LO[name][k], w)
-    for name, (f1, th, lo, w) in best.items():
+    for nw in GRID_NUMBER_WEIGHT:
+        tr.NUMBER_WEIGHT = nw
+        for k in range(len(GRID_LO["use"])):
+            for w in GRID_WIDTH:
+                for name in GRID_LO:
+                    set_params(name, GRID_LO[name][k], w)
+                found = tr.translation_pairs(st, None, min_score=0.0, ivf=IVF)
+                sc = {(r["a_id"], r["b_id"]): r["score"] for r in found
+                      if gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
+                for name, (th, f1) in best_thresholds(arts, sc, gold).items():
+                    if name not in best or f1 > best[name][0] + 1e-9:
+                        best[name] = (f1, th, GRID_LO[name][k], w, nw)
+    # one number weight for both encoders: the one that won for the larger share of dev gold (USE pairs first)
+    tr.NUMBER_WEIGHT = best.get("use", best.get("e5"))[4]
+    for name, (f1, th, lo, w, nw) in best.items():
         set_params(name, lo, w)
+    # thresholds again under the shared number weight
+    found = tr.translation_pairs(st, None, min_score=0.0, ivf=IVF)
+    sc = {(r["a_id"], r["b_id"]): r["score"] for r in found if gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
+    out = {}
+    for name, (th, f1) in best_thresholds(arts, sc, gold).items():
         tr.MIN_SCORE[name] = th
-    return best
+        out[name] = (f1, th, best[name][2], best[name][3])
+    return out
 
 
 def run_split(docs, split, per_pair, seed, workdir, fit=False):
@@ -344,7 +358,7 @@ def main() -> int:
                                                                          fit=True)
         for name, (f1, th, lo, w) in info_d["fitted"].items():
             print(f"fitted on dev for {name}: PARAMS lo={lo} hi={lo + w:.2f} (align=cand=lo, reorder=hi), "
-                  f"MIN_SCORE={th:.3f}, F1 {f1:.3f}")
+                  f"MIN_SCORE={th:.3f}, F1 {f1:.3f}; NUMBER_WEIGHT={tr.NUMBER_WEIGHT}")
         tho = {k: (v[1], v[0]) for k, v in info_d["fitted"].items()}
         th_o = {k: v[0] for k, v in tho.items()}
         th_b, f_b = best_threshold(base_d, gold_d)
