@@ -149,6 +149,19 @@ def _text_head(el, n: int = 80) -> str:
     return " ".join("".join(out).split())
 
 
+def _lead_text(el, depth: int = 3) -> str:
+    """The first text of an element: its own, or (when it opens with a child) its first child's, a few
+    levels down. Cheaper than :func:`_text_head`; used to skip elements that cannot start a credit line."""
+    for _ in range(depth + 1):
+        t = (el.text or "").strip()
+        if t or not len(el):
+            return t
+        el = el[0]
+        if not isinstance(el.tag, str):
+            return ""
+    return ""
+
+
 def scan_tree(tree, base: str | None = None) -> list[dict[str, Any]]:
     """Credit lines anywhere in the page (also outside the article container: a "Source: X" box after
     the article, a credit in the footer of the post). Each is the innermost element whose whole text is
@@ -157,7 +170,8 @@ def scan_tree(tree, base: str | None = None) -> list[dict[str, Any]]:
 
     found: list[tuple[Any, dict[str, Any]]] = []
     for el in tree.iter(*SCAN_TAGS):
-        if not CREDIT_START.match(_text_head(el)):
+        lead = _lead_text(el)
+        if not lead or not CREDIT_START.match(lead) or not CREDIT_START.match(_text_head(el)):
             continue
         if any(a.tag in SKIP_ANCESTORS for a in el.iterancestors()):
             continue
