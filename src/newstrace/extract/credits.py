@@ -49,7 +49,7 @@ OUTLET_WORDS = re.compile(
     r"\b(?:news|times|post|herald|journal|record|report|tribune|daily|media|gazette|monitor|chronicle|courier|"
     r"ledger|digest|review|wire|press|sentinel|insider|voice|dispatch|bulletin|beacon|observer|agency|network|"
     r"reuters|associated press|afp|bloomberg|upi|tass|xinhua|telegraph|guardian|star|standard|magazine|"
-    r"examiner|inquirer|mirror|express|independent|agora|compass|horizon)\b", re.I)
+    r"examiner|inquirer|mirror|express|independent)\b", re.I)
 CORPORATE = re.compile(r"^(?:inc|llc|ltd|limited|corp|corporation|co|gmbh|ag|s\.?a|plc|pty|l\.?p)\.?$", re.I)
 DATE_LIKE = re.compile(r"\b(?:19|20)\d\d\b|\b\d{1,2}[:/.]\d{2}\b|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)"
                        r"[a-z]*\.?\s+\d{1,2}\b", re.I)
