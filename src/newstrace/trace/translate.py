@@ -6,16 +6,19 @@ Pipeline, incremental like the rest of trace/:
    paragraph is encoded once with the packaged multilingual encoders its language needs (see
    :mod:`xling_encoders`) and stored in ``xling_vectors`` (one float16 blob per article and encoder), so new
    articles are compared with stored ones without re-encoding.
-2. **Candidates**: paragraph-vector nearest neighbours, per encoder space, with numpy on centred, normalised
-   vectors in blocks: each paragraph of a new article against all stored paragraphs of other languages (exact
-   top-k, cost linear in the store per new article). Vectors are centred per language (the mean vector of a
+2. **Candidates**: paragraph-vector nearest neighbours (top-4), per encoder space, with numpy on centred,
+   normalised vectors: exact in blocks up to :data:`IVF_MIN_ROWS` stored paragraphs (each new paragraph against
+   all stored paragraphs of other languages), and above that an inverted file (spherical k-means cells, ~2*sqrt(N)
+   of them, 8 probed per query), so a full rebuild costs about N^1.5 rather than N^2. Vectors are centred per language (the mean vector of a
    language is estimated from the store, shrunk towards a packaged prior) which removes the large shared
    component of e5 and the language offset of both encoders.
 3. **Alignment** of each candidate document pair: a monotone alignment of paragraphs (dynamic programme over the
    similarity matrix, gaps free, so a copy of a contiguous part of the source is found), plus reordered
    paragraphs that are each other's best match with a high similarity.
-4. **Score**: weighted coverage of the smaller side by aligned paragraphs, plus evidence from shared numbers,
-   names and links. The thresholds were chosen on the dev half of the parallel-news benchmark (see
+4. **Score**: coverage of the better-covered side by aligned paragraphs, each weighted by its similarity,
+   times the strength of the chain (summed weights, full from :data:`EVIDENCE_FULL` on, so one or two matching
+   paragraphs count little), plus evidence from numbers agreeing within aligned paragraphs, shared names and
+   shared links. The thresholds were chosen on the dev half of the parallel-news benchmark (see
    ``bench/trace_translate.py``), never on its test half.
 
 Entry point: :func:`translation_pairs`.
