@@ -142,16 +142,11 @@ def test_common_furniture_never_reaches_a_body(demo):
             assert phrase not in a["body"], (a["url"], phrase)
 
 
-@pytest.mark.xfail(reason="extraction: common-kind furniture is dropped from `blocks` in extract/article.py before "
-                          "storage, so raw_body (the unstripped text) lacks it", strict=False)
 def test_common_furniture_is_kept_in_raw_body(demo):
     a = art(demo, G1_URL)
     assert "Note to readers" in a["raw_body"]
 
 
-@pytest.mark.xfail(reason="extraction: English-only common-furniture patterns; the German/Spanish/English "
-                          "Eurovoice banners, newsletter and Patreon appeals stay in bodies (3 pages, each "
-                          "in a different language, so nothing repeats)", strict=False)
 def test_translated_furniture_is_stripped(demo):
     for url in (E_DE_URL, E_ES_URL, E_EN_URL):
         body = art(demo, url)["body"]
@@ -259,16 +254,11 @@ def test_jsonl_text_page_metadata(demo):
     assert ("buymeacoffee", "pinecrestnotes") in {(i["kind"], i["value"]) for i in p["identifiers"]}
 
 
-@pytest.mark.xfail(reason="extraction (extract/text.py): lines of one paragraph are joined before labels are "
-                          "read, so 'Region: Europe' and 'Theme: Environment' on consecutive lines become "
-                          "region='Europe Theme: Environment', theme=None", strict=False)
 def test_jsonl_text_page_labels_on_consecutive_lines(demo):
     p = art(demo, P_TEXT_URL)
     assert (p["region"], p["theme"]) == ("Europe", "Environment")
 
 
-@pytest.mark.xfail(reason="extraction (extract/text.py): Markdown emphasis markers (*...*) stay in the body",
-                   strict=False)
 def test_jsonl_text_page_has_no_markdown_emphasis(demo):
     assert "*GRN Editor" not in art(demo, P_TEXT_URL)["body"]
 
@@ -279,8 +269,6 @@ def test_jsonl_html_page(demo):
     assert "redwing" in p["body"]
 
 
-@pytest.mark.xfail(reason="extraction: the headline (and Truthwave's 'Filed under:' line) is repeated as the "
-                          "first paragraphs of the body on the Meridian and Truthwave templates", strict=False)
 def test_headline_not_repeated_in_body(demo):
     for url in (A_URL, T2_URL):
         a = art(demo, url)
@@ -357,9 +345,7 @@ def _story_of(demo, origin):
 
 @pytest.mark.parametrize("origin", [
     A_URL, B_URL, D_URL,
-    pytest.param(C_URL, marks=pytest.mark.xfail(
-        reason="trace: of the two URLs of one Dispatch article the AMP URL is taken as the origin, although "
-               "the AMP page's rel=canonical names the other URL", strict=False)),
+    C_URL,
 ])
 def test_trace_finds_each_story_with_its_origin(demo, origin):
     _traced(demo)
@@ -369,8 +355,6 @@ def test_trace_finds_each_story_with_its_origin(demo, origin):
 TRACE_GAPS = {
     T2_URL: "trace: the edited English copy is linked as a translation of the German copy instead of an edited "
             "copy of its English origin",
-    AMP_URL: "trace: the AMP URL is taken as the origin and the canonical URL as its duplicate, although the AMP "
-             "page's rel=canonical names the other URL",
 }
 
 

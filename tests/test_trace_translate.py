@@ -135,36 +135,49 @@ def test_language_outside_use_goes_through_e5(tmp_path, corpus):
 
 
 def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpus, monkeypatch):
+    seen: list[tuple[str, str]] = []
+    real = enc.encode
+
+    def spy(name, texts):
+        seen.extend((name, t) for t in texts)
+        return real(name, texts)
+
+    monkeypatch.setattr(enc, "encode", spy)
+    en_paras = set(corpus["en_bridge"]["paragraphs"] + corpus["en_library"]["paragraphs"])
     with Store(tmp_path / "t.db") as st:
         _add(st, corpus, ["en_bridge", "en_library", "en_bridge_duplicate"])
-        assert tr.translation_pairs(st, None) == []  # only one language so far
-        stored = {r[0]: r[1] for r in st.conn.execute("SELECT page_id, updated_at FROM xling_docs")}
-        assert set(stored) == {"en_bridge", "en_library", "en_bridge_duplicate"}
+        # one language: no cross-language pair can exist, so nothing is encoded
+        assert tr.translation_pairs(st, {"en_bridge", "en_library", "en_bridge_duplicate"}) == []
+        assert seen == [] and st.conn.execute("SELECT count(*) FROM xling_docs").fetchone()[0] == 0
 
-        seen: list[str] = []
-        real = enc.encode
-
-        def spy(name, texts):
-            seen.extend(texts)
-            return real(name, texts)
-
-        monkeypatch.setattr(enc, "encode", spy)
-        _add(st, corpus, ["de_bridge", "de_ferry"])
-        res = tr.translation_pairs(st, {"de_bridge", "de_ferry"})
-        # stored articles were not encoded again
-        assert not set(seen) & set(corpus["en_bridge"]["paragraphs"] + corpus["en_library"]["paragraphs"])
-        assert set(seen) >= set(corpus["de_bridge"]["paragraphs"])
+        # a second language arrives: the stored articles are encoded once, with USE only (both covered)
+        _add(st, corpus, ["de_bridge"])
+        res = tr.translation_pairs(st, {"de_bridge"})
+        assert {t for _, t in seen} >= en_paras | set(corpus["de_bridge"]["paragraphs"])
+        assert {n for n, _ in seen} == {"use"}
         assert _find(res, "en_bridge", "de_bridge") is not None
         dup = _find(res, "en_bridge_duplicate", "de_bridge")  # a partial copy of the same text
         assert dup is not None and len(dup["pairs"]) == 3
         assert _find(res, "en_library", "de_bridge") is None
+
+        # the next new article is compared with stored vectors; stored articles are not encoded again
+        seen.clear()
+        _add(st, corpus, ["de_ferry"])
+        res = tr.translation_pairs(st, {"de_ferry"})
+        assert not {t for _, t in seen} & en_paras
+        assert {t for _, t in seen} >= set(corpus["de_ferry"]["paragraphs"])
         assert all("de_ferry" not in (x["a_id"], x["b_id"]) for x in res)
-        # every reported pair involves a new article
-        assert all({x["a_id"], x["b_id"]} & {"de_bridge", "de_ferry"} for x in res)
-        # a second call with nothing new finds nothing to encode
+        assert all({x["a_id"], x["b_id"]} & {"de_ferry"} for x in res)
+        # a call with nothing new encodes nothing
         seen.clear()
         tr.translation_pairs(st, set())
         assert seen == []
+        if enc.e5_enabled() and enc.available("e5"):
+            # a language USE does not cover: e5 becomes active and the stored articles get e5 vectors
+            _add(st, corpus, ["cs_bridge_partial"])
+            res = tr.translation_pairs(st, {"cs_bridge_partial"})
+            assert {t for n, t in seen if n == "e5"} >= en_paras
+            assert _find(res, "en_bridge", "cs_bridge_partial") is not None
 
 
 def test_without_e5_only_use_pairs_are_linked(tmp_path, corpus, monkeypatch):

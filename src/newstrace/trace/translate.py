@@ -88,8 +88,39 @@ def _detect_lang(body: str) -> str | None:
         return None
 
 
-def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64) -> int:
-    """Encode articles whose vectors are missing or stale. Returns the number of articles (re-)encoded."""
+def active_encoders(store) -> set[str]:
+    """The encoders that can find anything in this store: none while it holds one language (no
+    cross-language pair exists, so nothing is encoded), USE once two languages it covers are present,
+    e5 once a language outside USE's is present. Encoding is the costly part of this stage."""
+    langs = {enc.norm_lang(r[0]) for r in store.conn.execute("SELECT DISTINCT language FROM articles")}
+    langs.discard(None)
+    if len(langs) < 2:
+        return set()
+    active = set()
+    if len(langs & enc.USE_LANGS) >= 2:
+        active.add("use")
+    if langs - enc.USE_LANGS and enc.e5_enabled() and enc.available("e5"):
+        active.add("e5")
+    return active
+
+
+def _stored_missing(store, active: set[str], new_ids: set[str]) -> bool:
+    """True when an already stored article lacks vectors of an active encoder (the encoder has just
+    become active), so every article must be encoded, not only the new ones."""
+    use_langs = ",".join(f"'{l}'" for l in sorted(enc.USE_LANGS))
+    for name in sorted(active):
+        lang_filter = f"a.language IN ({use_langs}) AND " if name == "use" else ""
+        rows = store.conn.execute(
+            f"SELECT a.page_id FROM articles a WHERE {lang_filter}NOT EXISTS (SELECT 1 FROM xling_vectors v "
+            "WHERE v.page_id = a.page_id AND v.encoder = ?) LIMIT ?", (name, len(new_ids) + 1)).fetchall()
+        if any(r[0] not in new_ids for r in rows):
+            return True
+    return False
+
+
+def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: set[str] | None = None) -> int:
+    """Encode articles whose vectors are missing or stale. Returns the number of articles (re-)encoded.
+    ``active`` limits the encoders used (default: all that apply to each article's language)."""
     c = store.conn
     q = ("SELECT a.page_id, a.language, a.body, x.body_hash AS xhash, "
          "(SELECT group_concat(encoder) FROM xling_vectors v WHERE v.page_id = a.page_id) AS encs "
@@ -107,7 +138,7 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64) -> int:
         body = r["body"] or ""
         h = content_hash(body)
         lang = enc.norm_lang(r["language"]) or enc.norm_lang(_detect_lang(body)) if body.strip() else None
-        need = enc.encoders_for(lang)
+        need = [n for n in enc.encoders_for(lang) if active is None or n in active]
         have = set((r["encs"] or "").split(",")) - {""}
         if r["xhash"] == h and set(need) <= have:
             continue
@@ -463,11 +494,17 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
         min_score = MIN_SCORE
     if not isinstance(min_score, dict):
         min_score = {k: float(min_score) for k in enc.DIMS}
-    ensure_vectors(store, None if new_ids is None else set(new_ids))
+    active = active_encoders(store)
+    if not active:
+        return []
+    if new_ids is not None:
+        new_ids = set(new_ids)
+    encode_ids = None if new_ids is None or _stored_missing(store, active, new_ids) else new_ids
+    ensure_vectors(store, encode_ids, active=active)
     results: dict[tuple[str, str], dict] = {}
     bodies: dict[str, str] = {}
     for name in ("use", "e5"):
-        if not enc.available(name):
+        if name not in active or not enc.available(name):
             continue
         space = load_space(store, name)
         if space is None:
