@@ -355,6 +355,11 @@ def _region_groups(c: int, srcs: list[int], views, adj) -> list[list[int]]:
 
 
 def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
+    # a text found in its own language is copied from that page, not from a translation of it
+    # (an edited English copy is also "similar" to the German translation of its English origin)
+    same_lang = [p for p in cands if views[(c, p)].method != "translation"]
+    if same_lang:
+        cands = same_lang
     if len(cands) == 1:
         return cands[0]
     best = max(views[(c, p)].cov_c for p in cands)
