@@ -95,8 +95,9 @@ def ingest(
         src = _pages(paths, url, known, counts)
         pages_only = (r for r in src if not _is_problem(r, pending))
         if workers > 1:
+            _warm_up()  # forked workers inherit the loaded modules and models instead of loading their own
             ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-            with ctx.Pool(workers, maxtasksperchild=500) as pool:
+            with ctx.Pool(workers) as pool:
                 yield from pool.imap(_work, pages_only, chunksize=4)
         else:
             yield from map(_work, pages_only)
@@ -140,6 +141,18 @@ def ingest(
     summary["store"] = store.stats()
     store.close()
     return summary
+
+
+def _warm_up() -> None:
+    """Import trafilatura and load the language-id model once, before the pool forks."""
+    import trafilatura  # noqa: F401
+
+    try:
+        import py3langid
+
+        py3langid.classify("warm up the language identifier")
+    except Exception:  # noqa: BLE001 - language id is optional
+        pass
 
 
 def _is_problem(rec, pending: list[Problem]) -> bool:
