@@ -224,7 +224,11 @@ def _w_align(task) -> list[tuple]:
     for a, b in pairs:
         if a not in docs or b not in docs:
             continue
-        al = align(docs[a], docs[b], masks[a], masks[b])
+        try:
+            al = align(docs[a], docs[b], masks[a], masks[b])
+        except Exception:  # noqa: BLE001 - one pair must not stop tracing; left unrecorded, retried next run
+            log.warning("alignment failed for articles %s and %s", a, b, exc_info=True)
+            continue
         linked = al.linked
         if linked and site_of_rid.get(a) == site_of_rid.get(b) and min(al.coverage_a, al.coverage_b) < 0.5:
             linked = False  # one site's pages sharing some text: furniture, not a duplicate

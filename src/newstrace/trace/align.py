@@ -205,8 +205,8 @@ def _cut_paragraphs(a: Doc, b: Doc, a0: int, a1: int, b0: int, b1: int, runs) ->
     """Cut one segment where a paragraph ends in either body; b positions follow the local diagonal."""
     def b_of(ai: int) -> int:
         for r in runs:
-            if r[0] <= ai < r[1]:
-                return ai + (r[2] - r[0])
+            if r[0] <= ai < r[1]:  # (a trimmed run can be shorter on one side: stay inside the segment)
+                return min(b1, max(b0, ai + (r[2] - r[0])))
         prev = [r for r in runs if r[1] <= ai]
         r = prev[-1] if prev else runs[0]
         return min(b1, max(b0, ai + (r[2] - r[0])))
