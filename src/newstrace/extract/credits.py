@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from .urls import normalise_url, site_of
+from .dom import text_head
 
 NAME = r"(?P<name>[^\n]{2,120}?)"
 END = r"\s*[.!]?\s*$"
@@ -140,13 +141,7 @@ def canonical_credit(page_url: str, canonical: str | None) -> dict[str, Any] | N
 
 
 def _text_head(el, n: int = 80) -> str:
-    out, size = [], 0
-    for t in el.itertext():
-        out.append(t)
-        size += len(t)
-        if size >= n:
-            break
-    return " ".join("".join(out).split())
+    return text_head(el, n)
 
 
 def _lead_text(el, depth: int = 3) -> str:

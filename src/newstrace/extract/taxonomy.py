@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from .dom import text_head
 
 LABELS = {
     "region": re.compile(r"^\s*(region|regions|country|countries|location|geography|area)\s*:\s*(.+)$", re.I),
@@ -41,13 +42,7 @@ LABEL_START = re.compile(r"^\s*(?:" + "|".join(
 
 
 def _text_head(el, n: int = 40) -> str:
-    out, size = [], 0
-    for t in el.itertext():
-        out.append(t)
-        size += len(t)
-        if size >= n:
-            break
-    return " ".join("".join(out).split())
+    return text_head(el, n)
 
 
 def _in_sidebar(el) -> bool:
