@@ -86,11 +86,6 @@ def ingest(
 
         bar = tqdm(unit="page", dynamic_ncols=True, file=sys.stderr, smoothing=0.1)
 
-    def on_result(batch: list, problems_only: list[Problem]):
-        store.write_batch(batch)
-        if problems_only:
-            store.add_problems(problems_only)
-
     def results() -> Iterator[tuple[dict, Article | None, list[Problem]] | Problem]:
         src = _pages(paths, url, known, counts)
         pages_only = (r for r in src if not _is_problem(r, pending))
@@ -115,9 +110,9 @@ def ingest(
                 bar.update(1)
                 bar.set_postfix(problems=sum(reasons.values()) + len(pending), refresh=False)
             if len(batch) >= BATCH:
-                on_result(batch, _drain(pending, reasons))
+                store.write_batch(batch, _drain(pending, reasons))
                 batch = []
-        on_result(batch, _drain(pending, reasons))
+        store.write_batch(batch, _drain(pending, reasons))
     finally:
         if bar is not None:
             bar.close()
@@ -132,12 +127,9 @@ def ingest(
         "problems_by_reason": dict(reasons.most_common()),
     }
     if link:
-        try:
-            from .trace import link_new
-        except ImportError:
-            link_new = None
-        if link_new is not None:
-            summary["trace"] = link_new(store)
+        from .trace import link_new
+
+        summary["trace"] = link_new(store)
     summary["store"] = store.stats()
     store.close()
     return summary

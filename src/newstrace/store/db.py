@@ -68,11 +68,15 @@ class Store:
     def known_page_ids(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT page_id FROM pages")}
 
-    def write_batch(self, items: Iterable[tuple[dict[str, Any], Article | None, list[Problem]]]) -> None:
-        """Write (page meta, article or None, problems) triples in one transaction."""
+    def write_batch(self, items: Iterable[tuple[dict[str, Any], Article | None, list[Problem]]],
+                    problems: Iterable[Problem] = ()) -> None:
+        """Write (page meta, article or None, problems) triples, and problems that belong to no page
+        (an unreadable file, a bad JSONL line), in one transaction."""
         c = self.conn
         ts = now_iso()
         with c:
+            for p in problems:
+                self._write_problem(p, ts)
             for meta, art, problems in items:
                 status = "article" if art is not None else "problem"
                 c.execute(
@@ -84,12 +88,6 @@ class Store:
                     self._write_problem(p, ts)
                 if art is not None:
                     self._write_article(art)
-
-    def add_problems(self, problems: Iterable[Problem]) -> None:
-        ts = now_iso()
-        with self.conn:
-            for p in problems:
-                self._write_problem(p, ts)
 
     def _write_problem(self, p: Problem, ts: str) -> None:
         pid = content_hash(p.source, p.stage, p.reason)
