@@ -96,17 +96,13 @@ def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int 
         p(format_summary(summary))
         root_s = str(root)
 
-    # -- trace (another stage; optional while it is being built) ------------------------------
+    # -- trace ------------------------------------------------------------------------------------
     p("")
-    trace_all = None
     if not trace:
         p("trace: skipped")
     else:
-        try:
-            from .trace import trace_all
-        except ImportError as e:
-            p(f"trace: not available in this build ({e}); copies and stories are not computed.")
-    if trace_all is not None:
+        from .trace import trace_all
+
         try:
             with Store(db_path) as st:
                 res = trace_all(st)

@@ -271,13 +271,11 @@ def _indexed(conn, rids: list[int]) -> set[int]:
 
 
 def _translations(store, new_rids: set[int]) -> int:
-    """Cross-language links from trace/translate.py, when that module is available."""
+    """Cross-language links from trace/translate.py."""
     if not new_rids:
         return 0
-    try:
-        from .translate import translation_pairs
-    except ImportError:
-        return 0
+    from .translate import translation_pairs
+
     conn = store.conn
     rid_of, pid_of = {}, {}
     rl = sorted(new_rids)
