@@ -19,6 +19,7 @@ import numpy as np
 from .align import align
 from .decide import decide
 from .evidence import SiteNames, dumps, load_meta
+from .graph import components
 from .index import (body_hashes, boilerplate_keys, candidates, doc_keys, known_pairs, load_bodies, mask_of, now_iso,
                     pending_docs, store_index)
 from .network import rebuild_sites, story_rows
@@ -328,24 +329,8 @@ def _components(conn, seeds: set[int] | None) -> list[list[int]]:
         start = sorted(adj)
     else:
         start = sorted(seeds)
-    seen: set[int] = set()
-    comps = []
-    for s in start:
-        if s in seen:
-            continue
-        comp, stack = [], [s]
-        seen.add(s)
-        while stack:
-            x = stack.pop()
-            comp.append(x)
-            nb = adj[x] if seeds is None else _neighbours(conn, x)
-            for y in nb:
-                if y not in seen:
-                    seen.add(y)
-                    stack.append(y)
-        if len(comp) > 1 or seeds is not None:
-            comps.append(sorted(comp))
-    return comps
+    nb = adj.__getitem__ if seeds is None else (lambda x: _neighbours(conn, x))
+    return [c for c in components(start, nb) if len(c) > 1 or seeds is not None]
 
 
 def _neighbours(conn, x: int) -> set[int]:

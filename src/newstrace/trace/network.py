@@ -7,6 +7,7 @@ from collections import defaultdict
 from typing import Any
 
 from .evidence import Meta, dumps
+from .graph import components
 
 # identifier kinds that say "same operator": money, analytics/ad accounts, a private channel, a newsroom mailbox
 STRONG_KINDS = {"paypal", "patreon", "analytics", "gtm", "adsense", "crypto", "telegram", "email",
@@ -133,21 +134,8 @@ def rebuild_sites(conn) -> dict[str, int]:
                 strong_ev[(a, b)] = detail["strong"]
         # operator groups: connected components over strong identifier edges only
         all_sites = sorted(site_pages)
-        seen: set[str] = set()
         ngroups = 0
-        for s in all_sites:
-            if s in seen:
-                continue
-            comp, stack = [], [s]
-            seen.add(s)
-            while stack:
-                x = stack.pop()
-                comp.append(x)
-                for y in strong_adj.get(x, ()):
-                    if y not in seen:
-                        seen.add(y)
-                        stack.append(y)
-            comp.sort()
+        for comp in components(all_sites, lambda x: strong_adj.get(x, ())):
             gid = "op-" + hashlib.sha1("|".join(comp).encode()).hexdigest()[:10]
             ngroups += len(comp) > 1
             for x in comp:
