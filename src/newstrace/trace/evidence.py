@@ -38,6 +38,7 @@ class Meta:
     idents: set = field(default_factory=set)   # (kind, value) of money / account identifiers on the page
     credits: list[dict[str, Any]] = field(default_factory=list)   # {name, url, form, text}
     links: list[dict[str, Any]] = field(default_factory=list)     # {href, text, in_body}
+    media: list[str] = field(default_factory=list)                # article image / video / embed urls
     when: datetime | None = None      # published (or modified) as UTC datetime
     when_exact: bool = False          # had a time of day
 
@@ -102,6 +103,10 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
                 f"SELECT page_id, href, text, in_body FROM links WHERE page_id IN "
                 f"(SELECT page_id FROM articles WHERE rowid IN ({ph}))", chunk):
             by_pid[pid].links.append({"href": href, "text": text, "in_body": inb})
+        for pid, url in conn.execute(
+                f"SELECT page_id, url FROM media WHERE page_id IN "
+                f"(SELECT page_id FROM articles WHERE rowid IN ({ph})) ORDER BY page_id, url", chunk):
+            by_pid[pid].media.append(url)
     return out
 
 
