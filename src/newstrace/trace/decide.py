@@ -22,6 +22,9 @@ W_INBODY_SITE = 1.0
 W_DATES = 1.5
 W_HEADLINE = 2.0
 COV_TIE = 0.03
+WHOLE = 0.97      # a page reproduced whole
+EXCERPT = 0.9     # ... while being only part of another
+W_HOTLINK = 3.0
 TIE_WORDS = 30
 
 
@@ -95,6 +98,10 @@ def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict, ctx: dict | None
                 ev.append({"kind": "foreign-identifiers", "detail": f"{ident[0]} {ident[1]} of {other.site}",
                            "w": W_HYPERLINK})
                 break
+    hot = _hotlinks(m, other)
+    if hot:
+        ev.append({"kind": "media-hotlink", "detail": f"{len(hot)} media served from {other.site}: {hot[0]}",
+                   "w": W_HOTLINK})
     if other.site != m.site and not ev:
         inb = [l for l in m.links if l.get("in_body") and _site(l["href"]) == other.site]
         if inb:
@@ -264,6 +271,7 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
         anc_n[r] = len(seen)
     # 3. immediate source(s) of each copy
     parents: dict[int, list[tuple[int, bool]]] = {}
+    reasons: dict[tuple[int, int], str] = {}
     for c in sorted(comp, key=lambda r: anc_n[r]):
         srcs = list(out_edges[c])
         if not srcs:
@@ -272,7 +280,9 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
         comp_kind = len(groups) >= 2
         chosen = []
         for g in groups:
-            chosen.append((_pick_parent(c, g, views, meta, ctx, anc_n), comp_kind))
+            p, why = _pick_parent(c, g, views, meta, ctx, anc_n, out_edges[c])
+            chosen.append((p, comp_kind))
+            reasons[(c, p)] = why
         parents[c] = chosen
     # 4. origin of every copy (follow first parents; compilations follow each)
     def origin_of(p: int, seen=None) -> int:
@@ -310,7 +320,8 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
                 "spans": v.spans, "shared_words": v.shared, "coverage_copy": round(v.cov_c, 4),
                 "coverage_source": round(v.cov_p, 4), "credited": credited, "credited_to": credited_to,
                 "confidence": round(conf, 3),
-                "evidence": [{"kind": x["kind"], "detail": x["detail"], "weight": round(x["w"], 2)} for x in e.evidence],
+                "evidence": [{"kind": x["kind"], "detail": x["detail"], "weight": round(x["w"], 2)} for x in e.evidence]
+                + [{"kind": "parent", "detail": reasons[(c, p)], "weight": 0}],
                 "changes": _changes(mc, mp, v),
             })
     roots = {r for r in comp if r not in parents}
@@ -354,14 +365,15 @@ def _region_groups(c: int, srcs: list[int], views, adj) -> list[list[int]]:
     return sorted(g.values(), key=lambda x: min(x))
 
 
-def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
+def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict) -> tuple[int, str]:
+    """The immediate source of copy c among the pages it copies, and why that one."""
     # a text found in its own language is copied from that page, not from a translation of it
     # (an edited English copy is also "similar" to the German translation of its English origin)
     same_lang = [p for p in cands if views[(c, p)].method != "translation"]
     if same_lang:
         cands = same_lang
     if len(cands) == 1:
-        return cands[0]
+        return cands[0], "the only page it copies"
     best = max(views[(c, p)].cov_c for p in cands)
     # a few words more in common (a headline or a furniture line left in both copies' bodies) is a tie
     n = max(1, meta[c].words)
@@ -371,30 +383,87 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n) -> int:
         fewest = min(len(views[(c, p)].subs) for p in tied)
         tied = [p for p in tied if len(views[(c, p)].subs) == fewest]
     if len(tied) == 1:
-        return tied[0]
+        return tied[0], "shares the most text with it"
+
+    def decisive(p: int) -> bool:
+        """c came after p by evidence, not by a tie-break (two copies of one text need not be in series)."""
+        return not any(x["kind"] in ("tiebreak", "order") for x in edges[p].evidence)
     items = ctx["items"][c]
-    # explicit credit to one of them: link to the page, then the name of its site
-    for p in tied:
-        if any(it.get("key") and it["key"] in meta[p].keys for it in items):
-            return p
     lk = ctx["lkeys"][c]
-    for p in tied:
+
+    def credited(p: int) -> str | None:
+        if any(it.get("key") and it["key"] in meta[p].keys for it in items):
+            return "credits this page by link"
         if any(k in lk for k in meta[p].keys):
-            return p
-    named = [p for p in tied if any(meta[p].site in it["sites"] for it in items)]
-    if len(named) == 1:
-        return named[0]
-    # a credit line carried over verbatim from a page that is itself a copy: copied from that page
-    # (a short generic line such as "Source: X" may be two sites' own wording: only links or long lines count)
-    def sig(its):
-        return {(it.get("form"), it.get("text"), it.get("key")) for it in its
-                if it.get("text") and (it.get("key") or len(it["text"]) >= 30)}
-    texts = sig(items)
-    inherited = [p for p in tied if anc_n[p] > 0 and texts & sig(ctx["items"][p])]
-    if len(inherited) == 1:
-        return inherited[0]
+            return "links to this page"
+        if sum(any(meta[q].site in it["sites"] for it in items) for q in tied) == 1 and \
+                any(meta[p].site in it["sites"] for it in items):
+            return "credits this site by name"
+        return None
+    # 1. a credit to one of them that is itself a copy: the copier says where it took the text
+    for p in tied:
+        why = credited(p) if anc_n[p] > 0 else None
+        if why:
+            return p, why
+    # 2. changes an intermediate page made (its byline, its choice of images, its headline) carried on by
+    # the copy: it copied that edition (crediting the origin, as the intermediate page may, does not
+    # contradict this)
+    shared = {p: _shared_changes(meta[c], meta[p], [meta[q] for q in tied if q != p]) if anc_n[p] == 0 or decisive(p)
+              else [] for p in tied}
+    top = [p for p in tied if shared[p]]
+    if len(top) == 1:
+        return top[0], "carries this page's own " + " and ".join(shared[top[0]]) + ", unlike the other pages it matches"
+    # 3. explicit credit to one of them
+    for p in tied:
+        why = credited(p)
+        if why:
+            return p, why
+    # 4. an image or video hotlinked from one candidate's own site that no other candidate shows
+    hot = [p for p in tied if _hotlinks(meta[c], meta[p])]
+    if len(hot) == 1:
+        urls = set(_hotlinks(meta[c], meta[hot[0]]))
+        if not any(urls & set(meta[q].media) for q in tied if q != hot[0]):
+            return hot[0], "shows media served from this site"
+    # the copy reproduces one candidate whole that is itself only an excerpt of another: it took the
+    # excerpt (two pages choosing the very same paragraphs of a longer text independently is the rarer event)
+    whole = [p for p in tied if views[(c, p)].cov_p >= WHOLE and views[(c, p)].cov_c >= WHOLE
+             and (anc_n[p] == 0 or decisive(p))]
+    if whole and len(whole) < len(tied) and any(views[(c, p)].cov_p < EXCERPT for p in tied):
+        tied = whole
+        if len(tied) == 1:
+            return tied[0], "reproduces this page whole, which is itself an excerpt"
     # otherwise the one closest to the origin
-    return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p))
+    return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p)), \
+        "the same text is on several pages: the one closest to the origin"
+
+
+def _norm_byline(b: str | None) -> str:
+    return " ".join(re.findall(r"\w+", re.sub(r"^\s*(?:by|author|from)\b[:\s]*", "", (b or "").lower())))
+
+
+def _shared_changes(c: Meta, p: Meta, others: list[Meta]) -> list[str]:
+    """Marks page p's own edition left that page c carries too and none of the other candidates has: a
+    byline or headline of p's, media p added.  (Dropping things is what every copier does, so a shared
+    omission is no mark.)"""
+    out = []
+    for name, attr, f in (("byline", "byline", _norm_byline),
+                          ("headline", "title", lambda t: " ".join((t or "").lower().split()))):
+        v = f(getattr(c, attr))
+        if v and v == f(getattr(p, attr)) and all(f(getattr(o, attr)) != v for o in others):
+            out.append(name)
+    added = set(c.media) & set(p.media)
+    for o in others:
+        added -= set(o.media)
+    if added:
+        out.append("media")
+    return out
+
+
+def _hotlinks(m: Meta, other: Meta) -> list[str]:
+    """Media of page m served from the other page's own site (a copy showing its source's image)."""
+    if other.site == m.site:
+        return []
+    return [u for u in m.media if _site(u) == other.site]
 
 
 def _kind(v: View) -> str:
