@@ -366,7 +366,8 @@ def _region_groups(c: int, srcs: list[int], views, adj) -> list[list[int]]:
 
 
 def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict) -> tuple[int, str]:
-    """The immediate source of copy c among the pages it copies, and why that one."""
+    """The immediate source of copy c among ``cands`` (one source region of c), and why that one."""
+    every = list(edges)   # all pages c copies (a compilation's other regions too)
     # a text found in its own language is copied from that page, not from a translation of it
     # (an edited English copy is also "similar" to the German translation of its English origin)
     same_lang = [p for p in cands if views[(c, p)].method != "translation"]
@@ -396,7 +397,8 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
             return "credits this page by link"
         if any(k in lk for k in meta[p].keys):
             return "links to this page"
-        if sum(any(meta[q].site in it["sites"] for it in items) for q in tied) == 1 and \
+        # a site name is ambiguous when c copies two pages of that site (a compilation's other section)
+        if sum(any(meta[q].site in it["sites"] for it in items) for q in every) == 1 and \
                 any(meta[p].site in it["sites"] for it in items):
             return "credits this site by name"
         return None

@@ -1,0 +1,106 @@
+"""Which page a copy was taken from when the same text is on several pages (origin and earlier copies):
+the marks an intermediate page left (its byline, media it added, an excerpt it made) send a copy to it;
+a shared omission, or nothing at all, leaves the copy attached to the origin.  Each row says why."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newstrace.store import Store
+from newstrace.trace import trace_all
+
+from test_trace import TEXTS, art, write
+
+H = "harbour"
+ORIGIN = "https://harbour-post.example/2021/05/04/ferry-terminal/"
+IMG = "https://harbour-post.example/img/ferry.jpg"
+
+
+def paras(idx=None) -> str:
+    ps = TEXTS[H]["paragraphs"]
+    return "\n\n".join(ps if idx is None else [ps[i] for i in idx])
+
+
+def page(url, text, published, byline=None, media=(), credits=()):
+    a = art(url, text, TEXTS[H]["title"], published, credits=credits, byline=byline)
+    a.media = [{"type": "image", "url": m} for m in media]
+    return a
+
+
+def sources(db) -> dict[str, tuple[str, str, list]]:
+    st = Store(db)
+    rows = st.conn.execute(
+        "SELECT c.url, s.url, k.kind, k.evidence FROM copies k JOIN articles c ON c.page_id = k.copy_id "
+        "JOIN articles s ON s.page_id = k.source_id").fetchall()
+    st.close()
+    return {r[0]: (r[1], r[2], json.loads(r[3])) for r in rows}
+
+
+def traced(tmp_path, arts) -> dict:
+    db = str(tmp_path / "t.db")
+    st = Store(db)
+    write(st, arts)
+    trace_all(st, rebuild=True, translate=False)
+    st.close()
+    return sources(db)
+
+
+def why(row) -> str:
+    return next(e["detail"] for e in row[2] if e["kind"] == "parent")
+
+
+def test_copy_carrying_an_intermediate_pages_byline_is_its_chain(tmp_path):
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00", byline="Mara Olsen", media=[IMG])
+    p = page("https://coast-daily.example/news/1", paras(), "2021-05-06T09:00:00+00:00", byline="Jon Pike", media=[IMG])
+    c = page("https://quiet-reader.example/p/2", paras(), "2021-05-09T09:00:00+00:00", byline="Jon Pike", media=[IMG])
+    s = page("https://town-notes.example/s/3", paras(), "2021-05-10T09:00:00+00:00", byline="Ana Ruiz", media=[IMG])
+    got = traced(tmp_path, [o, p, c, s])
+    assert got[c.url][0] == p.url and got[c.url][1] == "chain"
+    assert "byline" in why(got[c.url])
+    # a copy with its own byline and nothing else to tell: the origin
+    assert got[s.url][0] == ORIGIN
+    assert got[p.url][0] == ORIGIN
+
+
+def test_shared_omission_is_no_mark(tmp_path):
+    # both later copies dropped the origin's image: copiers do that independently
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00", byline="Mara Olsen", media=[IMG])
+    p = page("https://coast-daily.example/news/1", paras(), "2021-05-06T09:00:00+00:00", byline="Jon Pike")
+    c = page("https://quiet-reader.example/p/2", paras(), "2021-05-09T09:00:00+00:00", byline="Eli Fox")
+    got = traced(tmp_path, [o, p, c])
+    assert got[c.url][0] == ORIGIN and got[p.url][0] == ORIGIN
+    assert "closest to the origin" in why(got[c.url])
+
+
+def test_copy_of_an_excerpt_whole_goes_to_the_excerpt(tmp_path):
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00")
+    p = page("https://island-wire.example/a/1", paras([2, 3, 4]), "2021-05-06T09:00:00+00:00")
+    c = page("https://quiet-reader.example/p/2", paras([2, 3, 4]), "2021-05-09T09:00:00+00:00")
+    full = page("https://town-notes.example/s/3", paras(), "2021-05-10T09:00:00+00:00")
+    got = traced(tmp_path, [o, p, c, full])
+    assert got[p.url][:2] == (ORIGIN, "partial")
+    assert got[c.url][0] == p.url and "excerpt" in why(got[c.url])
+    assert got[full.url][0] == ORIGIN    # the whole text cannot come from the excerpt
+
+
+def test_media_hotlinked_from_a_copying_site(tmp_path):
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00")
+    rehosted = "https://coast-daily.example/uploads/ferry-copy.jpg"
+    p = page("https://coast-daily.example/news/1", paras(), "2021-05-06T09:00:00+00:00", media=[rehosted])
+    c = page("https://quiet-reader.example/p/2", paras(), "2021-05-09T09:00:00+00:00", media=[rehosted])
+    got = traced(tmp_path, [o, p, c])
+    assert got[c.url][0] == p.url
+    assert any(e["kind"] == "media-hotlink" for e in got[c.url][2])
+
+
+@pytest.mark.parametrize("credit_to", ["origin", "intermediate"])
+def test_credit_decides_when_text_cannot(tmp_path, credit_to):
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00")
+    p = page("https://coast-daily.example/news/1", paras(), "2021-05-06T09:00:00+00:00")
+    target = ORIGIN if credit_to == "origin" else p.url
+    c = page("https://quiet-reader.example/p/2", paras(), "2021-05-09T09:00:00+00:00",
+             credits=[{"name": None, "url": target, "form": "source", "text": f"Source: {target}"}])
+    got = traced(tmp_path, [o, p, c])
+    assert got[c.url][0] == target
+    assert "credits this page by link" in why(got[c.url])
