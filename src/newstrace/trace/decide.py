@@ -157,9 +157,25 @@ def _approx(m: Meta) -> bool:
     return not m.when_exact and (m.published or "")[8:10] == "01"
 
 
+def _credits_besides(a: Meta, b: Meta, ctx: dict) -> bool:
+    """Does page a credit anybody other than a third page of this story?"""
+    third = ctx["by_site"]
+    for it in ctx["items"][a.rid]:
+        if it.get("key") and it["key"] in ctx["keys"] and it["key"] not in b.keys:
+            continue
+        if it["sites"] and all(third.get(s, set()) - {a.rid, b.rid} for s in it["sites"]) \
+                and not (it["sites"] & {b.site}):
+            continue
+        return True
+    return False
+
+
 def _tiebreak(a: Meta, b: Meta, va: View, ctx: dict) -> float:
-    """Weak order when the evidence is balanced: the page crediting anybody, the more contained, the later fetched."""
-    ca, cb = bool(ctx["items"][a.rid]), bool(ctx["items"][b.rid])
+    """Weak order when the evidence is balanced: the page crediting anybody, the undated one, the more contained,
+    the later on the same day, the later fetched."""
+    # a credit to a third page of the story says this page is a copy of that one, nothing about its order
+    # with another copy of it
+    ca, cb = _credits_besides(a, b, ctx), _credits_besides(b, a, ctx)
     if ca != cb:
         return 0.5 if ca else -0.5
     da, db = a.when is not None and not _approx(a), b.when is not None and not _approx(b)
@@ -167,6 +183,10 @@ def _tiebreak(a: Meta, b: Meta, va: View, ctx: dict) -> float:
         return 0.3 if db else -0.3
     if abs(va.cov_c - va.cov_p) > 0.02:
         return 0.1 if va.cov_c > va.cov_p else -0.1
+    if da and db and a.when_exact != b.when_exact and a.when != b.when:
+        # the same day, one with a time and one without: a day-only date stands for its midday, so a
+        # time after midday is more likely the later page
+        return 0.07 if a.when > b.when else -0.07
     if a.fetched_at and b.fetched_at and a.fetched_at != b.fetched_at:
         return 0.05 if a.fetched_at > b.fetched_at else -0.05
     return 0.01 if a.rid > b.rid else -0.01
@@ -224,6 +244,10 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
     ctx = {"items": {r: credit_items(meta[r], names) for r in comp},
            "lkeys": {r: link_keys(meta[r]) for r in comp}, "site_pages": site_pages}
     ctx["compilations"] = _compilations(comp, views, adj)
+    ctx["keys"] = {k: r for r in comp for k in meta[r].keys}
+    ctx["by_site"] = {}
+    for r in comp:
+        ctx["by_site"].setdefault(meta[r].site, set()).add(r)
     # 1. pairwise directions
     edges = []
     for (a, b) in pairs:
