@@ -27,7 +27,24 @@ def normalise_url(url: str | None) -> str | None:
 
 
 def url_key(url: str | None) -> str | None:
-    """A comparison key: scheme, www., trailing slash and tracking parameters ignored."""
+    """A comparison key: scheme, www., port, trailing slash, fragment and tracking parameters ignored."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return _url_key_slow(url)
+    query = parts.query
+    if query:
+        query = urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                           if not k.lower().startswith(TRACKING)])
+    return host.removeprefix("www.") + (parts.path.rstrip("/") or "/") + ("?" + query if query else "")
+
+
+def _url_key_slow(url: str) -> str | None:
     n = normalise_url(url)
     if not n:
         return None

@@ -191,13 +191,34 @@ INLINE = re.compile(
     r"\bvia:?)\s+", re.I)
 
 
+# words every INLINE phrase contains, found with str.find (C speed) before the regex runs near them
+INLINE_WORDS = ("original", "first ", "read the ", "continue reading", "republished", "reprinted", "via",
+                "source:")
+
+
+def _inline_matches(body: str):
+    low = body.lower()
+    starts = set()
+    for w in INLINE_WORDS:
+        i = low.find(w)
+        while i >= 0:
+            starts.add(max(0, i - 30))
+            i = low.find(w, i + 1)
+    seen = set()
+    for st in sorted(starts):
+        for mt in INLINE.finditer(body, st, min(len(body), st + 30 + 60)):
+            if mt.start() not in seen:
+                seen.add(mt.start())
+                yield mt
+
+
 def inline_credits(body: str, names: SiteNames, own: str) -> list[dict[str, Any]]:
     """Credit phrases left inside the body text ("... The original source of this article is X ...") whose
     following words are the name of a known site.  Only used as extra evidence next to stored credits."""
     out = []
     if not body:
         return out
-    for mt in INLINE.finditer(body):
+    for mt in _inline_matches(body):
         nxt = body[mt.end():mt.end() + 80]
         n = norm_name(nxt)
         best = None
