@@ -20,15 +20,16 @@ from .align import align
 from .decide import decide
 from .evidence import SiteNames, dumps, load_meta
 from .graph import components
-from .index import (body_hashes, boilerplate_keys, candidates, doc_keys, known_pairs, load_bodies, mask_of, now_iso,
-                    pending_docs, store_index)
+from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, known_pairs, load_bodies, mask_of, now_iso,
+                    pending_docs, store_index, write_index)
 from .network import rebuild_sites, story_rows
-from .text import tokenize
+from .text import features_many, tokenize
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
 CHUNK = 4000
+MEM_INDEX = True   # an empty index is built in memory (False: always through SQLite, as incremental runs do)
 DOC_CACHE = 16000
 CACHE_KB = 262144
 
@@ -82,34 +83,65 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
         _clear(conn)
     pend = pending_docs(conn)
     _DOCS.clear()
+    _ALIGNED.clear()
     counts: dict[str, Any] = defaultdict(int)
     counts["indexed"] = len(pend)
     counts.update(candidates=0, aligned=0, linked=0)
     new_rids: set[int] = set()
     timing = defaultdict(float)
+    # an empty index (a rebuild, a first trace): keep this run's band keys in memory and write them once at the
+    # end; otherwise look new articles up in the stored index batch by batch
+    mem = MemIndex() if MEM_INDEX and pend and conn.execute("SELECT 1 FROM trace_docs LIMIT 1").fetchone() is None \
+        else None
+    site_of_pend = {r[0]: r[3] for r in pend}
+    site_num: dict = {}
+    doc_rows: list[tuple] = []
+    seen_hash = defaultdict(int)
+    for r in pend:
+        seen_hash[r[2]] += 1
+    dup = {h for h, c in seen_hash.items() if c > 1 and h}
+    del seen_hash
     pool = _pool(store, len(pend))
+    nwork = pool._processes if pool else 1
     try:
         for k in range(0, len(pend), CHUNK):
             chunk = pend[k:k + CHUNK]
             rids = [r[0] for r in chunk]
+            info = {rid: (pid, bh, site) for rid, pid, bh, site in chunk}
             t = time.perf_counter()
             bodies = load_bodies(conn, rids)
             feats = _map(pool, _w_features, [(rid, bodies.get(rid, "")) for rid in rids])
             del bodies
+            for rid, d, _ in feats:
+                _remember(rid, d)
             timing["tokenize"] += time.perf_counter() - t
             t = time.perf_counter()
-            changed = sorted(_indexed(conn, rids))
-            if changed:  # a body changed: its old pairs are stale
-                with conn:
-                    for j in range(0, len(changed), 900):
-                        c = changed[j:j + 900]
-                        ph = ",".join("?" * len(c))
-                        conn.execute(f"DELETE FROM trace_pairs WHERE a IN ({ph}) OR b IN ({ph})", c + c)
-            info = {rid: (pid, bh, site) for rid, pid, bh, site in chunk}
-            keys_of = store_index(conn, [(rid,) + info[rid] + tuple(f) for rid, *f in feats], clear=bool(changed))
-            timing["index"] += time.perf_counter() - t
-            t = time.perf_counter()
-            cands = candidates(conn, keys_of)
+            ts = now_iso()
+            rows = [(rid, info[rid][0], info[rid][2], info[rid][1], d.n, d.sig.tobytes() if d.sig is not None else None,
+                     len(d.chunks or []), ts) for rid, d, _ in feats]
+            if mem is not None:
+                allk = np.concatenate([ks for _, _, ks in feats]) if feats else np.zeros(0, dtype=np.int64)
+                allr = np.repeat(np.asarray(rids, dtype=np.int64), [len(ks) for _, _, ks in feats])
+                sites = np.repeat(np.asarray([site_num.setdefault(info[r][2], len(site_num)) for r in rids],
+                                             dtype=np.int32), [len(ks) for _, _, ks in feats])
+                mem.add(allk, allr, sites)
+                mem.update_boilerplate(allk)
+                doc_rows.extend(rows)
+                timing["index"] += time.perf_counter() - t
+                t = time.perf_counter()
+                cands = mem.candidates(allk, min(rids))
+            else:
+                changed = sorted(_indexed(conn, rids))
+                if changed:  # a body changed: its old pairs are stale
+                    with conn:
+                        for j in range(0, len(changed), 900):
+                            c = changed[j:j + 900]
+                            ph = ",".join("?" * len(c))
+                            conn.execute(f"DELETE FROM trace_pairs WHERE a IN ({ph}) OR b IN ({ph})", c + c)
+                keys_of = store_index(conn, rows, {rid: ks for rid, _, ks in feats}, clear=bool(changed))
+                timing["index"] += time.perf_counter() - t
+                t = time.perf_counter()
+                cands = candidates(conn, keys_of)
             hashes = body_hashes(conn, {x for p in cands for x in p})
             todo = sorted(cands - known_pairs(conn, cands, hashes))
             timing["candidates"] += time.perf_counter() - t
@@ -117,36 +149,60 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             counts["aligned"] += len(todo)
             t = time.perf_counter()
             involved = sorted({x for p in todo for x in p})
-            boiler = boilerplate_keys(conn, _keys_of_rids(conn, involved))
-            site_of_rid = _sites(conn, involved)
-            groups = _pair_groups(todo, 2 * (pool._processes if pool else 1))
+            if mem is not None:
+                boiler = mem.boiler
+                site_of_rid = {r: site_of_pend.get(r) for r in involved}
+            else:
+                boiler = boilerplate_keys(conn, _keys_of_rids(conn, involved))
+                site_of_rid = _sites(conn, involved)
+            docs = _docs_for(conn, involved)
+            masks = {r: mask_of(d, boiler) for r, d in docs.items()}
+            cnt = defaultdict(int)
+            for r in involved:
+                cnt[hashes.get(r)] += 1
+            dups = dup | {h for h, c in cnt.items() if c > 1 and h}
+            tasks = []
+            for g in _pair_groups(todo, 2 * nwork):
+                grids = {x for p in g for x in p}
+                tasks.append((g, {r: docs[r] for r in grids if r in docs},
+                              {r: masks[r] for r in grids if masks.get(r) is not None},
+                              {r: site_of_rid.get(r) for r in grids},
+                              {r: hashes.get(r) for r in grids if hashes.get(r) in dups}))
+            del docs, masks
             out = []
-            for rows in _map(pool, _w_align, [(store.path, g, boiler, site_of_rid) for g in groups], flat=False):
-                for a, b, linked, res in rows:
+            for res_rows in _map(pool, _w_align, tasks, flat=False):
+                for a, b, linked, res in res_rows:
                     counts["linked"] += linked
                     out.append((a, b, hashes.get(a), hashes.get(b), linked, "align", res))
+            del tasks
             with conn:
                 conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", out)
             timing["align"] += time.perf_counter() - t
             new_rids.update(rids)
+        if mem is not None:
+            t = time.perf_counter()
+            write_index(conn, doc_rows, mem.rows())
+            del mem, doc_rows
+            timing["index"] += time.perf_counter() - t
+        _DOCS.clear()
+        if translate:
+            t = time.perf_counter()
+            counts["translation_links"] = _translations(store, new_rids)
+            timing["translate"] += time.perf_counter() - t
+        t = time.perf_counter()
+        if full_decide:
+            comps = _components(conn, None)
+            _clear_decisions(conn)
+        else:
+            comps = _components(conn, new_rids)
+        counts["components"] = len(comps)
+        counts["copies"] = _decide_write(conn, comps, replace=not full_decide, pool=pool, path=store.path)
+        timing["decide"] += time.perf_counter() - t
     finally:
         _DOCS.clear()
         if pool is not None:
             pool.close()
             pool.join()
-    if translate:
-        t = time.perf_counter()
-        counts["translation_links"] = _translations(store, new_rids)
-        timing["translate"] += time.perf_counter() - t
-    t = time.perf_counter()
-    if full_decide:
-        comps = _components(conn, None)
-        _clear_decisions(conn)
-    else:
-        comps = _components(conn, new_rids)
-    counts["components"] = len(comps)
-    counts["copies"] = _decide_write(conn, comps, replace=not full_decide)
-    timing["decide"] += time.perf_counter() - t
     t = time.perf_counter()
     net = rebuild_sites(conn)
     timing["sites"] += time.perf_counter() - t
@@ -162,7 +218,7 @@ PAR_MIN = 300   # articles to index before a process pool pays off
 
 
 def _pool(store, n: int):
-    """A fork pool for tokenising and aligning, when the batch is big and the store is a file."""
+    """A fork pool for tokenising, aligning and deciding, when the batch is big and the store is a file."""
     if WORKERS < 2 or n < PAR_MIN or not hasattr(os, "fork") or not os.path.exists(store.path):
         return None
     import multiprocessing as mp
@@ -177,22 +233,21 @@ def _map(pool, fn, items: list, flat: bool = True) -> list:
         n = max(1, len(items) // (pool._processes * 4))
         parts = [items[i:i + n] for i in range(0, len(items), n)]
         return [r for part in pool.map(fn, parts) for r in part]
-    return pool.map(fn, items)
+    return pool.map(fn, items, chunksize=1)
 
 
 def _w_features(items: list[tuple[int, str]]) -> list[tuple]:
-    """(rid, body) -> (rid, unique band keys, signature bytes, passage chunks, words)."""
-    out = []
-    for rid, body in items:
-        d = tokenize(body)
-        keys = np.unique(doc_keys(d))
-        _remember(rid, d)
-        out.append((rid, keys, d.sig.tobytes() if d.sig is not None else None, len(d.chunks or []), d.n))
-    return out
+    """(rid, body) -> (rid, Doc with signature and passage chunks, its unique band keys)."""
+    docs = [tokenize(body) for _, body in items]
+    pos, keys = features_many(docs)
+    cut = np.searchsorted(pos, np.arange(len(docs) + 1), "left")
+    return [(rid, d, keys[cut[i]:cut[i + 1]]) for i, ((rid, _), d) in enumerate(zip(items, docs))]
 
 
 _WCONN: dict[tuple, Any] = {}
-_DOCS: dict[int, Any] = {}   # tokenised bodies of the current run (per process), oldest dropped first
+_DOCS: dict[int, Any] = {}   # tokenised bodies of the current run (main process), oldest dropped first
+_ALIGNED: dict[tuple, tuple] = {}   # alignment of two bodies carried by several pages (per process)
+ALIGN_CACHE = 20000
 
 
 def _remember(rid: int, d) -> None:
@@ -202,38 +257,51 @@ def _remember(rid: int, d) -> None:
             del _DOCS[k]
 
 
+def _docs_for(conn, rids: list[int]) -> dict[int, Any]:
+    """Tokenised bodies (with passage chunks) of ``rids``: from this run's cache, else read and tokenised."""
+    out = {r: _DOCS[r] for r in rids if r in _DOCS}
+    miss = [r for r in rids if r not in out]
+    if miss:
+        bodies = load_bodies(conn, miss)
+        got = [(r, tokenize(bodies[r])) for r in miss if r in bodies]
+        features_many([d for _, d in got])
+        out.update(got)
+    for r, d in out.items():
+        _remember(r, d)
+    return out
+
+
 def _w_align(task) -> list[tuple]:
-    """Align a group of pairs; bodies are read from the database by the worker itself."""
-    path, pairs, boiler, site_of_rid = task
-    import sqlite3
-    key = (os.getpid(), path)
-    if key not in _WCONN:
-        for c in _WCONN.values():
-            c.close()
-        _WCONN.clear()
-        _WCONN[key] = sqlite3.connect(path, timeout=60, check_same_thread=False)
-    conn = _WCONN[key]
-    rids = sorted({x for p in pairs for x in p})
-    docs = {r: _DOCS[r] for r in rids if r in _DOCS}
-    for rid, body in load_bodies(conn, [r for r in rids if r not in docs]).items():
-        d = tokenize(body)
-        doc_keys(d)
-        docs[rid] = d
-        _remember(rid, d)
-    masks = {r: mask_of(d, boiler) for r, d in docs.items()}
+    """Align a group of pairs (the tokenised bodies come with the task).  Two bodies carried by several pages
+    are aligned once per process: the result is a function of the two bodies and their masks."""
+    pairs, docs, masks, site_of_rid, dup_hash = task
     out = []
     for a, b in pairs:
         if a not in docs or b not in docs:
             continue
-        try:
-            al = align(docs[a], docs[b], masks[a], masks[b])
-        except Exception:  # noqa: BLE001 - one pair must not stop tracing; left unrecorded, retried next run
-            log.warning("alignment failed for articles %s and %s", a, b, exc_info=True)
-            continue
-        linked = al.linked
-        if linked and site_of_rid.get(a) == site_of_rid.get(b) and min(al.coverage_a, al.coverage_b) < 0.5:
+        ha, hb = dup_hash.get(a), dup_hash.get(b)
+        ma, mb = masks.get(a), masks.get(b)
+        key = None
+        if (ha is not None or hb is not None) and ALIGN_CACHE > 0:
+            key = (ha or a, hb or b, None if ma is None else ma.tobytes(), None if mb is None else mb.tobytes())
+            hit = _ALIGNED.get(key)
+        else:
+            hit = None
+        if hit is None:
+            try:
+                al = align(docs[a], docs[b], ma, mb)
+            except Exception:  # noqa: BLE001 - one pair must not stop tracing; left unrecorded, retried next run
+                log.warning("alignment failed for articles %s and %s", a, b, exc_info=True)
+                continue
+            hit = (al.linked, min(al.coverage_a, al.coverage_b), dumps(al.as_dict()) if al.linked else None)
+            if key is not None:
+                if len(_ALIGNED) >= ALIGN_CACHE:
+                    _ALIGNED.clear()
+                _ALIGNED[key] = hit
+        linked, cov, res = hit
+        if linked and site_of_rid.get(a) == site_of_rid.get(b) and cov < 0.5:
             linked = False  # one site's pages sharing some text: furniture, not a duplicate
-        out.append((a, b, int(linked), dumps(al.as_dict()) if linked else None))
+        out.append((a, b, int(linked), res if linked else None))
     return out
 
 
@@ -345,7 +413,55 @@ def _clear_decisions(conn) -> None:
             conn.execute(f"DELETE FROM {t}")
 
 
-def _decide_write(conn, comps: list[list[int]], replace: bool) -> int:
+DECIDE_BATCH = 600   # articles whose components are read and decided together (a few queries per batch)
+
+
+def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: str | None = None) -> int:
+    """Decide every component and write copies, stories and members.  Components are read in batches (one
+    query per table per batch) and, with a pool, decided in the workers; each is decided on its own, so the
+    result does not depend on the batching nor on the number of workers."""
+    ts = now_iso()
+    batches, cur, size = [], [], 0
+    for comp in comps:
+        cur.append(comp)
+        size += len(comp)
+        if size >= DECIDE_BATCH:
+            batches.append(cur)
+            cur, size = [], 0
+    if cur:
+        batches.append(cur)
+    if pool is not None and len(batches) > 1:
+        results = pool.imap(_w_decide, [(path, b, replace, ts) for b in batches])
+    else:
+        ctx = _decide_ctx(conn)
+        results = (_decide_batch(conn, ctx, b, replace, ts) for b in batches)
+    n = 0
+    batch_c, batch_s, batch_m, del_pids = [], [], [], []
+    for c, st, m, dp, k in results:
+        batch_c.extend(c)
+        batch_s.extend(st)
+        batch_m.extend(m)
+        del_pids.extend(dp)
+        n += k
+    with conn:
+        if del_pids:
+            for k in range(0, len(del_pids), 900):
+                c = del_pids[k:k + 900]
+                ph = ",".join("?" * len(c))
+                sids = [r[0] for r in conn.execute(f"SELECT DISTINCT story_id FROM story_members WHERE page_id IN ({ph})", c)]
+                conn.execute(f"DELETE FROM copies WHERE copy_id IN ({ph}) OR source_id IN ({ph})", c + c)
+                for j in range(0, len(sids), 900):
+                    s = sids[j:j + 900]
+                    sp = ",".join("?" * len(s))
+                    conn.execute(f"DELETE FROM story_members WHERE story_id IN ({sp})", s)
+                    conn.execute(f"DELETE FROM stories WHERE story_id IN ({sp})", s)
+        conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_c)
+        conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", batch_s)
+        conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", batch_m)
+    return n
+
+
+def _decide_ctx(conn) -> dict:
     names = SiteNames(conn)
     cache_sp: dict = {}
 
@@ -357,12 +473,42 @@ def _decide_write(conn, comps: list[list[int]], replace: bool) -> int:
                 "SELECT count(*) FROM identifiers i JOIN articles a USING(page_id) WHERE i.kind=? AND i.value=? AND a.site=?",
                 (ident[0], ident[1], site)).fetchone()[0]
         return cache_sp[k]
+    return {"names": names, "site_pages": site_pages}
+
+
+_WCTX: dict[tuple, dict] = {}
+
+
+def _w_decide(task) -> tuple:
+    path, comps, replace, ts = task
+    conn = _wconn(path)
+    key = (os.getpid(), path)
+    if key not in _WCTX:
+        _WCTX.clear()
+        _WCTX[key] = _decide_ctx(conn)
+    return _decide_batch(conn, _WCTX[key], comps, replace, ts)
+
+
+def _wconn(path: str):
+    import sqlite3
+    key = (os.getpid(), path)
+    if key not in _WCONN:
+        for c in _WCONN.values():
+            c.close()
+        _WCONN.clear()
+        _WCONN[key] = sqlite3.connect(path, timeout=60, check_same_thread=False)
+    return _WCONN[key]
+
+
+def _decide_batch(conn, ctx: dict, comps: list[list[int]], replace: bool, ts: str) -> tuple:
+    """(copies rows, stories rows, members rows, page ids whose old decisions go, copies) for some components."""
+    names, site_pages = ctx["names"], ctx["site_pages"]
+    pairs_all = _pairs_of(conn, comps)
+    meta_all = load_meta(conn, [r for comp in comps for r in comp])
     n = 0
-    ts = now_iso()
     batch_c, batch_s, batch_m, del_pids = [], [], [], []
-    for comp in comps:
-        pairs = _pairs_of(conn, comp)
-        meta = load_meta(conn, comp)
+    for comp, pairs in zip(comps, pairs_all):
+        meta = {r: meta_all[r] for r in comp if r in meta_all}
         if replace:
             del_pids.extend(meta[r].page_id for r in comp if r in meta)
         if not pairs:
@@ -383,33 +529,27 @@ def _decide_write(conn, comps: list[list[int]], replace: bool) -> int:
         batch_s.extend(stories)
         batch_m.extend(members)
         n += len(d["copies"])
-    with conn:
-        if del_pids:
-            for k in range(0, len(del_pids), 900):
-                c = del_pids[k:k + 900]
-                ph = ",".join("?" * len(c))
-                sids = [r[0] for r in conn.execute(f"SELECT DISTINCT story_id FROM story_members WHERE page_id IN ({ph})", c)]
-                conn.execute(f"DELETE FROM copies WHERE copy_id IN ({ph}) OR source_id IN ({ph})", c + c)
-                for j in range(0, len(sids), 900):
-                    s = sids[j:j + 900]
-                    sp = ",".join("?" * len(s))
-                    conn.execute(f"DELETE FROM story_members WHERE story_id IN ({sp})", s)
-                    conn.execute(f"DELETE FROM stories WHERE story_id IN ({sp})", s)
-        conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_c)
-        conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", batch_s)
-        conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", batch_m)
-    return n
+    return batch_c, batch_s, batch_m, del_pids, n
 
 
-def _pairs_of(conn, comp: list[int]) -> dict[tuple[int, int], dict]:
-    out = {}
-    s = set(comp)
-    for k in range(0, len(comp), 900):
-        c = comp[k:k + 900]
+def _pairs_of(conn, comps: list[list[int]]) -> list[dict[tuple[int, int], dict]]:
+    """Linked pairs inside each component (both ends in it), in (a, b) order."""
+    comp_of = {r: i for i, comp in enumerate(comps) for r in comp}
+    rids = sorted(comp_of)
+    found: list[list] = [[] for _ in comps]
+    for k in range(0, len(rids), 900):
+        c = rids[k:k + 900]
         for a, b, method, res in conn.execute(
                 f"SELECT a, b, method, result FROM trace_pairs WHERE linked = 1 AND a IN ({','.join('?' * len(c))})", c):
-            if b in s and res:
-                r = json.loads(res)
-                r.setdefault("method", method)
-                out[(a, b)] = r
+            i = comp_of[a]
+            if res and comp_of.get(b) == i:
+                found[i].append((a, b, method, res))
+    out = []
+    for rows in found:
+        d = {}
+        for a, b, method, res in sorted(rows):
+            r = json.loads(res)
+            r.setdefault("method", method)
+            d[(a, b)] = r
+        out.append(d)
     return out

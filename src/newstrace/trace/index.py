@@ -13,7 +13,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .text import DOC_BANDS, PARA_BANDS, Doc, band_keys, signatures, tokenize
+from .text import DOC_BANDS, PARA_BANDS, Doc, band_keys, signatures
 
 log = logging.getLogger(__name__)
 
@@ -81,44 +81,28 @@ def load_bodies(conn, rids: Iterable[int]) -> dict[int, str]:
     return out
 
 
-def index_docs(conn, items: list[tuple[int, str, str, str, Doc]]) -> dict[int, np.ndarray]:
-    """Compute signatures and band keys for (rid, page_id, body_hash, site, doc) and store them (one
-    transaction).  Returns {rid: band keys}."""
-    rows, bands, keys_of = [], [], {}
-    ts = now_iso()
-    for rid, pid, bh, site, doc in items:
-        keys = np.unique(doc_keys(doc))
-        keys_of[rid] = keys
-        sig = doc.sig
-        rows.append((rid, pid, site, bh, doc.n, sig.tobytes() if sig is not None else None, len(doc.chunks or []), ts))
-        bands.extend((int(k), rid) for k in keys)
-    rid_list = [r[0] for r in rows]
-    with conn:
-        for k in range(0, len(rid_list), 900):
-            chunk = rid_list[k:k + 900]
-            conn.execute("DELETE FROM trace_bands WHERE rid IN (%s)" % ",".join("?" * len(chunk)), chunk)
-        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,?)", rows)
-        bands.sort()
-        conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
-    return keys_of
-
-
-def store_index(conn, rows: list[tuple], clear: bool = False) -> dict[int, np.ndarray]:
-    """Store (rid, page_id, body_hash, site, keys, signature bytes, chunks, words) rows in one transaction;
-    ``clear`` first drops the old band keys of these articles.  Returns {rid: keys}."""
-    ts = now_iso()
-    bands = [(int(k), r[0]) for r in rows for k in r[4]]
-    bands.sort()
+def store_index(conn, rows: list[tuple], keys_of: dict[int, np.ndarray], clear: bool = False) -> dict[int, np.ndarray]:
+    """Store trace_docs rows (rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_at) and the band
+    keys ``keys_of`` {rid: unique keys} in one transaction; ``clear`` first drops the old band keys of these
+    articles.  Returns keys_of."""
+    bands = sorted((int(k), rid) for rid, ks in keys_of.items() for k in ks.tolist())
     with conn:
         if clear:
             rid_list = [r[0] for r in rows]
             for k in range(0, len(rid_list), 900):
                 chunk = rid_list[k:k + 900]
                 conn.execute("DELETE FROM trace_bands WHERE rid IN (%s)" % ",".join("?" * len(chunk)), chunk)
-        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,?)",
-                         [(r[0], r[1], r[3], r[2], r[7], r[5], r[6], ts) for r in rows])
+        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,?)", rows)
         conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
-    return {r[0]: r[4] for r in rows}
+    return keys_of
+
+
+def write_index(conn, doc_rows: list[tuple], bands: Iterable[tuple[int, int]]) -> None:
+    """One transaction for a whole run's index (``MemIndex.rows()`` comes sorted by (key, rid), so the band
+    table is filled in key order)."""
+    with conn:
+        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,?)", doc_rows)
+        conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
 
 
 def candidates(conn, keys_of: dict[int, np.ndarray]) -> set[tuple[int, int]]:
@@ -169,5 +153,118 @@ def body_hashes(conn, rids: Iterable[int]) -> dict[int, str]:
     return out
 
 
-def tokenize_many(bodies: dict[int, str]) -> dict[int, Doc]:
-    return {rid: tokenize(b) for rid, b in bodies.items()}
+def _gather(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(query number, position) for every position in [starts[q], starts[q] + counts[q])."""
+    tot = int(counts.sum())
+    q = np.repeat(np.arange(len(counts)), counts)
+    off = np.arange(tot) - np.repeat(np.cumsum(counts) - counts, counts)
+    return q, starts[q] + off
+
+
+class MemIndex:
+    """The band index of the articles indexed in this run, in memory: sorted (key, rid, site) runs merged
+    like a log-structured tree (few runs, each merge sorts at most twice the newest run).  Used when a run
+    starts from an empty index (``trace_all(rebuild=True)``, a first trace): ``add`` a batch, then
+    ``candidates`` and ``boilerplate`` answer exactly what the SQL index would answer at that point, and
+    ``rows`` gives everything for one sorted bulk write at the end."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.boiler: set[int] = set()
+        self._boiler_arr = np.zeros(0, dtype=np.int64)
+
+    def add(self, keys: np.ndarray, rids: np.ndarray, sites: np.ndarray) -> None:
+        o = np.lexsort((rids, keys))
+        self.runs.append((keys[o], rids[o], sites[o]))
+        while len(self.runs) >= 2 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
+            (k1, r1, s1), (k2, r2, s2) = self.runs[-2], self.runs[-1]
+            k, r, s = np.concatenate((k1, k2)), np.concatenate((r1, r2)), np.concatenate((s1, s2))
+            o = np.lexsort((r, k))
+            self.runs[-2:] = [(k[o], r[o], s[o])]
+
+    def _members(self, q: np.ndarray, max_count: int | None = None):
+        """For unique sorted keys q: total counts, and (query number, rid, site) of every member of the
+        queries whose total count is at most ``max_count``."""
+        bounds = []
+        total = np.zeros(len(q), dtype=np.int64)
+        for k, _, _ in self.runs:
+            lo, hi = np.searchsorted(k, q, "left"), np.searchsorted(k, q, "right")
+            bounds.append((lo, hi))
+            total += hi - lo
+        want = np.ones(len(q), dtype=bool) if max_count is None else total <= max_count
+        qs, rs, ss = [], [], []
+        for (k, r, s), (lo, hi) in zip(self.runs, bounds):
+            cnt = np.where(want, hi - lo, 0)
+            qi, p = _gather(lo, cnt)
+            qs.append(qi)
+            rs.append(r[p])
+            ss.append(s[p])
+        return total, np.concatenate(qs), np.concatenate(rs), np.concatenate(ss)
+
+    def candidates(self, keys: np.ndarray, min_rid: int) -> set[tuple[int, int]]:
+        """Pairs (a < b, b >= min_rid) sharing one of ``keys`` whose bucket holds at most MAX_BUCKET
+        articles (the batch just added is the one from min_rid on)."""
+        q = np.unique(keys)
+        if not len(q) or not self.runs:
+            return set()
+        total, qi, rid, _ = self._members(q, MAX_BUCKET)
+        big = total >= 2
+        sel = big[qi]
+        qi, rid = qi[sel], rid[sel]
+        o = np.lexsort((rid, qi))
+        qi, rid = qi[o], rid[o]
+        out = []
+        n = len(qi)
+        for d in range(1, MAX_BUCKET):
+            if d >= n:
+                break
+            same = qi[d:] == qi[:-d]
+            if not same.any():
+                break
+            a, b = rid[:-d][same], rid[d:][same]
+            keep = b >= min_rid
+            if keep.any():
+                out.append((a[keep] << 32) | b[keep])
+        if not out:
+            return set()
+        codes = np.unique(np.concatenate(out))
+        aa, bb = (codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist()
+        return set(zip(aa, bb))
+
+    def update_boilerplate(self, keys: np.ndarray, min_pages: int = 3) -> None:
+        """Add the keys (of the batch just added) now carried by ``min_pages`` articles of one site."""
+        q = np.unique(keys)
+        q = q[~np.isin(q, self._boiler_arr)]
+        if not len(q) or not self.runs:
+            return
+        total = np.zeros(len(q), dtype=np.int64)
+        for k, _, _ in self.runs:
+            total += np.searchsorted(k, q, "right") - np.searchsorted(k, q, "left")
+        q = q[total >= min_pages]
+        if not len(q):
+            return
+        _, qi, _, site = self._members(q)
+        o = np.lexsort((site, qi))
+        qi, site = qi[o], site[o]
+        start = np.ones(len(qi), dtype=bool)
+        start[1:] = (qi[1:] != qi[:-1]) | (site[1:] != site[:-1])
+        gid = np.cumsum(start) - 1
+        size = np.bincount(gid)
+        hit = np.unique(qi[start][size >= min_pages])
+        if len(hit):
+            self.boiler.update(q[hit].tolist())
+            self._boiler_arr = np.fromiter(self.boiler, dtype=np.int64, count=len(self.boiler))
+            self._boiler_arr.sort()
+
+    def rows(self, step: int = 200000):
+        """All (key, rid) rows in (key, rid) order, in slices (for executemany)."""
+        while len(self.runs) > 1:
+            (k1, r1, s1), (k2, r2, s2) = self.runs[-2], self.runs[-1]
+            k, r, s = np.concatenate((k1, k2)), np.concatenate((r1, r2)), np.concatenate((s1, s2))
+            o = np.lexsort((r, k))
+            self.runs[-2:] = [(k[o], r[o], s[o])]
+        if not self.runs:
+            return
+        k, r, _ = self.runs[0]
+        for i in range(0, len(k), step):
+            yield from zip(k[i:i + step].tolist(), r[i:i + step].tolist())

@@ -70,6 +70,14 @@ class Doc:
         self.sig = None
         self._starts = self._ends = self._para = self._pspans = None
 
+    def __getstate__(self):   # sent to alignment workers: what cannot be recomputed cheaply
+        return self.body, self.wh, self.chunks, self.chunk_keys, self.sig
+
+    def __setstate__(self, st) -> None:
+        body, wh, chunks, chunk_keys, sig = st
+        self.__init__(body, _lower(body), wh)
+        self.chunks, self.chunk_keys, self.sig = chunks, chunk_keys, sig
+
     @property
     def n(self) -> int:
         return len(self.wh)
@@ -118,12 +126,20 @@ class Doc:
 
 def tokenize(body: str) -> Doc:
     body = body or ""
+    low = _lower(body)
+    return Doc(body, low, word_hashes(low))
+
+
+def _lower(body: str) -> str:
     low = body.lower()
     if len(low) != len(body):   # a few characters change length when lowered: keep offsets exact
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in body)
+    return low
+
+
+def word_hashes(low: str) -> np.ndarray:
     words = WORD.findall(low)
-    get = _word_cache.get
-    hs = [get(w) for w in words]
+    hs = list(map(_word_cache.get, words))
     if None in hs:
         for k, w in enumerate(words):
             if hs[k] is None:
@@ -131,7 +147,7 @@ def tokenize(body: str) -> Doc:
                 if len(_word_cache) < 1_000_000:
                     _word_cache[w] = h
                 hs[k] = h
-    return Doc(body, low, np.asarray(hs, dtype=np.uint64))
+    return np.array(hs, dtype=np.uint64)
 
 
 def ngram_hashes(wh: np.ndarray, n: int = NGRAM) -> np.ndarray:
@@ -217,3 +233,78 @@ def _combine(rows: np.ndarray, salt: np.ndarray) -> np.ndarray:
 
 def jaccard_estimate(a: np.ndarray, b: np.ndarray) -> float:
     return float((a == b).mean())
+
+
+BLOCK_NGRAMS = 40000   # n-grams hashed together (64 uint64 columns each: ~20 MB)
+
+
+def features_many(docs: list[Doc]) -> tuple[np.ndarray, np.ndarray]:
+    """``signatures`` + ``band_keys`` for many tokenised bodies at once (numpy over all their n-grams
+    instead of a few small arrays per body).  Sets doc.sig, doc.chunks and doc.chunk_keys exactly as
+    ``index.doc_keys`` does and returns (doc positions, keys): each doc's unique band keys, sorted by
+    doc position then key."""
+    nng = np.fromiter((len(d.ng) for d in docs), dtype=np.int64, count=len(docs))
+    pos_out, key_out = [], []
+    ok = []
+    for i, d in enumerate(docs):
+        if nng[i] < 2:
+            d.sig, d.chunks, d.chunk_keys = None, [], np.zeros((0, PARA_BANDS), dtype=np.int64)
+        else:
+            ok.append(i)
+    blocks, cur, size = [], [], 0
+    for i in ok:
+        cur.append(i)
+        size += int(nng[i])
+        if size >= BLOCK_NGRAMS:
+            blocks.append(cur)
+            cur, size = [], 0
+    if cur:
+        blocks.append(cur)
+    for block in blocks:
+        bl = np.asarray(block, dtype=np.int64)
+        lens = nng[bl]
+        starts = np.zeros(len(bl), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        ng = np.concatenate([docs[i].ng for i in block])
+        with np.errstate(over="ignore"):   # (PERMS, n-grams): reducing along the last axis is much faster
+            h = _A[:, None] * ng[None, :]
+            h += _B[:, None]
+        # min(x >> 32) == min(x) >> 32: shift only the minima
+        sig = (np.minimum.reduceat(h, starts, axis=1) >> np.uint64(32)).T.astype(np.uint32)
+        bounds = [chunk_bounds(docs[i].ng) for i in block]
+        nchunk = np.fromiter((len(b) - 1 for b in bounds), dtype=np.int64, count=len(bounds))
+        cstart = np.concatenate([b[:-1] + s for b, s in zip(bounds, starts.tolist())])
+        csize = np.concatenate([np.diff(b) for b in bounds])
+        cdoc = np.repeat(np.arange(len(block)), nchunk)
+        good = csize >= PARA_MIN_SHINGLES
+        red = (np.minimum.reduceat(h[:PARA_PERMS], cstart, axis=1) >> np.uint64(32)).T[good].astype(np.uint32)
+        del h
+        pdoc = cdoc[good]
+        dk = _combine(sig.astype(np.uint64).reshape(-1, DOC_ROWS), np.tile(_BAND_SALT[:DOC_BANDS], len(block)))
+        pk = _combine(red.astype(np.uint64).reshape(-1, PARA_ROWS), np.tile(_BAND_SALT[32:32 + PARA_BANDS], len(red)))
+        dk = (dk & np.uint64(MASK63)).astype(np.int64)
+        pk = (pk & np.uint64(MASK63)).astype(np.int64)
+        pk2 = pk.reshape(-1, PARA_BANDS)
+        cs_local = (cstart - starts[cdoc])[good]
+        ce_local = cs_local + csize[good]
+        first = np.searchsorted(pdoc, np.arange(len(block)), "left")
+        last = np.searchsorted(pdoc, np.arange(len(block)), "right")
+        for j, i in enumerate(block):
+            d = docs[i]
+            d.sig = sig[j]
+            f, l = int(first[j]), int(last[j])
+            d.chunks = list(zip(cs_local[f:l].tolist(), ce_local[f:l].tolist()))
+            d.chunk_keys = pk2[f:l]
+        pos_out.append(np.repeat(bl, DOC_BANDS))
+        key_out.append(dk)
+        pos_out.append(np.repeat(bl[pdoc], PARA_BANDS))
+        key_out.append(pk)
+    if not key_out:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    pos = np.concatenate(pos_out)
+    keys = np.concatenate(key_out)
+    o = np.lexsort((keys, pos))
+    pos, keys = pos[o], keys[o]
+    keep = np.ones(len(keys), dtype=bool)
+    keep[1:] = (keys[1:] != keys[:-1]) | (pos[1:] != pos[:-1])
+    return pos[keep], keys[keep]

@@ -1,0 +1,143 @@
+"""Trace speed mechanisms give the same answers as the plain ones: batched MinHash, the in-memory band index
+of a rebuild, alignment of repeated bodies once, worker pools, and a run killed midway resumes."""
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+import newstrace.trace as trace
+from newstrace.store import Store
+from newstrace.trace import link_new, trace_all
+from newstrace.trace.index import doc_keys
+from newstrace.trace.text import features_many, tokenize
+from test_trace import TEXTS, art, corpus, write
+
+
+def _bodies() -> list[str]:
+    out = ["", "one two", "a b c d e", "a b c d e f", "Straße ÉCOLE İstanbul ﬁne " * 20]
+    for t in TEXTS.values():
+        if isinstance(t, str):
+            out.append(t)
+            continue
+        ps = t["paragraphs"]
+        out.append("\n\n".join(ps))
+        out.append(ps[0])
+    return out
+
+
+def test_features_many_equals_one_by_one():
+    bodies = _bodies()
+    many = [tokenize(b) for b in bodies]
+    pos, keys = features_many(many)
+    for i, b in enumerate(bodies):
+        d = tokenize(b)
+        want = np.unique(doc_keys(d))
+        assert np.array_equal(keys[pos == i], want)
+        assert many[i].chunks == d.chunks
+        assert np.array_equal(many[i].chunk_keys, d.chunk_keys)
+        assert (many[i].sig is None and d.sig is None) or np.array_equal(many[i].sig, d.sig)
+
+
+def _dense_corpus() -> list:
+    """The test corpus plus a wire story republished verbatim by many sites, some edited copies of it and
+    copies of one page on one site (a dense component)."""
+    arts = list(corpus().values())
+    ps = TEXTS["orchard"]["paragraphs"]
+    wire = "\n\n".join(ps)
+    for i in range(14):
+        arts.append(art(f"https://wire{i}.example/story", wire, TEXTS["orchard"]["title"], f"2021-06-{i + 1:02d}"))
+    for i in range(4):
+        text = "\n\n".join(["A word from the editors of this small site, before the news of the day."] + ps[:4])
+        arts.append(art(f"https://edit{i}.example/story", text, "Edited", f"2021-07-{i + 1:02d}"))
+    return arts
+
+
+def _state(st: Store) -> tuple:
+    q = st.conn.execute
+    url = dict(q("SELECT page_id, url FROM articles").fetchall())
+    rid = {r: url[p] for r, p in q("SELECT rowid, page_id FROM articles")}
+    pairs = sorted((rid[a], rid[b], linked, res) for a, b, linked, res in
+                   q("SELECT a, b, linked, result FROM trace_pairs"))
+    copies = sorted((url[r[0]], url[r[1]], url.get(r[2]), r[3], r[4], r[5], r[6], r[7])
+                    for r in q("SELECT copy_id, source_id, origin_id, kind, credited, spans, evidence, confidence "
+                               "FROM copies"))
+    stories = sorted(tuple(r) for r in q("SELECT * FROM stories"))
+    bands = sorted((k, rid[r]) for k, r in q("SELECT key, rid FROM trace_bands"))
+    docs = sorted((rid[r], w, m, p) for r, w, m, p in q("SELECT rid, words, minhash, paragraphs FROM trace_docs"))
+    return pairs, copies, stories, bands, docs
+
+
+def _run(tmp_path, name, monkeypatch, **patch) -> tuple:
+    with monkeypatch.context() as m:
+        for k, v in patch.items():
+            m.setattr(trace, k, v)
+        st = Store(tmp_path / f"{name}.db")
+        write(st, _dense_corpus())
+        res = trace_all(st, rebuild=True, translate=False)
+        out = _state(st)
+        st.close()
+    return out, res
+
+
+def test_memory_index_equals_stored_index(tmp_path, monkeypatch):
+    # small batches: candidates and boilerplate of each batch are those of the articles indexed so far
+    mem, r1 = _run(tmp_path, "mem", monkeypatch, CHUNK=5)
+    sql, r2 = _run(tmp_path, "sql", monkeypatch, CHUNK=5, MEM_INDEX=False)
+    assert r1["aligned"] == r2["aligned"] > 100
+    assert mem == sql
+    one, _ = _run(tmp_path, "one", monkeypatch)
+    assert one[1] == mem[1]
+
+
+def test_repeated_bodies_aligned_once(tmp_path, monkeypatch):
+    calls = []
+    real = trace.align
+
+    def counting(a, b, *args):
+        calls.append(1)
+        return real(a, b, *args)
+    monkeypatch.setattr(trace, "align", counting)
+    cached, r = _run(tmp_path, "cache", monkeypatch)
+    n_cached = len(calls)
+    calls.clear()
+    plain, _ = _run(tmp_path, "plain", monkeypatch, ALIGN_CACHE=0)
+    assert len(calls) == r["aligned"]
+    assert n_cached < len(calls) / 2       # 15 identical bodies: their 105 pairs aligned once
+    assert cached == plain
+
+
+def test_workers_do_not_change_results(tmp_path, monkeypatch):
+    one, _ = _run(tmp_path, "w1", monkeypatch, CHUNK=9)
+    two, _ = _run(tmp_path, "w2", monkeypatch, CHUNK=9, WORKERS=2, PAR_MIN=1, DECIDE_BATCH=5)
+    assert one == two
+
+
+def test_killed_run_resumes(tmp_path, monkeypatch):
+    full, _ = _run(tmp_path, "clean", monkeypatch, CHUNK=6)
+    st = Store(tmp_path / "killed.db")
+    write(st, _dense_corpus())
+    real = trace._w_align
+    n = []
+
+    def dies(task):
+        n.append(1)
+        if len(n) > 3:
+            raise KeyboardInterrupt
+        return real(task)
+    with monkeypatch.context() as m:
+        m.setattr(trace, "CHUNK", 6)
+        m.setattr(trace, "_w_align", dies)
+        with pytest.raises(KeyboardInterrupt):
+            trace_all(st, rebuild=True, translate=False)
+    done = st.conn.execute("SELECT count(*) FROM trace_pairs").fetchone()[0]
+    assert done > 0
+    with monkeypatch.context() as m:
+        m.setattr(trace, "CHUNK", 6)
+        res = link_new(st, translate=False)
+        res2 = trace_all(st, translate=False)
+    assert res["aligned"] + done == len(full[0])     # pairs aligned before the kill are not aligned again
+    assert res2["aligned"] == 0
+    assert _state(st)[:3] == full[:3]
+    st.close()
