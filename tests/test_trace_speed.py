@@ -141,3 +141,26 @@ def test_killed_run_resumes(tmp_path, monkeypatch):
     assert res2["aligned"] == 0
     assert _state(st)[:3] == full[:3]
     st.close()
+
+
+def test_killed_before_index_stored_resumes(tmp_path, monkeypatch):
+    full, _ = _run(tmp_path, "clean2", monkeypatch, CHUNK=6)
+    st = Store(tmp_path / "killed2.db")
+    write(st, _dense_corpus())
+
+    def dies(*a):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as m:
+        m.setattr(trace, "CHUNK", 6)
+        m.setattr(trace, "write_bands", dies)
+        with pytest.raises(KeyboardInterrupt):
+            trace_all(st, rebuild=True, translate=False)
+    # articles listed in trace_docs without their band keys stored: indexed again, nothing aligned again
+    assert st.conn.execute("SELECT count(*) FROM trace_docs WHERE indexed_at IS NULL").fetchone()[0] > 0
+    with monkeypatch.context() as m:
+        m.setattr(trace, "CHUNK", 6)
+        res = link_new(st, translate=False)
+    assert res["indexed"] == len(_dense_corpus()) and res["aligned"] == 0
+    assert st.conn.execute("SELECT count(*) FROM trace_docs WHERE indexed_at IS NULL").fetchone()[0] == 0
+    assert _state(st) == full
+    st.close()

@@ -20,10 +20,10 @@ from .align import align
 from .decide import decide
 from .evidence import SiteNames, dumps, load_meta
 from .graph import components
-from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, known_pairs, load_bodies, mask_of, now_iso,
-                    pending_docs, store_index, write_index)
+from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, drop_unfinished, known_pairs, load_bodies,
+                    mask_of, now_iso, pending_docs, store_index, write_bands, write_docs)
 from .network import rebuild_sites, story_rows
-from .text import features_many, tokenize
+from .text import features_many, pack_docs, tokenize, unpack_docs
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -81,6 +81,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
     t0 = time.perf_counter()
     if rebuild:
         _clear(conn)
+    drop_unfinished(conn)
     pend = pending_docs(conn)
     _DOCS.clear()
     _ALIGNED.clear()
@@ -110,7 +111,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             info = {rid: (pid, bh, site) for rid, pid, bh, site in chunk}
             t = time.perf_counter()
             bodies = load_bodies(conn, rids)
-            feats = _map(pool, _w_features, [(rid, bodies.get(rid, "")) for rid in rids])
+            feats = _features([(rid, bodies.get(rid, "")) for rid in rids], pool)
             del bodies
             for rid, d, _ in feats:
                 _remember(rid, d)
@@ -164,7 +165,8 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             tasks = []
             for g in _pair_groups(todo, 2 * nwork):
                 grids = {x for p in g for x in p}
-                tasks.append((g, {r: docs[r] for r in grids if r in docs},
+                grids = sorted(r for r in grids if r in docs)
+                tasks.append((g, grids, pack_docs([docs[r] for r in grids]) if pool else [docs[r] for r in grids],
                               {r: masks[r] for r in grids if masks.get(r) is not None},
                               {r: site_of_rid.get(r) for r in grids},
                               {r: hashes.get(r) for r in grids if hashes.get(r) in dups}))
@@ -175,16 +177,30 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
                     counts["linked"] += linked
                     out.append((a, b, hashes.get(a), hashes.get(b), linked, "align", res))
             del tasks
+            for r in involved:
+                d = _DOCS.get(r)
+                if d is not None:
+                    d.release()
             with conn:
                 conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", out)
             timing["align"] += time.perf_counter() - t
             new_rids.update(rids)
+        _DOCS.clear()
+        written: list[float] = []
+
         if mem is not None:
             t = time.perf_counter()
-            write_index(conn, doc_rows, mem.rows())
-            del mem, doc_rows
+            write_docs(conn, doc_rows)
+            doc_rows.clear()
             timing["index"] += time.perf_counter() - t
-        _DOCS.clear()
+
+        def store_mem_index() -> None:   # the band keys, while the workers decide (when there are workers)
+            t = time.perf_counter()
+            if mem is not None:
+                write_bands(conn, mem.rows(), now_iso())
+                mem.runs.clear()
+            written.append(time.perf_counter() - t)
+            timing["index"] += written[-1]
         if translate:
             t = time.perf_counter()
             counts["translation_links"] = _translations(store, new_rids)
@@ -196,8 +212,9 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
         else:
             comps = _components(conn, new_rids)
         counts["components"] = len(comps)
-        counts["copies"] = _decide_write(conn, comps, replace=not full_decide, pool=pool, path=store.path)
-        timing["decide"] += time.perf_counter() - t
+        counts["copies"] = _decide_write(conn, comps, replace=not full_decide, pool=pool, path=store.path,
+                                         meanwhile=store_mem_index)
+        timing["decide"] += time.perf_counter() - t - sum(written)
     finally:
         _DOCS.clear()
         if pool is not None:
@@ -236,11 +253,25 @@ def _map(pool, fn, items: list, flat: bool = True) -> list:
     return pool.map(fn, items, chunksize=1)
 
 
-def _w_features(items: list[tuple[int, str]]) -> list[tuple]:
-    """(rid, body) -> (rid, Doc with signature and passage chunks, its unique band keys)."""
+def _features(items: list[tuple[int, str]], pool) -> list[tuple]:
+    """(rid, body) -> (rid, Doc with signature and passage chunks, its unique band keys), in the pool's
+    workers when there is one (the Docs come back packed into a few arrays)."""
+    if pool is None or len(items) < 2:
+        return _w_features(items, packed=False)
+    n = max(1, -(-len(items) // (pool._processes * 2)))
+    out = []
+    for rids, packed, cut, keys in pool.map(_w_features, [items[i:i + n] for i in range(0, len(items), n)]):
+        for i, (rid, d) in enumerate(zip(rids, unpack_docs(packed))):
+            out.append((rid, d, keys[cut[i]:cut[i + 1]]))
+    return out
+
+
+def _w_features(items: list[tuple[int, str]], packed: bool = True):
     docs = [tokenize(body) for _, body in items]
     pos, keys = features_many(docs)
     cut = np.searchsorted(pos, np.arange(len(docs) + 1), "left")
+    if packed:
+        return [rid for rid, _ in items], pack_docs(docs), cut, keys
     return [(rid, d, keys[cut[i]:cut[i + 1]]) for i, ((rid, _), d) in enumerate(zip(items, docs))]
 
 
@@ -274,7 +305,8 @@ def _docs_for(conn, rids: list[int]) -> dict[int, Any]:
 def _w_align(task) -> list[tuple]:
     """Align a group of pairs (the tokenised bodies come with the task).  Two bodies carried by several pages
     are aligned once per process: the result is a function of the two bodies and their masks."""
-    pairs, docs, masks, site_of_rid, dup_hash = task
+    pairs, rids, docs, masks, site_of_rid, dup_hash = task
+    docs = dict(zip(rids, unpack_docs(docs) if isinstance(docs, tuple) else docs))
     out = []
     for a, b in pairs:
         if a not in docs or b not in docs:
@@ -416,7 +448,8 @@ def _clear_decisions(conn) -> None:
 DECIDE_BATCH = 600   # articles whose components are read and decided together (a few queries per batch)
 
 
-def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: str | None = None) -> int:
+def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: str | None = None,
+                  meanwhile=None) -> int:
     """Decide every component and write copies, stories and members.  Components are read in batches (one
     query per table per batch) and, with a pool, decided in the workers; each is decided on its own, so the
     result does not depend on the batching nor on the number of workers."""
@@ -435,6 +468,8 @@ def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: 
     else:
         ctx = _decide_ctx(conn)
         results = (_decide_batch(conn, ctx, b, replace, ts) for b in batches)
+    if meanwhile is not None:
+        meanwhile()
     n = 0
     batch_c, batch_s, batch_m, del_pids = [], [], [], []
     for c, st, m, dp, k in results:

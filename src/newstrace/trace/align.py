@@ -58,35 +58,58 @@ class Alignment:
                 "paras_a": self.paras_a, "paras_b": self.paras_b}
 
 
+def _sorted(d: Doc, mask, fill) -> tuple:
+    """(order, sorted n-grams, unique values, first position in sorted, count) of a body's n-grams, masked
+    positions replaced by ``fill``; kept on the Doc when unmasked (a body aligned with several partners)."""
+    if mask is None and d.sorted_ng is not None:
+        return d.sorted_ng
+    g = d.ng if mask is None else np.where(mask, fill, d.ng)
+    o = np.argsort(g, kind="stable")
+    sg = g[o]
+    if len(sg):
+        new = np.empty(len(sg), dtype=bool)
+        new[0] = True
+        np.not_equal(sg[1:], sg[:-1], out=new[1:])
+        first = np.flatnonzero(new)
+    else:
+        first = np.zeros(0, dtype=np.int64)
+    cnt = np.diff(np.append(first, len(sg)))
+    out = (o, sg, sg[first], first, cnt)
+    if mask is None:
+        d.sorted_ng = out
+    return out
+
+
 def seeds(a: Doc, b: Doc, mask_a=None, mask_b=None) -> tuple[np.ndarray, np.ndarray]:
     """(i, j) word positions of n-grams shared by both bodies, sorted by i. N-grams that repeat inside a
     body pair every occurrence with every other (up to MAX_REPEAT each)."""
-    ga, gb = a.ng, b.ng
-    if mask_a is not None:
-        ga = np.where(mask_a, np.uint64(0), ga)
-    if mask_b is not None:
-        gb = np.where(mask_b, np.uint64(1), gb)
-    if len(ga) == 0 or len(gb) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    oa = np.argsort(ga, kind="stable")
-    ob = np.argsort(gb, kind="stable")
-    sa, sb = ga[oa], gb[ob]
-    common = np.intersect1d(sa, sb)
-    if len(common) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    la, ra = np.searchsorted(sa, common, "left"), np.searchsorted(sa, common, "right")
-    lb, rb = np.searchsorted(sb, common, "left"), np.searchsorted(sb, common, "right")
-    ca, cb = ra - la, rb - lb
-    one = (ca == 1) & (cb == 1)
-    i = list(oa[la[one]])
-    j = list(ob[lb[one]])
-    for k in np.flatnonzero(~one & (ca <= MAX_REPEAT) & (cb <= MAX_REPEAT)):
-        for x in oa[la[k]:ra[k]]:
-            for y in ob[lb[k]:rb[k]]:
-                i.append(x)
-                j.append(y)
-    i = np.asarray(i, dtype=np.int64)
-    j = np.asarray(j, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if len(a.ng) == 0 or len(b.ng) == 0:
+        return empty
+    oa, sa, ua, fa, ca = _sorted(a, mask_a, np.uint64(0))
+    ob, sb, ub, fb, cb = _sorted(b, mask_b, np.uint64(1))
+    k = np.searchsorted(ub, ua)
+    k[k == len(ub)] = 0
+    hit = ub[k] == ua
+    ia = np.flatnonzero(hit)
+    if len(ia) == 0:
+        return empty
+    ib = k[ia]
+    na, nb = ca[ia], cb[ib]
+    one = (na == 1) & (nb == 1)
+    i = oa[fa[ia[one]]]
+    j = ob[fb[ib[one]]]
+    rep = np.flatnonzero(~one & (na <= MAX_REPEAT) & (nb <= MAX_REPEAT))
+    if len(rep):
+        xi, yj = [i], [j]
+        for r in rep.tolist():
+            xs = oa[fa[ia[r]]:fa[ia[r]] + na[r]]
+            ys = ob[fb[ib[r]]:fb[ib[r]] + nb[r]]
+            xi.append(np.repeat(xs, len(ys)))
+            yj.append(np.tile(ys, len(xs)))
+        i, j = np.concatenate(xi), np.concatenate(yj)
+    i = i.astype(np.int64, copy=False)
+    j = j.astype(np.int64, copy=False)
     o = np.lexsort((j, i))
     return i[o], j[o]
 

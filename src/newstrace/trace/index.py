@@ -97,12 +97,25 @@ def store_index(conn, rows: list[tuple], keys_of: dict[int, np.ndarray], clear: 
     return keys_of
 
 
-def write_index(conn, doc_rows: list[tuple], bands: Iterable[tuple[int, int]]) -> None:
-    """One transaction for a whole run's index (``MemIndex.rows()`` comes sorted by (key, rid), so the band
-    table is filled in key order)."""
+def write_docs(conn, doc_rows: list[tuple]) -> None:
+    """A run's trace_docs rows, ``indexed_at`` left empty until ``write_bands`` has stored their band keys
+    (decisions read trace_docs.words; a run killed in between drops these rows on the next start)."""
     with conn:
-        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,?)", doc_rows)
+        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,NULL)", [r[:7] for r in doc_rows])
+
+
+def write_bands(conn, bands: Iterable[tuple[int, int]], ts: str) -> None:
+    """One transaction for a whole run's band keys (``MemIndex.rows()`` comes sorted by (key, rid), so the
+    table is filled in key order), then the run's trace_docs rows count as indexed."""
+    with conn:
         conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
+        conn.execute("UPDATE trace_docs SET indexed_at = ? WHERE indexed_at IS NULL", (ts,))
+
+
+def drop_unfinished(conn) -> None:
+    """trace_docs rows of a run killed before its band keys were stored: index those articles again."""
+    with conn:
+        conn.execute("DELETE FROM trace_docs WHERE indexed_at IS NULL")
 
 
 def candidates(conn, keys_of: dict[int, np.ndarray]) -> set[tuple[int, int]]:

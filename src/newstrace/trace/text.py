@@ -43,6 +43,17 @@ def _mix(x: np.ndarray) -> np.ndarray:
 
 
 _word_cache: dict[str, int] = {}
+_WORD_CHARS: list = []
+
+
+def _word_chars() -> np.ndarray:
+    """Boolean table over all code points: does WORD's ``\\w`` match it (built on first use, ~0.2 s)."""
+    if not _WORD_CHARS:
+        allc = "".join(map(chr, range(0x110000)))
+        t = np.zeros(0x110000, dtype=bool)
+        t[[m.start() for m in re.finditer(r"\w", allc)]] = True
+        _WORD_CHARS.append(t)
+    return _WORD_CHARS[0]
 
 
 def _word_hash(w: str) -> int:
@@ -60,32 +71,45 @@ class Doc:
     """One tokenised body: word hashes and n-gram hashes (numpy); character offsets and paragraph numbers
     of the words are computed on first use (only bodies that get aligned need them)."""
 
-    __slots__ = ("body", "low", "wh", "ng", "chunks", "chunk_keys", "sig", "_starts", "_ends", "_para", "_pspans")
+    __slots__ = ("body", "wh", "ng", "chunks", "chunk_keys", "sig", "_starts", "_ends", "_para", "_pspans",
+                 "sorted_ng")
 
-    def __init__(self, body: str, low: str, wh: np.ndarray):
-        self.body, self.low, self.wh = body, low, wh
+    def __init__(self, body: str, low: str | None, wh: np.ndarray):
+        self.body, self.wh = body, wh   # (the lowered text is not kept: recomputed for offsets)
         self.ng = ngram_hashes(wh)
         self.chunks = None
         self.chunk_keys = None
         self.sig = None
         self._starts = self._ends = self._para = self._pspans = None
+        self.sorted_ng = None   # (order, sorted values, unique values, first index, count) for alignment seeds
 
     def __getstate__(self):   # sent to alignment workers: what cannot be recomputed cheaply
         return self.body, self.wh, self.chunks, self.chunk_keys, self.sig
 
     def __setstate__(self, st) -> None:
         body, wh, chunks, chunk_keys, sig = st
-        self.__init__(body, _lower(body), wh)
+        self.__init__(body, None, wh)
         self.chunks, self.chunk_keys, self.sig = chunks, chunk_keys, sig
+
+    @property
+    def low(self) -> str:
+        return _lower(self.body)
+
+    def release(self) -> None:
+        """Drop what alignment computed (offsets, sorted n-grams): kept in a cache, the Doc stays small."""
+        self._starts = self._ends = self._para = self.sorted_ng = None
 
     @property
     def n(self) -> int:
         return len(self.wh)
 
     def _offsets(self) -> None:
-        sp = [m.span() for m in WORD.finditer(self.low)]
-        arr = np.asarray(sp, dtype=np.int64).reshape(-1, 2)
-        self._starts, self._ends = arr[:, 0], arr[:, 1]
+        # the runs of word characters are exactly the WORD matches; found with numpy over the code points
+        cp = np.frombuffer(self.low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        w = _word_chars()[cp]
+        edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+        self._starts = np.flatnonzero(edge == 1)
+        self._ends = np.flatnonzero(edge == -1)
         pstarts = np.asarray([s for s, _ in self.para_spans], dtype=np.int64)
         self._para = (np.searchsorted(pstarts, self._starts, side="right") - 1).astype(np.int32)
 
@@ -308,3 +332,44 @@ def features_many(docs: list[Doc]) -> tuple[np.ndarray, np.ndarray]:
     keep = np.ones(len(keys), dtype=bool)
     keep[1:] = (keys[1:] != keys[:-1]) | (pos[1:] != pos[:-1])
     return pos[keep], keys[keep]
+
+
+def pack_docs(docs: list[Doc]) -> tuple:
+    """Tokenised bodies as a few concatenated arrays: cheap to send to and from worker processes (pickling
+    thousands of small arrays one by one costs more than tokenising)."""
+    n = len(docs)
+    nw = np.fromiter((len(d.wh) for d in docs), dtype=np.int64, count=n)
+    nng = np.fromiter((len(d.ng) for d in docs), dtype=np.int64, count=n)
+    nch = np.fromiter((-1 if d.chunks is None else len(d.chunks) for d in docs), dtype=np.int64, count=n)
+    cat = (lambda xs, dt: np.concatenate(xs) if xs else np.zeros(0, dtype=dt))
+    wh = cat([d.wh for d in docs], np.uint64)
+    ng = cat([d.ng for d in docs], np.uint64)
+    ch = [d for d in docs if d.chunks]
+    bounds = np.asarray([c for d in ch for c in d.chunks], dtype=np.int64).reshape(-1, 2)
+    ckeys = cat([np.asarray(d.chunk_keys, dtype=np.int64).reshape(-1, PARA_BANDS) for d in ch], np.int64)
+    has_sig = np.fromiter((d.sig is not None for d in docs), dtype=bool, count=n)
+    sigs = np.stack([d.sig for d in docs if d.sig is not None]) if has_sig.any() else np.zeros((0, PERMS), np.uint32)
+    return [d.body for d in docs], nw, wh, nng, ng, nch, bounds, ckeys.reshape(-1, PARA_BANDS), has_sig, sigs
+
+
+def unpack_docs(p: tuple) -> list[Doc]:
+    bodies, nw, wh, nng, ng, nch, bounds, ckeys, has_sig, sigs = p
+    whs = np.split(wh, np.cumsum(nw)[:-1]) if len(nw) else []
+    ngs = np.split(ng, np.cumsum(nng)[:-1]) if len(nng) else []
+    cpos = np.concatenate(([0], np.cumsum(np.maximum(nch, 0))))
+    spos = np.concatenate(([0], np.cumsum(has_sig)))
+    b0, b1 = bounds[:, 0].tolist(), bounds[:, 1].tolist()
+    out = []
+    for i, body in enumerate(bodies):
+        d = Doc.__new__(Doc)
+        d.body, d.wh, d.ng = body, whs[i], ngs[i]
+        d._starts = d._ends = d._para = d._pspans = d.sorted_ng = None
+        if nch[i] < 0:
+            d.chunks = d.chunk_keys = None
+        else:
+            f, l = int(cpos[i]), int(cpos[i + 1])
+            d.chunks = list(zip(b0[f:l], b1[f:l]))
+            d.chunk_keys = ckeys[f:l]
+        d.sig = sigs[spos[i]] if has_sig[i] else None
+        out.append(d)
+    return out
