@@ -104,3 +104,15 @@ def test_credit_decides_when_text_cannot(tmp_path, credit_to):
     got = traced(tmp_path, [o, p, c])
     assert got[c.url][0] == target
     assert "credits this page by link" in why(got[c.url])
+
+
+def test_byline_at_home_on_one_site_orders_two_undated_pages(tmp_path):
+    # the byline signs another article of harbour-post, none of coast-daily: coast-daily carries it
+    o = page(ORIGIN, paras(), None, byline="Mara Olsen")
+    other = art("https://harbour-post.example/2021/04/01/library/", "\n\n".join(TEXTS["library"]["paragraphs"]),
+                TEXTS["library"]["title"], None, byline="By Mara Olsen")
+    c = page("https://coast-daily.example/news/1", paras(), None, byline="Mara Olsen")
+    got = traced(tmp_path, [c, o, other])
+    assert got[c.url][0] == ORIGIN
+    assert any(e["kind"] == "byline-home" for e in got[c.url][2])
+    assert ORIGIN not in {k for k in got}

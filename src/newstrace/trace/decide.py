@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Meta, SiteNames, credit_items, link_keys, site_of, url_key
+from .evidence import Meta, SiteNames, credit_items, link_keys, norm_byline, site_of, url_key
 
 W_CREDIT_LINK = 4.0
 W_CANONICAL = 4.0
@@ -25,6 +25,8 @@ COV_TIE = 0.03
 WHOLE = 0.97      # a page reproduced whole
 EXCERPT = 0.9     # ... while being only part of another
 W_HOTLINK = 3.0
+W_BYLINE_HOME = 1.0
+BYLINE_SITES_MAX = 5
 TIE_WORDS = 30
 
 
@@ -137,6 +139,9 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
             ev.append({"kind": "headline", "detail": f"{a.title!r} extends {b.title!r}", "w": W_HEADLINE})
         elif ta in tb:
             ev.append({"kind": "headline", "detail": f"{b.title!r} extends {a.title!r}", "w": -W_HEADLINE})
+    home = _byline_home(a, b, ctx.get("names"))
+    if home:
+        ev.append(home)
     if a.when and b.when and not _approx(a) and not _approx(b):
         hours = (a.when - b.when).total_seconds() / 3600
         if not (a.when_exact and b.when_exact) and abs(hours) < 24:
@@ -146,6 +151,24 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
                        "w": W_DATES if hours > 0 else -W_DATES})
     score = sum(e["w"] for e in ev)
     return Edge(a.rid, b.rid, score, ev)
+
+
+def _byline_home(a: Meta, b: Meta, names: SiteNames | None) -> dict | None:
+    """Two pages with one byline: the site that signs its other articles with it wrote it, the other page
+    carries it (a byline on three or more sites is generic: "Editorial Board")."""
+    if names is None or a.site == b.site:
+        return None
+    v = norm_byline(a.byline)
+    if not v or v != norm_byline(b.byline) or len(names.byline_sites.get(v, ())) > BYLINE_SITES_MAX:
+        return None
+    na, nb = names.bylines.get((v, a.site), 1) - 1, names.bylines.get((v, b.site), 1) - 1
+    if nb >= 1 and na == 0:
+        return {"kind": "byline-home", "detail": f"byline {a.byline!r} signs {nb} other page(s) of {b.site}, none of {a.site}",
+                "w": W_BYLINE_HOME}
+    if na >= 1 and nb == 0:
+        return {"kind": "byline-home", "detail": f"byline {b.byline!r} signs {na} other page(s) of {a.site}, none of {b.site}",
+                "w": -W_BYLINE_HOME}
+    return None
 
 
 def _norm_title(t: str | None) -> str:
@@ -242,7 +265,7 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
         adj.setdefault(a, set()).add(b)
         adj.setdefault(b, set()).add(a)
     ctx = {"items": {r: credit_items(meta[r], names) for r in comp},
-           "lkeys": {r: link_keys(meta[r]) for r in comp}, "site_pages": site_pages}
+           "lkeys": {r: link_keys(meta[r]) for r in comp}, "site_pages": site_pages, "names": names}
     ctx["compilations"] = _compilations(comp, views, adj)
     ctx["keys"] = {k: r for r in comp for k in meta[r].keys}
     ctx["by_site"] = {}
@@ -463,16 +486,12 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
         "the same text is on several pages: the one closest to the origin"
 
 
-def _norm_byline(b: str | None) -> str:
-    return " ".join(re.findall(r"\w+", re.sub(r"^\s*(?:by|author|from)\b[:\s]*", "", (b or "").lower())))
-
-
 def _shared_changes(c: Meta, p: Meta, others: list[Meta]) -> list[str]:
     """Marks page p's own edition left that page c carries too and none of the other candidates has: a
     byline or headline of p's, media p added.  (Dropping things is what every copier does, so a shared
     omission is no mark.)"""
     out = []
-    for name, attr, f in (("byline", "byline", _norm_byline),
+    for name, attr, f in (("byline", "byline", norm_byline),
                           ("headline", "title", lambda t: " ".join((t or "").lower().split()))):
         v = f(getattr(c, attr))
         if v and v == f(getattr(p, attr)) and all(f(getattr(o, attr)) != v for o in others):

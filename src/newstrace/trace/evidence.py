@@ -110,6 +110,10 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
     return out
 
 
+def norm_byline(b: str | None) -> str:
+    return " ".join(re.findall(r"\w+", re.sub(r"^\s*(?:by|author|from)\b[:\s]*", "", (b or "").lower())))
+
+
 def norm_name(s: str | None) -> str:
     s = (s or "").lower().strip()
     s = re.sub(r"^(the|www\.)\s*", "", s)
@@ -122,6 +126,15 @@ class SiteNames:
     def __init__(self, conn):
         self.keys: dict[str, set[str]] = {}
         self.by_prefix: dict[str, set[str]] = {}
+        # how many pages of each site carry each byline: a byline is at home on the site that uses it
+        self.bylines: dict[tuple[str, str], int] = {}
+        self.byline_sites: dict[str, set[str]] = {}
+        for byline, site, n in conn.execute(
+                "SELECT byline, site, count(*) FROM articles WHERE byline IS NOT NULL AND byline != '' GROUP BY 1, 2"):
+            b = norm_byline(byline)
+            if b:
+                self.bylines[(b, site)] = self.bylines.get((b, site), 0) + n
+                self.byline_sites.setdefault(b, set()).add(site)
         for site, name in conn.execute("SELECT site, name FROM sites"):
             self._add(site, site)
             label = site.split(".")[0] if site.split(".")[-1] in GENERIC_HOSTS or len(site.split(".")) > 1 else site
