@@ -280,4 +280,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS copies_source_credited ON copies(source_id, credited);
         """,
     ),
+    (
+        "0008_trace_doc_keys",
+        """
+        -- trace/: each indexed article keeps its band keys (int64 bytes) to drop them by primary key when its
+        -- body changes, instead of an index of trace_bands by rid (it made writing the band table twice as slow)
+        ALTER TABLE trace_docs ADD COLUMN keys BLOB;
+        DROP INDEX IF EXISTS trace_bands_rid;
+        """,
+    ),
 ]

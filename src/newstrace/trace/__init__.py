@@ -20,8 +20,8 @@ from .align import align
 from .decide import decide
 from .evidence import SiteNames, dumps, load_meta
 from .graph import components
-from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, drop_unfinished, known_pairs, load_bodies,
-                    mask_of, now_iso, pending_docs, store_index, write_bands, write_docs)
+from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, doc_row, drop_unfinished, known_pairs,
+                    load_bodies, mask_of, now_iso, pending_docs, store_index, write_bands, write_docs)
 from .network import rebuild_sites, story_rows
 from .text import features_many, pack_docs, tokenize, unpack_docs
 
@@ -31,7 +31,8 @@ log.addHandler(logging.NullHandler())
 CHUNK = 4000
 MEM_INDEX = True   # an empty index is built in memory (False: always through SQLite, as incremental runs do)
 DOC_CACHE = 16000
-CACHE_KB = 262144
+CACHE_KB = 262144      # SQLite page cache while looking new articles up in the stored index
+MEM_CACHE_KB = 32768   # ... and while building the index in memory
 
 __all__ = ["link_new", "trace_all"]
 
@@ -94,9 +95,10 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
     # end; otherwise look new articles up in the stored index batch by batch
     mem = MemIndex() if MEM_INDEX and pend and conn.execute("SELECT 1 FROM trace_docs LIMIT 1").fetchone() is None \
         else None
+    if mem is not None:   # no lookups in the stored index; the band table is appended to in key order
+        conn.execute(f"PRAGMA cache_size=-{MEM_CACHE_KB}")
     site_of_pend = {r[0]: r[3] for r in pend}
     site_num: dict = {}
-    doc_rows: list[tuple] = []
     seen_hash = defaultdict(int)
     for r in pend:
         seen_hash[r[2]] += 1
@@ -118,8 +120,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             timing["tokenize"] += time.perf_counter() - t
             t = time.perf_counter()
             ts = now_iso()
-            rows = [(rid, info[rid][0], info[rid][2], info[rid][1], d.n, d.sig.tobytes() if d.sig is not None else None,
-                     len(d.chunks or []), ts) for rid, d, _ in feats]
+            rows = [doc_row(rid, info[rid][0], info[rid][2], info[rid][1], d, ks, ts) for rid, d, ks in feats]
             if mem is not None:
                 allk = np.concatenate([ks for _, _, ks in feats]) if feats else np.zeros(0, dtype=np.int64)
                 allr = np.repeat(np.asarray(rids, dtype=np.int64), [len(ks) for _, _, ks in feats])
@@ -127,7 +128,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
                                              dtype=np.int32), [len(ks) for _, _, ks in feats])
                 mem.add(allk, allr, sites)
                 mem.update_boilerplate(allk)
-                doc_rows.extend(rows)
+                write_docs(conn, rows)
                 timing["index"] += time.perf_counter() - t
                 t = time.perf_counter()
                 cands = mem.candidates(allk, min(rids))
@@ -150,13 +151,13 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             counts["aligned"] += len(todo)
             t = time.perf_counter()
             involved = sorted({x for p in todo for x in p})
+            docs = _docs_for(conn, involved)
             if mem is not None:
                 boiler = mem.boiler
                 site_of_rid = {r: site_of_pend.get(r) for r in involved}
-            else:
-                boiler = boilerplate_keys(conn, _keys_of_rids(conn, involved))
+            else:   # (masks look at passage keys only)
+                boiler = boilerplate_keys(conn, [k for d in docs.values() for k in d.chunk_keys.ravel().tolist()])
                 site_of_rid = _sites(conn, involved)
-            docs = _docs_for(conn, involved)
             masks = {r: mask_of(d, boiler) for r, d in docs.items()}
             cnt = defaultdict(int)
             for r in involved:
@@ -187,12 +188,6 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             new_rids.update(rids)
         _DOCS.clear()
         written: list[float] = []
-
-        if mem is not None:
-            t = time.perf_counter()
-            write_docs(conn, doc_rows)
-            doc_rows.clear()
-            timing["index"] += time.perf_counter() - t
 
         def store_mem_index() -> None:   # the band keys, while the workers decide (when there are workers)
             t = time.perf_counter()
@@ -343,14 +338,6 @@ def _pair_groups(pairs: list[tuple[int, int]], n: int) -> list[list[tuple[int, i
         return []
     size = max(1, -(-len(pairs) // n))
     return [pairs[i:i + size] for i in range(0, len(pairs), size)]
-
-
-def _keys_of_rids(conn, rids: list[int]) -> list[int]:
-    out = []
-    for k in range(0, len(rids), 900):
-        c = rids[k:k + 900]
-        out.extend(r[0] for r in conn.execute(f"SELECT key FROM trace_bands WHERE rid IN ({','.join('?' * len(c))})", c))
-    return out
 
 
 def _sites(conn, rids) -> dict[int, str]:

@@ -130,8 +130,8 @@ def align(a: Doc, b: Doc, mask_a=None, mask_b=None) -> Alignment:
     brk = np.ones(len(i), dtype=bool)
     brk[1:] = (np.diff(i) != 1) | (np.diff(d) != 0)
     starts = np.flatnonzero(brk)
-    ends = np.concatenate((starts[1:], [len(i)]))
-    runs = sorted((int(i[s]), int(i[e - 1]) + NGRAM, int(j[s]), int(j[e - 1]) + NGRAM) for s, e in zip(starts, ends))
+    last = np.append(starts[1:], len(i)) - 1
+    runs = sorted(zip(i[starts].tolist(), (i[last] + NGRAM).tolist(), j[starts].tolist(), (j[last] + NGRAM).tolist()))
     # merge runs into segments (ordered by a position, then allow small gaps / skews)
     segs: list[list[tuple[int, int, int, int]]] = []
     for r in runs:
@@ -149,10 +149,12 @@ def align(a: Doc, b: Doc, mask_a=None, mask_b=None) -> Alignment:
         b0, b1 = s[0][2], max(r[3] for r in s)
         if b1 <= b0:
             continue
-        matched = np.zeros(a1 - a0, dtype=bool)
+        matched, cur = 0, a0      # words of [a0, a1) under some run (runs come in order of their start)
         for r in s:
-            matched[r[0] - a0:r[1] - a0] = True
-        if matched.sum() < MIN_DENSITY * (a1 - a0):
+            if r[1] > cur:
+                matched += r[1] - max(r[0], cur)
+                cur = r[1]
+        if matched < MIN_DENSITY * (a1 - a0):
             continue
         cand.append((min(a1 - a0, b1 - b0), a0, a1, b0, b1, s))
     cand.sort(key=lambda c: (-c[0], c[1]))
@@ -184,8 +186,9 @@ def align(a: Doc, b: Doc, mask_a=None, mask_b=None) -> Alignment:
         return res
     chosen.sort()
     res.longest = max(min(c[1] - c[0], c[3] - c[2]) for c in chosen)
-    res.shared_words = int(used_a.sum())
-    res.coverage_a = float(used_a.sum()) / a.n
+    na = int(used_a.sum())
+    res.shared_words = na
+    res.coverage_a = float(na) / a.n
     res.coverage_b = float(used_b.sum()) / b.n
     bs = [c[2] for c in chosen]
     res.monotonic = all(x < y for x, y in zip(bs, bs[1:]))
@@ -200,18 +203,16 @@ def align(a: Doc, b: Doc, mask_a=None, mask_b=None) -> Alignment:
             res.spans.append([_left(a, wa0), _right(a, wa1 - 1), _left(b, wb0), _right(b, wb1 - 1)])
     res.substitutions = subs[:50]
     for d, used, side in ((a, used_a, "a"), (b, used_b, "b")):
-        npara = int(d.para[-1]) + 1 if d.n else 0
-        tot = np.bincount(d.para, minlength=npara)
-        cov = np.bincount(d.para, weights=used.astype(np.float64), minlength=npara)
-        unc = [int(k) for k in np.flatnonzero((tot > 0) & (cov < 0.5 * tot))]
-        setattr(res, "uncovered_" + side, [[k, _para_text(d, k)] for k in unc[:8]])
+        npara, tot, first, last, _ = d.para_stats
+        cov = np.bincount(d.para, weights=used, minlength=npara)
+        unc = np.flatnonzero((tot > 0) & (cov < 0.5 * tot))[:8].tolist()
+        setattr(res, "uncovered_" + side, [[k, _para_text(d, k)] for k in unc])
         setattr(res, "paras_" + side, int((tot > 0).sum()))
-        first = np.searchsorted(d.para, np.arange(npara), "left")
-        last = np.searchsorted(d.para, np.arange(npara), "right")
         k = 0 if side == "a" else 2
         whole = 0
+        para = d.para
         for ws in res.wspans:
-            pi = int(d.para[ws[k]])
+            pi = para[ws[k]]
             if abs(ws[k] - first[pi]) <= 1 and abs(ws[k + 1] - last[pi]) <= 1:
                 whole += 1
         setattr(res, "whole_" + side, whole / len(res.wspans) if res.wspans else 0.0)
@@ -234,9 +235,9 @@ def _cut_paragraphs(a: Doc, b: Doc, a0: int, a1: int, b0: int, b1: int, runs) ->
         r = prev[-1] if prev else runs[0]
         return min(b1, max(b0, ai + (r[2] - r[0])))
 
-    cuts_a = set(int(x) + a0 + 1 for x in np.flatnonzero(np.diff(a.para[a0:a1])))
-    for x in np.flatnonzero(np.diff(b.para[b0:b1])):
-        bj = int(x) + b0 + 1
+    pa, pb = a.para_stats[4], b.para_stats[4]     # first words of paragraphs (where the paragraph changes)
+    cuts_a = set(pa[np.searchsorted(pa, a0, "right"):np.searchsorted(pa, a1, "left")].tolist())
+    for bj in pb[np.searchsorted(pb, b0, "right"):np.searchsorted(pb, b1, "left")].tolist():
         for r in runs:
             if r[2] < bj < r[3]:
                 cuts_a.add(bj - (r[2] - r[0]))

@@ -81,27 +81,51 @@ def load_bodies(conn, rids: Iterable[int]) -> dict[int, str]:
     return out
 
 
+DOC_COLS = "rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_at, keys"
+
+
+def doc_row(rid: int, pid: str, site: str, bh: str, d: Doc, keys: np.ndarray, ts: str | None) -> tuple:
+    """A trace_docs row (``DOC_COLS``)."""
+    return (rid, pid, site, bh, d.n, d.sig.tobytes() if d.sig is not None else None, len(d.chunks or []), ts,
+            np.asarray(keys, dtype=np.int64).tobytes())
+
+
 def store_index(conn, rows: list[tuple], keys_of: dict[int, np.ndarray], clear: bool = False) -> dict[int, np.ndarray]:
-    """Store trace_docs rows (rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_at) and the band
-    keys ``keys_of`` {rid: unique keys} in one transaction; ``clear`` first drops the old band keys of these
-    articles.  Returns keys_of."""
+    """Store trace_docs rows (``doc_row``) and the band keys ``keys_of`` {rid: unique keys} in one transaction;
+    ``clear`` first drops the old band keys of these articles.  Returns keys_of."""
     bands = sorted((int(k), rid) for rid, ks in keys_of.items() for k in ks.tolist())
     with conn:
         if clear:
-            rid_list = [r[0] for r in rows]
-            for k in range(0, len(rid_list), 900):
-                chunk = rid_list[k:k + 900]
-                conn.execute("DELETE FROM trace_bands WHERE rid IN (%s)" % ",".join("?" * len(chunk)), chunk)
-        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,?)", rows)
+            drop_bands(conn, [r[0] for r in rows])
+        conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", rows)
         conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
     return keys_of
 
 
+def drop_bands(conn, rids: list[int]) -> None:
+    """Delete the stored band keys of these articles (by primary key, from the keys kept in trace_docs)."""
+    legacy = []
+    for k in range(0, len(rids), 900):
+        chunk = rids[k:k + 900]
+        for rid, blob in conn.execute(
+                "SELECT rid, keys FROM trace_docs WHERE rid IN (%s)" % ",".join("?" * len(chunk)), chunk):
+            if blob is None:
+                legacy.append(rid)
+            else:
+                conn.executemany("DELETE FROM trace_bands WHERE key = ? AND rid = ?",
+                                 [(k2, rid) for k2 in np.frombuffer(blob, dtype=np.int64).tolist()])
+    for k in range(0, len(legacy), 900):   # indexed before migration 0008: no keys kept, a scan
+        chunk = legacy[k:k + 900]
+        conn.execute("DELETE FROM trace_bands WHERE rid IN (%s)" % ",".join("?" * len(chunk)), chunk)
+
+
 def write_docs(conn, doc_rows: list[tuple]) -> None:
-    """A run's trace_docs rows, ``indexed_at`` left empty until ``write_bands`` has stored their band keys
-    (decisions read trace_docs.words; a run killed in between drops these rows on the next start)."""
+    """trace_docs rows of a run building its index in memory, ``indexed_at`` left empty until ``write_bands``
+    has stored the band keys (decisions read trace_docs.words; a run killed in between drops these rows on
+    the next start)."""
     with conn:
-        conn.executemany("INSERT OR REPLACE INTO trace_docs VALUES (?,?,?,?,?,?,?,NULL)", [r[:7] for r in doc_rows])
+        conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)",
+                         [r[:7] + (None,) + r[8:] for r in doc_rows])
 
 
 def write_bands(conn, bands: Iterable[tuple[int, int]], ts: str) -> None:
@@ -113,7 +137,8 @@ def write_bands(conn, bands: Iterable[tuple[int, int]], ts: str) -> None:
 
 
 def drop_unfinished(conn) -> None:
-    """trace_docs rows of a run killed before its band keys were stored: index those articles again."""
+    """trace_docs rows of a run killed before its band keys were stored (they are written in the transaction
+    that marks the rows indexed): index those articles again."""
     with conn:
         conn.execute("DELETE FROM trace_docs WHERE indexed_at IS NULL")
 
@@ -187,13 +212,23 @@ class MemIndex:
         self._boiler_arr = np.zeros(0, dtype=np.int64)
 
     def add(self, keys: np.ndarray, rids: np.ndarray, sites: np.ndarray) -> None:
+        """Add a batch; its rids must be larger than those added before (articles come in rowid order)."""
         o = np.lexsort((rids, keys))
-        self.runs.append((keys[o], rids[o], sites[o]))
-        while len(self.runs) >= 2 and len(self.runs[-2][0]) <= 2 * len(self.runs[-1][0]):
-            (k1, r1, s1), (k2, r2, s2) = self.runs[-2], self.runs[-1]
-            k, r, s = np.concatenate((k1, k2)), np.concatenate((r1, r2)), np.concatenate((s1, s2))
-            o = np.lexsort((r, k))
-            self.runs[-2:] = [(k[o], r[o], s[o])]
+        self.runs.append((keys[o], rids[o].astype(self._rid_type(rids)), sites[o].astype(np.int32)))
+        while len(self.runs) >= 2 and len(self.runs[-2][0]) <= len(self.runs[-1][0]) * 1.5:
+            self._merge_last()
+
+    @staticmethod
+    def _rid_type(rids: np.ndarray):
+        return np.int32 if not len(rids) or int(rids.max()) < 2**31 else np.int64
+
+    def _merge_last(self) -> None:
+        # the older run's rids are all smaller: a stable sort by key keeps (key, rid) order, and timsort
+        # merges two sorted runs in linear time
+        (k1, r1, s1), (k2, r2, s2) = self.runs[-2], self.runs[-1]
+        k = np.concatenate((k1, k2))
+        o = np.argsort(k, kind="stable")
+        self.runs[-2:] = [(k[o], np.concatenate((r1, r2))[o], np.concatenate((s1, s2))[o])]
 
     def _members(self, q: np.ndarray, max_count: int | None = None):
         """For unique sorted keys q: total counts, and (query number, rid, site) of every member of the
@@ -237,7 +272,7 @@ class MemIndex:
             a, b = rid[:-d][same], rid[d:][same]
             keep = b >= min_rid
             if keep.any():
-                out.append((a[keep] << 32) | b[keep])
+                out.append((a[keep].astype(np.int64) << 32) | b[keep].astype(np.int64))
         if not out:
             return set()
         codes = np.unique(np.concatenate(out))
@@ -272,10 +307,7 @@ class MemIndex:
     def rows(self, step: int = 200000):
         """All (key, rid) rows in (key, rid) order, in slices (for executemany)."""
         while len(self.runs) > 1:
-            (k1, r1, s1), (k2, r2, s2) = self.runs[-2], self.runs[-1]
-            k, r, s = np.concatenate((k1, k2)), np.concatenate((r1, r2)), np.concatenate((s1, s2))
-            o = np.lexsort((r, k))
-            self.runs[-2:] = [(k[o], r[o], s[o])]
+            self._merge_last()
         if not self.runs:
             return
         k, r, _ = self.runs[0]

@@ -72,7 +72,7 @@ class Doc:
     of the words are computed on first use (only bodies that get aligned need them)."""
 
     __slots__ = ("body", "wh", "ng", "chunks", "chunk_keys", "sig", "_starts", "_ends", "_para", "_pspans",
-                 "sorted_ng")
+                 "sorted_ng", "_pstat")
 
     def __init__(self, body: str, low: str | None, wh: np.ndarray):
         self.body, self.wh = body, wh   # (the lowered text is not kept: recomputed for offsets)
@@ -82,6 +82,7 @@ class Doc:
         self.sig = None
         self._starts = self._ends = self._para = self._pspans = None
         self.sorted_ng = None   # (order, sorted values, unique values, first index, count) for alignment seeds
+        self._pstat = None
 
     def __getstate__(self):   # sent to alignment workers: what cannot be recomputed cheaply
         return self.body, self.wh, self.chunks, self.chunk_keys, self.sig
@@ -97,7 +98,7 @@ class Doc:
 
     def release(self) -> None:
         """Drop what alignment computed (offsets, sorted n-grams): kept in a cache, the Doc stays small."""
-        self._starts = self._ends = self._para = self.sorted_ng = None
+        self._starts = self._ends = self._para = self.sorted_ng = self._pstat = None
 
     @property
     def n(self) -> int:
@@ -130,6 +131,21 @@ class Doc:
         if self._para is None:
             self._offsets()
         return self._para
+
+    @property
+    def para_stats(self) -> tuple:
+        """(paragraphs, words per paragraph, first word, end word of each paragraph, first words of the
+        paragraphs after the first one holding words: where the paragraph number changes)."""
+        if self._pstat is None:
+            para = self.para
+            npara = int(para[-1]) + 1 if len(para) else 0
+            tot = np.bincount(para, minlength=npara)
+            ar = np.arange(npara)
+            first = np.searchsorted(para, ar, "left")
+            last = np.searchsorted(para, ar, "right")
+            change = np.flatnonzero(para[1:] != para[:-1]) + 1
+            self._pstat = (npara, tot, first.tolist(), last.tolist(), change)
+        return self._pstat
 
     @property
     def para_spans(self) -> list[tuple[int, int]]:
@@ -363,7 +379,7 @@ def unpack_docs(p: tuple) -> list[Doc]:
     for i, body in enumerate(bodies):
         d = Doc.__new__(Doc)
         d.body, d.wh, d.ng = body, whs[i], ngs[i]
-        d._starts = d._ends = d._para = d._pspans = d.sorted_ng = None
+        d._starts = d._ends = d._para = d._pspans = d.sorted_ng = d._pstat = None
         if nch[i] < 0:
             d.chunks = d.chunk_keys = None
         else:
