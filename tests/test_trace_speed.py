@@ -51,6 +51,13 @@ def _dense_corpus() -> list:
     for i in range(4):
         text = "\n\n".join(["A word from the editors of this small site, before the news of the day."] + ps[:4])
         arts.append(art(f"https://edit{i}.example/story", text, "Edited", f"2021-07-{i + 1:02d}"))
+    # furniture (an appeal) left in the bodies of one site's pages, one of them copied elsewhere with it
+    appeal = TEXTS["appeal"]
+    for i, key in enumerate(["harbour", "orchard", "library", "harbour_other_outlet"]):
+        text = "\n\n".join(TEXTS[key]["paragraphs"][i:i + 2] + [appeal])
+        arts.append(art(f"https://sister.example/{key}", text, TEXTS[key]["title"], f"2021-08-{i + 1:02d}"))
+        if i == 2:
+            arts.append(art(f"https://taker.example/{key}", text, TEXTS[key]["title"], f"2021-08-{i + 5:02d}"))
     return arts
 
 

@@ -21,7 +21,7 @@ from .decide import decide
 from .evidence import SiteNames, dumps, load_meta
 from .graph import components
 from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, doc_row, drop_unfinished, known_pairs,
-                    load_bodies, mask_of, now_iso, pending_docs, store_index, write_bands, write_docs)
+                    load_bodies, masks_of, now_iso, pending_docs, store_index, write_bands, write_docs)
 from .network import rebuild_sites, story_rows
 from .text import features_many, pack_docs, tokenize, unpack_docs
 
@@ -127,11 +127,11 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
                 sites = np.repeat(np.asarray([site_num.setdefault(info[r][2], len(site_num)) for r in rids],
                                              dtype=np.int32), [len(ks) for _, _, ks in feats])
                 mem.add(allk, allr, sites)
-                mem.update_boilerplate(allk)
+                mem.update_boilerplate()
                 write_docs(conn, rows)
                 timing["index"] += time.perf_counter() - t
                 t = time.perf_counter()
-                cands = mem.candidates(allk, min(rids))
+                cands = mem.candidates(min(rids))
             else:
                 changed = sorted(_indexed(conn, rids))
                 if changed:  # a body changed: its old pairs are stale
@@ -158,7 +158,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             else:   # (masks look at passage keys only)
                 boiler = boilerplate_keys(conn, [k for d in docs.values() for k in d.chunk_keys.ravel().tolist()])
                 site_of_rid = _sites(conn, involved)
-            masks = {r: mask_of(d, boiler) for r, d in docs.items()}
+            masks = masks_of(docs, boiler)
             cnt = defaultdict(int)
             for r in involved:
                 cnt[hashes.get(r)] += 1

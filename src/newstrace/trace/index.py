@@ -71,6 +71,33 @@ def mask_of(doc: Doc, boiler: set[int]) -> np.ndarray | None:
     return m
 
 
+def masks_of(docs: dict[int, Doc], boiler: set[int]) -> dict[int, np.ndarray | None]:
+    """``mask_of`` for many bodies at once (one lookup of all their passage keys)."""
+    out: dict[int, np.ndarray | None] = {r: None for r in docs}
+    if not boiler:
+        return out
+    barr = np.fromiter(boiler, dtype=np.int64, count=len(boiler))
+    barr.sort()
+    have = [(r, d) for r, d in docs.items() if d.chunks]
+    if not have:
+        return out
+    ck = np.concatenate([np.asarray(d.chunk_keys, dtype=np.int64).reshape(-1, PARA_BANDS) for _, d in have])
+    idx = np.minimum(np.searchsorted(barr, ck), len(barr) - 1)
+    hit = (barr[idx] == ck).any(axis=1)
+    pos = 0
+    for r, d in have:
+        n = len(d.chunks)
+        h = hit[pos:pos + n]
+        pos += n
+        if h.any():
+            m = np.zeros(len(d.ng), dtype=bool)
+            for i in np.flatnonzero(h).tolist():
+                s, e = d.chunks[i]
+                m[s:e] = True
+            out[r] = m
+    return out
+
+
 def load_bodies(conn, rids: Iterable[int]) -> dict[int, str]:
     rids = list(rids)
     out = {}
@@ -210,13 +237,28 @@ class MemIndex:
         self.runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.boiler: set[int] = set()
         self._boiler_arr = np.zeros(0, dtype=np.int64)
+        self._q = np.zeros(0, dtype=np.int64)
+        self._bounds: list = []
+        self._total = np.zeros(0, dtype=np.int64)
 
     def add(self, keys: np.ndarray, rids: np.ndarray, sites: np.ndarray) -> None:
-        """Add a batch; its rids must be larger than those added before (articles come in rowid order)."""
+        """Add a batch (its rids larger than those added before: articles come in rowid order) and look its
+        keys up in every run, for ``candidates`` and ``update_boilerplate``."""
         o = np.lexsort((rids, keys))
         self.runs.append((keys[o], rids[o].astype(self._rid_type(rids)), sites[o].astype(np.int32)))
         while len(self.runs) >= 2 and len(self.runs[-2][0]) <= len(self.runs[-1][0]) * 1.5:
             self._merge_last()
+        q = self.runs[-1][0] if len(self.runs[-1][0]) == len(keys) else np.sort(keys)
+        q = q[np.concatenate(([True], q[1:] != q[:-1]))] if len(q) else q
+        self._q, self._bounds = q, []
+        self._total = np.zeros(len(q), dtype=np.int64)
+        for k, _, _ in self.runs:   # one binary search per key and run; a second one only for the keys found
+            lo = np.searchsorted(k, q, "left")
+            found = np.flatnonzero(k[np.minimum(lo, len(k) - 1)] == q) if len(k) else np.zeros(0, dtype=np.int64)
+            cnt = np.zeros(len(q), dtype=np.int64)
+            cnt[found] = np.searchsorted(k, q[found], "right") - lo[found]
+            self._bounds.append((lo, cnt))
+            self._total += cnt
 
     @staticmethod
     def _rid_type(rids: np.ndarray):
@@ -230,37 +272,24 @@ class MemIndex:
         o = np.argsort(k, kind="stable")
         self.runs[-2:] = [(k[o], np.concatenate((r1, r2))[o], np.concatenate((s1, s2))[o])]
 
-    def _members(self, q: np.ndarray, max_count: int | None = None):
-        """For unique sorted keys q: total counts, and (query number, rid, site) of every member of the
-        queries whose total count is at most ``max_count``."""
-        bounds = []
-        total = np.zeros(len(q), dtype=np.int64)
-        for k, _, _ in self.runs:
-            lo, hi = np.searchsorted(k, q, "left"), np.searchsorted(k, q, "right")
-            bounds.append((lo, hi))
-            total += hi - lo
-        want = np.ones(len(q), dtype=bool) if max_count is None else total <= max_count
+    def _members(self, want: np.ndarray):
+        """(query number, rid, site) of every member of the last batch's keys selected by ``want``."""
         qs, rs, ss = [], [], []
-        for (k, r, s), (lo, hi) in zip(self.runs, bounds):
-            cnt = np.where(want, hi - lo, 0)
-            qi, p = _gather(lo, cnt)
+        for (k, r, s), (lo, cnt) in zip(self.runs, self._bounds):
+            qi, p = _gather(lo, np.where(want, cnt, 0))
             qs.append(qi)
             rs.append(r[p])
             ss.append(s[p])
-        return total, np.concatenate(qs), np.concatenate(rs), np.concatenate(ss)
+        return np.concatenate(qs), np.concatenate(rs), np.concatenate(ss)
 
-    def candidates(self, keys: np.ndarray, min_rid: int) -> set[tuple[int, int]]:
-        """Pairs (a < b, b >= min_rid) sharing one of ``keys`` whose bucket holds at most MAX_BUCKET
-        articles (the batch just added is the one from min_rid on)."""
-        q = np.unique(keys)
-        if not len(q) or not self.runs:
+    def candidates(self, min_rid: int) -> set[tuple[int, int]]:
+        """Pairs (a < b, b >= min_rid) sharing a key of the batch just added (the one from min_rid on) whose
+        bucket holds at most MAX_BUCKET articles."""
+        if not len(self._q):
             return set()
-        total, qi, rid, _ = self._members(q, MAX_BUCKET)
-        big = total >= 2
-        sel = big[qi]
-        qi, rid = qi[sel], rid[sel]
+        qi, rid, _ = self._members((self._total >= 2) & (self._total <= MAX_BUCKET))
         o = np.lexsort((rid, qi))
-        qi, rid = qi[o], rid[o]
+        qi, rid = qi[o], rid[o].astype(np.int64)
         out = []
         n = len(qi)
         for d in range(1, MAX_BUCKET):
@@ -272,26 +301,23 @@ class MemIndex:
             a, b = rid[:-d][same], rid[d:][same]
             keep = b >= min_rid
             if keep.any():
-                out.append((a[keep].astype(np.int64) << 32) | b[keep].astype(np.int64))
+                out.append((a[keep] << 32) | b[keep])
         if not out:
             return set()
-        codes = np.unique(np.concatenate(out))
+        codes = np.sort(np.concatenate(out))
+        codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
         aa, bb = (codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist()
         return set(zip(aa, bb))
 
-    def update_boilerplate(self, keys: np.ndarray, min_pages: int = 3) -> None:
-        """Add the keys (of the batch just added) now carried by ``min_pages`` articles of one site."""
-        q = np.unique(keys)
-        q = q[~np.isin(q, self._boiler_arr)]
-        if not len(q) or not self.runs:
+    def update_boilerplate(self, min_pages: int = 3) -> None:
+        """Add the keys of the batch just added now carried by ``min_pages`` articles of one site."""
+        q = self._q
+        want = self._total >= min_pages
+        if len(self._boiler_arr):
+            want &= ~np.isin(q, self._boiler_arr)
+        if not want.any():
             return
-        total = np.zeros(len(q), dtype=np.int64)
-        for k, _, _ in self.runs:
-            total += np.searchsorted(k, q, "right") - np.searchsorted(k, q, "left")
-        q = q[total >= min_pages]
-        if not len(q):
-            return
-        _, qi, _, site = self._members(q)
+        qi, _, site = self._members(want)
         o = np.lexsort((site, qi))
         qi, site = qi[o], site[o]
         start = np.ones(len(qi), dtype=bool)
