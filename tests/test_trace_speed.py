@@ -201,3 +201,12 @@ def test_changed_body_drops_its_old_band_keys(tmp_path, monkeypatch, legacy):
     # as before these changes)
     assert reb[:2] == inc[:2] and reb[3:] == inc[3:]
     st.close()
+
+
+def test_word_offsets_equal_regex_matches():
+    from newstrace.trace.text import WORD
+    for b in _bodies() + ["_a_ b", "x😀y 𝔘𝔫𝔦 𐐀b ok", "٣٤ 中文字 ǅ ⅷ x² – “quoted” don’t"]:
+        d = tokenize(b)
+        spans = [m.span() for m in WORD.finditer(d.low)]
+        assert list(zip(d.starts.tolist(), d.ends.tolist())) == spans
+        assert len(spans) == d.n

@@ -47,13 +47,23 @@ _WORD_CHARS: list = []
 
 
 def _word_chars() -> np.ndarray:
-    """Boolean table over all code points: does WORD's ``\\w`` match it (built on first use, ~0.2 s)."""
+    """Boolean table over the Basic Multilingual Plane: does WORD's ``\\w`` match the code point."""
     if not _WORD_CHARS:
-        allc = "".join(map(chr, range(0x110000)))
-        t = np.zeros(0x110000, dtype=bool)
+        allc = "".join(map(chr, range(0x10000)))
+        t = np.zeros(0x10000, dtype=bool)
         t[[m.start() for m in re.finditer(r"\w", allc)]] = True
         _WORD_CHARS.append(t)
     return _WORD_CHARS[0]
+
+
+def _is_word(cp: np.ndarray) -> np.ndarray:
+    t = _word_chars()
+    if not len(cp) or int(cp.max()) < 0x10000:
+        return t[cp]
+    w = t[np.minimum(cp, 0xFFFF)]
+    for k in np.flatnonzero(cp >= 0x10000).tolist():   # astral code points (emoji, rare scripts)
+        w[k] = WORD.match(chr(int(cp[k]))) is not None
+    return w
 
 
 def _word_hash(w: str) -> int:
@@ -107,7 +117,7 @@ class Doc:
     def _offsets(self) -> None:
         # the runs of word characters are exactly the WORD matches; found with numpy over the code points
         cp = np.frombuffer(self.low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        w = _word_chars()[cp]
+        w = _is_word(cp)
         edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         self._starts = np.flatnonzero(edge == 1)
         self._ends = np.flatnonzero(edge == -1)
@@ -389,3 +399,4 @@ def unpack_docs(p: tuple) -> list[Doc]:
         d.sig = sigs[spos[i]] if has_sig[i] else None
         out.append(d)
     return out
+
