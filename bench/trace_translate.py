@@ -204,7 +204,7 @@ GRID_WIDTH = (0.12, 0.2)
 
 
 def set_params(name, lo, width):
-    tr.PARAMS[name] = {"cand": lo, "align": lo, "lo": lo, "hi": lo + width, "reorder": lo + width}
+    tr.PARAMS[name] = dict(tr.PARAMS[name], cand=lo, align=lo, lo=lo, hi=lo + width, reorder=lo + width)
 
 
 GRID_NUMBER_WEIGHT = (0.15, 0.4)

@@ -213,3 +213,57 @@ def test_inverted_file_search_finds_the_planted_pairs_exact_search_finds():
     assert len(planted & set(ivf)) >= 0.97 * docs
     # no same-language pair is ever a candidate
     assert all((a < docs) != (b < docs) for a, b in ivf)
+
+
+def _family_space(seed: int = 3):
+    """A story in English (X), its translations into four languages and an article on the same event in German
+    that is not a translation (each of its paragraphs is only moderately like X's)."""
+    rng = np.random.default_rng(seed)
+    dim, n = 64, 5
+    X = rng.normal(size=(n, dim))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+
+    def near(base, sim):
+        r = rng.normal(size=base.shape)
+        r -= (r * base).sum(1, keepdims=True) * base
+        r /= np.linalg.norm(r, axis=1, keepdims=True)
+        return sim * base + np.sqrt(1 - sim ** 2) * r
+
+    docs = [("x_en", "en", X)] + [(f"t_{l}", l, near(X, 0.8)) for l in ("de", "fr", "es", "it")]
+    docs.append(("z_de", "de", near(X, 0.5)))
+    M = np.concatenate([d[2] for d in docs]).astype(np.float32)
+    names = sorted({d[1] for d in docs})
+    counts = np.full(len(docs), n)
+    space = tr.Space(
+        encoder="use", ids=[d[0] for d in docs], langs=[d[1] for d in docs],
+        spans=[[(10 * k, 10 * k + 9) for k in range(n)] for _ in docs], row0=np.concatenate([[0], np.cumsum(counts)]),
+        doc_of=np.repeat(np.arange(len(docs)), n), lang_of=np.repeat([names.index(d[1]) for d in docs], n),
+        lang_names=names, M=M)
+    space.index = {pid: i for i, pid in enumerate(space.ids)}
+    return space
+
+
+def test_margin_rejects_a_same_event_article_among_a_story_s_translations():
+    space = _family_space()
+    cands = tr.candidates(space, list(range(len(space.ids))), ivf=False)
+    x, t_de, z = space.index["x_en"], space.index["t_de"], space.index["z_de"]
+    assert (x, z) in cands and (x, t_de) in cands  # similar enough to be compared
+    tr.ensure_knn(space, [x, z, t_de])
+    trans = tr.score_pair(space, x, t_de, "", "")
+    other = tr.score_pair(space, x, z, "", "")
+    assert trans["score"] >= 0.8 and trans["evidence"]["mean_margin"] > 0.95
+    assert other["score"] < tr.MIN_SCORE["use"] and other["evidence"]["mean_margin"] < 0.85
+    # the similarity alone would have linked it: its aligned paragraphs are well above the alignment floor
+    assert len(other["pairs"]) == 5 and other["evidence"]["mean_sim"] > tr.PARAMS["use"]["lo"] + 0.05
+
+
+def test_incremental_margin_uses_the_stored_neighbourhood():
+    full = _family_space()
+    tr.candidates(full, list(range(len(full.ids))), ivf=False)
+    inc = _family_space()
+    z = inc.index["z_de"]
+    cands = tr.candidates(inc, [z], ivf=False)  # only the new article is searched
+    tr.ensure_knn(inc, {d for key in cands for d in key})
+    for key in cands:
+        assert tr.score_pair(inc, *key, "", "")["score"] == tr.score_pair(full, *key, "", "")["score"]
+    assert np.isnan(inc.knn).any()  # rows of documents that are no candidate are not searched

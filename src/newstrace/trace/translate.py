@@ -6,7 +6,7 @@ Pipeline, incremental like the rest of trace/:
    paragraph is encoded once with the packaged multilingual encoders its language needs (see
    :mod:`xling_encoders`) and stored in ``xling_vectors`` (one float16 blob per article and encoder), so new
    articles are compared with stored ones without re-encoding.
-2. **Candidates**: paragraph-vector nearest neighbours (top-4), per encoder space, with numpy on centred,
+2. **Candidates**: paragraph-vector nearest neighbours (top-8), per encoder space, with numpy on centred,
    normalised vectors: exact in blocks up to :data:`IVF_MIN_ROWS` stored paragraphs (each new paragraph against
    all stored paragraphs of other languages), and above that an inverted file (spherical k-means cells, ~2*sqrt(N)
    of them, 8 probed per query), so a full rebuild costs about N^1.5 rather than N^2. Vectors are centred per language (the mean vector of a
@@ -15,8 +15,10 @@ Pipeline, incremental like the rest of trace/:
 3. **Alignment** of each candidate document pair: a monotone alignment of paragraphs (dynamic programme over the
    similarity matrix, gaps free, so a copy of a contiguous part of the source is found), plus reordered
    paragraphs that are each other's best match with a high similarity.
-4. **Score**: coverage of the better-covered side by aligned paragraphs, each weighted by its similarity,
-   times the strength of the chain (summed weights, full from :data:`EVIDENCE_FULL` on, so one or two matching
+4. **Score**: coverage of the better-covered side by aligned paragraphs, each weighted by its similarity and
+   by its ratio margin (its similarity over the mean similarity of both paragraphs' nearest paragraphs in other
+   languages, Artetxe & Schwenk 2019: a paragraph of another article on the same event is similar too, but well
+   below the paragraph's translations when the store holds some), times the strength of the chain (summed weights, full from :data:`EVIDENCE_FULL` on, so one or two matching
    paragraphs count little), plus evidence from numbers agreeing within aligned paragraphs, shared names and
    shared links. The thresholds were chosen on the dev half of the parallel-news benchmark (see
    ``bench/trace_translate.py``), never on its test half.
@@ -41,22 +43,25 @@ log = logging.getLogger(__name__)
 
 PARA_MIN_CHARS = 12
 QUERY_BLOCK = 1024
-TOP_K = 4
+TOP_K = 8  # nearest paragraphs per paragraph; a story translated into many languages needs more than 4
 MAX_CANDIDATES_PER_DOC = 40
+MARGIN_K = 4  # neighbourhood size of the ratio margin (Artetxe & Schwenk 2019)
 PRIOR_WEIGHT = 300.0  # pseudo-count of the packaged prior mean vector per language
 
 # Per-encoder calibration of centred cosine similarities (chosen on the dev split of parallel-news):
 #   cand: a paragraph pair at least this similar makes its two documents a candidate pair
 #   lo/hi: an aligned paragraph pair counts 0 at ``lo`` and fully from ``hi`` on (linear in between)
 #   align: minimum similarity for the monotone alignment; reorder: minimum for an out-of-order mutual best pair
+#   mlo/mhi: ratio margin of an aligned pair (its similarity over the mean similarity of both paragraphs' MARGIN_K
+#     nearest neighbours in other languages): the pair counts nothing at ``mlo`` and fully from ``mhi`` on
 PARAMS: dict[str, dict[str, float]] = {
-    "use": {"cand": 0.38, "align": 0.38, "lo": 0.38, "hi": 0.58, "reorder": 0.58},
-    "e5": {"cand": 0.30, "align": 0.30, "lo": 0.30, "hi": 0.50, "reorder": 0.50},
+    "use": {"cand": 0.42, "align": 0.42, "lo": 0.42, "hi": 0.54, "reorder": 0.54, "mlo": 0.75, "mhi": 0.95},
+    "e5": {"cand": 0.30, "align": 0.30, "lo": 0.30, "hi": 0.50, "reorder": 0.50, "mlo": 0.75, "mhi": 0.95},
 }
 # decision threshold on ``score`` per encoder space; chosen on the dev split (best F1)
 NUMBER_WEIGHT = 0.15  # how much agreeing (or disagreeing) numbers in aligned paragraphs move the score
 EVIDENCE_FULL = 3.0  # summed pair weights at which the chain of aligned paragraphs counts fully
-MIN_SCORE: dict[str, float] = {"use": 0.20, "e5": 0.183}
+MIN_SCORE: dict[str, float] = {"use": 0.142, "e5": 0.115}
 
 _MEANS_FILE = Path(__file__).with_name("xling_means.npz")
 _prior_cache: dict[str, dict[str, np.ndarray]] | None = None
@@ -196,6 +201,9 @@ class Space:
     lang_names: list[str | None]
     M: np.ndarray  # centred, normalised float32 rows
     index: dict[str, int] = field(default_factory=dict)
+    # mean similarity of each row's MARGIN_K nearest rows (other documents, languages that pair in this space);
+    # NaN until computed
+    knn: np.ndarray | None = None
 
     def rows(self, d: int) -> slice:
         return slice(int(self.row0[d]), int(self.row0[d + 1]))
@@ -320,6 +328,45 @@ def _search_ivf(space: Space, qrows: np.ndarray, ok: np.ndarray, k: int, nprobe:
     yield qrows, best_c, best_v
 
 
+def _pairable(space: Space) -> np.ndarray:
+    """Language-index pairs that may pair in this space."""
+    L = len(space.lang_names)
+    ok = np.zeros((L, L), dtype=bool)
+    for i, a in enumerate(space.lang_names):
+        for j, b in enumerate(space.lang_names):
+            ok[i, j] = _pair_in_space(space, a, b)
+    return ok
+
+
+def _knn_array(space: Space) -> np.ndarray:
+    if space.knn is None or len(space.knn) != len(space.M):
+        space.knn = np.full(len(space.M), np.nan, dtype=np.float32)
+    return space.knn
+
+
+def _knn_mean(sims: np.ndarray) -> np.ndarray:
+    """Mean of the MARGIN_K highest similarities per row (missing neighbours, -1, count as 0)."""
+    k = min(MARGIN_K, sims.shape[1])
+    top = -np.sort(-sims, axis=1)[:, :k]
+    return np.maximum(top, 0.0).mean(axis=1)
+
+
+def ensure_knn(space: Space, docs, ivf: bool | None = None) -> None:
+    """Neighbourhood means (for the margin) of the rows of ``docs`` that do not have one yet: the rows of stored
+    documents that only appear as candidates of new ones."""
+    knn = _knn_array(space)
+    rows = [np.arange(space.row0[d], space.row0[d + 1]) for d in sorted(set(docs))]
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    rows = rows[np.isnan(knn[rows])]
+    if not len(rows):
+        return
+    if ivf is None:
+        ivf = len(space.M) >= IVF_MIN_ROWS
+    search = _search_ivf if ivf else _search_exact
+    for qr, top, sims in search(space, rows, _pairable(space), MARGIN_K):
+        knn[qr] = _knn_mean(sims)
+
+
 def candidates(space: Space, query_docs: list[int], ivf: bool | None = None) -> dict[tuple[int, int], float]:
     """Document pairs (i < j) with paragraph nearest-neighbour hits; value = sum of hit similarities.
 
@@ -331,17 +378,14 @@ def candidates(space: Space, query_docs: list[int], ivf: bool | None = None) -> 
     qrows = np.concatenate([np.arange(space.row0[d], space.row0[d + 1]) for d in query_docs])
     if not len(qrows):
         return {}
-    # languages that may pair in this space
-    L = len(space.lang_names)
-    ok = np.zeros((L, L), dtype=bool)
-    for i, a in enumerate(space.lang_names):
-        for j, b in enumerate(space.lang_names):
-            ok[i, j] = _pair_in_space(space, a, b)
+    ok = _pairable(space)
     out: dict[tuple[int, int], float] = {}
     if ivf is None:
         ivf = len(space.M) >= IVF_MIN_ROWS
     search = _search_ivf if ivf else _search_exact
-    for qr, top, sims in search(space, qrows, ok, TOP_K):
+    knn = _knn_array(space)
+    for qr, top, sims in search(space, qrows, ok, max(TOP_K, MARGIN_K)):
+        knn[qr] = _knn_mean(sims)
         for r, (cols, vals) in enumerate(zip(top, sims)):
             qd = int(space.doc_of[qr[r]])
             for c, v in zip(cols, vals):
@@ -424,14 +468,23 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
     B = space.M[space.rows(db)]
     S = A @ B.T
     al = align_pair(S, prm)
+    knn = _knn_array(space)
+    ka, kb = knn[space.rows(da)], knn[space.rows(db)]
     sa, sb = space.spans[da], space.spans[db]
     tot_a = sum(e - s for s, e in sa) or 1
     tot_b = sum(e - s for s, e in sb) or 1
-    pairs, cov_a, cov_b, wcov_a, wcov_b, sims, num_agree = [], 0, 0, 0.0, 0.0, [], []
+    pairs, cov_a, cov_b, wcov_a, wcov_b, sims, num_agree, margins = [], 0, 0, 0.0, 0.0, [], [], []
     wsum = 0.0
     for i, j in al:
         s = float(S[i, j])
         w = min(1.0, max(0.0, (s - prm["lo"]) / (prm["hi"] - prm["lo"])))
+        # ratio margin: a translation is (one of) the nearest paragraphs of both sides; a paragraph of another
+        # article on the same event is similar too, but well below what the nearest paragraphs reach
+        hood = (float(ka[i]) + float(kb[j])) / 2
+        if hood == hood:  # not NaN
+            m = s / max(hood, 1e-3)
+            margins.append(m)
+            w *= min(1.0, max(0.0, (m - prm["mlo"]) / (prm["mhi"] - prm["mlo"])))
         la, lb = sa[i][1] - sa[i][0], sb[j][1] - sb[j][0]
         cov_a += la
         cov_b += lb
@@ -469,6 +522,7 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
         "evidence": {
             "aligned": len(al), "paragraphs_a": len(sa), "paragraphs_b": len(sb),
             "mean_sim": round(float(np.mean(sims)), 4) if sims else 0.0,
+            "mean_margin": round(float(np.mean(margins)), 4) if margins else None,
             "strength": round(strength, 4), "weighted_coverage_a": round(wa, 4), "weighted_coverage_b": round(wb, 4),
             "numbers_aligned": round(float(np.mean(num_agree)), 4) if num_agree else None,
             "numbers_shared": None if nums_doc is None else round(nums_doc, 4),
@@ -516,6 +570,7 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
         cands = candidates(space, qdocs, ivf=ivf)
         if not cands:
             continue
+        ensure_knn(space, {d for key in cands for d in key}, ivf=ivf)
         need = {space.ids[d] for key in cands for d in key} - set(bodies)
         idl = list(need)
         for k in range(0, len(idl), 500):
