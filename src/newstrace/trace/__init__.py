@@ -98,6 +98,8 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
     if mem is not None:   # no lookups in the stored index; the band table is appended to in key order
         conn.execute(f"PRAGMA cache_size=-{MEM_CACHE_KB}")
     site_of_pend = {r[0]: r[3] for r in pend}
+    hash_of_pend = {r[0]: r[2] for r in pend}
+    had_pairs = conn.execute("SELECT 1 FROM trace_pairs LIMIT 1").fetchone() is not None
     site_num: dict = {}
     seen_hash = defaultdict(int)
     for r in pend:
@@ -144,8 +146,12 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
                 timing["index"] += time.perf_counter() - t
                 t = time.perf_counter()
                 cands = candidates(conn, keys_of)
-            hashes = body_hashes(conn, {x for p in cands for x in p})
-            todo = sorted(cands - known_pairs(conn, cands, hashes))
+            if mem is not None:   # every article involved is one of this run's
+                hashes = {x: hash_of_pend[x] for p in cands for x in p}
+            else:
+                hashes = body_hashes(conn, {x for p in cands for x in p})
+            # (a run starting without aligned pairs never meets a pair twice: no lookup)
+            todo = sorted(cands - known_pairs(conn, cands, hashes) if had_pairs else cands)
             timing["candidates"] += time.perf_counter() - t
             counts["candidates"] += len(cands)
             counts["aligned"] += len(todo)
