@@ -230,8 +230,18 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
     return dict(counts)
 
 
-# opt-in: on a busy shared 2-core machine the pool did not pay off (bench/trace_scale.py); set NEWSTRACE_TRACE_WORKERS=2
-WORKERS = int(os.environ.get("NEWSTRACE_TRACE_WORKERS", "1") or 1)
+def _default_workers() -> int:
+    """NEWSTRACE_TRACE_WORKERS, else two on a machine with two cores or more (bench/trace_scale.py, 40k articles:
+    with a neighbour using one of the two cores, 2 workers 24.1 s vs 1 worker 23.4 s; the main process's own
+    work is about a third of the total, so two free cores do better; under a heavier load, 1.4 cores busy
+    elsewhere, 10k articles took 7.4 s vs 5.6 s)."""
+    env = os.environ.get("NEWSTRACE_TRACE_WORKERS", "").strip()
+    if env:
+        return max(1, int(env))
+    return min(2, os.cpu_count() or 1)
+
+
+WORKERS = _default_workers()
 PAR_MIN = 300   # articles to index before a process pool pays off
 
 
@@ -261,8 +271,9 @@ def _features(items: list[tuple[int, str]], pool) -> list[tuple]:
         return _w_features(items, packed=False)
     n = max(1, -(-len(items) // (pool._processes * 2)))
     out = []
-    for rids, packed, cut, keys in pool.map(_w_features, [items[i:i + n] for i in range(0, len(items), n)]):
-        for i, (rid, d) in enumerate(zip(rids, unpack_docs(packed))):
+    parts = [items[i:i + n] for i in range(0, len(items), n)]
+    for part, (rids, packed, cut, keys) in zip(parts, pool.map(_w_features, parts)):
+        for i, (rid, d) in enumerate(zip(rids, unpack_docs(packed, [b for _, b in part]))):
             out.append((rid, d, keys[cut[i]:cut[i + 1]]))
     return out
 
@@ -272,7 +283,7 @@ def _w_features(items: list[tuple[int, str]], packed: bool = True):
     pos, keys = features_many(docs)
     cut = np.searchsorted(pos, np.arange(len(docs) + 1), "left")
     if packed:
-        return [rid for rid, _ in items], pack_docs(docs), cut, keys
+        return [rid for rid, _ in items], pack_docs(docs, bodies=False), cut, keys   # (the caller has the bodies)
     return [(rid, d, keys[cut[i]:cut[i + 1]]) for i, ((rid, _), d) in enumerate(zip(items, docs))]
 
 

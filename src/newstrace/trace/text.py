@@ -360,7 +360,7 @@ def features_many(docs: list[Doc]) -> tuple[np.ndarray, np.ndarray]:
     return pos[keep], keys[keep]
 
 
-def pack_docs(docs: list[Doc]) -> tuple:
+def pack_docs(docs: list[Doc], bodies: bool = True) -> tuple:
     """Tokenised bodies as a few concatenated arrays: cheap to send to and from worker processes (pickling
     thousands of small arrays one by one costs more than tokenising)."""
     n = len(docs)
@@ -375,11 +375,14 @@ def pack_docs(docs: list[Doc]) -> tuple:
     ckeys = cat([np.asarray(d.chunk_keys, dtype=np.int64).reshape(-1, PARA_BANDS) for d in ch], np.int64)
     has_sig = np.fromiter((d.sig is not None for d in docs), dtype=bool, count=n)
     sigs = np.stack([d.sig for d in docs if d.sig is not None]) if has_sig.any() else np.zeros((0, PERMS), np.uint32)
-    return [d.body for d in docs], nw, wh, nng, ng, nch, bounds, ckeys.reshape(-1, PARA_BANDS), has_sig, sigs
+    return ([d.body for d in docs] if bodies else None), nw, wh, nng, ng, nch, bounds, ckeys.reshape(-1, PARA_BANDS), \
+        has_sig, sigs
 
 
-def unpack_docs(p: tuple) -> list[Doc]:
-    bodies, nw, wh, nng, ng, nch, bounds, ckeys, has_sig, sigs = p
+def unpack_docs(p: tuple, bodies: list[str] | None = None) -> list[Doc]:
+    """Docs from ``pack_docs`` (``bodies`` when they were packed without)."""
+    packed, nw, wh, nng, ng, nch, bounds, ckeys, has_sig, sigs = p
+    bodies = packed if bodies is None else bodies
     whs = np.split(wh, np.cumsum(nw)[:-1]) if len(nw) else []
     ngs = np.split(ng, np.cumsum(nng)[:-1]) if len(nng) else []
     cpos = np.concatenate(([0], np.cumsum(np.maximum(nch, 0))))
