@@ -108,6 +108,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
     del seen_hash
     pool = _pool(store, len(pend))
     nwork = pool._processes if pool else 1
+    done_pairs: list[tuple] = []   # aligned, not written yet
     try:
         for k in range(0, len(pend), CHUNK):
             chunk = pend[k:k + CHUNK]
@@ -115,8 +116,10 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             info = {rid: (pid, bh, site) for rid, pid, bh, site in chunk}
             t = time.perf_counter()
             bodies = load_bodies(conn, rids)
-            feats = _features([(rid, bodies.get(rid, "")) for rid in rids], pool)
+            job = _features_start([(rid, bodies.get(rid, "")) for rid in rids], pool)
             del bodies
+            _write_pairs(conn, done_pairs)   # the previous batch's pairs, while the workers tokenise this one
+            feats = _features_finish(job)
             for rid, d, _ in feats:
                 _remember(rid, d)
             timing["tokenize"] += time.perf_counter() - t
@@ -130,7 +133,6 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
                                              dtype=np.int32), [len(ks) for _, _, ks in feats])
                 mem.add(allk, allr, sites)
                 mem.update_boilerplate()
-                write_docs(conn, rows)
                 timing["index"] += time.perf_counter() - t
                 t = time.perf_counter()
                 cands = mem.candidates(min(rids))
@@ -178,20 +180,21 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
                               {r: site_of_rid.get(r) for r in grids},
                               {r: hashes.get(r) for r in grids if hashes.get(r) in dups}))
             del docs, masks
-            out = []
-            for res_rows in _map(pool, _w_align, tasks, flat=False):
+            job = pool.map_async(_w_align, tasks, chunksize=1) if pool is not None and len(tasks) > 1 else None
+            if mem is not None:
+                write_docs(conn, rows)       # while the workers align
+            for res_rows in (job.get() if job is not None else map(_w_align, tasks)):
                 for a, b, linked, res in res_rows:
                     counts["linked"] += linked
-                    out.append((a, b, hashes.get(a), hashes.get(b), linked, "align", res))
+                    done_pairs.append((a, b, hashes.get(a), hashes.get(b), linked, "align", res))
             del tasks
             for r in involved:
                 d = _DOCS.get(r)
                 if d is not None:
                     d.release()
-            with conn:
-                conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", out)
             timing["align"] += time.perf_counter() - t
             new_rids.update(rids)
+        _write_pairs(conn, done_pairs)
         _DOCS.clear()
         written: list[float] = []
 
@@ -231,14 +234,12 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
 
 
 def _default_workers() -> int:
-    """NEWSTRACE_TRACE_WORKERS, else two on a machine with two cores or more (bench/trace_scale.py, 40k articles:
-    with a neighbour using one of the two cores, 2 workers 24.1 s vs 1 worker 23.4 s; the main process's own
-    work is about a third of the total, so two free cores do better; under a heavier load, 1.4 cores busy
-    elsewhere, 10k articles took 7.4 s vs 5.6 s)."""
+    """NEWSTRACE_TRACE_WORKERS, else 1.  Measured on the shared 2-core machine (bench/trace_scale.py corpora,
+    other jobs using 1-1.5 cores): 10k articles 7.1 s with 2 workers vs 5.8 s with 1, 40k 24.1 vs 23.4 s, 160k
+    119.6 vs 99.1 s; the main process does about a third of the work itself (SQLite writes, the in-memory
+    index, packing bodies for the workers), so 2 workers pay only when a second core is really free."""
     env = os.environ.get("NEWSTRACE_TRACE_WORKERS", "").strip()
-    if env:
-        return max(1, int(env))
-    return min(2, os.cpu_count() or 1)
+    return max(1, int(env)) if env else 1
 
 
 WORKERS = _default_workers()
@@ -253,26 +254,29 @@ def _pool(store, n: int):
     return mp.get_context("fork").Pool(WORKERS)
 
 
-def _map(pool, fn, items: list, flat: bool = True) -> list:
-    if pool is None or len(items) < 2:
-        res = [fn(x) for x in items] if not flat else fn(items)
-        return res
-    if flat:
-        n = max(1, len(items) // (pool._processes * 4))
-        parts = [items[i:i + n] for i in range(0, len(items), n)]
-        return [r for part in pool.map(fn, parts) for r in part]
-    return pool.map(fn, items, chunksize=1)
+def _write_pairs(conn, rows: list[tuple]) -> None:
+    if rows:
+        with conn:
+            conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", rows)
+        rows.clear()
 
 
-def _features(items: list[tuple[int, str]], pool) -> list[tuple]:
-    """(rid, body) -> (rid, Doc with signature and passage chunks, its unique band keys), in the pool's
-    workers when there is one (the Docs come back packed into a few arrays)."""
+def _features_start(items: list[tuple[int, str]], pool):
+    """Start (rid, body) -> (rid, Doc with signature and passage chunks, its unique band keys) in the pool's
+    workers when there is one (the Docs come back packed into a few arrays); ``_features_finish`` waits."""
     if pool is None or len(items) < 2:
-        return _w_features(items, packed=False)
+        return None, _w_features(items, packed=False)
     n = max(1, -(-len(items) // (pool._processes * 2)))
-    out = []
     parts = [items[i:i + n] for i in range(0, len(items), n)]
-    for part, (rids, packed, cut, keys) in zip(parts, pool.map(_w_features, parts)):
+    return parts, pool.map_async(_w_features, parts, chunksize=1)
+
+
+def _features_finish(job) -> list[tuple]:
+    parts, res = job
+    if parts is None:
+        return res
+    out = []
+    for part, (rids, packed, cut, keys) in zip(parts, res.get()):
         for i, (rid, d) in enumerate(zip(rids, unpack_docs(packed, [b for _, b in part]))):
             out.append((rid, d, keys[cut[i]:cut[i + 1]]))
     return out
