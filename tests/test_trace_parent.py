@@ -116,3 +116,21 @@ def test_byline_at_home_on_one_site_orders_two_undated_pages(tmp_path):
     assert got[c.url][0] == ORIGIN
     assert any(e["kind"] == "byline-home" for e in got[c.url][2])
     assert ORIGIN not in {k for k in got}
+
+
+@pytest.mark.parametrize("tag", ["coast-daily", None])
+def test_link_tagged_by_an_intermediate_site(tmp_path, tag):
+    # coast-daily's credit link carries its own utm_source; a page carrying that tag took coast-daily's text
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00")
+    href = ORIGIN + (f"?utm_source={tag}&utm_medium=referral" if tag else "")
+    line = {"name": "Harbour Post", "url": href, "form": "source", "text": "Source: Harbour Post"}
+    p = page("https://coast-daily.example/news/1", paras(), "2021-05-06T09:00:00+00:00", credits=[line])
+    p.outlinks = [{"href": href, "text": "Harbour Post", "in_body": False}]
+    c = page("https://quiet-reader.example/p/2", paras(), "2021-05-09T09:00:00+00:00", credits=[line])
+    c.outlinks = [{"href": href, "text": "Harbour Post", "in_body": False}]
+    got = traced(tmp_path, [o, p, c])
+    if tag:
+        assert got[c.url][0] == p.url and "tagged by coast-daily.example" in why(got[c.url])
+        assert any(e["kind"] == "referral-tag" for e in got[c.url][2])
+    else:
+        assert got[c.url][0] == ORIGIN

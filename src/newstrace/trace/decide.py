@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Meta, SiteNames, credit_items, link_keys, norm_byline, site_of, url_key
+from .evidence import Meta, SiteNames, credit_items, link_keys, norm_byline, referral_sites, site_of, url_key
 
 W_CREDIT_LINK = 4.0
 W_CANONICAL = 4.0
@@ -92,6 +92,10 @@ def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict, ctx: dict | None
             if k in lkeys:
                 ev.append({"kind": "hyperlink", "detail": lkeys[k]["href"], "w": W_HYPERLINK})
                 break
+    ref = (ctx or {}).get("referrals", {}).get(m.rid, {})
+    if other.site in ref:
+        ev.append({"kind": "referral-tag", "detail": f"carries a link tagged by {other.site}: {ref[other.site]}",
+                   "w": W_HYPERLINK})
     site_pages = (ctx or {}).get("site_pages")
     if other.site != m.site and site_pages is not None:
         # the other site's donation / account identifiers carried inside this page's text
@@ -268,6 +272,7 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
            "lkeys": {r: link_keys(meta[r]) for r in comp}, "site_pages": site_pages, "names": names}
     ctx["compilations"] = _compilations(comp, views, adj)
     ctx["keys"] = {k: r for r in comp for k in meta[r].keys}
+    ctx["referrals"] = {r: referral_sites(meta[r], names) for r in comp}
     ctx["by_site"] = {}
     for r in comp:
         ctx["by_site"].setdefault(meta[r].site, set()).add(r)
@@ -449,7 +454,12 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
                 any(meta[p].site in it["sites"] for it in items):
             return "credits this site by name"
         return None
-    # 1. a credit to one of them that is itself a copy: the copier says where it took the text
+    # 1. a link tagged by one of their sites carried along, or a credit to one of them that is itself a
+    # copy: the copier says (or shows) where it took the text
+    ref = ctx["referrals"][c]
+    tagged = [p for p in tied if meta[p].site in ref]
+    if len(tagged) == 1:
+        return tagged[0], f"carries a link tagged by {meta[tagged[0]].site}"
     for p in tied:
         why = credited(p) if anc_n[p] > 0 else None
         if why:

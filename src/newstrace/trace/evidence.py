@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable
+from urllib.parse import parse_qsl, urlsplit
 
 from ..extract.urls import site_of as _site_of
 from ..extract.urls import url_key as _url_key
@@ -248,6 +249,21 @@ def inline_credits(body: str, names: SiteNames, own: str) -> list[dict[str, Any]
                     break
             out.append({"name": " ".join(words).strip(" .,;:()"), "url": None, "form": "inline",
                         "text": body[mt.start():mt.end() + len(" ".join(words)) + 1].strip()})
+    return out
+
+
+def referral_sites(m: Meta, names: SiteNames) -> dict[str, str]:
+    """Sites named as ``utm_source`` in this page's links other than its own: the site that wrote the link
+    tagged it, so a page carrying the tag carries that site's text (a credit line copied along)."""
+    out = {}
+    for l in m.links:
+        href = l.get("href") or ""
+        if "utm_source=" not in href:
+            continue
+        for k, v in parse_qsl(urlsplit(href).query):
+            if k == "utm_source":
+                for s in names.sites_named(v) - {m.site}:
+                    out.setdefault(s, href)
     return out
 
 
