@@ -70,10 +70,10 @@ def _sorted(d: Doc, mask, fill) -> tuple:
         new = np.empty(len(sg), dtype=bool)
         new[0] = True
         np.not_equal(sg[1:], sg[:-1], out=new[1:])
-        first = np.flatnonzero(new)
+        first = new.nonzero()[0]
     else:
         first = np.zeros(0, dtype=np.int64)
-    cnt = np.diff(np.append(first, len(sg)))
+    cnt = np.append(first[1:], len(sg)) - first
     out = (o, sg, sg[first], first, cnt)
     if mask is None:
         d.sorted_ng = out
@@ -91,7 +91,7 @@ def seeds(a: Doc, b: Doc, mask_a=None, mask_b=None) -> tuple[np.ndarray, np.ndar
     k = np.searchsorted(ub, ua)
     k[k == len(ub)] = 0
     hit = ub[k] == ua
-    ia = np.flatnonzero(hit)
+    ia = hit.nonzero()[0]
     if len(ia) == 0:
         return empty
     ib = k[ia]
@@ -99,7 +99,7 @@ def seeds(a: Doc, b: Doc, mask_a=None, mask_b=None) -> tuple[np.ndarray, np.ndar
     one = (na == 1) & (nb == 1)
     i = oa[fa[ia[one]]]
     j = ob[fb[ib[one]]]
-    rep = np.flatnonzero(~one & (na <= MAX_REPEAT) & (nb <= MAX_REPEAT))
+    rep = (~one & (na <= MAX_REPEAT) & (nb <= MAX_REPEAT)).nonzero()[0]
     if len(rep):
         xi, yj = [i], [j]
         for r in rep.tolist():
@@ -128,8 +128,8 @@ def align(a: Doc, b: Doc, mask_a=None, mask_b=None) -> Alignment:
     o = np.lexsort((i, d))          # by diagonal, then position: runs are consecutive i on one diagonal
     i, j, d = i[o], j[o], d[o]
     brk = np.ones(len(i), dtype=bool)
-    brk[1:] = (np.diff(i) != 1) | (np.diff(d) != 0)
-    starts = np.flatnonzero(brk)
+    brk[1:] = (i[1:] - i[:-1] != 1) | (d[1:] != d[:-1])
+    starts = brk.nonzero()[0]
     last = np.append(starts[1:], len(i)) - 1
     runs = sorted(zip(i[starts].tolist(), (i[last] + NGRAM).tolist(), j[starts].tolist(), (j[last] + NGRAM).tolist()))
     # merge runs into segments (ordered by a position, then allow small gaps / skews)
@@ -166,8 +166,8 @@ def align(a: Doc, b: Doc, mask_a=None, mask_b=None) -> Alignment:
             break
         if used_a[a0:a1].any() or used_b[b0:b1].any():
             # trim the overlapping ends once (a segment touching an earlier one), else drop
-            free_a = np.flatnonzero(~used_a[a0:a1])
-            free_b = np.flatnonzero(~used_b[b0:b1])
+            free_a = (~used_a[a0:a1]).nonzero()[0]
+            free_b = (~used_b[b0:b1]).nonzero()[0]
             if len(free_a) < MIN_SEGMENT or len(free_b) < MIN_SEGMENT:
                 continue
             na0, na1 = a0 + int(free_a[0]), a0 + int(free_a[-1]) + 1
@@ -205,7 +205,7 @@ def align(a: Doc, b: Doc, mask_a=None, mask_b=None) -> Alignment:
     for d, used, side in ((a, used_a, "a"), (b, used_b, "b")):
         npara, tot, first, last, _ = d.para_stats
         cov = np.bincount(d.para, weights=used, minlength=npara)
-        unc = np.flatnonzero((tot > 0) & (cov < 0.5 * tot))[:8].tolist()
+        unc = ((tot > 0) & (cov < 0.5 * tot)).nonzero()[0][:8].tolist()
         setattr(res, "uncovered_" + side, [[k, _para_text(d, k)] for k in unc])
         setattr(res, "paras_" + side, int((tot > 0).sum()))
         k = 0 if side == "a" else 2

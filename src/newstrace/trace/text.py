@@ -119,8 +119,8 @@ class Doc:
         cp = np.frombuffer(self.low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         w = _is_word(cp)
         edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-        self._starts = np.flatnonzero(edge == 1)
-        self._ends = np.flatnonzero(edge == -1)
+        self._starts = (edge == 1).nonzero()[0]
+        self._ends = (edge == -1).nonzero()[0]
         pstarts = np.asarray([s for s, _ in self.para_spans], dtype=np.int64)
         self._para = (np.searchsorted(pstarts, self._starts, side="right") - 1).astype(np.int32)
 
@@ -153,7 +153,7 @@ class Doc:
             ar = np.arange(npara)
             first = np.searchsorted(para, ar, "left")
             last = np.searchsorted(para, ar, "right")
-            change = np.flatnonzero(para[1:] != para[:-1]) + 1
+            change = (para[1:] != para[:-1]).nonzero()[0] + 1
             self._pstat = (npara, tot, first.tolist(), last.tolist(), change)
         return self._pstat
 
@@ -189,6 +189,10 @@ def _lower(body: str) -> str:
 
 def word_hashes(low: str) -> np.ndarray:
     words = WORD.findall(low)
+    try:   # every word seen before (the usual case): no list in between
+        return np.fromiter(map(_word_cache.__getitem__, words), dtype=np.uint64, count=len(words))
+    except KeyError:
+        pass
     hs = list(map(_word_cache.get, words))
     if None in hs:
         for k, w in enumerate(words):
@@ -218,7 +222,7 @@ def chunk_bounds(ng: np.ndarray) -> np.ndarray:
     m = len(ng)
     if m == 0:
         return np.zeros(1, dtype=np.int64)
-    hit = np.flatnonzero(((ng >> np.uint64(40)) % np.uint64(CHUNK_DIV)) == 0) + 1
+    hit = (((ng >> np.uint64(40)) % np.uint64(CHUNK_DIV)) == 0).nonzero()[0] + 1
     bounds = [0]
     last = 0
     for x in hit.tolist():
@@ -324,7 +328,7 @@ def features_many(docs: list[Doc]) -> tuple[np.ndarray, np.ndarray]:
         bounds = [chunk_bounds(docs[i].ng) for i in block]
         nchunk = np.fromiter((len(b) - 1 for b in bounds), dtype=np.int64, count=len(bounds))
         cstart = np.concatenate([b[:-1] + s for b, s in zip(bounds, starts.tolist())])
-        csize = np.concatenate([np.diff(b) for b in bounds])
+        csize = np.concatenate([b[1:] - b[:-1] for b in bounds])
         cdoc = np.repeat(np.arange(len(block)), nchunk)
         good = csize >= PARA_MIN_SHINGLES
         red = (np.minimum.reduceat(h[:PARA_PERMS], cstart, axis=1) >> np.uint64(32)).T[good].astype(np.uint32)
@@ -339,11 +343,11 @@ def features_many(docs: list[Doc]) -> tuple[np.ndarray, np.ndarray]:
         ce_local = cs_local + csize[good]
         first = np.searchsorted(pdoc, np.arange(len(block)), "left")
         last = np.searchsorted(pdoc, np.arange(len(block)), "right")
-        for j, i in enumerate(block):
+        spans = list(zip(cs_local.tolist(), ce_local.tolist()))
+        for j, i, f, l in zip(range(len(block)), block, first.tolist(), last.tolist()):
             d = docs[i]
             d.sig = sig[j]
-            f, l = int(first[j]), int(last[j])
-            d.chunks = list(zip(cs_local[f:l].tolist(), ce_local[f:l].tolist()))
+            d.chunks = spans[f:l]
             d.chunk_keys = pk2[f:l]
         pos_out.append(np.repeat(bl, DOC_BANDS))
         key_out.append(dk)
