@@ -148,8 +148,9 @@ def trace_child(db: str) -> None:
     res = trace_all(st, rebuild=True, translate=False)
     wall = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024   # trace worker processes, if any
     st.close()
-    print(json.dumps({"wall_s": wall, "peak_mb": peak, "summary": res}))
+    print(json.dumps({"wall_s": wall, "peak_mb": peak, "worker_peak_mb": child, "summary": res}))
 
 
 def main() -> int:
@@ -180,7 +181,8 @@ def main() -> int:
         r.update(info)
         results.append(r)
         print(f"n={n}: built in {info['build_s']}s {info['kinds']}; traced in {r['wall_s']:.1f}s, "
-              f"peak {r['peak_mb']:.0f} MB, {n / r['wall_s']:.0f} articles/s; "
+              f"peak {r['peak_mb']:.0f} MB" + (f" (+ workers, {r['worker_peak_mb']:.0f} MB each)"
+                                               if r.get("worker_peak_mb") else "") + f", {n / r['wall_s']:.0f} articles/s; "
               f"copies {r['summary'].get('copies')}, aligned pairs {r['summary'].get('aligned')}, "
               f"timing {r['summary'].get('timing')}", flush=True)
         os.remove(db)
