@@ -23,7 +23,7 @@ from .graph import components
 from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, doc_row, drop_unfinished, known_pairs,
                     load_bodies, masks_of, now_iso, pending_docs, store_index, write_bands, write_docs)
 from .network import rebuild_sites, story_rows
-from .text import features_many, pack_docs, tokenize, unpack_docs
+from .text import features_many, pack_docs, pack_for_alignment, tokenize, unpack_docs, unpack_for_alignment
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -175,7 +175,8 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             for g in _pair_groups(todo, 2 * nwork):
                 grids = {x for p in g for x in p}
                 grids = sorted(r for r in grids if r in docs)
-                tasks.append((g, grids, pack_docs([docs[r] for r in grids]) if pool else [docs[r] for r in grids],
+                ds = [docs[r] for r in grids]
+                tasks.append((g, grids, pack_for_alignment(ds) if pool else ds,
                               {r: masks[r] for r in grids if masks.get(r) is not None},
                               {r: site_of_rid.get(r) for r in grids},
                               {r: hashes.get(r) for r in grids if hashes.get(r) in dups}))
@@ -322,7 +323,7 @@ def _w_align(task) -> list[tuple]:
     """Align a group of pairs (the tokenised bodies come with the task).  Two bodies carried by several pages
     are aligned once per process: the result is a function of the two bodies and their masks."""
     pairs, rids, docs, masks, site_of_rid, dup_hash = task
-    docs = dict(zip(rids, unpack_docs(docs) if isinstance(docs, tuple) else docs))
+    docs = dict(zip(rids, unpack_for_alignment(docs) if isinstance(docs, tuple) else docs))
     out = []
     for a, b in pairs:
         if a not in docs or b not in docs:

@@ -407,3 +407,33 @@ def unpack_docs(p: tuple, bodies: list[str] | None = None) -> list[Doc]:
         out.append(d)
     return out
 
+
+
+def pack_for_alignment(docs: list[Doc]) -> tuple:
+    """What alignment needs of many bodies (the text and its word hashes), packed for a worker process."""
+    nw = np.fromiter((len(d.wh) for d in docs), dtype=np.int64, count=len(docs))
+    wh = np.concatenate([d.wh for d in docs]) if docs else np.zeros(0, dtype=np.uint64)
+    return [d.body for d in docs], nw, wh
+
+
+def unpack_for_alignment(p: tuple) -> list[Doc]:
+    """Docs from ``pack_for_alignment``, their n-gram hashes computed in one numpy pass."""
+    bodies, nw, wh = p
+    n = len(bodies)
+    nng = np.maximum(nw - NGRAM + 1, 0)
+    whs = np.split(wh, np.cumsum(nw)[:-1]) if n else []
+    if n and nng.sum():
+        g = ngram_hashes(wh)   # n-grams across two bodies are computed too, and left out below
+        wstart = np.concatenate(([0], np.cumsum(nw)[:-1]))
+        gstart = np.concatenate(([0], np.cumsum(nng)[:-1]))
+        ngs = np.split(g[np.arange(int(nng.sum())) + np.repeat(wstart - gstart, nng)], np.cumsum(nng)[:-1])
+    else:
+        ngs = [np.zeros(0, dtype=np.uint64)] * n
+    out = []
+    for body, w, g in zip(bodies, whs, ngs):
+        d = Doc.__new__(Doc)
+        d.body, d.wh, d.ng = body, w, g
+        d.chunks = d.chunk_keys = d.sig = None
+        d._starts = d._ends = d._para = d._pspans = d.sorted_ng = d._pstat = None
+        out.append(d)
+    return out
