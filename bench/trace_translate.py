@@ -387,8 +387,8 @@ def main() -> int:
     print("\nencoding (test split, separate from tracing):")
     for name, s in es.items():
         rate = s["texts"] / s["seconds"] if s["seconds"] else 0
-        print(f"  {name:<4} {int(s['texts']):6d} paragraphs encoded ({int(s['cached'])} from cache), "
-              f"{s['seconds']:.1f} s, {rate:.0f} paragraphs/s")
+        print(f"  {name:<4} {int(s['texts']):6d} units (sentences) encoded ({int(s['cached'])} from cache), "
+              f"{s['seconds']:.1f} s, {rate:.0f} units/s")
     print(f"  ensure_vectors total {info['encode_s']:.1f} s; candidate search + alignment {info['trace_s']:.1f} s "
           f"for {info['articles']} articles; baseline sentence encoding {info['baseline_encode_s']:.1f} s "
           f"({info['baseline_sentences']} sentences)")

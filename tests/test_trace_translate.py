@@ -69,6 +69,18 @@ def test_paragraph_spans_are_offsets_into_body():
     assert all(body[s:e] == body[s:e].strip() for s, e in spans)
 
 
+def test_units_are_the_sentences_of_paragraphs():
+    body = ("Short title of the piece\n\nMr. Modi is on a five-day trip to Japan. He met Mr. Abe in Tokyo at 9 a.m. "
+            "and left. \"It was good,\" he said. Yes.\n\n中国经济增长很快。这是第二句！第三句话在这里吗？")
+    units = [body[s:e] for s, e in tr.unit_spans(body)]
+    assert units == ["Short title of the piece", "Mr. Modi is on a five-day trip to Japan.",
+                     "He met Mr. Abe in Tokyo at 9 a.m. and left.", "\"It was good,\" he said. Yes.",
+                     "中国经济增长很快。", "这是第二句！第三句话在这里吗？"]
+    # every unit lies inside one paragraph
+    paras = tr.paragraph_spans(body)
+    assert all(any(ps <= s and e <= pe for ps, pe in paras) for s, e in tr.unit_spans(body))
+
+
 def test_monotone_alignment_finds_a_contiguous_excerpt():
     rng = np.random.default_rng(0)
     S = rng.uniform(-0.1, 0.2, size=(8, 3))
@@ -143,7 +155,11 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
         return real(name, texts)
 
     monkeypatch.setattr(enc, "encode", spy)
-    en_paras = set(corpus["en_bridge"]["paragraphs"] + corpus["en_library"]["paragraphs"])
+    def units(name):
+        body = "\n\n".join(corpus[name]["paragraphs"])
+        return {body[s:e] for s, e in tr.unit_spans(body)}
+
+    en_paras = units("en_bridge") | units("en_library")
     with Store(tmp_path / "t.db") as st:
         _add(st, corpus, ["en_bridge", "en_library", "en_bridge_duplicate"])
         # one language: no cross-language pair can exist, so nothing is encoded
@@ -153,7 +169,7 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
         # a second language arrives: the stored articles are encoded once, with USE only (both covered)
         _add(st, corpus, ["de_bridge"])
         res = tr.translation_pairs(st, {"de_bridge"})
-        assert {t for _, t in seen} >= en_paras | set(corpus["de_bridge"]["paragraphs"])
+        assert {t for _, t in seen} >= en_paras | units("de_bridge")
         assert {n for n, _ in seen} == {"use"}
         assert _find(res, "en_bridge", "de_bridge") is not None
         dup = _find(res, "en_bridge_duplicate", "de_bridge")  # a partial copy of the same text
@@ -165,7 +181,7 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
         _add(st, corpus, ["de_ferry"])
         res = tr.translation_pairs(st, {"de_ferry"})
         assert not {t for _, t in seen} & en_paras
-        assert {t for _, t in seen} >= set(corpus["de_ferry"]["paragraphs"])
+        assert {t for _, t in seen} >= units("de_ferry")
         assert all("de_ferry" not in (x["a_id"], x["b_id"]) for x in res)
         assert all({x["a_id"], x["b_id"]} & {"de_ferry"} for x in res)
         # a call with nothing new encodes nothing
@@ -267,3 +283,18 @@ def test_incremental_margin_uses_the_stored_neighbourhood():
     for key in cands:
         assert tr.score_pair(inc, *key, "", "")["score"] == tr.score_pair(full, *key, "", "")["score"]
     assert np.isnan(inc.knn).any()  # rows of documents that are no candidate are not searched
+
+
+def test_aligned_sentences_are_reported_per_paragraph_pair():
+    a = "First sentence here, long enough. Second sentence here, long enough.\n\nThird one stands alone here."
+    b = "Erster Satz hier, lang genug dafür. Zweiter Satz hier, lang genug dafür.\n\nDritter steht hier allein da."
+    sa, sb = tr.unit_spans(a), tr.unit_spans(b)
+    assert len(sa) == len(sb) == 3
+    S = np.array([[0.9, 0.1, 0.0], [0.1, 0.8, 0.0], [0.0, 0.0, 0.7]])
+    pairs = tr.paragraph_pairs([(0, 0), (1, 1), (2, 2)], S, sa, sb, a, b)
+    pa, pb = tr.paragraph_spans(a), tr.paragraph_spans(b)
+    assert [p[:4] for p in pairs] == [[pa[0][0], pa[0][1], pb[0][0], pb[0][1]], [pa[1][0], pa[1][1], pb[1][0], pb[1][1]]]
+    assert pairs[0][4] == 0.85 and pairs[1][4] == 0.7
+    # only the second sentence of the first paragraph aligned: the span is that sentence, not the paragraph
+    one = tr.paragraph_pairs([(1, 1)], S, sa, sb, a, b)
+    assert one == [[sa[1][0], sa[1][1], sb[1][0], sb[1][1], 0.8]]

@@ -1,26 +1,30 @@
-"""Translated copies (full or partial) between articles in different languages, at paragraph level.
+"""Translated copies (full or partial) between articles in different languages, at sentence and paragraph level.
 
 Pipeline, incremental like the rest of trace/:
 
-1. **Vectors**: every article body is cut into paragraphs (bodies are paragraphs joined by ``"\\n\\n"``); each
-   paragraph is encoded once with the packaged multilingual encoders its language needs (see
-   :mod:`xling_encoders`) and stored in ``xling_vectors`` (one float16 blob per article and encoder), so new
-   articles are compared with stored ones without re-encoding.
-2. **Candidates**: paragraph-vector nearest neighbours (top-8), per encoder space, with numpy on centred,
-   normalised vectors: exact in blocks up to :data:`IVF_MIN_ROWS` stored paragraphs (each new paragraph against
-   all stored paragraphs of other languages), and above that an inverted file (spherical k-means cells, ~2*sqrt(N)
-   of them, 8 probed per query), so a full rebuild costs about N^1.5 rather than N^2. Vectors are centred per language (the mean vector of a
-   language is estimated from the store, shrunk towards a packaged prior) which removes the large shared
-   component of e5 and the language offset of both encoders.
-3. **Alignment** of each candidate document pair: a monotone alignment of paragraphs (dynamic programme over the
+1. **Vectors**: every article body is cut into paragraphs (bodies are paragraphs joined by ``"\\n\\n"``) and
+   each paragraph into sentences (:func:`unit_spans`; the units); each unit is encoded once with the packaged
+   multilingual encoders its language needs (see :mod:`xling_encoders`) and stored in ``xling_vectors`` (one
+   float16 blob per article and encoder), so new articles are compared with stored ones without re-encoding.
+   Sentences rather than whole paragraphs: translations keep sentence boundaries, and a long paragraph's vector
+   is a topic vector that another article on the same event comes close to.
+2. **Candidates**: unit-vector nearest neighbours (top-8), per encoder space, with numpy on centred,
+   normalised vectors: exact in blocks up to :data:`IVF_MIN_ROWS` stored units (each new unit against
+   all stored units of other languages), and above that an inverted file (spherical k-means cells, ~2*sqrt(N)
+   of them, 8 probed per query), so a full rebuild costs about N^1.5 rather than N^2. Vectors are centred per
+   language (the mean vector of a language is estimated from the store, shrunk towards a packaged prior) which
+   removes the large shared component of e5 and the language offset of both encoders. The same search gives
+   each unit the mean similarity of its :data:`MARGIN_K` nearest units (its neighbourhood, for the margin).
+3. **Alignment** of each candidate document pair: a monotone alignment of units (dynamic programme over the
    similarity matrix, gaps free, so a copy of a contiguous part of the source is found), plus reordered
-   paragraphs that are each other's best match with a high similarity.
-4. **Score**: coverage of the better-covered side by aligned paragraphs, each weighted by its similarity and
-   by its ratio margin (its similarity over the mean similarity of both paragraphs' nearest paragraphs in other
-   languages, Artetxe & Schwenk 2019: a paragraph of another article on the same event is similar too, but well
-   below the paragraph's translations when the store holds some), times the strength of the chain (summed weights, full from :data:`EVIDENCE_FULL` on, so one or two matching
-   paragraphs count little), plus evidence from numbers agreeing within aligned paragraphs, shared names and
-   shared links. The thresholds were chosen on the dev half of the parallel-news benchmark (see
+   units that are each other's best match with a high similarity.
+4. **Score**: coverage of the better-covered side by aligned units, each weighted by its similarity and by its
+   ratio margin (its similarity over the mean of both units' neighbourhoods, Artetxe & Schwenk 2019: a sentence
+   of another article on the same event is similar too, but well below the sentence's translations when the
+   store holds some), times the strength of the chain (summed weights, full from :data:`EVIDENCE_FULL` on, so
+   one or two matching units count little), plus evidence from numbers agreeing within aligned units, shared
+   names and shared links. Aligned units are reported per pair of paragraphs holding them
+   (:func:`paragraph_pairs`). The thresholds were chosen on the dev half of the parallel-news benchmark (see
    ``bench/trace_translate.py``), never on its test half.
 
 Entry point: :func:`translation_pairs`.
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,12 +61,12 @@ PRIOR_WEIGHT = 300.0  # pseudo-count of the packaged prior mean vector per langu
 #     nearest neighbours in other languages): the pair counts nothing at ``mlo`` and fully from ``mhi`` on
 PARAMS: dict[str, dict[str, float]] = {
     "use": {"cand": 0.42, "align": 0.42, "lo": 0.42, "hi": 0.54, "reorder": 0.54, "mlo": 0.75, "mhi": 0.95},
-    "e5": {"cand": 0.30, "align": 0.30, "lo": 0.30, "hi": 0.50, "reorder": 0.50, "mlo": 0.75, "mhi": 0.95},
+    "e5": {"cand": 0.34, "align": 0.34, "lo": 0.34, "hi": 0.54, "reorder": 0.54, "mlo": 0.75, "mhi": 0.95},
 }
 # decision threshold on ``score`` per encoder space; chosen on the dev split (best F1)
 NUMBER_WEIGHT = 0.15  # how much agreeing (or disagreeing) numbers in aligned paragraphs move the score
 EVIDENCE_FULL = 3.0  # summed pair weights at which the chain of aligned paragraphs counts fully
-MIN_SCORE: dict[str, float] = {"use": 0.142, "e5": 0.115}
+MIN_SCORE: dict[str, float] = {"use": 0.130, "e5": 0.105}
 
 _MEANS_FILE = Path(__file__).with_name("xling_means.npz")
 _prior_cache: dict[str, dict[str, np.ndarray]] | None = None
@@ -82,6 +87,56 @@ def paragraph_spans(body: str) -> list[tuple[int, int]]:
             continue
         spans.append((s, e))
     return spans
+
+
+# a sentence ends after . ! ? … (and any closing quotes or brackets) before white space, or after a CJK stop
+_SENT_END = re.compile(r"[.!?…]+[\"'»”’)\]]*(?=\s)|[。！？]+[」』”’）]*")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+UNIT_MIN_CHARS = 25  # a shorter piece ("Mr.", "U.S.", "Yes.") is joined to its neighbour; a CJK character counts 3
+UNITS_VERSION = "sentences-1"  # stored vectors of another unit scheme are re-encoded
+
+
+def _weight(text: str) -> int:
+    return len(text) + 2 * len(_CJK.findall(text))
+
+
+def unit_spans(body: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the encoded units of a body: the sentences of its paragraphs. Translations keep
+    sentence boundaries far more often than they keep a long paragraph's wording, and a sentence is compared with
+    a sentence: two articles on the same event share a few facts, not every sentence of a paragraph."""
+    out = []
+    for ps, pe in paragraph_spans(body):
+        text = body[ps:pe]
+        pieces, pos = [], 0
+        for m in _SENT_END.finditer(text):
+            nxt = text[m.end():m.end() + 40].lstrip()[:1]
+            if nxt.islower():  # "9 a.m. and", "etc. and": no sentence starts in lower case
+                continue
+            if m.end() > pos:
+                pieces.append([pos, m.end()])
+                pos = m.end()
+        if pos < len(text):
+            pieces.append([pos, len(text)])
+        merged: list[list[int]] = []
+        for a, b in pieces:
+            if merged and _weight(text[merged[-1][0]:merged[-1][1]].strip()) < UNIT_MIN_CHARS:
+                merged[-1][1] = b
+            else:
+                merged.append([a, b])
+        if len(merged) > 1 and _weight(text[merged[-1][0]:merged[-1][1]].strip()) < UNIT_MIN_CHARS:
+            last = merged.pop()
+            merged[-1][1] = last[1]
+        for a, b in merged:
+            seg = text[a:b]
+            a += len(seg) - len(seg.lstrip())
+            b -= len(seg) - len(seg.rstrip())
+            if b > a:
+                out.append((ps + a, ps + b))
+    return out
+
+
+def _doc_hash(body: str) -> str:
+    return content_hash(UNITS_VERSION, body)
 
 
 def _detect_lang(body: str) -> str | None:
@@ -141,7 +196,7 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
     todo = []
     for r in rows:
         body = r["body"] or ""
-        h = content_hash(body)
+        h = _doc_hash(body)
         lang = enc.norm_lang(r["language"]) or enc.norm_lang(_detect_lang(body)) if body.strip() else None
         need = [n for n in enc.encoders_for(lang) if active is None or n in active]
         have = set((r["encs"] or "").split(",")) - {""}
@@ -151,7 +206,7 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
     done = 0
     for k in range(0, len(todo), batch):
         part = todo[k:k + batch]
-        spans = [paragraph_spans(body) for _, _, body, _, _ in part]
+        spans = [unit_spans(body) for _, _, body, _, _ in part]
         vecs: dict[tuple[int, str], np.ndarray] = {}
         for name in ("use", "e5"):
             texts, owners = [], []
@@ -461,6 +516,31 @@ def _links(store, ids: list[str]) -> dict[str, set[str]]:
     return out
 
 
+def _paragraph_of(units: list[tuple[int, int]], body: str) -> list[int]:
+    """Index of the paragraph holding each unit (each unit its own paragraph when the body is not at hand)."""
+    paras = paragraph_spans(body) if body else []
+    out, k = [], 0
+    for s, e in units:
+        while k < len(paras) and paras[k][1] < e:
+            k += 1
+        out.append(k if k < len(paras) and paras[k][0] <= s else -1 - len(out))
+    return out
+
+
+def paragraph_pairs(al, S, sa, sb, body_a: str, body_b: str) -> list[list]:
+    """Aligned units grouped by the pair of paragraphs holding them: [a_start, a_end, b_start, b_end, sim] from
+    the first to the last aligned unit of each paragraph pair (inside one paragraph on each side), mean sim."""
+    pa, pb = _paragraph_of(sa, body_a), _paragraph_of(sb, body_b)
+    groups: dict[tuple[int, int], list] = {}
+    for i, j in al:
+        g = groups.setdefault((pa[i], pb[j]), [sa[i][0], sa[i][1], sb[j][0], sb[j][1], []])
+        g[0], g[1] = min(g[0], sa[i][0]), max(g[1], sa[i][1])
+        g[2], g[3] = min(g[2], sb[j][0]), max(g[3], sb[j][1])
+        g[4].append(float(S[i, j]))
+    out = [[a0, a1, b0, b1, round(float(np.mean(v)), 4)] for a0, a1, b0, b1, v in groups.values()]
+    return sorted(out)
+
+
 def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
                links_a: set[str] = frozenset(), links_b: set[str] = frozenset()) -> dict:
     prm = PARAMS[space.encoder]
@@ -492,7 +572,6 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
         wcov_b += w * lb
         wsum += w
         sims.append(s)
-        pairs.append([sa[i][0], sa[i][1], sb[j][0], sb[j][1], round(s, 4)])
         na, nb = ev.numbers(body_a[sa[i][0]:sa[i][1]]), ev.numbers(body_b[sb[j][0]:sb[j][1]])
         jac = ev.jaccard(na, nb)
         if jac is not None:
@@ -515,12 +594,12 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
         bonus += 0.05
     score = max(0.0, min(1.0, base + bonus)) if al else 0.0
     return {
-        "pairs": pairs,
+        "pairs": paragraph_pairs(al, S, sa, sb, body_a, body_b),
         "coverage_a": round(cov_a / tot_a, 4),
         "coverage_b": round(cov_b / tot_b, 4),
         "score": round(score, 4),
         "evidence": {
-            "aligned": len(al), "paragraphs_a": len(sa), "paragraphs_b": len(sb),
+            "aligned": len(al), "units_a": len(sa), "units_b": len(sb),
             "mean_sim": round(float(np.mean(sims)), 4) if sims else 0.0,
             "mean_margin": round(float(np.mean(margins)), 4) if margins else None,
             "strength": round(strength, 4), "weighted_coverage_a": round(wa, 4), "weighted_coverage_b": round(wb, 4),
