@@ -298,3 +298,35 @@ def test_aligned_sentences_are_reported_per_paragraph_pair():
     # only the second sentence of the first paragraph aligned: the span is that sentence, not the paragraph
     one = tr.paragraph_pairs([(1, 1)], S, sa, sb, a, b)
     assert one == [[sa[1][0], sa[1][1], sb[1][0], sb[1][1], 0.8]]
+
+
+def test_stored_vectors_are_read_once_per_process(tmp_path, corpus, monkeypatch):
+    read: list = []
+    real = tr._read_rows
+
+    def spy(store, name, ids):
+        read.append((name, None if ids is None else sorted(ids)))
+        return real(store, name, ids)
+
+    monkeypatch.setattr(tr, "_read_rows", spy)
+    monkeypatch.setattr(tr, "_SPACES", {})
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "en_library", "de_ferry"])
+        assert tr.translation_pairs(st, None) == []
+        assert read == [("use", None)]  # first call: everything
+        read.clear()
+        _add(st, corpus, ["de_bridge"])
+        res = tr.translation_pairs(st, {"de_bridge"})
+        assert read == [("use", ["de_bridge"])]  # later calls: only what is new
+        assert _find(res, "en_bridge", "de_bridge") is not None
+        # the kept space gives what a fresh load of the whole store gives
+        tr._SPACES.clear()
+        again = tr.translation_pairs(st, {"de_bridge"})
+        assert [(r["a_id"], r["b_id"], r["score"]) for r in again] == [(r["a_id"], r["b_id"], r["score"]) for r in res]
+        # an article whose body changed is re-encoded and the space is loaded again in full
+        read.clear()
+        with st.conn:
+            st.conn.execute("UPDATE articles SET body = body || '\n\nEin neuer Absatz am Ende des Artikels.' "
+                            "WHERE page_id = 'de_ferry'")
+        tr.translation_pairs(st, {"de_ferry"})
+        assert read == [("use", None)]

@@ -260,6 +260,14 @@ class Space:
     # mean similarity of each row's MARGIN_K nearest rows (other documents, languages that pair in this space);
     # NaN until computed
     knn: np.ndarray | None = None
+    # kept between calls (see load_space): stored float16 rows, body hash per page, per-language sums and the
+    # centring vectors in use, the inverted file (centroids, cell of each row, rows when built)
+    raw: np.ndarray | None = None
+    hashes: dict[str, str] = field(default_factory=dict)
+    lsum: dict = field(default_factory=dict)
+    lcount: dict = field(default_factory=dict)
+    mu: dict = field(default_factory=dict)
+    ivf: tuple | None = None
 
     def rows(self, d: int) -> slice:
         return slice(int(self.row0[d]), int(self.row0[d + 1]))
@@ -277,42 +285,136 @@ def _prior(name: str) -> dict[str, np.ndarray]:
     return _prior_cache.get(name, {})
 
 
+MEAN_TOL = 0.02  # re-centre every row when a language's mean vector moved this far since the last centring
+_SPACES: dict[tuple[str, str], Space] = {}  # per process: (database file, encoder) -> space of the last call
+
+
+def _read_rows(store, name: str, ids: list[str] | None):
+    q = ("SELECT v.page_id, v.dim, v.vecs, x.lang, x.spans, x.body_hash FROM xling_vectors v "
+         "JOIN xling_docs x ON x.page_id = v.page_id WHERE v.encoder = ?")
+    if ids is None:
+        yield from store.conn.execute(q + " ORDER BY v.page_id", (name,))
+        return
+    for k in range(0, len(ids), 500):
+        chunk = ids[k:k + 500]
+        yield from store.conn.execute(q + f" AND v.page_id IN ({','.join('?' * len(chunk))}) ORDER BY v.page_id",
+                                      (name, *chunk))
+
+
+def _centre(space: Space, rows: slice | None = None) -> None:
+    """(Re)compute the centred, normalised rows from the stored ones with the centring vectors in ``space.mu``."""
+    R = space.raw if rows is None else space.raw[rows]
+    L = space.lang_of if rows is None else space.lang_of[rows]
+    M = R.astype(np.float32)
+    for li, l in enumerate(space.lang_names):
+        sel = L == li
+        if sel.any():
+            M[sel] -= space.mu[l]
+    M /= np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
+    if rows is None:
+        space.M = M
+    else:
+        space.M = np.concatenate([space.M, M])
+
+
+def _means(space: Space) -> dict:
+    """Per language: the store's mean row shrunk towards the packaged prior (or the store-wide mean)."""
+    prior = _prior(space.encoder)
+    n_all = sum(space.lcount.values())
+    g = prior.get("*")
+    if g is None:
+        g = (sum(space.lsum.values()) / max(n_all, 1)).astype(np.float32) if n_all else \
+            np.zeros(enc.DIMS[space.encoder], np.float32)
+    return {l: ((space.lsum[l] + PRIOR_WEIGHT * prior.get(l or "", g)) / (space.lcount[l] + PRIOR_WEIGHT)
+                ).astype(np.float32) for l in space.lsum}
+
+
+def _index_langs(space: Space, counts: np.ndarray) -> None:
+    space.lang_names = sorted(set(space.langs), key=lambda x: x or "")
+    lidx = {l: i for i, l in enumerate(space.lang_names)}
+    space.lang_of = np.repeat(np.array([lidx[l] for l in space.langs], dtype=np.int32), counts)
+
+
 def load_space(store, name: str) -> Space | None:
-    rows = store.conn.execute(
-        "SELECT v.page_id, v.dim, v.vecs, x.lang, x.spans FROM xling_vectors v "
-        "JOIN xling_docs x ON x.page_id = v.page_id WHERE v.encoder = ? ORDER BY v.page_id", (name,)).fetchall()
-    if not rows:
+    """All stored vectors of one encoder, centred per language and normalised.
+
+    Kept per process between calls on the same database file: a call reads only the vectors of articles it has
+    not seen (incremental ingest does not re-read the whole store per batch), re-centres every row only when a
+    language's mean moved by :data:`MEAN_TOL`, and keeps the inverted file until the store has doubled. Any
+    article changed or removed since the last call means a full reload."""
+    path = getattr(store, "path", None)
+    key = (str(Path(path).resolve()), name) if path and path != ":memory:" else None
+    cur = {r[0]: r[1] for r in store.conn.execute(
+        "SELECT v.page_id, x.body_hash FROM xling_vectors v JOIN xling_docs x ON x.page_id = v.page_id "
+        "WHERE v.encoder = ?", (name,))}
+    if not cur:
+        if key:
+            _SPACES.pop(key, None)
         return None
+    sp = _SPACES.get(key) if key else None
+    if sp is not None and len(cur) >= len(sp.hashes) and all(cur.get(p) == h for p, h in sp.hashes.items()):
+        new = sorted(p for p in cur if p not in sp.hashes)
+        if new:
+            _extend(sp, _read_rows(store, name, new))
+        sp.knn = None
+        return sp if sp.ids else None
+    sp = Space(name, [], [], [], np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int32), [],
+               np.zeros((0, enc.DIMS[name]), np.float32))
+    sp.raw = np.zeros((0, enc.DIMS[name]), np.float16)
+    _extend(sp, _read_rows(store, name, None))
+    if key:
+        _SPACES[key] = sp
+    return sp if sp.ids else None
+
+
+def _extend(sp: Space, rows) -> None:
     ids, langs, spans, mats = [], [], [], []
     for r in rows:
+        sp.hashes[r["page_id"]] = r["body_hash"]
         V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"])
-        sp = [tuple(s) for s in json.loads(r["spans"])]
-        if len(sp) != len(V):
+        spn = [tuple(x) for x in json.loads(r["spans"])]
+        if len(spn) != len(V) or not len(V):
             continue
         ids.append(r["page_id"])
         langs.append(r["lang"])
-        spans.append(sp)
+        spans.append(spn)
         mats.append(V)
-    counts = np.array([len(m) for m in mats], dtype=np.int64)
-    row0 = np.concatenate([[0], np.cumsum(counts)])
-    M = np.concatenate(mats).astype(np.float32) if counts.sum() else np.zeros((0, enc.DIMS[name]), np.float32)
-    lang_names = sorted(set(langs), key=lambda x: x or "")
-    lidx = {l: i for i, l in enumerate(lang_names)}
-    doc_of = np.repeat(np.arange(len(ids)), counts)
-    lang_of = np.repeat(np.array([lidx[l] for l in langs], dtype=np.int32), counts)
-    # centre per language: store mean shrunk towards the packaged prior (or the store-wide mean)
-    prior = _prior(name)
-    g = prior.get("*", M.mean(0) if len(M) else np.zeros(M.shape[1], np.float32))
-    for li, l in enumerate(lang_names):
-        sel = lang_of == li
-        n = int(sel.sum())
-        p = prior.get(l or "", g)
-        mu = (M[sel].sum(0) + PRIOR_WEIGHT * p) / (n + PRIOR_WEIGHT)
-        M[sel] -= mu
-    M /= np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
-    sp = Space(name, ids, langs, spans, row0, doc_of, lang_of, lang_names, M)
-    sp.index = {pid: i for i, pid in enumerate(ids)}
-    return sp
+    if not ids:
+        return
+    counts_new = np.array([len(m) for m in mats], dtype=np.int64)
+    first = len(sp.M)
+    d0 = len(sp.ids)
+    sp.ids += ids
+    sp.langs += langs
+    sp.spans += spans
+    sp.index.update({pid: d0 + i for i, pid in enumerate(ids)})
+    sp.row0 = np.concatenate([sp.row0, sp.row0[-1] + np.cumsum(counts_new)])
+    sp.doc_of = np.concatenate([sp.doc_of, np.repeat(np.arange(d0, d0 + len(ids)), counts_new)])
+    R = np.concatenate(mats)
+    sp.raw = np.concatenate([sp.raw, R])
+    old_names = list(sp.lang_names)
+    _index_langs(sp, np.diff(sp.row0))
+    new_lang_of = sp.lang_of[first:]
+    R32 = R.astype(np.float64)
+    for li, l in enumerate(sp.lang_names):
+        sel = new_lang_of == li
+        if sel.any():
+            sp.lsum[l] = sp.lsum.get(l, 0.0) + R32[sel].sum(0)
+            sp.lcount[l] = sp.lcount.get(l, 0) + int(sel.sum())
+    mu = _means(sp)
+    moved = first == 0 or sp.lang_names != old_names or any(
+        float(np.linalg.norm(mu[l] - sp.mu[l])) > MEAN_TOL for l in mu)
+    if moved:
+        sp.mu = mu
+        _centre(sp)
+        sp.ivf = None
+    else:
+        _centre(sp, slice(first, None))
+        if sp.ivf is not None:
+            cent, lab, built = sp.ivf
+            add = np.argmax(sp.M[first:] @ cent.T, axis=1).astype(np.int32)
+            sp.ivf = None if len(sp.M) > 2 * built else (cent, np.concatenate([lab, add]), built)
+    sp.knn = None
 
 
 def _pair_in_space(space: Space, la: str | None, lb: str | None) -> bool:
@@ -353,12 +455,17 @@ def _search_ivf(space: Space, qrows: np.ndarray, ok: np.ndarray, k: int, nprobe:
     """Inverted-file search: rows are bucketed by their nearest of ~2*sqrt(N) centroids and each query scores
     only the rows of its ``nprobe`` nearest buckets, so a full rebuild costs about N^1.5 instead of N^2."""
     N = len(space.M)
-    C = int(min(4096, max(16, 2 * np.sqrt(N)), N))
+    if space.ivf is not None and len(space.ivf[1]) == N:
+        cent, lab, _ = space.ivf  # kept from an earlier call (see load_space)
+    else:
+        C = int(min(4096, max(16, 2 * np.sqrt(N)), N))
+        cent = _spherical_kmeans(space.M, C)
+        lab = np.empty(N, dtype=np.int32)
+        for s in range(0, N, 8192):
+            lab[s:s + 8192] = np.argmax(space.M[s:s + 8192] @ cent.T, axis=1)
+        space.ivf = (cent, lab, N)
+    C = len(cent)
     nprobe = min(nprobe, C)
-    cent = _spherical_kmeans(space.M, C)
-    lab = np.empty(N, dtype=np.int32)
-    for s in range(0, N, 8192):
-        lab[s:s + 8192] = np.argmax(space.M[s:s + 8192] @ cent.T, axis=1)
     order = np.argsort(lab, kind="stable")
     bounds = np.searchsorted(lab[order], np.arange(C + 1))
     probe = np.empty((len(qrows), nprobe), dtype=np.int32)
