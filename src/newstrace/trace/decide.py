@@ -483,7 +483,7 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
         urls = set(_hotlinks(meta[c], meta[hot[0]]))
         if not any(urls & set(meta[q].media) for q in tied if q != hot[0]):
             return hot[0], "shows media served from this site"
-    # the copy reproduces one candidate whole that is itself only an excerpt of another: it took the
+    # 5. the copy reproduces one candidate whole that is itself only an excerpt of another: it took the
     # excerpt (two pages choosing the very same paragraphs of a longer text independently is the rarer event)
     whole = [p for p in tied if views[(c, p)].cov_p >= WHOLE and views[(c, p)].cov_c >= WHOLE
              and (anc_n[p] == 0 or decisive(p))]
@@ -491,7 +491,7 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
         tied = whole
         if len(tied) == 1:
             return tied[0], "reproduces this page whole, which is itself an excerpt"
-    # otherwise the one closest to the origin
+    # 6. otherwise the one closest to the origin
     return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p)), \
         "the same text is on several pages: the one closest to the origin"
 
