@@ -463,13 +463,14 @@ def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: 
     query per table per batch) and, with a pool, decided in the workers; each is decided on its own, so the
     result does not depend on the batching nor on the number of workers."""
     ts = now_iso()
-    batches, cur, size = [], [], 0
+    batches, cur, size, dense = [], [], 0, 0
     for comp in comps:
         cur.append(comp)
         size += len(comp)
-        if size >= DECIDE_BATCH:
+        dense += len(comp) ** 2   # (a dense component's pairs, parsed, take far more memory than its pages)
+        if size >= DECIDE_BATCH or dense >= DECIDE_BATCH * 20:
             batches.append(cur)
-            cur, size = [], 0
+            cur, size, dense = [], 0, 0
     if cur:
         batches.append(cur)
     if pool is not None and len(batches) > 1:
