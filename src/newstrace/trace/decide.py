@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from .evidence import Meta, SiteNames, credit_items, link_keys, norm_byline, referral_sites, site_of, url_key
@@ -109,14 +110,27 @@ def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict, ctx: dict | None
         ev.append({"kind": "media-hotlink", "detail": f"{len(hot)} media served from {other.site}: {hot[0]}",
                    "w": W_HOTLINK})
     if other.site != m.site and not ev:
-        inb = [l for l in m.links if l.get("in_body") and _site(l["href"]) == other.site]
-        if inb:
-            ev.append({"kind": "inbody-links", "detail": f"{len(inb)} in-body links to {other.site}", "w": W_INBODY_SITE})
+        n = _inbody_sites(m).get(other.site)
+        if n:
+            ev.append({"kind": "inbody-links", "detail": f"{n} in-body links to {other.site}", "w": W_INBODY_SITE})
     return ev
 
 
 def _site(href: str) -> str:
     return site_of(href)
+
+
+def _inbody_sites(m: Meta) -> dict[str, int]:
+    """Site -> number of in-body links of page m to it (computed once per page)."""
+    d = m.__dict__.get("_inbody")
+    if d is None:
+        d = {}
+        for l in m.links:
+            if l.get("in_body"):
+                s = _site(l["href"])
+                d[s] = d.get(s, 0) + 1
+        m.__dict__["_inbody"] = d
+    return d
 
 
 def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
@@ -175,6 +189,7 @@ def _byline_home(a: Meta, b: Meta, names: SiteNames | None) -> dict | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def _norm_title(t: str | None) -> str:
     return " ".join(re.findall(r"\w+", (t or "").lower()))
 
@@ -226,36 +241,35 @@ def _compilations(comp: list[int], views: dict[tuple[int, int], View], adj: dict
         nb = sorted(adj.get(c, ()))
         if len(nb) < 2:
             continue
-        regions = {}
-        for p in nb:
-            v = views[(c, p)]
-            cov = set()
-            for s in v.wspans:
-                cov.update(range(s[0], s[1]))
-            regions[p] = cov
-        # union partners whose regions in c overlap, or that are linked themselves
-        parent = {p: p for p in nb}
-
-        def find(x):
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-        for i, p in enumerate(nb):
-            for q in nb[i + 1:]:
-                rp, rq = regions[p], regions[q]
-                small = min(len(rp), len(rq)) or 1
-                if len(rp & rq) >= 0.3 * small or q in adj.get(p, ()):
-                    parent[find(p)] = find(q)
-        groups = {}
-        for p in nb:
-            groups.setdefault(find(p), set()).add(p)
-        if len(groups) >= 2:
-            # c draws on several unrelated groups: each group is a source region
-            big = [g for g in groups.values() if sum(len(regions[p]) for p in g) > 0]
-            if len(big) >= 2:
-                out[c] = set(nb)
+        groups = _region_groups(c, nb, views, adj, nonempty=True)
+        if len(groups) >= 2:   # c draws on several unrelated groups: each group is a source region
+            out[c] = set(nb)
     return out
+
+
+def _cover(spans: list) -> list[tuple[int, int]]:
+    """Merged, sorted [start, end) word intervals of c covered by spans."""
+    out: list[tuple[int, int]] = []
+    for s0, s1 in sorted((s[0], s[1]) for s in spans if s[1] > s[0]):
+        if out and s0 <= out[-1][1]:
+            if s1 > out[-1][1]:
+                out[-1] = (out[-1][0], s1)
+        else:
+            out.append((s0, s1))
+    return out
+
+
+def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
+    i = j = n = 0
+    while i < len(a) and j < len(b):
+        lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+        if hi > lo:
+            n += hi - lo
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return n
 
 
 def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, Meta], names: SiteNames,
@@ -393,28 +407,33 @@ def _ancestors(p: int, parents: dict) -> list[int]:
     return out
 
 
-def _region_groups(c: int, srcs: list[int], views, adj) -> list[list[int]]:
-    regions = {}
-    for p in srcs:
-        cov = set()
-        for s in views[(c, p)].wspans:
-            cov.update(range(s[0], s[1]))
-        regions[p] = cov
+def _region_groups(c: int, srcs: list[int], views, adj, nonempty: bool = False) -> list[list[int]]:
+    """Partners of c grouped by the region of c they cover: partners whose regions overlap by 30% of the
+    smaller one, or that are linked to each other, are one group (``nonempty``: groups covering nothing
+    are dropped)."""
+    regions = {p: _cover(views[(c, p)].wspans) for p in srcs}
+    size = {p: sum(e - s for s, e in r) for p, r in regions.items()}
     parent = {p: p for p in srcs}
 
     def find(x):
         while parent[x] != x:
+            parent[x] = parent[parent[x]]
             x = parent[x]
         return x
     for i, p in enumerate(srcs):
+        linked = adj.get(p, ())
         for q in srcs[i + 1:]:
-            rp, rq = regions[p], regions[q]
-            if len(rp & rq) >= 0.3 * (min(len(rp), len(rq)) or 1) or q in adj.get(p, ()):
+            if find(p) == find(q):
+                continue
+            if q in linked or _overlap(regions[p], regions[q]) >= 0.3 * (min(size[p], size[q]) or 1):
                 parent[find(p)] = find(q)
-    g = {}
+    g: dict[int, list[int]] = {}
     for p in srcs:
         g.setdefault(find(p), []).append(p)
-    return sorted(g.values(), key=lambda x: min(x))
+    groups = sorted(g.values(), key=lambda x: min(x))
+    if nonempty:
+        groups = [x for x in groups if sum(size[p] for p in x) > 0]
+    return groups
 
 
 def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict) -> tuple[int, str]:

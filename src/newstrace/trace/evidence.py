@@ -111,6 +111,7 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
     return out
 
 
+@lru_cache(maxsize=65536)
 def norm_byline(b: str | None) -> str:
     return " ".join(re.findall(r"\w+", re.sub(r"^\s*(?:by|author|from)\b[:\s]*", "", (b or "").lower())))
 
