@@ -235,12 +235,13 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
 
 
 def _default_workers() -> int:
-    """NEWSTRACE_TRACE_WORKERS, else 1.  Measured on the shared 2-core machine (bench/trace_scale.py corpora,
-    other jobs using 1-1.5 cores): 10k articles 7.1 s with 2 workers vs 5.8 s with 1, 40k 24.1 vs 23.4 s, 160k
-    119.6 vs 99.1 s; the main process does about a third of the work itself (SQLite writes, the in-memory
-    index, packing bodies for the workers), so 2 workers pay only when a second core is really free."""
+    """NEWSTRACE_TRACE_WORKERS, else 2 where there are 2+ cores.  bench/trace_scale.py on this 2-core machine,
+    idle: 10k articles 3.6 s with 2 workers vs 4.9 s with 1, 40k 14.1 vs 19.6 s (2,828 vs 2,037 articles/s).
+    With other jobs using 1-1.5 of the cores 2 workers were slower or even (40k 24.1 vs 23.4 s, 160k 119.6 vs
+    99.1 s): the main process does about a third of the work itself (SQLite writes, the in-memory index,
+    packing bodies for the workers), so on a busy shared machine set NEWSTRACE_TRACE_WORKERS=1."""
     env = os.environ.get("NEWSTRACE_TRACE_WORKERS", "").strip()
-    return max(1, int(env)) if env else 1
+    return max(1, int(env)) if env else min(2, os.cpu_count() or 1)
 
 
 WORKERS = _default_workers()
