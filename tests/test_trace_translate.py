@@ -330,3 +330,22 @@ def test_stored_vectors_are_read_once_per_process(tmp_path, corpus, monkeypatch)
                             "WHERE page_id = 'de_ferry'")
         tr.translation_pairs(st, {"de_ferry"})
         assert read == [("use", None)]
+
+
+def test_vectors_of_an_older_unit_scheme_are_reencoded_by_an_incremental_call(tmp_path, corpus):
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge"])
+        assert tr.ensure_vectors(st) == 2
+        # nothing stale: an incremental call for a new article encodes that one only
+        _add(st, corpus, ["en_library"])
+        assert tr.ensure_vectors(st, {"en_library"}) == 1
+        assert tr.ensure_vectors(st, {"en_library"}) == 0
+        # de_bridge as a store from before the unit scheme was recorded: paragraph vectors, another hash
+        with st.conn:
+            st.conn.execute("UPDATE xling_docs SET units = NULL, body_hash = 'paragraphs' WHERE page_id = 'de_bridge'")
+            st.conn.execute("UPDATE xling_docs SET units = NULL WHERE page_id = 'en_bridge'")
+        _add(st, corpus, ["de_ferry"])
+        assert tr.ensure_vectors(st, {"de_ferry"}) == 2            # de_ferry and the stale de_bridge
+        units = dict(st.conn.execute("SELECT page_id, units FROM xling_docs").fetchall())
+        assert set(units.values()) == {tr.UNITS_VERSION}          # en_bridge was current: only marked
+        assert tr.ensure_vectors(st, {"de_ferry"}) == 0

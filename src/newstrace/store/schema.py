@@ -289,4 +289,12 @@ MIGRATIONS: list[tuple[str, str]] = [
         DROP INDEX IF EXISTS trace_bands_rid;
         """,
     ),
+    (
+        "0009_xling_units",
+        """
+        -- trace/translate.py: which unit scheme (paragraphs, sentences-1, ...) an article's vectors were made
+        -- with; rows of an older scheme (NULL) are re-encoded by the next call, incremental or not
+        ALTER TABLE xling_docs ADD COLUMN units TEXT;
+        """,
+    ),
 ]

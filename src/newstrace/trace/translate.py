@@ -183,18 +183,20 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
     """Encode articles whose vectors are missing or stale. Returns the number of articles (re-)encoded.
     ``active`` limits the encoders used (default: all that apply to each article's language)."""
     c = store.conn
-    q = ("SELECT a.page_id, a.language, a.body, x.body_hash AS xhash, "
+    q = ("SELECT a.page_id, a.language, a.body, x.body_hash AS xhash, x.units AS units, "
          "(SELECT group_concat(encoder) FROM xling_vectors v WHERE v.page_id = a.page_id) AS encs "
          "FROM articles a LEFT JOIN xling_docs x ON x.page_id = a.page_id")
     rows = []
     if ids is None:
         rows = c.execute(q).fetchall()
     else:
-        idl = list(ids)
+        # plus articles whose stored vectors were made with another unit scheme (a store from an older version)
+        idl = list(set(ids) | {r[0] for r in c.execute(
+            "SELECT page_id FROM xling_docs WHERE units IS NULL OR units != ?", (UNITS_VERSION,))})
         for k in range(0, len(idl), 500):
             chunk = idl[k:k + 500]
             rows += c.execute(q + f" WHERE a.page_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-    todo = []
+    todo, current = [], []
     for r in rows:
         body = r["body"] or ""
         h = _doc_hash(body)
@@ -202,8 +204,13 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
         need = [n for n in enc.encoders_for(lang) if active is None or n in active]
         have = set((r["encs"] or "").split(",")) - {""}
         if r["xhash"] == h and set(need) <= have:
+            if r["units"] != UNITS_VERSION:   # made with this scheme before the column existed
+                current.append(r["page_id"])
             continue
         todo.append((r["page_id"], lang, body, h, need))
+    if current:
+        with c:
+            c.executemany("UPDATE xling_docs SET units = ? WHERE page_id = ?", [(UNITS_VERSION, p) for p in current])
     done = 0
     for k in range(0, len(todo), batch):
         part = todo[k:k + batch]
@@ -236,10 +243,11 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
                         continue
                     c.execute("INSERT INTO xling_vectors VALUES (?,?,?,?)",
                               (pid, name, V.shape[1], V.astype(np.float16).tobytes()))
-                c.execute("INSERT INTO xling_docs VALUES (?,?,?,?,?) ON CONFLICT(page_id) DO UPDATE SET "
+                c.execute("INSERT INTO xling_docs (page_id, lang, body_hash, spans, updated_at, units) "
+                          "VALUES (?,?,?,?,?,?) ON CONFLICT(page_id) DO UPDATE SET "
                           "lang=excluded.lang, body_hash=excluded.body_hash, spans=excluded.spans, "
-                          "updated_at=excluded.updated_at",
-                          (pid, lang, h, json.dumps(spans[i]), ts))
+                          "updated_at=excluded.updated_at, units=excluded.units",
+                          (pid, lang, h, json.dumps(spans[i]), ts, UNITS_VERSION))
                 done += 1
     return done
 
