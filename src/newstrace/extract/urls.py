@@ -21,9 +21,13 @@ def normalise_url(url: str | None) -> str | None:
     host = parts.hostname or ""
     port = parts.port if parts.port not in (None, 80, 443) else None
     netloc = host + (f":{port}" if port else "")
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not k.lower().startswith(TRACKING)])
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", query, ""))
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", _strip_tracking(parts.query), ""))
+
+
+def _strip_tracking(query: str) -> str:
+    """The query string without tracking parameters (utm_*, fbclid, ...)."""
+    return urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
+                      if not k.lower().startswith(TRACKING)])
 
 
 def url_key(url: str | None) -> str | None:
@@ -37,10 +41,7 @@ def url_key(url: str | None) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return _url_key_slow(url)
-    query = parts.query
-    if query:
-        query = urlencode([(k, v) for k, v in parse_qsl(query, keep_blank_values=True)
-                           if not k.lower().startswith(TRACKING)])
+    query = _strip_tracking(parts.query) if parts.query else ""
     return host.removeprefix("www.") + (parts.path.rstrip("/") or "/") + ("?" + query if query else "")
 
 

@@ -110,7 +110,7 @@ def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict, ctx: dict | None
         ev.append({"kind": "media-hotlink", "detail": f"{len(hot)} media served from {other.site}: {hot[0]}",
                    "w": W_HOTLINK})
     if other.site != m.site and not ev:
-        n = _inbody_sites(m).get(other.site)
+        n = m.inbody_sites.get(other.site)
         if n:
             ev.append({"kind": "inbody-links", "detail": f"{n} in-body links to {other.site}", "w": W_INBODY_SITE})
     return ev
@@ -118,19 +118,6 @@ def _refs(m: Meta, other: Meta, items: list[dict], lkeys: dict, ctx: dict | None
 
 def _site(href: str) -> str:
     return site_of(href)
-
-
-def _inbody_sites(m: Meta) -> dict[str, int]:
-    """Site -> number of in-body links of page m to it (computed once per page)."""
-    d = m.__dict__.get("_inbody")
-    if d is None:
-        d = {}
-        for l in m.links:
-            if l.get("in_body"):
-                s = _site(l["href"])
-                d[s] = d.get(s, 0) + 1
-        m.__dict__["_inbody"] = d
-    return d
 
 
 def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
@@ -173,7 +160,7 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
 
 def _byline_home(a: Meta, b: Meta, names: SiteNames | None) -> dict | None:
     """Two pages with one byline: the site that signs its other articles with it wrote it, the other page
-    carries it (a byline on three or more sites is generic: "Editorial Board")."""
+    carries it (a byline on more than BYLINE_SITES_MAX sites is generic: "Editorial Board")."""
     if names is None or a.site == b.site:
         return None
     v = norm_byline(a.byline)
@@ -497,11 +484,11 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
         if why:
             return p, why
     # 4. an image or video hotlinked from one candidate's own site that no other candidate shows
-    hot = [p for p in tied if _hotlinks(meta[c], meta[p])]
+    hot = {p: set(h) for p in tied if (h := _hotlinks(meta[c], meta[p]))}
     if len(hot) == 1:
-        urls = set(_hotlinks(meta[c], meta[hot[0]]))
-        if not any(urls & set(meta[q].media) for q in tied if q != hot[0]):
-            return hot[0], "shows media served from this site"
+        (p, urls), = hot.items()
+        if not any(urls & set(meta[q].media) for q in tied if q != p):
+            return p, "shows media served from this site"
     # 5. the copy reproduces one candidate whole that is itself only an excerpt of another: it took the
     # excerpt (two pages choosing the very same paragraphs of a longer text independently is the rarer event)
     whole = [p for p in tied if views[(c, p)].cov_p >= WHOLE and views[(c, p)].cov_c >= WHOLE

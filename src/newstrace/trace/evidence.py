@@ -6,7 +6,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
@@ -46,6 +46,16 @@ class Meta:
     @property
     def key(self) -> str:
         return url_key(self.url) or self.url
+
+    @cached_property
+    def inbody_sites(self) -> dict[str, int]:
+        """Site -> number of in-body links of this page to it."""
+        d: dict[str, int] = {}
+        for l in self.links:
+            if l.get("in_body"):
+                s = site_of(l["href"])
+                d[s] = d.get(s, 0) + 1
+        return d
 
 
 def parse_when(s: str | None) -> tuple[datetime | None, bool]:
@@ -111,9 +121,12 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
     return out
 
 
+BYLINE_PREFIX = re.compile(r"^\s*(?:by|author|from)\b[:\s]*", re.I)
+
+
 @lru_cache(maxsize=65536)
 def norm_byline(b: str | None) -> str:
-    return " ".join(re.findall(r"\w+", re.sub(r"^\s*(?:by|author|from)\b[:\s]*", "", (b or "").lower())))
+    return " ".join(re.findall(r"\w+", BYLINE_PREFIX.sub("", (b or "").lower())))
 
 
 def norm_name(s: str | None) -> str:
@@ -177,7 +190,7 @@ def credit_items(m: Meta, names: SiteNames) -> list[dict[str, Any]]:
     if m.byline and not items:
         # a byline that is another outlet's name ("By Summit Times") credits it, when nothing else does;
         # a staff byline copied along with the text ("Summit Times Staff") is an author line, not a credit
-        bl = re.sub(r"^\s*(?:by|author|from)\b[:\s]*", "", m.byline, flags=re.I)
+        bl = BYLINE_PREFIX.sub("", m.byline)
         s = names.sites_named(bl) - {m.site} if norm_name(bl) in names.keys else set()
         if s:
             items.append({"name": m.byline, "url": None, "form": "byline", "text": m.byline})

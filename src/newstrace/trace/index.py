@@ -58,21 +58,9 @@ def boilerplate_keys(conn, keys: Iterable[int], min_pages: int = 3) -> set[int]:
     return out
 
 
-def mask_of(doc: Doc, boiler: set[int]) -> np.ndarray | None:
-    """Boolean mask over doc.ng: n-grams inside boilerplate passage chunks."""
-    if not boiler or doc.chunks is None or not len(doc.chunks):
-        return None
-    m = None
-    for (s, e), ks in zip(doc.chunks, doc.chunk_keys):
-        if int(ks[0]) in boiler or int(ks[1]) in boiler:
-            if m is None:
-                m = np.zeros(len(doc.ng), dtype=bool)
-            m[s:e] = True
-    return m
-
-
 def masks_of(docs: dict[int, Doc], boiler: set[int]) -> dict[int, np.ndarray | None]:
-    """``mask_of`` for many bodies at once (one lookup of all their passage keys)."""
+    """Per body, a boolean mask over doc.ng of the n-grams inside boilerplate passage chunks (None when
+    there are none); one lookup of all the bodies' passage keys."""
     out: dict[int, np.ndarray | None] = {r: None for r in docs}
     if not boiler:
         return out
