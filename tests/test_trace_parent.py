@@ -134,3 +134,22 @@ def test_link_tagged_by_an_intermediate_site(tmp_path, tag):
         assert any(e["kind"] == "referral-tag" for e in got[c.url][2])
     else:
         assert got[c.url][0] == ORIGIN
+
+
+@pytest.mark.parametrize("form", ["source", "read-more"])
+def test_excerpt_copied_whole_outranks_a_credit_to_the_origin(tmp_path, form):
+    # island-wire made an excerpt; quiet-reader has exactly that excerpt and names the origin.  Written
+    # "Source: Harbour Post" the credit names the original source of a text taken from the excerpt; written
+    # "Read more at Harbour Post" the page says it is itself an excerpt of the origin's page, so the credit
+    # stands (two sites may well cut the same lede)
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00")
+    p = page("https://island-wire.example/a/1", paras([0, 1]), "2021-05-06T09:00:00+00:00")
+    text = "Source: Harbour Post" if form == "source" else "Read more at Harbour Post"
+    c = page("https://quiet-reader.example/p/2", paras([0, 1]), "2021-05-09T09:00:00+00:00",
+             credits=[{"name": "Harbour Post", "url": ORIGIN, "form": form, "text": text}])
+    got = traced(tmp_path, [o, p, c])
+    assert got[p.url][:2] == (ORIGIN, "partial")
+    if form == "source":
+        assert got[c.url][:2] == (p.url, "chain") and "excerpt" in why(got[c.url])
+    else:
+        assert got[c.url][0] == ORIGIN and "credits this page" in why(got[c.url])

@@ -478,26 +478,40 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
     top = [p for p in tied if shared[p]]
     if len(top) == 1:
         return top[0], "carries this page's own " + " and ".join(shared[top[0]]) + ", unlike the other pages it matches"
-    # 3. explicit credit to one of them
+    # 3. the copy reproduces one candidate whole that is itself only an excerpt of another: it took the
+    # excerpt (two pages choosing the very same paragraphs of a longer text independently is the rarer
+    # event).  This outranks a credit to the longer page, which a copier of the excerpt keeps or writes
+    # for the original source; but a copy that itself says its text goes on elsewhere ("Read more at
+    # ...", "Continue reading at ...") presents itself as the maker of an excerpt of the page it credits,
+    # so for it the credit comes first.
+    def whole_excerpt(ps: list[int]) -> list[int]:
+        whole = [p for p in ps if views[(c, p)].cov_p >= WHOLE and views[(c, p)].cov_c >= WHOLE
+                 and (anc_n[p] == 0 or decisive(p))]
+        if whole and len(whole) < len(ps) and any(views[(c, p)].cov_p < EXCERPT for p in ps):
+            return whole
+        return ps
+    excerpt_maker = any(cr.get("form") == "read-more" for cr in meta[c].credits)
+    if not excerpt_maker:
+        tied = whole_excerpt(tied)
+        if len(tied) == 1:
+            return tied[0], "reproduces this page whole, which is itself an excerpt"
+    # 4. explicit credit to one of them
     for p in tied:
         why = credited(p)
         if why:
             return p, why
-    # 4. an image or video hotlinked from one candidate's own site that no other candidate shows
+    # 5. an image or video hotlinked from one candidate's own site that no other candidate shows
     hot = {p: set(h) for p in tied if (h := _hotlinks(meta[c], meta[p]))}
     if len(hot) == 1:
         (p, urls), = hot.items()
         if not any(urls & set(meta[q].media) for q in tied if q != p):
             return p, "shows media served from this site"
-    # 5. the copy reproduces one candidate whole that is itself only an excerpt of another: it took the
-    # excerpt (two pages choosing the very same paragraphs of a longer text independently is the rarer event)
-    whole = [p for p in tied if views[(c, p)].cov_p >= WHOLE and views[(c, p)].cov_c >= WHOLE
-             and (anc_n[p] == 0 or decisive(p))]
-    if whole and len(whole) < len(tied) and any(views[(c, p)].cov_p < EXCERPT for p in tied):
-        tied = whole
+    # 6. (see 3) for a copy that says it is an excerpt
+    if excerpt_maker:
+        tied = whole_excerpt(tied)
         if len(tied) == 1:
             return tied[0], "reproduces this page whole, which is itself an excerpt"
-    # 6. otherwise the one closest to the origin
+    # 7. otherwise the one closest to the origin
     return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p)), \
         "the same text is on several pages: the one closest to the origin"
 
