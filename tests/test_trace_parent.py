@@ -153,3 +153,19 @@ def test_excerpt_copied_whole_outranks_a_credit_to_the_origin(tmp_path, form):
         assert got[c.url][:2] == (p.url, "chain") and "excerpt" in why(got[c.url])
     else:
         assert got[c.url][0] == ORIGIN and "credits this page" in why(got[c.url])
+
+
+@pytest.mark.parametrize("precision", ["day", "month"])
+def test_a_first_of_month_date_orders_pages_only_when_it_is_a_day(tmp_path, precision):
+    # extraction says whether "2021-07-01" was spelled out on the page or is htmldate's reading of a month
+    o = page(ORIGIN, paras(), "2021-07-01")
+    o.extra = {"published_precision": precision}
+    c = page("https://quiet-reader.example/p/2", paras(), "2021-07-12T09:00:00+00:00")
+    c.extra = {"published_precision": "time"}
+    got = traced(tmp_path, [o, c])
+    if precision == "day":
+        assert got[c.url][0] == ORIGIN
+        assert any(e["kind"] == "dates" for e in got[c.url][2])
+    else:   # a month is no evidence of order: the undated-looking page is taken for the copy
+        assert got[ORIGIN][0] == c.url
+        assert not any(e["kind"] == "dates" for e in got[ORIGIN][2])

@@ -158,7 +158,9 @@ def _extract_html(page: Page) -> Article | Problem:
     credits = credits_mod.drop_self_credits(credits, site, own_names)
     # a machine-readable publication date the page states (meta, JSON-LD, the article's <time datetime>)
     # wins over htmldate, whose original_date search can pick an older date elsewhere on the page
-    published = page.declared.get("published") or head.get("published") or head.get("time_published") or doc.date
+    published = page.declared.get("published") or head.get("published") or head.get("time_published")
+    from_text = not published   # htmldate's reading of the page, not a machine-readable date
+    published = published or doc.date
     if not published and DATE_FALLBACK:
         published = _fallback_date(tree, url)
     modified = page.declared.get("modified") or head.get("modified")
@@ -195,7 +197,8 @@ def _extract_html(page: Page) -> Article | Problem:
         outlinks=outlinks,
         alternates=head.get("alternates", []),
         original_source=head.get("original-source") or head.get("syndication-source"),
-        extra={"encoding": encoding, "og_url": head.get("og:url"), "path_url": path_url},
+        extra={"encoding": encoding, "og_url": head.get("og:url"), "path_url": path_url,
+               "published_precision": date_precision(published, text, url, read_from_text=from_text)},
     )
     return art
 
@@ -330,6 +333,46 @@ def _fallback_date(tree, url: str) -> str | None:
     if first and not first.endswith("-01"):
         return first
     return None
+
+
+_MONTHS = (
+    "january|janvier|januar|enero|gennaio|janeiro|januari|января|jan", "february|février|fevrier|februar|febrero|febbraio|fevereiro|februari|февраля|feb",
+    "march|mars|märz|maerz|marzo|março|marco|maart|марта|mar", "april|avril|abril|aprile|апреля|apr",
+    "may|mai|mayo|maggio|maio|mei|мая", "june|juin|juni|junio|giugno|junho|июня|jun",
+    "july|juillet|juli|julio|luglio|julho|июля|jul", "august|août|aout|agosto|augustus|августа|aug",
+    "september|septembre|septiembre|settembre|setembro|сентября|sept|sep", "october|octobre|oktober|octubre|ottobre|outubro|октября|oct|okt",
+    "november|novembre|noviembre|novembro|ноября|nov", "december|décembre|decembre|dezember|diciembre|dicembre|dezembro|декабря|dec|dez|dic")
+
+
+def date_precision(published: str | None, html: str = "", url: str = "", read_from_text: bool = False) -> str | None:
+    """How precise a stated publication date is: ``time`` (a time of day), ``day``, ``month`` or ``year``.
+    A machine-readable date (meta, JSON-LD, a declared field) is as precise as it is written.  A date
+    htmldate read from the page's text (``read_from_text``) counts as a day only when the page or its URL
+    spells that day out: it reads a month ("July 2021", an archive link "/2021/07/") as the 1st, and a
+    ``<time datetime="2021-07">`` as today's day of that month."""
+    if not published:
+        return None
+    if len(published) > 10 and "T" in published:
+        return "time"
+    if re.fullmatch(r"\d{4}", published):
+        return "year"
+    if re.fullmatch(r"\d{4}-\d{2}", published):
+        return "month"
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", published[:10])
+    if not m or not read_from_text:
+        return "day"
+    y, mo, d = m.group(1), int(m.group(2)), int(m.group(3))
+    yy, mon, sep = rf"(?:{y}|{y[2:]})", _MONTHS[mo - 1], r"[-/.]"
+    day = rf"0?{d}" if d < 10 else str(d)
+    pats = (rf"(?<!\d){y}{sep}0?{mo}{sep}{day}(?!\d)", rf"(?<!\d){day}{sep}0?{mo}{sep}{yy}(?!\d)",
+            rf"(?<!\d)0?{mo}{sep}{day}{sep}{yy}(?!\d)", rf"(?<!\d){y}{mo:02d}{d:02d}(?!\d)",
+            rf"(?<![\w.]){day}(?:st|nd|rd|th|er|\.|º)?[\s\-/]+(?:of\s+|de\s+)?(?:{mon})\.?,?[\s\-/]+(?:de\s+)?{y}(?!\d)",
+            rf"(?<!\w)(?:{mon})\.?\s+{day}(?:st|nd|rd|th)?(?!\d),?\s+{y}(?!\d)",
+            rf"{y}\s*年\s*0?{mo}\s*月\s*{day}\s*日")
+    hay = html + "\n" + (url or "")
+    if any(re.search(p, hay, re.I) for p in pats):
+        return "day"
+    return "month"
 
 
 def _page_url(head: dict[str, Any], path_url: str | None) -> str | None:

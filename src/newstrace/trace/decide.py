@@ -182,7 +182,11 @@ def _norm_title(t: str | None) -> str:
 
 
 def _approx(m: Meta) -> bool:
-    """A bare first-of-month date is often the extractor's guess from a month or a year: not evidence."""
+    """A date that stands for a month or a year is not evidence of order.  Extraction records the precision
+    (a day htmldate read from a page's text counts only when the page spells it out); for articles stored
+    before it did, a bare first-of-month date is taken for a month (htmldate's reading of "July 2021")."""
+    if m.precision is not None:
+        return m.precision in ("month", "year")
     return not m.when_exact and (m.published or "")[8:10] == "01"
 
 

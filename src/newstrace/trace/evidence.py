@@ -42,6 +42,7 @@ class Meta:
     media: list[str] = field(default_factory=list)                # article image / video / embed urls
     when: datetime | None = None      # published (or modified) as UTC datetime
     when_exact: bool = False          # had a time of day
+    precision: str | None = None      # time | day | month | year (see extract.article.date_precision)
 
     @property
     def key(self) -> str:
@@ -88,12 +89,14 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
         ph = ",".join("?" * len(chunk))
         for r in conn.execute(
                 f"SELECT a.rowid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
-                f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash FROM articles a "
+                f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash, "
+                f"json_extract(a.extra, '$.published_precision') FROM articles a "
                 f"LEFT JOIN trace_docs d ON d.rid = a.rowid WHERE a.rowid IN ({ph})", chunk):
             m = Meta(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
             m.body = r[12]
             m.words = r[13] or 0
             m.body_hash = r[14]
+            m.precision = r[15]
             m.keys = {k for k in (url_key(m.url),) if k}
             m.when, m.when_exact = parse_when(m.published)
             if m.when is not None and not m.when_exact and m.modified:
