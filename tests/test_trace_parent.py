@@ -169,3 +169,18 @@ def test_a_first_of_month_date_orders_pages_only_when_it_is_a_day(tmp_path, prec
     else:   # a month is no evidence of order: the undated-looking page is taken for the copy
         assert got[ORIGIN][0] == c.url
         assert not any(e["kind"] == "dates" for e in got[ORIGIN][2])
+
+
+def test_credit_carried_from_an_intro_the_intermediate_wrote(tmp_path):
+    # town-notes rewrote the origin with an intro paragraph of its own (from another text) and a credit to
+    # Harbour Post; quiet-reader took only that intro, credit line and all.  Harbour Post has none of
+    # quiet-reader's text, so its credit came from town-notes: town-notes is no compilation of two sources
+    intro = TEXTS["library"]["paragraphs"][0] + " " + TEXTS["library"]["paragraphs"][1]
+    line = {"name": "Harbour Post", "url": None, "form": "source", "text": "Source: Harbour Post"}
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00")
+    e = page("https://town-notes.example/s/3", intro + "\n\n" + paras([0, 1, 2, 3, 4]), "2021-05-06", credits=[line])
+    x = page("https://quiet-reader.example/p/2", intro, None, credits=[line])
+    got = traced(tmp_path, [o, e, x])
+    assert got[e.url][:2] == (ORIGIN, "edited")
+    assert got[x.url][0] == e.url
+    assert any(ev["kind"] == "credit-carried" for ev in got[x.url][2])

@@ -27,6 +27,7 @@ WHOLE = 0.97      # a page reproduced whole
 EXCERPT = 0.9     # ... while being only part of another
 W_HOTLINK = 3.0
 W_BYLINE_HOME = 1.0
+W_CREDIT_CARRIED = 2.0
 BYLINE_SITES_MAX = 5
 TIE_WORDS = 30
 
@@ -147,6 +148,11 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
     home = _byline_home(a, b, ctx.get("names"))
     if home:
         ev.append(home)
+    for x, y, sign in ((a, b, 1), (b, a, -1)):
+        carried = _carried_credit(x, y, ctx)
+        if carried:
+            ev.append({"kind": "credit-carried", "w": sign * W_CREDIT_CARRIED,
+                       "detail": f"credits {carried} as the other page does, but {carried} has none of its text"})
     if a.when and b.when and not _approx(a) and not _approx(b):
         hours = (a.when - b.when).total_seconds() / 3600
         if not (a.when_exact and b.when_exact) and abs(hours) < 24:
@@ -173,6 +179,24 @@ def _byline_home(a: Meta, b: Meta, names: SiteNames | None) -> dict | None:
     if na >= 1 and nb == 0:
         return {"kind": "byline-home", "detail": f"byline {b.byline!r} signs {na} other page(s) of {a.site}, none of {b.site}",
                 "w": -W_BYLINE_HOME}
+    return None
+
+
+def _carried_credit(x: Meta, y: Meta, ctx: dict) -> str | None:
+    """A site x credits whose pages in this story share none of x's text, while y shares x's text and credits
+    that site too: x carries y's credit line (an intro y wrote, with y's credit, taken on by x)."""
+    adj = ctx.get("adj")
+    if adj is None:
+        return None
+    by_site, items = ctx["by_site"], ctx["items"]
+    y_sites = {s for it in items[y.rid] for s in it["sites"]}
+    for it in items[x.rid]:
+        for s in sorted(it["sites"]):
+            if s in (x.site, y.site) or s not in y_sites:
+                continue
+            pages = by_site.get(s, set())
+            if pages and not (pages & adj.get(x.rid, set())) and (pages & adj.get(y.rid, set())):
+                return s
     return None
 
 
@@ -281,6 +305,7 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
     ctx["by_site"] = {}
     for r in comp:
         ctx["by_site"].setdefault(meta[r].site, set()).add(r)
+    ctx["adj"] = adj
     # 1. pairwise directions
     edges = []
     for (a, b) in pairs:
