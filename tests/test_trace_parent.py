@@ -184,3 +184,16 @@ def test_credit_carried_from_an_intro_the_intermediate_wrote(tmp_path):
     assert got[e.url][:2] == (ORIGIN, "edited")
     assert got[x.url][0] == e.url
     assert any(ev["kind"] == "credit-carried" for ev in got[x.url][2])
+
+
+def test_copy_carrying_an_intermediate_pages_cut_is_its_chain(tmp_path):
+    # island-wire left out paragraphs 2-3 of the origin; quiet-reader runs from paragraph 1 straight on to
+    # paragraph 4, across that cut: it took island-wire's excerpt.  town-notes cut nothing inside: origin
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00")
+    p = page("https://island-wire.example/a/1", paras([0, 1, 4, 5]), "2021-05-06T09:00:00+00:00")
+    c = page("https://quiet-reader.example/p/2", paras([0, 1, 4]), "2021-05-09T09:00:00+00:00")
+    s = page("https://town-notes.example/s/3", paras([0, 1]), "2021-05-10T09:00:00+00:00")
+    got = traced(tmp_path, [o, p, c, s])
+    assert got[p.url][:2] == (ORIGIN, "partial")
+    assert got[c.url][:2] == (p.url, "chain") and "cut" in why(got[c.url])
+    assert got[s.url][0] == ORIGIN

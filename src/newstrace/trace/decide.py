@@ -28,6 +28,7 @@ EXCERPT = 0.9     # ... while being only part of another
 W_HOTLINK = 3.0
 W_BYLINE_HOME = 1.0
 W_CREDIT_CARRIED = 2.0
+CUT_RUN_ON = 2    # words: consecutive spans with at most this between them run on
 BYLINE_SITES_MAX = 5
 TIE_WORDS = 30
 
@@ -507,6 +508,13 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
     top = [p for p in tied if shared[p]]
     if len(top) == 1:
         return top[0], "carries this page's own " + " and ".join(shared[top[0]]) + ", unlike the other pages it matches"
+    # ... or a cut it made inside the text: the copy runs on where the other pages have text between (a
+    # shared gap in the middle is a mark; a shared ending is not, every excerpt has one)
+    cuts = {p: _cuts(views[(c, p)]) for p in tied}
+    least = min(cuts.values())
+    fewest = [p for p in tied if cuts[p] == least]
+    if len(fewest) == 1 and max(cuts.values()) > least and (anc_n[fewest[0]] == 0 or decisive(fewest[0])):
+        return fewest[0], "runs on where the other pages it matches have text between: it carries this page's cut"
     # 3. the copy reproduces one candidate whole that is itself only an excerpt of another: it took the
     # excerpt (two pages choosing the very same paragraphs of a longer text independently is the rarer
     # event).  This outranks a credit to the longer page, which a copier of the excerpt keeps or writes
@@ -543,6 +551,17 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
     # 7. otherwise the one closest to the origin
     return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p)), \
         "the same text is on several pages: the one closest to the origin"
+
+
+def _cuts(v: View) -> int:
+    """Places where copy c's text runs on (consecutive aligned spans) while page p has text between them
+    (more than a few words) or goes elsewhere: gaps in p that c does not show."""
+    ws = sorted(v.wspans)
+    n = 0
+    for (c0, c1, p0, p1), (d0, d1, q0, q1) in zip(ws, ws[1:]):
+        if d0 - c1 <= CUT_RUN_ON and not (0 <= q0 - p1 <= CUT_RUN_ON):
+            n += 1
+    return n
 
 
 def _shared_changes(c: Meta, p: Meta, others: list[Meta]) -> list[str]:
