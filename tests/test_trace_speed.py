@@ -197,9 +197,47 @@ def test_changed_body_drops_its_old_band_keys(tmp_path, monkeypatch, legacy):
     inc = _state(st)
     trace_all(st, rebuild=True, translate=False)
     reb = _state(st)
-    # (stories are left out: a story that loses a member to a changed body is not re-decided incrementally,
-    # as before these changes)
-    assert reb[:2] == inc[:2] and reb[3:] == inc[3:]
+    # the pages it was linked to are decided again too: their copies and stories as a rebuild has them
+    assert reb == inc
+    st.close()
+
+
+@pytest.mark.parametrize("mode", ["full", "incremental"])
+def test_killed_while_deciding_loses_nothing_and_the_next_run_finishes(tmp_path, monkeypatch, mode):
+    arts = _dense_corpus()
+
+    def first(st):
+        write(st, arts[:-4])
+        trace_all(st, rebuild=True, translate=False)
+        write(st, arts[-4:])
+
+    def second(st):
+        return trace_all(st, translate=False) if mode == "full" else link_new(st, translate=False)
+    clean = Store(tmp_path / "clean.db")
+    first(clean)
+    second(clean)
+    want = _state(clean)
+    clean.close()
+
+    st = Store(tmp_path / "killed.db")
+    first(st)
+    before = _state(st)
+    assert before[1]
+
+    def dies(*a, **k):
+        raise KeyboardInterrupt
+    with monkeypatch.context() as m:
+        m.setattr(trace, "decide", dies)
+        with pytest.raises(KeyboardInterrupt):
+            second(st)
+    # the decisions already stored are all still there; the next run, even an incremental one with
+    # nothing new to index, decides what the killed one left
+    assert _state(st)[1:3] == before[1:3]
+    assert st.conn.execute("SELECT count(*) FROM trace_dirty").fetchone()[0] > 0
+    res = link_new(st, translate=False)
+    assert res["indexed"] == 0 and res["aligned"] == 0
+    assert _state(st) == want
+    assert st.conn.execute("SELECT count(*) FROM trace_dirty").fetchone()[0] == 0
     st.close()
 
 
@@ -210,3 +248,24 @@ def test_word_offsets_equal_regex_matches():
         spans = [m.span() for m in WORD.finditer(d.low)]
         assert list(zip(d.starts.tolist(), d.ends.tolist())) == spans
         assert len(spans) == d.n
+
+
+def test_pages_linked_to_a_changed_body_are_decided_again(tmp_path):
+    # the origin's body is replaced by another text: its two copies, linked to each other, keep a story
+    ps = TEXTS["orchard"]["paragraphs"]
+    o = art("https://valley-farmer.example/frost", "\n\n".join(ps), "Frost", "2021-06-01T08:00:00+00:00")
+    b = art("https://wire1.example/frost", "\n\n".join(ps), "Frost", "2021-06-02T08:00:00+00:00")
+    c = art("https://wire2.example/frost", "\n\n".join(ps), "Frost", "2021-06-03T08:00:00+00:00")
+    st = Store(tmp_path / "chg2.db")
+    write(st, [o, b, c])
+    link_new(st, translate=False)
+    assert st.conn.execute("SELECT count(*) FROM copies").fetchone()[0] == 2
+    new_body = "\n\n".join(TEXTS["library"]["paragraphs"])
+    with st.conn:
+        st.conn.execute("UPDATE articles SET body = ?, body_hash = 'changed' WHERE url = ?", (new_body, o.url))
+    link_new(st, translate=False)
+    inc = _state(st)
+    assert len(inc[1]) == 1 and inc[1][0][:2] == (c.url, b.url) and inc[2]
+    trace_all(st, rebuild=True, translate=False)
+    assert _state(st) == inc
+    st.close()

@@ -297,4 +297,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE xling_docs ADD COLUMN units TEXT;
         """,
     ),
+    (
+        "0010_trace_dirty",
+        """
+        -- trace/: articles whose components still have to be decided (rid -1: all of them).  Written before a
+        -- run changes pairs, emptied in the transaction after its decisions are written, so a run killed in
+        -- between is finished by the next one, incremental or not
+        CREATE TABLE IF NOT EXISTS trace_dirty (rid INTEGER PRIMARY KEY);
+        """,
+    ),
 ]

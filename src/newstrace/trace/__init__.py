@@ -57,7 +57,7 @@ def _want_translate(flag: bool | None) -> bool:
 def _clear(conn) -> None:
     with conn:
         for t in ("trace_bands", "trace_docs", "trace_pairs", "copies", "stories", "story_members",
-                  "site_edges", "site_groups"):
+                  "site_edges", "site_groups", "trace_dirty"):
             conn.execute(f"DELETE FROM {t}")
 
 
@@ -84,6 +84,16 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
         _clear(conn)
     drop_unfinished(conn)
     pend = pending_docs(conn)
+    # components left undecided by a run killed before its decisions were written (-1: all of them), and
+    # this run's articles, recorded before any pair changes
+    dirty = {r[0] for r in conn.execute("SELECT rid FROM trace_dirty")}
+    if -1 in dirty:
+        full_decide = True
+    with conn:
+        if full_decide:
+            conn.execute("INSERT OR IGNORE INTO trace_dirty VALUES (-1)")
+        else:
+            conn.executemany("INSERT OR IGNORE INTO trace_dirty VALUES (?)", [(r[0],) for r in pend])
     _DOCS.clear()
     _ALIGNED.clear()
     counts: dict[str, Any] = defaultdict(int)
@@ -143,6 +153,10 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
                         for j in range(0, len(changed), 900):
                             c = changed[j:j + 900]
                             ph = ",".join("?" * len(c))
+                            # the pages it was linked to lose a member: their components are decided again
+                            conn.execute(f"INSERT OR IGNORE INTO trace_dirty SELECT a FROM trace_pairs WHERE linked = 1 "
+                                         f"AND b IN ({ph}) UNION SELECT b FROM trace_pairs WHERE linked = 1 AND a IN ({ph})",
+                                         c + c)
                             conn.execute(f"DELETE FROM trace_pairs WHERE a IN ({ph}) OR b IN ({ph})", c + c)
                 keys_of = store_index(conn, rows, {rid: ks for rid, _, ks in feats}, clear=bool(changed))
                 timing["index"] += time.perf_counter() - t
@@ -208,17 +222,24 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             timing["index"] += written[-1]
         if translate:
             t = time.perf_counter()
-            counts["translation_links"] = _translations(store, new_rids)
+            # (with the articles of a killed run: their cross-language links may not have been made)
+            if -1 in dirty:
+                again = {r[0] for r in conn.execute("SELECT rowid FROM articles")}
+            else:
+                again = dirty
+            counts["translation_links"] = _translations(store, new_rids | again)
             timing["translate"] += time.perf_counter() - t
         t = time.perf_counter()
         if full_decide:
             comps = _components(conn, None)
-            _clear_decisions(conn)
         else:
-            comps = _components(conn, new_rids)
+            seeds = new_rids | {r[0] for r in conn.execute("SELECT rid FROM trace_dirty")}
+            comps = _components(conn, seeds)
         counts["components"] = len(comps)
+        # (a full decision replaces the old ones in the transaction that writes it: a run killed before
+        # keeps them, and trace_dirty has the next run decide again)
         counts["copies"] = _decide_write(conn, comps, replace=not full_decide, pool=pool, path=store.path,
-                                         meanwhile=store_mem_index)
+                                         meanwhile=store_mem_index, clear_all=full_decide)
         timing["decide"] += time.perf_counter() - t - sum(written)
     finally:
         _DOCS.clear()
@@ -449,17 +470,13 @@ def _neighbours(conn, x: int) -> set[int]:
         (x, x))}
 
 
-def _clear_decisions(conn) -> None:
-    with conn:
-        for t in ("copies", "stories", "story_members"):
-            conn.execute(f"DELETE FROM {t}")
 
 
 DECIDE_BATCH = 600   # articles whose components are read and decided together (a few queries per batch)
 
 
 def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: str | None = None,
-                  meanwhile=None) -> int:
+                  meanwhile=None, clear_all: bool = False) -> int:
     """Decide every component and write copies, stories and members.  Components are read in batches (one
     query per table per batch) and, with a pool, decided in the workers; each is decided on its own, so the
     result does not depend on the batching nor on the number of workers."""
@@ -490,6 +507,9 @@ def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: 
         del_pids.extend(dp)
         n += k
     with conn:
+        if clear_all:
+            for t in ("copies", "stories", "story_members"):
+                conn.execute(f"DELETE FROM {t}")
         if del_pids:
             for k in range(0, len(del_pids), 900):
                 c = del_pids[k:k + 900]
@@ -504,6 +524,7 @@ def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: 
         conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_c)
         conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", batch_s)
         conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", batch_m)
+        conn.execute("DELETE FROM trace_dirty")
     return n
 
 
