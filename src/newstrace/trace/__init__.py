@@ -7,7 +7,6 @@ and re-aligns every candidate pair).  Pairs already aligned on the same two bodi
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -18,7 +17,7 @@ import numpy as np
 
 from .align import align
 from .decide import decide
-from .evidence import SiteNames, dumps, load_meta
+from .evidence import SiteNames, dumps, load_meta, loads
 from .graph import components
 from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, doc_row, drop_unfinished, known_pairs,
                     load_bodies, masks_of, now_iso, pending_docs, store_index, write_bands, write_docs)
@@ -498,34 +497,35 @@ def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: 
         results = (_decide_batch(conn, ctx, b, replace, ts) for b in batches)
     if meanwhile is not None:
         meanwhile()
+    # one transaction, written batch by batch as the workers hand results over (components are disjoint, so a
+    # batch's deletions never touch another batch's new rows)
     n = 0
-    batch_c, batch_s, batch_m, del_pids = [], [], [], []
-    for c, st, m, dp, k in results:
-        batch_c.extend(c)
-        batch_s.extend(st)
-        batch_m.extend(m)
-        del_pids.extend(dp)
-        n += k
     with conn:
         if clear_all:
             for t in ("copies", "stories", "story_members"):
                 conn.execute(f"DELETE FROM {t}")
-        if del_pids:
-            for k in range(0, len(del_pids), 900):
-                c = del_pids[k:k + 900]
-                ph = ",".join("?" * len(c))
-                sids = [r[0] for r in conn.execute(f"SELECT DISTINCT story_id FROM story_members WHERE page_id IN ({ph})", c)]
-                conn.execute(f"DELETE FROM copies WHERE copy_id IN ({ph}) OR source_id IN ({ph})", c + c)
-                for j in range(0, len(sids), 900):
-                    s = sids[j:j + 900]
-                    sp = ",".join("?" * len(s))
-                    conn.execute(f"DELETE FROM story_members WHERE story_id IN ({sp})", s)
-                    conn.execute(f"DELETE FROM stories WHERE story_id IN ({sp})", s)
-        conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", batch_c)
-        conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", batch_s)
-        conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", batch_m)
+        for c, st, m, dp, k in results:
+            _delete_decisions(conn, dp)
+            conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", c)
+            conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", st)
+            conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", m)
+            n += k
         conn.execute("DELETE FROM trace_dirty")
     return n
+
+
+def _delete_decisions(conn, pids: list[str]) -> None:
+    """Copies touching these pages, and the stories they are members of."""
+    for k in range(0, len(pids), 900):
+        c = pids[k:k + 900]
+        ph = ",".join("?" * len(c))
+        sids = [r[0] for r in conn.execute(f"SELECT DISTINCT story_id FROM story_members WHERE page_id IN ({ph})", c)]
+        conn.execute(f"DELETE FROM copies WHERE copy_id IN ({ph}) OR source_id IN ({ph})", c + c)
+        for j in range(0, len(sids), 900):
+            s = sids[j:j + 900]
+            sp = ",".join("?" * len(s))
+            conn.execute(f"DELETE FROM story_members WHERE story_id IN ({sp})", s)
+            conn.execute(f"DELETE FROM stories WHERE story_id IN ({sp})", s)
 
 
 def _decide_ctx(conn) -> dict:
@@ -615,7 +615,7 @@ def _pairs_of(conn, comps: list[list[int]]) -> list[dict[tuple[int, int], dict]]
     for rows in found:
         d = {}
         for a, b, method, res in sorted(rows):
-            r = json.loads(res)
+            r = loads(res)
             r.setdefault("method", method)
             d[(a, b)] = r
         out.append(d)

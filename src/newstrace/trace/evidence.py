@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import orjson as _orjson
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -295,4 +297,13 @@ def link_keys(m: Meta) -> dict[str, dict[str, Any]]:
 
 
 def dumps(x: Any) -> str:
-    return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
+    """Compact JSON (orjson, several times faster than json on the trace's many small records; json for
+    what orjson does not take, such as non-string keys)."""
+    try:
+        return _orjson.dumps(x).decode()
+    except TypeError:
+        return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
+
+
+def loads(s: str | bytes) -> Any:
+    return _orjson.loads(s)
