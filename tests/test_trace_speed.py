@@ -163,12 +163,12 @@ def test_killed_before_index_stored_resumes(tmp_path, monkeypatch):
         with pytest.raises(KeyboardInterrupt):
             trace_all(st, rebuild=True, translate=False)
     # articles listed in trace_docs without their band keys stored: indexed again, nothing aligned again
-    assert st.conn.execute("SELECT count(*) FROM trace_docs WHERE indexed_at IS NULL").fetchone()[0] > 0
+    assert st.conn.execute("SELECT count(*) FROM trace_unfinished").fetchone()[0] > 0
     with monkeypatch.context() as m:
         m.setattr(trace, "CHUNK", 6)
         res = link_new(st, translate=False)
     assert res["indexed"] == len(_dense_corpus()) and res["aligned"] == 0
-    assert st.conn.execute("SELECT count(*) FROM trace_docs WHERE indexed_at IS NULL").fetchone()[0] == 0
+    assert st.conn.execute("SELECT count(*) FROM trace_unfinished").fetchone()[0] == 0
     assert _state(st) == full
     st.close()
 

@@ -306,4 +306,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TABLE IF NOT EXISTS trace_dirty (rid INTEGER PRIMARY KEY);
         """,
     ),
+    (
+        "0011_trace_unfinished",
+        """
+        -- trace/index.py: trace_docs rows of a run building its band index in memory, until write_bands has
+        -- stored their keys (a side table emptied in that transaction, instead of an UPDATE rewriting every
+        -- trace_docs row with its blobs); a run killed before drops these rows and indexes the articles again
+        CREATE TABLE IF NOT EXISTS trace_unfinished (rid INTEGER PRIMARY KEY);
+        """,
+    ),
 ]

@@ -56,7 +56,7 @@ def _want_translate(flag: bool | None) -> bool:
 def _clear(conn) -> None:
     with conn:
         for t in ("trace_bands", "trace_docs", "trace_pairs", "copies", "stories", "story_members",
-                  "site_edges", "site_groups", "trace_dirty"):
+                  "site_edges", "site_groups", "trace_dirty", "trace_unfinished"):
             conn.execute(f"DELETE FROM {t}")
 
 

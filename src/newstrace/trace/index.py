@@ -135,12 +135,12 @@ def drop_bands(conn, rids: list[int]) -> None:
 
 
 def write_docs(conn, doc_rows: list[tuple]) -> None:
-    """trace_docs rows of a run building its index in memory, ``indexed_at`` left empty until ``write_bands``
-    has stored the band keys (decisions read trace_docs.words; a run killed in between drops these rows on
-    the next start)."""
+    """trace_docs rows of a run building its index in memory, listed in ``trace_unfinished`` until
+    ``write_bands`` has stored the band keys (decisions read trace_docs.words; a run killed in between drops
+    these rows on the next start)."""
     with conn:
-        conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)",
-                         [r[:7] + (None,) + r[8:] for r in doc_rows])
+        conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", doc_rows)
+        conn.executemany("INSERT OR IGNORE INTO trace_unfinished VALUES (?)", [(r[0],) for r in doc_rows])
 
 
 def write_bands(conn, bands: Iterable[tuple[int, int]], ts: str) -> None:
@@ -148,14 +148,15 @@ def write_bands(conn, bands: Iterable[tuple[int, int]], ts: str) -> None:
     table is filled in key order), then the run's trace_docs rows count as indexed."""
     with conn:
         conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
-        conn.execute("UPDATE trace_docs SET indexed_at = ? WHERE indexed_at IS NULL", (ts,))
+        conn.execute("DELETE FROM trace_unfinished")
 
 
 def drop_unfinished(conn) -> None:
-    """trace_docs rows of a run killed before its band keys were stored (they are written in the transaction
-    that marks the rows indexed): index those articles again."""
+    """trace_docs rows of a run killed before its band keys were stored: index those articles again.
+    (Stores written before migration 0011 marked them with an empty ``indexed_at``.)"""
     with conn:
-        conn.execute("DELETE FROM trace_docs WHERE indexed_at IS NULL")
+        conn.execute("DELETE FROM trace_docs WHERE rid IN (SELECT rid FROM trace_unfinished) OR indexed_at IS NULL")
+        conn.execute("DELETE FROM trace_unfinished")
 
 
 def candidates(conn, keys_of: dict[int, np.ndarray]) -> set[tuple[int, int]]:
