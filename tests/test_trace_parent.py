@@ -197,3 +197,16 @@ def test_copy_carrying_an_intermediate_pages_cut_is_its_chain(tmp_path):
     assert got[p.url][:2] == (ORIGIN, "partial")
     assert got[c.url][:2] == (p.url, "chain") and "cut" in why(got[c.url])
     assert got[s.url][0] == ORIGIN
+
+
+def test_a_malformed_extra_column_costs_only_the_date_precision(tmp_path):
+    o = page(ORIGIN, paras(), "2021-05-04T09:00:00+00:00")
+    c = page("https://quiet-reader.example/p/2", paras(), "2021-05-09T09:00:00+00:00")
+    db = str(tmp_path / "t.db")
+    st = Store(db)
+    write(st, [o, c])
+    with st.conn:
+        st.conn.execute("UPDATE articles SET extra = '{not json' WHERE url = ?", (c.url,))
+    trace_all(st, rebuild=True, translate=False)
+    st.close()
+    assert sources(db)[c.url][0] == ORIGIN

@@ -92,7 +92,7 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
         for r in conn.execute(
                 f"SELECT a.rowid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
                 f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash, "
-                f"json_extract(a.extra, '$.published_precision') FROM articles a "
+                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.published_precision') END FROM articles a "
                 f"LEFT JOIN trace_docs d ON d.rid = a.rowid WHERE a.rowid IN ({ph})", chunk):
             m = Meta(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
             m.body = r[12]
