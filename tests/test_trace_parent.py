@@ -210,3 +210,18 @@ def test_a_malformed_extra_column_costs_only_the_date_precision(tmp_path):
     trace_all(st, rebuild=True, translate=False)
     st.close()
     assert sources(db)[c.url][0] == ORIGIN
+
+
+@pytest.mark.parametrize("when, copy_is_timed", [("2021-05-04T13:00:00+05:00", True),
+                                                 ("2021-05-04T10:00:00+05:00", False)])
+def test_a_day_only_date_is_read_as_midday_in_the_timed_pages_offset(tmp_path, when, copy_is_timed):
+    # nothing but the dates to go by, on one day: "2021-05-04" stands for its midday, and with its site's
+    # UTC offset unknown it is read in the other page's offset (13:00+05:00 is after that midday, 10:00
+    # before it; read as midday UTC both would come before)
+    day_only = page(ORIGIN, paras(), "2021-05-04")
+    timed = page("https://quiet-reader.example/p/2", paras(), when)
+    got = traced(tmp_path, [day_only, timed])
+    if copy_is_timed:
+        assert got[timed.url][0] == ORIGIN
+    else:
+        assert got[ORIGIN][0] == timed.url

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
@@ -241,13 +242,27 @@ def _tiebreak(a: Meta, b: Meta, va: View, ctx: dict) -> float:
         return 0.3 if db else -0.3
     if abs(va.cov_c - va.cov_p) > 0.02:
         return 0.1 if va.cov_c > va.cov_p else -0.1
-    if da and db and a.when_exact != b.when_exact and a.when != b.when:
+    if da and db and a.when_exact != b.when_exact:
         # the same day, one with a time and one without: a day-only date stands for its midday, so a
         # time after midday is more likely the later page
-        return 0.07 if a.when > b.when else -0.07
+        ta = a.when if a.when_exact else _local_midday(a, b)
+        tb = b.when if b.when_exact else _local_midday(b, a)
+        if ta != tb:
+            return 0.07 if ta > tb else -0.07
     if a.fetched_at and b.fetched_at and a.fetched_at != b.fetched_at:
         return 0.05 if a.fetched_at > b.fetched_at else -0.05
     return 0.01 if a.rid > b.rid else -0.01
+
+
+def _local_midday(day_only: Meta, timed: Meta) -> datetime:
+    """A day-only date (a local date, its site's UTC offset unknown) read as midday in the timed page's
+    offset: sites that copy each other more often share a region than not, and UTC is no better a guess."""
+    d = day_only.when
+    try:
+        tz = datetime.fromisoformat((timed.published or "").replace("Z", "+00:00")).tzinfo or timezone.utc
+    except ValueError:
+        tz = timezone.utc
+    return datetime(d.year, d.month, d.day, 12, tzinfo=tz).astimezone(timezone.utc)
 
 
 def _compilations(comp: list[int], views: dict[tuple[int, int], View], adj: dict[int, set]) -> dict[int, set]:
