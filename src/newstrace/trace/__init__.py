@@ -469,8 +469,6 @@ def _neighbours(conn, x: int) -> set[int]:
         (x, x))}
 
 
-
-
 DECIDE_BATCH = 600   # articles whose components are read and decided together (a few queries per batch)
 
 
