@@ -369,8 +369,7 @@ def date_precision(published: str | None, html: str = "", url: str = "", read_fr
             rf"(?<![\w.]){day}(?:st|nd|rd|th|er|\.|º)?[\s\-/]+(?:of\s+|de\s+)?(?:{mon})\.?,?[\s\-/]+(?:de\s+)?{y}(?!\d)",
             rf"(?<!\w)(?:{mon})\.?\s+{day}(?:st|nd|rd|th)?(?!\d),?\s+{y}(?!\d)",
             rf"{y}\s*年\s*0?{mo}\s*月\s*{day}\s*日")
-    hay = html + "\n" + (url or "")
-    if any(re.search(p, hay, re.I) for p in pats):
+    if any(re.search(p, s, re.I) for p in pats for s in (html, url) if s):
         return "day"
     return "month"
 

@@ -77,14 +77,14 @@ class Store:
         with c:
             for p in problems:
                 self._write_problem(p, ts)
-            for meta, art, problems in items:
+            for meta, art, page_problems in items:
                 status = "article" if art is not None else "problem"
                 c.execute(
                     "INSERT INTO pages VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(page_id) DO NOTHING",
                     (meta["page_id"], meta.get("url"), meta["source"], meta.get("fetched_at"),
                      meta.get("content_type"), meta.get("size"), status, ts),
                 )
-                for p in problems:
+                for p in page_problems:
                     self._write_problem(p, ts)
                 if art is not None:
                     self._write_article(art)

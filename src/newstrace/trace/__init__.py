@@ -215,7 +215,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
         def store_mem_index() -> None:   # the band keys, while the workers decide (when there are workers)
             t = time.perf_counter()
             if mem is not None:
-                write_bands(conn, mem.rows(), now_iso())
+                write_bands(conn, mem.rows())
                 mem.runs.clear()
             written.append(time.perf_counter() - t)
             timing["index"] += written[-1]

@@ -187,12 +187,8 @@ def _byline_home(a: Meta, b: Meta, names: SiteNames | None) -> dict | None:
 def _carried_credit(x: Meta, y: Meta, ctx: dict) -> str | None:
     """A site x credits whose pages in this story share none of x's text, while y shares x's text and credits
     that site too: x carries y's credit line (an intro y wrote, with y's credit, taken on by x)."""
-    adj = ctx.get("adj")
-    if adj is None:
-        return None
-    by_site, items = ctx["by_site"], ctx["items"]
-    y_sites = {s for it in items[y.rid] for s in it["sites"]}
-    for it in items[x.rid]:
+    adj, by_site, y_sites = ctx["adj"], ctx["by_site"], ctx["credited_sites"][y.rid]
+    for it in ctx["items"][x.rid]:
         for s in sorted(it["sites"]):
             if s in (x.site, y.site) or s not in y_sites:
                 continue
@@ -322,6 +318,7 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
     for r in comp:
         ctx["by_site"].setdefault(meta[r].site, set()).add(r)
     ctx["adj"] = adj
+    ctx["credited_sites"] = {r: {s for it in ctx["items"][r] for s in it["sites"]} for r in comp}
     # 1. pairwise directions
     edges = []
     for (a, b) in pairs:

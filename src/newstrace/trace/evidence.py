@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-
-import orjson as _orjson
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cached_property, lru_cache
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, urlsplit
+
+import orjson as _orjson
 
 from ..extract.urls import site_of as _site_of
 from ..extract.urls import url_key as _url_key

@@ -143,7 +143,7 @@ def write_docs(conn, doc_rows: list[tuple]) -> None:
         conn.executemany("INSERT OR IGNORE INTO trace_unfinished VALUES (?)", [(r[0],) for r in doc_rows])
 
 
-def write_bands(conn, bands: Iterable[tuple[int, int]], ts: str) -> None:
+def write_bands(conn, bands: Iterable[tuple[int, int]]) -> None:
     """One transaction for a whole run's band keys (``MemIndex.rows()`` comes sorted by (key, rid), so the
     table is filled in key order), then the run's trace_docs rows count as indexed."""
     with conn:
