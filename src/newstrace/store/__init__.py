@@ -13,7 +13,7 @@ crawl follow the same shape):
 - lists of keys go through ``articles.slices`` / ``articles.marks`` (bound-parameter limits);
 - schema changes are named migrations appended to ``schema.MIGRATIONS``.
 """
-from . import articles, decisions, pairs  # noqa: F401 - table-family modules
+from . import articles, decisions, network, pairs, trace_index, vectors  # noqa: F401 - table-family modules
 from .db import Store
 
-__all__ = ["Store", "articles", "decisions", "pairs"]
+__all__ = ["Store", "articles", "decisions", "network", "pairs", "trace_index", "vectors"]
