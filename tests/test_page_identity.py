@@ -102,7 +102,7 @@ def _make_old_duplicates(db: str) -> None:
     c.execute("INSERT INTO pages SELECT 'old-' || page_id, url, './' || source, fetched_at, content_type, size, "
               "status, ingested_at FROM pages")
     cols = [r[1] for r in c.execute("PRAGMA table_info(articles)")]
-    sel = ", ".join("'old-' || page_id" if k == "page_id" else k for k in cols)
+    sel = ", ".join("'old-' || page_id" if k == "page_id" else "aid + 1000" if k == "aid" else k for k in cols)
     c.execute(f"INSERT INTO articles ({', '.join(cols)}) SELECT {sel} FROM articles")
     for t in ("credits", "identifiers", "media", "links"):
         cols = [r[1] for r in c.execute(f"PRAGMA table_info({t})")]

@@ -174,8 +174,9 @@ class Store:
         c.execute(
             """INSERT INTO articles (page_id, url, canonical_url, site, publisher, title, byline, published,
                 modified, fetched_at, language, description, region, theme, sections, tags, blocks, body,
-                raw_body, body_hash, original_source, alternates, extra, source)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                raw_body, body_hash, original_source, alternates, extra, source, aid)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
+                       (SELECT coalesce(max(aid), 0) + 1 FROM articles))
                ON CONFLICT(page_id) DO NOTHING""",
             (a.page_id, a.url, a.canonical_url, a.site, a.publisher, a.title, a.byline, a.published,
              a.modified, a.fetched_at, a.language, a.description, a.region, a.theme,
