@@ -29,35 +29,30 @@ def all_keys(conn) -> set[ArticleKey]:
     return {r[0] for r in conn.execute("SELECT aid FROM articles")}
 
 
+def lookup(conn, sql: str, keys: Iterable) -> dict:
+    """{first column: second column} of ``sql`` (``{}`` where the ``IN`` list goes) over ``keys``, in slices."""
+    out: dict = {}
+    for c in slices(keys):
+        out.update(conn.execute(sql.format(marks(c)), c).fetchall())
+    return out
+
+
 def page_ids(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
     """{article key: page_id}."""
-    out: dict[ArticleKey, str] = {}
-    for c in slices(keys):
-        out.update(conn.execute(f"SELECT aid, page_id FROM articles WHERE aid IN ({marks(c)})", c).fetchall())
-    return out
+    return lookup(conn, "SELECT aid, page_id FROM articles WHERE aid IN ({})", keys)
 
 
 def keys_of(conn, pids: Iterable[str]) -> dict[str, ArticleKey]:
     """{page_id: article key} of the stored articles among ``pids``."""
-    out: dict[str, ArticleKey] = {}
-    for c in slices(pids):
-        out.update(conn.execute(f"SELECT page_id, aid FROM articles WHERE page_id IN ({marks(c)})", c).fetchall())
-    return out
+    return lookup(conn, "SELECT page_id, aid FROM articles WHERE page_id IN ({})", pids)
 
 
 def bodies(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
-    out: dict[ArticleKey, str] = {}
-    for c in slices(keys):
-        out.update({r[0]: r[1] or "" for r in conn.execute(
-            f"SELECT aid, body FROM articles WHERE aid IN ({marks(c)})", c)})
-    return out
+    return lookup(conn, "SELECT aid, COALESCE(body, '') FROM articles WHERE aid IN ({})", keys)
 
 
 def body_hashes(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
-    out: dict[ArticleKey, str] = {}
-    for c in slices(keys):
-        out.update(conn.execute(f"SELECT aid, body_hash FROM articles WHERE aid IN ({marks(c)})", c).fetchall())
-    return out
+    return lookup(conn, "SELECT aid, body_hash FROM articles WHERE aid IN ({})", keys)
 
 
 def site_pages_with(conn, kind: str, value: str, site: str) -> int:

@@ -9,7 +9,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .articles import marks, slices
+from .articles import lookup, marks, slices
 from .records import ArticleKey, IndexedDoc, PendingDoc
 
 TABLES = ("trace_bands", "trace_docs", "trace_unfinished")
@@ -48,10 +48,7 @@ def indexed(conn, keys: list[ArticleKey]) -> set[ArticleKey]:
 
 
 def sites(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
-    out: dict[ArticleKey, str] = {}
-    for c in slices(keys):
-        out.update(conn.execute(f"SELECT rid, site FROM trace_docs WHERE rid IN ({marks(c)})", c).fetchall())
-    return out
+    return lookup(conn, "SELECT rid, site FROM trace_docs WHERE rid IN ({})", keys)
 
 
 def write_docs(conn, docs: list[IndexedDoc]) -> None:
