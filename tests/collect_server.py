@@ -117,7 +117,7 @@ class Handler(BaseHTTPRequestHandler):
                 else:
                     self._send(status, headers, body)
         except (BrokenPipeError, ConnectionResetError, socket.timeout):
-            pass
+            entry["aborted"] = True  # the client gave up (a timeout, a size limit): its end is not the server's
         finally:
             entry["end"] = time.monotonic()
 
@@ -259,3 +259,96 @@ def generic_site(fx: Fixture, name: str, n: int, crawl_delay: float | None = Non
           headers={"ETag": f'"{name}-feed-1"'})
     s.add("/sitemap.xml", urlset(base, paths[half:]), "application/xml", headers={"ETag": f'"{name}-sm-1"'})
     return s
+
+
+def hostile_fixture() -> Fixture:
+    """The test sites. Each Site records the article paths its feeds and sitemaps list (``articles``) and the
+    listed or linked pages that must never be requested (``not_articles``)."""
+    fx = Fixture()
+    P = fx.port
+    # news-a: robots.txt (Crawl-delay, Disallow, Sitemap: index), RSS from the home page, index -> urlset + news
+    a = fx.add(Site("news-a.test"))
+    A = fx.base("news-a.test")
+    for i in (1, 2, 3, 4, 6, 7):
+        a.article(f"/2026/12/a{i}.html")
+    a.add("/2026/12/a5.html", article_html("news-a.test", "2026-12-a5"))
+    a.articles.add("/2026/12/a5.html")
+    a.add("/old/a5", redirect(f"{A}/2026/12/a5.html"))
+    a.add("/robots.txt", f"User-agent: *\nDisallow: /private/\nCrawl-delay: 0.2\nSitemap: {A}/sitemap_index.xml\n"
+          .encode(), "text/plain")
+    a.add("/", f"<html><head><link rel='alternate' type='application/rss+xml' href='{A}/feed.xml'></head><body>"
+          "<a href='/about'>About</a> <a href='/tag/politics'>Politics</a></body></html>".encode())
+    a.add("/feed.xml", rss(A, [("/2026/12/a1.html", "Tue, 01 Dec 2026 10:00:00 GMT"), ("/2026/12/a2.html", None),
+                               ("/2026/12/a3.html", None), ("/tag/politics", None), ("/private/p1.html", None)]),
+          "application/rss+xml", headers={"ETag": '"a-feed-1"'})
+    a.add("/sitemap_index.xml", sitemap_index(A, ["/sitemap-articles.xml", "/sitemap-news.xml"]), "application/xml",
+          headers={"ETag": '"a-index-1"'})
+    a.add("/sitemap-articles.xml", urlset(A, ["/2026/12/a3.html", "/2026/12/a4.html", "/old/a5", "/category/world/",
+                                               "/page/2", "/img/photo.jpg", "/author/jane", "/"]),
+          "application/xml", headers={"ETag": '"a-sm-1"'})
+    a.add("/sitemap-news.xml", urlset(A, ["/2026/12/a6.html", "/2026/12/a7.html"],
+                                      {"/2026/12/a6.html": "2026-12-01T08:00:00Z", "/2026/12/a7.html": "2020-01-01"}),
+          "application/xml", headers={"ETag": '"a-news-1"'})
+    a.not_articles |= {"/tag/politics", "/category/world/", "/page/2", "/img/photo.jpg", "/author/jane", "/about",
+                       "/private/p1.html"}
+    for p in a.not_articles:
+        a.add(p, b"<html><body>not an article</body></html>")
+    # news-b: no robots.txt, Atom + JSON feeds from the home page, a guessed /sitemap.xml full of misbehaviour
+    b = fx.add(Site("news-b.test"))
+    B = fx.base("news-b.test")
+    for p in ("/2026/b1.html", "/2026/b3.html"):
+        b.article(p)
+    b.add("/2026/b2.html", gzip.compress(article_html("news-b.test", "b2")), headers={"Content-Encoding": "gzip"})
+    b.articles.add("/2026/b2.html")
+    b.add("/2026/flaky.html", flaky(2, 503))
+    b.add("/2026/busy.html", flaky(1, 429, {"Retry-After": "0"}))
+    b.articles |= {"/2026/flaky.html", "/2026/busy.html"}
+    b.add("/", f"<html><head><link rel='alternate' type='application/atom+xml' href='{B}/atom.xml'>"
+          f"<link rel='alternate' type='application/feed+json' href='{B}/feed.json'></head><body></body></html>"
+          .encode())
+    b.add("/atom.xml", atom(B, ["/2026/b1.html", "/2026/b2.html"]), "application/atom+xml")
+    b.add("/feed.json", ('{"version": "https://jsonfeed.org/version/1.1", "items": ['
+                         f'{{"id": "3", "url": "{B}/2026/b3.html"}}, {{"id": "4", "url": "{B}/2026/flaky.html"}},'
+                         f'{{"id": "5", "url": "{B}/2026/busy.html"}}]}}').encode(), "application/feed+json")
+    bad = {"/2026/slow.html": slow_loris, "/2026/big.html": big_article, "/2026/bomb.html": gzip_bomb,
+           "/2026/reset.html": reset, "/2026/down.html": flaky(10_000, 503),
+           "/2026/loop/0": endless("/2026/loop/"), "/2026/cycle-a.html": redirect(f"{B}/2026/cycle-b.html"),
+           "/2026/cycle-b.html": redirect(f"{B}/2026/cycle-a.html"),
+           "/2026/internal.html": redirect(f"http://127.0.0.1:{P}/secret", 302)}
+    for p, route in bad.items():
+        b.add(p, route)
+    for i in range(1, 40):
+        b.add(f"/2026/loop/{i}", bad["/2026/loop/0"])
+    b.add("/2026/report.pdf.html", b"%PDF-1.4 not html", "application/pdf")
+    b.add("/sitemap.xml", urlset(B, [*bad, "/2026/report.pdf.html",
+                                     f"http://metadata.news-b.test:{P}/latest/meta-data",
+                                     f"http://gone.news-b.test:{P}/2026/gone.html"]), "application/xml")
+    b.bad = {"/2026/slow.html": "timeout", "/2026/big.html": "too-large", "/2026/bomb.html": "decompression-bomb",
+             "/2026/reset.html": "connection-reset", "/2026/down.html": "http-503",
+             "/2026/loop/0": "too-many-redirects", "/2026/cycle-a.html": "redirect-loop",
+             "/2026/report.pdf.html": "wrong-content-type", "/2026/internal.html": "private-address",
+             f"http://metadata.news-b.test:{P}/latest/meta-data": "private-address",
+             f"http://gone.news-b.test:{P}/2026/gone.html": "dns-failure"}
+    # broken: a feed that is a web page, a sitemap that is not XML
+    c = fx.add(Site("broken.test"))
+    C = fx.base("broken.test")
+    c.add("/robots.txt", f"User-agent: *\nAllow: /\nSitemap: {C}/sitemap.xml\n".encode(), "text/plain")
+    c.add("/", f"<html><head><link rel='alternate' type='application/rss+xml' href='{C}/feed.xml'></head></html>"
+          .encode())
+    c.add("/feed.xml", b"<html><body><h1>Oops, our feed moved</h1></body></html>", "application/rss+xml")
+    c.add("/sitemap.xml", b"<html><body>Sitemap temporarily unavailable", "application/xml")
+    # slowrobots: robots.txt never answers, so nothing else on the host may be fetched
+    d = fx.add(Site("slowrobots.test"))
+    d.add("/robots.txt", never_answers)
+    d.add("/", b"<html><head><link rel='alternate' type='application/rss+xml' href='/feed.xml'></head></html>")
+    d.not_articles |= {"/", "/feed.xml"}
+    # a local mirror addressed by IP and port (and the target of news-b's redirect into loopback)
+    m = fx.add(Site("127.0.0.1"))
+    M = fx.base("127.0.0.1")
+    m.article("/world/m1")
+    m.article("/world/m2")
+    m.add("/", f"<html><head><link rel='alternate' type='application/rss+xml' href='{M}/feed.xml'></head></html>"
+          .encode())
+    m.add("/feed.xml", rss(M, [("/world/m1", None), ("/world/m2", None), ("/tag/x", None)]), "application/rss+xml")
+    m.add("/secret", b"internal admin page")
+    return fx

@@ -36,6 +36,7 @@ log.addHandler(logging.NullHandler())
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 REDIRECT_STATUS = {301, 302, 303, 307, 308}
+HOST_ERRORS = {"dns-failure", "connection-refused", "connect-failed", "tls-error", "private-address"}
 
 
 @dataclass
@@ -218,14 +219,15 @@ class Crawler:
                 url = urljoin(url, ex.header("location"))
                 continue
             break
-        if ex.error == "private-address":
-            h.blocked = (ex.error, ex.detail)
-            return
         if ex.error is not None or ex.status is None or ex.status >= 500 or ex.status in REDIRECT_STATUS:
+            # RFC 9309: an unreachable robots.txt is no permission; the host waits for the next run. A failure
+            # of the connection itself (DNS, refused, TLS, private address) is filed under its own reason
             why = ex.error or f"HTTP {ex.status}"
-            self._problem(url, "robots-unreachable", f"{why}: {ex.detail} (RFC 9309: the host is treated as "
-                                                     "disallowed for this run)")
-            h.blocked = ("robots-unreachable", f"robots.txt unreachable ({why})")
+            reason = ex.error if ex.error in HOST_ERRORS else "robots-unreachable"
+            detail = f"robots.txt: {why}: {ex.detail}; every URL of {h.key} waits for the next run"
+            h.blocked = (reason, detail)
+            if reason != "private-address":
+                self._problem(url, reason, detail)
             return
         if 400 <= ex.status < 500:
             h.robots = Robots(None, allow_all=True)
@@ -246,7 +248,7 @@ class Crawler:
     async def _job(self, h: Host, job: Job) -> None:
         if h.blocked is not None:
             reason, detail = h.blocked
-            self._fail(job, reason, detail, retry=reason == "robots-unreachable", record=reason != "robots-unreachable")
+            self._fail(job, reason, detail, retry=reason != "private-address")
             return
         if not h.robots.allowed(job.url, self.cfg.user_agent):
             self._fail(job, "robots-disallowed", f"robots.txt disallows {agent_token(self.cfg.user_agent)} here")
@@ -322,19 +324,22 @@ class Crawler:
             self._fail(job, "too-many-redirects", f"more than {self.cfg.max_redirects} redirects: {chain}")
             return
         self.counts["redirects"] += 1
-        nxt = Job(target, job.kind, job.seed, via=job.url, hops=hops, scope=job.scope)
+        nxt = Job(target, job.kind, job.seed, via=job.via, hops=hops, scope=job.scope)
         if job.kind in ("page", "probe"):
             with self.conn:
                 cs.mark_url(self.conn, job.url, state="redirected", status=ex.status, fetched_at=ex.warc_date,
-                            reason=None)
+                            reason=None, redirect_to=target)
                 new = cs.add_urls(self.conn, [self._row(target, job.seed, job.url, hops=hops)], _now())
-            if not new:
-                row = cs.url_row(self.conn, target)
-                if row["state"] not in cs.PENDING:
-                    self.counts["redirect_to_known"] += 1  # the same page arrived another way: stored once
-                    return
-                return  # queued already (this run or the next)
-            self._enqueue(nxt)
+            if new:
+                self._enqueue(nxt)
+                return
+            # a URL known already (listed too, or reached another way): the page is stored once; a stored
+            # redirect path from there that comes back into this chain is a loop
+            path = cs.redirect_path(self.conn, target, self.cfg.max_redirects)
+            seen = {u for u, _ in hops}
+            if any(u in seen for u in path):
+                self._fail(job, "redirect-loop", chain + "".join(f" -> {u}" for u in path[1:]))
+            self.counts["redirect_to_known"] += 1
         else:
             self._discover(nxt)
 
@@ -438,7 +443,12 @@ class Crawler:
             self._discover(Job(c, "sitemap", job.seed, via=job.url, scope=scope))
 
     def _fail(self, job: Job, reason: str, detail: str, retry: bool = False, record: bool = True) -> None:
-        """A job that came to nothing. Pages keep a state (``retry``: tried again by the next run)."""
+        """A job that came to nothing. Pages keep a state (``retry``: tried again by the next run). After
+        redirects, the problem is filed under the URL as listed, the chain in its detail."""
+        origin = job.hops[0][0] if job.hops else job.url
+        if job.hops:
+            detail = f"{detail} (after redirects: " + " -> ".join(f"{u} ({s})" for u, s in job.hops) + \
+                f" -> {job.url})"
         if job.kind in ("page", "probe"):
             state = "retry" if retry else ("refused" if reason == "private-address" else
                                            "disallowed" if reason == "robots-disallowed" else "failed")
@@ -446,9 +456,9 @@ class Crawler:
                 cs.mark_url(self.conn, job.url, state=state, attempts=job.attempts + 1, reason=reason,
                             fetched_at=_now())
                 if record:
-                    self._problem(job.url, reason, detail)
+                    self._problem(origin, reason, detail)
         elif record:
-            self._problem(job.url, reason, detail)
+            self._problem(origin, reason, detail)
         self.counts["failed"] += 1
 
     def _problem(self, url: str, reason: str, detail: str) -> None:

@@ -5,7 +5,9 @@ feeds a home page announces, ``sitemaps.SitemapObject`` for sitemap indexes, url
 ``extract_robots_sitemaps`` for robots.txt) and courlan judges them (``check_url`` strict: no media files,
 no adult or spam hosts; ``is_navigation_page``: tag, category, author, paging; ``is_not_crawlable``: login,
 contact, ...). Two gaps are filled here: both libraries reject hosts that are IP addresses or single labels
-(``http://127.0.0.1:8000/``, a local mirror), so such a URL is judged on its path under a stand-in host; and
+(``http://127.0.0.1:8000/``, a local mirror) and some odd names (``big.test``), and the host is the user's
+choice anyway (links are kept to the named site's host or domain), so a URL is judged on its path and query
+under a stand-in host; and
 neither keeps the dates a feed or sitemap gives, which ``--since`` needs, so ``listed_dates`` reads them.
 """
 from __future__ import annotations
@@ -40,10 +42,6 @@ def article_url(url: str) -> str | None:
         return None
     if parts.path in ("", "/") and not parts.query:
         return None  # the home page
-    if _courlan_host(parts.hostname):
-        checked = check_url(url, strict=True)
-        return checked[0] if checked and not is_navigation_page(checked[0]) and not is_not_crawlable(checked[0]) \
-            else None
     stand_in = urlunsplit((parts.scheme, STAND_IN, parts.path, parts.query, parts.fragment))
     checked = check_url(stand_in, strict=True)
     if not checked or is_navigation_page(checked[0]) or is_not_crawlable(checked[0]):

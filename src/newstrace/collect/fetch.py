@@ -168,7 +168,7 @@ async def _exchange(client, url, headers, limit, ex: Exchange, body_types) -> No
 def _network_reason(e: httpx.HTTPError) -> tuple[str, str, bool]:
     """(reason, detail, retryable) for an httpx error, looking through to what httpcore or the OS said."""
     chain, c = [], e
-    while c is not None and len(chain) < 6:
+    while c is not None and len(chain) < 10:
         chain.append(c)
         c = c.__cause__ or c.__context__
     detail = f"{type(e).__name__}: {e}"
@@ -179,6 +179,10 @@ def _network_reason(e: httpx.HTTPError) -> tuple[str, str, bool]:
             return "dns-failure", str(c), False
         if isinstance(c, ssl.SSLError):
             return "tls-error", f"{type(c).__name__}: {c}", False
+        if isinstance(c, ConnectionRefusedError):
+            return "connection-refused", f"{type(c).__name__}: {c}", True
+        if isinstance(c, ConnectionResetError):
+            return "connection-reset", f"{type(c).__name__}: {c}", True
     text = detail.lower()
     if "ssl" in text or "certificate" in text or "tls" in text:
         return "tls-error", detail, False

@@ -13,7 +13,7 @@ import sqlite3
 from typing import Iterable
 
 URL_FIELDS = ("state", "via", "hops", "fetched_at", "status", "content_hash", "etag", "last_modified",
-              "warc_file", "warc_offset", "attempts", "reason")
+              "warc_file", "warc_offset", "attempts", "reason", "redirect_to")
 PENDING = ("queued", "retry")
 
 
@@ -54,6 +54,20 @@ def mark_url(conn: sqlite3.Connection, url: str, **fields) -> None:
         fields["hops"] = json.dumps(fields["hops"])
     cols = ", ".join(f"{k} = ?" for k in fields)
     conn.execute(f"UPDATE crawl_urls SET {cols} WHERE url = ?", (*fields.values(), url))
+
+
+def redirect_path(conn: sqlite3.Connection, url: str, limit: int) -> list[str]:
+    """The stored redirects from ``url`` on (``url``, where it pointed, where that pointed, ...)."""
+    out = [url]
+    while len(out) <= limit:
+        row = conn.execute("SELECT redirect_to FROM crawl_urls WHERE url = ? AND state = 'redirected'",
+                           (out[-1],)).fetchone()
+        if row is None or not row[0]:
+            break
+        out.append(row[0])
+        if row[0] in out[:-1]:
+            break
+    return out
 
 
 def url_states(conn: sqlite3.Connection, seeds: Iterable[str] | None = None) -> dict[str, int]:

@@ -337,7 +337,8 @@ MIGRATIONS: list[tuple[str, str]] = [
             warc_file     TEXT,
             warc_offset   INTEGER,
             attempts      INTEGER NOT NULL DEFAULT 0,
-            reason        TEXT                -- the problem reason of a failed, refused or disallowed URL
+            reason        TEXT,               -- the problem reason of a failed, refused or disallowed URL
+            redirect_to   TEXT                -- where a redirected URL pointed
         );
         CREATE INDEX IF NOT EXISTS crawl_urls_seed_state ON crawl_urls(seed, state);
         -- feeds, sitemaps and home pages: last visit and validators for conditional re-visits
