@@ -319,14 +319,14 @@ def hostile_fixture() -> Fixture:
         b.add(p, route)
     for i in range(1, 40):
         b.add(f"/2026/loop/{i}", bad["/2026/loop/0"])
-    b.add("/2026/report.pdf.html", b"%PDF-1.4 not html", "application/pdf")
-    b.add("/sitemap.xml", urlset(B, [*bad, "/2026/report.pdf.html",
+    b.add("/2026/report-file.html", b"%PDF-1.4 not html", "application/pdf")
+    b.add("/sitemap.xml", urlset(B, [*bad, "/2026/report-file.html",
                                      f"http://metadata.news-b.test:{P}/latest/meta-data",
                                      f"http://gone.news-b.test:{P}/2026/gone.html"]), "application/xml")
     b.bad = {"/2026/slow.html": "timeout", "/2026/big.html": "too-large", "/2026/bomb.html": "decompression-bomb",
              "/2026/reset.html": "connection-reset", "/2026/down.html": "http-503",
              "/2026/loop/0": "too-many-redirects", "/2026/cycle-a.html": "redirect-loop",
-             "/2026/report.pdf.html": "wrong-content-type", "/2026/internal.html": "private-address",
+             "/2026/report-file.html": "wrong-content-type", "/2026/internal.html": "private-address",
              f"http://metadata.news-b.test:{P}/latest/meta-data": "private-address",
              f"http://gone.news-b.test:{P}/2026/gone.html": "dns-failure"}
     # broken: a feed that is a web page, a sitemap that is not XML
