@@ -265,6 +265,33 @@ def test_max_pages_then_resume_after_kill(tmp_path):
         fx.stop()
 
 
+def test_bytes_a_killed_run_wrote_past_its_commit_are_cut(tmp_path):
+    """A record written but never committed (the process died between the WARC write and the store
+    transaction) is cut off by the next run, and its page fetched and archived once."""
+    fx = Fixture()
+    site = generic_site(fx, "cut.test", 4)
+    fx.start()
+    db, warc = str(tmp_path / "n.db"), str(tmp_path / "w")
+    try:
+        collect([fx.base("cut.test") + "/"], warc, db=db, config=config(fx), max_pages=3, ingest=False)
+        con = sqlite3.connect(db)
+        path, committed = con.execute("SELECT path, committed FROM crawl_warcs WHERE kind = 'pages'").fetchone()
+        with open(path, "rb") as fh:
+            first_page = fh.read()[con.execute("SELECT min(warc_offset) FROM crawl_urls WHERE state = 'fetched'")
+                                   .fetchone()[0]:]
+        with open(path, "ab") as fh:  # as if the 4th page had been written and the run killed before its commit
+            fh.write(first_page[: len(first_page) // 2])
+        with con:
+            con.execute("UPDATE crawl_warcs SET closed = 0 WHERE path = ?", (path,))
+        con.close()
+        s = collect([fx.base("cut.test") + "/"], warc, db=db, config=config(fx), workers=1)
+        assert s["bytes_cut_from_killed_run"] == len(first_page) // 2
+        uris = sorted(r["uri"] for r in warc_records(warc) if r["type"] == "response")
+        assert uris == sorted(fx.base("cut.test") + p for p in site.articles)
+    finally:
+        fx.stop()
+
+
 def test_decoder_bounds_a_gzip_bomb_in_memory():
     bomb = gzip.compress(b"\0" * 50_000_000)
     dec = Decoder("gzip", 1_000_000)
