@@ -5,6 +5,7 @@ ever contacted: the resolver map sends fixture names to 127.0.0.1 and ``resolve_
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import signal
 import socket
@@ -312,3 +313,55 @@ def test_decoder_bounds_a_gzip_bomb_in_memory():
 ])
 def test_article_url_filter(url, ok):
     assert (article_url(url) is not None) == ok
+
+
+def test_url_lists_and_a_named_feed(tmp_path):
+    """Text, CSV and JSONL URL lists are fetched as given; a named feed is read for its articles and, on the
+    next run, re-visited alone."""
+    fx = hostile_fixture().start()
+    A, B = fx.base("news-a.test"), fx.base("news-b.test")
+    (tmp_path / "urls.txt").write_text(f"# my list\n{A}/2026/12/a1.html\n\nnot a url\n{A}/2026/12/a2.html\n")
+    (tmp_path / "urls.csv").write_text(f"title,url\nthree,{A}/2026/12/a3.html\n")
+    (tmp_path / "urls.jsonl").write_text(json.dumps({"url": f"{A}/2026/12/a4.html"}) + "\nnot json\n")
+    targets = [str(tmp_path / n) for n in ("urls.txt", "urls.csv", "urls.jsonl")] + [B + "/atom.xml"]
+    db, warc = str(tmp_path / "n.db"), str(tmp_path / "w")
+    try:
+        collect(targets, warc, db=db, config=config(fx), ingest=False)
+        uris = {r["uri"] for r in warc_records(warc) if r["type"] == "response"}
+        assert uris == {f"{A}/2026/12/a{i}.html" for i in (1, 2, 3, 4)} | {B + "/2026/b1.html", B + "/2026/b2.html"}
+        n = len(fx.log)
+        s = collect(targets, warc, db=db, config=config(fx), ingest=False)
+        assert [e["path"] for e in fx.log[n:] if e["path"] != "/robots.txt"] == ["/atom.xml"]
+        assert s["pages_fetched"] == 0 and s["unchanged_feeds"] == 1
+    finally:
+        fx.stop()
+
+
+def test_warc_files_rotate_by_size(tmp_path):
+    fx = Fixture()
+    site = generic_site(fx, "rotate.test", 8)
+    fx.start()
+    warc = str(tmp_path / "w")
+    try:
+        s = collect([fx.base("rotate.test") + "/"], warc, db=str(tmp_path / "n.db"),
+                    config=config(fx, warc_max_bytes=5000), workers=1)
+        files = [f for f in os.listdir(warc) if f.endswith(".warc.gz")]
+        assert len(files) >= 3 and len(s["warc_files"]) == len(files)
+        uris = sorted(r["uri"] for r in warc_records(warc) if r["type"] == "response")
+        assert uris == sorted(fx.base("rotate.test") + p for p in site.articles)
+        assert s["ingest"]["new_articles"] == 8
+    finally:
+        fx.stop()
+
+
+def test_progress_bar_shows_pages_queues_and_problems(tmp_path, capfd):
+    fx = Fixture()
+    generic_site(fx, "bar.test", 3)
+    fx.start()
+    try:
+        collect([fx.base("bar.test") + "/"], str(tmp_path / "w"), db=str(tmp_path / "n.db"), config=config(fx),
+                progress=True, ingest=False)
+        err = capfd.readouterr().err
+        assert "collect" in err and "3page" in err.replace(" ", "") and "problems=0" in err
+    finally:
+        fx.stop()
