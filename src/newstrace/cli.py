@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="exit 3 when any input had a problem")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-trace", action="store_true", help="do not link new articles against the store")
+    p.add_argument("--no-analyze", action="store_true", help="skip the analyze stage (claims); run `analyze` later")
+
+    p = sub.add_parser("analyze", help="analyse articles not analysed on their current body (claims)")
+    _add_db(p)
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
 
     p = sub.add_parser("trace", help="(re)build copy links, stories and the site network for the whole store")
     _add_db(p)
@@ -49,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
 
     p = sub.add_parser("export", help="export a table as JSONL, CSV or Parquet (graph: GEXF or GraphML)")
-    p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph"])
+    p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph", "claims"])
     _add_db(p)
     p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "parquet", "gexf", "graphml"])
     p.add_argument("-o", "--output", help="output file (default: stdout for jsonl/csv)")
@@ -82,7 +87,8 @@ def cmd_ingest(args) -> int:
     from .pipeline import ingest
 
     summary = ingest(args.paths, db=args.db, url=args.url, workers=args.workers,
-                     progress=not args.no_progress and sys.stderr.isatty(), link=not args.no_trace)
+                     progress=not args.no_progress and sys.stderr.isatty(), link=not args.no_trace,
+                     analyze=not args.no_analyze)
     print(format_summary(summary))
     if args.strict and summary["new_problems"]:
         return 3
@@ -102,10 +108,23 @@ def format_summary(s: dict) -> str:
     st = s["store"]
     lines.append(f"store now       {st['articles']} articles on {st['sites']} sites, {st['problems']} problems, "
                  f"{st['credits']} credits, {st['identifiers']} identifiers, {st['furniture_blocks']} furniture blocks")
+    if "analyze" in s:
+        lines.append("analyze         " + ", ".join(f"{k} {v}" for k, v in s["analyze"].items()))
     if "trace" in s:
         t = s["trace"]
         lines.append("trace           " + ", ".join(f"{k} {v}" for k, v in t.items() if not isinstance(v, dict)))
     return "\n".join(lines)
+
+
+def cmd_analyze(args) -> int:
+    from .analyze.stage import analyze_store
+    from .store import Store
+
+    _require_db(args.db)
+    with Store(args.db) as st:
+        res = analyze_store(st, workers=args.workers)
+    print(json.dumps(res, indent=2))
+    return 0
 
 
 def cmd_trace(args) -> int:
@@ -170,7 +189,7 @@ def _require_db(path: str) -> None:
 
 COMMANDS = {
     "ingest": cmd_ingest, "trace": cmd_trace, "stats": cmd_stats, "show": cmd_show, "export": cmd_export,
-    "serve": cmd_serve, "demo": cmd_demo,
+    "serve": cmd_serve, "demo": cmd_demo, "analyze": cmd_analyze,
 }
 
 if __name__ == "__main__":

@@ -20,6 +20,10 @@ def iter_rows(store: Store, what: str) -> Iterator[dict[str, Any]]:
     elif what == "problems":
         for r in store.conn.execute("SELECT source, stage, reason, detail, url, page_id, seen_at FROM problems ORDER BY seen_at, source"):
             yield dict(r)
+    elif what == "claims":
+        from .store.claims import iter_export
+
+        yield from iter_export(store.conn)
     else:
         from .trace.exports import iter_trace_rows
 

@@ -63,11 +63,13 @@ def ingest(
     workers: int | None = None,
     progress: bool = False,
     link: bool = True,
+    analyze: bool = True,
 ) -> dict[str, Any]:
     """Ingest files or folders into the database at ``db``. Returns a summary dict.
 
     ``url`` gives the URL of a single text/HTML file. ``workers`` defaults to the number of cores.
     ``link`` also traces the new articles against the store (copies, stories) when trace is available.
+    ``analyze`` then runs the analyze stage (claims) on new or changed bodies, copies after their sources.
     """
     if isinstance(paths, str):
         paths = [paths]
@@ -130,6 +132,10 @@ def ingest(
         from .trace import link_new
 
         summary["trace"] = link_new(store)
+    if analyze:
+        from .analyze.stage import analyze_store
+
+        summary["analyze"] = analyze_store(store, workers=workers)
     summary["store"] = store.stats()
     store.close()
     return summary
