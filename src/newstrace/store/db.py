@@ -6,7 +6,9 @@ leaves only whole batches behind; a re-run skips pages whose ``page_id`` is stor
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -32,7 +34,7 @@ class Store:
             self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
         else:
             self.conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(self.conn)
             self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA busy_timeout=60000")
@@ -41,18 +43,27 @@ class Store:
 
     # -- schema -------------------------------------------------------------
     def migrate(self) -> list[str]:
+        """Apply the migrations not recorded yet, each in one transaction that holds the write lock
+        (``BEGIN IMMEDIATE``): a second process opening the store at the same time waits, then sees the
+        migration recorded and skips it; a kill leaves the migration wholly applied or not at all.
+        Statements run in their idempotent form, so a store an older version left half-made (its DDL ran
+        in autocommit) is completed instead of failing with ``table ... already exists``."""
         c = self.conn
         c.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        done = {r[0] for r in c.execute("SELECT name FROM migrations")}
         applied = []
         for name, sql in MIGRATIONS:
-            if name in done:
+            if c.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
                 continue
-            with c:
-                for stmt in _split_sql(sql):
-                    c.execute(stmt)
-                c.execute("INSERT INTO migrations VALUES (?, ?)", (name, now_iso()))
-            applied.append(name)
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                if not c.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
+                    run_migration(c, sql)
+                    c.execute("INSERT INTO migrations VALUES (?, ?)", (name, now_iso()))
+                    applied.append(name)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
         return applied
 
     def close(self) -> None:
@@ -103,8 +114,9 @@ class Store:
         c.execute(
             """INSERT INTO articles (page_id, url, canonical_url, site, publisher, title, byline, published,
                 modified, fetched_at, language, description, region, theme, sections, tags, blocks, body,
-                raw_body, body_hash, original_source, alternates, extra, source)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                raw_body, body_hash, original_source, alternates, extra, source, aid)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
+                       (SELECT coalesce(max(aid), 0) + 1 FROM articles))
                ON CONFLICT(page_id) DO NOTHING""",
             (a.page_id, a.url, a.canonical_url, a.site, a.publisher, a.title, a.byline, a.published,
              a.modified, a.fetched_at, a.language, a.description, a.region, a.theme,
@@ -212,6 +224,35 @@ class Store:
             self.conn.execute("SELECT reason, count(*) FROM problems GROUP BY reason ORDER BY 2 DESC").fetchall()
         )
         return out
+
+
+def _set_wal(conn: sqlite3.Connection, wait: float = 60.0) -> None:
+    """Switch to WAL. Changing the journal mode ignores the busy timeout, so a process creating the store
+    while another one migrates it retries here instead of failing with ``database is locked``."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+_CREATE = re.compile(r"^(\s*CREATE\s+(?:UNIQUE\s+|VIRTUAL\s+)?(?:TABLE|INDEX|TRIGGER))\s+(?!IF\s+NOT\s+EXISTS)",
+                     re.I)
+_ADD_COLUMN = re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+\"?(\w+)", re.I)
+
+
+def run_migration(conn: sqlite3.Connection, sql: str) -> None:
+    """Run one migration's statements inside the caller's transaction, each in an idempotent form:
+    ``CREATE x`` as ``CREATE x IF NOT EXISTS``, and ``ADD COLUMN`` skipped when the column is there."""
+    for stmt in _split_sql(sql):
+        m = _ADD_COLUMN.match(stmt)
+        if m and any(r[1] == m.group(2) for r in conn.execute(f"PRAGMA table_info({m.group(1)})")):
+            continue
+        conn.execute(_CREATE.sub(r"\1 IF NOT EXISTS ", stmt, count=1))
 
 
 def _split_sql(sql: str) -> list[str]:

@@ -316,6 +316,17 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0015_article_key",
+        """
+        -- store/articles.py: the article key every stage names an article by (the trace's rid, translation,
+        -- claims): given once when the article is stored, max + 1, never changed. (rowid was the key before:
+        -- VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY, and PostgreSQL has none.)
+        ALTER TABLE articles ADD COLUMN aid INTEGER;
+        UPDATE articles SET aid = rowid;
+        CREATE UNIQUE INDEX articles_aid ON articles(aid);
+        """,
+    ),
+    (
         "0020_claims",
         """
         -- analyze/: claims (attributions and the outlet's own assertions) per article, spans into the stored

@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..store.records import CREDITED, CopyKind
 from . import svg
 from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
 
-CREDITED = ("name", "link", "name+link")
 PAGE_SIZE = 50
 RANK_WINDOW = 2000     # search ranks at most this many of the most recently stored matches
 ID_SAMPLE = 1000       # a site's identifiers are counted over its latest this many articles
-COPY_KINDS = ("full", "partial", "edited", "compilation", "chain", "duplicate", "translation")
+COPY_KINDS = tuple(k.value for k in CopyKind)
 
 
 class NotFound(Exception):
