@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .features import CUE_VERBS, NOMINAL_CUES, OPEN_QUOTES, STRAIGHT, token_features
+from .features import CUE_VERBS, NOMINAL_CUES, OPEN_QUOTES, STRAIGHT, quote_depths, token_features
 from .sources import Mentions, resolve, source_type
 from .tagger import tag
 from .voice import voice
@@ -119,6 +119,31 @@ def apply_rules(sdoc, labels: list[str]) -> list[str]:
     return labels
 
 
+def extend_to_clause(sdoc, labels: list[str]) -> list[str]:
+    """A content that stops short of its sentence's edge, with only unlabelled words in between, runs to the
+    edge: "Clinton's van was ..., another source said" (the tagger often starts such contents late)."""
+    labels = list(labels)
+    for sent in sdoc.sents:
+        idx = [t.i for t in sent if not t.is_punct and not t.is_space]
+        if not idx:
+            continue
+        roles = [labels[i][2:] if labels[i] != "O" else "" for i in range(sent.start, sent.end)]
+        if "CUE" not in roles or "CON" not in roles:
+            continue
+        first_con = sent.start + roles.index("CON")
+        first_cue = sent.start + roles.index("CUE")
+        if first_con < first_cue and first_con > idx[0] and all(labels[i] == "O" for i in range(idx[0], first_con)):
+            for i in range(idx[0], first_con):
+                labels[i] = "B-CON" if i == idx[0] else "I-CON"
+            labels[first_con] = "I-CON"
+        last_con = sent.start + len(roles) - 1 - roles[::-1].index("CON")
+        last_cue = sent.start + len(roles) - 1 - roles[::-1].index("CUE")
+        if last_con > last_cue and last_con < idx[-1] and all(labels[i] == "O" for i in range(last_con + 1, idx[-1] + 1)):
+            for i in range(last_con + 1, idx[-1] + 1):
+                labels[i] = "I-CON"
+    return labels
+
+
 def _sent_of(sdoc, i: int) -> int:
     return sdoc[i].sent.start
 
@@ -137,34 +162,42 @@ def kind_of(cue: Span | None, content: Span | None) -> str:
 
 
 def _group(runs: list[tuple[str, Span, int, int]]) -> list[Claim]:
-    """Tie sources and contents to cues: same sentence first, then same paragraph (nearest)."""
+    """Tie sources and contents to cues: the nearest cue of the same sentence whose slot is free, then of the
+    paragraph. A content split by its own cue ("quote," she said, "quote") becomes one span; a source or content
+    no cue can take stays a claim of its own (joined with the other role of its sentence when free)."""
     cues = [r for r in runs if r[0] == "cue"]
-    claims: list[Claim] = []
-    if not cues:
-        contents = [r for r in runs if r[0] == "content"]
-        return [Claim(kind="indirect", content=r[1]) for r in contents]
-    for _, span, _, sent in cues:
-        claims.append(Claim(kind="indirect", cue=span))
-    cue_sent = [c[3] for c in cues]
+    claims: list[Claim] = [Claim(kind="indirect", cue=span) for _, span, _, _ in cues]
+    sent_of: list[int] = [sent for _, _, _, sent in cues]
+    loose: list[tuple[Claim, int]] = []
     for role, span, _, sent in runs:
         if role == "cue":
             continue
         best, bd = None, None
         for ci, (_, cspan, _, csent) in enumerate(cues):
-            same = csent == sent
-            d = (0 if same else 1, abs(cspan.start - span.start))
-            if getattr(claims[ci], role) is not None:
-                d = (d[0] + 2, d[1])
+            cur = getattr(claims[ci], role)
+            split = cur is not None and role == "content" and (
+                min(cur.end, span.end) <= cspan.start < max(cur.start, span.start))
+            if cur is not None and not split:
+                continue
+            d = (0 if csent == sent else 1, abs(cspan.start - span.start))
             if bd is None or d < bd:
                 best, bd = ci, d
-        cur = getattr(claims[best], role)
-        if cur is None:
-            setattr(claims[best], role, span)
-        elif role == "content":  # a content in pieces (quote, cue, quote): one span over them
-            s, e = min(cur.start, span.start), max(cur.end, span.end)
-            claims[best].content = Span(s, e, "")
-    _ = cue_sent
-    return claims
+        if best is not None:
+            cur = getattr(claims[best], role)
+            if cur is None:
+                setattr(claims[best], role, span)
+            else:
+                claims[best].content = Span(min(cur.start, span.start), max(cur.end, span.end), "")
+            continue
+        mate = next((c for c, s_ in loose if s_ == sent and getattr(c, role) is None), None)
+        if mate is not None:
+            setattr(mate, role, span)
+        else:
+            c = Claim(kind="indirect")
+            setattr(c, role, span)
+            loose.append((c, sent))
+    _ = sent_of
+    return claims + [c for c, _ in loose]
 
 
 def _text_fill(claims: list[Claim], body: str) -> None:
@@ -230,26 +263,31 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
 
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
-            rules: bool = True) -> list[Claim]:
+            rules: bool = True, extend: bool = True) -> list[Claim]:
     """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc), in order."""
     claims: list[Claim] = []
     mentions = Mentions()
     carried = 0
+    prev_end = 0
     open_claim: Claim | None = None
     for off, sdoc in parses:
         feats, left_open = token_features(sdoc, carried)
         labels = tag(feats)
         if rules:
             labels = apply_rules(sdoc, labels)
+        if extend:
+            labels = extend_to_clause(sdoc, labels)
         runs = [(role, span, ti, _sent_of(sdoc, ti)) for role, span, ti in _runs(sdoc, labels, off, body)]
         para = _group(runs)
         # a quote continued from the previous paragraph with no cue of its own belongs to the open claim
-        if carried and open_claim is not None and para and para[0].cue is None and para[0].content is not None:
+        if carried and open_claim is not None and open_claim.content is not None and para \
+                and para[0].cue is None and para[0].content is not None and para[0].content.start <= off + 1 \
+                and open_claim.content.end >= prev_end - 2 and sdoc[0].text in OPEN_QUOTES | STRAIGHT:
             c0 = para.pop(0)
             open_claim.content = Span(open_claim.content.start if open_claim.content else c0.content.start,
                                       c0.content.end, "")
         _text_fill(para, body)
-        mentions.add_doc(sdoc, off)
+        mentions.add_doc(sdoc, off, quote_depths(sdoc, carried)[0])
         for c in sorted(para, key=lambda c: c.source.start if c.source else 0):
             c.kind = kind_of(c.cue, c.content)
             resolve(c, mentions, body)
@@ -258,8 +296,9 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
         if para:
             open_claim = para[-1]
         carried = left_open
+        prev_end = off + len(sdoc.text)
     _text_fill(claims, body)
-    claims = [c for c in claims if c.cue is not None or c.content is not None]
+    claims = [c for c in claims if c.cue is not None or c.content is not None or c.source is not None]
     if title and title_parse is not None:
         feats, _ = token_features(title_parse, 0)
         tl = _group([(r, s, ti, _sent_of(title_parse, ti)) for r, s, ti in _runs(title_parse, tag(feats), 0, title)])

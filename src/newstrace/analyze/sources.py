@@ -54,6 +54,43 @@ class Mention:
     pos: int
     text: str
     label: str  # PERSON | ORG | GPE | NORP | SOURCE:<type>
+    salient: bool = False  # a sentence subject or a claim's source: what a later "he" most often means
+    end: int = 0
+
+
+FEMALE = set("""hillary melania ivanka kamala loretta donna ava nancy elizabeth sarah maria mary susan karen
+linda patricia barbara jennifer jessica lisa michelle laura amy kelly kellyanne nikki condoleezza madeleine
+angela theresa marine christine ursula julia anna olga irina tulsi debbie dianne jill gwen stacey huma
+cheryl sheryl megyn gretchen ann anne jane janet judy katie kate emily emma olivia sophia rachel rebecca
+samantha stephanie tina valerie victoria wendy yvonne zoe alicia carly cecile heidi hope jeanne joan
+kirsten liz lynn marsha martha melanie melissa nina paula robin rosa ruth sandra sharon sheila suzanne
+tammy teresa tracy virginia diane donna-marie jacqueline claire aung""".split())
+MALE = set("""donald barack bill bernie jim mike michael tim joe john paul robert robby bob chris christopher
+ted marco jeb ben rand rick reince steve stephen newt rudy eric jared mitch harry chuck kevin lindsey
+vladimir sergei dmitry xi emmanuel boris recep bashar benjamin ali hassan mohammed ahmed george james
+william richard thomas charles daniel matthew anthony mark donald steven andrew joshua kenneth brian ronald
+edward jason jeffrey ryan jacob gary nicholas jonathan larry justin scott brandon frank gregory raymond
+samuel patrick jack dennis jerry tyler aaron jose adam henry nathan douglas zachary peter kyle walter
+ethan jeremy harold keith christian roger noah gerald carl terry sean austin arthur lawrence jesse dylan
+bryan joe jordan billy bruce albert willie gabriel logan alan juan wayne roy ralph randy eugene vincent
+russell elijah louis bobby philip johnny howard rush sean kerr luis norman david al hugh tom howard""".split())
+
+
+def gender(name: str) -> str | None:
+    """'m' / 'f' from an honorific or a common first name, else None (unknown: compatible with both)."""
+    w = re.sub(r"[’']s$", "", name.strip()).split()
+    if not w:
+        return None
+    h = w[0].lower().rstrip(".")
+    if h in ("mr", "sen", "gov", "rep", "gen", "president", "senator") and h in ("mr",):
+        return "m"
+    if h in ("mrs", "ms", "miss", "madam"):
+        return "f"
+    if h in FEMALE:
+        return "f"
+    if h in MALE:
+        return "m"
+    return None
 
 
 @dataclass
@@ -62,30 +99,49 @@ class Mentions:
 
     items: list[Mention] = field(default_factory=list)
 
-    def add_doc(self, sdoc, off: int) -> None:
+    def add_doc(self, sdoc, off: int, depths: list[int] | None = None) -> None:
         for ent in sdoc.ents:
-            if ent.label_ in ("PERSON", "ORG", "GPE", "NORP"):
-                self.items.append(Mention(off + ent.start_char, ent.text, ent.label_))
+            if ent.label_ not in ("PERSON", "ORG", "GPE", "NORP"):
+                continue
+            if depths is not None and depths[ent.start]:  # named inside a quote: not who speaks
+                continue
+            subj = ent.root.dep_ in ("nsubj", "nsubjpass") or (ent.root.dep_ == "appos" and
+                                                              ent.root.head.dep_ in ("nsubj", "nsubjpass"))
+            self.items.append(Mention(off + ent.start_char, ent.text, ent.label_, subj, off + ent.end_char))
         self.items.sort(key=lambda m: m.pos)
 
     def add_claim(self, claim) -> None:
         if claim.source is not None and claim.source_name:
-            self.items.append(Mention(claim.source.start, claim.source_name, "SOURCE:" + (claim.source_type or "")))
+            self.items.append(Mention(claim.source.start, claim.source_name, "SOURCE:" + (claim.source_type or ""),
+                                      True, claim.source.end))
             self.items.sort(key=lambda m: m.pos)
 
     def before(self, pos: int) -> list[Mention]:
         return [m for m in self.items if m.pos < pos]
 
     def full_name(self, name: str, pos: int) -> str:
-        """The longest earlier form ending with the same word ("Obama" -> "Barack Obama")."""
+        """The latest earlier fuller form ending with the same word ("Obama" -> "Barack Obama"; "Clinton"
+        -> "Bill Clinton" when Bill is the Clinton named last)."""
+        name = re.sub(r"(?:’s|'s)$", "", name.strip())
         last = _last_word(name)
         best = name
         for m in self.items:
             if m.pos >= pos or m.label not in ("PERSON", "SOURCE:person"):
                 continue
-            if _last_word(m.text) == last and len(m.text) > len(best) and len(m.text.split()) <= 4:
-                best = m.text
+            t = re.sub(r"(?:’s|'s)$", "", m.text)
+            if _last_word(t) == last and len(t.split()) > len(_strip_title(name).split()) and len(t.split()) <= 4:
+                best = t
         return _strip_title(best)
+
+    def person_before(self, pos: int, want: str | None) -> str | None:
+        """The person a he/she at ``pos`` most likely means: the latest gender-compatible salient person
+        (subject or source) of the last ~600 characters, else the latest compatible person named."""
+        cands = [m for m in self.before(pos) if m.label in ("PERSON", "SOURCE:person")]
+        ok = [m for m in cands if want is None or gender(self.full_name(m.text, pos)) in (None, want)]
+        for m in reversed(ok):
+            if m.salient and pos - m.pos < 600:
+                return self.full_name(m.text, pos)
+        return self.full_name(ok[-1].text, pos) if ok else None
 
 
 def _last_word(s: str) -> str:
@@ -153,10 +209,7 @@ def resolve(claim, mentions: Mentions, body: str) -> None:
     pos = s.start
     if low in PERSON_PRONOUNS:
         claim.source_type = "person"
-        for m in reversed(mentions.before(pos)):
-            if m.label in ("PERSON", "SOURCE:person"):
-                claim.source_name = mentions.full_name(m.text, pos)
-                return
+        claim.source_name = mentions.person_before(pos, {"he": "m", "him": "m", "she": "f", "her": "f"}.get(low))
         return
     if low in GROUP_PRONOUNS:
         for m in reversed(mentions.before(pos)):
@@ -176,6 +229,8 @@ def resolve(claim, mentions: Mentions, body: str) -> None:
         if head in ANON_HEADS:
             claim.source_type = "anonymous"
             return
+        if head.endswith("s") and head[:-1] in TITLES:
+            head = head[:-1]
         found = _by_title(head, mentions, body, pos) if head in TITLES else None
         if found is None and head in {"agency", "newspaper", "paper", "outlet", "network", "broadcaster",
                                       "channel", "station", "magazine", "daily", "post"}:
@@ -199,8 +254,10 @@ def resolve(claim, mentions: Mentions, body: str) -> None:
     inside = [m for m in mentions.items if not m.label.startswith("SOURCE") and s.start <= m.pos < s.end]
     person = [m for m in inside if m.label == "PERSON"]
     if person:  # "Presumptive Democratic presidential nominee Hillary Clinton", "Ilyse Hogue, president of X"
+        end = s.start + len(s.text.rstrip(" ,.\u00a0"))
+        head = [m for m in person if m.end >= end or body[m.end:m.end + 1] == ","] or [person[-1]]
         claim.source_type = "person"
-        claim.source_name = mentions.full_name(re.sub(r"(?:’s|'s)$", "", person[0].text), pos)
+        claim.source_name = mentions.full_name(re.sub(r"(?:’s|'s)$", "", head[0].text), pos)
         return
     label = _ent_label(mentions, s)
     claim.source_type = source_type(text, label)
@@ -219,7 +276,8 @@ def _by_title(head: str, mentions: Mentions, body: str, pos: int) -> str | None:
     for m in reversed(mentions.before(pos)):
         if m.label not in ("PERSON", "SOURCE:person"):
             continue
-        around = body[max(0, m.pos - 40): m.pos + len(m.text) + 60].lower()
+        end = m.end or m.pos + len(m.text)
+        around = (body[max(0, m.pos - 25): m.pos] + " " + body[end:end + 30]).lower()
         if any(re.search(r"(?<![a-z])" + re.escape(f) + r"(?![a-z])", around) for f in forms):
             return mentions.full_name(m.text, pos)
     return None
