@@ -121,3 +121,37 @@ def test_cli_ingest_no_analyze_then_analyze_and_export(tmp_path, capsys):
     assert pq.read_table(tmp_path / "c.parquet").num_rows == len(rows)
     assert main(["export", "claims", "--db", db, "--format", "csv", "-o", str(tmp_path / "c.csv")]) == 0
     assert (tmp_path / "c.csv").read_text().count("\n") >= len(rows) + 1
+
+
+def test_web_article_highlights_claims_escaped_and_story_shows_spread(tmp_path):
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*httpx.*")
+    from starlette.testclient import TestClient
+
+    from newstrace.web.app import create_app
+
+    st = build(tmp_path)
+    hostile = art("https://evil.example/x", "“<script>alert(1)</script> is fine,” Mayor Tom Reed said on Monday.\n\n"
+                  "Residents said <b>nothing</b> changed.", "2021-05-06T09:00:00Z")
+    st.write_batch([({"page_id": hostile.page_id, "url": hostile.url, "source": hostile.source}, hostile, [])])
+    analyze_store(st, workers=1)
+    o, e, h = pid(st, ORIGIN), pid(st, EDITED), pid(st, "https://evil.example/x")
+    story_id = st.conn.execute("SELECT story_id FROM story_members WHERE page_id = ?", (o,)).fetchone()[0]
+    st.close()
+    client = TestClient(create_app(str(tmp_path / "c.db")))
+    page = client.get(f"/article/{h}").text
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>nothing</b>" not in page
+    assert 'class="cl-cue"' in page and 'class="cl-content"' in page and 'class="cl-source"' in page
+    js = client.get(f"/article/{h}.json").json()
+    claims = js["data"]["claims"] if "data" in js else js["claims"]
+    assert any(c["cue"] and c["cue"]["text"] == "said" for c in claims)
+    sj = client.get(f"/story/{story_id}.json").json()
+    spread = sj["data"]["claims"] if "data" in sj else sj["claims"]
+    admitted = [c for c in spread if any(ch["cue"] == "admitted" for ch in c["changed_by"])]
+    assert admitted and len(admitted[0]["pages"]) == 3
+    assert any(c["added_by_copy"] for c in spread) or all(len(c["pages"]) >= 2 for c in spread)
+    html = client.get(f"/story/{story_id}").text
+    assert "Claims and their spread" in html and "town-notes.example" in html
+    _ = e

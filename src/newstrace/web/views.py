@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..store import open_readonly
 from ..store.records import CREDITED, CopyKind
+from . import claims as web_claims
 from . import svg
 from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
 
@@ -58,7 +60,7 @@ class Reader:
     def conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            c = open_readonly(self.path)   # a read-only folder too
             c.row_factory = sqlite3.Row
             c.execute("PRAGMA busy_timeout=5000")
             c.execute("PRAGMA query_only=1")
@@ -269,6 +271,8 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     table = [{**{k: m.get(k) for k in cols}, "credited": (m["link"] or {}).get("credited"),
               "confidence": (m["link"] or {}).get("confidence")} for m in members]
     html = {"tree": root, "orphans": orphans, "timeline": svg.timeline(members)}
+    if db.has("claims"):
+        data["claims"] = web_claims.story_spread(db.conn(), story_id)
     return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)", data,
                 (cols, table), html)
 
@@ -334,7 +338,10 @@ def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
                             "LEFT JOIN stories s ON s.story_id = m.story_id WHERE m.page_id = ?", (page_id,))
     data = {"article": a, "credits": credits, "identifiers": idents, "media": media, "outlinks": outlinks,
             "came_from": came_from, "went_to": went_to, "stories": stories_in}
-    return Page("article.html", f"{a['title'] or page_id} ({a['site']})", data)
+    html = {}
+    if db.has("claims"):
+        data["claims"], html["claim_paragraphs"] = web_claims.article_claims(db.conn(), page_id, a["body"] or "")
+    return Page("article.html", f"{a['title'] or page_id} ({a['site']})", data, None, html)
 
 
 # -- site ------------------------------------------------------------------------------------------------
