@@ -403,6 +403,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0016_article_key_default",
+        """
+        -- store/articles.py: an article written without its key (a tool or benchmark inserting rows itself)
+        -- gets max + 1 too; Store's own writes give it in the INSERT, so this never fires for them
+        CREATE TRIGGER articles_aid_default AFTER INSERT ON articles WHEN new.aid IS NULL BEGIN
+            UPDATE articles SET aid = (SELECT coalesce(max(aid), 0) + 1 FROM articles) WHERE rowid = new.rowid;
+        END;
+        """,
+    ),
+    (
         "0020_claims",
         """
         -- analyze/: claims (attributions and the outlet's own assertions) per article, spans into the stored
