@@ -472,6 +472,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             detail      TEXT NOT NULL DEFAULT '{}',   -- JSON: carried_from, paragraphs analysed / carried, reason
             analysed_at TEXT NOT NULL,
             PRIMARY KEY (page_id, component)
+        );
         """,
     ),
     (
