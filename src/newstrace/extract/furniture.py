@@ -113,5 +113,16 @@ def learn(pages_blocks: list[list[str]]) -> dict[str, tuple[str, int]]:
     return {h: (text[h], c) for h, c in counts.items() if c >= need}
 
 
-def strip(blocks: list[str], furniture_hashes: set[str]) -> list[str]:
+def lone_page_body(blocks: list[str]) -> list[str]:
+    """The body of a page seen alone (no sibling pages of its site): its blocks without the furniture
+    news sites share. A pure function of the blocks, called by extraction and by the store's relearning
+    for sites with fewer than ``MIN_PAGES`` pages."""
+    return [b for b in blocks if not common_kind(b)]
+
+
+def strip(blocks: list[str], furniture_hashes: set[str], lone: bool = False) -> list[str]:
+    """The body from a page's blocks: the site's learned furniture out, and the common kinds; a page of a
+    site with too few pages to learn from (``lone``) is stripped by :func:`lone_page_body`."""
+    if lone:
+        return lone_page_body([b for b in blocks if block_hash(b) not in furniture_hashes])
     return [b for b in blocks if block_hash(b) not in furniture_hashes and not common_kind(b)]

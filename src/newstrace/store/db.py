@@ -169,7 +169,7 @@ class Store:
                     [(site, h, t, "repeated", n) for h, (t, n) in learned.items()],
                 )
                 for r, blocks in zip(rows, page_blocks):
-                    body = "\n\n".join(fm.strip(blocks, hashes))
+                    body = "\n\n".join(fm.strip(blocks, hashes, lone=npages < fm.MIN_PAGES))
                     if body != r["body"]:
                         c.execute("UPDATE articles SET body=?, body_hash=? WHERE page_id=?",
                                   (body, content_hash(body), r["page_id"]))
