@@ -2,6 +2,7 @@
 (credits, canonical, byline, links to a page) and the names each site goes by."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -43,6 +44,7 @@ class Meta:
     when: datetime | None = None      # published (or modified) as UTC datetime
     when_exact: bool = False          # had a time of day
     precision: str | None = None      # time | day | month | year (see extract.article.date_precision)
+    source_date: tuple[str, str | None, str | None] | None = None  # (date, name, url) of the original source it credits
 
     @property
     def key(self) -> str:
@@ -90,13 +92,17 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
         for r in conn.execute(
                 f"SELECT a.aid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
                 f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash, "
-                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.published_precision') END FROM articles a "
+                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.published_precision') END, "
+                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.original_source') END FROM articles a "
                 f"LEFT JOIN trace_docs d ON d.rid = a.aid WHERE a.aid IN ({ph})", chunk):
             m = Meta(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
             m.body = r[12]
             m.words = r[13] or 0
             m.body_hash = r[14]
             m.precision = r[15]
+            src = json.loads(r[16]) if r[16] else None
+            if src and src.get("date"):
+                m.source_date = (src["date"], src.get("name"), src.get("url"))
             m.keys = {k for k in (url_key(m.url),) if k}
             m.when, m.when_exact = parse_when(m.published)
             if m.when is not None and not m.when_exact and m.modified:
