@@ -13,7 +13,8 @@ crawl follow the same shape):
 - lists of keys go through ``articles.slices`` / ``articles.marks`` (bound-parameter limits);
 - schema changes are named migrations appended to ``schema.MIGRATIONS``.
 """
-from . import articles, decisions, pairs  # noqa: F401 - table-family modules
-from .db import Store
+from . import articles, decisions, pairs, provenance, sites  # noqa: F401 - table-family modules
+from .db import DatabaseNotFound, Store, StoreError, open_readonly
 
-__all__ = ["Store", "articles", "decisions", "pairs"]
+__all__ = ["Store", "StoreError", "DatabaseNotFound", "open_readonly", "articles", "decisions", "pairs",
+           "provenance", "sites"]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..store import open_readonly
 from ..store.records import CREDITED, CopyKind
 from . import svg
 from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
@@ -58,7 +59,7 @@ class Reader:
     def conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            c = open_readonly(self.path)   # a read-only folder too
             c.row_factory = sqlite3.Row
             c.execute("PRAGMA busy_timeout=5000")
             c.execute("PRAGMA query_only=1")
