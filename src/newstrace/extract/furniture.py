@@ -126,3 +126,54 @@ def strip(blocks: list[str], furniture_hashes: set[str], lone: bool = False) -> 
     if lone:
         return lone_page_body([b for b in blocks if block_hash(b) not in furniture_hashes])
     return [b for b in blocks if block_hash(b) not in furniture_hashes and not common_kind(b)]
+
+
+# -- lone pages: furniture news sites share, from a model fitted on other sites' pages -------------------------
+LONE_MODEL = True  # off only to measure today's behaviour beside it (bench/lone_pages.py)
+WORD = re.compile(r"\w+", re.U)
+URL_IN_TEXT = re.compile(r"https?://|www\.|\b[\w\-]+\.(?:com|org|net|ca|info|news|example)\b", re.I)
+HANDLE_IN_TEXT = re.compile(r"(?<![\w.])@\w{2,}")
+EMAIL_IN_TEXT = re.compile(r"\b[\w.+\-]+@[\w\-]+\.[\w.\-]+|\[at\]|\(at\)", re.I)
+LEN_BUCKETS = (30, 60, 100, 160, 250, 400, 700, 1200)
+OPENING_WORDS = 4  # the first words of a block, as their own features: furniture opens with its call
+BODY_WORDS = 40  # words read from a block: furniture is short; a long paragraph's rest adds nothing
+
+
+def block_features(blocks: list[str]) -> list[list[str]]:
+    """Sparse features of each block of one page, for the lone-page model: its words and opening words, its
+    position counted from the head and from the tail of the body, its length, and shape cues."""
+    n = len(blocks)
+    out = []
+    for i, b in enumerate(blocks):
+        low = b.lower()
+        words = WORD.findall(low[:600])[:BODY_WORDS]
+        f = ["w:" + w for w in words]
+        f += [f"o{j}:{w}" for j, w in enumerate(words[:OPENING_WORDS])]
+        if len(words) >= 2:
+            f.append(f"o01:{words[0]}_{words[1]}")
+        f.append(f"head:{i}" if i < 3 else f"tail:{n - 1 - i}" if n - 1 - i < 3 else "mid")
+        f.append(f"rel:{min(4, int(5 * i / n))}")
+        size = len(b)
+        f.append("len:" + str(next((k for k in LEN_BUCKETS if size < k), "more")))
+        if len(words) <= 12 and size:
+            f.append("short")
+        if URL_IN_TEXT.search(b):
+            f.append("has:url")
+        if HANDLE_IN_TEXT.search(b):
+            f.append("has:handle")
+        if EMAIL_IN_TEXT.search(b):
+            f.append("has:email")
+        if DONATION_MEANS.search(b):
+            f.append("has:payment")
+        if b.rstrip().endswith(":"):
+            f.append("ends:colon")
+        if not re.search(r"[.!?…\"”»)]\s*$", b):
+            f.append("ends:noperiod")
+        letters = [c for c in b[:200] if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+            f.append("caps")
+        kind = common_kind(b)
+        if kind:
+            f.append("kind:" + kind)
+        out.append(list(dict.fromkeys(f)))  # each feature once
+    return out
