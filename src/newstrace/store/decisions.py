@@ -1,4 +1,4 @@
-"""Table family ``copies``, ``stories``, ``story_members``: the trace's decisions (written by the decide phase,
+"""Table family ``copies``, ``stories``, ``story_members`` (and ``trace_dirty``): the trace's decisions (written by the decide phase,
 read by web/, export and the network phase).
 
 Functions take the connection first and typed records (store/records.py); they never commit: the caller wraps
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Iterable, NamedTuple
 
-from .records import Copy, Story, dumps
+from .records import ArticleKey, Copy, Story, dumps
 
 TABLES = ("copies", "stories", "story_members")
 
@@ -54,6 +54,23 @@ def clear(conn) -> None:
     """Every decision (a full decision replaces them all in its transaction)."""
     for t in TABLES:
         conn.execute(f"DELETE FROM {t}")
+
+
+# ``trace_dirty``: the articles whose components still have to be decided, recorded before a run changes
+# pairs and emptied in the transaction that writes its decisions (ALL: every component)
+ALL = -1
+
+
+def undecided(conn) -> set[ArticleKey]:
+    return {r[0] for r in conn.execute("SELECT rid FROM trace_dirty")}
+
+
+def mark_undecided(conn, keys: Iterable[ArticleKey]) -> None:
+    conn.executemany("INSERT OR IGNORE INTO trace_dirty VALUES (?)", [(k,) for k in keys])
+
+
+def clear_undecided(conn) -> None:
+    conn.execute("DELETE FROM trace_dirty")
 
 
 def delete_for_pages(conn, page_ids: list[str]) -> None:

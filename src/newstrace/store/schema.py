@@ -402,4 +402,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE UNIQUE INDEX articles_aid ON articles(aid);
         """,
     ),
+    (
+        "0016_article_key_default",
+        """
+        -- store/articles.py: an article written without its key (a tool or benchmark inserting rows itself)
+        -- gets max + 1 too; Store's own writes give it in the INSERT, so this never fires for them
+        CREATE TRIGGER articles_aid_default AFTER INSERT ON articles WHEN new.aid IS NULL BEGIN
+            UPDATE articles SET aid = (SELECT coalesce(max(aid), 0) + 1 FROM articles) WHERE rowid = new.rowid;
+        END;
+        """,
+    ),
 ]
