@@ -156,6 +156,8 @@ class Copy:
     evidence: list[Evidence]
     changes: dict[str, Any]
     story_id: str | None = None
+    copy_hash: str | None = None     # body versions the spans index into (articles.body_hash, body_versions)
+    source_hash: str | None = None
 
 
 @dataclass

@@ -412,4 +412,22 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "0017_body_versions",
+        """
+        -- extract/relearn.py: a body that furniture relearning replaces is kept while a stored span names it;
+        -- copies name the body versions their spans index into (earlier copies: the bodies stored now)
+        CREATE TABLE body_versions (
+            page_id     TEXT NOT NULL,
+            body_hash   TEXT NOT NULL,
+            body        TEXT NOT NULL,
+            replaced_at TEXT,
+            PRIMARY KEY (page_id, body_hash)
+        );
+        ALTER TABLE copies ADD COLUMN copy_hash TEXT;
+        ALTER TABLE copies ADD COLUMN source_hash TEXT;
+        UPDATE copies SET copy_hash = (SELECT body_hash FROM articles WHERE page_id = copies.copy_id),
+                          source_hash = (SELECT body_hash FROM articles WHERE page_id = copies.source_id);
+        """,
+    ),
 ]

@@ -12,7 +12,7 @@ import time
 from collections import defaultdict
 
 from ..records import Problem
-from ..store import articles, decisions, pairs, problems
+from ..store import articles, decisions, furniture, pairs, problems
 from ..store.records import ArticleKey
 from .decide import decide
 from .evidence import SiteNames, load_meta
@@ -54,6 +54,7 @@ def run(r, meanwhile=None) -> None:
             n += len(rows.copies)
             r.counts["components_failed"] += len(failed)
         decisions.clear_undecided(conn)
+        furniture.prune_versions(conn)   # body versions no copy names any more
     r.counts["copies"] = n
     r.timing["decide"] += time.perf_counter() - t - other
 
