@@ -33,9 +33,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ROOT, norm_ws, progress  # noqa: E402
 from lone_pages import extract_all, heldout, load_reuse, load_traf  # noqa: E402
 
-MIN_COUNT = 3
-L2 = 1e-4
-MAX_ARTICLE_LOSS = 0.002  # share of the fitting half's article blocks the threshold may remove
+MIN_COUNT = 10  # features on fewer fitting blocks are dropped (3 kept site names: it overfitted)
+L2 = 1e-3
+MAX_ARTICLE_LOSS = 0.0005  # share of the fitting half's article blocks the threshold may remove
 EPOCHS = 300
 
 
