@@ -20,6 +20,10 @@ def iter_rows(store: Store, what: str) -> Iterator[dict[str, Any]]:
     elif what == "problems":
         for r in problems.iter_all(store.conn):
             yield dict(r)
+    elif what == "claims":
+        from .store.claims import iter_export
+
+        yield from iter_export(store.conn)
     else:
         from .trace.exports import iter_trace_rows
 
