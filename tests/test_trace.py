@@ -349,3 +349,19 @@ def test_translation_hook(tmp_path, monkeypatch):
     row = r[("https://coast-daily.example/de/faehre", "https://harbour-post.example/en/ferry")]
     assert row["kind"] == "translation" and row["language_pair"] == "de-en" and row["credited"] == "name"
     st.close()
+
+
+def test_credited_source_date_orders_an_undated_source(tmp_path):
+    """A copy's credit block dates its undated source ("Island Wire 15 June 2021"): that date orders the
+    pair, where the undated page would otherwise be taken for the copy."""
+    st = Store(tmp_path / "d.db")
+    text = body(H)
+    origin = art("https://island-wire.example/a/ferry", text, TEXTS[H]["title"], None)
+    copy = art("https://coast-daily.example/news/2001", text, TEXTS[H]["title"], "2021-06-16")
+    copy.extra["original_source"] = {"name": "Island Wire", "url": None, "date": "2021-06-15", "form": "dateline"}
+    write(st, [origin, copy])
+    trace_all(st, translate=False)
+    rows = st.conn.execute("SELECT c.evidence, a.url FROM copies c JOIN articles a ON a.page_id = c.copy_id").fetchall()
+    assert [r[1] for r in rows] == [copy.url]
+    assert "credited-date" in {e["kind"] for e in json.loads(rows[0][0])}
+    st.close()

@@ -24,6 +24,8 @@ from . import furniture as furniture_mod
 from . import identifiers as identifiers_mod
 from . import layout as layout_mod
 from . import mojibake as mojibake_mod
+from . import publisher as publisher_mod
+from .datewords import MONTHS
 from . import taxonomy as taxonomy_mod
 from .text import extract_text_page
 from .urls import normalise_url, site_of
@@ -144,20 +146,18 @@ def _extract_html(page: Page) -> Article | Problem:
     page_credits = credits_mod.scan_tree(tree, base)
     head["copyright_names"] = [c["name"] for c in page_credits if c["form"] == "copyright" and c.get("name")]
     site = page.declared.get("site") or site_of(url)
-    publisher = page.declared.get("publisher") or _publisher(head, doc, site)
-    own_names = {credits_mod.name_key(n) for n in (publisher, doc.sitename, head.get("og:site_name"), site) if n}
 
     blocks, block_credits = credits_mod.split_credits(blocks, outlinks, head)
     credits = credits_mod.merge(block_credits, credits_mod.page_credits(page_credits))
     canon = credits_mod.canonical_credit(url, head.get("canonical"))
     if canon:
         credits.append(canon)
-    # common kinds of furniture go even when the site has one page; site-learned furniture later
-    # (``blocks`` keep them: the unstripped text is stored; the body is built without them)
-    body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
-    # identifiers only mentioned in the article's own prose (a quoted reporter's Twitter handle or
-    # e-mail) are not the page's: they appear in the body and nowhere else on the page
-    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks))
+    byline = page.declared.get("byline") or _byline(doc.author, head, text, site)
+    # the site's own name, never the byline's or a credited source's ("Copyright © South Front" under a credit)
+    publisher, publisher_from = (page.declared["publisher"], "given") if page.declared.get("publisher") else \
+        publisher_mod.publisher(head, site, blocks, doc.sitename, _credited_names(credits) + [byline])
+    own_names = {credits_mod.name_key(n) for n in (publisher, doc.sitename, head.get("og:site_name"), site) if n}
+    blocks = credits_mod.attach_datelines(blocks, credits, own_names)
 
     title = page.declared.get("title") or _clean_title(doc.title, doc.sitename) or head.get("og:title")
     title = _strip_site_name(title, [publisher, doc.sitename, head.get("og:site_name")])
@@ -165,8 +165,12 @@ def _extract_html(page: Page) -> Article | Problem:
     heads = {" ".join(t.split()).casefold() for t in (title, doc.title, head.get("og:title")) if t}
     while blocks and " ".join(blocks[0].split()).casefold() in heads:
         blocks = blocks[1:]
-    body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]
-    byline = page.declared.get("byline") or _byline(doc.author, head, text, site)
+    # common kinds of furniture go even when the site has one page; site-learned furniture later
+    # (``blocks`` keep them: the unstripped text is stored; the body is built without them)
+    body_blocks = furniture_mod.lone_page_body(blocks)
+    # identifiers only mentioned in the article's own prose (a quoted reporter's Twitter handle or
+    # e-mail) are not the page's: they appear in the body and nowhere else on the page
+    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks))
     credits += credits_mod.byline_credits(byline, own_names)
     # an Organization named as the author in JSON-LD that is not this site is the outlet credited
     credits += credits_mod.org_author_credits(head.get("ld_author_orgs", []), own_names)
@@ -213,8 +217,12 @@ def _extract_html(page: Page) -> Article | Problem:
         alternates=head.get("alternates", []),
         original_source=head.get("original-source") or head.get("syndication-source"),
         extra={"encoding": encoding, "og_url": head.get("og:url"), "path_url": path_url,
-               "published_precision": date_precision(published, text, url, read_from_text=from_text)},
+               "published_precision": date_precision(published, text, url, read_from_text=from_text),
+               "publisher_from": publisher_from},
     )
+    record = credits_mod.original_source(credits)
+    if record:
+        art.extra["original_source"] = record
     if repaired or declared_repaired:
         art.extra["mojibake"] = repaired or {"repaired": True, "lines": 0, "fields": True}
     return art
@@ -352,13 +360,7 @@ def _fallback_date(tree, url: str) -> str | None:
     return None
 
 
-_MONTHS = (
-    "january|janvier|januar|enero|gennaio|janeiro|januari|января|jan", "february|février|fevrier|februar|febrero|febbraio|fevereiro|februari|февраля|feb",
-    "march|mars|märz|maerz|marzo|março|marco|maart|марта|mar", "april|avril|abril|aprile|апреля|apr",
-    "may|mai|mayo|maggio|maio|mei|мая", "june|juin|juni|junio|giugno|junho|июня|jun",
-    "july|juillet|juli|julio|luglio|julho|июля|jul", "august|août|aout|agosto|augustus|августа|aug",
-    "september|septembre|septiembre|settembre|setembro|сентября|sept|sep", "october|octobre|oktober|octubre|ottobre|outubro|октября|oct|okt",
-    "november|novembre|noviembre|novembro|ноября|nov", "december|décembre|decembre|dezember|diciembre|dicembre|dezembro|декабря|dec|dez|dic")
+_MONTHS = MONTHS  # month names in the languages htmldate and the credit patterns read
 
 
 def date_precision(published: str | None, html: str = "", url: str = "", read_from_text: bool = False) -> str | None:
@@ -404,40 +406,12 @@ def _page_url(head: dict[str, Any], path_url: str | None) -> str | None:
     return canon or og or path_url
 
 
-TITLE_SEPARATORS = (" | ", " :: ", " - ", " – ", " — ", " · ", " » ")
-
-
 def _slug(name: str) -> str:
     return credits_mod._slug(name)
 
 
-def _publisher(head: dict[str, Any], doc, site: str) -> str | None:
-    """The outlet's name: og:site_name, JSON-LD publisher, application-name; else the part of the <title>
-    or a "© Name" line that spells the site's domain; else trafilatura's guess when it is a real name
-    (not a Twitter handle such as "Citizensentex")."""
-    for key in ("og:site_name", "ld_publisher", "application-name"):
-        if head.get(key):
-            return head[key]
-    want = _slug(site)
-    if want:
-        for cand in _title_affixes(head.get("title")) + list(head.get("copyright_names", [])):
-            if _slug(cand) == want:
-                return cand
-    sn = (doc.sitename or "").strip()
-    if sn and (" " in sn or _slug(sn) == want) and not credits_mod.DOMAIN_NAME.match(sn):
-        return sn
-    return None
-
-
-def _title_affixes(title: str | None) -> list[str]:
-    if not title:
-        return []
-    out = []
-    for sep in TITLE_SEPARATORS:
-        if sep in title:
-            head_part, _, tail_part = title.partition(sep)
-            out += [tail_part.rpartition(sep)[2].strip(), head_part.strip()]
-    return [x for x in out if x and len(x) < 80]
+def _credited_names(credits: list[dict[str, Any]]) -> list[str]:
+    return [c["name"] for c in credits if c.get("name") and c["form"] in credits_mod.ORIGINAL_FORMS]
 
 
 def _strip_site_name(title: str | None, names: list[str | None]) -> str | None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .urls import normalise_url, site_of
+from .datewords import DATE_IN_TEXT, parse_day
 from .dom import text_head
+from .urls import normalise_url, site_of
 
 NAME = r"(?P<name>[^\n]{2,120}?)"
 END = r"\s*[.!]?\s*$"
@@ -30,6 +31,22 @@ PATTERNS: list[tuple[str, re.Pattern]] = [(f, re.compile(p, re.I)) for f, p in [
     ("read-more", r"^(?:continue reading|read (?:the )?(?:full|rest of the|whole) (?:article|story)|read more) (?:at|on) " + NAME + END),
     ("read-more", r"^read (?:the )?original (?:article|story|post)" + END),
     ("read-more", r"^(?:read more|continue reading|read the full (?:article|story))\s*(?:…|\.\.\.|»|>>|→)?\s*$"),
+    # the same statements in French, German, Spanish, Italian, Portuguese, Dutch and Russian
+    ("originally-published", r"^(?:(?:cet|l') ?article (?:a été )?)?(?:publié|paru) (?:à l'origine|initialement|d'abord|"
+                             r"pour la première fois|originellement) (?:sur|dans|par|chez) " + NAME + END),
+    ("originally-published", r"^(?:dieser (?:artikel|beitrag) )?(?:ist |wurde )?(?:zuerst|ursprünglich|erstmals) "
+                             r"(?:erschienen|veröffentlicht|publiziert) (?:bei|auf|in|im|von) " + NAME + END),
+    ("originally-published", r"^(?:este (?:artículo|articulo) (?:fue )?)?(?:publicado|publicada) (?:originalmente|"
+                             r"inicialmente|por primera vez|primero) (?:en|por) " + NAME + END),
+    ("originally-published", r"^(?:questo articolo (?:è stato )?)?(?:pubblicato|apparso) (?:originariamente|originalmente|"
+                             r"inizialmente|per la prima volta) (?:su|da|in|sul|sulla) " + NAME + END),
+    ("originally-published", r"^(?:este artigo (?:foi )?)?(?:publicado|publicada) (?:originalmente|inicialmente|"
+                             r"pela primeira vez) (?:em|no|na|por|pelo|pela) " + NAME + END),
+    ("originally-published", r"^(?:oorspronkelijk|eerder|eerst) (?:gepubliceerd|verschenen) (?:op|in|bij|door) " + NAME + END),
+    ("originally-published", r"^(?:впервые |первоначально )?(?:опубликовано|опубликована|опубликован) "
+                             r"(?:впервые |первоначально )?(?:на|в|во) " + NAME + END),
+    ("original-source", r"^(?:source originale|fuente original|fonte originale|fonte original|originalquelle|"
+                        r"первоисточник|оригинал)\s*[:\-–]\s*" + NAME + END),
     ("copyright", r"^(?:copyright|©|\(c\))\s*(?:©\s*)?(?:\d{4}(?:\s*[-–—]\s*\d{4})?\s*,?\s*)?" + NAME
                   + r"(?:,?\s*\d{4}(?:\s*[-–—]\s*\d{4})?)?" + END),
 ]]
@@ -40,7 +57,10 @@ MAX_CREDIT_CHARS = 300
 CREDIT_START = re.compile(
     r"^\W{0,3}(?:the original|originally|this (?:article|story|piece|post)|first (?:appeared|published|posted)|"
     r"re-?published|reprinted|reposted|cross-?posted|sources?\b|quelle|fuente|источник|via\b|h/t|ht\b|hat tip|"
-    r"continue reading|read\b|copyright|©|\(c\)|published|posted)", re.I)
+    r"continue reading|read\b|copyright|©|\(c\)|published|posted|"
+    r"cet article|l'article|publié|paru|dieser|zuerst|ursprünglich|erstmals|este|publicad[oa]|questo|pubblicato|apparso|"
+    r"oorspronkelijk|eerder|eerst|впервые|первоначально|опубликован|source originale|fuente original|fonte original|"
+    r"originalquelle|первоисточник|оригинал)", re.I)
 SCAN_TAGS = ("p", "div", "span", "em", "i", "b", "strong", "small", "li", "td", "font", "footer", "section",
              "aside", "blockquote", "cite", "dd", "h4", "h5", "h6")
 # not in menus, forms or links, and not in figures: "Source: Getty Images" under a photo credits the photo
@@ -114,6 +134,12 @@ def parse_credit(block: str) -> dict[str, Any] | None:
         name = (m.groupdict().get("name") or "").strip(" .,:;()\"'“”") or None
         if name and name.lower() in GENERIC_NAMES:
             name = None
+        date = None
+        if name and form != "copyright":
+            # "First published at X on 15 June 2021", "Quelle: X, 15. Juni 2021": the date the source gave it
+            name, date = split_date(name)
+            if not name:
+                return None  # "First published on Nov 20, 2019": the page's own date, not a credit
         if name:
             name = re.split(r"(?<!\b[A-Z])\.\s+(?=[A-Z])", name)[0].strip() or None  # "Futurism. Read the original"
         if name and form == "copyright":
@@ -126,10 +152,74 @@ def parse_credit(block: str) -> dict[str, Any] | None:
             return None  # a sentence, not a name
         if name and (DATE_LIKE.search(name) or not re.search(r"[^\W\d_]{2}", name)):
             return None  # "First published on Nov 20, 2019", "h/t 1": a date or a number, not a source
+        out = {"name": name, "url": None, "form": form, "text": b}
         if name and re.match(r"^(?:https?://|www\.)\S+$", name, re.I):
-            return {"name": None, "url": name if name.lower().startswith("http") else "https://" + name,
-                    "form": form, "text": b}
-        return {"name": name, "url": None, "form": form, "text": b}
+            out.update(name=None, url=name if name.lower().startswith("http") else "https://" + name)
+        if date:
+            out["date"] = date
+        return out
+    return None
+
+
+# the words between a credited name and its date: "X on 15 June", "X, 15 June", "X am 15. Juni", "X le 15 juin"
+DATE_JOIN = re.compile(r"(?:\s*[,|–—\-]\s*|\s+)(?:(?:on|am|le|el|il|em|op|в|on the)\s+)?$", re.I)
+
+
+def split_date(name: str) -> tuple[str | None, str | None]:
+    """``("X", "2021-06-15")`` for "X on 15 June 2021"; the name unchanged and None when it ends in no date."""
+    m = None
+    for m in DATE_IN_TEXT.finditer(name):
+        pass
+    if m is None or name[m.end():].strip(" .,)") != "":
+        return name, None
+    day = parse_day(m.group(0))
+    if not day:
+        return name, None
+    head = DATE_JOIN.sub("", name[:m.start()]).strip(" ,.;:()\"'“”") or None
+    return head, day
+
+
+# a dateline naming a source and a date on its own line: "South Front 15 June 2021", "Reuters, June 15, 2021"
+DATELINE = re.compile(r"^(?P<name>[^\n]{2,60}?)" + r"(?:\s*[,|–—\-]\s*|\s+)(?P<date>" + DATE_IN_TEXT.pattern + r")\s*\.?$",
+                      re.I)
+DATELINE_WINDOW = 5  # datelines sit among the first or the last few paragraphs
+ORIGINAL_FORMS = ("original-source", "originally-published", "first-appeared", "republished", "meta-original-source",
+                  "meta-syndication-source", "source", "read-more", "via", "canonical")
+
+
+def attach_datelines(blocks: list[str], credits: list[dict[str, Any]], own_names: set[str]) -> list[str]:
+    """Datelines among the first and last paragraphs that name a credited source ("South Front 15 June
+    2021" beside "The original source of this article is South Front") give that credit its date; those
+    that name the page's own site ("Global Research, June 16, 2021") are its own dateline. Both leave the
+    body; the blocks without them are returned."""
+    named = {name_key(c["name"]): c for c in credits if c.get("name") and c["form"] in ORIGINAL_FORMS}
+    n = len(blocks)
+    drop = set()
+    for i, b in enumerate(blocks):
+        if DATELINE_WINDOW <= i < n - DATELINE_WINDOW or len(b) > 100:
+            continue
+        m = DATELINE.match(" ".join(b.split()))
+        if not m:
+            continue
+        key = name_key(m.group("name"))
+        day = parse_day(m.group("date"))
+        if not day:
+            continue
+        if key in named:
+            named[key].setdefault("date", day)
+            drop.add(i)
+        elif key in own_names:
+            drop.add(i)
+    return [b for i, b in enumerate(blocks) if i not in drop] if drop else blocks
+
+
+def original_source(credits: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The structured original source ``{name, url, date, form}``: the first credit of the strongest form
+    that names or links somebody (a credit statement before a bare "Source:", head markup last)."""
+    for form in ORIGINAL_FORMS:
+        for c in credits:
+            if c["form"] == form and (c.get("name") or c.get("url")):
+                return {"name": c.get("name"), "url": c.get("url"), "date": c.get("date"), "form": form}
     return None
 
 

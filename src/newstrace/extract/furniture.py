@@ -46,6 +46,21 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     ("related", r"^(?:read also|also read|see also|related(?: articles?| stories| posts?)?|recommended|"
                 r"don'?t miss|more on this|you (?:may|might) also like)\s*[:\-–—»]\s*.{3,250}$"),
     ("share", r"^(?:share this(?: article| story)?|share on (?:facebook|twitter)|click to share)\b.{0,80}$"),
+    # the furniture a republishing site wraps around an article (translation banner, social and membership
+    # calls, "Articles by:", contact and media-inquiry lines, permission to cross-post, comment calls)
+    ("translate", r"\barticles can be read in \d+ languages\b"),
+    ("social", r"^(?:visit and )?follow us on (?:instagram|twitter|telegram|facebook|x|gab|vk|tiktok|youtube)\b"),
+    ("donation", r"^become a (?:member|patron|supporter) of\b.{0,80}$"),
+    ("related", r"^articles? by\s*:.{1,120}$"),
+    ("contact", r"^(?:for )?(?:media|press) inquir(?:y|ies)\s*:.{1,200}$|^contact(?: us)?\s*:\s*\S+@\S+.{0,150}$|"
+                r"^contact(?: us)?\s*:\s*\S+\s*\[at\].{0,150}$"),
+    ("comments", r"^(?:comment on .{1,60} on our facebook page|\d+ comments?\.? be the first to comment|be the first to comment)"),
+    ("crosspost", r"\bgrants? permission to (?:cross-?post|republish|repost)\b"),
+    ("disclaimer", r"^the contents of this article are (?:of )?(?:the )?sole responsibility of the author|"
+                   r"\bpublishes a wide range of (?:perspectives|views|opinions)\b"),
+    ("about", r"^[\w&'’ .\-]{2,60} is an independent (?:news|media|research|non-?profit|online)\b.{0,60}"
+              r"\b(?:founded|established|launched) in (?:19|20)\d\d\b.{0,300}$"),
+    ("fairuse", r"\bcontains copyrighted material the use of which has not (?:always )?been"),
     ("crosspost", r"^(?:you (?:may|can) (?:republish|repost|share) this (?:article|story)|"
                   r"this (?:article|work) is licensed under (?:a )?creative commons)"),
 ]]
@@ -113,5 +128,95 @@ def learn(pages_blocks: list[list[str]]) -> dict[str, tuple[str, int]]:
     return {h: (text[h], c) for h, c in counts.items() if c >= need}
 
 
-def strip(blocks: list[str], furniture_hashes: set[str]) -> list[str]:
+def strip(blocks: list[str], furniture_hashes: set[str], lone: bool = False) -> list[str]:
+    """The body from a page's blocks: the site's learned furniture out, and the common kinds; a page of a
+    site with too few pages to learn from (``lone``) is stripped by :func:`lone_page_body`."""
+    if lone:
+        return lone_page_body([b for b in blocks if block_hash(b) not in furniture_hashes])
     return [b for b in blocks if block_hash(b) not in furniture_hashes and not common_kind(b)]
+
+
+# -- lone pages: furniture news sites share, from a model fitted on other sites' pages -------------------------
+LONE_MODEL = True  # off only to measure today's behaviour beside it (bench/lone_pages.py)
+WORD = re.compile(r"\w+", re.U)
+URL_IN_TEXT = re.compile(r"https?://|www\.|\b[\w\-]+\.(?:com|org|net|ca|info|news|example)\b", re.I)
+HANDLE_IN_TEXT = re.compile(r"(?<![\w.])@\w{2,}")
+EMAIL_IN_TEXT = re.compile(r"\b[\w.+\-]+@[\w\-]+\.[\w.\-]+|\[at\]|\(at\)", re.I)
+LEN_BUCKETS = (30, 60, 100, 160, 250, 400, 700, 1200)
+OPENING_WORDS = 4  # the first words of a block, as their own features: furniture opens with its call
+BODY_WORDS = 15  # words read from a block: furniture is short; a long paragraph's rest adds nothing
+
+
+def block_features(blocks: list[str]) -> list[list[str]]:
+    """Sparse features of each block of one page, for the lone-page model: its words and opening words, its
+    position counted from the head and from the tail of the body, its length, and shape cues."""
+    n = len(blocks)
+    out = []
+    for i, b in enumerate(blocks):
+        low = b.lower()
+        words = WORD.findall(low[:600])[:BODY_WORDS]
+        f = ["w:" + w for w in words]
+        f += [f"o{j}:{w}" for j, w in enumerate(words[:OPENING_WORDS])]
+        if len(words) >= 2:
+            f.append(f"o01:{words[0]}_{words[1]}")
+        f.append(f"head:{i}" if i < 3 else f"tail:{n - 1 - i}" if n - 1 - i < 3 else "mid")
+        f.append(f"rel:{min(4, int(5 * i / n))}")
+        size = len(b)
+        f.append("len:" + str(next((k for k in LEN_BUCKETS if size < k), "more")))
+        if len(words) <= 12 and size:
+            f.append("short")
+        if URL_IN_TEXT.search(b):
+            f.append("has:url")
+        if HANDLE_IN_TEXT.search(b):
+            f.append("has:handle")
+        if EMAIL_IN_TEXT.search(b):
+            f.append("has:email")
+        if DONATION_MEANS.search(b):
+            f.append("has:payment")
+        if b.rstrip().endswith(":"):
+            f.append("ends:colon")
+        if not re.search(r"[.!?…\"”»)]\s*$", b):
+            f.append("ends:noperiod")
+        letters = [c for c in b[:200] if c.isalpha()]
+        if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+            f.append("caps")
+        kind = common_kind(b)
+        if kind:
+            f.append("kind:" + kind)
+        out.append(list(dict.fromkeys(f)))  # each feature once
+    return out
+
+
+_LONE = None
+
+
+def _lone_model() -> dict:
+    global _LONE
+    if _LONE is None:
+        import json
+        from importlib import resources
+
+        _LONE = json.loads(resources.files(__package__).joinpath("models/lone_furniture.json").read_text("utf-8"))
+    return _LONE
+
+
+def lone_scores(blocks: list[str]) -> list[tuple[float, bool]]:
+    """Each block's furniture score from the model (above its threshold: furniture), and whether a
+    common-kind pattern matches it."""
+    m = _lone_model()
+    w, b = m["weights"], m["bias"]
+    out = []
+    for feats in block_features(blocks):
+        out.append((b + sum(w.get(f, 0.0) for f in feats), any(f.startswith("kind:") for f in feats)))
+    return out
+
+
+def lone_page_body(blocks: list[str]) -> list[str]:
+    """The body of a page seen alone (no sibling pages of its site): its blocks without the furniture news
+    sites share — the common kinds, and the blocks the lone-page model (fitted on other sites' pages; see
+    models/lone_furniture.json ``fitted_on``) scores above its threshold. A pure function of the blocks,
+    called by extraction and by the store's relearning for sites with fewer than ``MIN_PAGES`` pages."""
+    if not LONE_MODEL:
+        return [b for b in blocks if not common_kind(b)]
+    t = _lone_model()["threshold"]
+    return [b for b, (score, common) in zip(blocks, lone_scores(blocks)) if score <= t and not common]

@@ -56,6 +56,14 @@ BASE58_WINDOW = 300
 # "Twitter @handle", "Instagram: @handle": found from the "@" backwards (one cheap scan of the page)
 AT_HANDLE = re.compile(r"(?<![A-Za-z0-9_.%+\-])@([A-Za-z0-9_.]{2,40})")
 HANDLE_NETWORK = re.compile(r"\b(Instagram|Twitter|X|Telegram|Gab|VK|Facebook)\s*:?\s*$", re.I)
+# the platform named a few words before the handle, in the same text: "follow us on Instagram at @name",
+# "find me on Telegram — @name"; ("X" only right before the handle: as a word it is too common)
+HANDLE_NETWORK_NEAR = re.compile(r"\b(Instagram|Twitter|Telegram|Gab|VK|Facebook|TikTok|Threads|Gettr|Truth Social|"
+                                 r"Parler|Rumble|Odysee)\b[^@<>\n.!?;]{0,30}$", re.I)
+HANDLE_WINDOW = 48
+# the page speaks of its own account: "follow us", "find us on", "our Instagram" (not "our reporter ... @jane")
+SELF_CUE = re.compile(r"\b(?:follow|join|find|visit|contact|reach)\s+us\b|\bour\s+(?:instagram|twitter|telegram|facebook|"
+                      r"tiktok|channel|account|page)\b", re.I)
 DOMAIN_PART = r"([A-Za-z0-9\-]{1,63}(?:(?:\.|\s*\[dot\]\s*|\s*\(dot\)\s*|\s+dot\s+)[A-Za-z0-9\-]{1,63})+)\b"
 # plain addresses: a match starts only where a run of address characters starts (no rescans inside a word)
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]{1,64})@" + DOMAIN_PART)
@@ -110,7 +118,8 @@ def _emails(text: str, low: str, ats: list[int]):
                 yield m
                 break
 # kinds an article may mention about someone else (a reporter's handle or e-mail)
-MENTION_KINDS = {"instagram", "twitter", "facebook", "telegram", "vk", "youtube", "gab", "email"}
+MENTION_KINDS = {"instagram", "twitter", "facebook", "telegram", "vk", "youtube", "gab", "email", "tiktok", "threads",
+                 "gettr", "truthsocial", "parler", "rumble", "odysee"}
 LD_JSON = re.compile(r"<script[^>]+application/ld\+json[^>]*>.*?</script>", re.I | re.S)
 PAYPAL_CONTEXT = re.compile(r"paypal", re.I)
 SKIP_HANDLES = {"share", "sharer", "intent", "home", "login", "signup", "about", "privacy", "terms", "p", "watch",
@@ -160,13 +169,14 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
         value = value.strip().strip(".")
         if not value:
             return
-        if kind in ("instagram", "twitter", "telegram", "facebook", "vk", "gab", "patreon", "youtube",
+        if kind in ("instagram", "twitter", "telegram", "facebook", "vk", "gab", "patreon", "youtube", "tiktok",
+                    "threads", "gettr", "truthsocial", "parler", "rumble", "odysee",
                     "buymeacoffee", "kofi", "paypal", "disqus"):
             if value.lower() in SKIP_HANDLES:
                 return
             value = value.lstrip("@")
             if kind != "paypal":
-                value = value.lower() if kind in ("instagram", "telegram", "disqus") else value
+                value = value.lower() if kind in ("instagram", "telegram", "disqus", "tiktok", "threads") else value
         found.setdefault((kind, value), where)
 
     low = html_text.lower()
@@ -225,10 +235,12 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
         m = AT_HANDLE.match(html_text, i)
         if not m:
             continue
-        net = HANDLE_NETWORK.search(html_text, max(0, i - 16), i)
+        net = HANDLE_NETWORK.search(html_text, max(0, i - 16), i) or \
+            HANDLE_NETWORK_NEAR.search(html_text, max(0, i - HANDLE_WINDOW), i)
         if net:
-            kind = {"x": "twitter"}.get(net.group(1).lower(), net.group(1).lower())
-            add(kind, m.group(1), "text")
+            kind = {"x": "twitter", "truth social": "truthsocial"}.get(net.group(1).lower(), net.group(1).lower())
+            before = re.split(r"[.!?\n<>]", html_text[max(0, i - HANDLE_WINDOW - 16):i])[-1]  # this sentence
+            add(kind, m.group(1), "text-self" if SELF_CUE.search(before) else "text")
     for m in _emails(html_text, low, ats):
         user, dom = m.group(1), m.group(2)
         dom = re.sub(r"\s*(?:\[dot\]|\(dot\)|\bdot\b)\s*", ".", dom).strip(".").lower()
@@ -258,8 +270,10 @@ def drop_body_mentions(idents: list[dict[str, Any]], page_text: str, body_text: 
     out = []
     for i in idents:
         v = i["value"].lower()
-        if i["kind"] not in MENTION_KINDS:
-            out.append(i)  # ad/analytics ids and donation accounts are the page's own, never prose mentions
+        if i["kind"] not in MENTION_KINDS or i.get("where") == "text-self":
+            # ad/analytics ids and donation accounts are the page's own, never prose mentions; so is a
+            # handle the page gives as its own ("follow us on Instagram at @name"), even inside the body
+            out.append(i)
             continue
         in_body = low_body.count(v)
         if in_body and low_page.count(v) <= in_body:

@@ -24,7 +24,7 @@ def relearn(conn, force: bool = False) -> dict[str, int]:
         with conn:
             furniture_store.replace_learned(conn, site, learned, npages, ts)
             for page_id, blocks, body, body_hash in rows:
-                new = "\n\n".join(fm.strip(blocks, hashes))
+                new = "\n\n".join(fm.strip(blocks, hashes, lone=npages < fm.MIN_PAGES))
                 if new != body:
                     furniture_store.replace_body(conn, page_id, body, body_hash, new, content_hash(new), ts)
         out[site] = len(learned)

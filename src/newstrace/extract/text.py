@@ -13,6 +13,7 @@ from . import credits as credits_mod
 from . import furniture as furniture_mod
 from . import identifiers as identifiers_mod
 from . import mojibake as mojibake_mod
+from . import publisher as publisher_mod
 from .urls import normalise_url, site_of
 
 MD_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -106,7 +107,14 @@ def extract_text_page(page: Page) -> Article | Problem:
         if rest:
             blocks.append(" ".join(" ".join(rest).split()))
     blocks, credits = credits_mod.split_credits(blocks, outlinks, {})
-    body_blocks = [b for b in blocks if not furniture_mod.common_kind(b)]  # blocks keep the unstripped text
+    site = page.declared.get("site") or site_of(url)
+    credited = [c["name"] for c in credits if c.get("name") and c["form"] in credits_mod.ORIGINAL_FORMS]
+    publisher, publisher_from = (page.declared["publisher"], "given") if page.declared.get("publisher") else \
+        publisher_mod.publisher({"title": title}, site, blocks, None, credited + [byline])
+    own = {credits_mod.name_key(n) for n in (publisher, site) if n}
+    blocks = credits_mod.attach_datelines(blocks, credits, own)
+    credits = credits_mod.drop_self_credits(credits, site, own)
+    body_blocks = furniture_mod.lone_page_body(blocks)  # blocks keep the unstripped text
     if not body_blocks:
         return Problem(page.source, "extract", "no-body", "no paragraphs after metadata lines", url=url,
                        page_id=page.page_id)
@@ -122,11 +130,12 @@ def extract_text_page(page: Page) -> Article | Problem:
         except Exception:  # noqa: BLE001
             lang = None
     return Article(
-        page_id=page.page_id, url=url, source=page.source, site=page.declared.get("site") or site_of(url),
-        publisher=page.declared.get("publisher"), title=title, byline=byline, published=published,
+        page_id=page.page_id, url=url, source=page.source, site=site, publisher=publisher, title=title, byline=byline, published=published,
         fetched_at=page.fetched_at, language=lang, region=page.declared.get("region") or meta.get("region"),
         theme=page.declared.get("theme") or meta.get("theme"), tags=page.declared.get("tags") or tags,
         blocks=blocks, body=body_text, credits=credits, identifiers=idents, media=media, outlinks=outlinks,
-        extra={"format": "text", **({"mojibake": repaired or {"repaired": True, "lines": 0, "fields": True}}
+        extra={"format": "text", "publisher_from": publisher_from,
+               **({"original_source": credits_mod.original_source(credits)} if credits_mod.original_source(credits) else {}),
+               **({"mojibake": repaired or {"repaired": True, "lines": 0, "fields": True}}
                                     if repaired or fields_repaired else {})},
     )

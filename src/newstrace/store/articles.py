@@ -83,6 +83,7 @@ class MetaRow(NamedTuple):
     words: int | None            # trace_docs.words when indexed
     body_hash: str | None
     precision: str | None        # extra.published_precision (None when extra is not valid JSON)
+    credited_source: str | None = None  # extra.original_source as JSON text {name, url, date, form}
 
 
 def meta_rows(conn, keys: list[ArticleKey]) -> Iterator[MetaRow]:
@@ -90,7 +91,8 @@ def meta_rows(conn, keys: list[ArticleKey]) -> Iterator[MetaRow]:
         for r in conn.execute(
                 f"SELECT a.aid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
                 f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash, "
-                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.published_precision') END FROM articles a "
+                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.published_precision') END, "
+                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.original_source') END FROM articles a "
                 f"LEFT JOIN trace_docs d ON d.rid = a.aid WHERE a.aid IN ({marks(c)})", c):
             yield MetaRow(*r)
 

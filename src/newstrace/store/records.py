@@ -90,6 +90,7 @@ class EvidenceKind(str, Enum):
     HEADLINE = "headline"
     CREDIT_CARRIED = "credit-carried"
     DATES = "dates"
+    CREDITED_DATE = "credited-date"  # the original source's date as a copy's credit gives it
     BYLINE_HOME = "byline-home"
     TIEBREAK = "tiebreak"
     ORDER = "order"

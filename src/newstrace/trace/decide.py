@@ -13,7 +13,9 @@ from functools import lru_cache
 from typing import Any
 
 from ..store.records import Copy, CopyKind, Credit, CreditForm, Credited, Evidence, EvidenceKind
-from .evidence import Meta, SiteNames, credit_items, link_keys, norm_byline, referral_sites, site_of, url_key
+from ..extract.credits import _slug
+from .evidence import (Meta, SiteNames, credit_items, link_keys, norm_byline, parse_when, referral_sites, site_of,
+                       url_key)
 
 W_CREDIT_LINK = 4.0
 W_CANONICAL = 4.0
@@ -163,8 +165,29 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
         if hours:
             ev.append({"kind": "dates", "detail": f"{a.published} vs {b.published}",
                        "w": W_DATES if hours > 0 else -W_DATES})
+    for x, y, sign in ((a, b, 1), (b, a, -1)):
+        # a copy's credit block dates its original ("South Front 15 June 2021"): when the credited page
+        # states no usable date of its own, that date orders the pair
+        d = _credited_date(x, y)
+        if d and x.when and (not y.when or _approx(y)) and not _approx(x):
+            days = (x.when - d).days
+            if days >= 1:
+                ev.append({"kind": "credited-date", "w": sign * W_DATES,
+                           "detail": f"{x.published} vs {y.site}'s date {d.date()} as the copy's credit gives it"})
     score = sum(e["w"] for e in ev)
     return Edge(a.rid, b.rid, score, ev)
+
+
+def _credited_date(x: Meta, y: Meta) -> datetime | None:
+    """The date page ``x``'s original-source record gives page ``y`` (its URL is y's page, or its name y's site)."""
+    if not x.source_date:
+        return None
+    day, name, url = x.source_date
+    if url and (url_key(url) in y.keys or url_key(url) == y.key) or (name and _slug(name) == _slug(y.site)) or \
+            (url and site_of(url) == y.site):
+        when, _ = parse_when(day)
+        return when
+    return None
 
 
 def _byline_home(a: Meta, b: Meta, names: SiteNames | None) -> dict | None:

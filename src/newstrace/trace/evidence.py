@@ -2,6 +2,7 @@
 (credits, canonical, byline, links to a page) and the names each site goes by."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -44,6 +45,7 @@ class Meta:
     when: datetime | None = None      # published (or modified) as UTC datetime
     when_exact: bool = False          # had a time of day
     precision: str | None = None      # time | day | month | year (see extract.article.date_precision)
+    source_date: tuple[str, str | None, str | None] | None = None  # (date, name, url) of the original source it credits
 
     @property
     def key(self) -> str:
@@ -94,6 +96,9 @@ def load_meta(conn, keys: Iterable[int]) -> dict[int, Meta]:
             m.words = r.words or 0
             m.body_hash = r.body_hash
             m.precision = r.precision
+            src = json.loads(r.credited_source) if r.credited_source else None
+            if src and src.get("date"):
+                m.source_date = (src["date"], src.get("name"), src.get("url"))
             m.keys = {k for k in (url_key(m.url),) if k}
             m.when, m.when_exact = parse_when(m.published)
             out[r.key] = m

@@ -1,0 +1,148 @@
+"""Fit the lone-page furniture model shipped as ``src/newstrace/extract/models/lone_furniture.json``.
+
+Data (the fitting half only; ``bench/lone_pages.py`` scores the other half, ``lone_pages.heldout``):
+- reuse-dev pages of the sites whose ``heldout(site)`` is false: each block newstrace extracts (before
+  furniture removal) is article text when it is one of the gold body's paragraphs (whitespace-normalised),
+  else furniture (banners, appeals, notices, related lists, captions: everything the gold body leaves out);
+- trafilatura-eval pages whose ``heldout(url)`` is false: a block holding a ``without`` snippet and no ``with``
+  snippet is furniture, one holding a ``with`` snippet and no ``without`` snippet is article text, the rest is
+  not used.
+
+Model: logistic regression over the sparse block features of ``furniture.block_features`` (the block's
+words and opening words, its position from the head and the tail of the body, its length, and shape cues:
+URLs, handles, e-mails, payment words, a common-kind pattern), fitted with L2-regularised gradient
+descent in numpy (no extra dependency). Features seen on fewer than ``MIN_COUNT`` fitting blocks are
+dropped. The threshold is the lowest score at which at most ``MAX_ARTICLE_LOSS`` of the fitting half's
+article blocks of each data set would be removed. Prints what it fitted and its figures on the fitting half.
+
+    .venv/bin/python bench/fit_lone_furniture.py [--out src/newstrace/extract/models/lone_furniture.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT, norm_ws, progress  # noqa: E402
+from lone_pages import extract_all, heldout, load_reuse, load_traf  # noqa: E402
+
+MIN_COUNT = 10  # features on fewer fitting blocks are dropped (3 kept site names: it overfitted)
+L2 = 1e-3
+MAX_ARTICLE_LOSS = 0.0005  # share of the fitting half's article blocks the threshold may remove
+EPOCHS = 300
+
+
+def labelled_blocks(workers: int):
+    """[(blocks, labels)] per fitting page; label 1 furniture, 0 article, None unknown."""
+    reuse = [it for it in load_reuse(None) if not heldout(it["key"])]
+    traf = [it for it in load_traf(None) if not heldout(it["key"])]
+    out = []
+    progress(f"fit: extracting {len(reuse)} reuse-dev and {len(traf)} trafilatura-eval pages (fitting half) ...")
+    for items in (reuse, traf):
+        for it, res in zip(items, extract_all(items, False, workers)):
+            if not res:
+                continue
+            labels = []
+            if it["set"] == "reuse-dev":
+                paras = {norm_ws(p).casefold() for p in it["body"].split("\n\n")}
+                body = norm_ws(it["body"]).casefold()
+                for b in res["blocks"]:
+                    nb = norm_ws(b).casefold()
+                    labels.append(0 if nb in paras or (len(nb) > 80 and nb in body) else 1)
+            else:
+                for b in res["blocks"]:
+                    nb = norm_ws(b)
+                    w = any(norm_ws(s) in nb for s in it["with"])
+                    wo = any(norm_ws(s) in nb for s in it["without"])
+                    labels.append(1 if wo and not w else 0 if w and not wo else None)
+            out.append((it["set"], res["blocks"], labels))
+    return out
+
+
+def fit(pages):
+    from newstrace.extract.furniture import block_features
+
+    rows, ys, sets = [], [], []
+    for name, blocks, labels in pages:
+        for feats, y in zip(block_features(blocks), labels):
+            if y is not None:
+                rows.append(feats)
+                ys.append(y)
+                sets.append(name)
+    counts = Counter(f for r in rows for f in set(r))
+    vocab = {f: i for i, f in enumerate(sorted(f for f, c in counts.items() if c >= MIN_COUNT))}
+    n, d = len(rows), len(vocab)
+    idx = [np.array([vocab[f] for f in set(r) if f in vocab], dtype=np.int64) for r in rows]
+    row_of = np.concatenate([np.full(len(ix), i) for i, ix in enumerate(idx)])
+    col_of = np.concatenate(idx)
+    y = np.array(ys, dtype=np.float64)
+    # each data set weighs the same in the loss, whatever its number of blocks
+    per = Counter(sets)
+    sw = np.array([n / (len(per) * per[s]) for s in sets])
+    w, b = np.zeros(d), 0.0
+    gw2, gb2 = np.full(d, 1e-8), 1e-8
+    lr = 0.5
+    for ep in range(EPOCHS):
+        z = np.bincount(row_of, weights=w[col_of], minlength=n) + b
+        p = 1 / (1 + np.exp(-z))
+        g = (p - y) * sw / n
+        grad_w = np.bincount(col_of, weights=g[row_of], minlength=d) + L2 * w
+        grad_b = g.sum()
+        gw2 += grad_w ** 2
+        gb2 += grad_b ** 2
+        w -= lr * grad_w / np.sqrt(gw2)
+        b -= lr * grad_b / np.sqrt(gb2)
+    z = np.bincount(row_of, weights=w[col_of], minlength=n) + b
+    # the threshold that keeps the article loss under MAX_ARTICLE_LOSS on each data set
+    sa = np.array(sets)
+    threshold = -np.inf
+    for s in per:
+        art = np.sort(z[(y == 0) & (sa == s)])
+        threshold = max(threshold, float(art[min(int(len(art) * (1 - MAX_ARTICLE_LOSS)), len(art) - 1)]))
+    flagged = z > threshold
+    report = {s: {"furniture caught": float(flagged[(y == 1) & (np.array(sets) == s)].mean()),
+                  "article removed": float(flagged[(y == 0) & (np.array(sets) == s)].mean()),
+                  "blocks": int((np.array(sets) == s).sum())} for s in per}
+    weights = {f: round(float(w[i]), 4) for f, i in vocab.items() if abs(w[i]) >= 1e-3}
+    return {"bias": round(float(b), 4), "threshold": round(threshold, 4), "weights": weights}, report
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default=str(ROOT / "src" / "newstrace" / "extract" / "models" / "lone_furniture.json"))
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--cache", help="keep the labelled blocks in this file (refits without extracting again)")
+    args = ap.parse_args(argv)
+    if args.cache and os.path.exists(args.cache):
+        with open(args.cache, "rb") as fh:
+            pages = pickle.load(fh)
+    else:
+        pages = labelled_blocks(args.workers)
+        if args.cache:
+            with open(args.cache, "wb") as fh:
+                pickle.dump(pages, fh)
+    if not pages:
+        print("skipped: no reuse-dev / trafilatura-eval data")
+        return 0
+    model, report = fit(pages)
+    model = {"fitted_on": "blocks newstrace extracts from the fitting half (lone_pages.heldout() false) of "
+                          "reuse-dev (article = a gold body paragraph, furniture = any other block) and of "
+                          "trafilatura-eval (furniture = holds a `without` snippet and no `with` snippet, article "
+                          "= the reverse); bench/fit_lone_furniture.py",
+             "max_article_loss_on_fitting_half": MAX_ARTICLE_LOSS, "fitting_report": report, **model}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(model, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    print(json.dumps(report, indent=1))
+    print(f"{len(model['weights'])} weights, threshold {model['threshold']} -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

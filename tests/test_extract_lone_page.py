@@ -1,0 +1,80 @@
+"""A page seen alone (no sibling pages of its site): the furniture news sites share leaves its body by the
+shipped lone-page model; per-site learning still decides when the site has siblings."""
+import json
+from importlib import resources
+from pathlib import Path
+
+from newstrace.extract import furniture as fm
+from newstrace.extract.article import extract
+from newstrace.pipeline import ingest
+from newstrace.read import read_path
+from newstrace.records import Article
+from newstrace.store import Store
+
+FIX = Path(__file__).parent / "fixtures" / "extract"
+ARTICLE = [
+    "The council of the three harbour towns met on Tuesday to weigh the cost of a new sea wall, after a winter in "
+    "which the old one was breached twice and the lower streets flooded for days.",
+    "Engineers put the cost at forty million, a sum the towns cannot raise alone; the regional government has "
+    "offered half if the towns agree on one plan before the autumn.",
+    "Residents of the lower streets said they had waited long enough. \"Every storm we move the furniture "
+    "upstairs,\" said one shopkeeper, whose shop has flooded four times in ten years.",
+]
+
+
+def test_model_is_shipped_and_says_what_it_was_fitted_on():
+    m = json.loads(resources.files("newstrace.extract").joinpath("models/lone_furniture.json").read_text("utf-8"))
+    assert "reuse-dev" in m["fitted_on"] and "trafilatura-eval" in m["fitted_on"] and m["weights"]
+
+
+def test_lone_text_page_loses_the_republishers_furniture():
+    [page] = list(read_path(str(FIX / "lone_republished.txt"), url="https://pacific-ledger.example/2021/06/sea-wall"))
+    art = extract(page)
+    assert isinstance(art, Article)
+    assert art.body.split("\n\n") == ARTICLE
+    # the unstripped paragraphs are kept
+    assert any(b.startswith("All Pacific Ledger articles can be read") for b in art.blocks)
+
+
+def test_model_off_is_todays_behaviour():
+    # "Advertisement" matches no common-kind pattern: only the model removes it
+    blocks = ARTICLE[:2] + ["Advertisement", "Become a Member of Pacific Ledger"] + ARTICLE[2:]
+    fm.LONE_MODEL = False
+    try:
+        assert fm.lone_page_body(blocks) == [b for b in blocks if not fm.common_kind(b)] == \
+            ARTICLE[:2] + ["Advertisement"] + ARTICLE[2:]
+    finally:
+        fm.LONE_MODEL = True
+    assert fm.lone_page_body(blocks) == ARTICLE
+
+
+def test_store_of_one_page_keeps_the_extracted_body(tmp_path):
+    """bench/lone_pages.py calls extract() per page instead of one store per page: the same body."""
+    src = FIX / "lone_republished.txt"
+    [page] = list(read_path(str(src), url="https://pacific-ledger.example/2021/06/sea-wall"))
+    art = extract(page)
+    db = tmp_path / "one.db"
+    ingest([str(src)], db=str(db), url="https://pacific-ledger.example/2021/06/sea-wall", workers=1, link=False)
+    with Store(str(db)) as st:
+        [(body,)] = st.conn.execute("SELECT body FROM articles").fetchall()
+    assert body == art.body
+
+
+def test_per_site_learning_wins_with_siblings(tmp_path):
+    """A block the lone-page model would drop stays when the site has siblings and does not repeat it."""
+    pages = []
+    lines = []
+    for i in range(4):
+        text = "\n\n".join([f"Harbour story {i}", ARTICLE[i % 3], "Advertisement" if i == 0 else
+                            f"A paragraph only page {i} has, about the ferry timetable and the new quay lights."])
+        lines.append(json.dumps({"url": f"https://pacific-ledger.example/a/{i}", "text": text}))
+    f = tmp_path / "site.jsonl"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    db = tmp_path / "site.db"
+    ingest([str(f)], db=str(db), workers=1, link=False)
+    with Store(str(db)) as st:
+        bodies = dict(st.conn.execute("SELECT url, body FROM articles").fetchall())
+    assert "Advertisement" in bodies["https://pacific-ledger.example/a/0"]
+    # alone, the same page loses it
+    page = list(read_path(str(f)))[0]
+    assert page.url.endswith("/a/0") and "Advertisement" not in extract(page).body
