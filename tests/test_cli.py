@@ -46,7 +46,7 @@ def db(samples, tmp_path_factory) -> str:
     path = str(tmp_path_factory.mktemp("cli") / "news.db")
     rc, out, _ = run("ingest", str(samples), "--db", path, "--workers", "1", "--no-progress", "--no-trace")
     assert rc == 0, out
-    assert "new articles    20" in out and "new problems    2" in out
+    assert "new articles    20" in out and "2 met in this run, 2 new" in out
     return path
 
 
@@ -55,6 +55,7 @@ def test_ingest_summary_and_rerun(db, samples):
     assert rc == 0
     assert "new articles    0" in out
     assert "already stored, skipped: 21" in out
+    assert "in this run, 0 new" in out   # not "new problems 2" again
 
 
 def test_strict_exit_code(samples, tmp_path):

@@ -64,7 +64,7 @@ def _dense_corpus() -> list:
 def _state(st: Store) -> tuple:
     q = st.conn.execute
     url = dict(q("SELECT page_id, url FROM articles").fetchall())
-    rid = {r: url[p] for r, p in q("SELECT rowid, page_id FROM articles")}
+    rid = {r: url[p] for r, p in q("SELECT aid, page_id FROM articles")}
     pairs = sorted((rid[a], rid[b], linked, res) for a, b, linked, res in
                    q("SELECT a, b, linked, result FROM trace_pairs"))
     copies = sorted((url[r[0]], url[r[1]], url.get(r[2]), r[3], r[4], r[5], r[6], r[7])
@@ -181,12 +181,12 @@ def test_changed_body_drops_its_old_band_keys(tmp_path, monkeypatch, legacy):
     link_new(st, translate=False)
     write(st, arts[-3:])
     link_new(st, translate=False)          # a second batch: through the stored index
-    rid = st.conn.execute("SELECT rowid FROM articles WHERE url = ?", (arts[-1].url,)).fetchone()[0]
+    rid = st.conn.execute("SELECT aid FROM articles WHERE url = ?", (arts[-1].url,)).fetchone()[0]
     if legacy:   # indexed before migration 0008: no keys kept with the row
         st.conn.execute("UPDATE trace_docs SET keys = NULL WHERE rid = ?", (rid,))
     new_body = TEXTS["library"]["paragraphs"][0] + "\n\n" + TEXTS["library"]["paragraphs"][1]
     with st.conn:
-        st.conn.execute("UPDATE articles SET body = ?, body_hash = 'changed' WHERE rowid = ?", (new_body, rid))
+        st.conn.execute("UPDATE articles SET body = ?, body_hash = 'changed' WHERE aid = ?", (new_body, rid))
     res = link_new(st, translate=False)
     assert res["indexed"] == 1
     stored = sorted(k for (k,) in st.conn.execute("SELECT key FROM trace_bands WHERE rid = ?", (rid,)))

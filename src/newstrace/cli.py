@@ -1,4 +1,4 @@
-"""``newstrace`` command: ingest, trace, stats, show, export, serve, demo.
+"""``newstrace`` command: ingest, trace, stats, show, copies, sites, export, serve, demo.
 
 Each subcommand is a thin wrapper over a plain function of the package.
 """
@@ -8,6 +8,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 
 from . import __version__
@@ -34,7 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="URL of a single HTML/text file given on the command line")
     p.add_argument("--workers", type=int, default=None, help="processes for extraction (default: all cores)")
     p.add_argument("--strict", action="store_true", help="exit 3 when any input had a problem")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress report")
+    p.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto",
+                   help="progress as a bar (terminal) or a plain line every 10 s (logs); auto: bar on a terminal")
     p.add_argument("--no-trace", action="store_true", help="do not link new articles against the store")
 
     p = sub.add_parser("trace", help="(re)build copy links, stories and the site network for the whole store")
@@ -48,6 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("url", help="article URL (or page id)")
     _add_db(p)
 
+    p = sub.add_parser("copies", help="copies made of one page and the sources it copied, with kind, credit, lag")
+    p.add_argument("url", help="article URL (any spelling of it, or its canonical URL, or a page id)")
+    _add_db(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    p = sub.add_parser("sites", help="the sites in the database with their counts and roles in the copy network")
+    _add_db(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
     p = sub.add_parser("export", help="export a table as JSONL, CSV or Parquet (graph: GEXF or GraphML)")
     p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph"])
     _add_db(p)
@@ -56,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="read-only web UI and JSON API over a database")
     _add_db(p, positional=True)
+    p.add_argument("--db", dest="db_opt", default=None, help="SQLite database file (same as the positional DB)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--get", metavar="PATH", help="answer one request in-process, print it and exit")
@@ -65,46 +78,89 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
+# Exit statuses (README "Exit statuses"): 0 done; 1 nothing found (show, copies) or an error answer (serve
+# --get); 2 usage or input error (E001 input not found, E002 no database); 3 --strict and an input had a
+# problem; 4 the database cannot be opened or written (E003-E006); 130 interrupted by Ctrl-C (E007)
+EXIT_NOT_FOUND, EXIT_USAGE, EXIT_STRICT, EXIT_DATABASE, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from .pipeline import Interrupted
+    from .store import StoreError
+    from .store.db import database_error
+
+    _main_only_sigint()
     try:
         return COMMANDS[args.cmd](args)
+    except StoreError as e:
+        print(f"newstrace: {e}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(e, FileNotFoundError) else EXIT_DATABASE
     except FileNotFoundError as e:
         print(f"newstrace: {e}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except sqlite3.DatabaseError as e:   # e.g. the disk filled up or the mount turned read-only mid-run
+        print(f"newstrace: {database_error(getattr(args, 'db', '?'), e)}", file=sys.stderr)
+        return EXIT_DATABASE
+    except Interrupted as e:
+        print(f"\nnewstrace: [E007] {e}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        print(f"\nnewstrace: [E007] {args.cmd} interrupted; everything written so far is kept (each write is one "
+              "transaction); run the same command again to resume.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+
+
+def _main_only_sigint() -> None:
+    """Ctrl-C reaches every process of the group: forked workers (extraction, trace) inherit this handler
+    and ignore it, so only the main process stops, reports where, and ends its pools."""
+    import signal
+
+    main_pid = os.getpid()
+
+    def on_sigint(signum, frame):
+        if os.getpid() == main_pid:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
 
 
 def cmd_ingest(args) -> int:
     from .pipeline import ingest
 
-    summary = ingest(args.paths, db=args.db, url=args.url, workers=args.workers,
-                     progress=not args.no_progress and sys.stderr.isatty(), link=not args.no_trace)
+    summary = ingest(args.paths, db=args.db, url=args.url, workers=args.workers, progress=not args.no_progress,
+                     progress_tty={"auto": None, "bar": True, "lines": False}[args.progress],
+                     link=not args.no_trace)
     print(format_summary(summary))
-    if args.strict and summary["new_problems"]:
-        return 3
+    if args.strict and summary["problems_met"]:
+        return EXIT_STRICT
     return 0
 
 
 def format_summary(s: dict) -> str:
+    """The ingest report: what this run added ("new") apart from what the store holds in all ("store total")."""
     lines = [
         f"database        {s['db']}",
         f"files read      {s['files']}",
         f"pages read      {s['pages_read']}  (already stored, skipped: {s['skipped_already_stored']})",
-        f"new articles    {s['new_articles']}",
-        f"new problems    {s['new_problems']}",
+        f"new articles    {s['new_articles']}  (new pages {s['new_pages']})",
+        f"problems        {s['problems_met']} met in this run, {s['new_problems']} new",
     ]
     for reason, n in s["problems_by_reason"].items():
         lines.append(f"  {reason:<22} {n}")
-    st = s["store"]
-    lines.append(f"store now       {st['articles']} articles on {st['sites']} sites, {st['problems']} problems, "
-                 f"{st['credits']} credits, {st['identifiers']} identifiers, {st['furniture_blocks']} furniture blocks")
     if "trace" in s:
         t = s["trace"]
-        lines.append("trace           " + ", ".join(f"{k} {v}" for k, v in t.items() if not isinstance(v, dict)))
+        lines.append(f"trace (new)     {t.get('indexed', 0)} articles indexed, {t.get('aligned', 0)} pairs aligned, "
+                     f"{t.get('linked', 0)} linked, {t.get('copies', 0)} copy rows decided")
+    st = s["store"]
+    lines.append(f"store total     {st['articles']} articles on {st['sites']} sites, {st['problems']} problems, "
+                 f"{st.get('copies', 0)} copies in {st.get('stories', 0)} stories, {st.get('copy_edges', 0)} "
+                 f"copy edges between sites, {st['credits']} credits, {st['identifiers']} identifiers, "
+                 f"{st['furniture_blocks']} furniture blocks")
     return "\n".join(lines)
 
 
@@ -113,7 +169,14 @@ def cmd_trace(args) -> int:
     from .trace import trace_all
 
     with Store(args.db) as st:
-        res = trace_all(st, rebuild=args.rebuild)
+        print("trace: indexing, aligning and deciding every article of the store", file=sys.stderr)
+        try:
+            res = trace_all(st, rebuild=args.rebuild)
+        except KeyboardInterrupt:
+            from .pipeline import Interrupted
+
+            raise Interrupted("trace interrupted; the copies and stories stored before are kept, and the next "
+                              "`newstrace trace` (or ingest) finishes what this run left undecided.") from None
     print(json.dumps(res, indent=2))
     return 0
 
@@ -135,7 +198,7 @@ def cmd_show(args) -> int:
         art = st.get_article(args.url)
     if art is None:
         print(json.dumps({"ok": False, "error": f"no article for {args.url}"}))
-        return 1
+        return EXIT_NOT_FOUND
     art.pop("blocks", None)
     print(json.dumps(art, indent=2, ensure_ascii=False))
     return 0
@@ -150,9 +213,60 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_copies(args) -> int:
+    from .store import Store, provenance
+
+    with Store(args.db, readonly=True) as st:
+        found = provenance.versions(st.conn, args.url)
+        out = [{**v, "sources": provenance.sources_of(st.conn, v["page_id"]),
+                "copies": provenance.copies_of(st.conn, v["page_id"])} for v in found]
+    if args.json:
+        print(json.dumps({"url": args.url, "versions": out}, indent=2, ensure_ascii=False))
+    else:
+        print(format_copies(args.url, out))
+    return 0 if out else EXIT_NOT_FOUND
+
+
+def format_copies(url: str, versions: list[dict]) -> str:
+    if not versions:
+        return f"no article for {url}"
+    lines = []
+    for i, v in enumerate(versions):
+        label = f"version {i + 1} of {len(versions)} (latest first)" if len(versions) > 1 else "page"
+        lines.append(f"{label}: {v['url']}  [{v['site']}]  published {v['published'] or '?'}  id {v['page_id']}")
+        lines.append(f"  title: {v['title'] or ''}")
+        for what, rows, lag in (("copied from", v["sources"], "lag after it"), ("copied by", v["copies"],
+                                                                                "its lag")):
+            lines.append(f"  {what} ({len(rows)}):" + ("" if rows else " none"))
+            for r in rows:
+                h = "?" if r["lag_hours"] is None else f"{r['lag_hours']:+.1f} h"
+                lines.append(f"    {r['kind']:<12} credit {r['credited'] or 'none':<10} {lag} {h:>9}  {r['url']}")
+    return "\n".join(lines)
+
+
+def cmd_sites(args) -> int:
+    from .store import Store, sites
+
+    with Store(args.db, readonly=True) as st:
+        rows = sites.listing(st.conn)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    cols = ("site", "articles", "copies_made", "copied_from_it", "identifier_links", "operator_group", "role")
+    table = [[str(r[c] if r[c] is not None else "") for c in cols] for r in rows]
+    widths = [max([len(c)] + [len(t[i]) for t in table]) for i, c in enumerate(cols)]
+    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
+    for t in table:
+        print("  ".join(x.ljust(w) for x, w in zip(t, widths)))
+    print(f"{len(rows)} sites")
+    return 0
+
+
 def cmd_serve(args) -> int:
     from .web.app import serve
 
+    if args.db_opt:
+        args.db = args.db_opt
     _require_db(args.db)
     return serve(args.db, host=args.host, port=args.port, get=args.get)
 
@@ -169,8 +283,8 @@ def _require_db(path: str) -> None:
 
 
 COMMANDS = {
-    "ingest": cmd_ingest, "trace": cmd_trace, "stats": cmd_stats, "show": cmd_show, "export": cmd_export,
-    "serve": cmd_serve, "demo": cmd_demo,
+    "ingest": cmd_ingest, "trace": cmd_trace, "stats": cmd_stats, "show": cmd_show, "copies": cmd_copies,
+    "sites": cmd_sites, "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo,
 }
 
 if __name__ == "__main__":

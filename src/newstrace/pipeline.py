@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import signal
 import sys
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
 from .extract import extract
 from .read import iter_inputs, read_path
-from .records import Article, Page, Problem
+from .records import Article, Page, Problem, page_identity
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -24,36 +25,123 @@ log.addHandler(logging.NullHandler())
 BATCH = int(os.environ.get("NEWSTRACE_BATCH", "64"))  # pages per transaction
 
 
-def _page_meta(page: Page) -> dict[str, Any]:
+# Per-page limits that bound the memory and time of one extraction (bench/pathological.py measures them):
+# a page over MAX_PAGE_BYTES or with more than MAX_TAGS tags is a `too-large` problem (parsing it would take
+# about 100x its size in memory); a text over MAX_TEXT_CHARS is cut there, with a `text-cut` problem saying
+# so; pages over LARGE_PAGE_BYTES are extracted one at a time across the workers; workers are replaced after
+# WORKER_TASKS pages, so the memory a large page left fragmented goes back to the system.
+MAX_PAGE_BYTES = int(os.environ.get("NEWSTRACE_MAX_PAGE_BYTES", str(8 * 1024 * 1024)))
+MAX_TAGS = int(os.environ.get("NEWSTRACE_MAX_TAGS", "400000"))
+MAX_TEXT_CHARS = int(os.environ.get("NEWSTRACE_MAX_TEXT_CHARS", "1000000"))
+LARGE_PAGE_BYTES = 1024 * 1024
+WORKER_TASKS = 500
+_LARGE = None   # a process-shared semaphore, made before the pool forks
+
+
+class Interrupted(Exception):
+    """Ctrl-C during a run: the message says where it stopped; what was written is kept."""
+
+
+def _page_meta(page: Page, art: Article | None) -> dict[str, Any]:
+    url_key, page_id = page_identity(page, art)
     return {
-        "page_id": page.page_id, "url": page.url or page.declared.get("path_url"), "source": page.source,
+        "page_id": page_id, "url_key": url_key, "content_sha": page.content_sha, "read_key": page.read_key,
+        "url": page.url or page.declared.get("path_url"), "source": page.source,
         "fetched_at": page.fetched_at, "content_type": page.content_type,
         "size": len(page.raw) if page.raw is not None else len(page.text or ""),
     }
 
 
+def _too_large(page: Page) -> Problem | None:
+    """A `too-large` problem when extracting the page would cost more than the per-page limits allow."""
+    url = page.url or page.declared.get("path_url")
+    if page.raw is not None:
+        if len(page.raw) > MAX_PAGE_BYTES:
+            return Problem(page.source, "extract", "too-large", f"{len(page.raw)} bytes of HTML (limit "
+                           f"NEWSTRACE_MAX_PAGE_BYTES={MAX_PAGE_BYTES})", url=url)
+        tags = page.raw.count(b"<")
+        if tags > MAX_TAGS:
+            return Problem(page.source, "extract", "too-large", f"about {tags} tags (limit NEWSTRACE_MAX_TAGS="
+                           f"{MAX_TAGS}): parsing it would take too much memory and time", url=url)
+    return None
+
+
+def _cut_text(page: Page, art: Article) -> Problem | None:
+    """Cut an article's paragraphs at MAX_TEXT_CHARS, saying so in a `text-cut` problem."""
+    total = sum(len(b) + 2 for b in art.blocks)
+    if total <= MAX_TEXT_CHARS:
+        return None
+    kept, n = [], 0
+    for b in art.blocks:
+        if n + len(b) > MAX_TEXT_CHARS:
+            if not kept:
+                kept.append(b[:MAX_TEXT_CHARS])
+            break
+        kept.append(b)
+        n += len(b) + 2
+    art.blocks = kept
+    art.body = "\n\n".join(kept)
+    return Problem(page.source, "extract", "text-cut", f"text of {total} characters cut to {len(art.body)} "
+                   f"(limit NEWSTRACE_MAX_TEXT_CHARS={MAX_TEXT_CHARS})", url=art.url)
+
+
 def _work(page: Page) -> tuple[dict[str, Any], Article | None, list[Problem]]:
-    meta = _page_meta(page)
-    res = extract(page)
+    big = _too_large(page)
+    if big is not None:
+        return _page_meta(page, None), None, [big]
+    if page.text is not None and len(page.text) > 2 * MAX_TEXT_CHARS:
+        page.text = page.text[: 2 * MAX_TEXT_CHARS]   # the cut below says so; no need to split 20 MB first
+    size = len(page.raw) if page.raw is not None else len(page.text or "")
+    lock = _LARGE if size > LARGE_PAGE_BYTES else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        res = extract(page)
+    finally:
+        if lock is not None:
+            lock.release()
     if isinstance(res, Problem):
-        return meta, None, [res]
-    return meta, res, []
+        return _page_meta(page, None), None, [res]
+    cut = _cut_text(page, res)
+    return _page_meta(page, res), res, [cut] if cut else []
+
+
+def _worker_init() -> None:
+    """Pool workers leave Ctrl-C to the main process, which stops them and reports where it stopped."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _pages(paths: list[str], url: str | None, known: set[str], counts: Counter) -> Iterator[Page | Problem]:
     for path in iter_inputs(paths):
         counts["files"] += 1
+        counts["file"] = path
         for rec in read_path(path, url=url):
             if isinstance(rec, Problem):
                 yield rec
                 continue
             counts["pages_read"] += 1
-            pid = rec.page_id
-            if pid in known:
+            counts["pos"] = _offset(rec.source)
+            key = rec.read_key
+            if key in known:
                 counts["skipped_known"] += 1
                 continue
-            known.add(pid)
+            known.add(key)
             yield rec
+        counts["bytes_done"] += _size(path)
+        counts["pos"] = 0
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _offset(source: str) -> int:
+    """Position inside an archive (``a.warc.gz#1234``), for the progress of one large file."""
+    _, sep, tail = source.rpartition("#")
+    return int(tail) if sep and tail.isdigit() else 0
 
 
 def ingest(
@@ -63,12 +151,16 @@ def ingest(
     workers: int | None = None,
     progress: bool = False,
     link: bool = True,
+    progress_tty: bool | None = None,
 ) -> dict[str, Any]:
     """Ingest files or folders into the database at ``db``. Returns a summary dict.
 
     ``url`` gives the URL of a single text/HTML file. ``workers`` defaults to the number of cores.
     ``link`` also traces the new articles against the store (copies, stories) when trace is available.
+    ``progress`` reports on stderr: a bar on a terminal, a line every 10 s otherwise (``progress_tty``
+    forces one or the other). Ctrl-C raises :class:`Interrupted` saying where the run stopped.
     """
+    global _LARGE
     if isinstance(paths, str):
         paths = [paths]
     paths = list(paths)
@@ -79,57 +171,78 @@ def ingest(
     store = Store(db)
     counts: Counter = Counter()
     reasons: Counter = Counter()
-    known = store.known_page_ids()
+    known = store.known_read_keys()
     bar = None
     if progress:
-        from tqdm import tqdm
+        from .progress import Progress
 
-        bar = tqdm(unit="page", dynamic_ncols=True, file=sys.stderr, smoothing=0.1)
+        bar = Progress(sum(_size(f) for f in iter_inputs(paths)), tty=progress_tty)
 
     def results() -> Iterator[tuple[dict, Article | None, list[Problem]] | Problem]:
+        global _LARGE
         src = _pages(paths, url, known, counts)
         pages_only = (r for r in src if not _is_problem(r, pending))
         if workers > 1:
             _warm_up()  # forked workers inherit the loaded modules and models instead of loading their own
             ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-            with ctx.Pool(workers) as pool:
+            _LARGE = ctx.BoundedSemaphore(1)
+            with ctx.Pool(workers, initializer=_worker_init, maxtasksperchild=WORKER_TASKS) as pool:
                 yield from pool.imap(_work, pages_only, chunksize=4)
         else:
             yield from map(_work, pages_only)
 
     pending: list[Problem] = []
     batch: list = []
+    new: Counter = Counter()
+    phase = "reading and extracting pages"
     try:
         for meta, art, probs in results():
             batch.append((meta, art, probs))
-            if art is not None:
-                counts["articles"] += 1
             for p in probs:
                 reasons[p.reason] += 1
             if bar is not None:
-                bar.update(1)
-                bar.set_postfix(problems=sum(reasons.values()) + len(pending), refresh=False)
+                bar.update(counts["bytes_done"] + counts["pos"], counts["pages_read"],
+                           sum(reasons.values()) + len(pending))
             if len(batch) >= BATCH:
-                store.write_batch(batch, _drain(pending, reasons))
+                new.update(store.write_batch(batch, _drain(pending, reasons)))
                 batch = []
-        store.write_batch(batch, _drain(pending, reasons))
+        new.update(store.write_batch(batch, _drain(pending, reasons)))
+        phase = "relearning site furniture"
+        if bar is not None:
+            bar.update(counts["bytes_done"], counts["pages_read"], sum(reasons.values()))
+            bar.phase(f"ingest: {counts['pages_read']} pages read; relearning site furniture")
+        store.relearn_furniture()
+        summary: dict[str, Any] = {
+            "db": db,
+            "files": counts["files"],
+            "pages_read": counts["pages_read"],
+            "new_pages": new["pages"],
+            "new_articles": new["articles"],
+            # read the same way before (skipped before extraction), or the same page (URL and content) read
+            # from another path, folder, symlink or archive
+            "skipped_already_stored": counts["skipped_known"] + new["already_stored"],
+            "new_problems": new["problems"],
+            "problems_met": sum(reasons.values()),
+            "problems_by_reason": dict(reasons.most_common()),
+        }
+        if link:
+            from .trace import link_new
+
+            phase = "linking the new articles (trace)"
+            if bar is not None:
+                bar.phase(f"trace: linking {new['articles']} new articles against the store")
+            summary["trace"] = link_new(store)
+            if bar is not None:
+                bar.phase("trace: done")
+    except KeyboardInterrupt:
+        where = (f"while {phase}, in {counts['file'] or 'the inputs'}, after {counts['pages_read']} pages read "
+                 f"and {new['pages']} new pages stored" if phase.startswith("reading") else f"while {phase}, "
+                 f"after all {counts['pages_read']} pages were read and stored")
+        raise Interrupted(f"ingest interrupted {where}. Everything stored so far is kept; run the same command "
+                          "again to resume (stored pages are skipped).") from None
     finally:
         if bar is not None:
             bar.close()
-    store.relearn_furniture()
-    summary: dict[str, Any] = {
-        "db": db,
-        "files": counts["files"],
-        "pages_read": counts["pages_read"],
-        "new_articles": counts["articles"],
-        "skipped_already_stored": counts["skipped_known"],
-        "new_problems": sum(reasons.values()),
-        "problems_by_reason": dict(reasons.most_common()),
-    }
-    if link:
-        from .trace import link_new
-
-        summary["trace"] = link_new(store)
     summary["store"] = store.stats()
     store.close()
     return summary

@@ -36,8 +36,60 @@ class Page:
     declared: dict[str, Any] = field(default_factory=dict)  # given metadata (JSONL fields); wins over extraction
 
     @property
+    def content_sha(self) -> str:
+        """The page's bytes (or text) alone: the same whatever path, folder, symlink or archive held them."""
+        return content_hash(self.raw, self.text)
+
+    @property
+    def read_url(self) -> str:
+        """The URL the reader found: the container's (WARC, JSONL, ``--url``), else the mirrored path's."""
+        return self.url or self.declared.get("path_url") or self.source
+
+    @property
+    def read_key(self) -> str:
+        """Key of (read URL, content): a page read the same way again is skipped before extraction."""
+        return content_hash(self.read_url, self.content_sha)
+
+    @property
     def page_id(self) -> str:
-        return content_hash(self.url or self.source, self.raw, self.text)
+        """Identity before extraction (the read URL plus content); :func:`page_identity` refines the URL
+        with the page's canonical once extraction has read it."""
+        return page_id_of(self.read_url, self.content_sha)
+
+
+def page_id_of(url: str, content_sha: str) -> str:
+    """A page is its URL plus its content: never the path it was read from."""
+    return content_hash("page", url, content_sha)
+
+
+def page_identity(page: "Page", article: "Article | None") -> tuple[str, str]:
+    """(identity key, page_id). The URL is the canonical one when the page states one on its own site, else
+    the URL extraction settled on (the container's, or the mirrored path's); its key ignores scheme, www.,
+    a trailing slash or ``.html`` (mirrors add one to ``/a/b/``), fragments and tracking parameters. Since
+    the content must be the same bytes too, that leniency cannot merge two different pages: the same bytes
+    read as a file from any path spelling, through a symlink, from a copied folder or from a WARC get one
+    page_id; changed bytes at the same URL get another one (a new version of the page)."""
+    from .extract.urls import site_of
+
+    url = article.url if article is not None else page.read_url
+    canon = article.canonical_url if article is not None else None
+    if canon and canon.startswith(("http://", "https://")) and site_of(canon) == site_of(url):
+        url = canon
+    key = identity_key(url)
+    return key, page_id_of(key, page.content_sha)
+
+
+def identity_key(url: str) -> str:
+    """The URL part of a page's identity (see :func:`page_identity`)."""
+    from .extract.urls import url_key
+
+    key = url_key(url) or url
+    path, q, query = key.partition("?")
+    for ext in (".html", ".htm"):
+        if path.endswith(ext):
+            path = path[: -len(ext)]
+            break
+    return path + q + query
 
 
 @dataclass

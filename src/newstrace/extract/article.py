@@ -7,6 +7,7 @@ media, outlinks with anchors, identifiers and credit statements. Bad pages retur
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -22,6 +23,7 @@ from . import credits as credits_mod
 from . import furniture as furniture_mod
 from . import identifiers as identifiers_mod
 from . import layout as layout_mod
+from . import mojibake as mojibake_mod
 from . import taxonomy as taxonomy_mod
 from .text import extract_text_page
 from .urls import normalise_url, site_of
@@ -65,6 +67,14 @@ def extract(page: Page) -> Article | Problem:
                        url=page.url, page_id=page.page_id)
 
 
+def _repair_declared(page: Page) -> tuple[Page, bool]:
+    """The page with the mojibake of its given metadata (JSONL title, byline, ...) repaired."""
+    if not page.declared:
+        return page, False
+    fields, changed = mojibake_mod.repair_fields(page.declared)
+    return (dataclasses.replace(page, declared=fields), True) if changed else (page, False)
+
+
 def _problem(page: Page, reason: str, detail: str) -> Problem:
     return Problem(page.source, "extract", reason, detail, url=page.url or page.declared.get("path_url"),
                    page_id=page.page_id)
@@ -72,6 +82,8 @@ def _problem(page: Page, reason: str, detail: str) -> Problem:
 
 def _extract_html(page: Page) -> Article | Problem:
     import trafilatura
+
+    page, declared_repaired = _repair_declared(page)
 
     data = page.raw or b""
     if not data.strip():
@@ -85,6 +97,9 @@ def _extract_html(page: Page) -> Article | Problem:
     text, encoding = decode_bytes(data, declared)
     # control characters are never text, and lxml refuses them when a node's text is rewritten
     text = XML_INCOMPATIBLE.sub("", text)
+    # UTF-8 read as cp1252/Latin-1/cp1251 somewhere upstream ("thereâ€™s"): repaired before the parse, so
+    # every span and offset refers to the repaired text
+    text, repaired = mojibake_mod.repair(text)
     if "<" not in text[:2048] and not re.search(r"<(html|body|p|div)\b", text[:65536], re.I):
         return _problem(page, "not-html", "no markup in the first bytes")
     parser = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True)
@@ -200,6 +215,8 @@ def _extract_html(page: Page) -> Article | Problem:
         extra={"encoding": encoding, "og_url": head.get("og:url"), "path_url": path_url,
                "published_precision": date_precision(published, text, url, read_from_text=from_text)},
     )
+    if repaired or declared_repaired:
+        art.extra["mojibake"] = repaired or {"repaired": True, "lines": 0, "fields": True}
     return art
 
 

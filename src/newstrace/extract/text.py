@@ -12,6 +12,7 @@ from ..records import Article, Page, Problem
 from . import credits as credits_mod
 from . import furniture as furniture_mod
 from . import identifiers as identifiers_mod
+from . import mojibake as mojibake_mod
 from .urls import normalise_url, site_of
 
 MD_LINK = re.compile(r"\[([^\]\n]{0,300})\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -39,6 +40,10 @@ def _iso_date(s: str) -> str | None:
 
 def extract_text_page(page: Page) -> Article | Problem:
     text = (page.text or "").replace("\r\n", "\n").replace("\r", "\n")
+    # mojibake (UTF-8 read as cp1252 in an export: "weâ€™re") is repaired first: offsets refer to the repaired text
+    text, repaired = mojibake_mod.repair(text)
+    declared, fields_repaired = mojibake_mod.repair_fields(page.declared)
+    page = Page(page.source, page.url, page.raw, page.text, page.content_type, page.fetched_at, declared)
     if not text.strip():
         return Problem(page.source, "extract", "empty-body", "text page has no content", url=page.url,
                        page_id=page.page_id)
@@ -122,5 +127,6 @@ def extract_text_page(page: Page) -> Article | Problem:
         fetched_at=page.fetched_at, language=lang, region=page.declared.get("region") or meta.get("region"),
         theme=page.declared.get("theme") or meta.get("theme"), tags=page.declared.get("tags") or tags,
         blocks=blocks, body=body_text, credits=credits, identifiers=idents, media=media, outlinks=outlinks,
-        extra={"format": "text"},
+        extra={"format": "text", **({"mojibake": repaired or {"repaired": True, "lines": 0, "fields": True}}
+                                    if repaired or fields_repaired else {})},
     )

@@ -12,13 +12,16 @@ DECLARED = ("site", "title", "byline", "published", "modified", "language", "pub
 
 
 def read_jsonl(path: str) -> Iterator[Page | Problem]:
-    from . import open_maybe_gzip
+    from . import MAX_READ_BYTES, open_maybe_gzip
 
     try:
         fh = open_maybe_gzip(path)
-        lineno = 0
-        for lineno, line in enumerate(fh, 1):
+        for lineno, line in enumerate(_lines(fh, MAX_READ_BYTES), 1):
             src = f"{path}:{lineno}"
+            if line is None:
+                yield Problem(src, "read", "too-large", f"line longer than {MAX_READ_BYTES} bytes "
+                              "(limit NEWSTRACE_MAX_READ_BYTES)")
+                continue
             line = line.strip()
             if not line:
                 continue
@@ -46,3 +49,17 @@ def read_jsonl(path: str) -> Iterator[Page | Problem]:
             )
     except (OSError, EOFError, zlib.error) as e:
         yield Problem(path, "read", "corrupt-gzip", f"{type(e).__name__}: {e}")
+
+
+def _lines(fh, limit: int) -> Iterator[bytes | None]:
+    """The file's lines, None for a line longer than ``limit`` (read past in chunks, never held whole)."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass
+            yield None
+            continue
+        yield line

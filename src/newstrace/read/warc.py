@@ -24,11 +24,13 @@ def _payload_digest_ok(declared: str | None, payload: bytes) -> bool | None:
 def read_warc(path: str) -> Iterator[Page | Problem]:
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
+    from . import MAX_READ_BYTES, ReadProblem, open_regular
+
     n = 0
     try:
-        fh = open(path, "rb")
-    except OSError as e:
-        yield Problem(path, "read", "unreadable", str(e))
+        fh = open_regular(path)
+    except ReadProblem as e:
+        yield Problem(path, "read", e.reason, str(e))
         return
     with fh:
         it = ArchiveIterator(
@@ -41,7 +43,11 @@ def read_warc(path: str) -> Iterator[Page | Problem]:
                 src = f"{path}#{rec.stream_pos}"
                 url = rec.headers.get("WARC-Target-URI")
                 try:
-                    payload = rec.reader.read()
+                    payload = rec.reader.read(MAX_READ_BYTES + 1)
+                    if len(payload) > MAX_READ_BYTES:
+                        yield Problem(src, "read", "too-large", f"record payload over {MAX_READ_BYTES} bytes "
+                                      "(limit NEWSTRACE_MAX_READ_BYTES)", url=url)
+                        continue
                 except Exception as e:  # noqa: BLE001 - a broken record must not stop the archive
                     yield Problem(src, "read", "corrupt-warc-record", f"{type(e).__name__}: {e}", url=url)
                     continue

@@ -6,7 +6,12 @@ leaves only whole batches behind; a re-run skips pages whose ``page_id`` is stor
 from __future__ import annotations
 
 import json
+import os
+import re
 import sqlite3
+import time
+import urllib.parse
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -27,32 +32,50 @@ class Store:
     def __init__(self, path: str | Path, readonly: bool = False):
         self.path = str(path)
         self.readonly = readonly
-        if readonly:
-            uri = f"file:{Path(self.path).resolve()}?mode=ro"
-            self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        else:
-            self.conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA busy_timeout=60000")
-        if not readonly:
-            self.migrate()
+        self._older_rows: bool | None = None
+        try:
+            if readonly:
+                self.conn = open_readonly(self.path)
+            else:
+                folder = os.path.dirname(os.path.abspath(self.path))
+                if not os.path.isdir(folder):
+                    raise StoreError("E003", f"cannot create database {self.path}: folder {folder} does not exist")
+                self.conn = sqlite3.connect(self.path, timeout=60, check_same_thread=False)
+                # a store on a read-only mount or file opens fine and fails at its first write: fail now
+                version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+                self.conn.execute(f"PRAGMA user_version={int(version)}")
+                _set_wal(self.conn)
+                self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA busy_timeout=60000")
+            if not readonly:
+                self.migrate()
+        except sqlite3.DatabaseError as e:
+            raise database_error(self.path, e) from None
 
     # -- schema -------------------------------------------------------------
     def migrate(self) -> list[str]:
+        """Apply the migrations not recorded yet, each in one transaction that holds the write lock
+        (``BEGIN IMMEDIATE``): a second process opening the store at the same time waits, then sees the
+        migration recorded and skips it; a kill leaves the migration wholly applied or not at all.
+        Statements run in their idempotent form, so a store an older version left half-made (its DDL ran
+        in autocommit) is completed instead of failing with ``table ... already exists``."""
         c = self.conn
         c.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        done = {r[0] for r in c.execute("SELECT name FROM migrations")}
         applied = []
         for name, sql in MIGRATIONS:
-            if name in done:
+            if c.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
                 continue
-            with c:
-                for stmt in _split_sql(sql):
-                    c.execute(stmt)
-                c.execute("INSERT INTO migrations VALUES (?, ?)", (name, now_iso()))
-            applied.append(name)
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                if not c.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
+                    run_migration(c, sql)
+                    c.execute("INSERT INTO migrations VALUES (?, ?)", (name, now_iso()))
+                    applied.append(name)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
         return applied
 
     def close(self) -> None:
@@ -68,33 +91,81 @@ class Store:
     def known_page_ids(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT page_id FROM pages")}
 
+    def known_read_keys(self) -> set[str]:
+        """(read URL, content) keys of every page read so far: a re-run skips these before extraction."""
+        return {r[0] for r in self.conn.execute("SELECT read_key FROM page_sources WHERE read_key IS NOT NULL")}
+
     def write_batch(self, items: Iterable[tuple[dict[str, Any], Article | None, list[Problem]]],
-                    problems: Iterable[Problem] = ()) -> None:
+                    problems: Iterable[Problem] = ()) -> Counter:
         """Write (page meta, article or None, problems) triples, and problems that belong to no page
-        (an unreadable file, a bad JSONL line), in one transaction."""
+        (an unreadable file, a bad JSONL line), in one transaction. A page already stored (same page_id: same
+        URL and content, read from anywhere) only gains a ``page_sources`` row. Returns what was new:
+        ``pages``, ``articles``, ``problems``, and ``already_stored`` pages."""
         c = self.conn
         ts = now_iso()
+        new: Counter = Counter()
         with c:
             for p in problems:
-                self._write_problem(p, ts)
+                new["problems"] += self._write_problem(p, ts)
             for meta, art, page_problems in items:
+                pid = self._adopt_older_row(meta, art) or meta["page_id"]
                 status = "article" if art is not None else "problem"
-                c.execute(
-                    "INSERT INTO pages VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(page_id) DO NOTHING",
-                    (meta["page_id"], meta.get("url"), meta["source"], meta.get("fetched_at"),
-                     meta.get("content_type"), meta.get("size"), status, ts),
-                )
+                inserted = c.execute(
+                    "INSERT INTO pages (page_id, url, source, fetched_at, content_type, size, status, ingested_at,"
+                    " url_key, content_sha) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(page_id) DO NOTHING",
+                    (pid, meta.get("url"), meta["source"], meta.get("fetched_at"), meta.get("content_type"),
+                     meta.get("size"), status, ts, meta.get("url_key"), meta.get("content_sha")),
+                ).rowcount
+                c.execute("INSERT OR IGNORE INTO page_sources VALUES (?,?,?,?)",
+                          (pid, meta["source"], meta.get("read_key"), ts))
                 for p in page_problems:
-                    self._write_problem(p, ts)
+                    p.page_id = pid
+                    new["problems"] += self._write_problem(p, ts)
+                if not inserted:
+                    new["already_stored"] += 1
+                    continue
+                new["pages"] += 1
                 if art is not None:
+                    art.page_id = pid
                     self._write_article(art)
+                    new["articles"] += 1
+        return new
 
-    def _write_problem(self, p: Problem, ts: str) -> None:
-        pid = content_hash(p.source, p.stage, p.reason)
-        self.conn.execute(
-            "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(problem_id) DO NOTHING",
-            (pid, p.source, p.stage, p.reason, p.detail[:2000], p.url, p.page_id, ts),
-        )
+    def _adopt_older_row(self, meta: dict[str, Any], art: Article | None) -> str | None:
+        """The page_id of a row stored by an older version (keyed by the path as typed; no content_sha) that
+        holds this very page: same URL and same extracted content. The row takes this page's content_sha, so
+        the page is not stored a second time under its new id."""
+        if self._older_rows is None:
+            self._older_rows = self.conn.execute(
+                "SELECT 1 FROM pages WHERE content_sha IS NULL LIMIT 1").fetchone() is not None
+        if not self._older_rows:
+            return None
+        if art is not None:
+            row = self.conn.execute(
+                "SELECT p.page_id FROM articles a JOIN pages p USING(page_id) WHERE a.url IN (?,?) AND "
+                "p.content_sha IS NULL AND a.raw_body = ? AND a.title IS ? LIMIT 1",
+                (art.url, art.canonical_url, "\n\n".join(art.blocks), art.title)).fetchone()
+        else:
+            row = self.conn.execute(
+                "SELECT page_id FROM pages WHERE url = ? AND content_sha IS NULL AND status = 'problem' "
+                "AND size IS ? LIMIT 1", (meta.get("url"), meta.get("size"))).fetchone()
+        if row is None:
+            return None
+        self.conn.execute("UPDATE pages SET content_sha = ?, url_key = ? WHERE page_id = ?",
+                          (meta.get("content_sha"), meta.get("url_key"), row[0]))
+        return row[0]
+
+    def _write_problem(self, p: Problem, ts: str) -> int:
+        """Insert a problem unless recorded already; 1 when it is new. Its id is the page's (or the resolved
+        file's) plus stage and reason, so the same bad input read from another path spelling is one problem;
+        the id older versions gave (the source as typed) is checked too."""
+        pid = content_hash(p.page_id or _resolved_source(p.source), p.stage, p.reason)
+        old = content_hash(p.source, p.stage, p.reason)
+        return self.conn.execute(
+            "INSERT INTO problems SELECT ?,?,?,?,?,?,?,? WHERE NOT EXISTS "
+            "(SELECT 1 FROM problems WHERE problem_id IN (?, ?)) ON CONFLICT(problem_id) DO NOTHING",
+            (pid, p.source, p.stage, p.reason, p.detail[:2000], p.url, p.page_id, ts, pid, old),
+        ).rowcount
 
     def _write_article(self, a: Article) -> None:
         c = self.conn
@@ -103,8 +174,9 @@ class Store:
         c.execute(
             """INSERT INTO articles (page_id, url, canonical_url, site, publisher, title, byline, published,
                 modified, fetched_at, language, description, region, theme, sections, tags, blocks, body,
-                raw_body, body_hash, original_source, alternates, extra, source)
-               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                raw_body, body_hash, original_source, alternates, extra, source, aid)
+               VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
+                       (SELECT coalesce(max(aid), 0) + 1 FROM articles))
                ON CONFLICT(page_id) DO NOTHING""",
             (a.page_id, a.url, a.canonical_url, a.site, a.publisher, a.title, a.byline, a.published,
              a.modified, a.fetched_at, a.language, a.description, a.region, a.theme,
@@ -185,7 +257,8 @@ class Store:
 
     def get_article(self, url_or_id: str) -> dict[str, Any] | None:
         r = self.conn.execute(
-            "SELECT * FROM articles WHERE page_id=? OR url=? OR canonical_url=? ORDER BY fetched_at DESC LIMIT 1",
+            "SELECT * FROM articles WHERE page_id=? OR url=? OR canonical_url=? ORDER BY fetched_at DESC, rowid DESC "
+            "LIMIT 1",
             (url_or_id, url_or_id, url_or_id),
         ).fetchone()
         return self.article_row_to_dict(r) if r else None
@@ -207,11 +280,99 @@ class Store:
             "media": q("SELECT count(*) FROM media"),
             "links": q("SELECT count(*) FROM links"),
             "furniture_blocks": q("SELECT count(*) FROM furniture"),
+            "copies": q("SELECT count(*) FROM copies"),
+            "stories": q("SELECT count(*) FROM stories"),
+            "copy_edges": q("SELECT count(*) FROM site_edges WHERE kind = 'copy'"),
+            "operator_groups": q("SELECT count(DISTINCT group_id) FROM site_groups"),
         }
         out["problems_by_reason"] = dict(
             self.conn.execute("SELECT reason, count(*) FROM problems GROUP BY reason ORDER BY 2 DESC").fetchall()
         )
         return out
+
+
+class StoreError(RuntimeError):
+    """A database that cannot be opened or written, with a code users can look up in the README."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(f"[{code}] {message}")
+        self.code = code
+
+
+class DatabaseNotFound(StoreError, FileNotFoundError):
+    pass
+
+
+def database_error(path: str, e: sqlite3.DatabaseError) -> StoreError:
+    """The SQLite error of opening or writing ``path`` as a coded StoreError saying what to do."""
+    msg = str(e)
+    if "not a database" in msg or "malformed" in msg:
+        return StoreError("E005", f"{path} is not a newstrace (SQLite) database ({msg}); give another --db path")
+    if "readonly" in msg or "unable to open" in msg or "read-only" in msg:
+        return StoreError("E004", f"cannot write database {path}: the file or its folder is read-only ({msg}); "
+                                  "read commands (stats, show, copies, sites, export, serve) still work on it")
+    return StoreError("E006", f"database {path}: {msg}")
+
+
+def open_readonly(path: str) -> sqlite3.Connection:
+    """A connection that never writes. A WAL database in a read-only folder cannot get its ``-shm`` file: when
+    its log is empty (a cleanly closed store) it is opened immutable instead; when the log holds changes,
+    E004 says the folder must be writable to read them."""
+    if not os.path.exists(path):
+        raise DatabaseNotFound("E002", f"no database at {path} (run `newstrace ingest PATH --db {path}` first)")
+    uri = "file:" + urllib.parse.quote(str(Path(path).resolve())) + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError as e:
+        conn.close()
+        wal = path + "-wal"
+        if os.path.exists(wal) and os.path.getsize(wal) > 0:
+            raise StoreError("E004", f"cannot read {path}: its write-ahead log holds changes that need a writable "
+                                     f"folder to be read ({e}); make the folder writable") from None
+    conn = sqlite3.connect(uri + "&immutable=1", uri=True, check_same_thread=False)
+    conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    return conn
+
+
+def _resolved_source(source: str) -> str:
+    """A problem's source with its file part resolved (symlinks, ``.``, relative spellings):
+    ``x/a.warc.gz#123`` and ``./x/a.warc.gz#123`` are one source."""
+    for sep in ("", "#", ":"):
+        head, _, tail = source.rpartition(sep) if sep else (source, "", "")
+        if head and os.path.exists(head):
+            return os.path.realpath(head) + (sep + tail if sep else "")
+    return source
+
+
+def _set_wal(conn: sqlite3.Connection, wait: float = 60.0) -> None:
+    """Switch to WAL. Changing the journal mode ignores the busy timeout, so a process creating the store
+    while another one migrates it retries here instead of failing with ``database is locked``."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+_CREATE = re.compile(r"^(\s*CREATE\s+(?:UNIQUE\s+|VIRTUAL\s+)?(?:TABLE|INDEX|TRIGGER))\s+(?!IF\s+NOT\s+EXISTS)",
+                     re.I)
+_ADD_COLUMN = re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+\"?(\w+)", re.I)
+
+
+def run_migration(conn: sqlite3.Connection, sql: str) -> None:
+    """Run one migration's statements inside the caller's transaction, each in an idempotent form:
+    ``CREATE x`` as ``CREATE x IF NOT EXISTS``, and ``ADD COLUMN`` skipped when the column is there."""
+    for stmt in _split_sql(sql):
+        m = _ADD_COLUMN.match(stmt)
+        if m and any(r[1] == m.group(2) for r in conn.execute(f"PRAGMA table_info({m.group(1)})")):
+            continue
+        conn.execute(_CREATE.sub(r"\1 IF NOT EXISTS ", stmt, count=1))
 
 
 def _split_sql(sql: str) -> list[str]:

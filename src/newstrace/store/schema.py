@@ -315,4 +315,91 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE TABLE IF NOT EXISTS trace_unfinished (rid INTEGER PRIMARY KEY);
         """,
     ),
+    (
+        "0012_page_identity",
+        """
+        -- store/db.py: a page is its URL (canonical when the page states one on its own site, else the
+        -- container's or the mirrored path's URL) plus its content, never the path it was read from.
+        -- url_key (records.identity_key) and content_sha are NULL on rows of older versions until a re-read
+        -- adopts them (same URL and same extracted text); page_sources lists every place a page was read from, and read_key (read URL +
+        -- content) lets a re-run skip it before extraction
+        ALTER TABLE pages ADD COLUMN url_key TEXT;
+        ALTER TABLE pages ADD COLUMN content_sha TEXT;
+        CREATE INDEX pages_url_key ON pages(url_key);
+        CREATE TABLE page_sources (
+            page_id  TEXT NOT NULL,
+            source   TEXT NOT NULL,     -- file path, archive.warc.gz#offset, export.jsonl:line
+            read_key TEXT,              -- sha1(read URL, content sha); NULL for sources merged from older stores
+            seen_at  TEXT NOT NULL,
+            PRIMARY KEY (page_id, source)
+        );
+        CREATE INDEX page_sources_read_key ON page_sources(read_key);
+        INSERT OR IGNORE INTO page_sources SELECT page_id, source, NULL, ingested_at FROM pages;
+        """,
+    ),
+    (
+        "0013_merge_duplicate_pages",
+        """
+        -- store/: older versions keyed pages by the path as typed, so one page read from two path spellings, a
+        -- copied folder or a WARC was stored twice (and traced as a 'duplicate' copy). Articles with the same
+        -- URL (a trailing slash or .html aside: mirrors add one) and the same extracted content (title, byline,
+        -- dates, unstripped text) are one page: the first
+        -- stored is kept, the others' sources are listed on it, and their rows go. Problem pages with the same
+        -- URL, size and type likewise. Copies, stories and the trace index are derived: when anything was
+        -- merged they are cleared, and the next ingest or `newstrace trace` rebuilds them from what is stored.
+        CREATE TEMP TABLE merged_pages AS
+            SELECT page_id, keep FROM (
+                SELECT page_id, first_value(page_id) OVER (
+                    PARTITION BY CASE WHEN url LIKE '%.html' THEN substr(url, 1, length(url) - 5)
+                                      WHEN url LIKE '%/' THEN substr(url, 1, length(url) - 1) ELSE url END,
+                                 canonical_url, title, byline, published, modified, raw_body ORDER BY rowid) AS keep
+                FROM articles)
+            WHERE page_id != keep;
+        INSERT INTO merged_pages
+            SELECT page_id, keep FROM (
+                SELECT page_id, first_value(page_id) OVER (
+                    PARTITION BY CASE WHEN url LIKE '%.html' THEN substr(url, 1, length(url) - 5)
+                                      WHEN url LIKE '%/' THEN substr(url, 1, length(url) - 1) ELSE url END,
+                                 size ORDER BY rowid) AS keep
+                FROM pages WHERE status = 'problem' AND url IS NOT NULL)
+            WHERE page_id != keep;
+        INSERT OR IGNORE INTO page_sources
+            SELECT m.keep, s.source, s.read_key, s.seen_at FROM merged_pages m JOIN page_sources s USING(page_id);
+        DELETE FROM page_sources WHERE page_id IN (SELECT page_id FROM merged_pages);
+        UPDATE problems SET page_id = (SELECT keep FROM merged_pages m WHERE m.page_id = problems.page_id)
+            WHERE page_id IN (SELECT page_id FROM merged_pages);
+        DELETE FROM credits WHERE page_id IN (SELECT page_id FROM merged_pages);
+        DELETE FROM identifiers WHERE page_id IN (SELECT page_id FROM merged_pages);
+        DELETE FROM media WHERE page_id IN (SELECT page_id FROM merged_pages);
+        DELETE FROM links WHERE page_id IN (SELECT page_id FROM merged_pages);
+        DELETE FROM xling_vectors WHERE page_id IN (SELECT page_id FROM merged_pages);
+        DELETE FROM xling_docs WHERE page_id IN (SELECT page_id FROM merged_pages);
+        DELETE FROM articles WHERE page_id IN (SELECT page_id FROM merged_pages);
+        DELETE FROM pages WHERE page_id IN (SELECT page_id FROM merged_pages);
+        UPDATE sites SET pages = (SELECT count(*) FROM articles a WHERE a.site = sites.site)
+            WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM trace_bands WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM trace_docs WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM trace_pairs WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM trace_unfinished WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM trace_dirty WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM copies WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM story_members WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM stories WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM site_edges WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DELETE FROM site_groups WHERE EXISTS (SELECT 1 FROM merged_pages);
+        DROP TABLE merged_pages;
+        """,
+    ),
+    (
+        "0015_article_key",
+        """
+        -- store/articles.py: the article key every stage names an article by (the trace's rid, translation,
+        -- claims): given once when the article is stored, max + 1, never changed. (rowid was the key before:
+        -- VACUUM may renumber the rowids of a table without an INTEGER PRIMARY KEY, and PostgreSQL has none.)
+        ALTER TABLE articles ADD COLUMN aid INTEGER;
+        UPDATE articles SET aid = rowid;
+        CREATE UNIQUE INDEX articles_aid ON articles(aid);
+        """,
+    ),
 ]

@@ -15,13 +15,15 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..store import articles, decisions, pairs
+from ..store.records import Pair, PairMethod
 from .align import align
 from .decide import decide
-from .evidence import SiteNames, dumps, load_meta, loads
+from .evidence import SiteNames, dumps, load_meta
 from .graph import components
-from .index import (MemIndex, body_hashes, boilerplate_keys, candidates, doc_row, drop_unfinished, known_pairs,
-                    load_bodies, masks_of, now_iso, pending_docs, store_index, write_bands, write_docs)
-from .network import rebuild_sites, story_rows
+from .index import (MemIndex, boilerplate_keys, candidates, doc_row, drop_unfinished, masks_of, now_iso, pending_docs,
+                    store_index, write_bands, write_docs)
+from .network import rebuild_sites, stories_of
 from .text import features_many, pack_docs, pack_for_alignment, tokenize, unpack_docs, unpack_for_alignment
 
 log = logging.getLogger(__name__)
@@ -108,7 +110,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
         conn.execute(f"PRAGMA cache_size=-{MEM_CACHE_KB}")
     site_of_pend = {r[0]: r[3] for r in pend}
     hash_of_pend = {r[0]: r[2] for r in pend}
-    had_pairs = conn.execute("SELECT 1 FROM trace_pairs LIMIT 1").fetchone() is not None
+    had_pairs = pairs.any_stored(conn)
     site_num: dict = {}
     seen_hash = defaultdict(int)
     for r in pend:
@@ -117,14 +119,14 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
     del seen_hash
     pool = _pool(store, len(pend))
     nwork = pool._processes if pool else 1
-    done_pairs: list[tuple] = []   # aligned, not written yet
+    done_pairs: list[Pair] = []   # aligned, not written yet
     try:
         for k in range(0, len(pend), CHUNK):
             chunk = pend[k:k + CHUNK]
             rids = [r[0] for r in chunk]
             info = {rid: (pid, bh, site) for rid, pid, bh, site in chunk}
             t = time.perf_counter()
-            bodies = load_bodies(conn, rids)
+            bodies = articles.bodies(conn, rids)
             job = _features_start([(rid, bodies.get(rid, "")) for rid in rids], pool)
             del bodies
             _write_pairs(conn, done_pairs)   # the previous batch's pairs, while the workers tokenise this one
@@ -149,14 +151,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
                 changed = sorted(_indexed(conn, rids))
                 if changed:  # a body changed: its old pairs are stale
                     with conn:
-                        for j in range(0, len(changed), 900):
-                            c = changed[j:j + 900]
-                            ph = ",".join("?" * len(c))
-                            # the pages it was linked to lose a member: their components are decided again
-                            conn.execute(f"INSERT OR IGNORE INTO trace_dirty SELECT a FROM trace_pairs WHERE linked = 1 "
-                                         f"AND b IN ({ph}) UNION SELECT b FROM trace_pairs WHERE linked = 1 AND a IN ({ph})",
-                                         c + c)
-                            conn.execute(f"DELETE FROM trace_pairs WHERE a IN ({ph}) OR b IN ({ph})", c + c)
+                        pairs.drop_touching(conn, changed)
                 keys_of = store_index(conn, rows, {rid: ks for rid, _, ks in feats}, clear=bool(changed))
                 timing["index"] += time.perf_counter() - t
                 t = time.perf_counter()
@@ -164,9 +159,9 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             if mem is not None:   # every article involved is one of this run's
                 hashes = {x: hash_of_pend[x] for p in cands for x in p}
             else:
-                hashes = body_hashes(conn, {x for p in cands for x in p})
+                hashes = articles.body_hashes(conn, {x for p in cands for x in p})
             # (a run starting without aligned pairs never meets a pair twice: no lookup)
-            todo = sorted(cands - known_pairs(conn, cands, hashes) if had_pairs else cands)
+            todo = sorted(cands - pairs.known(conn, cands, hashes) if had_pairs else cands)
             timing["candidates"] += time.perf_counter() - t
             counts["candidates"] += len(cands)
             counts["aligned"] += len(todo)
@@ -200,7 +195,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             for res_rows in (job.get() if job is not None else map(_w_align, tasks)):
                 for a, b, linked, res in res_rows:
                     counts["linked"] += linked
-                    done_pairs.append((a, b, hashes.get(a), hashes.get(b), linked, "align", res))
+                    done_pairs.append(Pair(a, b, hashes.get(a), hashes.get(b), bool(linked), PairMethod.ALIGN, res))
             del tasks
             for r in involved:
                 d = _DOCS.get(r)
@@ -223,7 +218,7 @@ def _run_inner(store, rebuild: bool, full_decide: bool, translate: bool) -> dict
             t = time.perf_counter()
             # (with the articles of a killed run: their cross-language links may not have been made)
             if -1 in dirty:
-                again = {r[0] for r in conn.execute("SELECT rowid FROM articles")}
+                again = articles.all_keys(conn)
             else:
                 again = dirty
             counts["translation_links"] = _translations(store, new_rids | again)
@@ -276,10 +271,10 @@ def _pool(store, n: int):
     return mp.get_context("fork").Pool(WORKERS)
 
 
-def _write_pairs(conn, rows: list[tuple]) -> None:
+def _write_pairs(conn, rows: list[Pair]) -> None:
     if rows:
         with conn:
-            conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", rows)
+            pairs.write(conn, rows)
         rows.clear()
 
 
@@ -331,7 +326,7 @@ def _docs_for(conn, rids: list[int]) -> dict[int, Any]:
     out = {r: _DOCS[r] for r in rids if r in _DOCS}
     miss = [r for r in rids if r not in out]
     if miss:
-        bodies = load_bodies(conn, miss)
+        bodies = articles.bodies(conn, miss)
         got = [(r, tokenize(bodies[r])) for r in miss if r in bodies]
         features_many([d for _, d in got])
         out.update(got)
@@ -343,10 +338,10 @@ def _docs_for(conn, rids: list[int]) -> dict[int, Any]:
 def _w_align(task) -> list[tuple]:
     """Align a group of pairs (the tokenised bodies come with the task).  Two bodies carried by several pages
     are aligned once per process: the result is a function of the two bodies and their masks."""
-    pairs, rids, docs, masks, site_of_rid, dup_hash = task
+    group, rids, docs, masks, site_of_rid, dup_hash = task
     docs = dict(zip(rids, unpack_for_alignment(docs) if isinstance(docs, tuple) else docs))
     out = []
-    for a, b in pairs:
+    for a, b in group:
         if a not in docs or b not in docs:
             continue
         ha, hb = dup_hash.get(a), dup_hash.get(b)
@@ -408,44 +403,33 @@ def _translations(store, new_rids: set[int]) -> int:
     from .translate import translation_pairs
 
     conn = store.conn
-    rid_of, pid_of = {}, {}
     rl = sorted(new_rids)
-    for k in range(0, len(rl), 900):
-        c = rl[k:k + 900]
-        for rid, pid in conn.execute(f"SELECT rowid, page_id FROM articles WHERE rowid IN ({','.join('?' * len(c))})", c):
-            pid_of[rid] = pid
+    pid_of = articles.page_ids(conn, rl)
     try:
         found = translation_pairs(store, [pid_of[r] for r in rl if r in pid_of]) or []
     except Exception:  # noqa: BLE001 - the cross-lingual stage must not stop same-language tracing
         log.warning("translation_pairs failed", exc_info=True)
         return 0
+    rid_of = articles.keys_of(conn, {pid for t in found for pid in (t["a_id"], t["b_id"])})
     rows = []
     for t in found:
-        for pid in (t["a_id"], t["b_id"]):
-            if pid not in rid_of:
-                r = conn.execute("SELECT rowid FROM articles WHERE page_id=?", (pid,)).fetchone()
-                if r:
-                    rid_of[pid] = r[0]
         if t["a_id"] not in rid_of or t["b_id"] not in rid_of:
             continue
         a, b = rid_of[t["a_id"]], rid_of[t["b_id"]]
-        pairs = [list(p) for p in t.get("pairs", [])]
+        spans = [list(p) for p in t.get("pairs", [])]
         ca, cb = float(t.get("coverage_a") or 0), float(t.get("coverage_b") or 0)
         if a > b:
             a, b = b, a
-            pairs = [[p[2], p[3], p[0], p[1]] + p[4:] for p in pairs]
+            spans = [[p[2], p[3], p[0], p[1]] + p[4:] for p in spans]
             ca, cb = cb, ca
-        res = {"spans": [p[:4] for p in pairs], "wspans": [], "shared_words": 0, "coverage_a": ca, "coverage_b": cb,
+        res = {"spans": [p[:4] for p in spans], "wspans": [], "shared_words": 0, "coverage_a": ca, "coverage_b": cb,
                "longest": 0, "monotonic": True, "substitutions": [], "method": "translation",
-               "similarity": [p[4] for p in pairs if len(p) > 4], "score": t.get("score"),
+               "similarity": [p[4] for p in spans if len(p) > 4], "score": t.get("score"),
                "uncovered_a": [], "uncovered_b": [], "whole_a": 0.0, "whole_b": 0.0}
-        hs = body_hashes(conn, [a, b])
-        rows.append((a, b, hs.get(a), hs.get(b), 1, "translation", dumps(res)))
+        hs = articles.body_hashes(conn, [a, b])
+        rows.append(Pair(a, b, hs.get(a), hs.get(b), True, PairMethod.TRANSLATION, dumps(res)))
     with conn:
-        conn.executemany(
-            "INSERT INTO trace_pairs VALUES (?,?,?,?,?,?,?) ON CONFLICT(a, b) DO UPDATE SET "
-            "a_hash=excluded.a_hash, b_hash=excluded.b_hash, linked=1, method='translation', result=excluded.result "
-            "WHERE trace_pairs.linked = 0 OR trace_pairs.method = 'translation'", rows)
+        pairs.write_translations(conn, rows)
     return len(rows)
 
 
@@ -453,20 +437,14 @@ def _components(conn, seeds: set[int] | None) -> list[list[int]]:
     """Connected components over linked pairs: all of them, or those touching ``seeds``."""
     adj: dict[int, set[int]] = defaultdict(set)
     if seeds is None:
-        for a, b in conn.execute("SELECT a, b FROM trace_pairs WHERE linked = 1"):
+        for a, b in pairs.linked_edges(conn):
             adj[a].add(b)
             adj[b].add(a)
         start = sorted(adj)
     else:
         start = sorted(seeds)
-    nb = adj.__getitem__ if seeds is None else (lambda x: _neighbours(conn, x))
+    nb = adj.__getitem__ if seeds is None else (lambda x: pairs.neighbours(conn, x))
     return [c for c in components(start, nb) if len(c) > 1 or seeds is not None]
-
-
-def _neighbours(conn, x: int) -> set[int]:
-    return {r[0] for r in conn.execute(
-        "SELECT b FROM trace_pairs WHERE a = ? AND linked = 1 UNION SELECT a FROM trace_pairs WHERE b = ? AND linked = 1",
-        (x, x))}
 
 
 DECIDE_BATCH = 600   # articles whose components are read and decided together (a few queries per batch)
@@ -500,30 +478,13 @@ def _decide_write(conn, comps: list[list[int]], replace: bool, pool=None, path: 
     n = 0
     with conn:
         if clear_all:
-            for t in ("copies", "stories", "story_members"):
-                conn.execute(f"DELETE FROM {t}")
-        for c, st, m, dp, k in results:
-            _delete_decisions(conn, dp)
-            conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", c)
-            conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", st)
-            conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", m)
-            n += k
+            decisions.clear(conn)
+        for rows, dp in results:
+            decisions.delete_for_pages(conn, dp)
+            decisions.write(conn, rows)
+            n += len(rows.copies)
         conn.execute("DELETE FROM trace_dirty")
     return n
-
-
-def _delete_decisions(conn, pids: list[str]) -> None:
-    """Copies touching these pages, and the stories they are members of."""
-    for k in range(0, len(pids), 900):
-        c = pids[k:k + 900]
-        ph = ",".join("?" * len(c))
-        sids = [r[0] for r in conn.execute(f"SELECT DISTINCT story_id FROM story_members WHERE page_id IN ({ph})", c)]
-        conn.execute(f"DELETE FROM copies WHERE copy_id IN ({ph}) OR source_id IN ({ph})", c + c)
-        for j in range(0, len(sids), 900):
-            s = sids[j:j + 900]
-            sp = ",".join("?" * len(s))
-            conn.execute(f"DELETE FROM story_members WHERE story_id IN ({sp})", s)
-            conn.execute(f"DELETE FROM stories WHERE story_id IN ({sp})", s)
 
 
 def _decide_ctx(conn) -> dict:
@@ -566,55 +527,23 @@ def _wconn(path: str):
 
 
 def _decide_batch(conn, ctx: dict, comps: list[list[int]], replace: bool, ts: str) -> tuple:
-    """(copies rows, stories rows, members rows, page ids whose old decisions go, copies) for some components."""
+    """(encoded copies and stories, page ids whose old decisions go) for some components."""
     names, site_pages = ctx["names"], ctx["site_pages"]
-    pairs_all = _pairs_of(conn, comps)
+    pairs_all = pairs.linked_within(conn, comps)
     meta_all = load_meta(conn, [r for comp in comps for r in comp])
-    n = 0
-    batch_c, batch_s, batch_m, del_pids = [], [], [], []
-    for comp, pairs in zip(comps, pairs_all):
+    out_c, out_s, del_pids = [], [], []
+    for comp, comp_pairs in zip(comps, pairs_all):
         meta = {r: meta_all[r] for r in comp if r in meta_all}
         if replace:
             del_pids.extend(meta[r].page_id for r in comp if r in meta)
-        if not pairs:
+        if not comp_pairs:
             continue
         comp = [r for r in comp if r in meta]
         try:
-            d = decide(comp, pairs, meta, names, site_pages)
+            d = decide(comp, comp_pairs, meta, names, site_pages)
         except Exception:  # noqa: BLE001 - one odd component must not stop the run
             log.warning("trace decision failed for a component of %d pages", len(comp), exc_info=True)
             continue
-        stories, members, sid_of = story_rows(d["copies"], meta, d["roots"])
-        for r in d["copies"]:
-            batch_c.append((meta[r["copy"]].page_id, meta[r["source"]].page_id, meta[r["origin"]].page_id, r["kind"],
-                            r["language_pair"], dumps(r["spans"]), r["shared_words"], r["coverage_copy"],
-                            r["coverage_source"], r["credited"], dumps(r["credited_to"]) if r["credited_to"] else None,
-                            r["confidence"], dumps(r["evidence"]), dumps(r["changes"]),
-                            sid_of.get((r["copy"], r["source"])), ts))
-        batch_s.extend(stories)
-        batch_m.extend(members)
-        n += len(d["copies"])
-    return batch_c, batch_s, batch_m, del_pids, n
-
-
-def _pairs_of(conn, comps: list[list[int]]) -> list[dict[tuple[int, int], dict]]:
-    """Linked pairs inside each component (both ends in it), in (a, b) order."""
-    comp_of = {r: i for i, comp in enumerate(comps) for r in comp}
-    rids = sorted(comp_of)
-    found: list[list] = [[] for _ in comps]
-    for k in range(0, len(rids), 900):
-        c = rids[k:k + 900]
-        for a, b, method, res in conn.execute(
-                f"SELECT a, b, method, result FROM trace_pairs WHERE linked = 1 AND a IN ({','.join('?' * len(c))})", c):
-            i = comp_of[a]
-            if res and comp_of.get(b) == i:
-                found[i].append((a, b, method, res))
-    out = []
-    for rows in found:
-        d = {}
-        for a, b, method, res in sorted(rows):
-            r = loads(res)
-            r.setdefault("method", method)
-            d[(a, b)] = r
-        out.append(d)
-    return out
+        out_s.extend(stories_of(d["copies"], meta))
+        out_c.extend(d["copies"])
+    return decisions.encode(out_c, out_s, ts), del_pids

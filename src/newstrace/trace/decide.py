@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 
+from ..store.records import Copy, CopyKind, Credit, CreditForm, Credited, Evidence, EvidenceKind
 from .evidence import Meta, SiteNames, credit_items, link_keys, norm_byline, referral_sites, site_of, url_key
 
 W_CREDIT_LINK = 4.0
@@ -301,7 +302,7 @@ def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> int:
 
 def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, Meta], names: SiteNames,
            site_pages=None) -> dict:
-    """Return {'copies': [row dicts], 'roots': set} for one component."""
+    """Return {'copies': [Copy], 'roots': set of article keys, 'parents': ...} for one component."""
     views: dict[tuple[int, int], View] = {}
     adj: dict[int, set] = {}
     for (a, b), res in pairs.items():
@@ -409,16 +410,13 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
             credited, credited_to = _credit(mc, [meta[x] for x in [p] + ancestors], ctx["items"][c], ctx["lkeys"][c],
                                             others_ok)
             conf = 1 / (1 + math.exp(-abs(e.score)))
-            rows.append({
-                "copy": c, "source": p, "origin": o, "kind": kind,
-                "language_pair": f"{mc.language or 'und'}-{mp.language or 'und'}",
-                "spans": v.spans, "shared_words": v.shared, "coverage_copy": round(v.cov_c, 4),
-                "coverage_source": round(v.cov_p, 4), "credited": credited, "credited_to": credited_to,
-                "confidence": round(conf, 3),
-                "evidence": [{"kind": x["kind"], "detail": x["detail"], "weight": round(x["w"], 2)} for x in e.evidence]
-                + [{"kind": "parent", "detail": reasons[(c, p)], "weight": 0}],
-                "changes": _changes(mc, mp, v),
-            })
+            rows.append(Copy(
+                mc.page_id, mp.page_id, meta[o].page_id, CopyKind(kind),
+                f"{mc.language or 'und'}-{mp.language or 'und'}", v.spans, v.shared, round(v.cov_c, 4),
+                round(v.cov_p, 4), credited, credited_to, round(conf, 3),
+                [Evidence(EvidenceKind(x["kind"]), x["detail"], round(x["w"], 2)) for x in e.evidence]
+                + [Evidence(EvidenceKind.PARENT, reasons[(c, p)], 0)],
+                _changes(mc, mp, v)))
     roots = {r for r in comp if r not in parents}
     return {"copies": rows, "roots": roots, "parents": parents}
 
@@ -611,7 +609,7 @@ def _kind(v: View) -> str:
     return "edited"
 
 
-def _credit(c: Meta, story: list[Meta], items: list[dict], lkeys: dict, not_wrong: set) -> tuple[str, Any]:
+def _credit(c: Meta, story: list[Meta], items: list[dict], lkeys: dict, not_wrong: set) -> tuple[Credited, Credit | None]:
     """name | link | name+link | none | wrong, and what was credited."""
     story_keys = set().union(*(m.keys for m in story)) if story else set()
     story_sites = {m.site for m in story}
@@ -636,16 +634,19 @@ def _credit(c: Meta, story: list[Meta], items: list[dict], lkeys: dict, not_wron
                                       norm_name(m.title or "") + "|" + norm_name(m.site)) for m in story):
                 has_name = True
     if has_name and has_link:
-        return "name+link", found
+        return Credited.NAME_LINK, _credit_of(found)
     if has_link:
-        return "link", found
+        return Credited.LINK, _credit_of(found)
     if has_name:
-        return "name", found
+        return Credited.NAME, _credit_of(found)
     others = [it for it in items if it["sites"] and not (it["sites"] & (story_sites | not_wrong)) and it["sites"] != {c.site}]
     if others:
-        it = others[0]
-        return "wrong", {"name": it.get("name"), "url": it.get("url"), "form": it.get("form")}
-    return "none", None
+        return Credited.WRONG, _credit_of(others[0])
+    return Credited.NONE, None
+
+
+def _credit_of(it: dict | None) -> Credit | None:
+    return Credit(it.get("name"), it.get("url"), CreditForm(it.get("form"))) if it else None
 
 
 def _changes(c: Meta, p: Meta, v: View) -> dict:

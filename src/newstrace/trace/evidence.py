@@ -2,7 +2,6 @@
 (credits, canonical, byline, links to a page) and the names each site goes by."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -10,9 +9,8 @@ from functools import cached_property, lru_cache
 from typing import Any, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
-import orjson as _orjson
-
 from ..extract.urls import site_of as _site_of
+from ..store.records import dumps, loads  # noqa: F401 - the trace's JSON codec
 from ..extract.urls import url_key as _url_key
 
 url_key = lru_cache(maxsize=262144)(_url_key)
@@ -90,10 +88,10 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
         chunk = rids[k:k + 900]
         ph = ",".join("?" * len(chunk))
         for r in conn.execute(
-                f"SELECT a.rowid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
+                f"SELECT a.aid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
                 f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash, "
                 f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.published_precision') END FROM articles a "
-                f"LEFT JOIN trace_docs d ON d.rid = a.rowid WHERE a.rowid IN ({ph})", chunk):
+                f"LEFT JOIN trace_docs d ON d.rid = a.aid WHERE a.aid IN ({ph})", chunk):
             m = Meta(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
             m.body = r[12]
             m.words = r[13] or 0
@@ -108,20 +106,20 @@ def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
         by_pid = {m.page_id: m for m in out.values() if m.rid in chunk}
         for pid, name, url, form, text in conn.execute(
                 f"SELECT page_id, name, url, form, text FROM credits WHERE page_id IN "
-                f"(SELECT page_id FROM articles WHERE rowid IN ({ph})) ORDER BY page_id, idx", chunk):
+                f"(SELECT page_id FROM articles WHERE aid IN ({ph})) ORDER BY page_id, idx", chunk):
             by_pid[pid].credits.append({"name": name, "url": url, "form": form, "text": text})
         for pid, kind, value in conn.execute(
                 f"SELECT page_id, kind, value FROM identifiers WHERE kind IN ('paypal','patreon','crypto','adsense',"
                 f"'analytics','telegram','buymeacoffee','kofi') AND page_id IN "
-                f"(SELECT page_id FROM articles WHERE rowid IN ({ph}))", chunk):
+                f"(SELECT page_id FROM articles WHERE aid IN ({ph}))", chunk):
             by_pid[pid].idents.add((kind, value))
         for pid, href, text, inb in conn.execute(
                 f"SELECT page_id, href, text, in_body FROM links WHERE page_id IN "
-                f"(SELECT page_id FROM articles WHERE rowid IN ({ph}))", chunk):
+                f"(SELECT page_id FROM articles WHERE aid IN ({ph}))", chunk):
             by_pid[pid].links.append({"href": href, "text": text, "in_body": inb})
         for pid, url in conn.execute(
                 f"SELECT page_id, url FROM media WHERE page_id IN "
-                f"(SELECT page_id FROM articles WHERE rowid IN ({ph})) ORDER BY page_id, url", chunk):
+                f"(SELECT page_id FROM articles WHERE aid IN ({ph})) ORDER BY page_id, url", chunk):
             by_pid[pid].media.append(url)
     return out
 
@@ -294,16 +292,3 @@ def link_keys(m: Meta) -> dict[str, dict[str, Any]]:
         if k and k not in out:
             out[k] = l
     return out
-
-
-def dumps(x: Any) -> str:
-    """Compact JSON (orjson, several times faster than json on the trace's many small records; json for
-    what orjson does not take, such as non-string keys)."""
-    try:
-        return _orjson.dumps(x).decode()
-    except TypeError:
-        return json.dumps(x, ensure_ascii=False, separators=(",", ":"))
-
-
-def loads(s: str | bytes) -> Any:
-    return _orjson.loads(s)

@@ -27,8 +27,8 @@ def now_iso() -> str:
 def pending_docs(conn) -> list[tuple[int, str, str, str]]:
     """(rid, page_id, body_hash, site) of articles not indexed yet or whose body changed since."""
     return [tuple(r) for r in conn.execute(
-        "SELECT a.rowid, a.page_id, a.body_hash, a.site FROM articles a LEFT JOIN trace_docs d ON d.rid = a.rowid "
-        "WHERE d.rid IS NULL OR d.body_hash IS NOT a.body_hash ORDER BY a.rowid")]
+        "SELECT a.aid, a.page_id, a.body_hash, a.site FROM articles a LEFT JOIN trace_docs d ON d.rid = a.aid "
+        "WHERE d.rid IS NULL OR d.body_hash IS NOT a.body_hash ORDER BY a.aid")]
 
 
 def doc_keys(doc: Doc) -> np.ndarray:
@@ -83,16 +83,6 @@ def masks_of(docs: dict[int, Doc], boiler: set[int]) -> dict[int, np.ndarray | N
                 s, e = d.chunks[i]
                 m[s:e] = True
             out[r] = m
-    return out
-
-
-def load_bodies(conn, rids: Iterable[int]) -> dict[int, str]:
-    rids = list(rids)
-    out = {}
-    for k in range(0, len(rids), 900):
-        chunk = rids[k:k + 900]
-        q = "SELECT rowid, body FROM articles WHERE rowid IN (%s)" % ",".join("?" * len(chunk))
-        out.update({r[0]: r[1] or "" for r in conn.execute(q, chunk)})
     return out
 
 
@@ -181,32 +171,6 @@ def candidates(conn, keys_of: dict[int, np.ndarray]) -> set[tuple[int, int]]:
     return pairs
 
 
-def known_pairs(conn, pairs: set[tuple[int, int]], hashes: dict[int, str]) -> set[tuple[int, int]]:
-    """The pairs already aligned on the same two bodies (nothing to redo)."""
-    if not pairs:
-        return set()
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _p (a INTEGER, b INTEGER)")
-    conn.execute("DELETE FROM _p")
-    conn.executemany("INSERT INTO _p VALUES (?,?)", list(pairs))
-    done = set()
-    for a, b, ha, hb in conn.execute(
-            "SELECT t.a, t.b, t.a_hash, t.b_hash FROM trace_pairs t JOIN _p p ON p.a = t.a AND p.b = t.b"):
-        if hashes.get(a) == ha and hashes.get(b) == hb:
-            done.add((a, b))
-    conn.execute("DELETE FROM _p")
-    return done
-
-
-def body_hashes(conn, rids: Iterable[int]) -> dict[int, str]:
-    rids = list(rids)
-    out = {}
-    for k in range(0, len(rids), 900):
-        chunk = rids[k:k + 900]
-        out.update({r[0]: r[1] for r in conn.execute(
-            "SELECT rowid, body_hash FROM articles WHERE rowid IN (%s)" % ",".join("?" * len(chunk)), chunk)})
-    return out
-
-
 def _gather(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(query number, position) for every position in [starts[q], starts[q] + counts[q])."""
     tot = int(counts.sum())
@@ -231,7 +195,7 @@ class MemIndex:
         self._total = np.zeros(0, dtype=np.int64)
 
     def add(self, keys: np.ndarray, rids: np.ndarray, sites: np.ndarray) -> None:
-        """Add a batch (its rids larger than those added before: articles come in rowid order) and look its
+        """Add a batch (its rids larger than those added before: articles come in key order) and look its
         keys up in every run, for ``candidates`` and ``update_boilerplate``."""
         o = np.lexsort((rids, keys))
         self.runs.append((keys[o], rids[o].astype(self._rid_type(rids)), sites[o].astype(np.int32)))

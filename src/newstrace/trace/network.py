@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from typing import Any
 
+from ..store.records import Copy, Credited, Role, Story, StoryMember
 from .evidence import Meta, dumps
 from .graph import components
 
@@ -21,39 +21,40 @@ def story_id(origin_page_id: str) -> str:
     return "st-" + hashlib.sha1(origin_page_id.encode()).hexdigest()[:12]
 
 
-def story_rows(rows: list[dict], meta: dict[int, Meta], roots: set[int]) -> tuple[list[tuple], list[tuple], dict]:
-    """(stories rows, story_members rows, {(copy, source): story_id}) for one component's copy rows."""
-    by_origin: dict[int, list[dict]] = defaultdict(list)
-    for r in rows:
-        by_origin[r["origin"]].append(r)
-    stories, members, sid_of = [], [], {}
-    for o, rs in sorted(by_origin.items()):
-        mo = meta[o]
+def stories_of(copies: list[Copy], meta: dict[int, Meta]) -> list[Story]:
+    """The stories of one component's copies (one per origin, members included); sets each copy's story_id."""
+    by_pid = {m.page_id: m for m in meta.values()}
+    by_origin: dict[str, list[Copy]] = defaultdict(list)
+    for r in copies:
+        by_origin[r.origin_id].append(r)
+    stories = []
+    for o, rs in sorted(by_origin.items(), key=lambda x: by_pid[x[0]].rid):
+        mo = by_pid[o]
         sid = story_id(mo.page_id)
         seen = {o}
-        mem = [(sid, mo.page_id, "origin", None, None, mo.published, 0.0 if mo.when else None)]
+        mem = [StoryMember(sid, mo.page_id, Role.ORIGIN, None, None, mo.published, 0.0 if mo.when else None)]
         credited = 0
         langs = {mo.language or "und"}
         sites = {mo.site}
         times = [x for x in [mo.published or mo.fetched_at] if x]
-        for r in sorted(rs, key=lambda r: (meta[r["copy"]].when is None, meta[r["copy"]].when or 0, r["copy"])):
-            sid_of[(r["copy"], r["source"])] = sid
-            credited += r["credited"] in ("name", "link", "name+link")
-            if r["copy"] in seen:
+        for r in sorted(rs, key=lambda r: (by_pid[r.copy_id].when is None, by_pid[r.copy_id].when or 0,
+                                           by_pid[r.copy_id].rid)):
+            r.story_id = sid
+            credited += Credited.counts(r.credited)
+            if r.copy_id in seen:
                 continue
-            seen.add(r["copy"])
-            mc = meta[r["copy"]]
+            seen.add(r.copy_id)
+            mc = by_pid[r.copy_id]
             lag = round((mc.when - mo.when).total_seconds() / 3600, 2) if mc.when and mo.when else None
-            mem.append((sid, mc.page_id, "copy", r["kind"], meta[r["source"]].page_id, mc.published, lag))
+            mem.append(StoryMember(sid, mc.page_id, Role.COPY, r.kind, r.source_id, mc.published, lag))
             langs.add(mc.language or "und")
             sites.add(mc.site)
             if mc.published or mc.fetched_at:
                 times.append(mc.published or mc.fetched_at)
-        stories.append((sid, mo.page_id, mo.title, len(mem), len(sites), json.dumps(sorted(langs)),
-                        min(times) if times else None, max(times) if times else None,
-                        round(credited / len(rs), 4) if rs else None))
-        members.extend(mem)
-    return stories, members, sid_of
+        stories.append(Story(sid, mo.page_id, mo.title, len(mem), len(sites), sorted(langs),
+                             min(times) if times else None, max(times) if times else None,
+                             round(credited / len(rs), 4) if rs else None, mem))
+    return stories
 
 
 def rebuild_sites(conn) -> dict[str, int]:
@@ -68,7 +69,7 @@ def rebuild_sites(conn) -> dict[str, int]:
             continue
         f = flows.setdefault((cs, ss), {"copies": 0, "credited": 0, "kinds": defaultdict(int), "examples": []})
         f["copies"] += 1
-        f["credited"] += credited in ("name", "link", "name+link")
+        f["credited"] += Credited.counts(credited)
         f["kinds"][kind] += 1
         if len(f["examples"]) < 3:
             f["examples"].append({"copy_url": cu, "source_url": su})

@@ -16,14 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..store import open_readonly
+from ..store.records import CREDITED, CopyKind
 from . import svg
 from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
 
-CREDITED = ("name", "link", "name+link")
 PAGE_SIZE = 50
 RANK_WINDOW = 2000     # search ranks at most this many of the most recently stored matches
 ID_SAMPLE = 1000       # a site's identifiers are counted over its latest this many articles
-COPY_KINDS = ("full", "partial", "edited", "compilation", "chain", "duplicate", "translation")
+COPY_KINDS = tuple(k.value for k in CopyKind)
 
 
 class NotFound(Exception):
@@ -58,7 +59,7 @@ class Reader:
     def conn(self) -> sqlite3.Connection:
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            c = open_readonly(self.path)   # a read-only folder too
             c.row_factory = sqlite3.Row
             c.execute("PRAGMA busy_timeout=5000")
             c.execute("PRAGMA query_only=1")

@@ -1,0 +1,70 @@
+"""Table family ``copies``, ``stories``, ``story_members``: the trace's decisions (written by the decide phase,
+read by web/, export and the network phase).
+
+Functions take the connection first and typed records (store/records.py); they never commit: the caller wraps
+a phase's writes in one ``with conn:`` transaction, so a killed run leaves the old decisions whole.
+"""
+from __future__ import annotations
+
+import json
+from typing import Iterable, NamedTuple
+
+from .records import Copy, Story, dumps
+
+TABLES = ("copies", "stories", "story_members")
+
+
+def copy_row(c: Copy, ts: str) -> tuple:
+    """A ``copies`` row (columns in table order)."""
+    return (c.copy_id, c.source_id, c.origin_id, c.kind.value, c.language_pair, dumps(c.spans), c.shared_words,
+            c.coverage_copy, c.coverage_source, c.credited.value,
+            dumps(c.credited_to.as_dict()) if c.credited_to else None, c.confidence,
+            dumps([{"kind": e.kind.value, "detail": e.detail, "weight": e.weight} for e in c.evidence]),
+            dumps(c.changes), c.story_id, ts)
+
+
+def story_row(s: Story) -> tuple:
+    """A ``stories`` row (columns in table order)."""
+    return (s.story_id, s.origin_id, s.title, s.size, s.sites, json.dumps(s.languages), s.first_seen, s.last_seen,
+            s.credit_rate)
+
+
+class Encoded(NamedTuple):
+    """Decisions as rows, encoded where they were made (a trace worker), so the writer only inserts."""
+    copies: list[tuple]
+    stories: list[tuple]
+    members: list[tuple]
+
+
+def encode(copies: Iterable[Copy], stories: Iterable[Story], ts: str) -> Encoded:
+    stories = list(stories)
+    return Encoded([copy_row(c, ts) for c in copies], [story_row(s) for s in stories],
+                   [(m.story_id, m.page_id, m.role.value, m.kind.value if m.kind else None, m.parent_id,
+                     m.published, m.lag_hours) for s in stories for m in s.members])
+
+
+def write(conn, rows: Encoded) -> None:
+    """Insert (or replace) encoded copies and stories with their members."""
+    conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.copies)
+    conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", rows.stories)
+    conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", rows.members)
+
+
+def clear(conn) -> None:
+    """Every decision (a full decision replaces them all in its transaction)."""
+    for t in TABLES:
+        conn.execute(f"DELETE FROM {t}")
+
+
+def delete_for_pages(conn, page_ids: list[str]) -> None:
+    """Copies touching these pages, and the stories they are members of."""
+    for k in range(0, len(page_ids), 900):
+        c = page_ids[k:k + 900]
+        ph = ",".join("?" * len(c))
+        sids = [r[0] for r in conn.execute(f"SELECT DISTINCT story_id FROM story_members WHERE page_id IN ({ph})", c)]
+        conn.execute(f"DELETE FROM copies WHERE copy_id IN ({ph}) OR source_id IN ({ph})", c + c)
+        for j in range(0, len(sids), 900):
+            s = sids[j:j + 900]
+            sp = ",".join("?" * len(s))
+            conn.execute(f"DELETE FROM story_members WHERE story_id IN ({sp})", s)
+            conn.execute(f"DELETE FROM stories WHERE story_id IN ({sp})", s)
