@@ -141,6 +141,7 @@ def find_mentions(doc, table: AliasTable) -> list[Mention]:
             continue
         spans.append((s, e, kind))
         taken.update(range(s, e))
+    spans += _propagate(doc, spans, taken, table)
     spans.sort()
     out = []
     for s, e, kind in spans:
@@ -151,6 +152,43 @@ def find_mentions(doc, table: AliasTable) -> list[Mention]:
         out.append(Mention(sp.start_char, sp.end_char, sp.text, kind, sp.text,
                            entry.actor_id if entry else "", head=sp.root.i))
     return out
+
+
+def _propagate(doc, spans, taken: set, table: AliasTable) -> list[tuple[int, int, str]]:
+    """Names the NER missed: later (or earlier) repeats of a found name or of a person's surname, and
+    capitalised tokens the alias table knows (countries, major organisations)."""
+    forms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for s, e, kind in spans:
+        words = tuple(t.text for t in doc[s:e])
+        forms.setdefault(words[0], []).append((words, kind))
+        if kind == "person" and len(words) >= 2 and words[-1][:1].isupper():
+            forms.setdefault(words[-1], []).append(((words[-1],), "person"))
+    extra = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        t = doc[i]
+        if i in taken or not t.text[:1].isupper():
+            i += 1
+            continue
+        hit = None
+        for words, kind in sorted(forms.get(t.text, []), key=lambda x: -len(x[0])):
+            k = len(words)
+            if i + k <= n and tuple(x.text for x in doc[i:i + k]) == words and not any(
+                    j in taken for j in range(i, i + k)):
+                hit = (i, i + k, kind)
+                break
+        if hit is None and t.pos_ == "PROPN" and not t.ent_type_ in ("DATE", "TIME", "WORK_OF_ART", "LAW", "EVENT"):
+            e = table.lookup(t.text)
+            if e is not None and (t.is_upper or e.kind == "country") and len(t.text) > 1:
+                hit = (i, i + 1, "place" if e.kind == "country" else "org")
+        if hit:
+            extra.append(hit)
+            taken.update(range(hit[0], hit[1]))
+            i = hit[1]
+        else:
+            i += 1
+    return extra
 
 
 # -- within-document grouping --------------------------------------------------------------------------
@@ -340,6 +378,21 @@ def _clean_name(s: str) -> str:
     return " ".join(words).strip(" ,.'\u2019")
 
 
+def _acronym_name(name: str, acronym: str) -> str | None:
+    """The trailing words of ``name`` that ``acronym`` abbreviates (their capital initials, hyphenated parts
+    counted; one extra trailing word such as "Party" allowed), or None."""
+    letters = acronym.replace(".", "").replace("-", "")
+    if not letters.isupper() or len(letters) < 2:
+        return None
+    words = name.split()
+    for k in range(len(words)):
+        cand = " ".join(words[k:])
+        for ini in (_initials(cand).upper(), _initials(cand.replace("-", " ")).upper()):
+            if ini == letters or (ini[:len(letters)] == letters and len(ini) - len(letters) == 1):
+                return cand
+    return None
+
+
 def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | None) -> list[Alias]:
     text = doc.text
     out = []
@@ -350,18 +403,9 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
             if not name or not alias or name == alias:
                 continue
             if kind == "acronym":
-                letters = alias.replace(".", "").replace("-", "")
-                if not (letters.isupper() and _initials(name).upper().endswith(letters[:1]) and (
-                        _initials(name).upper() == letters or _initials(name.replace("-", " ")).upper() == letters
-                        or (len(letters) >= 2 and letters in _initials(name).upper()))):
+                name = _acronym_name(name, alias)
+                if name is None:
                     continue
-                # keep only the words the acronym spells (drop a leading "the Republican leader" etc.)
-                words = name.split()
-                ini = [w[0] for w in words]
-                for k in range(len(words)):
-                    if _initials(" ".join(words[k:])).upper() in (letters, letters + ""):
-                        name = " ".join(words[k:])
-                        break
             if kind == "based" and name[:1].islower():
                 continue
             a = mt.start("name") + mt.group("name").find(name.split()[0]) if name else mt.start()
@@ -382,11 +426,28 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
     return out
 
 
+def _alias_mentions(doc, mentions: list[Mention], aliases: list[Alias]) -> None:
+    """A name the text gives an alias for is an actor mention even where the NER missed it."""
+    for al in aliases:
+        if al.kind == "based":
+            continue
+        for surface in (al.name, al.alias):
+            i = doc.text.find(surface, al.start, al.end)
+            if i < 0 or any(m.start < i + len(surface) and i < m.end for m in mentions):
+                continue
+            sp = doc.char_span(i, i + len(surface), alignment_mode="contract")
+            if sp is None or not len(sp):
+                continue
+            mentions.append(Mention(i, i + len(surface), surface, "org", al.name, al.key, head=sp.root.i))
+    mentions.sort(key=lambda m: m.start)
+
+
 def analyse(doc, table: AliasTable, date: str | None = None) -> DocActors:
     """Mentions, roles and stated aliases of one parsed article."""
     mentions = find_mentions(doc, table)
     group_in_doc(mentions, table)
     apply_metonymy(doc, mentions, table)
     aliases = find_aliases(doc, mentions, table, date)
+    _alias_mentions(doc, mentions, aliases)
     roles = find_roles(doc, mentions, date)
     return DocActors(mentions, roles, aliases)

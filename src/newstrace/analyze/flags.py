@@ -90,9 +90,38 @@ def _valence(lex: dict[str, float], tok) -> str:
     return f"{b:+d}" if b else "0"
 
 
-def sentence_features(sent, inquote: list[bool]) -> list[list[str]]:
-    """CRFsuite attribute lists for the tokens of one spaCy sentence (``inquote`` per token)."""
+def _bucket(rate: float | None) -> str:
+    if rate is None:
+        return "u"
+    for cut, name in ((0.02, "0"), (0.06, "1"), (0.12, "2"), (0.25, "3"), (0.4, "4"), (0.6, "5")):
+        if rate < cut:
+            return name
+    return "6"
+
+
+def prior_of(prior: dict, tok) -> tuple[str, str]:
+    """Bucketed train rates of the token's lower-case form being inside a Loaded_Language / Name_Calling span."""
+    v = prior.get(tok.lower_) or prior.get(tok.lemma_.lower())
+    if v is None:
+        return "u", "u"
+    return _bucket(v[0]), _bucket(v[1])
+
+
+@functools.lru_cache(maxsize=1)
+def word_prior() -> dict:
+    """The shipped word prior: {word: [LL rate, NC rate, count]} from PTC train (``models/flags_prior.json``)."""
+    p = MODELS / "flags_prior.json"
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def sentence_features(sent, inquote: list[bool], prior: dict | None = None) -> list[list[str]]:
+    """CRFsuite attribute lists for the tokens of one spaCy sentence (``inquote`` per token).
+
+    ``prior`` maps a word to its rates of being inside LL / NC spans in training text the model did not see
+    that word's label in (cross-fitted during training; the whole train set at run time).
+    """
     lex = vader()
+    prior = word_prior() if prior is None else prior
     toks = list(sent)
     n = len(toks)
     excl = any(t.text == "!" for t in toks)
@@ -102,6 +131,7 @@ def sentence_features(sent, inquote: list[bool]) -> list[list[str]]:
         low = t.lower_
         base.append({
             "w": low, "l": t.lemma_.lower(), "p": t.pos_, "v": _valence(lex, t), "s": _shape(t.text),
+            "pr": prior_of(prior, t),
         })
     feats = []
     for i, t in enumerate(toks):
@@ -110,6 +140,7 @@ def sentence_features(sent, inquote: list[bool]) -> list[list[str]]:
             "bias", "w=" + b["w"], "l=" + b["l"], "p=" + b["p"], "t=" + t.tag_, "d=" + t.dep_,
             "s=" + b["s"], "suf3=" + b["w"][-3:], "pre3=" + b["w"][:3], "v=" + b["v"],
             "hl=" + t.head.lemma_.lower(), "hp=" + t.head.pos_,
+            "pll=" + b["pr"][0], "pnc=" + b["pr"][1], "pllp=" + b["pr"][0] + b["p"],
         ]
         if inquote[i]:
             f.append("inq")
@@ -131,7 +162,8 @@ def sentence_features(sent, inquote: list[bool]) -> list[list[str]]:
             j = i + d
             if 0 <= j < n:
                 o = base[j]
-                f += [f"{d}w=" + o["w"], f"{d}p=" + o["p"], f"{d}v=" + o["v"]]
+                f += [f"{d}w=" + o["w"], f"{d}p=" + o["p"], f"{d}v=" + o["v"], f"{d}pll=" + o["pr"][0],
+                      f"{d}pnc=" + o["pr"][1]]
                 if abs(d) == 1:
                     f.append(f"{d}l=" + o["l"])
                     f.append(f"{d}ww=" + (o["w"] + "|" + b["w"] if d < 0 else b["w"] + "|" + o["w"]))
@@ -141,14 +173,14 @@ def sentence_features(sent, inquote: list[bool]) -> list[list[str]]:
     return feats
 
 
-def doc_features(doc) -> tuple[list, list[list[list[str]]]]:
+def doc_features(doc, prior: dict | None = None) -> tuple[list, list[list[list[str]]]]:
     """(sentences, their feature lists) for a parsed document."""
     quotes = quote_spans(doc.text)
     sents = [s for s in doc.sents if any(not t.is_space for t in s)]
     out = []
     for s in sents:
         inq = [any(a <= t.idx < b for a, b in quotes) for t in s]
-        out.append(sentence_features(s, inq))
+        out.append(sentence_features(s, inq, prior))
     return sents, out
 
 
