@@ -122,7 +122,7 @@ ARTICLES = [
     {"url": "https://b.example/2", "site": "b.example", "title": "Xi and Putin",
      "published": "2024-03-02",
      "text": "Xi and Putin\n\nChinese President Xi Jinping praised Vladimir Putin during the visit. Xi said "
-             "China supports Russia. Washington condemned the meeting, calling it a disgraceful spectacle."},
+             "China supports Russia. Washington condemned Moscow, calling the meeting a disgraceful spectacle."},
 ]
 
 
@@ -164,7 +164,10 @@ def test_relations_export_has_evidence_and_chain(actors_db, tmp_path):
     with Store(actors_db, readonly=True) as st:
         body = st.conn.execute("SELECT body FROM articles WHERE url = ?", (meet[0]["url"],)).fetchone()[0]
     assert body[ev["start"]:ev["end"]] == ev["text"]
-    assert any(r["subject"] == "united-states" and r["type"] == "accuse" for r in rows)  # "Washington condemned"
+    assert any(r["subject"] == "united-states" and r["type"] == "accuse" and r["object"] == "russia"
+               for r in rows)  # "Washington condemned Moscow": both capitals read as governments
+    said = [r for r in rows if r["subject"] == "china" and r["object"] == "russia"]
+    assert said and said[0]["chain"] == ["outlet", "xi-jinping"]  # "Xi said China supports Russia"
 
 
 def test_flags_export_csv_and_parquet(actors_db, tmp_path):

@@ -207,11 +207,16 @@ def group_in_doc(mentions: list[Mention], table: AliasTable) -> None:
             last = toks[-1].strip(".,").casefold()
             if last not in full or len(m.text) > len(full[last]):
                 full[last] = m.text
+    firsts: dict[str, set[str]] = {}
+    for f in full.values():
+        firsts.setdefault(f.split()[0].casefold(), set()).add(f)
     for m in persons:
         toks = m.text.split()
         last = toks[-1].casefold() if toks else ""
         if last in full and (len(toks) == 1 or toks[0].casefold() == full[last].split()[0].casefold()):
             m.name = full[last]
+        elif len(toks) == 1 and len(firsts.get(last, ())) == 1:  # "Xi" after "Xi Jinping" (family name first)
+            m.name = next(iter(firsts[last]))
     names = {m.text for m in mentions if m.kind in ("org", "group")}
     for m in mentions:
         if m.kind in ("org", "group") and m.text.isupper() and 2 <= len(m.text) <= 6:

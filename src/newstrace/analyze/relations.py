@@ -108,7 +108,7 @@ def _negated(verb) -> bool:
     if any(c.dep_ == "neg" or c.lower_ in ("never", "no") for c in verb.children):
         return True
     h = verb
-    while h.dep_ in ("xcomp", "ccomp") and h.head is not h:
+    while h.dep_ in ("xcomp", "ccomp") and h.head.i != h.i:
         h = h.head
         if h.lemma_ in NEG_GOVERNORS or any(c.dep_ == "neg" for c in h.children):
             return True
@@ -118,7 +118,7 @@ def _negated(verb) -> bool:
 def _modality(verb) -> str:
     toks = list(verb.children)
     h = verb
-    while h.dep_ in ("xcomp",) and h.head is not h:
+    while h.dep_ in ("xcomp",) and h.head.i != h.i:
         h = h.head
         if h.lemma_ in INTEND:
             return "intended"
@@ -137,10 +137,10 @@ def _chain(verb, doc, acts: DocActors, quotes) -> list[str]:
             src = quote_source(doc, a, b)
             return ["outlet", src] if src else ["outlet", "unnamed"]
     h = verb
-    while h.head is not h:
+    while h.head.i != h.i:
         if h.dep_ in ("ccomp", "xcomp", "advcl", "conj", "relcl") or h.dep_ == "ROOT":
-            parent = h.head if h.head is not h else h
-            if parent.lemma_ in SPEECH and parent is not verb:
+            parent = h.head if h.head.i != h.i else h
+            if parent.lemma_ in SPEECH and parent.i != verb.i:
                 for s in parent.children:
                     if s.dep_ == "nsubj":
                         m = _mention_of(s, acts, doc)
