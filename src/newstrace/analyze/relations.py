@@ -42,7 +42,13 @@ PREP_PAIRS = {("call", "on"): "demand", ("break", "with"): "accuse", ("side", "w
               ("retaliate", "against"): "assault", ("impose", "on"): "sanction", ("impose", "against"): "sanction",
               ("lash", "at"): "accuse", ("file", "against"): "accuse", ("rail", "against"): "accuse",
               ("normalize", "with"): "cooperate", ("agree", "with"): "cooperate", ("fire", "at"): "assault",
-              ("breakfast", "with"): "consult", ("talk", "about"): None}
+              ("breakfast", "with"): "consult", ("talk", "about"): None, ("call", "for"): "demand"}
+# a light verb's object noun that carries the relation: "made a condemnation of X", "imposed sanctions against X"
+NOUN_TYPE = {"sanction": "sanction", "condemnation": "accuse", "criticism": "accuse", "accusation": "accuse",
+             "threat": "threaten", "ultimatum": "threaten", "attack": "assault", "strike": "assault",
+             "lawsuit": "accuse", "suit": "accuse", "support": "support", "aid": "aid", "endorsement": "support"}
+# verbs whose object is the subject of their infinitive: "called on Obama to retaliate", "urged X to act"
+OBJECT_CONTROL = {"urge", "call", "ask", "order", "press", "pressure", "force", "push", "encourage", "tell"}
 SPEECH = {"say", "tell", "add", "write", "claim", "insist", "declare", "state", "argue", "report", "maintain",
           "allege", "announce", "tweet", "stress", "note", "believe", "think", "suggest", "contend", "assert"}
 NEG_GOVERNORS = {"decline", "refuse", "fail", "reject", "deny", "avoid", "prevent", "stop", "permit"}
@@ -85,6 +91,12 @@ def _mention_of(tok, acts: DocActors, doc) -> Mention | None:
 
 
 def _subjects(verb):
+    if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
+        h = verb.head
+        ctrl = [c for c in h.children if c.dep_ in ("dobj", "obj")]
+        ctrl += [p for c in h.children if c.dep_ == "prep" and c.lower_ == "on" for p in c.children if p.dep_ == "pobj"]
+        if ctrl:
+            return ctrl
     out = [c for c in verb.children if c.dep_ in ("nsubj",)]
     out += [a for c in verb.children if c.dep_ == "agent" for a in c.children if a.dep_ == "pobj"]
     if not out and verb.dep_ in ("xcomp", "conj", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
@@ -95,6 +107,10 @@ def _subjects(verb):
 def _objects(verb, typ_from_prep: dict):
     objs = []
     for c in verb.children:
+        if c.dep_ in ("dobj", "obj") and c.lemma_.lower() in NOUN_TYPE:
+            for p in c.children:
+                if p.dep_ == "prep" and p.lower_ in ("of", "against", "on", "for", "to"):
+                    objs += [(o, ("noun", NOUN_TYPE[c.lemma_.lower()])) for o in p.children if o.dep_ == "pobj"]
         if c.dep_ in ("dobj", "obj", "dative") or (c.dep_ == "nsubjpass"):
             objs.append((c, None))
         elif c.dep_ == "prep":
@@ -162,6 +178,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
         base_type = LEMMA_TYPE.get(lem) if verb.pos_ == "VERB" else None
         if verb.pos_ == "NOUN" and lem not in ("breakfast",):
             continue
+        if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
+            continue  # "called on Obama to retaliate against Russia": asked for, not asserted
         for subj_tok in _subjects(verb):
             subj = _mention_of(subj_tok, acts, doc)
             if subj is None:
@@ -171,13 +189,16 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
             for c in verb.children:
                 if c.dep_ == "xcomp":
                     for o, prep in _objects(c, PREP_PAIRS):
-                        targets.append((o, ("xcomp", c.lemma_.lower(), prep)))
+                        if not (isinstance(prep, tuple) and prep[0] == "noun"):
+                            targets.append((o, ("xcomp", c.lemma_.lower(), prep)))
             for obj_tok, prep in targets:
                 obj = _mention_of(obj_tok, acts, doc)
                 if obj is None or obj.key == subj.key:
                     continue
                 typ = None
-                if isinstance(prep, tuple):
+                if isinstance(prep, tuple) and prep[0] == "noun":
+                    typ = prep[1]
+                elif isinstance(prep, tuple):
                     _, inner, inner_prep = prep
                     if lem in ("vow", "threaten") and (inner in LEMMA_TYPE or inner_prep):
                         typ = "threaten"
