@@ -98,3 +98,13 @@ def test_decisions_encode_and_write_records(tmp_path):
         decisions.delete_for_pages(st.conn, ["c1"])
     assert [st.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in decisions.TABLES] == [0, 0, 0]
     st.close()
+
+
+def test_an_article_inserted_without_its_key_gets_one(tmp_path):
+    st = Store(tmp_path / "raw.db")
+    _write(st, [_art(1)])
+    with st.conn:
+        st.conn.execute("INSERT INTO pages(page_id, source, status, ingested_at) VALUES ('raw', 's', 'article', 'x')")
+        st.conn.execute("INSERT INTO articles(page_id, url, site) VALUES ('raw', 'u', 's')")
+    assert articles.keys_of(st.conn, ["raw"]) == {"raw": 2}
+    st.close()

@@ -7,9 +7,8 @@ import sqlite3
 import numpy as np
 import pytest
 
-import newstrace.trace as trace
-from newstrace.store import Store
-from newstrace.trace import link_new, trace_all
+from newstrace.store import Store, trace_index
+from newstrace.trace import TraceConfig, aligning, deciding, link_new, trace_all
 from newstrace.trace.index import doc_keys
 from newstrace.trace.text import features_many, tokenize
 from test_trace import TEXTS, art, corpus, write
@@ -76,22 +75,19 @@ def _state(st: Store) -> tuple:
     return pairs, copies, stories, bands, docs
 
 
-def _run(tmp_path, name, monkeypatch, **patch) -> tuple:
-    with monkeypatch.context() as m:
-        for k, v in patch.items():
-            m.setattr(trace, k, v)
-        st = Store(tmp_path / f"{name}.db")
-        write(st, _dense_corpus())
-        res = trace_all(st, rebuild=True, translate=False)
-        out = _state(st)
-        st.close()
+def _run(tmp_path, name, monkeypatch, **cfg) -> tuple:
+    st = Store(tmp_path / f"{name}.db")
+    write(st, _dense_corpus())
+    res = trace_all(st, rebuild=True, translate=False, config=TraceConfig(**cfg))
+    out = _state(st)
+    st.close()
     return out, res
 
 
 def test_memory_index_equals_stored_index(tmp_path, monkeypatch):
     # small batches: candidates and boilerplate of each batch are those of the articles indexed so far
-    mem, r1 = _run(tmp_path, "mem", monkeypatch, CHUNK=5)
-    sql, r2 = _run(tmp_path, "sql", monkeypatch, CHUNK=5, MEM_INDEX=False)
+    mem, r1 = _run(tmp_path, "mem", monkeypatch, chunk=5)
+    sql, r2 = _run(tmp_path, "sql", monkeypatch, chunk=5, mem_index=False)
     assert r1["aligned"] == r2["aligned"] > 100
     assert mem == sql
     one, _ = _run(tmp_path, "one", monkeypatch)
@@ -100,32 +96,32 @@ def test_memory_index_equals_stored_index(tmp_path, monkeypatch):
 
 def test_repeated_bodies_aligned_once(tmp_path, monkeypatch):
     calls = []
-    real = trace.align
+    real = aligning.align
 
     def counting(a, b, *args):
         calls.append(1)
         return real(a, b, *args)
-    monkeypatch.setattr(trace, "align", counting)
+    monkeypatch.setattr(aligning, "align", counting)
     cached, r = _run(tmp_path, "cache", monkeypatch)
     n_cached = len(calls)
     calls.clear()
-    plain, _ = _run(tmp_path, "plain", monkeypatch, ALIGN_CACHE=0)
+    plain, _ = _run(tmp_path, "plain", monkeypatch, align_cache=0)
     assert len(calls) == r["aligned"]
     assert n_cached < len(calls) / 2       # 15 identical bodies: their 105 pairs aligned once
     assert cached == plain
 
 
 def test_workers_do_not_change_results(tmp_path, monkeypatch):
-    one, _ = _run(tmp_path, "w1", monkeypatch, CHUNK=9)
-    two, _ = _run(tmp_path, "w2", monkeypatch, CHUNK=9, WORKERS=2, PAR_MIN=1, DECIDE_BATCH=5)
+    one, _ = _run(tmp_path, "w1", monkeypatch, chunk=9)
+    two, _ = _run(tmp_path, "w2", monkeypatch, chunk=9, workers=2, par_min=1, decide_batch=5)
     assert one == two
 
 
 def test_killed_run_resumes(tmp_path, monkeypatch):
-    full, _ = _run(tmp_path, "clean", monkeypatch, CHUNK=6)
+    full, _ = _run(tmp_path, "clean", monkeypatch, chunk=6)
     st = Store(tmp_path / "killed.db")
     write(st, _dense_corpus())
-    real = trace._w_align
+    real = aligning._w_align
     n = []
 
     def dies(task):
@@ -134,16 +130,13 @@ def test_killed_run_resumes(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         return real(task)
     with monkeypatch.context() as m:
-        m.setattr(trace, "CHUNK", 6)
-        m.setattr(trace, "_w_align", dies)
+        m.setattr(aligning, "_w_align", dies)
         with pytest.raises(KeyboardInterrupt):
-            trace_all(st, rebuild=True, translate=False)
+            trace_all(st, rebuild=True, translate=False, config=TraceConfig(chunk=6))
     done = st.conn.execute("SELECT count(*) FROM trace_pairs").fetchone()[0]
     assert done > 0
-    with monkeypatch.context() as m:
-        m.setattr(trace, "CHUNK", 6)
-        res = link_new(st, translate=False)
-        res2 = trace_all(st, translate=False)
+    res = link_new(st, translate=False, config=TraceConfig(chunk=6))
+    res2 = trace_all(st, translate=False, config=TraceConfig(chunk=6))
     assert res["aligned"] + done == len(full[0])     # pairs aligned before the kill are not aligned again
     assert res2["aligned"] == 0
     assert _state(st)[:3] == full[:3]
@@ -151,22 +144,19 @@ def test_killed_run_resumes(tmp_path, monkeypatch):
 
 
 def test_killed_before_index_stored_resumes(tmp_path, monkeypatch):
-    full, _ = _run(tmp_path, "clean2", monkeypatch, CHUNK=6)
+    full, _ = _run(tmp_path, "clean2", monkeypatch, chunk=6)
     st = Store(tmp_path / "killed2.db")
     write(st, _dense_corpus())
 
     def dies(*a):
         raise KeyboardInterrupt
     with monkeypatch.context() as m:
-        m.setattr(trace, "CHUNK", 6)
-        m.setattr(trace, "write_bands", dies)
+        m.setattr(trace_index, "write_bands", dies)
         with pytest.raises(KeyboardInterrupt):
-            trace_all(st, rebuild=True, translate=False)
+            trace_all(st, rebuild=True, translate=False, config=TraceConfig(chunk=6))
     # articles listed in trace_docs without their band keys stored: indexed again, nothing aligned again
     assert st.conn.execute("SELECT count(*) FROM trace_unfinished").fetchone()[0] > 0
-    with monkeypatch.context() as m:
-        m.setattr(trace, "CHUNK", 6)
-        res = link_new(st, translate=False)
+    res = link_new(st, translate=False, config=TraceConfig(chunk=6))
     assert res["indexed"] == len(_dense_corpus()) and res["aligned"] == 0
     assert st.conn.execute("SELECT count(*) FROM trace_unfinished").fetchone()[0] == 0
     assert _state(st) == full
@@ -227,7 +217,7 @@ def test_killed_while_deciding_loses_nothing_and_the_next_run_finishes(tmp_path,
     def dies(*a, **k):
         raise KeyboardInterrupt
     with monkeypatch.context() as m:
-        m.setattr(trace, "decide", dies)
+        m.setattr(deciding, "decide", dies)
         with pytest.raises(KeyboardInterrupt):
             second(st)
     # the decisions already stored are all still there; the next run, even an incremental one with

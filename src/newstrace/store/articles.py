@@ -6,7 +6,7 @@ limit on older builds).
 """
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from .records import ArticleKey
 
@@ -58,3 +58,94 @@ def body_hashes(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
     for c in slices(keys):
         out.update(conn.execute(f"SELECT aid, body_hash FROM articles WHERE aid IN ({marks(c)})", c).fetchall())
     return out
+
+
+def site_pages_with(conn, kind: str, value: str, site: str) -> int:
+    """Pages of ``site`` carrying identifier (kind, value)."""
+    return conn.execute(
+        "SELECT count(*) FROM identifiers i JOIN articles a USING(page_id) WHERE i.kind=? AND i.value=? AND a.site=?",
+        (kind, value, site)).fetchone()[0]
+
+
+# -- what the trace's decisions read about a page (trace/evidence.load_meta) ------------------------------
+MONEY_KINDS = ("paypal", "patreon", "crypto", "adsense", "analytics", "telegram", "buymeacoffee", "kofi")
+
+
+class MetaRow(NamedTuple):
+    key: ArticleKey
+    page_id: str
+    url: str
+    site: str
+    canonical_url: str | None
+    title: str | None
+    byline: str | None
+    published: str | None
+    modified: str | None
+    fetched_at: str | None
+    language: str | None
+    original_source: str | None
+    body: str
+    words: int | None            # trace_docs.words when indexed
+    body_hash: str | None
+    precision: str | None        # extra.published_precision (None when extra is not valid JSON)
+
+
+def meta_rows(conn, keys: list[ArticleKey]) -> Iterator[MetaRow]:
+    for c in slices(keys):
+        for r in conn.execute(
+                f"SELECT a.aid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
+                f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash, "
+                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.published_precision') END FROM articles a "
+                f"LEFT JOIN trace_docs d ON d.rid = a.aid WHERE a.aid IN ({marks(c)})", c):
+            yield MetaRow(*r)
+
+
+def _of_pages(conn, sql: str, keys: list[ArticleKey], tail: str = "") -> Iterator[tuple]:
+    for c in slices(keys):
+        yield from conn.execute(f"{sql} page_id IN (SELECT page_id FROM articles WHERE aid IN ({marks(c)})){tail}", c)
+
+
+def credits_of(conn, keys: list[ArticleKey]) -> Iterator[tuple[str, str | None, str | None, str, str | None]]:
+    """(page_id, name, url, form, text) of the pages' credits, in page order."""
+    return _of_pages(conn, "SELECT page_id, name, url, form, text FROM credits WHERE", keys, " ORDER BY page_id, idx")
+
+
+def money_identifiers_of(conn, keys: list[ArticleKey]) -> Iterator[tuple[str, str, str]]:
+    """(page_id, kind, value) of the pages' money and account identifiers (``MONEY_KINDS``)."""
+    kinds = ",".join(f"'{k}'" for k in MONEY_KINDS)
+    return _of_pages(conn, f"SELECT page_id, kind, value FROM identifiers WHERE kind IN ({kinds}) AND", keys)
+
+
+def links_of(conn, keys: list[ArticleKey]) -> Iterator[tuple[str, str, str, int]]:
+    """(page_id, href, text, in_body) of the pages' links."""
+    return _of_pages(conn, "SELECT page_id, href, text, in_body FROM links WHERE", keys)
+
+
+def media_of(conn, keys: list[ArticleKey]) -> Iterator[tuple[str, str]]:
+    """(page_id, url) of the pages' media."""
+    return _of_pages(conn, "SELECT page_id, url FROM media WHERE", keys, " ORDER BY page_id, url")
+
+
+def byline_counts(conn) -> Iterator[tuple[str, str, int]]:
+    """(byline, site, pages) over every article with a byline."""
+    return conn.execute(
+        "SELECT byline, site, count(*) FROM articles WHERE byline IS NOT NULL AND byline != '' GROUP BY 1, 2")
+
+
+def site_names(conn) -> Iterator[tuple[str, str | None]]:
+    """(site, name it publishes under)."""
+    return conn.execute("SELECT site, name FROM sites")
+
+
+def bodies_by_page(conn, pids: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for c in slices(pids, 500):
+        out.update({r[0]: r[1] or "" for r in conn.execute(
+            f"SELECT page_id, body FROM articles WHERE page_id IN ({marks(c)})", c)})
+    return out
+
+
+def inbody_links(conn, pids: list[str]) -> Iterator[tuple[str, str]]:
+    """(page_id, href) of the pages' in-body links."""
+    for c in slices(pids, 500):
+        yield from conn.execute(f"SELECT page_id, href FROM links WHERE in_body = 1 AND page_id IN ({marks(c)})", c)

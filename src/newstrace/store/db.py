@@ -208,34 +208,10 @@ class Store:
         )
 
     def relearn_furniture(self, force: bool = False) -> dict[str, int]:
-        """Relearn the furniture of every site whose page count grew since it was last learned, and
-        recompute its articles' bodies from their unstripped blocks. Returns {site: furniture blocks}."""
-        from ..extract import furniture as fm
-
-        c = self.conn
-        sites = c.execute(
-            "SELECT site, pages FROM sites" + ("" if force else " WHERE pages != furniture_pages")
-        ).fetchall()
-        out = {}
-        for site, npages in sites:
-            rows = c.execute("SELECT page_id, blocks, body FROM articles WHERE site=?", (site,)).fetchall()
-            page_blocks = [json.loads(r["blocks"]) for r in rows]
-            learned = fm.learn(page_blocks)
-            hashes = set(learned)
-            with c:
-                c.execute("DELETE FROM furniture WHERE site=?", (site,))
-                c.executemany(
-                    "INSERT INTO furniture VALUES (?,?,?,?,?)",
-                    [(site, h, t, "repeated", n) for h, (t, n) in learned.items()],
-                )
-                for r, blocks in zip(rows, page_blocks):
-                    body = "\n\n".join(fm.strip(blocks, hashes))
-                    if body != r["body"]:
-                        c.execute("UPDATE articles SET body=?, body_hash=? WHERE page_id=?",
-                                  (body, content_hash(body), r["page_id"]))
-                c.execute("UPDATE sites SET furniture_pages=?, updated_at=? WHERE site=?", (npages, now_iso(), site))
-            out[site] = len(learned)
-        return out
+        """Relearn site furniture and strip it from bodies again (the extract phase extract/relearn.py, which
+        keeps a replaced body while a copy's spans name it). Returns {site: furniture blocks}."""
+        from ..extract.relearn import relearn
+        return relearn(self.conn, force)
 
     # -- reads --------------------------------------------------------------
     def article_row_to_dict(self, r: sqlite3.Row, full: bool = True) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Table family ``copies``, ``stories``, ``story_members``: the trace's decisions (written by the decide phase,
+"""Table family ``copies``, ``stories``, ``story_members`` (and ``trace_dirty``): the trace's decisions (written by the decide phase,
 read by web/, export and the network phase).
 
 Functions take the connection first and typed records (store/records.py); they never commit: the caller wraps
@@ -9,18 +9,23 @@ from __future__ import annotations
 import json
 from typing import Iterable, NamedTuple
 
-from .records import Copy, Story, dumps
+from .articles import marks
+from .records import ArticleKey, Copy, Story, dumps
 
 TABLES = ("copies", "stories", "story_members")
 
 
+COPY_COLS = ("copy_id,source_id,origin_id,kind,language_pair,spans,shared_words,coverage_copy,coverage_source,"
+             "credited,credited_to,confidence,evidence,changes,story_id,updated_at,copy_hash,source_hash")
+
+
 def copy_row(c: Copy, ts: str) -> tuple:
-    """A ``copies`` row (columns in table order)."""
+    """A ``copies`` row (``COPY_COLS``)."""
     return (c.copy_id, c.source_id, c.origin_id, c.kind.value, c.language_pair, dumps(c.spans), c.shared_words,
             c.coverage_copy, c.coverage_source, c.credited.value,
             dumps(c.credited_to.as_dict()) if c.credited_to else None, c.confidence,
             dumps([{"kind": e.kind.value, "detail": e.detail, "weight": e.weight} for e in c.evidence]),
-            dumps(c.changes), c.story_id, ts)
+            dumps(c.changes), c.story_id, ts, c.copy_hash, c.source_hash)
 
 
 def story_row(s: Story) -> tuple:
@@ -45,7 +50,7 @@ def encode(copies: Iterable[Copy], stories: Iterable[Story], ts: str) -> Encoded
 
 def write(conn, rows: Encoded) -> None:
     """Insert (or replace) encoded copies and stories with their members."""
-    conn.executemany("INSERT OR REPLACE INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows.copies)
+    conn.executemany(f"INSERT OR REPLACE INTO copies ({COPY_COLS}) VALUES ({marks(COPY_COLS.split(','))})", rows.copies)
     conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", rows.stories)
     conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", rows.members)
 
@@ -54,6 +59,23 @@ def clear(conn) -> None:
     """Every decision (a full decision replaces them all in its transaction)."""
     for t in TABLES:
         conn.execute(f"DELETE FROM {t}")
+
+
+# ``trace_dirty``: the articles whose components still have to be decided, recorded before a run changes
+# pairs and emptied in the transaction that writes its decisions (ALL: every component)
+ALL = -1
+
+
+def undecided(conn) -> set[ArticleKey]:
+    return {r[0] for r in conn.execute("SELECT rid FROM trace_dirty")}
+
+
+def mark_undecided(conn, keys: Iterable[ArticleKey]) -> None:
+    conn.executemany("INSERT OR IGNORE INTO trace_dirty VALUES (?)", [(k,) for k in keys])
+
+
+def clear_undecided(conn) -> None:
+    conn.execute("DELETE FROM trace_dirty")
 
 
 def delete_for_pages(conn, page_ids: list[str]) -> None:

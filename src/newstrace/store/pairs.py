@@ -13,6 +13,10 @@ from .articles import marks, slices
 from .records import ArticleKey, Pair, PairMethod, loads
 
 
+def clear(conn) -> None:
+    conn.execute("DELETE FROM trace_pairs")
+
+
 def write(conn, pairs: Iterable[Pair]) -> None:
     conn.executemany("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", [p.row() for p in pairs])
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -155,6 +155,8 @@ class Copy:
     evidence: list[Evidence]
     changes: dict[str, Any]
     story_id: str | None = None
+    copy_hash: str | None = None     # body versions the spans index into (articles.body_hash, body_versions)
+    source_hash: str | None = None
 
 
 @dataclass
@@ -195,3 +197,49 @@ def dumps(x: Any) -> str:
 
 def loads(s: str | bytes) -> Any:
     return orjson.loads(s)
+
+
+class PendingDoc(NamedTuple):
+    """An article the trace has to index: new, or its body changed since it was indexed."""
+    key: ArticleKey
+    page_id: str
+    body_hash: str | None
+    site: str
+
+
+class IndexedDoc(NamedTuple):
+    """A ``trace_docs`` row: an article's MinHash signature and band keys (int64 bytes) as indexed."""
+    rid: ArticleKey
+    page_id: str
+    site: str
+    body_hash: str | None
+    words: int
+    minhash: bytes | None
+    paragraphs: int
+    indexed_at: str | None
+    keys: bytes
+
+
+class EdgeKind(str, Enum):
+    """What joins two sites (``site_edges.kind``)."""
+    COPY = "copy"              # site_a copies from site_b
+    IDENTIFIER = "identifier"  # they share identifiers
+
+
+@dataclass
+class SiteEdge:
+    """An edge of the site network (``site_edges``); ``detail`` is what the web and exports show."""
+    site_a: str
+    site_b: str
+    kind: EdgeKind
+    weight: float
+    strong: bool
+    detail: dict[str, Any]
+
+
+@dataclass
+class SiteGroup:
+    """A site's operator group (sites joined by strong shared identifiers, ``site_groups``)."""
+    site: str
+    group_id: str
+    evidence: list[dict[str, Any]]

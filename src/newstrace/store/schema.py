@@ -403,6 +403,34 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0016_article_key_default",
+        """
+        -- store/articles.py: an article written without its key (a tool or benchmark inserting rows itself)
+        -- gets max + 1 too; Store's own writes give it in the INSERT, so this never fires for them
+        CREATE TRIGGER articles_aid_default AFTER INSERT ON articles WHEN new.aid IS NULL BEGIN
+            UPDATE articles SET aid = (SELECT coalesce(max(aid), 0) + 1 FROM articles) WHERE rowid = new.rowid;
+        END;
+        """,
+    ),
+    (
+        "0017_body_versions",
+        """
+        -- extract/relearn.py: a body that furniture relearning replaces is kept while a stored span names it;
+        -- copies name the body versions their spans index into (earlier copies: the bodies stored now)
+        CREATE TABLE body_versions (
+            page_id     TEXT NOT NULL,
+            body_hash   TEXT NOT NULL,
+            body        TEXT NOT NULL,
+            replaced_at TEXT,
+            PRIMARY KEY (page_id, body_hash)
+        );
+        ALTER TABLE copies ADD COLUMN copy_hash TEXT;
+        ALTER TABLE copies ADD COLUMN source_hash TEXT;
+        UPDATE copies SET copy_hash = (SELECT body_hash FROM articles WHERE page_id = copies.copy_id),
+                          source_hash = (SELECT body_hash FROM articles WHERE page_id = copies.source_id);
+        """,
+    ),
+    (
         "0023_actors",
         """
         -- store/actors.py (written by the analyze stage's actors step, read by web/, export and the GEXF):

@@ -416,7 +416,7 @@ def decide(comp: list[int], pairs: dict[tuple[int, int], dict], meta: dict[int, 
                 round(v.cov_p, 4), credited, credited_to, round(conf, 3),
                 [Evidence(EvidenceKind(x["kind"]), x["detail"], round(x["w"], 2)) for x in e.evidence]
                 + [Evidence(EvidenceKind.PARENT, reasons[(c, p)], 0)],
-                _changes(mc, mp, v)))
+                _changes(mc, mp, v), copy_hash=mc.body_hash, source_hash=mp.body_hash))
     roots = {r for r in comp if r not in parents}
     return {"copies": rows, "roots": roots, "parents": parents}
 

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from urllib.parse import parse_qsl, urlsplit
 
 from ..extract.urls import site_of as _site_of
+from ..store import articles
 from ..store.records import dumps, loads  # noqa: F401 - the trace's JSON codec
 from ..extract.urls import url_key as _url_key
 
@@ -81,45 +82,29 @@ def parse_when(s: str | None) -> tuple[datetime | None, bool]:
     return None, False
 
 
-def load_meta(conn, rids: Iterable[int]) -> dict[int, Meta]:
-    rids = list(rids)
+def load_meta(conn, keys: Iterable[int]) -> dict[int, Meta]:
+    """What the decisions read about each page, by article key (in slices: every query below reads one slice)."""
+    keys = list(keys)
     out: dict[int, Meta] = {}
-    for k in range(0, len(rids), 900):
-        chunk = rids[k:k + 900]
-        ph = ",".join("?" * len(chunk))
-        for r in conn.execute(
-                f"SELECT a.aid, a.page_id, a.url, a.site, a.canonical_url, a.title, a.byline, a.published, "
-                f"a.modified, a.fetched_at, a.language, a.original_source, a.body, d.words, a.body_hash, "
-                f"CASE WHEN json_valid(a.extra) THEN json_extract(a.extra, '$.published_precision') END FROM articles a "
-                f"LEFT JOIN trace_docs d ON d.rid = a.aid WHERE a.aid IN ({ph})", chunk):
-            m = Meta(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10])
-            m.body = r[12]
-            m.words = r[13] or 0
-            m.body_hash = r[14]
-            m.precision = r[15]
+    for c in articles.slices(keys):
+        for r in articles.meta_rows(conn, c):
+            m = Meta(r.key, r.page_id, r.url, r.site, r.canonical_url, r.title, r.byline, r.published, r.modified,
+                     r.fetched_at, r.language)
+            m.body = r.body
+            m.words = r.words or 0
+            m.body_hash = r.body_hash
+            m.precision = r.precision
             m.keys = {k for k in (url_key(m.url),) if k}
             m.when, m.when_exact = parse_when(m.published)
-            if m.when is not None and not m.when_exact and m.modified:
-                # a date-only published with a modified time on the same day: keep the day, not the time
-                pass
-            out[r[0]] = m
-        by_pid = {m.page_id: m for m in out.values() if m.rid in chunk}
-        for pid, name, url, form, text in conn.execute(
-                f"SELECT page_id, name, url, form, text FROM credits WHERE page_id IN "
-                f"(SELECT page_id FROM articles WHERE aid IN ({ph})) ORDER BY page_id, idx", chunk):
+            out[r.key] = m
+        by_pid = {m.page_id: m for m in out.values() if m.rid in c}
+        for pid, name, url, form, text in articles.credits_of(conn, c):
             by_pid[pid].credits.append({"name": name, "url": url, "form": form, "text": text})
-        for pid, kind, value in conn.execute(
-                f"SELECT page_id, kind, value FROM identifiers WHERE kind IN ('paypal','patreon','crypto','adsense',"
-                f"'analytics','telegram','buymeacoffee','kofi') AND page_id IN "
-                f"(SELECT page_id FROM articles WHERE aid IN ({ph}))", chunk):
+        for pid, kind, value in articles.money_identifiers_of(conn, c):
             by_pid[pid].idents.add((kind, value))
-        for pid, href, text, inb in conn.execute(
-                f"SELECT page_id, href, text, in_body FROM links WHERE page_id IN "
-                f"(SELECT page_id FROM articles WHERE aid IN ({ph}))", chunk):
+        for pid, href, text, inb in articles.links_of(conn, c):
             by_pid[pid].links.append({"href": href, "text": text, "in_body": inb})
-        for pid, url in conn.execute(
-                f"SELECT page_id, url FROM media WHERE page_id IN "
-                f"(SELECT page_id FROM articles WHERE aid IN ({ph})) ORDER BY page_id, url", chunk):
+        for pid, url in articles.media_of(conn, c):
             by_pid[pid].media.append(url)
     return out
 
@@ -147,13 +132,12 @@ class SiteNames:
         # how many pages of each site carry each byline: a byline is at home on the site that uses it
         self.bylines: dict[tuple[str, str], int] = {}
         self.byline_sites: dict[str, set[str]] = {}
-        for byline, site, n in conn.execute(
-                "SELECT byline, site, count(*) FROM articles WHERE byline IS NOT NULL AND byline != '' GROUP BY 1, 2"):
+        for byline, site, n in articles.byline_counts(conn):
             b = norm_byline(byline)
             if b:
                 self.bylines[(b, site)] = self.bylines.get((b, site), 0) + n
                 self.byline_sites.setdefault(b, set()).add(site)
-        for site, name in conn.execute("SELECT site, name FROM sites"):
+        for site, name in articles.site_names(conn):
             self._add(site, site)
             label = site.split(".")[0] if site.split(".")[-1] in GENERIC_HOSTS or len(site.split(".")) > 1 else site
             self._add(site, label)

@@ -1,5 +1,6 @@
-"""The persisted candidate index: per-article MinHash signature and LSH band keys (document and
-paragraph level) in ``trace_docs`` / ``trace_bands``, and the pairs already aligned in ``trace_pairs``.
+"""The candidate index's pure parts: per-article MinHash signature and LSH band keys (document and
+paragraph level; stored by store/trace_index.py), boilerplate masks, and ``MemIndex``, the band index of a run
+built in memory.
 
 New (or changed) articles are indexed, then looked up against every stored band key; a pair is
 a candidate when it shares a document band or a paragraph band.  Bands shared by very many
@@ -9,10 +10,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
-from typing import Iterable
 
 import numpy as np
 
+from ..store.records import IndexedDoc
 from .text import DOC_BANDS, PARA_BANDS, Doc, band_keys, signatures
 
 log = logging.getLogger(__name__)
@@ -24,13 +25,6 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def pending_docs(conn) -> list[tuple[int, str, str, str]]:
-    """(rid, page_id, body_hash, site) of articles not indexed yet or whose body changed since."""
-    return [tuple(r) for r in conn.execute(
-        "SELECT a.aid, a.page_id, a.body_hash, a.site FROM articles a LEFT JOIN trace_docs d ON d.rid = a.aid "
-        "WHERE d.rid IS NULL OR d.body_hash IS NOT a.body_hash ORDER BY a.aid")]
-
-
 def doc_keys(doc: Doc) -> np.ndarray:
     """Band keys of a tokenised body (document bands, then PARA_BANDS per passage chunk); sets doc.chunks
     and doc.chunk_keys ([n_chunks, PARA_BANDS])."""
@@ -40,22 +34,6 @@ def doc_keys(doc: Doc) -> np.ndarray:
     doc.chunk_keys = keys[nd:].reshape(-1, PARA_BANDS)
     doc.sig = sig
     return keys
-
-
-def boilerplate_keys(conn, keys: Iterable[int], min_pages: int = 3) -> set[int]:
-    """Passage keys carried by at least ``min_pages`` articles of one site: furniture that escaped
-    removal (a page's own boilerplate), never evidence of copying."""
-    keys = list(set(int(k) for k in keys))
-    if not keys:
-        return set()
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _k (key INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM _k")
-    conn.executemany("INSERT OR IGNORE INTO _k VALUES (?)", ((k,) for k in keys))
-    out = {r[0] for r in conn.execute(
-        "SELECT b.key FROM _k JOIN trace_bands b ON b.key = _k.key JOIN trace_docs d ON d.rid = b.rid "
-        "GROUP BY b.key, d.site HAVING count(*) >= ?", (min_pages,))}
-    conn.execute("DELETE FROM _k")
-    return out
 
 
 def masks_of(docs: dict[int, Doc], boiler: set[int]) -> dict[int, np.ndarray | None]:
@@ -86,89 +64,10 @@ def masks_of(docs: dict[int, Doc], boiler: set[int]) -> dict[int, np.ndarray | N
     return out
 
 
-DOC_COLS = "rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_at, keys"
-
-
-def doc_row(rid: int, pid: str, site: str, bh: str, d: Doc, keys: np.ndarray, ts: str | None) -> tuple:
-    """A trace_docs row (``DOC_COLS``)."""
-    return (rid, pid, site, bh, d.n, d.sig.tobytes() if d.sig is not None else None, len(d.chunks or []), ts,
-            np.asarray(keys, dtype=np.int64).tobytes())
-
-
-def store_index(conn, rows: list[tuple], keys_of: dict[int, np.ndarray], clear: bool = False) -> dict[int, np.ndarray]:
-    """Store trace_docs rows (``doc_row``) and the band keys ``keys_of`` {rid: unique keys} in one transaction;
-    ``clear`` first drops the old band keys of these articles.  Returns keys_of."""
-    bands = sorted((int(k), rid) for rid, ks in keys_of.items() for k in ks.tolist())
-    with conn:
-        if clear:
-            drop_bands(conn, [r[0] for r in rows])
-        conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", rows)
-        conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
-    return keys_of
-
-
-def drop_bands(conn, rids: list[int]) -> None:
-    """Delete the stored band keys of these articles (by primary key, from the keys kept in trace_docs)."""
-    legacy = []
-    for k in range(0, len(rids), 900):
-        chunk = rids[k:k + 900]
-        for rid, blob in conn.execute(
-                "SELECT rid, keys FROM trace_docs WHERE rid IN (%s)" % ",".join("?" * len(chunk)), chunk):
-            if blob is None:
-                legacy.append(rid)
-            else:
-                conn.executemany("DELETE FROM trace_bands WHERE key = ? AND rid = ?",
-                                 [(k2, rid) for k2 in np.frombuffer(blob, dtype=np.int64).tolist()])
-    for k in range(0, len(legacy), 900):   # indexed before migration 0008: no keys kept, a scan
-        chunk = legacy[k:k + 900]
-        conn.execute("DELETE FROM trace_bands WHERE rid IN (%s)" % ",".join("?" * len(chunk)), chunk)
-
-
-def write_docs(conn, doc_rows: list[tuple]) -> None:
-    """trace_docs rows of a run building its index in memory, listed in ``trace_unfinished`` until
-    ``write_bands`` has stored the band keys (decisions read trace_docs.words; a run killed in between drops
-    these rows on the next start)."""
-    with conn:
-        conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", doc_rows)
-        conn.executemany("INSERT OR IGNORE INTO trace_unfinished VALUES (?)", [(r[0],) for r in doc_rows])
-
-
-def write_bands(conn, bands: Iterable[tuple[int, int]]) -> None:
-    """One transaction for a whole run's band keys (``MemIndex.rows()`` comes sorted by (key, rid), so the
-    table is filled in key order), then the run's trace_docs rows count as indexed."""
-    with conn:
-        conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
-        conn.execute("DELETE FROM trace_unfinished")
-
-
-def drop_unfinished(conn) -> None:
-    """trace_docs rows of a run killed before its band keys were stored: index those articles again.
-    (Stores written before migration 0011 marked them with an empty ``indexed_at``.)"""
-    with conn:
-        conn.execute("DELETE FROM trace_docs WHERE rid IN (SELECT rid FROM trace_unfinished) OR indexed_at IS NULL")
-        conn.execute("DELETE FROM trace_unfinished")
-
-
-def candidates(conn, keys_of: dict[int, np.ndarray]) -> set[tuple[int, int]]:
-    """Pairs (a < b) sharing a band key with one of the given articles, popular buckets excluded."""
-    if not keys_of:
-        return set()
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _q (key INTEGER NOT NULL, rid INTEGER NOT NULL)")
-    conn.execute("DELETE FROM _q")
-    conn.executemany("INSERT INTO _q VALUES (?,?)",
-                     ((int(k), rid) for rid, ks in keys_of.items() for k in ks))
-    conn.execute("CREATE INDEX IF NOT EXISTS _q_key ON _q(key)")
-    pairs: set[tuple[int, int]] = set()
-    sql = """
-        WITH qk AS (SELECT DISTINCT key FROM _q),
-             pop AS (SELECT b.key FROM trace_bands b JOIN qk USING(key) GROUP BY b.key HAVING count(*) <= ?)
-        SELECT DISTINCT q.rid, b.rid FROM _q q JOIN pop USING(key) JOIN trace_bands b ON b.key = q.key
-        WHERE b.rid != q.rid
-    """
-    for x, y in conn.execute(sql, (MAX_BUCKET,)):
-        pairs.add((x, y) if x < y else (y, x))
-    conn.execute("DELETE FROM _q")
-    return pairs
+def indexed_doc(key: int, pid: str, site: str, bh: str | None, d: Doc, keys: np.ndarray, ts: str | None) -> IndexedDoc:
+    """The ``trace_docs`` row of a tokenised body and its band keys."""
+    return IndexedDoc(key, pid, site, bh, d.n, d.sig.tobytes() if d.sig is not None else None, len(d.chunks or []), ts,
+                      np.asarray(keys, dtype=np.int64).tobytes())
 
 
 def _gather(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

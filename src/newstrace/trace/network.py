@@ -5,8 +5,9 @@ import hashlib
 from collections import defaultdict
 from typing import Any
 
-from ..store.records import Copy, Credited, Role, Story, StoryMember
-from .evidence import Meta, dumps
+from ..store import network
+from ..store.records import Copy, Credited, EdgeKind, Role, SiteEdge, SiteGroup, Story, StoryMember
+from .evidence import Meta
 from .graph import components
 
 # identifier kinds that say "same operator": money, analytics/ad accounts, a private channel, a newsroom mailbox
@@ -57,14 +58,11 @@ def stories_of(copies: list[Copy], meta: dict[int, Meta]) -> list[Story]:
     return stories
 
 
-def rebuild_sites(conn) -> dict[str, int]:
-    """Recompute site_edges and site_groups from copies and identifiers (cheap aggregate queries)."""
+def run(conn) -> dict[str, int]:
+    """Network phase: recompute site_edges and site_groups from copies and identifiers."""
     # copy flows
     flows: dict[tuple[str, str], dict[str, Any]] = {}
-    for cs, ss, kind, credited, cu, su in conn.execute(
-            "SELECT ca.site, sa.site, c.kind, c.credited, ca.url, sa.url FROM copies c "
-            "JOIN articles ca ON ca.page_id = c.copy_id JOIN articles sa ON sa.page_id = c.source_id "
-            "WHERE c.kind != 'duplicate' ORDER BY c.copy_id, c.source_id"):
+    for cs, ss, kind, credited, cu, su in network.copy_flows(conn):
         if cs == ss:
             continue
         f = flows.setdefault((cs, ss), {"copies": 0, "credited": 0, "kinds": defaultdict(int), "examples": []})
@@ -74,15 +72,12 @@ def rebuild_sites(conn) -> dict[str, int]:
         if len(f["examples"]) < 3:
             f["examples"].append({"copy_url": cu, "source_url": su})
     # identifiers each site really owns: drop those only seen on pages that copy a page of a site carrying them
-    site_pages = dict(conn.execute("SELECT site, count(*) FROM articles GROUP BY site").fetchall())
+    site_pages = network.site_page_counts(conn)
     carriers: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for site, pid, kind, value in conn.execute(
-            "SELECT a.site, i.page_id, i.kind, i.value FROM identifiers i JOIN articles a USING(page_id)"):
+    for site, pid, kind, value in network.identifiers(conn):
         carriers[(kind, value)][site].add(pid)
     copied_from: dict[str, set[str]] = defaultdict(set)   # copy page -> sites of its source and origin
-    for cid, ssite, osite in conn.execute(
-            "SELECT c.copy_id, sa.site, oa.site FROM copies c JOIN articles sa ON sa.page_id = c.source_id "
-            "LEFT JOIN articles oa ON oa.page_id = c.origin_id"):
+    for cid, ssite, osite in network.copy_sources(conn):
         copied_from[cid].add(ssite)
         if osite:
             copied_from[cid].add(osite)
@@ -113,34 +108,33 @@ def rebuild_sites(conn) -> dict[str, int]:
         for i, a in enumerate(sites):
             for b in sites[i + 1:]:
                 shared[(a, b)].append(ident)
+    edges: list[SiteEdge] = []
+    for (a, b), f in sorted(flows.items()):
+        detail = {"copies": f["copies"], "credited": f["credited"],
+                  "credit_rate": round(f["credited"] / f["copies"], 4), "kinds": dict(f["kinds"]),
+                  "examples": f["examples"], "direction": f"{a} copies from {b}"}
+        edges.append(SiteEdge(a, b, EdgeKind.COPY, f["copies"], True, detail))
+    strong_adj: dict[str, set[str]] = defaultdict(set)
+    strong_ev: dict[tuple[str, str], list] = {}
+    for (a, b), ids in sorted(shared.items()):
+        strong = [i for i in ids if i[0] in STRONG_KINDS]
+        detail = {"strong": [{"kind": k, "value": v} for k, v in sorted(strong)],
+                  "weak": [{"kind": k, "value": v} for k, v in sorted(set(ids) - set(strong))]}
+        edges.append(SiteEdge(a, b, EdgeKind.IDENTIFIER, len(ids), bool(strong), detail))
+        if strong:
+            strong_adj[a].add(b)
+            strong_adj[b].add(a)
+            strong_ev[(a, b)] = detail["strong"]
+    # operator groups: connected components over strong identifier edges only
+    groups: list[SiteGroup] = []
+    ngroups = 0
+    for comp in components(sorted(site_pages), lambda x: strong_adj.get(x, ())):
+        gid = "op-" + hashlib.sha1("|".join(comp).encode()).hexdigest()[:10]
+        ngroups += len(comp) > 1
+        for x in comp:
+            ev = [{"with": y, "shared": strong_ev.get(tuple(sorted((x, y))), [])} for y in sorted(strong_adj.get(x, ()))]
+            groups.append(SiteGroup(x, gid, ev))
     with conn:
-        conn.execute("DELETE FROM site_edges")
-        conn.execute("DELETE FROM site_groups")
-        for (a, b), f in sorted(flows.items()):
-            detail = {"copies": f["copies"], "credited": f["credited"],
-                      "credit_rate": round(f["credited"] / f["copies"], 4), "kinds": dict(f["kinds"]),
-                      "examples": f["examples"], "direction": f"{a} copies from {b}"}
-            conn.execute("INSERT INTO site_edges VALUES (?,?,?,?,?,?)", (a, b, "copy", f["copies"], 1, dumps(detail)))
-        strong_adj: dict[str, set[str]] = defaultdict(set)
-        strong_ev: dict[tuple[str, str], list] = {}
-        for (a, b), ids in sorted(shared.items()):
-            strong = [i for i in ids if i[0] in STRONG_KINDS]
-            detail = {"strong": [{"kind": k, "value": v} for k, v in sorted(strong)],
-                      "weak": [{"kind": k, "value": v} for k, v in sorted(set(ids) - set(strong))]}
-            conn.execute("INSERT INTO site_edges VALUES (?,?,?,?,?,?)",
-                         (a, b, "identifier", len(ids), int(bool(strong)), dumps(detail)))
-            if strong:
-                strong_adj[a].add(b)
-                strong_adj[b].add(a)
-                strong_ev[(a, b)] = detail["strong"]
-        # operator groups: connected components over strong identifier edges only
-        all_sites = sorted(site_pages)
-        ngroups = 0
-        for comp in components(all_sites, lambda x: strong_adj.get(x, ())):
-            gid = "op-" + hashlib.sha1("|".join(comp).encode()).hexdigest()[:10]
-            ngroups += len(comp) > 1
-            for x in comp:
-                ev = [{"with": y, "shared": strong_ev.get(tuple(sorted((x, y))), [])} for y in sorted(strong_adj.get(x, ()))]
-                conn.execute("INSERT INTO site_groups VALUES (?,?,?)", (x, gid, dumps(ev)))
+        network.write(conn, edges, groups)
     return {"copy_edges": len(flows), "identifier_edges": len(shared), "operator_groups": ngroups,
             "foreign_identifiers_ignored": foreign}

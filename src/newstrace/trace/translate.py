@@ -42,6 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from ..records import content_hash
+from ..store import articles, vectors
 from . import xling_encoders as enc
 from . import xling_evidence as ev
 
@@ -153,7 +154,7 @@ def active_encoders(store) -> set[str]:
     """The encoders that can find anything in this store: none while it holds one language (no
     cross-language pair exists, so nothing is encoded), USE once two languages it covers are present,
     e5 once a language outside USE's is present. Encoding is the costly part of this stage."""
-    langs = {enc.norm_lang(r[0]) for r in store.conn.execute("SELECT DISTINCT language FROM articles")}
+    langs = {enc.norm_lang(x) for x in vectors.languages(store.conn)}
     langs.discard(None)
     if len(langs) < 2:
         return set()
@@ -168,13 +169,9 @@ def active_encoders(store) -> set[str]:
 def _stored_missing(store, active: set[str], new_ids: set[str]) -> bool:
     """True when an already stored article lacks vectors of an active encoder (the encoder has just
     become active), so every article must be encoded, not only the new ones."""
-    use_langs = ",".join(f"'{l}'" for l in sorted(enc.USE_LANGS))
     for name in sorted(active):
-        lang_filter = f"a.language IN ({use_langs}) AND " if name == "use" else ""
-        rows = store.conn.execute(
-            f"SELECT a.page_id FROM articles a WHERE {lang_filter}NOT EXISTS (SELECT 1 FROM xling_vectors v "
-            "WHERE v.page_id = a.page_id AND v.encoder = ?) LIMIT ?", (name, len(new_ids) + 1)).fetchall()
-        if any(r[0] not in new_ids for r in rows):
+        pids = vectors.without_vectors(store.conn, name, enc.USE_LANGS if name == "use" else None, len(new_ids) + 1)
+        if any(p not in new_ids for p in pids):
             return True
     return False
 
@@ -183,19 +180,11 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
     """Encode articles whose vectors are missing or stale. Returns the number of articles (re-)encoded.
     ``active`` limits the encoders used (default: all that apply to each article's language)."""
     c = store.conn
-    q = ("SELECT a.page_id, a.language, a.body, x.body_hash AS xhash, x.units AS units, "
-         "(SELECT group_concat(encoder) FROM xling_vectors v WHERE v.page_id = a.page_id) AS encs "
-         "FROM articles a LEFT JOIN xling_docs x ON x.page_id = a.page_id")
-    rows = []
     if ids is None:
-        rows = c.execute(q).fetchall()
+        rows = vectors.vector_state(c, None)
     else:
         # plus articles whose stored vectors were made with another unit scheme (a store from an older version)
-        idl = list(set(ids) | {r[0] for r in c.execute(
-            "SELECT page_id FROM xling_docs WHERE units IS NULL OR units != ?", (UNITS_VERSION,))})
-        for k in range(0, len(idl), 500):
-            chunk = idl[k:k + 500]
-            rows += c.execute(q + f" WHERE a.page_id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        rows = vectors.vector_state(c, list(set(ids) | vectors.other_units(c, UNITS_VERSION)))
     todo, current = [], []
     for r in rows:
         body = r["body"] or ""
@@ -210,7 +199,7 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
         todo.append((r["page_id"], lang, body, h, need))
     if current:
         with c:
-            c.executemany("UPDATE xling_docs SET units = ? WHERE page_id = ?", [(UNITS_VERSION, p) for p in current])
+            vectors.set_units(c, current, UNITS_VERSION)
     done = 0
     for k in range(0, len(todo), batch):
         part = todo[k:k + batch]
@@ -236,18 +225,8 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
         ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with c:
             for i, (pid, lang, body, h, need) in enumerate(part):
-                c.execute("DELETE FROM xling_vectors WHERE page_id = ?", (pid,))
-                for name in need:
-                    V = vecs.get((i, name))
-                    if V is None:
-                        continue
-                    c.execute("INSERT INTO xling_vectors VALUES (?,?,?,?)",
-                              (pid, name, V.shape[1], V.astype(np.float16).tobytes()))
-                c.execute("INSERT INTO xling_docs (page_id, lang, body_hash, spans, updated_at, units) "
-                          "VALUES (?,?,?,?,?,?) ON CONFLICT(page_id) DO UPDATE SET "
-                          "lang=excluded.lang, body_hash=excluded.body_hash, spans=excluded.spans, "
-                          "updated_at=excluded.updated_at, units=excluded.units",
-                          (pid, lang, h, json.dumps(spans[i]), ts, UNITS_VERSION))
+                made = {name: vecs[(i, name)] for name in need if vecs.get((i, name)) is not None}
+                vectors.replace(c, pid, made, lang, h, spans[i], ts, UNITS_VERSION)
                 done += 1
     return done
 
@@ -298,15 +277,7 @@ _SPACES: dict[tuple[str, str], Space] = {}  # per process: (database file, encod
 
 
 def _read_rows(store, name: str, ids: list[str] | None):
-    q = ("SELECT v.page_id, v.dim, v.vecs, x.lang, x.spans, x.body_hash FROM xling_vectors v "
-         "JOIN xling_docs x ON x.page_id = v.page_id WHERE v.encoder = ?")
-    if ids is None:
-        yield from store.conn.execute(q + " ORDER BY v.page_id", (name,))
-        return
-    for k in range(0, len(ids), 500):
-        chunk = ids[k:k + 500]
-        yield from store.conn.execute(q + f" AND v.page_id IN ({','.join('?' * len(chunk))}) ORDER BY v.page_id",
-                                      (name, *chunk))
+    return vectors.rows(store.conn, name, ids)
 
 
 def _centre(space: Space, rows: slice | None = None) -> None:
@@ -352,9 +323,7 @@ def load_space(store, name: str) -> Space | None:
     article changed or removed since the last call means a full reload."""
     path = getattr(store, "path", None)
     key = (str(Path(path).resolve()), name) if path and path != ":memory:" else None
-    cur = {r[0]: r[1] for r in store.conn.execute(
-        "SELECT v.page_id, x.body_hash FROM xling_vectors v JOIN xling_docs x ON x.page_id = v.page_id "
-        "WHERE v.encoder = ?", (name,))}
+    cur = vectors.hashes(store.conn, name)
     if not cur:
         if key:
             _SPACES.pop(key, None)
@@ -623,12 +592,8 @@ def align_pair(S: np.ndarray, prm: dict[str, float]) -> list[tuple[int, int]]:
 
 def _links(store, ids: list[str]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {i: set() for i in ids}
-    for k in range(0, len(ids), 500):
-        chunk = ids[k:k + 500]
-        for r in store.conn.execute(
-                f"SELECT page_id, href FROM links WHERE in_body = 1 AND page_id IN ({','.join('?' * len(chunk))})",
-                chunk):
-            out[r["page_id"]].add(r["href"].split("#")[0].rstrip("/"))
+    for pid, href in articles.inbody_links(store.conn, ids):
+        out[pid].add(href.split("#")[0].rstrip("/"))
     return out
 
 
@@ -781,12 +746,7 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
             continue
         ensure_knn(space, {d for key in cands for d in key}, ivf=ivf)
         need = {space.ids[d] for key in cands for d in key} - set(bodies)
-        idl = list(need)
-        for k in range(0, len(idl), 500):
-            chunk = idl[k:k + 500]
-            for r in store.conn.execute(
-                    f"SELECT page_id, body FROM articles WHERE page_id IN ({','.join('?' * len(chunk))})", chunk):
-                bodies[r["page_id"]] = r["body"] or ""
+        bodies.update(articles.bodies_by_page(store.conn, need))
         links = _links(store, sorted({space.ids[d] for key in cands for d in key}))
         for (da, db) in sorted(cands):
             ia, ib = space.ids[da], space.ids[db]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import open_readonly
+from ..store import furniture
 from ..store.records import CREDITED, CopyKind
 from . import svg
 from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
@@ -291,6 +292,9 @@ def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) ->
         raise NotFound("one of the two articles is not in the database")
     for k in ("spans", "evidence", "changes", "credited_to"):
         link[k] = _j(link[k], None)
+    # the spans index into the body versions the copy names (a body rewritten since is kept while named)
+    for art, k in ((cp, "copy_hash"), (src, "source_hash")):
+        art["body"] = furniture.body_at(db.conn(), art["page_id"], link.get(k)) or art["body"]
     cr, sr = spans_ranges(link["spans"])
     copy_segs = segments(cp["body"], cr, "added")
     src_segs = segments(src["body"], sr, "removed")

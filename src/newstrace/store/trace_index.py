@@ -1,0 +1,129 @@
+"""Table family ``trace_docs``, ``trace_bands``, ``trace_unfinished``: the trace's candidate index (per-article
+MinHash signature and LSH band keys, by article key), written and read by the trace's index phase.
+
+Functions never commit: the index phase wraps each step in one transaction.
+"""
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+
+from .articles import marks, slices
+from .records import ArticleKey, IndexedDoc, PendingDoc
+
+TABLES = ("trace_bands", "trace_docs", "trace_unfinished")
+DOC_COLS = "rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_at, keys"
+
+
+def clear(conn) -> None:
+    for t in TABLES:
+        conn.execute(f"DELETE FROM {t}")
+
+
+def page_cache(conn, size: int) -> int:
+    """Set SQLite's page cache (PRAGMA semantics: negative = KiB) for this connection; returns the old value."""
+    old = conn.execute("PRAGMA cache_size").fetchone()[0]
+    conn.execute(f"PRAGMA cache_size={int(size)}")
+    return old
+
+
+def pending(conn) -> list[PendingDoc]:
+    """Articles not indexed yet or whose body changed since, in key order."""
+    return [PendingDoc(*r) for r in conn.execute(
+        "SELECT a.aid, a.page_id, a.body_hash, a.site FROM articles a LEFT JOIN trace_docs d ON d.rid = a.aid "
+        "WHERE d.rid IS NULL OR d.body_hash IS NOT a.body_hash ORDER BY a.aid")]
+
+
+def is_empty(conn) -> bool:
+    return conn.execute("SELECT 1 FROM trace_docs LIMIT 1").fetchone() is None
+
+
+def indexed(conn, keys: list[ArticleKey]) -> set[ArticleKey]:
+    """The articles among ``keys`` already in the index."""
+    out: set[ArticleKey] = set()
+    for c in slices(keys):
+        out.update(r[0] for r in conn.execute(f"SELECT rid FROM trace_docs WHERE rid IN ({marks(c)})", c))
+    return out
+
+
+def sites(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
+    out: dict[ArticleKey, str] = {}
+    for c in slices(keys):
+        out.update(conn.execute(f"SELECT rid, site FROM trace_docs WHERE rid IN ({marks(c)})", c).fetchall())
+    return out
+
+
+def write_docs(conn, docs: list[IndexedDoc]) -> None:
+    conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", docs)
+
+
+def write_bands(conn, bands: Iterable[tuple[int, ArticleKey]]) -> None:
+    """(key, article) rows; sorted by key they fill the table in key order."""
+    conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
+
+
+def mark_unfinished(conn, keys: Iterable[ArticleKey]) -> None:
+    conn.executemany("INSERT OR IGNORE INTO trace_unfinished VALUES (?)", [(k,) for k in keys])
+
+
+def clear_unfinished(conn) -> None:
+    conn.execute("DELETE FROM trace_unfinished")
+
+
+def drop_unfinished(conn) -> None:
+    """trace_docs rows whose band keys were never stored (a killed run; before migration 0011 they were
+    marked by an empty ``indexed_at``)."""
+    conn.execute("DELETE FROM trace_docs WHERE rid IN (SELECT rid FROM trace_unfinished) OR indexed_at IS NULL")
+    conn.execute("DELETE FROM trace_unfinished")
+
+
+def drop_bands(conn, keys: list[ArticleKey]) -> None:
+    """Delete the stored band keys of these articles (by primary key, from the keys kept in trace_docs)."""
+    legacy = []
+    for c in slices(keys):
+        for rid, blob in conn.execute(f"SELECT rid, keys FROM trace_docs WHERE rid IN ({marks(c)})", c):
+            if blob is None:
+                legacy.append(rid)
+            else:
+                conn.executemany("DELETE FROM trace_bands WHERE key = ? AND rid = ?",
+                                 [(k2, rid) for k2 in np.frombuffer(blob, dtype=np.int64).tolist()])
+    for c in slices(legacy):   # indexed before migration 0008: no keys kept, a scan
+        conn.execute(f"DELETE FROM trace_bands WHERE rid IN ({marks(c)})", c)
+
+
+def candidates(conn, keys_of: dict[ArticleKey, np.ndarray], max_bucket: int) -> set[tuple[ArticleKey, ArticleKey]]:
+    """Pairs (a < b) sharing a band key with one of the given articles, buckets over ``max_bucket`` excluded."""
+    if not keys_of:
+        return set()
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _q (key INTEGER NOT NULL, rid INTEGER NOT NULL)")
+    conn.execute("DELETE FROM _q")
+    conn.executemany("INSERT INTO _q VALUES (?,?)",
+                     ((int(k), rid) for rid, ks in keys_of.items() for k in ks))
+    conn.execute("CREATE INDEX IF NOT EXISTS _q_key ON _q(key)")
+    pairs: set[tuple[int, int]] = set()
+    sql = """
+        WITH qk AS (SELECT DISTINCT key FROM _q),
+             pop AS (SELECT b.key FROM trace_bands b JOIN qk USING(key) GROUP BY b.key HAVING count(*) <= ?)
+        SELECT DISTINCT q.rid, b.rid FROM _q q JOIN pop USING(key) JOIN trace_bands b ON b.key = q.key
+        WHERE b.rid != q.rid
+    """
+    for x, y in conn.execute(sql, (max_bucket,)):
+        pairs.add((x, y) if x < y else (y, x))
+    conn.execute("DELETE FROM _q")
+    return pairs
+
+
+def boilerplate_keys(conn, keys: Iterable[int], min_pages: int = 3) -> set[int]:
+    """Passage keys carried by at least ``min_pages`` articles of one site."""
+    keys = list(set(int(k) for k in keys))
+    if not keys:
+        return set()
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS _k (key INTEGER PRIMARY KEY)")
+    conn.execute("DELETE FROM _k")
+    conn.executemany("INSERT OR IGNORE INTO _k VALUES (?)", ((k,) for k in keys))
+    out = {r[0] for r in conn.execute(
+        "SELECT b.key FROM _k JOIN trace_bands b ON b.key = _k.key JOIN trace_docs d ON d.rid = b.rid "
+        "GROUP BY b.key, d.site HAVING count(*) >= ?", (min_pages,))}
+    conn.execute("DELETE FROM _k")
+    return out

@@ -1,0 +1,128 @@
+"""Index phase: tokenise a batch of pending articles, index their MinHash band keys and look their candidate
+pairs up.  A run that starts from an empty index (a rebuild, a first trace) keeps the band keys in memory
+(``MemIndex``) and stores them once at the end (``finish``, while the workers decide); other runs index each
+batch in the stored index and look it up with SQL (store/trace_index.py).  Candidates already aligned on the
+same two bodies are dropped here."""
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from ..store import articles, pairs, trace_index
+from ..store.records import ArticleKey, IndexedDoc, PendingDoc
+from . import workers
+from .index import MAX_BUCKET, MemIndex, indexed_doc, now_iso
+
+
+@dataclass
+class Batch:
+    keys: list[ArticleKey]
+    docs: list[IndexedDoc]               # its trace_docs rows
+    hashes: dict[ArticleKey, str]        # body hashes of every article of its candidate pairs
+    todo: list[tuple[ArticleKey, ArticleKey]]   # candidate pairs to align
+
+
+class IndexPhase:
+    def __init__(self, r):
+        self.r = r
+        conn, pend = r.conn, r.pending
+        self.mem = MemIndex() if r.cfg.mem_index and pend and trace_index.is_empty(conn) else None
+        if self.mem is not None:   # no lookups in the stored index; the band table is appended to in key order
+            trace_index.page_cache(conn, -r.cfg.mem_cache_kb)
+        self.site_of_pend = {p.key: p.site for p in pend}
+        self.hash_of_pend = {p.key: p.body_hash for p in pend}
+        self.had_pairs = pairs.any_stored(conn)
+        self.site_num: dict[str, int] = {}
+        seen: dict[str | None, int] = defaultdict(int)
+        for p in pend:
+            seen[p.body_hash] += 1
+        self.dup = {h for h, c in seen.items() if c > 1 and h}   # bodies carried by several pending pages
+        self.nwork = r.cfg.workers if r.pool is not None else 1
+
+    def batches(self, meanwhile=None) -> Iterator[Batch]:
+        pend, n = self.r.pending, self.r.cfg.chunk
+        for k in range(0, len(pend), n):
+            yield self.batch(pend[k:k + n], meanwhile)
+
+    def batch(self, chunk: list[PendingDoc], meanwhile=None) -> Batch:
+        """Index one batch; ``meanwhile`` runs while the workers tokenise (the previous batch's pairs are
+        written then)."""
+        r, conn, mem = self.r, self.r.conn, self.mem
+        keys = [p.key for p in chunk]
+        info = {p.key: p for p in chunk}
+        with r.timed("tokenize"):
+            bodies = articles.bodies(conn, keys)
+            job = workers.features_start([(k, bodies.get(k, "")) for k in keys], r.pool, self.nwork)
+            del bodies
+            if meanwhile is not None:
+                meanwhile()
+            feats = workers.features_finish(job)
+            for k, d, _ in feats:
+                r.docs.remember(k, d)
+        t = time.perf_counter()
+        ts = now_iso()
+        rows = [indexed_doc(k, info[k].page_id, info[k].site, info[k].body_hash, d, ks, ts) for k, d, ks in feats]
+        if mem is not None:
+            allk = np.concatenate([ks for _, _, ks in feats]) if feats else np.zeros(0, dtype=np.int64)
+            allr = np.repeat(np.asarray(keys, dtype=np.int64), [len(ks) for _, _, ks in feats])
+            sites = np.repeat(np.asarray([self.site_num.setdefault(info[k].site, len(self.site_num)) for k in keys],
+                                         dtype=np.int32), [len(ks) for _, _, ks in feats])
+            mem.add(allk, allr, sites)
+            mem.update_boilerplate()
+            r.timing["index"] += time.perf_counter() - t
+            t = time.perf_counter()
+            cands = mem.candidates(min(keys))
+            hashes = {x: self.hash_of_pend[x] for p in cands for x in p}   # every article is one of this run's
+        else:
+            changed = sorted(trace_index.indexed(conn, keys))
+            keys_of = {k: ks for k, _, ks in feats}
+            bands = sorted((int(b), k) for k, ks in keys_of.items() for b in ks.tolist())
+            with conn:
+                if changed:  # a body changed: its old pairs are stale, the pages linked to it decided again
+                    pairs.drop_touching(conn, changed)
+                    trace_index.drop_bands(conn, [d.rid for d in rows])
+                trace_index.write_docs(conn, rows)
+                trace_index.write_bands(conn, bands)
+            r.timing["index"] += time.perf_counter() - t
+            t = time.perf_counter()
+            cands = trace_index.candidates(conn, keys_of, MAX_BUCKET)
+            hashes = articles.body_hashes(conn, {x for p in cands for x in p})
+        # (a run starting without aligned pairs never meets a pair twice: no lookup)
+        todo = sorted(cands - pairs.known(conn, cands, hashes) if self.had_pairs else cands)
+        r.timing["candidates"] += time.perf_counter() - t
+        r.counts["candidates"] += len(cands)
+        r.counts["aligned"] += len(todo)
+        return Batch(keys, rows, hashes, todo)
+
+    def boilerplate(self, docs: dict, involved: list[ArticleKey]) -> tuple[set[int], dict[ArticleKey, str]]:
+        """Passage keys that are boilerplate, and the site of every involved article."""
+        if self.mem is not None:
+            return self.mem.boiler, {k: self.site_of_pend.get(k) for k in involved}
+        boiler = trace_index.boilerplate_keys(self.r.conn, [k for d in docs.values() for k in d.chunk_keys.ravel().tolist()])
+        return boiler, trace_index.sites(self.r.conn, involved)
+
+    def store_docs(self, batch: Batch) -> None:
+        """An in-memory run's trace_docs rows, listed as unfinished until ``finish`` stores the band keys."""
+        if self.mem is not None:
+            conn = self.r.conn
+            with conn:
+                trace_index.write_docs(conn, batch.docs)
+                trace_index.mark_unfinished(conn, batch.keys)
+
+    def finish(self) -> float:
+        """Store an in-memory run's band keys in key order (one transaction), then its rows count as indexed.
+        Returns the seconds it took."""
+        t = time.perf_counter()
+        if self.mem is not None:
+            conn = self.r.conn
+            with conn:
+                trace_index.write_bands(conn, self.mem.rows())
+                trace_index.clear_unfinished(conn)
+            self.mem.runs.clear()
+        dt = time.perf_counter() - t
+        self.r.timing["index"] += dt
+        return dt
