@@ -11,7 +11,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parent.parent / "src" / "newstrace"
 SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+(OR\s+\w+\s+)?INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|CREATE\s+"
                  r"(TEMP\s+|UNIQUE\s+|VIRTUAL\s+)?(TABLE|INDEX|TRIGGER)|DROP\s+(TABLE|INDEX)|PRAGMA\s+\w+)", re.S)   # (upper case: prose is not SQL)
-STILL_TO_MOVE = {"web/views.py", "demo.py", "export.py", "trace/exports.py"}
+STILL_TO_MOVE = {"web/views.py"}
 
 
 def sql_literals(path: Path) -> list[tuple[int, str]]:

@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Iterator
 
+from .store import articles, decisions, furniture, network, problems
+
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
@@ -57,10 +59,7 @@ def _short(s: str | None, n: int) -> str:
 
 
 def _table_rows(conn, table: str) -> int:
-    try:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    except Exception:  # noqa: BLE001 - table absent in an older schema
-        return 0
+    return articles.count_rows(conn, table)
 
 
 def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int | None = None,
@@ -155,9 +154,7 @@ def _report(st, p, root: str) -> None:
     p("")
     p("Articles (by published date)")
     p("-" * WIDTH)
-    rows = c.execute(
-        "SELECT page_id, url, site, title, byline, published, language, region, theme, source FROM articles "
-        "ORDER BY COALESCE(published, '9999'), site, url").fetchall()
+    rows = articles.listing(c)
     for i, r in enumerate(rows, 1):
         tax = " / ".join(x for x in (r["region"], r["theme"]) if x) or "-"
         p(f"[{i:>2}] {r['published'] or '????-??-??'}  {r['language'] or '??'}  {r['site']:<28} {tax}")
@@ -171,9 +168,7 @@ def _report(st, p, root: str) -> None:
     p("")
     p("Credits found (per page: form, name -> link; copies naming or linking their source)")
     p("-" * WIDTH)
-    cr = c.execute(
-        "SELECT a.site, a.url, c.form, c.name, c.url AS curl FROM credits c JOIN articles a USING(page_id) "
-        "ORDER BY a.site, a.url, c.idx").fetchall()
+    cr = articles.credit_listing(c)
     if not cr:
         p("  (none)")
     last = None
@@ -187,10 +182,7 @@ def _report(st, p, root: str) -> None:
     p("")
     p("Identifiers by kind (value: sites carrying it)")
     p("-" * WIDTH)
-    idents = c.execute(
-        "SELECT i.kind, i.value, group_concat(DISTINCT a.site) AS sites, count(DISTINCT a.site) AS n "
-        "FROM identifiers i JOIN articles a USING(page_id) GROUP BY i.kind, i.value ORDER BY i.kind, i.value"
-    ).fetchall()
+    idents = articles.identifier_sites(c)
     kind = None
     for r in idents:
         if r["kind"] != kind:
@@ -202,10 +194,9 @@ def _report(st, p, root: str) -> None:
     p("")
     p("Furniture learned per site (removed from bodies; the unstripped text is kept in raw_body)")
     p("-" * WIDTH)
-    for s in c.execute("SELECT site, pages FROM sites ORDER BY site").fetchall():
-        fur = c.execute("SELECT text, pages FROM furniture WHERE site=? ORDER BY pages DESC, text",
-                        (s["site"],)).fetchall()
-        p(f"  {s['site']} ({s['pages']} pages): {len(fur)} repeated block(s)")
+    for site, _, pages in network.sites(c):
+        fur = furniture.of_site(c, site)
+        p(f"  {site} ({pages} pages): {len(fur)} repeated block(s)")
         for f in fur:
             p(f"      [{f['pages']}x] {_short(f['text'], 84)}")
     p("  (common kinds such as translate banners, 'Note to readers', donation appeals, disclaimers and")
@@ -215,7 +206,7 @@ def _report(st, p, root: str) -> None:
     p("")
     p("Problems (inputs that could not be used, and why; the run went on)")
     p("-" * WIDTH)
-    probs = c.execute("SELECT source, stage, reason, detail FROM problems ORDER BY source").fetchall()
+    probs = problems.by_source(c)
     if not probs:
         p("  (none)")
     for r in probs:
@@ -242,8 +233,8 @@ def _report(st, p, root: str) -> None:
     if _table_rows(c, "site_groups"):
         p("  operator groups (from trace):")
         by_group: dict[str, list[str]] = {}
-        for r in c.execute("SELECT site, group_id FROM site_groups ORDER BY group_id, site"):
-            by_group.setdefault(r["group_id"], []).append(r["site"])
+        for gid, site in sorted((gid, site) for site, gid, _ in network.groups(c)):
+            by_group.setdefault(gid, []).append(site)
         for g, sites in by_group.items():
             if len(sites) > 1:
                 p(f"      {g}: {', '.join(sites)}")
@@ -257,14 +248,13 @@ def _report_trace(c, p) -> None:
     def url_of(pid: str | None) -> str:
         if not pid:
             return "-"
-        r = c.execute("SELECT url FROM articles WHERE page_id=?", (pid,)).fetchone()
-        return r[0] if r else pid[:12]
+        return articles.url_of(c, pid) or pid[:12]
 
     if n_copies:
         p("")
         p("Copies (copy <- source: kind, languages, coverage, credit, confidence)")
         p("-" * WIDTH)
-        for r in c.execute("SELECT * FROM copies ORDER BY story_id, copy_id").fetchall():
+        for r in decisions.all_copies(c):
             cov = r["coverage_source"]
             p(f"  {url_of(r['copy_id'])}")
             p(f"      <- {url_of(r['source_id'])}")
@@ -280,18 +270,16 @@ def _report_trace(c, p) -> None:
         p("")
         p("Stories (origin first, then each copy with its lag)")
         p("-" * WIDTH)
-        for s in c.execute("SELECT * FROM stories ORDER BY first_seen, story_id").fetchall():
+        for s in decisions.all_stories(c):
             langs = ", ".join(json.loads(s["languages"] or "[]"))
             rate = f"{s['credit_rate'] * 100:.0f}%" if s["credit_rate"] is not None else "?"
             p(f"  {_short(s['title'], 80)}")
             p(f"      {s['size']} pages on {s['sites']} sites; languages {langs or '?'}; first seen "
               f"{s['first_seen'] or '?'}; credit rate {rate}")
-            for m in c.execute("SELECT * FROM story_members WHERE story_id=? ORDER BY role DESC, lag_hours",
-                               (s["story_id"],)).fetchall():
+            for m in decisions.members(c, s["story_id"]):
                 lag = f"{m['lag_hours']:+.0f}h" if m["lag_hours"] is not None else ""
                 cred = ""
                 if m["role"] != "origin" and m["parent_id"]:
-                    r = c.execute("SELECT credited FROM copies WHERE copy_id=? AND source_id=?",
-                                  (m["page_id"], m["parent_id"])).fetchone()
-                    cred = f"credit {r[0]}" if r and r[0] else ""
+                    credited = decisions.credited(c, m["page_id"], m["parent_id"])
+                    cred = f"credit {credited}" if credited else ""
                 p(f"      {m['role']:<6} {m['kind'] or '':<12} {lag:>6}  {cred:<17} {url_of(m['page_id'])}")

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any, Iterator
 
-from .store import Store
+from .store import Store, problems
 
 ARTICLE_FIELDS = ["url", "site", "publisher", "title", "byline", "published", "modified", "language", "region",
                   "theme", "sections", "tags", "description", "canonical_url", "original_source", "fetched_at",
@@ -18,7 +18,7 @@ def iter_rows(store: Store, what: str) -> Iterator[dict[str, Any]]:
         for a in store.iter_articles(full=True):
             yield {k: a.get(k) for k in ARTICLE_FIELDS}
     elif what == "problems":
-        for r in store.conn.execute("SELECT source, stage, reason, detail, url, page_id, seen_at FROM problems ORDER BY seen_at, source"):
+        for r in problems.iter_all(store.conn):
             yield dict(r)
     elif what in ("actors", "relations", "flags"):
         from .analyze.exports import iter_actor_rows

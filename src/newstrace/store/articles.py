@@ -149,3 +149,39 @@ def inbody_links(conn, pids: list[str]) -> Iterator[tuple[str, str]]:
     """(page_id, href) of the pages' in-body links."""
     for c in slices(pids, 500):
         yield from conn.execute(f"SELECT page_id, href FROM links WHERE in_body = 1 AND page_id IN ({marks(c)})", c)
+
+
+# -- reads for the demo's report (demo.py) -------------------------------------------------------------------
+def count_rows(conn, table: str) -> int:
+    """Rows of ``table`` (0 when an older schema lacks it)."""
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except Exception:  # noqa: BLE001 - table absent in an older schema
+        return 0
+
+
+def listing(conn) -> list:
+    """Every article (page_id, url, site, title, byline, published, language, region, theme, source) by date."""
+    return conn.execute(
+        "SELECT page_id, url, site, title, byline, published, language, region, theme, source FROM articles "
+        "ORDER BY COALESCE(published, '9999'), site, url").fetchall()
+
+
+def credit_listing(conn) -> list:
+    """Every credit (site, url, form, name, curl) by page."""
+    return conn.execute(
+        "SELECT a.site, a.url, c.form, c.name, c.url AS curl FROM credits c JOIN articles a USING(page_id) "
+        "ORDER BY a.site, a.url, c.idx").fetchall()
+
+
+def identifier_sites(conn) -> list:
+    """Every identifier (kind, value) with the sites carrying it (sites: comma-separated, n: how many)."""
+    return conn.execute(
+        "SELECT i.kind, i.value, group_concat(DISTINCT a.site) AS sites, count(DISTINCT a.site) AS n "
+        "FROM identifiers i JOIN articles a USING(page_id) GROUP BY i.kind, i.value ORDER BY i.kind, i.value"
+    ).fetchall()
+
+
+def url_of(conn, page_id: str) -> str | None:
+    r = conn.execute("SELECT url FROM articles WHERE page_id=?", (page_id,)).fetchone()
+    return r[0] if r else None

@@ -90,3 +90,48 @@ def delete_for_pages(conn, page_ids: list[str]) -> None:
             sp = ",".join("?" * len(s))
             conn.execute(f"DELETE FROM story_members WHERE story_id IN ({sp})", s)
             conn.execute(f"DELETE FROM stories WHERE story_id IN ({sp})", s)
+
+
+# -- reads for exports (trace/exports.py) -------------------------------------------------------------------
+def copies_with_urls(conn) -> Iterable:
+    """Every copies row with copy_url, source_url, origin_url, copy_site and source_site, by story."""
+    return conn.execute("""
+        SELECT c.*, ca.url AS copy_url, sa.url AS source_url, oa.url AS origin_url,
+               ca.site AS copy_site, sa.site AS source_site
+        FROM copies c JOIN articles ca ON ca.page_id = c.copy_id JOIN articles sa ON sa.page_id = c.source_id
+        LEFT JOIN articles oa ON oa.page_id = c.origin_id ORDER BY c.story_id, c.copy_id, c.source_id""")
+
+
+def stories_with_urls(conn) -> list:
+    """Every stories row with origin_url, by first sighting."""
+    return conn.execute("SELECT s.*, a.url AS origin_url FROM stories s JOIN articles a ON a.page_id = s.origin_id "
+                        "ORDER BY s.first_seen, s.story_id").fetchall()
+
+
+def members_with_urls(conn, story_id: str) -> list:
+    """A story's members (page_id, url, site, role, kind, parent_id, published, lag_hours): origin first."""
+    return conn.execute(
+        "SELECT m.page_id, a.url, a.site, m.role, m.kind, m.parent_id, m.published, m.lag_hours "
+        "FROM story_members m JOIN articles a ON a.page_id = m.page_id WHERE m.story_id = ? "
+        "ORDER BY m.role DESC, m.lag_hours IS NULL, m.lag_hours, a.url", (story_id,)).fetchall()
+
+
+def all_copies(conn) -> list:
+    """Every copies row, by story."""
+    return conn.execute("SELECT * FROM copies ORDER BY story_id, copy_id").fetchall()
+
+
+def all_stories(conn) -> list:
+    """Every stories row, by first sighting."""
+    return conn.execute("SELECT * FROM stories ORDER BY first_seen, story_id").fetchall()
+
+
+def members(conn, story_id: str) -> list:
+    """A story's story_members rows, origin first, then by lag."""
+    return conn.execute("SELECT * FROM story_members WHERE story_id=? ORDER BY role DESC, lag_hours",
+                        (story_id,)).fetchall()
+
+
+def credited(conn, copy_id: str, source_id: str) -> str | None:
+    r = conn.execute("SELECT credited FROM copies WHERE copy_id=? AND source_id=?", (copy_id, source_id)).fetchone()
+    return r[0] if r else None

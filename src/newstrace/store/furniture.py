@@ -61,3 +61,8 @@ def prune_versions(conn, page_ids: list[str] | None = None) -> None:
         return
     for c in slices(page_ids):
         conn.execute(sql + f" AND page_id IN ({marks(c)})", c)
+
+
+def of_site(conn, site: str) -> list:
+    """The site's furniture blocks (text, pages), most repeated first."""
+    return conn.execute("SELECT text, pages FROM furniture WHERE site=? ORDER BY pages DESC, text", (site,)).fetchall()

@@ -44,3 +44,20 @@ def write(conn, edges: Iterable[SiteEdge], groups: Iterable[SiteGroup]) -> None:
     conn.executemany("INSERT INTO site_edges VALUES (?,?,?,?,?,?)",
                      [(e.site_a, e.site_b, e.kind.value, e.weight, int(e.strong), dumps(e.detail)) for e in edges])
     conn.executemany("INSERT INTO site_groups VALUES (?,?,?)", [(g.site, g.group_id, dumps(g.evidence)) for g in groups])
+
+
+# -- reads for exports and the graph (trace/exports.py) ------------------------------------------------------
+def groups(conn) -> list[tuple[str, str, str]]:
+    """(site, group_id, evidence JSON) of every site."""
+    return conn.execute("SELECT site, group_id, evidence FROM site_groups").fetchall()
+
+
+def edges(conn, ordered: bool = True) -> list[tuple[str, str, str, float, int, str]]:
+    """(site_a, site_b, kind, weight, strong, detail JSON), by kind and sites (or as written)."""
+    return conn.execute("SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges"
+                        + (" ORDER BY kind, site_a, site_b" if ordered else "")).fetchall()
+
+
+def sites(conn) -> list[tuple[str, str | None, int]]:
+    """(site, name, pages) of every site, by site."""
+    return conn.execute("SELECT site, name, pages FROM sites ORDER BY site").fetchall()

@@ -13,3 +13,13 @@ def write(conn, problems: Iterable[Problem], ts: str) -> None:
         "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(problem_id) DO NOTHING",
         [(content_hash(p.source, p.stage, p.reason), p.source, p.stage, p.reason, p.detail[:2000], p.url,
           p.page_id, ts) for p in problems])
+
+
+def iter_all(conn) -> Iterable:
+    """Every problem (source, stage, reason, detail, url, page_id, seen_at), oldest first."""
+    return conn.execute("SELECT source, stage, reason, detail, url, page_id, seen_at FROM problems ORDER BY seen_at, source")
+
+
+def by_source(conn) -> list:
+    """Every problem (source, stage, reason, detail) by source."""
+    return conn.execute("SELECT source, stage, reason, detail FROM problems ORDER BY source").fetchall()

@@ -5,6 +5,8 @@ import json
 import sys
 from typing import Any, Iterator
 
+from ..store import decisions, network
+
 WHAT = ("copies", "stories", "sites")
 
 
@@ -18,13 +20,9 @@ def _j(x: str | None, default: Any) -> Any:
 
 
 def iter_trace_rows(store, what: str) -> Iterator[dict[str, Any]]:
-    q = store.conn.execute
+    conn = store.conn
     if what == "copies":
-        for r in q("""
-            SELECT c.*, ca.url AS copy_url, sa.url AS source_url, oa.url AS origin_url,
-                   ca.site AS copy_site, sa.site AS source_site
-            FROM copies c JOIN articles ca ON ca.page_id = c.copy_id JOIN articles sa ON sa.page_id = c.source_id
-            LEFT JOIN articles oa ON oa.page_id = c.origin_id ORDER BY c.story_id, c.copy_id, c.source_id"""):
+        for r in decisions.copies_with_urls(conn):
             ct = _j(r["credited_to"], None)
             yield {
                 "copy_url": r["copy_url"], "source_url": r["source_url"], "origin_url": r["origin_url"],
@@ -37,12 +35,8 @@ def iter_trace_rows(store, what: str) -> Iterator[dict[str, Any]]:
                 "copy_id": r["copy_id"], "source_id": r["source_id"], "origin_id": r["origin_id"],
             }
     elif what == "stories":
-        for s in q("SELECT s.*, a.url AS origin_url FROM stories s JOIN articles a ON a.page_id = s.origin_id "
-                   "ORDER BY s.first_seen, s.story_id").fetchall():
-            members = [dict(m) for m in q(
-                "SELECT m.page_id, a.url, a.site, m.role, m.kind, m.parent_id, m.published, m.lag_hours "
-                "FROM story_members m JOIN articles a ON a.page_id = m.page_id WHERE m.story_id = ? "
-                "ORDER BY m.role DESC, m.lag_hours IS NULL, m.lag_hours, a.url", (s["story_id"],))]
+        for s in decisions.stories_with_urls(conn):
+            members = [dict(m) for m in decisions.members_with_urls(conn, s["story_id"])]
             yield {
                 "story_id": s["story_id"], "origin_url": s["origin_url"], "title": s["title"], "size": s["size"],
                 "sites": s["sites"], "languages": _j(s["languages"], []), "first_seen": s["first_seen"],
@@ -51,9 +45,9 @@ def iter_trace_rows(store, what: str) -> Iterator[dict[str, Any]]:
                              "published": m["published"], "lag_hours": m["lag_hours"]} for m in members],
             }
     elif what == "sites":
-        groups = {r[0]: (r[1], _j(r[2], [])) for r in q("SELECT site, group_id, evidence FROM site_groups")}
+        groups = {r[0]: (r[1], _j(r[2], [])) for r in network.groups(conn)}
         out_c, in_c, ids = {}, {}, {}
-        for a, b, kind, w, strong, detail in q("SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges"):
+        for a, b, kind, w, strong, detail in network.edges(conn, ordered=False):
             d = _j(detail, {})
             if kind == "copy":
                 out_c.setdefault(a, []).append({"from": b, "copies": int(w), "credit_rate": d.get("credit_rate")})
@@ -61,7 +55,7 @@ def iter_trace_rows(store, what: str) -> Iterator[dict[str, Any]]:
             else:
                 for x, y in ((a, b), (b, a)):
                     ids.setdefault(x, []).append({"site": y, "strong": bool(strong), "shared": d})
-        for site, name, pages in q("SELECT site, name, pages FROM sites ORDER BY site"):
+        for site, name, pages in network.sites(conn):
             gid, ev = groups.get(site, (None, []))
             yield {
                 "site": site, "name": name, "pages": pages, "operator_group": gid,
@@ -79,12 +73,11 @@ def build_graph(store):
     import networkx as nx
 
     g = nx.MultiDiGraph()
-    q = store.conn.execute
-    groups = dict(q("SELECT site, group_id FROM site_groups").fetchall())
-    for site, name, pages in q("SELECT site, name, pages FROM sites ORDER BY site"):
+    conn = store.conn
+    groups = {site: gid for site, gid, _ in network.groups(conn)}
+    for site, name, pages in network.sites(conn):
         g.add_node(site, label=name or site, pages=int(pages or 0), operator_group=groups.get(site) or "")
-    for a, b, kind, w, strong, detail in q("SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges "
-                                           "ORDER BY kind, site_a, site_b"):
+    for a, b, kind, w, strong, detail in network.edges(conn):
         d = _j(detail, {})
         attrs = {"kind": kind, "weight": float(w), "strong": int(strong)}
         if kind == "copy":
