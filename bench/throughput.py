@@ -205,13 +205,10 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
-def run_child(kind: str, files_list: str, workers: int, db: str | None) -> dict:
-    cmd = [sys.executable, os.path.abspath(__file__), "--child", kind, "--list", files_list,
-           "--workers", str(workers)]
-    if db:
-        cmd += ["--db", db]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+def run_sampled(cmd: list[str], env: dict[str, str]) -> tuple[int, str, str, int]:
+    """Run ``cmd`` to its end; (exit status, stdout, stderr, peak KB of its process tree's summed VmRSS,
+    sampled every 50 ms)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = 0
     stop = threading.Event()
 
@@ -226,9 +223,18 @@ def run_child(kind: str, files_list: str, workers: int, db: str | None) -> dict:
     out, err = proc.communicate()
     stop.set()
     th.join()
+    return proc.returncode, out, err, peak
+
+
+def run_child(kind: str, files_list: str, workers: int, db: str | None, src: str | None = None) -> dict:
+    cmd = [sys.executable, os.path.abspath(__file__), "--child", kind, "--list", files_list,
+           "--workers", str(workers)]
+    if db:
+        cmd += ["--db", db]
+    rc, out, err, peak = run_sampled(cmd, {**os.environ, "PYTHONPATH": src or str(ROOT / "src")})
     line = next((x for x in out.splitlines() if x.startswith("RESULT ")), None)
-    if proc.returncode != 0 or line is None:
-        raise RuntimeError(f"{kind} child failed ({proc.returncode}):\n{err[-3000:]}")
+    if rc != 0 or line is None:
+        raise RuntimeError(f"{kind} child failed ({rc}):\n{err[-3000:]}")
     res = json.loads(line[len("RESULT "):])
     res["tree_peak_kb"] = peak
     return res
@@ -243,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trafilatura-workers", type=int, default=0, metavar="N",
                     help="also time trafilatura.extract in a pool of N processes")
     ap.add_argument("--with-trace", action="store_true", help="also time newstrace ingest with copy tracing on")
+    ap.add_argument("--baseline-ref", metavar="REF",
+                    help="also time newstrace ingest with the code of git commit REF (a temporary git worktree), "
+                         "same pages, same run: the reference for a change's pages/s and peak RSS")
     ap.add_argument("--repeat", type=int, default=1, help="runs per system; the median run is reported")
     ap.add_argument("--stages", action="store_true",
                     help="instead: CPU time per step of newstrace's extract() vs trafilatura.extract, in-process")
@@ -269,11 +278,31 @@ def main(argv: list[str] | None = None) -> int:
                         args.trafilatura_workers, f"{args.trafilatura_workers}+1 processes"))
     systems.append(("newstrace ingest (to SQLite, --no-trace)", "newstrace", args.workers,
                     f"{args.workers} extraction + 1 main processes"))
+    baseline_src = None
+    if args.baseline_ref:
+        wt = tempfile.mkdtemp(prefix="newstrace-base-")
+        os.rmdir(wt)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", wt, args.baseline_ref], check=True,
+                       capture_output=True)
+        baseline_src = os.path.join(wt, "src")
+        systems.append((f"newstrace ingest at {args.baseline_ref} (--no-trace)", "newstrace-base", args.workers,
+                        f"{args.workers} extraction + 1 main processes"))
     if args.with_trace:
         systems.append(("newstrace ingest (to SQLite, with tracing)", "newstrace-trace", args.workers,
                         f"{args.workers} extraction + 1 main processes"))
 
     results: dict[str, list[dict]] = {s[0]: [] for s in systems}
+    try:
+        _run_all(args, files, systems, results, baseline_src)
+    finally:
+        if baseline_src:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", os.path.dirname(baseline_src)],
+                           capture_output=True)
+    _report(args, files, per, systems, results)
+    return 0
+
+
+def _run_all(args, files, systems, results, baseline_src) -> None:
     with tempfile.TemporaryDirectory(prefix="newstrace-tp-") as tmp:
         lst = os.path.join(tmp, "files.txt")
         with open(lst, "w", encoding="utf-8") as fh:
@@ -282,8 +311,13 @@ def main(argv: list[str] | None = None) -> int:
             for label, kind, w, _ in systems:
                 db = os.path.join(tmp, f"run{r}-{kind}.db") if kind.startswith("newstrace") else None
                 progress(f"throughput: run {r + 1}/{args.repeat}: {label} on {len(files)} pages ...")
-                results[label].append(run_child(kind, lst, w, db))
+                base = kind == "newstrace-base"
+                results[label].append(run_child("newstrace" if base else kind, lst, w, db,
+                                                baseline_src if base else None))
 
+
+def _report(args, files, per, systems, results) -> None:
+    ncpu = os.cpu_count() or 1
     med = {}
     for label, runs in results.items():
         runs.sort(key=lambda x: x["seconds"])
@@ -313,9 +347,15 @@ def main(argv: list[str] | None = None) -> int:
           f"On an otherwise idle machine newstrace's {args.workers} workers could reach at most "
           f"{args.workers} x {t_ms:.1f} / {n_ms:.1f} = {args.workers * t_ms / n_ms:.2f}x trafilatura's 1-process "
           f"pages/s (an upper bound from CPU time, not a measurement).")
+    if args.baseline_ref:
+        old = med[next(s[0] for s in systems if s[1] == "newstrace-base")]
+        new_rate, old_rate = ns["pages"] / ns["seconds"], old["pages"] / old["seconds"]
+        print(f"this tree / commit {args.baseline_ref}: pages/s {new_rate / old_rate:.2f} ({new_rate:.1f} vs "
+              f"{old_rate:.1f}), CPU s {ns['cpu']:.1f} vs {old['cpu']:.1f}, peak RSS tree "
+              f"{ns['tree_peak_kb'] / 1024:.0f} vs {old['tree_peak_kb'] / 1024:.0f} MB; store {ns.get('store')} vs "
+              f"{old.get('store')}")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average at the end of the run: {load:.1f} on {ncpu} cores")
-    return 0
 
 
 if __name__ == "__main__":

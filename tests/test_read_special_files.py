@@ -29,7 +29,8 @@ def _ingest(tmp_path, *paths, env=None) -> dict:
 
 def _problems(tmp_path) -> dict[str, tuple[str, str]]:
     with Store(tmp_path / "a.db", readonly=True) as st:
-        return {os.path.basename(r[0]): (r[1], r[2]) for r in st.conn.execute("SELECT source, reason, detail FROM problems")}
+        rows = st.conn.execute("SELECT source, reason, detail FROM problems")
+        return {os.path.basename(r[0]): (r[1], r[2]) for r in rows}
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
@@ -75,3 +76,28 @@ def test_read_size_limits(tmp_path):
     assert "after gunzip" in probs["bomb.html.gz"][1]
     assert probs["lines.jsonl:1"][0] == "too-large"
     assert res["new_articles"] == 3   # the two pages and the short JSONL record
+
+
+def test_per_page_limits_bound_one_page(tmp_path):
+    """Pages that would cost too much to extract are `too-large`; a huge text is cut and says so (the old code
+    kept a 50 MB repetitive page with a 369-character body and no problem, and a 20 MB JSONL text whole)."""
+    root = make_site(tmp_path / "in", 2)
+    d = root / "harbour-daily.example"
+    para = "<p>The same paragraph about the harbour bridge, again and again, to fill the page.</p>\n"
+    (d / "repetitive.html").write_text("<html><body><article>" + para * 4000 + "</article></body></html>")
+    (d / "wide.html").write_text("<html><body><div>" + "<b>w</b>" * 15000 + "</div></body></html>")
+    words = "council harbour bridge engineers span buses residents decade vote rebuild ferry tolls".split()
+    text = "Long text\n\n" + "\n\n".join(" ".join(words[(i * j) % len(words)] for j in range(60)) + "."
+                                        for i in range(600))
+    (tmp_path / "t.jsonl").write_text(json.dumps({"url": "https://j.example/long", "text": text}) + "\n")
+    res = _ingest(tmp_path, root, tmp_path / "t.jsonl",
+                  env={"NEWSTRACE_MAX_PAGE_BYTES": "200000", "NEWSTRACE_MAX_TAGS": "20000",
+                       "NEWSTRACE_MAX_TEXT_CHARS": "50000"})
+    probs = _problems(tmp_path)
+    assert probs["repetitive.html"][0] == "too-large" and "NEWSTRACE_MAX_PAGE_BYTES" in probs["repetitive.html"][1]
+    assert probs["wide.html"][0] == "too-large" and "tags" in probs["wide.html"][1]
+    assert probs["t.jsonl:1"][0] == "text-cut"
+    assert res["new_articles"] == 3
+    with Store(tmp_path / "a.db", readonly=True) as st:
+        n = st.conn.execute("SELECT length(body) FROM articles WHERE url = 'https://j.example/long'").fetchone()[0]
+    assert 40000 < n <= 50000 < len(text)

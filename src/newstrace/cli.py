@@ -1,4 +1,4 @@
-"""``newstrace`` command: ingest, trace, stats, show, copies, sites, export, serve, demo.
+"""``newstrace`` command: collect, ingest, trace, stats, show, copies, sites, export, serve, demo.
 
 Each subcommand is a thin wrapper over a plain function of the package.
 """
@@ -39,6 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto",
                    help="progress as a bar (terminal) or a plain line every 10 s (logs); auto: bar on a terminal")
     p.add_argument("--no-trace", action="store_true", help="do not link new articles against the store")
+
+    p = sub.add_parser("collect", help="fetch sites, feeds, sitemaps or URL lists politely into WARC, then ingest")
+    p.add_argument("targets", nargs="+", metavar="SITES_OR_URLS", help="sites (https://site/), URLs, URL list files")
+    p.add_argument("--warc", required=True, metavar="DIR", help="folder for the WARC files (diagnostics/ inside)")
+    _add_db(p)
+    p.add_argument("--since", help="skip URLs a feed or sitemap dates before this ISO date")
+    p.add_argument("--max-pages", type=int, default=None, help="fetch at most N pages now (the rest stay queued)")
+    p.add_argument("--user-agent", help="User-Agent header (its first word is the robots.txt token)")
+    p.add_argument("--delay", type=float, default=None, help="seconds between requests to one host (default 1)")
+    p.add_argument("--host-concurrency", type=int, default=None, help="requests in flight per host (default 1)")
+    p.add_argument("--allow-private", action="store_true",
+                   help="also fetch loopback/private addresses nobody named (redirects, feed links)")
+    p.add_argument("--resolve", action="append", default=[], metavar="HOST=IP", help="resolve HOST to IP")
+    p.add_argument("--resolve-only", action="store_true", help="with --resolve: never ask DNS")
+    p.add_argument("--no-ingest", action="store_true", help="only write the WARC files")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--strict", action="store_true", help="exit 3 when any fetch had a problem")
 
     p = sub.add_parser("trace", help="(re)build copy links, stories and the site network for the whole store")
     _add_db(p)
@@ -174,6 +191,38 @@ def format_summary(s: dict) -> str:
     return "\n".join(lines)
 
 
+def cmd_collect(args) -> int:
+    from .collect import CollectConfig, collect
+
+    cfg = CollectConfig(allow_private=args.allow_private, resolve_only=args.resolve_only,
+                        resolve=dict(r.split("=", 1) for r in args.resolve if "=" in r))
+    for opt, attr in (("user_agent", "user_agent"), ("delay", "delay"), ("host_concurrency", "host_concurrency")):
+        if getattr(args, opt) is not None:
+            setattr(cfg, attr, getattr(args, opt))
+    try:
+        s = collect(args.targets, args.warc, db=args.db, since=args.since, max_pages=args.max_pages, config=cfg,
+                    progress=not args.no_progress and sys.stderr.isatty(), ingest=not args.no_ingest)
+    except ValueError as e:
+        print(f"newstrace: {e}", file=sys.stderr)
+        return 2
+    print(format_collect_summary(s))
+    return 3 if args.strict and s["new_problems"] else 0
+
+
+def format_collect_summary(s: dict) -> str:
+    lines = [f"requests        {s['requests']} to {s['hosts']} hosts ({s['not_modified']} not modified, "
+             f"{s['retries']} retries, {s['redirects']} redirects)",
+             f"pages fetched   {s['pages_fetched']}  ({s['bytes']} bytes; new URLs listed {s['urls_new']}, "
+             f"left for the next run {s['left_for_next_run']})",
+             f"fetch problems  {s['new_problems']}"]
+    lines += [f"  {r:<22} {n}" for r, n in s["problems_by_reason"].items()]
+    lines.append("URL states      " + ", ".join(f"{k} {v}" for k, v in sorted(s["url_states"].items())))
+    lines.append(f"WARC files      {len(s['warc_files'])} new in {s['warc_dir']}")
+    if "ingest" in s:
+        lines.append(format_summary(s["ingest"]))
+    return "\n".join(lines)
+
+
 def cmd_trace(args) -> int:
     from .store import Store
     from .trace import trace_all
@@ -304,7 +353,7 @@ def _require_db(path: str) -> None:
 
 
 COMMANDS = {
-    "ingest": cmd_ingest, "trace": cmd_trace, "stats": cmd_stats, "show": cmd_show, "copies": cmd_copies,
+    "ingest": cmd_ingest, "collect": cmd_collect, "trace": cmd_trace, "stats": cmd_stats, "show": cmd_show, "copies": cmd_copies,
     "sites": cmd_sites, "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "actors": cmd_actors,
 }
 

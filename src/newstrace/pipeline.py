@@ -32,7 +32,7 @@ BATCH = int(os.environ.get("NEWSTRACE_BATCH", "64"))  # pages per transaction
 # WORKER_TASKS pages, so the memory a large page left fragmented goes back to the system.
 MAX_PAGE_BYTES = int(os.environ.get("NEWSTRACE_MAX_PAGE_BYTES", str(8 * 1024 * 1024)))
 MAX_TAGS = int(os.environ.get("NEWSTRACE_MAX_TAGS", "400000"))
-MAX_TEXT_CHARS = int(os.environ.get("NEWSTRACE_MAX_TEXT_CHARS", "1000000"))
+MAX_TEXT_CHARS = int(os.environ.get("NEWSTRACE_MAX_TEXT_CHARS", "300000"))   # ~50k words: 6x a long read
 LARGE_PAGE_BYTES = 1024 * 1024
 WORKER_TASKS = 500
 _LARGE = None   # a process-shared semaphore, made before the pool forks

@@ -113,8 +113,8 @@ def read_limited(fh, path: str, limit: int | None = None, seconds: float | None 
             return b"".join(parts)
         n += len(chunk)
         if n > limit:
-            raise ReadProblem("too-large", f"more than {limit} bytes{' after gunzip' if path.lower().endswith('.gz') else ''}"
-                              f" (limit NEWSTRACE_MAX_READ_BYTES={limit})")
+            gz = " after gunzip" if path.lower().endswith(".gz") else ""
+            raise ReadProblem("too-large", f"more than {limit} bytes{gz} (limit NEWSTRACE_MAX_READ_BYTES={limit})")
         if time.monotonic() > deadline:
             raise ReadProblem("read-timeout", f"{n} bytes read in more than {READ_SECONDS:g} s")
         parts.append(chunk)

@@ -499,4 +499,60 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX flags_aid ON flags(aid);
         """,
     ),
+    (
+        "0028_crawl_frontier",
+        """
+        -- store/crawl.py (collect/): every URL the collector meant to fetch, with what became of it; a killed
+        -- collect reloads its queued rows, a daily one skips URLs already fetched
+        CREATE TABLE IF NOT EXISTS crawl_urls (
+            url           TEXT PRIMARY KEY,
+            seed          TEXT NOT NULL,      -- the site, URL or list that led here
+            host          TEXT NOT NULL,      -- host:port, the politeness key
+            state         TEXT NOT NULL,      -- queued | retry | fetched | redirected | failed | refused | disallowed
+            via           TEXT,               -- feed, sitemap or list that listed it, or the URL that redirected here
+            hops          TEXT NOT NULL DEFAULT '[]',  -- JSON [[url, status], ...]: the redirects that led here
+            listed_date   TEXT,               -- lastmod / pubDate / publication_date as listed
+            discovered_at TEXT NOT NULL,
+            fetched_at    TEXT,
+            status        INTEGER,
+            content_hash  TEXT,               -- sha1 of the decoded payload
+            etag          TEXT,
+            last_modified TEXT,
+            warc_file     TEXT,
+            warc_offset   INTEGER,
+            attempts      INTEGER NOT NULL DEFAULT 0,
+            reason        TEXT,               -- the problem reason of a failed, refused or disallowed URL
+            redirect_to   TEXT                -- where a redirected URL pointed
+        );
+        CREATE INDEX IF NOT EXISTS crawl_urls_seed_state ON crawl_urls(seed, state);
+        -- feeds, sitemaps and home pages: last visit and validators for conditional re-visits
+        CREATE TABLE IF NOT EXISTS crawl_feeds (
+            url           TEXT PRIMARY KEY,
+            seed          TEXT NOT NULL,
+            kind          TEXT NOT NULL,      -- home | feed | sitemap
+            last_visit    TEXT,
+            status        INTEGER,
+            etag          TEXT,
+            last_modified TEXT,
+            content_hash  TEXT,
+            links         INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX IF NOT EXISTS crawl_feeds_seed ON crawl_feeds(seed);
+        """,
+    ),
+    (
+        "0029_crawl_warcs",
+        """
+        -- store/crawl.py: WARC files the collector wrote; bytes past `committed` belong to a record whose URL was
+        -- not marked fetched (a killed run) and are cut off before the next run, so nothing is archived twice
+        CREATE TABLE IF NOT EXISTS crawl_warcs (
+            path       TEXT PRIMARY KEY,
+            kind       TEXT NOT NULL,          -- pages | diagnostics
+            committed  INTEGER NOT NULL,
+            closed     INTEGER NOT NULL DEFAULT 0,
+            ingested   INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
