@@ -184,7 +184,7 @@ def newstrace_ingest(paths: Iterable[str], workers: int | None = None,
     paths = [str(p) for p in paths]
     with tempfile.TemporaryDirectory(prefix="newstrace-bench-", dir=db_dir) as tmp:
         db = os.path.join(tmp, "bench.db")
-        summary = newstrace.ingest(paths, db=db, workers=workers, link=False)
+        summary = newstrace.ingest(paths, db=db, workers=workers, link=False, analyze=False)
         arts = {a["source"]: a for a in newstrace.articles(db)}
     return arts, summary
 

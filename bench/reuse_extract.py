@@ -108,7 +108,7 @@ def split_sentences(text: str) -> list[str]:
 def ingest(paths: list[str], db: str) -> dict:
     import newstrace
 
-    return newstrace.ingest(paths, db=db, link=False)
+    return newstrace.ingest(paths, db=db, link=False, analyze=False)
 
 
 def load(db: str) -> tuple[dict[str, dict], dict[str, list[dict]]]:

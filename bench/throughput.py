@@ -23,7 +23,10 @@ and read the median.
 ``--stages`` instead times each step of newstrace's ``extract()`` in one process (CPU ms/page) beside
 ``trafilatura.extract`` on the same pages, to show where the time goes.
 
-Usage: ``.venv/bin/python bench/throughput.py [--limit N] [--repeat 3] [--workers 2] [--with-trace]``
+``--with-analyze`` adds ``newstrace ingest`` with the analyze stage (claims) and its ratio to ingest without it
+(every other newstrace row runs with ``--no-analyze``).
+
+Usage: ``.venv/bin/python bench/throughput.py [--limit N] [--repeat 3] [--workers 2] [--with-trace] [--with-analyze]``
        ``.venv/bin/python bench/throughput.py --stages --limit 300``
 """
 from __future__ import annotations
@@ -100,8 +103,14 @@ def child(kind: str, listfile: str, workers: int, db: str | None) -> None:
         from newstrace.cli import main as cli_main
 
         argv = ["ingest", "--db", db, "--no-progress"]
-        if kind == "newstrace":
+        if kind in ("newstrace", "newstrace-analyze"):
             argv.append("--no-trace")
+        import inspect
+
+        import newstrace.pipeline
+
+        if kind != "newstrace-analyze" and "analyze" in inspect.signature(newstrace.pipeline.ingest).parameters:
+            argv.append("--no-analyze")  # (a --baseline-ref commit may predate the analyze stage)
         if workers:
             argv += ["--workers", str(workers)]
         buf = io.StringIO()
@@ -249,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trafilatura-workers", type=int, default=0, metavar="N",
                     help="also time trafilatura.extract in a pool of N processes")
     ap.add_argument("--with-trace", action="store_true", help="also time newstrace ingest with copy tracing on")
+    ap.add_argument("--with-analyze", action="store_true",
+                    help="also time newstrace ingest with the analyze stage (claims) on; prints its ratio to without")
     ap.add_argument("--baseline-ref", metavar="REF",
                     help="also time newstrace ingest with the code of git commit REF (a temporary git worktree), "
                          "same pages, same run: the reference for a change's pages/s and peak RSS")
@@ -276,8 +287,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.trafilatura_workers > 1:
         systems.append((f"trafilatura.extract, pool of {args.trafilatura_workers}", "trafilatura",
                         args.trafilatura_workers, f"{args.trafilatura_workers}+1 processes"))
-    systems.append(("newstrace ingest (to SQLite, --no-trace)", "newstrace", args.workers,
+    systems.append(("newstrace ingest (to SQLite, --no-trace --no-analyze)", "newstrace", args.workers,
                     f"{args.workers} extraction + 1 main processes"))
+    if args.with_analyze:
+        systems.append(("newstrace ingest (to SQLite, --no-trace, with claims analysis)", "newstrace-analyze",
+                        args.workers, f"{args.workers} extraction/analysis + 1 main processes"))
     baseline_src = None
     if args.baseline_ref:
         wt = tempfile.mkdtemp(prefix="newstrace-base-")
@@ -338,6 +352,11 @@ def _report(args, files, per, systems, results) -> None:
     ns = med[next(s[0] for s in systems if s[1] == "newstrace")]
     print(f"\nnewstrace ingest / bare trafilatura pages/s: {(ns['pages'] / ns['seconds']) / base_rate:.2f} "
           f"(target >= 0.80); store: {ns.get('store')}")
+    if args.with_analyze:
+        an = med[next(s[0] for s in systems if s[1] == "newstrace-analyze")]
+        print(f"newstrace ingest with analysis / without, pages/s: "
+              f"{(an['pages'] / an['seconds']) / (ns['pages'] / ns['seconds']):.2f} (target >= 0.50); "
+              f"{an['seconds']:.1f} s vs {ns['seconds']:.1f} s wall")
     if args.trafilatura_workers > 1:
         pool = med[systems[1][0]]
         print(f"newstrace ingest / trafilatura pool of {args.trafilatura_workers} pages/s: "

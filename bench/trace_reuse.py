@@ -40,7 +40,7 @@ def run_newstrace(db: str) -> dict:
 
     t = time.perf_counter()
     if not Path(db).exists():
-        ingest([str(DATA / "pages.warc.gz")], db=db, link=False, workers=2)
+        ingest([str(DATA / "pages.warc.gz")], db=db, link=False, workers=2, analyze=False)
     t_ing = time.perf_counter() - t
     st = Store(db)
     t = time.perf_counter()

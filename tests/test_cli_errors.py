@@ -118,7 +118,7 @@ def test_ctrl_c_stops_cleanly_and_a_rerun_resumes(tmp_path):
     assert p.returncode == 130, err[-3000:]
     assert "[E007]" in err and "resume" in err and "Traceback" not in err, err[-3000:]
     assert "pages read" in err and str(tmp_path / "in") in err   # where it stopped
-    r = nt("ingest", tmp_path / "in", "--db", db, "--workers", "1", "--no-trace")
+    r = nt("ingest", tmp_path / "in", "--db", db, "--workers", "1", "--no-trace", "--no-analyze")
     assert r.returncode == 0, r.stderr
     with Store(db, readonly=True) as st:
         assert st.stats()["articles"] == 400

@@ -21,16 +21,16 @@ def _copies(db: str) -> tuple[int, list]:
 def test_reuse_dev_files_three_ways_and_warc_are_one_store(tmp_path, monkeypatch):
     data = shared_data("reuse-dev")
     one = str(tmp_path / "one.db")
-    newstrace.ingest([str(data / "pages")], db=one)
+    newstrace.ingest([str(data / "pages")], db=one, analyze=False)
     n, want = _copies(one)
     assert n == 1195 and want
     many = str(tmp_path / "many.db")
     shutil.copy(one, many)   # the first ingest, then more of the same
     monkeypatch.chdir(data / "pages")
-    assert newstrace.ingest(["."], db=many)["new_pages"] == 0
+    assert newstrace.ingest(["."], db=many, analyze=False)["new_pages"] == 0
     os.symlink(data / "pages", tmp_path / "link")
     monkeypatch.chdir(tmp_path)
-    assert newstrace.ingest(["link/"], db=many)["new_pages"] == 0
-    s = newstrace.ingest([str(data / "pages.warc.gz")], db=many)
+    assert newstrace.ingest(["link/"], db=many, analyze=False)["new_pages"] == 0
+    s = newstrace.ingest([str(data / "pages.warc.gz")], db=many, analyze=False)
     assert s["new_articles"] == 0 and s["new_problems"] == 0
     assert _copies(many) == (1195, want)

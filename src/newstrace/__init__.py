@@ -38,4 +38,25 @@ def article(url: str, db: str = "news.db") -> dict[str, Any] | None:
         return st.get_article(url)
 
 
-__all__ = ["__version__", "ingest", "articles", "article"]
+def claims(url: str, db: str = "news.db") -> list[dict[str, Any]]:
+    """Claims of one stored article (by URL or page id): kind, source / cue / content as {start, end, text}
+    into the stored body (or title, ``part='title'``), resolved source and type, chain, modality, prediction,
+    origin (analysed | carried | translated) and ``claim_key`` (the same claim on every page carrying it)."""
+    from .store import Store
+    from .store.claims import article_claims
+
+    with Store(db, readonly=True) as st:
+        art = st.get_article(url)
+        return article_claims(st.conn, art["page_id"]) if art else []
+
+
+def analyze(db: str = "news.db", workers: int | None = None) -> dict[str, Any]:
+    """Run the analyze stage over a store built with ``--no-analyze`` (or after a model update)."""
+    from .analyze.stage import analyze_store
+    from .store import Store
+
+    with Store(db) as st:
+        return analyze_store(st, workers=workers)
+
+
+__all__ = ["__version__", "ingest", "articles", "article", "claims", "analyze"]

@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto",
                    help="progress as a bar (terminal) or a plain line every 10 s (logs); auto: bar on a terminal")
     p.add_argument("--no-trace", action="store_true", help="do not link new articles against the store")
+    p.add_argument("--no-analyze", action="store_true", help="skip the analyze stage (claims); run `analyze` later")
+
+    p = sub.add_parser("analyze", help="analyse articles not analysed on their current body (claims)")
+    _add_db(p)
+    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
 
     p = sub.add_parser("collect", help="fetch sites, feeds, sitemaps or URL lists politely into WARC, then ingest")
     p.add_argument("targets", nargs="+", metavar="SITES_OR_URLS", help="sites (https://site/), URLs, URL list files")
@@ -78,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = sub.add_parser("export", help="export a table as JSONL, CSV or Parquet (graph: GEXF or GraphML)")
-    p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph",
+    p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph", "claims",
                                   "actors", "relations", "flags", "actors-graph"])
     _add_db(p)
     p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "parquet", "gexf", "graphml"])
@@ -161,7 +166,7 @@ def cmd_ingest(args) -> int:
 
     summary = ingest(args.paths, db=args.db, url=args.url, workers=args.workers, progress=not args.no_progress,
                      progress_tty={"auto": None, "bar": True, "lines": False}[args.progress],
-                     link=not args.no_trace)
+                     link=not args.no_trace, analyze=not args.no_analyze)
     print(format_summary(summary))
     if args.strict and summary["problems_met"]:
         return EXIT_STRICT
@@ -179,6 +184,8 @@ def format_summary(s: dict) -> str:
     ]
     for reason, n in s["problems_by_reason"].items():
         lines.append(f"  {reason:<22} {n}")
+    if "analyze" in s:
+        lines.append("analyze         " + ", ".join(f"{k} {v}" for k, v in s["analyze"].items()))
     if "trace" in s:
         t = s["trace"]
         lines.append(f"trace (new)     {t.get('indexed', 0)} articles indexed, {t.get('aligned', 0)} pairs aligned, "
@@ -189,6 +196,17 @@ def format_summary(s: dict) -> str:
                  f"copy edges between sites, {st['credits']} credits, {st['identifiers']} identifiers, "
                  f"{st['furniture_blocks']} furniture blocks")
     return "\n".join(lines)
+
+
+def cmd_analyze(args) -> int:
+    from .analyze.stage import analyze_store
+    from .store import Store
+
+    _require_db(args.db)
+    with Store(args.db) as st:
+        res = analyze_store(st, workers=args.workers)
+    print(json.dumps(res, indent=2))
+    return 0
 
 
 def cmd_collect(args) -> int:
@@ -354,7 +372,7 @@ def _require_db(path: str) -> None:
 
 COMMANDS = {
     "ingest": cmd_ingest, "collect": cmd_collect, "trace": cmd_trace, "stats": cmd_stats, "show": cmd_show, "copies": cmd_copies,
-    "sites": cmd_sites, "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "actors": cmd_actors,
+    "sites": cmd_sites, "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "analyze": cmd_analyze, "actors": cmd_actors,
 }
 
 if __name__ == "__main__":

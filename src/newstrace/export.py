@@ -20,6 +20,10 @@ def iter_rows(store: Store, what: str) -> Iterator[dict[str, Any]]:
     elif what == "problems":
         for r in problems.iter_all(store.conn):
             yield dict(r)
+    elif what == "claims":
+        from .store.claims import iter_export
+
+        yield from iter_export(store.conn)
     elif what in ("actors", "relations", "flags"):
         from .analyze.exports import iter_actor_rows
 

@@ -151,6 +151,7 @@ def ingest(
     workers: int | None = None,
     progress: bool = False,
     link: bool = True,
+    analyze: bool = True,
     progress_tty: bool | None = None,
 ) -> dict[str, Any]:
     """Ingest files or folders into the database at ``db``. Returns a summary dict.
@@ -159,6 +160,7 @@ def ingest(
     ``link`` also traces the new articles against the store (copies, stories) when trace is available.
     ``progress`` reports on stderr: a bar on a terminal, a line every 10 s otherwise (``progress_tty``
     forces one or the other). Ctrl-C raises :class:`Interrupted` saying where the run stopped.
+    ``analyze`` then runs the analyze stage (claims) on new or changed bodies, copies after their sources.
     """
     global _LARGE
     if isinstance(paths, str):
@@ -234,6 +236,13 @@ def ingest(
             summary["trace"] = link_new(store)
             if bar is not None:
                 bar.phase("trace: done")
+        if analyze:
+            from .analyze.stage import analyze_store
+
+            phase = "analysing the new articles (claims)"
+            if bar is not None:
+                bar.phase("analyze: claims of new and changed articles")
+            summary["analyze"] = analyze_store(store, workers=workers)
     except KeyboardInterrupt:
         where = (f"while {phase}, in {counts['file'] or 'the inputs'}, after {counts['pages_read']} pages read "
                  f"and {new['pages']} new pages stored" if phase.startswith("reading") else f"while {phase}, "

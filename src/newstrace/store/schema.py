@@ -431,6 +431,51 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0020_claims",
+        """
+        -- analyze/: claims (attributions and the outlet's own assertions) per article, spans into the stored
+        -- body (or the title, part='title'); written by store/claims.py only
+        CREATE TABLE IF NOT EXISTS claims (
+            page_id       TEXT NOT NULL,
+            idx           INTEGER NOT NULL,
+            kind          TEXT NOT NULL,          -- direct | indirect | according-to | nominal | assertion
+            part          TEXT NOT NULL DEFAULT 'body',  -- body | title: what the spans point into
+            source_start  INTEGER, source_end INTEGER,
+            cue_start     INTEGER, cue_end INTEGER,
+            content_start INTEGER, content_end INTEGER,
+            source_name   TEXT,                   -- resolved named source
+            source_type   TEXT,                   -- person | organisation | news outlet | government body | anonymous
+            chain         TEXT NOT NULL DEFAULT '[]',  -- JSON list, outer -> inner authority, the outlet first
+            nested_in     INTEGER,                -- idx of the enclosing claim
+            modality      TEXT, prediction TEXT, horizon TEXT,
+            question      INTEGER NOT NULL DEFAULT 0,
+            conditional   INTEGER NOT NULL DEFAULT 0,
+            origin        TEXT NOT NULL DEFAULT 'analysed',  -- analysed | carried | translated
+            claim_key     TEXT NOT NULL,          -- the same claim on every page carrying it: page_id:idx where first analysed
+            carried_from  TEXT,                   -- page_id of the page it was carried (or translated) from
+            PRIMARY KEY (page_id, idx)
+        );
+        CREATE INDEX IF NOT EXISTS claims_key ON claims(claim_key);
+        """,
+    ),
+    (
+        "0021_analysis_state",
+        """
+        -- analyze/stage.py: which body (hash) each component last analysed, and how (analysed | carried |
+        -- skipped), so a re-run touches only articles whose body changed or whose component version moved
+        CREATE TABLE IF NOT EXISTS analysis_state (
+            page_id     TEXT NOT NULL,
+            component   TEXT NOT NULL,
+            body_hash   TEXT,
+            version     TEXT NOT NULL,
+            mode        TEXT NOT NULL,
+            detail      TEXT NOT NULL DEFAULT '{}',   -- JSON: carried_from, paragraphs analysed / carried, reason
+            analysed_at TEXT NOT NULL,
+            PRIMARY KEY (page_id, component)
+        );
+        """,
+    ),
+    (
         "0023_actors",
         """
         -- store/actors.py (written by the analyze stage's actors step, read by web/, export and the GEXF):

@@ -19,6 +19,7 @@ from typing import Any
 from ..store import open_readonly
 from ..store import furniture
 from ..store.records import CREDITED, CopyKind
+from . import claims as web_claims
 from . import svg
 from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
 
@@ -271,6 +272,8 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     table = [{**{k: m.get(k) for k in cols}, "credited": (m["link"] or {}).get("credited"),
               "confidence": (m["link"] or {}).get("confidence")} for m in members]
     html = {"tree": root, "orphans": orphans, "timeline": svg.timeline(members)}
+    if db.has("claims"):
+        data["claims"] = web_claims.story_spread(db.conn(), story_id)
     return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)", data,
                 (cols, table), html)
 
@@ -352,7 +355,10 @@ def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
         data["actors"] = [{**e, "as": sorted(e["as"])} for e in sorted(seen.values(), key=lambda e: -e["mentions"])]
         data["flags"] = items["flags"]
         data["relations"] = items["relations"]
-    return Page("article.html", f"{a['title'] or page_id} ({a['site']})", data)
+    html = {}
+    if db.has("claims"):
+        data["claims"], html["claim_paragraphs"] = web_claims.article_claims(db.conn(), page_id, a["body"] or "")
+    return Page("article.html", f"{a['title'] or page_id} ({a['site']})", data, None, html)
 
 
 # -- actor -----------------------------------------------------------------------------------------------

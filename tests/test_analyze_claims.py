@@ -1,0 +1,71 @@
+"""Claims kernel on hand-written sentences (the real spaCy model and the shipped CRF, no mocks)."""
+from __future__ import annotations
+
+import pytest
+
+from newstrace.analyze.claims import analyse
+from newstrace.analyze.nlp import parse_bodies
+from newstrace.analyze.voice import voice
+
+
+def claims_of(body: str, outlet: str | None = "Test Outlet"):
+    return analyse(body, parse_bodies([body])[0], outlet=outlet)
+
+
+def attributed(cs):
+    return [c for c in cs if c.kind != "assertion"]
+
+
+def test_direct_quote_told_outlet_makes_a_chain():
+    body = "“We were there under legitimate pretenses,” Figueroa told USA Today."
+    cs = attributed(claims_of(body))
+    assert cs, "no claim found"
+    c = cs[0]
+    assert c.kind == "direct"
+    assert c.source.text == "Figueroa"
+    assert "told" in c.cue.text
+    assert "legitimate pretenses" in c.content.text
+    assert body[c.content.start:c.content.end] == c.content.text
+    assert c.chain == ["Test Outlet", "USA Today", "Figueroa"]
+
+
+def test_pronoun_source_resolves_to_the_person_named_before():
+    body = ("Senator Maria Lopez visited the flooded town on Monday.\n\n"
+            "She said that the state would pay for the repairs before winter.")
+    cs = attributed(claims_of(body))
+    c = [c for c in cs if c.source and c.source.text == "She"][0]
+    assert c.source_name == "Maria Lopez"
+    assert c.source_type == "person"
+    assert c.kind == "indirect"
+
+
+def test_according_to_and_anonymous_sources():
+    body = ("The ministry will cut the budget by a tenth, according to Reuters.\n\n"
+            "The plan was drafted in secret, officials said.")
+    cs = attributed(claims_of(body))
+    acc = [c for c in cs if c.cue and c.cue.text.lower().startswith("according")]
+    assert acc and acc[0].source.text == "Reuters" and acc[0].source_type == "news outlet"
+    assert acc[0].kind == "according-to"
+    anon = [c for c in cs if c.source and c.source.text == "officials"]
+    assert anon and anon[0].source_type == "anonymous" and anon[0].source_name is None
+
+
+def test_outlet_voice_sentences_are_assertions_with_modality():
+    body = ("A further escalation could be expected in the coming weeks.\n\n"
+            "The bridge will not reopen.\n\n"
+            "Is the council ready?")
+    cs = claims_of(body)
+    by = {c.content.text: c for c in cs if c.kind == "assertion"}
+    esc = by["A further escalation could be expected in the coming weeks."]
+    assert esc.modality == "possible" and esc.prediction and esc.horizon == "in the coming weeks"
+    assert by["The bridge will not reopen."].modality == "negated"
+    assert by["Is the council ready?"].question is True
+
+
+@pytest.mark.parametrize("text,cond", [("If the rain continues, the dam may fail.", True),
+                                       ("The dam held through the night.", False)])
+def test_conditionals(text, cond):
+    from newstrace.analyze.nlp import english
+
+    sent = next(english()(text).sents)
+    assert voice(sent)["conditional"] is cond
