@@ -83,10 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     p = sub.add_parser("export", help="export a table as JSONL, CSV or Parquet (graph: GEXF or GraphML)")
-    p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph", "claims"])
+    p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph", "claims",
+                                  "actors", "relations", "flags", "actors-graph"])
     _add_db(p)
     p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "parquet", "gexf", "graphml"])
     p.add_argument("-o", "--output", help="output file (default: stdout for jsonl/csv)")
+
+    p = sub.add_parser("actors", help="find actors, relations and loaded language in stored articles (incremental)")
+    _add_db(p)
+    p.add_argument("--aliases", metavar="FILE", help="CSV or YAML alias file; its rows win over the shipped table")
+    p.add_argument("--limit", type=int, default=None, help="analyse at most N pending articles")
 
     p = sub.add_parser("serve", help="read-only web UI and JSON API over a database")
     _add_db(p, positional=True)
@@ -110,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
+    from .analyze.aliases import ConfigError
     from .pipeline import Interrupted
     from .store import StoreError
     from .store.db import database_error
@@ -121,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newstrace: {e}", file=sys.stderr)
         return EXIT_USAGE if isinstance(e, FileNotFoundError) else EXIT_DATABASE
     except FileNotFoundError as e:
+        print(f"newstrace: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as e:  # a user file (e.g. --aliases) that cannot be used, with its code
         print(f"newstrace: {e}", file=sys.stderr)
         return EXIT_USAGE
     except sqlite3.DatabaseError as e:   # e.g. the disk filled up or the mount turned read-only mid-run
@@ -344,6 +354,17 @@ def cmd_demo(args) -> int:
     return run_demo(args.db)
 
 
+def cmd_actors(args) -> int:
+    from .analyze import stage_actors
+    from .store import Store
+
+    _require_db(args.db)
+    with Store(args.db) as st:
+        counts = stage_actors.run(st, args.aliases, args.limit)
+    print(json.dumps(counts, indent=2))
+    return 0
+
+
 def _require_db(path: str) -> None:
     if not os.path.exists(path):
         raise FileNotFoundError(f"[E002] no database at {path} (run `newstrace ingest PATH --db {path}` first)")
@@ -351,7 +372,7 @@ def _require_db(path: str) -> None:
 
 COMMANDS = {
     "ingest": cmd_ingest, "collect": cmd_collect, "trace": cmd_trace, "stats": cmd_stats, "show": cmd_show, "copies": cmd_copies,
-    "sites": cmd_sites, "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "analyze": cmd_analyze,
+    "sites": cmd_sites, "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "analyze": cmd_analyze, "actors": cmd_actors,
 }
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ def iter_rows(store: Store, what: str) -> Iterator[dict[str, Any]]:
         from .store.claims import iter_export
 
         yield from iter_export(store.conn)
+    elif what in ("actors", "relations", "flags"):
+        from .analyze.exports import iter_actor_rows
+
+        yield from iter_actor_rows(store, what)
     else:
         from .trace.exports import iter_trace_rows
 
@@ -36,6 +40,10 @@ def export(db: str, what: str, fmt: str, output: str | None = None) -> int:
             from .trace.exports import export_graph
 
             return export_graph(store, fmt, output)
+        if what == "actors-graph":
+            from .analyze.exports import export_actor_graph
+
+            return export_actor_graph(store, fmt, output)
         rows = iter_rows(store, what)
         if fmt == "jsonl":
             return _write_text(output, lambda fh: _jsonl(rows, fh))

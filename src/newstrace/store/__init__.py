@@ -13,9 +13,9 @@ crawl follow the same shape):
 - lists of keys go through ``articles.slices`` / ``articles.marks`` (bound-parameter limits);
 - schema changes are named migrations appended to ``schema.MIGRATIONS``.
 """
-from . import (articles, decisions, furniture, network, pairs, problems, provenance, sites, trace_index,  # noqa: F401
+from . import (actors, articles, decisions, furniture, network, pairs, problems, provenance, sites, trace_index,  # noqa: F401
                vectors)
 from .db import DatabaseNotFound, Store, StoreError, open_readonly
 
-__all__ = ["Store", "StoreError", "DatabaseNotFound", "open_readonly", "articles", "decisions", "furniture", "network",
+__all__ = ["Store", "StoreError", "DatabaseNotFound", "open_readonly", "actors", "articles", "decisions", "furniture", "network",
            "pairs", "problems", "provenance", "sites", "trace_index", "vectors"]

@@ -476,6 +476,75 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0023_actors",
+        """
+        -- store/actors.py (written by the analyze stage's actors step, read by web/, export and the GEXF):
+        -- actors across documents, their mentions, roles and stated aliases per article (aid), each with its
+        -- character span into the stored body; analyze_actors_done records which body hash was analysed.
+        CREATE TABLE actors (
+            actor_id TEXT PRIMARY KEY,
+            name     TEXT NOT NULL,
+            kind     TEXT NOT NULL,
+            aliases  TEXT NOT NULL DEFAULT '[]'   -- JSON list of names seen or stated for it
+        );
+        CREATE TABLE actor_mentions (
+            aid      INTEGER NOT NULL,
+            start    INTEGER NOT NULL,
+            end_     INTEGER NOT NULL,
+            text     TEXT NOT NULL,
+            actor_id TEXT NOT NULL,
+            kind     TEXT NOT NULL,
+            metonymy TEXT,                         -- gov | literal | NULL
+            PRIMARY KEY (aid, start, end_)
+        );
+        CREATE INDEX actor_mentions_actor ON actor_mentions(actor_id);
+        CREATE TABLE actor_roles (
+            aid INTEGER NOT NULL, actor_id TEXT NOT NULL, role TEXT NOT NULL, start INTEGER NOT NULL,
+            end_ INTEGER NOT NULL, how TEXT NOT NULL, date TEXT
+        );
+        CREATE INDEX actor_roles_aid ON actor_roles(aid);
+        CREATE INDEX actor_roles_actor ON actor_roles(actor_id);
+        CREATE TABLE actor_aliases (
+            aid INTEGER NOT NULL, actor_id TEXT NOT NULL, name TEXT NOT NULL, alias TEXT NOT NULL,
+            kind TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL, evidence TEXT NOT NULL, date TEXT
+        );
+        CREATE INDEX actor_aliases_aid ON actor_aliases(aid);
+        CREATE INDEX actor_aliases_actor ON actor_aliases(actor_id);
+        CREATE TABLE analyze_actors_done (
+            aid       INTEGER PRIMARY KEY,
+            body_hash TEXT,
+            analysed_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        "0024_relations",
+        """
+        -- store/actors.py: typed relations between actors asserted in an article, with the evidence span
+        -- (the sentence) and the attribution chain (JSON list, "outlet" first).
+        CREATE TABLE relations (
+            aid INTEGER NOT NULL, subject TEXT NOT NULL, type TEXT NOT NULL, object TEXT NOT NULL,
+            negated INTEGER NOT NULL, modality TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL,
+            evidence TEXT NOT NULL, chain TEXT NOT NULL DEFAULT '["outlet"]'
+        );
+        CREATE INDEX relations_aid ON relations(aid);
+        CREATE INDEX relations_subject ON relations(subject);
+        CREATE INDEX relations_object ON relations(object);
+        """,
+    ),
+    (
+        "0025_flags",
+        """
+        -- store/actors.py: loaded language and other PTC techniques per article, with who speaks them
+        -- (outlet, or quoted with the quote's span and its named source).
+        CREATE TABLE flags (
+            aid INTEGER NOT NULL, technique TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL,
+            text TEXT NOT NULL, speaker TEXT NOT NULL, source TEXT, quote_start INTEGER, quote_end INTEGER
+        );
+        CREATE INDEX flags_aid ON flags(aid);
+        """,
+    ),
+    (
         "0028_crawl_frontier",
         """
         -- store/crawl.py (collect/): every URL the collector meant to fetch, with what became of it; a killed

@@ -164,6 +164,7 @@ def create_app(db_path: str) -> "SecurityHeaders":
     add("/copy/{copy_id}/{source_id}", views.compare, csv_twin=False)
     add("/article/{page_id}", views.article, csv_twin=False)
     add("/site/{domain}", views.site)
+    add("/actor/{actor_id}", views.actor)
     add("/search", views.search)
     add("/problems", views.problems)
     favicon = (HERE / "static" / "favicon.svg").read_bytes()

@@ -342,10 +342,41 @@ def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
                             "LEFT JOIN stories s ON s.story_id = m.story_id WHERE m.page_id = ?", (page_id,))
     data = {"article": a, "credits": credits, "identifiers": idents, "media": media, "outlinks": outlinks,
             "came_from": came_from, "went_to": went_to, "stories": stories_in}
+    if db.has("actor_mentions"):
+        from ..store import actors as store_actors
+
+        items = store_actors.article_items(db.conn(), page_id)
+        seen: dict[str, dict[str, Any]] = {}
+        for m in items["mentions"]:
+            e = seen.setdefault(m["actor_id"], {"actor_id": m["actor_id"], "name": m["name"] or m["text"],
+                                                "kind": m["kind"], "mentions": 0, "as": set()})
+            e["mentions"] += 1
+            e["as"].add(m["text"] + (" (government)" if m["metonymy"] == "gov" else ""))
+        data["actors"] = [{**e, "as": sorted(e["as"])} for e in sorted(seen.values(), key=lambda e: -e["mentions"])]
+        data["flags"] = items["flags"]
+        data["relations"] = items["relations"]
     html = {}
     if db.has("claims"):
         data["claims"], html["claim_paragraphs"] = web_claims.article_claims(db.conn(), page_id, a["body"] or "")
     return Page("article.html", f"{a['title'] or page_id} ({a['site']})", data, None, html)
+
+
+# -- actor -----------------------------------------------------------------------------------------------
+def actor(db: Reader, params: dict[str, str], actor_id: str) -> Page:
+    """An actor across documents: aliases with evidence, roles over time, relations and who asserts them,
+    the sites that write about it most, loaded terms used next to it."""
+    if not db.has("actors"):
+        raise NotFound("no actors analysed in this database (run `newstrace actors`)")
+    from ..store import actors as store_actors
+
+    a = store_actors.actor_page(db.conn(), actor_id)
+    if a is None:
+        raise NotFound(f"no actor {actor_id!r}")
+    rows = [{"subject": r["subject"], "type": r["type"], "object": r["object"], "negated": r["negated"],
+             "modality": r["modality"], "chain": " > ".join(r["chain"]), "url": r["url"],
+             "evidence": r["evidence"]["text"]} for r in a["relations"]]
+    return Page("actor.html", f"{a['name']} ({a['kind']})", a,
+                table=(["subject", "type", "object", "negated", "modality", "chain", "url", "evidence"], rows))
 
 
 # -- site ------------------------------------------------------------------------------------------------

@@ -1,0 +1,458 @@
+"""Actors in one article: mentions, their actor key, metonymy, roles and the aliases the text states.
+
+Input is a spaCy ``Doc`` (one shared parse per article). Mentions are spaCy's PERSON / ORG / GPE / NORP
+entities plus seats of power (White House, Kremlin ...), trimmed of a leading "the", titles and possessives.
+Within the article a surname ("Obama") joins the full name given earlier or later ("Barack Obama"), an
+acronym joins the name it abbreviates, and the alias table (``aliases.py``) maps known names to one id.
+A capital or seat of power is read as its country's government ("Moscow said", "the White House
+spokesman", "Washington's ability") unless it is used as a place ("in London", "at the White House", a
+dateline, "Washington-based"). The actor key is filled in across documents by ``group.py``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from .aliases import AliasTable, norm
+
+ENT_KIND = {"PERSON": "person", "ORG": "org", "GPE": "place", "NORP": "group", "FAC": "place", "LOC": "place"}
+TITLES = {"president", "vice", "prime", "minister", "sen.", "senator", "rep.", "representative", "gov.",
+          "governor", "gen.", "general", "lt.", "col.", "judge", "justice", "secretary", "chancellor", "king",
+          "queen", "prince", "sheikh", "ayatollah", "pope", "mayor", "ambassador", "commander", "chief",
+          "director", "chairman", "speaker", "leader", "attorney", "former", "then-president", "sheriff",
+          "special", "counsel", "ag", "adm.", "admiral", "sgt.", "capt.", "maj."}
+HONORIFICS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "sir", "dame", "madam"}
+PARTY_ADJ = {"republican", "democrat", "democratic", "libertarian", "conservative", "liberal", "gop"}
+LOCATIVE = {"in", "at", "to", "from", "near", "outside", "inside", "into", "across", "around", "throughout",
+            "through", "via", "toward", "towards", "between", "within", "on", "off", "of"}
+VISIT = {"visit", "leave", "enter", "reach", "tour", "fly", "travel", "arrive", "return", "move", "come", "go",
+         "head", "storm", "surround", "bomb", "fumigate", "burn"}
+NORP_GROUPS = {"democrats", "republicans", "dems", "soviets", "conservatives", "liberals", "tories",
+               "labour", "houthis", "taliban"}
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    text: str
+    kind: str  # person | org | place | group | country
+    name: str  # the in-document name of its actor (longest form)
+    key: str  # actor key before cross-document grouping (alias-table id or normalised name)
+    metonymy: str | None = None  # gov | literal | None (not a capital or seat of power)
+    head: int = -1  # token index of the mention's root (for relations)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Role:
+    actor: str  # mention name
+    key: str
+    role: str
+    start: int
+    end: int
+    how: str  # premodifier | apposition | copula | as
+    date: str | None = None
+
+
+@dataclass
+class Alias:
+    name: str
+    alias: str
+    kind: str  # acronym | aka | renamed | formerly | based
+    key: str
+    start: int
+    end: int
+    evidence: str
+    date: str | None = None
+
+
+@dataclass
+class DocActors:
+    mentions: list[Mention] = field(default_factory=list)
+    roles: list[Role] = field(default_factory=list)
+    aliases: list[Alias] = field(default_factory=list)
+
+    def mention_at(self, tok_i: int, doc) -> Mention | None:
+        t = doc[tok_i]
+        for m in self.mentions:
+            if m.start <= t.idx < m.end:
+                return m
+        return None
+
+
+def slug(s: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", s.casefold()).strip("-")
+
+
+# -- mentions -------------------------------------------------------------------------------------
+def _trim_span(doc, span):
+    """(start token, end token, titles) of an entity without leading the/titles/honorifics, trailing 's."""
+    s, e = span.start, span.end
+    titles = []
+    while s < e and (doc[s].lower_ in ("the", "a", "an") or doc[s].lower_ in HONORIFICS
+                     or (span.label_ == "PERSON" and doc[s].lower_ in TITLES)):
+        if doc[s].lower_ in TITLES:
+            titles.append(doc[s])
+        s += 1
+    while e > s and (doc[e - 1].text in ("'s", "\u2019s", "'", "\u2019") or doc[e - 1].is_punct):
+        e -= 1
+    return s, e, titles
+
+
+def _seat_spans(doc, table: AliasTable) -> list[tuple[int, int]]:
+    """Token spans of seats of power spaCy may not tag (White House, Kremlin, Downing Street)."""
+    out = []
+    text = doc.text
+    for seat in ("White House", "Kremlin", "Downing Street", "Elysee", "Élysée", "Pentagon", "Capitol Hill"):
+        for m in re.finditer(re.escape(seat), text):
+            sp = doc.char_span(m.start(), m.end(), alignment_mode="contract")
+            if sp is not None and len(sp):
+                out.append((sp.start, sp.end))
+    return out
+
+
+def find_mentions(doc, table: AliasTable) -> list[Mention]:
+    spans: list[tuple[int, int, str]] = []
+    taken = set()
+    for s, e in _seat_spans(doc, table):
+        spans.append((s, e, "place"))
+        taken.update(range(s, e))
+    for ent in doc.ents:
+        kind = ENT_KIND.get(ent.label_)
+        if kind is None or ent.label_ == "LOC" and not table.lookup(ent.text):
+            continue
+        s, e, _ = _trim_span(doc, ent)
+        if e <= s or any(i in taken for i in range(s, e)):
+            continue
+        txt = doc[s:e].text
+        if ent.label_ == "NORP":
+            # adjectives and demonyms are not actors; plural party/group nouns are ("Democrats said")
+            if not (txt.casefold() in NORP_GROUPS or (doc[e - 1].tag_ in ("NNPS", "NNS") and doc[e - 1].pos_ != "ADJ")):
+                continue
+            if txt.casefold() not in NORP_GROUPS and norm(txt) in table.demonyms:
+                continue
+            kind = "group"
+        if ent.label_ == "FAC" and not table.capital_of(txt):
+            continue
+        if txt.startswith("#") or not any(c.isalpha() for c in txt):
+            continue
+        spans.append((s, e, kind))
+        taken.update(range(s, e))
+    spans += _propagate(doc, spans, taken, table)
+    spans.sort()
+    out = []
+    for s, e, kind in spans:
+        sp = doc[s:e]
+        entry = table.lookup(sp.text)
+        if entry is not None and entry.kind == "country":
+            kind = "place"
+        out.append(Mention(sp.start_char, sp.end_char, sp.text, kind, sp.text,
+                           entry.actor_id if entry else "", head=sp.root.i))
+    return out
+
+
+def _propagate(doc, spans, taken: set, table: AliasTable) -> list[tuple[int, int, str]]:
+    """Names the NER missed: later (or earlier) repeats of a found name or of a person's surname, and
+    capitalised tokens the alias table knows (countries, major organisations)."""
+    forms: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for s, e, kind in spans:
+        words = tuple(t.text for t in doc[s:e])
+        forms.setdefault(words[0], []).append((words, kind))
+        if kind == "person" and len(words) >= 2 and words[-1][:1].isupper():
+            forms.setdefault(words[-1], []).append(((words[-1],), "person"))
+    extra = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        t = doc[i]
+        if i in taken or not t.text[:1].isupper():
+            i += 1
+            continue
+        hit = None
+        for words, kind in sorted(forms.get(t.text, []), key=lambda x: -len(x[0])):
+            k = len(words)
+            if i + k <= n and tuple(x.text for x in doc[i:i + k]) == words and not any(
+                    j in taken for j in range(i, i + k)):
+                hit = (i, i + k, kind)
+                break
+        if hit is None and t.pos_ == "PROPN" and not t.ent_type_ in ("DATE", "TIME", "WORK_OF_ART", "LAW", "EVENT"):
+            e = table.lookup(t.text)
+            if e is not None and (t.is_upper or e.kind == "country") and len(t.text) > 1:
+                hit = (i, i + 1, "place" if e.kind == "country" else "org")
+        if hit:
+            extra.append(hit)
+            taken.update(range(hit[0], hit[1]))
+            i = hit[1]
+        else:
+            i += 1
+    return extra
+
+
+# -- within-document grouping --------------------------------------------------------------------------
+def _initials(name: str) -> str:
+    words = [w for w in re.split(r"[\s\-]+", name) if w and w[0].isalpha()]
+    return "".join(w[0] for w in words if w[0].isupper())
+
+
+def group_in_doc(mentions: list[Mention], table: AliasTable) -> None:
+    """Give each mention its in-document actor name and key (alias-table id or name-based)."""
+    persons = [m for m in mentions if m.kind == "person"]
+    full = {}
+    for m in persons:
+        toks = m.text.split()
+        if len(toks) >= 2:
+            last = toks[-1].strip(".,").casefold()
+            if last not in full or len(m.text) > len(full[last]):
+                full[last] = m.text
+    firsts: dict[str, set[str]] = {}
+    for f in full.values():
+        firsts.setdefault(f.split()[0].casefold(), set()).add(f)
+    for m in persons:
+        toks = m.text.split()
+        last = toks[-1].casefold() if toks else ""
+        if last in full and (len(toks) == 1 or toks[0].casefold() == full[last].split()[0].casefold()):
+            m.name = full[last]
+        elif len(toks) == 1 and len(firsts.get(last, ())) == 1:  # "Xi" after "Xi Jinping" (family name first)
+            m.name = next(iter(firsts[last]))
+    names = {m.text for m in mentions if m.kind in ("org", "group")}
+    for m in mentions:
+        if m.kind in ("org", "group") and m.text.isupper() and 2 <= len(m.text) <= 6:
+            for n in names:
+                if n != m.text and _initials(n) == m.text.replace(".", ""):
+                    m.name = n
+                    break
+    for m in mentions:
+        e = table.lookup(m.name) or table.lookup(m.text)
+        if e is not None:
+            m.key = e.actor_id
+            m.name = e.name
+        elif not m.key:
+            m.key = ("person:" if m.kind == "person" else "") + slug(m.name)
+
+
+# -- metonymy ---------------------------------------------------------------------------------------
+def metonymy(doc, m: Mention, table: AliasTable) -> str | None:
+    """``gov`` / ``literal`` for a capital or seat of power, None for other mentions."""
+    country = table.capital_of(m.text)
+    if country is None:
+        return None
+    head = doc[m.head]
+    first = doc.char_span(m.start, m.end, alignment_mode="expand")[0]
+    seat = norm(m.text) in ("white house", "kremlin", "downing street", "elysee", "élysée", "pentagon")
+    prev = doc[first.i - 1] if first.i > 0 else None
+    nxt = doc[head.i + 1] if head.i + 1 < len(doc) else None
+    # dateline: "WASHINGTON (AP) --", "BRUSSELS -", "MOSCOW, March 3 -"
+    line_start = first.i == 0 or "\n" in doc[first.i - 1].text_with_ws or doc[first.i - 1].is_space
+    if line_start and m.text.isupper() and nxt is not None and nxt.text in ("-", "--", "\u2014", "\u2013", "(", ","):
+        return "literal"
+    if nxt is not None and nxt.text == "-" and head.i + 2 < len(doc) and doc[head.i + 2].lower_ == "based":
+        return "literal"
+    if prev is not None and prev.text == "-" and first.i >= 2 and doc[first.i - 2].lower_ in ("pro", "anti"):
+        return "gov"
+    dep, gov_tok = head.dep_, head.head
+    if dep == "pobj" and gov_tok.lower_ in LOCATIVE:
+        if gov_tok.lower_ == "of" and gov_tok.head.pos_ == "NOUN" and gov_tok.head.lemma_ not in (
+                "street", "city", "center", "centre", "part", "suburb", "outskirts", "streets", "mayor"):
+            return "gov"
+        if gov_tok.lower_ in ("to", "from") and not seat and gov_tok.head.lemma_ in (
+                "message", "warning", "response", "reply", "signal", "pressure", "support", "request", "threat"):
+            return "gov"
+        if gov_tok.lower_ == "to" and gov_tok.head.lemma_ in ("ally", "close", "loyal", "hostile", "tie"):
+            return "gov"
+        if gov_tok.lower_ == "on" and seat and gov_tok.head.lemma_ in ("report", "pressure", "criticism"):
+            return "gov"
+        return "literal"
+    if dep in ("dobj", "obj") and gov_tok.lemma_ in VISIT:
+        return "literal"
+    if dep in ("nsubj", "nsubjpass", "poss", "agent", "dobj", "pobj", "conj", "appos", "npadvmod", "ROOT"):
+        if dep == "conj":
+            # follows the first conjunct's reading ("lawyers for CNN and the White House")
+            return "gov" if seat else None
+        return "gov"
+    if dep in ("compound", "amod", "nmod"):
+        # "White House spokesman", "Kremlin threats", "Moscow's"; a compound into a place noun is literal
+        if head.head.lemma_ in ("monument", "street", "airport", "area", "region", "metro", "event",
+                                "function", "ground", "grounds", "lawn", "building", "office", "hotel"):
+            return "literal"
+        return "gov" if seat or head.head.pos_ in ("NOUN", "PROPN") else "literal"
+    return "gov" if seat else "literal"
+
+
+def apply_metonymy(doc, mentions: list[Mention], table: AliasTable) -> None:
+    for m in mentions:
+        m.metonymy = metonymy(doc, m, table)
+        if m.metonymy == "gov":
+            country = table.capital_of(m.text)
+            e = table.entries.get(country)
+            m.key = country
+            m.name = e.name if e else m.name
+            m.kind = "place"
+
+
+# -- roles ----------------------------------------------------------------------------------------------
+_ROLE_DROP = {"the", "a", "an", ",", "'s", "\u2019s"}
+
+
+def _role_text(doc, toks: list) -> tuple[int, int, str] | None:
+    toks = sorted(toks, key=lambda t: t.i)
+    while toks and (toks[0].lower_ in _ROLE_DROP or toks[0].is_punct or toks[0].pos_ == "DET"):
+        toks = toks[1:]
+    while toks and (toks[-1].is_punct or toks[-1].lower_ in _ROLE_DROP):
+        toks = toks[:-1]
+    if not toks or not any(t.pos_ in ("NOUN", "PROPN") or t.lower_ in TITLES for t in toks):
+        return None
+    words = [t.lower_ for t in toks]
+    if all(w in PARTY_ADJ or w in HONORIFICS for w in words):
+        return None
+    if all(t.pos_ == "PROPN" for t in toks) and not any(w in TITLES for w in words):
+        return None  # a name ("Donald"), not a role
+    if any(t.pos_ == "NUM" for t in toks) and len(toks) == 1:
+        return None
+    a, b = toks[0].idx, toks[-1].idx + len(toks[-1])
+    return a, b, doc.text[a:b]
+
+
+def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
+    out = []
+    for m in mentions:
+        if m.kind != "person":
+            continue
+        span = doc.char_span(m.start, m.end, alignment_mode="expand")
+        root = span.root
+        first = span[0]
+        # premodifiers: titles and nouns right before the name ("White House press secretary Sarah Sanders")
+        pre = []
+        i = first.i - 1
+        while i >= 0 and doc[i].sent == first.sent and (
+                doc[i].head.i >= first.i or doc[i].head.i in {t.i for t in pre}) and doc[i].dep_ in (
+                "compound", "amod", "nmod", "poss", "case", "punct", "det", "nummod", "prep", "pobj", "cc") \
+                and doc[i].text not in (",", "(", ")"):
+            pre.append(doc[i])
+            i -= 1
+        if pre:
+            while pre and pre[-1].dep_ in ("det",):
+                pre.pop()
+            r = _role_text(doc, [t for t in pre if not (t.ent_type_ == "PERSON" and t.i in range(span.start, span.end))])
+            if r:
+                out.append(Role(m.name, m.key, r[2], r[0], r[1], "premodifier", date))
+        # titles spaCy left inside the entity ("Rep. Adam Schiff") were trimmed off: before the span start
+        # apposition: "X, the top Democrat on ..."; or "the group's leader, X"
+        for c in root.children:
+            if c.dep_ == "appos" and c.pos_ in ("NOUN",) and not c.ent_type_ == "PERSON":
+                r = _role_text(doc, list(c.subtree))
+                if r:
+                    out.append(Role(m.name, m.key, r[2], r[0], r[1], "apposition", date))
+        if root.dep_ == "appos" and root.head.pos_ == "NOUN":
+            h = root.head
+            toks = [t for t in h.subtree if t.i < root.i and t.i not in range(span.start, span.end)]
+            toks = [t for t in toks if t.i >= h.left_edge.i and not (t.i > h.i and t.text == ",")]
+            r = _role_text(doc, toks)
+            if r:
+                out.append(Role(m.name, m.key, r[2], r[0], r[1], "apposition", date))
+        # copula: "X is the deputy chair of ..."
+        if root.dep_ == "nsubj" and root.head.lemma_ == "be":
+            for c in root.head.children:
+                if c.dep_ == "attr" and c.pos_ == "NOUN" and any(d.lower_ in ("the", "a", "an") for d in c.children):
+                    r = _role_text(doc, list(c.subtree))
+                    if r:
+                        out.append(Role(m.name, m.key, r[2], r[0], r[1], "copula", date))
+    return out
+
+
+# -- aliases stated in the text ----------------------------------------------------------------------------
+_NAME = r"[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|for|and|de|al|al-|el|du|des|la|le|to|on|in|[A-Z][\w'\u2019.&-]*))*?\s*[A-Z][\w'\u2019.&-]*|[A-Z][\w'\u2019.&-]*"
+_ALIAS_PATTERNS = [
+    ("acronym", re.compile(rf"(?P<name>{_NAME})\s+\((?P<alias>[A-Z][A-Za-z.&-]{{1,9}})\)")),
+    ("aka", re.compile(rf"(?P<name>{_NAME}),?\s+(?:also known as|aka|a\.k\.a\.|better known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
+    ("renamed", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:now known as|now called|since renamed|renamed|rebranded as)\s+(?:the\s+)?(?P<alias>{_NAME})")),
+    ("formerly", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:formerly known as|formerly called|formerly|previously known as|once known as)\s+(?:the\s+)?(?P<alias>{_NAME})")),
+    ("based", re.compile(rf"(?P<name>{_NAME}),\s+(?:the|a|an)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)")),
+    ("based", re.compile(rf"(?:[Tt]he|[Aa]n?)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)(?:\s+called)?,?\s+(?P<name>{_NAME})")),
+    ("based", re.compile(rf"(?P<namepos>{_NAME})['\u2019]s\s+(?P<alias>[A-Z][\w.'-]*-based\s+[a-z][\w-]*)\s+(?P<name>{_NAME})")),
+]
+_STOP_LEAD = {"The", "A", "An", "In", "On", "At", "But", "And", "As", "For", "With", "By", "From", "To", "Of"}
+
+
+def _clean_name(s: str) -> str:
+    words = s.split()
+    while words and words[0] in _STOP_LEAD:
+        words = words[1:]
+    return " ".join(words).strip(" ,.'\u2019")
+
+
+def _acronym_name(name: str, acronym: str) -> str | None:
+    """The trailing words of ``name`` that ``acronym`` abbreviates (their capital initials, hyphenated parts
+    counted; one extra trailing word such as "Party" allowed), or None."""
+    letters = acronym.replace(".", "").replace("-", "")
+    if not letters.isupper() or len(letters) < 2:
+        return None
+    words = name.split()
+    for k in range(len(words)):
+        cand = " ".join(words[k:])
+        for ini in (_initials(cand).upper(), _initials(cand.replace("-", " ")).upper()):
+            if ini == letters or (ini[:len(letters)] == letters and len(ini) - len(letters) == 1):
+                return cand
+    return None
+
+
+def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | None) -> list[Alias]:
+    text = doc.text
+    out = []
+    ments = {(m.start, m.end): m for m in mentions}
+    for kind, rx in _ALIAS_PATTERNS:
+        for mt in rx.finditer(text):
+            name, alias = _clean_name(mt.group("name")), _clean_name(mt.group("alias"))
+            if not name or not alias or name == alias:
+                continue
+            if kind == "acronym":
+                name = _acronym_name(name, alias)
+                if name is None:
+                    continue
+            if kind == "based" and name[:1].islower():
+                continue
+            a = mt.start("name") + mt.group("name").find(name.split()[0]) if name else mt.start()
+            key = ""
+            for (s, e), m in ments.items():
+                if s <= a < e or (s >= mt.start() and e <= mt.end() and norm(m.text) == norm(name)):
+                    key = m.key
+                    break
+            if not key:
+                ent = table.lookup(name)
+                key = ent.actor_id if ent else slug(name)
+            out.append(Alias(name, alias, kind, key, mt.start(), mt.end(), text[mt.start():mt.end()], date))
+    # in-document grouping: the acronym's mentions join the named actor
+    by_alias = {a.alias: a.key for a in out}
+    for m in mentions:
+        if m.text in by_alias and not table.lookup(m.text):
+            m.key = by_alias[m.text]
+    return out
+
+
+def _alias_mentions(doc, mentions: list[Mention], aliases: list[Alias]) -> None:
+    """A name the text gives an alias for is an actor mention even where the NER missed it."""
+    for al in aliases:
+        if al.kind == "based":
+            continue
+        for surface in (al.name, al.alias):
+            i = doc.text.find(surface, al.start, al.end)
+            if i < 0 or any(m.start < i + len(surface) and i < m.end for m in mentions):
+                continue
+            sp = doc.char_span(i, i + len(surface), alignment_mode="contract")
+            if sp is None or not len(sp):
+                continue
+            mentions.append(Mention(i, i + len(surface), surface, "org", al.name, al.key, head=sp.root.i))
+    mentions.sort(key=lambda m: m.start)
+
+
+def analyse(doc, table: AliasTable, date: str | None = None) -> DocActors:
+    """Mentions, roles and stated aliases of one parsed article."""
+    mentions = find_mentions(doc, table)
+    group_in_doc(mentions, table)
+    apply_metonymy(doc, mentions, table)
+    aliases = find_aliases(doc, mentions, table, date)
+    _alias_mentions(doc, mentions, aliases)
+    roles = find_roles(doc, mentions, date)
+    return DocActors(mentions, roles, aliases)

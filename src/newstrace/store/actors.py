@@ -1,0 +1,185 @@
+"""Actors, their mentions, roles, stated aliases, relations and flags (tables ``actors``, ``actor_mentions``,
+``actor_roles``, ``actor_aliases``, ``relations``, ``flags``, ``analyze_actors_done``; migrations 0023-0025).
+
+Written by the analyze stage's actors step (``analyze/stage_actors.py``) one article at a time: everything the
+article had is replaced in the caller's transaction, so a re-analysed body never leaves old rows behind.
+Read by web/ (actor and article pages), ``newstrace export actors|relations|flags`` and the GEXF graph.
+Spans are character offsets into the stored ``articles.body`` of that article.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any, Iterable
+
+from .articles import marks, slices
+
+_PER_ARTICLE = ("actor_mentions", "actor_roles", "actor_aliases", "relations", "flags")
+
+
+def pending(conn: sqlite3.Connection, limit: int | None = None) -> list[tuple[int, str]]:
+    """(aid, body_hash) of articles whose current body has not been analysed for actors."""
+    sql = ("SELECT a.aid, a.body_hash FROM articles a LEFT JOIN analyze_actors_done d ON d.aid = a.aid "
+           "WHERE d.aid IS NULL OR d.body_hash IS NOT a.body_hash ORDER BY a.aid")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [(r[0], r[1]) for r in conn.execute(sql)]
+
+
+def article_inputs(conn: sqlite3.Connection, aids: list[int]) -> list[dict[str, Any]]:
+    """aid, body, language and date of the articles to analyse."""
+    out = []
+    for c in slices(aids):
+        out += [dict(aid=r[0], body=r[1], language=r[2], published=r[3], body_hash=r[4], url=r[5])
+                for r in conn.execute(f"SELECT aid, body, language, published, body_hash, url FROM articles "
+                                      f"WHERE aid IN ({marks(c)})", c)]
+    return out
+
+
+def person_ids(conn: sqlite3.Connection) -> list[str]:
+    """Actor ids of every stored person mention (one per mention: frequencies matter for surname grouping)."""
+    return [r[0] for r in conn.execute("SELECT actor_id FROM actor_mentions WHERE kind = 'person'")]
+
+
+def write(conn: sqlite3.Connection, aid: int, body_hash: str | None, ts: str, actors: Iterable[dict],
+          mentions: Iterable[dict], roles: Iterable[dict], aliases: Iterable[dict], relations: Iterable[dict],
+          flags: Iterable[dict]) -> None:
+    """Replace one article's rows (the caller holds the transaction)."""
+    for t in _PER_ARTICLE:
+        conn.execute(f"DELETE FROM {t} WHERE aid = ?", (aid,))
+    for a in actors:
+        old = conn.execute("SELECT aliases FROM actors WHERE actor_id = ?", (a["actor_id"],)).fetchone()
+        names = set(json.loads(old[0])) if old else set()
+        names |= set(a.get("aliases") or [])
+        names.discard(a["name"])
+        conn.execute("INSERT INTO actors(actor_id, name, kind, aliases) VALUES (?,?,?,?) "
+                     "ON CONFLICT(actor_id) DO UPDATE SET aliases = excluded.aliases, "
+                     "name = CASE WHEN length(excluded.name) > length(actors.name) AND actors.kind = 'person' "
+                     "THEN excluded.name ELSE actors.name END",
+                     (a["actor_id"], a["name"], a["kind"], json.dumps(sorted(names))))
+    conn.executemany("INSERT OR REPLACE INTO actor_mentions(aid, start, end_, text, actor_id, kind, metonymy) "
+                     "VALUES (?,?,?,?,?,?,?)",
+                     [(aid, m["start"], m["end"], m["text"], m["actor_id"], m["kind"], m.get("metonymy"))
+                      for m in mentions])
+    conn.executemany("INSERT INTO actor_roles(aid, actor_id, role, start, end_, how, date) VALUES (?,?,?,?,?,?,?)",
+                     [(aid, r["actor_id"], r["role"], r["start"], r["end"], r["how"], r.get("date")) for r in roles])
+    conn.executemany("INSERT INTO actor_aliases(aid, actor_id, name, alias, kind, start, end_, evidence, date) "
+                     "VALUES (?,?,?,?,?,?,?,?,?)",
+                     [(aid, a["actor_id"], a["name"], a["alias"], a["kind"], a["start"], a["end"], a["evidence"],
+                       a.get("date")) for a in aliases])
+    conn.executemany("INSERT INTO relations(aid, subject, type, object, negated, modality, start, end_, evidence, "
+                     "chain) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                     [(aid, r["subject"], r["type"], r["object"], int(r["negated"]), r["modality"], r["start"],
+                       r["end"], r["evidence"], json.dumps(r["chain"])) for r in relations])
+    conn.executemany("INSERT INTO flags(aid, technique, start, end_, text, speaker, source, quote_start, quote_end) "
+                     "VALUES (?,?,?,?,?,?,?,?,?)",
+                     [(aid, f["technique"], f["start"], f["end"], f["text"], f["speaker"], f.get("source"),
+                       f.get("quote_start"), f.get("quote_end")) for f in flags])
+    conn.execute("INSERT OR REPLACE INTO analyze_actors_done(aid, body_hash, analysed_at) VALUES (?,?,?)",
+                 (aid, body_hash, ts))
+
+
+# -- reads ----------------------------------------------------------------------------------------------
+def _rows(cur) -> list[dict[str, Any]]:
+    cols = [d[0].rstrip("_") for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def actor_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every actor with its aliases, roles (with dates) and mention count, most mentioned first."""
+    out = []
+    roles: dict[str, list] = {}
+    for r in conn.execute("SELECT DISTINCT actor_id, role, date FROM actor_roles ORDER BY date"):
+        roles.setdefault(r[0], []).append({"role": r[1], "date": r[2]})
+    for r in conn.execute("SELECT a.actor_id, a.name, a.kind, a.aliases, count(m.aid) FROM actors a "
+                          "LEFT JOIN actor_mentions m ON m.actor_id = a.actor_id GROUP BY a.actor_id "
+                          "ORDER BY count(m.aid) DESC, a.actor_id"):
+        out.append({"actor_id": r[0], "name": r[1], "kind": r[2], "aliases": json.loads(r[3]),
+                    "roles": roles.get(r[0], []), "mentions": r[4]})
+    return out
+
+
+def relation_rows(conn: sqlite3.Connection, actor_id: str | None = None) -> list[dict[str, Any]]:
+    """Relations with the article URL, evidence span and chain (of one actor, as subject or object, if given)."""
+    where, params = ("WHERE r.subject = ? OR r.object = ?", (actor_id, actor_id)) if actor_id else ("", ())
+    cur = conn.execute(
+        "SELECT ar.url, ar.page_id, ar.site, r.subject, r.type, r.object, r.negated, r.modality, r.start, r.end_, "
+        "r.evidence, r.chain, sa.name AS subject_name, oa.name AS object_name FROM relations r "
+        "JOIN articles ar ON ar.aid = r.aid LEFT JOIN actors sa ON sa.actor_id = r.subject "
+        f"LEFT JOIN actors oa ON oa.actor_id = r.object {where} ORDER BY ar.url, r.start", params)
+    out = []
+    for d in _rows(cur):
+        out.append({"url": d["url"], "page_id": d["page_id"], "site": d["site"], "subject": d["subject"],
+                    "subject_name": d["subject_name"], "type": d["type"], "object": d["object"],
+                    "object_name": d["object_name"], "negated": bool(d["negated"]), "modality": d["modality"],
+                    "evidence": {"start": d["start"], "end": d["end"], "text": d["evidence"]},
+                    "chain": json.loads(d["chain"])})
+    return out
+
+
+def flag_rows(conn: sqlite3.Connection, aid: int | None = None) -> list[dict[str, Any]]:
+    where, params = ("WHERE f.aid = ?", (aid,)) if aid is not None else ("", ())
+    cur = conn.execute("SELECT ar.url, f.technique, f.start, f.end_, f.text, f.speaker, f.source, f.quote_start, "
+                       f"f.quote_end FROM flags f JOIN articles ar ON ar.aid = f.aid {where} "
+                       "ORDER BY ar.url, f.start", params)
+    return [{"url": d["url"], "technique": d["technique"], "span": {"start": d["start"], "end": d["end"],
+             "text": d["text"]}, "speaker": d["speaker"] if d["speaker"] == "outlet" else
+             (d["source"] or "quoted source"), "quoted": d["speaker"] != "outlet",
+             "quote": ({"start": d["quote_start"], "end": d["quote_end"]} if d["quote_start"] is not None else None)}
+            for d in _rows(cur)]
+
+
+def actor(conn: sqlite3.Connection, actor_id: str) -> dict[str, Any] | None:
+    r = conn.execute("SELECT actor_id, name, kind, aliases FROM actors WHERE actor_id = ?", (actor_id,)).fetchone()
+    if r is None:
+        return None
+    return {"actor_id": r[0], "name": r[1], "kind": r[2], "aliases": json.loads(r[3])}
+
+
+def actor_page(conn: sqlite3.Connection, actor_id: str) -> dict[str, Any] | None:
+    """What the actor page shows: aliases with evidence, roles over time, relations, sites, loaded terms."""
+    a = actor(conn, actor_id)
+    if a is None:
+        return None
+    a["stated_aliases"] = _rows(conn.execute(
+        "SELECT ar.url, x.name, x.alias, x.kind, x.evidence, x.date FROM actor_aliases x JOIN articles ar "
+        "ON ar.aid = x.aid WHERE x.actor_id = ? ORDER BY x.date, ar.url", (actor_id,)))
+    a["roles"] = _rows(conn.execute(
+        "SELECT x.role, x.date, ar.url, x.how FROM actor_roles x JOIN articles ar ON ar.aid = x.aid "
+        "WHERE x.actor_id = ? ORDER BY x.date, ar.url", (actor_id,)))
+    a["relations"] = relation_rows(conn, actor_id)
+    a["sites"] = _rows(conn.execute(
+        "SELECT ar.site, count(*) AS mentions, count(DISTINCT ar.aid) AS articles FROM actor_mentions m "
+        "JOIN articles ar ON ar.aid = m.aid WHERE m.actor_id = ? GROUP BY ar.site ORDER BY mentions DESC LIMIT 20",
+        (actor_id,)))
+    a["articles"] = _rows(conn.execute(
+        "SELECT DISTINCT ar.page_id, ar.url, ar.title, ar.site FROM actor_mentions m JOIN articles ar "
+        "ON ar.aid = m.aid WHERE m.actor_id = ? ORDER BY ar.url LIMIT 200", (actor_id,)))
+    # loaded terms in the same sentence-sized neighbourhood (200 characters) as a mention of the actor
+    a["loaded_terms"] = _rows(conn.execute(
+        "SELECT f.technique, lower(f.text) AS term, count(*) AS uses FROM flags f JOIN actor_mentions m "
+        "ON m.aid = f.aid AND abs(f.start - m.start) < 200 WHERE m.actor_id = ? "
+        "GROUP BY f.technique, lower(f.text) ORDER BY uses DESC LIMIT 30", (actor_id,)))
+    return a
+
+
+def article_items(conn: sqlite3.Connection, page_id: str) -> dict[str, Any]:
+    """Mentions (with actor names), relations and flags of one article, for its page."""
+    r = conn.execute("SELECT aid FROM articles WHERE page_id = ?", (page_id,)).fetchone()
+    if r is None:
+        return {"mentions": [], "flags": [], "relations": []}
+    aid = r[0]
+    mentions = _rows(conn.execute(
+        "SELECT m.start, m.end_, m.text, m.actor_id, m.kind, m.metonymy, a.name FROM actor_mentions m "
+        "LEFT JOIN actors a ON a.actor_id = m.actor_id WHERE m.aid = ? ORDER BY m.start", (aid,)))
+    rel = _rows(conn.execute("SELECT subject, type, object, negated, modality, start, end_, evidence, chain "
+                             "FROM relations WHERE aid = ? ORDER BY start", (aid,)))
+    for x in rel:
+        x["chain"] = json.loads(x["chain"])
+    return {"mentions": mentions, "flags": flag_rows(conn, aid), "relations": rel}
+
+
+def graph_edges(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Relation counts per (subject, type, object) for the actors graph."""
+    return _rows(conn.execute("SELECT subject, object, type, count(*) AS weight, sum(negated) AS negated "
+                              "FROM relations GROUP BY subject, object, type"))
