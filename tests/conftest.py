@@ -19,3 +19,28 @@ def shared_data(name: str) -> Path:
     if not p.exists():
         pytest.skip(f"evaluation data {p} not present")
     return p
+
+
+# -- PostgreSQL: a real server (Debian's postgresql package), started once per test session -----------------
+@pytest.fixture(scope="session")
+def pg_server():
+    """initdb + pg_ctl in a private temporary folder, listening on its own socket folder only (no TCP port),
+    as user postgres when the tests run as root. Skips only when the server binaries are not installed."""
+    from newstrace.store.backend_pgserver import TempServer, find_bin
+
+    if find_bin("15") is None and find_bin(None) is None:
+        pytest.skip("PostgreSQL server binaries absent (/usr/lib/postgresql/*/bin/initdb): install Debian's "
+                    "`postgresql` package (./run test does it when run as root)")
+    srv = TempServer().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, request):
+    """A new empty database on the session's server, as a postgresql:// URL."""
+    import re
+    import uuid
+
+    name = "t_" + re.sub(r"\W+", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:6]
+    return pg_server.createdb(name)

@@ -8,19 +8,20 @@ import argparse
 import json
 import logging
 import os
-import sqlite3
 import sys
 
 from . import __version__
 
 
+DB_HELP = ("SQLite database file, or a PostgreSQL database as postgresql://[user@host[:port]]/dbname "
+           "(default: $NEWSTRACE_DB, else news.db)")
+
+
 def _add_db(p: argparse.ArgumentParser, positional: bool = False) -> None:
     if positional:
-        p.add_argument("db", nargs="?", default=os.environ.get("NEWSTRACE_DB", "news.db"),
-                       help="SQLite database file (default: news.db)")
+        p.add_argument("db", nargs="?", default=os.environ.get("NEWSTRACE_DB", "news.db"), help=DB_HELP)
     else:
-        p.add_argument("--db", default=os.environ.get("NEWSTRACE_DB", "news.db"),
-                       help="SQLite database file (default: news.db)")
+        p.add_argument("--db", default=os.environ.get("NEWSTRACE_DB", "news.db"), help=DB_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="read-only web UI and JSON API over a database")
     _add_db(p, positional=True)
-    p.add_argument("--db", dest="db_opt", default=None, help="SQLite database file (same as the positional DB)")
+    p.add_argument("--db", dest="db_opt", default=None, help="same as the positional DB (a file or postgresql:// URL)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--get", metavar="PATH", help="answer one request in-process, print it and exit")
@@ -119,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     from .analyze.aliases import ConfigError
     from .pipeline import Interrupted
     from .store import StoreError
+    from .store.backend import database_errors
     from .store.db import database_error
 
     _main_only_sigint()
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:  # a user file (e.g. --aliases) that cannot be used, with its code
         print(f"newstrace: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except sqlite3.DatabaseError as e:   # e.g. the disk filled up or the mount turned read-only mid-run
+    except database_errors() as e:   # e.g. the disk filled up, the mount turned read-only, the server went away
         print(f"newstrace: {database_error(getattr(args, 'db', '?'), e)}", file=sys.stderr)
         return EXIT_DATABASE
     except Interrupted as e:
@@ -366,7 +368,10 @@ def cmd_actors(args) -> int:
 
 
 def _require_db(path: str) -> None:
-    if not os.path.exists(path):
+    """An SQLite file must exist (a PostgreSQL URL is checked when the store opens it: E002 or E006)."""
+    from .store.backend import is_url
+
+    if not is_url(path) and not os.path.exists(path):
         raise FileNotFoundError(f"[E002] no database at {path} (run `newstrace ingest PATH --db {path}` first)")
 
 

@@ -1,4 +1,5 @@
-"""SQLite store: one file, WAL, migrations, idempotent upserts in transactions.
+"""The store: SQLite (one file, WAL) or PostgreSQL (``postgresql://`` URL, through store/backend.py),
+migrations, idempotent upserts in transactions.
 
 Every write of one batch happens in one transaction, so a run killed at any moment
 leaves only whole batches behind; a re-run skips pages whose ``page_id`` is stored.
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from ..records import Article, Problem, content_hash
-from .schema import MIGRATIONS
+from . import backend
+from .schema import MIGRATIONS, PG_VARIANTS
 
 JSON_COLUMNS = ("sections", "tags", "blocks", "alternates", "extra")
 
@@ -27,12 +29,19 @@ def now_iso() -> str:
 
 
 class Store:
-    """A newstrace database. ``Store(path)`` creates or migrates it; ``readonly=True`` never writes."""
+    """A newstrace database. ``Store(path)`` creates or migrates it; ``readonly=True`` never writes.
+    ``path`` is an SQLite file or a ``postgresql://`` URL (an existing PostgreSQL database)."""
 
     def __init__(self, path: str | Path, readonly: bool = False):
         self.path = str(path)
         self.readonly = readonly
         self._older_rows: bool | None = None
+        self.dialect = backend.POSTGRESQL if backend.is_url(self.path) else backend.SQLITE
+        if self.dialect == backend.POSTGRESQL:
+            self.conn = open_pg(self.path, readonly)
+            if not readonly:
+                self.migrate()
+            return
         try:
             if readonly:
                 self.conn = open_readonly(self.path)
@@ -61,21 +70,29 @@ class Store:
         Statements run in their idempotent form, so a store an older version left half-made (its DDL ran
         in autocommit) is completed instead of failing with ``table ... already exists``."""
         c = self.conn
-        c.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        applied = []
-        for name, sql in MIGRATIONS:
-            if c.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
-                continue
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                if not c.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
-                    run_migration(c, sql)
-                    c.execute("INSERT INTO migrations VALUES (?, ?)", (name, now_iso()))
-                    applied.append(name)
-                c.execute("COMMIT")
-            except BaseException:
-                c.execute("ROLLBACK")
-                raise
+        if self.dialect == backend.POSTGRESQL:
+            # PostgreSQL: a session advisory lock stands for SQLite's write lock (BEGIN IMMEDIATE)
+            c.raw.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+        try:
+            c.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            applied = []
+            for name, sql in MIGRATIONS:
+                if c.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
+                    continue
+                c.execute("BEGIN IMMEDIATE")
+                try:
+                    if not c.execute("SELECT 1 FROM migrations WHERE name=?", (name,)).fetchone():
+                        run_migration(c, sql, name)
+                        c.execute("INSERT INTO migrations VALUES (?, ?)", (name, now_iso()))
+                        applied.append(name)
+                    c.execute("COMMIT")
+                except BaseException:
+                    c.execute("ROLLBACK")
+                    raise
+        finally:
+            if self.dialect == backend.POSTGRESQL:
+                c.raw.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+                c.forget_tables()
         return applied
 
     def close(self) -> None:
@@ -203,7 +220,7 @@ class Store:
         )
         c.execute(
             "INSERT INTO sites(site, name, pages, updated_at) VALUES (?,?,1,?) ON CONFLICT(site) DO UPDATE SET "
-            "pages = pages + 1, name = COALESCE(sites.name, excluded.name), updated_at = excluded.updated_at",
+            "pages = sites.pages + 1, name = COALESCE(sites.name, excluded.name), updated_at = excluded.updated_at",
             (a.site, a.publisher, now_iso()),
         )
 
@@ -227,20 +244,20 @@ class Store:
             d["identifiers"] = [dict(x) for x in q(
                 'SELECT kind, value, "where" FROM identifiers WHERE page_id=? ORDER BY kind, value', (pid,))]
             d["media"] = [dict(x) for x in q("SELECT type, url FROM media WHERE page_id=? ORDER BY url", (pid,))]
-            d["outlinks"] = [dict(x) for x in q(
+            d["outlinks"] = [dict(x) for x in q(   # (rowid: a real column on PostgreSQL, migration 0030)
                 "SELECT href, text, in_body FROM links WHERE page_id=? ORDER BY rowid", (pid,))]
         return d
 
     def get_article(self, url_or_id: str) -> dict[str, Any] | None:
         r = self.conn.execute(
-            "SELECT * FROM articles WHERE page_id=? OR url=? OR canonical_url=? ORDER BY fetched_at DESC, rowid DESC "
+            "SELECT * FROM articles WHERE page_id=? OR url=? OR canonical_url=? ORDER BY fetched_at DESC, aid DESC "
             "LIMIT 1",
             (url_or_id, url_or_id, url_or_id),
         ).fetchone()
         return self.article_row_to_dict(r) if r else None
 
     def iter_articles(self, full: bool = True, where: str = "", params: tuple = ()) -> Iterator[dict[str, Any]]:
-        sql = "SELECT * FROM articles " + (f"WHERE {where} " if where else "") + "ORDER BY rowid"
+        sql = "SELECT * FROM articles " + (f"WHERE {where} " if where else "") + "ORDER BY aid"
         for r in self.conn.execute(sql, params).fetchall():
             yield self.article_row_to_dict(r, full=full)
 
@@ -279,9 +296,30 @@ class DatabaseNotFound(StoreError, FileNotFoundError):
     pass
 
 
-def database_error(path: str, e: sqlite3.DatabaseError) -> StoreError:
-    """The SQLite error of opening or writing ``path`` as a coded StoreError saying what to do."""
+MIGRATION_LOCK = 0x6E657773   # pg_advisory_lock key of migrations ("news")
+
+
+def open_pg(url: str, readonly: bool = False) -> "backend.PgConnection":
+    """A PostgreSQL store's connection; the database must exist (``createdb``), and must hold a store to be
+    read (E002). Connection failures are E006 with the server's reason."""
+    import psycopg
+    try:
+        conn = backend.connect_pg(url, readonly)
+    except psycopg.Error as e:
+        raise StoreError("E006", f"cannot connect to PostgreSQL database {backend.redact(url)}: "
+                                 f"{str(e).strip()}") from None
+    if readonly and conn.execute("SELECT to_regclass('migrations')").fetchone()[0] is None:
+        conn.close()
+        raise DatabaseNotFound("E002", f"no newstrace store in {backend.redact(url)} (run `newstrace ingest PATH "
+                                       f"--db URL` first)")
+    return conn
+
+
+def database_error(path: str, e: BaseException) -> StoreError:
+    """The database error of opening or writing ``path`` as a coded StoreError saying what to do."""
     msg = str(e)
+    if backend.is_url(path):
+        return StoreError("E006", f"database {backend.redact(path)}: {msg.strip()}")
     if "not a database" in msg or "malformed" in msg:
         return StoreError("E005", f"{path} is not a newstrace (SQLite) database ({msg}); give another --db path")
     if "readonly" in msg or "unable to open" in msg or "read-only" in msg:
@@ -290,10 +328,12 @@ def database_error(path: str, e: sqlite3.DatabaseError) -> StoreError:
     return StoreError("E006", f"database {path}: {msg}")
 
 
-def open_readonly(path: str) -> sqlite3.Connection:
-    """A connection that never writes. A WAL database in a read-only folder cannot get its ``-shm`` file: when
+def open_readonly(path: str):
+    """A connection that never writes (a ``postgresql://`` URL: a read-only PostgreSQL session). A WAL database in a read-only folder cannot get its ``-shm`` file: when
     its log is empty (a cleanly closed store) it is opened immutable instead; when the log holds changes,
     E004 says the folder must be writable to read them."""
+    if backend.is_url(path):
+        return open_pg(path, readonly=True)
     if not os.path.exists(path):
         raise DatabaseNotFound("E002", f"no database at {path} (run `newstrace ingest PATH --db {path}` first)")
     uri = "file:" + urllib.parse.quote(str(Path(path).resolve())) + "?mode=ro"
@@ -341,9 +381,21 @@ _CREATE = re.compile(r"^(\s*CREATE\s+(?:UNIQUE\s+|VIRTUAL\s+)?(?:TABLE|INDEX|TRI
 _ADD_COLUMN = re.compile(r"^\s*ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+\"?(\w+)", re.I)
 
 
-def run_migration(conn: sqlite3.Connection, sql: str) -> None:
+def run_migration(conn, sql: str, name: str | None = None) -> None:
     """Run one migration's statements inside the caller's transaction, each in an idempotent form:
-    ``CREATE x`` as ``CREATE x IF NOT EXISTS``, and ``ADD COLUMN`` skipped when the column is there."""
+    ``CREATE x`` as ``CREATE x IF NOT EXISTS``, and ``ADD COLUMN`` skipped when the column is there.
+    On PostgreSQL the migration's variant (schema.PG_VARIANTS) when it has one, else its statements through
+    the backend's translation."""
+    if backend.dialect(conn) == backend.POSTGRESQL:
+        variant = PG_VARIANTS.get(name or "", sql)
+        if isinstance(variant, list):
+            for stmt in variant:
+                conn.raw.execute(stmt)
+            return
+        for stmt in _split_sql(variant):
+            conn.execute(_CREATE.sub(r"\1 IF NOT EXISTS ", stmt, count=1))
+        conn.forget_tables()
+        return
     for stmt in _split_sql(sql):
         m = _ADD_COLUMN.match(stmt)
         if m and any(r[1] == m.group(2) for r in conn.execute(f"PRAGMA table_info({m.group(1)})")):

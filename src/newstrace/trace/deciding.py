@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import logging
 import os
-import sqlite3
 import time
 from collections import defaultdict
 
 from ..records import Problem
-from ..store import articles, decisions, furniture, pairs, problems
+from ..store import articles, backend, decisions, furniture, pairs, problems
 from ..store.records import ArticleKey
 from .decide import decide
 from .evidence import SiteNames, load_meta
@@ -100,7 +99,7 @@ def _context(conn) -> dict:
     return {"names": names, "site_pages": site_pages}
 
 
-_WCONN: dict[tuple, sqlite3.Connection] = {}   # per worker process
+_WCONN: dict[tuple, object] = {}   # per worker process: its own connection (SQLite file or PostgreSQL)
 _WCTX: dict[tuple, dict] = {}
 
 
@@ -111,7 +110,7 @@ def _w_decide(task) -> tuple:
         for c in _WCONN.values():
             c.close()
         _WCONN.clear()
-        _WCONN[key] = sqlite3.connect(path, timeout=60, check_same_thread=False)
+        _WCONN[key] = backend.connect(path)
     conn = _WCONN[key]
     if key not in _WCTX:
         _WCTX.clear()

@@ -5,13 +5,14 @@ import os
 
 import numpy as np
 
+from ..store.backend import reachable
 from .config import TraceConfig
 from .text import features_many, pack_docs, tokenize, unpack_docs
 
 
 def pool(store, cfg: TraceConfig, n: int):
     """A fork pool of ``cfg.workers`` processes when the batch is big and the store is a file, else None."""
-    if cfg.workers < 2 or n < cfg.par_min or not hasattr(os, "fork") or not os.path.exists(store.path):
+    if cfg.workers < 2 or n < cfg.par_min or not hasattr(os, "fork") or not reachable(store.path):
         return None
     import multiprocessing as mp
     return mp.get_context("fork").Pool(cfg.workers)
