@@ -356,8 +356,9 @@ def translate(sql: str, table_info: Callable[[str], tuple[list[str], list[str]]]
     toks = tokens(sql)
     words = [i for i, t in enumerate(toks) if t[0] not in ("ws", "comment")]
 
-    def w(j: int) -> str:
-        return toks[words[j]][1].upper() if 0 <= j < len(words) else ""
+    def w(j: int) -> str:   # (the word as written: ORDER BY may have appended NULLS ... to it already)
+        return (toks[words[j]][1].upper().split(" ", 1)[0] if toks[words[j]][1] else "") \
+            if 0 <= j < len(words) else ""
 
     first = w(0)
     conflict = ""
@@ -435,6 +436,13 @@ def _nulls_like_sqlite(toks: list[list[str]], words: list[int], j: int) -> None:
     close(term)
 
 
+def _drop(toks: list[list[str]], i: int) -> None:
+    """Remove token ``i`` and the white space before it."""
+    toks[i][1] = ""
+    if i > 0 and toks[i - 1][0] == "ws":
+        toks[i - 1][1] = ""
+
+
 _TYPES = {"INTEGER": "BIGINT", "INT": "BIGINT", "REAL": "DOUBLE PRECISION", "BLOB": "BYTEA",
           "TEXT": 'TEXT COLLATE "C"', "FLOAT": "DOUBLE PRECISION", "DOUBLE": "DOUBLE PRECISION"}
 _CONSTRAINT_WORDS = {"PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "CONSTRAINT"}
@@ -446,7 +454,8 @@ def _ddl(toks: list[list[str]], words: list[int]) -> None:
     ups = [toks[i][1].upper() for i in words]
     for k in range(len(words) - 1):    # WITHOUT ROWID
         if ups[k] == "WITHOUT" and ups[k + 1] == "ROWID":
-            toks[words[k]][1] = toks[words[k + 1]][1] = ""
+            _drop(toks, words[k])
+            _drop(toks, words[k + 1])
     if ups[:2] == ["ALTER", "TABLE"] and "ADD" in ups:
         k = ups.index("ADD")
         if k + 1 < len(ups) and ups[k + 1] == "COLUMN":
@@ -488,7 +497,7 @@ def _column_def(toks: list[list[str]], words: list[int], a: int, b: int) -> None
                 end += 1
             end += 1
         for k in range(a + r, min(a + end, b)):
-            toks[words[k]][1] = ""
+            _drop(toks, words[k])
 
 
 def _insert_or(toks: list[list[str]], words: list[int], table_info) -> str:
@@ -499,7 +508,8 @@ def _insert_or(toks: list[list[str]], words: list[int], table_info) -> str:
         toks[words[0]][1] = "INSERT"
     elif ups[1:2] == ["OR"]:
         how, head = ups[2], 3
-        toks[words[1]][1] = toks[words[2]][1] = ""
+        _drop(toks, words[1])
+        _drop(toks, words[2])
     else:
         return ""
     if how == "IGNORE":
@@ -588,3 +598,26 @@ def pg_fts_query(q: str) -> str:
 def env_target(default: str = "news.db") -> str:
     """The database named by ``NEWSTRACE_DB`` (a path or a postgresql:// URL), else ``default``."""
     return os.environ.get("NEWSTRACE_DB", default)
+
+
+# -- catalogue ---------------------------------------------------------------------------------------------
+def table_names(conn) -> set[str]:
+    """The store's tables."""
+    if dialect(conn) == POSTGRESQL:
+        return {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def change_token(conn) -> Any:
+    """PostgreSQL: a value that changes whenever anything commits a write (the WAL insert position), for caches
+    of readers (SQLite readers look at the file and its WAL instead)."""
+    return conn.execute("SELECT pg_current_wal_insert_lsn()::text").fetchone()[0]
+
+
+def display_name(target: str) -> str:
+    """What a UI shows for a store: the file name, or the PostgreSQL database name (never a password)."""
+    if is_url(target):
+        from urllib.parse import urlsplit
+        u = urlsplit(target)
+        return (u.path.lstrip("/") or "postgresql") + (f"@{u.hostname}" if u.hostname else "")
+    return os.path.basename(target)

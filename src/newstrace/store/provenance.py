@@ -15,7 +15,7 @@ def versions(conn: sqlite3.Connection, url_or_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT a.page_id, a.url, a.site, a.title, a.published, a.fetched_at, p.ingested_at FROM articles a "
         "JOIN pages p USING(page_id) WHERE a.page_id = ? OR a.url = ? OR a.canonical_url = ? OR p.url_key = ? "
-        "ORDER BY a.fetched_at DESC, a.rowid DESC",
+        "ORDER BY a.fetched_at DESC, a.aid DESC",
         (url_or_id, url_or_id, url_or_id, identity_key(url_or_id))).fetchall()
     return [dict(r) for r in rows]
 

@@ -25,6 +25,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..store.backend import display_name
 from . import views
 from .svg import KIND_COLOURS, kind_colour
 from .text import csv_cell, safe_url
@@ -132,7 +133,7 @@ def create_app(db_path: str) -> "SecurityHeaders":
         path = request.url.path
         twins = {"json": _twin(request, "json"), "csv": _twin(request, "csv") if page.table is not None else None}
         html = tpl.render(title=page.title, d=page.data, h=page.html, twins=twins, path=path,
-                          db_name=Path(reader.path).name)
+                          db_name=display_name(reader.path))
         return HTMLResponse(html, status_code=status)
 
     def endpoint(view: Callable[..., views.Page], fmt: str):
@@ -180,7 +181,7 @@ def create_app(db_path: str) -> "SecurityHeaders":
             return json_response({"ok": False, "error": message, "status": status}, status)
         html = env.get_template("error.html").render(title=f"{status}: {message}"[:200], status=status,
                                                      message=message, twins={}, path=request.url.path,
-                                                     db_name=Path(reader.path).name)
+                                                     db_name=display_name(reader.path))
         return HTMLResponse(html, status_code=status)
 
     async def http_error(request: Request, exc: HTTPException) -> Response:
@@ -245,6 +246,6 @@ def serve(db: str, host: str = "127.0.0.1", port: int = 8080, get: str | None = 
         return 0 if status < 400 else 1
     import uvicorn
 
-    print(f"newstrace: serving {db} read-only on http://{host}:{port}/  (Ctrl-C to stop)", file=sys.stderr)
+    print(f"newstrace: serving {display_name(db)} read-only on http://{host}:{port}/  (Ctrl-C to stop)", file=sys.stderr)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..store import open_readonly
+from ..store import backend, open_readonly
 from ..store import furniture
 from ..store.records import CREDITED, CopyKind
 from . import claims as web_claims
@@ -51,8 +51,9 @@ class Reader:
     served from the thread pool never share a connection, and an ingest may write meanwhile (WAL)."""
 
     def __init__(self, path: str):
-        self.path = str(Path(path).resolve())
-        if not Path(self.path).exists():
+        self.is_pg = backend.is_url(path)          # a postgresql:// URL (store/backend.py) or a file
+        self.path = str(path) if self.is_pg else str(Path(path).resolve())
+        if not self.is_pg and not Path(self.path).exists():
             raise FileNotFoundError(f"[E002] no database at {path}")
         self._local = threading.local()
         self._tables: set[str] | None = None
@@ -71,6 +72,8 @@ class Reader:
 
     def version(self) -> tuple:
         """Changes whenever a writer commits (the WAL grows or is checkpointed into the main file)."""
+        if self.is_pg:
+            return backend.change_token(self.conn())
         m = os.stat(self.path)
         try:
             w = os.stat(self.path + "-wal")
@@ -92,7 +95,7 @@ class Reader:
 
     def tables(self) -> set[str]:
         if self._tables is None or not {"stories", "copies"} <= self._tables:
-            self._tables = {r[0] for r in self.conn().execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            self._tables = backend.table_names(self.conn())
         return self._tables
 
     def has(self, *names: str) -> bool:

@@ -1,0 +1,294 @@
+"""PostgreSQL as the second backend, against a real server (the ``pg_server`` fixture of conftest.py: Debian's
+postgresql binaries, a private socket folder): the same corpus through SQLite and PostgreSQL gives the same
+exports, every command takes ``--db postgresql://...``, readers read while one writer ingests, a killed ingest
+resumes.  The SQL translation of store/backend.py is tested on its own first (no server needed)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import newstrace
+from newstrace.store import Store, backend
+from newstrace.store.backend import translate
+from newstrace.store.backend_compare import EXPORTS, differences, graph, normalised
+
+ENV = dict(os.environ, PYTHONPATH=str(Path(newstrace.__file__).parent.parent), NEWSTRACE_TRACE_WORKERS="1")
+
+
+# -- the translation, statement by statement ---------------------------------------------------------------
+def info(table):
+    return {"trace_pairs": (["a", "b", "a_hash", "b_hash", "linked", "method", "result"], ["a", "b"]),
+            "identifiers": (["page_id", "kind", "value", "where"], ["page_id", "kind", "value"]),
+            "trace_dirty": (["rid"], ["rid"])}[table]
+
+
+def test_placeholders_and_percent_signs():
+    assert translate("SELECT a FROM t WHERE b = ? AND c LIKE '%x?' AND d = ?") == \
+        "SELECT a FROM t WHERE b = %s AND c ILIKE '%%x?' AND d = %s"
+    assert translate("SELECT a % 2 FROM t") == "SELECT a %% 2 FROM t"
+    assert translate('SELECT "where" FROM identifiers WHERE "where" = ?') == \
+        'SELECT "where" FROM identifiers WHERE "where" = %s'
+
+
+def test_insert_or_ignore_and_or_replace():
+    assert translate("INSERT OR IGNORE INTO trace_dirty VALUES (?)") == \
+        "INSERT INTO trace_dirty VALUES (%s) ON CONFLICT DO NOTHING"
+    assert translate("INSERT OR REPLACE INTO trace_pairs VALUES (?,?,?,?,?,?,?)", info) == (
+        "INSERT INTO trace_pairs VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (a, b) DO UPDATE SET "
+        "a_hash = excluded.a_hash, b_hash = excluded.b_hash, linked = excluded.linked, method = excluded.method, "
+        "result = excluded.result")
+    assert translate("INSERT OR REPLACE INTO identifiers (page_id, kind, value, \"where\") VALUES (?,?,?,?)", info) \
+        .endswith('ON CONFLICT (page_id, kind, value) DO UPDATE SET "where" = excluded."where"')
+    assert translate("INSERT OR REPLACE INTO trace_dirty VALUES (?)", info).endswith("ON CONFLICT (rid) DO NOTHING")
+    with pytest.raises(NotImplementedError):
+        translate("INSERT OR ROLLBACK INTO trace_dirty VALUES (?)", info)
+
+
+def test_is_comparisons_and_null_order_as_sqlite():
+    assert translate("SELECT 1 FROM a WHERE a.title IS ? AND b IS NOT c.d AND e IS NULL AND f IS NOT NULL") == \
+        ("SELECT 1 FROM a WHERE a.title IS NOT DISTINCT FROM %s AND b IS DISTINCT FROM c.d AND e IS NULL "
+         "AND f IS NOT NULL")
+    assert translate("SELECT * FROM m ORDER BY role DESC, lag_hours IS NULL, coalesce(x, 'a'), y LIMIT 3") == \
+        ("SELECT * FROM m ORDER BY role DESC NULLS LAST, lag_hours IS NULL NULLS FIRST, coalesce(x, 'a') "
+         "NULLS FIRST, y NULLS FIRST LIMIT 3")
+    assert translate("SELECT first_value(p) OVER (PARTITION BY u ORDER BY aid) FROM a") == \
+        "SELECT first_value(p) OVER (PARTITION BY u ORDER BY aid NULLS FIRST) FROM a"
+
+
+def test_ddl_types_and_what_postgresql_does_not_have():
+    got = translate("CREATE TABLE IF NOT EXISTS t (key INTEGER NOT NULL, text TEXT, w REAL, v BLOB, "
+                    "page_id TEXT NOT NULL REFERENCES pages(page_id), PRIMARY KEY (key, text)) WITHOUT ROWID")
+    assert got == ('CREATE TABLE IF NOT EXISTS t (key BIGINT NOT NULL, text TEXT COLLATE "C", w DOUBLE PRECISION, '
+                   'v BYTEA, page_id TEXT COLLATE "C" NOT NULL, PRIMARY KEY (key, text))')
+    assert translate("ALTER TABLE copies ADD COLUMN copy_hash TEXT") == \
+        'ALTER TABLE copies ADD COLUMN IF NOT EXISTS copy_hash TEXT COLLATE "C"'
+
+
+# -- a real server -----------------------------------------------------------------------------------------
+def _ingest_trace_analyze(db: str, root: str) -> dict:
+    from newstrace.analyze import stage_actors
+    from newstrace.analyze.stage import analyze_store
+    from newstrace.trace import trace_all
+    from newstrace.trace.config import TraceConfig
+
+    summary = newstrace.ingest([root], db=db, workers=1)
+    with Store(db) as st:
+        trace_all(st, config=TraceConfig(workers=1))
+        analyze_store(st, workers=1)
+        stage_actors.run(st)
+        return st.stats()
+
+
+@pytest.fixture(scope="module")
+def both(pg_server, tmp_path_factory):
+    """The demo's bundled samples ingested, traced and analysed into SQLite and into PostgreSQL."""
+    from newstrace.demo import samples_path
+
+    lite = str(tmp_path_factory.mktemp("lite") / "news.db")
+    pg = pg_server.createdb("samples")
+    with samples_path() as root:
+        s_lite = _ingest_trace_analyze(lite, str(root))
+        s_pg = _ingest_trace_analyze(pg, str(root))
+    return lite, pg, s_lite, s_pg
+
+
+def test_the_same_corpus_gives_identical_exports_on_both_backends(both):
+    lite, pg, s_lite, s_pg = both
+    assert s_lite == s_pg
+    assert s_pg["articles"] >= 15 and s_pg["copies"] > 0 and s_pg["stories"] > 0 and s_pg["copy_edges"] > 0
+    sizes = {w: len(normalised(pg, w)) for w in EXPORTS}
+    assert sizes["claims"] > 0 and sizes["copies"] == s_pg["copies"] and sizes["actors"] > 0
+    assert differences(lite, pg) == {}
+    assert graph(lite) == graph(pg)
+
+
+def test_a_difference_is_seen(both, pg_server):
+    """The comparison itself can fail: one changed title on PostgreSQL is a difference in articles."""
+    lite, pg, _, _ = both
+    copy = pg_server.createdb("samples_changed")
+    from newstrace.demo import samples_path
+    with samples_path() as root:
+        newstrace.ingest([str(root)], db=copy, workers=1, link=False, analyze=False)
+    with Store(copy) as st, st.conn:
+        st.conn.execute("UPDATE articles SET title = 'changed' WHERE aid = 1")
+    assert "articles" in differences(lite, copy, exports=("articles",))
+
+
+def _same_json(text: str) -> list:
+    """JSON or JSON lines without write timestamps (backend_compare.VOLATILE)."""
+    from newstrace.store.backend_compare import _clean
+    try:
+        return [_clean(json.loads(text))]
+    except ValueError:
+        return [_clean(json.loads(line)) for line in text.splitlines() if line.strip()]
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newstrace.cli", *args], env=ENV, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_every_read_command_takes_a_postgresql_url_and_says_the_same(both):
+    lite, pg, _, _ = both
+    with Store(pg, readonly=True) as st:
+        url = st.conn.execute("SELECT c.copy_id, a.url FROM copies c JOIN articles a ON a.page_id = c.copy_id "
+                              "ORDER BY a.url LIMIT 1").fetchone()[1]
+    for args in (["stats"], ["show", url], ["copies", url, "--json"], ["sites", "--json"],
+                 ["export", "copies"], ["export", "stories"], ["export", "claims"], ["export", "articles"]):
+        a, b = _cli(*args, "--db", lite), _cli(*args, "--db", pg)
+        assert b.returncode == 0, (args, b.stderr)
+        assert b.stdout.strip()
+        assert _same_json(a.stdout) == _same_json(b.stdout), args
+    got = _cli("serve", pg, "--get", "/sites.json")
+    assert got.returncode == 0, got.stderr
+    assert _cli("serve", lite, "--get", "/sites.json").stdout == got.stdout
+
+
+def test_write_commands_take_a_postgresql_url(pg_url, tmp_path):
+    from test_pipeline import make_site
+
+    make_site(tmp_path / "in", 6)
+    r = _cli("ingest", str(tmp_path / "in"), "--db", pg_url, "--workers", "1", "--no-progress", "--no-analyze")
+    assert r.returncode == 0, r.stderr
+    for args in (["trace"], ["analyze", "--workers", "1"], ["actors"]):
+        r = _cli(*args, "--db", pg_url)
+        assert r.returncode == 0, (args, r.stderr)
+    stats = json.loads(_cli("stats", "--db", pg_url).stdout)
+    assert stats["articles"] == 6
+
+
+def test_unreachable_or_empty_postgresql_is_a_coded_error(pg_server, pg_url, tmp_path):
+    r = _cli("stats", "--db", pg_url)          # a database without a store: E002, exit 2
+    assert r.returncode == 2 and "[E002]" in r.stderr
+    bad = f"postgresql:///nope?host={tmp_path}&port=1"
+    r = _cli("stats", "--db", bad)             # no server there: E006, exit 4
+    assert r.returncode == 4 and "[E006]" in r.stderr
+
+
+def test_migrations_make_the_same_tables_and_a_second_open_applies_nothing(pg_url, tmp_path):
+    lite = str(tmp_path / "a.db")
+    with Store(lite) as a, Store(pg_url) as p:
+        assert p.migrate() == []
+        names = [n for n, _ in __import__("newstrace.store.schema", fromlist=["x"]).MIGRATIONS]
+        assert [r[0] for r in p.conn.execute("SELECT name FROM migrations ORDER BY name")] == sorted(names)
+        t_lite = {r[0] for r in a.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'articles_fts%'")}
+        t_pg = {r[0] for r in p.conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        assert t_lite == t_pg
+        for t in sorted(t_lite):
+            c_lite = [r[1] for r in a.conn.execute(f"PRAGMA table_info({t})")]
+            c_pg = [c for c in p.conn.table_info(t)[0] if c != "rowid"]
+            assert c_lite == c_pg, t
+
+
+def test_two_processes_creating_one_store_at_once(pg_url):
+    code = "import sys; from newstrace.store import Store; Store(sys.argv[1]).close()"
+    procs = [subprocess.Popen([sys.executable, "-c", code, pg_url], env=ENV, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read()
+    with Store(pg_url) as st:
+        assert st.migrate() == []
+
+
+def test_readers_read_while_one_writer_ingests(pg_url, tmp_path):
+    """Serve-like readers (read-only sessions, several threads) query while `ingest` writes in another process:
+    no reader fails or waits for the writer, counts only grow, and they end at what was ingested."""
+    from test_pipeline import make_site
+
+    make_site(tmp_path / "in", 60)
+    Store(pg_url).close()
+    env = dict(ENV, NEWSTRACE_BATCH="3")
+    proc = subprocess.Popen([sys.executable, "-m", "newstrace.cli", "ingest", str(tmp_path / "in"), "--db", pg_url,
+                             "--workers", "1", "--no-progress", "--no-analyze", "--no-trace"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen: list[list[int]] = [[] for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def reader(i: int) -> None:
+        try:
+            with Store(pg_url, readonly=True) as st:
+                while proc.poll() is None:
+                    n = st.stats()["articles"]
+                    rows = sum(1 for _ in st.iter_articles(full=False))   # a later read: as many or more
+                    assert rows >= n
+                    seen[i].append(n)
+                    time.sleep(0.01)
+                seen[i].append(st.stats()["articles"])
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=reader, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    assert proc.wait(timeout=600) == 0, proc.stderr.read()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    for s in seen:
+        assert s == sorted(s) and s[-1] == 60
+        assert any(0 < x < 60 for x in s), "no reader saw the store while it was being written"
+
+
+def test_a_killed_ingest_resumes(pg_server, pg_url, tmp_path):
+    from test_pipeline import make_site
+
+    make_site(tmp_path / "in", 120)
+    ref = pg_server.createdb(f"ref_{os.getpid()}")
+    newstrace.ingest([str(tmp_path / "in")], db=ref, workers=1, link=False, analyze=False)
+    Store(pg_url).close()
+    env = dict(ENV, NEWSTRACE_BATCH="3")
+    proc = subprocess.Popen([sys.executable, "-m", "newstrace.cli", "ingest", str(tmp_path / "in"), "--db", pg_url,
+                             "--no-trace", "--no-analyze", "--workers", "1", "--no-progress"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    stored = 0
+    deadline = time.monotonic() + 300
+    with Store(pg_url, readonly=True) as st:
+        while time.monotonic() < deadline and proc.poll() is None:
+            stored = st.stats()["articles"]
+            if stored >= 10:
+                break
+            time.sleep(0.02)
+    assert proc.poll() is None, "ingest finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with Store(pg_url, readonly=True) as st:
+        mid = st.stats()["articles"]
+    assert 0 < mid < 120
+    newstrace.ingest([str(tmp_path / "in")], db=pg_url, workers=1, link=False, analyze=False)
+    assert differences(ref, pg_url, exports=("articles", "problems")) == {}
+    with Store(pg_url, readonly=True) as a, Store(ref, readonly=True) as b:
+        sa, sb = a.stats(), b.stats()
+    assert sa == sb and sa["articles"] == 120
+
+
+def test_rows_read_by_name_and_index_and_values_typed_as_sqlite(pg_url):
+    with Store(pg_url) as st:
+        c = st.conn
+        r = c.execute("SELECT 1 AS One, 'x' AS two, sum(x) AS s, avg(x) AS m, 2 > 1 AS yes "
+                      "FROM (VALUES (1), (2)) v(x)").fetchone()
+        assert (r[0], r["one"], r["ONE"], r["two"], dict(r)["s"], r["m"], r["yes"]) == (1, 1, 1, "x", 3, 1.5, 1)
+        assert c.execute("PRAGMA cache_size").fetchone()[0] == -2000
+        c.execute("PRAGMA cache_size=-64000")
+        assert c.execute("PRAGMA cache_size").fetchone()[0] == -64000
+        with pytest.raises(NotImplementedError):
+            c.execute("PRAGMA foreign_keys")
+        with pytest.raises(Exception):
+            with c:
+                c.execute("INSERT INTO trace_dirty VALUES (?)", (7,))
+                raise RuntimeError("rolled back")
+        assert c.execute("SELECT count(*) FROM trace_dirty").fetchone()[0] == 0
+        with c:
+            c.execute("INSERT OR IGNORE INTO trace_dirty VALUES (?)", (7,))
+            c.execute("INSERT OR IGNORE INTO trace_dirty VALUES (?)", (7,))
+        assert c.execute("SELECT rid FROM trace_dirty").fetchall() == [(7,)]
+        assert backend.dialect(c) == "postgresql"
