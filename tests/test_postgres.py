@@ -292,3 +292,24 @@ def test_rows_read_by_name_and_index_and_values_typed_as_sqlite(pg_url):
             c.execute("INSERT OR IGNORE INTO trace_dirty VALUES (?)", (7,))
         assert c.execute("SELECT rid FROM trace_dirty").fetchall() == [(7,)]
         assert backend.dialect(c) == "postgresql"
+
+
+def _search(db: str, query: str) -> dict:
+    r = _cli("serve", db, "--get", "/search.json?" + query)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_search_finds_the_same_articles_on_both_backends(both):
+    """FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL: the same articles match (ranks and snippets are
+    each engine's own), with filters, phrases and prefixes."""
+    lite, pg, _, _ = both
+    for query in ("q=dam", "q=Staudamm", "q=valdr*", 'q="the+dam"', "q=dam&lang=en", "q=dam&to=2030-01-01",
+                  "q=zzzznotaword"):
+        a, b = _search(lite, query), _search(pg, query)
+        ka = sorted(r["url"] for r in a["results"])
+        kb = sorted(r["url"] for r in b["results"])
+        assert ka == kb, query
+    assert _search(pg, "q=dam")["results"], "the sample corpus has dam stories"
+    hit = _search(pg, "q=dam")["results"][0]
+    assert any(p["hit"] for p in hit["snippet_parts"]), hit   # the matched word is marked

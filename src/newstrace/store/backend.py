@@ -565,34 +565,22 @@ def fts_document(alias: str = "") -> str:
     return f"to_tsvector('simple', coalesce({p}title, '') || ' ' || coalesce({p}body, ''))"
 
 
-def pg_fts_query(q: str) -> str:
-    """An FTS5-style query (words, "phrases", prefix*, OR, NOT) as a to_tsquery text: words ANDed."""
+def pg_fts_query(fq: str) -> str:
+    """The FTS5 query web/text.fts_query makes (``"word" "prefix"* "two words"``, all ANDed) as a to_tsquery
+    text: ``word & prefix:* & (two <-> words)``; words are \\w+ runs only, so nothing else reaches tsquery."""
+    import re as _re
     parts = []
-    for m in re.finditer(r'"([^"]*)"|(\S+)', q):
-        if m.group(1) is not None:
-            ws = re.findall(r"\w+", m.group(1))
-            if ws:
-                parts.append("(" + " <-> ".join(ws) + ")")
+    for m in _re.finditer(r'"([^"]*)"(\*?)|(\S+)', fq or ""):
+        text, star = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(3), "")
+        if text.endswith("*"):
+            star = "*"
+        ws = _re.findall(r"\w+", text.lower())
+        if not ws:
             continue
-        tok = m.group(2)
-        if tok.upper() in ("AND",):
-            continue
-        if tok.upper() == "OR" and parts:
-            parts.append("|")
-            continue
-        if tok.upper() == "NOT":
-            parts.append("!")
-            continue
-        prefix = tok.endswith("*")
-        ws = re.findall(r"\w+", tok)
-        if ws:
-            parts.append(" <-> ".join(ws) + (":*" if prefix else ""))
-    out: list[str] = []
-    for p in parts:
-        if out and p not in ("|",) and out[-1] not in ("|", "!"):
-            out.append("&")
-        out.append(p)
-    return " ".join(out).replace("! &", "!")
+        if star:
+            ws[-1] += ":*"
+        parts.append(ws[0] if len(ws) == 1 else "(" + " <-> ".join(ws) + ")")
+    return " & ".join(parts)
 
 
 def env_target(default: str = "news.db") -> str:

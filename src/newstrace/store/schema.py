@@ -661,6 +661,13 @@ PG_VARIANTS: dict[str, str | list[str]] = {
            EXCEPTION WHEN others THEN
              RETURN NULL;
            END $$""",
+        # date(t, '+1 day'): the day of t shifted by an interval, as 'YYYY-MM-DD' (NULL when t is no date)
+        """CREATE OR REPLACE FUNCTION date(t text, modifier text) RETURNS text LANGUAGE plpgsql STABLE AS $$
+           BEGIN
+             RETURN to_char(t::timestamptz + modifier::interval, 'YYYY-MM-DD');
+           EXCEPTION WHEN others THEN
+             RETURN NULL;
+           END $$""",
         """CREATE OR REPLACE FUNCTION _nt_concat(acc text, v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
              SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v ELSE acc || ',' || v END $$""",
         """CREATE OR REPLACE FUNCTION _nt_concat(acc text, v text, sep text) RETURNS text LANGUAGE sql IMMUTABLE AS $$

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..store import backend, open_readonly
+from ..store import search as fts
 from ..store import furniture
 from ..store.records import CREDITED, CopyKind
 from . import claims as web_claims
@@ -544,33 +545,25 @@ def search(db: Reader, params: dict[str, str]) -> Page:
     window = None
     more = False
     if fq:
-        filt = "".join(f" AND {w}" for w in where)
-        join = " JOIN articles a ON a.rowid = articles_fts.rowid" if where else ""
         # a filter costs one articles row per match walked, so filtered searches rank a smaller window
         limit = RANK_WINDOW if not where else RANK_WINDOW // 2
         try:
             # Ranking every match of a common word costs ~2 us per match (bm25 over 50k matches ~100 ms), so
             # step 1 takes the RANK_WINDOW most recently stored matches (after filters) with their rank, in
             # rowid order, which stops early; exact when fewer match. Step 2 fetches snippets for one page.
-            hits = db.conn().execute(
-                "SELECT articles_fts.rowid, rank FROM articles_fts" + join + " WHERE articles_fts MATCH ?" + filt
-                + " ORDER BY articles_fts.rowid DESC LIMIT ?", [fq, *args, limit]).fetchall()
+            hits = fts.hits(db.conn(), fq, where, args, limit)   # (store/search.py: FTS5 or PostgreSQL)
             window = limit if len(hits) >= limit else None
             hits.sort(key=lambda h: (h[1], -h[0]))
             more = len(hits) > page * PAGE_SIZE
             ids = [h[0] for h in hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
             if ids:
-                got = db.all(
-                    "SELECT a.rowid AS rid, a.page_id, a.title, a.site, a.url, a.published, a.language, "
-                    f"snippet(articles_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', ' … ', 24) AS snippet "
-                    "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
-                    "AND articles_fts.rowid >= ? AND articles_fts.rowid <= ? "
-                    f"AND a.rowid IN ({','.join('?' * len(ids))})", [fq, min(ids), max(ids), *ids])
+                got = fts.snippets(db.conn(), fq, ids, MARK_OPEN, MARK_CLOSE)
                 order = {rid: i for i, rid in enumerate(ids)}
                 rows = sorted(got, key=lambda r: order[r["rid"]])
                 for r in rows:
                     del r["rid"]
-        except sqlite3.OperationalError as e:
+        except backend.database_errors() as e:
+            db.conn().rollback()
             raise BadRequest(f"search query not understood: {e}")
     elif any(f.values()):
         sql = ("SELECT a.page_id, a.title, a.site, a.url, a.published, a.language, substr(a.body, 1, 200) AS snippet "

@@ -1,0 +1,52 @@
+"""Full-text search over articles (title and body), on either backend: SQLite's FTS5 table ``articles_fts``
+(migration 0002, kept by triggers) or PostgreSQL's GIN index over ``backend.fts_document`` (its variant of
+0002).  Read by the web's search page.  Queries come as the safe FTS5 text web/text.fts_query makes
+(``"word" "prefix"* "two words"``: an AND of quoted words, phrases and prefixes), which PostgreSQL gets as a
+tsquery (``backend.pg_fts_query``).
+
+Ranks: lower is better on both (FTS5's bm25; minus ts_rank on PostgreSQL). Keys: the SQLite rowid of the FTS
+table, the article key (aid) on PostgreSQL; either only goes from ``hits`` to ``snippets``.  PostgreSQL's
+'simple' configuration lowercases but keeps diacritics (FTS5 here removes them): "cafe" does not find "café"."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import backend
+
+SNIPPET_WORDS = 24
+
+
+def hits(conn, fq: str, where: list[str], args: list, limit: int) -> list[tuple[int, float]]:
+    """(key, rank) of the ``limit`` most recently stored articles matching ``fq`` and the ``where`` filters
+    (SQL over the articles row ``a``, with ``args``)."""
+    filt = "".join(f" AND {w}" for w in where)
+    if backend.dialect(conn) == backend.POSTGRESQL:
+        doc = backend.fts_document("a")
+        return [tuple(r) for r in conn.execute(
+            f"SELECT a.aid, -ts_rank({doc}, q.q) FROM articles a, to_tsquery('simple', ?) AS q(q) "
+            f"WHERE {doc} @@ q.q{filt} ORDER BY a.aid DESC LIMIT ?", [backend.pg_fts_query(fq), *args, limit])]
+    join = " JOIN articles a ON a.rowid = articles_fts.rowid" if where else ""
+    return [tuple(r) for r in conn.execute(
+        "SELECT articles_fts.rowid, rank FROM articles_fts" + join + " WHERE articles_fts MATCH ?" + filt
+        + " ORDER BY articles_fts.rowid DESC LIMIT ?", [fq, *args, limit])]
+
+
+def snippets(conn, fq: str, keys: list[int], mark_open: str, mark_close: str) -> list[dict[str, Any]]:
+    """Rows (rid, page_id, title, site, url, published, language, snippet) of ``keys`` (from ``hits``), the
+    snippet's matched words between ``mark_open`` and ``mark_close``."""
+    if not keys:
+        return []
+    marks = ",".join("?" * len(keys))
+    if backend.dialect(conn) == backend.POSTGRESQL:
+        opts = (f"StartSel={mark_open}, StopSel={mark_close}, MaxWords={SNIPPET_WORDS}, MinWords=8, "
+                "MaxFragments=1, FragmentDelimiter=\" … \"")
+        return [dict(r) for r in conn.execute(
+            "SELECT a.aid AS rid, a.page_id, a.title, a.site, a.url, a.published, a.language, "
+            "ts_headline('simple', a.body, to_tsquery('simple', ?), ?) AS snippet "
+            f"FROM articles a WHERE a.aid IN ({marks})", [backend.pg_fts_query(fq), opts, *keys])]
+    return [dict(r) for r in conn.execute(
+        "SELECT a.rowid AS rid, a.page_id, a.title, a.site, a.url, a.published, a.language, "
+        f"snippet(articles_fts, 1, '{mark_open}', '{mark_close}', ' … ', {SNIPPET_WORDS}) AS snippet "
+        "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
+        "AND articles_fts.rowid >= ? AND articles_fts.rowid <= ? "
+        f"AND a.rowid IN ({marks})", [fq, min(keys), max(keys), *keys])]
