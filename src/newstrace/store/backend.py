@@ -11,7 +11,8 @@ connection for either backend:
   ==========================================  =============================================================
   SQLite                                      PostgreSQL
   ==========================================  =============================================================
-  ``?`` placeholders (``%`` in the text)      ``%s`` (``%%``)
+  ``?`` placeholders (``%`` in the text)      ``%s`` (``%%``); ``? IS NULL``: ``%s::text IS NULL``
+  bare columns in ``DO UPDATE SET``           qualified with the table (PostgreSQL finds them ambiguous)
   ``INSERT OR IGNORE INTO t ...``             ``INSERT INTO t ... ON CONFLICT DO NOTHING``
   ``INSERT OR REPLACE INTO t ...``            ``... ON CONFLICT (primary key) DO UPDATE SET c = excluded.c``
   ``x IS ?`` / ``x IS NOT y``                 ``IS NOT DISTINCT FROM`` / ``IS DISTINCT FROM``
@@ -366,11 +367,15 @@ def translate(sql: str, table_info: Callable[[str], tuple[list[str], list[str]]]
         _ddl(toks, words)
     elif first in ("INSERT", "REPLACE"):
         conflict = _insert_or(toks, words, table_info)
+        if table_info is not None:
+            _qualify_update(toks, words, table_info)
     for j, i in enumerate(words):
         kind, text = toks[i]
         up = text.upper()
         if kind == "op" and text == "?":
-            toks[i][1] = "%s"
+            # a parameter tested for NULL has no type PostgreSQL can infer when it is None: text will do
+            null_test = w(j + 1) == "IS" and (w(j + 2) == "NULL" or (w(j + 2) == "NOT" and w(j + 3) == "NULL"))
+            toks[i][1] = "%s::text" if null_test else "%s"
         elif kind == "op" and text == "%":
             toks[i][1] = "%%"
         elif kind == "str" and "%" in text:
@@ -549,6 +554,42 @@ def _insert_or(toks: list[list[str]], words: list[int], table_info) -> str:
         return f" ON CONFLICT ({', '.join(pk)}) DO NOTHING"
     return (f" ON CONFLICT ({', '.join(pk)}) DO UPDATE SET "
             + ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in rest))
+
+
+def _qualify_update(toks: list[list[str]], words: list[int], table_info) -> None:
+    """In ``ON CONFLICT ... DO UPDATE SET c = f(c)`` SQLite reads a bare column as the stored row's, PostgreSQL
+    calls it ambiguous (stored row or ``excluded``): qualify bare columns of the target table with its name."""
+    ups = [toks[i][1].upper() for i in words]
+    for k in range(len(ups) - 2):
+        if ups[k] == "DO" and ups[k + 1] == "UPDATE" and ups[k + 2] == "SET":
+            break
+    else:
+        return
+    table = toks[words[ups.index("INTO") + 1]][1].strip('"')
+    cols = {c.lower() for c in table_info(table)[0]}
+    lhs, depth = True, 0
+    for j in range(k + 3, len(words)):
+        kind, text = toks[words[j]]
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth -= 1
+        elif text == "," and depth == 0:
+            lhs = True
+            continue
+        elif text == "=" and depth == 0 and lhs:
+            lhs = False
+            continue
+        elif ups[j] == "WHERE" and depth == 0:
+            lhs = False
+            continue
+        if kind != "word" or lhs or text.lower() not in cols:
+            continue
+        before = toks[words[j - 1]][1] if j > 0 else ""
+        after = toks[words[j + 1]][1] if j + 1 < len(words) else ""
+        if before == "." or after in (".", "("):
+            continue
+        toks[words[j]][1] = f"{table}.{text}"
 
 
 def _q(col: str) -> str:
