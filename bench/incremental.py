@@ -177,6 +177,7 @@ def main() -> int:
     ap.add_argument("--sizes", default="40000,160000")
     ap.add_argument("--batch", type=int, default=4000)
     ap.add_argument("--reference", default="/tmp/i11inc-base/src", help="source tree of the reference code")
+    ap.add_argument("--src", default=str(ROOT / "src"), help="source tree of the code under test")
     ap.add_argument("--workdir", default="/tmp/incremental")
     ap.add_argument("--keep", action="store_true", help="keep the base stores (reused when present)")
     ap.add_argument("--child")
@@ -188,9 +189,9 @@ def main() -> int:
     if not (DATA / "ptc").exists() and not (DATA / "polnear").exists():
         print(f"incremental: {DATA} (ptc, polnear) not present, skipping")
         return 0
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, args.src)
     os.makedirs(args.workdir, exist_ok=True)
-    versions = [("this branch", str(ROOT / "src"))]
+    versions = [("this branch", args.src)]
     if args.reference and os.path.isdir(args.reference):
         versions.insert(0, ("reference", args.reference))
     results: dict[tuple[str, int], dict] = {}

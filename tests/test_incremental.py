@@ -115,3 +115,13 @@ def test_an_older_store_is_counted_on_its_first_relearn(tmp_path):
     a, b = snapshot(st.conn), snapshot(ref.conn)
     for k in ("bodies", "furniture", "bylines"):
         assert a[k] == b[k], k
+
+
+def test_article_iteration_reads_a_page_at_a_time(tmp_path):
+    items = corpus(40, seed=2)
+    st = ingest(tmp_path / "s.db", items, [slice(0, None)])
+    paged = [r["page_id"] for r in articles.iter_rows(st.conn, page=7)]
+    assert paged == [r[0] for r in st.conn.execute("SELECT page_id FROM articles ORDER BY aid")]
+    some = [r["page_id"] for r in articles.iter_rows(st.conn, "site = ?", (SITES[1],), page=3)]
+    assert some == [a.page_id for _, a, _ in items if a.site == SITES[1]]
+    assert [a["page_id"] for a in st.iter_articles(full=False)] == paged

@@ -25,6 +25,20 @@ def marks(xs: list) -> str:
     return ",".join("?" * len(xs))
 
 
+def iter_rows(conn, where: str = "", params: tuple = (), page: int = 500) -> Iterator:
+    """Every ``articles`` row (matching ``where``), by article key, read ``page`` rows at a time (keyset on
+    ``aid``): memory stays bounded and the first rows come at once, whatever the store's size."""
+    last = None
+    while True:
+        cond = " AND ".join(x for x in (f"({where})" if where else "", "aid > ?" if last is not None else "") if x)
+        rows = conn.execute("SELECT * FROM articles " + (f"WHERE {cond} " if cond else "") + "ORDER BY aid LIMIT ?",
+                            tuple(params) + ((last,) if last is not None else ()) + (page,)).fetchall()
+        yield from rows
+        if len(rows) < page:
+            return
+        last = rows[-1]["aid"]
+
+
 def all_keys(conn) -> set[ArticleKey]:
     return {r[0] for r in conn.execute("SELECT aid FROM articles")}
 
