@@ -60,16 +60,18 @@ def stream(n: int, seed: int = 11):
         return [" ".join(w if rnd.random() > 0.35 else rnd.choice(vocab) for w in rnd.choice(pool).split())
                 for _ in range(k)]
 
+    def drop_sentence(p: str) -> str:
+        sents = re.split(r"(?<=[.!?])\s+", p)
+        if len(sents) > 2 and rnd.random() < 0.4:
+            sents.pop(rnd.randrange(len(sents)))
+        return " ".join(sents)
+
     def edit(ps: list[str]) -> list[str]:
-        out = []
-        for p in ps:
-            sents = re.split(r"(?<=[.!?])\s+", p)
-            if len(sents) > 2 and rnd.random() < 0.4:
-                del sents[rnd.randrange(len(sents))]
-            out.append(" ".join(sents))
+        """A sentence dropped here and there, two paragraphs swapped, often a new intro (as trace_scale)."""
+        out = [drop_sentence(p) for p in ps]
         if len(out) > 3:
             i = rnd.randrange(len(out) - 1)
-            out[i], out[i + 1] = out[i + 1], out[i]
+            out[i:i + 2] = [out[i + 1], out[i]]
         return (fresh(1) if rnd.random() < 0.7 else []) + out
 
     base = 1_600_000_000
