@@ -14,18 +14,49 @@ from . import furniture as fm
 
 
 def relearn(conn, force: bool = False) -> dict[str, int]:
-    """{site: furniture blocks learned} for the sites relearned; one transaction per site."""
+    """{site: furniture blocks learned} for the sites relearned; one transaction per site.
+
+    A site's block counts are kept (store/furniture.py ``furniture_counts``) up to the article key its last
+    relearn reached, so a relearn reads only the pages added since: it folds their blocks into the counts, takes
+    the blocks now over the threshold, and strips the new pages; every page of the site is stripped again only
+    when the learned set or the lone-page status changed (or the site was never counted, or ``force``).  The
+    result is the same as learning from all the site's pages (tests/test_incremental.py)."""
     out = {}
     for site, npages in furniture_store.sites_to_relearn(conn, force):
-        rows = furniture_store.site_bodies(conn, site)
-        learned = fm.learn([blocks for _, blocks, _, _ in rows])
-        hashes = set(learned)
         ts = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         with conn:
+            state = None if force else furniture_store.site_state(conn, site)
+            if state is None:
+                furniture_store.forget_counts(conn, site)
+            mark, counted = state or (-1, 0)
+            new = furniture_store.site_bodies_after(conn, site, mark)
+            furniture_store.add_counts(conn, site, block_counts([blocks for _, _, blocks, _, _ in new]))
+            n = counted + len(new)
+            learned = furniture_store.counted_at_least(conn, site, need(n))
+            hashes = set(learned)
+            whole = (state is None or counted < fm.MIN_PAGES or npages < fm.MIN_PAGES
+                     or hashes != furniture_store.learned_hashes(conn, site))
+            rows = furniture_store.site_bodies(conn, site) if whole else [r[1:] for r in new]
             furniture_store.replace_learned(conn, site, learned, npages, ts)
             for page_id, blocks, body, body_hash in rows:
-                new = "\n\n".join(fm.strip(blocks, hashes, lone=npages < fm.MIN_PAGES))
-                if new != body:
-                    furniture_store.replace_body(conn, page_id, body, body_hash, new, content_hash(new), ts)
+                stripped = "\n\n".join(fm.strip(blocks, hashes, lone=npages < fm.MIN_PAGES))
+                if stripped != body:
+                    furniture_store.replace_body(conn, page_id, body, body_hash, stripped, content_hash(stripped), ts)
+            furniture_store.set_state(conn, site, max([mark] + [r[0] for r in new]), n)
         out[site] = len(learned)
+    return out
+
+
+def need(n: int) -> int:
+    """Pages a block must be on to be the furniture of a site of ``n`` pages (as ``furniture.learn``)."""
+    return max(fm.MIN_PAGES, int(n * fm.MIN_SHARE + 0.999)) if n > fm.MIN_PAGES else fm.MIN_PAGES
+
+
+def block_counts(pages_blocks: list[list[str]]) -> dict[str, tuple[str, int]]:
+    """{block hash: (first text, pages)} of the short blocks of some pages (each counted once per page)."""
+    out: dict[str, tuple[str, int]] = {}
+    for blocks in pages_blocks:
+        for h in {fm.block_hash(b): b for b in reversed(blocks) if len(b) <= fm.MAX_FURNITURE_CHARS}.items():
+            t, c = out.get(h[0], (h[1], 0))
+            out[h[0]] = (t, c + 1)
     return out

@@ -257,8 +257,8 @@ class Store:
         return self.article_row_to_dict(r) if r else None
 
     def iter_articles(self, full: bool = True, where: str = "", params: tuple = ()) -> Iterator[dict[str, Any]]:
-        sql = "SELECT * FROM articles " + (f"WHERE {where} " if where else "") + "ORDER BY aid"
-        for r in self.conn.execute(sql, params).fetchall():
+        from .articles import iter_rows
+        for r in iter_rows(self.conn, where, params):   # a page of rows at a time, not the whole table
             yield self.article_row_to_dict(r, full=full)
 
     def stats(self) -> dict[str, Any]:

@@ -66,3 +66,44 @@ def prune_versions(conn, page_ids: list[str] | None = None) -> None:
 def of_site(conn, site: str) -> list:
     """The site's furniture blocks (text, pages), most repeated first."""
     return conn.execute("SELECT text, pages FROM furniture WHERE site=? ORDER BY pages DESC, text", (site,)).fetchall()
+
+
+# -- incremental relearning: block counts per site, kept up to furniture_state.aid (extract/relearn.py) -------
+def site_state(conn, site: str) -> tuple[int, int] | None:
+    """(article key, pages) up to which the site's block counts and bodies are done; None: never counted."""
+    r = conn.execute("SELECT aid, pages FROM furniture_state WHERE site=?", (site,)).fetchone()
+    return (r[0], r[1]) if r else None
+
+
+def site_bodies_after(conn, site: str, aid: int) -> list[tuple[int, str, list[str], str, str | None]]:
+    """(key, page_id, unstripped blocks, body, body_hash) of the site's articles after key ``aid``, by key."""
+    return [(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in conn.execute(
+        "SELECT aid, page_id, blocks, body, body_hash FROM articles WHERE site=? AND aid > ? ORDER BY aid",
+        (site, aid)).fetchall()]
+
+
+def add_counts(conn, site: str, counts: dict[str, tuple[str, int]]) -> None:
+    """Add {block hash: (text, pages)} to the site's block counts (a block's first text is kept)."""
+    conn.executemany("INSERT INTO furniture_counts (site, block_hash, pages, text) VALUES (?,?,?,?) "
+                     "ON CONFLICT (site, block_hash) DO UPDATE SET pages = furniture_counts.pages + excluded.pages",
+                     [(site, h, n, t) for h, (t, n) in counts.items()])
+
+
+def counted_at_least(conn, site: str, need: int) -> dict[str, tuple[str, int]]:
+    """{block hash: (text, pages)} of the site's blocks counted on at least ``need`` pages."""
+    return {r[0]: (r[1], r[2]) for r in conn.execute(
+        "SELECT block_hash, text, pages FROM furniture_counts WHERE site=? AND pages >= ?", (site, need))}
+
+
+def learned_hashes(conn, site: str) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT block_hash FROM furniture WHERE site=?", (site,))}
+
+
+def set_state(conn, site: str, aid: int, pages: int) -> None:
+    conn.execute("INSERT INTO furniture_state (site, aid, pages) VALUES (?,?,?) ON CONFLICT (site) DO UPDATE SET "
+                 "aid = excluded.aid, pages = excluded.pages", (site, aid, pages))
+
+
+def forget_counts(conn, site: str) -> None:
+    conn.execute("DELETE FROM furniture_counts WHERE site=?", (site,))
+    conn.execute("DELETE FROM furniture_state WHERE site=?", (site,))

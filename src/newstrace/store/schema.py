@@ -608,6 +608,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- column where rows are read in insertion order (links, crawl_urls); nothing to do on SQLite
         """,
     ),
+    (
+        "0035_incremental_counts",
+        """
+        -- extract/relearn.py (store/furniture.py): per site, on how many pages each short block is, counted from the
+        -- articles up to furniture_state.aid, so a relearn reads only the pages added since
+        CREATE TABLE IF NOT EXISTS furniture_counts (
+            site       TEXT NOT NULL,
+            block_hash TEXT NOT NULL,
+            pages      INTEGER NOT NULL,
+            text       TEXT NOT NULL,
+            PRIMARY KEY (site, block_hash)
+        );
+        CREATE INDEX IF NOT EXISTS furniture_counts_pages ON furniture_counts(site, pages);
+        CREATE TABLE IF NOT EXISTS furniture_state (
+            site  TEXT PRIMARY KEY,
+            aid   INTEGER NOT NULL,   -- the site's articles up to this key are counted and stripped
+            pages INTEGER NOT NULL    -- how many they are
+        );
+        CREATE INDEX IF NOT EXISTS articles_site_aid ON articles(site, aid);
+        -- store/network.py: byline counts per site, folded in from the articles up to incremental_marks.aid
+        CREATE TABLE IF NOT EXISTS byline_counts (
+            byline TEXT NOT NULL,
+            site   TEXT NOT NULL,
+            pages  INTEGER NOT NULL,
+            PRIMARY KEY (byline, site)
+        );
+        CREATE TABLE IF NOT EXISTS incremental_marks (
+            name TEXT PRIMARY KEY,
+            aid  INTEGER NOT NULL
+        );
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------

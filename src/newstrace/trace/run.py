@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..store import decisions, network as network_store, pairs, trace_index
+from ..store import articles, decisions, network as network_store, pairs, trace_index
 from ..store.records import ArticleKey, PendingDoc
 from . import aligning, deciding, indexing, network, translating, workers
 from .config import TraceConfig
@@ -97,6 +97,7 @@ def start(r: Run, rebuild: bool) -> None:
             decisions.clear_undecided(conn)
             network_store.clear(conn)
         trace_index.drop_unfinished(conn)
+        articles.fold_bylines(conn)   # byline statistics the decide phase reads, updated by the new articles
     r.pending = trace_index.pending(conn)
     r.dirty = decisions.undecided(conn)
     if decisions.ALL in r.dirty:

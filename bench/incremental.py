@@ -1,0 +1,228 @@
+"""Incremental ingest + trace: the time to add 4,000 articles to a store of 40k and of 160k articles, for this
+branch's code and for a reference checkout (main at the branch point), in the same run.
+
+Corpora are built as bench/trace_scale.py builds them (real PTC / PolNeAR paragraphs, perturbed; ~40% copies:
+full, partial, edited, chains, compilations), plus what the whole-store steps read: bylines (a pool per site,
+some copies keep the source's byline), identifiers (per-site accounts and handles, operator pairs sharing a
+PayPal account, a theme id shared by every site, handles carried inside copied text) and credits.  The base
+store is written straight into a Store, its furniture learned and traced once (this branch's code); then each
+code version gets a copy of it and, in a fresh process, adds the next 4,000 articles of the same stream the way
+an ingest does after extraction: ``write_batch`` in batches of 64, ``relearn_furniture``, ``link_new`` (no
+translation: one language; no analyze stage).  Reading and extraction are per page and left out, so the
+figures are the part that could grow with the store.
+
+    nice -n 10 .venv/bin/python bench/incremental.py [--sizes 40000,160000] [--batch 4000]
+        [--reference /tmp/i11inc-base/src] [--workdir /tmp/incremental]
+
+The reference is a source tree of the code compared against (e.g. ``git archive 0ced4af src | tar -x -C
+/tmp/i11inc-base``); without it only this branch is timed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from trace_scale import DATA, load_pool  # noqa: E402
+
+SITES = 600
+FIRST = ["Anna", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kate", "Luis"]
+LAST = ["Adams", "Brown", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hansen", "Ivanov", "Jones"]
+
+
+def stream(n: int, seed: int = 11):
+    """Articles 0..n-1 of one reproducible corpus, as (meta, Article, []) triples for Store.write_batch."""
+    from newstrace.records import Article, content_hash
+
+    rnd = random.Random(seed)
+    pool = load_pool()
+    vocab = sorted({w for p in pool[:3000] for w in p.split() if w.isalpha()})
+    sites = [f"site{i:03d}.example" for i in range(SITES)]
+    staff = {s: [f"{rnd.choice(FIRST)} {rnd.choice(LAST)}" for _ in range(5)] for s in sites}
+    ids = {}
+    for i, s in enumerate(sites):
+        ids[s] = [("analytics", f"UA-{1000 + i}-1"), ("twitter", s.split(".")[0]), ("email", f"desk@{s}"),
+                  ("gtm", "GTM-SHARED"), ("paypal", f"pay{i - i % 2}@ops.example") if i % 9 < 2 else None]
+        ids[s] = [x for x in ids[s] if x]
+    origins: list[tuple] = []
+    copies: list[tuple] = []
+
+    def fresh(k: int) -> list[str]:
+        return [" ".join(w if rnd.random() > 0.35 else rnd.choice(vocab) for w in rnd.choice(pool).split())
+                for _ in range(k)]
+
+    def drop_sentence(p: str) -> str:
+        sents = re.split(r"(?<=[.!?])\s+", p)
+        if len(sents) > 2 and rnd.random() < 0.4:
+            sents.pop(rnd.randrange(len(sents)))
+        return " ".join(sents)
+
+    def edit(ps: list[str]) -> list[str]:
+        """A sentence dropped here and there, two paragraphs swapped, often a new intro (as trace_scale)."""
+        out = [drop_sentence(p) for p in ps]
+        if len(out) > 3:
+            i = rnd.randrange(len(out) - 1)
+            out[i:i + 2] = [out[i + 1], out[i]]
+        return (fresh(1) if rnd.random() < 0.7 else []) + out
+
+    base = 1_600_000_000
+    for i in range(n):
+        site = rnd.choice(sites)
+        url = f"https://{site}/a/{i}"
+        r = rnd.random()
+        byline = rnd.choice(staff[site]) if rnd.random() < 0.8 else None
+        idents = [{"kind": k, "value": v, "where": "markup"} for k, v in ids[site]]
+        credits = []
+        if i < 50 or r < 0.6:
+            ps = fresh(rnd.randint(4, 12))
+            title = " ".join(ps[0].split()[:8])
+            src = (url, ps, title, site, byline)
+            origins.append(src)
+        else:
+            o = rnd.choice(origins[-5000:])
+            if r < 0.72:
+                ps = list(o[1])
+            elif r < 0.80:
+                k = rnd.randint(2, min(4, len(o[1])))
+                s = rnd.randrange(0, len(o[1]) - k + 1)
+                ps = o[1][s:s + k]
+            elif r < 0.90:
+                ps = edit(o[1])
+            elif r < 0.96 and copies:
+                o = rnd.choice(copies[-3000:])
+                ps = list(o[1])
+            else:
+                ps = [p for x in [o] + rnd.sample(origins[-5000:], 2) for p in x[1][:rnd.randint(2, 3)]]
+            title = o[2]
+            if rnd.random() < 0.4:
+                byline = o[4]                       # the source's byline kept
+            if rnd.random() < 0.3:                  # the source's handle carried inside the copied text
+                idents.append({"kind": "twitter", "value": o[3].split(".")[0], "where": "body"})
+            if rnd.random() < 0.35:
+                credits.append({"name": o[3].split(".")[0].title(), "url": o[0], "form": "original-source",
+                                "text": f"Originally published by {o[3]}"})
+            copies.append((url, ps, title, site, byline))
+        body = "\n\n".join(ps)
+        ts = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(base + i * 600))
+        a = Article(page_id=content_hash(url, body), url=url, source=url, site=site, publisher=site.split(".")[0],
+                    title=title, byline=byline, published=ts, body=body, blocks=ps, language="en", fetched_at=ts,
+                    identifiers=idents, credits=credits)
+        yield ({"page_id": a.page_id, "url": url, "source": "bench", "fetched_at": ts}, a, [])
+
+
+def build_base(db: str, n: int) -> float:
+    from newstrace.store import Store
+    from newstrace.trace import trace_all
+
+    t = time.perf_counter()
+    st = Store(db)
+    batch = []
+    for item in stream(n):
+        batch.append(item)
+        if len(batch) >= 2000:
+            st.write_batch(batch)
+            batch = []
+    st.write_batch(batch)
+    st.relearn_furniture()
+    trace_all(st, rebuild=True, translate=False)
+    st.close()
+    return time.perf_counter() - t
+
+
+def increment_child(db: str, n: int, batch: int) -> None:
+    """In a fresh process with the code under test on sys.path: add articles n..n+batch-1 as an ingest would."""
+    from newstrace.store import Store
+    from newstrace.trace import link_new
+
+    items = list(stream(n + batch))[n:]
+    t0 = time.perf_counter()
+    st = Store(db)
+    st.known_read_keys()
+    for k in range(0, len(items), 64):
+        st.write_batch(items[k:k + 64])
+    t1 = time.perf_counter()
+    st.relearn_furniture()
+    t2 = time.perf_counter()
+    res = link_new(st, translate=False)
+    t3 = time.perf_counter()
+    st.close()
+    print(json.dumps({"total_s": t3 - t0, "write_s": t1 - t0, "relearn_s": t2 - t1, "trace_s": t3 - t2,
+                      "timing": res.get("timing", {}), "copies": res.get("copies")}))
+
+
+def run_increment(src: str, base_db: str, work: str, n: int, batch: int) -> dict:
+    db = os.path.join(work, "inc.db")
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
+    shutil.copyfile(base_db, db)
+    env = dict(os.environ, PYTHONPATH=src, NEWSTRACE_NO_TRANSLATE="1")
+    out = subprocess.run([sys.executable, __file__, "--child", db, "--n", str(n), "--batch", str(batch)],
+                         capture_output=True, text=True, env=env)
+    os.remove(db)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="40000,160000")
+    ap.add_argument("--batch", type=int, default=4000)
+    ap.add_argument("--reference", default="/tmp/i11inc-base/src", help="source tree of the reference code")
+    ap.add_argument("--src", default=str(ROOT / "src"), help="source tree of the code under test")
+    ap.add_argument("--workdir", default="/tmp/incremental")
+    ap.add_argument("--keep", action="store_true", help="keep the base stores (reused when present)")
+    ap.add_argument("--child")
+    ap.add_argument("--n", type=int)
+    args = ap.parse_args()
+    if args.child:
+        increment_child(args.child, args.n, args.batch)
+        return 0
+    if not (DATA / "ptc").exists() and not (DATA / "polnear").exists():
+        print(f"incremental: {DATA} (ptc, polnear) not present, skipping")
+        return 0
+    sys.path.insert(0, args.src)
+    os.makedirs(args.workdir, exist_ok=True)
+    versions = [("this branch", args.src)]
+    if args.reference and os.path.isdir(args.reference):
+        versions.insert(0, ("reference", args.reference))
+    results: dict[tuple[str, int], dict] = {}
+    sizes = [int(x) for x in args.sizes.split(",")]
+    for n in sizes:
+        base = os.path.join(args.workdir, f"base_{n}.db")
+        if not (args.keep and os.path.exists(base)):
+            for ext in ("", "-wal", "-shm"):
+                if os.path.exists(base + ext):
+                    os.remove(base + ext)
+            print(f"building and tracing a {n}-article base store ...", flush=True)
+            print(f"  {build_base(base, n):.0f}s", flush=True)
+        for name, src in versions:
+            r = run_increment(src, base, args.workdir, n, args.batch)
+            results[(name, n)] = r
+            print(f"n={n} {name}: +{args.batch} articles in {r['total_s']:.1f}s (write {r['write_s']:.1f}, relearn "
+                  f"{r['relearn_s']:.1f}, trace {r['trace_s']:.1f}: {r['timing']}); copies {r['copies']}", flush=True)
+        if not args.keep:
+            os.remove(base)
+    print()
+    print(f"| {'code':<12s} | " + " | ".join(f"{f'+{args.batch} onto {n // 1000}k s':>16s}" for n in sizes)
+          + " | growth |")
+    print("|" + "-" * 14 + "|" + "|".join("-" * 18 for _ in sizes) + "|--------|")
+    for name, _ in versions:
+        ts = [results[(name, n)]["total_s"] for n in sizes]
+        print(f"| {name:<12s} | " + " | ".join(f"{t:>16.1f}" for t in ts) + f" | {ts[-1] / ts[0]:>5.2f}x |")
+    print(f"\ntarget: growth <= 1.3x from {sizes[0] // 1000}k to {sizes[-1] // 1000}k")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
