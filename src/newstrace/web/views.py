@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import os
 import threading
 from collections import Counter, defaultdict
@@ -16,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..store import open_readonly
 from ..store import furniture
+from ..store import web as sw
 from ..store.records import CREDITED, CopyKind
 from . import claims as web_claims
 from . import svg
@@ -58,14 +57,10 @@ class Reader:
         self._tables: set[str] | None = None
         self._cache: dict[str, tuple[float, Any]] = {}
 
-    def conn(self) -> sqlite3.Connection:
+    def conn(self):
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = open_readonly(self.path)   # a read-only folder too
-            c.row_factory = sqlite3.Row
-            c.execute("PRAGMA busy_timeout=5000")
-            c.execute("PRAGMA query_only=1")
-            c.execute("PRAGMA mmap_size=1073741824")  # reads through the page cache without a copy per page
+            c = sw.open_reader(self.path)
             self._local.conn = c
         return c
 
@@ -92,22 +87,11 @@ class Reader:
 
     def tables(self) -> set[str]:
         if self._tables is None or not {"stories", "copies"} <= self._tables:
-            self._tables = {r[0] for r in self.conn().execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            self._tables = sw.table_names(self.conn())
         return self._tables
 
     def has(self, *names: str) -> bool:
         return set(names) <= self.tables()
-
-    def all(self, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn().execute(sql, params)]
-
-    def one(self, sql: str, params: tuple | list = ()) -> dict[str, Any] | None:
-        r = self.conn().execute(sql, params).fetchone()
-        return dict(r) if r is not None else None
-
-    def scalar(self, sql: str, params: tuple | list = ()) -> Any:
-        r = self.conn().execute(sql, params).fetchone()
-        return r[0] if r is not None else None
 
 
 def _j(s: Any, default: Any) -> Any:
@@ -142,32 +126,20 @@ def home(db: Reader, params: dict[str, str]) -> Page:
 
 
 def _home_data(db: Reader) -> dict[str, Any]:
-    counts = {
-        "pages": db.scalar("SELECT COUNT(*) FROM pages"),
-        "articles": db.scalar("SELECT COUNT(*) FROM articles"),
-        "sites": db.scalar("SELECT COUNT(*) FROM sites"),
-        "problems": db.scalar("SELECT COUNT(*) FROM problems"),
-        "stories": db.scalar("SELECT COUNT(*) FROM stories") if db.has("stories") else 0,
-        "copies": db.scalar("SELECT COUNT(*) FROM copies") if db.has("copies") else 0,
-    }
-    story_cols = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.first_seen, s.last_seen, "
-                  "s.credit_rate, s.origin_id, a.site AS origin_site FROM stories s "
-                  "LEFT JOIN articles a ON a.page_id = s.origin_id ")
+    c = db.conn()
+    counts = {t: sw.count_rows(c, t) if db.has(t) else 0 for t in sw.COUNTED}
     biggest = newest = originators = amplifiers = []
     credit: dict[str, int] = {}
     if db.has("stories"):
-        biggest = db.all(story_cols + "ORDER BY s.size DESC, s.story_id LIMIT 10")
-        newest = db.all(story_cols + "WHERE s.first_seen IS NOT NULL ORDER BY s.first_seen DESC, s.story_id LIMIT 10")
+        biggest = sw.biggest_stories(c)
+        newest = sw.newest_stories(c)
         for s in biggest + newest:
             s["languages"] = _j(s["languages"], [])
     if db.has("site_edges"):
-        originators = db.all("SELECT site_b AS site, SUM(weight) AS copied_by_others, COUNT(*) AS copying_sites "
-                             "FROM site_edges WHERE kind='copy' GROUP BY site_b ORDER BY 2 DESC, 1 LIMIT 10")
-        amplifiers = db.all("SELECT site_a AS site, SUM(weight) AS copies_made, COUNT(*) AS sources_used "
-                            "FROM site_edges WHERE kind='copy' GROUP BY site_a ORDER BY 2 DESC, 1 LIMIT 10")
+        originators = sw.top_originators(c)
+        amplifiers = sw.top_amplifiers(c)
     if db.has("copies"):
-        credit = {r["credited"] or "unknown": r["n"] for r in db.all(
-            "SELECT credited, COUNT(*) AS n FROM copies WHERE kind != 'duplicate' GROUP BY credited")}
+        credit = sw.credit_counts(c)
     n = sum(credit.values())
     data = {"counts": counts, "credit": {"by_status": credit, "copies": n,
                                          "rate": _rate(sum(credit.get(k, 0) for k in CREDITED), n)},
@@ -181,17 +153,11 @@ def _home_data(db: Reader) -> dict[str, Any]:
 def stories(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
     sort = params.get("sort") or "size"
-    order = {"size": "s.size DESC, s.story_id", "newest": "s.first_seen DESC, s.story_id",
-             "credit": "s.credit_rate ASC, s.size DESC"}.get(sort)
-    if order is None:
+    if sort not in sw.STORY_SORTS:
         raise BadRequest("sort must be size, newest or credit")
     rows = []
     if db.has("stories"):
-        # sort and cut the page first, then join the origin's site for those rows only
-        rows = db.all("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.first_seen, s.last_seen, "
-                      "s.credit_rate, s.origin_id, a.site AS origin_site FROM (SELECT * FROM stories s "
-                      f"ORDER BY {order} LIMIT ? OFFSET ?) s LEFT JOIN articles a ON a.page_id = s.origin_id "
-                      f"ORDER BY {order}", (PAGE_SIZE, (page - 1) * PAGE_SIZE))
+        rows = sw.story_page(db.conn(), sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
     cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
@@ -202,10 +168,7 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
 
 def sites(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
-    rows = db.all("SELECT s.site, s.name, s.pages, g.group_id FROM sites s LEFT JOIN site_groups g ON g.site = s.site "
-                  "ORDER BY s.pages DESC, s.site LIMIT ? OFFSET ?" if db.has("site_groups") else
-                  "SELECT site, name, pages, NULL AS group_id FROM sites ORDER BY pages DESC, site LIMIT ? OFFSET ?",
-                  (PAGE_SIZE, (page - 1) * PAGE_SIZE))
+    rows = sw.site_page(db.conn(), PAGE_SIZE, (page - 1) * PAGE_SIZE, db.has("site_groups"))
     return Page("sites.html", f"Sites (page {page})", {"sites": rows, "page": page, "more": len(rows) == PAGE_SIZE},
                 (["site", "name", "pages", "group_id"], rows))
 
@@ -214,18 +177,12 @@ def sites(db: Reader, params: dict[str, str]) -> Page:
 def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     if not db.has("stories"):
         raise NotFound("this database has not been traced (no stories table)")
-    s = db.one("SELECT * FROM stories WHERE story_id = ?", (story_id,))
+    s = sw.story(db.conn(), story_id)
     if s is None:
         raise NotFound(f"no story {story_id!r}")
     s["languages"] = _j(s["languages"], [])
-    members = db.all(
-        "SELECT m.page_id, m.role, m.kind, m.parent_id, m.published, m.lag_hours, a.site, a.url, a.title, "
-        "a.language, a.published AS article_published FROM story_members m LEFT JOIN articles a "
-        "ON a.page_id = m.page_id WHERE m.story_id = ? ORDER BY m.role != 'origin', m.lag_hours, m.page_id",
-        (story_id,))
-    links = db.all("SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
-                   "coverage_source, credited, credited_to, confidence, evidence FROM copies WHERE story_id = ?",
-                   (story_id,))
+    members = sw.story_members(db.conn(), story_id)
+    links = sw.story_links(db.conn(), story_id)
     by_pair = {}
     sources_of = defaultdict(list)
     for l in links:
@@ -279,18 +236,14 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
 
 
 # -- copy vs source --------------------------------------------------------------------------------------
-ART_COLS = ("page_id, url, canonical_url, site, publisher, title, byline, published, modified, fetched_at, "
-            "language, description, body")
-
-
 def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) -> Page:
     if not db.has("copies"):
         raise NotFound("this database has not been traced (no copies table)")
-    link = db.one("SELECT * FROM copies WHERE copy_id = ? AND source_id = ?", (copy_id, source_id))
+    link = sw.copy_link(db.conn(), copy_id, source_id)
     if link is None:
         raise NotFound(f"no copy link from {copy_id!r} to {source_id!r}")
-    cp = db.one(f"SELECT {ART_COLS} FROM articles WHERE page_id = ?", (copy_id,))
-    src = db.one(f"SELECT {ART_COLS} FROM articles WHERE page_id = ?", (source_id,))
+    cp = sw.article_brief(db.conn(), copy_id)
+    src = sw.article_brief(db.conn(), source_id)
     if cp is None or src is None:
         raise NotFound("one of the two articles is not in the database")
     for k in ("spans", "evidence", "changes", "credited_to"):
@@ -303,9 +256,9 @@ def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) ->
     src_segs = segments(src["body"], sr, "removed")
     added = sum(len(s["text"]) for s in copy_segs if s["cls"] == "added")
     removed = sum(len(s["text"]) for s in src_segs if s["cls"] == "removed")
-    credits = db.all("SELECT idx, name, url, form, text FROM credits WHERE page_id = ? ORDER BY idx", (copy_id,))
+    credits = sw.credits(db.conn(), copy_id)
     headline_changed = (cp["title"] or "").strip() != (src["title"] or "").strip()
-    others = db.all("SELECT source_id, kind FROM copies WHERE copy_id = ? AND source_id != ?", (copy_id, source_id))
+    others = sw.other_sources(db.conn(), copy_id, source_id)
     data = {"link": link, "copy": cp, "source": src, "credits_on_copy": credits,
             "headline": {"changed": headline_changed, "before": src["title"], "after": cp["title"]},
             "added_chars": added, "removed_chars": removed, "other_sources": others,
@@ -315,8 +268,8 @@ def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) ->
 
 # -- article ---------------------------------------------------------------------------------------------
 def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
-    a = db.one("SELECT a.*, p.source AS input_source, p.content_type, p.size FROM articles a "
-               "JOIN pages p ON p.page_id = a.page_id WHERE a.page_id = ?", (page_id,))
+    c = db.conn()
+    a = sw.article_full(c, page_id)
     if a is None:
         raise NotFound(f"no article {page_id!r}")
     for k in ("sections", "tags", "alternates", "extra"):
@@ -324,22 +277,16 @@ def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
     a.pop("blocks", None)
     a.pop("raw_body", None)
     a["paragraphs"] = [p for p in re.split(r"\n\s*\n", a["body"] or "") if p.strip()]
-    credits = db.all("SELECT idx, name, url, form, text FROM credits WHERE page_id = ? ORDER BY idx", (page_id,))
-    idents = db.all('SELECT kind, value, "where" FROM identifiers WHERE page_id = ? ORDER BY kind, value', (page_id,))
-    media = db.all("SELECT type, url FROM media WHERE page_id = ? ORDER BY type, url", (page_id,))
-    outlinks = db.all("SELECT href, text, in_body FROM links WHERE page_id = ? ORDER BY in_body DESC, href LIMIT 300",
-                      (page_id,))
+    credits = sw.credits(c, page_id)
+    idents = sw.identifiers_of(c, page_id)
+    media = sw.media_of(c, page_id)
+    outlinks = sw.outlinks_of(c, page_id)
     came_from = went_to = stories_in = []
     if db.has("copies"):
-        came_from = db.all("SELECT c.source_id, c.kind, c.credited, c.confidence, c.coverage_copy, c.story_id, "
-                           "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.source_id "
-                           "WHERE c.copy_id = ? ORDER BY a.published", (page_id,))
-        went_to = db.all("SELECT c.copy_id, c.kind, c.credited, c.confidence, c.coverage_source, c.story_id, "
-                         "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.copy_id "
-                         "WHERE c.source_id = ? ORDER BY a.published LIMIT 500", (page_id,))
+        came_from = sw.sources_of(c, page_id)
+        went_to = sw.copies_of(c, page_id)
     if db.has("story_members"):
-        stories_in = db.all("SELECT m.story_id, m.role, m.kind, m.lag_hours, s.title, s.size FROM story_members m "
-                            "LEFT JOIN stories s ON s.story_id = m.story_id WHERE m.page_id = ?", (page_id,))
+        stories_in = sw.stories_of_page(c, page_id)
     data = {"article": a, "credits": credits, "identifiers": idents, "media": media, "outlinks": outlinks,
             "came_from": came_from, "went_to": went_to, "stories": stories_in}
     if db.has("actor_mentions"):
@@ -381,23 +328,19 @@ def actor(db: Reader, params: dict[str, str], actor_id: str) -> Page:
 
 # -- site ------------------------------------------------------------------------------------------------
 def site(db: Reader, params: dict[str, str], domain: str) -> Page:
-    srow = db.one("SELECT * FROM sites WHERE site = ?", (domain,))
+    c = db.conn()
+    srow = sw.site(c, domain)
     if srow is None:
         raise NotFound(f"no site {domain!r}")
-    recent = db.all("SELECT page_id, title, published, language, url FROM articles WHERE site = ? "
-                    "ORDER BY published DESC LIMIT 20", (domain,))
-    idents = db.all("SELECT i.kind, i.value, COUNT(*) AS pages FROM (SELECT page_id FROM articles WHERE site = ? "
-                    "ORDER BY published DESC LIMIT ?) a JOIN identifiers i ON i.page_id = a.page_id "
-                    "GROUP BY i.kind, i.value ORDER BY pages DESC, i.kind, i.value LIMIT 100", (domain, ID_SAMPLE))
-    languages = db.all("SELECT language, COUNT(*) AS pages FROM articles WHERE site = ? GROUP BY language "
-                       "ORDER BY pages DESC LIMIT 20", (domain,))
+    recent = sw.recent_articles(c, domain)
+    idents = sw.site_identifiers(c, domain, ID_SAMPLE)
+    languages = sw.site_languages(c, domain)
     roles: dict[str, Any] = {}
     edges: list[dict[str, Any]] = []
     neighbours: list[dict[str, Any]] = []
     group: dict[str, Any] | None = None
     if db.has("site_edges"):
-        edges = db.all("SELECT * FROM site_edges WHERE site_a = ? UNION ALL SELECT * FROM site_edges WHERE site_b = ?",
-                       (domain, domain))
+        edges = sw.site_edges(c, domain)
         for e in edges:
             e["detail"] = _j(e["detail"], {})
             other = e["site_b"] if e["site_a"] == domain else e["site_a"]
@@ -415,8 +358,7 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
         for i, n in enumerate(neighbours):  # example pairs (two URL lookups each) for the 15 strongest edges
             n["examples"] = _edge_examples(db, n["examples"], 3) if n["kind"] == "copy" and i < 15 else []
     if db.has("copies", "stories"):
-        originated = db.scalar("SELECT COUNT(*) FROM articles a JOIN stories s ON s.origin_id = a.page_id "
-                               "WHERE a.site = ?", (domain,))
+        originated = sw.stories_originated(c, domain)
         if db.has("site_edges"):
             # copy flows between sites come from the network trace built (one row per site pair, with counts);
             # walking a 13k-article site's copies one index probe at a time costs ~50 ms
@@ -439,10 +381,8 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
                 for k, n in (d.get("kinds") or {}).items():
                     kinds[k] += n
         else:
-            made = db.all("SELECT c.kind, c.credited, COUNT(*) AS n FROM articles a JOIN copies c "
-                          "ON c.copy_id = a.page_id WHERE a.site = ? GROUP BY c.kind, c.credited", (domain,))
-            taken = db.all("SELECT c.credited, COUNT(*) AS n FROM articles a JOIN copies c ON c.source_id = a.page_id "
-                           "WHERE a.site = ? GROUP BY c.credited", (domain,))
+            made = sw.copies_made_by_site(c, domain)
+            taken = sw.copies_taken_from_site(c, domain)
             made_n = sum(r["n"] for r in made if r["kind"] != "duplicate")
             made_cr = sum(r["n"] for r in made if r["kind"] != "duplicate" and r["credited"] in CREDITED)
             taken_n = sum(r["n"] for r in taken)
@@ -454,11 +394,10 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
                  "credit_rate_when_copying": _rate(made_cr, made_n),
                  "copied_by_others": taken_n, "credited_by_copiers": _rate(taken_cr, taken_n)}
     if db.has("site_groups"):
-        g = db.one("SELECT group_id, evidence FROM site_groups WHERE site = ?", (domain,))
+        g = sw.group_of(c, domain)
         if g:
             group = {"group_id": g["group_id"], "evidence": _j(g["evidence"], []),
-                     "members": [r["site"] for r in db.all("SELECT site FROM site_groups WHERE group_id = ? "
-                                                           "ORDER BY site LIMIT 200", (g["group_id"],))]}
+                     "members": sw.group_members(c, g["group_id"])}
     net_edges = [{"site_a": (n["site"] if n["direction"] == "copied by" else domain) if n["kind"] == "copy"
                   else domain,
                   "site_b": (domain if n["direction"] == "copied by" else n["site"]) if n["kind"] == "copy"
@@ -480,8 +419,8 @@ def _edge_examples(db: Reader, d: dict[str, Any], limit: int = 5) -> list[dict[s
         if isinstance(ex, dict):
             cid, sid = ex.get("copy_id"), ex.get("source_id")
             if not (cid and sid) and ex.get("copy_url") and ex.get("source_url"):
-                cid = db.scalar("SELECT page_id FROM articles WHERE url = ? LIMIT 1", (ex["copy_url"],))
-                sid = db.scalar("SELECT page_id FROM articles WHERE url = ? LIMIT 1", (ex["source_url"],))
+                cid = sw.page_id_by_url(db.conn(), ex["copy_url"])
+                sid = sw.page_id_by_url(db.conn(), ex["source_url"])
         elif isinstance(ex, (list, tuple)) and len(ex) >= 2:
             cid, sid = ex[0], ex[1]
         else:
@@ -515,64 +454,29 @@ def search(db: Reader, params: dict[str, str]) -> Page:
             raise BadRequest(f"{k} must be a date YYYY-MM-DD, got {f[k]!r}")
     if f["kind"] and f["kind"] not in COPY_KINDS + ("origin", "copy"):
         raise BadRequest(f"kind must be one of origin, copy, {', '.join(COPY_KINDS)}")
-    where, args = [], []
-    if f["site"]:
-        where.append("a.site = ?")
-        args.append(f["site"])
-    if f["from"]:
-        where.append("a.published >= ?")
-        args.append(f["from"])
-    if f["to"]:
-        where.append("a.published < date(?, '+1 day')")
-        args.append(f["to"])
-    if f["lang"]:
-        where.append("a.language = ?")
-        args.append(f["lang"])
-    if f["kind"] and db.has("copies", "stories"):
-        if f["kind"] == "origin":
-            where.append("EXISTS (SELECT 1 FROM stories s WHERE s.origin_id = a.page_id)")
-        elif f["kind"] == "copy":
-            where.append("EXISTS (SELECT 1 FROM copies c WHERE c.copy_id = a.page_id)")
-        else:
-            where.append("EXISTS (SELECT 1 FROM copies c WHERE c.copy_id = a.page_id AND c.kind = ?)")
-            args.append(f["kind"])
+    traced = db.has("copies", "stories")
+    filters = {k: v for k, v in f.items() if v}
     fq = fts_query(q)
     rows: list[dict[str, Any]] = []
     window = None
     more = False
     if fq:
-        filt = "".join(f" AND {w}" for w in where)
-        join = " JOIN articles a ON a.rowid = articles_fts.rowid" if where else ""
         # a filter costs one articles row per match walked, so filtered searches rank a smaller window
-        limit = RANK_WINDOW if not where else RANK_WINDOW // 2
+        limit = RANK_WINDOW if not filters else RANK_WINDOW // 2
         try:
             # Ranking every match of a common word costs ~2 us per match (bm25 over 50k matches ~100 ms), so
             # step 1 takes the RANK_WINDOW most recently stored matches (after filters) with their rank, in
             # rowid order, which stops early; exact when fewer match. Step 2 fetches snippets for one page.
-            hits = db.conn().execute(
-                "SELECT articles_fts.rowid, rank FROM articles_fts" + join + " WHERE articles_fts MATCH ?" + filt
-                + " ORDER BY articles_fts.rowid DESC LIMIT ?", [fq, *args, limit]).fetchall()
+            hits = sw.search_ids(db.conn(), fq, filters, traced, limit)
             window = limit if len(hits) >= limit else None
             hits.sort(key=lambda h: (h[1], -h[0]))
             more = len(hits) > page * PAGE_SIZE
             ids = [h[0] for h in hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
-            if ids:
-                got = db.all(
-                    "SELECT a.rowid AS rid, a.page_id, a.title, a.site, a.url, a.published, a.language, "
-                    f"snippet(articles_fts, 1, '{MARK_OPEN}', '{MARK_CLOSE}', ' … ', 24) AS snippet "
-                    "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
-                    "AND articles_fts.rowid >= ? AND articles_fts.rowid <= ? "
-                    f"AND a.rowid IN ({','.join('?' * len(ids))})", [fq, min(ids), max(ids), *ids])
-                order = {rid: i for i, rid in enumerate(ids)}
-                rows = sorted(got, key=lambda r: order[r["rid"]])
-                for r in rows:
-                    del r["rid"]
-        except sqlite3.OperationalError as e:
+            rows = sw.search_rows(db.conn(), fq, ids, MARK_OPEN, MARK_CLOSE)
+        except sw.SearchError as e:
             raise BadRequest(f"search query not understood: {e}")
-    elif any(f.values()):
-        sql = ("SELECT a.page_id, a.title, a.site, a.url, a.published, a.language, substr(a.body, 1, 200) AS snippet "
-               "FROM articles a WHERE " + " AND ".join(where or ["1"]) + " ORDER BY a.published DESC LIMIT ? OFFSET ?")
-        rows = db.all(sql, [*args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
+    elif filters:
+        rows = sw.filtered_articles(db.conn(), filters, traced, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         for r in rows:
@@ -581,8 +485,7 @@ def search(db: Reader, params: dict[str, str]) -> Page:
         r["snippet_parts"] = snippet_segments(r["snippet"])
         r["snippet"] = "".join(p["text"] for p in r["snippet_parts"])
     cols = ["page_id", "title", "site", "url", "published", "language", "snippet"]
-    langs = db.cached("languages", lambda: [r["language"] for r in db.all(
-        "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL ORDER BY language LIMIT 200")])
+    langs = db.cached("languages", lambda: sw.languages(db.conn()))
     data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": more,
             "ranked_within_latest": window}
     title = f"Search: {q}" if q else "Search"
@@ -593,10 +496,8 @@ def search(db: Reader, params: dict[str, str]) -> Page:
 def problems(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
     reason = (params.get("reason") or "").strip()
-    by_reason = db.all("SELECT stage, reason, COUNT(*) AS n FROM problems GROUP BY stage, reason ORDER BY n DESC")
-    where, args = ("WHERE reason = ?", [reason]) if reason else ("", [])
-    rows = db.all(f"SELECT problem_id, source, stage, reason, detail, url, page_id, seen_at FROM problems {where} "
-                  "ORDER BY seen_at DESC, source LIMIT ? OFFSET ?", [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE])
+    by_reason = sw.problems_by_reason(db.conn())
+    rows = sw.problem_page(db.conn(), reason or None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     cols = ["problem_id", "source", "stage", "reason", "detail", "url", "page_id", "seen_at"]
     return Page("problems.html", f"Problems ({sum(r['n'] for r in by_reason)})",
                 {"by_reason": by_reason, "reason": reason, "problems": rows, "page": page,
