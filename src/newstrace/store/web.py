@@ -135,8 +135,18 @@ def article_titles(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
 
 
 def other_sources(conn, copy_id: str, source_id: str) -> list[dict[str, Any]]:
-    return _all(conn, "SELECT c.source_id, c.kind, a.site, a.title FROM copies c LEFT JOIN articles a "
+    return _all(conn, "SELECT c.source_id, c.kind, c.spans, a.site, a.title FROM copies c LEFT JOIN articles a "
                       "ON a.page_id = c.source_id WHERE c.copy_id = ? AND c.source_id != ?", (copy_id, source_id))
+
+
+def all_sources_of(conn, copy_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """Every copy link of these copies (any story), with the source's site and title."""
+    out: list[dict[str, Any]] = []
+    for part in _articles.slices(list(dict.fromkeys(copy_ids))):
+        out += _all(conn, "SELECT c.copy_id, c.source_id, c.kind, c.story_id, a.site, a.title FROM copies c "
+                          f"LEFT JOIN articles a ON a.page_id = c.source_id WHERE c.copy_id IN ({_marks(part)}) "
+                          "ORDER BY c.copy_id, a.published, c.source_id", part)
+    return out
 
 
 def credits(conn, page_id: str) -> list[dict[str, Any]]:

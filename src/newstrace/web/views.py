@@ -20,7 +20,8 @@ from ..store import web as sw
 from ..store.records import CREDITED, CopyKind
 from . import claims as web_claims
 from . import svg
-from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
+from .text import (MARK_CLOSE, MARK_OPEN, fts_query, mark_substitutions, segments, snippet_segments, spans_ranges,
+                   split_gaps)
 
 PAGE_SIZE = 50
 RANK_WINDOW = 2000     # search ranks at most this many of the most recently stored matches
@@ -199,6 +200,15 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
             link = by_pair[(m["page_id"], sources_of[m["page_id"]][0])]
         m["link"] = link
         m["other_sources"] = [x for x in sources_of.get(m["page_id"], []) if not link or x != link["source_id"]]
+    # a compilation draws on sources that may sit in other stories: all of its copy links, named
+    every = defaultdict(list)
+    for r in sw.all_sources_of(db.conn(), [m["page_id"] for m in members if m["role"] != "origin"]):
+        every[r["copy_id"]].append(r)
+    for m in members:
+        used = m["link"]["source_id"] if m["link"] else None
+        m["other_sources"] = [{"page_id": r["source_id"], "site": r["site"], "title": r["title"],
+                               "story_id": r["story_id"]} for r in every.get(m["page_id"], [])
+                              if r["source_id"] != used]
     # provenance tree: children by immediate parent; members whose parent is outside the story hang off the origin
     children = defaultdict(list)
     for m in members:
@@ -254,16 +264,44 @@ def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) ->
     cr, sr = spans_ranges(link["spans"])
     copy_segs = segments(cp["body"], cr, "added")
     src_segs = segments(src["body"], sr, "removed")
+    others = sw.other_sources(db.conn(), copy_id, source_id)
+    # a compilation's passages from its other sources are theirs, not "added": named by site and title
+    other_ranges = []
+    for o in others:
+        o["spans"] = _j(o.pop("spans", None), [])
+        o_cr, _ = spans_ranges(o["spans"])
+        o["label"] = f"{o['site'] or '?'}: {o['title'] or o['source_id']}"
+        other_ranges += [(a, b, {"source_id": o["source_id"], "site": o["site"], "title": o["title"]})
+                         for a, b, _ in o_cr]
+        del o["spans"]
+    copy_segs = split_gaps(copy_segs, other_ranges, "other")
+    changes = link["changes"] if isinstance(link["changes"], dict) else {}
+    substituted = mark_substitutions(copy_segs, src_segs, changes.get("substitutions"))
     added = sum(len(s["text"]) for s in copy_segs if s["cls"] == "added")
+    from_others = sum(len(s["text"]) for s in copy_segs if s["cls"] == "other")
     removed = sum(len(s["text"]) for s in src_segs if s["cls"] == "removed")
     credits = sw.credits(db.conn(), copy_id)
+    cross = _cross_language(link, cp, src)
     headline_changed = (cp["title"] or "").strip() != (src["title"] or "").strip()
-    others = sw.other_sources(db.conn(), copy_id, source_id)
     data = {"link": link, "copy": cp, "source": src, "credits_on_copy": credits,
-            "headline": {"changed": headline_changed, "before": src["title"], "after": cp["title"]},
-            "added_chars": added, "removed_chars": removed, "other_sources": others,
+            "cross_language": cross,
+            "headline": {"changed": headline_changed and not cross, "translated": headline_changed and cross,
+                         "before": src["title"], "after": cp["title"]},
+            "added_chars": added, "removed_chars": removed, "from_other_sources_chars": from_others,
+            "substituted_words_marked": substituted, "other_sources": others,
             "segments": {"copy": copy_segs, "source": src_segs}}
     return Page("compare.html", f"Copy vs source: {cp['site']} ← {src['site']}: {cp['title'] or copy_id}", data)
+
+
+def _cross_language(link: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """True when the two pages are in different languages (a translation): words are not compared then."""
+    pair = link.get("language_pair") or ""
+    if "-" in pair:
+        x, _, y = pair.partition("-")
+        if x and y:
+            return x != y
+    return bool(a.get("language") and b.get("language") and a["language"] != b["language"]) \
+        or link.get("kind") == "translation"
 
 
 # -- article ---------------------------------------------------------------------------------------------

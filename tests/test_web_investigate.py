@@ -1,0 +1,169 @@
+"""Issue 16: what an investigation needs from ``newstrace serve`` -- readable diffs (substitutions shown and
+marked, numbered passages linked between the sides, a compilation's other sources named, translations not
+word-compared), honest timelines, pivots from identifiers and operator groups, facets and whole exports,
+captured copies. Over the same database as tests/test_web.py (ingest samples + hostile fixtures, then trace)."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import warnings
+from pathlib import Path
+
+import pytest
+
+from newstrace.web import text as wtext
+
+warnings.filterwarnings("ignore", message=".*httpx.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+from newstrace.web.app import create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    from test_web import build_db
+
+    return build_db(tmp_path_factory.mktemp("webi"))
+
+
+@pytest.fixture(scope="module")
+def client(db):
+    with TestClient(create_app(db), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _q(db: str, sql: str, params=()) -> list[tuple]:
+    c = sqlite3.connect(db)
+    try:
+        return c.execute(sql, params).fetchall()
+    finally:
+        c.close()
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+# -- 1. diffs --------------------------------------------------------------------------------------------
+def test_substitutions_are_listed_and_marked_inside_the_passages(client, db):
+    rows = [(c, s, json.loads(ch)) for c, s, ch in _q(db, "SELECT copy_id, source_id, changes FROM copies")]
+    with_subs = [(c, s, ch["substitutions"]) for c, s, ch in rows if ch.get("substitutions")]
+    assert with_subs, "the fixture database has a copy with substituted words"
+    for copy_id, source_id, subs in with_subs:
+        page = client.get(f"/copy/{copy_id}/{source_id}").text
+        items = re.findall(r'<li class="substitution">(.*?)</li>', page, re.S)
+        assert len(items) == len(subs)
+        for item, sub in zip(items, subs):
+            assert _text(item).strip() == f"substituted: {sub['from']} → {sub['to']}"
+        # the copy's passages mark the words swapped in, the source's the words swapped out
+        marked_copy = re.findall(r'<b class="sub" title="was: ([^"]*)">([^<]*)</b>', page)
+        marked_src = re.findall(r'<b class="sub" title="became: ([^"]*)">([^<]*)</b>', page)
+        assert {(w.lower(), was) for was, w in marked_copy} >= {(s["to"], s["from"]) for s in subs[:1]} or marked_copy
+        assert {w.lower() for _, w in marked_copy} <= {s["to"].lower() for s in subs}
+        assert {w.lower() for _, w in marked_src} <= {s["from"].lower() for s in subs}
+        assert len(marked_copy) >= 1 and len(marked_src) >= 1
+        d = client.get(f"/copy/{copy_id}/{source_id}.json").json()
+        assert d["substituted_words_marked"] == len(marked_copy) + len(marked_src)
+
+
+def test_mark_substitutions_only_where_the_pair_shows_the_swap():
+    copy = "The government said so. The government agreed."
+    src = "The ministry said so. The government agreed."
+    cs = wtext.segments(copy, [(0, 23, 0), (24, len(copy), 1)], "added")
+    ss = wtext.segments(src, [(0, 21, 0), (22, len(src), 1)], "removed")
+    n = wtext.mark_substitutions(cs, ss, [{"from": "ministry", "to": "government"}])
+    assert n == 2
+    assert [p for p in cs[0]["parts"] if p["sub"]] == [{"text": "government", "sub": "ministry"}]
+    assert not [p for p in cs[2]["parts"] if p["sub"]]  # passage 2 has "government" on both sides
+    assert [p["text"] for p in ss[0]["parts"] if p["sub"]] == ["ministry"]
+    for segs, text in ((cs, copy), (ss, src)):
+        assert "".join(p["text"] for s in segs for p in (s.get("parts") or [s])) == text
+
+
+def test_passages_are_numbered_and_linked_between_the_sides(client, db):
+    copy_id, source_id = max(_q(db, "SELECT copy_id, source_id, spans FROM copies"),
+                             key=lambda r: len(json.loads(r[2])))[:2]
+    page = client.get(f"/copy/{copy_id}/{source_id}").text
+    d = client.get(f"/copy/{copy_id}/{source_id}.json").json()
+    pairs = [s["pair"] for s in d["segments"]["copy"] if s["cls"] == "aligned"]
+    assert len(pairs) > 6   # more passages than tints: the numbers tell them apart
+    for p in pairs:
+        assert f'id="c{p}"' in page and f'id="s{p}"' in page
+        assert f'<a class="pn" href="#s{p}"' in page and f'<a class="pn" href="#c{p}"' in page
+        assert re.search(rf'<a class="pn" href="#s{p}"[^>]*>{p + 1}</a>', page)
+
+
+def test_aligned_tints_are_far_from_added_and_removed():
+    css = (ROOT / "src/newstrace/web/static/style.css").read_text()
+
+    def rgb(h):
+        h = h.lstrip("#")
+        return tuple(int(h[i:i + 2], 16) for i in (0, 2, 4))
+
+    def bg(sel):
+        m = re.search(re.escape(sel) + r"\s*\{[^}]*background:(#[0-9a-fA-F]{6})", css)
+        assert m, sel
+        return rgb(m.group(1))
+
+    ins, dele = bg("ins"), bg("del")
+    tints = [bg("mark.aligned")] + [bg(f"mark.p{i}") for i in range(1, 6)]
+    for t in tints:
+        for other in (ins, dele):
+            assert sum((a - b) ** 2 for a, b in zip(t, other)) ** .5 > 40, (t, other)
+
+
+def test_compilation_names_its_other_source_and_does_not_call_its_text_added(client, db):
+    (copy_id,), = _q(db, "SELECT copy_id FROM copies WHERE kind = 'compilation' GROUP BY copy_id "
+                         "HAVING COUNT(*) > 1 LIMIT 1")
+    links = _q(db, "SELECT source_id FROM copies WHERE copy_id = ?", (copy_id,))
+    for (source_id,) in links:
+        other = next(s for (s,) in links if s != source_id)
+        site, title = _q(db, "SELECT site, title FROM articles WHERE page_id = ?", (other,))[0]
+        page = client.get(f"/copy/{copy_id}/{source_id}").text
+        others = _text(re.search(r'<p class="others">(.*?)</p>', page, re.S).group(1))
+        assert site in others and title in others
+        assert other[:10] + "<" not in page  # no bare hash as the name
+        d = client.get(f"/copy/{copy_id}/{source_id}.json").json()
+        from_other = [s for s in d["segments"]["copy"] if s["cls"] == "other"]
+        assert from_other and all(s["from"]["source_id"] == other for s in from_other)
+        assert d["from_other_sources_chars"] > 100
+        # what the other source supplied is not counted as added
+        added = "".join(s["text"] for s in d["segments"]["copy"] if s["cls"] == "added")
+        assert all(s["text"] not in added for s in from_other)
+
+
+def test_story_names_a_compilations_other_sources(client, db):
+    (copy_id, story_id), = _q(db, "SELECT copy_id, MIN(story_id) FROM copies WHERE kind = 'compilation' "
+                                  "GROUP BY copy_id HAVING COUNT(*) > 1 LIMIT 1")
+    page = client.get(f"/story/{story_id}").text
+    m = re.search(r"also draws on (.*?)</div>|also draws on (.*?)\n", page, re.S)
+    assert m
+    shown = _text(m.group(0))
+    assert re.search(r"\b[0-9a-f]{10}\b", shown) is None
+    assert ".example" in shown or "." in shown
+
+
+def test_translations_are_not_word_compared(client, db):
+    rows = _q(db, "SELECT copy_id, source_id, story_id FROM copies WHERE kind = 'translation'")
+    assert rows
+    for copy_id, source_id, story_id in rows:
+        page = client.get(f"/copy/{copy_id}/{source_id}").text
+        assert "0 shared words" not in page and "Headline changed" not in page
+        assert "aligned by meaning across languages" in page
+        assert "Headline in another language" in page
+        story = client.get(f"/story/{story_id}").text
+        assert "0 shared words" not in story
+
+
+def test_german_ordinal_does_not_end_a_sentence():
+    from newstrace.trace.translate import unit_spans
+
+    body = ("Der Damm wurde am 24. März 2024 von der Regierung in Varonia genehmigt, trotz Protesten der Fischer. "
+            "Die Fischer protestierten im 19. Jahrhundert schon einmal gegen einen Damm am selben Fluss.")
+    units = [body[a:b] for a, b in unit_spans(body)]
+    assert units == [body[:body.index(" Die") ], body[body.index("Die"):]]
+    en = "The council of the town voted on the plan by 24. The mayor said the plan was fine and that work will start soon."
+    assert len(unit_spans(en)) == 2
