@@ -164,7 +164,7 @@ def test_home_summarises_corpus(client, db):
 def test_story_page_shows_tree_timeline_and_languages(client, db):
     (sid, size), = _q(db, "SELECT story_id, size FROM stories ORDER BY size DESC, story_id LIMIT 1")
     page = client.get(f"/story/{sid}").text
-    assert "<svg" in page and page.count("<circle") == size  # one timeline dot per member
+    assert "<svg" in page and page.count('<a class="dot') == size  # one timeline mark per member
     assert page.count('class="member role-') == size  # every member in the provenance tree
     d = client.get(f"/story/{sid}.json").json()
     assert len(d["members"]) == size

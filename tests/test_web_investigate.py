@@ -167,3 +167,100 @@ def test_german_ordinal_does_not_end_a_sentence():
     assert units == [body[:body.index(" Die") ], body[body.index("Die"):]]
     en = "The council of the town voted on the plan by 24. The mayor said the plan was fine and that work will start soon."
     assert len(unit_spans(en)) == 2
+
+
+# -- 2. timelines ----------------------------------------------------------------------------------------
+def test_ticks_are_calendar_true():
+    from datetime import datetime, timedelta, timezone
+
+    from newstrace.web import svg
+
+    t0 = datetime(2025, 3, 6, 12, 0, tzinfo=timezone.utc)
+    for t1 in (datetime(2025, 3, 6, 20, tzinfo=timezone.utc), datetime(2025, 3, 19, 3, tzinfo=timezone.utc),
+               datetime(2025, 9, 6, tzinfo=timezone.utc), datetime(2031, 1, 1, tzinfo=timezone.utc)):
+        ticks = svg.date_ticks(t0, t1)
+        assert 2 <= len(ticks) <= 9
+        for t, label in ticks:
+            assert t0 <= t <= t1
+            # the label names exactly the instant the tick stands at: parsing it back gives the same time
+            fmt = {16: "%m-%d %H:%M", 10: "%Y-%m-%d", 7: "%Y-%m", 4: "%Y"}[len(label) if len(label) != 11 else 16]
+            back = datetime.strptime(label if fmt != "%m-%d %H:%M" else f"{t.year}-{label}",
+                                     "%Y-%m-%d %H:%M" if fmt == "%m-%d %H:%M" else fmt).replace(tzinfo=timezone.utc)
+            assert back == t, (label, t)
+        gaps = {(b - a) for (a, _), (b, _) in zip(ticks, ticks[1:])}
+        assert max(gaps) - min(gaps) <= timedelta(days=3) or max(gaps).days > 360  # even steps (months, leap years vary)
+
+
+def test_undated_pages_are_drawn_apart_and_backdated_copies_warned():
+    from newstrace.web import svg
+
+    members = [
+        {"page_id": "o", "role": "origin", "kind": None, "site": "a.example", "when": "2025-03-06T12:00:00Z",
+         "lag_hours": 0},
+        {"page_id": "c1", "role": "copy", "kind": "full", "site": "b.example", "when": "2025-03-08T12:00:00Z",
+         "lag_hours": 48, "parent_id": "o"},
+        {"page_id": "c2", "role": "copy", "kind": "full", "site": "c.example", "when": None, "lag_hours": None,
+         "parent_id": "o"},
+        {"page_id": "c3", "role": "copy", "kind": "edited", "site": "d.example", "when": "2025-02-22T12:00:00Z",
+         "lag_hours": -12 * 24, "parent_id": "o"},
+    ]
+    t = svg.timeline(members)
+    by = {d["href"].rsplit("/", 1)[1]: d for d in t["dots"]}
+    assert by["c2"]["x"] > t["right"] and not by["c2"]["dated"]          # not at the origin's date
+    assert by["c2"]["x"] != by["o"]["x"]
+    assert by["c3"]["x"] < by["o"]["x"] and by["c3"]["backdated"] and "BEFORE its origin" in by["c3"]["tip"]
+    assert len(t["warnings"]) == 1
+    assert not any(d["backdated"] for k, d in by.items() if k != "c3")
+    assert {d["shape"] for d in t["dots"]} >= {"star", "circle", "diamond"}   # kinds differ by shape too
+
+
+def test_story_warns_of_backdated_copy_and_does_not_start_there(client, db):
+    rows = _q(db, "SELECT m.story_id, m.page_id, m.published FROM story_members m WHERE m.lag_hours < -1")
+    assert rows, "the fixture database has a copy dated before its origin"
+    for story_id, page_id, published in rows:
+        page = client.get(f"/story/{story_id}").text
+        d = client.get(f"/story/{story_id}.json").json()
+        assert "backdated or a wrong date" in page and 'class="warn backdated"' in page
+        assert page_id in [b["page_id"] for b in d["backdated"]]
+        assert d["first_seen"] and not d["first_seen"].startswith(published[:10])
+        assert 'class="warn"' in page and "⚠" in page
+
+
+@pytest.fixture(scope="module")
+def doctored(db, tmp_path_factory):
+    """The same database with one copy call made weak (0.52) with counter-evidence, and one member undated."""
+    import shutil
+
+    path = str(tmp_path_factory.mktemp("doctored") / "d.db")
+    src = sqlite3.connect(db)
+    dst = sqlite3.connect(path)
+    src.backup(dst)
+    src.close()
+    copy_id, source_id, story_id = dst.execute("SELECT copy_id, source_id, story_id FROM copies "
+                                               "WHERE kind = 'full' ORDER BY copy_id LIMIT 1").fetchone()
+    ev = [{"kind": "dates", "detail": "later", "weight": 1.5},
+          {"kind": "containment", "detail": "source is mostly in the copy", "weight": -1.5}]
+    dst.execute("UPDATE copies SET confidence = 0.52, evidence = ? WHERE copy_id = ? AND source_id = ?",
+                (json.dumps(ev), copy_id, source_id))
+    dst.execute("UPDATE story_members SET published = NULL WHERE page_id = ?", (copy_id,))
+    dst.execute("UPDATE articles SET published = NULL WHERE page_id = ?", (copy_id,))
+    dst.commit()
+    dst.close()
+    _ = shutil
+    return path, copy_id, source_id, story_id
+
+
+def test_low_confidence_and_counter_evidence_shown_as_such(doctored):
+    path, copy_id, source_id, story_id = doctored
+    with TestClient(create_app(path), raise_server_exceptions=False) as c:
+        page = c.get(f"/copy/{copy_id}/{source_id}").text
+        assert "uncertain call" in page
+        assert re.search(r'<li class="against"><b class="against">against</b> <b>containment</b>', page)
+        assert re.search(r'<li class="for"><b class="for">for</b> <b>dates</b>', page)
+        assert "1 against" in _text(page)
+        story = c.get(f"/story/{story_id}").text
+        assert 'class="warn uncertain"' in story
+        assert copy_id in c.get(f"/story/{story_id}.json").json()["uncertain"]
+        # the undated copy sits in the "no date" column, not at the origin's date
+        assert re.search(rf'<a class="dot undated" href="/article/{copy_id}"', story)
+        assert ">no date</text>" in story

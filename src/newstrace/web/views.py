@@ -27,6 +27,7 @@ PAGE_SIZE = 50
 RANK_WINDOW = 2000     # search ranks at most this many of the most recently stored matches
 ID_SAMPLE = 1000       # a site's identifiers are counted over its latest this many articles
 COPY_KINDS = tuple(k.value for k in CopyKind)
+LOW_CONFIDENCE = 0.7   # a copy call below this confidence is shown as uncertain (ties broken on weak evidence)
 
 
 class NotFound(Exception):
@@ -195,6 +196,8 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     origin = s["origin_id"]
     for m in members:
         m["when"] = m["published"] or m["article_published"]
+        m["backdated"] = (m["role"] != "origin" and m["when"] is not None and m["lag_hours"] is not None
+                          and m["lag_hours"] < svg.BACKDATED_HOURS)
         link = by_pair.get((m["page_id"], m["parent_id"])) if m["parent_id"] else None
         if link is None and m["role"] != "origin" and sources_of.get(m["page_id"]):
             link = by_pair[(m["page_id"], sources_of[m["page_id"]][0])]
@@ -233,7 +236,17 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     orphans = [m for m in members if m["page_id"] not in seen]  # cycles, if any: listed flat
     credited = Counter((m["link"] or {}).get("credited") or "unknown" for m in members if m["role"] != "origin")
     json_members = [{k: v for k, v in m.items() if k not in ("article_published",)} for m in members]
-    data = {"story": s, "members": json_members, "credit": dict(credited)}
+    # first/last seen from the dated pages that are not backdated (a copy claiming a date before its origin
+    # is shown with a warning, never as the story's start)
+    honest = sorted(t for t in (svg.parse_when(m["when"]) for m in members if not m["backdated"]) if t)
+    backdated = [{"page_id": m["page_id"], "site": m["site"], "when": m["when"], "lag_hours": m["lag_hours"]}
+                 for m in members if m["backdated"]]
+    uncertain = [m["page_id"] for m in members if _uncertain(m["link"])]
+    data = {"story": s, "members": json_members, "credit": dict(credited),
+            "first_seen": _day_time(honest[0]) if honest else None,
+            "last_seen": _day_time(honest[-1]) if honest else None,
+            "backdated": backdated, "undated": [m["page_id"] for m in members if not m["when"]],
+            "uncertain": uncertain}
     cols = ["page_id", "role", "kind", "parent_id", "site", "url", "title", "language", "when", "lag_hours",
             "credited", "confidence"]
     table = [{**{k: m.get(k) for k in cols}, "credited": (m["link"] or {}).get("credited"),
@@ -289,8 +302,25 @@ def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) ->
                          "before": src["title"], "after": cp["title"]},
             "added_chars": added, "removed_chars": removed, "from_other_sources_chars": from_others,
             "substituted_words_marked": substituted, "other_sources": others,
+            "evidence_against": _against(link["evidence"]), "uncertain": _uncertain(link),
             "segments": {"copy": copy_segs, "source": src_segs}}
     return Page("compare.html", f"Copy vs source: {cp['site']} ← {src['site']}: {cp['title'] or copy_id}", data)
+
+
+def _day_time(t) -> str:
+    """A UTC instant as ``YYYY-MM-DD HH:MM UTC`` (one format everywhere, no offsets)."""
+    return t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _against(evidence: Any) -> int:
+    """How many evidence items weigh against the call (negative weight)."""
+    return sum(1 for e in evidence or [] if isinstance(e, dict) and isinstance(e.get("weight"), (int, float))
+               and e["weight"] < 0)
+
+
+def _uncertain(link: dict[str, Any] | None) -> bool:
+    c = (link or {}).get("confidence")
+    return isinstance(c, (int, float)) and c < LOW_CONFIDENCE
 
 
 def _cross_language(link: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> bool:
