@@ -85,6 +85,11 @@ def all_pages(db: str) -> list[tuple[str, bool]]:
     pages += [(f"/copy/{c}/{s}", False) for c, s in _q(db, "SELECT copy_id, source_id FROM copies")]
     pages += [(f"/article/{p}", False) for (p,) in _q(db, "SELECT page_id FROM articles")]
     pages += [(f"/site/{_seg(s)}", True) for (s,) in _q(db, "SELECT site FROM sites")]
+    pages += [(f"/identifier?kind={_seg(k)}&value={_seg(v)}", True)
+              for k, v in _q(db, "SELECT DISTINCT kind, value FROM identifiers LIMIT 20")]
+    pages += [(f"/group/{_seg(g)}", True) for (g,) in _q(db, "SELECT DISTINCT group_id FROM site_groups")]
+    pages += [(f"/credited?name={_seg(n)}", True) for (n,) in _q(db, "SELECT DISTINCT name FROM credits "
+                                                                    "WHERE name != '' LIMIT 5")]
     return pages
 
 

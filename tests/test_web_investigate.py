@@ -264,3 +264,75 @@ def test_low_confidence_and_counter_evidence_shown_as_such(doctored):
         # the undated copy sits in the "no date" column, not at the origin's date
         assert re.search(rf'<a class="dot undated" href="/article/{copy_id}"', story)
         assert ">no date</text>" in story
+
+
+# -- 3. pivots -------------------------------------------------------------------------------------------
+def test_identifier_page_lists_every_site_and_page_carrying_it(client, db):
+    from urllib.parse import quote
+
+    for kind, value, n in _q(db, "SELECT kind, value, COUNT(*) FROM identifiers GROUP BY kind, value "
+                                 "ORDER BY COUNT(*) DESC LIMIT 5"):
+        url = f"/identifier?kind={quote(kind)}&value={quote(value)}"
+        d = client.get(url.replace("/identifier?", "/identifier.json?")).json()
+        assert d["total_pages"] == n
+        want = {s for (s,) in _q(db, "SELECT DISTINCT a.site FROM identifiers i JOIN articles a USING (page_id) "
+                                     "WHERE i.kind = ? AND i.value = ?", (kind, value))}
+        assert {s["site"] for s in d["sites"]} == want
+        dates = [p for (p,) in _q(db, "SELECT COALESCE(a.published, a.fetched_at) FROM identifiers i JOIN articles a "
+                                      "USING (page_id) WHERE i.kind = ? AND i.value = ?", (kind, value)) if p]
+        assert d["first_seen"] == min(dates) and d["last_seen"] == max(dates)
+        page = client.get(url).text
+        for p in d["pages"]:
+            assert f'href="/article/{p["page_id"]}"' in page
+        # reached in one click from the page of every site carrying it and every page carrying it
+        site_page = client.get(f"/site/{quote(d['sites'][0]['site'], safe='')}").text
+        assert f'href="/identifier?kind={quote(kind)}&amp;value={quote(value)}"' in site_page.replace("%40", "@") \
+            or f'href="/identifier?kind={quote(kind)}&amp;value={quote(value, safe="")}"' in site_page
+        art = client.get(f"/article/{d['pages'][0]['page_id']}").text
+        assert "/identifier?kind=" in art and html_unescape_has(art, value)
+
+
+def html_unescape_has(page: str, value: str) -> bool:
+    import html
+
+    return value in html.unescape(page)
+
+
+def test_search_finds_identifiers_and_credited_names(client, db):
+    (value,), = _q(db, "SELECT value FROM identifiers WHERE value LIKE 'UA-%' LIMIT 1")
+    d = client.get(f"/search.json?q={value[:7]}").json()
+    assert value in [i["value"] for i in d["identifiers"]]
+    assert "/identifier?kind=" in client.get(f"/search?q={value[:7]}").text
+    (name,), = _q(db, "SELECT name FROM credits WHERE name IS NOT NULL AND name != '' GROUP BY name "
+                      "ORDER BY COUNT(*) DESC LIMIT 1")
+    d = client.get(f"/search.json?q={name}").json()
+    assert name in [c["name"] for c in d["credited_names"]]
+    c = client.get("/credited.json", params={"name": name}).json()
+    assert len(c["pages"]) == _q(db, "SELECT COUNT(*) FROM credits WHERE name = ?", (name,))[0][0]
+
+
+def test_group_pages_and_links(client, db):
+    from urllib.parse import quote
+
+    (gid, n), = _q(db, "SELECT group_id, COUNT(*) FROM site_groups GROUP BY group_id ORDER BY COUNT(*) DESC LIMIT 1")
+    assert n >= 2
+    d = client.get(f"/group/{gid}.json").json()
+    assert len(d["sites"]) == n
+    assert d["shared_identifiers"] and all(len(i["sites"]) >= 2 for i in d["shared_identifiers"])
+    page = client.get(f"/group/{gid}").text
+    assert "/identifier?kind=" in page
+    assert f'href="/group/{gid}"' in client.get("/sites").text
+    site = d["sites"][0]["site"]
+    assert f'href="/group/{gid}"' in client.get(f"/site/{quote(site, safe='')}").text
+    assert client.get("/group/nope").status_code == 404
+
+
+def test_story_shows_sites_sharing_an_operator(client, db):
+    rows = _q(db, "SELECT m.story_id, g.group_id, COUNT(DISTINCT a.site) FROM story_members m JOIN articles a "
+                  "USING (page_id) JOIN site_groups g ON g.site = a.site GROUP BY m.story_id, g.group_id "
+                  "HAVING COUNT(DISTINCT a.site) > 1")
+    assert rows
+    for story_id, gid, n in rows:
+        d = client.get(f"/story/{story_id}.json").json()
+        assert any(g["group_id"] == gid and len(g["sites"]) == n for g in d["shared_operators"])
+        assert f'href="/group/{gid}"' in client.get(f"/story/{story_id}").text

@@ -600,4 +600,11 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0038_web_lookups",
+        """
+        -- store/web.py: the web UI finds pages by a credited name (search pivots)
+        CREATE INDEX IF NOT EXISTS credits_name ON credits(name);
+        """,
+    ),
 ]

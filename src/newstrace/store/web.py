@@ -365,3 +365,98 @@ def iter_filtered_articles(conn, f: dict[str, str], traced: bool) -> Iterator[di
                        + " AND ".join(where or ["1=1"]) + " ORDER BY a.published DESC", args)
     for r in cur:
         yield dict(r)
+
+
+# -- pivots: identifiers, credited names, operator groups ------------------------------------------------
+def identifier_kinds(conn) -> list[str]:
+    return [r["kind"] for r in _all(conn, "SELECT DISTINCT kind FROM identifiers ORDER BY kind")]
+
+
+def identifier_matches(conn, kinds: Sequence[str], text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Identifier values equal to ``text`` or starting with it (any kind), with how many pages carry each."""
+    if not kinds or not text:
+        return []
+    return _all(conn, "SELECT kind, value, COUNT(*) AS pages FROM identifiers WHERE kind IN "
+                      f"({_marks(kinds)}) AND value >= ? AND value < ? GROUP BY kind, value "
+                      "ORDER BY pages DESC, kind, value LIMIT ?", [*kinds, text, text + "\uffff", limit])
+
+
+def identifier_sites(conn, kind: str, value: str) -> list[dict[str, Any]]:
+    """Every site carrying the identifier: pages, first and last seen (publication date, else fetch time)."""
+    return _all(conn, "SELECT a.site, COUNT(*) AS pages, MIN(COALESCE(a.published, a.fetched_at)) AS first_seen, "
+                      "MAX(COALESCE(a.published, a.fetched_at)) AS last_seen FROM identifiers i JOIN articles a "
+                      "ON a.page_id = i.page_id WHERE i.kind = ? AND i.value = ? GROUP BY a.site "
+                      "ORDER BY pages DESC, a.site", (kind, value))
+
+
+def identifier_pages(conn, kind: str, value: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    return _all(conn, 'SELECT a.page_id, a.site, a.title, a.url, a.published, a.fetched_at, i."where" '
+                      "FROM identifiers i JOIN articles a ON a.page_id = i.page_id WHERE i.kind = ? AND i.value = ? "
+                      "ORDER BY COALESCE(a.published, a.fetched_at), a.page_id LIMIT ? OFFSET ?",
+                (kind, value, limit, offset))
+
+
+def credit_name_matches(conn, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Credited names (a credit line's name) starting with ``text``, with the pages and sites crediting each."""
+    if not text:
+        return []
+    return _all(conn, "SELECT c.name, COUNT(*) AS pages, COUNT(DISTINCT a.site) AS sites FROM credits c "
+                      "JOIN articles a ON a.page_id = c.page_id WHERE c.name >= ? AND c.name < ? "
+                      "GROUP BY c.name ORDER BY pages DESC, c.name LIMIT ?", (text, text + "\uffff", limit))
+
+
+def credited_pages(conn, name: str, limit: int = 200) -> list[dict[str, Any]]:
+    return _all(conn, "SELECT a.page_id, a.site, a.title, a.published, c.form, c.url FROM credits c "
+                      "JOIN articles a ON a.page_id = c.page_id WHERE c.name = ? "
+                      "ORDER BY a.published, a.page_id LIMIT ?", (name, limit))
+
+
+def group_sites(conn, group_id: str) -> list[dict[str, Any]]:
+    return _all(conn, "SELECT g.site, g.evidence, s.name, s.pages FROM site_groups g LEFT JOIN sites s "
+                      "ON s.site = g.site WHERE g.group_id = ? ORDER BY g.site", (group_id,))
+
+
+def groups_of_sites(conn, sites: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in _articles.slices([s for s in dict.fromkeys(sites) if s]):
+        for r in _all(conn, f"SELECT site, group_id FROM site_groups WHERE site IN ({_marks(part)})", part):
+            out[r["site"]] = r["group_id"]
+    return out
+
+
+def group_sizes(conn, group_ids: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _articles.slices(list(dict.fromkeys(group_ids))):
+        for r in _all(conn, f"SELECT group_id, COUNT(*) AS n FROM site_groups WHERE group_id IN ({_marks(part)}) "
+                            "GROUP BY group_id", part):
+            out[r["group_id"]] = r["n"]
+    return out
+
+
+def edges_among(conn, sites: Sequence[str]) -> list[dict[str, Any]]:
+    """Site edges with both ends among ``sites``."""
+    sites = list(dict.fromkeys(sites))
+    if not sites:
+        return []
+    return _all(conn, f"SELECT * FROM site_edges WHERE site_a IN ({_marks(sites)}) AND site_b IN ({_marks(sites)})",
+                [*sites, *sites])
+
+
+def stories_by_sites(conn, sites: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
+    """Stories these sites took part in: role origin (originated) or copy (amplified), newest first."""
+    sites = list(dict.fromkeys(sites))
+    if not sites:
+        return []
+    return _all(conn, "SELECT m.story_id, s.title, s.size, s.first_seen, a.site, m.role, m.kind FROM articles a "
+                      "JOIN story_members m ON m.page_id = a.page_id JOIN stories s ON s.story_id = m.story_id "
+                      f"WHERE a.site IN ({_marks(sites)}) ORDER BY s.first_seen DESC, m.story_id LIMIT ?",
+                [*sites, limit])
+
+
+def credit_by_sites(conn, sites: Sequence[str]) -> list[dict[str, Any]]:
+    """Copies made by these sites (duplicates left out) by credit status."""
+    sites = list(dict.fromkeys(sites))
+    if not sites:
+        return []
+    return _all(conn, "SELECT c.credited, COUNT(*) AS n FROM articles a JOIN copies c ON c.copy_id = a.page_id "
+                      f"WHERE a.site IN ({_marks(sites)}) AND c.kind != 'duplicate' GROUP BY c.credited", sites)

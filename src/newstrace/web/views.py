@@ -242,7 +242,16 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     backdated = [{"page_id": m["page_id"], "site": m["site"], "when": m["when"], "lag_hours": m["lag_hours"]}
                  for m in members if m["backdated"]]
     uncertain = [m["page_id"] for m in members if _uncertain(m["link"])]
-    data = {"story": s, "members": json_members, "credit": dict(credited),
+    shared_ops = []
+    if db.has("site_groups"):
+        gs = sw.groups_of_sites(db.conn(), [m["site"] for m in members])
+        by_group = defaultdict(set)
+        for site_, g in gs.items():
+            by_group[g].add(site_)
+        shared_ops = [{"group_id": g, "sites": sorted(v)} for g, v in sorted(by_group.items()) if len(v) > 1]
+        for m in members:
+            m["group_id"] = gs.get(m["site"])
+    data = {"story": s, "members": json_members, "credit": dict(credited), "shared_operators": shared_ops,
             "first_seen": _day_time(honest[0]) if honest else None,
             "last_seen": _day_time(honest[-1]) if honest else None,
             "backdated": backdated, "undated": [m["page_id"] for m in members if not m["when"]],
@@ -552,10 +561,15 @@ def search(db: Reader, params: dict[str, str]) -> Page:
     for r in rows:
         r["snippet_parts"] = snippet_segments(r["snippet"])
         r["snippet"] = "".join(p["text"] for p in r["snippet_parts"])
+    id_hits, credit_hits = [], []
+    if q and page == 1 and len(q) >= 3:
+        kinds = db.cached("identifier_kinds", lambda: sw.identifier_kinds(db.conn()))
+        id_hits = sw.identifier_matches(db.conn(), kinds, q)
+        credit_hits = sw.credit_name_matches(db.conn(), q)
     cols = ["page_id", "title", "site", "url", "published", "language", "snippet"]
     langs = db.cached("languages", lambda: sw.languages(db.conn()))
     data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": more,
-            "ranked_within_latest": window}
+            "ranked_within_latest": window, "identifiers": id_hits, "credited_names": credit_hits}
     title = f"Search: {q}" if q else "Search"
     return Page("search.html", title, data, (cols, rows), {"languages": langs, "kinds": ("origin", "copy") + COPY_KINDS})
 
@@ -570,3 +584,84 @@ def problems(db: Reader, params: dict[str, str]) -> Page:
     return Page("problems.html", f"Problems ({sum(r['n'] for r in by_reason)})",
                 {"by_reason": by_reason, "reason": reason, "problems": rows, "page": page,
                  "more": len(rows) == PAGE_SIZE}, (cols, rows))
+
+
+# -- pivots ----------------------------------------------------------------------------------------------
+def identifier(db: Reader, params: dict[str, str]) -> Page:
+    """An identifier value (analytics id, ad account, payment address, e-mail ...): every site and page carrying
+    it, first and last seen."""
+    kind = (params.get("kind") or "").strip()
+    value = (params.get("value") or "").strip()
+    if not kind or not value:
+        raise BadRequest("give kind and value, e.g. /identifier?kind=analytics&value=UA-1234-1")
+    page = _int_arg(params, "page", 1)
+    c = db.conn()
+    sites_ = sw.identifier_sites(c, kind, value)
+    if not sites_:
+        raise NotFound(f"no page carries {kind} {value!r}")
+    pages = sw.identifier_pages(c, kind, value, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    groups = sw.groups_of_sites(c, [s["site"] for s in sites_]) if db.has("site_groups") else {}
+    for s in sites_:
+        s["group_id"] = groups.get(s["site"])
+    total = sum(s["pages"] for s in sites_)
+    data = {"kind": kind, "value": value, "sites": sites_, "pages": pages, "total_pages": total,
+            "first_seen": min((s["first_seen"] for s in sites_ if s["first_seen"]), default=None),
+            "last_seen": max((s["last_seen"] for s in sites_ if s["last_seen"]), default=None),
+            "page": page, "pages_total": _pages(total), "more": page * PAGE_SIZE < total}
+    return Page("identifier.html", f"Identifier {kind}: {value}", data,
+                (["page_id", "site", "title", "url", "published", "fetched_at", "where"], pages))
+
+
+def credited(db: Reader, params: dict[str, str]) -> Page:
+    """A credited name: every page whose credit line names it."""
+    name = (params.get("name") or "").strip()
+    if not name:
+        raise BadRequest("give name, e.g. /credited?name=Reuters")
+    rows = sw.credited_pages(db.conn(), name)
+    if not rows:
+        raise NotFound(f"no page credits {name!r}")
+    sites_ = Counter(r["site"] for r in rows)
+    return Page("credited.html", f"Credited: {name}", {"name": name, "pages": rows,
+                                                        "sites": [{"site": s, "pages": n} for s, n in
+                                                                  sites_.most_common()]},
+                (["page_id", "site", "title", "published", "form", "url"], rows))
+
+
+def group(db: Reader, params: dict[str, str], group_id: str) -> Page:
+    """An operator group: its sites, the identifiers they share (the evidence), the stories they originated or
+    amplified, and how they credit when they copy."""
+    if not db.has("site_groups"):
+        raise NotFound("this database has no operator groups (run `newstrace trace`)")
+    c = db.conn()
+    members = sw.group_sites(c, group_id)
+    if not members:
+        raise NotFound(f"no operator group {group_id!r}")
+    names = [m["site"] for m in members]
+    shared: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for m in members:
+        for ev in _j(m.pop("evidence"), []) or []:
+            if not isinstance(ev, dict):
+                continue
+            for i in ev.get("shared") or []:
+                if isinstance(i, dict) and i.get("kind") and i.get("value"):
+                    shared[(i["kind"], i["value"])].update({m["site"], ev.get("with") or m["site"]})
+    evidence = [{"kind": k, "value": v, "sites": sorted(s)} for (k, v), s in sorted(shared.items())]
+    edges = []
+    for e in sw.edges_among(c, names) if db.has("site_edges") else []:
+        d = _j(e["detail"], {})
+        edges.append({"site_a": e["site_a"], "site_b": e["site_b"], "kind": e["kind"], "weight": e["weight"],
+                      "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate") if isinstance(d, dict) else None})
+    stories_ = sw.stories_by_sites(c, names) if db.has("stories", "story_members") else []
+    originated = [s for s in stories_ if s["role"] == "origin"]
+    amplified = [s for s in stories_ if s["role"] != "origin"]
+    credit = {r["credited"] or "unknown": r["n"] for r in sw.credit_by_sites(c, names)} if db.has("copies") else {}
+    n = sum(credit.values())
+    data = {"group_id": group_id, "sites": members, "shared_identifiers": evidence, "edges": edges,
+            "originated": originated, "amplified": amplified,
+            "credit": {"by_status": credit, "copies": n, "rate": _rate(sum(credit.get(k, 0) for k in CREDITED), n)}}
+    return Page("group.html", f"Operator group {group_id} ({len(members)} sites)", data,
+                (["site", "name", "pages"], members))
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
