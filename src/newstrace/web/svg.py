@@ -11,8 +11,8 @@ from typing import Any
 from urllib.parse import quote
 
 KIND_COLOURS = {
-    "origin": "#222222", "full": "#c0392b", "partial": "#e67e22", "edited": "#8e44ad", "compilation": "#2c7fb8",
-    "chain": "#16a085", "duplicate": "#7f8c8d", "translation": "#27ae60",
+    "origin": "#222222", "full": "#b03224", "partial": "#9c4a06", "edited": "#8e44ad", "compilation": "#1f5f8f",
+    "chain": "#0d6655", "duplicate": "#56605f", "translation": "#1d6e3f",
 }
 
 
