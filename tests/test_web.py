@@ -80,7 +80,8 @@ def _seg(s: str) -> str:
 def all_pages(db: str) -> list[tuple[str, bool]]:
     """(path, has CSV twin) for every page of the site over this database."""
     pages = [("/", False), ("/stories", True), ("/stories?sort=newest", True), ("/sites", True),
-             ("/problems", True), ("/search?q=harbour", True), ("/search?q=dam&lang=en", True), ("/search", True)]
+             ("/problems", True), ("/copies", True), ("/copies?kind=full", True), ("/stories?lang=de", True),
+             ("/search?q=harbour", True), ("/search?q=dam&lang=en", True), ("/search", True)]
     pages += [(f"/story/{s}", True) for (s,) in _q(db, "SELECT story_id FROM stories")]
     pages += [(f"/copy/{c}/{s}", False) for c, s in _q(db, "SELECT copy_id, source_id FROM copies")]
     pages += [(f"/article/{p}", False) for (p,) in _q(db, "SELECT page_id FROM articles")]

@@ -336,3 +336,48 @@ def test_story_shows_sites_sharing_an_operator(client, db):
         d = client.get(f"/story/{story_id}.json").json()
         assert any(g["group_id"] == gid and len(g["sites"]) == n for g in d["shared_operators"])
         assert f'href="/group/{gid}"' in client.get(f"/story/{story_id}").text
+
+
+# -- 5. facets, totals, page numbers, whole exports -------------------------------------------------------
+def test_lists_have_totals_facets_and_whole_streamed_exports(client, db):
+    import csv
+    import io
+
+    n_stories = _q(db, "SELECT COUNT(*) FROM stories")[0][0]
+    d = client.get("/stories.json").json()
+    assert d["total"] == n_stories and d["last_page"] == 1 and d["page_numbers"] == [1]
+    de = [s for (s,) in _q(db, "SELECT story_id FROM stories WHERE languages LIKE '%\"de\"%'")]
+    assert de and len(de) < n_stories
+    assert sum(f["n"] for f in d["facets"]["lang"] if f["value"] == "de") == len(de)
+    d = client.get("/stories.json?lang=de").json()
+    assert d["total"] == len(de) and {s["story_id"] for s in d["stories"]} == set(de)
+    page = client.get("/stories?lang=de").text
+    assert re.search(r'href="/export/stories.csv\?lang=de&(amp;)?sort=size"', page)
+    r = client.get("/export/stories.csv?lang=de&sort=size")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert {x["story_id"] for x in rows} == set(de)
+    # copies: every row of the filtered list, not the first page
+    n_none = _q(db, "SELECT COUNT(*) FROM copies WHERE credited = 'none'")[0][0]
+    d = client.get("/copies.json?credited=none").json()
+    assert d["total"] == n_none
+    assert {f["value"]: f["n"] for f in client.get("/copies.json").json()["facets"]["credited"]}["none"] == n_none
+    j = client.get("/export/copies.json?credited=none").json()
+    assert len(j) == n_none and all(x["credited"] == "none" for x in j)
+    # sites: sorted, totals, export
+    d = client.get("/sites.json?sort=site").json()
+    assert [s["site"] for s in d["sites"]] == sorted(s["site"] for s in d["sites"])
+    assert d["total"] == _q(db, "SELECT COUNT(*) FROM sites")[0][0]
+    assert len(list(csv.DictReader(io.StringIO(client.get("/export/sites.csv").text)))) == d["total"]
+    # search export: every match
+    matches = _q(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'dam'")[0][0]
+    assert len(list(csv.DictReader(io.StringIO(client.get("/export/search.csv?q=dam").text)))) == matches
+    assert client.get("/stories?sort=nope").status_code == 400
+    assert client.get("/export/nope.csv").status_code == 404
+
+
+def test_page_numbers():
+    from newstrace.web.views import _listing
+
+    x = _listing(7, 50 * 20 + 3)
+    assert x["last_page"] == 21 and x["page_numbers"] == [1, 4, 5, 6, 7, 8, 9, 10, 21] and x["more"]

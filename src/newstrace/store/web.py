@@ -460,3 +460,194 @@ def credit_by_sites(conn, sites: Sequence[str]) -> list[dict[str, Any]]:
         return []
     return _all(conn, "SELECT c.credited, COUNT(*) AS n FROM articles a JOIN copies c ON c.copy_id = a.page_id "
                       f"WHERE a.site IN ({_marks(sites)}) AND c.kind != 'duplicate' GROUP BY c.credited", sites)
+
+
+# -- lists with filters, totals, facets and whole exports ------------------------------------------------
+def _story_where(f: dict[str, str]) -> tuple[str, list[Any]]:
+    where, args = [], []
+    if f.get("site"):
+        where.append("a.site = ?")
+        args.append(f["site"])
+    if f.get("lang"):
+        where.append("s.languages LIKE ?")
+        args.append('%"' + f["lang"].replace("%", "").replace("_", "") + '"%')
+    if f.get("from"):
+        where.append("s.first_seen >= ?")
+        args.append(f["from"])
+    if f.get("to"):
+        where.append("s.first_seen < ?")
+        args.append(f["to"] + "\uffff")
+    if f.get("min_size"):
+        where.append("s.size >= ?")
+        args.append(int(f["min_size"]))
+    if f.get("group"):
+        where.append("a.site IN (SELECT site FROM site_groups WHERE group_id = ?)")
+        args.append(f["group"])
+    return (" WHERE " + " AND ".join(where)) if where else "", args
+
+
+STORY_LIST_SORTS = {"size": "s.size DESC, s.story_id", "newest": "s.first_seen DESC, s.story_id",
+                    "oldest": "s.first_seen ASC, s.story_id", "credit": "s.credit_rate ASC, s.size DESC, s.story_id",
+                    "sites": "s.sites DESC, s.story_id"}
+_STORY_FROM = "FROM stories s LEFT JOIN articles a ON a.page_id = s.origin_id"
+_STORY_SELECT = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.first_seen, s.last_seen, s.credit_rate, "
+                 "s.origin_id, a.site AS origin_site ")
+
+
+def story_count(conn, f: dict[str, str]) -> int:
+    where, args = _story_where(f)
+    if not where:
+        return _scalar(conn, "SELECT COUNT(*) FROM stories") or 0
+    return _scalar(conn, f"SELECT COUNT(*) {_STORY_FROM}{where}", args) or 0
+
+
+def story_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    where, args = _story_where(f)
+    if not where:
+        return story_page(conn, sort, limit, offset) if sort in STORY_SORTS else _all(
+            conn, f"{_STORY_SELECT}{_STORY_FROM} ORDER BY {STORY_LIST_SORTS[sort]} LIMIT ? OFFSET ?", (limit, offset))
+    return _all(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]} LIMIT ? OFFSET ?",
+                [*args, limit, offset])
+
+
+def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
+    where, args = _story_where(f)
+    for r in conn.execute(f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args):
+        yield dict(r)
+
+
+def story_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
+    """Counts of the filtered stories by origin site and by language list."""
+    where, args = _story_where(f)
+    sites = _all(conn, f"SELECT a.site AS value, COUNT(*) AS n {_STORY_FROM}{where} GROUP BY a.site "
+                       "ORDER BY n DESC, a.site LIMIT ?", [*args, limit])
+    langs = _all(conn, f"SELECT s.languages AS value, COUNT(*) AS n {_STORY_FROM}{where} GROUP BY s.languages",
+                 args)
+    return {"site": sites, "languages": langs}
+
+
+def _site_where(f: dict[str, str], grouped: bool) -> tuple[str, list[Any]]:
+    where, args = [], []
+    if f.get("q"):
+        where.append("(s.site LIKE ? OR s.name LIKE ?)")
+        args += ["%" + f["q"] + "%"] * 2
+    if f.get("group") and grouped:
+        where.append("g.group_id = ?")
+        args.append(f["group"])
+    if f.get("min_pages"):
+        where.append("s.pages >= ?")
+        args.append(int(f["min_pages"]))
+    return (" WHERE " + " AND ".join(where)) if where else "", args
+
+
+SITE_SORTS = {"pages": "s.pages DESC, s.site", "site": "s.site", "group": "g.group_id, s.site"}
+
+
+def _site_from(grouped: bool) -> str:
+    return ("FROM sites s LEFT JOIN site_groups g ON g.site = s.site" if grouped else
+            "FROM sites s LEFT JOIN (SELECT NULL AS site, NULL AS group_id) g ON g.site = s.site")
+
+
+def site_count(conn, f: dict[str, str], grouped: bool) -> int:
+    where, args = _site_where(f, grouped)
+    return _scalar(conn, f"SELECT COUNT(*) {_site_from(grouped)}{where}", args) or 0
+
+
+def site_rows(conn, f: dict[str, str], grouped: bool, sort: str, limit: int | None = None,
+              offset: int = 0) -> list[dict[str, Any]]:
+    where, args = _site_where(f, grouped)
+    sql = f"SELECT s.site, s.name, s.pages, g.group_id {_site_from(grouped)}{where} ORDER BY {SITE_SORTS[sort]}"
+    if limit is None:
+        return _all(conn, sql, args)
+    return _all(conn, sql + " LIMIT ? OFFSET ?", [*args, limit, offset])
+
+
+def iter_sites(conn, f: dict[str, str], grouped: bool, sort: str) -> Iterator[dict[str, Any]]:
+    where, args = _site_where(f, grouped)
+    for r in conn.execute(f"SELECT s.site, s.name, s.pages, g.group_id {_site_from(grouped)}{where} "
+                          f"ORDER BY {SITE_SORTS[sort]}", args):
+        yield dict(r)
+
+
+def _copy_where(f: dict[str, str]) -> tuple[str, list[Any]]:
+    where, args = [], []
+    for key, col in (("kind", "c.kind"), ("credited", "c.credited"), ("site", "a.site"), ("source_site", "b.site"),
+                     ("lang", "a.language")):
+        if f.get(key):
+            where.append(f"{col} = ?")
+            args.append(f[key])
+    if f.get("from"):
+        where.append("a.published >= ?")
+        args.append(f["from"])
+    if f.get("to"):
+        where.append("a.published < ?")
+        args.append(f["to"] + "\uffff")
+    if f.get("max_confidence"):
+        where.append("c.confidence <= ?")
+        args.append(float(f["max_confidence"]))
+    return (" WHERE " + " AND ".join(where)) if where else "", args
+
+
+_COPY_FROM = ("FROM copies c JOIN articles a ON a.page_id = c.copy_id JOIN articles b ON b.page_id = c.source_id")
+_COPY_SELECT = ("SELECT c.copy_id, c.source_id, c.story_id, c.kind, c.credited, c.confidence, c.coverage_copy, "
+                "c.language_pair, a.site AS copy_site, a.title AS copy_title, a.published AS copy_published, "
+                "b.site AS source_site, b.published AS source_published ")
+COPY_SORTS = {"newest": "a.published DESC, c.copy_id, c.source_id", "confidence": "c.confidence ASC, c.copy_id, c.source_id",
+              "site": "a.site, a.published DESC, c.copy_id, c.source_id"}
+
+
+def copy_count(conn, f: dict[str, str]) -> int:
+    where, args = _copy_where(f)
+    return _scalar(conn, f"SELECT COUNT(*) {_COPY_FROM}{where}", args) or 0
+
+
+def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
+    where, args = _copy_where(f)
+    return _all(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]} LIMIT ? OFFSET ?",
+                [*args, limit, offset])
+
+
+def iter_copies(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
+    where, args = _copy_where(f)
+    for r in conn.execute(f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]}", args):
+        yield dict(r)
+
+
+def copy_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
+    where, args = _copy_where(f)
+    out = {}
+    for name, col in (("kind", "c.kind"), ("credited", "c.credited"), ("site", "a.site"), ("source_site", "b.site"),
+                      ("lang", "a.language")):
+        out[name] = _all(conn, f"SELECT {col} AS value, COUNT(*) AS n {_COPY_FROM}{where} GROUP BY {col} "
+                               "ORDER BY n DESC, value LIMIT ?", [*args, limit])
+    return out
+
+
+def search_facets(conn, rowids: Sequence[int], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
+    """Counts by site and language over these articles (the ranked window of a search)."""
+    out = {"site": [], "lang": []}
+    ids = list(rowids)
+    if not ids:
+        return out
+    cnt: dict[str, dict[Any, int]] = {"site": {}, "lang": {}}
+    for part in _articles.slices(ids):
+        for r in conn.execute(f"SELECT site, language FROM articles WHERE rowid IN ({_marks(part)})", part):
+            cnt["site"][r[0]] = cnt["site"].get(r[0], 0) + 1
+            cnt["lang"][r[1]] = cnt["lang"].get(r[1], 0) + 1
+    for k, c in cnt.items():
+        out[k] = [{"value": v, "n": n} for v, n in sorted(c.items(), key=lambda x: (-x[1], str(x[0])))[:limit]]
+    return out
+
+
+def iter_search(conn, fts_query: str, f: dict[str, str], traced: bool) -> Iterator[dict[str, Any]]:
+    """Every article matching the words and filters, best match first (the whole result, for an export)."""
+    where, args = _article_filters(f, traced)
+    filt = "".join(f" AND {w}" for w in where)
+    try:
+        cur = conn.execute("SELECT a.page_id, a.title, a.site, a.url, a.published, a.language FROM articles_fts "
+                           "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ?" + filt
+                           + " ORDER BY rank", [fts_query, *args])
+    except sqlite3.OperationalError as e:
+        raise SearchError(str(e)) from None
+    for r in cur:
+        yield dict(r)

@@ -152,27 +152,143 @@ def _home_data(db: Reader) -> dict[str, Any]:
 
 
 # -- lists -----------------------------------------------------------------------------------------------
+STORY_FILTERS = ("site", "lang", "group", "from", "to", "min_size")
+SITE_FILTERS = ("q", "group", "min_pages")
+COPY_FILTERS = ("kind", "credited", "site", "source_site", "lang", "from", "to", "max_confidence")
+
+
+def _filters(params: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    f = {k: (params.get(k) or "").strip() for k in names}
+    for k in ("from", "to"):
+        if f.get(k) and not DATE.match(f[k]):
+            raise BadRequest(f"{k} must be a date YYYY-MM-DD, got {f[k]!r}")
+    for k in ("min_size", "min_pages"):
+        if f.get(k) and not f[k].isdigit():
+            raise BadRequest(f"{k} must be a whole number")
+    if f.get("max_confidence"):
+        try:
+            float(f["max_confidence"])
+        except ValueError:
+            raise BadRequest("max_confidence must be a number")
+    return {k: v for k, v in f.items() if v}
+
+
+def _sort(params: dict[str, str], allowed: dict[str, str], default: str) -> str:
+    sort = params.get("sort") or default
+    if sort not in allowed:
+        raise BadRequest(f"sort must be one of {', '.join(allowed)}")
+    return sort
+
+
+def _listing(page: int, total: int) -> dict[str, Any]:
+    last = _pages(total)
+    return {"page": page, "total": total, "last_page": last, "more": page < last,
+            "page_numbers": sorted({1, last, *range(max(1, page - 3), min(last, page + 3) + 1)})}
+
+
 def stories(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
-    sort = params.get("sort") or "size"
-    if sort not in sw.STORY_SORTS:
-        raise BadRequest("sort must be size, newest or credit")
-    rows = []
+    sort = _sort(params, sw.STORY_LIST_SORTS, "size")
+    f = _filters(params, STORY_FILTERS)
+    rows, total, facets = [], 0, {"site": [], "languages": []}
     if db.has("stories"):
-        rows = sw.story_page(db.conn(), sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        c = db.conn()
+        total = db.cached(f"stories-count:{sorted(f.items())}", lambda: sw.story_count(c, f))
+        rows = sw.story_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        facets = db.cached(f"stories-facets:{sorted(f.items())}", lambda: _story_facets(c, f))
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
     cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
             "origin_id", "origin_site"]
-    return Page("stories.html", f"Stories (page {page})", {"stories": rows, "page": page, "sort": sort,
-                                                           "more": len(rows) == PAGE_SIZE}, (cols, rows))
+    return Page("stories.html", f"Stories ({total:,}, page {page})",
+                {"stories": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
+                (cols, rows))
+
+
+def _story_facets(c, f) -> dict[str, Any]:
+    raw = sw.story_facets(c, f)
+    langs: Counter = Counter()
+    for r in raw["languages"]:
+        for lang in _j(r["value"], []) or []:
+            langs[lang] += r["n"]
+    return {"site": raw["site"], "lang": [{"value": k, "n": n} for k, n in langs.most_common(12)]}
 
 
 def sites(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
-    rows = sw.site_page(db.conn(), PAGE_SIZE, (page - 1) * PAGE_SIZE, db.has("site_groups"))
-    return Page("sites.html", f"Sites (page {page})", {"sites": rows, "page": page, "more": len(rows) == PAGE_SIZE},
+    sort = _sort(params, sw.SITE_SORTS, "pages")
+    f = _filters(params, SITE_FILTERS)
+    grouped = db.has("site_groups")
+    total = sw.site_count(db.conn(), f, grouped)
+    rows = sw.site_rows(db.conn(), f, grouped, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return Page("sites.html", f"Sites ({total:,}, page {page})",
+                {"sites": rows, "sort": sort, "filters": f, **_listing(page, total)},
                 (["site", "name", "pages", "group_id"], rows))
+
+
+def copies(db: Reader, params: dict[str, str]) -> Page:
+    """Every copy link, filtered by kind, credit, copying or copied site, language, date and confidence."""
+    if not db.has("copies"):
+        raise NotFound("this database has not been traced (no copies table)")
+    page = _int_arg(params, "page", 1)
+    sort = _sort(params, sw.COPY_SORTS, "newest")
+    f = _filters(params, COPY_FILTERS)
+    c = db.conn()
+    total = db.cached(f"copies-count:{sorted(f.items())}", lambda: sw.copy_count(c, f))
+    rows = sw.copy_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    facets = db.cached(f"copies-facets:{sorted(f.items())}", lambda: sw.copy_facets(c, f))
+    cols = ["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy", "language_pair",
+            "copy_site", "copy_title", "copy_published", "source_site", "source_published"]
+    return Page("copies.html", f"Copies ({total:,}, page {page})",
+                {"copies": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
+                (cols, rows))
+
+
+def export(db: Reader, params: dict[str, str], what: str) -> tuple[list[str], Any]:
+    """(columns, row iterator) of a whole filtered list: stories, sites, copies or search (no page cut). The rows
+    are read on a connection of their own, closed when the last row is sent."""
+    cols, rows = _export(db, params, what, sw.open_reader(db.path))
+    return cols, rows
+
+
+def _closing(conn, rows):
+    try:
+        yield from rows
+    finally:
+        conn.close()
+
+
+def _export(db: Reader, params: dict[str, str], what: str, c) -> tuple[list[str], Any]:
+    try:
+        cols, rows = _export_rows(db, params, what, c)
+    except Exception:
+        c.close()
+        raise
+    return cols, _closing(c, rows)
+
+
+def _export_rows(db: Reader, params: dict[str, str], what: str, c) -> tuple[list[str], Any]:
+    if what == "stories" and db.has("stories"):
+        f, sort = _filters(params, STORY_FILTERS), _sort(params, sw.STORY_LIST_SORTS, "size")
+        return (["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
+                 "origin_id", "origin_site"], sw.iter_stories(c, f, sort))
+    if what == "sites":
+        f, sort = _filters(params, SITE_FILTERS), _sort(params, sw.SITE_SORTS, "pages")
+        return ["site", "name", "pages", "group_id"], sw.iter_sites(c, f, db.has("site_groups"), sort)
+    if what == "copies" and db.has("copies"):
+        f, sort = _filters(params, COPY_FILTERS), _sort(params, sw.COPY_SORTS, "newest")
+        return (["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy",
+                 "language_pair", "copy_site", "copy_title", "copy_published", "source_site", "source_published"],
+                sw.iter_copies(c, f, sort))
+    if what == "search":
+        f = _filters(params, ("site", "from", "to", "lang", "kind"))
+        fq = fts_query(params.get("q") or "")
+        cols = ["page_id", "title", "site", "url", "published", "language"]
+        traced = db.has("copies", "stories")
+        if fq:
+            return cols, sw.iter_search(c, fq, f, traced)
+        return cols, sw.iter_filtered_articles(c, f, traced)
+    raise NotFound(f"nothing to export as {what!r}")
 
 
 # -- story -----------------------------------------------------------------------------------------------
