@@ -22,25 +22,7 @@ from newstrace.web.app import create_app  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    from test_web import build_db
-
-    return build_db(tmp_path_factory.mktemp("webi"))
-
-
-@pytest.fixture(scope="module")
-def client(db):
-    with TestClient(create_app(db), raise_server_exceptions=False) as c:
-        yield c
-
-
-def _q(db: str, sql: str, params=()) -> list[tuple]:
-    c = sqlite3.connect(db)
-    try:
-        return c.execute(sql, params).fetchall()
-    finally:
-        c.close()
+from test_web import _q, client, db  # noqa: E402,F401 - the same database and client fixtures
 
 
 def _text(html: str) -> str:

@@ -5,13 +5,12 @@ serves no script)."""
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
-from test_web_browser import CHROMIUM, Watch, browser, check_nothing_ran, server  # noqa: F401 - fixtures
+from test_web_browser import CHROMIUM, Watch, _q, browser, check_nothing_ran, server  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,14 +25,6 @@ def db(tmp_path_factory) -> str:
     from test_web import build_db
 
     return build_db(tmp_path_factory.mktemp("webl"))
-
-
-def _q(db, sql, params=()):
-    c = sqlite3.connect(db)
-    try:
-        return c.execute(sql, params).fetchall()
-    finally:
-        c.close()
 
 
 def page_types(db: str) -> dict[str, str]:

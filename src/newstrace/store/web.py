@@ -34,6 +34,11 @@ def _all(conn, sql: str, params: Sequence = ()) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(sql, tuple(params))]
 
 
+def _iter(conn, sql: str, params: Sequence = ()) -> Iterator[dict[str, Any]]:
+    for r in conn.execute(sql, tuple(params)):
+        yield dict(r)
+
+
 def _one(conn, sql: str, params: Sequence = ()) -> dict[str, Any] | None:
     r = conn.execute(sql, tuple(params)).fetchone()
     return dict(r) if r is not None else None
@@ -361,10 +366,8 @@ def filtered_articles(conn, f: dict[str, str], traced: bool, limit: int, offset:
 
 def iter_filtered_articles(conn, f: dict[str, str], traced: bool) -> Iterator[dict[str, Any]]:
     where, args = _article_filters(f, traced)
-    cur = conn.execute("SELECT a.page_id, a.title, a.site, a.url, a.published, a.language FROM articles a WHERE "
-                       + " AND ".join(where or ["1=1"]) + " ORDER BY a.published DESC", args)
-    for r in cur:
-        yield dict(r)
+    return _iter(conn, "SELECT a.page_id, a.title, a.site, a.url, a.published, a.language FROM articles a WHERE "
+                 + " AND ".join(where or ["1=1"]) + " ORDER BY a.published DESC", args)
 
 
 # -- pivots: identifiers, credited names, operator groups ------------------------------------------------
@@ -512,8 +515,7 @@ def story_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> l
 
 def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
     where, args = _story_where(f)
-    for r in conn.execute(f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args):
-        yield dict(r)
+    return _iter(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
 
 
 def story_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
@@ -564,9 +566,8 @@ def site_rows(conn, f: dict[str, str], grouped: bool, sort: str, limit: int | No
 
 def iter_sites(conn, f: dict[str, str], grouped: bool, sort: str) -> Iterator[dict[str, Any]]:
     where, args = _site_where(f, grouped)
-    for r in conn.execute(f"SELECT s.site, s.name, s.pages, g.group_id {_site_from(grouped)}{where} "
-                          f"ORDER BY {SITE_SORTS[sort]}", args):
-        yield dict(r)
+    return _iter(conn, f"SELECT s.site, s.name, s.pages, g.group_id {_site_from(grouped)}{where} "
+                       f"ORDER BY {SITE_SORTS[sort]}", args)
 
 
 def _copy_where(f: dict[str, str]) -> tuple[str, list[Any]]:
@@ -609,8 +610,7 @@ def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> li
 
 def iter_copies(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
     where, args = _copy_where(f)
-    for r in conn.execute(f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]}", args):
-        yield dict(r)
+    return _iter(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]}", args)
 
 
 def copy_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
