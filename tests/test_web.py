@@ -80,11 +80,17 @@ def _seg(s: str) -> str:
 def all_pages(db: str) -> list[tuple[str, bool]]:
     """(path, has CSV twin) for every page of the site over this database."""
     pages = [("/", False), ("/stories", True), ("/stories?sort=newest", True), ("/sites", True),
-             ("/problems", True), ("/search?q=harbour", True), ("/search?q=dam&lang=en", True), ("/search", True)]
+             ("/problems", True), ("/copies", True), ("/copies?kind=full", True), ("/stories?lang=de", True),
+             ("/search?q=harbour", True), ("/search?q=dam&lang=en", True), ("/search", True)]
     pages += [(f"/story/{s}", True) for (s,) in _q(db, "SELECT story_id FROM stories")]
     pages += [(f"/copy/{c}/{s}", False) for c, s in _q(db, "SELECT copy_id, source_id FROM copies")]
     pages += [(f"/article/{p}", False) for (p,) in _q(db, "SELECT page_id FROM articles")]
     pages += [(f"/site/{_seg(s)}", True) for (s,) in _q(db, "SELECT site FROM sites")]
+    pages += [(f"/identifier?kind={_seg(k)}&value={_seg(v)}", True)
+              for k, v in _q(db, "SELECT DISTINCT kind, value FROM identifiers LIMIT 20")]
+    pages += [(f"/group/{_seg(g)}", True) for (g,) in _q(db, "SELECT DISTINCT group_id FROM site_groups")]
+    pages += [(f"/credited?name={_seg(n)}", True) for (n,) in _q(db, "SELECT DISTINCT name FROM credits "
+                                                                    "WHERE name != '' LIMIT 5")]
     return pages
 
 
@@ -164,7 +170,7 @@ def test_home_summarises_corpus(client, db):
 def test_story_page_shows_tree_timeline_and_languages(client, db):
     (sid, size), = _q(db, "SELECT story_id, size FROM stories ORDER BY size DESC, story_id LIMIT 1")
     page = client.get(f"/story/{sid}").text
-    assert "<svg" in page and page.count("<circle") == size  # one timeline dot per member
+    assert "<svg" in page and page.count('<a class="dot') == size  # one timeline mark per member
     assert page.count('class="member role-') == size  # every member in the provenance tree
     d = client.get(f"/story/{sid}.json").json()
     assert len(d["members"]) == size

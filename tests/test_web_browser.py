@@ -142,9 +142,9 @@ def test_walk_home_story_copy_site_search(browser, server, shots, db):
     page.wait_for_url(re.compile(f"/story/{sid}$"))
     assert page.title().startswith("Story: ")
     assert page.locator("h1").inner_text() == title
-    assert page.locator("figure.timeline svg circle").count() == size
+    assert page.locator("figure.timeline svg a.dot").count() == size
     assert page.locator("li.member").count() == size
-    tl = page.locator("figure.timeline svg").bounding_box()
+    tl = page.locator("figure.timeline > svg").bounding_box()
     assert tl["width"] > 400 and tl["height"] > 60  # the timeline is drawn, not collapsed
     page.screenshot(path=str(shots / "2-story.png"), full_page=True)
     check_nothing_ran(page, watch, "story")

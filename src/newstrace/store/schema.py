@@ -640,6 +640,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0038_web_lookups",
+        """
+        -- store/web.py: the web UI finds pages by a credited name (search pivots)
+        CREATE INDEX IF NOT EXISTS credits_name ON credits(name);
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------

@@ -50,3 +50,22 @@ def snippets(conn, fq: str, keys: list[int], mark_open: str, mark_close: str) ->
         "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
         "AND articles_fts.rowid >= ? AND articles_fts.rowid <= ? "
         f"AND a.rowid IN ({marks})", [fq, min(keys), max(keys), *keys])]
+
+
+def key_column(conn) -> str:
+    """The articles column the keys of ``hits`` are values of."""
+    return "aid" if backend.dialect(conn) == backend.POSTGRESQL else "rowid"
+
+
+def iter_matches(conn, fq: str, where: list[str], args: list) -> Any:
+    """Every article (page_id, title, site, url, published, language) matching ``fq`` and the filters, best
+    match first: the whole result, for an export."""
+    filt = "".join(f" AND {w}" for w in where)
+    cols = "a.page_id, a.title, a.site, a.url, a.published, a.language"
+    if backend.dialect(conn) == backend.POSTGRESQL:
+        doc = backend.fts_document("a")
+        return conn.execute(f"SELECT {cols} FROM articles a, to_tsquery('simple', ?) AS q(q) "
+                            f"WHERE {doc} @@ q.q{filt} ORDER BY ts_rank({doc}, q.q) DESC, a.aid",
+                            [backend.pg_fts_query(fq), *args])
+    return conn.execute(f"SELECT {cols} FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+                        "WHERE articles_fts MATCH ?" + filt + " ORDER BY rank", [fq, *args])

@@ -95,7 +95,12 @@ def paragraph_spans(body: str) -> list[tuple[int, int]]:
 _SENT_END = re.compile(r"[.!?…]+[\"'»”’)\]]*(?=\s)|[。！？]+[」』”’）]*")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 UNIT_MIN_CHARS = 25  # a shorter piece ("Mr.", "U.S.", "Yes.") is joined to its neighbour; a CJK character counts 3
-UNITS_VERSION = "sentences-1"  # stored vectors of another unit scheme are re-encoded
+_ORDINAL = re.compile(r"(?<![\w.])\d{1,2}\.$")
+_ORDINAL_NEXT = re.compile(
+    r"\s+(?:Jan(?:uar|uary)?|Jänner|Feb(?:ruar)?|März|Maart|Mars|Marts|April|Mai|Mei|Maj|Juni|Juli|August|Augustus|"
+    r"Sept(?:ember)?|Okt(?:ober)?|Oct(?:ober)?|Nov(?:ember)?|Dez(?:ember)?|Dec(?:ember)?|Jahrhundert|Jahrhunderts|"
+    r"Lebensjahr|Platz|Runde|Spieltag|Stock|Mal|Klasse|Liga|Bundesliga)\b")
+UNITS_VERSION = "sentences-2"  # stored vectors of another unit scheme are re-encoded
 
 
 def _weight(text: str) -> int:
@@ -114,6 +119,8 @@ def unit_spans(body: str) -> list[tuple[int, int]]:
             nxt = text[m.end():m.end() + 40].lstrip()[:1]
             if nxt.islower():  # "9 a.m. and", "etc. and": no sentence starts in lower case
                 continue
+            if _ORDINAL.search(text, 0, m.end()) and _ORDINAL_NEXT.match(text, m.end()):
+                continue  # "am 24. März", "im 19. Jahrhundert": an ordinal, not a sentence end
             if m.end() > pos:
                 pieces.append([pos, m.end()])
                 pos = m.end()

@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -94,7 +94,7 @@ def make_env() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(safe_url=safe_url, seg=lambda v: quote(str(v or ''), safe=''), pct=_fmt_pct, lag=_fmt_lag, num=_fmt_num, colour=kind_colour,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=1, default=str))
-    env.globals.update(kind_colours=KIND_COLOURS)
+    env.globals.update(kind_colours=KIND_COLOURS, low_confidence=views.LOW_CONFIDENCE)
     return env
 
 
@@ -114,6 +114,31 @@ def csv_response(columns: list[str], rows: list[dict[str, Any]], name: str) -> R
         w.writerow([csv_cell(r.get(c)) for c in columns])
     return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": f'inline; filename="{name}.csv"'})
+
+
+def stream_rows(columns: list[str], rows, fmt: str, name: str) -> StreamingResponse:
+    """The whole of a filtered list, written row by row as it is read (CSV, or a JSON array of objects)."""
+    def chunks():
+        if fmt == "csv":
+            buf = io.StringIO()
+            w = csv.writer(buf)
+            w.writerow(columns)
+            for i, r in enumerate(rows):
+                w.writerow([csv_cell(r.get(c)) for c in columns])
+                if i % 500 == 499:
+                    yield buf.getvalue().encode("utf-8")
+                    buf.seek(0)
+                    buf.truncate()
+            yield buf.getvalue().encode("utf-8")
+        else:
+            yield b"["
+            for i, r in enumerate(rows):
+                yield (b",\n" if i else b"\n") + json.dumps({c: r.get(c) for c in columns}, ensure_ascii=False,
+                                                            default=str).encode("utf-8")
+            yield b"\n]\n"
+    media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    return StreamingResponse(chunks(), media_type=media,
+                             headers={"content-disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
 def create_app(db_path: str) -> "SecurityHeaders":
@@ -167,6 +192,24 @@ def create_app(db_path: str) -> "SecurityHeaders":
     add("/site/{domain}", views.site)
     add("/actor/{actor_id}", views.actor)
     add("/search", views.search)
+    add("/copies", views.copies)
+
+    def export(request: Request) -> Response:
+        what, fmt = request.path_params["what"], request.path_params["fmt"]
+        if fmt not in ("csv", "json"):
+            raise HTTPException(404, "export as .csv or .json")
+        try:
+            cols, rows = views.export(reader, dict(request.query_params), what)
+        except views.NotFound as e:
+            raise HTTPException(404, str(e))
+        except views.BadRequest as e:
+            raise HTTPException(400, str(e))
+        return stream_rows(cols, rows, fmt, what)
+
+    routes.append(Route("/export/{what}.{fmt}", export))
+    add("/identifier", views.identifier)
+    add("/credited", views.credited)
+    add("/group/{group_id}", views.group)
     add("/problems", views.problems)
     favicon = (HERE / "static" / "favicon.svg").read_bytes()
     routes.append(Route("/favicon.ico", lambda request: Response(favicon, media_type="image/svg+xml")))
@@ -217,8 +260,14 @@ async def _call(app, target: str) -> tuple[int, bytes]:
              "client": ("127.0.0.1", 0), "server": ("localhost", 80)}
     status, chunks = 500, []
 
+    sent_request = False
+
     async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+        nonlocal sent_request
+        if not sent_request:
+            sent_request = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()   # the client never disconnects (a streamed answer listens for that)
 
     async def send(message):
         nonlocal status

@@ -97,3 +97,79 @@ def csv_cell(v: Any) -> Any:
     if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + v
     return v
+
+
+def _word_re(w: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(w) + r"(?!\w)", re.IGNORECASE)
+
+
+def mark_substitutions(copy_segs: list[dict[str, Any]], src_segs: list[dict[str, Any]],
+                       subs: Iterable[Any]) -> int:
+    """Give every aligned segment ``parts`` ([{text, sub}]): on the copy side the substituted-in words, on the
+    source side the substituted-out words, each part with ``sub`` naming the word on the other side. A word is
+    marked in passage *i* only where that passage pair shows the swap (the other word on the other side and this
+    word more often on this side than on the other). Returns how many words were marked."""
+    pairs = []
+    for p in subs or []:
+        if isinstance(p, dict):
+            a, b = p.get("from"), p.get("to")
+        elif isinstance(p, (list, tuple)) and len(p) >= 2:
+            a, b = p[0], p[1]
+        else:
+            continue
+        if isinstance(a, str) and isinstance(b, str) and a.strip() and b.strip():
+            pairs.append((a.strip(), b.strip()))
+    src_by = {s["pair"]: s["text"] for s in src_segs if s["cls"] == "aligned"}
+    copy_by = {s["pair"]: s["text"] for s in copy_segs if s["cls"] == "aligned"}
+    marked = 0
+    for segs, mine, theirs, side in ((copy_segs, copy_by, src_by, 1), (src_segs, src_by, copy_by, 0)):
+        for s in segs:
+            if s["cls"] != "aligned":
+                continue
+            hits: list[tuple[int, int, str]] = []
+            other = theirs.get(s["pair"], "")
+            for frm, to in pairs:
+                word, was = (to, frm) if side == 1 else (frm, to)
+                here = list(_word_re(word).finditer(s["text"]))
+                if here and _word_re(was).search(other) and len(here) > len(_word_re(word).findall(other)):
+                    hits += [(m.start(), m.end(), was) for m in here]
+            parts, pos = [], 0
+            for a, b, was in sorted(hits):
+                if a < pos:
+                    continue
+                if a > pos:
+                    parts.append({"text": s["text"][pos:a], "sub": None})
+                parts.append({"text": s["text"][a:b], "sub": was})
+                marked += 1
+                pos = b
+            if pos < len(s["text"]) or not parts:
+                parts.append({"text": s["text"][pos:], "sub": None})
+            s["parts"] = parts
+    return marked
+
+
+def split_gaps(segs: list[dict[str, Any]], ranges: Iterable[tuple[int, int, Any]], cls: str) -> list[dict[str, Any]]:
+    """Re-class the parts of non-aligned segments that fall inside ``ranges`` ``(start, end, label)`` (offsets in
+    the whole text): a compilation's passages taken from its other sources are not "added"."""
+    ranges = sorted((int(a), int(b), lab) for a, b, lab in ranges if int(b) > int(a))
+    if not ranges:
+        return segs
+    out, pos = [], 0
+    for s in segs:
+        start, end = pos, pos + len(s["text"])
+        pos = end
+        if s["cls"] == "aligned" or not any(a < end and b > start for a, b, _ in ranges):
+            out.append(s)
+            continue
+        cur = start
+        for a, b, lab in ranges:
+            a, b = max(a, cur), min(b, end)
+            if b <= a:
+                continue
+            if a > cur:
+                out.append({"text": s["text"][cur - start:a - start], "cls": s["cls"], "pair": None})
+            out.append({"text": s["text"][a - start:b - start], "cls": cls, "pair": None, "from": lab})
+            cur = b
+        if cur < end:
+            out.append({"text": s["text"][cur - start:], "cls": s["cls"], "pair": None})
+    return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import os
 import threading
 from collections import Counter, defaultdict
@@ -16,18 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..store import backend, open_readonly
-from ..store import search as fts
+from ..store import backend
 from ..store import furniture
+from ..store import web as sw
 from ..store.records import CREDITED, CopyKind
 from . import claims as web_claims
 from . import svg
-from .text import MARK_CLOSE, MARK_OPEN, fts_query, segments, snippet_segments, spans_ranges
+from .text import (MARK_CLOSE, MARK_OPEN, fts_query, mark_substitutions, segments, snippet_segments, spans_ranges,
+                   split_gaps)
 
 PAGE_SIZE = 50
 RANK_WINDOW = 2000     # search ranks at most this many of the most recently stored matches
 ID_SAMPLE = 1000       # a site's identifiers are counted over its latest this many articles
 COPY_KINDS = tuple(k.value for k in CopyKind)
+LOW_CONFIDENCE = 0.7   # a copy call below this confidence is shown as uncertain (ties broken on weak evidence)
 
 
 class NotFound(Exception):
@@ -60,14 +61,10 @@ class Reader:
         self._tables: set[str] | None = None
         self._cache: dict[str, tuple[float, Any]] = {}
 
-    def conn(self) -> sqlite3.Connection:
+    def conn(self):
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = open_readonly(self.path)   # a read-only folder too
-            c.row_factory = sqlite3.Row
-            c.execute("PRAGMA busy_timeout=5000")
-            c.execute("PRAGMA query_only=1")
-            c.execute("PRAGMA mmap_size=1073741824")  # reads through the page cache without a copy per page
+            c = sw.open_reader(self.path)
             self._local.conn = c
         return c
 
@@ -96,22 +93,11 @@ class Reader:
 
     def tables(self) -> set[str]:
         if self._tables is None or not {"stories", "copies"} <= self._tables:
-            self._tables = backend.table_names(self.conn())
+            self._tables = sw.table_names(self.conn())
         return self._tables
 
     def has(self, *names: str) -> bool:
         return set(names) <= self.tables()
-
-    def all(self, sql: str, params: tuple | list = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.conn().execute(sql, params)]
-
-    def one(self, sql: str, params: tuple | list = ()) -> dict[str, Any] | None:
-        r = self.conn().execute(sql, params).fetchone()
-        return dict(r) if r is not None else None
-
-    def scalar(self, sql: str, params: tuple | list = ()) -> Any:
-        r = self.conn().execute(sql, params).fetchone()
-        return r[0] if r is not None else None
 
 
 def _j(s: Any, default: Any) -> Any:
@@ -146,32 +132,20 @@ def home(db: Reader, params: dict[str, str]) -> Page:
 
 
 def _home_data(db: Reader) -> dict[str, Any]:
-    counts = {
-        "pages": db.scalar("SELECT COUNT(*) FROM pages"),
-        "articles": db.scalar("SELECT COUNT(*) FROM articles"),
-        "sites": db.scalar("SELECT COUNT(*) FROM sites"),
-        "problems": db.scalar("SELECT COUNT(*) FROM problems"),
-        "stories": db.scalar("SELECT COUNT(*) FROM stories") if db.has("stories") else 0,
-        "copies": db.scalar("SELECT COUNT(*) FROM copies") if db.has("copies") else 0,
-    }
-    story_cols = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.first_seen, s.last_seen, "
-                  "s.credit_rate, s.origin_id, a.site AS origin_site FROM stories s "
-                  "LEFT JOIN articles a ON a.page_id = s.origin_id ")
+    c = db.conn()
+    counts = {t: sw.count_rows(c, t) if db.has(t) else 0 for t in sw.COUNTED}
     biggest = newest = originators = amplifiers = []
     credit: dict[str, int] = {}
     if db.has("stories"):
-        biggest = db.all(story_cols + "ORDER BY s.size DESC, s.story_id LIMIT 10")
-        newest = db.all(story_cols + "WHERE s.first_seen IS NOT NULL ORDER BY s.first_seen DESC, s.story_id LIMIT 10")
+        biggest = sw.biggest_stories(c)
+        newest = sw.newest_stories(c)
         for s in biggest + newest:
             s["languages"] = _j(s["languages"], [])
     if db.has("site_edges"):
-        originators = db.all("SELECT site_b AS site, SUM(weight) AS copied_by_others, COUNT(*) AS copying_sites "
-                             "FROM site_edges WHERE kind='copy' GROUP BY site_b ORDER BY 2 DESC, 1 LIMIT 10")
-        amplifiers = db.all("SELECT site_a AS site, SUM(weight) AS copies_made, COUNT(*) AS sources_used "
-                            "FROM site_edges WHERE kind='copy' GROUP BY site_a ORDER BY 2 DESC, 1 LIMIT 10")
+        originators = sw.top_originators(c)
+        amplifiers = sw.top_amplifiers(c)
     if db.has("copies"):
-        credit = {r["credited"] or "unknown": r["n"] for r in db.all(
-            "SELECT credited, COUNT(*) AS n FROM copies WHERE kind != 'duplicate' GROUP BY credited")}
+        credit = sw.credit_counts(c)
     n = sum(credit.values())
     data = {"counts": counts, "credit": {"by_status": credit, "copies": n,
                                          "rate": _rate(sum(credit.get(k, 0) for k in CREDITED), n)},
@@ -182,54 +156,155 @@ def _home_data(db: Reader) -> dict[str, Any]:
 
 
 # -- lists -----------------------------------------------------------------------------------------------
+STORY_FILTERS = ("site", "lang", "group", "from", "to", "min_size")
+SITE_FILTERS = ("q", "group", "min_pages")
+COPY_FILTERS = ("kind", "credited", "site", "source_site", "lang", "from", "to", "max_confidence")
+
+
+def _filters(params: dict[str, str], names: tuple[str, ...]) -> dict[str, str]:
+    f = {k: (params.get(k) or "").strip() for k in names}
+    for k in ("from", "to"):
+        if f.get(k) and not DATE.match(f[k]):
+            raise BadRequest(f"{k} must be a date YYYY-MM-DD, got {f[k]!r}")
+    for k in ("min_size", "min_pages"):
+        if f.get(k) and not f[k].isdigit():
+            raise BadRequest(f"{k} must be a whole number")
+    if f.get("max_confidence"):
+        try:
+            float(f["max_confidence"])
+        except ValueError:
+            raise BadRequest("max_confidence must be a number")
+    return {k: v for k, v in f.items() if v}
+
+
+def _sort(params: dict[str, str], allowed: dict[str, str], default: str) -> str:
+    sort = params.get("sort") or default
+    if sort not in allowed:
+        raise BadRequest(f"sort must be one of {', '.join(allowed)}")
+    return sort
+
+
+def _listing(page: int, total: int) -> dict[str, Any]:
+    last = _pages(total)
+    return {"page": page, "total": total, "last_page": last, "more": page < last,
+            "page_numbers": sorted({1, last, *range(max(1, page - 3), min(last, page + 3) + 1)})}
+
+
 def stories(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
-    sort = params.get("sort") or "size"
-    order = {"size": "s.size DESC, s.story_id", "newest": "s.first_seen DESC, s.story_id",
-             "credit": "s.credit_rate ASC, s.size DESC"}.get(sort)
-    if order is None:
-        raise BadRequest("sort must be size, newest or credit")
-    rows = []
+    sort = _sort(params, sw.STORY_LIST_SORTS, "size")
+    f = _filters(params, STORY_FILTERS)
+    rows, total, facets = [], 0, {"site": [], "languages": []}
     if db.has("stories"):
-        # sort and cut the page first, then join the origin's site for those rows only
-        rows = db.all("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.first_seen, s.last_seen, "
-                      "s.credit_rate, s.origin_id, a.site AS origin_site FROM (SELECT * FROM stories s "
-                      f"ORDER BY {order} LIMIT ? OFFSET ?) s LEFT JOIN articles a ON a.page_id = s.origin_id "
-                      f"ORDER BY {order}", (PAGE_SIZE, (page - 1) * PAGE_SIZE))
+        c = db.conn()
+        total = db.cached(f"stories-count:{sorted(f.items())}", lambda: sw.story_count(c, f))
+        rows = sw.story_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        facets = db.cached(f"stories-facets:{sorted(f.items())}", lambda: _story_facets(c, f))
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
     cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
             "origin_id", "origin_site"]
-    return Page("stories.html", f"Stories (page {page})", {"stories": rows, "page": page, "sort": sort,
-                                                           "more": len(rows) == PAGE_SIZE}, (cols, rows))
+    return Page("stories.html", f"Stories ({total:,}, page {page})",
+                {"stories": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
+                (cols, rows))
+
+
+def _story_facets(c, f) -> dict[str, Any]:
+    raw = sw.story_facets(c, f)
+    langs: Counter = Counter()
+    for r in raw["languages"]:
+        for lang in _j(r["value"], []) or []:
+            langs[lang] += r["n"]
+    return {"site": raw["site"], "lang": [{"value": k, "n": n} for k, n in langs.most_common(12)]}
 
 
 def sites(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
-    rows = db.all("SELECT s.site, s.name, s.pages, g.group_id FROM sites s LEFT JOIN site_groups g ON g.site = s.site "
-                  "ORDER BY s.pages DESC, s.site LIMIT ? OFFSET ?" if db.has("site_groups") else
-                  "SELECT site, name, pages, NULL AS group_id FROM sites ORDER BY pages DESC, site LIMIT ? OFFSET ?",
-                  (PAGE_SIZE, (page - 1) * PAGE_SIZE))
-    return Page("sites.html", f"Sites (page {page})", {"sites": rows, "page": page, "more": len(rows) == PAGE_SIZE},
+    sort = _sort(params, sw.SITE_SORTS, "pages")
+    f = _filters(params, SITE_FILTERS)
+    grouped = db.has("site_groups")
+    total = sw.site_count(db.conn(), f, grouped)
+    rows = sw.site_rows(db.conn(), f, grouped, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    return Page("sites.html", f"Sites ({total:,}, page {page})",
+                {"sites": rows, "sort": sort, "filters": f, **_listing(page, total)},
                 (["site", "name", "pages", "group_id"], rows))
+
+
+def copies(db: Reader, params: dict[str, str]) -> Page:
+    """Every copy link, filtered by kind, credit, copying or copied site, language, date and confidence."""
+    if not db.has("copies"):
+        raise NotFound("this database has not been traced (no copies table)")
+    page = _int_arg(params, "page", 1)
+    sort = _sort(params, sw.COPY_SORTS, "newest")
+    f = _filters(params, COPY_FILTERS)
+    c = db.conn()
+    total = db.cached(f"copies-count:{sorted(f.items())}", lambda: sw.copy_count(c, f))
+    rows = sw.copy_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    facets = db.cached(f"copies-facets:{sorted(f.items())}", lambda: sw.copy_facets(c, f))
+    cols = ["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy", "language_pair",
+            "copy_site", "copy_title", "copy_published", "source_site", "source_published"]
+    return Page("copies.html", f"Copies ({total:,}, page {page})",
+                {"copies": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
+                (cols, rows))
+
+
+def export(db: Reader, params: dict[str, str], what: str) -> tuple[list[str], Any]:
+    """(columns, row iterator) of a whole filtered list: stories, sites, copies or search (no page cut). The rows
+    are read on a connection of their own, closed when the last row is sent."""
+    cols, rows = _export(db, params, what, sw.open_reader(db.path))
+    return cols, rows
+
+
+def _closing(conn, rows):
+    try:
+        yield from rows
+    finally:
+        conn.close()
+
+
+def _export(db: Reader, params: dict[str, str], what: str, c) -> tuple[list[str], Any]:
+    try:
+        cols, rows = _export_rows(db, params, what, c)
+    except Exception:
+        c.close()
+        raise
+    return cols, _closing(c, rows)
+
+
+def _export_rows(db: Reader, params: dict[str, str], what: str, c) -> tuple[list[str], Any]:
+    if what == "stories" and db.has("stories"):
+        f, sort = _filters(params, STORY_FILTERS), _sort(params, sw.STORY_LIST_SORTS, "size")
+        return (["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
+                 "origin_id", "origin_site"], sw.iter_stories(c, f, sort))
+    if what == "sites":
+        f, sort = _filters(params, SITE_FILTERS), _sort(params, sw.SITE_SORTS, "pages")
+        return ["site", "name", "pages", "group_id"], sw.iter_sites(c, f, db.has("site_groups"), sort)
+    if what == "copies" and db.has("copies"):
+        f, sort = _filters(params, COPY_FILTERS), _sort(params, sw.COPY_SORTS, "newest")
+        return (["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy",
+                 "language_pair", "copy_site", "copy_title", "copy_published", "source_site", "source_published"],
+                sw.iter_copies(c, f, sort))
+    if what == "search":
+        f = _filters(params, ("site", "from", "to", "lang", "kind"))
+        fq = fts_query(params.get("q") or "")
+        cols = ["page_id", "title", "site", "url", "published", "language"]
+        traced = db.has("copies", "stories")
+        if fq:
+            return cols, sw.iter_search(c, fq, f, traced)
+        return cols, sw.iter_filtered_articles(c, f, traced)
+    raise NotFound(f"nothing to export as {what!r}")
 
 
 # -- story -----------------------------------------------------------------------------------------------
 def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     if not db.has("stories"):
         raise NotFound("this database has not been traced (no stories table)")
-    s = db.one("SELECT * FROM stories WHERE story_id = ?", (story_id,))
+    s = sw.story(db.conn(), story_id)
     if s is None:
         raise NotFound(f"no story {story_id!r}")
     s["languages"] = _j(s["languages"], [])
-    members = db.all(
-        "SELECT m.page_id, m.role, m.kind, m.parent_id, m.published, m.lag_hours, a.site, a.url, a.title, "
-        "a.language, a.published AS article_published FROM story_members m LEFT JOIN articles a "
-        "ON a.page_id = m.page_id WHERE m.story_id = ? ORDER BY m.role != 'origin', m.lag_hours, m.page_id",
-        (story_id,))
-    links = db.all("SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
-                   "coverage_source, credited, credited_to, confidence, evidence FROM copies WHERE story_id = ?",
-                   (story_id,))
+    members = sw.story_members(db.conn(), story_id)
+    links = sw.story_links(db.conn(), story_id)
     by_pair = {}
     sources_of = defaultdict(list)
     for l in links:
@@ -241,11 +316,22 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     origin = s["origin_id"]
     for m in members:
         m["when"] = m["published"] or m["article_published"]
+        m["backdated"] = (m["role"] != "origin" and m["when"] is not None and m["lag_hours"] is not None
+                          and m["lag_hours"] < svg.BACKDATED_HOURS)
         link = by_pair.get((m["page_id"], m["parent_id"])) if m["parent_id"] else None
         if link is None and m["role"] != "origin" and sources_of.get(m["page_id"]):
             link = by_pair[(m["page_id"], sources_of[m["page_id"]][0])]
         m["link"] = link
         m["other_sources"] = [x for x in sources_of.get(m["page_id"], []) if not link or x != link["source_id"]]
+    # a compilation draws on sources that may sit in other stories: all of its copy links, named
+    every = defaultdict(list)
+    for r in sw.all_sources_of(db.conn(), [m["page_id"] for m in members if m["role"] != "origin"]):
+        every[r["copy_id"]].append(r)
+    for m in members:
+        used = m["link"]["source_id"] if m["link"] else None
+        m["other_sources"] = [{"page_id": r["source_id"], "site": r["site"], "title": r["title"],
+                               "story_id": r["story_id"]} for r in every.get(m["page_id"], [])
+                              if r["source_id"] != used]
     # provenance tree: children by immediate parent; members whose parent is outside the story hang off the origin
     children = defaultdict(list)
     for m in members:
@@ -270,7 +356,26 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     orphans = [m for m in members if m["page_id"] not in seen]  # cycles, if any: listed flat
     credited = Counter((m["link"] or {}).get("credited") or "unknown" for m in members if m["role"] != "origin")
     json_members = [{k: v for k, v in m.items() if k not in ("article_published",)} for m in members]
-    data = {"story": s, "members": json_members, "credit": dict(credited)}
+    # first/last seen from the dated pages that are not backdated (a copy claiming a date before its origin
+    # is shown with a warning, never as the story's start)
+    honest = sorted(t for t in (svg.parse_when(m["when"]) for m in members if not m["backdated"]) if t)
+    backdated = [{"page_id": m["page_id"], "site": m["site"], "when": m["when"], "lag_hours": m["lag_hours"]}
+                 for m in members if m["backdated"]]
+    uncertain = [m["page_id"] for m in members if _uncertain(m["link"])]
+    shared_ops = []
+    if db.has("site_groups"):
+        gs = sw.groups_of_sites(db.conn(), [m["site"] for m in members])
+        by_group = defaultdict(set)
+        for site_, g in gs.items():
+            by_group[g].add(site_)
+        shared_ops = [{"group_id": g, "sites": sorted(v)} for g, v in sorted(by_group.items()) if len(v) > 1]
+        for m in members:
+            m["group_id"] = gs.get(m["site"])
+    data = {"story": s, "members": json_members, "credit": dict(credited), "shared_operators": shared_ops,
+            "first_seen": _day_time(honest[0]) if honest else None,
+            "last_seen": _day_time(honest[-1]) if honest else None,
+            "backdated": backdated, "undated": [m["page_id"] for m in members if not m["when"]],
+            "uncertain": uncertain}
     cols = ["page_id", "role", "kind", "parent_id", "site", "url", "title", "language", "when", "lag_hours",
             "credited", "confidence"]
     table = [{**{k: m.get(k) for k in cols}, "credited": (m["link"] or {}).get("credited"),
@@ -283,18 +388,14 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
 
 
 # -- copy vs source --------------------------------------------------------------------------------------
-ART_COLS = ("page_id, url, canonical_url, site, publisher, title, byline, published, modified, fetched_at, "
-            "language, description, body")
-
-
 def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) -> Page:
     if not db.has("copies"):
         raise NotFound("this database has not been traced (no copies table)")
-    link = db.one("SELECT * FROM copies WHERE copy_id = ? AND source_id = ?", (copy_id, source_id))
+    link = sw.copy_link(db.conn(), copy_id, source_id)
     if link is None:
         raise NotFound(f"no copy link from {copy_id!r} to {source_id!r}")
-    cp = db.one(f"SELECT {ART_COLS} FROM articles WHERE page_id = ?", (copy_id,))
-    src = db.one(f"SELECT {ART_COLS} FROM articles WHERE page_id = ?", (source_id,))
+    cp = sw.article_brief(db.conn(), copy_id)
+    src = sw.article_brief(db.conn(), source_id)
     if cp is None or src is None:
         raise NotFound("one of the two articles is not in the database")
     for k in ("spans", "evidence", "changes", "credited_to"):
@@ -305,22 +406,67 @@ def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) ->
     cr, sr = spans_ranges(link["spans"])
     copy_segs = segments(cp["body"], cr, "added")
     src_segs = segments(src["body"], sr, "removed")
+    others = sw.other_sources(db.conn(), copy_id, source_id)
+    # a compilation's passages from its other sources are theirs, not "added": named by site and title
+    other_ranges = []
+    for o in others:
+        o["spans"] = _j(o.pop("spans", None), [])
+        o_cr, _ = spans_ranges(o["spans"])
+        o["label"] = f"{o['site'] or '?'}: {o['title'] or o['source_id']}"
+        other_ranges += [(a, b, {"source_id": o["source_id"], "site": o["site"], "title": o["title"]})
+                         for a, b, _ in o_cr]
+        del o["spans"]
+    copy_segs = split_gaps(copy_segs, other_ranges, "other")
+    changes = link["changes"] if isinstance(link["changes"], dict) else {}
+    substituted = mark_substitutions(copy_segs, src_segs, changes.get("substitutions"))
     added = sum(len(s["text"]) for s in copy_segs if s["cls"] == "added")
+    from_others = sum(len(s["text"]) for s in copy_segs if s["cls"] == "other")
     removed = sum(len(s["text"]) for s in src_segs if s["cls"] == "removed")
-    credits = db.all("SELECT idx, name, url, form, text FROM credits WHERE page_id = ? ORDER BY idx", (copy_id,))
+    credits = sw.credits(db.conn(), copy_id)
+    cross = _cross_language(link, cp, src)
     headline_changed = (cp["title"] or "").strip() != (src["title"] or "").strip()
-    others = db.all("SELECT source_id, kind FROM copies WHERE copy_id = ? AND source_id != ?", (copy_id, source_id))
     data = {"link": link, "copy": cp, "source": src, "credits_on_copy": credits,
-            "headline": {"changed": headline_changed, "before": src["title"], "after": cp["title"]},
-            "added_chars": added, "removed_chars": removed, "other_sources": others,
+            "cross_language": cross,
+            "headline": {"changed": headline_changed and not cross, "translated": headline_changed and cross,
+                         "before": src["title"], "after": cp["title"]},
+            "added_chars": added, "removed_chars": removed, "from_other_sources_chars": from_others,
+            "substituted_words_marked": substituted, "other_sources": others,
+            "evidence_against": _against(link["evidence"]), "uncertain": _uncertain(link),
             "segments": {"copy": copy_segs, "source": src_segs}}
     return Page("compare.html", f"Copy vs source: {cp['site']} ← {src['site']}: {cp['title'] or copy_id}", data)
 
 
+def _day_time(t) -> str:
+    """A UTC instant as ``YYYY-MM-DD HH:MM UTC`` (one format everywhere, no offsets)."""
+    return t.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _against(evidence: Any) -> int:
+    """How many evidence items weigh against the call (negative weight)."""
+    return sum(1 for e in evidence or [] if isinstance(e, dict) and isinstance(e.get("weight"), (int, float))
+               and e["weight"] < 0)
+
+
+def _uncertain(link: dict[str, Any] | None) -> bool:
+    c = (link or {}).get("confidence")
+    return isinstance(c, (int, float)) and c < LOW_CONFIDENCE
+
+
+def _cross_language(link: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """True when the two pages are in different languages (a translation): words are not compared then."""
+    pair = link.get("language_pair") or ""
+    if "-" in pair:
+        x, _, y = pair.partition("-")
+        if x and y:
+            return x != y
+    return bool(a.get("language") and b.get("language") and a["language"] != b["language"]) \
+        or link.get("kind") == "translation"
+
+
 # -- article ---------------------------------------------------------------------------------------------
 def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
-    a = db.one("SELECT a.*, p.source AS input_source, p.content_type, p.size FROM articles a "
-               "JOIN pages p ON p.page_id = a.page_id WHERE a.page_id = ?", (page_id,))
+    c = db.conn()
+    a = sw.article_full(c, page_id)
     if a is None:
         raise NotFound(f"no article {page_id!r}")
     for k in ("sections", "tags", "alternates", "extra"):
@@ -328,22 +474,16 @@ def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
     a.pop("blocks", None)
     a.pop("raw_body", None)
     a["paragraphs"] = [p for p in re.split(r"\n\s*\n", a["body"] or "") if p.strip()]
-    credits = db.all("SELECT idx, name, url, form, text FROM credits WHERE page_id = ? ORDER BY idx", (page_id,))
-    idents = db.all('SELECT kind, value, "where" FROM identifiers WHERE page_id = ? ORDER BY kind, value', (page_id,))
-    media = db.all("SELECT type, url FROM media WHERE page_id = ? ORDER BY type, url", (page_id,))
-    outlinks = db.all("SELECT href, text, in_body FROM links WHERE page_id = ? ORDER BY in_body DESC, href LIMIT 300",
-                      (page_id,))
+    credits = sw.credits(c, page_id)
+    idents = sw.identifiers_of(c, page_id)
+    media = sw.media_of(c, page_id)
+    outlinks = sw.outlinks_of(c, page_id)
     came_from = went_to = stories_in = []
     if db.has("copies"):
-        came_from = db.all("SELECT c.source_id, c.kind, c.credited, c.confidence, c.coverage_copy, c.story_id, "
-                           "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.source_id "
-                           "WHERE c.copy_id = ? ORDER BY a.published", (page_id,))
-        went_to = db.all("SELECT c.copy_id, c.kind, c.credited, c.confidence, c.coverage_source, c.story_id, "
-                         "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.copy_id "
-                         "WHERE c.source_id = ? ORDER BY a.published LIMIT 500", (page_id,))
+        came_from = sw.sources_of(c, page_id)
+        went_to = sw.copies_of(c, page_id)
     if db.has("story_members"):
-        stories_in = db.all("SELECT m.story_id, m.role, m.kind, m.lag_hours, s.title, s.size FROM story_members m "
-                            "LEFT JOIN stories s ON s.story_id = m.story_id WHERE m.page_id = ?", (page_id,))
+        stories_in = sw.stories_of_page(c, page_id)
     data = {"article": a, "credits": credits, "identifiers": idents, "media": media, "outlinks": outlinks,
             "came_from": came_from, "went_to": went_to, "stories": stories_in}
     if db.has("actor_mentions"):
@@ -385,23 +525,19 @@ def actor(db: Reader, params: dict[str, str], actor_id: str) -> Page:
 
 # -- site ------------------------------------------------------------------------------------------------
 def site(db: Reader, params: dict[str, str], domain: str) -> Page:
-    srow = db.one("SELECT * FROM sites WHERE site = ?", (domain,))
+    c = db.conn()
+    srow = sw.site(c, domain)
     if srow is None:
         raise NotFound(f"no site {domain!r}")
-    recent = db.all("SELECT page_id, title, published, language, url FROM articles WHERE site = ? "
-                    "ORDER BY published DESC LIMIT 20", (domain,))
-    idents = db.all("SELECT i.kind, i.value, COUNT(*) AS pages FROM (SELECT page_id FROM articles WHERE site = ? "
-                    "ORDER BY published DESC LIMIT ?) a JOIN identifiers i ON i.page_id = a.page_id "
-                    "GROUP BY i.kind, i.value ORDER BY pages DESC, i.kind, i.value LIMIT 100", (domain, ID_SAMPLE))
-    languages = db.all("SELECT language, COUNT(*) AS pages FROM articles WHERE site = ? GROUP BY language "
-                       "ORDER BY pages DESC LIMIT 20", (domain,))
+    recent = sw.recent_articles(c, domain)
+    idents = sw.site_identifiers(c, domain, ID_SAMPLE)
+    languages = sw.site_languages(c, domain)
     roles: dict[str, Any] = {}
     edges: list[dict[str, Any]] = []
     neighbours: list[dict[str, Any]] = []
     group: dict[str, Any] | None = None
     if db.has("site_edges"):
-        edges = db.all("SELECT * FROM site_edges WHERE site_a = ? UNION ALL SELECT * FROM site_edges WHERE site_b = ?",
-                       (domain, domain))
+        edges = sw.site_edges(c, domain)
         for e in edges:
             e["detail"] = _j(e["detail"], {})
             other = e["site_b"] if e["site_a"] == domain else e["site_a"]
@@ -419,8 +555,7 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
         for i, n in enumerate(neighbours):  # example pairs (two URL lookups each) for the 15 strongest edges
             n["examples"] = _edge_examples(db, n["examples"], 3) if n["kind"] == "copy" and i < 15 else []
     if db.has("copies", "stories"):
-        originated = db.scalar("SELECT COUNT(*) FROM articles a JOIN stories s ON s.origin_id = a.page_id "
-                               "WHERE a.site = ?", (domain,))
+        originated = sw.stories_originated(c, domain)
         if db.has("site_edges"):
             # copy flows between sites come from the network trace built (one row per site pair, with counts);
             # walking a 13k-article site's copies one index probe at a time costs ~50 ms
@@ -443,10 +578,8 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
                 for k, n in (d.get("kinds") or {}).items():
                     kinds[k] += n
         else:
-            made = db.all("SELECT c.kind, c.credited, COUNT(*) AS n FROM articles a JOIN copies c "
-                          "ON c.copy_id = a.page_id WHERE a.site = ? GROUP BY c.kind, c.credited", (domain,))
-            taken = db.all("SELECT c.credited, COUNT(*) AS n FROM articles a JOIN copies c ON c.source_id = a.page_id "
-                           "WHERE a.site = ? GROUP BY c.credited", (domain,))
+            made = sw.copies_made_by_site(c, domain)
+            taken = sw.copies_taken_from_site(c, domain)
             made_n = sum(r["n"] for r in made if r["kind"] != "duplicate")
             made_cr = sum(r["n"] for r in made if r["kind"] != "duplicate" and r["credited"] in CREDITED)
             taken_n = sum(r["n"] for r in taken)
@@ -458,11 +591,10 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
                  "credit_rate_when_copying": _rate(made_cr, made_n),
                  "copied_by_others": taken_n, "credited_by_copiers": _rate(taken_cr, taken_n)}
     if db.has("site_groups"):
-        g = db.one("SELECT group_id, evidence FROM site_groups WHERE site = ?", (domain,))
+        g = sw.group_of(c, domain)
         if g:
             group = {"group_id": g["group_id"], "evidence": _j(g["evidence"], []),
-                     "members": [r["site"] for r in db.all("SELECT site FROM site_groups WHERE group_id = ? "
-                                                           "ORDER BY site LIMIT 200", (g["group_id"],))]}
+                     "members": sw.group_members(c, g["group_id"])}
     net_edges = [{"site_a": (n["site"] if n["direction"] == "copied by" else domain) if n["kind"] == "copy"
                   else domain,
                   "site_b": (domain if n["direction"] == "copied by" else n["site"]) if n["kind"] == "copy"
@@ -484,8 +616,8 @@ def _edge_examples(db: Reader, d: dict[str, Any], limit: int = 5) -> list[dict[s
         if isinstance(ex, dict):
             cid, sid = ex.get("copy_id"), ex.get("source_id")
             if not (cid and sid) and ex.get("copy_url") and ex.get("source_url"):
-                cid = db.scalar("SELECT page_id FROM articles WHERE url = ? LIMIT 1", (ex["copy_url"],))
-                sid = db.scalar("SELECT page_id FROM articles WHERE url = ? LIMIT 1", (ex["source_url"],))
+                cid = sw.page_id_by_url(db.conn(), ex["copy_url"])
+                sid = sw.page_id_by_url(db.conn(), ex["source_url"])
         elif isinstance(ex, (list, tuple)) and len(ex) >= 2:
             cid, sid = ex[0], ex[1]
         else:
@@ -519,56 +651,29 @@ def search(db: Reader, params: dict[str, str]) -> Page:
             raise BadRequest(f"{k} must be a date YYYY-MM-DD, got {f[k]!r}")
     if f["kind"] and f["kind"] not in COPY_KINDS + ("origin", "copy"):
         raise BadRequest(f"kind must be one of origin, copy, {', '.join(COPY_KINDS)}")
-    where, args = [], []
-    if f["site"]:
-        where.append("a.site = ?")
-        args.append(f["site"])
-    if f["from"]:
-        where.append("a.published >= ?")
-        args.append(f["from"])
-    if f["to"]:
-        where.append("a.published < date(?, '+1 day')")
-        args.append(f["to"])
-    if f["lang"]:
-        where.append("a.language = ?")
-        args.append(f["lang"])
-    if f["kind"] and db.has("copies", "stories"):
-        if f["kind"] == "origin":
-            where.append("EXISTS (SELECT 1 FROM stories s WHERE s.origin_id = a.page_id)")
-        elif f["kind"] == "copy":
-            where.append("EXISTS (SELECT 1 FROM copies c WHERE c.copy_id = a.page_id)")
-        else:
-            where.append("EXISTS (SELECT 1 FROM copies c WHERE c.copy_id = a.page_id AND c.kind = ?)")
-            args.append(f["kind"])
+    traced = db.has("copies", "stories")
+    filters = {k: v for k, v in f.items() if v}
     fq = fts_query(q)
     rows: list[dict[str, Any]] = []
     window = None
     more = False
     if fq:
         # a filter costs one articles row per match walked, so filtered searches rank a smaller window
-        limit = RANK_WINDOW if not where else RANK_WINDOW // 2
+        limit = RANK_WINDOW if not filters else RANK_WINDOW // 2
         try:
             # Ranking every match of a common word costs ~2 us per match (bm25 over 50k matches ~100 ms), so
             # step 1 takes the RANK_WINDOW most recently stored matches (after filters) with their rank, in
             # rowid order, which stops early; exact when fewer match. Step 2 fetches snippets for one page.
-            hits = fts.hits(db.conn(), fq, where, args, limit)   # (store/search.py: FTS5 or PostgreSQL)
+            hits = sw.search_ids(db.conn(), fq, filters, traced, limit)   # store/search.py: FTS5 or PostgreSQL
             window = limit if len(hits) >= limit else None
             hits.sort(key=lambda h: (h[1], -h[0]))
             more = len(hits) > page * PAGE_SIZE
             ids = [h[0] for h in hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
-            if ids:
-                got = fts.snippets(db.conn(), fq, ids, MARK_OPEN, MARK_CLOSE)
-                order = {rid: i for i, rid in enumerate(ids)}
-                rows = sorted(got, key=lambda r: order[r["rid"]])
-                for r in rows:
-                    del r["rid"]
-        except backend.database_errors() as e:
-            db.conn().rollback()
+            rows = sw.search_rows(db.conn(), fq, ids, MARK_OPEN, MARK_CLOSE)
+        except sw.SearchError as e:
             raise BadRequest(f"search query not understood: {e}")
-    elif any(f.values()):
-        sql = ("SELECT a.page_id, a.title, a.site, a.url, a.published, a.language, substr(a.body, 1, 200) AS snippet "
-               "FROM articles a WHERE " + " AND ".join(where or ["1"]) + " ORDER BY a.published DESC LIMIT ? OFFSET ?")
-        rows = db.all(sql, [*args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE])
+    elif filters:
+        rows = sw.filtered_articles(db.conn(), filters, traced, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
         more = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         for r in rows:
@@ -576,11 +681,15 @@ def search(db: Reader, params: dict[str, str]) -> Page:
     for r in rows:
         r["snippet_parts"] = snippet_segments(r["snippet"])
         r["snippet"] = "".join(p["text"] for p in r["snippet_parts"])
+    id_hits, credit_hits = [], []
+    if q and page == 1 and len(q) >= 3:
+        kinds = db.cached("identifier_kinds", lambda: sw.identifier_kinds(db.conn()))
+        id_hits = sw.identifier_matches(db.conn(), kinds, q)
+        credit_hits = sw.credit_name_matches(db.conn(), q)
     cols = ["page_id", "title", "site", "url", "published", "language", "snippet"]
-    langs = db.cached("languages", lambda: [r["language"] for r in db.all(
-        "SELECT DISTINCT language FROM articles WHERE language IS NOT NULL ORDER BY language LIMIT 200")])
+    langs = db.cached("languages", lambda: sw.languages(db.conn()))
     data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": more,
-            "ranked_within_latest": window}
+            "ranked_within_latest": window, "identifiers": id_hits, "credited_names": credit_hits}
     title = f"Search: {q}" if q else "Search"
     return Page("search.html", title, data, (cols, rows), {"languages": langs, "kinds": ("origin", "copy") + COPY_KINDS})
 
@@ -589,11 +698,90 @@ def search(db: Reader, params: dict[str, str]) -> Page:
 def problems(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
     reason = (params.get("reason") or "").strip()
-    by_reason = db.all("SELECT stage, reason, COUNT(*) AS n FROM problems GROUP BY stage, reason ORDER BY n DESC")
-    where, args = ("WHERE reason = ?", [reason]) if reason else ("", [])
-    rows = db.all(f"SELECT problem_id, source, stage, reason, detail, url, page_id, seen_at FROM problems {where} "
-                  "ORDER BY seen_at DESC, source LIMIT ? OFFSET ?", [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE])
+    by_reason = sw.problems_by_reason(db.conn())
+    rows = sw.problem_page(db.conn(), reason or None, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     cols = ["problem_id", "source", "stage", "reason", "detail", "url", "page_id", "seen_at"]
     return Page("problems.html", f"Problems ({sum(r['n'] for r in by_reason)})",
                 {"by_reason": by_reason, "reason": reason, "problems": rows, "page": page,
                  "more": len(rows) == PAGE_SIZE}, (cols, rows))
+
+
+# -- pivots ----------------------------------------------------------------------------------------------
+def identifier(db: Reader, params: dict[str, str]) -> Page:
+    """An identifier value (analytics id, ad account, payment address, e-mail ...): every site and page carrying
+    it, first and last seen."""
+    kind = (params.get("kind") or "").strip()
+    value = (params.get("value") or "").strip()
+    if not kind or not value:
+        raise BadRequest("give kind and value, e.g. /identifier?kind=analytics&value=UA-1234-1")
+    page = _int_arg(params, "page", 1)
+    c = db.conn()
+    sites_ = sw.identifier_sites(c, kind, value)
+    if not sites_:
+        raise NotFound(f"no page carries {kind} {value!r}")
+    pages = sw.identifier_pages(c, kind, value, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    groups = sw.groups_of_sites(c, [s["site"] for s in sites_]) if db.has("site_groups") else {}
+    for s in sites_:
+        s["group_id"] = groups.get(s["site"])
+    total = sum(s["pages"] for s in sites_)
+    data = {"kind": kind, "value": value, "sites": sites_, "pages": pages, "total_pages": total,
+            "first_seen": min((s["first_seen"] for s in sites_ if s["first_seen"]), default=None),
+            "last_seen": max((s["last_seen"] for s in sites_ if s["last_seen"]), default=None),
+            "page": page, "pages_total": _pages(total), "more": page * PAGE_SIZE < total}
+    return Page("identifier.html", f"Identifier {kind}: {value}", data,
+                (["page_id", "site", "title", "url", "published", "fetched_at", "where"], pages))
+
+
+def credited(db: Reader, params: dict[str, str]) -> Page:
+    """A credited name: every page whose credit line names it."""
+    name = (params.get("name") or "").strip()
+    if not name:
+        raise BadRequest("give name, e.g. /credited?name=Reuters")
+    rows = sw.credited_pages(db.conn(), name)
+    if not rows:
+        raise NotFound(f"no page credits {name!r}")
+    sites_ = Counter(r["site"] for r in rows)
+    return Page("credited.html", f"Credited: {name}", {"name": name, "pages": rows,
+                                                        "sites": [{"site": s, "pages": n} for s, n in
+                                                                  sites_.most_common()]},
+                (["page_id", "site", "title", "published", "form", "url"], rows))
+
+
+def group(db: Reader, params: dict[str, str], group_id: str) -> Page:
+    """An operator group: its sites, the identifiers they share (the evidence), the stories they originated or
+    amplified, and how they credit when they copy."""
+    if not db.has("site_groups"):
+        raise NotFound("this database has no operator groups (run `newstrace trace`)")
+    c = db.conn()
+    members = sw.group_sites(c, group_id)
+    if not members:
+        raise NotFound(f"no operator group {group_id!r}")
+    names = [m["site"] for m in members]
+    shared: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for m in members:
+        for ev in _j(m.pop("evidence"), []) or []:
+            if not isinstance(ev, dict):
+                continue
+            for i in ev.get("shared") or []:
+                if isinstance(i, dict) and i.get("kind") and i.get("value"):
+                    shared[(i["kind"], i["value"])].update({m["site"], ev.get("with") or m["site"]})
+    evidence = [{"kind": k, "value": v, "sites": sorted(s)} for (k, v), s in sorted(shared.items())]
+    edges = []
+    for e in sw.edges_among(c, names) if db.has("site_edges") else []:
+        d = _j(e["detail"], {})
+        edges.append({"site_a": e["site_a"], "site_b": e["site_b"], "kind": e["kind"], "weight": e["weight"],
+                      "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate") if isinstance(d, dict) else None})
+    stories_ = sw.stories_by_sites(c, names) if db.has("stories", "story_members") else []
+    originated = [s for s in stories_ if s["role"] == "origin"]
+    amplified = [s for s in stories_ if s["role"] != "origin"]
+    credit = {r["credited"] or "unknown": r["n"] for r in sw.credit_by_sites(c, names)} if db.has("copies") else {}
+    n = sum(credit.values())
+    data = {"group_id": group_id, "sites": members, "shared_identifiers": evidence, "edges": edges,
+            "originated": originated, "amplified": amplified,
+            "credit": {"by_status": credit, "copies": n, "rate": _rate(sum(credit.get(k, 0) for k in CREDITED), n)}}
+    return Page("group.html", f"Operator group {group_id} ({len(members)} sites)", data,
+                (["site", "name", "pages"], members))
+
+
+def _pages(total: int) -> int:
+    return max(1, -(-total // PAGE_SIZE))
