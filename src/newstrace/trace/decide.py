@@ -200,11 +200,10 @@ def _days_rule(a: Meta, b: Meta, ev: list[dict], score: float) -> float:
         return score
     later_copy = 1 if hours > 0 else -1        # the direction the dates give
     refs = [e for e in ev if e["kind"] in STRONG_REFS and (e["w"] > 0) == (later_copy < 0)]
-    if refs:   # the earlier page credits the later one: misdated, and the row says why
-        if (score > 0) != (later_copy > 0):
-            ev.append({"kind": "dates", "w": 0, "detail": f"dated before its source, but its {refs[0]['kind']} "
-                       f"({refs[0]['detail']}) names it"})
-        return score
+    if refs:   # the earlier page credits the later one: misdated, its credit decides and the row says why
+        ev.append({"kind": "dates", "w": 0, "detail": f"dated before its source, but its {refs[0]['kind']} "
+                   f"({refs[0]['detail']}) names it"})
+        return -later_copy * max(abs(refs[0]["w"]), -later_copy * score)
     if score * later_copy <= 0:
         ev.append({"kind": "dates", "w": 0, "detail": "dates a day or more apart decide between languages "
                    "(no credit, link or canonical says otherwise)"})
