@@ -25,6 +25,9 @@ W_COMPILATION = 3.0
 W_CONTAINMENT = 2.0
 W_INBODY_SITE = 1.0
 W_DATES = 1.5
+W_CONTAINMENT_XLING = 0.5   # coverage between languages is noisy (0.7-0.9 for complete translations)
+W_DATES_XLING = 3.0         # dates days apart between languages: more than every weak cue together
+STRONG_REFS = ("credit-link", "canonical", "hyperlink", "credit-name", "referral-tag")
 W_HEADLINE = 2.0
 COV_TIE = 0.03
 WHOLE = 0.97      # a page reproduced whole
@@ -133,12 +136,14 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
     ev = [dict(e, dir="copy") for e in ev_a] + [dict(e, dir="source", w=-e["w"]) for e in ev_b]
     # containment: one body (nearly) inside the other
     # (only a clear excerpt counts: a copy whose page kept some furniture is not "bigger" than its source)
+    xling = _xling(a, b, va)
+    w_cont = W_CONTAINMENT_XLING if xling else W_CONTAINMENT
     if va.cov_c >= 0.85 and va.cov_p <= 0.85 and va.cov_c - va.cov_p >= 0.12:
         ev.append({"kind": "containment", "detail": f"{va.cov_c:.2f} of copy in source, {va.cov_p:.2f} of source in copy",
-                   "w": W_CONTAINMENT})
+                   "w": w_cont})
     elif va.cov_p >= 0.85 and va.cov_c <= 0.85 and va.cov_p - va.cov_c >= 0.12:
         ev.append({"kind": "containment", "detail": f"{va.cov_p:.2f} of one in the other, {va.cov_c:.2f} back",
-                   "w": -W_CONTAINMENT})
+                   "w": -w_cont})
     if a.rid in ctx["compilations"] and b.rid in ctx["compilations"][a.rid]:
         ev.append({"kind": "compilation", "detail": "draws on several unrelated sources", "w": W_COMPILATION})
     if b.rid in ctx["compilations"] and a.rid in ctx["compilations"][b.rid]:
@@ -163,8 +168,9 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
         if not (a.when_exact and b.when_exact) and abs(hours) < 24:
             hours = 0.0
         if hours:
+            w = W_DATES_XLING if xling and abs(hours) >= 24 else W_DATES
             ev.append({"kind": "dates", "detail": f"{a.published} vs {b.published}",
-                       "w": W_DATES if hours > 0 else -W_DATES})
+                       "w": w if hours > 0 else -w})
     for x, y, sign in ((a, b, 1), (b, a, -1)):
         # a copy's credit block dates its original ("South Front 15 June 2021"): when the credited page
         # states no usable date of its own, that date orders the pair
@@ -175,7 +181,34 @@ def pair_edge(a: Meta, b: Meta, va: View, ctx: dict) -> Edge:
                 ev.append({"kind": "credited-date", "w": sign * W_DATES,
                            "detail": f"{x.published} vs {y.site}'s date {d.date()} as the copy's credit gives it"})
     score = sum(e["w"] for e in ev)
+    if xling:
+        score = _days_rule(a, b, ev, score)
     return Edge(a.rid, b.rid, score, ev)
+
+
+def _xling(a: Meta, b: Meta, va: View) -> bool:
+    return va.method == "translation" or bool(a.language and b.language and a.language != b.language)
+
+
+def _days_rule(a: Meta, b: Meta, ev: list[dict], score: float) -> float:
+    """Between languages no page is a copy of a page dated a day or more after it, unless a credit, link or
+    canonical on it says so (the evidence then says which).  Positive score = a copied b."""
+    if not (a.when and b.when) or _approx(a) or _approx(b):
+        return score
+    hours = (a.when - b.when).total_seconds() / 3600
+    if abs(hours) < 24:
+        return score
+    later_copy = 1 if hours > 0 else -1        # the direction the dates give
+    refs = [e for e in ev if e["kind"] in STRONG_REFS and (e["w"] > 0) == (later_copy < 0)]
+    if refs:   # the earlier page credits the later one: misdated, its credit decides and the row says why
+        ev.append({"kind": "dates", "w": 0, "detail": f"dated before its source, but its {refs[0]['kind']} "
+                   f"({refs[0]['detail']}) names it"})
+        return -later_copy * max(abs(refs[0]["w"]), -later_copy * score)
+    if score * later_copy <= 0:
+        ev.append({"kind": "dates", "w": 0, "detail": "dates a day or more apart decide between languages "
+                   "(no credit, link or canonical says otherwise)"})
+        return later_copy * max(abs(score), W_DATES_XLING)
+    return score
 
 
 def _credited_date(x: Meta, y: Meta) -> datetime | None:
@@ -496,6 +529,8 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
         cands = same_lang
     if len(cands) == 1:
         return cands[0], "the only page it copies"
+    if not same_lang:
+        return _pick_translated(c, cands, views, meta, ctx, anc_n, edges)
     best = max(views[(c, p)].cov_c for p in cands)
     # a few words more in common (a headline or a furniture line left in both copies' bodies) is a tie
     n = max(1, meta[c].words)
@@ -584,6 +619,28 @@ def _pick_parent(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict)
     # 7. otherwise the one closest to the origin
     return min(tied, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, p)), \
         "the same text is on several pages: the one closest to the origin"
+
+
+def _pick_translated(c: int, cands: list[int], views, meta, ctx, anc_n, edges: dict) -> tuple[int, str]:
+    """The parent of a translation: a page in the language it was translated from, normally the story's
+    origin.  Coverage between languages is noise (a half translation is "contained" in a full sibling), so a
+    sibling translation is the parent only when the page says so: a credit or link to it, or that sibling's
+    own headline, byline or media carried along."""
+    items, lk = ctx["items"][c], ctx["lkeys"][c]
+    for p in cands:
+        if any(it.get("key") and it["key"] in meta[p].keys for it in items):
+            return p, "credits this page by link"
+        if any(k in lk for k in meta[p].keys):
+            return p, "links to this page"
+    named = [p for p in cands if any(meta[p].site in it["sites"] for it in items)]
+    if len(named) == 1:
+        return named[0], "credits this site by name"
+    marks = {p: _shared_changes(meta[c], meta[p], [meta[q] for q in cands if q != p]) for p in cands}
+    top = [p for p in cands if marks[p] and not any(x["kind"] in ("tiebreak", "order") for x in edges[p].evidence)]
+    if len(top) == 1:
+        return top[0], "carries this translation's own " + " and ".join(marks[top[0]]) + ", unlike the other pages it matches"
+    p = min(cands, key=lambda p: (anc_n[p], meta[p].when is None, meta[p].when or 0, -views[(c, p)].cov_c, p))
+    return p, "a translation: the page closest to the story's origin among those it matches"
 
 
 def _cuts(v: View) -> int:
