@@ -80,7 +80,7 @@ def _components() -> list[Component]:
 
 def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, dict[str, Any], str | None]]:
     """Parse what the components asked for (once per paragraph) and run them: (page_id, results, error)."""
-    from .nlp import english, paragraphs, parse_paragraphs
+    from .nlp import paragraphs, parse_paragraphs, parser
 
     comps = {c.name: c for c in COMPONENTS}
     wanted, titles = [], []
@@ -94,7 +94,7 @@ def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, di
         wanted.append(sorted(offs.items()))
         titles.append(art.title if any(p.title and not p.skip for p in plans.values()) and art.title else "")
     parsed = parse_paragraphs(wanted)
-    nlp = english()
+    nlp = parser()
     title_docs = list(nlp.pipe(titles)) if any(titles) else [None] * len(titles)
     out = []
     for (art, plans), parses, tdoc in zip(task, parsed, title_docs):
@@ -192,9 +192,9 @@ def _rounds(ids: list[str], parents: dict) -> list[list[str]]:
 
 def _run(tasks, workers: int):
     if workers > 1 and len(tasks) > 1 and hasattr(os, "fork"):
-        from .nlp import english
+        from .nlp import parser
 
-        english()  # load once before forking: the workers share the model's memory
+        parser()  # load once before forking: the workers share the model's memory
         from .tagger import _tagger
 
         _tagger()
