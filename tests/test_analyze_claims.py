@@ -29,6 +29,22 @@ def test_direct_quote_told_outlet_makes_a_chain():
     assert c.chain == ["Test Outlet", "USA Today", "Figueroa"]
 
 
+
+def test_outlet_told_ends_at_its_sentence():
+    """An outlet named last in its sentence stops there: "told USA Today." then a new paragraph."""
+    body = ("“We were there under legitimate pretenses,” Figueroa told USA Today.\n\n"
+            "Figueroa said the campaign planned to bus in supporters.")
+    c = [c for c in attributed(claims_of(body)) if c.cue and "told" in c.cue.text][0]
+    assert c.chain == ["Test Outlet", "USA Today", "Figueroa"]
+
+
+def test_they_prefers_the_group_that_was_the_subject():
+    body = ("Democrats said the hearing was a mistake.\n\n"
+            "Democrats noted that the witness had already spoken to the House Oversight Committee in a closed "
+            "session.\n\nThey said that the committee was wasting time.")
+    c = [c for c in attributed(claims_of(body)) if c.source and c.source.text == "They"][0]
+    assert c.source_name == "Democrats"
+
 def test_pronoun_source_resolves_to_the_person_named_before():
     body = ("Senator Maria Lopez visited the flooded town on Monday.\n\n"
             "She said that the state would pay for the repairs before winter.")

@@ -238,13 +238,16 @@ def resolve(claim, mentions: Mentions, body: str) -> None:
         claim.source_name = mentions.person_before(pos, {"he": "m", "him": "m", "she": "f", "her": "f"}.get(low))
         return
     if low in GROUP_PRONOUNS:
-        for m in reversed(mentions.before(pos)):
-            if m.label in ("ORG", "NORP") or m.label in ("SOURCE:organisation", "SOURCE:government body",
-                                                         "SOURCE:news outlet"):
-                claim.source_name = m.text
-                claim.source_type = source_type(m.text, m.label if not m.label.startswith("SOURCE") else None) \
-                    if not m.label.startswith("SOURCE:") else m.label[7:]
-                return
+        groups = [m for m in mentions.before(pos) if m.label in ("ORG", "NORP") or m.label in (
+            "SOURCE:organisation", "SOURCE:government body", "SOURCE:news outlet")]
+        # like he/she: the latest salient group (a subject or a source) of the last ~600 characters first
+        near = [m for m in groups if m.salient and pos - m.pos < 600]
+        if near or groups:
+            m = (near or groups)[-1]
+            claim.source_name = m.text
+            claim.source_type = source_type(m.text, m.label if not m.label.startswith("SOURCE") else None) \
+                if not m.label.startswith("SOURCE:") else m.label[7:]
+            return
         claim.source_type = "organisation"
         return
     core = _DET.sub("", low)
