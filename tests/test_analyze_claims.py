@@ -85,3 +85,15 @@ def test_conditionals(text, cond):
 
     sent = next(english()(text).sents)
     assert voice(sent)["conditional"] is cond
+
+
+def test_stage_parse_has_lemmas_only_when_a_component_asks():
+    """The claims parse leaves the lemmatizer out (POS from the tag table); a component reading lemmas gets them."""
+    from newstrace.analyze.nlp import parse_paragraphs
+
+    text = "The officials were saying it."
+    [[(_, fast)]] = parse_paragraphs([[(0, text)]])
+    [[(_, full)]] = parse_paragraphs([[(0, text)]], lemmas=True)
+    assert [t.pos_ for t in fast][2:4] == ["AUX", "VERB"]
+    assert not fast[3].lemma_
+    assert [t.lemma_ for t in full][2:4] == ["be", "say"]

@@ -57,23 +57,28 @@ def english(disable: tuple[str, ...] = ()):
 
 
 @functools.lru_cache(maxsize=None)
-def parser():
-    """The analyze stage's pipeline: tok2vec, tagger, parser, :func:`set_pos`, NER (no lemmas)."""
+def parser(lemmas: bool = False):
+    """The analyze stage's pipeline: tok2vec, tagger, parser, :func:`set_pos`, NER. With ``lemmas`` (a
+    component that reads lemmas asks for it) the whole pipeline as shipped, attribute ruler and lemmatizer
+    included (the attribute ruler also sets lemmas: "were" -> "be")."""
     import spacy
     from spacy.language import Language
 
+    if lemmas:
+        return english()
     if "newstrace_pos" not in Language.factories:
         Language.component("newstrace_pos", func=set_pos)
-    nlp = spacy.load(MODEL, exclude=["lemmatizer", "attribute_ruler"])
+    nlp = spacy.load(MODEL, exclude=["attribute_ruler", "lemmatizer"])
     nlp.add_pipe("newstrace_pos", after="parser")
     return nlp
 
 
-def parse_paragraphs(items: list[list[tuple[int, str]]], batch_size: int = 64) -> list[list[tuple[int, object]]]:
+def parse_paragraphs(items: list[list[tuple[int, str]]], batch_size: int = 64,
+                     lemmas: bool = False) -> list[list[tuple[int, object]]]:
     """Parse each item's paragraphs ``[(offset, text), ...]`` in one ``nlp.pipe`` over all of them (full
     batches across articles): ``[[(offset, Doc), ...] per item]``. One parse per paragraph keeps offsets
     simple and lets a component (or a copy) ask for some paragraphs only."""
-    nlp = parser()
+    nlp = parser(lemmas)
     keys, texts = [], []
     for i, paras in enumerate(items):
         for off, text in paras:
