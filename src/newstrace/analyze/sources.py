@@ -113,7 +113,8 @@ class Mentions:
         self.items.sort(key=lambda m: m.pos)
 
     def add_claim(self, claim) -> None:
-        if claim.source is not None and claim.source_name:
+        # a source the tagger left without cue and content is no evidence of who speaks here
+        if claim.source is not None and claim.source_name and (claim.cue is not None or claim.content is not None):
             self.items.append(Mention(claim.source.start, claim.source_name, "SOURCE:" + (claim.source_type or ""),
                                       True, claim.source.end))
             self.items.sort(key=lambda m: m.pos)
