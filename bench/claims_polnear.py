@@ -108,9 +108,12 @@ def textacy_items(doc, parses):
     from textacy.extract.triples import direct_quotations
 
     from newstrace.analyze.claims import Span
+    from newstrace.analyze.nlp import english
 
+    lemmatize = english().get_pipe("lemmatizer")  # textacy reads lemmas; the analyze stage's parse has none
     out = []
     for off, sd in parses:
+        sd = lemmatize(sd)
         try:
             triples = list(direct_quotations(sd))
         except Exception:  # noqa: BLE001 - textacy raises on some docs; count them as nothing found

@@ -29,6 +29,22 @@ def test_direct_quote_told_outlet_makes_a_chain():
     assert c.chain == ["Test Outlet", "USA Today", "Figueroa"]
 
 
+
+def test_outlet_told_ends_at_its_sentence():
+    """An outlet named last in its sentence stops there: "told USA Today." then a new paragraph."""
+    body = ("“We were there under legitimate pretenses,” Figueroa told USA Today.\n\n"
+            "Figueroa said the campaign planned to bus in supporters.")
+    c = [c for c in attributed(claims_of(body)) if c.cue and "told" in c.cue.text][0]
+    assert c.chain == ["Test Outlet", "USA Today", "Figueroa"]
+
+
+def test_they_prefers_the_group_that_was_the_subject():
+    body = ("Democrats said the hearing was a mistake.\n\n"
+            "Democrats noted that the witness had already spoken to the House Oversight Committee in a closed "
+            "session.\n\nThey said that the committee was wasting time.")
+    c = [c for c in attributed(claims_of(body)) if c.source and c.source.text == "They"][0]
+    assert c.source_name == "Democrats"
+
 def test_pronoun_source_resolves_to_the_person_named_before():
     body = ("Senator Maria Lopez visited the flooded town on Monday.\n\n"
             "She said that the state would pay for the repairs before winter.")
@@ -69,3 +85,15 @@ def test_conditionals(text, cond):
 
     sent = next(english()(text).sents)
     assert voice(sent)["conditional"] is cond
+
+
+def test_stage_parse_has_lemmas_only_when_a_component_asks():
+    """The claims parse leaves the lemmatizer out (POS from the tag table); a component reading lemmas gets them."""
+    from newstrace.analyze.nlp import parse_paragraphs
+
+    text = "The officials were saying it."
+    [[(_, fast)]] = parse_paragraphs([[(0, text)]])
+    [[(_, full)]] = parse_paragraphs([[(0, text)]], lemmas=True)
+    assert [t.pos_ for t in fast][2:4] == ["AUX", "VERB"]
+    assert not fast[3].lemma_
+    assert [t.lemma_ for t in full][2:4] == ["be", "say"]

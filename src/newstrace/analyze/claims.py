@@ -256,7 +256,9 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
                   r"((?:[A-Z][\w.&'’-]*)(?:\s+(?:[A-Z][\w.&'’-]*|of))*)", tail)
     if not m:
         return None
-    name = re.sub(r"(?:’s|'s)$", "", m.group(1).strip().rstrip(".,;:"))
+    # the name ends at its sentence's end ("told POLITICO. Such ...", "told USA Today.\n\nFigueroa said")
+    name = re.split(r"(?<=\w\w)\.\s|\n", m.group(1))[0]
+    name = re.sub(r"(?:’s|'s)$", "", name.strip().rstrip(".,;:"))
     name = re.sub(r"\s+of$", "", name)
     return name if source_type(name, None) == "news outlet" else None
 

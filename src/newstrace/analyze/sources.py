@@ -8,6 +8,8 @@ Figures on the hand-labelled set tests/data/claims_chains are in bench/README.md
 """
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -111,41 +113,66 @@ class Mentions:
         self.items.sort(key=lambda m: m.pos)
 
     def add_claim(self, claim) -> None:
-        if claim.source is not None and claim.source_name:
+        # a source the tagger left without cue and content is no evidence of who speaks here
+        if claim.source is not None and claim.source_name and (claim.cue is not None or claim.content is not None):
             self.items.append(Mention(claim.source.start, claim.source_name, "SOURCE:" + (claim.source_type or ""),
                                       True, claim.source.end))
             self.items.sort(key=lambda m: m.pos)
 
     def before(self, pos: int) -> list[Mention]:
-        return [m for m in self.items if m.pos < pos]
+        return self.items[:bisect.bisect_left(self._starts(), pos)]
+
+    def _starts(self) -> list[int]:
+        return [m.pos for m in self.items]
 
     def full_name(self, name: str, pos: int) -> str:
         """The latest earlier fuller form ending with the same word ("Obama" -> "Barack Obama"; "Clinton"
         -> "Bill Clinton" when Bill is the Clinton named last)."""
-        name = re.sub(r"(?:’s|'s)$", "", name.strip())
+        name = _POSS.sub("", name.strip())
         last = _last_word(name)
+        n_words = len(_strip_title(name).split())
         best = name
-        for m in self.items:
-            if m.pos >= pos or m.label not in ("PERSON", "SOURCE:person"):
+        for m in self.items:  # in text order
+            if m.pos >= pos:
+                break
+            if m.label not in ("PERSON", "SOURCE:person"):
                 continue
-            t = re.sub(r"(?:’s|'s)$", "", m.text)
-            if _last_word(t) == last and len(t.split()) > len(_strip_title(name).split()) and len(t.split()) <= 4:
+            t, tl, tn = _name_parts(m.text)
+            if tl == last and n_words < tn <= 4:
                 best = t
         return _strip_title(best)
 
     def person_before(self, pos: int, want: str | None) -> str | None:
         """The person a he/she at ``pos`` most likely means: the latest gender-compatible salient person
         (subject or source) of the last ~600 characters, else the latest compatible person named."""
-        cands = [m for m in self.before(pos) if m.label in ("PERSON", "SOURCE:person")]
-        ok = [m for m in cands if want is None or gender(self.full_name(m.text, pos)) in (None, want)]
-        for m in reversed(ok):
-            if m.salient and pos - m.pos < 600:
-                return self.full_name(m.text, pos)
-        return self.full_name(ok[-1].text, pos) if ok else None
+        latest = None
+        for m in reversed(self.before(pos)):
+            if m.label not in ("PERSON", "SOURCE:person"):
+                continue
+            if latest is not None and pos - m.pos >= 600:
+                break  # no salient one can qualify any more
+            if m.salient and pos - m.pos < 600 or latest is None:
+                full = self.full_name(m.text, pos)
+                if want is not None and gender(full) not in (None, want):
+                    continue
+                if m.salient and pos - m.pos < 600:
+                    return full
+                latest = full
+        return latest
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_parts(text: str) -> tuple[str, str, int]:
+    """(name without a possessive, its last word lower-cased, its word count)."""
+    t = _POSS.sub("", text)
+    return t, _last_word(t), len(t.split())
+
+
+_POSS = re.compile(r"(?:’s|'s)$")
 
 
 def _last_word(s: str) -> str:
-    w = re.sub(r"(?:’s|'s)$", "", s.strip()).split()
+    w = _POSS.sub("", s.strip()).split()
     return w[-1].strip(".,").lower() if w else ""
 
 
@@ -212,13 +239,16 @@ def resolve(claim, mentions: Mentions, body: str) -> None:
         claim.source_name = mentions.person_before(pos, {"he": "m", "him": "m", "she": "f", "her": "f"}.get(low))
         return
     if low in GROUP_PRONOUNS:
-        for m in reversed(mentions.before(pos)):
-            if m.label in ("ORG", "NORP") or m.label in ("SOURCE:organisation", "SOURCE:government body",
-                                                         "SOURCE:news outlet"):
-                claim.source_name = m.text
-                claim.source_type = source_type(m.text, m.label if not m.label.startswith("SOURCE") else None) \
-                    if not m.label.startswith("SOURCE:") else m.label[7:]
-                return
+        groups = [m for m in mentions.before(pos) if m.label in ("ORG", "NORP") or m.label in (
+            "SOURCE:organisation", "SOURCE:government body", "SOURCE:news outlet")]
+        # like he/she: the latest salient group (a subject or a source) of the last ~600 characters first
+        near = [m for m in groups if m.salient and pos - m.pos < 600]
+        if near or groups:
+            m = (near or groups)[-1]
+            claim.source_name = m.text
+            claim.source_type = source_type(m.text, m.label if not m.label.startswith("SOURCE") else None) \
+                if not m.label.startswith("SOURCE:") else m.label[7:]
+            return
         claim.source_type = "organisation"
         return
     core = _DET.sub("", low)

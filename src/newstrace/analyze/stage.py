@@ -62,6 +62,7 @@ class Component:
     prepare: Callable[..., Plan]
     analyse: Callable[..., Any]
     write: Callable[..., dict]
+    lemmas: bool = True  # the shared parse has lemmas when any planned component says it reads them
 
 
 COMPONENTS: list[Component] = []
@@ -80,7 +81,7 @@ def _components() -> list[Component]:
 
 def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, dict[str, Any], str | None]]:
     """Parse what the components asked for (once per paragraph) and run them: (page_id, results, error)."""
-    from .nlp import english, paragraphs, parse_paragraphs
+    from .nlp import paragraphs, parse_paragraphs, parser
 
     comps = {c.name: c for c in COMPONENTS}
     wanted, titles = [], []
@@ -93,8 +94,9 @@ def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, di
                 offs[off] = text
         wanted.append(sorted(offs.items()))
         titles.append(art.title if any(p.title and not p.skip for p in plans.values()) and art.title else "")
-    parsed = parse_paragraphs(wanted)
-    nlp = english()
+    lemmas = any(comps[n].lemmas for _, plans in task for n, p in plans.items() if not p.skip)
+    parsed = parse_paragraphs(wanted, lemmas=lemmas)
+    nlp = parser(lemmas)
     title_docs = list(nlp.pipe(titles)) if any(titles) else [None] * len(titles)
     out = []
     for (art, plans), parses, tdoc in zip(task, parsed, title_docs):
@@ -192,9 +194,9 @@ def _rounds(ids: list[str], parents: dict) -> list[list[str]]:
 
 def _run(tasks, workers: int):
     if workers > 1 and len(tasks) > 1 and hasattr(os, "fork"):
-        from .nlp import english
+        from .nlp import parser
 
-        english()  # load once before forking: the workers share the model's memory
+        parser(any(c.lemmas for c in COMPONENTS))  # load once before forking: the workers share the model's memory
         from .tagger import _tagger
 
         _tagger()
