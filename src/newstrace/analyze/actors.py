@@ -93,7 +93,8 @@ def _trim_span(doc, span):
     s, e = span.start, span.end
     titles = []
     while s < e and (doc[s].lower_ in ("the", "a", "an") or doc[s].lower_ in HONORIFICS
-                     or (span.label_ == "PERSON" and doc[s].lower_ in TITLES)):
+                     or (span.label_ == "PERSON" and doc[s].lower_ in TITLES)
+                     or (span.label_ in ("PERSON", "ORG") and doc[s].is_lower and doc[s].is_alpha and e - s > 1)):
         if doc[s].lower_ in TITLES:
             titles.append(doc[s])
         s += 1
