@@ -60,7 +60,7 @@ def parse_all(docs, nlp, cache: Path | None):
 
     if cache and cache.exists():
         parsed = list(DocBin().from_disk(cache).get_docs(nlp.vocab))
-        if [d.text for d in parsed] == [g.text[:len(d.text)] for g in docs]:
+        if len(parsed) == len(docs) and all(g.text.startswith(d.text) for d, g in zip(parsed, docs)):
             return parsed
     parsed = [join_docs(g.text, p) for g, p in zip(docs, parse_bodies([g.text for g in docs]))]
     if cache:
@@ -166,7 +166,7 @@ def score(results, errors: str | None = None) -> dict:
             if not g.in_windows(r.subject_span[0], r.subject_span[1]) or not g.in_windows(*r.object_span):
                 continue
             k = (gold_id(r.subject_span, r.subject), r.type, gold_id(r.object_span, r.object))
-            chain = ["outlet"] + [gold_id_by_key(g, x, pairs_pred) for x in r.chain[1:]]
+            chain = ["outlet"] + [gold_id_by_key(g, x, acts) for x in r.chain[1:]]
             pred_rel.setdefault(k, chain)
         hits = pred_rel.keys() & gold_rel.keys()
         c["l_tp"] += len(hits)
@@ -197,8 +197,14 @@ def score(results, errors: str | None = None) -> dict:
     return {"counts": dict(c), "errors": err_lines}
 
 
-def gold_id_by_key(g, key: str, pairs_pred) -> str:
-    """A chain element (predicted actor key) as the gold id of a mention carrying that key, else itself."""
+def gold_id_by_key(g, key: str, acts) -> str:
+    """A chain element (predicted actor key) as the gold id of a gold mention that a predicted mention with
+    that key overlaps (the way subjects and objects are mapped), else the key itself."""
+    for m in acts.mentions:
+        if m.key == key:
+            for gm in g.mentions:
+                if gm.start < m.end and m.start < gm.end:
+                    return gm.actor
     return key.split(":", 1)[-1] if key.startswith("person:") else key
 
 

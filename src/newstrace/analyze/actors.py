@@ -384,6 +384,25 @@ def _clean_name(s: str) -> str:
     return " ".join(words).strip(" ,.'\u2019")
 
 
+_PHRASE_END = {"and", "or", "of", "called", "named", "in", "for", "with", "who", "that", "which", "to", "at", "on",
+               "by", "from", "as", "is", "was", "has", "had"}
+
+
+def _based_phrase(doc, start: int, alias: str) -> str | None:
+    """A "Y-based noun (noun)" description ending on its noun: "Pakistan-based group" (not "... group
+    called"), or None when no noun ends it."""
+    words = alias.split()
+    while len(words) > 1 and words[-1].lower() in _PHRASE_END:
+        words = words[:-1]
+    end = start + len(" ".join(words))
+    sp = doc.char_span(start, end, alignment_mode="expand")
+    if sp is None or not len(sp) or sp[-1].pos_ not in ("NOUN", "PROPN"):
+        if len(words) > 2:  # "-based developer and ..." parsed as a verb: keep the last word that is a noun
+            return _based_phrase(doc, start, " ".join(words[:-1]))
+        return None
+    return " ".join(words)
+
+
 def _acronym_name(name: str, acronym: str) -> str | None:
     """The trailing words of ``name`` that ``acronym`` abbreviates (their capital initials, hyphenated parts
     counted; one extra trailing word such as "Party" allowed), or None."""
@@ -412,8 +431,13 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
                 name = _acronym_name(name, alias)
                 if name is None:
                     continue
-            if kind == "based" and name[:1].islower():
-                continue
+            if kind == "based":
+                if name[:1].islower():
+                    continue
+                alias = _based_phrase(doc, mt.start("alias"), alias)
+                if alias is None or any(m.kind == "person" and norm(m.text) in (norm(name), norm(name.split()[-1]))
+                                        for m in mentions):
+                    continue  # "Y-based" describes organisations ("the Texas-based company, X"), not people
             a = mt.start("name") + mt.group("name").find(name.split()[0]) if name else mt.start()
             key = ""
             for (s, e), m in ments.items():
