@@ -6,8 +6,9 @@ object, prepositional object, the object of a controlled verb "vowed to kick X o
 "not"/"never"/"no" on the verb or a governing "declined/refused/failed to"; modality from modal auxiliaries
 and "vow/pledge/plan to" (``intended``) or "may/could/reportedly/apparently" (``possible``). The chain says
 who asserts it: the outlet, or the outlet then the named speaker when the relation sits inside reported
-speech or a quotation ("Pence said Trump was mocking Clinton" -> outlet > Mike Pence). When the claims stage
-(issue 13) gives attribution for the article, ``chain_from_claims`` uses it instead.
+speech or a quotation ("Pence said Trump was mocking Clinton" -> outlet > Mike Pence). In the analyze stage the
+claims step's attributions of the article replace it where a claim's content holds the relation
+(``stage_actors._claims_chains``).
 """
 from __future__ import annotations
 
@@ -368,23 +369,3 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
             continue
         for subj in subjects:
             add(subj, typ, obj, verb if verb is not None else noun)
-
-
-def chain_from_claims(rel: Relation, claims: list[dict]) -> list[str]:
-    """The chain of the claim whose content span holds the relation's evidence, when claims are known.
-
-    ``claims`` are the claims stage's rows for the article (``content`` as ``{start, end}``, ``chain`` a list
-    of names from the outlet down); the innermost claim containing the relation's subject wins.
-    """
-    best = None
-    for c in claims:
-        content = c.get("content") or {}
-        a, b = content.get("start"), content.get("end")
-        if a is None or b is None:
-            continue
-        if a <= rel.subject_span[0] and rel.object_span[1] <= b and (best is None or b - a < best[1] - best[0]):
-            best = (a, b, c)
-    if best is None:
-        return rel.chain
-    chain = best[2].get("chain") or [best[2].get("source")]
-    return ["outlet", *[x for x in chain if x and x != "outlet"]]

@@ -1,10 +1,13 @@
-"""The actors step of the analyze stage: actors, relations and flags of stored articles, incrementally.
+"""The actors component of the analyze stage (``stage.py``): actors, relations and flags of stored articles.
 
-``analyse_doc(doc, date, table)`` is the per-article kernel over one shared spaCy parse (plain, picklable
-inputs and outputs). ``run(store)`` analyses every article whose stored body changed since its last analysis
-(``store.actors.pending``) and writes its rows, one transaction per batch. English only: spaCy's packaged
-English pipeline is the one shipped; articles in other languages are skipped and recorded as problems
-(``actors-language``) so the skip is visible.
+Registered after claims, so it runs in ``ingest`` (unless ``--no-analyze``), ``newstrace analyze`` and, alone,
+``newstrace actors``; incremental like every component (``analysis_state``: an article is analysed again only
+when its body hash or the component version changes; a user alias file's hash is part of the version).
+prepare: English articles ask for every paragraph (the driver parses each paragraph once for all components);
+other languages are skipped with the reason. analyse (worker): the paragraph parses joined into one Doc over
+the body (``join_docs``), then ``analyse_doc``. write (main process): relation chains from the claims the
+claims step has just written for the article, surnames resolved across documents (``group.py``), rows
+replaced through ``store/actors.py``.
 """
 from __future__ import annotations
 
@@ -21,13 +24,10 @@ from .stage import Component, Plan, register
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
-def analyse_doc(doc, date: str | None, table: aliases.AliasTable, claims: list[dict] | None = None) -> dict[str, Any]:
+def analyse_doc(doc, date: str | None, table: aliases.AliasTable) -> dict[str, Any]:
     """Rows for one parsed article: mentions, actors, roles, aliases, relations, flags (keys before grouping)."""
     acts = actors_mod.analyse(doc, table, date)
     rels = relations.find_relations(doc, acts)
-    if claims:
-        for r in rels:
-            r.chain = relations.chain_from_claims(r, claims)
     fl = flags.flag_doc(doc)
     return {
         "mentions": [m.as_dict() for m in acts.mentions],
