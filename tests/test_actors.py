@@ -251,3 +251,25 @@ def test_non_english_article_is_skipped_with_reason(tmp_path):
     with Store(db) as st:
         mode, detail = st.conn.execute("SELECT mode, detail FROM analysis_state WHERE component = 'actors'").fetchone()
     assert mode == "skipped" and "English only" in json.loads(detail)["reason"]
+
+
+def test_place_in_an_agreement_name_or_on_a_line_of_its_own_is_literal(nlp, table):
+    _, a = analyse(nlp, table, "He was a central broker of the Paris climate agreement.")
+    assert [m.metonymy for m in a.mentions if m.text == "Paris"] == ["literal"]
+    _, a = analyse(nlp, table, "States that sued:\nWashington\nMaryland")
+    assert [m.metonymy for m in a.mentions if m.text == "Washington"] == ["literal"]
+
+
+def test_relations_through_titles_pronouns_nouns_and_relative_clauses(nlp, table):
+    def rels(text):
+        doc, a = analyse(nlp, table, text)
+        return {(r.subject, r.type, r.object, r.negated) for r in relations.find_relations(doc, a)}
+
+    assert ("person:barack-obama", "threaten", "russia", True) in rels(
+        "President Barack Obama spoke on Monday. This week, the president declined to threaten Moscow.")
+    assert any(r[:3] == ("person:donald-trump", "consult", "person:rex-tillerson") for r in rels(
+        "Rex Tillerson said he received a call from Donald Trump around noon."))
+    assert any(r[1:3] == ("sanction", "north-korea") for r in rels(
+        "The U.N., which in March imposed harsh economic sanctions against North Korea, met again."))
+    assert any(r[:3] == ("person:kamala-harris", "demand", "person:william-barr") for r in rels(
+        "Kamala Harris calls for William Barr to testify on the report."))

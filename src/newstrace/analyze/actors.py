@@ -249,6 +249,10 @@ def metonymy(doc, m: Mention, table: AliasTable) -> str | None:
     line_start = first.i == 0 or "\n" in doc[first.i - 1].text_with_ws or doc[first.i - 1].is_space
     if line_start and m.text.isupper() and nxt is not None and nxt.text in ("-", "--", "\u2014", "\u2013", "(", ","):
         return "literal"
+    line_a = doc.text.rfind("\n", 0, m.start) + 1
+    line_b = doc.text.find("\n", m.end)
+    if doc.text[line_a:line_b if line_b >= 0 else len(doc.text)].strip(" \t.,;:*-\u2022") == m.text:
+        return "literal"  # a line of its own: a list of places, a heading, a dateline line
     if nxt is not None and nxt.text == "-" and head.i + 2 < len(doc) and doc[head.i + 2].lower_ == "based":
         return "literal"
     if prev is not None and prev.text == "-" and first.i >= 2 and doc[first.i - 2].lower_ in ("pro", "anti"):
@@ -276,7 +280,9 @@ def metonymy(doc, m: Mention, table: AliasTable) -> str | None:
     if dep in ("compound", "amod", "nmod"):
         # "White House spokesman", "Kremlin threats", "Moscow's"; a compound into a place noun is literal
         if head.head.lemma_ in ("monument", "street", "airport", "area", "region", "metro", "event",
-                                "function", "ground", "grounds", "lawn", "building", "office", "hotel"):
+                                "function", "ground", "grounds", "lawn", "building", "office", "hotel", "agreement",
+                                "accord", "accords", "treaty", "summit", "conference", "marathon", "museum",
+                                "university", "zoo", "subway", "police"):
             return "literal"
         return "gov" if seat or head.head.pos_ in ("NOUN", "PROPN") else "literal"
     return "gov" if seat else "literal"
