@@ -273,3 +273,5 @@ def test_relations_through_titles_pronouns_nouns_and_relative_clauses(nlp, table
         "The U.N., which in March imposed harsh economic sanctions against North Korea, met again."))
     assert any(r[:3] == ("person:kamala-harris", "demand", "person:william-barr") for r in rels(
         "Kamala Harris calls for William Barr to testify on the report."))
+    assert any(r[:3] == ("person:donald-trump", "consult", "person:vladimir-putin") for r in rels(
+        "Donald Trump and Vladimir Putin met in Helsinki on Monday."))

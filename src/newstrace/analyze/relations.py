@@ -292,6 +292,13 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
         base_type = LEMMA_TYPE.get(lem)
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
+        if base_type in ("consult", "cooperate") or lem in ("talk", "speak"):
+            # "Trump and Putin met": a joint subject of a meeting verb with no object meets itself
+            if not any(c.dep_ in ("dobj", "obj") or (c.dep_ == "prep" and c.lower_ in ("with", "to"))
+                       for c in verb.children):
+                subs = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
+                for i in range(1, len(subs)):
+                    add(subs[0], base_type or "consult", subs[i], verb)
         for subj_tok in _subjects(verb):
             subj = _mention_of(subj_tok, acts, doc, resolve)
             if subj is None:
