@@ -115,6 +115,9 @@ def _seat_spans(doc, table: AliasTable) -> list[tuple[int, int]]:
     return out
 
 
+_NOT_NAME = re.compile(r"[\[\]{}()<>|@#/\\=*_~^]")
+
+
 def find_mentions(doc, table: AliasTable) -> list[Mention]:
     spans: list[tuple[int, int, str]] = []
     taken = set()
@@ -138,8 +141,8 @@ def find_mentions(doc, table: AliasTable) -> list[Mention]:
             kind = "group"
         if ent.label_ == "FAC" and not table.capital_of(txt):
             continue
-        if txt.startswith("#") or not any(c.isalpha() for c in txt):
-            continue
+        if txt.startswith("#") or not any(c.isalpha() for c in txt) or _NOT_NAME.search(txt):
+            continue  # hashtags, numbers, and spans cut through brackets or markup ("Hillary] Clinton")
         spans.append((s, e, kind))
         taken.update(range(s, e))
     spans += _propagate(doc, spans, taken, table)

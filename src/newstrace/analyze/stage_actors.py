@@ -67,7 +67,7 @@ def to_rows(res: dict[str, Any], index: dict[str, str]) -> dict[str, list[dict]]
 
 # -- the component of the analyze stage (stage.py) ----------------------------------------------------
 NAME = "actors"
-VERSION = "2"  # bump when the rules or models change: every article is analysed again
+VERSION = "3"  # bump when the rules or models change: every article is analysed again
 _ALIAS_FILE: str | None = None
 _INDEX: dict[int, dict[str, str]] = {}  # id(conn) -> surname index, kept up to date by write()
 
