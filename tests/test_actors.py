@@ -209,3 +209,69 @@ def test_labelled_set_matches_its_texts():
     docs = actors_gold.load(shared)
     assert len(docs) >= 60
     assert all(d.text[m.start:m.end] == m.text for d in docs for m in d.mentions)
+
+
+def test_ingest_runs_actors_with_claims_and_only_new_bodies(tmp_path):
+    """The analyze stage (on by default in ingest) runs actors beside claims; a later ingest analyses only the
+    new article; relation chains come from the article's claims."""
+    from newstrace.analyze.stage import analyze_store
+    from newstrace.store import Store
+
+    src = tmp_path / "one.jsonl"
+    src.write_text(json.dumps(ARTICLES[1]) + "\n")
+    db = str(tmp_path / "i.db")
+    newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    with Store(db) as st:
+        modes = dict(st.conn.execute("SELECT component, mode FROM analysis_state").fetchall())
+        assert modes == {"claims": "analysed", "actors": "analysed"}
+        rels = [tuple(r) for r in st.conn.execute("SELECT subject, object, chain FROM relations")]
+        assert ("china", "russia", '["outlet", "xi-jinping"]') in rels
+        detail = json.loads(st.conn.execute("SELECT detail FROM analysis_state WHERE component = 'actors'")
+                            .fetchone()[0])
+        assert detail["chains_from_claims"] is True
+    src2 = tmp_path / "two.jsonl"
+    src2.write_text(json.dumps(ARTICLES[0]) + "\n")
+    newstrace.ingest([str(src2)], db=db, link=False, workers=1)
+    with Store(db) as st:
+        assert st.conn.execute("SELECT count(DISTINCT aid) FROM actor_mentions").fetchone()[0] == 2
+        assert analyze_store(st, workers=1)["articles"] == 0  # nothing changed: nothing analysed again
+
+
+def test_non_english_article_is_skipped_with_reason(tmp_path):
+    from newstrace.store import Store
+
+    src = tmp_path / "fr.jsonl"
+    src.write_text(json.dumps({"url": "https://c.example/fr", "site": "c.example", "language": "fr",
+                               "text": "Le Kremlin a condamné Washington lundi, selon un communiqué publié par le ministère des "
+                                       "Affaires étrangères. Le président a déclaré que la décision était "
+                                       "inacceptable et que la Russie répondrait. Les diplomates se sont "
+                                       "réunis à Paris pour discuter de la situation."}) + "\n")
+    db = str(tmp_path / "fr.db")
+    newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    with Store(db) as st:
+        mode, detail = st.conn.execute("SELECT mode, detail FROM analysis_state WHERE component = 'actors'").fetchone()
+    assert mode == "skipped" and "English only" in json.loads(detail)["reason"]
+
+
+def test_place_in_an_agreement_name_or_on_a_line_of_its_own_is_literal(nlp, table):
+    _, a = analyse(nlp, table, "He was a central broker of the Paris climate agreement.")
+    assert [m.metonymy for m in a.mentions if m.text == "Paris"] == ["literal"]
+    _, a = analyse(nlp, table, "States that sued:\nWashington\nMaryland")
+    assert [m.metonymy for m in a.mentions if m.text == "Washington"] == ["literal"]
+
+
+def test_relations_through_titles_pronouns_nouns_and_relative_clauses(nlp, table):
+    def rels(text):
+        doc, a = analyse(nlp, table, text)
+        return {(r.subject, r.type, r.object, r.negated) for r in relations.find_relations(doc, a)}
+
+    assert ("person:barack-obama", "threaten", "russia", True) in rels(
+        "President Barack Obama spoke on Monday. This week, the president declined to threaten Moscow.")
+    assert any(r[:3] == ("person:donald-trump", "consult", "person:rex-tillerson") for r in rels(
+        "Rex Tillerson said he received a call from Donald Trump around noon."))
+    assert any(r[1:3] == ("sanction", "north-korea") for r in rels(
+        "The U.N., which in March imposed harsh economic sanctions against North Korea, met again."))
+    assert any(r[:3] == ("person:kamala-harris", "demand", "person:william-barr") for r in rels(
+        "Kamala Harris calls for William Barr to testify on the report."))
+    assert any(r[:3] == ("person:donald-trump", "consult", "person:vladimir-putin") for r in rels(
+        "Donald Trump and Vladimir Putin met in Helsinki on Monday."))

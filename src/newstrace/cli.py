@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("actors", help="find actors, relations and loaded language in stored articles (incremental)")
     _add_db(p)
     p.add_argument("--aliases", metavar="FILE", help="CSV or YAML alias file; its rows win over the shipped table")
-    p.add_argument("--limit", type=int, default=None, help="analyse at most N pending articles")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
 
     p = sub.add_parser("serve", help="read-only web UI and JSON API over a database")
     _add_db(p, positional=True)
@@ -362,7 +362,7 @@ def cmd_actors(args) -> int:
 
     _require_db(args.db)
     with Store(args.db) as st:
-        counts = stage_actors.run(st, args.aliases, args.limit)
+        counts = stage_actors.run(st, args.aliases, workers=args.workers)
     print(json.dumps(counts, indent=2))
     return 0
 

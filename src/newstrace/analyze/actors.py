@@ -93,7 +93,8 @@ def _trim_span(doc, span):
     s, e = span.start, span.end
     titles = []
     while s < e and (doc[s].lower_ in ("the", "a", "an") or doc[s].lower_ in HONORIFICS
-                     or (span.label_ == "PERSON" and doc[s].lower_ in TITLES)):
+                     or (span.label_ == "PERSON" and doc[s].lower_ in TITLES)
+                     or (span.label_ in ("PERSON", "ORG") and doc[s].is_lower and doc[s].is_alpha and e - s > 1)):
         if doc[s].lower_ in TITLES:
             titles.append(doc[s])
         s += 1
@@ -112,6 +113,9 @@ def _seat_spans(doc, table: AliasTable) -> list[tuple[int, int]]:
             if sp is not None and len(sp):
                 out.append((sp.start, sp.end))
     return out
+
+
+_NOT_NAME = re.compile(r"[\[\]{}()<>|@#/\\=*_~^]")
 
 
 def find_mentions(doc, table: AliasTable) -> list[Mention]:
@@ -137,8 +141,8 @@ def find_mentions(doc, table: AliasTable) -> list[Mention]:
             kind = "group"
         if ent.label_ == "FAC" and not table.capital_of(txt):
             continue
-        if txt.startswith("#") or not any(c.isalpha() for c in txt):
-            continue
+        if txt.startswith("#") or not any(c.isalpha() for c in txt) or _NOT_NAME.search(txt):
+            continue  # hashtags, numbers, and spans cut through brackets or markup ("Hillary] Clinton")
         spans.append((s, e, kind))
         taken.update(range(s, e))
     spans += _propagate(doc, spans, taken, table)
@@ -248,6 +252,10 @@ def metonymy(doc, m: Mention, table: AliasTable) -> str | None:
     line_start = first.i == 0 or "\n" in doc[first.i - 1].text_with_ws or doc[first.i - 1].is_space
     if line_start and m.text.isupper() and nxt is not None and nxt.text in ("-", "--", "\u2014", "\u2013", "(", ","):
         return "literal"
+    line_a = doc.text.rfind("\n", 0, m.start) + 1
+    line_b = doc.text.find("\n", m.end)
+    if doc.text[line_a:line_b if line_b >= 0 else len(doc.text)].strip(" \t.,;:*-\u2022") == m.text:
+        return "literal"  # a line of its own: a list of places, a heading, a dateline line
     if nxt is not None and nxt.text == "-" and head.i + 2 < len(doc) and doc[head.i + 2].lower_ == "based":
         return "literal"
     if prev is not None and prev.text == "-" and first.i >= 2 and doc[first.i - 2].lower_ in ("pro", "anti"):
@@ -275,7 +283,9 @@ def metonymy(doc, m: Mention, table: AliasTable) -> str | None:
     if dep in ("compound", "amod", "nmod"):
         # "White House spokesman", "Kremlin threats", "Moscow's"; a compound into a place noun is literal
         if head.head.lemma_ in ("monument", "street", "airport", "area", "region", "metro", "event",
-                                "function", "ground", "grounds", "lawn", "building", "office", "hotel"):
+                                "function", "ground", "grounds", "lawn", "building", "office", "hotel", "agreement",
+                                "accord", "accords", "treaty", "summit", "conference", "marathon", "museum",
+                                "university", "zoo", "subway", "police"):
             return "literal"
         return "gov" if seat or head.head.pos_ in ("NOUN", "PROPN") else "literal"
     return "gov" if seat else "literal"
@@ -383,6 +393,25 @@ def _clean_name(s: str) -> str:
     return " ".join(words).strip(" ,.'\u2019")
 
 
+_PHRASE_END = {"and", "or", "of", "called", "named", "in", "for", "with", "who", "that", "which", "to", "at", "on",
+               "by", "from", "as", "is", "was", "has", "had"}
+
+
+def _based_phrase(doc, start: int, alias: str) -> str | None:
+    """A "Y-based noun (noun)" description ending on its noun: "Pakistan-based group" (not "... group
+    called"), or None when no noun ends it."""
+    words = alias.split()
+    while len(words) > 1 and words[-1].lower() in _PHRASE_END:
+        words = words[:-1]
+    end = start + len(" ".join(words))
+    sp = doc.char_span(start, end, alignment_mode="expand")
+    if sp is None or not len(sp) or sp[-1].pos_ not in ("NOUN", "PROPN"):
+        if len(words) > 2:  # "-based developer and ..." parsed as a verb: keep the last word that is a noun
+            return _based_phrase(doc, start, " ".join(words[:-1]))
+        return None
+    return " ".join(words)
+
+
 def _acronym_name(name: str, acronym: str) -> str | None:
     """The trailing words of ``name`` that ``acronym`` abbreviates (their capital initials, hyphenated parts
     counted; one extra trailing word such as "Party" allowed), or None."""
@@ -411,8 +440,13 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
                 name = _acronym_name(name, alias)
                 if name is None:
                     continue
-            if kind == "based" and name[:1].islower():
-                continue
+            if kind == "based":
+                if name[:1].islower():
+                    continue
+                alias = _based_phrase(doc, mt.start("alias"), alias)
+                if alias is None or any(m.kind == "person" and norm(m.text) in (norm(name), norm(name.split()[-1]))
+                                        for m in mentions):
+                    continue  # "Y-based" describes organisations ("the Texas-based company, X"), not people
             a = mt.start("name") + mt.group("name").find(name.split()[0]) if name else mt.start()
             key = ""
             for (s, e), m in ments.items():

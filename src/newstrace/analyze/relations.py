@@ -6,8 +6,9 @@ object, prepositional object, the object of a controlled verb "vowed to kick X o
 "not"/"never"/"no" on the verb or a governing "declined/refused/failed to"; modality from modal auxiliaries
 and "vow/pledge/plan to" (``intended``) or "may/could/reportedly/apparently" (``possible``). The chain says
 who asserts it: the outlet, or the outlet then the named speaker when the relation sits inside reported
-speech or a quotation ("Pence said Trump was mocking Clinton" -> outlet > Mike Pence). When the claims stage
-(issue 13) gives attribution for the article, ``chain_from_claims`` uses it instead.
+speech or a quotation ("Pence said Trump was mocking Clinton" -> outlet > Mike Pence). In the analyze stage the
+claims step's attributions of the article replace it where a claim's content holds the relation
+(``stage_actors._claims_chains``).
 """
 from __future__ import annotations
 
@@ -78,16 +79,86 @@ class Relation:
         return asdict(self)
 
 
-def _mention_of(tok, acts: DocActors, doc) -> Mention | None:
+# heads that stand for the actor named in their compound or possessor: "the Trump administration", "CIA
+# operatives", "Russia's government"
+AGENT_HEADS = {"administration", "government", "campaign", "team", "regime", "operative", "official", "force",
+               "troop", "agent", "spokesman", "spokeswoman", "spokesperson", "leader", "leadership",
+               "authority", "ministry", "military", "army", "police", "diplomat", "lawmaker", "prosecutor",
+               "lawyer", "attorney", "envoy", "delegation", "militant", "fighter", "soldier", "navy",
+               "jet", "warplane", "intelligence", "service", "office", "aide", "staff", "camp"}
+# nominal objects whose possessor is the target: "condemned North Korea's latest test"
+TARGET_HEADS = {"test", "launch", "program", "programme", "action", "behavior", "behaviour", "policy", "move",
+                "decision", "conduct", "aggression", "annexation", "invasion", "occupation", "plan", "claim",
+                "attack", "interference", "meddling", "role", "support", "nuclear", "missile", "election",
+                "campaign", "investigation", "probe", "report", "statement", "comment", "remark", "lie",
+                "violation", "crime", "activity", "involvement", "presence", "regime", "government",
+                "administration", "leadership", "leader", "forces", "troops"}
+PRONOUNS = {"he", "she", "they", "him", "her", "them"}
+
+
+def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None) -> Mention | None:
     m = acts.mention_at(tok.i, doc)
     if m is not None:
         return m
+    if resolve is not None and tok.i in resolve:
+        return resolve[tok.i]
+    lem = tok.lemma_.lower()
     for c in tok.children:  # "the Trump administration" -> Trump; "CNN's Jim Acosta" stays on the head
-        if c.dep_ in ("compound",) and c.i < tok.i:
+        if c.dep_ in ("compound", "poss", "nmod") and c.i < tok.i:
             m = acts.mention_at(c.i, doc)
-            if m is not None and tok.lemma_ in ("administration", "government", "campaign", "team", "regime"):
+            if m is not None and (lem in AGENT_HEADS or (c.dep_ == "poss" and lem in TARGET_HEADS)):
                 return m
     return None
+
+
+def _title_heads(acts: DocActors) -> dict[str, list[Mention]]:
+    """Person mentions by the title words the text gives them ("President Obama" -> president: [Obama])."""
+    out: dict[str, list[Mention]] = {}
+    by_key = {}
+    for m in acts.mentions:
+        by_key.setdefault(m.key, m)
+    for r in acts.roles:
+        m = by_key.get(r.key)
+        if m is None:
+            continue
+        for w in r.role.lower().replace("-", " ").split():
+            out.setdefault(w, []).append(m)
+    return out
+
+
+def _resolve_nominals(doc, acts: DocActors) -> dict[int, Mention]:
+    """Token -> mention for nominals and pronouns standing for a named actor:
+
+    - "the president" / "the senator" / "the congressman" (a definite, unmodified title noun) -> the person the
+      text gave that title, the most recent one before it (any one when only one has it);
+    - "X said he/she/they ..." -> X (the subject of the reporting verb governing the pronoun's clause);
+    """
+    out: dict[int, Mention] = {}
+    titles = _title_heads(acts)
+    for tok in doc:
+        low = tok.lower_
+        if tok.pos_ == "PRON" and low in PRONOUNS and tok.dep_ in ("nsubj", "nsubjpass"):
+            h = tok.head
+            while h.dep_ in ("ccomp", "conj") and h.head.i != h.i and h.head.lemma_ not in SPEECH:
+                h = h.head
+            if h.dep_ == "ccomp" and h.head.lemma_ in SPEECH:
+                for s in h.head.children:
+                    if s.dep_ == "nsubj":
+                        m = acts.mention_at(s.i, doc)
+                        if m is not None and (m.kind != "place" if low in ("he", "she", "him", "her")
+                                                 else m.kind != "person"):
+                            out[tok.i] = m
+            continue
+        if tok.pos_ != "NOUN" or not any(c.lower_ == "the" and c.dep_ == "det" for c in tok.children):
+            continue
+        if any(c.dep_ in ("amod", "compound", "poss") for c in tok.children if c.i < tok.i):
+            continue
+        cands = [m for m in titles.get(low, []) if m.start < tok.idx] or titles.get(low, [])
+        names = {m.key for m in cands}
+        if cands and (len(names) == 1 or any(m.start < tok.idx for m in cands)):
+            before = [m for m in cands if m.start < tok.idx]
+            out[tok.i] = max(before, key=lambda m: m.start) if before else cands[0]
+    return out
 
 
 def _subjects(verb):
@@ -98,9 +169,13 @@ def _subjects(verb):
         if ctrl:
             return ctrl
     out = [c for c in verb.children if c.dep_ in ("nsubj",)]
+    if verb.dep_ == "relcl" and (not out or all(c.lower_ in ("which", "who", "that") for c in out)):
+        out = [verb.head]  # "The U.N., which imposed sanctions": the relative clause's head
     out += [a for c in verb.children if c.dep_ == "agent" for a in c.children if a.dep_ == "pobj"]
     if not out and verb.dep_ in ("xcomp", "conj", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
         return _subjects(verb.head)
+    if not out and verb.dep_ == "advcl" and verb.head.dep_ == "acl" and verb.head.head.head.pos_ in ("VERB", "AUX"):
+        return _subjects(verb.head.head.head)  # "X took the victory restoring ..., vowing to ...": X
     return out + [cc for s in out for cc in s.conjuncts]
 
 
@@ -167,21 +242,65 @@ def _chain(verb, doc, acts: DocActors, quotes) -> list[str]:
     return ["outlet"]
 
 
+# nouns that carry a relation by themselves: "talks with X", "a call from X", "sanctions against X", "Russia's
+# attack on Ukraine" (subject: the possessor, else the subject of the verb governing the noun)
+NOUN_REL = {"meeting": "consult", "talk": "consult", "call": "consult", "visit": "consult", "summit": "consult",
+            "negotiation": "consult", "condemnation": "accuse", "criticism": "accuse", "accusation": "accuse",
+            "lawsuit": "accuse", "sanction": "sanction", "embargo": "sanction", "attack": "assault",
+            "strike": "assault", "invasion": "assault", "assault": "assault", "airstrike": "assault",
+            "threat": "threaten", "ultimatum": "threaten", "endorsement": "support", "support": "support",
+            "aid": "aid", "funding": "aid", "cooperation": "cooperate", "alliance": "cooperate",
+            "agreement": "cooperate", "deal": "cooperate"}
+NOUN_PREPS = {"with", "against", "on", "of", "from", "to", "for", "at", "into"}
+RECEIVE = {"receive", "get", "take", "have"}  # "received a call from X": X is the subject
+
+
+def _governing_verb(tok):
+    h, n = tok, 0
+    while h.head.i != h.i and n < 4:
+        h = h.head
+        n += 1
+        if h.pos_ in ("VERB", "AUX"):
+            return h
+    return None
+
+
 def find_relations(doc, acts: DocActors) -> list[Relation]:
     quotes = quote_spans(doc.text)
+    resolve = _resolve_nominals(doc, acts)
     out: list[Relation] = []
     seen = set()
+
+    def add(subj: Mention, typ: str, obj: Mention, verb) -> None:
+        if subj.key == obj.key:
+            return
+        sent = verb.sent
+        key = (subj.key, typ, obj.key, sent.start)
+        if key in seen:
+            return
+        seen.add(key)
+        out.append(Relation(subj.key, subj.name, typ, obj.key, obj.name, _negated(verb), _modality(verb),
+                            sent.start_char, sent.end_char, sent.text, _chain(verb, doc, acts, quotes),
+                            (subj.start, subj.end), (obj.start, obj.end)))
+
     for verb in doc:
-        if verb.pos_ not in ("VERB", "NOUN"):
+        if verb.pos_ == "NOUN":
+            _noun_relations(verb, doc, acts, resolve, add)
+        if verb.pos_ != "VERB":
             continue
         lem = verb.lemma_.lower()
-        base_type = LEMMA_TYPE.get(lem) if verb.pos_ == "VERB" else None
-        if verb.pos_ == "NOUN" and lem not in ("breakfast",):
-            continue
+        base_type = LEMMA_TYPE.get(lem)
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
+        if base_type in ("consult", "cooperate") or lem in ("talk", "speak"):
+            # "Trump and Putin met": a joint subject of a meeting verb with no object meets itself
+            if not any(c.dep_ in ("dobj", "obj") or (c.dep_ == "prep" and c.lower_ in ("with", "to"))
+                       for c in verb.children):
+                subs = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
+                for i in range(1, len(subs)):
+                    add(subs[0], base_type or "consult", subs[i], verb)
         for subj_tok in _subjects(verb):
-            subj = _mention_of(subj_tok, acts, doc)
+            subj = _mention_of(subj_tok, acts, doc, resolve)
             if subj is None:
                 continue
             targets = _objects(verb, PREP_PAIRS)
@@ -191,21 +310,25 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                     for o, prep in _objects(c, PREP_PAIRS):
                         if not (isinstance(prep, tuple) and prep[0] == "noun"):
                             targets.append((o, ("xcomp", c.lemma_.lower(), prep)))
+                # "calls for X to testify", "urged that X resign": the clause's subject is asked
+                if lem in ("call", "urge", "press", "ask", "demand") and c.dep_ in ("advcl", "ccomp") and (
+                        lem != "call" or any(m.lower_ == "for" for m in c.children if m.dep_ == "mark")):
+                    targets += [(n, ("demand",)) for n in c.children if n.dep_ == "nsubj"]
             for obj_tok, prep in targets:
-                obj = _mention_of(obj_tok, acts, doc)
+                obj = _mention_of(obj_tok, acts, doc, resolve)
                 if obj is None or obj.key == subj.key:
                     continue
                 typ = None
                 if isinstance(prep, tuple) and prep[0] == "noun":
                     typ = prep[1]
+                elif isinstance(prep, tuple) and prep[0] == "demand":
+                    typ = "demand"
                 elif isinstance(prep, tuple):
                     _, inner, inner_prep = prep
                     if lem in ("vow", "threaten") and (inner in LEMMA_TYPE or inner_prep):
                         typ = "threaten"
-                    elif lem in ("urge", "demand", "call", "order"):
-                        continue  # "called on Obama to retaliate against Russia": Obama is the target
                     else:
-                        continue
+                        continue  # "called on Obama to retaliate against Russia": Obama is the target
                 elif prep is None:
                     typ = base_type
                     if lem == "call" and any(c.dep_ == "prt" for c in verb.children):
@@ -218,32 +341,38 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                         typ = "sanction"
                 if typ is None:
                     continue
-                sent = verb.sent
-                key = (subj.key, typ, obj.key, sent.start)
-                if key in seen:
-                    continue
-                seen.add(key)
-                out.append(Relation(subj.key, subj.name, typ, obj.key, obj.name, _negated(verb), _modality(verb),
-                                    sent.start_char, sent.end_char, sent.text, _chain(verb, doc, acts, quotes),
-                                    (subj.start, subj.end), (obj.start, obj.end)))
+                add(subj, typ, obj, verb)
     return out
 
 
-def chain_from_claims(rel: Relation, claims: list[dict]) -> list[str]:
-    """The chain of the claim whose content span holds the relation's evidence, when claims are known.
-
-    ``claims`` are the claims stage's rows for the article (``content`` as ``{start, end}``, ``chain`` a list
-    of names from the outlet down); the innermost claim containing the relation's subject wins.
-    """
-    best = None
-    for c in claims:
-        content = c.get("content") or {}
-        a, b = content.get("start"), content.get("end")
-        if a is None or b is None:
+def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
+    """Relations carried by a noun: its prepositional object is the target; the subject is its possessor or
+    the subject of the verb it depends on ("received a call from X" turns round: X called the receiver)."""
+    typ = NOUN_REL.get(noun.lemma_.lower())
+    if typ is None or acts.mention_at(noun.i, doc) is not None:
+        return
+    objs = [(p.lower_, o) for p in noun.children if p.dep_ == "prep" and p.lower_ in NOUN_PREPS
+            for o in [o for o in p.children if o.dep_ == "pobj"] + [cc for o in p.children if o.dep_ == "pobj"
+                                                                     for cc in o.conjuncts]]
+    if not objs:
+        return
+    verb = _governing_verb(noun)
+    poss = [c for c in noun.children if c.dep_ == "poss"]
+    subjects = [m for m in (_mention_of(c, acts, doc, resolve) for c in poss) if m is not None]
+    if not subjects and verb is not None and noun.dep_ in ("dobj", "nsubj", "pobj", "attr", "appos", "conj"):
+        subjects = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
+    if not subjects and verb is not None:  # "X is pictured meeting with Y"
+        subjects = [m for m in (_mention_of(t, acts, doc, resolve) for t in verb.children if t.dep_ == "nsubjpass")
+                    if m is not None]
+    for prep, o in objs:
+        obj = _mention_of(o, acts, doc, resolve)
+        if obj is None:
             continue
-        if a <= rel.subject_span[0] and rel.object_span[1] <= b and (best is None or b - a < best[1] - best[0]):
-            best = (a, b, c)
-    if best is None:
-        return rel.chain
-    chain = best[2].get("chain") or [best[2].get("source")]
-    return ["outlet", *[x for x in chain if x and x != "outlet"]]
+        if prep == "from" and typ == "consult" and verb is not None and verb.lemma_ in RECEIVE:
+            for receiver in subjects:
+                add(obj, typ, receiver, verb)  # "he received a call from Trump": Trump called him
+            continue
+        if prep == "from" or (prep == "of" and typ in ("consult", "cooperate")):
+            continue
+        for subj in subjects:
+            add(subj, typ, obj, verb if verb is not None else noun)

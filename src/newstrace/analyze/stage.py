@@ -75,6 +75,7 @@ def register(component: Component) -> None:
 
 def _components() -> list[Component]:
     from . import claims_component  # noqa: F401 - registers itself
+    from . import stage_actors  # noqa: F401 - registers itself (after claims: relation chains read its claims)
 
     return list(COMPONENTS)
 
@@ -115,11 +116,13 @@ def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, di
     return out
 
 
-def analyze_store(store, workers: int | None = None, page_ids=None, progress: bool = False) -> dict[str, Any]:
-    """Analyse every article whose body changed since its last analysis (all, the first time)."""
+def analyze_store(store, workers: int | None = None, page_ids=None, progress: bool = False,
+                  only: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """Analyse every article whose body changed since its last analysis (all, the first time); ``only``
+    names the components to run (default: all)."""
     from ..store.db import now_iso
 
-    comps = _components()
+    comps = [c for c in _components() if only is None or c.name in only]
     conn = store.conn
     todo: dict[str, ArticleText] = {}
     for c in comps:

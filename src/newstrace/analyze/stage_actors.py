@@ -1,32 +1,33 @@
-"""The actors step of the analyze stage: actors, relations and flags of stored articles, incrementally.
+"""The actors component of the analyze stage (``stage.py``): actors, relations and flags of stored articles.
 
-``analyse_doc(doc, date, table)`` is the per-article kernel over one shared spaCy parse (plain, picklable
-inputs and outputs). ``run(store)`` analyses every article whose stored body changed since its last analysis
-(``store.actors.pending``) and writes its rows, one transaction per batch. English only: spaCy's packaged
-English pipeline is the one shipped; articles in other languages are skipped and recorded as problems
-(``actors-language``) so the skip is visible.
+Registered after claims, so it runs in ``ingest`` (unless ``--no-analyze``), ``newstrace analyze`` and, alone,
+``newstrace actors``; incremental like every component (``analysis_state``: an article is analysed again only
+when its body hash or the component version changes; a user alias file's hash is part of the version).
+prepare: English articles ask for every paragraph (the driver parses each paragraph once for all components);
+other languages are skipped with the reason. analyse (worker): the paragraph parses joined into one Doc over
+the body (``join_docs``), then ``analyse_doc``. write (main process): relation chains from the claims the
+claims step has just written for the article, surnames resolved across documents (``group.py``), rows
+replaced through ``store/actors.py``.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
+from pathlib import Path
 from typing import Any
 
 from . import actors as actors_mod
 from . import aliases, flags, group, relations
+from .stage import Component, Plan, register
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
 
-BATCH = 32
-
-
-def analyse_doc(doc, date: str | None, table: aliases.AliasTable, claims: list[dict] | None = None) -> dict[str, Any]:
+def analyse_doc(doc, date: str | None, table: aliases.AliasTable) -> dict[str, Any]:
     """Rows for one parsed article: mentions, actors, roles, aliases, relations, flags (keys before grouping)."""
     acts = actors_mod.analyse(doc, table, date)
     rels = relations.find_relations(doc, acts)
-    if claims:
-        for r in rels:
-            r.chain = relations.chain_from_claims(r, claims)
     fl = flags.flag_doc(doc)
     return {
         "mentions": [m.as_dict() for m in acts.mentions],
@@ -64,43 +65,146 @@ def to_rows(res: dict[str, Any], index: dict[str, str]) -> dict[str, list[dict]]
             "relations": rels, "flags": res["flags"]}
 
 
-def run(store, alias_file: str | None = None, limit: int | None = None, docs_for=None) -> dict[str, int]:
-    """Analyse pending articles of ``store`` (a ``newstrace.store.Store``); returns counts.
+# -- the component of the analyze stage (stage.py) ----------------------------------------------------
+NAME = "actors"
+VERSION = "3"  # bump when the rules or models change: every article is analysed again
+_ALIAS_FILE: str | None = None
+_INDEX: dict[int, dict[str, str]] = {}  # id(conn) -> surname index, kept up to date by write()
 
-    ``docs_for(texts)`` may supply the spaCy parses (the analyze driver shares one parse per article with
-    the claims step); by default the shipped English pipeline parses here.
-    """
+
+def _english(lang: str | None) -> bool:
+    return not lang or lang.lower().startswith("en")
+
+
+@functools.lru_cache(maxsize=4)
+def _table(path: str | None) -> aliases.AliasTable:
+    return aliases.load(path)
+
+
+def version() -> str:
+    """The component version: the rules' and, with a user alias file, the file's content hash."""
+    if not _ALIAS_FILE:
+        return VERSION
+    return VERSION + "+" + hashlib.sha1(Path(_ALIAS_FILE).read_bytes()).hexdigest()[:10]
+
+
+def use_aliases(path: str | None) -> None:
+    """Analyse with a user alias file (it wins over the base table); a changed file re-analyses everything."""
+    global _ALIAS_FILE
+    _table(path)  # a bad file is a coded error (E140-E142) before anything runs
+    _ALIAS_FILE = path
+    register(Component(NAME, version(), prepare, analyse, write))
+
+
+def join_docs(body: str, parses: list) -> Any:
+    """One Doc over the whole body from the driver's per-paragraph parses: the text between paragraphs
+    becomes whitespace tokens, so character offsets are offsets into ``body``."""
+    import numpy as np
+    from spacy.tokens import Doc
+
+    if not parses:
+        return None
+    docs, pos = [], 0
+    vocab = parses[0][1].vocab
+    for off, d in sorted(parses, key=lambda x: x[0]):
+        if off < pos:
+            continue
+        if off > pos:
+            gap = body[pos:off]
+            g = Doc(vocab, words=[gap], spaces=[False], sent_starts=[True], pos=["SPACE"], tags=["_SP"],
+                    deps=["dep"], heads=[0], lemmas=[gap])
+            g.tensor = np.zeros((1, d.tensor.shape[1] if d.tensor is not None and d.tensor.ndim == 2 else 0),
+                                dtype="float32")
+            docs.append(g)
+        docs.append(d)
+        pos = off + len(d.text)
+    return Doc.from_docs(docs, ensure_whitespace=False)
+
+
+def prepare(conn, art, parent) -> Plan:
+    if not _english(art.language):
+        return Plan(skip=f"language {art.language} (actors are analysed in English only)", mode="skipped")
+    return Plan(paragraphs=None, title=False)
+
+
+def analyse(art, parses, title_parse, plan: Plan) -> dict[str, Any] | None:
+    doc = join_docs(art.body, parses)
+    if doc is None:
+        return None
+    return analyse_doc(doc, (art.published or "")[:10] or None, _table(_ALIAS_FILE))
+
+
+def _claims_chains(rels: list[dict], mentions: list[dict], claims: list[dict]) -> None:
+    """Each relation's chain from the innermost claim whose content holds its subject and object (the claims
+    step ran first in the same transaction): outlet, then each level's source as an actor key (the mention
+    its source span overlaps) or the source's words ("officials", "unnamed sources")."""
+    body = [c for c in claims if c.get("part") != "title" and c.get("kind") != "assertion"
+            and c.get("content_start") is not None]
+
+    def key_of(c: dict) -> str | None:
+        a, b = c.get("source_start"), c.get("source_end")
+        if a is not None and b is not None:
+            for m in mentions:
+                if m["start"] < b and a < m["end"]:
+                    return m["key"]
+        name = (c.get("source_name") or "").strip()
+        return name or None
+
+    by_idx = {c.get("idx"): c for c in claims}
+    for r in rels:
+        lo = min(r["subject_span"][0], r["object_span"][0])
+        hi = max(r["subject_span"][1], r["object_span"][1])
+        best = None
+        for c in body:
+            if c["content_start"] <= lo and hi <= c["content_end"] and (
+                    best is None or c["content_end"] - c["content_start"] < best["content_end"] - best["content_start"]):
+                best = c
+        if best is None:
+            continue
+        levels, c, seen = [], best, set()
+        while c is not None and c.get("idx") not in seen:
+            seen.add(c.get("idx"))
+            k = key_of(c)
+            if k and k not in levels:
+                levels.insert(0, k)
+            c = by_idx.get(c.get("nested_in")) if c.get("nested_in") is not None else None
+        if levels:
+            r["chain"] = ["outlet", *levels]
+
+
+def _index(conn) -> dict[str, str]:
     from ..store import actors as sa
-    from ..store.db import now_iso
-    from .nlp import english
 
-    conn = store.conn
-    table = aliases.load(alias_file)
-    todo = sa.pending(conn, limit)
-    counts = {"articles": 0, "skipped_language": 0, "mentions": 0, "relations": 0, "flags": 0}
-    if not todo:
-        return counts
-    index = group.surname_index(("person:" + k) for k in sa.person_ids(conn))
-    parse = docs_for or (lambda texts: english().pipe(texts, batch_size=8))
-    for start in range(0, len(todo), BATCH):
-        batch = sa.article_inputs(conn, [a for a, _ in todo[start:start + BATCH]])
-        english_rows = [r for r in batch if (r["language"] or "en").startswith("en")]
-        results = []
-        for r, doc in zip(english_rows, parse([r["body"] for r in english_rows])):
-            res = analyse_doc(doc, (r["published"] or "")[:10] or None, table)
-            index.update(group.surname_index(m["key"] for m in res["mentions"]))
-            results.append((r, res))
-        ts = now_iso()
-        with conn:
-            for r in batch:
-                if r not in english_rows:
-                    sa.write(conn, r["aid"], r["body_hash"], ts, [], [], [], [], [], [])
-                    counts["skipped_language"] += 1
-            for r, res in results:
-                rows = to_rows(res, index)
-                sa.write(conn, r["aid"], r["body_hash"], ts, **rows)
-                counts["articles"] += 1
-                counts["mentions"] += len(rows["mentions"])
-                counts["relations"] += len(rows["relations"])
-                counts["flags"] += len(rows["flags"])
-    return counts
+    if id(conn) not in _INDEX:
+        _INDEX[id(conn)] = group.surname_index(("person:" + k) for k in sa.person_ids(conn))
+    return _INDEX[id(conn)]
+
+
+def write(conn, art, res: dict[str, Any] | None, plan: Plan) -> dict[str, Any]:
+    from ..store import actors as sa
+    from ..store import claims as store_claims
+    from ..store.articles import keys_of
+    from ..store.db import now_iso
+
+    aid = keys_of(conn, [art.page_id]).get(art.page_id)
+    res = res or {"mentions": [], "roles": [], "aliases": [], "relations": [], "flags": []}
+    claims = store_claims.claim_rows(conn, art.page_id)
+    if claims:
+        _claims_chains(res["relations"], res["mentions"], claims)
+    index = _index(conn)
+    index.update(group.surname_index(m["key"] for m in res["mentions"]))
+    rows = to_rows(res, index)
+    sa.write(conn, aid, art.body_hash, now_iso(), **rows)
+    return {"mentions": len(rows["mentions"]), "actors": len(rows["actors"]), "relations": len(rows["relations"]),
+            "flags": len(rows["flags"]), "chains_from_claims": bool(claims)}
+
+
+register(Component(NAME, VERSION, prepare, analyse, write))
+
+
+def run(store, alias_file: str | None = None, workers: int | None = None, page_ids=None) -> dict[str, Any]:
+    """``newstrace actors``: the analyze stage with the actors component only (and the alias file)."""
+    from .stage import analyze_store
+
+    use_aliases(alias_file)
+    return analyze_store(store, workers=workers, page_ids=page_ids, only=(NAME,))

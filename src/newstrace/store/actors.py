@@ -12,28 +12,8 @@ import json
 import sqlite3
 from typing import Any, Iterable
 
-from .articles import marks, slices
 
 _PER_ARTICLE = ("actor_mentions", "actor_roles", "actor_aliases", "relations", "flags")
-
-
-def pending(conn: sqlite3.Connection, limit: int | None = None) -> list[tuple[int, str]]:
-    """(aid, body_hash) of articles whose current body has not been analysed for actors."""
-    sql = ("SELECT a.aid, a.body_hash FROM articles a LEFT JOIN analyze_actors_done d ON d.aid = a.aid "
-           "WHERE d.aid IS NULL OR d.body_hash IS NOT a.body_hash ORDER BY a.aid")
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return [(r[0], r[1]) for r in conn.execute(sql)]
-
-
-def article_inputs(conn: sqlite3.Connection, aids: list[int]) -> list[dict[str, Any]]:
-    """aid, body, language and date of the articles to analyse."""
-    out = []
-    for c in slices(aids):
-        out += [dict(aid=r[0], body=r[1], language=r[2], published=r[3], body_hash=r[4], url=r[5])
-                for r in conn.execute(f"SELECT aid, body, language, published, body_hash, url FROM articles "
-                                      f"WHERE aid IN ({marks(c)})", c)]
-    return out
 
 
 def person_ids(conn: sqlite3.Connection) -> list[str]:
