@@ -94,6 +94,37 @@ LANGUAGE_NAMES = re.compile(
 MAX_LANGUAGE_MENU_CHARS = 200  # a language menu is a short list of language names
 
 
+def _top_level(pattern: str) -> list[str]:
+    """A pattern's top-level alternatives."""
+    parts, depth, cur, esc, cls = [], 0, [], False, False
+    for ch in pattern:
+        if esc:
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif cls:
+            cls = ch != "]"
+        elif ch == "[":
+            cls = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    return parts + ["".join(cur)]
+
+
+# the patterns anchored at the block's start are tried in one match (each alternative its own group, so the
+# first in list order that matches wins, as in the loop); the others are searched one by one
+_ANCHORED = {i for i, (_k, p) in enumerate(COMMON) if all(a.startswith("^") for a in _top_level(p.pattern))}
+ANCHORED_ALL = re.compile("|".join(f"(?P<p{i}>{COMMON[i][1].pattern})" for i in sorted(_ANCHORED)), re.I)
+UNANCHORED = [(i, k, p) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED]
+
+
 def common_kind(block: str) -> str | None:
     """The kind of common furniture this block is, or None. Long article paragraphs never match."""
     if len(block) > MAX_FURNITURE_CHARS:
@@ -101,9 +132,15 @@ def common_kind(block: str) -> str | None:
     b = " ".join(block.split())
     if len(b) <= MAX_LANGUAGE_MENU_CHARS and len(LANGUAGE_NAMES.findall(b)) >= 3:
         return "translate"  # "... in your language: Deutsch | English | Español", in any language
-    for kind, pat in COMMON:
+    m = ANCHORED_ALL.match(b)
+    first = int(m.lastgroup[1:]) if m else len(COMMON)
+    for i, kind, pat in UNANCHORED:
+        if i > first:
+            break
         if pat.search(b):
             return kind
+    if m:
+        return COMMON[first][0]
     if len(b) <= MAX_DONATION_CHARS and DONATION_CALL.search(b) and DONATION_MEANS.search(b):
         return "donation"
     return None
@@ -142,6 +179,7 @@ WORD = re.compile(r"\w+", re.U)
 URL_IN_TEXT = re.compile(r"https?://|www\.|\b[\w\-]+\.(?:com|org|net|ca|info|news|example)\b", re.I)
 HANDLE_IN_TEXT = re.compile(r"(?<![\w.])@\w{2,}")
 EMAIL_IN_TEXT = re.compile(r"\b[\w.+\-]+@[\w\-]+\.[\w.\-]+|\[at\]|\(at\)", re.I)
+ENDS_SENTENCE = ".!?…\"”»)"
 LEN_BUCKETS = (30, 60, 100, 160, 250, 400, 700, 1200)
 OPENING_WORDS = 4  # the first words of a block, as their own features: furniture opens with its call
 BODY_WORDS = 15  # words read from a block: furniture is short; a long paragraph's rest adds nothing
@@ -173,12 +211,14 @@ def block_features(blocks: list[str]) -> list[list[str]]:
             f.append("has:email")
         if DONATION_MEANS.search(b):
             f.append("has:payment")
-        if b.rstrip().endswith(":"):
+        end = b.rstrip()
+        if end.endswith(":"):
             f.append("ends:colon")
-        if not re.search(r"[.!?…\"”»)]\s*$", b):
+        if not end or end[-1] not in ENDS_SENTENCE:
             f.append("ends:noperiod")
-        letters = [c for c in b[:200] if c.isalpha()]
-        if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        head = b[:200]
+        letters = sum(map(str.isalpha, head))
+        if letters and sum(map(str.isupper, head)) > 0.6 * letters:
             f.append("caps")
         kind = common_kind(b)
         if kind:
