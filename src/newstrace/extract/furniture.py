@@ -85,6 +85,18 @@ DONATION_CALL = re.compile(
 DONATION_MEANS = re.compile(
     r"paypal|patreon\.com|ko-fi\.com|buymeacoffee|\b(?:btc|eth|bitcoin|ethereum)\s*:|"
     r"\bbc1[ac-hj-np-z02-9]{11,71}\b|\b0x[a-fA-F0-9]{40}\b|\b[13][a-km-zA-HJ-NP-Z1-9]{25,34}\b", re.I)
+# each of DONATION_MEANS's forms needs one of these words, or (a legacy Bitcoin address) a 26+ character token:
+# without them the regex (slow on a whole paragraph) need not run
+MEANS_CUES = ("paypal", "patreon.com", "ko-fi.com", "buymeacoffee", "btc", "eth", "bitcoin", "bc1", "0x")
+
+
+def has_donation_means(b: str) -> bool:
+    low = b.lower()
+    if not any(c in low for c in MEANS_CUES) and max(map(len, b.split()), default=0) < 26:
+        return False
+    return DONATION_MEANS.search(b) is not None
+
+
 MAX_DONATION_CHARS = 700  # appeals are a few sentences; a longer paragraph is article text
 
 
@@ -141,7 +153,7 @@ def common_kind(block: str) -> str | None:
             return kind
     if m:
         return COMMON[first][0]
-    if len(b) <= MAX_DONATION_CHARS and DONATION_CALL.search(b) and DONATION_MEANS.search(b):
+    if len(b) <= MAX_DONATION_CHARS and has_donation_means(b) and DONATION_CALL.search(b):
         return "donation"
     return None
 
@@ -177,6 +189,7 @@ def strip(blocks: list[str], furniture_hashes: set[str], lone: bool = False) -> 
 LONE_MODEL = True  # off only to measure today's behaviour beside it (bench/lone_pages.py)
 WORD = re.compile(r"\w+", re.U)
 URL_IN_TEXT = re.compile(r"https?://|www\.|\b[\w\-]+\.(?:com|org|net|ca|info|news|example)\b", re.I)
+TLD_DOT = re.compile(r"\.(?:com|org|net|ca|info|news|example)\b", re.I)  # a cheap first test for URL_IN_TEXT
 HANDLE_IN_TEXT = re.compile(r"(?<![\w.])@\w{2,}")
 EMAIL_IN_TEXT = re.compile(r"\b[\w.+\-]+@[\w\-]+\.[\w.\-]+|\[at\]|\(at\)", re.I)
 ENDS_SENTENCE = ".!?…\"”»)"
@@ -203,13 +216,14 @@ def block_features(blocks: list[str]) -> list[list[str]]:
         f.append("len:" + str(next((k for k in LEN_BUCKETS if size < k), "more")))
         if len(words) <= 12 and size:
             f.append("short")
-        if URL_IN_TEXT.search(b):
+        at = "@" in b
+        if ("://" in b or "www." in low or TLD_DOT.search(b)) and URL_IN_TEXT.search(b):
             f.append("has:url")
-        if HANDLE_IN_TEXT.search(b):
+        if at and HANDLE_IN_TEXT.search(b):
             f.append("has:handle")
-        if EMAIL_IN_TEXT.search(b):
+        if (at or "(at)" in low or "[at]" in low) and EMAIL_IN_TEXT.search(b):
             f.append("has:email")
-        if DONATION_MEANS.search(b):
+        if has_donation_means(b):
             f.append("has:payment")
         end = b.rstrip()
         if end.endswith(":"):
