@@ -42,6 +42,7 @@ TEXT_PATTERNS: list[tuple[str, re.Pattern]] = [(k, re.compile(p)) for k, p in [
     ("crypto", r"(0x[a-fA-F0-9]{40})\b"),
 ]]
 TEXT_PROBES = ["UA-", "G-", "GTM-", "ca-pub-", "bc1", "0x"]  # case-sensitive, as the patterns
+DOT_SLASH = re.compile(r"\.(?:com|me)/")
 HOST_READERS: dict[str, list[tuple[str, re.Pattern]]] = {}
 for (_kind, _pat), _probe in zip(URL_PATTERNS, URL_PROBES):
     for _host in _probe:
@@ -183,17 +184,19 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
     # pattern at that spot. Lower-casing can change the length of some non-ASCII text: then regexes.
     same_len = len(low) == len(html_text)
     if same_len:
-        # each account host found with str.find, then read by its pattern there
-        for host, readers in HOST_READERS.items():
-            i = low.find(host)
-            while i != -1:
-                if not (host == "x.com/" and i > 0 and (low[i - 1].isalnum() or low[i - 1] in "-.")):
-                    # ("fox.com/", "box.com/" are not x.com)
-                    for kind, pat in readers:
-                        m = pat.match(html_text, i)
-                        if m:
-                            add(kind, m.group(1), "link")
-                i = low.find(host, i + 1)
+        # every ".com/" and ".me/" once, then which account host ends there
+        for d in DOT_SLASH.finditer(low):
+            end = d.end()
+            for host, readers in HOST_READERS.items():
+                i = end - len(host)
+                if i < 0 or not low.startswith(host, i):
+                    continue
+                if host == "x.com/" and i > 0 and (low[i - 1].isalnum() or low[i - 1] in "-."):
+                    continue  # "fox.com/", "box.com/" are not x.com
+                for kind, pat in readers:
+                    m = pat.match(html_text, i)
+                    if m:
+                        add(kind, m.group(1), "link")
     else:
         for (kind, pat), probe in zip(URL_PATTERNS, URL_PROBES):
             for m in pat.finditer(html_text) if probe else ():
