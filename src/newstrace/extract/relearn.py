@@ -17,6 +17,14 @@ def relearn(conn, force: bool = False) -> dict[str, int]:
     """{site: furniture blocks learned} for the sites relearned; one transaction per site."""
     out = {}
     for site, npages in furniture_store.sites_to_relearn(conn, force):
+        if npages < fm.MIN_PAGES and not force:
+            # nothing can be learned from fewer pages, and the bodies are the lone-page bodies extraction
+            # already made (furniture.lone_page_body of the same blocks): recorded as seen, not computed again
+            with conn:
+                furniture_store.replace_learned(conn, site, {}, npages,
+                                                datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            out[site] = 0
+            continue
         rows = furniture_store.site_bodies(conn, site)
         learned = fm.learn([blocks for _, blocks, _, _ in rows])
         hashes = set(learned)
