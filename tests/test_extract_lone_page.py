@@ -78,3 +78,18 @@ def test_per_site_learning_wins_with_siblings(tmp_path):
     # alone, the same page loses it
     page = list(read_path(str(f)))[0]
     assert page.url.endswith("/a/0") and "Advertisement" not in extract(page).body
+
+
+def test_text_cut_keeps_the_furniture_out_of_the_body(monkeypatch):
+    """A page cut at the text limit keeps its furniture out of the body (it used to be the cut blocks)."""
+    from newstrace import pipeline
+
+    [page] = list(read_path(str(FIX / "lone_republished.txt"), url="https://pacific-ledger.example/2021/06/sea-wall"))
+    art = extract(page)
+    assert any(b.startswith("All Pacific Ledger articles can be read") for b in art.blocks)
+    limit = sum(len(b) + 2 for b in art.blocks[:art.blocks.index(ARTICLE[1]) + 1])
+    monkeypatch.setattr(pipeline, "MAX_TEXT_CHARS", limit)
+    cut = pipeline._cut_text(page, art)
+    assert cut is not None and cut.reason == "text-cut"
+    assert art.body.split("\n\n") == ARTICLE[:2]
+    assert any(b.startswith("All Pacific Ledger articles can be read") for b in art.blocks)

@@ -79,8 +79,16 @@ def _cut_text(page: Page, art: Article) -> Problem | None:
             break
         kept.append(b)
         n += len(b) + 2
+    # the body keeps what extraction made of the kept blocks: its furniture stays out (the body's blocks are
+    # the blocks extraction kept, in order)
+    body_blocks = art.body.split("\n\n") if art.body else []
+    body, j = [], 0
+    for orig, b in zip(art.blocks, kept):
+        if j < len(body_blocks) and body_blocks[j] == orig:
+            body.append(b)
+            j += 1
     art.blocks = kept
-    art.body = "\n\n".join(kept)
+    art.body = "\n\n".join(body or kept)
     return Problem(page.source, "extract", "text-cut", f"text of {total} characters cut to {len(art.body)} "
                    f"(limit NEWSTRACE_MAX_TEXT_CHARS={MAX_TEXT_CHARS})", url=art.url)
 

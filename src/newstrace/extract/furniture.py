@@ -85,6 +85,18 @@ DONATION_CALL = re.compile(
 DONATION_MEANS = re.compile(
     r"paypal|patreon\.com|ko-fi\.com|buymeacoffee|\b(?:btc|eth|bitcoin|ethereum)\s*:|"
     r"\bbc1[ac-hj-np-z02-9]{11,71}\b|\b0x[a-fA-F0-9]{40}\b|\b[13][a-km-zA-HJ-NP-Z1-9]{25,34}\b", re.I)
+# each of DONATION_MEANS's forms needs one of these words, or (a legacy Bitcoin address) a 26+ character token:
+# without them the regex (slow on a whole paragraph) need not run
+MEANS_CUES = ("paypal", "patreon.com", "ko-fi.com", "buymeacoffee", "btc", "eth", "bitcoin", "bc1", "0x")
+
+
+def has_donation_means(b: str) -> bool:
+    low = b.lower()
+    if not any(c in low for c in MEANS_CUES) and max(map(len, b.split()), default=0) < 26:
+        return False
+    return DONATION_MEANS.search(b) is not None
+
+
 MAX_DONATION_CHARS = 700  # appeals are a few sentences; a longer paragraph is article text
 
 
@@ -94,6 +106,37 @@ LANGUAGE_NAMES = re.compile(
 MAX_LANGUAGE_MENU_CHARS = 200  # a language menu is a short list of language names
 
 
+def _top_level(pattern: str) -> list[str]:
+    """A pattern's top-level alternatives."""
+    parts, depth, cur, esc, cls = [], 0, [], False, False
+    for ch in pattern:
+        if esc:
+            esc = False
+        elif ch == "\\":
+            esc = True
+        elif cls:
+            cls = ch != "]"
+        elif ch == "[":
+            cls = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(cur))
+            cur = []
+            continue
+        cur.append(ch)
+    return parts + ["".join(cur)]
+
+
+# the patterns anchored at the block's start are tried in one match (each alternative its own group, so the
+# first in list order that matches wins, as in the loop); the others are searched one by one
+_ANCHORED = {i for i, (_k, p) in enumerate(COMMON) if all(a.startswith("^") for a in _top_level(p.pattern))}
+ANCHORED_ALL = re.compile("|".join(f"(?P<p{i}>{COMMON[i][1].pattern})" for i in sorted(_ANCHORED)), re.I)
+UNANCHORED = [(i, k, p) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED]
+
+
 def common_kind(block: str) -> str | None:
     """The kind of common furniture this block is, or None. Long article paragraphs never match."""
     if len(block) > MAX_FURNITURE_CHARS:
@@ -101,10 +144,16 @@ def common_kind(block: str) -> str | None:
     b = " ".join(block.split())
     if len(b) <= MAX_LANGUAGE_MENU_CHARS and len(LANGUAGE_NAMES.findall(b)) >= 3:
         return "translate"  # "... in your language: Deutsch | English | Español", in any language
-    for kind, pat in COMMON:
+    m = ANCHORED_ALL.match(b)
+    first = int(m.lastgroup[1:]) if m else len(COMMON)
+    for i, kind, pat in UNANCHORED:
+        if i > first:
+            break
         if pat.search(b):
             return kind
-    if len(b) <= MAX_DONATION_CHARS and DONATION_CALL.search(b) and DONATION_MEANS.search(b):
+    if m:
+        return COMMON[first][0]
+    if len(b) <= MAX_DONATION_CHARS and has_donation_means(b) and DONATION_CALL.search(b):
         return "donation"
     return None
 
@@ -140,8 +189,10 @@ def strip(blocks: list[str], furniture_hashes: set[str], lone: bool = False) -> 
 LONE_MODEL = True  # off only to measure today's behaviour beside it (bench/lone_pages.py)
 WORD = re.compile(r"\w+", re.U)
 URL_IN_TEXT = re.compile(r"https?://|www\.|\b[\w\-]+\.(?:com|org|net|ca|info|news|example)\b", re.I)
+TLD_DOT = re.compile(r"\.(?:com|org|net|ca|info|news|example)\b", re.I)  # a cheap first test for URL_IN_TEXT
 HANDLE_IN_TEXT = re.compile(r"(?<![\w.])@\w{2,}")
 EMAIL_IN_TEXT = re.compile(r"\b[\w.+\-]+@[\w\-]+\.[\w.\-]+|\[at\]|\(at\)", re.I)
+ENDS_SENTENCE = ".!?…\"”»)"
 LEN_BUCKETS = (30, 60, 100, 160, 250, 400, 700, 1200)
 OPENING_WORDS = 4  # the first words of a block, as their own features: furniture opens with its call
 BODY_WORDS = 15  # words read from a block: furniture is short; a long paragraph's rest adds nothing
@@ -165,20 +216,23 @@ def block_features(blocks: list[str]) -> list[list[str]]:
         f.append("len:" + str(next((k for k in LEN_BUCKETS if size < k), "more")))
         if len(words) <= 12 and size:
             f.append("short")
-        if URL_IN_TEXT.search(b):
+        at = "@" in b
+        if ("://" in b or "www." in low or TLD_DOT.search(b)) and URL_IN_TEXT.search(b):
             f.append("has:url")
-        if HANDLE_IN_TEXT.search(b):
+        if at and HANDLE_IN_TEXT.search(b):
             f.append("has:handle")
-        if EMAIL_IN_TEXT.search(b):
+        if (at or "(at)" in low or "[at]" in low) and EMAIL_IN_TEXT.search(b):
             f.append("has:email")
-        if DONATION_MEANS.search(b):
+        if has_donation_means(b):
             f.append("has:payment")
-        if b.rstrip().endswith(":"):
+        end = b.rstrip()
+        if end.endswith(":"):
             f.append("ends:colon")
-        if not re.search(r"[.!?…\"”»)]\s*$", b):
+        if not end or end[-1] not in ENDS_SENTENCE:
             f.append("ends:noperiod")
-        letters = [c for c in b[:200] if c.isalpha()]
-        if letters and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        head = b[:200]
+        letters = sum(map(str.isalpha, head))
+        if letters and sum(map(str.isupper, head)) > 0.6 * letters:
             f.append("caps")
         kind = common_kind(b)
         if kind:

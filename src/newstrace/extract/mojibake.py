@@ -26,6 +26,25 @@ _CONT_1251 = "\u0402\u0403\u201a\u0453\u201e\u2026\u2020\u2021\u20ac\u2030\u0409
              "\u040e\u045e\u0408\xa4\u0490\xa6\xa7\u0401\xa9\u0404\xab\xac\xad\xae\u0407\xb0\xb1\u0406\u0456" \
              "\u0491\xb5\xb6\xb7\u0451\u2116\u0454\xbb\u0458\u0405\u0455\u0457"
 SUSPECT = re.compile(f"[\xc2-\xf4][{_CONT_1252}]|[\u0420\u0421][{_CONT_1251}]")
+# the same test in two cheaper steps (the alternation above costs ~25 ns a character on a whole page): is
+# there a lead character at all, then a lead followed by any continuation (one class, a lookahead), checked
+# against its own charset in code
+_LEAD = re.compile("[\xc2-\xf4\u0420\u0421]")
+_LEAD_CONT = re.compile(f"[\xc2-\xf4\u0420\u0421](?=[{_CONT_1252}{_CONT_1251}])")
+_SET_1252, _SET_1251 = re.compile(f"[{_CONT_1252}]"), re.compile(f"[{_CONT_1251}]")
+
+
+def _suspect(text: str, pos: int = 0) -> int:
+    """Where the next spot that can be mojibake starts (what :data:`SUSPECT` finds), or -1."""
+    while True:
+        m = _LEAD_CONT.search(text, pos)
+        if m is None:
+            return -1
+        i = m.start()
+        cont = _SET_1251 if text[i] in "\u0420\u0421" else _SET_1252
+        if cont.match(text, i + 1):
+            return i
+        pos = i + 1
 
 
 def _config():
@@ -49,8 +68,10 @@ def repair(text: str) -> tuple[str, dict[str, Any] | None]:
     global _CONFIG
     if not ENABLED or not text or text.isascii():
         return text, None
-    first = SUSPECT.search(text)
-    if first is None:
+    if _LEAD.search(text) is None:
+        return text, None
+    first = _suspect(text)
+    if first < 0:
         return text, None
     import ftfy
 
@@ -58,10 +79,10 @@ def repair(text: str) -> tuple[str, dict[str, Any] | None]:
         _CONFIG = _config()
     out: list[str] = []
     pos, lines, steps = 0, 0, None
-    m = first
-    while m is not None:
-        start = text.rfind("\n", 0, m.start()) + 1
-        end = text.find("\n", m.end())
+    i = first
+    while i >= 0:
+        start = text.rfind("\n", 0, i) + 1
+        end = text.find("\n", i + 2)
         end = len(text) if end == -1 else end
         out.append(text[pos:start])
         line = text[start:end]
@@ -72,7 +93,7 @@ def repair(text: str) -> tuple[str, dict[str, Any] | None]:
                 steps = [list(s) for s in explanation or []]
         out.append(fixed)
         pos = end
-        m = SUSPECT.search(text, end)
+        i = _suspect(text, end)
     out.append(text[pos:])
     if not lines:
         return text, None

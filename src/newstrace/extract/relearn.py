@@ -23,6 +23,14 @@ def relearn(conn, force: bool = False) -> dict[str, int]:
     result is the same as learning from all the site's pages (tests/test_incremental.py)."""
     out = {}
     for site, npages in furniture_store.sites_to_relearn(conn, force):
+        if npages < fm.MIN_PAGES and not force:
+            # nothing can be learned from fewer pages, and the bodies are the lone-page bodies extraction
+            # already made (furniture.lone_page_body of the same blocks): recorded as seen, not computed again
+            with conn:
+                furniture_store.replace_learned(conn, site, {}, npages,
+                                                datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            out[site] = 0
+            continue
         ts = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         with conn:
             state = None if force else furniture_store.site_state(conn, site)

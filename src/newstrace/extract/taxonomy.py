@@ -18,6 +18,8 @@ LABELS = {
 }
 CLASS_HINTS = ("kicker", "breadcrumb", "filed", "taxonomy", "category", "categories", "post-cat", "section-label")
 TAG_CLASS = ("tags", "tag-list", "post-tags", "entry-tags", "tagcloud-article")
+CLASS_HINT = re.compile("|".join(map(re.escape, CLASS_HINTS)), re.I)
+TAG_CLASS_HINT = re.compile("|".join(map(re.escape, TAG_CLASS)), re.I)
 # containers of site-wide lists (tag clouds, most-read, archives): their tags are not the article's
 SIDEBAR_HINTS = ("widget", "sidebar", "tagcloud", "tag-cloud", "wp-tag-cloud")
 SIDEBAR_TAGS = ("aside", "nav")
@@ -61,11 +63,43 @@ def _is_place(s: str) -> bool:
         part.strip() in PLACES for part in t.split("/"))
 
 
+LABEL_WORDS = tuple(LABEL_START.pattern[len(r"^\s*(?:"):-len(r")\s*:")].split("|"))
+LABEL_PREFIXES = {w[:i] for w in LABEL_WORDS for i in range(1, len(w) + 1)}
+TEXT_NODES = None
+
+
+def _label_candidates(tree) -> set:
+    """The elements whose text can open with a label: those holding (or ending in a child before) a text
+    node that starts with a label word or a start of one. An element's text opens with its first
+    non-blank text node, so every element :data:`LABEL_START` can match is here; one pass over the text
+    nodes (in C) instead of building the opening text of every span, div, p and li."""
+    global TEXT_NODES
+    if TEXT_NODES is None:
+        from lxml import etree
+
+        TEXT_NODES = etree.XPath("//text()[normalize-space()]")
+    out = set()
+    for t in TEXT_NODES(tree):
+        q = " ".join(t.lstrip()[:40].split()).lower()
+        if not (q.startswith(LABEL_WORDS) or q in LABEL_PREFIXES):
+            continue
+        el = t.getparent()
+        if el is None:
+            continue
+        if not t.is_text:
+            el = el.getparent()  # a tail is text of the element around its element
+        while el is not None and el not in out:
+            out.add(el)
+            el = el.getparent()
+    return out
+
+
 def find_taxonomy(tree, head: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"sections": [], "tags": []}
     # explicit labels anywhere in small text nodes: "Region: Europe", "Theme: Elections"
-    for el in tree.iter("span", "div", "p", "li", "dd", "small", "em", "strong", "td"):
-        if not LABEL_START.match(_text_head(el)):
+    cands = _label_candidates(tree)
+    for el in tree.iter("span", "div", "p", "li", "dd", "small", "em", "strong", "td") if cands else ():
+        if el not in cands or not LABEL_START.match(_text_head(el)):
             continue  # cheap test on the first characters before the element's whole text is built
         txt = " ".join("".join(el.itertext()).split())
         if not txt or len(txt) > 200:
@@ -93,8 +127,8 @@ def find_taxonomy(tree, head: dict[str, Any]) -> dict[str, Any]:
     # kicker / breadcrumb / filed-under containers found by class name
     if not out["sections"]:
         for el in tree.iter("div", "nav", "ol", "ul", "p", "span"):
-            cls = (el.get("class") or "").lower()
-            if not any(h in cls for h in CLASS_HINTS):
+            cls = el.get("class")
+            if not cls or not CLASS_HINT.search(cls):
                 continue
             items = [" ".join("".join(a.itertext()).split()) for a in el.iter("a")]
             items = [x for x in items if x and x.lower() not in SKIP and len(x) < 60]
@@ -110,8 +144,8 @@ def find_taxonomy(tree, head: dict[str, Any]) -> dict[str, Any]:
         out["tags"] = list(dict.fromkeys(t for t in tags if t))
     if not out["tags"]:
         for el in tree.iter("div", "ul", "p", "span", "footer"):
-            cls = (el.get("class") or "").lower()
-            if any(h in cls for h in TAG_CLASS) and not _in_sidebar(el):
+            cls = el.get("class")
+            if cls and TAG_CLASS_HINT.search(cls) and not _in_sidebar(el):
                 items = [" ".join("".join(a.itertext()).split()) for a in el.iter("a")]
                 items = [x for x in items if x and len(x) < 60]
                 if items:
