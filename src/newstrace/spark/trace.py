@@ -59,14 +59,15 @@ def _conn(db: str):
 
 
 # -- docs ---------------------------------------------------------------------------------------------------
-def _docs_task(ranges: Iterator[tuple[int, int]], db: str) -> Iterator[tuple]:
+def _docs_task(ranges: Iterator[tuple[int, int, int]], db: str, chunk: int) -> Iterator[tuple]:
+    """Rows of ``DOCS`` for key ranges (lo, hi, rank of the range's first article)."""
     import numpy as np
 
     from ..store import spark as sstore
     from ..trace.text import features_many, tokenize
 
     conn = _conn(db)
-    for lo, hi in ranges:
+    for lo, hi, rank in ranges:
         rows = list(sstore.articles_between(conn, lo, hi))
         docs = [tokenize(r[4]) for r in rows]
         pos, keys = features_many(docs)
@@ -74,33 +75,32 @@ def _docs_task(ranges: Iterator[tuple[int, int]], db: str) -> Iterator[tuple]:
         for i, (aid, pid, bh, site, _) in enumerate(rows):
             d = docs[i]
             yield (int(aid), pid, site, bh, int(d.n), d.sig.tobytes() if d.sig is not None else None,
-                   len(d.chunks or []), keys[cut[i]:cut[i + 1]].astype(np.int64).tolist())
+                   len(d.chunks or []), keys[cut[i]:cut[i + 1]].astype(np.int64).tolist(), (rank + i) // chunk)
 
 
 DOCS = ("aid LONG, page_id STRING, site STRING, body_hash STRING, words LONG, minhash BINARY, paragraphs INT, "
-        "keys ARRAY<LONG>")
+        "keys ARRAY<LONG>, batch INT")
 
 
 def docs_phase(spark, rd: RunDir, db: str, conn, cfg: TraceConfig, summary: dict) -> None:
-    from pyspark.sql import functions as F
-
     from ..store import spark as sstore
 
     with rd.phase("docs", summary, spark) as todo:
         if not todo:
             return
         lo, hi, n = sstore.key_range(conn)
-        ranges = [(a, min(a + RANGE - 1, hi)) for a in range(lo, hi + 1, RANGE)]
+        counts = sstore.counts_by_range(conn, lo, RANGE)   # the rank of each range's first article, so each
+        ranges, rank = [], 0                               # article's batch is known without a global sort
+        for g in range(len(range(lo, hi + 1, RANGE))):
+            a = lo + g * RANGE
+            ranges.append((a, min(a + RANGE - 1, hi), rank))
+            rank += counts.get(g, 0)
         sc = spark.sparkContext
         d = db
-        rdd = sc.parallelize(ranges, max(1, min(len(ranges), sc.defaultParallelism * 4))) \
-            .mapPartitions(lambda it: _docs_task(it, d))
-        docs = spark.createDataFrame(rdd, DOCS)
         chunk = cfg.chunk if cfg.mem_index else 1   # (a stored-index run looks every article up on its own)
-        rank = spark.createDataFrame(
-            docs.select("aid").rdd.map(lambda r: r[0]).sortBy(lambda x: x).zipWithIndex(), "aid LONG, rank LONG")
-        docs.join(rank, "aid").withColumn("batch", (F.col("rank") / F.lit(chunk)).cast("int")).drop("rank") \
-            .write.parquet(rd.out("docs"))
+        rdd = sc.parallelize(ranges, max(1, min(len(ranges), sc.defaultParallelism * 4))) \
+            .mapPartitions(lambda it: _docs_task(it, d, chunk))
+        spark.createDataFrame(rdd, DOCS).write.parquet(rd.out("docs"))
         summary["phase_info"]["docs"]["articles"] = n
 
 

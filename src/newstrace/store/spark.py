@@ -24,3 +24,9 @@ def articles_between(conn, lo: ArticleKey, hi: ArticleKey) -> Iterator[tuple]:
 def translation_edges(conn) -> Iterator[tuple[ArticleKey, ArticleKey]]:
     """(a, b) of every linked translation pair."""
     return conn.execute("SELECT a, b FROM trace_pairs WHERE linked = 1 AND method = 'translation'")
+
+
+def counts_by_range(conn, lo: ArticleKey, size: int) -> dict[int, int]:
+    """{range number: articles} with range number (key - lo) // size (the docs tasks' key ranges)."""
+    return {int(g): int(n) for g, n in conn.execute(
+        "SELECT (aid - ?) / ? AS g, COUNT(*) FROM articles GROUP BY (aid - ?) / ?", (lo, size, lo, size))}
