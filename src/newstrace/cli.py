@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="ingest the bundled sample pages into a fresh database and report")
     p.add_argument("--db", default="demo.db")
+
+    from .spark.cli import add_parser as add_spark   # newstrace spark ingest|trace (issue 12)
+    add_spark(sub, _add_db)
     return ap
 
 
@@ -378,6 +381,7 @@ def _require_db(path: str) -> None:
 COMMANDS = {
     "ingest": cmd_ingest, "collect": cmd_collect, "trace": cmd_trace, "stats": cmd_stats, "show": cmd_show, "copies": cmd_copies,
     "sites": cmd_sites, "export": cmd_export, "serve": cmd_serve, "demo": cmd_demo, "analyze": cmd_analyze, "actors": cmd_actors,
+    "spark": lambda args: __import__("newstrace.spark.cli", fromlist=["run"]).run(args),
 }
 
 if __name__ == "__main__":
