@@ -69,7 +69,7 @@ def actor_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every actor with its aliases, roles (with dates) and mention count, most mentioned first."""
     out = []
     roles: dict[str, list] = {}
-    for r in conn.execute("SELECT DISTINCT actor_id, role, date FROM actor_roles ORDER BY date"):
+    for r in conn.execute("SELECT DISTINCT actor_id, role, date FROM actor_roles ORDER BY date, actor_id, role"):
         roles.setdefault(r[0], []).append({"role": r[1], "date": r[2]})
     for r in conn.execute("SELECT a.actor_id, a.name, a.kind, a.aliases, count(m.aid) FROM actors a "
                           "LEFT JOIN actor_mentions m ON m.actor_id = a.actor_id GROUP BY a.actor_id "
@@ -86,7 +86,8 @@ def relation_rows(conn: sqlite3.Connection, actor_id: str | None = None) -> list
         "SELECT ar.url, ar.page_id, ar.site, r.subject, r.type, r.object, r.negated, r.modality, r.start, r.end_, "
         "r.evidence, r.chain, sa.name AS subject_name, oa.name AS object_name FROM relations r "
         "JOIN articles ar ON ar.aid = r.aid LEFT JOIN actors sa ON sa.actor_id = r.subject "
-        f"LEFT JOIN actors oa ON oa.actor_id = r.object {where} ORDER BY ar.url, r.start", params)
+        f"LEFT JOIN actors oa ON oa.actor_id = r.object {where} "
+        "ORDER BY ar.url, r.start, r.end_, r.subject, r.type, r.object, r.negated, r.modality", params)
     out = []
     for d in _rows(cur):
         out.append({"url": d["url"], "page_id": d["page_id"], "site": d["site"], "subject": d["subject"],
@@ -101,7 +102,7 @@ def flag_rows(conn: sqlite3.Connection, aid: int | None = None) -> list[dict[str
     where, params = ("WHERE f.aid = ?", (aid,)) if aid is not None else ("", ())
     cur = conn.execute("SELECT ar.url, f.technique, f.start, f.end_, f.text, f.speaker, f.source, f.quote_start, "
                        f"f.quote_end FROM flags f JOIN articles ar ON ar.aid = f.aid {where} "
-                       "ORDER BY ar.url, f.start", params)
+                       "ORDER BY ar.url, f.start, f.end_, f.technique, f.speaker, f.source", params)
     return [{"url": d["url"], "technique": d["technique"], "span": {"start": d["start"], "end": d["end"],
              "text": d["text"]}, "speaker": d["speaker"] if d["speaker"] == "outlet" else
              (d["source"] or "quoted source"), "quoted": d["speaker"] != "outlet",
@@ -123,23 +124,24 @@ def actor_page(conn: sqlite3.Connection, actor_id: str) -> dict[str, Any] | None
         return None
     a["stated_aliases"] = _rows(conn.execute(
         "SELECT ar.url, x.name, x.alias, x.kind, x.evidence, x.date FROM actor_aliases x JOIN articles ar "
-        "ON ar.aid = x.aid WHERE x.actor_id = ? ORDER BY x.date, ar.url", (actor_id,)))
+        "ON ar.aid = x.aid WHERE x.actor_id = ? ORDER BY x.date, ar.url, x.start, x.alias, x.kind", (actor_id,)))
     a["roles"] = _rows(conn.execute(
         "SELECT x.role, x.date, ar.url, x.how FROM actor_roles x JOIN articles ar ON ar.aid = x.aid "
-        "WHERE x.actor_id = ? ORDER BY x.date, ar.url", (actor_id,)))
+        "WHERE x.actor_id = ? ORDER BY x.date, ar.url, x.start, x.role, x.how", (actor_id,)))
     a["relations"] = relation_rows(conn, actor_id)
     a["sites"] = _rows(conn.execute(
         "SELECT ar.site, count(*) AS mentions, count(DISTINCT ar.aid) AS articles FROM actor_mentions m "
-        "JOIN articles ar ON ar.aid = m.aid WHERE m.actor_id = ? GROUP BY ar.site ORDER BY mentions DESC LIMIT 20",
+        "JOIN articles ar ON ar.aid = m.aid WHERE m.actor_id = ? GROUP BY ar.site ORDER BY mentions DESC, ar.site "
+        "LIMIT 20",
         (actor_id,)))
     a["articles"] = _rows(conn.execute(
         "SELECT DISTINCT ar.page_id, ar.url, ar.title, ar.site FROM actor_mentions m JOIN articles ar "
-        "ON ar.aid = m.aid WHERE m.actor_id = ? ORDER BY ar.url LIMIT 200", (actor_id,)))
+        "ON ar.aid = m.aid WHERE m.actor_id = ? ORDER BY ar.url, ar.page_id LIMIT 200", (actor_id,)))
     # loaded terms in the same sentence-sized neighbourhood (200 characters) as a mention of the actor
     a["loaded_terms"] = _rows(conn.execute(
         "SELECT f.technique, lower(f.text) AS term, count(*) AS uses FROM flags f JOIN actor_mentions m "
         "ON m.aid = f.aid AND abs(f.start - m.start) < 200 WHERE m.actor_id = ? "
-        "GROUP BY f.technique, lower(f.text) ORDER BY uses DESC LIMIT 30", (actor_id,)))
+        "GROUP BY f.technique, lower(f.text) ORDER BY uses DESC, f.technique, term LIMIT 30", (actor_id,)))
     return a
 
 
@@ -151,9 +153,10 @@ def article_items(conn: sqlite3.Connection, page_id: str) -> dict[str, Any]:
     aid = r[0]
     mentions = _rows(conn.execute(
         "SELECT m.start, m.end_, m.text, m.actor_id, m.kind, m.metonymy, a.name FROM actor_mentions m "
-        "LEFT JOIN actors a ON a.actor_id = m.actor_id WHERE m.aid = ? ORDER BY m.start", (aid,)))
+        "LEFT JOIN actors a ON a.actor_id = m.actor_id WHERE m.aid = ? ORDER BY m.start, m.end_", (aid,)))
     rel = _rows(conn.execute("SELECT subject, type, object, negated, modality, start, end_, evidence, chain "
-                             "FROM relations WHERE aid = ? ORDER BY start", (aid,)))
+                             "FROM relations WHERE aid = ? "
+                             "ORDER BY start, end_, subject, type, object, negated, modality", (aid,)))
     for x in rel:
         x["chain"] = json.loads(x["chain"])
     return {"mentions": mentions, "flags": flag_rows(conn, aid), "relations": rel}

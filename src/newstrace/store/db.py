@@ -279,7 +279,7 @@ class Store:
             "operator_groups": q("SELECT count(DISTINCT group_id) FROM site_groups"),
         }
         out["problems_by_reason"] = dict(
-            self.conn.execute("SELECT reason, count(*) FROM problems GROUP BY reason ORDER BY 2 DESC").fetchall()
+            self.conn.execute("SELECT reason, count(*) FROM problems GROUP BY reason ORDER BY 2 DESC, 1").fetchall()
         )
         return out
 

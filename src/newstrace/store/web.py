@@ -184,13 +184,13 @@ def outlinks_of(conn, page_id: str, limit: int = 300) -> list[dict[str, Any]]:
 def sources_of(conn, page_id: str) -> list[dict[str, Any]]:
     return _all(conn, "SELECT c.source_id, c.kind, c.credited, c.confidence, c.coverage_copy, c.story_id, "
                       "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.source_id "
-                      "WHERE c.copy_id = ? ORDER BY a.published", (page_id,))
+                      "WHERE c.copy_id = ? ORDER BY a.published, c.source_id", (page_id,))
 
 
 def copies_of(conn, page_id: str, limit: int = 500) -> list[dict[str, Any]]:
     return _all(conn, "SELECT c.copy_id, c.kind, c.credited, c.confidence, c.coverage_source, c.story_id, "
                       "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.copy_id "
-                      "WHERE c.source_id = ? ORDER BY a.published LIMIT ?", (page_id, limit))
+                      "WHERE c.source_id = ? ORDER BY a.published, c.copy_id LIMIT ?", (page_id, limit))
 
 
 def page_capture(conn, page_id: str) -> dict[str, Any] | None:
@@ -208,19 +208,19 @@ def site(conn, domain: str) -> dict[str, Any] | None:
 
 def recent_articles(conn, domain: str, limit: int = 20) -> list[dict[str, Any]]:
     return _all(conn, "SELECT page_id, title, published, language, url FROM articles WHERE site = ? "
-                      "ORDER BY published DESC LIMIT ?", (domain, limit))
+                      "ORDER BY published DESC, page_id LIMIT ?", (domain, limit))
 
 
 def site_identifiers(conn, domain: str, sample: int, limit: int = 100) -> list[dict[str, Any]]:
     """Identifier values on the site's latest ``sample`` articles, with how many pages carry each."""
     return _all(conn, "SELECT i.kind, i.value, COUNT(*) AS pages FROM (SELECT page_id FROM articles WHERE site = ? "
-                      "ORDER BY published DESC LIMIT ?) a JOIN identifiers i ON i.page_id = a.page_id "
+                      "ORDER BY published DESC, page_id LIMIT ?) a JOIN identifiers i ON i.page_id = a.page_id "
                       "GROUP BY i.kind, i.value ORDER BY pages DESC, i.kind, i.value LIMIT ?", (domain, sample, limit))
 
 
 def site_languages(conn, domain: str, limit: int = 20) -> list[dict[str, Any]]:
     return _all(conn, "SELECT language, COUNT(*) AS pages FROM articles WHERE site = ? GROUP BY language "
-                      "ORDER BY pages DESC LIMIT ?", (domain, limit))
+                      "ORDER BY pages DESC, language LIMIT ?", (domain, limit))
 
 
 def site_edges(conn, domain: str) -> list[dict[str, Any]]:
@@ -258,7 +258,7 @@ def page_id_by_url(conn, url: str) -> str | None:
 
 # -- lists -----------------------------------------------------------------------------------------------
 STORY_SORTS = {"size": "s.size DESC, s.story_id", "newest": "s.first_seen DESC, s.story_id",
-               "credit": "s.credit_rate ASC, s.size DESC"}
+               "credit": "s.credit_rate ASC, s.size DESC, s.story_id"}
 
 
 def story_page(conn, sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
@@ -285,13 +285,14 @@ def languages(conn, limit: int = 200) -> list[str]:
 
 # -- problems --------------------------------------------------------------------------------------------
 def problems_by_reason(conn) -> list[dict[str, Any]]:
-    return _all(conn, "SELECT stage, reason, COUNT(*) AS n FROM problems GROUP BY stage, reason ORDER BY n DESC")
+    return _all(conn, "SELECT stage, reason, COUNT(*) AS n FROM problems GROUP BY stage, reason "
+                      "ORDER BY n DESC, stage, reason")
 
 
 def problem_page(conn, reason: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = ("WHERE reason = ?", [reason]) if reason else ("", [])
     return _all(conn, f"SELECT problem_id, source, stage, reason, detail, url, page_id, seen_at FROM problems {where} "
-                      "ORDER BY seen_at DESC, source LIMIT ? OFFSET ?", [*args, limit, offset])
+                      "ORDER BY seen_at DESC, source, stage, reason LIMIT ? OFFSET ?", [*args, limit, offset])
 
 
 # -- search ----------------------------------------------------------------------------------------------
@@ -365,13 +366,13 @@ def filtered_articles(conn, f: dict[str, str], traced: bool, limit: int, offset:
     where, args = _article_filters(f, traced)
     return _all(conn, "SELECT a.page_id, a.title, a.site, a.url, a.published, a.language, substr(a.body, 1, 200) "
                       "AS snippet FROM articles a WHERE " + " AND ".join(where or ["1=1"])
-                + " ORDER BY a.published DESC LIMIT ? OFFSET ?", [*args, limit, offset])
+                + " ORDER BY a.published DESC, a.page_id LIMIT ? OFFSET ?", [*args, limit, offset])
 
 
 def iter_filtered_articles(conn, f: dict[str, str], traced: bool) -> Iterator[dict[str, Any]]:
     where, args = _article_filters(f, traced)
     return _iter(conn, "SELECT a.page_id, a.title, a.site, a.url, a.published, a.language FROM articles a WHERE "
-                 + " AND ".join(where or ["1=1"]) + " ORDER BY a.published DESC", args)
+                 + " AND ".join(where or ["1=1"]) + " ORDER BY a.published DESC, a.page_id", args)
 
 
 # -- pivots: identifiers, credited names, operator groups ------------------------------------------------
