@@ -245,6 +245,72 @@ def test_readers_read_while_one_writer_ingests(pg_url, tmp_path):
         assert any(0 < x < 60 for x in s), "no reader saw the store while it was being written"
 
 
+def test_serve_answers_while_one_writer_ingests(pg_url, tmp_path):
+    """`newstrace serve postgresql://...` (a real HTTP server, several concurrent clients) while `ingest` writes in
+    another process: every request answers 200, the home page's counts (cached until the database changes) only
+    grow, some are seen mid-ingest, and after the ingest every client sees all of it."""
+    import socket
+    import urllib.request
+
+    from test_pipeline import make_site
+
+    make_site(tmp_path / "in", 60)
+    Store(pg_url).close()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "newstrace.cli", "serve", pg_url, "--host", "127.0.0.1",
+                               "--port", str(port)], env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+    base = f"http://127.0.0.1:{port}"
+
+    def get(path: str) -> tuple[int, bytes]:
+        with urllib.request.urlopen(base + path, timeout=60) as r:
+            return r.status, r.read()
+
+    try:
+        end = time.monotonic() + 120
+        while True:
+            try:
+                get("/index.json")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < end, "serve did not start"
+                time.sleep(0.2)
+        ingest = subprocess.Popen([sys.executable, "-m", "newstrace.cli", "ingest", str(tmp_path / "in"), "--db",
+                                   pg_url, "--workers", "1", "--no-progress", "--no-analyze", "--no-trace"],
+                                  env=dict(ENV, NEWSTRACE_BATCH="3"), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True)
+        seen: list[list[int]] = [[] for _ in range(3)]
+        errors: list[BaseException] = []
+
+        def client(i: int) -> None:
+            try:
+                while ingest.poll() is None:
+                    status, body = get("/index.json")
+                    assert status == 200
+                    seen[i].append(json.loads(body)["counts"]["articles"])
+                    assert get(("/sites.json", "/search.json?q=bridge", "/problems.json")[i])[0] == 200
+                seen[i].append(json.loads(get("/index.json")[1])["counts"]["articles"])
+            except BaseException as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        assert ingest.wait(timeout=600) == 0, ingest.stderr.read()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        for s in seen:
+            assert s == sorted(s) and s[-1] == 60, s
+        assert any(0 < x < 60 for s in seen for x in s), "no request saw the store while it was being written"
+        assert len(json.loads(get("/search.json?q=bridge")[1])["results"]) > 0
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def _poll_while_running(proc: subprocess.Popen, done, seconds: float = 300) -> None:
     """Return once ``done()`` or once ``proc`` ended (or after ``seconds``)."""
     end = time.monotonic() + seconds

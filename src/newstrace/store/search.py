@@ -70,4 +70,4 @@ def iter_matches(conn, fq: str, where: list[str], args: list) -> Any:
                             f"WHERE {doc} @@ q.q{filt} ORDER BY ts_rank({doc}, q.q) DESC, a.aid",
                             [backend.pg_fts_query(fq), *args])
     return conn.execute(f"SELECT {cols} FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-                        "WHERE articles_fts MATCH ?" + filt + " ORDER BY rank", [fq, *args])
+                        "WHERE articles_fts MATCH ?" + filt + " ORDER BY rank, a.aid", [fq, *args])

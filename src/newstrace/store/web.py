@@ -177,7 +177,8 @@ def media_of(conn, page_id: str) -> list[dict[str, Any]]:
 
 
 def outlinks_of(conn, page_id: str, limit: int = 300) -> list[dict[str, Any]]:
-    return _all(conn, "SELECT href, text, in_body FROM links WHERE page_id = ? ORDER BY in_body DESC, href LIMIT ?",
+    return _all(conn, "SELECT href, text, in_body FROM links WHERE page_id = ? ORDER BY in_body DESC, href, text "
+                      "LIMIT ?",
                 (page_id, limit))
 
 
@@ -416,7 +417,7 @@ def credit_name_matches(conn, text: str, limit: int = 20) -> list[dict[str, Any]
 def credited_pages(conn, name: str, limit: int = 200) -> list[dict[str, Any]]:
     return _all(conn, "SELECT a.page_id, a.site, a.title, a.published, c.form, c.url FROM credits c "
                       "JOIN articles a ON a.page_id = c.page_id WHERE c.name = ? "
-                      "ORDER BY a.published, a.page_id LIMIT ?", (name, limit))
+                      "ORDER BY a.published, a.page_id, c.idx LIMIT ?", (name, limit))
 
 
 def group_sites(conn, group_id: str) -> list[dict[str, Any]]:
@@ -457,7 +458,7 @@ def stories_by_sites(conn, sites: Sequence[str], limit: int = 100) -> list[dict[
         return []
     return _all(conn, "SELECT m.story_id, s.title, s.size, s.first_seen, a.site, m.role, m.kind FROM articles a "
                       "JOIN story_members m ON m.page_id = a.page_id JOIN stories s ON s.story_id = m.story_id "
-                      f"WHERE a.site IN ({_marks(sites)}) ORDER BY s.first_seen DESC, m.story_id LIMIT ?",
+                      f"WHERE a.site IN ({_marks(sites)}) ORDER BY s.first_seen DESC, m.story_id, m.page_id LIMIT ?",
                 [*sites, limit])
 
 
