@@ -47,7 +47,7 @@ def iter_trace_rows(store, what: str) -> Iterator[dict[str, Any]]:
     elif what == "sites":
         groups = {r[0]: (r[1], _j(r[2], [])) for r in network.groups(conn)}
         out_c, in_c, ids = {}, {}, {}
-        for a, b, kind, w, strong, detail in network.edges(conn, ordered=False):
+        for a, b, kind, w, strong, detail in network.edges(conn):     # ordered: ties keep one order on both
             d = _j(detail, {})
             if kind == "copy":
                 out_c.setdefault(a, []).append({"from": b, "copies": int(w), "credit_rate": d.get("credit_rate")})
