@@ -18,7 +18,8 @@ _PER_ARTICLE = ("actor_mentions", "actor_roles", "actor_aliases", "relations", "
 
 def person_ids(conn: sqlite3.Connection) -> list[str]:
     """Actor ids of every stored person mention (one per mention: frequencies matter for surname grouping)."""
-    return [r[0] for r in conn.execute("SELECT actor_id FROM actor_mentions WHERE kind = 'person'")]
+    return [r[0] for r in conn.execute("SELECT actor_id FROM actor_mentions WHERE kind = 'person' "
+                                       "ORDER BY aid, start, end_")]
 
 
 def write(conn: sqlite3.Connection, aid: int, body_hash: str | None, ts: str, actors: Iterable[dict],

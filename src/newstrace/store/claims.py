@@ -20,7 +20,8 @@ def pending_articles(conn: sqlite3.Connection, component: str, version: str,
     """Articles the component has not analysed on their current body (or analysed with another version)."""
     sql = ("SELECT a.page_id, a.url, a.site, a.title, a.body, a.body_hash, a.language, a.published, a.publisher "
            "FROM articles a LEFT JOIN analysis_state s ON s.page_id = a.page_id AND s.component = ? "
-           "WHERE s.page_id IS NULL OR s.body_hash IS NOT a.body_hash OR s.version != ?")
+           "WHERE s.page_id IS NULL OR s.body_hash IS NOT a.body_hash OR s.version != ? "
+           "ORDER BY a.aid")     # the order articles are analysed in: the same on both backends
     rows = conn.execute(sql, (component, version)).fetchall()
     if page_ids is not None:
         want = set(page_ids)
