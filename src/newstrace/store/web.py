@@ -201,6 +201,39 @@ def page_capture(conn, page_id: str) -> dict[str, Any] | None:
                       "WHERE p.page_id = ?", (page_id,))
 
 
+def page_sources(conn, page_id: str) -> list[dict[str, Any]]:
+    """Every place the page was read from (``page_sources``; the ``pages`` row's own source when that table is
+    empty for it), first seen first."""
+    rows = _all(conn, "SELECT source, seen_at FROM page_sources WHERE page_id = ? ORDER BY seen_at, source",
+                (page_id,))
+    if not rows:
+        rows = _all(conn, "SELECT source, ingested_at AS seen_at FROM pages WHERE page_id = ?", (page_id,))
+    return rows
+
+
+def page_row(conn, page_id: str) -> dict[str, Any] | None:
+    """The ``pages`` row of a page (source, type, size, fetch and ingest times, content hash) with its article's
+    URL, site, title, language and publication date."""
+    return _one(conn, "SELECT p.page_id, p.url AS read_url, p.source, p.fetched_at, p.content_type, p.size, "
+                      "p.status, p.ingested_at, p.content_sha, a.url, a.site, a.title, a.language, a.published "
+                      "FROM pages p LEFT JOIN articles a ON a.page_id = p.page_id WHERE p.page_id = ?", (page_id,))
+
+
+def bundle_copies(conn, story_id: str) -> list[dict[str, Any]]:
+    """A story's copy links in full (spans, evidence, changes), for the story export bundle."""
+    return _all(conn, "SELECT * FROM copies WHERE story_id = ? ORDER BY copy_id, source_id", (story_id,))
+
+
+def bodies(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """page_id -> {page_id, url, site, title, published, language, fetched_at, body} for these pages."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        for r in _all(conn, "SELECT page_id, url, site, title, published, language, fetched_at, body FROM articles "
+                            f"WHERE page_id IN ({_marks(part)})", part):
+            out[r["page_id"]] = r
+    return out
+
+
 # -- site ------------------------------------------------------------------------------------------------
 def site(conn, domain: str) -> dict[str, Any] | None:
     return _one(conn, "SELECT * FROM sites WHERE site = ?", (domain,))

@@ -211,6 +211,29 @@ def create_app(db_path: str) -> "SecurityHeaders":
     add("/credited", views.credited)
     add("/group/{group_id}", views.group)
     add("/problems", views.problems)
+    add("/capture/{page_id}", views.capture, csv_twin=False)
+
+    def capture_page(request: Request) -> Response:
+        """The sanitised captured page, its own document: sandboxed, nothing may run or load."""
+        from .capture import CAPTURE_CSP
+
+        try:
+            doc = views.capture_document(reader, request.path_params["page_id"])
+        except views.NotFound as e:
+            raise HTTPException(404, str(e))
+        return HTMLResponse(doc, headers={"content-security-policy": CAPTURE_CSP, "cache-control": "no-store"})
+
+    def bundle(request: Request) -> Response:
+        sid = request.path_params["story_id"]
+        try:
+            data = views.story_bundle(reader, sid)
+        except views.NotFound as e:
+            raise HTTPException(404, str(e))
+        return Response(data, media_type="application/zip",
+                        headers={"content-disposition": f'attachment; filename="story-{quote(sid, safe="")}.zip"'})
+
+    routes.append(Route("/capture/{page_id}/page", capture_page))
+    routes.append(Route("/story/{story_id}/bundle.zip", bundle))
     favicon = (HERE / "static" / "favicon.svg").read_bytes()
     routes.append(Route("/favicon.ico", lambda request: Response(favicon, media_type="image/svg+xml")))
     routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))

@@ -785,3 +785,147 @@ def group(db: Reader, params: dict[str, str], group_id: str) -> Page:
 
 def _pages(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
+
+
+# -- captured copy and story bundle ----------------------------------------------------------------------
+def _capture_record(db: Reader, page_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    from . import capture as cap
+
+    c = db.conn()
+    p = sw.page_row(c, page_id)
+    if p is None:
+        raise NotFound(f"no page {page_id!r}")
+    got = cap.captured(sw.page_sources(c, page_id), p.get("content_sha"))
+    return p, got
+
+
+def capture(db: Reader, params: dict[str, str], page_id: str) -> Page:
+    """A page as captured: capture time, every source it was read from (WARC file, offset and record id), whether
+    the bytes there still match what was ingested, a link to the sanitised copy, and the extracted text."""
+    p, got = _capture_record(db, page_id)
+    a = sw.article_brief(db.conn(), page_id) or {}
+    paragraphs = [x for x in re.split(r"\n\s*\n", a.get("body") or "") if x.strip()]
+    html_ok = got.get("raw") is not None and "html" in ((p.get("content_type") or "text/html").lower())
+    data = {"page": {k: v for k, v in p.items()}, "captured_at": got.get("warc_date") or p.get("fetched_at"),
+            "record_id": got.get("record_id"), "source": got.get("source"), "verified": got.get("verified"),
+            "sources": got["sources"], "sanitised_copy": f"/capture/{page_id}/page" if html_ok else None,
+            "raw_html_stored": False, "extracted_text": paragraphs}
+    return Page("capture.html", f"Captured copy: {p.get('title') or p.get('url') or page_id}", data)
+
+
+def capture_document(db: Reader, page_id: str) -> str:
+    """The sanitised captured page as a whole HTML document (served under the sandbox CSP)."""
+    from . import capture as cap
+
+    p, got = _capture_record(db, page_id)
+    if got.get("raw") is None:
+        why = "; ".join(s["missing"] for s in got["sources"] if s.get("missing")) or "no source recorded"
+        raise NotFound(f"the captured bytes cannot be read back ({why}); the extracted text is on "
+                       f"/capture/{page_id}")
+    body, _ = cap.sanitise(got["raw"], p.get("content_type"))
+    return cap.document(body, {"url": p.get("url") or p.get("read_url"),
+                               "captured_at": got.get("warc_date") or p.get("fetched_at"),
+                               "source": got.get("source"), "record_id": got.get("record_id"),
+                               "back": f"/capture/{page_id}"})
+
+
+BUNDLE_CAPTURES = 100   # captured copies read back into a story bundle (the first members, origin first)
+
+
+def story_bundle(db: Reader, story_id: str) -> bytes:
+    """One zip for a story: members, copy links with aligned passages and evidence, and the captures (extracted
+    text, sources, WARC record ids and the sanitised copy where the bytes can still be read back)."""
+    import csv
+    import io
+    import zipfile
+
+    from . import capture as cap
+
+    if not db.has("stories"):
+        raise NotFound("this database has not been traced (no stories table)")
+    c = db.conn()
+    s = sw.story(c, story_id)
+    if s is None:
+        raise NotFound(f"no story {story_id!r}")
+    s["languages"] = _j(s["languages"], [])
+    members = sw.story_members(c, story_id)
+    links = sw.bundle_copies(c, story_id)
+    bodies = sw.bodies(c, [m["page_id"] for m in members] + [l["source_id"] for l in links])
+    passages, evidence = [], []
+    for l in links:
+        for k in ("spans", "evidence", "changes", "credited_to"):
+            l[k] = _j(l[k], None)
+        cb = (bodies.get(l["copy_id"]) or {}).get("body") or ""
+        sb = (bodies.get(l["source_id"]) or {}).get("body") or ""
+        for i, sp in enumerate(l["spans"] or []):
+            try:
+                a, b, x, y = (int(v) for v in sp[:4])
+            except (TypeError, ValueError):
+                continue
+            passages.append({"copy_id": l["copy_id"], "source_id": l["source_id"], "passage": i + 1,
+                             "copy_start": a, "copy_end": b, "source_start": x, "source_end": y,
+                             "copy_text": cb[a:b], "source_text": sb[x:y]})
+        for e in l["evidence"] or []:
+            if isinstance(e, dict):
+                evidence.append({"copy_id": l["copy_id"], "source_id": l["source_id"], "kind": e.get("kind"),
+                                 "weight": e.get("weight"), "detail": json.dumps(e.get("detail"), ensure_ascii=False)})
+
+    def table(cols, rows) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(cols)
+        for r in rows:
+            w.writerow(["" if r.get(k) is None else r.get(k) for k in cols])
+        return buf.getvalue()
+
+    captures = []
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for i, m in enumerate(members):
+            pid = m["page_id"]
+            p = sw.page_row(c, pid) or {}
+            srcs = sw.page_sources(c, pid)
+            rec: dict[str, Any] = {"page_id": pid, "url": m["url"], "site": m["site"], "fetched_at": m["fetched_at"],
+                                   "sources": " | ".join(x["source"] for x in srcs), "record_id": None,
+                                   "warc_date": None, "read_back": "not tried (bundle cap)", "sanitised_copy": None}
+            if i < BUNDLE_CAPTURES:
+                got = cap.captured(srcs, p.get("content_sha"))
+                rec["record_id"], rec["warc_date"] = got.get("record_id"), got.get("warc_date")
+                if got.get("raw") is not None:
+                    body, _ = cap.sanitise(got["raw"], p.get("content_type"))
+                    name = f"captures/{pid}.html"
+                    z.writestr(name, cap.document(body, {"url": m["url"], "source": got.get("source"),
+                                                         "captured_at": got.get("warc_date") or m["fetched_at"],
+                                                         "record_id": got.get("record_id"),
+                                                         "back": f"/capture/{pid}"}))
+                    rec["sanitised_copy"], rec["read_back"] = name, "ok" if got.get("verified") else "ok (unverified)"
+                else:
+                    rec["read_back"] = "; ".join(x["missing"] for x in got["sources"] if x.get("missing")) or "no source"
+            b = bodies.get(pid) or {}
+            z.writestr(f"captures/{pid}.txt", f"URL: {m['url']}\nSite: {m['site']}\nTitle: {m['title']}\n"
+                                              f"Published: {m['published'] or m['article_published'] or '?'}\n"
+                                              f"Captured: {rec['warc_date'] or m['fetched_at'] or '?'}\n"
+                                              f"Source: {rec['sources']}\nWARC record: {rec['record_id'] or '-'}\n\n"
+                                              + (b.get("body") or ""))
+            captures.append(rec)
+        z.writestr("story.json", json.dumps({"story": s, "members": members, "copies": links}, ensure_ascii=False,
+                                            indent=1, default=str))
+        z.writestr("members.csv", table(["page_id", "role", "kind", "parent_id", "site", "url", "title", "language",
+                                         "published", "lag_hours", "fetched_at"], members))
+        z.writestr("copies.csv", table(["copy_id", "source_id", "origin_id", "kind", "language_pair", "credited",
+                                        "confidence", "coverage_copy", "coverage_source", "shared_words"], links))
+        z.writestr("passages.csv", table(["copy_id", "source_id", "passage", "copy_start", "copy_end", "source_start",
+                                          "source_end", "copy_text", "source_text"], passages))
+        z.writestr("evidence.csv", table(["copy_id", "source_id", "kind", "weight", "detail"], evidence))
+        z.writestr("captures.csv", table(["page_id", "url", "site", "fetched_at", "sources", "record_id", "warc_date",
+                                          "read_back", "sanitised_copy"], captures))
+        z.writestr("README.txt", f"newstrace story bundle: {story_id} ({s['title'] or ''})\n\n"
+                   "story.json     the story, its members and its copy links in full (spans, evidence, changes)\n"
+                   "members.csv    one row per member page\ncopies.csv     one row per copy link\n"
+                   "passages.csv   aligned passages of each copy link (text of both sides, character offsets)\n"
+                   "evidence.csv   the evidence items behind each copy call (negative weight: against)\n"
+                   "captures.csv   where each page was captured (sources, WARC record id) and whether its bytes "
+                   "could be read back\ncaptures/      extracted text of each member (.txt) and, where the captured "
+                   f"bytes could be read back, a sanitised copy (.html, inert); read back for the first "
+                   f"{BUNDLE_CAPTURES} members\n")
+    return out.getvalue()
