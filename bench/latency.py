@@ -131,7 +131,8 @@ def build(db: str, n_articles: int, n_sites: int, seed: int) -> dict[str, int]:
 
     def flush():
         with c:
-            c.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?,?)", page_rows)
+            c.executemany("INSERT INTO pages (page_id, url, source, fetched_at, content_type, size, status, "
+                          "ingested_at) VALUES (?,?,?,?,?,?,?,?)", page_rows)
             c.executemany("INSERT INTO articles (page_id, url, canonical_url, site, publisher, title, byline, "
                           "published, fetched_at, language, body, body_hash, source) "
                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", art_rows)
@@ -139,7 +140,9 @@ def build(db: str, n_articles: int, n_sites: int, seed: int) -> dict[str, int]:
             c.executemany("INSERT OR IGNORE INTO identifiers VALUES (?,?,?,?)", id_rows)
             c.executemany("INSERT OR IGNORE INTO links VALUES (?,?,?,?)", link_rows)
             c.executemany("INSERT OR IGNORE INTO media VALUES (?,?,?)", media_rows)
-            c.executemany("INSERT INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", copy_rows)
+            c.executemany("INSERT INTO copies (copy_id, source_id, origin_id, kind, language_pair, spans, shared_words, "
+                          "coverage_copy, coverage_source, credited, credited_to, confidence, evidence, changes, "
+                          "story_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", copy_rows)
             c.executemany("INSERT INTO stories VALUES (?,?,?,?,?,?,?,?,?)", story_rows)
             c.executemany("INSERT INTO story_members VALUES (?,?,?,?,?,?,?)", member_rows)
         for lst in (art_rows, page_rows, cred_rows, id_rows, link_rows, media_rows, copy_rows, story_rows,

@@ -687,3 +687,34 @@ def iter_search(conn, fts_query: str, f: dict[str, str], traced: bool) -> Iterat
         raise SearchError(str(e)) from None
     for r in cur:
         yield dict(r)
+
+
+# -- whole network ---------------------------------------------------------------------------------------
+def all_site_edges(conn) -> list[dict[str, Any]]:
+    """Every site edge (copy flows and shared identifiers) with its detail JSON."""
+    return _all(conn, "SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges "
+                      "ORDER BY weight DESC, site_a, site_b, kind")
+
+
+def all_site_groups(conn) -> dict[str, str]:
+    return {r["site"]: r["group_id"] for r in _all(conn, "SELECT site, group_id FROM site_groups")}
+
+
+def site_page_counts(conn, sites: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _articles.slices(list(dict.fromkeys(sites))):
+        for r in _all(conn, f"SELECT site, pages FROM sites WHERE site IN ({_marks(part)})", part):
+            out[r["site"]] = r["pages"]
+    return out
+
+
+def copy_member_pages(conn) -> list[str]:
+    """Pages that are copies in some story (a page that was an origin once and is a copy now, after an earlier
+    origin arrived, is among them)."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT page_id FROM story_members WHERE role != 'origin'")]
+
+
+def story_of_page(conn, page_id: str) -> str | None:
+    """The story a page belongs to now (its biggest, when several)."""
+    return _scalar(conn, "SELECT m.story_id FROM story_members m JOIN stories s ON s.story_id = m.story_id "
+                         "WHERE m.page_id = ? ORDER BY s.size DESC, m.story_id LIMIT 1", (page_id,))

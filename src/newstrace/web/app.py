@@ -232,6 +232,8 @@ def create_app(db_path: str) -> "SecurityHeaders":
         return Response(data, media_type="application/zip",
                         headers={"content-disposition": f'attachment; filename="story-{quote(sid, safe="")}.zip"'})
 
+    add("/network", views.network)
+    add("/story/{story_id}/spread", views.spread, csv_twin=False)
     routes.append(Route("/capture/{page_id}/page", capture_page))
     routes.append(Route("/story/{story_id}/bundle.zip", bundle))
     favicon = (HERE / "static" / "favicon.svg").read_bytes()

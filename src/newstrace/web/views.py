@@ -929,3 +929,99 @@ def story_bundle(db: Reader, story_id: str) -> bytes:
                    f"bytes could be read back, a sanitised copy (.html, inert); read back for the first "
                    f"{BUNDLE_CAPTURES} members\n")
     return out.getvalue()
+
+
+# -- the whole network and a story's spread --------------------------------------------------------------
+NETWORK_FILTERS = ("kind", "credit", "strong", "min_weight", "group")
+MAX_NETWORK_EDGES = 4000
+
+
+def _network_base(db: Reader) -> dict[str, Any]:
+    """Every edge (credit rate parsed out of its detail), the operator groups and a layout of every site with an
+    edge: computed once per database change (the layout does not move when filters change)."""
+    c = db.conn()
+    edges = []
+    for e in sw.all_site_edges(c):
+        d = _j(e.pop("detail"), {})
+        d = d if isinstance(d, dict) else {}
+        cr = d.get("credit_rate")
+        if cr is None and e["kind"] == "copy" and isinstance(d.get("credited"), (int, float)) and e["weight"]:
+            cr = d["credited"] / e["weight"]
+        edges.append({**e, "strong": bool(e["strong"]), "credit_rate": cr})
+    groups = sw.all_site_groups(c) if db.has("site_groups") else {}
+    sites = sorted({s for e in edges for s in (e["site_a"], e["site_b"])})
+    pos = svg.layout(sites, [(e["site_a"], e["site_b"], float(e["weight"] or 0)) for e in edges], groups)
+    sizes = Counter(groups.values())
+    rank = {g: i for i, (g, _) in enumerate(sorted(sizes.items(), key=lambda x: (-x[1], x[0])))}
+    return {"edges": edges, "groups": groups, "pos": pos, "pages": sw.site_page_counts(c, sites),
+            "group_rank": rank, "group_sizes": dict(sizes)}
+
+
+def network(db: Reader, params: dict[str, str]) -> Page:
+    """The whole site network: every site with a copy flow or shared identifiers, coloured by operator group;
+    edges filterable by kind (copy, identifier), credit (credited, uncredited, unknown), strength, weight and
+    group."""
+    if not db.has("site_edges"):
+        raise NotFound("this database has no site network (run `newstrace trace`)")
+    f = {k: (params.get(k) or "").strip() for k in NETWORK_FILTERS}
+    if f["kind"] and f["kind"] not in ("copy", "identifier"):
+        raise BadRequest("kind must be copy or identifier")
+    if f["credit"] and f["credit"] not in ("credited", "uncredited", "unknown"):
+        raise BadRequest("credit must be credited, uncredited or unknown")
+    if f["strong"] and f["strong"] not in ("0", "1"):
+        raise BadRequest("strong must be 0 or 1")
+    try:
+        min_w = float(f["min_weight"]) if f["min_weight"] else 0.0
+    except ValueError:
+        raise BadRequest("min_weight must be a number")
+    base = db.cached("network-base", lambda: _network_base(db))
+    groups = base["groups"]
+    keep = []
+    for e in base["edges"]:
+        if f["kind"] and e["kind"] != f["kind"]:
+            continue
+        if e["kind"] == "copy" and f["credit"] and svg.edge_class(e) != f["credit"]:
+            continue
+        if e["kind"] == "identifier" and f["strong"] == "1" and not e["strong"]:
+            continue
+        if (e["weight"] or 0) < min_w:
+            continue
+        if f["group"] and f["group"] not in (groups.get(e["site_a"]), groups.get(e["site_b"])):
+            continue
+        keep.append(e)
+    cut = max(0, len(keep) - MAX_NETWORK_EDGES)
+    keep = keep[:MAX_NETWORK_EDGES]       # heaviest first
+    shown = sorted({s for e in keep for s in (e["site_a"], e["site_b"])})
+    pos = {s: base["pos"][s] for s in shown if s in base["pos"]}
+    geo = svg.whole_network(pos, keep, groups, base["pages"], base["group_rank"])
+    legend_groups = [{"group_id": g, "colour": svg.GROUP_COLOURS[i], "sites": base["group_sizes"][g]}
+                     for g, i in sorted(base["group_rank"].items(), key=lambda x: x[1])
+                     if i < len(svg.GROUP_COLOURS)]
+    kinds = Counter(svg.edge_class(e) for e in keep)
+    nodes = [{"site": v["site"], "group_id": v["group_id"], "pages": base["pages"].get(v["site"]),
+              "x": v["x"], "y": v["y"]} for v in geo["nodes"]]
+    data = {"filters": {k: v for k, v in f.items() if v}, "sites": len(shown),
+            "sites_in_network": len(base["pos"]), "edges": len(keep), "edges_not_drawn": cut,
+            "edges_by_class": dict(kinds), "groups": legend_groups,
+            "operator_groups": len(base["group_sizes"]), "nodes": nodes,
+            "edge_list": [{k: e[k] for k in ("site_a", "site_b", "kind", "weight", "strong", "credit_rate")}
+                          for e in keep]}
+    cols = ["site_a", "site_b", "kind", "weight", "strong", "credit_rate"]
+    return Page("network.html", f"Site network ({len(shown):,} sites, {len(keep):,} edges)", data,
+                (cols, data["edge_list"]), {"net": geo})
+
+
+def spread(db: Reader, params: dict[str, str], story_id: str) -> Page:
+    """A story's spread replayed over time: a sequence of frames (no script), each the sites that carry the story
+    by then and who copied whom; ``?step=N`` shows one frame large with links to the previous and next."""
+    st = story(db, {}, story_id)
+    members = st.data["members"]
+    n_frames = len(svg.spread_frames(members))
+    step = _int_arg(params, "step", 0, lo=0, hi=max(1, n_frames))
+    frames = svg.spread_frames(members, size=480 if step else 280)
+    data = {"story": st.data["story"], "frames": [{k: v for k, v in fr.items() if k not in ("nodes", "lines", "size", "width")}
+                                                 for fr in frames], "step": step or None,
+            "backdated": st.data["backdated"]}
+    shown = [frames[step - 1]] if step else frames
+    return Page("spread.html", f"Spread of: {st.data['story']['title'] or story_id}", data, None,
+                {"frames": shown})
