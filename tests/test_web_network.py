@@ -176,3 +176,46 @@ def test_spread_replay(client):
     assert 'href="?step=1"' in one.text and "step 2 of" in one.text
     assert client.get(f"/story/{sid}/spread?step=999").status_code == 400
     assert client.get("/story/st-nope/spread").status_code == 404
+
+
+def test_story_link_survives_an_earlier_origin(tmp_path, monkeypatch):
+    """Ingest two copies of a story, trace, keep the story URL; ingest the real (earlier) origin, which renames
+    the story after it: the old URL (and its twins, spread and bundle) redirect to the grown story."""
+    import shutil
+    from pathlib import Path
+
+    import newstrace
+
+    monkeypatch.setenv("NEWSTRACE_XLING_E5", "0")
+    sites = Path(__file__).resolve().parent.parent / "src" / "newstrace" / "samples" / "sites"
+    files = {"copies": ["globalreadernet.example/varonia-approves-valdren-dam-despite-fishermens-protests/5871201.html",
+                        "truthwavedaily.example/2025/03/06/fishing-villages-betrayed-valdren-dam.html"],
+             "origin": ["meridiancourier.example/environment/2025/03/04/valdren-dam-approved.html"]}
+    for part, names in files.items():
+        for n in names:
+            (tmp_path / part / n).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(sites / n, tmp_path / part / n)
+    db = str(tmp_path / "grow.db")
+    newstrace.ingest([str(tmp_path / "copies")], db=db, workers=1, analyze=False)
+    c = sqlite3.connect(db)
+    before = c.execute("SELECT story_id, origin_id FROM stories").fetchall()
+    c.close()
+    assert len(before) == 1
+    old, old_origin = before[0]
+    newstrace.ingest([str(tmp_path / "origin")], db=db, workers=1, analyze=False)
+    c = sqlite3.connect(db)
+    after = c.execute("SELECT story_id, origin_id, size FROM stories").fetchall()
+    c.close()
+    assert len(after) == 1 and after[0][0] != old and after[0][2] == 3
+    new = after[0][0]
+    with TestClient(create_app(db), follow_redirects=False) as cl:
+        for suffix, target in (("", ""), (".json", ".json"), ("/spread?step=1", "/spread?step=1"),
+                               ("/bundle.zip", "/bundle.zip"), (".csv", ".csv")):
+            r = cl.get(f"/story/{old}{suffix}")
+            assert r.status_code == 301, (suffix, r.status_code)
+            assert r.headers["location"] == f"/story/{new}{target}"
+        assert cl.get(f"/story/{new}").status_code == 200
+        assert cl.get("/story/st-000000000000").status_code == 404
+        d = cl.get(f"/story/{old}.json", follow_redirects=True).json()
+        assert d["story"]["story_id"] == new
+        assert any(m["page_id"] == old_origin and m["role"] == "copy" for m in d["members"])

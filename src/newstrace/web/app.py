@@ -21,7 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -166,6 +166,8 @@ def create_app(db_path: str) -> "SecurityHeaders":
             params = dict(request.query_params)
             try:
                 page = view(reader, params, **request.path_params)
+            except views.Moved as e:
+                return moved(request, e)
             except views.NotFound as e:
                 raise HTTPException(404, str(e))
             except views.BadRequest as e:
@@ -175,6 +177,14 @@ def create_app(db_path: str) -> "SecurityHeaders":
         return handle
 
     routes: list[Any] = []
+
+    def moved(request: Request, e: "views.Moved") -> Response:
+        """A permanent redirect from an old id to its new one, same page type, twin and query."""
+        path = request.url.path
+        i = path.find(e.old)
+        target = path[:i] + quote(e.new, safe="") + path[i + len(e.old):] if i >= 0 else path
+        q = request.url.query
+        return RedirectResponse(target + (f"?{q}" if q else ""), status_code=301)
 
     def add(path: str, view, csv_twin: bool = True, json_path: str | None = None):
         routes.append(Route(json_path or path + ".json", endpoint(view, "json")))
@@ -227,6 +237,8 @@ def create_app(db_path: str) -> "SecurityHeaders":
         sid = request.path_params["story_id"]
         try:
             data = views.story_bundle(reader, sid)
+        except views.Moved as e:
+            return moved(request, e)
         except views.NotFound as e:
             raise HTTPException(404, str(e))
         return Response(data, media_type="application/zip",

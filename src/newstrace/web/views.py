@@ -39,6 +39,14 @@ class BadRequest(Exception):
     pass
 
 
+class Moved(Exception):
+    """The thing asked for lives at another id now (a story whose origin changed): redirect there."""
+
+    def __init__(self, old: str, new: str):
+        super().__init__(f"{old} is now {new}")
+        self.old, self.new = old, new
+
+
 @dataclass
 class Page:
     template: str
@@ -301,7 +309,7 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
         raise NotFound("this database has not been traced (no stories table)")
     s = sw.story(db.conn(), story_id)
     if s is None:
-        raise NotFound(f"no story {story_id!r}")
+        _moved_story(db, story_id)
     s["languages"] = _j(s["languages"], [])
     members = sw.story_members(db.conn(), story_id)
     links = sw.story_links(db.conn(), story_id)
@@ -385,6 +393,24 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
         data["claims"] = web_claims.story_spread(db.conn(), story_id)
     return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)", data,
                 (cols, table), html)
+
+
+def _moved_story(db: Reader, story_id: str) -> None:
+    """Raise :class:`Moved` to the story that holds the page an old story id was named after, else NotFound.
+
+    A story id hashes its origin page (trace/network.py ``story_id``); when an earlier origin arrives, a re-trace
+    names the grown story after the new origin and the old id disappears. The old origin is then a copy in the
+    grown story, so hashing every copy member finds it: no table to keep, exact for any database, computed once
+    per database change."""
+    from ..trace.network import story_id as sid_of
+
+    if re.fullmatch(r"st-[0-9a-f]{12}", story_id):
+        aliases = db.cached("story-aliases", lambda: {sid_of(p): p for p in sw.copy_member_pages(db.conn())})
+        page = aliases.get(story_id)
+        now = sw.story_of_page(db.conn(), page) if page else None
+        if now and now != story_id:
+            raise Moved(story_id, now)
+    raise NotFound(f"no story {story_id!r}")
 
 
 # -- copy vs source --------------------------------------------------------------------------------------
@@ -846,7 +872,7 @@ def story_bundle(db: Reader, story_id: str) -> bytes:
     c = db.conn()
     s = sw.story(c, story_id)
     if s is None:
-        raise NotFound(f"no story {story_id!r}")
+        _moved_story(db, story_id)
     s["languages"] = _j(s["languages"], [])
     members = sw.story_members(c, story_id)
     links = sw.bundle_copies(c, story_id)
