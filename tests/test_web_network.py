@@ -219,3 +219,40 @@ def test_story_link_survives_an_earlier_origin(tmp_path, monkeypatch):
         d = cl.get(f"/story/{old}.json", follow_redirects=True).json()
         assert d["story"]["story_id"] == new
         assert any(m["page_id"] == old_origin and m["role"] == "copy" for m in d["members"])
+
+
+def test_api_document_covers_every_twin(client):
+    """/openapi.json lists every page's JSON twin (and CSV twin) with its parameters and the fields of a real
+    answer; every page's footer links its own entry on /api."""
+    import re as _re
+
+    from starlette.routing import Route
+
+    doc = client.get("/openapi.json").json()
+    assert doc["openapi"].startswith("3.")
+    paths = doc["paths"]
+    app_routes = [r.path for r in client.app.app.routes if isinstance(r, Route)]
+    twins = [p for p in app_routes if p.endswith((".json", ".csv")) and not p.startswith(("/.json", "/openapi"))
+             and not p.startswith("/export/")]
+    missing = [p for p in twins if p not in paths]
+    assert not missing, missing
+    st = paths["/stories.json"]["get"]
+    names = {p["name"] for p in st["parameters"]}
+    assert {"page", "sort", "site", "lang", "group", "from", "to", "min_size"} <= names
+    props = st["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    assert {"stories", "total", "facets", "page_numbers"} <= set(props)
+    assert "story_id" in props["stories"]["items"]["properties"]
+    story = paths["/story/{story_id}.json"]["get"]
+    assert "301" in story["responses"] and "members" in \
+        story["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+    api = client.get("/api").text
+    c = sqlite3.connect(client.db)
+    sid = c.execute("SELECT story_id FROM stories LIMIT 1").fetchone()[0]
+    pid = c.execute("SELECT page_id FROM articles LIMIT 1").fetchone()[0]
+    c.close()
+    for path, op in (("/stories", "stories"), (f"/story/{sid}", "story"), (f"/article/{pid}", "article"),
+                     ("/network", "network"), (f"/capture/{pid}", "capture")):
+        page = client.get(path).text
+        assert f'href="/api#{op}"' in page, path
+        assert f'id="{op}"' in api
+        assert _re.search(r'href="[^"]+\.json[^"]*" rel="alternate"', page), path

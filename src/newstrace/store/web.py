@@ -718,3 +718,23 @@ def story_of_page(conn, page_id: str) -> str | None:
     """The story a page belongs to now (its biggest, when several)."""
     return _scalar(conn, "SELECT m.story_id FROM story_members m JOIN stories s ON s.story_id = m.story_id "
                          "WHERE m.page_id = ? ORDER BY s.size DESC, m.story_id LIMIT 1", (page_id,))
+
+
+def example_ids(conn, tables: set[str]) -> dict[str, tuple]:
+    """One example of each kind of id the pages take (the biggest story, a copy link, an article, the biggest
+    site, a group, an actor, an identifier, a credited name), for the API document; absent kinds left out."""
+    sql = {"story_id": ("stories", "SELECT story_id FROM stories ORDER BY size DESC, story_id LIMIT 1"),
+           "copy": ("copies", "SELECT copy_id, source_id FROM copies ORDER BY copy_id, source_id LIMIT 1"),
+           "page_id": ("articles", "SELECT page_id FROM articles ORDER BY page_id LIMIT 1"),
+           "domain": ("sites", "SELECT site FROM sites ORDER BY pages DESC, site LIMIT 1"),
+           "group_id": ("site_groups", "SELECT group_id FROM site_groups ORDER BY group_id LIMIT 1"),
+           "actor_id": ("actors", "SELECT actor_id FROM actors ORDER BY actor_id LIMIT 1"),
+           "identifier": ("identifiers", "SELECT kind, value FROM identifiers ORDER BY kind, value LIMIT 1"),
+           "credited": ("credits", "SELECT name FROM credits WHERE name IS NOT NULL ORDER BY name LIMIT 1")}
+    out: dict[str, tuple] = {}
+    for key, (table, q) in sql.items():
+        if table in tables:
+            r = conn.execute(q).fetchone()
+            if r is not None:
+                out[key] = tuple(r)
+    return out

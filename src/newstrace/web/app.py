@@ -158,12 +158,13 @@ def create_app(db_path: str) -> "SecurityHeaders":
         path = request.url.path
         twins = {"json": _twin(request, "json"), "csv": _twin(request, "csv") if page.table is not None else None}
         html = tpl.render(title=page.title, d=page.data, h=page.html, twins=twins, path=path,
-                          db_name=display_name(reader.path))
+                          db_name=display_name(reader.path), api_anchor=request.scope.get("endpoint_view"))
         return HTMLResponse(html, status_code=status)
 
     def endpoint(view: Callable[..., views.Page], fmt: str):
         def handle(request: Request) -> Response:
             params = dict(request.query_params)
+            request.scope["endpoint_view"] = view.__name__
             try:
                 page = view(reader, params, **request.path_params)
             except views.Moved as e:
@@ -186,7 +187,10 @@ def create_app(db_path: str) -> "SecurityHeaders":
         q = request.url.query
         return RedirectResponse(target + (f"?{q}" if q else ""), status_code=301)
 
+    documented: list[tuple[str, Any, bool, str]] = []
+
     def add(path: str, view, csv_twin: bool = True, json_path: str | None = None):
+        documented.append((path, view, csv_twin, json_path or path + ".json"))
         routes.append(Route(json_path or path + ".json", endpoint(view, "json")))
         if csv_twin:
             routes.append(Route((json_path or path + ".json")[:-5] + ".csv", endpoint(view, "csv")))
@@ -247,6 +251,23 @@ def create_app(db_path: str) -> "SecurityHeaders":
     add("/network", views.network)
     add("/story/{story_id}/spread", views.spread, csv_twin=False)
     routes.append(Route("/capture/{page_id}/page", capture_page))
+
+    def api_doc():
+        from .api import openapi
+
+        return reader.cached("openapi", lambda: openapi(reader, documented))
+
+    def api_json(request: Request) -> Response:
+        return json_response(api_doc())
+
+    def api_page(request: Request) -> Response:
+        html = env.get_template("api.html").render(title="API: the JSON twins", d=api_doc(), path="/api",
+                                                   twins={"json": "/openapi.json"}, db_name=display_name(reader.path),
+                                                   api_anchor=None)
+        return HTMLResponse(html)
+
+    routes.append(Route("/openapi.json", api_json))
+    routes.append(Route("/api", api_page))
     routes.append(Route("/story/{story_id}/bundle.zip", bundle))
     favicon = (HERE / "static" / "favicon.svg").read_bytes()
     routes.append(Route("/favicon.ico", lambda request: Response(favicon, media_type="image/svg+xml")))

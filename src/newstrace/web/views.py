@@ -136,6 +136,7 @@ def _int_arg(params: dict[str, str], name: str, default: int, lo: int = 1, hi: i
 
 # -- home ------------------------------------------------------------------------------------------------
 def home(db: Reader, params: dict[str, str]) -> Page:
+    """The overview: counts, credit by status, biggest and newest stories, top originators and amplifiers."""
     return Page("home.html", "newstrace: overview", db.cached("home", lambda: _home_data(db)))
 
 
@@ -199,6 +200,7 @@ def _listing(page: int, total: int) -> dict[str, Any]:
 
 
 def stories(db: Reader, params: dict[str, str]) -> Page:
+    """Stories, filtered (origin site, language, operator group, first-seen dates, size), with totals, facets and page numbers."""
     page = _int_arg(params, "page", 1)
     sort = _sort(params, sw.STORY_LIST_SORTS, "size")
     f = _filters(params, STORY_FILTERS)
@@ -227,6 +229,7 @@ def _story_facets(c, f) -> dict[str, Any]:
 
 
 def sites(db: Reader, params: dict[str, str]) -> Page:
+    """Sites, filtered (name, operator group, pages), with totals and page numbers."""
     page = _int_arg(params, "page", 1)
     sort = _sort(params, sw.SITE_SORTS, "pages")
     f = _filters(params, SITE_FILTERS)
@@ -305,6 +308,8 @@ def _export_rows(db: Reader, params: dict[str, str], what: str, c) -> tuple[list
 
 # -- story -----------------------------------------------------------------------------------------------
 def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
+    """A story: its members as a provenance tree with each copy's link (kind, credit, confidence, evidence), the spread
+    timeline, honest first/last seen, backdated, undated and uncertain members, sites sharing an operator."""
     if not db.has("stories"):
         raise NotFound("this database has not been traced (no stories table)")
     s = sw.story(db.conn(), story_id)
@@ -415,6 +420,7 @@ def _moved_story(db: Reader, story_id: str) -> None:
 
 # -- copy vs source --------------------------------------------------------------------------------------
 def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) -> Page:
+    """A copy against its source: aligned passages, added and removed text, substitutions, credit and evidence."""
     if not db.has("copies"):
         raise NotFound("this database has not been traced (no copies table)")
     link = sw.copy_link(db.conn(), copy_id, source_id)
@@ -491,6 +497,7 @@ def _cross_language(link: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) 
 
 # -- article ---------------------------------------------------------------------------------------------
 def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
+    """An article: text, metadata, credits, identifiers, media, outlinks, where it came from and went, its stories."""
     c = db.conn()
     a = sw.article_full(c, page_id)
     if a is None:
@@ -551,6 +558,7 @@ def actor(db: Reader, params: dict[str, str], actor_id: str) -> Page:
 
 # -- site ------------------------------------------------------------------------------------------------
 def site(db: Reader, params: dict[str, str], domain: str) -> Page:
+    """A site: articles, languages, identifiers, its roles (originator, copier, credit rates), neighbours, group."""
     c = db.conn()
     srow = sw.site(c, domain)
     if srow is None:
@@ -669,6 +677,7 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def search(db: Reader, params: dict[str, str]) -> Page:
+    """Full-text search with filters (site, dates, language, kind), plus identifier values and credited names matching."""
     q = (params.get("q") or "").strip()
     f = {k: (params.get(k) or "").strip() for k in ("site", "from", "to", "lang", "kind")}
     page = _int_arg(params, "page", 1, hi=RANK_WINDOW // PAGE_SIZE)
@@ -722,6 +731,7 @@ def search(db: Reader, params: dict[str, str]) -> Page:
 
 # -- problems --------------------------------------------------------------------------------------------
 def problems(db: Reader, params: dict[str, str]) -> Page:
+    """Recorded problems (pages that could not be read or extracted) by reason, newest first."""
     page = _int_arg(params, "page", 1)
     reason = (params.get("reason") or "").strip()
     by_reason = sw.problems_by_reason(db.conn())
