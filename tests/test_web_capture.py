@@ -11,13 +11,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import sqlite3
 import threading
-import time
 import warnings
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -192,58 +189,43 @@ def test_capture_when_the_file_is_gone_or_changed(capdb, tmp_path):
 @pytest.mark.browser
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} not installed")
 def test_hostile_capture_runs_and_loads_nothing_in_a_browser(capdb, remote):
-    import uvicorn
     from playwright.sync_api import sync_playwright
+
+    from test_web_browser import running
 
     db, _ = capdb
     pid = _pid(db, "%hostile.example%")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(db), log_level="warning", lifespan="off"))
-    th = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
-    th.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert th.is_alive() and time.monotonic() < deadline
-        time.sleep(0.05)
-    server = f"http://127.0.0.1:{port}"
     Recorder.hits.clear()
-    try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                  args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-            page = b.new_page()
-            requests, dialogs, errors = [], [], []
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            for path in (f"/capture/{pid}", f"/capture/{pid}/page"):
-                page.goto(server + path)
-                page.wait_for_timeout(300)
-                for sel in ("h1", "p", ".link", "td"):
-                    loc = page.locator(sel)
-                    for k in range(min(loc.count(), 3)):
-                        loc.nth(k).hover()
-                        loc.nth(k).click()
-                page.wait_for_timeout(300)
-                assert page.url == server + path   # no refresh, no link followed
-                r = page.evaluate("() => ({pwned: typeof window.__pwned, scripts: document.scripts.length,"
-                                  " frames: document.querySelectorAll('iframe,object,embed,img,video,svg').length,"
-                                  " hrefs: [...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src'))})")
-                assert r["pwned"] == "undefined" and r["scripts"] == 0 and r["frames"] == 0, (path, r)
-                if path.endswith("/page"):   # the sanitised capture links only back to its record
-                    assert r["hrefs"] == [f"/capture/{pid}"], r["hrefs"]
-                else:                        # the record page: site links and the page's own http(s) URL
-                    assert all(h.startswith(("/", "#", "https://hostile.example/")) for h in r["hrefs"]), r["hrefs"]
-                assert "Quay road stays closed" in page.inner_text("body")
-            b.close()
-        assert all(u.startswith(server) for u in requests), [u for u in requests if not u.startswith(server)]
-        assert Recorder.hits == [] and not dialogs and not errors
-    finally:
-        srv.should_exit = True
-        th.join(timeout=10)
-        sock.close()
+    with running(db) as server, sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        page = b.new_page()
+        requests, dialogs, errors = [], [], []
+        page.on("request", lambda r: requests.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        for path in (f"/capture/{pid}", f"/capture/{pid}/page"):
+            page.goto(server + path)
+            page.wait_for_timeout(300)
+            for sel in ("h1", "p", ".link", "td"):
+                loc = page.locator(sel)
+                for k in range(min(loc.count(), 3)):
+                    loc.nth(k).hover()
+                    loc.nth(k).click()
+            page.wait_for_timeout(300)
+            assert page.url == server + path   # no refresh, no link followed
+            r = page.evaluate("() => ({pwned: typeof window.__pwned, scripts: document.scripts.length,"
+                              " frames: document.querySelectorAll('iframe,object,embed,img,video,svg').length,"
+                              " hrefs: [...document.querySelectorAll('[href],[src]')].map(e => e.getAttribute('href') || e.getAttribute('src'))})")
+            assert r["pwned"] == "undefined" and r["scripts"] == 0 and r["frames"] == 0, (path, r)
+            if path.endswith("/page"):   # the sanitised capture links only back to its record
+                assert r["hrefs"] == [f"/capture/{pid}"], r["hrefs"]
+            else:                        # the record page: site links and the page's own http(s) URL
+                assert all(h.startswith(("/", "#", "https://hostile.example/")) for h in r["hrefs"]), r["hrefs"]
+            assert "Quay road stays closed" in page.inner_text("body")
+        b.close()
+    assert all(u.startswith(server) for u in requests), [u for u in requests if not u.startswith(server)]
+    assert Recorder.hits == [] and not dialogs and not errors
 
 
 def test_story_bundle(tmp_path_factory):

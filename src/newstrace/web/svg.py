@@ -189,6 +189,16 @@ def timeline(members: list[dict[str, Any]], width: int = 860, max_rows: int = 80
                        for k, c in KIND_COLOURS.items()]}
 
 
+def _segment(pos: dict[str, tuple[float, float]], a: str, b: str):
+    """(x1, y1, x2, y2, ux, uy): the line from site a to site b and its unit direction; None when either is not
+    drawn or a is b."""
+    if a not in pos or b not in pos or a == b:
+        return None
+    (x1, y1), (x2, y2) = pos[a], pos[b]
+    d = math.hypot(x2 - x1, y2 - y1) or 1.0
+    return x1, y1, x2, y2, (x2 - x1) / d, (y2 - y1) / d
+
+
 def network(center: str, edges: list[dict[str, Any]], width: int = 640, height: int = 460,
             max_nodes: int = 24) -> dict[str, Any]:
     """Ego network of ``center``: neighbours on a circle (heaviest first), copy edges as arrows from the
@@ -207,11 +217,10 @@ def network(center: str, edges: list[dict[str, Any]], width: int = 640, height: 
     lines = []
     for e in edges:
         a, b = e["site_a"], e["site_b"]
-        if a not in pos or b not in pos or a == b:
+        seg = _segment(pos, a, b)
+        if seg is None:
             continue
-        (x1, y1), (x2, y2) = pos[a], pos[b]
-        d = math.hypot(x2 - x1, y2 - y1) or 1.0
-        ux, uy = (x2 - x1) / d, (y2 - y1) / d
+        x1, y1, x2, y2, ux, uy = seg
         w = float(e.get("weight") or 1)
         if e["kind"] == "copy":
             cr = e.get("credit_rate")
@@ -325,11 +334,10 @@ def whole_network(pos: dict[str, tuple[float, float]], edges: list[dict[str, Any
     lines = []
     for e in edges:
         a, b = e["site_a"], e["site_b"]
-        if a not in xy or b not in xy or a == b:
+        seg = _segment(xy, a, b)
+        if seg is None:
             continue
-        (x1, y1), (x2, y2) = xy[a], xy[b]
-        d = math.hypot(x2 - x1, y2 - y1) or 1.0
-        ux, uy = (x2 - x1) / d, (y2 - y1) / d
+        x1, y1, x2, y2, ux, uy = seg
         cls = edge_class(e)
         colour, dash = EDGE_STYLES[cls]
         w = float(e.get("weight") or 1)
