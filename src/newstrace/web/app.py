@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, unquote
@@ -141,7 +142,7 @@ def stream_rows(columns: list[str], rows, fmt: str, name: str) -> StreamingRespo
                              headers={"content-disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
-def create_app(db_path: str) -> "SecurityHeaders":
+def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
     """The ASGI app serving the database at ``db_path`` read-only."""
     reader = views.Reader(db_path)
     env = make_env()
@@ -295,6 +296,16 @@ def create_app(db_path: str) -> "SecurityHeaders":
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: http_error,
                                                        Exception: server_error, 500: server_error})
     app.state.reader = reader
+    if not get_only:
+        # the network layout takes seconds on a big network: computed in the background at start, so the first
+        # /network answers from the cache (after a database change, the next request recomputes it)
+        def warm():
+            try:
+                if reader.has("site_edges"):
+                    reader.cached("network-base", lambda: views._network_base(reader))
+            except Exception:  # noqa: BLE001 - a cold cache is only slower
+                log.exception("network warm-up failed")
+        threading.Thread(target=warm, daemon=True, name="network-warm-up").start()
     # outermost, so that even the 500 answers of Starlette's ServerErrorMiddleware carry the headers
     outer = SecurityHeaders(app)
     outer.state = app.state
@@ -345,7 +356,7 @@ async def _call(app, target: str) -> tuple[int, bytes]:
 def serve(db: str, host: str = "127.0.0.1", port: int = 8080, get: str | None = None) -> int:
     """Serve ``db`` read-only on ``host:port``; with ``get``, answer that one request in-process, print the
     body to stdout and return 0 for a 2xx/3xx answer, 1 otherwise."""
-    app = create_app(db)
+    app = create_app(db, get_only=get is not None)
     if get is not None:
         status, body = asyncio.run(_call(app, get if get.startswith("/") else "/" + get))
         text = body.decode("utf-8", "replace")

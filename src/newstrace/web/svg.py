@@ -255,7 +255,7 @@ EDGE_STYLES = {"credited": ("#1f5f8f", ""), "uncredited": ("#c23b22", "9,4"), "u
 
 
 def layout(sites: list[str], edges: list[tuple[str, str, float]], groups: dict[str, str],
-           iterations: int = 90) -> dict[str, tuple[float, float]]:
+           iterations: int = 70) -> dict[str, tuple[float, float]]:
     """Force-directed positions in the unit square (Fruchterman-Reingold on numpy, deterministic): edges and
     shared operator groups pull sites together, every pair pushes apart, a weak pull to the centre keeps
     separate components on the canvas."""
@@ -273,12 +273,14 @@ def layout(sites: list[str], edges: list[tuple[str, str, float]], groups: dict[s
         r = math.sqrt((rank + 0.5) / n) * 0.5
         pos[i] = (0.5 + r * math.cos(rank * golden), 0.5 + r * math.sin(rank * golden))
     idx = {s: i for i, s in enumerate(sites)}
-    src, dst, w = [], [], []
-    for a, b, wt in edges:
+    pair_w: dict[tuple[int, int], float] = {}
+    for a, b, wt in edges:   # one spring per site pair, whatever the kinds and directions
         if a in idx and b in idx and a != b:
-            src.append(idx[a])
-            dst.append(idx[b])
-            w.append(1.0 + math.log1p(max(0.0, wt)))
+            key = (min(idx[a], idx[b]), max(idx[a], idx[b]))
+            pair_w[key] = pair_w.get(key, 0.0) + max(0.0, wt)
+    src = [a for a, _ in pair_w]
+    dst = [b for _, b in pair_w]
+    w = [1.0 + math.log1p(x) for x in pair_w.values()]
     by_group: dict[str, list[int]] = {}
     for s, g in groups.items():
         if s in idx and g:
@@ -288,23 +290,30 @@ def layout(sites: list[str], edges: list[tuple[str, str, float]], groups: dict[s
             src.append(members[0])
             dst.append(j)
             w.append(1.5)
-    src_a, dst_a, w_a = np.array(src, dtype=int), np.array(dst, dtype=int), np.array(w)
+    src_a, dst_a, w_a = np.array(src, dtype=np.intp), np.array(dst, dtype=np.intp), np.array(w)
     k = math.sqrt(1.0 / n)
     t = 0.1
+    x, y = pos[:, 0].copy(), pos[:, 1].copy()
     for _ in range(iterations):
-        delta = pos[:, None, :] - pos[None, :, :]
-        dist2 = (delta ** 2).sum(-1) + 1e-9
-        disp = (delta * (k * k / dist2)[:, :, None]).sum(1)            # repulsion
-        if len(src_a):
-            d = pos[src_a] - pos[dst_a]
-            dl = np.sqrt((d ** 2).sum(-1)) + 1e-9
-            f = d * (dl / k * w_a)[:, None]                              # attraction along edges
-            np.add.at(disp, src_a, -f)
-            np.add.at(disp, dst_a, f)
-        disp += (0.5 - pos) * (0.5 * n * k)                              # gravity
-        ln = np.sqrt((disp ** 2).sum(-1)) + 1e-9
-        pos += disp / ln[:, None] * np.minimum(ln, t)[:, None]
-        t *= 0.96
+        # repulsion between every pair, on two n x n float32 planes (no n x n x 2 temporaries)
+        dx = (x[:, None] - x[None, :]).astype(np.float32)
+        dy = (y[:, None] - y[None, :]).astype(np.float32)
+        inv = np.float32(k * k) / (dx * dx + dy * dy + np.float32(1e-9))
+        fx = (dx * inv).sum(1, dtype=np.float64)
+        fy = (dy * inv).sum(1, dtype=np.float64)
+        if len(src_a):                                                   # attraction along edges
+            ex, ey = x[src_a] - x[dst_a], y[src_a] - y[dst_a]
+            s_ = np.sqrt(ex * ex + ey * ey) / k * w_a
+            fx += np.bincount(dst_a, weights=ex * s_, minlength=n) - np.bincount(src_a, weights=ex * s_, minlength=n)
+            fy += np.bincount(dst_a, weights=ey * s_, minlength=n) - np.bincount(src_a, weights=ey * s_, minlength=n)
+        fx += (0.5 - x) * (0.5 * n * k)                                  # gravity
+        fy += (0.5 - y) * (0.5 * n * k)
+        ln = np.sqrt(fx * fx + fy * fy) + 1e-9
+        step = np.minimum(ln, t) / ln
+        x += fx * step
+        y += fy * step
+        t *= 0.95
+    pos = np.stack([x, y], 1)
     lo, hi = pos.min(0), pos.max(0)
     span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
     pos = (pos - lo) / span

@@ -969,7 +969,11 @@ def story_bundle(db: Reader, story_id: str) -> bytes:
 
 # -- the whole network and a story's spread --------------------------------------------------------------
 NETWORK_FILTERS = ("kind", "credit", "strong", "min_weight", "group")
-MAX_NETWORK_EDGES = 4000
+MAX_NETWORK_EDGES = 1500   # the heaviest edges drawn; the rest counted (filters or min_weight show them)
+
+
+_CREDIT_RATE = re.compile(r'"credit_rate"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)')
+_CREDITED_N = re.compile(r'"credited"\s*:\s*(\d+(?:\.\d+)?)')
 
 
 def _network_base(db: Reader) -> dict[str, Any]:
@@ -978,11 +982,16 @@ def _network_base(db: Reader) -> dict[str, Any]:
     c = db.conn()
     edges = []
     for e in sw.all_site_edges(c):
-        d = _j(e.pop("detail"), {})
-        d = d if isinstance(d, dict) else {}
-        cr = d.get("credit_rate")
-        if cr is None and e["kind"] == "copy" and isinstance(d.get("credited"), (int, float)) and e["weight"]:
-            cr = d["credited"] / e["weight"]
+        detail = e.pop("detail") or ""
+        cr = None
+        if e["kind"] == "copy":   # two numbers out of a detail that also holds example pairs: no full parse
+            m = _CREDIT_RATE.search(detail)
+            if m:
+                cr = float(m.group(1))
+            else:
+                m = _CREDITED_N.search(detail)
+                if m and e["weight"]:
+                    cr = float(m.group(1)) / e["weight"]
         edges.append({**e, "strong": bool(e["strong"]), "credit_rate": cr})
     groups = sw.all_site_groups(c) if db.has("site_groups") else {}
     sites = sorted({s for e in edges for s in (e["site_a"], e["site_b"])})
