@@ -388,13 +388,18 @@ def whole_network(pos: dict[str, tuple[float, float]], edges: list[dict[str, Any
             "legend_edges": [{"cls": k, "colour": c, "dash": d} for k, (c, d) in EDGE_STYLES.items()]}
 
 
-def spread_frames(members: list[dict[str, Any]], max_frames: int = 12, size: int = 360) -> list[dict[str, Any]]:
+MAX_FRAMES = 12
+
+
+def spread_frames(members: list[dict[str, Any]], max_frames: int = MAX_FRAMES, size: int = 360) -> list[dict[str, Any]]:
     """A story's spread as a sequence of frames: sites on a circle (origin's site at the top, others in the
     order they first took the story up), and in frame k every page dated up to its cut, arrows from each copy's
     site to its source's site; pages new in the frame are drawn bold. Undated pages come in a last frame."""
-    dated = sorted((m for m in members if parse_when(m.get("when")) and not m.get("backdated")),
-                   key=lambda m: (m["role"] != "origin", parse_when(m["when"]), m["page_id"]))
-    late = [m for m in members if m not in dated]
+    when_of = {m["page_id"]: parse_when(m.get("when")) for m in members}
+    dated = sorted((m for m in members if when_of[m["page_id"]] and not m.get("backdated")),
+                   key=lambda m: (m["role"] != "origin", when_of[m["page_id"]], m["page_id"]))
+    dated_ids = {m["page_id"] for m in dated}
+    late = [m for m in members if m["page_id"] not in dated_ids]
     order: list[str] = []
     for m in dated + late:
         if m.get("site") and m["site"] not in order:
@@ -403,16 +408,25 @@ def spread_frames(members: list[dict[str, Any]], max_frames: int = 12, size: int
     cx, cy = width / 2, size / 2
     rad = size / 2 - 30
     pos = {}
+    base_nodes = []
     for i, s in enumerate(order):
         a = -math.pi / 2 + 2 * math.pi * i / max(1, len(order))
-        pos[s] = (cx + (0 if len(order) == 1 else rad * math.cos(a)), cy + (0 if len(order) == 1 else rad * math.sin(a)))
+        x, y = cx + (0 if len(order) == 1 else rad * math.cos(a)), cy + (0 if len(order) == 1 else rad * math.sin(a))
+        pos[s] = (x, y)
+        side = "start" if x > cx + 5 else "end" if x < cx - 5 else "middle"
+        base_nodes.append({"site": s, "x": round(x, 1), "y": round(y, 1),
+                           "label": (s[:20] + "…") if len(s) > 21 else s, "anchor": side,
+                           "tx": round(x + (12 if side == "start" else -12 if side == "end" else 0), 1),
+                           "ty": round(y + 4 if side != "middle" else y + (22 if y >= cy else -14), 1),
+                           "href": "/site/" + quote(s, safe="")})
+    crowded = len(order) > 40   # too many sites on the circle to label them all: label the new ones only
     # cut points: after each of at most max_frames-1 evenly spaced members (a frame per member for small stories)
     k = max(1, min(len(dated), max_frames - (1 if late else 0)))
     cuts = sorted({max(1, round(len(dated) * (i + 1) / k)) for i in range(k)}) if dated else []
     frames = []
     shown: set[str] = set()
     site_of = {m["page_id"]: m.get("site") for m in members}
-    steps = [(dated[:c], parse_when(dated[c - 1]["when"])) for c in cuts]
+    steps = [(dated[:c], when_of[dated[c - 1]["page_id"]]) for c in cuts]
     if late:
         steps.append((dated + late, None))
     for i, (upto, when) in enumerate(steps):
@@ -438,15 +452,9 @@ def spread_frames(members: list[dict[str, Any]], max_frames: int = 12, size: int
                           "new": ar["new"], "colour": kind_colour(ar["kind"]),
                           "tip": f"{a} copied {ar['n']} page(s) from {b}"})
         new_sites = {m.get("site") for m in new}
-        nodes = []
-        for s in order:
-            x, y = pos[s]
-            side = "start" if x > cx + 5 else "end" if x < cx - 5 else "middle"
-            nodes.append({"site": s, "x": round(x, 1), "y": round(y, 1), "on": s in active, "new": s in new_sites,
-                          "label": (s[:20] + "…") if len(s) > 21 else s, "anchor": side,
-                          "tx": round(x + (12 if side == "start" else -12 if side == "end" else 0), 1),
-                          "ty": round(y + 4 if side != "middle" else y + (22 if y >= cy else -14), 1),
-                          "href": "/site/" + quote(s, safe="")})
+        nodes = [dict(v, on=v["site"] in active, new=v["site"] in new_sites,
+                      show_label=v["site"] in active and (not crowded or v["site"] in new_sites))
+                 for v in base_nodes]
         frames.append({"step": i + 1, "when": when.strftime("%Y-%m-%d %H:%M UTC") if when else "undated pages",
                        "pages": len(upto), "sites": len(active - {None}),
                        "new": [{"page_id": m["page_id"], "site": m.get("site"), "title": m.get("title"),

@@ -1061,9 +1061,10 @@ def spread(db: Reader, params: dict[str, str], story_id: str) -> Page:
     by then and who copied whom; ``?step=N`` shows one frame large with links to the previous and next."""
     st = story(db, {}, story_id)
     members = st.data["members"]
-    n_frames = len(svg.spread_frames(members))
-    step = _int_arg(params, "step", 0, lo=0, hi=max(1, n_frames))
+    step = _int_arg(params, "step", 0, lo=0, hi=svg.MAX_FRAMES)
     frames = svg.spread_frames(members, size=480 if step else 280)
+    if step > len(frames):
+        raise BadRequest(f"step must be between 1 and {len(frames)}")
     data = {"story": st.data["story"], "frames": [{k: v for k, v in fr.items() if k not in ("nodes", "lines", "size", "width")}
                                                  for fr in frames], "step": step or None,
             "backdated": st.data["backdated"]}
