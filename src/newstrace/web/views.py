@@ -752,7 +752,9 @@ def identifier(db: Reader, params: dict[str, str]) -> Page:
         raise BadRequest("give kind and value, e.g. /identifier?kind=analytics&value=UA-1234-1")
     page = _int_arg(params, "page", 1)
     c = db.conn()
-    sites_ = sw.identifier_sites(c, kind, value)
+    # a value on every page (a theme's tag manager) aggregates ~100k rows: remembered until the database changes
+    sites_ = [dict(r) for r in db.cached(f"identifier-sites:{kind}\x00{value}",
+                                         lambda: sw.identifier_sites(c, kind, value))]
     if not sites_:
         raise NotFound(f"no page carries {kind} {value!r}")
     pages = sw.identifier_pages(c, kind, value, PAGE_SIZE, (page - 1) * PAGE_SIZE)
