@@ -534,13 +534,6 @@ _STORY_SELECT = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.fi
                  "s.origin_id, a.site AS origin_site ")
 
 
-def story_count(conn, f: dict[str, str]) -> int:
-    where, args = _story_where(f)
-    if not where:
-        return _scalar(conn, "SELECT COUNT(*) FROM stories") or 0
-    return _scalar(conn, f"SELECT COUNT(*) {_STORY_FROM}{where}", args) or 0
-
-
 def story_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _story_where(f)
     if not where:
@@ -555,14 +548,11 @@ def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]
     return _iter(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
 
 
-def story_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
-    """Counts of the filtered stories by origin site and by language list."""
+def story_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
+    """(origin site, language list JSON) of every story matching the filters: the total and the facets of the
+    stories list counted in one pass."""
     where, args = _story_where(f)
-    sites = _all(conn, f"SELECT a.site AS value, COUNT(*) AS n {_STORY_FROM}{where} GROUP BY a.site "
-                       "ORDER BY n DESC, a.site LIMIT ?", [*args, limit])
-    langs = _all(conn, f"SELECT s.languages AS value, COUNT(*) AS n {_STORY_FROM}{where} GROUP BY s.languages",
-                 args)
-    return {"site": sites, "languages": langs}
+    return iter(conn.execute(f"SELECT a.site, s.languages {_STORY_FROM}{where}", args))
 
 
 def _site_where(f: dict[str, str], grouped: bool) -> tuple[str, list[Any]]:
@@ -634,11 +624,6 @@ COPY_SORTS = {"newest": "a.published DESC, c.copy_id, c.source_id", "confidence"
               "site": "a.site, a.published DESC, c.copy_id, c.source_id"}
 
 
-def copy_count(conn, f: dict[str, str]) -> int:
-    where, args = _copy_where(f)
-    return _scalar(conn, f"SELECT COUNT(*) {_COPY_FROM}{where}", args) or 0
-
-
 def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _copy_where(f)
     return _all(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]} LIMIT ? OFFSET ?",
@@ -648,16 +633,6 @@ def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> li
 def iter_copies(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
     where, args = _copy_where(f)
     return _iter(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]}", args)
-
-
-def copy_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
-    where, args = _copy_where(f)
-    out = {}
-    for name, col in (("kind", "c.kind"), ("credited", "c.credited"), ("site", "a.site"), ("source_site", "b.site"),
-                      ("lang", "a.language")):
-        out[name] = _all(conn, f"SELECT {col} AS value, COUNT(*) AS n {_COPY_FROM}{where} GROUP BY {col} "
-                               "ORDER BY n DESC, value LIMIT ?", [*args, limit])
-    return out
 
 
 def search_facets(conn, rowids: Sequence[int], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
@@ -738,3 +713,10 @@ def example_ids(conn, tables: set[str]) -> dict[str, tuple]:
             if r is not None:
                 out[key] = tuple(r)
     return out
+
+
+def copy_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
+    """(kind, credited, copy site, source site, copy language) of every copy link matching the filters: the
+    total and every facet of the copies list counted in one pass over the join."""
+    where, args = _copy_where(f)
+    return iter(conn.execute(f"SELECT c.kind, c.credited, a.site, b.site, a.language {_COPY_FROM}{where}", args))

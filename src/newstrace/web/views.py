@@ -207,9 +207,8 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
     rows, total, facets = [], 0, {"site": [], "languages": []}
     if db.has("stories"):
         c = db.conn()
-        total = db.cached(f"stories-count:{sorted(f.items())}", lambda: sw.story_count(c, f))
+        total, facets = db.cached(f"stories-summary:{sorted(f.items())}", lambda: _story_facets(c, f))
         rows = sw.story_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        facets = db.cached(f"stories-facets:{sorted(f.items())}", lambda: _story_facets(c, f))
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
     cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
@@ -219,13 +218,21 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
                 (cols, rows))
 
 
-def _story_facets(c, f) -> dict[str, Any]:
-    raw = sw.story_facets(c, f)
+def _story_facets(c, f, limit: int = 12) -> tuple[int, dict[str, Any]]:
+    """Total and facets (origin site, language) of the filtered stories, one pass."""
+    sites_: Counter = Counter()
     langs: Counter = Counter()
-    for r in raw["languages"]:
-        for lang in _j(r["value"], []) or []:
-            langs[lang] += r["n"]
-    return {"site": raw["site"], "lang": [{"value": k, "n": n} for k, n in langs.most_common(12)]}
+    by_list: Counter = Counter()
+    total = 0
+    for site_, languages in sw.story_facet_values(c, f):
+        total += 1
+        sites_[site_] += 1
+        by_list[languages] += 1
+    for value, n in by_list.items():
+        for lang in _j(value, []) or []:
+            langs[lang] += n
+    return total, {"site": [{"value": v, "n": n} for v, n in sorted(sites_.items(), key=lambda x: (-x[1], str(x[0])))[:limit]],
+                   "lang": [{"value": k, "n": n} for k, n in langs.most_common(limit)]}
 
 
 def sites(db: Reader, params: dict[str, str]) -> Page:
@@ -249,14 +256,26 @@ def copies(db: Reader, params: dict[str, str]) -> Page:
     sort = _sort(params, sw.COPY_SORTS, "newest")
     f = _filters(params, COPY_FILTERS)
     c = db.conn()
-    total = db.cached(f"copies-count:{sorted(f.items())}", lambda: sw.copy_count(c, f))
+    total, facets = db.cached(f"copies-summary:{sorted(f.items())}", lambda: _copy_summary(c, f))
     rows = sw.copy_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    facets = db.cached(f"copies-facets:{sorted(f.items())}", lambda: sw.copy_facets(c, f))
     cols = ["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy", "language_pair",
             "copy_site", "copy_title", "copy_published", "source_site", "source_published"]
     return Page("copies.html", f"Copies ({total:,}, page {page})",
                 {"copies": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
                 (cols, rows))
+
+
+def _copy_summary(c, f: dict[str, str], limit: int = 12) -> tuple[int, dict[str, list[dict[str, Any]]]]:
+    """Total and facets (kind, credit, copying site, copied site, language) of the filtered copies, one pass."""
+    names = ("kind", "credited", "site", "source_site", "lang")
+    counts: list[Counter] = [Counter() for _ in names]
+    total = 0
+    for row in sw.copy_facet_values(c, f):
+        total += 1
+        for i, v in enumerate(row):
+            counts[i][v] += 1
+    return total, {n: [{"value": v, "n": k} for v, k in sorted(cnt.items(), key=lambda x: (-x[1], str(x[0])))[:limit]]
+                   for n, cnt in zip(names, counts)}
 
 
 def export(db: Reader, params: dict[str, str], what: str) -> tuple[list[str], Any]:
