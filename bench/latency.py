@@ -55,6 +55,7 @@ if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
 TARGET_P95_MS = 150.0
+TARGET_NETWORK_MS = 500.0   # the whole-network page (all sites with an edge; 600 sites with --sites 600)
 CREDIT_MIX = [("name+link", 0.30), ("name", 0.15), ("link", 0.10), ("none", 0.35), ("wrong", 0.10)]
 KIND_MIX = [("full", 0.35), ("partial", 0.25), ("edited", 0.35), ("duplicate", 0.05)]
 ID_KINDS = ["analytics", "paypal", "gtm", "adsense", "patreon", "twitter", "facebook", "email"]
@@ -362,6 +363,9 @@ def targets(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
     bodies = q("SELECT body FROM articles WHERE rowid IN (%s)" % ",".join(
         str(rng.randrange(1, n_art + 1)) for _ in range(50)))
     words = [w for b in bodies for w in re.findall(r"[A-Za-z]{5,}", b)]
+    idents = q("SELECT kind, value FROM identifiers GROUP BY kind, value ORDER BY COUNT(*) DESC LIMIT 50")
+    groups = q("SELECT group_id FROM site_groups GROUP BY group_id ORDER BY COUNT(*) DESC LIMIT 50")
+    names = q("SELECT DISTINCT name FROM credits WHERE name IS NOT NULL LIMIT 50")
     c.close()
     out = {
         "home": ["/"] * n,
@@ -375,6 +379,21 @@ def targets(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
         "stories": [f"/stories?sort={rng.choice(['size', 'newest', 'credit'])}&page={rng.randint(1, 20)}"
                     for _ in range(n)],
     }
+    out.update({
+        "stories+f": [f"/stories?{rng.choice(['lang=en', 'min_size=3', 'from=2024-06-01&to=2024-12-31', f'site={rng.choice(sites)}', f'group={rng.choice(groups)}'])}&sort={rng.choice(['size', 'newest', 'sites'])}&page={rng.randint(1, 5)}"
+                      for _ in range(n)],
+        "sites": [f"/sites?sort={rng.choice(['pages', 'site', 'group'])}&page={rng.randint(1, 10)}" for _ in range(n)],
+        "copies": [f"/copies?{rng.choice(['', 'kind=edited', 'credited=none', f'site={rng.choice(sites)}', 'max_confidence=0.7', 'lang=en&from=2024-03-01'])}&page={rng.randint(1, 5)}"
+                   for _ in range(n)],
+        "identifier": [f"/identifier?kind={quote(k)}&value={quote(v)}" for k, v in (rng.choice(idents) for _ in range(n))],
+        "group": [f"/group/{quote(rng.choice(groups), safe='')}" for _ in range(n)],
+        "credited": [f"/credited?name={quote(rng.choice(names))}" for _ in range(n)] if names else [],
+        "spread": [f"/story/{s}/spread" for s in story_ids],
+        "capture": [f"/capture/{p}" for p in arts],
+        "api": ["/api"] * max(5, n // 10),
+        "network": ["/network", "/network?kind=copy", "/network?kind=copy&credit=uncredited",
+                    "/network?kind=identifier&strong=1", "/network?min_weight=5"] * max(1, n // 10),
+    })
     for i in range(n):
         q_ = " ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3))))
         extra = rng.choice(["", f"&site={rng.choice(sites)}", "&from=2024-06-01&to=2024-12-31", "&kind=edited",

@@ -202,6 +202,39 @@ def page_capture(conn, page_id: str) -> dict[str, Any] | None:
                       "WHERE p.page_id = ?", (page_id,))
 
 
+def page_sources(conn, page_id: str) -> list[dict[str, Any]]:
+    """Every place the page was read from (``page_sources``; the ``pages`` row's own source when that table is
+    empty for it), first seen first."""
+    rows = _all(conn, "SELECT source, seen_at FROM page_sources WHERE page_id = ? ORDER BY seen_at, source",
+                (page_id,))
+    if not rows:
+        rows = _all(conn, "SELECT source, ingested_at AS seen_at FROM pages WHERE page_id = ?", (page_id,))
+    return rows
+
+
+def page_row(conn, page_id: str) -> dict[str, Any] | None:
+    """The ``pages`` row of a page (source, type, size, fetch and ingest times, content hash) with its article's
+    URL, site, title, language and publication date."""
+    return _one(conn, "SELECT p.page_id, p.url AS read_url, p.source, p.fetched_at, p.content_type, p.size, "
+                      "p.status, p.ingested_at, p.content_sha, a.url, a.site, a.title, a.language, a.published "
+                      "FROM pages p LEFT JOIN articles a ON a.page_id = p.page_id WHERE p.page_id = ?", (page_id,))
+
+
+def bundle_copies(conn, story_id: str) -> list[dict[str, Any]]:
+    """A story's copy links in full (spans, evidence, changes), for the story export bundle."""
+    return _all(conn, "SELECT * FROM copies WHERE story_id = ? ORDER BY copy_id, source_id", (story_id,))
+
+
+def bodies(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """page_id -> {page_id, url, site, title, published, language, fetched_at, body} for these pages."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        for r in _all(conn, "SELECT page_id, url, site, title, published, language, fetched_at, body FROM articles "
+                            f"WHERE page_id IN ({_marks(part)})", part):
+            out[r["page_id"]] = r
+    return out
+
+
 # -- site ------------------------------------------------------------------------------------------------
 def site(conn, domain: str) -> dict[str, Any] | None:
     return _one(conn, "SELECT * FROM sites WHERE site = ?", (domain,))
@@ -503,13 +536,6 @@ _STORY_SELECT = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.fi
                  "s.origin_id, a.site AS origin_site ")
 
 
-def story_count(conn, f: dict[str, str]) -> int:
-    where, args = _story_where(f)
-    if not where:
-        return _scalar(conn, "SELECT COUNT(*) FROM stories") or 0
-    return _scalar(conn, f"SELECT COUNT(*) {_STORY_FROM}{where}", args) or 0
-
-
 def story_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _story_where(f)
     if not where:
@@ -524,14 +550,11 @@ def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]
     return _iter(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
 
 
-def story_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
-    """Counts of the filtered stories by origin site and by language list."""
+def story_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
+    """(origin site, language list JSON) of every story matching the filters: the total and the facets of the
+    stories list counted in one pass."""
     where, args = _story_where(f)
-    sites = _all(conn, f"SELECT a.site AS value, COUNT(*) AS n {_STORY_FROM}{where} GROUP BY a.site "
-                       "ORDER BY n DESC, a.site LIMIT ?", [*args, limit])
-    langs = _all(conn, f"SELECT s.languages AS value, COUNT(*) AS n {_STORY_FROM}{where} GROUP BY s.languages",
-                 args)
-    return {"site": sites, "languages": langs}
+    return iter(conn.execute(f"SELECT a.site, s.languages {_STORY_FROM}{where}", args))
 
 
 def _site_where(f: dict[str, str], grouped: bool) -> tuple[str, list[Any]]:
@@ -603,11 +626,6 @@ COPY_SORTS = {"newest": "a.published DESC, c.copy_id, c.source_id", "confidence"
               "site": "a.site, a.published DESC, c.copy_id, c.source_id"}
 
 
-def copy_count(conn, f: dict[str, str]) -> int:
-    where, args = _copy_where(f)
-    return _scalar(conn, f"SELECT COUNT(*) {_COPY_FROM}{where}", args) or 0
-
-
 def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _copy_where(f)
     return _all(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]} LIMIT ? OFFSET ?",
@@ -617,16 +635,6 @@ def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> li
 def iter_copies(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
     where, args = _copy_where(f)
     return _iter(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]}", args)
-
-
-def copy_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
-    where, args = _copy_where(f)
-    out = {}
-    for name, col in (("kind", "c.kind"), ("credited", "c.credited"), ("site", "a.site"), ("source_site", "b.site"),
-                      ("lang", "a.language")):
-        out[name] = _all(conn, f"SELECT {col} AS value, COUNT(*) AS n {_COPY_FROM}{where} GROUP BY {col} "
-                               "ORDER BY n DESC, value LIMIT ?", [*args, limit])
-    return out
 
 
 def search_facets(conn, rowids: Sequence[int], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
@@ -656,3 +664,61 @@ def iter_search(conn, fts_query: str, f: dict[str, str], traced: bool) -> Iterat
         raise SearchError(str(e)) from None
     for r in cur:
         yield dict(r)
+
+
+# -- whole network ---------------------------------------------------------------------------------------
+def all_site_edges(conn) -> list[dict[str, Any]]:
+    """Every site edge (copy flows and shared identifiers) with its detail JSON."""
+    return _all(conn, "SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges "
+                      "ORDER BY weight DESC, site_a, site_b, kind")
+
+
+def all_site_groups(conn) -> dict[str, str]:
+    return {r["site"]: r["group_id"] for r in _all(conn, "SELECT site, group_id FROM site_groups")}
+
+
+def site_page_counts(conn, sites: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _articles.slices(list(dict.fromkeys(sites))):
+        for r in _all(conn, f"SELECT site, pages FROM sites WHERE site IN ({_marks(part)})", part):
+            out[r["site"]] = r["pages"]
+    return out
+
+
+def copy_member_pages(conn) -> list[str]:
+    """Pages that are copies in some story (a page that was an origin once and is a copy now, after an earlier
+    origin arrived, is among them)."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT page_id FROM story_members WHERE role != 'origin'")]
+
+
+def story_of_page(conn, page_id: str) -> str | None:
+    """The story a page belongs to now (its biggest, when several)."""
+    return _scalar(conn, "SELECT m.story_id FROM story_members m JOIN stories s ON s.story_id = m.story_id "
+                         "WHERE m.page_id = ? ORDER BY s.size DESC, m.story_id LIMIT 1", (page_id,))
+
+
+def example_ids(conn, tables: set[str]) -> dict[str, tuple]:
+    """One example of each kind of id the pages take (the biggest story, a copy link, an article, the biggest
+    site, a group, an actor, an identifier, a credited name), for the API document; absent kinds left out."""
+    sql = {"story_id": ("stories", "SELECT story_id FROM stories ORDER BY size DESC, story_id LIMIT 1"),
+           "copy": ("copies", "SELECT copy_id, source_id FROM copies ORDER BY copy_id, source_id LIMIT 1"),
+           "page_id": ("articles", "SELECT page_id FROM articles ORDER BY page_id LIMIT 1"),
+           "domain": ("sites", "SELECT site FROM sites ORDER BY pages DESC, site LIMIT 1"),
+           "group_id": ("site_groups", "SELECT group_id FROM site_groups ORDER BY group_id LIMIT 1"),
+           "actor_id": ("actors", "SELECT actor_id FROM actors ORDER BY actor_id LIMIT 1"),
+           "identifier": ("identifiers", "SELECT kind, value FROM identifiers ORDER BY kind, value LIMIT 1"),
+           "credited": ("credits", "SELECT name FROM credits WHERE name IS NOT NULL ORDER BY name LIMIT 1")}
+    out: dict[str, tuple] = {}
+    for key, (table, q) in sql.items():
+        if table in tables:
+            r = conn.execute(q).fetchone()
+            if r is not None:
+                out[key] = tuple(r)
+    return out
+
+
+def copy_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
+    """(kind, credited, copy site, source site, copy language) of every copy link matching the filters: the
+    total and every facet of the copies list counted in one pass over the join."""
+    where, args = _copy_where(f)
+    return iter(conn.execute(f"SELECT c.kind, c.credited, a.site, b.site, a.language {_COPY_FROM}{where}", args))
