@@ -92,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("actors", help="find actors, relations and loaded language in stored articles (incremental)")
     _add_db(p)
-    p.add_argument("--aliases", metavar="FILE", help="CSV or YAML alias file; its rows win over the shipped table")
+    p.add_argument("--aliases", metavar="FILE", help="CSV or YAML alias file; its rows win over the shipped table. "
+                   "The store keeps it: later runs (ingest, analyze, actors) use it until replaced or --no-aliases")
+    p.add_argument("--no-aliases", action="store_true", help="forget the store's alias file (shipped table only)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
 
     p = sub.add_parser("serve", help="read-only web UI and JSON API over a database")
@@ -365,7 +367,7 @@ def cmd_actors(args) -> int:
 
     _require_db(args.db)
     with Store(args.db) as st:
-        counts = stage_actors.run(st, args.aliases, workers=args.workers)
+        counts = stage_actors.run(st, args.aliases, workers=args.workers, drop_aliases=args.no_aliases)
     print(json.dumps(counts, indent=2))
     return 0
 

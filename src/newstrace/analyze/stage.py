@@ -63,6 +63,7 @@ class Component:
     analyse: Callable[..., Any]
     write: Callable[..., dict]
     lemmas: bool = True  # the shared parse has lemmas when any planned component says it reads them
+    configure: Callable[..., "Component"] | None = None  # (conn) -> the component to run on that store
 
 
 COMPONENTS: list[Component] = []
@@ -122,8 +123,8 @@ def analyze_store(store, workers: int | None = None, page_ids=None, progress: bo
     names the components to run (default: all)."""
     from ..store.db import now_iso
 
-    comps = [c for c in _components() if only is None or c.name in only]
     conn = store.conn
+    comps = [c.configure(conn) if c.configure else c for c in _components() if only is None or c.name in only]
     todo: dict[str, ArticleText] = {}
     for c in comps:
         for r in store_claims.pending_articles(conn, c.name, c.version, page_ids):

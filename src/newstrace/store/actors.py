@@ -1,5 +1,6 @@
 """Actors, their mentions, roles, stated aliases, relations and flags (tables ``actors``, ``actor_mentions``,
-``actor_roles``, ``actor_aliases``, ``relations``, ``flags``, ``analyze_actors_done``; migrations 0023-0025).
+``actor_roles``, ``actor_aliases``, ``relations``, ``flags``, ``analyze_actors_done``; migrations 0023-0025), and
+the user alias file the store analyses with (``actor_alias_file``, migration 0061).
 
 Written by the analyze stage's actors step (``analyze/stage_actors.py``) one article at a time: everything the
 article had is replaced in the caller's transaction, so a re-analysed body never leaves old rows behind.
@@ -167,3 +168,22 @@ def graph_edges(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Relation counts per (subject, type, object) for the actors graph."""
     return _rows(conn.execute("SELECT subject, object, type, count(*) AS weight, sum(negated) AS negated "
                               "FROM relations GROUP BY subject, object, type"))
+
+
+def alias_file(conn) -> dict[str, Any] | None:
+    """The stored user alias file: {name, format, sha1, content, stored_at}, or None."""
+    r = conn.execute("SELECT name, format, sha1, content, stored_at FROM actor_alias_file WHERE id = 1").fetchone()
+    return dict(zip(("name", "format", "sha1", "content", "stored_at"), r)) if r else None
+
+
+def set_alias_file(conn, name: str, fmt: str, sha1: str, content: str, ts: str) -> None:
+    """Keep (or replace) the store's user alias file (the caller holds the transaction)."""
+    conn.execute("INSERT INTO actor_alias_file(id, name, format, sha1, content, stored_at) VALUES (1,?,?,?,?,?) "
+                 "ON CONFLICT(id) DO UPDATE SET name = excluded.name, format = excluded.format, "
+                 "sha1 = excluded.sha1, content = excluded.content, stored_at = excluded.stored_at",
+                 (name, fmt, sha1, content, ts))
+
+
+def drop_alias_file(conn) -> bool:
+    """Forget the store's user alias file; whether there was one."""
+    return conn.execute("DELETE FROM actor_alias_file WHERE id = 1").rowcount > 0

@@ -654,6 +654,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- gives its search the same folding ("cafe" finds "café")
         """,
     ),
+    (
+        "0061_actor_alias_file",
+        """
+        -- analyze/stage_actors.py: the user alias file (`newstrace actors --aliases FILE`) kept with the store,
+        -- so every later analysis (ingest, analyze, actors without --aliases) uses the same one
+        CREATE TABLE IF NOT EXISTS actor_alias_file (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL,
+            format TEXT NOT NULL,
+            sha1 TEXT NOT NULL,
+            content TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
