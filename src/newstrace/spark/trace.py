@@ -184,7 +184,7 @@ def _align_task(rows: Iterator, db: str) -> Iterator[tuple]:
         dk = sorted(docs)
         res, failed = _w_align(([(r.a, r.b) for r in grp], dk, [docs[x] for x in dk],
                                 {x: masks[x] for x in dk if masks.get(x) is not None}, site_of, {}, 0))
-        for a, b, linked, result in res:
+        for a, b, linked, result, *_ in res:   # (shared items are not landed by the Spark engine)
             yield (a, b, hashes.get(a), hashes.get(b), bool(linked), "align", result, None)
         for a, b, why in failed:
             yield (a, b, hashes.get(a), hashes.get(b), False, "align", None, why)

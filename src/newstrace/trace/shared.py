@@ -1,0 +1,329 @@
+"""Shared items: text two pages carry although neither took it from the other — an embedded post (a tweet or
+other status with its author line, ``pic.twitter.com/…``), a quoted statement or speech, a wire photo caption.
+
+``items(body)`` finds such passages in a body (character ranges with what is known of them: kind, the post's
+URL and author, the quote's speaker, the caption's credit).  ``classify(a, b, al)`` looks at an alignment of
+two bodies: the aligned words inside items (in either body) are set aside and the rest is judged by the same
+link rule as a whole alignment (trace/align.py).  When the rest does not link the two pages but an item is
+aligned, the pair is *shared*, not a copy: the result names the items and their aligned spans.  A copy that
+also embeds a post keeps enough other text to link, so it stays a copy.  Pure functions of the two bodies.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .align import MIN_COVER, MIN_SEGMENT, MIN_SHARED, MIN_SHARED_ABS, Alignment, _left, _right
+from .text import Doc
+
+MIN_ITEM_WORDS = 10   # aligned words inside items before a pair counts as sharing one
+MIN_QUOTE_WORDS = 8   # a quotation shorter than this is a phrase, not a statement
+EDGE_WORDS = 3        # aligned words next to an item that are its lead-in ("Trump wrote on Twitter:")
+
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+          r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?")
+AUTHOR_LINE = re.compile(r"[—–-]{1,2}\s*([^\n()—–]{1,80}?)\s*\(@(\w{1,30})\)\s*(" + _MONTH + r"\s+\d{1,2},?\s+\d{4})?")
+STATUS_URL = re.compile(
+    r"https?://(?:www\.|mobile\.)?(?:twitter\.com|x\.com)/(\w{1,30})/status(?:es)?/(\d{5,25})"
+    r"|https?://(?:www\.)?instagram\.com/(?:p|reel)/[\w-]+"
+    r"|https?://(?:www\.)?facebook\.com/[\w.-]+/(?:posts|videos)/[\w.-]+"
+    r"|https?://(?:www\.)?t\.me/\w+/\d+"
+    r"|https?://[\w.-]+/@(\w{1,30})/\d{6,25}", re.I)
+PIC = re.compile(r"(?:https?://)?pic\.twitter\.com/\w+", re.I)
+TCO = re.compile(r"https?://t\.co/\w+", re.I)
+CAPTION_CREDIT = re.compile(
+    r"\(((?:AP|AFP|UPI|EPA|Reuters|Getty Images|Getty|Bloomberg|Xinhua|Pool)[^()\n]{0,60}"
+    r"|[^()\n]{0,40}(?:/AP|/AFP|/Reuters|/Getty Images|/EPA|/Bloomberg|/Xinhua|/Pool)(?: Photo)?[^()\n]{0,20})\)\s*$")
+PHOTO_PREFIX = re.compile(r"^\s*(?:Photo|Image|Picture|Pictured|Caption)\s*[:|]", re.I)
+_QUOTES = [("“", "”"), ("«", "»"), ("„", "“"), ("‘‘", "’’")]
+_NAME = r"((?:(?:[A-Z][\w'’.-]*|de|van|von|al|bin)\s){0,4}[A-Z][\w'’-]+)"
+_VERB = r"(?:said|says|told(?: [\w ]{1,30}?)?|wrote|added|stated|declared|explained|tweeted|posted|insisted|argued|" \
+        r"continued|warned|noted|announced)"
+SPEAKER_AFTER = re.compile(r"^\W{0,3}\s*(?:" + _VERB + r"\s+" + _NAME + r"|" + _NAME + r"\s+" + _VERB + r")\b")
+SPEAKER_BEFORE = re.compile(_NAME + r",?\s+(?:[\w ]{0,40}?\s)?" + _VERB + r"(?: that)?[:,]?\s*$")
+ACCORDING = re.compile(r"according to " + _NAME)
+_TITLES = {"The", "A", "An", "In", "On", "He", "She", "They", "We", "I", "It", "But", "And", "This", "That",
+           "Mr", "Mrs", "Ms", "Dr", "Sen", "Rep", "Gov", "Prof", "Gen", "Sir"}
+
+
+@dataclass
+class Item:
+    kind: str              # post | quote | caption
+    start: int             # character range in the body
+    end: int
+    url: str | None = None
+    author: str | None = None     # a post's author line ("Name (@handle)"), a caption's credit
+    handle: str | None = None
+    speaker: str | None = None    # a quote's speaker when the sentence names one
+    when: str | None = None
+
+    def as_dict(self) -> dict:
+        d = {"kind": self.kind, "url": self.url, "author": self.author, "speaker": self.speaker}
+        if self.when:
+            d["date"] = self.when
+        return d
+
+
+def _lines(body: str):
+    pos = 0
+    for ln in body.split("\n"):
+        yield pos, ln
+        pos += len(ln) + 1
+
+
+def items(body: str) -> list[Item]:
+    """The shared-item candidates of a body, in body order (posts, quotes, captions; overlaps merged into the
+    post or caption that holds them)."""
+    out: list[Item] = []
+    lines = list(_lines(body or ""))
+    prev_text: tuple[int, str] | None = None
+    for off, ln in lines:
+        s = ln.strip()
+        if not s:
+            continue
+        post = _post(off, ln, prev_text)
+        if post is not None:
+            out.append(post)
+        else:
+            cap = _caption(off, ln)
+            if cap is not None:
+                out.append(cap)
+            else:
+                out.extend(_quotes(off, ln))
+        prev_text = (off, ln)
+    out.sort(key=lambda it: (it.start, -it.end))
+    merged: list[Item] = []
+    for it in out:
+        if merged and it.start < merged[-1].end:
+            last = merged[-1]
+            if it.kind == "post" and last.kind != "post":   # a post swallows the quote its text holds
+                it.start = min(it.start, last.start)
+                it.end = max(it.end, last.end)
+                merged[-1] = it
+            else:
+                last.end = max(last.end, it.end)
+            continue
+        merged.append(it)
+    return merged
+
+
+def _post(off: int, ln: str, prev: tuple[int, str] | None) -> Item | None:
+    m = AUTHOR_LINE.search(ln)
+    if m and not (m.group(3) or PIC.search(ln) or TCO.search(ln) or m.start() <= 2):
+        m = None   # "- Name (@handle)" inside a sentence, with neither date, picture nor line of its own
+    st = STATUS_URL.search(ln)
+    pic = PIC.search(ln)
+    if not (m or st or pic):
+        return None
+    start, end = off, off + len(ln)
+    if m and not ln[:m.start()].strip() and prev is not None and prev[1].strip():
+        start = prev[0]    # the author line on a line of its own: the post's text is the line before
+    it = Item("post", start + (len(ln) - len(ln.lstrip()) if start == off else 0), end)
+    if start != off:
+        region = prev[1] + "\n" + ln
+        st, pic = STATUS_URL.search(region), PIC.search(region)
+    if m:
+        it.author = f"{m.group(1).strip()} (@{m.group(2)})"
+        it.handle = m.group(2)
+        it.when = m.group(3)
+    if st:
+        it.url = st.group(0)
+        it.handle = it.handle or st.group(1) or st.group(2)
+    elif pic:
+        p = pic.group(0)
+        it.url = p if p.startswith("http") else "https://" + p
+    return it
+
+
+def _caption(off: int, ln: str) -> Item | None:
+    if len(ln.split()) > 60:
+        return None
+    m = CAPTION_CREDIT.search(ln)
+    if m:
+        return Item("caption", off + len(ln) - len(ln.lstrip()), off + len(ln.rstrip()), author=m.group(1).strip())
+    if PHOTO_PREFIX.search(ln):
+        return Item("caption", off + len(ln) - len(ln.lstrip()), off + len(ln.rstrip()))
+    return None
+
+
+def _quotes(off: int, ln: str) -> list[Item]:
+    spans: list[tuple[int, int]] = []
+    for o, c in _QUOTES:
+        i = 0
+        while True:
+            s = ln.find(o, i)
+            if s < 0:
+                break
+            e = ln.find(c, s + len(o))
+            e = len(ln) if e < 0 else e + len(c)   # a quote running to the end of its paragraph
+            spans.append((s, e))
+            i = e
+    if '"' in ln:
+        pos = [i for i, ch in enumerate(ln) if ch == '"']
+        for k in range(0, len(pos), 2):
+            spans.append((pos[k], pos[k + 1] + 1 if k + 1 < len(pos) else len(ln)))
+    out = []
+    for s, e in sorted(spans):
+        if len(re.findall(r"\w+", ln[s:e])) < MIN_QUOTE_WORDS:
+            continue
+        out.append(Item("quote", off + s, off + e, speaker=_speaker(ln[:s], ln[e:])))
+    return out
+
+
+def _speaker(before: str, after: str) -> str | None:
+    for m, g in ((SPEAKER_AFTER.search(after[:120]), (1, 2)), (SPEAKER_BEFORE.search(before[-120:]), (1,)),
+                 (ACCORDING.search(after[:120] + " " + before[-120:]), (1,))):
+        if m:
+            for k in g:
+                name = m.group(k)
+                if name and name.split()[0].strip(".") not in _TITLES or (name and len(name.split()) > 1):
+                    return _clean_name(name)
+    return None
+
+
+def _clean_name(name: str) -> str | None:
+    ws = name.split()
+    while ws and ws[0].strip(".") in _TITLES:
+        ws = ws[1:]
+    return " ".join(ws) or None
+
+
+def _word_mask(d: Doc, its: list[Item]) -> np.ndarray:
+    m = np.zeros(d.n, dtype=np.int32)   # 0: no item, k: item k-1
+    if not its or d.n == 0:
+        return m
+    st = d.starts
+    for k, it in enumerate(its):
+        i0, i1 = np.searchsorted(st, it.start, "left"), np.searchsorted(st, it.end, "left")
+        m[i0:i1] = k + 1
+    return m
+
+
+def _linked(shared: int, longest: int, cov: float) -> bool:
+    """trace/align.py's link rule (Alignment.linked) for given counts."""
+    if longest < MIN_SEGMENT:
+        return False
+    if shared < MIN_SHARED:
+        return shared >= MIN_SEGMENT + 5 and cov >= 0.5
+    return cov >= MIN_COVER or shared >= MIN_SHARED_ABS
+
+
+def classify(a: Doc, b: Doc, al: Alignment, its_a: list[Item] | None = None,
+             its_b: list[Item] | None = None) -> tuple[bool, dict | None]:
+    """(linked as a copy, shared-item record or None) for an alignment of a and b.  The record:
+    {"items": [item dicts with "key"], "spans": [[a_start, a_end, b_start, b_end]], "shared_words": n}."""
+    if not al.wspans:
+        return al.linked, None
+    its_a = items(a.body) if its_a is None else its_a
+    its_b = items(b.body) if its_b is None else its_b
+    if not its_a and not its_b:
+        return al.linked, None
+    ma, mb = _word_mask(a, its_a), _word_mask(b, its_b)
+    rest_words, rest_longest, item_words = 0, 0, 0
+    hit: dict[tuple[int, int], list] = {}
+    spans = []
+    for a0, a1, b0, b1 in al.wspans:
+        n = a1 - a0
+        if n <= 0:
+            continue
+        ia = ma[a0:a1]
+        jb = b0 + np.minimum(np.arange(n) * max(b1 - b0, 1) // n, max(b1 - b0 - 1, 0))
+        ib = mb[np.minimum(jb, len(mb) - 1)] if len(mb) else np.zeros(n, dtype=np.int32)
+        inside = (ia > 0) | (ib > 0)
+        if inside.any() and not inside.all():
+            # the item's lead-in and tail aligned with it ("wrote on Twitter:") belong to it
+            grow = inside.copy()
+            for _ in range(EDGE_WORDS):
+                grow[1:] |= inside[:-1]
+                grow[:-1] |= inside[1:]
+                inside = grow.copy()
+        item_words += int(inside.sum())
+        # runs of words outside items
+        out = ~inside
+        if out.any():
+            edges = np.diff(np.concatenate(([0], out.astype(np.int8), [0])))
+            rs, re_ = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+            rest_words += int(out.sum())
+            rest_longest = max(rest_longest, int((re_ - rs).max()))
+        if inside.any():
+            edges = np.diff(np.concatenate(([0], inside.astype(np.int8), [0])))
+            for s, e in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
+                if e - s < 3:
+                    continue
+                ka = int(np.bincount(ia[s:e]).argmax()) if (ia[s:e] > 0).any() else 0
+                kb = int(np.bincount(ib[s:e]).argmax()) if (ib[s:e] > 0).any() else 0
+                if ka == 0 and (ia[s:e] > 0).any():
+                    ka = int(np.bincount(ia[s:e][ia[s:e] > 0]).argmax())
+                if kb == 0 and (ib[s:e] > 0).any():
+                    kb = int(np.bincount(ib[s:e][ib[s:e] > 0]).argmax())
+                wa0, wa1 = a0 + s, a0 + e
+                wb0, wb1 = int(jb[s]), int(jb[e - 1]) + 1
+                sp = [_left(a, wa0), _right(a, wa1 - 1), _left(b, wb0), _right(b, wb1 - 1)]
+                spans.append(sp)
+                hit.setdefault((ka, kb), []).append((sp, e - s))
+    na = a.n - int((ma > 0).sum())
+    nb = b.n - int((mb > 0).sum())
+    cov = max(rest_words / na if na > 0 else 0.0, rest_words / nb if nb > 0 else 0.0)
+    if item_words < MIN_ITEM_WORDS or not hit or _linked(rest_words, rest_longest, min(cov, 1.0)):
+        return al.linked, None
+    found = []
+    for (ka, kb), sps in sorted(hit.items(), key=lambda x: x[1][0][0]):
+        words = sum(w for _, w in sps)
+        if words < 3:
+            continue
+        ia_ = its_a[ka - 1] if ka else None
+        ib_ = its_b[kb - 1] if kb else None
+        found.append(_merge(ia_, ib_, a.body, b.body, sps, words))
+    found = [f for f in found if f is not None]
+    if not found or sum(f["words"] for f in found) < MIN_ITEM_WORDS:
+        return al.linked, None
+    return False, {"items": found, "spans": sorted(spans), "shared_words": item_words}
+
+
+def _merge(x: Item | None, y: Item | None, body_a: str, body_b: str, sps: list, words: int) -> dict | None:
+    """One item record from the item found on each side (either may be missing)."""
+    its = [i for i in (x, y) if i is not None]
+    if not its:
+        return None
+    kind = "post" if any(i.kind == "post" for i in its) else ("caption" if any(i.kind == "caption" for i in its)
+                                                                 else "quote")
+    pick = (lambda f: next((getattr(i, f) for i in its if getattr(i, f)), None))
+    sp = sps[0][0]
+    text = body_a[sp[0]:sp[1]]
+    for s, _ in sps[1:]:
+        text += " " + body_a[s[0]:s[1]]
+    d = {"kind": kind, "url": pick("url"), "author": pick("author"), "speaker": pick("speaker"),
+         "handle": pick("handle"), "date": pick("when"), "text": text[:500], "words": words,
+         "spans": [sp for sp, _ in sps]}
+    d["key"] = item_key(d)
+    return d
+
+
+def item_key(d: dict) -> str:
+    """A stable name for an item: its status URL, else its author line, else a hash of its words."""
+    if d.get("url") and STATUS_URL.match(d["url"] or ""):
+        return d["kind"] + ":" + d["url"].lower().replace("://www.", "://").replace("://mobile.", "://")
+    if d.get("kind") == "post" and d.get("handle") and d.get("date"):
+        return f"post:@{d['handle'].lower()} {d['date']}"
+    words = " ".join(re.findall(r"\w+", (d.get("text") or "").lower())[:40])
+    return d["kind"] + ":" + hashlib.sha1(words.encode()).hexdigest()[:16]
+
+
+STATUS_OF_HANDLE = re.compile(r"(?:twitter\.com|x\.com)/(\w{1,30})/status(?:es)?/(\d{5,25})", re.I)
+
+
+def add_link_urls(rec: dict, links: list[str]) -> None:
+    """Give a post without a status URL in its text the status link of its page whose handle is the post's
+    (an embedded tweet's date links to it)."""
+    for it in rec["items"]:
+        if it["kind"] != "post" or (it.get("url") and STATUS_URL.match(it["url"])) or not it.get("handle"):
+            continue
+        for href in links:
+            m = STATUS_OF_HANDLE.search(href)
+            if m and m.group(1).lower() == it["handle"].lower():
+                it["url"] = href
+                it["key"] = item_key(it)
+                break
