@@ -32,12 +32,14 @@ STATUS_URL = re.compile(
     r"|https?://(?:www\.)?facebook\.com/[\w.-]+/(?:posts|videos)/[\w.-]+"
     r"|https?://(?:www\.)?t\.me/\w+/\d+"
     r"|https?://[\w.-]+/@(\w{1,30})/\d{6,25}", re.I)
+_POST_HINT = re.compile(r"\(@|pic\.twitter|/status|instagram\.com/|facebook\.com/|t\.me/|/@\w", re.I)
 PIC = re.compile(r"(?:https?://)?pic\.twitter\.com/\w+", re.I)
 TCO = re.compile(r"https?://t\.co/\w+", re.I)
 CAPTION_CREDIT = re.compile(
     r"\(((?:AP|AFP|UPI|EPA|Reuters|Getty Images|Getty|Bloomberg|Xinhua|Pool)[^()\n]{0,60}"
     r"|[^()\n]{0,40}(?:/AP|/AFP|/Reuters|/Getty Images|/EPA|/Bloomberg|/Xinhua|/Pool)(?: Photo)?[^()\n]{0,20})\)\s*$")
 PHOTO_PREFIX = re.compile(r"^\s*(?:Photo|Image|Picture|Pictured|Caption)\s*[:|]", re.I)
+_DQ = re.compile('"')
 _QUOTES = [("“", "”"), ("«", "»"), ("„", "“"), ("‘‘", "’’")]
 _NAME = r"((?:(?:[A-Z][\w'’.-]*|de|van|von|al|bin)\s){0,4}[A-Z][\w'’-]+)"
 _VERB = r"(?:said|says|told(?: [\w ]{1,30}?)?|wrote|added|stated|declared|explained|tweeted|posted|insisted|argued|" \
@@ -84,11 +86,11 @@ def items(body: str) -> list[Item]:
         s = ln.strip()
         if not s:
             continue
-        post = _post(off, ln, prev_text)
+        post = _post(off, ln, prev_text) if _POST_HINT.search(ln) else None
         if post is not None:
             out.append(post)
         else:
-            cap = _caption(off, ln)
+            cap = _caption(off, ln) if ln.rstrip().endswith(")") or PHOTO_PREFIX.match(ln) else None
             if cap is not None:
                 out.append(cap)
             else:
@@ -162,7 +164,7 @@ def _quotes(off: int, ln: str) -> list[Item]:
             spans.append((s, e))
             i = e
     if '"' in ln:
-        pos = [i for i, ch in enumerate(ln) if ch == '"']
+        pos = [m.start() for m in _DQ.finditer(ln)]
         for k in range(0, len(pos), 2):
             spans.append((pos[k], pos[k + 1] + 1 if k + 1 < len(pos) else len(ln)))
     out = []
@@ -211,73 +213,87 @@ def _linked(shared: int, longest: int, cov: float) -> bool:
     return cov >= MIN_COVER or shared >= MIN_SHARED_ABS
 
 
+_CACHE: dict[str, list[Item]] = {}   # items of the bodies seen lately (a body is aligned with several partners)
+
+
+def items_cached(body: str) -> list[Item]:
+    its = _CACHE.get(body)
+    if its is None:
+        if len(_CACHE) >= 2048:
+            _CACHE.clear()
+        its = _CACHE[body] = items(body)
+    return its
+
+
+def _runs(x: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """[start, end) of the runs of True in x that do not cross a change of seg."""
+    brk = np.ones(len(x), dtype=bool)
+    brk[1:] = seg[1:] != seg[:-1]
+    st = x & (brk | np.concatenate(([True], ~x[:-1])))
+    en_next = np.concatenate((brk[1:], [True])) | np.concatenate((~x[1:], [True]))
+    en = x & en_next
+    return np.flatnonzero(st), np.flatnonzero(en) + 1
+
+
 def classify(a: Doc, b: Doc, al: Alignment, its_a: list[Item] | None = None,
              its_b: list[Item] | None = None) -> tuple[bool, dict | None]:
     """(linked as a copy, shared-item record or None) for an alignment of a and b.  The record:
-    {"items": [item dicts with "key"], "spans": [[a_start, a_end, b_start, b_end]], "shared_words": n}."""
-    if not al.wspans:
+    {"items": [item dicts with "key" and their "spans"], "spans": [[a_start, a_end, b_start, b_end]],
+    "shared_words": n}."""
+    ws = [w for w in al.wspans if w[1] > w[0]]
+    if not ws:
         return al.linked, None
-    its_a = items(a.body) if its_a is None else its_a
-    its_b = items(b.body) if its_b is None else its_b
+    its_a = items_cached(a.body) if its_a is None else its_a
+    its_b = items_cached(b.body) if its_b is None else its_b
     if not its_a and not its_b:
         return al.linked, None
     ma, mb = _word_mask(a, its_a), _word_mask(b, its_b)
-    rest_words, rest_longest, item_words = 0, 0, 0
-    hit: dict[tuple[int, int], list] = {}
-    spans = []
-    for a0, a1, b0, b1 in al.wspans:
-        n = a1 - a0
-        if n <= 0:
-            continue
-        ia = ma[a0:a1]
-        jb = b0 + np.minimum(np.arange(n) * max(b1 - b0, 1) // n, max(b1 - b0 - 1, 0))
-        ib = mb[np.minimum(jb, len(mb) - 1)] if len(mb) else np.zeros(n, dtype=np.int32)
-        inside = (ia > 0) | (ib > 0)
-        if inside.any() and not inside.all():
-            # the item's lead-in and tail aligned with it ("wrote on Twitter:") belong to it
-            grow = inside.copy()
-            for _ in range(EDGE_WORDS):
-                grow[1:] |= inside[:-1]
-                grow[:-1] |= inside[1:]
-                inside = grow.copy()
-        item_words += int(inside.sum())
-        # runs of words outside items
-        out = ~inside
-        if out.any():
-            edges = np.diff(np.concatenate(([0], out.astype(np.int8), [0])))
-            rs, re_ = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-            rest_words += int(out.sum())
-            rest_longest = max(rest_longest, int((re_ - rs).max()))
-        if inside.any():
-            edges = np.diff(np.concatenate(([0], inside.astype(np.int8), [0])))
-            for s, e in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()):
-                if e - s < 3:
-                    continue
-                ka = int(np.bincount(ia[s:e]).argmax()) if (ia[s:e] > 0).any() else 0
-                kb = int(np.bincount(ib[s:e]).argmax()) if (ib[s:e] > 0).any() else 0
-                if ka == 0 and (ia[s:e] > 0).any():
-                    ka = int(np.bincount(ia[s:e][ia[s:e] > 0]).argmax())
-                if kb == 0 and (ib[s:e] > 0).any():
-                    kb = int(np.bincount(ib[s:e][ib[s:e] > 0]).argmax())
-                wa0, wa1 = a0 + s, a0 + e
-                wb0, wb1 = int(jb[s]), int(jb[e - 1]) + 1
-                sp = [_left(a, wa0), _right(a, wa1 - 1), _left(b, wb0), _right(b, wb1 - 1)]
-                spans.append(sp)
-                hit.setdefault((ka, kb), []).append((sp, e - s))
+    lens = np.asarray([w[1] - w[0] for w in ws], dtype=np.int64)
+    seg = np.repeat(np.arange(len(ws)), lens)
+    off = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    a0 = np.asarray([w[0] for w in ws], dtype=np.int64)[seg]
+    b0 = np.asarray([w[2] for w in ws], dtype=np.int64)[seg]
+    bl = np.asarray([max(w[3] - w[2], 1) for w in ws], dtype=np.int64)[seg]
+    ii = a0 + off
+    jj = np.minimum(b0 + np.minimum(off * bl // lens[seg], bl - 1), max(len(mb) - 1, 0))
+    ia = ma[ii]
+    ib = mb[jj] if len(mb) else np.zeros(len(ii), dtype=np.int32)
+    inside = (ia > 0) | (ib > 0)
+    if int(inside.sum()) < MIN_ITEM_WORDS - 2 * EDGE_WORDS:
+        return al.linked, None
+    same = seg[1:] == seg[:-1]
+    for _ in range(EDGE_WORDS):   # the item's lead-in and tail aligned with it ("wrote on Twitter:") belong to it
+        g = inside.copy()
+        g[1:] |= inside[:-1] & same
+        g[:-1] |= inside[1:] & same
+        inside = g
+    item_words = int(inside.sum())
+    out = ~inside
+    rest_words = int(out.sum())
+    rs, re_ = _runs(out, seg)
+    rest_longest = int((re_ - rs).max()) if len(rs) else 0
     na = a.n - int((ma > 0).sum())
     nb = b.n - int((mb > 0).sum())
     cov = max(rest_words / na if na > 0 else 0.0, rest_words / nb if nb > 0 else 0.0)
-    if item_words < MIN_ITEM_WORDS or not hit or _linked(rest_words, rest_longest, min(cov, 1.0)):
+    if item_words < MIN_ITEM_WORDS or _linked(rest_words, rest_longest, min(cov, 1.0)):
         return al.linked, None
+    hit: dict[tuple[int, int], list] = {}
+    spans = []
+    for s, e in zip(*[x.tolist() for x in _runs(inside, seg)]):
+        if e - s < 3:
+            continue
+        xa, xb = ia[s:e], ib[s:e]
+        ka = int(np.bincount(xa[xa > 0]).argmax()) if (xa > 0).any() else 0
+        kb = int(np.bincount(xb[xb > 0]).argmax()) if (xb > 0).any() else 0
+        sp = [_left(a, int(ii[s])), _right(a, int(ii[e - 1])), _left(b, int(jj[s])), _right(b, int(jj[e - 1]))]
+        spans.append(sp)
+        hit.setdefault((ka, kb), []).append((sp, e - s))
     found = []
     for (ka, kb), sps in sorted(hit.items(), key=lambda x: x[1][0][0]):
-        words = sum(w for _, w in sps)
-        if words < 3:
-            continue
-        ia_ = its_a[ka - 1] if ka else None
-        ib_ = its_b[kb - 1] if kb else None
-        found.append(_merge(ia_, ib_, a.body, b.body, sps, words))
-    found = [f for f in found if f is not None]
+        f = _merge(its_a[ka - 1] if ka else None, its_b[kb - 1] if kb else None, a.body, b.body, sps,
+                   sum(w for _, w in sps))
+        if f is not None:
+            found.append(f)
     if not found or sum(f["words"] for f in found) < MIN_ITEM_WORDS:
         return al.linked, None
     return False, {"items": found, "spans": sorted(spans), "shared_words": item_words}

@@ -23,7 +23,7 @@ PARA_BANDS, PARA_ROWS = 2, 3       # per passage chunk: ~0.4 at Jaccard 0.6, 1.0
 PARA_MIN_SHINGLES = 6              # shorter chunks get no passage-level bands
 CHUNK_DIV, CHUNK_MIN, CHUNK_MAX = 16, 8, 48   # content-defined passage chunks, in shingles
 MASK63 = (1 << 63) - 1
-ANCHOR_WORDS, ANCHOR_WINDOW = 8, 16   # winnowed 8-word anchors: any passage of 8 + 16 - 1 = 23 words two bodies
+ANCHOR_WORDS, ANCHOR_WINDOW = 8, 12   # winnowed 8-word anchors: any passage of 8 + 12 - 1 = 19 words two bodies
 #                                       share gives both one common key (short pages, embedded posts, quotes)
 
 _rng = np.random.default_rng(20240611)
