@@ -198,3 +198,30 @@ def test_rebuild_clears_and_changed_body_drops(tmp_path):
                         (new.body, "changed", arts["short"].page_id))
     trace_all(st, rebuild=False, translate=False)
     assert not any(U["short"] in k for k in _pairs(st))
+
+
+def test_article_and_story_pages_show_shared_items(tmp_path):
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from newstrace.web.app import create_app
+
+    st = Store(str(tmp_path / "w.db"))
+    arts = corpus()
+    # hostile text inside the shared post: shown escaped, never executed
+    evil = POST.replace("we promise", "<script>alert(1)</script> we promise")
+    for k in ("harbour", "orchard", "copy"):
+        arts[k] = art(arts[k].url, arts[k].body.replace(POST, evil), arts[k].title, arts[k].published,
+                      LINK if k != "copy" else ())
+    write(st, list(arts.values()))
+    trace_all(st, rebuild=True, translate=False)
+    pid = dict(st.conn.execute("SELECT url, page_id FROM articles").fetchall())
+    sid = st.conn.execute("SELECT story_id FROM story_members WHERE page_id = ?", (pid[U["harbour"]],)).fetchone()[0]
+    st.close()
+    with TestClient(create_app(str(tmp_path / "w.db")), raise_server_exceptions=False) as c:
+        page = c.get(f"/article/{pid[U['orchard']]}").text
+        assert "Shared items" in page and "Bay Ferries Authority (@BayFerriesAuth)" in page
+        assert f'href="/article/{pid[U["harbour"]]}"' in page
+        assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+        story = c.get(f"/story/{sid}").text
+        assert "Shared items" in story and f'href="/article/{pid[U["orchard"]]}"' in story
