@@ -110,7 +110,7 @@ def test_items_found_in_a_body():
     post, quote, cap = its
     assert b[post.start:post.end].startswith("The new ferry timetable") and b[post.start:post.end].endswith("2021")
     assert post.author == "Bay Ferries Authority (@BayFerriesAuth)" and post.url == "https://pic.twitter.com/Qx7fLm2Ab9"
-    assert quote.speaker == "Maria Delgado"
+    assert quote.named_speaker() == "Maria Delgado"
     assert cap.author == "AP Photo/Jane Rowe"
     assert items("Nothing quoted here, just a plain sentence about the harbour and its ferries.") == []
 

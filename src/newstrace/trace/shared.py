@@ -32,7 +32,7 @@ STATUS_URL = re.compile(
     r"|https?://(?:www\.)?facebook\.com/[\w.-]+/(?:posts|videos)/[\w.-]+"
     r"|https?://(?:www\.)?t\.me/\w+/\d+"
     r"|https?://[\w.-]+/@(\w{1,30})/\d{6,25}", re.I)
-_POST_HINT = re.compile(r"\(@|pic\.twitter|/status|instagram\.com/|facebook\.com/|t\.me/|/@\w", re.I)
+_POST_HINTS = ("(@", "pic.twitter", "/status", "instagram.com/", "facebook.com/", "t.me/", "/@")
 PIC = re.compile(r"(?:https?://)?pic\.twitter\.com/\w+", re.I)
 TCO = re.compile(r"https?://t\.co/\w+", re.I)
 CAPTION_CREDIT = re.compile(
@@ -61,6 +61,13 @@ class Item:
     handle: str | None = None
     speaker: str | None = None    # a quote's speaker when the sentence names one
     when: str | None = None
+    context: tuple[str, str] | None = None   # a quote's sentence before and after it (speaker read on demand)
+
+    def named_speaker(self) -> str | None:
+        if self.speaker is None and self.context is not None:
+            self.speaker = _speaker(*self.context)
+            self.context = None
+        return self.speaker
 
     def as_dict(self) -> dict:
         d = {"kind": self.kind, "url": self.url, "author": self.author, "speaker": self.speaker}
@@ -86,7 +93,7 @@ def items(body: str) -> list[Item]:
         s = ln.strip()
         if not s:
             continue
-        post = _post(off, ln, prev_text) if _POST_HINT.search(ln) else None
+        post = _post(off, ln, prev_text) if any(h in ln for h in _POST_HINTS) else None
         if post is not None:
             out.append(post)
         else:
@@ -171,7 +178,7 @@ def _quotes(off: int, ln: str) -> list[Item]:
     for s, e in sorted(spans):
         if len(re.findall(r"\w+", ln[s:e])) < MIN_QUOTE_WORDS:
             continue
-        out.append(Item("quote", off + s, off + e, speaker=_speaker(ln[:s], ln[e:])))
+        out.append(Item("quote", off + s, off + e, context=(ln[max(0, s - 120):s], ln[e:e + 120])))
     return out
 
 
@@ -306,6 +313,8 @@ def _merge(x: Item | None, y: Item | None, body_a: str, body_b: str, sps: list, 
         return None
     kind = "post" if any(i.kind == "post" for i in its) else ("caption" if any(i.kind == "caption" for i in its)
                                                                  else "quote")
+    for i in its:
+        i.named_speaker()
     pick = (lambda f: next((getattr(i, f) for i in its if getattr(i, f)), None))
     sp = sps[0][0]
     text = body_a[sp[0]:sp[1]]
