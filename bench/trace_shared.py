@@ -11,9 +11,10 @@ Fixtures are built from real texts in ../shared/data (nothing here is written by
   - captions: a real first sentence of a PolNeAR dev article with a wire credit "(AP Photo/…)" (the credit's
     photographer names are generated);
   - each item goes into 2-4 otherwise unrelated pages (1 in 5 groups has a short page: a 10-25-word intro
-    and the item, 25-80 words); true copies (full, first half, edited) of pages that embed a post.
+    and the item, 25-80 words); true copies (full, first half, edited) of pages that embed a post; short
+    pages (25-45 words) that are a passage of another page (a brief: a few words of intro and the passage).
 Scored: shared-item pairs reported as ``shared`` (either order), shared-item pairs reported as copies (either
-direction), true copies found as (copy, source) and not reported shared; beside it, the current code path
+direction), true copies found as (copy, source) and not reported shared, short pages found as copies; beside it, the current code path
 (shared detection and winnowed anchors switched off in this process).
 
     nice -n 10 .venv/bin/python bench/trace_shared.py [--groups 150] [--seed 9]
@@ -216,6 +217,24 @@ def build(groups: int, seed: int):
             other = next(iter(p - {src}))
             gold_shared.add(frozenset((url, other)))
             gold_items[frozenset((url, other))] = gold_items[p]
+    # short pages (25-45 words) that are mostly a passage of another page (no item in it): copies
+    plain = [u for u in pages if u.startswith("https://site") and not any(u in p for p in gold_shared)]
+    plain += [u for u in pages if u.startswith("https://site") and u not in plain]
+    for i, src in enumerate(plain[:30]):
+        words = [w for p in pages[src]["body"].split("\n\n")[1:] for w in p.split()
+                 if "“" not in p and '"' not in p and "(@" not in p][:200]
+        if len(words) < 60:
+            continue
+        n = rng.randrange(22, 38)
+        at = rng.randrange(0, len(words) - n)
+        intro = rng.choice(["From elsewhere today:", "Worth reading:", "Via another outlet:", "In brief:"])
+        body = intro + " " + " ".join(words[at:at + n]) + " " + rng.choice(["More to come.", "Read the rest.", ""])
+        url = f"https://briefs{i % 5}.example/b/{i}"
+        when = time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
+                             time.gmtime(time.mktime(time.strptime(pages[src]["published"][:19], "%Y-%m-%dT%H:%M:%S")) + 86400))
+        pages[url] = {"url": url, "site": url.split("/")[2], "title": "Brief", "body": body.strip(),
+                      "published": when, "links": []}
+        gold_copies.append((url, src, "short"))
     return pages, gold_shared, gold_items, gold_copies
 
 
@@ -275,7 +294,9 @@ def score(gold_shared, gold_items, gold_copies, copies, shared) -> dict:
     quotes = [p for p in found if gold_items[p]["kind"] == "quote"]
     right_speaker = sum(any((r["speaker"] or "").lower() in gold_items[p]["speaker"].lower() and r["speaker"]
                             for r in shared[p]) for p in quotes)
-    cp = sum((c, s) in copies for c, s, _ in gold_copies)
+    cp = sum((c, s) in copies for c, s, k in gold_copies if k != "short")
+    shorts = [(c, s) for c, s, k in gold_copies if k == "short"]
+    cp_short = sum(x in copies for x in shorts)
     cp_shared = sum(frozenset((c, s)) in shared for c, s, _ in gold_copies)
     gold_pages = {x for p in gold_shared for x in p} | {x for c, s, _ in gold_copies for x in (c, s)}
     gold_cp = {(c, s) for c, s, _ in gold_copies}
@@ -288,7 +309,9 @@ def score(gold_shared, gold_items, gold_copies, copies, shared) -> dict:
             "post URL right (found, gold URL known)": right_url / with_url if with_url else 0.0,
             "post author right (found)": right_author / len(posts) if posts else 0.0,
             "quote speaker named right (found)": right_speaker / len(quotes) if quotes else 0.0,
-            "true copies (gold)": len(gold_copies), "copy recall (copy, source)": cp / len(gold_copies),
+            "true copies embedding posts (gold)": len(gold_copies) - len(shorts),
+            "copy recall (copy, source)": cp / (len(gold_copies) - len(shorts)),
+            f"short pages (25-45 words) found as copies ({len(shorts)})": cp_short / len(shorts) if shorts else 0.0,
             "true copies reported shared": cp_shared, "other copy rows (false)": len(false_copies),
             "shared rows outside gold": len(extra_shared), "pages": len(gold_pages)}
 
@@ -306,7 +329,9 @@ def main() -> int:
     kinds = {}
     for it in gi.values():
         kinds[it["kind"]] = kinds.get(it["kind"], 0) + 1
-    print(f"fixtures: {len(pages)} pages, {len(gs)} shared-item pairs {kinds}, {len(gc)} true copies embedding posts")
+    print(f"fixtures: {len(pages)} pages, {len(gs)} shared-item pairs {kinds}, "
+          f"{sum(k != 'short' for _, _, k in gc)} true copies embedding posts, "
+          f"{sum(k == 'short' for _, _, k in gc)} short pages that are a passage of another page")
     res = {}
     for name, cur in (("newstrace", False), ("current code", True)):
         copies, shared, summ = trace(pages, cur)
