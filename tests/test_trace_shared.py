@@ -225,3 +225,15 @@ def test_article_and_story_pages_show_shared_items(tmp_path):
         assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
         story = c.get(f"/story/{sid}").text
         assert "Shared items" in story and f'href="/article/{pid[U["orchard"]]}"' in story
+
+
+def test_site_page_names_a_shared_edge(tmp_path):
+    pytest.importorskip("starlette")
+    from starlette.testclient import TestClient
+
+    from newstrace.web.app import create_app
+
+    _traced(tmp_path).close()
+    with TestClient(create_app(str(tmp_path / "s.db")), raise_server_exceptions=False) as c:
+        r = c.get("/site/harbour-post.example")
+        assert r.status_code == 200 and "shares posts, quotes or captions with" in r.text

@@ -547,6 +547,8 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             other = e["site_b"] if e["site_a"] == domain else e["site_a"]
             if e["kind"] == "copy":
                 direction = "copies from" if e["site_a"] == domain else "copied by"
+            elif e["kind"] == "shared":   # pages of both carry the same posts, quotes or captions (weak)
+                direction = "shares posts, quotes or captions with"
             else:
                 direction = "shares identifiers with"
             d = e["detail"] if isinstance(e["detail"], dict) else {}
