@@ -237,3 +237,24 @@ def test_site_page_names_a_shared_edge(tmp_path):
     with TestClient(create_app(str(tmp_path / "s.db")), raise_server_exceptions=False) as c:
         r = c.get("/site/harbour-post.example")
         assert r.status_code == 200 and "shares posts, quotes or captions with" in r.text
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+def test_same_shared_items_on_postgresql(tmp_path, pg_url, incremental):
+    lite = _traced(tmp_path)
+    pg = Store(pg_url)
+    arts = list(corpus().values())
+    if incremental:
+        for x in arts:
+            write(pg, [x])
+            link_new(pg)
+    else:
+        write(pg, arts)
+        trace_all(pg, rebuild=True, translate=False)
+    rows = (lambda st: sorted(json.dumps(r, sort_keys=True) for r in shared_store.iter_export(st.conn)))
+    assert rows(lite) and rows(lite) == rows(pg)
+    assert _copies(lite) == _copies(pg)
+    edges = (lambda st: sorted(tuple(r) for r in st.conn.execute(
+        "SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges WHERE kind = 'shared'")))
+    assert edges(lite) and edges(lite) == edges(pg)
+    pg.close()
