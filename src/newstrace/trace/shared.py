@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .align import MIN_COVER, MIN_SEGMENT, MIN_SHARED, MIN_SHARED_ABS, Alignment, _left, _right
+from .align import Alignment, _left, _right, link_rule
 from .text import Doc
 
 MIN_ITEM_WORDS = 10   # aligned words inside items before a pair counts as sharing one
@@ -211,15 +211,6 @@ def _word_mask(d: Doc, its: list[Item]) -> np.ndarray:
     return m
 
 
-def _linked(shared: int, longest: int, cov: float) -> bool:
-    """trace/align.py's link rule (Alignment.linked) for given counts."""
-    if longest < MIN_SEGMENT:
-        return False
-    if shared < MIN_SHARED:
-        return shared >= MIN_SEGMENT + 5 and cov >= 0.5
-    return cov >= MIN_COVER or shared >= MIN_SHARED_ABS
-
-
 _CACHE: dict[str, list[Item]] = {}   # items of the bodies seen lately (a body is aligned with several partners)
 
 
@@ -282,7 +273,7 @@ def classify(a: Doc, b: Doc, al: Alignment, its_a: list[Item] | None = None,
     na = a.n - int((ma > 0).sum())
     nb = b.n - int((mb > 0).sum())
     cov = max(rest_words / na if na > 0 else 0.0, rest_words / nb if nb > 0 else 0.0)
-    if item_words < MIN_ITEM_WORDS or _linked(rest_words, rest_longest, min(cov, 1.0)):
+    if item_words < MIN_ITEM_WORDS or link_rule(rest_words, rest_longest, min(cov, 1.0)):
         return al.linked, None
     hit: dict[tuple[int, int], list] = {}
     spans = []
