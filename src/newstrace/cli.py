@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a table as JSONL, CSV or Parquet (graph: GEXF or GraphML)")
     p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph", "claims",
-                                  "actors", "relations", "flags", "actors-graph"])
+                                  "actors", "relations", "flags", "actors-graph", "shared"])
     _add_db(p)
     p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "parquet", "gexf", "graphml"])
     p.add_argument("-o", "--output", help="output file (default: stdout for jsonl/csv)")

@@ -669,6 +669,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0056_shared_items",
+        """
+        -- store/shared.py (trace/shared.py): pairs of articles whose only common text is a shared item (an
+        -- embedded post, a quoted statement, a wire caption), one row per item; kept apart from copies
+        CREATE TABLE IF NOT EXISTS shared_items (
+            a            INTEGER NOT NULL,   -- article keys, a < b
+            b            INTEGER NOT NULL,
+            a_hash       TEXT,               -- the body versions aligned
+            b_hash       TEXT,
+            item_key     TEXT NOT NULL,      -- kind:status URL, post:@handle date, or kind:hash of its words
+            kind         TEXT NOT NULL,      -- post | quote | caption
+            url          TEXT,
+            author       TEXT,
+            speaker      TEXT,
+            text         TEXT,
+            spans        TEXT NOT NULL,      -- JSON [[a_start, a_end, b_start, b_end]] character offsets
+            shared_words INTEGER NOT NULL,
+            PRIMARY KEY (a, b, item_key)
+        );
+        CREATE INDEX IF NOT EXISTS shared_items_b ON shared_items(b);
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------

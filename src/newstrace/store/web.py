@@ -722,3 +722,24 @@ def copy_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
     total and every facet of the copies list counted in one pass over the join."""
     where, args = _copy_where(f)
     return iter(conn.execute(f"SELECT c.kind, c.credited, a.site, b.site, a.language {_COPY_FROM}{where}", args))
+
+
+# -- shared items (trace/shared.py): posts, quotes and captions other pages carry too, not copied ----------------
+def shared_items_of(conn, page_ids: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
+    """The shared items of some pages (an article, a story's members), one entry per item: ``item`` (kind,
+    url, author, speaker, text), ``pages`` (which of ``page_ids`` carry it) and ``others`` (pages outside
+    them that carry it too: page_id, url, site)."""
+    from . import shared
+
+    want = list(dict.fromkeys(page_ids))
+    out: dict[str, dict[str, Any]] = {}
+    for pid in want:
+        for r in shared.of_page(conn, pid):
+            e = out.setdefault(r["item"]["key"], {"item": r["item"], "pages": [], "others": []})
+            if pid not in e["pages"]:
+                e["pages"].append(pid)
+            if r["other_id"] not in want and all(o["page_id"] != r["other_id"] for o in e["others"]):
+                e["others"].append({"page_id": r["other_id"], "url": r["other_url"], "site": r["other_site"]})
+        if len(out) >= limit:
+            break
+    return sorted(out.values(), key=lambda e: (-len(e["others"]) - len(e["pages"]), e["item"]["key"]))[:limit]

@@ -235,7 +235,8 @@ def network(center: str, edges: list[dict[str, Any]], width: int = 640, height: 
             lines.append({"x1": round(x1, 1), "y1": round(y1, 1), "x2": round(x2, 1), "y2": round(y2, 1),
                           "colour": "#6a3d9a" if e.get("strong") else "#bbbbbb", "width": 1.5,
                           "dash": "5,4", "arrow": False,
-                          "tip": f"{a} and {b} share {int(w)} identifier(s)"})
+                          "tip": f"{a} and {b} share {int(w)} " + ("posts, quotes or captions" if e["kind"] == "shared"
+                                                                   else "identifier(s)")})
     nodes = []
     for s, (x, y) in pos.items():
         nodes.append({"x": round(x, 1), "y": round(y, 1), "r": 10 if s == center else 7, "site": s,

@@ -415,6 +415,8 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     html = {"tree": root, "orphans": orphans, "timeline": svg.timeline(members)}
     if db.has("claims"):
         data["claims"] = web_claims.story_spread(db.conn(), story_id)
+    if db.has("shared_items"):
+        data["shared_items"] = sw.shared_items_of(db.conn(), [m["page_id"] for m in members])
     return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)", data,
                 (cols, table), html)
 
@@ -554,6 +556,8 @@ def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
     html = {}
     if db.has("claims"):
         data["claims"], html["claim_paragraphs"] = web_claims.article_claims(db.conn(), page_id, a["body"] or "")
+    if db.has("shared_items"):
+        data["shared_items"] = sw.shared_items_of(c, [page_id])
     return Page("article.html", f"{a['title'] or page_id} ({a['site']})", data, None, html)
 
 
@@ -596,6 +600,8 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             other = e["site_b"] if e["site_a"] == domain else e["site_a"]
             if e["kind"] == "copy":
                 direction = "copies from" if e["site_a"] == domain else "copied by"
+            elif e["kind"] == "shared":   # pages of both carry the same posts, quotes or captions (weak)
+                direction = "shares posts, quotes or captions with"
             else:
                 direction = "shares identifiers with"
             d = e["detail"] if isinstance(e["detail"], dict) else {}
