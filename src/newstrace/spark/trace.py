@@ -422,6 +422,9 @@ def trace(db: str, run_dir: str, master: str | None = None, config: TraceConfig 
         spark = spark or session(master)
         summary: dict[str, Any] = {"run_dir": rd.path, "articles": n}
         t0 = time.perf_counter()
+        from ..store import articles as store_articles
+        with store.conn:   # byline statistics the decide phase reads, as the local trace's start phase folds them
+            store_articles.fold_bylines(store.conn)
         try:
             docs_phase(spark, rd, db, store.conn, cfg, summary)
             candidates_phase(spark, rd, summary, cap)
