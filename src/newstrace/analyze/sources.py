@@ -334,6 +334,13 @@ _NAME_STOP = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 
 
 @functools.lru_cache(maxsize=1)
+def _cue_verbs() -> frozenset:
+    from .features import CUE_VERBS
+
+    return CUE_VERBS
+
+
+@functools.lru_cache(maxsize=1)
 def _table():
     from .aliases import load
 
@@ -374,7 +381,7 @@ def name_runs(sdoc, mentions: Mentions | None = None) -> list[tuple[int, int, st
     """Named mentions of one parse without NER: maximal runs of proper nouns (NNP/NNPS; "of", "&" inside
     a run), a leading title or honorific left out ("Sen. Bernie Sanders" -> "Bernie Sanders", a person), typed
     PERSON / ORG / GPE / NORP by :func:`_name_label`; a lone name of unknown type counts as a person when it is
-    the subject of a verb ("Trump said"). Token ranges ``(start, end, label)``."""
+    the subject of a reporting verb ("Trump said"). Token ranges ``(start, end, label)``."""
     out = []
     toks = list(sdoc)
     n = len(toks)
@@ -386,16 +393,22 @@ def name_runs(sdoc, mentions: Mentions | None = None) -> list[tuple[int, int, st
             i += 1
             continue
         j = i
-        while j + 1 < n and (prop[j + 1] or (lows[j + 1] in _LINK and j + 2 < n and prop[j + 2])):
-            j += 1
+        while j + 1 < n:
+            if prop[j + 1] or (lows[j + 1] in _LINK and j + 2 < n and prop[j + 2]):
+                j += 1
+            elif lows[j + 1] == "-" and j + 2 < n and not toks[j].whitespace_ and not toks[j + 1].whitespace_ \
+                    and toks[j + 2].is_alpha:  # "Ban Ki-moon"
+                j += 2
+            else:
+                break
         a, b = i, j + 1
         i = b
         honorific = False
         while a < b - 1 and lows[a].strip(".") in _HONORIFIC:
             honorific = honorific or lows[a].strip(".") in _PERSONAL
             a += 1
-        while a < b - 1 and lows[a] in _LINK:  # "Secretary of State John Kerry"
-            a += 1
+        if honorific and a < b - 3 and lows[a] == "of":  # "Secretary of State John Kerry"
+            a += 2
         if a > 0 and lows[a - 1].strip(".") in _PERSONAL:
             honorific = True
         while b > a and lows[b - 1] in _LINK:
@@ -404,9 +417,8 @@ def name_runs(sdoc, mentions: Mentions | None = None) -> list[tuple[int, int, st
         if not words or words[0].lower() in _NAME_STOP or not any(c.isalpha() for c in words[0]):
             continue
         label = _name_label(words, [x.tag_ for x in toks[a:b]], honorific, mentions)
-        if label is None and len(words) == 1 and toks[a].dep_ in ("nsubj", "nsubjpass") and \
-                toks[a].head.pos_ in ("VERB", "AUX"):
-            label = "PERSON"
+        if label is None and len(words) == 1 and toks[a].dep_ == "nsubj" and lows[toks[a].head.i] in _cue_verbs():
+            label = "PERSON"  # "Trump said"
         if label:
             out.append((a, b, label))
     return out
