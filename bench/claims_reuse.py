@@ -72,10 +72,18 @@ def main() -> int:
     by_url = {}
     wanted = {c["copy_url"] for c in copies} | set(origins)
     for url in pages:
-        art = st.get_article(url) if url in wanted else None
-        if art:  # (get_article also answers by canonical URL: a page left out may name another)
+        if url not in wanted:
+            continue
+        # the page stored under this URL; get_article also answers by canonical URL, and a copy that names
+        # its origin as canonical would stand for the origin (session 5 counted 326 such claims as wrong)
+        r = st.conn.execute("SELECT page_id FROM articles WHERE url = ?", (url,)).fetchone()
+        art = {"page_id": r[0]} if r else st.get_article(url)
+        if art:
             by_url[url] = art["page_id"]
     url_of = {v: k for k, v in by_url.items()}
+
+    def body_of(page_id):
+        return st.conn.execute("SELECT body FROM articles WHERE page_id = ?", (page_id,)).fetchone()[0]
     gold_body = {u: norm(p.get("body") or "") for u, p in pages.items()}
     ancestors = defaultdict(set)  # copy url -> its gold sources (any depth)
     for c in copies:
@@ -91,7 +99,7 @@ def main() -> int:
                 continue
             parts = [cl[r] for r in ("source", "cue", "content") if cl[r]]
             s, e = min(p["start"] for p in parts), max(p["end"] for p in parts)
-            text = norm(st.get_article(c["origin_url"])["body"][s:e])
+            text = norm(body_of(o)[s:e])
             if text and text in gold_body.get(c["copy_url"], ""):
                 exp[c["type"]][0] += 1
                 exp[c["type"]][1] += cl["claim_key"] in keys_on_copy
