@@ -71,7 +71,7 @@ def to_rows(res: dict[str, Any], index: dict[str, str]) -> dict[str, list[dict]]
 NAME = "actors"
 VERSION = "4"  # bump when the rules or models change: every article is analysed again
 _ALIAS: tuple[str, str, str] | None = None  # (name, format, content) of the user alias file in use
-_INDEX: dict[int, dict[str, str]] = {}  # id(conn) -> surname index, kept up to date by write()
+_INDEX: dict[int, dict[str, str]] = {}  # id(conn) -> surname index, made at each run's start, kept up by write()
 
 
 def _english(lang: str | None) -> bool:
@@ -106,6 +106,7 @@ def configure(conn) -> Component:
 
     f = sa.alias_file(conn)
     flags.preload()
+    _INDEX.pop(id(conn), None)   # rebuilt from this store: an id may be a closed connection's, to another store
     return _use((f["name"], f["format"], f["content"]) if f else None)
 
 
