@@ -8,6 +8,7 @@ connection first, return plain dicts (or lists of them), never commit and never 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 from . import articles as _articles
@@ -366,16 +367,19 @@ def search_ids(conn, fts_query: str, f: dict[str, str], traced: bool, limit: int
     the filters, newest first (the walk stops early; ranking them is the caller's). store/search.py: FTS5 on
     SQLite, the GIN full-text index on PostgreSQL."""
     where, args = _article_filters(f, traced)
-    try:
+    with _understood(conn):
         return [(r[0], r[1]) for r in _search.hits(conn, fts_query, where, args, limit)]
+
+
+@contextmanager
+def _understood(conn) -> Iterator[None]:
+    """A query the full-text engine refuses is a SearchError (the PostgreSQL transaction it aborted is rolled
+    back; on SQLite there is nothing to roll back)."""
+    try:
+        yield
     except backend.database_errors() as e:
-        _rollback(conn)
-        raise SearchError(str(e)) from None
-
-
-def _rollback(conn) -> None:
-    if backend.dialect(conn) == backend.POSTGRESQL:   # a failed statement aborts the PostgreSQL transaction
         conn.rollback()
+        raise SearchError(str(e)) from None
 
 
 def search_rows(conn, fts_query: str, rowids: list[int], mark_open: str, mark_close: str) -> list[dict[str, Any]]:
@@ -383,11 +387,8 @@ def search_rows(conn, fts_query: str, rowids: list[int], mark_open: str, mark_cl
     (markers around each hit), in the order of ``rowids``."""
     if not rowids:
         return []
-    try:
+    with _understood(conn):
         got = _search.snippets(conn, fts_query, rowids, mark_open, mark_close)
-    except backend.database_errors() as e:
-        _rollback(conn)
-        raise SearchError(str(e)) from None
     order = {rid: i for i, rid in enumerate(rowids)}
     got.sort(key=lambda r: order[r["rid"]])
     for r in got:
@@ -657,11 +658,8 @@ def search_facets(conn, rowids: Sequence[int], limit: int = 12) -> dict[str, lis
 def iter_search(conn, fts_query: str, f: dict[str, str], traced: bool) -> Iterator[dict[str, Any]]:
     """Every article matching the words and filters, best match first (the whole result, for an export)."""
     where, args = _article_filters(f, traced)
-    try:
+    with _understood(conn):
         cur = _search.iter_matches(conn, fts_query, where, args)
-    except backend.database_errors() as e:
-        _rollback(conn)
-        raise SearchError(str(e)) from None
     for r in cur:
         yield dict(r)
 
