@@ -692,6 +692,60 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS shared_items_b ON shared_items(b);
         """,
     ),
+    (
+        "0070_network_incremental",
+        """
+        -- store/network.py (trace/network.py): what the site network phase last read, so that a later run updates
+        -- only the edges a batch can change (incremental_marks 'network': articles counted up to that key; no
+        -- mark: the next run rebuilds the whole network and fills these tables)
+        CREATE TABLE IF NOT EXISTS network_sites (
+            site  TEXT PRIMARY KEY,
+            pages INTEGER NOT NULL            -- articles of the site
+        );
+        CREATE TABLE IF NOT EXISTS network_idents (
+            kind   TEXT NOT NULL,
+            value  TEXT NOT NULL,
+            site   TEXT NOT NULL,
+            pages  INTEGER NOT NULL,          -- the site's articles carrying the identifier
+            copied INTEGER,                   -- 1: every one copies a page of another carrier site (NULL: not known)
+            owned  INTEGER NOT NULL,          -- 0: only seen on copies (a foreign identifier), not an edge
+            PRIMARY KEY (kind, value, site)
+        );
+        CREATE INDEX IF NOT EXISTS network_idents_site ON network_idents(site, pages);
+        CREATE TABLE IF NOT EXISTS network_copies (
+            copy_id     TEXT NOT NULL,        -- the copies rows a copy-flow edge counts (not duplicates, not
+            source_id   TEXT NOT NULL,        -- within one site), with the sites of both ends
+            copy_site   TEXT NOT NULL,
+            source_site TEXT NOT NULL,
+            kind        TEXT NOT NULL,
+            credited    TEXT,
+            PRIMARY KEY (copy_id, source_id)
+        );
+        CREATE INDEX IF NOT EXISTS network_copies_sites ON network_copies(copy_site, source_site, copy_id, source_id);
+        CREATE TABLE IF NOT EXISTS network_shared (
+            a        INTEGER NOT NULL,        -- shared_items rows between two sites, with the sites
+            b        INTEGER NOT NULL,
+            item_key TEXT NOT NULL,
+            site_a   TEXT NOT NULL,
+            site_b   TEXT NOT NULL,
+            kind     TEXT NOT NULL,
+            PRIMARY KEY (a, b, item_key)
+        );
+        CREATE INDEX IF NOT EXISTS network_shared_sites ON network_shared(site_a, site_b);
+        -- changed since the network phase last ran: copies rows (written or deleted by the decide phase) and
+        -- shared-item pairs (aligned again or dropped)
+        CREATE TABLE IF NOT EXISTS network_dirty_copies (
+            copy_id   TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            PRIMARY KEY (copy_id, source_id)
+        );
+        CREATE TABLE IF NOT EXISTS network_dirty_shared (
+            a INTEGER NOT NULL,
+            b INTEGER NOT NULL,
+            PRIMARY KEY (a, b)
+        );
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
