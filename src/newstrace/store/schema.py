@@ -746,6 +746,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0071_search_tsvector",
+        """
+        -- store/search.py: on PostgreSQL (variant below) the searched tsvector is a stored column, computed when
+        -- an article is written, so ranking and rechecking a match read it instead of parsing the body again;
+        -- nothing to do on SQLite (FTS5 keeps its own index, migration 0002)
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
@@ -753,6 +761,8 @@ MIGRATIONS: list[tuple[str, str]] = [
 # no WITHOUT ROWID).  A migration SQLite-only in its text has its PostgreSQL variant here, under the same name:
 # a string (split and translated like the others) or a list of statements run as they are (function bodies).
 # An empty variant: nothing to do on PostgreSQL (the migration repairs stores only older SQLite versions made).
+
+FTS_TSVECTOR = "to_tsvector('newstrace', coalesce({p}title, '') || ' ' || coalesce({p}body, ''))"   # backend.FTS_CONFIG
 
 PG_VARIANTS: dict[str, str | list[str]] = {
     # full-text search: a GIN index over the tsvector of title and body (backend.fts_document), no table to
@@ -800,6 +810,29 @@ PG_VARIANTS: dict[str, str | list[str]] = {
         "DROP INDEX IF EXISTS articles_fts",
         "CREATE INDEX articles_fts ON articles USING GIN "
         "(to_tsvector('newstrace', coalesce(title, '') || ' ' || coalesce(body, '')))",
+    ],
+    # the searched tsvector stored beside the row (articles_search, kept by a trigger on every write of a title
+    # or body), GIN-indexed: a search ranks and rechecks matches without parsing their bodies again; a table of
+    # its own so that articles rows (SELECT *, exports) stay the same on both backends
+    "0071_search_tsvector": [
+        "CREATE TABLE IF NOT EXISTS articles_search (aid BIGINT PRIMARY KEY, fts tsvector NOT NULL)",
+        f"""CREATE OR REPLACE FUNCTION articles_search_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF TG_OP = 'DELETE' THEN
+               DELETE FROM articles_search WHERE aid = OLD.aid;
+               RETURN OLD;
+             END IF;
+             INSERT INTO articles_search (aid, fts) VALUES (NEW.aid, {FTS_TSVECTOR.format(p="NEW.")})
+             ON CONFLICT (aid) DO UPDATE SET fts = excluded.fts;
+             RETURN NEW;
+           END $$""",
+        "DROP TRIGGER IF EXISTS articles_search_keep ON articles",
+        "CREATE TRIGGER articles_search_keep AFTER INSERT OR DELETE OR UPDATE OF title, body ON articles "
+        "FOR EACH ROW EXECUTE FUNCTION articles_search_keep()",
+        f"INSERT INTO articles_search (aid, fts) SELECT aid, {FTS_TSVECTOR.format(p='')} FROM articles "
+        "WHERE aid IS NOT NULL ON CONFLICT (aid) DO NOTHING",
+        "DROP INDEX IF EXISTS articles_fts",
+        "CREATE INDEX IF NOT EXISTS articles_search_fts ON articles_search USING GIN (fts)",
     ],
     "0030_pg_compat": [
         """CREATE OR REPLACE FUNCTION json_valid(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
