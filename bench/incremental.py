@@ -17,7 +17,8 @@ figures are the part that could grow with the store.
 ``--keep`` keeps the base stores in the workdir and reuses them in later runs (each increment works on a copy);
 ``--build-only`` only builds them (the long part at 160k), so the increments can be timed back to back later.
 Each increment prints wall and CPU seconds (the process and its trace workers) per step, and link_new's
-per-phase timing, so a step that grows with the store shows in the table.
+per-phase wall time and main-process CPU time (the trace workers' CPU shows in the total only), so a step that
+grows with the store shows in the table.
 
 The reference is a source tree of the code compared against (e.g. ``git archive 0ced4af src | tar -x -C
 /tmp/i11inc-base``); without it only this branch is timed.
@@ -169,7 +170,7 @@ def increment_child(db: str, n: int, batch: int) -> None:
     c3, t3 = cpu(), time.perf_counter()
     print(json.dumps({"total_s": t3 - t0, "write_s": t1 - t0, "relearn_s": t2 - t1, "trace_s": t3 - t2,
                       "total_cpu": c3 - c0, "write_cpu": c1 - c0, "relearn_cpu": c2 - c1, "trace_cpu": c3 - c2,
-                      "timing": res.get("timing", {}), "copies": res.get("copies"),
+                      "timing": res.get("timing", {}), "phase_cpu": res.get("cpu", {}), "copies": res.get("copies"),
                       "counts": {k: res.get(k) for k in ("indexed", "candidates", "aligned", "components",
                                                          "network_rebuilt")}}))
 
@@ -272,6 +273,10 @@ def main() -> int:
         for ph in phases:
             ts = [results[(name, n)]["timing"].get(ph, 0.0) for n in sizes]
             print(f"| {name:<12s} | {'  ' + ph:<8s} | " + " | ".join(f"{t:>16.1f}" for t in ts)
+                  + f" | {ts[-1] / max(ts[0], 1e-9):>5.2f}x |")
+        for ph in sorted({k for n in sizes for k in results[(name, n)].get("phase_cpu", {})}):
+            ts = [results[(name, n)].get("phase_cpu", {}).get(ph, 0.0) for n in sizes]
+            print(f"| {name:<12s} | {'  ' + ph + ' CPU':<8s} | " + " | ".join(f"{t:>16.2f}" for t in ts)
                   + f" | {ts[-1] / max(ts[0], 1e-9):>5.2f}x |")
     print(f"\ntarget: growth <= 1.3x from {sizes[0] // 1000}k to {sizes[-1] // 1000}k (wall; CPU = this process and "
           f"its trace workers); load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
