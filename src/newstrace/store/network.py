@@ -139,20 +139,20 @@ def site_pages(conn) -> dict[str, int]:
     return dict(conn.execute("SELECT site, pages FROM network_sites").fetchall())
 
 
-def new_identifiers(conn, mark: int, top: int) -> list[tuple[str, str, str, int]]:
-    """(site, kind, value, pages) over the articles stored after ``mark`` (up to ``top``)."""
+def new_identifiers(conn, mark: int, top: int) -> list[tuple[str, str, str, str]]:
+    """(site, kind, value, page_id) of the identifiers on the articles stored after ``mark`` (up to ``top``)."""
     return [tuple(r) for r in conn.execute(
-        "SELECT a.site, i.kind, i.value, count(*) FROM articles a JOIN identifiers i ON i.page_id = a.page_id "
-        "WHERE a.aid > ? AND a.aid <= ? GROUP BY 1, 2, 3", (mark, top))]
+        "SELECT a.site, i.kind, i.value, a.page_id FROM articles a JOIN identifiers i ON i.page_id = a.page_id "
+        "WHERE a.aid > ? AND a.aid <= ?", (mark, top))]
 
 
-def page_identifiers(conn, pids: Iterable[str], top: int) -> list[tuple[str, str, str]]:
-    """(site, kind, value) carried by these pages (articles up to key ``top``)."""
+def page_identifiers(conn, pids: Iterable[str], top: int) -> list[tuple[str, str, str, str]]:
+    """(site, kind, value, page_id) carried by these pages (articles up to key ``top``)."""
     out = []
     for c in slices(sorted(set(pids))):
-        out += [tuple(r) for r in conn.execute(f"SELECT a.site, i.kind, i.value FROM identifiers i JOIN articles a "
-                                               f"ON a.page_id = i.page_id WHERE i.page_id IN ({marks(c)}) AND a.aid <= ?",
-                                               c + [top])]
+        out += [tuple(r) for r in conn.execute(
+            f"SELECT a.site, i.kind, i.value, i.page_id FROM identifiers i JOIN articles a ON a.page_id = i.page_id "
+            f"WHERE i.page_id IN ({marks(c)}) AND a.aid <= ?", c + [top])]
     return out
 
 

@@ -28,6 +28,14 @@ def page_cache(conn, size: int) -> int:
     return old
 
 
+def memory_map(conn, size: int) -> int:
+    """Set SQLite's memory-mapped I/O size in bytes for this connection (PRAGMA mmap_size; PostgreSQL ignores
+    it); returns the old value."""
+    old = conn.execute("PRAGMA mmap_size").fetchone()[0]
+    conn.execute(f"PRAGMA mmap_size={int(size)}")
+    return old
+
+
 def pending(conn) -> list[PendingDoc]:
     """Articles not indexed yet or whose body changed since, in key order."""
     return [PendingDoc(*r) for r in conn.execute(

@@ -245,7 +245,13 @@ def _update(conn, mark: int) -> int:
 def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, int]], site_pages: dict[str, int],
                         copy_pages: set[str]) -> set[tuple[str, str]]:
     """Update network_idents for the articles stored since ``mark`` and the copies of ``copy_pages`` changed;
-    the site pairs whose identifier edge may have changed."""
+    the site pairs whose identifier edge may have changed.
+
+    A site does not own an identifier (it is foreign) when it is on few of the site's pages (``_below``) and every
+    one of them copies a page of another carrier site (``copied``).  ``copied`` is kept where it matters (below
+    the threshold) and found again from the pages that changed: new pages and pages whose copies changed are
+    checked on their own while the other carrier sites stay the same; all the site's pages only when those
+    changed (a new carrier site), when it was not known, or when a page that had made it false may now pass."""
     rows: dict[tuple[str, str], dict[str, list]] = {}      # identifier -> {site: [pages, copied, owned]}
     before: dict[tuple[str, str], set[str]] = {}           # identifier -> the sites owning it before
 
@@ -255,21 +261,22 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
             before[ident] = {s for s, r in rows[ident].items() if r[2]}
         return rows[ident]
 
-    check: set = set()     # (identifier, site) whose owned flag may change
-    stale: set = set()     # ... whose copied flag must be found again
-    for site, kind, value, n in network.new_identifiers(conn, mark, top):
-        ident = (kind, value)
+    new_pages: dict[tuple, set[str]] = defaultdict(set)    # (identifier, site) -> its pages stored since
+    changed_pages: dict[tuple, set[str]] = defaultdict(set)   # ... -> its pages whose copies changed
+    every: set = set()     # (identifier, site) whose other carrier sites changed: all its pages checked
+    for site, kind, value, pid in network.new_identifiers(conn, mark, top):
+        new_pages[((kind, value), site)].add(pid)
+    for (ident, site), pids in new_pages.items():
         rs = rows_of(ident)
         if site in rs:
-            rs[site][0] += n
+            rs[site][0] += len(pids)
         else:            # a new carrier site: every other carrier's "other sites" changed
-            stale.update((ident, s) for s in rs)
-            rs[site] = [n, None, 0]
-        stale.add((ident, site))
-    for site, kind, value in network.page_identifiers(conn, copy_pages, top):   # their copies changed
+            every.update((ident, s) for s in rs)
+            rs[site] = [len(pids), None, 0]
+    for site, kind, value, pid in network.page_identifiers(conn, copy_pages, top):   # their copies changed
         if site in rows_of((kind, value)):
-            stale.add(((kind, value), site))
-    check |= stale
+            changed_pages[((kind, value), site)].add(pid)
+    check = set(new_pages) | set(changed_pages) | every    # (identifier, site) whose owned flag may change
     for site, (p0, p1) in grown.items():          # a site's threshold rose: identifiers that crossed it
         lo, hi = max(2, 0.5 * p0), max(2, 0.5 * p1)
         if hi > lo:
@@ -281,13 +288,22 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
     for ident, site in sorted(check):
         rs = rows_of(ident)
         pages, copied, owned = rs[site]
-        below = _below(pages, site_pages[site])
-        if not below:
+        key = (ident, site)
+        if not _below(pages, site_pages[site]):
             copied = None
-        elif copied is None or (ident, site) in stale:
+        else:
             others = set(rs) - {site}
-            copied = int(bool(others) and _all_copied(conn, ident, site, others, top))
-        now = int(not (below and copied))
+            if copied is not None and key not in every:
+                pids = new_pages.get(key, set()) | changed_pages.get(key, set())
+                ok = _copied(conn, pids, others) if pids else {}
+                if copied and not all(ok.values()):
+                    copied = 0
+                elif not copied and ok and all(ok.values()) and changed_pages.get(key):
+                    copied = None      # a page that made it false may pass now: all pages again
+            if copied is None or key in every:
+                pids = network.ident_pages(conn, ident[0], ident[1], site, top)
+                copied = int(bool(others) and all(_copied(conn, pids, others).values()))
+        now = int(not (copied and _below(pages, site_pages[site])))
         rs[site] = [pages, copied, now]
         put.append(ident + (site, pages, copied, now))
         if now != (site in before[ident]):
@@ -307,8 +323,7 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
     return pairs
 
 
-def _all_copied(conn, ident: tuple[str, str], site: str, others: set[str], top: int) -> bool:
-    """Does every page of ``site`` carrying the identifier copy a page of one of the ``others`` sites?"""
-    pids = network.ident_pages(conn, ident[0], ident[1], site, top)
+def _copied(conn, pids: set[str] | list[str], others: set[str]) -> dict[str, bool]:
+    """{page: does it copy a page of one of the ``others`` sites (its source's or origin's site)?}"""
     cf = network.copied_from(conn, pids)
-    return all(cf.get(p, set()) & others for p in pids)
+    return {p: bool(cf.get(p, set()) & others) for p in pids}

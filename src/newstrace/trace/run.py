@@ -71,6 +71,7 @@ def run(store, cfg: TraceConfig, rebuild: bool, full_decide: bool) -> dict[str, 
     gc_was = gc.isenabled()
     gc.disable()   # many long-lived numpy-backed objects: the cyclic collector only costs time here
     old_cache = trace_index.page_cache(r.conn, -cfg.cache_kb)   # the band index outgrows a 2 MB page cache
+    old_mmap = trace_index.memory_map(r.conn, cfg.mmap_mb << 20)
     try:
         with r.timed("start"):
             start(r, rebuild)
@@ -92,6 +93,7 @@ def run(store, cfg: TraceConfig, rebuild: bool, full_decide: bool) -> dict[str, 
             r.counts.update(network.run(r.conn))
     finally:
         trace_index.page_cache(r.conn, old_cache)
+        trace_index.memory_map(r.conn, old_mmap)
         if gc_was:
             gc.enable()
     r.counts["seconds"] = round(time.perf_counter() - t0, 2)
