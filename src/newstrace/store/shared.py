@@ -104,8 +104,12 @@ def of_page(conn, page_id: str, limit: int = 200) -> list[dict[str, Any]]:
     """The shared items of one page, each seen from it: ``other_*`` is the page it shares the item with and
     ``spans`` are [this page's start, end, the other's start, end]."""
     out = []
-    for r in conn.execute(_SELECT + " WHERE pa.page_id = ? OR pb.page_id = ? ORDER BY s.item_key, pa.url, pb.url "
-                          "LIMIT ?", (page_id, page_id, limit)):
+    key = conn.execute("SELECT aid FROM articles WHERE page_id = ?", (page_id,)).fetchone()
+    if key is None:
+        return out
+    # by article key: both sides indexed (a condition on the joined articles' page_id scanned every article)
+    for r in conn.execute(_SELECT + " WHERE s.a = ? OR s.b = ? ORDER BY s.item_key, pa.url, pb.url "
+                          "LIMIT ?", (key[0], key[0], limit)):
         d = _row(r)
         mine = "a" if d["a_id"] == page_id else "b"
         other = "b" if mine == "a" else "a"
