@@ -730,8 +730,11 @@ def shared_items_of(conn, page_ids: Sequence[str], limit: int = 100) -> list[dic
     from . import shared
 
     want = list(dict.fromkeys(page_ids))
+    carrying = shared.pages_with_items(conn, want)   # one query, not one per page (round trips on PostgreSQL)
     out: dict[str, dict[str, Any]] = {}
     for pid in want:
+        if pid not in carrying:
+            continue
         for r in shared.of_page(conn, pid):
             e = out.setdefault(r["item"]["key"], {"item": r["item"], "pages": [], "others": []})
             if pid not in e["pages"]:
