@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..store import network, shared as shared_store
 from ..store.records import Copy, Credited, EdgeKind, Role, SiteEdge, SiteGroup, Story, StoryMember
-from .evidence import Meta
+from .evidence import Meta, parse_when
 from .graph import components
 
 # identifier kinds that say "same operator": money, analytics/ad accounts, a private channel, a newsroom mailbox
@@ -21,6 +22,39 @@ GENERIC_EMAIL_DOMAINS = {"gmail.com", "yahoo.com", "outlook.com", "hotmail.com",
 
 def story_id(origin_page_id: str) -> str:
     return "st-" + hashlib.sha1(origin_page_id.encode()).hexdigest()[:12]
+
+
+BACKDATED = timedelta(hours=1)   # a copy dated more than this before its origin claims an impossible date
+
+
+def first_seen(origin: Meta, copies: list[tuple[str | None, datetime | None, bool]]) -> str | None:
+    """When a story was first seen: the earliest credible date among its origin and copies, as stored.
+
+    ``copies`` holds (date as stored: published, else fetched; published as UTC datetime or None; whether the
+    copy credits a source). The origin's date is credible. A copy dated more than an hour before its origin
+    is a backdated copy (or a wrong date) and is left out, unless it credits its source by name or link: a
+    credit says the source existed by then, so the origin's own date is the late one. A copy dated after the
+    origin never moves the start. An undated origin (only its fetch time known) holds no copy back: it may
+    well have been published before those copies."""
+    o_str = origin.published or origin.fetched_at
+    o_pub = origin.when if origin.published else None
+    o_when = o_pub or _parsed(origin.fetched_at)
+    best: tuple[datetime, str] | None = (o_when, o_str) if o_when and o_str else None
+    for s, when, credits in copies:
+        when = when or _parsed(s)
+        if not s or when is None:
+            continue
+        if o_pub is not None and when < o_pub - BACKDATED and not credits:
+            continue   # backdated and uncredited: flagged on the story page, not the story's start
+        if best is None or when < best[0]:
+            best = (when, s)
+    if best is None:
+        return o_str or min((s for s, _, _ in copies if s), default=None)
+    return best[1]
+
+
+def _parsed(s: str | None) -> datetime | None:
+    return parse_when(s)[0]
 
 
 def stories_of(copies: list[Copy], meta: dict[int, Meta]) -> list[Story]:
@@ -39,6 +73,10 @@ def stories_of(copies: list[Copy], meta: dict[int, Meta]) -> list[Story]:
         langs = {mo.language or "und"}
         sites = {mo.site}
         times = [x for x in [mo.published or mo.fetched_at] if x]
+        copy_dates: list[tuple[str | None, datetime | None, bool]] = []
+        credits_any: dict[str, bool] = defaultdict(bool)
+        for r in rs:
+            credits_any[r.copy_id] |= Credited.counts(r.credited)
         for r in sorted(rs, key=lambda r: (by_pid[r.copy_id].when is None, by_pid[r.copy_id].when or 0,
                                            by_pid[r.copy_id].rid)):
             r.story_id = sid
@@ -53,8 +91,9 @@ def stories_of(copies: list[Copy], meta: dict[int, Meta]) -> list[Story]:
             sites.add(mc.site)
             if mc.published or mc.fetched_at:
                 times.append(mc.published or mc.fetched_at)
+            copy_dates.append((mc.published or mc.fetched_at, mc.when, credits_any[r.copy_id]))
         stories.append(Story(sid, mo.page_id, mo.title, len(mem), len(sites), sorted(langs),
-                             min(times) if times else None, max(times) if times else None,
+                             first_seen(mo, copy_dates), max(times) if times else None,
                              round(credited / len(rs), 4) if rs else None, mem))
     return stories
 
