@@ -726,18 +726,38 @@ def copy_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
 def shared_items_of(conn, page_ids: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
     """The shared items of some pages (an article, a story's members), one entry per item: ``item`` (kind,
     url, author, speaker, text), ``pages`` (which of ``page_ids`` carry it) and ``others`` (pages outside
-    them that carry it too: page_id, url, site)."""
+    them that carry it too: page_id, url, site). Read by article key through the table's two indexes (a, b),
+    one statement per slice of pages, not one per page."""
     from . import shared
 
     want = list(dict.fromkeys(page_ids))
+    aids: dict[int, str] = {}
+    for part in _articles.slices(want):
+        for r in conn.execute(f"SELECT aid, page_id FROM articles WHERE page_id IN ({_marks(part)})", part):
+            aids[r[0]] = r[1]
+    keys = sorted(aids)
+    rows: list[dict[str, Any]] = []
+    for part in _articles.slices(keys):
+        for col in ("a", "b"):
+            rows += [shared._row(r) for r in conn.execute(
+                f"{shared._SELECT} WHERE s.{col} IN ({_marks(part)}) ORDER BY s.item_key, pa.url, pb.url", part)]
+    rows.sort(key=lambda d: (d["item"]["key"], d["a_url"] or "", d["b_url"] or ""))
+    wanted = set(want)
     out: dict[str, dict[str, Any]] = {}
-    for pid in want:
-        for r in shared.of_page(conn, pid):
-            e = out.setdefault(r["item"]["key"], {"item": r["item"], "pages": [], "others": []})
+    seen_rows: set[tuple[str, str, str]] = set()
+    for d in rows:
+        k = (d["a_id"], d["b_id"], d["item"]["key"])
+        if k in seen_rows:   # both ends among the pages: found from a and from b
+            continue
+        seen_rows.add(k)
+        e = out.setdefault(d["item"]["key"], {"item": d["item"], "pages": [], "others": []})
+        for mine, other in (("a", "b"), ("b", "a")):
+            pid = d[mine + "_id"]
+            if pid not in wanted:
+                continue
             if pid not in e["pages"]:
                 e["pages"].append(pid)
-            if r["other_id"] not in want and all(o["page_id"] != r["other_id"] for o in e["others"]):
-                e["others"].append({"page_id": r["other_id"], "url": r["other_url"], "site": r["other_site"]})
-        if len(out) >= limit:
-            break
+            oid = d[other + "_id"]
+            if oid not in wanted and all(o["page_id"] != oid for o in e["others"]):
+                e["others"].append({"page_id": oid, "url": d[other + "_url"], "site": d[other + "_site"]})
     return sorted(out.values(), key=lambda e: (-len(e["others"]) - len(e["pages"]), e["item"]["key"]))[:limit]
