@@ -1,6 +1,6 @@
 """A story's first seen (trace/network.py ``stories_of``) comes from its origin or the earliest credible date: a
-copy dated before its origin without a credit is a backdated copy, flagged on the story page and never the
-story's start; a crediting copy dated earlier says the source existed by then."""
+copy dated more than an hour before its origin is a backdated copy, flagged on the story page and never the
+story's start, credit or not."""
 from __future__ import annotations
 
 from newstrace.store.records import Copy, CopyKind, Credited
@@ -36,14 +36,12 @@ def test_backdated_uncredited_copy_is_not_first_seen():
     assert lag["p2"] < -24 * 11   # still a member, its negative lag is what the story page flags
 
 
-def test_crediting_copy_dated_earlier_moves_first_seen():
+def test_crediting_copy_dated_earlier_is_still_not_first_seen():
     origin = meta(1, "origin.example", "2025-03-10T09:00:00Z")
-    early = meta(2, "copier.example", "2025-03-08T09:00:00Z")   # credits the origin: it existed by then
-    for credit in (Credited.NAME, Credited.LINK, Credited.NAME_LINK):
+    early = meta(2, "copier.example", "2025-02-26T09:00:00Z")   # credits a page that, by its date, was not out yet
+    for credit in (Credited.NAME, Credited.LINK, Credited.NAME_LINK, Credited.WRONG, Credited.NONE):
         s = story([origin, early], [link("p2", "p1", credit)])
-        assert s.first_seen == "2025-03-08T09:00:00Z", credit
-    s = story([origin, early], [link("p2", "p1", Credited.WRONG)])   # credits someone else: not credible
-    assert s.first_seen == "2025-03-10T09:00:00Z"
+        assert s.first_seen == "2025-03-10T09:00:00Z", credit
 
 
 def test_copy_within_the_hour_and_offsets_compared_as_instants():

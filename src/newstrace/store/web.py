@@ -109,6 +109,17 @@ def story_members(conn, story_id: str) -> list[dict[str, Any]]:
                       "ORDER BY m.role != 'origin', m.lag_hours, m.page_id", (story_id,))
 
 
+def iter_story_members(conn, story_id: str) -> Iterator[dict[str, Any]]:
+    """Every member of a story with the copy link it is drawn from (credit, confidence), origin first, then
+    by lag: the whole member list, streamed."""
+    return _iter(conn, 'SELECT m.page_id, m.role, m.kind, m.parent_id, a.site, a.url, a.title, a.language, '
+                       'COALESCE(m.published, a.published) AS "when", m.lag_hours, c.credited, c.confidence '
+                       "FROM story_members m LEFT JOIN articles a ON a.page_id = m.page_id LEFT JOIN copies c "
+                       "ON c.copy_id = m.page_id AND c.source_id = m.parent_id WHERE m.story_id = ? "
+                       "ORDER BY CASE WHEN m.role = 'origin' THEN 0 ELSE 1 END, "
+                       "CASE WHEN m.lag_hours IS NULL THEN 1 ELSE 0 END, m.lag_hours, m.page_id", (story_id,))
+
+
 def story_links(conn, story_id: str) -> list[dict[str, Any]]:
     return _all(conn, "SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
                       "coverage_source, credited, credited_to, confidence, evidence FROM copies WHERE story_id = ?",
@@ -118,6 +129,16 @@ def story_links(conn, story_id: str) -> list[dict[str, Any]]:
 def stories_of_page(conn, page_id: str) -> list[dict[str, Any]]:
     return _all(conn, "SELECT m.story_id, m.role, m.kind, m.lag_hours, s.title, s.size FROM story_members m "
                       "LEFT JOIN stories s ON s.story_id = m.story_id WHERE m.page_id = ?", (page_id,))
+
+
+def pages_with_claims(conn, page_ids: Sequence[str]) -> list[str]:
+    """Those of ``page_ids`` that have a claim row, in the given order."""
+    have: set[str] = set()
+    ids = list(dict.fromkeys(page_ids))
+    for part in _articles.slices(ids):
+        have.update(r[0] for r in conn.execute(f"SELECT DISTINCT page_id FROM claims WHERE page_id IN "
+                                               f"({_marks(part)})", part))
+    return [p for p in ids if p in have]
 
 
 # -- copy vs source / article ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..store import claims as store_claims
+from ..store import web as store_web
 
 _RANK = {"cue": 3, "source": 2, "content": 1}
 
@@ -58,7 +59,8 @@ def story_spread(conn, story_id: str) -> list[dict[str, Any]]:
     info = {p["page_id"]: dict(p) for p in pages}
     origin = next((p["page_id"] for p in pages if p["role"] == "origin"), pages[0]["page_id"])
     by_key: dict[str, list[tuple[dict, dict]]] = defaultdict(list)
-    for c in store_claims.story_claim_rows(conn, list(info)):
+    # only the pages that have claims are read (each read takes the page's body): one probe for all of them
+    for c in store_claims.story_claim_rows(conn, store_web.pages_with_claims(conn, list(info))):
         by_key[c["claim_key"]].append((info[c["page_id"]], c))
     out = []
     for key, items in by_key.items():

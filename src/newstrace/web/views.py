@@ -314,6 +314,13 @@ def _export_rows(db: Reader, params: dict[str, str], what: str, c) -> tuple[list
         return (["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy",
                  "language_pair", "copy_site", "copy_title", "copy_published", "source_site", "source_published"],
                 sw.iter_copies(c, f, sort))
+    if what == "members" and db.has("stories"):
+        sid = (params.get("story") or "").strip()
+        if not sid:
+            raise BadRequest("give the story, e.g. /export/members.csv?story=st-...")
+        if sw.story(c, sid) is None:
+            raise NotFound(f"no story {sid!r}")
+        return STORY_COLS, sw.iter_story_members(c, sid)
     if what == "search":
         f = _filters(params, ("site", "from", "to", "lang", "kind"))
         fq = fts_query(params.get("q") or "")
@@ -326,68 +333,106 @@ def _export_rows(db: Reader, params: dict[str, str], what: str, c) -> tuple[list
 
 
 # -- story -----------------------------------------------------------------------------------------------
-def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
-    """A story: its members as a provenance tree with each copy's link (kind, credit, confidence, evidence), the spread
-    timeline, honest first/last seen, backdated, undated and uncertain members, sites sharing an operator."""
+STORY_COLS = ["page_id", "role", "kind", "parent_id", "site", "url", "title", "language", "when", "lag_hours",
+              "credited", "confidence"]
+
+
+def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
+    """The story row, every member (origin first, then by lag, undated last) with its date, the copy link it is
+    drawn from (JSON columns left unparsed) and its flags, and the links by (copy, source). Cheap per member:
+    the page draws only one page of them."""
     if not db.has("stories"):
         raise NotFound("this database has not been traced (no stories table)")
-    s = sw.story(db.conn(), story_id)
+    c = db.conn()
+    s = sw.story(c, story_id)
     if s is None:
         _moved_story(db, story_id)
     s["languages"] = _j(s["languages"], [])
-    members = sw.story_members(db.conn(), story_id)
-    links = sw.story_links(db.conn(), story_id)
-    by_pair = {}
-    sources_of = defaultdict(list)
-    for l in links:
-        l["evidence"] = _j(l["evidence"], [])
-        l["credited_to"] = _j(l["credited_to"], None)
+    members = sw.story_members(c, story_id)
+    members.sort(key=lambda m: (m["role"] != "origin", m["lag_hours"] is None, m["lag_hours"] or 0.0, m["page_id"]))
+    by_pair: dict[tuple[str, str], dict[str, Any]] = {}
+    first_link: dict[str, dict[str, Any]] = {}
+    for l in sw.story_links(c, story_id):
         by_pair[(l["copy_id"], l["source_id"])] = l
-        sources_of[l["copy_id"]].append(l["source_id"])
-    ids = {m["page_id"] for m in members}
-    origin = s["origin_id"]
+        first_link.setdefault(l["copy_id"], l)
     for m in members:
         m["when"] = m["published"] or m["article_published"]
+        link = by_pair.get((m["page_id"], m["parent_id"])) if m["parent_id"] else None
+        if link is None and m["role"] != "origin":
+            link = first_link.get(m["page_id"])
+        m["link"] = link
+        # dated before its origin: backdated or a wrong date (trace/network.py first_seen leaves it out too)
         m["backdated"] = (m["role"] != "origin" and m["when"] is not None and m["lag_hours"] is not None
                           and m["lag_hours"] < svg.BACKDATED_HOURS)
-        link = by_pair.get((m["page_id"], m["parent_id"])) if m["parent_id"] else None
-        if link is None and m["role"] != "origin" and sources_of.get(m["page_id"]):
-            link = by_pair[(m["page_id"], sources_of[m["page_id"]][0])]
-        m["link"] = link
-        m["other_sources"] = [x for x in sources_of.get(m["page_id"], []) if not link or x != link["source_id"]]
+    return s, members, by_pair
+
+
+def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
+    """A story: counts of its members by kind and credit, honest first/last seen, backdated, undated and
+    uncertain members, sites sharing an operator, the spread timeline, and the provenance tree one page of
+    members at a time (the whole member list: /export/members.csv?story=...)."""
+    page = _int_arg(params, "page", 1)
+    s, members, by_pair = _story_core(db, story_id)
+    c = db.conn()
+    listing = _listing(page, len(members))
+    if page > listing["last_page"]:
+        raise NotFound(f"the story has {len(members)} members: no page {page}")
+    shown = members[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    for m in shown:
+        if m["link"] is not None:
+            m["link"] = dict(m["link"], evidence=_j(m["link"]["evidence"], []),
+                             credited_to=_j(m["link"]["credited_to"], None))
     # a compilation draws on sources that may sit in other stories: all of its copy links, named
     every = defaultdict(list)
-    for r in sw.all_sources_of(db.conn(), [m["page_id"] for m in members if m["role"] != "origin"]):
+    for r in sw.all_sources_of(c, [m["page_id"] for m in shown if m["role"] != "origin"]):
         every[r["copy_id"]].append(r)
-    for m in members:
+    for m in shown:
         used = m["link"]["source_id"] if m["link"] else None
         m["other_sources"] = [{"page_id": r["source_id"], "site": r["site"], "title": r["title"],
                                "story_id": r["story_id"]} for r in every.get(m["page_id"], [])
                               if r["source_id"] != used]
-    # provenance tree: children by immediate parent; members whose parent is outside the story hang off the origin
+    # provenance tree of this page's members: a member under its parent when the parent is on this page too;
+    # else at the top, naming its parent and the page it is on
+    origin = s["origin_id"]
+    page_of = {m["page_id"]: i // PAGE_SIZE + 1 for i, m in enumerate(members)}
+    site_of = {m["page_id"]: m["site"] for m in members}
+    here = {m["page_id"] for m in shown}
     children = defaultdict(list)
-    for m in members:
+    tops = []
+    for m in shown:
+        p = m["parent_id"]
         if m["page_id"] == origin:
             continue
-        p = m["parent_id"] if m["parent_id"] in ids and m["parent_id"] != m["page_id"] else origin
-        children[p].append(m)
-    byid = {m["page_id"]: m for m in members}
+        if p in here and p != m["page_id"]:
+            children[p].append(m)
+        elif page == 1 and origin in here and p not in page_of:
+            children[origin].append(m)     # a parent outside the story: hung off the origin, as before
+        else:
+            if p in page_of and p not in here:
+                m["parent_elsewhere"] = {"page_id": p, "site": site_of.get(p), "page": page_of[p]}
+            (children[origin] if origin in here else tops).append(m)
     seen: set[str] = set()
 
     def tree(pid: str, depth: int) -> list[dict[str, Any]]:
         out = []
-        for ch in sorted(children.get(pid, []), key=lambda m: (m["lag_hours"] is None, m["lag_hours"] or 0)):
+        for ch in children.get(pid, []):
             if ch["page_id"] in seen or depth > 50:
                 continue
             seen.add(ch["page_id"])
             out.append({"member": ch, "children": tree(ch["page_id"], depth + 1)})
         return out
 
-    seen.add(origin)
-    root = {"member": byid.get(origin) or {"page_id": origin, "role": "origin"}, "children": tree(origin, 0)}
-    orphans = [m for m in members if m["page_id"] not in seen]  # cycles, if any: listed flat
+    roots = []
+    if origin in here:
+        seen.add(origin)
+        roots.append({"member": next(m for m in shown if m["page_id"] == origin), "children": tree(origin, 0)})
+    for m in tops:
+        if m["page_id"] not in seen:
+            seen.add(m["page_id"])
+            roots.append({"member": m, "children": tree(m["page_id"], 1)})
+    orphans = [m for m in shown if m["page_id"] not in seen]  # cycles, if any: listed flat
     credited = Counter((m["link"] or {}).get("credited") or "unknown" for m in members if m["role"] != "origin")
-    json_members = [{k: v for k, v in m.items() if k not in ("article_published",)} for m in members]
+    kinds = Counter("origin" if m["role"] == "origin" else (m["kind"] or "copy") for m in members)
     # first/last seen from the dated pages that are not backdated (a copy claiming a date before its origin
     # is shown with a warning, never as the story's start)
     honest = sorted(t for t in (svg.parse_when(m["when"]) for m in members if not m["backdated"]) if t)
@@ -396,29 +441,31 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     uncertain = [m["page_id"] for m in members if _uncertain(m["link"])]
     shared_ops = []
     if db.has("site_groups"):
-        gs = sw.groups_of_sites(db.conn(), [m["site"] for m in members])
+        gs = sw.groups_of_sites(c, [m["site"] for m in members])
         by_group = defaultdict(set)
         for site_, g in gs.items():
             by_group[g].add(site_)
         shared_ops = [{"group_id": g, "sites": sorted(v)} for g, v in sorted(by_group.items()) if len(v) > 1]
-        for m in members:
+        for m in shown:
             m["group_id"] = gs.get(m["site"])
-    data = {"story": s, "members": json_members, "credit": dict(credited), "shared_operators": shared_ops,
+    json_members = [{k: v for k, v in m.items() if k != "article_published"} for m in shown]
+    sid = s["story_id"]
+    data = {"story": s, "members": json_members, "members_total": len(members), **listing,
+            "members_export": {"csv": f"/export/members.csv?story={sid}", "json": f"/export/members.json?story={sid}"},
+            "kinds": dict(kinds), "credit": dict(credited), "shared_operators": shared_ops,
             "first_seen": _day_time(honest[0]) if honest else None,
             "last_seen": _day_time(honest[-1]) if honest else None,
             "backdated": backdated, "undated": [m["page_id"] for m in members if not m["when"]],
             "uncertain": uncertain}
-    cols = ["page_id", "role", "kind", "parent_id", "site", "url", "title", "language", "when", "lag_hours",
-            "credited", "confidence"]
-    table = [{**{k: m.get(k) for k in cols}, "credited": (m["link"] or {}).get("credited"),
-              "confidence": (m["link"] or {}).get("confidence")} for m in members]
-    html = {"tree": root, "orphans": orphans, "timeline": svg.timeline(members)}
+    table = [{**{k: m.get(k) for k in STORY_COLS}, "credited": (m["link"] or {}).get("credited"),
+              "confidence": (m["link"] or {}).get("confidence")} for m in shown]
+    html = {"roots": roots, "orphans": orphans, "timeline": svg.timeline(members)}
     if db.has("claims"):
-        data["claims"] = web_claims.story_spread(db.conn(), story_id)
+        data["claims"] = web_claims.story_spread(c, story_id)
     if db.has("shared_items"):
-        data["shared_items"] = sw.shared_items_of(db.conn(), [m["page_id"] for m in members])
-    return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)", data,
-                (cols, table), html)
+        data["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members])
+    return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)"
+                + (f", members page {page}" if page > 1 else ""), data, (STORY_COLS, table), html)
 
 
 def _moved_story(db: Reader, story_id: str) -> None:
@@ -1086,15 +1133,14 @@ def network(db: Reader, params: dict[str, str]) -> Page:
 def spread(db: Reader, params: dict[str, str], story_id: str) -> Page:
     """A story's spread replayed over time: a sequence of frames (no script), each the sites that carry the story
     by then and who copied whom; ``?step=N`` shows one frame large with links to the previous and next."""
-    st = story(db, {}, story_id)
-    members = st.data["members"]
+    s, members, _ = _story_core(db, story_id)
     step = _int_arg(params, "step", 0, lo=0, hi=svg.MAX_FRAMES)
     frames = svg.spread_frames(members, size=480 if step else 280)
     if step > len(frames):
         raise BadRequest(f"step must be between 1 and {len(frames)}")
-    data = {"story": st.data["story"], "frames": [{k: v for k, v in fr.items() if k not in ("nodes", "lines", "size", "width")}
-                                                 for fr in frames], "step": step or None,
-            "backdated": st.data["backdated"]}
+    backdated = [{"page_id": m["page_id"], "site": m["site"], "when": m["when"], "lag_hours": m["lag_hours"]}
+                 for m in members if m["backdated"]]
+    data = {"story": s, "frames": [{k: v for k, v in fr.items() if k not in ("nodes", "lines", "size", "width")}
+                                   for fr in frames], "step": step or None, "backdated": backdated}
     shown = [frames[step - 1]] if step else frames
-    return Page("spread.html", f"Spread of: {st.data['story']['title'] or story_id}", data, None,
-                {"frames": shown})
+    return Page("spread.html", f"Spread of: {s['title'] or story_id}", data, None, {"frames": shown})
