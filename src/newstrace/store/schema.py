@@ -692,6 +692,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS shared_items_b ON shared_items(b);
         """,
     ),
+    (
+        "0073_web_walks",
+        """
+        -- web/ (issue 16): the pages of an identifier on most pages, oldest first, walk the articles in this order
+        -- instead of sorting them all; an operator group's stories come from its sites' memberships without
+        -- reading a story_members row
+        CREATE INDEX IF NOT EXISTS articles_seen ON articles(COALESCE(published, fetched_at), page_id);
+        CREATE INDEX IF NOT EXISTS story_members_cover ON story_members(page_id, story_id, role, kind, published);
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
@@ -701,6 +711,11 @@ MIGRATIONS: list[tuple[str, str]] = [
 # An empty variant: nothing to do on PostgreSQL (the migration repairs stores only older SQLite versions made).
 
 PG_VARIANTS: dict[str, str | list[str]] = {
+    # an index on an expression takes its own parentheses on PostgreSQL
+    "0073_web_walks": [
+        "CREATE INDEX IF NOT EXISTS articles_seen ON articles ((COALESCE(published, fetched_at)), page_id)",
+        "CREATE INDEX IF NOT EXISTS story_members_cover ON story_members(page_id, story_id, role, kind, published)",
+    ],
     # full-text search: a GIN index over the tsvector of title and body (backend.fts_document), no table to
     # keep in step: PostgreSQL maintains the index with the row
     "0002_fts": [

@@ -453,7 +453,18 @@ def identifier_sites(conn, kind: str, value: str) -> list[dict[str, Any]]:
                       "ORDER BY pages DESC, a.site", (kind, value))
 
 
-def identifier_pages(conn, kind: str, value: str, limit: int, offset: int) -> list[dict[str, Any]]:
+def identifier_pages(conn, kind: str, value: str, limit: int, offset: int, common: bool = False
+                     ) -> list[dict[str, Any]]:
+    """The pages carrying an identifier, oldest first (publication date, else fetch time). ``common``: the value
+    is on a large share of all pages (a theme's tag manager), so the articles are walked in date order (index
+    articles_seen, 0073) until enough carry it, instead of reading and sorting every page that does."""
+    if common:
+        return _all(conn, "SELECT a.page_id, a.site, a.title, a.url, a.published, a.fetched_at, "
+                          '(SELECT i."where" FROM identifiers i WHERE i.page_id = a.page_id AND i.kind = ? '
+                          'AND i.value = ?) AS "where" FROM articles a WHERE EXISTS (SELECT 1 FROM identifiers i '
+                          "WHERE i.page_id = a.page_id AND i.kind = ? AND i.value = ?) "
+                          "ORDER BY COALESCE(a.published, a.fetched_at), a.page_id LIMIT ? OFFSET ?",
+                    (kind, value, kind, value, limit, offset))
     return _all(conn, 'SELECT a.page_id, a.site, a.title, a.url, a.published, a.fetched_at, i."where" '
                       "FROM identifiers i JOIN articles a ON a.page_id = i.page_id WHERE i.kind = ? AND i.value = ? "
                       "ORDER BY COALESCE(a.published, a.fetched_at), a.page_id LIMIT ? OFFSET ?",
@@ -506,15 +517,25 @@ def edges_among(conn, sites: Sequence[str]) -> list[dict[str, Any]]:
                 [*sites, *sites])
 
 
-def stories_by_sites(conn, sites: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
-    """Stories these sites took part in: role origin (originated) or copy (amplified), newest first."""
+def memberships_of_sites(conn, sites: Sequence[str]) -> Iterator[tuple]:
+    """(story_id, site, role, kind, member date) of every story membership of these sites' pages: one pass over
+    the sites' pages (index articles_site_cover) and the members of each (index story_members_cover, 0073), no
+    table row read."""
     sites = list(dict.fromkeys(sites))
-    if not sites:
-        return []
-    return _all(conn, "SELECT m.story_id, s.title, s.size, s.first_seen, a.site, m.role, m.kind FROM articles a "
-                      "JOIN story_members m ON m.page_id = a.page_id JOIN stories s ON s.story_id = m.story_id "
-                      f"WHERE a.site IN ({_marks(sites)}) ORDER BY s.first_seen DESC, m.story_id, m.page_id LIMIT ?",
-                [*sites, limit])
+    for part in _articles.slices(sites):
+        yield from conn.execute("SELECT m.story_id, a.site, m.role, m.kind, m.published FROM articles a "
+                                "JOIN story_members m ON m.page_id = a.page_id "
+                                f"WHERE a.site IN ({_marks(part)})", part)
+
+
+def stories_by_ids(conn, story_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """story_id -> {story_id, title, size, first_seen} for these stories."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(story_ids))):
+        for r in _all(conn, "SELECT story_id, title, size, first_seen FROM stories WHERE story_id IN "
+                            f"({_marks(part)})", part):
+            out[r["story_id"]] = r
+    return out
 
 
 def credit_by_sites(conn, sites: Sequence[str]) -> list[dict[str, Any]]:
@@ -558,25 +579,39 @@ _STORY_SELECT = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.fi
                  "s.origin_id, a.site AS origin_site ")
 
 
+def _story_from(f: dict[str, str]) -> str:
+    """The stories with their origin's article: an inner join when a filter reads that article (site, group),
+    so the planner may start from the filtered sites' articles (index articles_site) and reach each story by
+    its origin (stories_origin), instead of walking every story (a LEFT JOIN fixes that order)."""
+    if f.get("site") or f.get("group"):
+        return "FROM stories s JOIN articles a ON a.page_id = s.origin_id"
+    return _STORY_FROM
+
+
 def story_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _story_where(f)
     if not where:
         return story_page(conn, sort, limit, offset) if sort in STORY_SORTS else _all(
             conn, f"{_STORY_SELECT}{_STORY_FROM} ORDER BY {STORY_LIST_SORTS[sort]} LIMIT ? OFFSET ?", (limit, offset))
-    return _all(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]} LIMIT ? OFFSET ?",
+    if not (f.get("site") or f.get("group")):
+        # filters on the stories row only: cut the page first, then join the origin's site for those rows
+        return _all(conn, f"{_STORY_SELECT}FROM (SELECT * FROM stories s{where} ORDER BY {STORY_LIST_SORTS[sort]} "
+                          f"LIMIT ? OFFSET ?) s LEFT JOIN articles a ON a.page_id = s.origin_id "
+                          f"ORDER BY {STORY_LIST_SORTS[sort]}", [*args, limit, offset])
+    return _all(conn, f"{_STORY_SELECT}{_story_from(f)}{where} ORDER BY {STORY_LIST_SORTS[sort]} LIMIT ? OFFSET ?",
                 [*args, limit, offset])
 
 
 def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
     where, args = _story_where(f)
-    return _iter(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
+    return _iter(conn, f"{_STORY_SELECT}{_story_from(f)}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
 
 
 def story_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
     """(origin site, language list JSON) of every story matching the filters: the total and the facets of the
     stories list counted in one pass."""
     where, args = _story_where(f)
-    return iter(conn.execute(f"SELECT a.site, s.languages {_STORY_FROM}{where}", args))
+    return iter(conn.execute(f"SELECT a.site, s.languages {_story_from(f)}{where}", args))
 
 
 def _site_where(f: dict[str, str], grouped: bool) -> tuple[str, list[Any]]:
@@ -737,10 +772,21 @@ def example_ids(conn, tables: set[str]) -> dict[str, tuple]:
 
 
 def copy_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
-    """(kind, credited, copy site, source site, copy language) of every copy link matching the filters: the
-    total and every facet of the copies list counted in one pass over the join."""
+    """(kind, credited, copy site, source page id, copy language) of every copy link matching the filters: the
+    total and the facets of the copies list counted in one pass. The source's article is joined only when a
+    filter reads it; the source-site facet comes from ``sites_of_pages`` over the distinct sources."""
     where, args = _copy_where(f)
-    return iter(conn.execute(f"SELECT c.kind, c.credited, a.site, b.site, a.language {_COPY_FROM}{where}", args))
+    frm = _COPY_FROM if f.get("source_site") else "FROM copies c JOIN articles a ON a.page_id = c.copy_id"
+    return iter(conn.execute(f"SELECT c.kind, c.credited, a.site, c.source_id, a.language {frm}{where}", args))
+
+
+def sites_of_pages(conn, page_ids: Sequence[str]) -> dict[str, str]:
+    """page_id -> site for these pages."""
+    out: dict[str, str] = {}
+    for part in _articles.slices(list(page_ids)):
+        for r in conn.execute(f"SELECT page_id, site FROM articles WHERE page_id IN ({_marks(part)})", part):
+            out[r[0]] = r[1]
+    return out
 
 
 # -- shared items (trace/shared.py): posts, quotes and captions other pages carry too, not copied ----------------

@@ -392,6 +392,12 @@ def whole_network(pos: dict[str, tuple[float, float]], edges: list[dict[str, Any
 MAX_FRAMES = 12
 
 
+def _dot(x: float, y: float) -> str:
+    """A zero-length path fragment at (x, y): drawn with a round line cap it is a dot as wide as the stroke, so
+    many dots share one path element (a wider grey stroke under a narrower one gives them an outline)."""
+    return f"M{x:.0f},{y:.0f}h0"
+
+
 def spread_frames(members: list[dict[str, Any]], max_frames: int = MAX_FRAMES, size: int = 360) -> list[dict[str, Any]]:
     """A story's spread as a sequence of frames: sites on a circle (origin's site at the top, others in the
     order they first took the story up), and in frame k every page dated up to its cut, arrows from each copy's
@@ -456,10 +462,19 @@ def spread_frames(members: list[dict[str, Any]], max_frames: int = MAX_FRAMES, s
         nodes = [dict(v, on=v["site"] in active, new=v["site"] in new_sites,
                       show_label=v["site"] in active and (not crowded or v["site"] in new_sites))
                  for v in base_nodes]
+        # light overview: sites not yet carrying it and sites carrying it since an earlier step are one path
+        # each (circles as subpaths, no element per site); the new ones are drawn, linked and named one by one
+        old_lines: dict[str, str] = {}    # arrows from earlier steps, one path per colour (thin, no heads)
+        for ln in lines:
+            if not ln["new"]:
+                old_lines[ln["colour"]] = old_lines.get(ln["colour"], "") + ln["d"]
+        idle = "".join(_dot(v["x"], v["y"]) for v in nodes if not v["on"])
+        held = "".join(_dot(v["x"], v["y"]) for v in nodes if v["on"] and not v["new"])
         frames.append({"step": i + 1, "when": when.strftime("%Y-%m-%d %H:%M UTC") if when else "undated pages",
                        "pages": len(upto), "sites": len(active - {None}),
                        "new": [{"page_id": m["page_id"], "site": m.get("site"), "title": m.get("title"),
                                 "kind": m.get("kind") if m["role"] != "origin" else "origin", "when": m.get("when")}
                                for m in new],
-                       "size": size, "width": width, "nodes": nodes, "lines": lines})
+                       "size": size, "width": width, "nodes": nodes, "lines": lines, "old_lines": sorted(old_lines.items()), "idle_d": idle,
+                       "held_d": held})
     return frames

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..store import backend
 from ..store import furniture
@@ -274,6 +275,12 @@ def _copy_summary(c, f: dict[str, str], limit: int = 12) -> tuple[int, dict[str,
         total += 1
         for i, v in enumerate(row):
             counts[i][v] += 1
+    # the source-site facet: one site lookup per distinct source page (far fewer than copy links)
+    site_of = sw.sites_of_pages(c, list(counts[3]))
+    by_site: Counter = Counter()
+    for pid, n in counts[3].items():
+        by_site[site_of.get(pid)] += n
+    counts[3] = by_site
     return total, {n: [{"value": v, "n": k} for v, k in sorted(cnt.items(), key=lambda x: (-x[1], str(x[0])))[:limit]]
                    for n, cnt in zip(names, counts)}
 
@@ -640,10 +647,14 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
     edges: list[dict[str, Any]] = []
     neighbours: list[dict[str, Any]] = []
     group: dict[str, Any] | None = None
+    n_neighbours = 0
     if db.has("site_edges"):
+        # a big site has an edge to most others: every edge is counted (roles below), the heaviest
+        # SITE_NEIGHBOURS are listed with their evidence (JSON parsed for those only), the CSV twin lists all
         edges = sw.site_edges(c, domain)
         for e in edges:
-            e["detail"] = _j(e["detail"], {})
+            raw = e["detail"] or ""
+            e["detail"] = raw
             other = e["site_b"] if e["site_a"] == domain else e["site_a"]
             if e["kind"] == "copy":
                 direction = "copies from" if e["site_a"] == domain else "copied by"
@@ -651,15 +662,19 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
                 direction = "shares posts, quotes or captions with"
             else:
                 direction = "shares identifiers with"
-            d = e["detail"] if isinstance(e["detail"], dict) else {}
             neighbours.append({"site": other, "kind": e["kind"], "direction": direction, "weight": e["weight"],
-                               "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate"),
-                               "examples": d,  # resolved below for the strongest neighbours only
-                               "identifiers": _edge_identifiers(d) if e["kind"] != "copy" else [],
-                               "evidence": e["detail"]})
+                               "strong": bool(e["strong"]),
+                               "credit_rate": _credit_rate(raw, e["weight"]) if e["kind"] == "copy" else None,
+                               "_edge": e})
         neighbours.sort(key=lambda n: (-(n["weight"] or 0), n["site"], n["kind"]))
-        for i, n in enumerate(neighbours):  # example pairs (two URL lookups each) for the 15 strongest edges
-            n["examples"] = _edge_examples(db, n["examples"], 3) if n["kind"] == "copy" and i < 15 else []
+        n_neighbours = len(neighbours)
+        for i, n in enumerate(neighbours[:SITE_NEIGHBOURS]):
+            d = _j(n["_edge"]["detail"], {})
+            d = d if isinstance(d, dict) else {}
+            n["evidence"] = d
+            n["identifiers"] = _edge_identifiers(d) if n["kind"] != "copy" else []
+            # example pairs (two URL lookups each) for the 15 strongest edges
+            n["examples"] = _edge_examples(db, d, 3) if n["kind"] == "copy" and i < 15 else []
     if db.has("copies", "stories"):
         originated = sw.stories_originated(c, domain)
         if db.has("site_edges"):
@@ -669,10 +684,10 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             in_e = [e for e in edges if e["kind"] == "copy" and e["site_b"] == domain and e["site_a"] != domain]
 
             def credited(e):
-                d = e["detail"] if isinstance(e["detail"], dict) else {}
-                if isinstance(d.get("credited"), (int, float)):
-                    return d["credited"]
-                return round((d.get("credit_rate") or 0) * (e["weight"] or 0))
+                m = _CREDITED_N.search(e["detail"])
+                if m:
+                    return float(m.group(1))
+                return round((_credit_rate(e["detail"], e["weight"]) or 0) * (e["weight"] or 0))
 
             made_n = int(sum(e["weight"] or 0 for e in out_e))
             made_cr = sum(credited(e) for e in out_e)
@@ -680,9 +695,10 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             taken_cr = sum(credited(e) for e in in_e)
             kinds = Counter()
             for e in out_e:
-                d = e["detail"] if isinstance(e["detail"], dict) else {}
-                for k, n in (d.get("kinds") or {}).items():
-                    kinds[k] += n
+                m = _KINDS.search(e["detail"])
+                for k, n in (_j(m.group(0)[m.group(0).index("{"):], {}) if m else {}).items():
+                    if isinstance(n, (int, float)):
+                        kinds[k] += n
         else:
             made = sw.copies_made_by_site(c, domain)
             taken = sw.copies_taken_from_site(c, domain)
@@ -701,6 +717,9 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
         if g:
             group = {"group_id": g["group_id"], "evidence": _j(g["evidence"], []),
                      "members": sw.group_members(c, g["group_id"])}
+    for n in neighbours:
+        n.pop("_edge", None)
+    shown = neighbours[:SITE_NEIGHBOURS]
     net_edges = [{"site_a": (n["site"] if n["direction"] == "copied by" else domain) if n["kind"] == "copy"
                   else domain,
                   "site_b": (domain if n["direction"] == "copied by" else n["site"]) if n["kind"] == "copy"
@@ -709,10 +728,27 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
                  for n in neighbours]
     data = {"site": srow, "articles": srow["pages"], "languages": languages, "identifiers": idents,
             "identifiers_over_latest": min(ID_SAMPLE, srow["pages"] or 0),
-            "roles": roles, "neighbours": neighbours, "group": group, "recent_articles": recent}
+            "roles": roles, "neighbours": shown, "neighbours_total": n_neighbours,
+            "neighbours_csv": f"/site/{quote(domain, safe='')}.csv", "group": group, "recent_articles": recent}
     cols = ["site", "kind", "direction", "weight", "strong", "credit_rate"]
     return Page("site.html", f"Site: {domain}", data, (cols, neighbours),
                 {"network": svg.network(domain, net_edges)})
+
+
+SITE_NEIGHBOURS = 50   # neighbours listed on a site page, heaviest first (the CSV twin has them all)
+_KINDS = re.compile(r'"kinds"\s*:\s*\{[^{}]*\}')
+
+
+def _credit_rate(detail: str, weight: Any) -> float | None:
+    """A copy edge's credit rate out of its detail JSON (``credit_rate``, else ``credited`` / weight), without
+    parsing the rest (example pairs)."""
+    m = _CREDIT_RATE.search(detail or "")
+    if m:
+        return float(m.group(1))
+    m = _CREDITED_N.search(detail or "")
+    if m and weight:
+        return float(m.group(1)) / weight
+    return None
 
 
 def _edge_examples(db: Reader, d: dict[str, Any], limit: int = 5) -> list[dict[str, Any]]:
@@ -829,11 +865,16 @@ def identifier(db: Reader, params: dict[str, str]) -> Page:
                                          lambda: sw.identifier_sites(c, kind, value))]
     if not sites_:
         raise NotFound(f"no page carries {kind} {value!r}")
-    pages = sw.identifier_pages(c, kind, value, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    total = sum(s["pages"] for s in sites_)
+    # a value on a large share of all pages: walking the articles in date order finds a page of it sooner than
+    # reading every page carrying it costs (walk ~ (offset + 50) * articles / total probes, read ~ total)
+    articles = db.cached("count:articles", lambda: sw.count_rows(c, "articles"))
+    offset = (page - 1) * PAGE_SIZE
+    common = total * total > (offset + PAGE_SIZE) * articles
+    pages = sw.identifier_pages(c, kind, value, PAGE_SIZE, offset, common=common)
     groups = sw.groups_of_sites(c, [s["site"] for s in sites_]) if db.has("site_groups") else {}
     for s in sites_:
         s["group_id"] = groups.get(s["site"])
-    total = sum(s["pages"] for s in sites_)
     data = {"kind": kind, "value": value, "sites": sites_, "pages": pages, "total_pages": total,
             "first_seen": min((s["first_seen"] for s in sites_ if s["first_seen"]), default=None),
             "last_seen": max((s["last_seen"] for s in sites_ if s["last_seen"]), default=None),
@@ -881,16 +922,37 @@ def group(db: Reader, params: dict[str, str], group_id: str) -> Page:
         d = _j(e["detail"], {})
         edges.append({"site_a": e["site_a"], "site_b": e["site_b"], "kind": e["kind"], "weight": e["weight"],
                       "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate") if isinstance(d, dict) else None})
-    stories_ = sw.stories_by_sites(c, names) if db.has("stories", "story_members") else []
-    originated = [s for s in stories_ if s["role"] == "origin"]
-    amplified = [s for s in stories_ if s["role"] != "origin"]
+    originated, amplified, n_orig, n_ampl = _group_stories(c, names) if db.has("stories", "story_members") \
+        else ([], [], 0, 0)
     credit = {r["credited"] or "unknown": r["n"] for r in sw.credit_by_sites(c, names)} if db.has("copies") else {}
     n = sum(credit.values())
     data = {"group_id": group_id, "sites": members, "shared_identifiers": evidence, "edges": edges,
-            "originated": originated, "amplified": amplified,
+            "originated": originated, "amplified": amplified, "stories_originated": n_orig,
+            "stories_amplified": n_ampl, "stories_list": f"/stories?group={quote(group_id, safe='')}",
             "credit": {"by_status": credit, "copies": n, "rate": _rate(sum(credit.get(k, 0) for k in CREDITED), n)}}
     return Page("group.html", f"Operator group {group_id} ({len(members)} sites)", data,
                 (["site", "name", "pages"], members))
+
+
+GROUP_STORIES = 20   # the newest stories a group originated and amplified, listed (with the totals)
+
+
+def _group_stories(c, sites: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, int]:
+    """(newest stories originated, newest amplified, how many originated, how many amplified) by these sites:
+    one pass over their story memberships; a story counts once per role, the newest member date first."""
+    newest: dict[str, dict[str, tuple]] = {"origin": {}, "copy": {}}
+    for story_id, site_, role, kind, when in sw.memberships_of_sites(c, sites):
+        by = newest["origin" if role == "origin" else "copy"]
+        key = (when or "", story_id)
+        if story_id not in by or key > by[story_id][0]:
+            by[story_id] = (key, site_, kind)
+    picked = {r: sorted(by.items(), key=lambda x: x[1][0], reverse=True)[:GROUP_STORIES]
+              for r, by in newest.items()}
+    info = sw.stories_by_ids(c, [sid for rows in picked.values() for sid, _ in rows])
+    lists = {r: [{**info.get(sid, {"story_id": sid, "title": None, "size": None, "first_seen": None}),
+                  "site": v[1], "role": r, "kind": v[2], "when": v[0][0] or None} for sid, v in rows]
+             for r, rows in picked.items()}
+    return lists["origin"], lists["copy"], len(newest["origin"]), len(newest["copy"])
 
 
 def _pages(total: int) -> int:
