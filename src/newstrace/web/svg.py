@@ -328,6 +328,9 @@ def edge_class(e: dict[str, Any]) -> str:
     return "identifier-strong" if e.get("strong") else "identifier-weak"
 
 
+MAX_EDGE_TIPS = 300   # the heaviest edges of the whole-network picture carry a hover text (the twins list all)
+
+
 def whole_network(pos: dict[str, tuple[float, float]], edges: list[dict[str, Any]], groups: dict[str, str],
                   pages: dict[str, int], group_rank: dict[str, int], max_labels: int = 200) -> dict[str, Any]:
     """Geometry of the whole network: ``pos`` (unit square) scaled to a canvas that grows with the number of
@@ -342,27 +345,34 @@ def whole_network(pos: dict[str, tuple[float, float]], edges: list[dict[str, Any
         for s in (e["site_a"], e["site_b"]):
             degree[s] = degree.get(s, 0.0) + float(e.get("weight") or 0)
     lines = []
-    for e in edges:
+    for i, e in enumerate(edges):
         a, b = e["site_a"], e["site_b"]
         seg = _segment(xy, a, b)
         if seg is None:
             continue
         x1, y1, x2, y2, ux, uy = seg
-        cls = edge_class(e)
+        cls = e.get("cls") or edge_class(e)
         colour, dash = EDGE_STYLES[cls]
         w = float(e.get("weight") or 1)
+        tip = None
         if e["kind"] == "copy":
-            tip = (f"{a} copied {int(w)} page(s) from {b}"
-                   + (f", {100 * e['credit_rate']:.0f}% credited" if e.get("credit_rate") is not None else ""))
-            lines.append({"d": f"M{x1 + ux * 6:.1f},{y1 + uy * 6:.1f} L{x2 - ux * 9:.1f},{y2 - uy * 9:.1f}",
-                          "colour": colour, "dash": dash, "width": round(min(5.0, 0.8 + math.log1p(w) * 0.7), 2),
+            if i < MAX_EDGE_TIPS:
+                tip = (f"{a} copied {int(w)} page(s) from {b}"
+                       + (f", {100 * e['credit_rate']:.0f}% credited" if e.get("credit_rate") is not None else ""))
+            lines.append({"d": f"M{x1 + ux * 6:.0f},{y1 + uy * 6:.0f}L{x2 - ux * 9:.0f},{y2 - uy * 9:.0f}",
+                          "colour": colour, "dash": dash, "width": round(min(5.0, 0.8 + math.log1p(w) * 0.7), 1),
                           "arrow": cls, "tip": tip, "cls": cls})
         else:
-            lines.append({"d": f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}", "colour": colour, "dash": dash,
-                          "width": 1.4 if e.get("strong") else 1.0, "arrow": None, "cls": cls,
-                          "tip": f"{a} and {b} share {int(w)} {'strong ' if e.get('strong') else ''}identifier(s)"})
+            if i < MAX_EDGE_TIPS:
+                tip = f"{a} and {b} share {int(w)} {'strong ' if e.get('strong') else ''}identifier(s)"
+            lines.append({"d": f"M{x1:.0f},{y1:.0f}L{x2:.0f},{y2:.0f}", "colour": colour, "dash": dash,
+                          "width": 1.4 if e.get("strong") else 1.0, "arrow": None, "cls": cls, "tip": tip})
+    by_cls: dict[str, list[dict[str, Any]]] = {}
+    for ln in lines:
+        by_cls.setdefault(ln["cls"], []).append(ln)
     nodes = []
-    placed: list[tuple[float, float, float, float]] = []
+    placed: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}   # label boxes by grid cell
+    cell = 160.0
     ranked = sorted(xy, key=lambda s: (-degree.get(s, 0), s))
     labelled = 0
     for s in ranked:
@@ -376,16 +386,23 @@ def whole_network(pos: dict[str, tuple[float, float]], edges: list[dict[str, Any
             text = (s[:24] + "…") if len(s) > 25 else s
             wdt = 6.2 * len(text)
             box = (x - wdt / 2, y + r + 2, x + wdt / 2, y + r + 14)
+            cells = [(cx, cy) for cx in range(int(box[0] // cell), int(box[2] // cell) + 1)
+                     for cy in range(int(box[1] // cell), int(box[3] // cell) + 1)]
             if box[0] >= 0 and box[2] <= size and not any(
-                    box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-                placed.append(box)
+                    box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                    for k in cells for b in placed.get(k, ())):
+                for k in cells:
+                    placed.setdefault(k, []).append(box)
                 label = {"text": text, "x": round(x, 1), "y": round(y + r + 12, 1)}
                 labelled += 1
         nodes.append({"site": s, "x": round(x, 1), "y": round(y, 1), "r": r, "fill": fill, "group_id": g,
                       "ring": bool(g), "label": label, "href": "/site/" + quote(s, safe=""),
                       "tip": f"{s}: {pages.get(s) or 0} pages" + (f", operator group {g}" if g else "")})
     nodes.sort(key=lambda v: v["site"])
-    return {"size": size, "nodes": nodes, "lines": lines, "labelled": labelled,
+    groups_drawn = [{"cls": k, "colour": EDGE_STYLES[k][0], "dash": EDGE_STYLES[k][1],
+                     "arrow": k if k in ("credited", "uncredited", "unknown") else None, "lines": v}
+                    for k, v in sorted(by_cls.items())]
+    return {"size": size, "nodes": nodes, "lines": lines, "edge_groups": groups_drawn, "labelled": labelled,
             "legend_edges": [{"cls": k, "colour": c, "dash": d} for k, (c, d) in EDGE_STYLES.items()]}
 
 

@@ -1128,7 +1128,9 @@ def _network_base(db: Reader) -> dict[str, Any]:
                 m = _CREDITED_N.search(detail)
                 if m and e["weight"]:
                     cr = float(m.group(1)) / e["weight"]
-        edges.append({**e, "strong": bool(e["strong"]), "credit_rate": cr})
+        e = {**e, "strong": bool(e["strong"]), "credit_rate": cr}
+        e["cls"] = svg.edge_class(e)
+        edges.append(e)
     groups = sw.all_site_groups(c) if db.has("site_groups") else {}
     sites = sorted({s for e in edges for s in (e["site_a"], e["site_b"])})
     pos = svg.layout(sites, [(e["site_a"], e["site_b"], float(e["weight"] or 0)) for e in edges], groups)
@@ -1157,19 +1159,17 @@ def network(db: Reader, params: dict[str, str]) -> Page:
         raise BadRequest("min_weight must be a number")
     base = db.cached("network-base", lambda: _network_base(db))
     groups = base["groups"]
-    keep = []
-    for e in base["edges"]:
-        if f["kind"] and e["kind"] != f["kind"]:
-            continue
-        if e["kind"] == "copy" and f["credit"] and svg.edge_class(e) != f["credit"]:
-            continue
-        if e["kind"] == "identifier" and f["strong"] == "1" and not e["strong"]:
-            continue
-        if (e["weight"] or 0) < min_w:
-            continue
-        if f["group"] and f["group"] not in (groups.get(e["site_a"]), groups.get(e["site_b"])):
-            continue
-        keep.append(e)
+    keep = base["edges"]   # heaviest first; each filter one pass over what is left
+    if f["kind"]:
+        keep = [e for e in keep if e["kind"] == f["kind"]]
+    if f["credit"]:
+        keep = [e for e in keep if e["kind"] != "copy" or e["cls"] == f["credit"]]
+    if f["strong"] == "1":
+        keep = [e for e in keep if e["kind"] != "identifier" or e["strong"]]
+    if min_w:
+        keep = [e for e in keep if (e["weight"] or 0) >= min_w]
+    if f["group"]:
+        keep = [e for e in keep if f["group"] in (groups.get(e["site_a"]), groups.get(e["site_b"]))]
     cut = max(0, len(keep) - MAX_NETWORK_EDGES)
     keep = keep[:MAX_NETWORK_EDGES]       # heaviest first
     shown = sorted({s for e in keep for s in (e["site_a"], e["site_b"])})
@@ -1178,7 +1178,7 @@ def network(db: Reader, params: dict[str, str]) -> Page:
     legend_groups = [{"group_id": g, "colour": svg.GROUP_COLOURS[i], "sites": base["group_sizes"][g]}
                      for g, i in sorted(base["group_rank"].items(), key=lambda x: x[1])
                      if i < len(svg.GROUP_COLOURS)]
-    kinds = Counter(svg.edge_class(e) for e in keep)
+    kinds = Counter(e["cls"] for e in keep)
     nodes = [{"site": v["site"], "group_id": v["group_id"], "pages": base["pages"].get(v["site"]),
               "x": v["x"], "y": v["y"]} for v in geo["nodes"]]
     data = {"filters": {k: v for k, v in f.items() if v}, "sites": len(shown),
