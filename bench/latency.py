@@ -371,6 +371,8 @@ def targets(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
         "home": ["/"] * n,
         "story": [f"/story/{s}" for s in story_ids],
         "story.json": [f"/story/{s}.json" for s in story_ids],
+        "story p2": [f"/story/{s}?page=2" for s in story_ids[-5:]] * max(1, n // 10),   # the biggest, members 51-100
+        "members": [f"/export/members.csv?story={s}" for s in story_ids[-5:]] * max(1, n // 25),  # streamed whole
         "copy": [f"/copy/{a}/{b}" for a, b in copies],
         "article": [f"/article/{p}" for p in arts],
         "site": [f"/site/{rng.choice(sites)}" for _ in range(n)],
@@ -484,19 +486,29 @@ def report(name: str, plan: dict[str, list[str]], lat: dict, wall: float, args) 
     load = os.getloadavg()
     print(f"\n{name}: {args.clients} concurrent keep-alive clients on loopback, one uvicorn process; {wall:.0f}s "
           f"wall; load average {load[0]:.1f} on {os.cpu_count()} cores; requests not run (time bound): {left}")
-    print(f"\n{'page':<12} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'target p95':>11} {'ok':>4} {'errors':>6}")
+    # the reference measured in the same run: the home page (served from a per-database cache, so its time is
+    # the server's fixed cost under whatever load the machine has); each page's p95 as a multiple of it
+    ref = pct(lat["home"], 95) if lat.get("home") else None
+    print(f"\n{'page':<12} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'p95/home':>9} {'target p95':>11} "
+          f"{'ok':>4} {'errors':>6}")
     worst, p95s = 0.0, {}
     for kind in plan:
         xs = lat.get(kind, [])
+        target = TARGET_NETWORK_MS if kind == "network" else TARGET_P95_MS
         if not xs:
-            print(f"{kind:<12} {0:>5} {'-':>8} {'-':>8} {'-':>8} {'< 150':>11} {'-':>4} {errors.get(kind, 0):>6}")
+            print(f"{kind:<12} {0:>5} {'-':>8} {'-':>8} {'-':>8} {'-':>9} {f'< {target:.0f}':>11} {'-':>4} "
+                  f"{errors.get(kind, 0):>6}")
             continue
         p50, p95 = pct(xs, 50), pct(xs, 95)
         p95s[kind] = p95
-        worst = max(worst, p95)
-        print(f"{kind:<12} {len(xs):>5} {p50:>8.1f} {p95:>8.1f} {max(xs):>8.1f} {'< 150':>11} "
-              f"{'yes' if p95 < TARGET_P95_MS else 'NO':>4} {errors.get(kind, 0):>6}")
-    print(f"\n{name}: worst p95 {worst:.1f} ms (target {TARGET_P95_MS:.0f} ms); slowest requests:")
+        if kind != "network":
+            worst = max(worst, p95)
+        rel = f"{p95 / ref:.1f}x" if ref else "-"
+        print(f"{kind:<12} {len(xs):>5} {p50:>8.1f} {p95:>8.1f} {max(xs):>8.1f} {rel:>9} {f'< {target:.0f}':>11} "
+              f"{'yes' if p95 < target else 'NO':>4} {errors.get(kind, 0):>6}")
+    print(f"\n{name}: worst p95 {worst:.1f} ms over the page types (target {TARGET_P95_MS:.0f} ms; the network "
+          f"page's own target {TARGET_NETWORK_MS:.0f} ms); home page p95 {ref or 0:.1f} ms is the same-run "
+          f"reference; slowest requests:")
     for dt, kind, path in slowest:
         print(f"  {dt:7.1f} ms  {kind:<10} {path[:110]}")
     return p95s
@@ -566,7 +578,18 @@ def _measure(args, db: str, pg_url: str | None, tmpdir: str | None) -> int:
     else:
         from newstrace.store import Store
 
-        Store(db).close()  # apply any new migration (0006_web_indexes) to a reused database
+        Store(db).close()  # apply any new migration (0006_web_indexes, 0073_web_walks) to a reused database
+        c = sqlite3.connect(db)
+        if c.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+            # the build's PRAGMA optimize wrote planner statistics; an index a later migration added has none,
+            # and a store with statistics for some indexes only is planned as no real store is: analyse those
+            have = {r[0] for r in c.execute("SELECT idx FROM sqlite_stat1 WHERE idx IS NOT NULL")}
+            for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                                     "AND tbl_name NOT LIKE 'articles_fts%'").fetchall():
+                if name not in have:
+                    c.execute(f'ANALYZE "{name}"')
+            c.commit()
+        c.close()
     copied = None
     if pg_url:
         print("copying into PostgreSQL ...", file=sys.stderr)
