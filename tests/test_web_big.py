@@ -208,3 +208,38 @@ def test_spread_overview_is_light_and_steps_name_every_site(client):
     drawn = len(re.findall(r'<a href="/site/', overview))
     assert drawn <= N_MEMBERS and drawn < frames * N_SITES / 3
     assert len(re.findall(r'<a href="/site/', step)) >= N_SITES
+
+
+def test_copies_list_from_memory_matches_the_sql(tmp_path):
+    """The copies list's totals, facets and pages (web/copyindex.py, in memory) equal what the SQL of
+    store/web.py gives for the same filters and sorts, on the traced fixture database."""
+    from collections import Counter
+
+    from test_web import build_db
+
+    from newstrace.store import web as sw
+    from newstrace.web import views
+
+    db = build_db(tmp_path)
+    r = views.Reader(db)
+    c = r.conn()
+    some = c.execute("SELECT a.site, c.kind, c.credited, b.site, a.language, a.published FROM copies c "
+                     "JOIN articles a ON a.page_id = c.copy_id JOIN articles b ON b.page_id = c.source_id "
+                     "ORDER BY c.copy_id LIMIT 1").fetchone()
+    filters = [{}, {"kind": some[1]}, {"credited": some[2]}, {"site": some[0]}, {"source_site": some[3]},
+               {"lang": some[4]}, {"from": (some[5] or "2020-01-01")[:10]}, {"to": (some[5] or "2030-01-01")[:10]},
+               {"max_confidence": "0.8"}, {"kind": "nope"}, {"kind": some[1], "lang": some[4]}]
+    for f in filters:
+        f = views._filters(f, views.COPY_FILTERS)
+        sql_rows = list(sw.iter_copies(c, f, "newest"))
+        d = views.copies(r, dict(f)).data
+        assert d["total"] == len(sql_rows), f
+        for name, col in (("kind", "kind"), ("credited", "credited"), ("site", "copy_site"),
+                          ("source_site", "source_site")):
+            want = Counter(x[col] for x in sql_rows)
+            assert {e["value"]: e["n"] for e in d["facets"][name]} == dict(want.most_common(12)) or \
+                len(want) > 12, (f, name)
+        for sort in sw.COPY_SORTS:
+            want = [(x["copy_id"], x["source_id"]) for x in sw.copy_rows(c, f, sort, 50, 0)]
+            got = [(x["copy_id"], x["source_id"]) for x in views.copies(r, {**f, "sort": sort}).data["copies"]]
+            assert got == want, (f, sort)

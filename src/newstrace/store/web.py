@@ -683,6 +683,25 @@ COPY_SORTS = {"newest": "a.published DESC, c.copy_id, c.source_id", "confidence"
               "site": "a.site, a.published DESC, c.copy_id, c.source_id"}
 
 
+def copy_index_rows(conn) -> Iterator[tuple]:
+    """(copy_id, source_id, kind, credited, copy site, copy language, copy published, confidence) of every copy
+    link whose copy has an article, in key order: the columns web/copyindex.py filters and sorts in memory."""
+    return iter(conn.execute("SELECT c.copy_id, c.source_id, c.kind, c.credited, a.site, a.language, a.published, "
+                             "c.confidence FROM copies c JOIN articles a ON a.page_id = c.copy_id "
+                             "ORDER BY c.copy_id, c.source_id"))
+
+
+def copy_rows_by_keys(conn, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The copies-list rows of these (copy_id, source_id) links, in the order given."""
+    want = {tuple(k): i for i, k in enumerate(keys)}
+    got: list[dict[str, Any]] = []
+    for part in _articles.slices(list(dict.fromkeys(k[0] for k in keys))):
+        got += [r for r in _all(conn, f"{_COPY_SELECT}{_COPY_FROM} WHERE c.copy_id IN ({_marks(part)})", part)
+                if (r["copy_id"], r["source_id"]) in want]
+    got.sort(key=lambda r: want[(r["copy_id"], r["source_id"])])
+    return got
+
+
 def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _copy_where(f)
     return _all(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]} LIMIT ? OFFSET ?",
@@ -769,15 +788,6 @@ def example_ids(conn, tables: set[str]) -> dict[str, tuple]:
             if r is not None:
                 out[key] = tuple(r)
     return out
-
-
-def copy_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
-    """(kind, credited, copy site, source page id, copy language) of every copy link matching the filters: the
-    total and the facets of the copies list counted in one pass. The source's article is joined only when a
-    filter reads it; the source-site facet comes from ``sites_of_pages`` over the distinct sources."""
-    where, args = _copy_where(f)
-    frm = _COPY_FROM if f.get("source_site") else "FROM copies c JOIN articles a ON a.page_id = c.copy_id"
-    return iter(conn.execute(f"SELECT c.kind, c.credited, a.site, c.source_id, a.language {frm}{where}", args))
 
 
 def sites_of_pages(conn, page_ids: Sequence[str]) -> dict[str, str]:

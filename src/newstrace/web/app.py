@@ -297,12 +297,17 @@ def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
                                                        Exception: server_error, 500: server_error})
     app.state.reader = reader
     if not get_only:
-        # the network layout takes seconds on a big network: computed in the background at start, so the first
-        # /network answers from the cache (after a database change, the next request recomputes it)
+        # the network layout takes seconds on a big network, the copies list's columns a second: computed in the
+        # background at start, so the first /network and /copies answer from the cache (after a database
+        # change, the next request recomputes them)
         def warm():
             try:
                 if reader.has("site_edges"):
                     reader.cached("network-base", lambda: views._network_base(reader))
+                if reader.has("copies"):
+                    from .copyindex import build
+
+                    reader.cached("copy-index", lambda: build(reader.conn()))
             except Exception:  # noqa: BLE001 - a cold cache is only slower
                 log.exception("network warm-up failed")
         threading.Thread(target=warm, daemon=True, name="network-warm-up").start()

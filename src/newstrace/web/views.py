@@ -257,32 +257,18 @@ def copies(db: Reader, params: dict[str, str]) -> Page:
     sort = _sort(params, sw.COPY_SORTS, "newest")
     f = _filters(params, COPY_FILTERS)
     c = db.conn()
-    total, facets = db.cached(f"copies-summary:{sorted(f.items())}", lambda: _copy_summary(c, f))
-    rows = sw.copy_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    # filters, totals, facets and the page cut from columns held in memory (web/copyindex.py), rebuilt once per
+    # database change; only the page's rows are read
+    from . import copyindex
+
+    index = db.cached("copy-index", lambda: copyindex.build(c))
+    total, facets = index.summary(f)
+    rows = sw.copy_rows_by_keys(c, index.page(f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE))
     cols = ["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy", "language_pair",
             "copy_site", "copy_title", "copy_published", "source_site", "source_published"]
     return Page("copies.html", f"Copies ({total:,}, page {page})",
                 {"copies": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
                 (cols, rows))
-
-
-def _copy_summary(c, f: dict[str, str], limit: int = 12) -> tuple[int, dict[str, list[dict[str, Any]]]]:
-    """Total and facets (kind, credit, copying site, copied site, language) of the filtered copies, one pass."""
-    names = ("kind", "credited", "site", "source_site", "lang")
-    counts: list[Counter] = [Counter() for _ in names]
-    total = 0
-    for row in sw.copy_facet_values(c, f):
-        total += 1
-        for i, v in enumerate(row):
-            counts[i][v] += 1
-    # the source-site facet: one site lookup per distinct source page (far fewer than copy links)
-    site_of = sw.sites_of_pages(c, list(counts[3]))
-    by_site: Counter = Counter()
-    for pid, n in counts[3].items():
-        by_site[site_of.get(pid)] += n
-    counts[3] = by_site
-    return total, {n: [{"value": v, "n": k} for v, k in sorted(cnt.items(), key=lambda x: (-x[1], str(x[0])))[:limit]]
-                   for n, cnt in zip(names, counts)}
 
 
 def export(db: Reader, params: dict[str, str], what: str) -> tuple[list[str], Any]:
