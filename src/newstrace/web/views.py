@@ -908,8 +908,9 @@ def group(db: Reader, params: dict[str, str], group_id: str) -> Page:
         d = _j(e["detail"], {})
         edges.append({"site_a": e["site_a"], "site_b": e["site_b"], "kind": e["kind"], "weight": e["weight"],
                       "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate") if isinstance(d, dict) else None})
-    originated, amplified, n_orig, n_ampl = _group_stories(c, names) if db.has("stories", "story_members") \
-        else ([], [], 0, 0)
+    # one pass over every story membership of the group's pages: remembered per group until the database changes
+    originated, amplified, n_orig, n_ampl = db.cached(f"group-stories:{group_id}", lambda: _group_stories(c, names)) \
+        if db.has("stories", "story_members") else ([], [], 0, 0)
     credit = {r["credited"] or "unknown": r["n"] for r in sw.credit_by_sites(c, names)} if db.has("copies") else {}
     n = sum(credit.values())
     data = {"group_id": group_id, "sites": members, "shared_identifiers": evidence, "edges": edges,
