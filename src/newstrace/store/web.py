@@ -120,6 +120,33 @@ def iter_story_members(conn, story_id: str) -> Iterator[dict[str, Any]]:
                        "CASE WHEN m.lag_hours IS NULL THEN 1 ELSE 0 END, m.lag_hours, m.page_id", (story_id,))
 
 
+def story_link_briefs(conn, story_id: str) -> list[dict[str, Any]]:
+    """A story's copy links, the few columns every member needs (its credit and confidence): copy_id,
+    source_id, credited, confidence."""
+    return _all(conn, "SELECT copy_id, source_id, credited, confidence FROM copies WHERE story_id = ?", (story_id,))
+
+
+def copy_links(conn, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(copy_id, source_id) -> the link's columns a story page shows (kind, language pair, shared words,
+    coverage, credit, credited_to, confidence, evidence), for these links."""
+    want = {tuple(k) for k in keys}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(k[0] for k in keys))):
+        for r in _all(conn, "SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
+                            "coverage_source, credited, credited_to, confidence, evidence FROM copies "
+                            f"WHERE copy_id IN ({_marks(part)})", part):
+            if (r["copy_id"], r["source_id"]) in want:
+                out[(r["copy_id"], r["source_id"])] = r
+    return out
+
+
+def has_rows(conn, table: str) -> bool:
+    """Whether ``table`` holds any row (an optional stage's table that a store may have but not have filled)."""
+    if table not in ("shared_items", "claims"):
+        raise ValueError(table)
+    return conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
+
+
 def story_links(conn, story_id: str) -> list[dict[str, Any]]:
     return _all(conn, "SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
                       "coverage_source, credited, credited_to, confidence, evidence FROM copies WHERE story_id = ?",

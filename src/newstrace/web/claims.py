@@ -49,10 +49,13 @@ def _label(c: dict[str, Any]) -> tuple[str, str]:
             ((c["cue"] or {}).get("text") or "").strip().lower())
 
 
-def story_spread(conn, story_id: str) -> list[dict[str, Any]]:
+def story_spread(conn, story_id: str, page_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """One row per claim of the story: its text on the first page carrying it, the pages carrying it, who
     dropped it (a copy whose parent carries it, itself without it), who changed its source or cue, and
-    whether a copy added it (not on the story's origin)."""
+    whether a copy added it (not on the story's origin). ``page_ids``, the story's members when the caller
+    has them: a story none of whose pages has a claim is answered without reading its pages."""
+    if page_ids is not None and not store_web.pages_with_claims(conn, page_ids):
+        return []
     pages = store_claims.story_pages(conn, story_id)
     if not pages:
         return []

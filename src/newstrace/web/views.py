@@ -345,7 +345,7 @@ def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[st
     members.sort(key=lambda m: (m["role"] != "origin", m["lag_hours"] is None, m["lag_hours"] or 0.0, m["page_id"]))
     by_pair: dict[tuple[str, str], dict[str, Any]] = {}
     first_link: dict[str, dict[str, Any]] = {}
-    for l in sw.story_links(c, story_id):
+    for l in sw.story_link_briefs(c, story_id):
         by_pair[(l["copy_id"], l["source_id"])] = l
         first_link.setdefault(l["copy_id"], l)
     for m in members:
@@ -371,10 +371,11 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     if page > listing["last_page"]:
         raise NotFound(f"the story has {len(members)} members: no page {page}")
     shown = members[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    full = sw.copy_links(c, [(m["link"]["copy_id"], m["link"]["source_id"]) for m in shown if m["link"]])
     for m in shown:
         if m["link"] is not None:
-            m["link"] = dict(m["link"], evidence=_j(m["link"]["evidence"], []),
-                             credited_to=_j(m["link"]["credited_to"], None))
+            link = full.get((m["link"]["copy_id"], m["link"]["source_id"]), m["link"])
+            m["link"] = dict(link, evidence=_j(link.get("evidence"), []), credited_to=_j(link.get("credited_to"), None))
     # a compilation draws on sources that may sit in other stories: all of its copy links, named
     every = defaultdict(list)
     for r in sw.all_sources_of(c, [m["page_id"] for m in shown if m["role"] != "origin"]):
@@ -454,9 +455,10 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
               "confidence": (m["link"] or {}).get("confidence")} for m in shown]
     html = {"roots": roots, "orphans": orphans, "timeline": svg.timeline(members)}
     if db.has("claims"):
-        data["claims"] = web_claims.story_spread(c, story_id)
+        data["claims"] = web_claims.story_spread(c, story_id, [m["page_id"] for m in members])
     if db.has("shared_items"):
-        data["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members])
+        data["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members]) \
+            if db.cached("rows:shared_items", lambda: sw.has_rows(c, "shared_items")) else []
     return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)"
                 + (f", members page {page}" if page > 1 else ""), data, (STORY_COLS, table), html)
 
@@ -1124,7 +1126,7 @@ def _network_base(db: Reader) -> dict[str, Any]:
     sizes = Counter(groups.values())
     rank = {g: i for i, (g, _) in enumerate(sorted(sizes.items(), key=lambda x: (-x[1], x[0])))}
     return {"edges": edges, "groups": groups, "pos": pos, "pages": sw.site_page_counts(c, sites),
-            "group_rank": rank, "group_sizes": dict(sizes)}
+            "group_rank": rank, "group_sizes": dict(sizes), "node_memo": {}}
 
 
 def network(db: Reader, params: dict[str, str]) -> Page:
@@ -1160,8 +1162,8 @@ def network(db: Reader, params: dict[str, str]) -> Page:
     cut = max(0, len(keep) - MAX_NETWORK_EDGES)
     keep = keep[:MAX_NETWORK_EDGES]       # heaviest first
     shown = sorted({s for e in keep for s in (e["site_a"], e["site_b"])})
-    pos = {s: base["pos"][s] for s in shown if s in base["pos"]}
-    geo = svg.whole_network(pos, keep, groups, base["pages"], base["group_rank"])
+    geo = svg.whole_network(base["pos"], keep, groups, base["pages"], base["group_rank"],
+                            size=svg.network_canvas(len(base["pos"])), sites=shown, memo=base["node_memo"])
     legend_groups = [{"group_id": g, "colour": svg.GROUP_COLOURS[i], "sites": base["group_sizes"][g]}
                      for g, i in sorted(base["group_rank"].items(), key=lambda x: x[1])
                      if i < len(svg.GROUP_COLOURS)]
