@@ -243,3 +243,33 @@ def test_copies_list_from_memory_matches_the_sql(tmp_path):
             want = [(x["copy_id"], x["source_id"]) for x in sw.copy_rows(c, f, sort, 50, 0)]
             got = [(x["copy_id"], x["source_id"]) for x in views.copies(r, {**f, "sort": sort}).data["copies"]]
             assert got == want, (f, sort)
+
+
+def test_stories_totals_and_facets_from_memory_match_the_sql(tmp_path):
+    """The stories list's totals and facets (web/copyindex.py StoryIndex) equal a count over the SQL's whole
+    filtered list, for each filter."""
+    from collections import Counter
+
+    from test_web import build_db
+
+    from newstrace.store import web as sw
+    from newstrace.web import views
+
+    db = build_db(tmp_path)
+    r = views.Reader(db)
+    c = r.conn()
+    site, first = c.execute("SELECT a.site, s.first_seen FROM stories s JOIN articles a ON a.page_id = s.origin_id "
+                            "ORDER BY s.size DESC LIMIT 1").fetchone()
+    group = (c.execute("SELECT group_id FROM site_groups WHERE site = ?", (site,)).fetchone() or [None])[0]
+    filters = [{}, {"site": site}, {"lang": "en"}, {"lang": "de"}, {"lang": "xx"}, {"min_size": "3"},
+               {"from": first[:10]}, {"to": first[:10]}, {"site": "nope.example"}]
+    if group:
+        filters.append({"group": group})
+    for f in filters:
+        want = list(sw.iter_stories(c, f, "size"))
+        d = views.stories(r, dict(f)).data
+        assert d["total"] == len(want), f
+        sites = Counter(x["origin_site"] for x in want)
+        assert {e["value"]: e["n"] for e in d["facets"]["site"]} == dict(sites.most_common(12)) or len(sites) > 12
+        langs = Counter(l for x in want for l in json.loads(x["languages"]))
+        assert {e["value"]: e["n"] for e in d["facets"]["lang"]} == dict(langs), f

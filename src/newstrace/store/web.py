@@ -147,12 +147,6 @@ def has_rows(conn, table: str) -> bool:
     return conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
 
 
-def story_links(conn, story_id: str) -> list[dict[str, Any]]:
-    return _all(conn, "SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
-                      "coverage_source, credited, credited_to, confidence, evidence FROM copies WHERE story_id = ?",
-                (story_id,))
-
-
 def stories_of_page(conn, page_id: str) -> list[dict[str, Any]]:
     return _all(conn, "SELECT m.story_id, m.role, m.kind, m.lag_hours, s.title, s.size FROM story_members m "
                       "LEFT JOIN stories s ON s.story_id = m.story_id WHERE m.page_id = ?", (page_id,))
@@ -634,11 +628,10 @@ def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]
     return _iter(conn, f"{_STORY_SELECT}{_story_from(f)}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
 
 
-def story_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
-    """(origin site, language list JSON) of every story matching the filters: the total and the facets of the
-    stories list counted in one pass."""
-    where, args = _story_where(f)
-    return iter(conn.execute(f"SELECT a.site, s.languages {_story_from(f)}{where}", args))
+def story_index_rows(conn) -> Iterator[tuple]:
+    """(origin site, languages JSON, first_seen, size) of every story: the columns web/copyindex.py counts the
+    stories list's totals and facets from."""
+    return iter(conn.execute(f"SELECT a.site, s.languages, s.first_seen, s.size {_STORY_FROM}"))
 
 
 def _site_where(f: dict[str, str], grouped: bool) -> tuple[str, list[Any]]:

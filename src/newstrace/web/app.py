@@ -308,6 +308,10 @@ def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
                     from .copyindex import build
 
                     reader.cached("copy-index", lambda: build(reader.conn()))
+                if reader.has("stories"):
+                    from .copyindex import build_stories
+
+                    reader.cached("story-index", lambda: build_stories(reader.conn()))
             except Exception:  # noqa: BLE001 - a cold cache is only slower
                 log.exception("network warm-up failed")
         threading.Thread(target=warm, daemon=True, name="network-warm-up").start()

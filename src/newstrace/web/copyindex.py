@@ -97,3 +97,70 @@ def _rank(values: list[Any]) -> np.ndarray:
 def build(conn) -> CopyIndex:
     rows = [tuple(r) for r in sw.copy_index_rows(conn)]
     return CopyIndex(rows, sw.sites_of_pages(conn, list({r[1] for r in rows})))
+
+
+class StoryIndex:
+    """The stories list's total and facets (origin site, language) for any filter, from columns held in memory
+    (one pass over the stories and their origins' sites per database change). The filters mean what store/web.py
+    ``_story_where`` means: a story's languages list holds the language, first seen within the dates (a story
+    without one never matches a date), at least ``min_size`` pages, origin on the site or in the group."""
+
+    def __init__(self, rows: list[tuple], groups: dict[str, str]):
+        # rows: (origin site, languages JSON, first_seen, size)
+        import json
+
+        self.n = len(rows)
+        index: dict[Any, int] = {}
+        self.site = np.fromiter((index.setdefault(r[0], len(index)) for r in rows), dtype=np.int32, count=self.n)
+        self.sites = list(index)
+        self.group = np.array([groups.get(s) or "" if s is not None else "" for s in self.sites] or [""],
+                              dtype=object)
+        langs: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            try:
+                value = json.loads(r[1]) if r[1] else []
+            except ValueError:
+                value = []
+            for lang in dict.fromkeys(v for v in value if isinstance(v, str)):
+                langs.setdefault(lang, []).append(i)
+        self.langs = {k: np.array(v, dtype=np.int64) for k, v in langs.items()}
+        self.has_first = np.array([r[2] is not None for r in rows], dtype=bool)
+        self.first = np.array([r[2] or "" for r in rows], dtype=str) if rows else np.array([], dtype=str)
+        self.size = np.array([r[3] or 0 for r in rows], dtype=np.int64)
+
+    def mask(self, f: dict[str, str]) -> np.ndarray:
+        m = np.ones(self.n, dtype=bool)
+        if f.get("site"):
+            code = self.sites.index(f["site"]) if f["site"] in self.sites else -1
+            m &= self.site == code
+        if f.get("group"):
+            in_group = np.array([g == f["group"] for g in self.group], dtype=bool)
+            m &= in_group[self.site] if self.n else m
+        if f.get("lang"):
+            has = np.zeros(self.n, dtype=bool)
+            for lang, rows in self.langs.items():
+                # the SQL matches '%"<lang>"%' with % and _ taken out of the asked value
+                if lang == f["lang"].replace("%", "").replace("_", ""):
+                    has[rows] = True
+            m &= has
+        if f.get("from"):
+            m &= self.has_first & (self.first >= f["from"])
+        if f.get("to"):
+            m &= self.has_first & (self.first < f["to"] + "\uffff")
+        if f.get("min_size"):
+            m &= self.size >= int(f["min_size"])
+        return m
+
+    def summary(self, f: dict[str, str], limit: int = 12) -> tuple[int, dict[str, list[dict[str, Any]]]]:
+        m = self.mask(f)
+        counts = np.bincount(self.site[m], minlength=len(self.sites)) if self.sites else np.zeros(0, int)
+        site_top = sorted(((int(k), self.sites[i]) for i, k in enumerate(counts) if k),
+                          key=lambda x: (-x[0], str(x[1])))[:limit]
+        lang_top = sorted(((int(m[rows].sum()), lang) for lang, rows in self.langs.items()), key=lambda x: (-x[0], x[1]))
+        return int(m.sum()), {"site": [{"value": v, "n": k} for k, v in site_top],
+                              "lang": [{"value": v, "n": k} for k, v in lang_top if k][:limit]}
+
+
+def build_stories(conn) -> StoryIndex:
+    return StoryIndex([tuple(r) for r in sw.story_index_rows(conn)], sw.all_site_groups(conn)
+                      if "site_groups" in sw.table_names(conn) else {})

@@ -208,7 +208,9 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
     rows, total, facets = [], 0, {"site": [], "languages": []}
     if db.has("stories"):
         c = db.conn()
-        total, facets = db.cached(f"stories-summary:{sorted(f.items())}", lambda: _story_facets(c, f))
+        from . import copyindex   # totals and facets from columns built once per database change
+
+        total, facets = db.cached("story-index", lambda: copyindex.build_stories(c)).summary(f)
         rows = sw.story_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
@@ -217,23 +219,6 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
     return Page("stories.html", f"Stories ({total:,}, page {page})",
                 {"stories": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
                 (cols, rows))
-
-
-def _story_facets(c, f, limit: int = 12) -> tuple[int, dict[str, Any]]:
-    """Total and facets (origin site, language) of the filtered stories, one pass."""
-    sites_: Counter = Counter()
-    langs: Counter = Counter()
-    by_list: Counter = Counter()
-    total = 0
-    for site_, languages in sw.story_facet_values(c, f):
-        total += 1
-        sites_[site_] += 1
-        by_list[languages] += 1
-    for value, n in by_list.items():
-        for lang in _j(value, []) or []:
-            langs[lang] += n
-    return total, {"site": [{"value": v, "n": n} for v, n in sorted(sites_.items(), key=lambda x: (-x[1], str(x[0])))[:limit]],
-                   "lang": [{"value": k, "n": n} for k, n in langs.most_common(limit)]}
 
 
 def sites(db: Reader, params: dict[str, str]) -> Page:
