@@ -57,6 +57,15 @@ def _scalar(conn, sql: str, params: Sequence = ()) -> Any:
 _marks = _articles.marks
 
 
+def _rows_by(conn, select: str, key: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``select`` (a statement ending in ``WHERE <key> IN``) run over ``ids`` in slices: key -> row."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(ids))):
+        for r in _all(conn, f"{select} ({_marks(part)})", part):
+            out[r[key]] = r
+    return out
+
+
 # -- home ------------------------------------------------------------------------------------------------
 COUNTED = ("pages", "articles", "sites", "problems", "stories", "copies")
 
@@ -177,13 +186,8 @@ def article_brief(conn, page_id: str) -> dict[str, Any] | None:
 
 def article_titles(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """page_id -> {page_id, site, title, published, url} for these pages."""
-    out: dict[str, dict[str, Any]] = {}
-    ids = list(dict.fromkeys(page_ids))
-    for part in _articles.slices(ids):
-        for r in _all(conn, f"SELECT page_id, site, title, published, url FROM articles WHERE page_id IN "
-                            f"({_marks(part)})", part):
-            out[r["page_id"]] = r
-    return out
+    return _rows_by(conn, "SELECT page_id, site, title, published, url FROM articles WHERE page_id IN", "page_id",
+                    page_ids)
 
 
 def other_sources(conn, copy_id: str, source_id: str) -> list[dict[str, Any]]:
@@ -270,12 +274,8 @@ def bundle_copies(conn, story_id: str) -> list[dict[str, Any]]:
 
 def bodies(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """page_id -> {page_id, url, site, title, published, language, fetched_at, body} for these pages."""
-    out: dict[str, dict[str, Any]] = {}
-    for part in _articles.slices(list(dict.fromkeys(page_ids))):
-        for r in _all(conn, "SELECT page_id, url, site, title, published, language, fetched_at, body FROM articles "
-                            f"WHERE page_id IN ({_marks(part)})", part):
-            out[r["page_id"]] = r
-    return out
+    return _rows_by(conn, "SELECT page_id, url, site, title, published, language, fetched_at, body FROM articles "
+                          "WHERE page_id IN", "page_id", page_ids)
 
 
 # -- site ------------------------------------------------------------------------------------------------
@@ -551,12 +551,8 @@ def memberships_of_sites(conn, sites: Sequence[str]) -> Iterator[tuple]:
 
 def stories_by_ids(conn, story_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """story_id -> {story_id, title, size, first_seen} for these stories."""
-    out: dict[str, dict[str, Any]] = {}
-    for part in _articles.slices(list(dict.fromkeys(story_ids))):
-        for r in _all(conn, "SELECT story_id, title, size, first_seen FROM stories WHERE story_id IN "
-                            f"({_marks(part)})", part):
-            out[r["story_id"]] = r
-    return out
+    return _rows_by(conn, "SELECT story_id, title, size, first_seen FROM stories WHERE story_id IN", "story_id",
+                    story_ids)
 
 
 def credit_by_sites(conn, sites: Sequence[str]) -> list[dict[str, Any]]:
