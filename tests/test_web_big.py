@@ -246,8 +246,8 @@ def test_copies_list_from_memory_matches_the_sql(tmp_path):
 
 
 def test_stories_totals_and_facets_from_memory_match_the_sql(tmp_path):
-    """The stories list's totals and facets (web/copyindex.py StoryIndex) equal a count over the SQL's whole
-    filtered list, for each filter."""
+    """The stories list's totals, facets and pages (web/copyindex.py StoryIndex) equal a count over the SQL's
+    whole filtered list and the SQL's pages, for each filter and sort."""
     from collections import Counter
 
     from test_web import build_db
@@ -273,3 +273,8 @@ def test_stories_totals_and_facets_from_memory_match_the_sql(tmp_path):
         assert {e["value"]: e["n"] for e in d["facets"]["site"]} == dict(sites.most_common(12)) or len(sites) > 12
         langs = Counter(l for x in want for l in json.loads(x["languages"]))
         assert {e["value"]: e["n"] for e in d["facets"]["lang"]} == dict(langs), f
+        for sort in sw.STORY_LIST_SORTS:
+            for page in (1, 2):
+                sql = [x["story_id"] for x in sw.story_rows(c, f, sort, 50, (page - 1) * 50)]
+                got = [x["story_id"] for x in views.stories(r, {**f, "sort": sort, "page": str(page)}).data["stories"]]
+                assert got == sql, (f, sort, page)

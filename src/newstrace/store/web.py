@@ -625,9 +625,16 @@ def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]
 
 
 def story_index_rows(conn) -> Iterator[tuple]:
-    """(origin site, languages JSON, first_seen, size) of every story: the columns web/copyindex.py counts the
-    stories list's totals and facets from."""
-    return iter(conn.execute(f"SELECT a.site, s.languages, s.first_seen, s.size {_STORY_FROM}"))
+    """(origin site, languages JSON, first_seen, size, story_id, sites, credit_rate) of every story, by story_id:
+    the columns web/copyindex.py filters, counts and orders the stories list from."""
+    return iter(conn.execute(f"SELECT a.site, s.languages, s.first_seen, s.size, s.story_id, s.sites, s.credit_rate "
+                             f"{_STORY_FROM} ORDER BY s.story_id"))
+
+
+def story_rows_by_ids(conn, story_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The stories-list rows of these stories, in the order given."""
+    got = _rows_by(conn, f"{_STORY_SELECT}{_STORY_FROM} WHERE s.story_id IN", "story_id", story_ids)
+    return [got[i] for i in story_ids if i in got]
 
 
 def _site_where(f: dict[str, str], grouped: bool) -> tuple[str, list[Any]]:

@@ -106,10 +106,11 @@ class StoryIndex:
     without one never matches a date), at least ``min_size`` pages, origin on the site or in the group."""
 
     def __init__(self, rows: list[tuple], groups: dict[str, str]):
-        # rows: (origin site, languages JSON, first_seen, size)
+        # rows: (origin site, languages JSON, first_seen, size, story_id, sites, credit_rate), by story_id
         import json
 
         self.n = len(rows)
+        self.ids = [r[4] for r in rows]
         index: dict[Any, int] = {}
         self.site = np.fromiter((index.setdefault(r[0], len(index)) for r in rows), dtype=np.int32, count=self.n)
         self.sites = list(index)
@@ -127,6 +128,14 @@ class StoryIndex:
         self.has_first = np.array([r[2] is not None for r in rows], dtype=bool)
         self.first = np.array([r[2] or "" for r in rows], dtype=str) if rows else np.array([], dtype=str)
         self.size = np.array([r[3] or 0 for r in rows], dtype=np.int64)
+        # the list's orders (store/web.py STORY_LIST_SORTS; NULL lowest, as SQLite orders)
+        key = np.arange(self.n)
+        first = _rank([r[2] for r in rows])
+        n_sites = np.array([r[5] or 0 for r in rows], dtype=np.int64)
+        credit = np.array([-np.inf if r[6] is None else float(r[6]) for r in rows], dtype=float)
+        self.orders = {"size": np.lexsort((key, -self.size)), "newest": np.lexsort((key, -first)),
+                       "oldest": np.lexsort((key, first)), "credit": np.lexsort((key, -self.size, credit)),
+                       "sites": np.lexsort((key, -n_sites))}
 
     def mask(self, f: dict[str, str]) -> np.ndarray:
         m = np.ones(self.n, dtype=bool)
@@ -159,6 +168,12 @@ class StoryIndex:
         lang_top = sorted(((int(m[rows].sum()), lang) for lang, rows in self.langs.items()), key=lambda x: (-x[0], x[1]))
         return int(m.sum()), {"site": [{"value": v, "n": k} for k, v in site_top],
                               "lang": [{"value": v, "n": k} for k, v in lang_top if k][:limit]}
+
+
+    def page(self, f: dict[str, str], sort: str, limit: int, offset: int) -> list[str]:
+        """story_id of one page of the filtered list in the order ``sort``."""
+        order = self.orders[sort]
+        return [self.ids[i] for i in order[self.mask(f)[order]][offset:offset + limit]]
 
 
 def build_stories(conn) -> StoryIndex:

@@ -210,8 +210,9 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
         c = db.conn()
         from . import copyindex   # totals and facets from columns built once per database change
 
-        total, facets = db.cached("story-index", lambda: copyindex.build_stories(c)).summary(f)
-        rows = sw.story_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        index = db.cached("story-index", lambda: copyindex.build_stories(c))
+        total, facets = index.summary(f)
+        rows = sw.story_rows_by_ids(c, index.page(f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE))
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
     cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
