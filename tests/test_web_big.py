@@ -309,3 +309,16 @@ def _expected_pages_pg(url: str) -> list[str]:
     finally:
         st.close()
     return [r[0] for r in sorted(rows, key=lambda r: (r[1], r[0]))]
+
+
+def test_common_identifiers_aggregated_ahead(db):
+    """warm_identifiers works out the sites table of the values on the most pages before anyone asks; the page
+    then says exactly what a cold reader computes."""
+    from newstrace.web import views
+
+    warm, cold = views.Reader(db), views.Reader(db)
+    assert views.warm_identifiers(warm, floor=1) == 1          # GTM-EVERY is on every page; the PayPal one is rare
+    assert any(k.startswith("identifier-sites:gtm") for k in warm._cache)
+    assert not any(k.startswith("identifier-sites:paypal") for k in warm._cache)
+    q = {"kind": "gtm", "value": "GTM-EVERY"}
+    assert views.identifier(warm, dict(q)).data == views.identifier(cold, dict(q)).data

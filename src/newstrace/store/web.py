@@ -466,6 +466,14 @@ def identifier_matches(conn, kinds: Sequence[str], text: str, limit: int = 20) -
                       "ORDER BY pages DESC, kind, value LIMIT ?", [*kinds, text, text + "\uffff", limit])
 
 
+def common_identifiers(conn, min_pages: int) -> list[tuple[str, str]]:
+    """(kind, value) of the identifier values on at least ``min_pages`` pages (a theme's tag manager, a network's
+    shared analytics id), most pages first: one pass over the (kind, value) index."""
+    return [(r[0], r[1]) for r in conn.execute("SELECT kind, value FROM identifiers GROUP BY kind, value "
+                                               "HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, kind, value",
+                                               (min_pages,))]
+
+
 def identifier_sites(conn, kind: str, value: str) -> list[dict[str, Any]]:
     """Every site carrying the identifier: pages, first and last seen (publication date, else fetch time)."""
     return _all(conn, "SELECT a.site, COUNT(*) AS pages, MIN(COALESCE(a.published, a.fetched_at)) AS first_seen, "

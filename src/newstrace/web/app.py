@@ -297,9 +297,10 @@ def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
                                                        Exception: server_error, 500: server_error})
     app.state.reader = reader
     if not get_only:
-        # the network layout takes seconds on a big network, the copies list's columns a second: computed in the
-        # background at start, so the first /network and /copies answer from the cache (after a database
-        # change, the next request recomputes them)
+        # the network layout takes seconds on a big network, the copies and stories lists' columns a second, the
+        # sites of an identifier on every page seconds: computed in the background at start, so the first
+        # /network, /copies, /stories and such /identifier pages answer from the cache (after a database change,
+        # the next request recomputes them)
         def warm():
             try:
                 if reader.has("site_edges"):
@@ -312,6 +313,8 @@ def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
                     from .copyindex import build_stories
 
                     reader.cached("story-index", lambda: build_stories(reader.conn()))
+                if reader.has("identifiers"):
+                    views.warm_identifiers(reader)
             except Exception:  # noqa: BLE001 - a cold cache is only slower
                 log.exception("network warm-up failed")
         threading.Thread(target=warm, daemon=True, name="network-warm-up").start()

@@ -835,6 +835,7 @@ def identifier(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
     c = db.conn()
     # a value on every page (a theme's tag manager) aggregates ~100k rows: remembered until the database changes
+    # (and worked out in the background at start for the values on the most pages: warm_identifiers)
     sites_ = [dict(r) for r in db.cached(f"identifier-sites:{kind}\x00{value}",
                                          lambda: sw.identifier_sites(c, kind, value))]
     if not sites_:
@@ -855,6 +856,22 @@ def identifier(db: Reader, params: dict[str, str]) -> Page:
             "page": page, "pages_total": _pages(total), "more": page * PAGE_SIZE < total}
     return Page("identifier.html", f"Identifier {kind}: {value}", data,
                 (["page_id", "site", "title", "url", "published", "fetched_at", "where"], pages))
+
+
+COMMON_IDENTIFIER = 0.05   # identifier values on at least this share of all pages are aggregated at start
+
+
+def warm_identifiers(db: Reader, limit: int = 20, floor: int = 1000) -> int:
+    """Work out the sites table of the identifier values on the most pages (at least COMMON_IDENTIFIER of all
+    pages and ``floor`` pages, at most ``limit`` values): each costs one probe per page carrying it, seconds for
+    a value on every page, so the first visitor of such a value does not wait for it. Returns how many."""
+    c = db.conn()
+    articles = db.cached("count:articles", lambda: sw.count_rows(c, "articles"))
+    done = 0
+    for kind, value in sw.common_identifiers(c, max(floor, int(COMMON_IDENTIFIER * articles)))[:limit]:
+        db.cached(f"identifier-sites:{kind}\x00{value}", lambda: sw.identifier_sites(c, kind, value))
+        done += 1
+    return done
 
 
 def credited(db: Reader, params: dict[str, str]) -> Page:
