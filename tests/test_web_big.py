@@ -322,3 +322,11 @@ def test_common_identifiers_aggregated_ahead(db):
     assert not any(k.startswith("identifier-sites:paypal") for k in warm._cache)
     q = {"kind": "gtm", "value": "GTM-EVERY"}
     assert views.identifier(warm, dict(q)).data == views.identifier(cold, dict(q)).data
+
+
+def test_site_counts_the_stories_it_originated(client, db):
+    c = sqlite3.connect(db)
+    for site, n in c.execute("SELECT a.site, COUNT(*) FROM stories s JOIN articles a ON a.page_id = s.origin_id "
+                             "GROUP BY a.site ORDER BY 2 DESC LIMIT 3").fetchall():
+        assert client.get(f"/site/{site}.json").json()["roles"]["stories_originated"] == n
+    c.close()

@@ -170,6 +170,10 @@ class StoryIndex:
                               "lang": [{"value": v, "n": k} for k, v in lang_top if k][:limit]}
 
 
+    def originated_by(self, site: str) -> int:
+        """How many stories have their origin on ``site``."""
+        return int((self.site == self.sites.index(site)).sum()) if site in self.sites else 0
+
     def page(self, f: dict[str, str], sort: str, limit: int, offset: int) -> list[str]:
         """story_id of one page of the filtered list in the order ``sort``."""
         order = self.orders[sort]

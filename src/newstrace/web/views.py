@@ -650,7 +650,11 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             # example pairs (two URL lookups each) for the 15 strongest edges
             n["examples"] = _edge_examples(db, d, 3) if n["kind"] == "copy" and i < 15 else []
     if db.has("copies", "stories"):
-        originated = sw.stories_originated(c, domain)
+        # stories whose origin is on the site: counted from the stories list's in-memory columns (one pass per
+        # database change, warmed at start) instead of a probe per article of the site
+        from . import copyindex
+
+        originated = db.cached("story-index", lambda: copyindex.build_stories(c)).originated_by(domain)
         if db.has("site_edges"):
             # copy flows between sites come from the network trace built (one row per site pair, with counts);
             # walking a 13k-article site's copies one index probe at a time costs ~50 ms
