@@ -1,0 +1,292 @@
+"""Cheap first pass of the translate phase: which articles are worth encoding sentence by sentence.
+
+Encoding every sentence of every article is the costly part of cross-language tracing (multilingual-e5 does
+about 60 sentences/s on one core, USE about 400). Most articles of a real corpus have no translation in the
+store, so they are first described cheaply and encoded in full only when another-language article comes close:
+
+* **lede vectors**: the first :data:`LEDE_UNITS` units (sentences) of the body, encoded with the article's
+  *probe encoder* (USE for its 15 languages, e5 for the rest) and stored as encoder ``use.lede`` /
+  ``e5.lede`` in ``xling_vectors`` (the first rows of a full encoding are the same vectors, so they are written
+  again, unchanged, when an article is encoded in full);
+* **fingerprints**: numbers (two digits and more), name stems (capitalised words not starting a sentence,
+  Cyrillic transliterated) of the body: language-independent, so they link a language USE does not cover with
+  any other without encoding either side, and a partial translation (cut from the middle) with its source.
+
+A cross-language document pair is a *candidate* when a lede unit of one is among the :data:`LEDE_TOP` nearest
+lede units of the other at a similarity of at least the encoder's candidate threshold (translate.PARAMS, centred
+with the packaged per-language means), or when their fingerprints share at least :data:`FP_MIN_SHARED` tokens
+and an IDF-weighted share :data:`FP_MIN` of the smaller one (at most :data:`FP_TOP` per article). Both
+articles of a candidate pair are then encoded in full with the pair's encoder, and the full sentence pipeline of
+translate.py runs on the fully encoded articles only. Fingerprints are kept per process (by body hash).
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from ..store import articles, vectors
+from . import translate as tr
+from . import xling_encoders as enc
+from . import xling_evidence as ev
+
+LEDE_UNITS = 3
+LEDE_TOP = 8
+FP_MIN_SHARED = 3
+FP_MIN = 0.3
+FP_TOP = 8
+FP_MAX_DF = 0.05  # tokens in more than this share of the articles (and more than 20) say nothing
+
+_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
+                      "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "ye", "i",
+                      "yi", "g"]))
+_CYR = re.compile(r"[А-Яа-яЁёЄєІіЇїҐґ]+")
+
+
+def lede_name(name: str) -> str:
+    return f"{name}.lede"
+
+
+def probe_encoder(lang: str | None, active: set[str]) -> str | None:
+    """The encoder of an article's lede vectors: USE for its languages, else e5."""
+    if lang in enc.USE_LANGS and "use" in active:
+        return "use"
+    if "e5" in active and (lang not in enc.USE_LANGS or "use" not in active):
+        return "e5"
+    return None
+
+
+def ledes_missing(store, active: set[str], new_ids: set[str]) -> bool:
+    """True when a stored article (not new) has no lede vectors: encoding has just become active."""
+    lim = len(new_ids) + 1
+    if "e5" in active:
+        pids = vectors.without_any(store.conn, [lede_name(n) for n in active], lim)
+    else:  # articles in a language no active encoder covers get no lede
+        pids = vectors.without_vectors(store.conn, lede_name("use"), enc.USE_LANGS, lim)
+    return any(p not in new_ids for p in pids)
+
+
+def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256) -> int:
+    """Lede vectors of the articles (all, or ``ids``) that lack them. Returns the number encoded."""
+    c = store.conn
+    rows = vectors.vector_state(c, None if ids is None else sorted(ids))
+    todo = []
+    for r in rows:
+        body = r["body"] or ""
+        lang = enc.norm_lang(r["language"]) or enc.norm_lang(tr._detect_lang(body)) if body.strip() else None
+        pe = probe_encoder(lang, active)
+        if pe is None:
+            continue
+        have = set((r["encs"] or "").split(",")) - {""}
+        h = tr._doc_hash(body)
+        if r["xhash"] == h and lede_name(pe) in have:
+            continue
+        todo.append((r["page_id"], lang, body, h, pe, r["xhash"] == h))
+    done = 0
+    for k in range(0, len(todo), batch):
+        part = todo[k:k + batch]
+        spans = [tr.unit_spans(body) for _, _, body, _, _, _ in part]
+        vecs: dict[int, np.ndarray] = {}
+        for name in ("use", "e5"):
+            texts, owners = [], []
+            for i, (_, _, body, _, pe, _) in enumerate(part):
+                if pe == name:
+                    lede = spans[i][:LEDE_UNITS]
+                    texts += [body[s:e] for s, e in lede]
+                    owners.append((i, len(lede)))
+            if not owners:
+                continue
+            V = enc.encode(name, texts) if texts else np.zeros((0, enc.DIMS[name]), np.float32)
+            pos = 0
+            for i, n in owners:
+                vecs[i] = V[pos:pos + n]
+                pos += n
+        ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with c:
+            for i, (pid, lang, body, h, pe, current) in enumerate(part):
+                V = vecs.get(i)
+                if V is None:
+                    continue
+                if current:
+                    vectors.put(c, pid, lede_name(pe), V)
+                else:  # new or changed body: stale vectors of every encoder go
+                    vectors.replace(c, pid, {lede_name(pe): V}, lang, h, spans[i], ts, tr.UNITS_VERSION)
+                done += 1
+    return done
+
+
+def _centred(name: str, V: np.ndarray, lang: str | None) -> np.ndarray:
+    prior = tr._prior(name)
+    mu = prior.get(lang or "", prior.get("*"))
+    M = V.astype(np.float32)
+    if mu is not None:
+        M = M - mu
+    return M / np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
+
+
+def lede_candidates(store, active: set[str], query: set[str] | None) -> set[tuple[str, str]]:
+    """Document pairs (a < b, different languages) whose lede units are near each other, per probe space."""
+    out: set[tuple[str, str]] = set()
+    for name in sorted(active):
+        ids, langs, mats = [], [], []
+        for r in vectors.rows(store.conn, lede_name(name), None):
+            V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"])
+            if len(V):
+                ids.append(r["page_id"])
+                langs.append(enc.norm_lang(r["lang"]))
+                mats.append(_centred(name, V, enc.norm_lang(r["lang"])))
+        if len(ids) < 2:
+            continue
+        M = np.concatenate(mats)
+        doc_of = np.repeat(np.arange(len(ids)), [len(m) for m in mats])
+        lnames = sorted(set(langs), key=lambda x: x or "")
+        li = {l: i for i, l in enumerate(lnames)}
+        lang_of = np.array([li[l] for l in langs], dtype=np.int32)[doc_of]
+        ok = np.array([[a != b and enc.pair_encoder(a, b) == name for b in lnames] for a in lnames], dtype=bool)
+        qdocs = np.arange(len(ids)) if query is None else np.array([i for i, p in enumerate(ids) if p in query],
+                                                                   dtype=np.int64)
+        if not len(qdocs):
+            continue
+        qrows = np.nonzero(np.isin(doc_of, qdocs))[0]
+        cand = tr.PARAMS[name]["cand"]
+        for s in range(0, len(qrows), 2048):
+            qr = qrows[s:s + 2048]
+            S = M[qr] @ M.T
+            S[~ok[lang_of[qr]][:, lang_of]] = -1.0
+            k = min(LEDE_TOP, S.shape[1])
+            top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+            vals = np.take_along_axis(S, top, axis=1)
+            for r, (cols, vs) in enumerate(zip(top, vals)):
+                a = ids[int(doc_of[qr[r]])]
+                for col, v in zip(cols, vs):
+                    if v >= cand:
+                        b = ids[int(doc_of[col])]
+                        out.add((a, b) if a < b else (b, a))
+    return out
+
+
+def fingerprint(body: str) -> frozenset[str]:
+    """Numbers and name stems of a body (Cyrillic names transliterated, so 'Путин' meets 'Putin')."""
+    latin = _CYR.sub(lambda m: _tr(m.group()), body)
+    return frozenset({"#" + n for n in ev.numbers(body)} | {"@" + n for n in ev.names(latin)})
+
+
+def _tr(word: str) -> str:
+    low = "".join(_TRANSLIT.get(ch, ch) for ch in word.lower())
+    return low[:1].upper() + low[1:] if word[:1].isupper() else low
+
+
+_FP: dict[str, dict[str, tuple[str, frozenset]]] = {}  # per database file: page_id -> (body hash, fingerprint)
+
+
+def fingerprint_candidates(store, query: set[str] | None, active: set[str]) -> set[tuple[str, str]]:
+    """Document pairs (a < b, different languages, an active encoder for the pair) sharing rare numbers/names."""
+    path = getattr(store, "path", None)
+    key = str(Path(path).resolve()) if path and path != ":memory:" else None
+    cache = _FP.setdefault(key, {}) if key else {}
+    docs = vectors.docs(store.conn)
+    need = [r["page_id"] for r in docs if cache.get(r["page_id"], ("",))[0] != r["body_hash"]]
+    if need:
+        bodies = articles.bodies_by_page(store.conn, need)
+        hashes = {r["page_id"]: r["body_hash"] for r in docs}
+        for pid in need:
+            cache[pid] = (hashes[pid], fingerprint(bodies.get(pid, "")))
+    ids = [r["page_id"] for r in docs]
+    lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in docs}
+    fps = {p: cache[p][1] for p in ids}
+    df: dict[str, int] = defaultdict(int)
+    for f in fps.values():
+        for t in f:
+            df[t] += 1
+    n = max(len(ids), 1)
+    max_df = max(20, FP_MAX_DF * n)
+    idf = {t: math.log(n / d) + 0.5 for t, d in df.items() if d <= max_df}
+    post: dict[str, list[str]] = defaultdict(list)
+    for p in ids:
+        for t in fps[p]:
+            if t in idf:
+                post[t].append(p)
+    tot = {p: sum(idf.get(t, 0.0) for t in fps[p]) for p in ids}
+    out: set[tuple[str, str]] = set()
+    for a in (ids if query is None else [p for p in ids if p in query]):
+        shared: dict[str, list[float]] = defaultdict(list)
+        for t in fps[a]:
+            if t in idf:
+                for b in post[t]:
+                    if b != a and lang[b] != lang[a]:
+                        shared[b].append(idf[t])
+        scored = []
+        for b, ws in shared.items():
+            if len(ws) < FP_MIN_SHARED or enc.pair_encoder(lang[a], lang[b]) not in active:
+                continue
+            s = sum(ws) / max(min(tot[a], tot[b]), 1e-9)
+            if s >= FP_MIN:
+                scored.append((s, b))
+        for _, b in sorted(scored, reverse=True)[:FP_TOP]:
+            out.add((a, b) if a < b else (b, a))
+    return out
+
+
+def ensure_full(store, want: dict[str, set[str]], batch: int = 64) -> dict[str, set[str]]:
+    """Full sentence vectors of the encoders ``want`` names per page id, for those that lack them.
+    Returns, per encoder, the page ids encoded now."""
+    c = store.conn
+    made_now: dict[str, set[str]] = defaultdict(set)
+    rows = vectors.vector_state(c, sorted(want))
+    todo = []
+    for r in rows:
+        body = r["body"] or ""
+        h = tr._doc_hash(body)
+        have = set((r["encs"] or "").split(",")) - {""}
+        current = r["xhash"] == h
+        miss = sorted(n for n in want[r["page_id"]] if not (current and n in have))
+        if miss:
+            lang = enc.norm_lang(r["language"]) or enc.norm_lang(tr._detect_lang(body)) if body.strip() else None
+            todo.append((r["page_id"], lang, body, h, miss, current))
+    for k in range(0, len(todo), batch):
+        part = todo[k:k + batch]
+        spans = [tr.unit_spans(body) for _, _, body, _, _, _ in part]
+        vecs: dict[tuple[int, str], np.ndarray] = {}
+        for name in ("use", "e5"):
+            texts, owners = [], []
+            for i, (_, _, body, _, miss, _) in enumerate(part):
+                if name in miss:
+                    texts += [body[s:e] for s, e in spans[i]]
+                    owners.append((i, len(spans[i])))
+            if not texts:
+                continue
+            try:
+                V = enc.encode(name, texts)
+            except Exception as e:  # noqa: BLE001 - an encoder failure must not stop ingest
+                tr.log.warning("encoder %s failed on %d sentences: %s", name, len(texts), e)
+                continue
+            pos = 0
+            for i, n in owners:
+                vecs[(i, name)] = V[pos:pos + n]
+                pos += n
+        ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with c:
+            for i, (pid, lang, body, h, miss, current) in enumerate(part):
+                made = {}
+                for name in miss:
+                    V = vecs.get((i, name))
+                    if V is None or not len(V):
+                        continue
+                    made[name] = V
+                    made[lede_name(name)] = V[:LEDE_UNITS]
+                if not made:
+                    continue
+                if current:
+                    for name, V in made.items():
+                        vectors.put(c, pid, name, V)
+                else:
+                    vectors.replace(c, pid, made, lang, h, spans[i], ts, tr.UNITS_VERSION)
+                for name in miss:
+                    if name in made:
+                        made_now[name].add(pid)
+    return made_now
