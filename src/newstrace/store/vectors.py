@@ -98,3 +98,12 @@ def without_any(conn, encoders: Iterable[str], limit: int) -> list[str]:
 def docs(conn) -> list:
     """(page_id, lang, body_hash) of every article with an xling_docs row."""
     return conn.execute("SELECT page_id, lang, body_hash FROM xling_docs ORDER BY page_id").fetchall()
+
+
+def rows_meta(conn, encoder: str, pids: list[str]) -> list:
+    """page_id of those of ``pids`` that have vectors of ``encoder``."""
+    out = []
+    for c in slices(pids, 500):
+        out += conn.execute(f"SELECT page_id FROM xling_vectors WHERE encoder = ? AND page_id IN ({marks(c)})",
+                            (encoder, *c)).fetchall()
+    return out

@@ -36,9 +36,10 @@ from . import xling_evidence as ev
 
 LEDE_UNITS = 3
 LEDE_TOP = 8
-FP_MIN_SHARED = 3
-FP_MIN = 0.3
-FP_TOP = 8
+FP_MIN_SHARED = 2
+FP_MIN = 0.1
+FP_TOP = 12
+FP_PROBE = 12  # an article in a language USE does not cover: its top fingerprint neighbours get e5 ledes
 FP_MAX_DF = 0.05  # tokens in more than this share of the articles (and more than 20) say nothing
 
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ",
@@ -71,15 +72,16 @@ def ledes_missing(store, active: set[str], new_ids: set[str]) -> bool:
     return any(p not in new_ids for p in pids)
 
 
-def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256) -> int:
-    """Lede vectors of the articles (all, or ``ids``) that lack them. Returns the number encoded."""
+def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256, force: str | None = None) -> int:
+    """Lede vectors of the articles (all, or ``ids``) that lack them, with their probe encoder (or ``force``).
+    Returns the number encoded."""
     c = store.conn
     rows = vectors.vector_state(c, None if ids is None else sorted(ids))
     todo = []
     for r in rows:
         body = r["body"] or ""
         lang = enc.norm_lang(r["language"]) or enc.norm_lang(tr._detect_lang(body)) if body.strip() else None
-        pe = probe_encoder(lang, active)
+        pe = force or probe_encoder(lang, active)
         if pe is None:
             continue
         have = set((r["encs"] or "").split(",")) - {""}
@@ -186,6 +188,37 @@ _FP: dict[str, dict[str, tuple[str, frozenset]]] = {}  # per database file: page
 
 def fingerprint_candidates(store, query: set[str] | None, active: set[str]) -> set[tuple[str, str]]:
     """Document pairs (a < b, different languages, an active encoder for the pair) sharing rare numbers/names."""
+    out: set[tuple[str, str]] = set()
+    for a, scored in _fingerprint_ranks(store, query, active).items():
+        for s, n, b in scored[:FP_TOP]:
+            if n >= FP_MIN_SHARED and s >= FP_MIN:
+                out.add((a, b) if a < b else (b, a))
+    return out
+
+
+def probe_e5(store, query: set[str] | None, active: set[str]) -> int:
+    """e5 ledes for the top :data:`FP_PROBE` fingerprint neighbours (one shared token is enough) of the query
+    articles whose probe encoder is e5, so that their lede candidates reach articles in USE's languages too
+    (those have USE ledes only), and for new articles near a stored one in such a language. Returns the number of ledes encoded."""
+    if "e5" not in active:
+        return 0
+    ranks = _fingerprint_ranks(store, query, active)
+    lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
+    probe = set()
+    for a, scored in ranks.items():
+        top = [b for _, _, b in scored[:FP_PROBE]]
+        if probe_encoder(lang.get(a), active) == "e5":
+            probe.update(top)
+        elif any(probe_encoder(lang.get(b), active) == "e5" for b in top):
+            probe.add(a)  # a new article near a stored one in a language USE does not cover
+    if not probe:
+        return 0
+    have = {r["page_id"] for r in vectors.rows_meta(store.conn, lede_name("e5"), sorted(probe))}
+    return ensure_ledes(store, probe - have, active, force="e5")
+
+
+def _fingerprint_ranks(store, query, active) -> dict[str, list]:
+    """Per query article: [(idf-weighted share, shared tokens, other page id), ...] best first."""
     path = getattr(store, "path", None)
     key = str(Path(path).resolve()) if path and path != ":memory:" else None
     cache = _FP.setdefault(key, {}) if key else {}
@@ -212,7 +245,7 @@ def fingerprint_candidates(store, query: set[str] | None, active: set[str]) -> s
             if t in idf:
                 post[t].append(p)
     tot = {p: sum(idf.get(t, 0.0) for t in fps[p]) for p in ids}
-    out: set[tuple[str, str]] = set()
+    out: dict[str, list] = {}
     for a in (ids if query is None else [p for p in ids if p in query]):
         shared: dict[str, list[float]] = defaultdict(list)
         for t in fps[a]:
@@ -222,13 +255,10 @@ def fingerprint_candidates(store, query: set[str] | None, active: set[str]) -> s
                         shared[b].append(idf[t])
         scored = []
         for b, ws in shared.items():
-            if len(ws) < FP_MIN_SHARED or enc.pair_encoder(lang[a], lang[b]) not in active:
+            if enc.pair_encoder(lang[a], lang[b]) not in active:
                 continue
-            s = sum(ws) / max(min(tot[a], tot[b]), 1e-9)
-            if s >= FP_MIN:
-                scored.append((s, b))
-        for _, b in sorted(scored, reverse=True)[:FP_TOP]:
-            out.add((a, b) if a < b else (b, a))
+            scored.append((sum(ws) / max(min(tot[a], tot[b]), 1e-9), len(ws), b))
+        out[a] = sorted(scored, reverse=True)
     return out
 
 
