@@ -245,7 +245,8 @@ def run_split(docs, split, per_pair, seed, workdir, fit=False):
     st = make_store(arts, Path(workdir) / f"{split}.db")
     enc.reset_stats()
     t0 = time.perf_counter()
-    tr.ensure_vectors(st)
+    if not tr.staged_enabled():  # staged (the default): only articles with a candidate are encoded in full
+        tr.ensure_vectors(st)
     t_enc = time.perf_counter() - t0
     if fit and WRITE_MEANS:
         write_means(Path(workdir) / f"{split}.db")
