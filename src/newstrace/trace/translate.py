@@ -184,6 +184,30 @@ def _stored_missing(store, active: set[str], new_ids: set[str]) -> bool:
     return False
 
 
+def encode_units(items: list[tuple[str, list[str]]], spans: list[list[tuple[int, int]]]) -> dict:
+    """Vectors of every unit of each (body, encoders) item: {(item index, encoder): rows}. An encoder that
+    fails is logged and left out (it must not stop ingest)."""
+    vecs: dict[tuple[int, str], np.ndarray] = {}
+    for name in ("use", "e5"):
+        texts, owners = [], []
+        for i, (body, names) in enumerate(items):
+            if name in names:
+                texts += [body[s:e] for s, e in spans[i]]
+                owners.append((i, len(spans[i])))
+        if not texts:
+            continue
+        try:
+            V = enc.encode(name, texts)
+        except Exception as e:  # noqa: BLE001 - an encoder failure must not stop ingest
+            log.warning("encoder %s failed on %d sentences: %s", name, len(texts), e)
+            continue
+        pos = 0
+        for i, n in owners:
+            vecs[(i, name)] = V[pos:pos + n]
+            pos += n
+    return vecs
+
+
 def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: set[str] | None = None) -> int:
     """Encode articles whose vectors are missing or stale. Returns the number of articles (re-)encoded.
     ``active`` limits the encoders used (default: all that apply to each article's language)."""
@@ -212,24 +236,7 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
     for k in range(0, len(todo), batch):
         part = todo[k:k + batch]
         spans = [unit_spans(body) for _, _, body, _, _ in part]
-        vecs: dict[tuple[int, str], np.ndarray] = {}
-        for name in ("use", "e5"):
-            texts, owners = [], []
-            for i, (pid, lang, body, h, need) in enumerate(part):
-                if name in need:
-                    texts += [body[s:e] for s, e in spans[i]]
-                    owners.append((i, len(spans[i])))
-            if not texts:
-                continue
-            try:
-                V = enc.encode(name, texts)
-            except Exception as e:  # noqa: BLE001 - an encoder failure must not stop ingest
-                log.warning("encoder %s failed on %d paragraphs: %s", name, len(texts), e)
-                continue
-            pos = 0
-            for i, n in owners:
-                vecs[(i, name)] = V[pos:pos + n]
-                pos += n
+        vecs = encode_units([(body, need) for _, _, body, _, need in part], spans)
         ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with c:
             for i, (pid, lang, body, h, need) in enumerate(part):

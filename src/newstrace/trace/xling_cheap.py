@@ -281,24 +281,7 @@ def ensure_full(store, want: dict[str, set[str]], batch: int = 64) -> dict[str, 
     for k in range(0, len(todo), batch):
         part = todo[k:k + batch]
         spans = [tr.unit_spans(body) for _, _, body, _, _, _ in part]
-        vecs: dict[tuple[int, str], np.ndarray] = {}
-        for name in ("use", "e5"):
-            texts, owners = [], []
-            for i, (_, _, body, _, miss, _) in enumerate(part):
-                if name in miss:
-                    texts += [body[s:e] for s, e in spans[i]]
-                    owners.append((i, len(spans[i])))
-            if not texts:
-                continue
-            try:
-                V = enc.encode(name, texts)
-            except Exception as e:  # noqa: BLE001 - an encoder failure must not stop ingest
-                tr.log.warning("encoder %s failed on %d sentences: %s", name, len(texts), e)
-                continue
-            pos = 0
-            for i, n in owners:
-                vecs[(i, name)] = V[pos:pos + n]
-                pos += n
+        vecs = tr.encode_units([(body, miss) for _, _, body, _, miss, _ in part], spans)
         ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with c:
             for i, (pid, lang, body, h, miss, current) in enumerate(part):
