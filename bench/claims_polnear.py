@@ -227,7 +227,7 @@ def main() -> int:
     from newstrace.analyze.nlp import parse_bodies
 
     t = time.time()
-    parses = parse_bodies([d.text for d in docs])
+    parses = parse_bodies([d.text for d in docs], ner=False)  # the claims parse of the analyze stage (no NER)
     words = sum(len(d.text.split()) for d in docs)
     t_parse = time.time() - t
     t = time.time()
@@ -265,7 +265,7 @@ def main() -> int:
             rows.append(cells)
     print(table(["system", "type", "gold n", "content P/R/F1", "source P/R/F1", "cue P/R/F1"], rows))
     if a.chains:
-        res = labelled_eval({d.name: d for d in load("dev")}, parse_bodies)
+        res = labelled_eval({d.name: d for d in load("dev")}, lambda b: parse_bodies(b, ner=False))
         print("\nLabelled set (tests/data/claims_chains; target F1 >= 0.8):\n")
         print(table(["item", "n", "P", "R", "F1"],
                     [[k, str(v[3]), f"{v[0]:.3f}", f"{v[1]:.3f}", f"{v[2]:.3f}"] for k, v in res.items()]))

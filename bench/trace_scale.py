@@ -10,6 +10,11 @@ traced in a fresh process: wall time, peak RSS, articles/s, and the growth from 
 The multilingual (translation) stage is not run: this measures same-language tracing only.
 
     .venv/bin/python bench/trace_scale.py [--sizes 10000,40000,160000] [--workdir /tmp/trace_scale]
+        [--reference DIR/src]
+
+``--reference`` is the source tree of other code (e.g. ``git archive <commit> src | tar -x -C DIR``): each
+size is then built and traced by both trees, each in its own processes, in the same run (reference first), and
+the table prints both with the ratio of trace times.
 """
 from __future__ import annotations
 
@@ -49,8 +54,8 @@ def load_pool() -> list[str]:
     return paras
 
 
-def build(db: str, n: int, seed: int = 7) -> dict:
-    sys.path.insert(0, str(ROOT / "src"))
+def build(db: str, n: int, seed: int = 7, src: str = str(ROOT / "src")) -> dict:
+    sys.path.insert(0, src)
     from newstrace.records import Article, content_hash
     from newstrace.store import Store
 
@@ -138,8 +143,8 @@ def build(db: str, n: int, seed: int = 7) -> dict:
     return {"articles": n, "build_s": round(time.perf_counter() - t0, 1), "kinds": counts}
 
 
-def trace_child(db: str) -> None:
-    sys.path.insert(0, str(ROOT / "src"))
+def trace_child(db: str, src: str = str(ROOT / "src")) -> None:
+    sys.path.insert(0, src)
     from newstrace.store import Store
     from newstrace.trace import trace_all
 
@@ -153,52 +158,82 @@ def trace_child(db: str) -> None:
     print(json.dumps({"wall_s": wall, "peak_mb": peak, "worker_peak_mb": child, "summary": res}))
 
 
+def _child(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,40000,160000")
     ap.add_argument("--workdir", default="/tmp/trace_scale")
+    ap.add_argument("--reference", help="source tree (DIR/src) of the code to time beside this tree's")
+    ap.add_argument("--src", default=str(ROOT / "src"), help=argparse.SUPPRESS)
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--build-child", help=argparse.SUPPRESS)
+    ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        trace_child(args.child)
+        trace_child(args.child, args.src)
+        return 0
+    if args.build_child:
+        print(json.dumps(build(args.build_child, args.n, src=args.src)))
         return 0
     if not (DATA / "ptc").exists() and not (DATA / "polnear").exists():
         print(f"trace_scale: {DATA} (ptc, polnear) not present, skipping")
         return 0
     os.makedirs(args.workdir, exist_ok=True)
+    versions = [("this tree", str(ROOT / "src"))]
+    if args.reference:
+        versions.insert(0, ("reference", os.path.abspath(args.reference)))
     results = []
     for n in [int(x) for x in args.sizes.split(",")]:
-        db = os.path.join(args.workdir, f"scale_{n}.db")
-        for ext in ("", "-wal", "-shm"):
-            if os.path.exists(db + ext):
-                os.remove(db + ext)
-        info = build(db, n)
-        out = subprocess.run([sys.executable, __file__, "--child", db], capture_output=True, text=True)
-        if out.returncode != 0:
-            print(out.stderr[-3000:])
-            return 1
-        r = json.loads(out.stdout.strip().splitlines()[-1])
-        r.update(info)
-        results.append(r)
-        print(f"n={n}: built in {info['build_s']}s {info['kinds']}; traced in {r['wall_s']:.1f}s, "
-              f"peak {r['peak_mb']:.0f} MB" + (f" (+ workers, {r['worker_peak_mb']:.0f} MB each)"
-                                               if r.get("worker_peak_mb") else "") + f", {n / r['wall_s']:.0f} articles/s; "
-              f"copies {r['summary'].get('copies')}, aligned pairs {r['summary'].get('aligned')}, "
-              f"timing {r['summary'].get('timing')}", flush=True)
-        os.remove(db)
+        for name, src in versions:
+            db = os.path.join(args.workdir, f"scale_{n}.db")
+            for ext in ("", "-wal", "-shm"):
+                if os.path.exists(db + ext):
+                    os.remove(db + ext)
+            try:
+                # each tree writes its own store (its own schema), in a process that imports only that tree
+                info = _child(["--build-child", db, "--n", str(n), "--src", src])
+                r = _child(["--child", db, "--src", src])
+            except RuntimeError as e:
+                print(e)
+                return 1
+            r.update(info)
+            r["code"] = name
+            results.append(r)
+            print(f"n={n} {name}: built in {info['build_s']}s {info['kinds']}; traced in {r['wall_s']:.1f}s, "
+                  f"peak {r['peak_mb']:.0f} MB" + (f" (+ workers, {r['worker_peak_mb']:.0f} MB each)"
+                                                   if r.get("worker_peak_mb") else "")
+                  + f", {n / r['wall_s']:.0f} articles/s; copies {r['summary'].get('copies')}, aligned pairs "
+                  f"{r['summary'].get('aligned')}, timing {r['summary'].get('timing')}", flush=True)
+            os.remove(db)
     print()
-    print(f"| {'articles':>9s} | {'trace s':>8s} | {'articles/s':>10s} | {'peak MB':>8s} | {'MB per 100k':>11s} | "
-          f"{'copies found':>12s} | {'copies made':>11s} |")
-    print(f"|{'-' * 11}|{'-' * 10}|{'-' * 12}|{'-' * 10}|{'-' * 13}|{'-' * 14}|{'-' * 13}|")
+    print(f"| {'code':<10s} | {'articles':>9s} | {'write s':>8s} | {'trace s':>8s} | {'articles/s':>10s} | "
+          f"{'peak MB':>8s} | {'MB per 100k':>11s} | {'copies found':>12s} | {'copies made':>11s} |")
+    print(f"|{'-' * 12}|{'-' * 11}|{'-' * 10}|{'-' * 10}|{'-' * 12}|{'-' * 10}|{'-' * 13}|{'-' * 14}|{'-' * 13}|")
     for r in results:
         made = sum(v for k, v in r["kinds"].items() if k != "origin")
-        print(f"| {r['articles']:>9d} | {r['wall_s']:>8.1f} | {r['articles'] / r['wall_s']:>10.0f} | {r['peak_mb']:>8.0f} | "
+        print(f"| {r['code']:<10s} | {r['articles']:>9d} | {r['build_s']:>8.1f} | {r['wall_s']:>8.1f} | "
+              f"{r['articles'] / r['wall_s']:>10.0f} | {r['peak_mb']:>8.0f} | "
               f"{r['peak_mb'] / r['articles'] * 100000:>11.0f} | {r['summary'].get('copies', 0):>12d} | {made:>11d} |")
-    by = {r["articles"]: r for r in results}
-    if 40000 in by and 160000 in by:
-        g = by[160000]["wall_s"] / by[40000]["wall_s"]
-        print(f"\ngrowth 40k -> 160k: {g:.2f}x (target <= 4.6x)")
-    print("target: >= 2000 articles/s on 2 cores")
+    by = {(r["code"], r["articles"]): r for r in results}
+    if args.reference:
+        print()
+        for n in sorted({r["articles"] for r in results}):
+            new, ref = by[("this tree", n)], by[("reference", n)]
+            print(f"n={n}: this tree / reference: trace time {new['wall_s'] / ref['wall_s']:.2f}x, write time "
+                  f"{new['build_s'] / ref['build_s']:.2f}x, peak RSS {new['peak_mb'] / ref['peak_mb']:.2f}x, "
+                  f"copies {new['summary'].get('copies')} vs {ref['summary'].get('copies')}")
+    for name, _ in versions:
+        if (name, 40000) in by and (name, 160000) in by:
+            g = by[(name, 160000)]["wall_s"] / by[(name, 40000)]["wall_s"]
+            print(f"\n{name}: growth 40k -> 160k: {g:.2f}x (target <= 4.6x)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"target: >= 2000 articles/s on 2 cores; load average at the end of the run: {load:.1f}")
     return 0
 
 

@@ -275,3 +275,42 @@ def test_relations_through_titles_pronouns_nouns_and_relative_clauses(nlp, table
         "Kamala Harris calls for William Barr to testify on the report."))
     assert any(r[:3] == ("person:donald-trump", "consult", "person:vladimir-putin") for r in rels(
         "Donald Trump and Vladimir Putin met in Helsinki on Monday."))
+
+
+def test_alias_file_is_kept_by_the_store(tmp_path, capsys):
+    """`actors --aliases FILE` stores the file; a later run without it (and ingest's analyze stage) uses the
+    stored copy instead of silently going back to the base table; --no-aliases forgets it."""
+    from newstrace.store import Store
+
+    src = tmp_path / "pages.jsonl"
+    src.write_text(json.dumps(ARTICLES[1]) + "\n")
+    db = str(tmp_path / "a.db")
+    newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    f = tmp_path / "mine.csv"
+    f.write_text("actor_id,name,kind,aliases\nkremlin-team,Kremlin team,org,Russia;Moscow\n")
+
+    def ids():  # whom the name "Russia" stands for
+        with Store(db, readonly=True) as st:
+            return {r[0] for r in st.conn.execute("SELECT actor_id FROM actor_mentions WHERE text = 'Russia'")}
+
+    capsys.readouterr()
+    assert cli(["actors", "--db", db, "--aliases", str(f)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["articles"] == 1 and out["alias_file"]["name"] == "mine.csv"
+    assert ids() == {"kremlin-team"}
+    f.unlink()  # the store has its own copy: the file need not stay where it was
+    assert cli(["actors", "--db", db]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["articles"] == 0 and out["alias_file"]["name"] == "mine.csv"  # nothing re-analysed
+    src2 = tmp_path / "more.jsonl"
+    src2.write_text(json.dumps({"url": "https://c.example/3", "site": "c.example", "title": "A deal",
+                                "published": "2024-03-03", "text": "A deal\n\nRussia signed a trade deal with "
+                                "China on Monday, officials said. The deal covers gas."}) + "\n")
+    newstrace.ingest([str(src2)], db=db, link=False, workers=1)  # ingest analyses with the stored file too
+    with Store(db, readonly=True) as st:
+        n = st.conn.execute("SELECT count(DISTINCT aid) FROM actor_mentions WHERE text = 'Russia'").fetchone()[0]
+    assert n == 2 and ids() == {"kremlin-team"}
+    assert cli(["actors", "--db", db, "--no-aliases"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["articles"] == 2 and out["alias_file"] is None
+    assert ids() == {"russia"}

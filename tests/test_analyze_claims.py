@@ -9,7 +9,7 @@ from newstrace.analyze.voice import voice
 
 
 def claims_of(body: str, outlet: str | None = "Test Outlet"):
-    return analyse(body, parse_bodies([body])[0], outlet=outlet)
+    return analyse(body, parse_bodies([body], ner=False)[0], outlet=outlet)  # the stage's claims parse: no NER
 
 
 def attributed(cs):
@@ -97,3 +97,31 @@ def test_stage_parse_has_lemmas_only_when_a_component_asks():
     assert [t.pos_ for t in fast][2:4] == ["AUX", "VERB"]
     assert not fast[3].lemma_
     assert [t.lemma_ for t in full][2:4] == ["be", "say"]
+
+
+def test_claims_parse_has_no_ner_and_names_come_from_proper_nouns():
+    """The claims parse leaves NER out; names (typed by rules and the actor table) still resolve sources."""
+    from newstrace.analyze.nlp import parse_paragraphs
+    from newstrace.analyze.sources import name_runs
+
+    text = "Sen. Bernie Sanders met officials of the World Bank in Kenya on Monday."
+    [[(_, doc)]] = parse_paragraphs([[(0, text)]], ner=False)
+    assert not doc.has_annotation("ENT_IOB")
+    got = {doc[a:b].text: label for a, b, label in name_runs(doc)}
+    assert got.get("Bernie Sanders") == "PERSON"
+    assert got.get("Kenya") == "GPE"
+    assert got.get("World Bank") == "ORG"
+    assert "Monday" not in got
+
+
+def test_claims_do_not_depend_on_whether_another_component_asked_for_ner():
+    """The driver adds NER to the shared parse when the actors component runs; claims read no entities, so
+    the same body gives the same claims either way."""
+    body = ("Governor Ann Whitfield visited the plant on Tuesday.\n\n"
+            "She said that the state would cover the losses.\n\n"
+            "The plant will reopen in May, according to the Associated Press.")
+    with_ner = analyse(body, parse_bodies([body], ner=True)[0], outlet="X")
+    without = analyse(body, parse_bodies([body], ner=False)[0], outlet="X")
+    assert [c.as_dict() for c in with_ner] == [c.as_dict() for c in without]
+    she = [c for c in without if c.source and c.source.text == "She"][0]
+    assert she.source_name == "Ann Whitfield"

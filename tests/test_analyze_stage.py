@@ -33,7 +33,7 @@ def build(tmp_path) -> Store:
     st = Store(tmp_path / "c.db")
     edited = list(PARAS)
     i = next(k for k, p in enumerate(edited) if " said " in p)
-    edited[i] = edited[i].replace(" said ", " admitted ", 1)
+    edited[i] = edited[i].replace(" said ", " admitted that ", 1)
     edited.insert(0, "Readers in the lower town wrote to us all week about the pier.")
     arts = [art(ORIGIN, "\n\n".join(PARAS), "2021-05-04T08:00:00Z"),
             art(FULL, "\n\n".join(PARAS), "2021-05-04T12:00:00Z"),

@@ -30,7 +30,7 @@ def offenders() -> dict[str, list]:
     found = {}
     for p in sorted(SRC.rglob("*.py")):
         rel = p.relative_to(SRC).as_posix()
-        if rel.startswith("store/") or rel.startswith("samples/"):
+        if rel.startswith("store/"):
             continue
         hits = sql_literals(p)
         if hits:
@@ -42,6 +42,20 @@ def test_no_sql_outside_store():
     found = {k: v for k, v in offenders().items() if k not in STILL_TO_MOVE}
     assert not found, "SQL outside src/newstrace/store/ (write a function in a store module instead):\n" + "\n".join(
         f"  {k}:{line}: {text}" for k, hits in found.items() for line, text in hits)
+
+
+def test_no_database_driver_outside_store():
+    """Only store/ opens connections: no module elsewhere imports sqlite3 or psycopg."""
+    found = []
+    for p in sorted(SRC.rglob("*.py")):
+        rel = p.relative_to(SRC).as_posix()
+        if rel.startswith("store/"):
+            continue
+        for node in ast.walk(ast.parse(p.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{rel}:{node.lineno}: {n}" for n in names if n.split(".")[0] in ("sqlite3", "psycopg")]
+    assert not found, "database drivers imported outside src/newstrace/store/:\n" + "\n".join(found)
 
 
 def test_the_list_of_modules_still_to_move_only_shrinks():

@@ -3,6 +3,7 @@ source -> site -> search on a real uvicorn server, checks what is shown, takes s
 nothing from the hostile fixture pages runs (no dialog, no global set, no console error, no script element)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -36,6 +37,13 @@ def db(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def server(db):
     """A real uvicorn on 127.0.0.1 and a free port, in a thread; stopped at the end."""
+    with running(db) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def running(db):
+    """``newstrace serve db`` on a real uvicorn (127.0.0.1, a free port) in a thread, for the ``with`` block."""
     import uvicorn
 
     from newstrace.web.app import create_app
@@ -52,10 +60,12 @@ def server(db):
         if not th.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("uvicorn did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(timeout=10)
-    sock.close()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        srv.should_exit = True
+        th.join(timeout=10)
+        sock.close()
 
 
 @pytest.fixture(scope="module")

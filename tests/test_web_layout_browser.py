@@ -40,7 +40,10 @@ def page_types(db: str) -> dict[str, str]:
             "search": "/search?q=dam", "search-empty": "/search", "story": f"/story/{story}",
             "copy": f"/copy/{copy[0]}/{copy[1]}", "article": f"/article/{art}", "site": f"/site/{quote(site, safe='')}",
             "identifier": f"/identifier?kind={quote(kind)}&value={quote(value)}", "group": f"/group/{group}",
-            "credited": f"/credited?name={quote(name)}", "copies": "/copies", "error": "/story/nope"}
+            "credited": f"/credited?name={quote(name)}", "copies": "/copies",
+            "network": "/network", "spread": f"/story/{story}/spread", "spread-step": f"/story/{story}/spread?step=2",
+            "capture": f"/capture/{art}", "api": "/api",
+            "error": "/story/nope"}   # last: its 404 is logged on the console, which later pages check
 
 
 OVERFLOW = """() => ({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,

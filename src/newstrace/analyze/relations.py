@@ -173,7 +173,9 @@ def _subjects(verb):
         out = [verb.head]  # "The U.N., which imposed sanctions": the relative clause's head
     out += [a for c in verb.children if c.dep_ == "agent" for a in c.children if a.dep_ == "pobj"]
     if not out and verb.dep_ in ("xcomp", "conj", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
-        return _subjects(verb.head)
+        inherited = _subjects(verb.head)
+        if inherited or verb.dep_ != "advcl" or verb.head.dep_ != "acl":
+            return inherited
     if not out and verb.dep_ == "advcl" and verb.head.dep_ == "acl" and verb.head.head.head.pos_ in ("VERB", "AUX"):
         return _subjects(verb.head.head.head)  # "X took the victory restoring ..., vowing to ...": X
     return out + [cc for s in out for cc in s.conjuncts]
@@ -192,6 +194,14 @@ def _objects(verb, typ_from_prep: dict):
             for p in c.children:
                 if p.dep_ == "pobj":
                     objs.append((p, c.lower_))
+    if not any(prep is None for _, prep in objs):
+        # "supporting lying CNN": a participle before the object parsed as a controlled verb taking it
+        for c in verb.children:
+            if c.dep_ == "xcomp" and c.tag_ == "VBG" and c.lemma_.lower() not in LEMMA_TYPE:
+                for part in [c, *c.conjuncts]:
+                    objs += [(o, None) for o in part.children
+                             if o.dep_ in ("dobj", "obj") and o.i == part.i + 1 + sum(
+                                 1 for x in o.lefts if x.dep_ in ("compound", "det", "amod"))]
     return objs + [(cc, prep) for o, prep in objs for cc in o.conjuncts]
 
 
@@ -292,6 +302,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
         base_type = LEMMA_TYPE.get(lem)
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
+        if verb.dep_ == "xcomp" and verb.head.lemma_ in ("vow", "threaten") and base_type:
+            continue  # "vowed to kick X out": the vow's threaten relation, not an assault
         if base_type in ("consult", "cooperate") or lem in ("talk", "speak"):
             # "Trump and Putin met": a joint subject of a meeting verb with no object meets itself
             if not any(c.dep_ in ("dobj", "obj") or (c.dep_ == "prep" and c.lower_ in ("with", "to"))

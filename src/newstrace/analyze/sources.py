@@ -1,7 +1,7 @@
 """Sources of claims: resolve pronouns and nominal descriptions to the named source, and type each source.
 
-Resolution reads only what comes before the source in the article (mentions from spaCy's NER and earlier
-claims' sources): "He stressed" -> the last person named before; "the agency" -> the last outlet or body
+Resolution reads only what comes before the source in the article (names: runs of proper nouns in the
+parse, typed by :func:`name_runs` without NER — NER is most of the parse's cost — and earlier claims' sources): "He stressed" -> the last person named before; "the agency" -> the last outlet or body
 called an agency; "the governor" -> the last person named with that title; "the source" after "a source
 said" stays unnamed (anonymous). Partial names take their earlier full form ("Mr. Obama" -> "Barack Obama").
 Figures on the hand-labelled set tests/data/claims_chains are in bench/README.md.
@@ -102,15 +102,19 @@ class Mentions:
     items: list[Mention] = field(default_factory=list)
 
     def add_doc(self, sdoc, off: int, depths: list[int] | None = None) -> None:
-        for ent in sdoc.ents:
-            if ent.label_ not in ("PERSON", "ORG", "GPE", "NORP"):
+        for a, b, label in name_runs(sdoc, self):
+            if depths is not None and depths[a]:  # named inside a quote: not who speaks
                 continue
-            if depths is not None and depths[ent.start]:  # named inside a quote: not who speaks
-                continue
-            subj = ent.root.dep_ in ("nsubj", "nsubjpass") or (ent.root.dep_ == "appos" and
-                                                              ent.root.head.dep_ in ("nsubj", "nsubjpass"))
-            self.items.append(Mention(off + ent.start_char, ent.text, ent.label_, subj, off + ent.end_char))
+            span = sdoc[a:b]
+            root = span.root
+            subj = root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and
+                                                          root.head.dep_ in ("nsubj", "nsubjpass"))
+            self.items.append(Mention(off + span.start_char, span.text, label, subj, off + span.end_char))
         self.items.sort(key=lambda m: m.pos)
+
+    def person_surname(self, word: str) -> bool:
+        w = word.lower()
+        return any(m.label in ("PERSON", "SOURCE:person") and _last_word(m.text) == w for m in self.items)
 
     def add_claim(self, claim) -> None:
         # a source the tagger left without cue and content is no evidence of who speaks here
@@ -311,3 +315,110 @@ def _by_title(head: str, mentions: Mentions, body: str, pos: int) -> str | None:
         if any(re.search(r"(?<![a-z])" + re.escape(f) + r"(?![a-z])", around) for f in forms):
             return mentions.full_name(m.text, pos)
     return None
+
+
+_HONORIFIC = {"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "pres", "sec", "lt", "col", "adm", "sgt",
+              "president", "senator", "governor", "secretary", "minister", "mayor", "chairman", "congressman",
+              "congresswoman", "judge", "general", "director", "chief", "vice", "prime", "former", "presidential",
+              "candidate", "nominee", "premier", "chancellor", "ambassador", "attorney", "speaker", "leader",
+              "spokesman", "spokeswoman", "commissioner", "sheriff", "pope", "king", "queen", "prince", "lord",
+              "sir", "dame", "rev", "professor", "prof", "democratic", "republican", "gop", "u.s.", "us"}
+_PERSONAL = {"mr", "mrs", "ms", "miss", "dr", "sen", "rep", "gov", "gen", "president", "senator", "governor",
+             "secretary", "minister", "mayor", "congressman", "congresswoman", "judge", "candidate", "nominee",
+             "chancellor", "ambassador", "speaker", "spokesman", "spokeswoman", "sheriff", "pope", "king", "queen",
+             "prince", "sir", "rev", "professor", "prof", "lt", "col", "adm", "sgt", "pres", "sec", "premier"}
+_LINK = {"of", "for", "and", "&", "de", "al", "bin", "van", "von", "la", "le", "du"}
+_NAME_STOP = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february",
+              "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+              "i", "god", "internet", "web", "twitter", "facebook", "youtube"}
+
+
+@functools.lru_cache(maxsize=1)
+def _cue_verbs() -> frozenset:
+    from .features import CUE_VERBS
+
+    return CUE_VERBS
+
+
+@functools.lru_cache(maxsize=1)
+def _table():
+    from .aliases import load
+
+    return load(None)
+
+
+def _name_label(words: list[str], tags: list[str], honorific: bool, mentions: Mentions | None) -> str | None:
+    """PERSON / ORG / GPE / NORP of a run of proper nouns (what NER would say, by rules and the actor table)."""
+    from .aliases import norm
+
+    text = " ".join(words)
+    low = [w.lower().strip(".") for w in words]
+    table = _table()
+    key = norm(text)
+    e = table.by_name.get(key)
+    if e is not None:
+        return "GPE" if e.kind == "country" else "ORG"
+    if key in table.capitals:
+        return "GPE"
+    if len(words) == 1 and table.demonyms.get(text.lower()):
+        return "NORP"
+    if honorific or low[0] in FEMALE or low[0] in MALE:
+        if not any(w in ORG_WORDS or w in GOV_WORDS or w in OUTLET_WORDS for w in low[1:]):
+            return "PERSON"
+    if text.lower() in OUTLETS or any(w in ORG_WORDS or w in GOV_WORDS or w in OUTLET_WORDS for w in low) \
+            or (len(words) == 1 and words[0].isupper() and len(words[0]) >= 2) or "of" in low:
+        return "ORG"
+    if len(words) == 1 and tags[0] == "NNPS":
+        return "NORP"
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words):
+        return "PERSON"
+    if len(words) == 1 and mentions is not None and mentions.person_surname(words[0]):
+        return "PERSON"
+    return None
+
+
+def name_runs(sdoc, mentions: Mentions | None = None) -> list[tuple[int, int, str]]:
+    """Named mentions of one parse without NER: maximal runs of proper nouns (NNP/NNPS; "of", "&" inside
+    a run), a leading title or honorific left out ("Sen. Bernie Sanders" -> "Bernie Sanders", a person), typed
+    PERSON / ORG / GPE / NORP by :func:`_name_label`; a lone name of unknown type counts as a person when it is
+    the subject of a reporting verb ("Trump said"). Token ranges ``(start, end, label)``."""
+    out = []
+    toks = list(sdoc)
+    n = len(toks)
+    prop = [t.tag_ in ("NNP", "NNPS") and t.text[:1].isupper() for t in toks]
+    lows = [t.lower_ for t in toks]
+    i = 0
+    while i < n:
+        if not prop[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n:
+            if prop[j + 1] or (lows[j + 1] in _LINK and j + 2 < n and prop[j + 2]):
+                j += 1
+            elif lows[j + 1] == "-" and j + 2 < n and not toks[j].whitespace_ and not toks[j + 1].whitespace_ \
+                    and toks[j + 2].is_alpha:  # "Ban Ki-moon"
+                j += 2
+            else:
+                break
+        a, b = i, j + 1
+        i = b
+        honorific = False
+        while a < b - 1 and lows[a].strip(".") in _HONORIFIC:
+            honorific = honorific or lows[a].strip(".") in _PERSONAL
+            a += 1
+        if honorific and a < b - 3 and lows[a] == "of":  # "Secretary of State John Kerry"
+            a += 2
+        if a > 0 and lows[a - 1].strip(".") in _PERSONAL:
+            honorific = True
+        while b > a and lows[b - 1] in _LINK:
+            b -= 1
+        words = [x.text for x in toks[a:b]]
+        if not words or words[0].lower() in _NAME_STOP or not any(c.isalpha() for c in words[0]):
+            continue
+        label = _name_label(words, [x.tag_ for x in toks[a:b]], honorific, mentions)
+        if label is None and len(words) == 1 and toks[a].dep_ == "nsubj" and lows[toks[a].head.i] in _cue_verbs():
+            label = "PERSON"  # "Trump said"
+        if label:
+            out.append((a, b, label))
+    return out

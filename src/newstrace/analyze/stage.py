@@ -63,6 +63,8 @@ class Component:
     analyse: Callable[..., Any]
     write: Callable[..., dict]
     lemmas: bool = True  # the shared parse has lemmas when any planned component says it reads them
+    ner: bool = True  # ... and named entities when any planned component reads them (NER is most of the parse)
+    configure: Callable[..., "Component"] | None = None  # (conn) -> the component to run on that store
 
 
 COMPONENTS: list[Component] = []
@@ -95,9 +97,10 @@ def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, di
                 offs[off] = text
         wanted.append(sorted(offs.items()))
         titles.append(art.title if any(p.title and not p.skip for p in plans.values()) and art.title else "")
-    lemmas = any(comps[n].lemmas for _, plans in task for n, p in plans.items() if not p.skip)
-    parsed = parse_paragraphs(wanted, lemmas=lemmas)
-    nlp = parser(lemmas)
+    on = [comps[n] for _, plans in task for n, p in plans.items() if not p.skip]
+    lemmas, ner = any(c.lemmas for c in on), any(c.ner for c in on)
+    parsed = parse_paragraphs(wanted, lemmas=lemmas, ner=ner)
+    nlp = parser(lemmas, ner)
     title_docs = list(nlp.pipe(titles)) if any(titles) else [None] * len(titles)
     out = []
     for (art, plans), parses, tdoc in zip(task, parsed, title_docs):
@@ -122,8 +125,8 @@ def analyze_store(store, workers: int | None = None, page_ids=None, progress: bo
     names the components to run (default: all)."""
     from ..store.db import now_iso
 
-    comps = [c for c in _components() if only is None or c.name in only]
     conn = store.conn
+    comps = [c.configure(conn) if c.configure else c for c in _components() if only is None or c.name in only]
     todo: dict[str, ArticleText] = {}
     for c in comps:
         for r in store_claims.pending_articles(conn, c.name, c.version, page_ids):
@@ -143,7 +146,7 @@ def analyze_store(store, workers: int | None = None, page_ids=None, progress: bo
                 plans = {c.name: c.prepare(conn, art, parents.get(pid)) for c in comps}
                 task.append((art, plans))
             tasks.append(task)
-        for task, results in zip(tasks, _run(tasks, workers)):
+        for task, results in zip(tasks, _run(tasks, workers, comps)):
             plans_of = {art.page_id: (art, plans) for art, plans in task}
             problems = []
             with conn:
@@ -195,11 +198,11 @@ def _rounds(ids: list[str], parents: dict) -> list[list[str]]:
     return out
 
 
-def _run(tasks, workers: int):
+def _run(tasks, workers: int, comps: list[Component]):
     if workers > 1 and len(tasks) > 1 and hasattr(os, "fork"):
         from .nlp import parser
 
-        parser(any(c.lemmas for c in COMPONENTS))  # load once before forking: the workers share the model's memory
+        parser(any(c.lemmas for c in comps), any(c.ner for c in comps))  # load once before forking
         from .tagger import _tagger
 
         _tagger()

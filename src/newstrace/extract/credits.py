@@ -234,29 +234,45 @@ def _text_head(el, n: int = 80) -> str:
     return text_head(el, n)
 
 
-def _lead_text(el, depth: int = 3) -> str:
-    """The first text of an element: its own, or (when it opens with a child) its first child's, a few
-    levels down. Cheaper than :func:`_text_head`; used to skip elements that cannot start a credit line."""
-    for _ in range(depth + 1):
-        t = (el.text or "").strip()
-        if t or not len(el):
-            return t
-        el = el[0]
-        if not isinstance(el.tag, str):
-            return ""
-    return ""
+SCAN_SET = frozenset(SCAN_TAGS)
 
 
-def scan_tree(tree, base: str | None = None) -> list[dict[str, Any]]:
+def _lead_candidates(tree, text_nodes: list | None = None, depth: int = 3):
+    """The elements whose lead text (their own text, or their first child's, a few levels down) opens like a
+    credit line, in document order, found from the text
+    nodes (one pass in C) rather than by building the lead text of every element: a text node that opens
+    like a credit, its element, and up to ``depth`` ancestors it is reached from by first children whose
+    own text is blank."""
+    from .dom import text_nodes as all_text_nodes
+
+    seen = set()
+    for t in all_text_nodes(tree) if text_nodes is None else text_nodes:
+        if not t.is_text or not CREDIT_START.match(t.strip()):
+            continue
+        el = t.getparent()
+        chain = [el]
+        for _ in range(depth):
+            up = el.getparent()
+            if up is None or up[0] is not el or (up.text or "").strip():
+                break
+            chain.append(up)
+            el = up
+        for el in reversed(chain):
+            if el not in seen:
+                seen.add(el)
+                yield el
+
+
+def scan_tree(tree, base: str | None = None, text_nodes: list | None = None) -> list[dict[str, Any]]:
     """Credit lines anywhere in the page (also outside the article container: a "Source: X" box after
     the article, a credit in the footer of the post). Each is the innermost element whose whole text is
-    a credit statement; a link inside it becomes the credit's URL. Document order."""
+    a credit statement; a link inside it becomes the credit's URL. Document order. ``text_nodes``: the
+    page's non-blank text nodes (:func:`..dom.text_nodes`) when the caller has them."""
     from urllib.parse import urljoin
 
     found: list[tuple[Any, dict[str, Any]]] = []
-    for el in tree.iter(*SCAN_TAGS):
-        lead = _lead_text(el)
-        if not lead or not CREDIT_START.match(lead) or not CREDIT_START.match(_text_head(el)):
+    for el in _lead_candidates(tree, text_nodes):
+        if el.tag not in SCAN_SET or not CREDIT_START.match(_text_head(el)):
             continue
         if any(a.tag in SKIP_ANCESTORS for a in el.iterancestors()):
             continue

@@ -12,3 +12,17 @@ def text_head(el, n: int) -> str:
         if size >= n:
             break
     return " ".join("".join(out).split())
+
+
+_TEXT_NODES = None
+
+
+def text_nodes(tree) -> list:
+    """The non-blank text nodes of the tree (texts and tails), in document order: one pass in C that the
+    taxonomy's label search and the credit-line scan share."""
+    global _TEXT_NODES
+    if _TEXT_NODES is None:
+        from lxml import etree
+
+        _TEXT_NODES = etree.XPath("//text()[normalize-space()]")
+    return _TEXT_NODES(tree)

@@ -63,6 +63,22 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     ("fairuse", r"\bcontains copyrighted material the use of which has not (?:always )?been"),
     ("crosspost", r"^(?:you (?:may|can) (?:republish|repost|share) this (?:article|story)|"
                   r"this (?:article|work) is licensed under (?:a )?creative commons)"),
+    # read on trafilatura-eval's `without` snippets kept on lone pages of the fitting half (never the held-out
+    # half): a line that is only a date/time stamp, a "related" heading, a reproduction notice, a photo credit
+    ("date", r"^(?:(?:letzte änderung|zuletzt aktualisiert|aktualisiert|stand|updated|last updated|published|"
+             r"posted|publié|mis à jour|actualizado|publicado)\s*(?:on|am|le|el)?\s*:?\s*)?"
+             r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.? [a-zäéû]+\.? \d{4}|[a-z]+\.? \d{1,2},? \d{4})"
+             r"(?:,?\s*(?:at|um|à|a las)?\s*\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?|uhr|h))?)?"
+             r"(?:\s*\|\s*.{0,80})?$"),
+    ("related", r"^(?:auch interessant|das (?:thema )?könnte (?:dich|sie) auch interessieren|mehr zum thema|"
+                r"lesen sie auch|weitere artikel|more from|more stories|more on this topic|you may also like|"
+                r"recommended for you|related (?:articles?|stories|posts?|coverage)|read next|à lire aussi|"
+                r"lire aussi|leer más|le puede interesar)\s*:?$"),
+    ("newsletter", r"^get\b.{0,60}\b(?:by|via) e-?mail\b.{0,80}$"),
+    ("copyright", r"^(?:vervielfältigung nur mit genehmigung|alle rechte vorbehalten|all rights reserved|"
+                  r"tous droits réservés|todos los derechos reservados|nachdruck nur mit)\b.{0,100}$"),
+    ("credit", r"^\(?(?:photo |image |bild)?(?:credit|beitragsbild|bildquelle|titelbild|fotos?|photos?)\s*:.{1,100}$"),
+    ("standards", r"^our standards\s*:.{0,80}$"),
 ]]
 
 

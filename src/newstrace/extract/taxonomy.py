@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from .dom import text_head
+from .dom import text_head, text_nodes as all_text_nodes
 
 LABELS = {
     "region": re.compile(r"^\s*(region|regions|country|countries|location|geography|area)\s*:\s*(.+)$", re.I),
@@ -65,21 +65,15 @@ def _is_place(s: str) -> bool:
 
 LABEL_WORDS = tuple(LABEL_START.pattern[len(r"^\s*(?:"):-len(r")\s*:")].split("|"))
 LABEL_PREFIXES = {w[:i] for w in LABEL_WORDS for i in range(1, len(w) + 1)}
-TEXT_NODES = None
 
 
-def _label_candidates(tree) -> set:
+def _label_candidates(tree, text_nodes: list | None = None) -> set:
     """The elements whose text can open with a label: those holding (or ending in a child before) a text
     node that starts with a label word or a start of one. An element's text opens with its first
     non-blank text node, so every element :data:`LABEL_START` can match is here; one pass over the text
-    nodes (in C) instead of building the opening text of every span, div, p and li."""
-    global TEXT_NODES
-    if TEXT_NODES is None:
-        from lxml import etree
-
-        TEXT_NODES = etree.XPath("//text()[normalize-space()]")
+    nodes (in C, shared with the credit scan) instead of building the opening text of every element."""
     out = set()
-    for t in TEXT_NODES(tree):
+    for t in all_text_nodes(tree) if text_nodes is None else text_nodes:
         q = " ".join(t.lstrip()[:40].split()).lower()
         if not (q.startswith(LABEL_WORDS) or q in LABEL_PREFIXES):
             continue
@@ -94,10 +88,10 @@ def _label_candidates(tree) -> set:
     return out
 
 
-def find_taxonomy(tree, head: dict[str, Any]) -> dict[str, Any]:
+def find_taxonomy(tree, head: dict[str, Any], text_nodes: list | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"sections": [], "tags": []}
     # explicit labels anywhere in small text nodes: "Region: Europe", "Theme: Elections"
-    cands = _label_candidates(tree)
+    cands = _label_candidates(tree, text_nodes)
     for el in tree.iter("span", "div", "p", "li", "dd", "small", "em", "strong", "td") if cands else ():
         if el not in cands or not LABEL_START.match(_text_head(el)):
             continue  # cheap test on the first characters before the element's whole text is built

@@ -29,6 +29,8 @@ resumes after its last complete phase.  The result equals ``trace_all(rebuild=Tr
 """
 from __future__ import annotations
 
+import json
+
 import os
 import pickle
 import time
@@ -184,16 +186,17 @@ def _align_task(rows: Iterator, db: str) -> Iterator[tuple]:
         dk = sorted(docs)
         res, failed = _w_align(([(r.a, r.b) for r in grp], dk, [docs[x] for x in dk],
                                 {x: masks[x] for x in dk if masks.get(x) is not None}, site_of, {}, 0))
-        for a, b, linked, result in res:
-            yield (a, b, hashes.get(a), hashes.get(b), bool(linked), "align", result, None)
+        for a, b, linked, result, sh in res:   # sh: shared items of an unlinked pair (trace/shared.py)
+            yield (a, b, hashes.get(a), hashes.get(b), bool(linked), "align", result, None,
+                   json.dumps(sh) if sh is not None else None)
         for a, b, why in failed:
-            yield (a, b, hashes.get(a), hashes.get(b), False, "align", None, why)
+            yield (a, b, hashes.get(a), hashes.get(b), False, "align", None, why, None)
         for d in docs.values():
             d.release()
 
 
 PAIRS = ("a LONG, b LONG, a_hash STRING, b_hash STRING, linked BOOLEAN, method STRING, result STRING, "
-         "failed STRING")
+         "failed STRING, shared STRING")
 
 
 def align_phase(spark, rd: RunDir, db: str, summary: dict) -> None:
@@ -216,7 +219,7 @@ def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
     import numpy as np
 
     from ..records import Problem
-    from ..store import articles, decisions, pairs, problems, trace_index
+    from ..store import articles, decisions, pairs, problems, shared, trace_index
     from ..store.records import IndexedDoc, Pair, PairMethod
 
     with rd.phase("land_pairs", summary, spark) as todo:
@@ -228,6 +231,7 @@ def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
         with conn:
             trace_index.clear(conn)
             pairs.clear(conn)
+            shared.clear(conn)
             decisions.mark_undecided(conn, [decisions.ALL])   # a job killed from here on: every component
             buf = []
             for r in docs.toLocalIterator():
@@ -240,16 +244,20 @@ def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
             bands = (docs.select("aid", __import__("pyspark.sql.functions", fromlist=["explode"]).explode("keys")
                                  .alias("key")).orderBy("key", "aid"))
             trace_index.write_bands(conn, ((int(r.key), int(r.aid)) for r in bands.toLocalIterator()))
-            buf, failed = [], []
+            buf, failed, found = [], [], []
             for r in al.toLocalIterator():
                 if r.failed is not None:
                     failed.append((r.a, r.b, r.failed))
                     continue
                 buf.append(Pair(r.a, r.b, r.a_hash, r.b_hash, r.linked, PairMethod.ALIGN, r.result))
+                if r.shared is not None:
+                    found.append((r.a, r.b, json.loads(r.shared)))
                 if len(buf) >= 5000:
                     pairs.write(conn, buf)
-                    buf = []
+                    shared.replace(conn, [(p.a, p.b, p.a_hash, p.b_hash) for p in buf], shared.with_links(conn, found))
+                    buf, found = [], []
             pairs.write(conn, buf)
+            shared.replace(conn, [(p.a, p.b, p.a_hash, p.b_hash) for p in buf], shared.with_links(conn, found))
             if failed:
                 pid = articles.page_ids(conn, {x for a, b, _ in failed for x in (a, b)})
                 problems.write(conn, [Problem(f"trace:pair {pid.get(a)} {pid.get(b)}", "trace", "align-failed", why,
@@ -414,6 +422,9 @@ def trace(db: str, run_dir: str, master: str | None = None, config: TraceConfig 
         spark = spark or session(master)
         summary: dict[str, Any] = {"run_dir": rd.path, "articles": n}
         t0 = time.perf_counter()
+        from ..store import articles as store_articles
+        with store.conn:   # byline statistics the decide phase reads, as the local trace's start phase folds them
+            store_articles.fold_bylines(store.conn)
         try:
             docs_phase(spark, rd, db, store.conn, cfg, summary)
             candidates_phase(spark, rd, summary, cap)

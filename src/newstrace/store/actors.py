@@ -1,5 +1,6 @@
 """Actors, their mentions, roles, stated aliases, relations and flags (tables ``actors``, ``actor_mentions``,
-``actor_roles``, ``actor_aliases``, ``relations``, ``flags``, ``analyze_actors_done``; migrations 0023-0025).
+``actor_roles``, ``actor_aliases``, ``relations``, ``flags``, ``analyze_actors_done``; migrations 0023-0025), and
+the user alias file the store analyses with (``actor_alias_file``, migration 0061).
 
 Written by the analyze stage's actors step (``analyze/stage_actors.py``) one article at a time: everything the
 article had is replaced in the caller's transaction, so a re-analysed body never leaves old rows behind.
@@ -18,7 +19,8 @@ _PER_ARTICLE = ("actor_mentions", "actor_roles", "actor_aliases", "relations", "
 
 def person_ids(conn: sqlite3.Connection) -> list[str]:
     """Actor ids of every stored person mention (one per mention: frequencies matter for surname grouping)."""
-    return [r[0] for r in conn.execute("SELECT actor_id FROM actor_mentions WHERE kind = 'person'")]
+    return [r[0] for r in conn.execute("SELECT actor_id FROM actor_mentions WHERE kind = 'person' "
+                                       "ORDER BY aid, start, end_")]
 
 
 def write(conn: sqlite3.Connection, aid: int, body_hash: str | None, ts: str, actors: Iterable[dict],
@@ -69,7 +71,7 @@ def actor_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every actor with its aliases, roles (with dates) and mention count, most mentioned first."""
     out = []
     roles: dict[str, list] = {}
-    for r in conn.execute("SELECT DISTINCT actor_id, role, date FROM actor_roles ORDER BY date"):
+    for r in conn.execute("SELECT DISTINCT actor_id, role, date FROM actor_roles ORDER BY date, actor_id, role"):
         roles.setdefault(r[0], []).append({"role": r[1], "date": r[2]})
     for r in conn.execute("SELECT a.actor_id, a.name, a.kind, a.aliases, count(m.aid) FROM actors a "
                           "LEFT JOIN actor_mentions m ON m.actor_id = a.actor_id GROUP BY a.actor_id "
@@ -86,7 +88,8 @@ def relation_rows(conn: sqlite3.Connection, actor_id: str | None = None) -> list
         "SELECT ar.url, ar.page_id, ar.site, r.subject, r.type, r.object, r.negated, r.modality, r.start, r.end_, "
         "r.evidence, r.chain, sa.name AS subject_name, oa.name AS object_name FROM relations r "
         "JOIN articles ar ON ar.aid = r.aid LEFT JOIN actors sa ON sa.actor_id = r.subject "
-        f"LEFT JOIN actors oa ON oa.actor_id = r.object {where} ORDER BY ar.url, r.start", params)
+        f"LEFT JOIN actors oa ON oa.actor_id = r.object {where} "
+        "ORDER BY ar.url, r.start, r.end_, r.subject, r.type, r.object, r.negated, r.modality", params)
     out = []
     for d in _rows(cur):
         out.append({"url": d["url"], "page_id": d["page_id"], "site": d["site"], "subject": d["subject"],
@@ -101,7 +104,7 @@ def flag_rows(conn: sqlite3.Connection, aid: int | None = None) -> list[dict[str
     where, params = ("WHERE f.aid = ?", (aid,)) if aid is not None else ("", ())
     cur = conn.execute("SELECT ar.url, f.technique, f.start, f.end_, f.text, f.speaker, f.source, f.quote_start, "
                        f"f.quote_end FROM flags f JOIN articles ar ON ar.aid = f.aid {where} "
-                       "ORDER BY ar.url, f.start", params)
+                       "ORDER BY ar.url, f.start, f.end_, f.technique, f.speaker, f.source", params)
     return [{"url": d["url"], "technique": d["technique"], "span": {"start": d["start"], "end": d["end"],
              "text": d["text"]}, "speaker": d["speaker"] if d["speaker"] == "outlet" else
              (d["source"] or "quoted source"), "quoted": d["speaker"] != "outlet",
@@ -123,23 +126,24 @@ def actor_page(conn: sqlite3.Connection, actor_id: str) -> dict[str, Any] | None
         return None
     a["stated_aliases"] = _rows(conn.execute(
         "SELECT ar.url, x.name, x.alias, x.kind, x.evidence, x.date FROM actor_aliases x JOIN articles ar "
-        "ON ar.aid = x.aid WHERE x.actor_id = ? ORDER BY x.date, ar.url", (actor_id,)))
+        "ON ar.aid = x.aid WHERE x.actor_id = ? ORDER BY x.date, ar.url, x.start, x.alias, x.kind", (actor_id,)))
     a["roles"] = _rows(conn.execute(
         "SELECT x.role, x.date, ar.url, x.how FROM actor_roles x JOIN articles ar ON ar.aid = x.aid "
-        "WHERE x.actor_id = ? ORDER BY x.date, ar.url", (actor_id,)))
+        "WHERE x.actor_id = ? ORDER BY x.date, ar.url, x.start, x.role, x.how", (actor_id,)))
     a["relations"] = relation_rows(conn, actor_id)
     a["sites"] = _rows(conn.execute(
         "SELECT ar.site, count(*) AS mentions, count(DISTINCT ar.aid) AS articles FROM actor_mentions m "
-        "JOIN articles ar ON ar.aid = m.aid WHERE m.actor_id = ? GROUP BY ar.site ORDER BY mentions DESC LIMIT 20",
+        "JOIN articles ar ON ar.aid = m.aid WHERE m.actor_id = ? GROUP BY ar.site ORDER BY mentions DESC, ar.site "
+        "LIMIT 20",
         (actor_id,)))
     a["articles"] = _rows(conn.execute(
         "SELECT DISTINCT ar.page_id, ar.url, ar.title, ar.site FROM actor_mentions m JOIN articles ar "
-        "ON ar.aid = m.aid WHERE m.actor_id = ? ORDER BY ar.url LIMIT 200", (actor_id,)))
+        "ON ar.aid = m.aid WHERE m.actor_id = ? ORDER BY ar.url, ar.page_id LIMIT 200", (actor_id,)))
     # loaded terms in the same sentence-sized neighbourhood (200 characters) as a mention of the actor
     a["loaded_terms"] = _rows(conn.execute(
         "SELECT f.technique, lower(f.text) AS term, count(*) AS uses FROM flags f JOIN actor_mentions m "
         "ON m.aid = f.aid AND abs(f.start - m.start) < 200 WHERE m.actor_id = ? "
-        "GROUP BY f.technique, lower(f.text) ORDER BY uses DESC LIMIT 30", (actor_id,)))
+        "GROUP BY f.technique, lower(f.text) ORDER BY uses DESC, f.technique, term LIMIT 30", (actor_id,)))
     return a
 
 
@@ -151,9 +155,10 @@ def article_items(conn: sqlite3.Connection, page_id: str) -> dict[str, Any]:
     aid = r[0]
     mentions = _rows(conn.execute(
         "SELECT m.start, m.end_, m.text, m.actor_id, m.kind, m.metonymy, a.name FROM actor_mentions m "
-        "LEFT JOIN actors a ON a.actor_id = m.actor_id WHERE m.aid = ? ORDER BY m.start", (aid,)))
+        "LEFT JOIN actors a ON a.actor_id = m.actor_id WHERE m.aid = ? ORDER BY m.start, m.end_", (aid,)))
     rel = _rows(conn.execute("SELECT subject, type, object, negated, modality, start, end_, evidence, chain "
-                             "FROM relations WHERE aid = ? ORDER BY start", (aid,)))
+                             "FROM relations WHERE aid = ? "
+                             "ORDER BY start, end_, subject, type, object, negated, modality", (aid,)))
     for x in rel:
         x["chain"] = json.loads(x["chain"])
     return {"mentions": mentions, "flags": flag_rows(conn, aid), "relations": rel}
@@ -163,3 +168,22 @@ def graph_edges(conn: sqlite3.Connection) -> list[dict[str, Any]]:
     """Relation counts per (subject, type, object) for the actors graph."""
     return _rows(conn.execute("SELECT subject, object, type, count(*) AS weight, sum(negated) AS negated "
                               "FROM relations GROUP BY subject, object, type"))
+
+
+def alias_file(conn) -> dict[str, Any] | None:
+    """The stored user alias file: {name, format, sha1, content, stored_at}, or None."""
+    r = conn.execute("SELECT name, format, sha1, content, stored_at FROM actor_alias_file WHERE id = 1").fetchone()
+    return dict(zip(("name", "format", "sha1", "content", "stored_at"), r)) if r else None
+
+
+def set_alias_file(conn, name: str, fmt: str, sha1: str, content: str, ts: str) -> None:
+    """Keep (or replace) the store's user alias file (the caller holds the transaction)."""
+    conn.execute("INSERT INTO actor_alias_file(id, name, format, sha1, content, stored_at) VALUES (1,?,?,?,?,?) "
+                 "ON CONFLICT(id) DO UPDATE SET name = excluded.name, format = excluded.format, "
+                 "sha1 = excluded.sha1, content = excluded.content, stored_at = excluded.stored_at",
+                 (name, fmt, sha1, content, ts))
+
+
+def drop_alias_file(conn) -> bool:
+    """Forget the store's user alias file; whether there was one."""
+    return conn.execute("DELETE FROM actor_alias_file WHERE id = 1").rowcount > 0

@@ -194,14 +194,14 @@ def listing(conn) -> list:
     """Every article (page_id, url, site, title, byline, published, language, region, theme, source) by date."""
     return conn.execute(
         "SELECT page_id, url, site, title, byline, published, language, region, theme, source FROM articles "
-        "ORDER BY COALESCE(published, '9999'), site, url").fetchall()
+        "ORDER BY COALESCE(published, '9999'), site, url, page_id").fetchall()
 
 
 def credit_listing(conn) -> list:
     """Every credit (site, url, form, name, curl) by page."""
     return conn.execute(
         "SELECT a.site, a.url, c.form, c.name, c.url AS curl FROM credits c JOIN articles a USING(page_id) "
-        "ORDER BY a.site, a.url, c.idx").fetchall()
+        "ORDER BY a.site, a.url, c.page_id, c.idx").fetchall()
 
 
 def identifier_sites(conn) -> list:

@@ -597,13 +597,13 @@ def _q(col: str) -> str:
 
 
 # -- full-text search (articles: title and body) -----------------------------------------------------------
-FTS_DOCUMENT = "to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(body, ''))"
+FTS_CONFIG = "newstrace"    # simple + unaccent (migration 0050_search_unaccent)
 
 
 def fts_document(alias: str = "") -> str:
     """PostgreSQL: the indexed tsvector expression over an articles row (the GIN index's expression)."""
     p = f"{alias}." if alias else ""
-    return f"to_tsvector('simple', coalesce({p}title, '') || ' ' || coalesce({p}body, ''))"
+    return f"to_tsvector('{FTS_CONFIG}', coalesce({p}title, '') || ' ' || coalesce({p}body, ''))"
 
 
 def pg_fts_query(fq: str) -> str:

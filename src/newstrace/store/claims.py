@@ -20,7 +20,8 @@ def pending_articles(conn: sqlite3.Connection, component: str, version: str,
     """Articles the component has not analysed on their current body (or analysed with another version)."""
     sql = ("SELECT a.page_id, a.url, a.site, a.title, a.body, a.body_hash, a.language, a.published, a.publisher "
            "FROM articles a LEFT JOIN analysis_state s ON s.page_id = a.page_id AND s.component = ? "
-           "WHERE s.page_id IS NULL OR s.body_hash IS NOT a.body_hash OR s.version != ?")
+           "WHERE s.page_id IS NULL OR s.body_hash IS NOT a.body_hash OR s.version != ? "
+           "ORDER BY a.aid")     # the order articles are analysed in: the same on both backends
     rows = conn.execute(sql, (component, version)).fetchall()
     if page_ids is not None:
         want = set(page_ids)
@@ -33,7 +34,7 @@ def copy_parents(conn: sqlite3.Connection, page_ids: Iterable[str]) -> dict[str,
     out: dict[str, sqlite3.Row] = {}
     for pid in page_ids:
         r = conn.execute("SELECT copy_id, source_id, kind, spans FROM copies WHERE copy_id = ? "
-                         "ORDER BY shared_words DESC LIMIT 1", (pid,)).fetchone()
+                         "ORDER BY shared_words DESC, source_id LIMIT 1", (pid,)).fetchone()
         if r is not None:
             out[pid] = r
     return out
@@ -128,7 +129,8 @@ def claim_pages(conn: sqlite3.Connection, claim_key: str) -> list[dict[str, Any]
     """Every page carrying one claim (by claim_key), with its site, date and the source/cue texts it uses."""
     rows = conn.execute(
         "SELECT c.*, a.url, a.site, a.published, a.language, a.title, a.body FROM claims c "
-        "JOIN articles a ON a.page_id = c.page_id WHERE c.claim_key = ? ORDER BY a.published, a.url",
+        "JOIN articles a ON a.page_id = c.page_id WHERE c.claim_key = ? "
+        "ORDER BY a.published, a.url, c.page_id, c.idx",
         (claim_key,)).fetchall()
     out = []
     for r in rows:
@@ -142,7 +144,7 @@ def claim_pages(conn: sqlite3.Connection, claim_key: str) -> list[dict[str, Any]
 def story_pages(conn: sqlite3.Connection, story_id: str) -> list[sqlite3.Row]:
     return conn.execute("SELECT m.page_id, m.role, m.parent_id, m.kind, a.url, a.site, a.published, a.language "
                         "FROM story_members m JOIN articles a ON a.page_id = m.page_id WHERE m.story_id = ? "
-                        "ORDER BY m.published, a.url", (story_id,)).fetchall()
+                        "ORDER BY m.published, a.url, m.page_id", (story_id,)).fetchall()
 
 
 def story_claim_rows(conn: sqlite3.Connection, page_ids: list[str]) -> list[dict[str, Any]]:

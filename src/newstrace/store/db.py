@@ -124,29 +124,46 @@ class Store:
         with c:
             for p in problems:
                 new["problems"] += self._write_problem(p, ts)
+            rows = []
             for meta, art, page_problems in items:
                 pid = self._adopt_older_row(meta, art) or meta["page_id"]
-                status = "article" if art is not None else "problem"
-                inserted = c.execute(
-                    "INSERT INTO pages (page_id, url, source, fetched_at, content_type, size, status, ingested_at,"
-                    " url_key, content_sha) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(page_id) DO NOTHING",
-                    (pid, meta.get("url"), meta["source"], meta.get("fetched_at"), meta.get("content_type"),
-                     meta.get("size"), status, ts, meta.get("url_key"), meta.get("content_sha")),
-                ).rowcount
-                c.execute("INSERT OR IGNORE INTO page_sources VALUES (?,?,?,?)",
-                          (pid, meta["source"], meta.get("read_key"), ts))
+                rows.append((pid, meta, art, page_problems))
+            # a few statements per batch, not per page (each is a round trip to a PostgreSQL server): the pages
+            # inserted now (RETURNING), then each table's rows at once, in page order as one by one would
+            fresh = self._insert_pages(rows, ts)
+            c.executemany("INSERT OR IGNORE INTO page_sources VALUES (?,?,?,?)",
+                          [(pid, meta["source"], meta.get("read_key"), ts) for pid, meta, _, _ in rows])
+            arts = []
+            for pid, meta, art, page_problems in rows:
                 for p in page_problems:
                     p.page_id = pid
                     new["problems"] += self._write_problem(p, ts)
-                if not inserted:
+                if pid not in fresh:
                     new["already_stored"] += 1
                     continue
+                fresh.discard(pid)        # the same page twice in one batch: stored once
                 new["pages"] += 1
                 if art is not None:
                     art.page_id = pid
-                    self._write_article(art)
-                    new["articles"] += 1
+                    arts.append(art)
+            self._write_articles(arts)
+            new["articles"] += len(arts)
         return new
+
+    def _insert_pages(self, rows: list, ts: str, chunk: int = 500) -> set[str]:
+        """Insert the pages rows not stored yet; the page_ids inserted."""
+        fresh: set[str] = set()
+        for i in range(0, len(rows), chunk):
+            part = rows[i:i + chunk]
+            fresh.update(r[0] for r in self.conn.execute(
+                "INSERT INTO pages (page_id, url, source, fetched_at, content_type, size, status, ingested_at,"
+                " url_key, content_sha) VALUES " + ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(part))
+                + " ON CONFLICT(page_id) DO NOTHING RETURNING page_id",
+                [v for pid, meta, art, _ in part for v in (
+                    pid, meta.get("url"), meta["source"], meta.get("fetched_at"), meta.get("content_type"),
+                    meta.get("size"), "article" if art is not None else "problem", ts, meta.get("url_key"),
+                    meta.get("content_sha"))]).fetchall())
+        return fresh
 
     def _adopt_older_row(self, meta: dict[str, Any], art: Article | None) -> str | None:
         """The page_id of a row stored by an older version (keyed by the path as typed; no content_sha) that
@@ -184,45 +201,46 @@ class Store:
             (pid, p.source, p.stage, p.reason, p.detail[:2000], p.url, p.page_id, ts, pid, old),
         ).rowcount
 
-    def _write_article(self, a: Article) -> None:
+    def _write_articles(self, arts: list[Article]) -> None:
+        """Articles (each with the next aid, in order), their credits, identifiers, media and links, and
+        their sites' page counts: one executemany per table."""
+        if not arts:
+            return
         c = self.conn
-        raw_body = "\n\n".join(a.blocks)
-        body = a.body or raw_body
-        c.execute(
+        rows = []
+        for a in arts:
+            raw_body = "\n\n".join(a.blocks)
+            body = a.body or raw_body
+            rows.append((a.page_id, a.url, a.canonical_url, a.site, a.publisher, a.title, a.byline, a.published,
+                         a.modified, a.fetched_at, a.language, a.description, a.region, a.theme,
+                         json.dumps(a.sections), json.dumps(a.tags), json.dumps(a.blocks, ensure_ascii=False), body,
+                         raw_body, content_hash(body), a.original_source, json.dumps(a.alternates),
+                         json.dumps(a.extra, ensure_ascii=False), a.source))
+        c.executemany(
             """INSERT INTO articles (page_id, url, canonical_url, site, publisher, title, byline, published,
                 modified, fetched_at, language, description, region, theme, sections, tags, blocks, body,
                 raw_body, body_hash, original_source, alternates, extra, source, aid)
                VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,
                        (SELECT coalesce(max(aid), 0) + 1 FROM articles))
-               ON CONFLICT(page_id) DO NOTHING""",
-            (a.page_id, a.url, a.canonical_url, a.site, a.publisher, a.title, a.byline, a.published,
-             a.modified, a.fetched_at, a.language, a.description, a.region, a.theme,
-             json.dumps(a.sections), json.dumps(a.tags), json.dumps(a.blocks, ensure_ascii=False), body,
-             raw_body, content_hash(body), a.original_source, json.dumps(a.alternates),
-             json.dumps(a.extra, ensure_ascii=False), a.source),
-        )
+               ON CONFLICT(page_id) DO NOTHING""", rows)
         c.executemany(
             "INSERT OR IGNORE INTO credits VALUES (?,?,?,?,?,?)",
             [(a.page_id, i, cr.get("name"), cr.get("url"), cr.get("form") or "statement", cr.get("text"))
-             for i, cr in enumerate(a.credits)],
-        )
+             for a in arts for i, cr in enumerate(a.credits)])
         c.executemany(
             'INSERT OR IGNORE INTO identifiers VALUES (?,?,?,?)',
-            [(a.page_id, i["kind"], i["value"], i.get("where") or "text") for i in a.identifiers],
-        )
-        c.executemany(
-            "INSERT OR IGNORE INTO media VALUES (?,?,?)",
-            [(a.page_id, m["type"], m["url"]) for m in a.media],
-        )
+            [(a.page_id, i["kind"], i["value"], i.get("where") or "text") for a in arts for i in a.identifiers])
+        c.executemany("INSERT OR IGNORE INTO media VALUES (?,?,?)",
+                      [(a.page_id, m["type"], m["url"]) for a in arts for m in a.media])
         c.executemany(
             "INSERT OR IGNORE INTO links VALUES (?,?,?,?)",
-            [(a.page_id, l["href"], l.get("text") or "", int(bool(l.get("in_body")))) for l in a.outlinks],
-        )
-        c.execute(
+            [(a.page_id, l["href"], l.get("text") or "", int(bool(l.get("in_body")))) for a in arts
+             for l in a.outlinks])
+        ts = now_iso()
+        c.executemany(
             "INSERT INTO sites(site, name, pages, updated_at) VALUES (?,?,1,?) ON CONFLICT(site) DO UPDATE SET "
             "pages = sites.pages + 1, name = COALESCE(sites.name, excluded.name), updated_at = excluded.updated_at",
-            (a.site, a.publisher, now_iso()),
-        )
+            [(a.site, a.publisher, ts) for a in arts])
 
     def relearn_furniture(self, force: bool = False) -> dict[str, int]:
         """Relearn site furniture and strip it from bodies again (the extract phase extract/relearn.py, which
@@ -279,7 +297,7 @@ class Store:
             "operator_groups": q("SELECT count(DISTINCT group_id) FROM site_groups"),
         }
         out["problems_by_reason"] = dict(
-            self.conn.execute("SELECT reason, count(*) FROM problems GROUP BY reason ORDER BY 2 DESC").fetchall()
+            self.conn.execute("SELECT reason, count(*) FROM problems GROUP BY reason ORDER BY 2 DESC, 1").fetchall()
         )
         return out
 

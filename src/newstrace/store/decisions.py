@@ -113,12 +113,12 @@ def members_with_urls(conn, story_id: str) -> list:
     return conn.execute(
         "SELECT m.page_id, a.url, a.site, m.role, m.kind, m.parent_id, m.published, m.lag_hours "
         "FROM story_members m JOIN articles a ON a.page_id = m.page_id WHERE m.story_id = ? "
-        "ORDER BY m.role DESC, m.lag_hours IS NULL, m.lag_hours, a.url", (story_id,)).fetchall()
+        "ORDER BY m.role DESC, m.lag_hours IS NULL, m.lag_hours, a.url, m.page_id", (story_id,)).fetchall()
 
 
 def all_copies(conn) -> list:
     """Every copies row, by story."""
-    return conn.execute("SELECT * FROM copies ORDER BY story_id, copy_id").fetchall()
+    return conn.execute("SELECT * FROM copies ORDER BY story_id, copy_id, source_id").fetchall()
 
 
 def all_stories(conn) -> list:
@@ -128,7 +128,7 @@ def all_stories(conn) -> list:
 
 def members(conn, story_id: str) -> list:
     """A story's story_members rows, origin first, then by lag."""
-    return conn.execute("SELECT * FROM story_members WHERE story_id=? ORDER BY role DESC, lag_hours",
+    return conn.execute("SELECT * FROM story_members WHERE story_id=? ORDER BY role DESC, lag_hours, page_id",
                         (story_id,)).fetchall()
 
 

@@ -52,10 +52,11 @@ def groups(conn) -> list[tuple[str, str, str]]:
     return conn.execute("SELECT site, group_id, evidence FROM site_groups").fetchall()
 
 
-def edges(conn, ordered: bool = True) -> list[tuple[str, str, str, float, int, str]]:
-    """(site_a, site_b, kind, weight, strong, detail JSON), by kind and sites (or as written)."""
-    return conn.execute("SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges"
-                        + (" ORDER BY kind, site_a, site_b" if ordered else "")).fetchall()
+def edges(conn) -> list[tuple[str, str, str, float, int, str]]:
+    """(site_a, site_b, kind, weight, strong, detail JSON), by kind and sites (the same order on both backends:
+    a table's physical order is not)."""
+    return conn.execute("SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges "
+                        "ORDER BY kind, site_a, site_b").fetchall()
 
 
 def sites(conn) -> list[tuple[str, str | None, int]]:

@@ -17,9 +17,10 @@ def write(conn, problems: Iterable[Problem], ts: str) -> None:
 
 def iter_all(conn) -> Iterable:
     """Every problem (source, stage, reason, detail, url, page_id, seen_at), oldest first."""
-    return conn.execute("SELECT source, stage, reason, detail, url, page_id, seen_at FROM problems ORDER BY seen_at, source")
+    return conn.execute("SELECT source, stage, reason, detail, url, page_id, seen_at FROM problems "
+                        "ORDER BY seen_at, source, stage, reason")
 
 
 def by_source(conn) -> list:
     """Every problem (source, stage, reason, detail) by source."""
-    return conn.execute("SELECT source, stage, reason, detail FROM problems ORDER BY source").fetchall()
+    return conn.execute("SELECT source, stage, reason, detail FROM problems ORDER BY source, stage, reason").fetchall()

@@ -23,7 +23,7 @@ def versions(conn: sqlite3.Connection, url_or_id: str) -> list[dict[str, Any]]:
 _LINK = ("SELECT c.kind, c.credited, c.confidence, c.shared_words, a.page_id, a.url, a.site, a.title, a.published,"
          " round((julianday(cp.published) - julianday(src.published)) * 24, 1) AS lag_hours "
          "FROM copies c JOIN articles cp ON cp.page_id = c.copy_id JOIN articles src ON src.page_id = c.source_id "
-         "JOIN articles a ON a.page_id = c.{other} WHERE c.{this} = ? ORDER BY cp.published, a.url")
+         "JOIN articles a ON a.page_id = c.{other} WHERE c.{this} = ? ORDER BY cp.published, a.url, a.page_id")
 
 
 def copies_of(conn: sqlite3.Connection, page_id: str) -> list[dict[str, Any]]:

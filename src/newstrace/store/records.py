@@ -225,6 +225,7 @@ class EdgeKind(str, Enum):
     """What joins two sites (``site_edges.kind``)."""
     COPY = "copy"              # site_a copies from site_b
     IDENTIFIER = "identifier"  # they share identifiers
+    SHARED = "shared"          # their pages carry the same embedded posts, quotes or captions (weak, undirected)
 
 
 @dataclass

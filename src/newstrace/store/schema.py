@@ -647,6 +647,51 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS credits_name ON credits(name);
         """,
     ),
+    (
+        "0050_search_unaccent",
+        """
+        -- store/search.py: SQLite's FTS5 table (0002) already folds diacritics; PostgreSQL's variant below
+        -- gives its search the same folding ("cafe" finds "café")
+        """,
+    ),
+    (
+        "0061_actor_alias_file",
+        """
+        -- analyze/stage_actors.py: the user alias file (`newstrace actors --aliases FILE`) kept with the store,
+        -- so every later analysis (ingest, analyze, actors without --aliases) uses the same one
+        CREATE TABLE IF NOT EXISTS actor_alias_file (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL,
+            format TEXT NOT NULL,
+            sha1 TEXT NOT NULL,
+            content TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        "0056_shared_items",
+        """
+        -- store/shared.py (trace/shared.py): pairs of articles whose only common text is a shared item (an
+        -- embedded post, a quoted statement, a wire caption), one row per item; kept apart from copies
+        CREATE TABLE IF NOT EXISTS shared_items (
+            a            INTEGER NOT NULL,   -- article keys, a < b
+            b            INTEGER NOT NULL,
+            a_hash       TEXT,               -- the body versions aligned
+            b_hash       TEXT,
+            item_key     TEXT NOT NULL,      -- kind:status URL, post:@handle date, or kind:hash of its words
+            kind         TEXT NOT NULL,      -- post | quote | caption
+            url          TEXT,
+            author       TEXT,
+            speaker      TEXT,
+            text         TEXT,
+            spans        TEXT NOT NULL,      -- JSON [[a_start, a_end, b_start, b_end]] character offsets
+            shared_words INTEGER NOT NULL,
+            PRIMARY KEY (a, b, item_key)
+        );
+        CREATE INDEX IF NOT EXISTS shared_items_b ON shared_items(b);
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
@@ -680,6 +725,27 @@ PG_VARIANTS: dict[str, str | list[str]] = {
         "DROP TRIGGER IF EXISTS articles_aid_default ON articles",
         "CREATE TRIGGER articles_aid_default BEFORE INSERT ON articles FOR EACH ROW "
         "EXECUTE FUNCTION articles_aid_default()",
+    ],
+    # search folds diacritics as FTS5's remove_diacritics does: a text search configuration "newstrace" (simple
+    # + unaccent from contrib, a trusted extension; plain simple where the server lacks it) and the GIN index over it
+    "0050_search_unaccent": [
+        """DO $$ BEGIN
+             BEGIN
+               CREATE EXTENSION IF NOT EXISTS unaccent;
+             EXCEPTION WHEN others THEN
+               RAISE NOTICE 'no unaccent extension: search keeps diacritics';
+             END;
+             IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'newstrace') THEN
+               CREATE TEXT SEARCH CONFIGURATION newstrace (COPY = simple);
+               IF EXISTS (SELECT 1 FROM pg_ts_dict WHERE dictname = 'unaccent') THEN
+                 ALTER TEXT SEARCH CONFIGURATION newstrace ALTER MAPPING FOR word, hword, hword_part, numword,
+                   numhword, hword_numpart WITH unaccent, simple;
+               END IF;
+             END IF;
+           END $$""",
+        "DROP INDEX IF EXISTS articles_fts",
+        "CREATE INDEX articles_fts ON articles USING GIN "
+        "(to_tsvector('newstrace', coalesce(title, '') || ' ' || coalesce(body, '')))",
     ],
     "0030_pg_compat": [
         """CREATE OR REPLACE FUNCTION json_valid(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$

@@ -5,8 +5,9 @@
 tsquery (``backend.pg_fts_query``).
 
 Ranks: lower is better on both (FTS5's bm25; minus ts_rank on PostgreSQL). Keys: the SQLite rowid of the FTS
-table, the article key (aid) on PostgreSQL; either only goes from ``hits`` to ``snippets``.  PostgreSQL's
-'simple' configuration lowercases but keeps diacritics (FTS5 here removes them): "cafe" does not find "café"."""
+table, the article key (aid) on PostgreSQL; either only goes from ``hits`` to ``snippets``.  Both fold case and
+diacritics: FTS5's ``remove_diacritics 2``; on PostgreSQL the text search configuration ``newstrace`` (simple +
+contrib's unaccent, migration 0050_search_unaccent), so "cafe" finds "café" and "café" finds "cafe"."""
 from __future__ import annotations
 
 from typing import Any
@@ -23,7 +24,7 @@ def hits(conn, fq: str, where: list[str], args: list, limit: int) -> list[tuple[
     if backend.dialect(conn) == backend.POSTGRESQL:
         doc = backend.fts_document("a")
         return [tuple(r) for r in conn.execute(
-            f"SELECT a.aid, -ts_rank({doc}, q.q) FROM articles a, to_tsquery('simple', ?) AS q(q) "
+            f"SELECT a.aid, -ts_rank({doc}, q.q) FROM articles a, to_tsquery('{backend.FTS_CONFIG}', ?) AS q(q) "
             f"WHERE {doc} @@ q.q{filt} ORDER BY a.aid DESC LIMIT ?", [backend.pg_fts_query(fq), *args, limit])]
     join = " JOIN articles a ON a.rowid = articles_fts.rowid" if where else ""
     return [tuple(r) for r in conn.execute(
@@ -38,11 +39,12 @@ def snippets(conn, fq: str, keys: list[int], mark_open: str, mark_close: str) ->
         return []
     marks = ",".join("?" * len(keys))
     if backend.dialect(conn) == backend.POSTGRESQL:
+        cfg = backend.FTS_CONFIG
         opts = (f"StartSel={mark_open}, StopSel={mark_close}, MaxWords={SNIPPET_WORDS}, MinWords=8, "
                 "MaxFragments=1, FragmentDelimiter=\" … \"")
         return [dict(r) for r in conn.execute(
             "SELECT a.aid AS rid, a.page_id, a.title, a.site, a.url, a.published, a.language, "
-            "ts_headline('simple', a.body, to_tsquery('simple', ?), ?) AS snippet "
+            f"ts_headline('{cfg}', a.body, to_tsquery('{cfg}', ?), ?) AS snippet "
             f"FROM articles a WHERE a.aid IN ({marks})", [backend.pg_fts_query(fq), opts, *keys])]
     return [dict(r) for r in conn.execute(
         "SELECT a.rowid AS rid, a.page_id, a.title, a.site, a.url, a.published, a.language, "
@@ -64,8 +66,8 @@ def iter_matches(conn, fq: str, where: list[str], args: list) -> Any:
     cols = "a.page_id, a.title, a.site, a.url, a.published, a.language"
     if backend.dialect(conn) == backend.POSTGRESQL:
         doc = backend.fts_document("a")
-        return conn.execute(f"SELECT {cols} FROM articles a, to_tsquery('simple', ?) AS q(q) "
+        return conn.execute(f"SELECT {cols} FROM articles a, to_tsquery('{backend.FTS_CONFIG}', ?) AS q(q) "
                             f"WHERE {doc} @@ q.q{filt} ORDER BY ts_rank({doc}, q.q) DESC, a.aid",
                             [backend.pg_fts_query(fq), *args])
     return conn.execute(f"SELECT {cols} FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
-                        "WHERE articles_fts MATCH ?" + filt + " ORDER BY rank", [fq, *args])
+                        "WHERE articles_fts MATCH ?" + filt + " ORDER BY rank, a.aid", [fq, *args])

@@ -8,6 +8,7 @@ connection first, return plain dicts (or lists of them), never commit and never 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 from . import articles as _articles
@@ -177,20 +178,21 @@ def media_of(conn, page_id: str) -> list[dict[str, Any]]:
 
 
 def outlinks_of(conn, page_id: str, limit: int = 300) -> list[dict[str, Any]]:
-    return _all(conn, "SELECT href, text, in_body FROM links WHERE page_id = ? ORDER BY in_body DESC, href LIMIT ?",
+    return _all(conn, "SELECT href, text, in_body FROM links WHERE page_id = ? ORDER BY in_body DESC, href, text "
+                      "LIMIT ?",
                 (page_id, limit))
 
 
 def sources_of(conn, page_id: str) -> list[dict[str, Any]]:
     return _all(conn, "SELECT c.source_id, c.kind, c.credited, c.confidence, c.coverage_copy, c.story_id, "
                       "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.source_id "
-                      "WHERE c.copy_id = ? ORDER BY a.published", (page_id,))
+                      "WHERE c.copy_id = ? ORDER BY a.published, c.source_id", (page_id,))
 
 
 def copies_of(conn, page_id: str, limit: int = 500) -> list[dict[str, Any]]:
     return _all(conn, "SELECT c.copy_id, c.kind, c.credited, c.confidence, c.coverage_source, c.story_id, "
                       "a.site, a.title, a.published FROM copies c LEFT JOIN articles a ON a.page_id = c.copy_id "
-                      "WHERE c.source_id = ? ORDER BY a.published LIMIT ?", (page_id, limit))
+                      "WHERE c.source_id = ? ORDER BY a.published, c.copy_id LIMIT ?", (page_id, limit))
 
 
 def page_capture(conn, page_id: str) -> dict[str, Any] | None:
@@ -201,6 +203,39 @@ def page_capture(conn, page_id: str) -> dict[str, Any] | None:
                       "WHERE p.page_id = ?", (page_id,))
 
 
+def page_sources(conn, page_id: str) -> list[dict[str, Any]]:
+    """Every place the page was read from (``page_sources``; the ``pages`` row's own source when that table is
+    empty for it), first seen first."""
+    rows = _all(conn, "SELECT source, seen_at FROM page_sources WHERE page_id = ? ORDER BY seen_at, source",
+                (page_id,))
+    if not rows:
+        rows = _all(conn, "SELECT source, ingested_at AS seen_at FROM pages WHERE page_id = ?", (page_id,))
+    return rows
+
+
+def page_row(conn, page_id: str) -> dict[str, Any] | None:
+    """The ``pages`` row of a page (source, type, size, fetch and ingest times, content hash) with its article's
+    URL, site, title, language and publication date."""
+    return _one(conn, "SELECT p.page_id, p.url AS read_url, p.source, p.fetched_at, p.content_type, p.size, "
+                      "p.status, p.ingested_at, p.content_sha, a.url, a.site, a.title, a.language, a.published "
+                      "FROM pages p LEFT JOIN articles a ON a.page_id = p.page_id WHERE p.page_id = ?", (page_id,))
+
+
+def bundle_copies(conn, story_id: str) -> list[dict[str, Any]]:
+    """A story's copy links in full (spans, evidence, changes), for the story export bundle."""
+    return _all(conn, "SELECT * FROM copies WHERE story_id = ? ORDER BY copy_id, source_id", (story_id,))
+
+
+def bodies(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """page_id -> {page_id, url, site, title, published, language, fetched_at, body} for these pages."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        for r in _all(conn, "SELECT page_id, url, site, title, published, language, fetched_at, body FROM articles "
+                            f"WHERE page_id IN ({_marks(part)})", part):
+            out[r["page_id"]] = r
+    return out
+
+
 # -- site ------------------------------------------------------------------------------------------------
 def site(conn, domain: str) -> dict[str, Any] | None:
     return _one(conn, "SELECT * FROM sites WHERE site = ?", (domain,))
@@ -208,19 +243,19 @@ def site(conn, domain: str) -> dict[str, Any] | None:
 
 def recent_articles(conn, domain: str, limit: int = 20) -> list[dict[str, Any]]:
     return _all(conn, "SELECT page_id, title, published, language, url FROM articles WHERE site = ? "
-                      "ORDER BY published DESC LIMIT ?", (domain, limit))
+                      "ORDER BY published DESC, page_id LIMIT ?", (domain, limit))
 
 
 def site_identifiers(conn, domain: str, sample: int, limit: int = 100) -> list[dict[str, Any]]:
     """Identifier values on the site's latest ``sample`` articles, with how many pages carry each."""
     return _all(conn, "SELECT i.kind, i.value, COUNT(*) AS pages FROM (SELECT page_id FROM articles WHERE site = ? "
-                      "ORDER BY published DESC LIMIT ?) a JOIN identifiers i ON i.page_id = a.page_id "
+                      "ORDER BY published DESC, page_id LIMIT ?) a JOIN identifiers i ON i.page_id = a.page_id "
                       "GROUP BY i.kind, i.value ORDER BY pages DESC, i.kind, i.value LIMIT ?", (domain, sample, limit))
 
 
 def site_languages(conn, domain: str, limit: int = 20) -> list[dict[str, Any]]:
     return _all(conn, "SELECT language, COUNT(*) AS pages FROM articles WHERE site = ? GROUP BY language "
-                      "ORDER BY pages DESC LIMIT ?", (domain, limit))
+                      "ORDER BY pages DESC, language LIMIT ?", (domain, limit))
 
 
 def site_edges(conn, domain: str) -> list[dict[str, Any]]:
@@ -258,7 +293,7 @@ def page_id_by_url(conn, url: str) -> str | None:
 
 # -- lists -----------------------------------------------------------------------------------------------
 STORY_SORTS = {"size": "s.size DESC, s.story_id", "newest": "s.first_seen DESC, s.story_id",
-               "credit": "s.credit_rate ASC, s.size DESC"}
+               "credit": "s.credit_rate ASC, s.size DESC, s.story_id"}
 
 
 def story_page(conn, sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
@@ -285,13 +320,14 @@ def languages(conn, limit: int = 200) -> list[str]:
 
 # -- problems --------------------------------------------------------------------------------------------
 def problems_by_reason(conn) -> list[dict[str, Any]]:
-    return _all(conn, "SELECT stage, reason, COUNT(*) AS n FROM problems GROUP BY stage, reason ORDER BY n DESC")
+    return _all(conn, "SELECT stage, reason, COUNT(*) AS n FROM problems GROUP BY stage, reason "
+                      "ORDER BY n DESC, stage, reason")
 
 
 def problem_page(conn, reason: str | None, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = ("WHERE reason = ?", [reason]) if reason else ("", [])
     return _all(conn, f"SELECT problem_id, source, stage, reason, detail, url, page_id, seen_at FROM problems {where} "
-                      "ORDER BY seen_at DESC, source LIMIT ? OFFSET ?", [*args, limit, offset])
+                      "ORDER BY seen_at DESC, source, stage, reason LIMIT ? OFFSET ?", [*args, limit, offset])
 
 
 # -- search ----------------------------------------------------------------------------------------------
@@ -331,16 +367,19 @@ def search_ids(conn, fts_query: str, f: dict[str, str], traced: bool, limit: int
     the filters, newest first (the walk stops early; ranking them is the caller's). store/search.py: FTS5 on
     SQLite, the GIN full-text index on PostgreSQL."""
     where, args = _article_filters(f, traced)
-    try:
+    with _understood(conn):
         return [(r[0], r[1]) for r in _search.hits(conn, fts_query, where, args, limit)]
+
+
+@contextmanager
+def _understood(conn) -> Iterator[None]:
+    """A query the full-text engine refuses is a SearchError (the PostgreSQL transaction it aborted is rolled
+    back; on SQLite there is nothing to roll back)."""
+    try:
+        yield
     except backend.database_errors() as e:
-        _rollback(conn)
-        raise SearchError(str(e)) from None
-
-
-def _rollback(conn) -> None:
-    if backend.dialect(conn) == backend.POSTGRESQL:   # a failed statement aborts the PostgreSQL transaction
         conn.rollback()
+        raise SearchError(str(e)) from None
 
 
 def search_rows(conn, fts_query: str, rowids: list[int], mark_open: str, mark_close: str) -> list[dict[str, Any]]:
@@ -348,11 +387,8 @@ def search_rows(conn, fts_query: str, rowids: list[int], mark_open: str, mark_cl
     (markers around each hit), in the order of ``rowids``."""
     if not rowids:
         return []
-    try:
+    with _understood(conn):
         got = _search.snippets(conn, fts_query, rowids, mark_open, mark_close)
-    except backend.database_errors() as e:
-        _rollback(conn)
-        raise SearchError(str(e)) from None
     order = {rid: i for i, rid in enumerate(rowids)}
     got.sort(key=lambda r: order[r["rid"]])
     for r in got:
@@ -365,13 +401,13 @@ def filtered_articles(conn, f: dict[str, str], traced: bool, limit: int, offset:
     where, args = _article_filters(f, traced)
     return _all(conn, "SELECT a.page_id, a.title, a.site, a.url, a.published, a.language, substr(a.body, 1, 200) "
                       "AS snippet FROM articles a WHERE " + " AND ".join(where or ["1=1"])
-                + " ORDER BY a.published DESC LIMIT ? OFFSET ?", [*args, limit, offset])
+                + " ORDER BY a.published DESC, a.page_id LIMIT ? OFFSET ?", [*args, limit, offset])
 
 
 def iter_filtered_articles(conn, f: dict[str, str], traced: bool) -> Iterator[dict[str, Any]]:
     where, args = _article_filters(f, traced)
     return _iter(conn, "SELECT a.page_id, a.title, a.site, a.url, a.published, a.language FROM articles a WHERE "
-                 + " AND ".join(where or ["1=1"]) + " ORDER BY a.published DESC", args)
+                 + " AND ".join(where or ["1=1"]) + " ORDER BY a.published DESC, a.page_id", args)
 
 
 # -- pivots: identifiers, credited names, operator groups ------------------------------------------------
@@ -415,7 +451,7 @@ def credit_name_matches(conn, text: str, limit: int = 20) -> list[dict[str, Any]
 def credited_pages(conn, name: str, limit: int = 200) -> list[dict[str, Any]]:
     return _all(conn, "SELECT a.page_id, a.site, a.title, a.published, c.form, c.url FROM credits c "
                       "JOIN articles a ON a.page_id = c.page_id WHERE c.name = ? "
-                      "ORDER BY a.published, a.page_id LIMIT ?", (name, limit))
+                      "ORDER BY a.published, a.page_id, c.idx LIMIT ?", (name, limit))
 
 
 def group_sites(conn, group_id: str) -> list[dict[str, Any]]:
@@ -456,7 +492,7 @@ def stories_by_sites(conn, sites: Sequence[str], limit: int = 100) -> list[dict[
         return []
     return _all(conn, "SELECT m.story_id, s.title, s.size, s.first_seen, a.site, m.role, m.kind FROM articles a "
                       "JOIN story_members m ON m.page_id = a.page_id JOIN stories s ON s.story_id = m.story_id "
-                      f"WHERE a.site IN ({_marks(sites)}) ORDER BY s.first_seen DESC, m.story_id LIMIT ?",
+                      f"WHERE a.site IN ({_marks(sites)}) ORDER BY s.first_seen DESC, m.story_id, m.page_id LIMIT ?",
                 [*sites, limit])
 
 
@@ -501,13 +537,6 @@ _STORY_SELECT = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.fi
                  "s.origin_id, a.site AS origin_site ")
 
 
-def story_count(conn, f: dict[str, str]) -> int:
-    where, args = _story_where(f)
-    if not where:
-        return _scalar(conn, "SELECT COUNT(*) FROM stories") or 0
-    return _scalar(conn, f"SELECT COUNT(*) {_STORY_FROM}{where}", args) or 0
-
-
 def story_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _story_where(f)
     if not where:
@@ -522,14 +551,11 @@ def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]
     return _iter(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
 
 
-def story_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
-    """Counts of the filtered stories by origin site and by language list."""
+def story_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
+    """(origin site, language list JSON) of every story matching the filters: the total and the facets of the
+    stories list counted in one pass."""
     where, args = _story_where(f)
-    sites = _all(conn, f"SELECT a.site AS value, COUNT(*) AS n {_STORY_FROM}{where} GROUP BY a.site "
-                       "ORDER BY n DESC, a.site LIMIT ?", [*args, limit])
-    langs = _all(conn, f"SELECT s.languages AS value, COUNT(*) AS n {_STORY_FROM}{where} GROUP BY s.languages",
-                 args)
-    return {"site": sites, "languages": langs}
+    return iter(conn.execute(f"SELECT a.site, s.languages {_STORY_FROM}{where}", args))
 
 
 def _site_where(f: dict[str, str], grouped: bool) -> tuple[str, list[Any]]:
@@ -601,11 +627,6 @@ COPY_SORTS = {"newest": "a.published DESC, c.copy_id, c.source_id", "confidence"
               "site": "a.site, a.published DESC, c.copy_id, c.source_id"}
 
 
-def copy_count(conn, f: dict[str, str]) -> int:
-    where, args = _copy_where(f)
-    return _scalar(conn, f"SELECT COUNT(*) {_COPY_FROM}{where}", args) or 0
-
-
 def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _copy_where(f)
     return _all(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]} LIMIT ? OFFSET ?",
@@ -615,16 +636,6 @@ def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> li
 def iter_copies(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
     where, args = _copy_where(f)
     return _iter(conn, f"{_COPY_SELECT}{_COPY_FROM}{where} ORDER BY {COPY_SORTS[sort]}", args)
-
-
-def copy_facets(conn, f: dict[str, str], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
-    where, args = _copy_where(f)
-    out = {}
-    for name, col in (("kind", "c.kind"), ("credited", "c.credited"), ("site", "a.site"), ("source_site", "b.site"),
-                      ("lang", "a.language")):
-        out[name] = _all(conn, f"SELECT {col} AS value, COUNT(*) AS n {_COPY_FROM}{where} GROUP BY {col} "
-                               "ORDER BY n DESC, value LIMIT ?", [*args, limit])
-    return out
 
 
 def search_facets(conn, rowids: Sequence[int], limit: int = 12) -> dict[str, list[dict[str, Any]]]:
@@ -647,10 +658,86 @@ def search_facets(conn, rowids: Sequence[int], limit: int = 12) -> dict[str, lis
 def iter_search(conn, fts_query: str, f: dict[str, str], traced: bool) -> Iterator[dict[str, Any]]:
     """Every article matching the words and filters, best match first (the whole result, for an export)."""
     where, args = _article_filters(f, traced)
-    try:
+    with _understood(conn):
         cur = _search.iter_matches(conn, fts_query, where, args)
-    except backend.database_errors() as e:
-        _rollback(conn)
-        raise SearchError(str(e)) from None
     for r in cur:
         yield dict(r)
+
+
+# -- whole network ---------------------------------------------------------------------------------------
+def all_site_edges(conn) -> list[dict[str, Any]]:
+    """Every site edge (copy flows and shared identifiers) with its detail JSON."""
+    return _all(conn, "SELECT site_a, site_b, kind, weight, strong, detail FROM site_edges "
+                      "ORDER BY weight DESC, site_a, site_b, kind")
+
+
+def all_site_groups(conn) -> dict[str, str]:
+    return {r["site"]: r["group_id"] for r in _all(conn, "SELECT site, group_id FROM site_groups")}
+
+
+def site_page_counts(conn, sites: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in _articles.slices(list(dict.fromkeys(sites))):
+        for r in _all(conn, f"SELECT site, pages FROM sites WHERE site IN ({_marks(part)})", part):
+            out[r["site"]] = r["pages"]
+    return out
+
+
+def copy_member_pages(conn) -> list[str]:
+    """Pages that are copies in some story (a page that was an origin once and is a copy now, after an earlier
+    origin arrived, is among them)."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT page_id FROM story_members WHERE role != 'origin'")]
+
+
+def story_of_page(conn, page_id: str) -> str | None:
+    """The story a page belongs to now (its biggest, when several)."""
+    return _scalar(conn, "SELECT m.story_id FROM story_members m JOIN stories s ON s.story_id = m.story_id "
+                         "WHERE m.page_id = ? ORDER BY s.size DESC, m.story_id LIMIT 1", (page_id,))
+
+
+def example_ids(conn, tables: set[str]) -> dict[str, tuple]:
+    """One example of each kind of id the pages take (the biggest story, a copy link, an article, the biggest
+    site, a group, an actor, an identifier, a credited name), for the API document; absent kinds left out."""
+    sql = {"story_id": ("stories", "SELECT story_id FROM stories ORDER BY size DESC, story_id LIMIT 1"),
+           "copy": ("copies", "SELECT copy_id, source_id FROM copies ORDER BY copy_id, source_id LIMIT 1"),
+           "page_id": ("articles", "SELECT page_id FROM articles ORDER BY page_id LIMIT 1"),
+           "domain": ("sites", "SELECT site FROM sites ORDER BY pages DESC, site LIMIT 1"),
+           "group_id": ("site_groups", "SELECT group_id FROM site_groups ORDER BY group_id LIMIT 1"),
+           "actor_id": ("actors", "SELECT actor_id FROM actors ORDER BY actor_id LIMIT 1"),
+           "identifier": ("identifiers", "SELECT kind, value FROM identifiers ORDER BY kind, value LIMIT 1"),
+           "credited": ("credits", "SELECT name FROM credits WHERE name IS NOT NULL ORDER BY name LIMIT 1")}
+    out: dict[str, tuple] = {}
+    for key, (table, q) in sql.items():
+        if table in tables:
+            r = conn.execute(q).fetchone()
+            if r is not None:
+                out[key] = tuple(r)
+    return out
+
+
+def copy_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
+    """(kind, credited, copy site, source site, copy language) of every copy link matching the filters: the
+    total and every facet of the copies list counted in one pass over the join."""
+    where, args = _copy_where(f)
+    return iter(conn.execute(f"SELECT c.kind, c.credited, a.site, b.site, a.language {_COPY_FROM}{where}", args))
+
+
+# -- shared items (trace/shared.py): posts, quotes and captions other pages carry too, not copied ----------------
+def shared_items_of(conn, page_ids: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
+    """The shared items of some pages (an article, a story's members), one entry per item: ``item`` (kind,
+    url, author, speaker, text), ``pages`` (which of ``page_ids`` carry it) and ``others`` (pages outside
+    them that carry it too: page_id, url, site)."""
+    from . import shared
+
+    want = list(dict.fromkeys(page_ids))
+    out: dict[str, dict[str, Any]] = {}
+    for pid in want:
+        for r in shared.of_page(conn, pid):
+            e = out.setdefault(r["item"]["key"], {"item": r["item"], "pages": [], "others": []})
+            if pid not in e["pages"]:
+                e["pages"].append(pid)
+            if r["other_id"] not in want and all(o["page_id"] != r["other_id"] for o in e["others"]):
+                e["others"].append({"page_id": r["other_id"], "url": r["other_url"], "site": r["other_site"]})
+        if len(out) >= limit:
+            break
+    return sorted(out.values(), key=lambda e: (-len(e["others"]) - len(e["pages"]), e["item"]["key"]))[:limit]

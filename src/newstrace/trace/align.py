@@ -43,11 +43,7 @@ class Alignment:
 
     @property
     def linked(self) -> bool:
-        if self.longest < MIN_SEGMENT:
-            return False
-        if self.shared_words < MIN_SHARED:
-            return self.shared_words >= MIN_SEGMENT + 5 and max(self.coverage_a, self.coverage_b) >= 0.5
-        return max(self.coverage_a, self.coverage_b) >= MIN_COVER or self.shared_words >= MIN_SHARED_ABS
+        return link_rule(self.shared_words, self.longest, max(self.coverage_a, self.coverage_b))
 
     def as_dict(self) -> dict:
         return {"spans": self.spans, "wspans": self.wspans, "shared_words": self.shared_words,
@@ -56,6 +52,16 @@ class Alignment:
                 "whole_a": round(self.whole_a, 3), "whole_b": round(self.whole_b, 3),
                 "uncovered_a": self.uncovered_a, "uncovered_b": self.uncovered_b,
                 "paras_a": self.paras_a, "paras_b": self.paras_b}
+
+
+def link_rule(shared: int, longest: int, cover: float) -> bool:
+    """Do two bodies sharing ``shared`` aligned words (longest segment ``longest``, covering ``cover`` of the
+    more covered body) count as linked?"""
+    if longest < MIN_SEGMENT:
+        return False
+    if shared < MIN_SHARED:
+        return shared >= MIN_SEGMENT + 5 and cover >= 0.5
+    return cover >= MIN_COVER or shared >= MIN_SHARED_ABS
 
 
 def _sorted(d: Doc, mask, fill) -> tuple:

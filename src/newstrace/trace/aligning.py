@@ -8,9 +8,11 @@ from collections import defaultdict
 
 from ..records import Problem
 from ..store import articles, pairs, problems
+from ..store import shared as shared_store
 from ..store.records import ArticleKey, Pair, PairMethod, dumps
 from .align import align
 from .index import masks_of, now_iso
+from .shared import classify
 from .text import pack_for_alignment, unpack_for_alignment
 
 log = logging.getLogger(__name__)
@@ -27,13 +29,19 @@ class AlignPhase:
     def __init__(self, r, idx):
         self.r, self.idx = r, idx
         self.done: list[Pair] = []   # aligned, not written yet
+        self.shared: list[tuple] = []   # (a, b, shared-item record) of pairs sharing only an item (trace/shared.py)
 
     def flush(self) -> None:
-        """Write the pairs aligned so far (one transaction)."""
+        """Write the pairs aligned so far and their shared items (one transaction)."""
         if self.done:
-            with self.r.conn:
-                pairs.write(self.r.conn, self.done)
+            conn = self.r.conn
+            with conn:
+                pairs.write(conn, self.done)
+                shared_store.replace(conn, [(p.a, p.b, p.a_hash, p.b_hash) for p in self.done],
+                                     shared_store.with_links(conn, self.shared))
+            self.r.counts["shared"] += len(self.shared)
             self.done.clear()
+            self.shared.clear()
 
     def align(self, batch) -> None:
         r, idx = self.r, self.idx
@@ -61,9 +69,11 @@ class AlignPhase:
             idx.store_docs(batch)       # while the workers align
             failed = []
             for res_rows, fails in (job.get() if job is not None else map(_w_align, tasks)):
-                for a, b, linked, res in res_rows:
+                for a, b, linked, res, sh in res_rows:
                     r.counts["linked"] += linked
                     self.done.append(Pair(a, b, hashes.get(a), hashes.get(b), bool(linked), PairMethod.ALIGN, res))
+                    if sh is not None:
+                        self.shared.append((a, b, sh))
                 failed.extend(fails)
             if failed:
                 record_failures(r, failed)
@@ -86,7 +96,8 @@ def record_failures(r, failed: list[tuple]) -> None:
 
 
 def _w_align(task) -> tuple[list[tuple], list[tuple]]:
-    """Align a group of pairs (the tokenised bodies come with the task): (a, b, linked, result) rows and
+    """Align a group of pairs (the tokenised bodies come with the task): (a, b, linked, result, shared-item
+    record or None) rows and
     (a, b, reason) of the pairs whose alignment failed.  Two bodies carried by several pages are aligned once
     per process: the result is a function of the two bodies and their masks."""
     group, keys, docs, masks, site_of, dup_hash, cache_size = task
@@ -110,15 +121,20 @@ def _w_align(task) -> tuple[list[tuple], list[tuple]]:
                 log.warning("alignment failed for articles %s and %s", a, b, exc_info=True)
                 failed.append((a, b, f"{type(e).__name__}: {e}"))
                 continue
-            hit = (al.linked, min(al.coverage_a, al.coverage_b), dumps(al.as_dict()) if al.linked else None)
+            try:   # a pair whose only common text is an embedded post, a quote or a caption is not a copy
+                linked, sh = classify(docs[a], docs[b], al)
+            except Exception:  # noqa: BLE001 - the plain alignment stands; logged
+                log.warning("shared-item check failed for articles %s and %s", a, b, exc_info=True)
+                linked, sh = al.linked, None
+            hit = (linked, min(al.coverage_a, al.coverage_b), dumps(al.as_dict()) if linked else None, sh)
             if key is not None:
                 if len(_ALIGNED) >= cache_size:
                     _ALIGNED.clear()
                 _ALIGNED[key] = hit
-        linked, cov, res = hit
+        linked, cov, res, sh = hit
         if linked and site_of.get(a) == site_of.get(b) and cov < 0.5:
             linked = False  # one site's pages sharing some text: furniture, not a duplicate
-        out.append((a, b, int(linked), res if linked else None))
+        out.append((a, b, int(linked), res if linked else None, sh))
     return out, failed
 
 

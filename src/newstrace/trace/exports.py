@@ -1,13 +1,13 @@
-"""Rows for ``newstrace export copies|stories|sites`` and the site graph for Gephi (GEXF / GraphML)."""
+"""Rows for ``newstrace export copies|stories|sites|shared`` and the site graph for Gephi (GEXF / GraphML)."""
 from __future__ import annotations
 
 import json
 import sys
 from typing import Any, Iterator
 
-from ..store import decisions, network
+from ..store import decisions, network, shared
 
-WHAT = ("copies", "stories", "sites")
+WHAT = ("copies", "stories", "sites", "shared")
 
 
 def _j(x: str | None, default: Any) -> Any:
@@ -46,12 +46,15 @@ def iter_trace_rows(store, what: str) -> Iterator[dict[str, Any]]:
             }
     elif what == "sites":
         groups = {r[0]: (r[1], _j(r[2], [])) for r in network.groups(conn)}
-        out_c, in_c, ids = {}, {}, {}
-        for a, b, kind, w, strong, detail in network.edges(conn, ordered=False):
+        out_c, in_c, ids, sh = {}, {}, {}, {}
+        for a, b, kind, w, strong, detail in network.edges(conn):     # ordered: ties keep one order on both
             d = _j(detail, {})
             if kind == "copy":
                 out_c.setdefault(a, []).append({"from": b, "copies": int(w), "credit_rate": d.get("credit_rate")})
                 in_c.setdefault(b, []).append({"by": a, "copies": int(w), "credit_rate": d.get("credit_rate")})
+            elif kind == "shared":
+                for x, y in ((a, b), (b, a)):
+                    sh.setdefault(x, []).append({"site": y, "items": int(w), "kinds": d.get("kinds", {})})
             else:
                 for x, y in ((a, b), (b, a)):
                     ids.setdefault(x, []).append({"site": y, "strong": bool(strong), "shared": d})
@@ -62,14 +65,23 @@ def iter_trace_rows(store, what: str) -> Iterator[dict[str, Any]]:
                 "copies_from": sorted(out_c.get(site, []), key=lambda x: -x["copies"]),
                 "copied_by": sorted(in_c.get(site, []), key=lambda x: -x["copies"]),
                 "shared_identifiers": ids.get(site, []), "group_evidence": ev,
+                "shared_items": sorted(sh.get(site, []), key=lambda x: (-x["items"], x["site"])),
             }
+    elif what == "shared":
+        # pages sharing an embedded post, a quoted statement or a caption (not copies); spans are
+        # [a_start, a_end, b_start, b_end] character offsets into each page's body
+        for r in shared.iter_export(conn):
+            yield {"a_url": r["a_url"], "b_url": r["b_url"], "item": r["item"], "spans": r["spans"],
+                   "shared_words": r["shared_words"], "a_site": r["a_site"], "b_site": r["b_site"],
+                   "a_id": r["a_id"], "b_id": r["b_id"]}
     else:
         raise SystemExit(f"newstrace: unknown export {what!r} (articles, problems, {', '.join(WHAT)}, graph)")
 
 
 def build_graph(store):
-    """networkx MultiDiGraph: sites as nodes; copy-flow edges (copying site -> source site) and shared
-    identifier edges (both directions not duplicated: one edge a -> b with kind=identifier)."""
+    """networkx MultiDiGraph: sites as nodes; copy-flow edges (copying site -> source site), shared
+    identifier edges (both directions not duplicated: one edge a -> b with kind=identifier) and shared-item
+    edges (kind=shared, weak: pages of both carry the same posts, quotes or captions)."""
     import networkx as nx
 
     g = nx.MultiDiGraph()
@@ -83,6 +95,8 @@ def build_graph(store):
         if kind == "copy":
             attrs["credit_rate"] = float(d.get("credit_rate") or 0.0)
             attrs["copies"] = int(d.get("copies") or w)
+        elif kind == "shared":
+            attrs["items"] = int(w)
         else:
             attrs["identifiers"] = "; ".join(f"{x['kind']}:{x['value']}" for x in d.get("strong", []) + d.get("weak", []))
         for n in (a, b):

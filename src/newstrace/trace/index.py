@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..store.records import IndexedDoc
-from .text import DOC_BANDS, PARA_BANDS, Doc, band_keys, signatures
+from .text import DOC_BANDS, PARA_BANDS, Doc, anchor_keys, band_keys, signatures
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +26,16 @@ def now_iso() -> str:
 
 
 def doc_keys(doc: Doc) -> np.ndarray:
-    """Band keys of a tokenised body (document bands, then PARA_BANDS per passage chunk); sets doc.chunks
-    and doc.chunk_keys ([n_chunks, PARA_BANDS])."""
+    """Band keys of a tokenised body (document bands, then PARA_BANDS per passage chunk, then its winnowed
+    passage anchors); sets doc.chunks and doc.chunk_keys ([n_chunks, PARA_BANDS])."""
     sig, paras = signatures(doc)
     keys = band_keys(sig, paras)
     nd = DOC_BANDS if sig is not None else 0
     doc.chunk_keys = keys[nd:].reshape(-1, PARA_BANDS)
     doc.sig = sig
-    return keys
+    if sig is None:
+        return keys
+    return np.concatenate([keys, anchor_keys(doc.ng)])
 
 
 def masks_of(docs: dict[int, Doc], boiler: set[int]) -> dict[int, np.ndarray | None]:

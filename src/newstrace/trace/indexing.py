@@ -12,7 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ..store import articles, pairs, trace_index
+from ..store import articles, pairs, shared, trace_index
 from ..store.records import ArticleKey, IndexedDoc, PendingDoc
 from . import workers
 from .index import MAX_BUCKET, MemIndex, indexed_doc, now_iso
@@ -84,6 +84,7 @@ class IndexPhase:
             with conn:
                 if changed:  # a body changed: its old pairs are stale, the pages linked to it decided again
                     pairs.drop_touching(conn, changed)
+                    shared.drop_touching(conn, changed)
                     trace_index.drop_bands(conn, [d.rid for d in rows])
                 trace_index.write_docs(conn, rows)
                 trace_index.write_bands(conn, bands)

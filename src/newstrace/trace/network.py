@@ -1,11 +1,12 @@
-"""Stories (per component) and the site network (copy flows, shared identifiers, operator groups)."""
+"""Stories (per component) and the site network (copy flows, shared identifiers, shared items, operator
+groups)."""
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
 from typing import Any
 
-from ..store import network
+from ..store import network, shared as shared_store
 from ..store.records import Copy, Credited, EdgeKind, Role, SiteEdge, SiteGroup, Story, StoryMember
 from .evidence import Meta
 from .graph import components
@@ -125,6 +126,22 @@ def run(conn) -> dict[str, int]:
             strong_adj[a].add(b)
             strong_adj[b].add(a)
             strong_ev[(a, b)] = detail["strong"]
+    # shared items: sites whose pages carry the same posts, quotes or captions (weak: never groups operators)
+    items_of: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
+    examples: dict[tuple[str, str], list] = defaultdict(list)
+    for sa, sb, key, kind, ua, ub in shared_store.site_pairs(conn):
+        if sa == sb:
+            continue
+        k = (sa, sb) if sa < sb else (sb, sa)
+        if key not in items_of[k] and len(examples[k]) < 3:
+            examples[k].append({"item": key, "a_url": ua if sa < sb else ub, "b_url": ub if sa < sb else ua})
+        items_of[k][key] = kind
+    for (a, b), its in sorted(items_of.items()):
+        kinds: dict[str, int] = defaultdict(int)
+        for kind in its.values():
+            kinds[kind] += 1
+        edges.append(SiteEdge(a, b, EdgeKind.SHARED, len(its), False,
+                              {"items": len(its), "kinds": dict(kinds), "examples": examples[(a, b)]}))
     # operator groups: connected components over strong identifier edges only
     groups: list[SiteGroup] = []
     ngroups = 0
@@ -136,5 +153,6 @@ def run(conn) -> dict[str, int]:
             groups.append(SiteGroup(x, gid, ev))
     with conn:
         network.write(conn, edges, groups)
-    return {"copy_edges": len(flows), "identifier_edges": len(shared), "operator_groups": ngroups,
+    return {"copy_edges": len(flows), "identifier_edges": len(shared), "shared_edges": len(items_of),
+            "operator_groups": ngroups,
             "foreign_identifiers_ignored": foreign}

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..store import articles, decisions, network as network_store, pairs, trace_index
+from ..store import articles, decisions, network as network_store, pairs, shared, trace_index
 from ..store.records import ArticleKey, PendingDoc
 from . import aligning, deciding, indexing, network, translating, workers
 from .config import TraceConfig
@@ -93,6 +93,7 @@ def start(r: Run, rebuild: bool) -> None:
         if rebuild:
             trace_index.clear(conn)
             pairs.clear(conn)
+            shared.clear(conn)
             decisions.clear(conn)
             decisions.clear_undecided(conn)
             network_store.clear(conn)

@@ -23,6 +23,8 @@ PARA_BANDS, PARA_ROWS = 2, 3       # per passage chunk: ~0.4 at Jaccard 0.6, 1.0
 PARA_MIN_SHINGLES = 6              # shorter chunks get no passage-level bands
 CHUNK_DIV, CHUNK_MIN, CHUNK_MAX = 16, 8, 48   # content-defined passage chunks, in shingles
 MASK63 = (1 << 63) - 1
+ANCHOR_WORDS, ANCHOR_WINDOW = 8, 12   # winnowed 8-word anchors: any passage of 8 + 12 - 1 = 19 words two bodies
+#                                       share gives both one common key (short pages, embedded posts, quotes)
 
 _rng = np.random.default_rng(20240611)
 _A = (_rng.integers(1, 2**63, size=PERMS, dtype=np.uint64) << np.uint64(1)) | np.uint64(1)
@@ -277,6 +279,24 @@ def band_keys(sig: np.ndarray | None, paras: list[np.ndarray]) -> np.ndarray:
     return (keys & np.uint64(MASK63)).astype(np.int64)
 
 
+def anchor_keys(ng: np.ndarray) -> np.ndarray:
+    """Winnowed passage anchors: the minimum of every window of ANCHOR_WINDOW consecutive 8-word gram hashes
+    (unique, as 63-bit keys).  Whatever surrounds it, a passage of at least ANCHOR_WORDS + ANCHOR_WINDOW - 1
+    words gives the same minimum in both bodies, so a short page that is mostly a passage of a long one, or
+    two pages carrying the same post or statement, become candidates (content-defined chunks need a longer
+    passage to line up).  Bodies shorter than one window give their minimum."""
+    m = len(ng) - (ANCHOR_WORDS - NGRAM)
+    if m <= 0:
+        return np.zeros(0, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        g = _mix(ng[:m] * _P + ng[ANCHOR_WORDS - NGRAM:ANCHOR_WORDS - NGRAM + m] + _BAND_SALT[63])
+    if m <= ANCHOR_WINDOW:
+        w = g.min(keepdims=True)
+    else:
+        w = np.lib.stride_tricks.sliding_window_view(g, ANCHOR_WINDOW).min(axis=1)
+    return np.unique((w & np.uint64(MASK63)).astype(np.int64))
+
+
 def _combine(rows: np.ndarray, salt: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         k = salt.copy()
@@ -353,6 +373,10 @@ def features_many(docs: list[Doc]) -> tuple[np.ndarray, np.ndarray]:
         key_out.append(dk)
         pos_out.append(np.repeat(bl[pdoc], PARA_BANDS))
         key_out.append(pk)
+        for i in block:
+            ak = anchor_keys(docs[i].ng)
+            pos_out.append(np.full(len(ak), i, dtype=np.int64))
+            key_out.append(ak)
     if not key_out:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     pos = np.concatenate(pos_out)

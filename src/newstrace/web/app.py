@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote, unquote
@@ -21,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -141,7 +142,7 @@ def stream_rows(columns: list[str], rows, fmt: str, name: str) -> StreamingRespo
                              headers={"content-disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
-def create_app(db_path: str) -> "SecurityHeaders":
+def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
     """The ASGI app serving the database at ``db_path`` read-only."""
     reader = views.Reader(db_path)
     env = make_env()
@@ -158,14 +159,17 @@ def create_app(db_path: str) -> "SecurityHeaders":
         path = request.url.path
         twins = {"json": _twin(request, "json"), "csv": _twin(request, "csv") if page.table is not None else None}
         html = tpl.render(title=page.title, d=page.data, h=page.html, twins=twins, path=path,
-                          db_name=display_name(reader.path))
+                          db_name=display_name(reader.path), api_anchor=request.scope.get("endpoint_view"))
         return HTMLResponse(html, status_code=status)
 
     def endpoint(view: Callable[..., views.Page], fmt: str):
         def handle(request: Request) -> Response:
             params = dict(request.query_params)
+            request.scope["endpoint_view"] = view.__name__
             try:
                 page = view(reader, params, **request.path_params)
+            except views.Moved as e:
+                return moved(request, e)
             except views.NotFound as e:
                 raise HTTPException(404, str(e))
             except views.BadRequest as e:
@@ -176,7 +180,18 @@ def create_app(db_path: str) -> "SecurityHeaders":
 
     routes: list[Any] = []
 
+    def moved(request: Request, e: "views.Moved") -> Response:
+        """A permanent redirect from an old id to its new one, same page type, twin and query."""
+        path = request.url.path
+        i = path.find(e.old)
+        target = path[:i] + quote(e.new, safe="") + path[i + len(e.old):] if i >= 0 else path
+        q = request.url.query
+        return RedirectResponse(target + (f"?{q}" if q else ""), status_code=301)
+
+    documented: list[tuple[str, Any, bool, str]] = []
+
     def add(path: str, view, csv_twin: bool = True, json_path: str | None = None):
+        documented.append((path, view, csv_twin, json_path or path + ".json"))
         routes.append(Route(json_path or path + ".json", endpoint(view, "json")))
         if csv_twin:
             routes.append(Route((json_path or path + ".json")[:-5] + ".csv", endpoint(view, "csv")))
@@ -211,6 +226,50 @@ def create_app(db_path: str) -> "SecurityHeaders":
     add("/credited", views.credited)
     add("/group/{group_id}", views.group)
     add("/problems", views.problems)
+    add("/capture/{page_id}", views.capture, csv_twin=False)
+
+    def capture_page(request: Request) -> Response:
+        """The sanitised captured page, its own document: sandboxed, nothing may run or load."""
+        from .capture import CAPTURE_CSP
+
+        try:
+            doc = views.capture_document(reader, request.path_params["page_id"])
+        except views.NotFound as e:
+            raise HTTPException(404, str(e))
+        return HTMLResponse(doc, headers={"content-security-policy": CAPTURE_CSP, "cache-control": "no-store"})
+
+    def bundle(request: Request) -> Response:
+        sid = request.path_params["story_id"]
+        try:
+            data = views.story_bundle(reader, sid)
+        except views.Moved as e:
+            return moved(request, e)
+        except views.NotFound as e:
+            raise HTTPException(404, str(e))
+        return Response(data, media_type="application/zip",
+                        headers={"content-disposition": f'attachment; filename="story-{quote(sid, safe="")}.zip"'})
+
+    add("/network", views.network)
+    add("/story/{story_id}/spread", views.spread, csv_twin=False)
+    routes.append(Route("/capture/{page_id}/page", capture_page))
+
+    def api_doc():
+        from .api import openapi
+
+        return reader.cached("openapi", lambda: openapi(reader, documented))
+
+    def api_json(request: Request) -> Response:
+        return json_response(api_doc())
+
+    def api_page(request: Request) -> Response:
+        html = env.get_template("api.html").render(title="API: the JSON twins", d=api_doc(), path="/api",
+                                                   twins={"json": "/openapi.json"}, db_name=display_name(reader.path),
+                                                   api_anchor=None)
+        return HTMLResponse(html)
+
+    routes.append(Route("/openapi.json", api_json))
+    routes.append(Route("/api", api_page))
+    routes.append(Route("/story/{story_id}/bundle.zip", bundle))
     favicon = (HERE / "static" / "favicon.svg").read_bytes()
     routes.append(Route("/favicon.ico", lambda request: Response(favicon, media_type="image/svg+xml")))
     routes.append(Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static"))
@@ -237,6 +296,16 @@ def create_app(db_path: str) -> "SecurityHeaders":
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, 404: http_error,
                                                        Exception: server_error, 500: server_error})
     app.state.reader = reader
+    if not get_only:
+        # the network layout takes seconds on a big network: computed in the background at start, so the first
+        # /network answers from the cache (after a database change, the next request recomputes it)
+        def warm():
+            try:
+                if reader.has("site_edges"):
+                    reader.cached("network-base", lambda: views._network_base(reader))
+            except Exception:  # noqa: BLE001 - a cold cache is only slower
+                log.exception("network warm-up failed")
+        threading.Thread(target=warm, daemon=True, name="network-warm-up").start()
     # outermost, so that even the 500 answers of Starlette's ServerErrorMiddleware carry the headers
     outer = SecurityHeaders(app)
     outer.state = app.state
@@ -287,7 +356,7 @@ async def _call(app, target: str) -> tuple[int, bytes]:
 def serve(db: str, host: str = "127.0.0.1", port: int = 8080, get: str | None = None) -> int:
     """Serve ``db`` read-only on ``host:port``; with ``get``, answer that one request in-process, print the
     body to stdout and return 0 for a 2xx/3xx answer, 1 otherwise."""
-    app = create_app(db)
+    app = create_app(db, get_only=get is not None)
     if get is not None:
         status, body = asyncio.run(_call(app, get if get.startswith("/") else "/" + get))
         text = body.decode("utf-8", "replace")

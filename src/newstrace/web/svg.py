@@ -189,6 +189,16 @@ def timeline(members: list[dict[str, Any]], width: int = 860, max_rows: int = 80
                        for k, c in KIND_COLOURS.items()]}
 
 
+def _segment(pos: dict[str, tuple[float, float]], a: str, b: str):
+    """(x1, y1, x2, y2, ux, uy): the line from site a to site b and its unit direction; None when either is not
+    drawn or a is b."""
+    if a not in pos or b not in pos or a == b:
+        return None
+    (x1, y1), (x2, y2) = pos[a], pos[b]
+    d = math.hypot(x2 - x1, y2 - y1) or 1.0
+    return x1, y1, x2, y2, (x2 - x1) / d, (y2 - y1) / d
+
+
 def network(center: str, edges: list[dict[str, Any]], width: int = 640, height: int = 460,
             max_nodes: int = 24) -> dict[str, Any]:
     """Ego network of ``center``: neighbours on a circle (heaviest first), copy edges as arrows from the
@@ -207,11 +217,10 @@ def network(center: str, edges: list[dict[str, Any]], width: int = 640, height: 
     lines = []
     for e in edges:
         a, b = e["site_a"], e["site_b"]
-        if a not in pos or b not in pos or a == b:
+        seg = _segment(pos, a, b)
+        if seg is None:
             continue
-        (x1, y1), (x2, y2) = pos[a], pos[b]
-        d = math.hypot(x2 - x1, y2 - y1) or 1.0
-        ux, uy = (x2 - x1) / d, (y2 - y1) / d
+        x1, y1, x2, y2, ux, uy = seg
         w = float(e.get("weight") or 1)
         if e["kind"] == "copy":
             cr = e.get("credit_rate")
@@ -226,7 +235,8 @@ def network(center: str, edges: list[dict[str, Any]], width: int = 640, height: 
             lines.append({"x1": round(x1, 1), "y1": round(y1, 1), "x2": round(x2, 1), "y2": round(y2, 1),
                           "colour": "#6a3d9a" if e.get("strong") else "#bbbbbb", "width": 1.5,
                           "dash": "5,4", "arrow": False,
-                          "tip": f"{a} and {b} share {int(w)} identifier(s)"})
+                          "tip": f"{a} and {b} share {int(w)} " + ("posts, quotes or captions" if e["kind"] == "shared"
+                                                                   else "identifier(s)")})
     nodes = []
     for s, (x, y) in pos.items():
         nodes.append({"x": round(x, 1), "y": round(y, 1), "r": 10 if s == center else 7, "site": s,
@@ -234,3 +244,222 @@ def network(center: str, edges: list[dict[str, Any]], width: int = 640, height: 
                       "href": "/site/" + quote(s, safe=""), "ty": round(y + (24 if y >= cy else -14), 1)})
     return {"width": width, "height": height, "nodes": nodes, "lines": lines,
             "hidden": max(0, len(weight) - len(nbrs))}
+
+
+# -- the whole network -----------------------------------------------------------------------------------
+# operator groups told apart by colour (the biggest ten; a legend names them) and by a ring on grouped sites;
+# colour-blind safe (Okabe-Ito and Tol's muted palette), none of them the edge colours
+GROUP_COLOURS = ["#e69f00", "#56b4e9", "#009e73", "#f0e442", "#cc79a7", "#882255", "#44aa99", "#999933",
+                 "#aa4499", "#332288"]
+EDGE_STYLES = {"credited": ("#1f5f8f", ""), "uncredited": ("#c23b22", "9,4"), "unknown": ("#888888", "2,3"),
+               "identifier-strong": ("#6a3d9a", "1,3"), "identifier-weak": ("#b5b5b5", "1,3")}
+
+
+def layout(sites: list[str], edges: list[tuple[str, str, float]], groups: dict[str, str],
+           iterations: int = 70) -> dict[str, tuple[float, float]]:
+    """Force-directed positions in the unit square (Fruchterman-Reingold on numpy, deterministic): edges and
+    shared operator groups pull sites together, every pair pushes apart, a weak pull to the centre keeps
+    separate components on the canvas."""
+    import numpy as np
+
+    n = len(sites)
+    if n == 0:
+        return {}
+    if n == 1:
+        return {sites[0]: (0.5, 0.5)}
+    order = sorted(range(n), key=lambda i: (groups.get(sites[i]) is None, groups.get(sites[i]) or "", sites[i]))
+    pos = np.zeros((n, 2))
+    golden = math.pi * (3 - math.sqrt(5))
+    for rank, i in enumerate(order):   # a spiral, groups next to each other: a good, stable start
+        r = math.sqrt((rank + 0.5) / n) * 0.5
+        pos[i] = (0.5 + r * math.cos(rank * golden), 0.5 + r * math.sin(rank * golden))
+    idx = {s: i for i, s in enumerate(sites)}
+    pair_w: dict[tuple[int, int], float] = {}
+    for a, b, wt in edges:   # one spring per site pair, whatever the kinds and directions
+        if a in idx and b in idx and a != b:
+            key = (min(idx[a], idx[b]), max(idx[a], idx[b]))
+            pair_w[key] = pair_w.get(key, 0.0) + max(0.0, wt)
+    src = [a for a, _ in pair_w]
+    dst = [b for _, b in pair_w]
+    w = [1.0 + math.log1p(x) for x in pair_w.values()]
+    by_group: dict[str, list[int]] = {}
+    for s, g in groups.items():
+        if s in idx and g:
+            by_group.setdefault(g, []).append(idx[s])
+    for members in by_group.values():   # a star inside each group: members pull together
+        for j in members[1:]:
+            src.append(members[0])
+            dst.append(j)
+            w.append(1.5)
+    src_a, dst_a, w_a = np.array(src, dtype=np.intp), np.array(dst, dtype=np.intp), np.array(w)
+    k = math.sqrt(1.0 / n)
+    t = 0.1
+    x, y = pos[:, 0].copy(), pos[:, 1].copy()
+    for _ in range(iterations):
+        # repulsion between every pair, on two n x n float32 planes (no n x n x 2 temporaries)
+        dx = (x[:, None] - x[None, :]).astype(np.float32)
+        dy = (y[:, None] - y[None, :]).astype(np.float32)
+        inv = np.float32(k * k) / (dx * dx + dy * dy + np.float32(1e-9))
+        fx = (dx * inv).sum(1, dtype=np.float64)
+        fy = (dy * inv).sum(1, dtype=np.float64)
+        if len(src_a):                                                   # attraction along edges
+            ex, ey = x[src_a] - x[dst_a], y[src_a] - y[dst_a]
+            s_ = np.sqrt(ex * ex + ey * ey) / k * w_a
+            fx += np.bincount(dst_a, weights=ex * s_, minlength=n) - np.bincount(src_a, weights=ex * s_, minlength=n)
+            fy += np.bincount(dst_a, weights=ey * s_, minlength=n) - np.bincount(src_a, weights=ey * s_, minlength=n)
+        fx += (0.5 - x) * (0.5 * n * k)                                  # gravity
+        fy += (0.5 - y) * (0.5 * n * k)
+        ln = np.sqrt(fx * fx + fy * fy) + 1e-9
+        step = np.minimum(ln, t) / ln
+        x += fx * step
+        y += fy * step
+        t *= 0.95
+    pos = np.stack([x, y], 1)
+    lo, hi = pos.min(0), pos.max(0)
+    span = np.where(hi - lo > 1e-9, hi - lo, 1.0)
+    pos = (pos - lo) / span
+    return {s: (float(pos[i, 0]), float(pos[i, 1])) for i, s in enumerate(sites)}
+
+
+def edge_class(e: dict[str, Any]) -> str:
+    if e["kind"] == "copy":
+        cr = e.get("credit_rate")
+        return "unknown" if cr is None else ("credited" if cr >= 0.5 else "uncredited")
+    return "identifier-strong" if e.get("strong") else "identifier-weak"
+
+
+def whole_network(pos: dict[str, tuple[float, float]], edges: list[dict[str, Any]], groups: dict[str, str],
+                  pages: dict[str, int], group_rank: dict[str, int], max_labels: int = 200) -> dict[str, Any]:
+    """Geometry of the whole network: ``pos`` (unit square) scaled to a canvas that grows with the number of
+    sites, nodes sized by pages and filled by operator group, edges styled by kind and credit, and labels for
+    the best-connected sites wherever they do not overlap another label."""
+    n = len(pos)
+    size = int(min(2400, max(720, 90 * math.sqrt(max(n, 1)))))
+    pad = 40
+    xy = {s: (pad + x * (size - 2 * pad), pad + y * (size - 2 * pad)) for s, (x, y) in pos.items()}
+    degree: dict[str, float] = {}
+    for e in edges:
+        for s in (e["site_a"], e["site_b"]):
+            degree[s] = degree.get(s, 0.0) + float(e.get("weight") or 0)
+    lines = []
+    for e in edges:
+        a, b = e["site_a"], e["site_b"]
+        seg = _segment(xy, a, b)
+        if seg is None:
+            continue
+        x1, y1, x2, y2, ux, uy = seg
+        cls = edge_class(e)
+        colour, dash = EDGE_STYLES[cls]
+        w = float(e.get("weight") or 1)
+        if e["kind"] == "copy":
+            tip = (f"{a} copied {int(w)} page(s) from {b}"
+                   + (f", {100 * e['credit_rate']:.0f}% credited" if e.get("credit_rate") is not None else ""))
+            lines.append({"d": f"M{x1 + ux * 6:.1f},{y1 + uy * 6:.1f} L{x2 - ux * 9:.1f},{y2 - uy * 9:.1f}",
+                          "colour": colour, "dash": dash, "width": round(min(5.0, 0.8 + math.log1p(w) * 0.7), 2),
+                          "arrow": cls, "tip": tip, "cls": cls})
+        else:
+            lines.append({"d": f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}", "colour": colour, "dash": dash,
+                          "width": 1.4 if e.get("strong") else 1.0, "arrow": None, "cls": cls,
+                          "tip": f"{a} and {b} share {int(w)} {'strong ' if e.get('strong') else ''}identifier(s)"})
+    nodes = []
+    placed: list[tuple[float, float, float, float]] = []
+    ranked = sorted(xy, key=lambda s: (-degree.get(s, 0), s))
+    labelled = 0
+    for s in ranked:
+        x, y = xy[s]
+        r = round(3.5 + min(6.0, math.log1p(pages.get(s) or 0) * 0.8), 1)
+        g = groups.get(s)
+        gi = group_rank.get(g) if g else None
+        fill = GROUP_COLOURS[gi] if gi is not None and gi < len(GROUP_COLOURS) else ("#ffffff" if not g else "#5a5a5a")
+        label = None
+        if labelled < max_labels:
+            text = (s[:24] + "…") if len(s) > 25 else s
+            wdt = 6.2 * len(text)
+            box = (x - wdt / 2, y + r + 2, x + wdt / 2, y + r + 14)
+            if box[0] >= 0 and box[2] <= size and not any(
+                    box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                placed.append(box)
+                label = {"text": text, "x": round(x, 1), "y": round(y + r + 12, 1)}
+                labelled += 1
+        nodes.append({"site": s, "x": round(x, 1), "y": round(y, 1), "r": r, "fill": fill, "group_id": g,
+                      "ring": bool(g), "label": label, "href": "/site/" + quote(s, safe=""),
+                      "tip": f"{s}: {pages.get(s) or 0} pages" + (f", operator group {g}" if g else "")})
+    nodes.sort(key=lambda v: v["site"])
+    return {"size": size, "nodes": nodes, "lines": lines, "labelled": labelled,
+            "legend_edges": [{"cls": k, "colour": c, "dash": d} for k, (c, d) in EDGE_STYLES.items()]}
+
+
+MAX_FRAMES = 12
+
+
+def spread_frames(members: list[dict[str, Any]], max_frames: int = MAX_FRAMES, size: int = 360) -> list[dict[str, Any]]:
+    """A story's spread as a sequence of frames: sites on a circle (origin's site at the top, others in the
+    order they first took the story up), and in frame k every page dated up to its cut, arrows from each copy's
+    site to its source's site; pages new in the frame are drawn bold. Undated pages come in a last frame."""
+    when_of = {m["page_id"]: parse_when(m.get("when")) for m in members}
+    dated = sorted((m for m in members if when_of[m["page_id"]] and not m.get("backdated")),
+                   key=lambda m: (m["role"] != "origin", when_of[m["page_id"]], m["page_id"]))
+    dated_ids = {m["page_id"] for m in dated}
+    late = [m for m in members if m["page_id"] not in dated_ids]
+    order: list[str] = []
+    for m in dated + late:
+        if m.get("site") and m["site"] not in order:
+            order.append(m["site"])
+    width = size + 260                 # room for the labels beside the circle
+    cx, cy = width / 2, size / 2
+    rad = size / 2 - 30
+    pos = {}
+    base_nodes = []
+    for i, s in enumerate(order):
+        a = -math.pi / 2 + 2 * math.pi * i / max(1, len(order))
+        x, y = cx + (0 if len(order) == 1 else rad * math.cos(a)), cy + (0 if len(order) == 1 else rad * math.sin(a))
+        pos[s] = (x, y)
+        side = "start" if x > cx + 5 else "end" if x < cx - 5 else "middle"
+        base_nodes.append({"site": s, "x": round(x, 1), "y": round(y, 1),
+                           "label": (s[:20] + "…") if len(s) > 21 else s, "anchor": side,
+                           "tx": round(x + (12 if side == "start" else -12 if side == "end" else 0), 1),
+                           "ty": round(y + 4 if side != "middle" else y + (22 if y >= cy else -14), 1),
+                           "href": "/site/" + quote(s, safe="")})
+    crowded = len(order) > 40   # too many sites on the circle to label them all: label the new ones only
+    # cut points: after each of at most max_frames-1 evenly spaced members (a frame per member for small stories)
+    k = max(1, min(len(dated), max_frames - (1 if late else 0)))
+    cuts = sorted({max(1, round(len(dated) * (i + 1) / k)) for i in range(k)}) if dated else []
+    frames = []
+    shown: set[str] = set()
+    site_of = {m["page_id"]: m.get("site") for m in members}
+    steps = [(dated[:c], when_of[dated[c - 1]["page_id"]]) for c in cuts]
+    if late:
+        steps.append((dated + late, None))
+    for i, (upto, when) in enumerate(steps):
+        new = [m for m in upto if m["page_id"] not in shown]
+        shown |= {m["page_id"] for m in upto}
+        new_ids = {m["page_id"] for m in new}
+        active = {m.get("site") for m in upto}
+        arrows = {}
+        for m in upto:
+            src = site_of.get(m.get("parent_id") or "")
+            if m["role"] == "origin" or not src or src == m.get("site") or m.get("site") not in pos or src not in pos:
+                continue
+            key = (m["site"], src)
+            ar = arrows.setdefault(key, {"n": 0, "new": False, "kind": m.get("kind")})
+            ar["n"] += 1
+            ar["new"] = ar["new"] or m["page_id"] in new_ids
+        lines = []
+        for (a, b), ar in sorted(arrows.items()):
+            (x1, y1), (x2, y2) = pos[a], pos[b]
+            d = math.hypot(x2 - x1, y2 - y1) or 1.0
+            ux, uy = (x2 - x1) / d, (y2 - y1) / d
+            lines.append({"d": f"M{x1 + ux * 9:.1f},{y1 + uy * 9:.1f} L{x2 - ux * 12:.1f},{y2 - uy * 12:.1f}",
+                          "new": ar["new"], "colour": kind_colour(ar["kind"]),
+                          "tip": f"{a} copied {ar['n']} page(s) from {b}"})
+        new_sites = {m.get("site") for m in new}
+        nodes = [dict(v, on=v["site"] in active, new=v["site"] in new_sites,
+                      show_label=v["site"] in active and (not crowded or v["site"] in new_sites))
+                 for v in base_nodes]
+        frames.append({"step": i + 1, "when": when.strftime("%Y-%m-%d %H:%M UTC") if when else "undated pages",
+                       "pages": len(upto), "sites": len(active - {None}),
+                       "new": [{"page_id": m["page_id"], "site": m.get("site"), "title": m.get("title"),
+                                "kind": m.get("kind") if m["role"] != "origin" else "origin", "when": m.get("when")}
+                               for m in new],
+                       "size": size, "width": width, "nodes": nodes, "lines": lines})
+    return frames

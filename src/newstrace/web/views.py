@@ -39,6 +39,14 @@ class BadRequest(Exception):
     pass
 
 
+class Moved(Exception):
+    """The thing asked for lives at another id now (a story whose origin changed): redirect there."""
+
+    def __init__(self, old: str, new: str):
+        super().__init__(f"{old} is now {new}")
+        self.old, self.new = old, new
+
+
 @dataclass
 class Page:
     template: str
@@ -128,6 +136,7 @@ def _int_arg(params: dict[str, str], name: str, default: int, lo: int = 1, hi: i
 
 # -- home ------------------------------------------------------------------------------------------------
 def home(db: Reader, params: dict[str, str]) -> Page:
+    """The overview: counts, credit by status, biggest and newest stories, top originators and amplifiers."""
     return Page("home.html", "newstrace: overview", db.cached("home", lambda: _home_data(db)))
 
 
@@ -191,15 +200,15 @@ def _listing(page: int, total: int) -> dict[str, Any]:
 
 
 def stories(db: Reader, params: dict[str, str]) -> Page:
+    """Stories, filtered (origin site, language, operator group, first-seen dates, size), with totals, facets and page numbers."""
     page = _int_arg(params, "page", 1)
     sort = _sort(params, sw.STORY_LIST_SORTS, "size")
     f = _filters(params, STORY_FILTERS)
     rows, total, facets = [], 0, {"site": [], "languages": []}
     if db.has("stories"):
         c = db.conn()
-        total = db.cached(f"stories-count:{sorted(f.items())}", lambda: sw.story_count(c, f))
+        total, facets = db.cached(f"stories-summary:{sorted(f.items())}", lambda: _story_facets(c, f))
         rows = sw.story_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        facets = db.cached(f"stories-facets:{sorted(f.items())}", lambda: _story_facets(c, f))
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
     cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
@@ -209,16 +218,25 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
                 (cols, rows))
 
 
-def _story_facets(c, f) -> dict[str, Any]:
-    raw = sw.story_facets(c, f)
+def _story_facets(c, f, limit: int = 12) -> tuple[int, dict[str, Any]]:
+    """Total and facets (origin site, language) of the filtered stories, one pass."""
+    sites_: Counter = Counter()
     langs: Counter = Counter()
-    for r in raw["languages"]:
-        for lang in _j(r["value"], []) or []:
-            langs[lang] += r["n"]
-    return {"site": raw["site"], "lang": [{"value": k, "n": n} for k, n in langs.most_common(12)]}
+    by_list: Counter = Counter()
+    total = 0
+    for site_, languages in sw.story_facet_values(c, f):
+        total += 1
+        sites_[site_] += 1
+        by_list[languages] += 1
+    for value, n in by_list.items():
+        for lang in _j(value, []) or []:
+            langs[lang] += n
+    return total, {"site": [{"value": v, "n": n} for v, n in sorted(sites_.items(), key=lambda x: (-x[1], str(x[0])))[:limit]],
+                   "lang": [{"value": k, "n": n} for k, n in langs.most_common(limit)]}
 
 
 def sites(db: Reader, params: dict[str, str]) -> Page:
+    """Sites, filtered (name, operator group, pages), with totals and page numbers."""
     page = _int_arg(params, "page", 1)
     sort = _sort(params, sw.SITE_SORTS, "pages")
     f = _filters(params, SITE_FILTERS)
@@ -238,14 +256,26 @@ def copies(db: Reader, params: dict[str, str]) -> Page:
     sort = _sort(params, sw.COPY_SORTS, "newest")
     f = _filters(params, COPY_FILTERS)
     c = db.conn()
-    total = db.cached(f"copies-count:{sorted(f.items())}", lambda: sw.copy_count(c, f))
+    total, facets = db.cached(f"copies-summary:{sorted(f.items())}", lambda: _copy_summary(c, f))
     rows = sw.copy_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    facets = db.cached(f"copies-facets:{sorted(f.items())}", lambda: sw.copy_facets(c, f))
     cols = ["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy", "language_pair",
             "copy_site", "copy_title", "copy_published", "source_site", "source_published"]
     return Page("copies.html", f"Copies ({total:,}, page {page})",
                 {"copies": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
                 (cols, rows))
+
+
+def _copy_summary(c, f: dict[str, str], limit: int = 12) -> tuple[int, dict[str, list[dict[str, Any]]]]:
+    """Total and facets (kind, credit, copying site, copied site, language) of the filtered copies, one pass."""
+    names = ("kind", "credited", "site", "source_site", "lang")
+    counts: list[Counter] = [Counter() for _ in names]
+    total = 0
+    for row in sw.copy_facet_values(c, f):
+        total += 1
+        for i, v in enumerate(row):
+            counts[i][v] += 1
+    return total, {n: [{"value": v, "n": k} for v, k in sorted(cnt.items(), key=lambda x: (-x[1], str(x[0])))[:limit]]
+                   for n, cnt in zip(names, counts)}
 
 
 def export(db: Reader, params: dict[str, str], what: str) -> tuple[list[str], Any]:
@@ -297,11 +327,13 @@ def _export_rows(db: Reader, params: dict[str, str], what: str, c) -> tuple[list
 
 # -- story -----------------------------------------------------------------------------------------------
 def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
+    """A story: its members as a provenance tree with each copy's link (kind, credit, confidence, evidence), the spread
+    timeline, honest first/last seen, backdated, undated and uncertain members, sites sharing an operator."""
     if not db.has("stories"):
         raise NotFound("this database has not been traced (no stories table)")
     s = sw.story(db.conn(), story_id)
     if s is None:
-        raise NotFound(f"no story {story_id!r}")
+        _moved_story(db, story_id)
     s["languages"] = _j(s["languages"], [])
     members = sw.story_members(db.conn(), story_id)
     links = sw.story_links(db.conn(), story_id)
@@ -383,12 +415,33 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     html = {"tree": root, "orphans": orphans, "timeline": svg.timeline(members)}
     if db.has("claims"):
         data["claims"] = web_claims.story_spread(db.conn(), story_id)
+    if db.has("shared_items"):
+        data["shared_items"] = sw.shared_items_of(db.conn(), [m["page_id"] for m in members])
     return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)", data,
                 (cols, table), html)
 
 
+def _moved_story(db: Reader, story_id: str) -> None:
+    """Raise :class:`Moved` to the story that holds the page an old story id was named after, else NotFound.
+
+    A story id hashes its origin page (trace/network.py ``story_id``); when an earlier origin arrives, a re-trace
+    names the grown story after the new origin and the old id disappears. The old origin is then a copy in the
+    grown story, so hashing every copy member finds it: no table to keep, exact for any database, computed once
+    per database change."""
+    from ..trace.network import story_id as sid_of
+
+    if re.fullmatch(r"st-[0-9a-f]{12}", story_id):
+        aliases = db.cached("story-aliases", lambda: {sid_of(p): p for p in sw.copy_member_pages(db.conn())})
+        page = aliases.get(story_id)
+        now = sw.story_of_page(db.conn(), page) if page else None
+        if now and now != story_id:
+            raise Moved(story_id, now)
+    raise NotFound(f"no story {story_id!r}")
+
+
 # -- copy vs source --------------------------------------------------------------------------------------
 def compare(db: Reader, params: dict[str, str], copy_id: str, source_id: str) -> Page:
+    """A copy against its source: aligned passages, added and removed text, substitutions, credit and evidence."""
     if not db.has("copies"):
         raise NotFound("this database has not been traced (no copies table)")
     link = sw.copy_link(db.conn(), copy_id, source_id)
@@ -465,6 +518,7 @@ def _cross_language(link: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) 
 
 # -- article ---------------------------------------------------------------------------------------------
 def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
+    """An article: text, metadata, credits, identifiers, media, outlinks, where it came from and went, its stories."""
     c = db.conn()
     a = sw.article_full(c, page_id)
     if a is None:
@@ -502,6 +556,8 @@ def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
     html = {}
     if db.has("claims"):
         data["claims"], html["claim_paragraphs"] = web_claims.article_claims(db.conn(), page_id, a["body"] or "")
+    if db.has("shared_items"):
+        data["shared_items"] = sw.shared_items_of(c, [page_id])
     return Page("article.html", f"{a['title'] or page_id} ({a['site']})", data, None, html)
 
 
@@ -525,6 +581,7 @@ def actor(db: Reader, params: dict[str, str], actor_id: str) -> Page:
 
 # -- site ------------------------------------------------------------------------------------------------
 def site(db: Reader, params: dict[str, str], domain: str) -> Page:
+    """A site: articles, languages, identifiers, its roles (originator, copier, credit rates), neighbours, group."""
     c = db.conn()
     srow = sw.site(c, domain)
     if srow is None:
@@ -543,6 +600,8 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             other = e["site_b"] if e["site_a"] == domain else e["site_a"]
             if e["kind"] == "copy":
                 direction = "copies from" if e["site_a"] == domain else "copied by"
+            elif e["kind"] == "shared":   # pages of both carry the same posts, quotes or captions (weak)
+                direction = "shares posts, quotes or captions with"
             else:
                 direction = "shares identifiers with"
             d = e["detail"] if isinstance(e["detail"], dict) else {}
@@ -643,6 +702,7 @@ DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def search(db: Reader, params: dict[str, str]) -> Page:
+    """Full-text search with filters (site, dates, language, kind), plus identifier values and credited names matching."""
     q = (params.get("q") or "").strip()
     f = {k: (params.get(k) or "").strip() for k in ("site", "from", "to", "lang", "kind")}
     page = _int_arg(params, "page", 1, hi=RANK_WINDOW // PAGE_SIZE)
@@ -696,6 +756,7 @@ def search(db: Reader, params: dict[str, str]) -> Page:
 
 # -- problems --------------------------------------------------------------------------------------------
 def problems(db: Reader, params: dict[str, str]) -> Page:
+    """Recorded problems (pages that could not be read or extracted) by reason, newest first."""
     page = _int_arg(params, "page", 1)
     reason = (params.get("reason") or "").strip()
     by_reason = sw.problems_by_reason(db.conn())
@@ -716,7 +777,9 @@ def identifier(db: Reader, params: dict[str, str]) -> Page:
         raise BadRequest("give kind and value, e.g. /identifier?kind=analytics&value=UA-1234-1")
     page = _int_arg(params, "page", 1)
     c = db.conn()
-    sites_ = sw.identifier_sites(c, kind, value)
+    # a value on every page (a theme's tag manager) aggregates ~100k rows: remembered until the database changes
+    sites_ = [dict(r) for r in db.cached(f"identifier-sites:{kind}\x00{value}",
+                                         lambda: sw.identifier_sites(c, kind, value))]
     if not sites_:
         raise NotFound(f"no page carries {kind} {value!r}")
     pages = sw.identifier_pages(c, kind, value, PAGE_SIZE, (page - 1) * PAGE_SIZE)
@@ -785,3 +848,253 @@ def group(db: Reader, params: dict[str, str], group_id: str) -> Page:
 
 def _pages(total: int) -> int:
     return max(1, -(-total // PAGE_SIZE))
+
+
+# -- captured copy and story bundle ----------------------------------------------------------------------
+def _capture_record(db: Reader, page_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    from . import capture as cap
+
+    c = db.conn()
+    p = sw.page_row(c, page_id)
+    if p is None:
+        raise NotFound(f"no page {page_id!r}")
+    got = cap.captured(sw.page_sources(c, page_id), p.get("content_sha"))
+    return p, got
+
+
+def capture(db: Reader, params: dict[str, str], page_id: str) -> Page:
+    """A page as captured: capture time, every source it was read from (WARC file, offset and record id), whether
+    the bytes there still match what was ingested, a link to the sanitised copy, and the extracted text."""
+    p, got = _capture_record(db, page_id)
+    a = sw.article_brief(db.conn(), page_id) or {}
+    paragraphs = [x for x in re.split(r"\n\s*\n", a.get("body") or "") if x.strip()]
+    html_ok = got.get("raw") is not None and "html" in ((p.get("content_type") or "text/html").lower())
+    data = {"page": {k: v for k, v in p.items()}, "captured_at": got.get("warc_date") or p.get("fetched_at"),
+            "record_id": got.get("record_id"), "source": got.get("source"), "verified": got.get("verified"),
+            "sources": got["sources"], "sanitised_copy": f"/capture/{page_id}/page" if html_ok else None,
+            "raw_html_stored": False, "extracted_text": paragraphs}
+    return Page("capture.html", f"Captured copy: {p.get('title') or p.get('url') or page_id}", data)
+
+
+def capture_document(db: Reader, page_id: str) -> str:
+    """The sanitised captured page as a whole HTML document (served under the sandbox CSP)."""
+    from . import capture as cap
+
+    p, got = _capture_record(db, page_id)
+    if got.get("raw") is None:
+        why = "; ".join(s["missing"] for s in got["sources"] if s.get("missing")) or "no source recorded"
+        raise NotFound(f"the captured bytes cannot be read back ({why}); the extracted text is on "
+                       f"/capture/{page_id}")
+    body, _ = cap.sanitise(got["raw"], p.get("content_type"))
+    return cap.document(body, {"url": p.get("url") or p.get("read_url"),
+                               "captured_at": got.get("warc_date") or p.get("fetched_at"),
+                               "source": got.get("source"), "record_id": got.get("record_id"),
+                               "back": f"/capture/{page_id}"})
+
+
+BUNDLE_CAPTURES = 100   # captured copies read back into a story bundle (the first members, origin first)
+
+
+def story_bundle(db: Reader, story_id: str) -> bytes:
+    """One zip for a story: members, copy links with aligned passages and evidence, and the captures (extracted
+    text, sources, WARC record ids and the sanitised copy where the bytes can still be read back)."""
+    import csv
+    import io
+    import zipfile
+
+    from . import capture as cap
+
+    if not db.has("stories"):
+        raise NotFound("this database has not been traced (no stories table)")
+    c = db.conn()
+    s = sw.story(c, story_id)
+    if s is None:
+        _moved_story(db, story_id)
+    s["languages"] = _j(s["languages"], [])
+    members = sw.story_members(c, story_id)
+    links = sw.bundle_copies(c, story_id)
+    bodies = sw.bodies(c, [m["page_id"] for m in members] + [l["source_id"] for l in links])
+    passages, evidence = [], []
+    for l in links:
+        for k in ("spans", "evidence", "changes", "credited_to"):
+            l[k] = _j(l[k], None)
+        cb = (bodies.get(l["copy_id"]) or {}).get("body") or ""
+        sb = (bodies.get(l["source_id"]) or {}).get("body") or ""
+        for i, sp in enumerate(l["spans"] or []):
+            try:
+                a, b, x, y = (int(v) for v in sp[:4])
+            except (TypeError, ValueError):
+                continue
+            passages.append({"copy_id": l["copy_id"], "source_id": l["source_id"], "passage": i + 1,
+                             "copy_start": a, "copy_end": b, "source_start": x, "source_end": y,
+                             "copy_text": cb[a:b], "source_text": sb[x:y]})
+        for e in l["evidence"] or []:
+            if isinstance(e, dict):
+                evidence.append({"copy_id": l["copy_id"], "source_id": l["source_id"], "kind": e.get("kind"),
+                                 "weight": e.get("weight"), "detail": json.dumps(e.get("detail"), ensure_ascii=False)})
+
+    def table(cols, rows) -> str:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(cols)
+        for r in rows:
+            w.writerow(["" if r.get(k) is None else r.get(k) for k in cols])
+        return buf.getvalue()
+
+    captures = []
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for i, m in enumerate(members):
+            pid = m["page_id"]
+            p = sw.page_row(c, pid) or {}
+            srcs = sw.page_sources(c, pid)
+            rec: dict[str, Any] = {"page_id": pid, "url": m["url"], "site": m["site"], "fetched_at": m["fetched_at"],
+                                   "sources": " | ".join(x["source"] for x in srcs), "record_id": None,
+                                   "warc_date": None, "read_back": "not tried (bundle cap)", "sanitised_copy": None}
+            if i < BUNDLE_CAPTURES:
+                got = cap.captured(srcs, p.get("content_sha"))
+                rec["record_id"], rec["warc_date"] = got.get("record_id"), got.get("warc_date")
+                if got.get("raw") is not None:
+                    body, _ = cap.sanitise(got["raw"], p.get("content_type"))
+                    name = f"captures/{pid}.html"
+                    z.writestr(name, cap.document(body, {"url": m["url"], "source": got.get("source"),
+                                                         "captured_at": got.get("warc_date") or m["fetched_at"],
+                                                         "record_id": got.get("record_id"),
+                                                         "back": f"/capture/{pid}"}))
+                    rec["sanitised_copy"], rec["read_back"] = name, "ok" if got.get("verified") else "ok (unverified)"
+                else:
+                    rec["read_back"] = "; ".join(x["missing"] for x in got["sources"] if x.get("missing")) or "no source"
+            b = bodies.get(pid) or {}
+            z.writestr(f"captures/{pid}.txt", f"URL: {m['url']}\nSite: {m['site']}\nTitle: {m['title']}\n"
+                                              f"Published: {m['published'] or m['article_published'] or '?'}\n"
+                                              f"Captured: {rec['warc_date'] or m['fetched_at'] or '?'}\n"
+                                              f"Source: {rec['sources']}\nWARC record: {rec['record_id'] or '-'}\n\n"
+                                              + (b.get("body") or ""))
+            captures.append(rec)
+        z.writestr("story.json", json.dumps({"story": s, "members": members, "copies": links}, ensure_ascii=False,
+                                            indent=1, default=str))
+        z.writestr("members.csv", table(["page_id", "role", "kind", "parent_id", "site", "url", "title", "language",
+                                         "published", "lag_hours", "fetched_at"], members))
+        z.writestr("copies.csv", table(["copy_id", "source_id", "origin_id", "kind", "language_pair", "credited",
+                                        "confidence", "coverage_copy", "coverage_source", "shared_words"], links))
+        z.writestr("passages.csv", table(["copy_id", "source_id", "passage", "copy_start", "copy_end", "source_start",
+                                          "source_end", "copy_text", "source_text"], passages))
+        z.writestr("evidence.csv", table(["copy_id", "source_id", "kind", "weight", "detail"], evidence))
+        z.writestr("captures.csv", table(["page_id", "url", "site", "fetched_at", "sources", "record_id", "warc_date",
+                                          "read_back", "sanitised_copy"], captures))
+        z.writestr("README.txt", f"newstrace story bundle: {story_id} ({s['title'] or ''})\n\n"
+                   "story.json     the story, its members and its copy links in full (spans, evidence, changes)\n"
+                   "members.csv    one row per member page\ncopies.csv     one row per copy link\n"
+                   "passages.csv   aligned passages of each copy link (text of both sides, character offsets)\n"
+                   "evidence.csv   the evidence items behind each copy call (negative weight: against)\n"
+                   "captures.csv   where each page was captured (sources, WARC record id) and whether its bytes "
+                   "could be read back\ncaptures/      extracted text of each member (.txt) and, where the captured "
+                   f"bytes could be read back, a sanitised copy (.html, inert); read back for the first "
+                   f"{BUNDLE_CAPTURES} members\n")
+    return out.getvalue()
+
+
+# -- the whole network and a story's spread --------------------------------------------------------------
+NETWORK_FILTERS = ("kind", "credit", "strong", "min_weight", "group")
+MAX_NETWORK_EDGES = 1500   # the heaviest edges drawn; the rest counted (filters or min_weight show them)
+
+
+_CREDIT_RATE = re.compile(r'"credit_rate"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)')
+_CREDITED_N = re.compile(r'"credited"\s*:\s*(\d+(?:\.\d+)?)')
+
+
+def _network_base(db: Reader) -> dict[str, Any]:
+    """Every edge (credit rate parsed out of its detail), the operator groups and a layout of every site with an
+    edge: computed once per database change (the layout does not move when filters change)."""
+    c = db.conn()
+    edges = []
+    for e in sw.all_site_edges(c):
+        detail = e.pop("detail") or ""
+        cr = None
+        if e["kind"] == "copy":   # two numbers out of a detail that also holds example pairs: no full parse
+            m = _CREDIT_RATE.search(detail)
+            if m:
+                cr = float(m.group(1))
+            else:
+                m = _CREDITED_N.search(detail)
+                if m and e["weight"]:
+                    cr = float(m.group(1)) / e["weight"]
+        edges.append({**e, "strong": bool(e["strong"]), "credit_rate": cr})
+    groups = sw.all_site_groups(c) if db.has("site_groups") else {}
+    sites = sorted({s for e in edges for s in (e["site_a"], e["site_b"])})
+    pos = svg.layout(sites, [(e["site_a"], e["site_b"], float(e["weight"] or 0)) for e in edges], groups)
+    sizes = Counter(groups.values())
+    rank = {g: i for i, (g, _) in enumerate(sorted(sizes.items(), key=lambda x: (-x[1], x[0])))}
+    return {"edges": edges, "groups": groups, "pos": pos, "pages": sw.site_page_counts(c, sites),
+            "group_rank": rank, "group_sizes": dict(sizes)}
+
+
+def network(db: Reader, params: dict[str, str]) -> Page:
+    """The whole site network: every site with a copy flow or shared identifiers, coloured by operator group;
+    edges filterable by kind (copy, identifier), credit (credited, uncredited, unknown), strength, weight and
+    group."""
+    if not db.has("site_edges"):
+        raise NotFound("this database has no site network (run `newstrace trace`)")
+    f = {k: (params.get(k) or "").strip() for k in NETWORK_FILTERS}
+    if f["kind"] and f["kind"] not in ("copy", "identifier"):
+        raise BadRequest("kind must be copy or identifier")
+    if f["credit"] and f["credit"] not in ("credited", "uncredited", "unknown"):
+        raise BadRequest("credit must be credited, uncredited or unknown")
+    if f["strong"] and f["strong"] not in ("0", "1"):
+        raise BadRequest("strong must be 0 or 1")
+    try:
+        min_w = float(f["min_weight"]) if f["min_weight"] else 0.0
+    except ValueError:
+        raise BadRequest("min_weight must be a number")
+    base = db.cached("network-base", lambda: _network_base(db))
+    groups = base["groups"]
+    keep = []
+    for e in base["edges"]:
+        if f["kind"] and e["kind"] != f["kind"]:
+            continue
+        if e["kind"] == "copy" and f["credit"] and svg.edge_class(e) != f["credit"]:
+            continue
+        if e["kind"] == "identifier" and f["strong"] == "1" and not e["strong"]:
+            continue
+        if (e["weight"] or 0) < min_w:
+            continue
+        if f["group"] and f["group"] not in (groups.get(e["site_a"]), groups.get(e["site_b"])):
+            continue
+        keep.append(e)
+    cut = max(0, len(keep) - MAX_NETWORK_EDGES)
+    keep = keep[:MAX_NETWORK_EDGES]       # heaviest first
+    shown = sorted({s for e in keep for s in (e["site_a"], e["site_b"])})
+    pos = {s: base["pos"][s] for s in shown if s in base["pos"]}
+    geo = svg.whole_network(pos, keep, groups, base["pages"], base["group_rank"])
+    legend_groups = [{"group_id": g, "colour": svg.GROUP_COLOURS[i], "sites": base["group_sizes"][g]}
+                     for g, i in sorted(base["group_rank"].items(), key=lambda x: x[1])
+                     if i < len(svg.GROUP_COLOURS)]
+    kinds = Counter(svg.edge_class(e) for e in keep)
+    nodes = [{"site": v["site"], "group_id": v["group_id"], "pages": base["pages"].get(v["site"]),
+              "x": v["x"], "y": v["y"]} for v in geo["nodes"]]
+    data = {"filters": {k: v for k, v in f.items() if v}, "sites": len(shown),
+            "sites_in_network": len(base["pos"]), "edges": len(keep), "edges_not_drawn": cut,
+            "edges_by_class": dict(kinds), "groups": legend_groups,
+            "operator_groups": len(base["group_sizes"]), "nodes": nodes,
+            "edge_list": [{k: e[k] for k in ("site_a", "site_b", "kind", "weight", "strong", "credit_rate")}
+                          for e in keep]}
+    cols = ["site_a", "site_b", "kind", "weight", "strong", "credit_rate"]
+    return Page("network.html", f"Site network ({len(shown):,} sites, {len(keep):,} edges)", data,
+                (cols, data["edge_list"]), {"net": geo})
+
+
+def spread(db: Reader, params: dict[str, str], story_id: str) -> Page:
+    """A story's spread replayed over time: a sequence of frames (no script), each the sites that carry the story
+    by then and who copied whom; ``?step=N`` shows one frame large with links to the previous and next."""
+    st = story(db, {}, story_id)
+    members = st.data["members"]
+    step = _int_arg(params, "step", 0, lo=0, hi=svg.MAX_FRAMES)
+    frames = svg.spread_frames(members, size=480 if step else 280)
+    if step > len(frames):
+        raise BadRequest(f"step must be between 1 and {len(frames)}")
+    data = {"story": st.data["story"], "frames": [{k: v for k, v in fr.items() if k not in ("nodes", "lines", "size", "width")}
+                                                 for fr in frames], "step": step or None,
+            "backdated": st.data["backdated"]}
+    shown = [frames[step - 1]] if step else frames
+    return Page("spread.html", f"Spread of: {st.data['story']['title'] or story_id}", data, None,
+                {"frames": shown})

