@@ -167,6 +167,23 @@ def test_caseless_language_gets_e5_ledes_once_e5_is_active(tmp_path, corpus):
         assert _find(res, "en_library", "cs_bridge_partial") is None
 
 
+def test_a_partial_translation_from_the_middle_is_found_by_its_lede_against_full_sentences(tmp_path, corpus):
+    # the Italian page translates only the English page's last paragraph (no number, no name): its lede is not
+    # near the English lede and its fingerprint is empty, so only the second round (its lede against the
+    # sentences of the articles encoded in full) makes the pair a candidate
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "it_cycle_partial", "en_library"])
+        active = tr.active_encoders(st)
+        cheap.ensure_ledes(st, None, active)
+        first = cheap.lede_candidates(st, active, None) | cheap.fingerprint_candidates(st, None, active)
+        assert ("en_bridge", "it_cycle_partial") not in first
+        res = tr.translation_pairs(st, None)
+        r = _find(res, "en_bridge", "it_cycle_partial")
+        assert r is not None, res
+        assert _mapping(r, corpus, "en_bridge", "it_cycle_partial") == [(5, 1)]
+        assert _find(res, "en_library", "it_cycle_partial") is None
+
+
 def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpus, monkeypatch):
     seen: list[tuple[str, str]] = []
     real = enc.encode

@@ -799,6 +799,15 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
                 want.setdefault(a, set()).add(name)
                 want.setdefault(b, set()).add(name)
         made = cheap.ensure_full(store, want)
+        # second round: ledes of the articles left out against the sentences of those encoded in full
+        more: dict[str, set[str]] = {}
+        for a, b in cheap.lede_full_candidates(store, active, new_ids, made):
+            name = enc.pair_encoder(langs.get(a), langs.get(b))
+            if name in active:
+                more.setdefault(a, set()).add(name)
+                more.setdefault(b, set()).add(name)
+        for name, pids in cheap.ensure_full(store, more).items():
+            made.setdefault(name, set()).update(pids)
         for name in ("use", "e5"):
             if name in active and enc.available(name):
                 query = None if new_ids is None else new_ids | made.get(name, set())

@@ -36,6 +36,7 @@ from . import xling_evidence as ev
 
 LEDE_UNITS = 3
 LEDE_TOP = 8
+LEDE_CAND: dict[str, float] = {}  # per encoder: lede similarity making a candidate (default: translate.PARAMS' cand)
 FP_MIN_SHARED = 2
 FP_MIN = 0.1
 FP_TOP = 12
@@ -170,7 +171,7 @@ def lede_candidates(store, active: set[str], query: set[str] | None) -> set[tupl
         if not len(qdocs):
             continue
         qrows = np.nonzero(np.isin(doc_of, qdocs))[0]
-        cand = tr.PARAMS[name]["cand"]
+        cand = LEDE_CAND.get(name, tr.PARAMS[name]["cand"])
         for s in range(0, len(qrows), 2048):
             qr = qrows[s:s + 2048]
             S = M[qr] @ M.T
@@ -184,6 +185,74 @@ def lede_candidates(store, active: set[str], query: set[str] | None) -> set[tupl
                     if v >= cand:
                         b = ids[int(doc_of[col])]
                         out.add((a, b) if a < b else (b, a))
+    return out
+
+
+def lede_full_candidates(store, active: set[str], query: set[str] | None,
+                         made: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """Second round: document pairs (a < b) where a lede unit of an article without full vectors of an encoder is
+    near a sentence of an article in another language that has them. A partial translation cut from the middle
+    of its source has a lede (its first sentences) that is a middle sentence of the source, so lede-to-lede misses
+    it; the source is usually encoded in full already (its complete translations are candidates). Only pairs with
+    a ``query`` article (all when None) or an article encoded in full in this call (``made``) are searched."""
+    out: set[tuple[str, str]] = set()
+    for name in sorted(active):
+        space = tr.load_space(store, name)
+        if space is None:
+            continue
+        full = set(space.ids)
+        new_full = None if query is None else (set(query) | made.get(name, set())) & full
+        lids, llangs, lmats = [], [], []
+        for r in vectors.rows(store.conn, lede_name(name), None):
+            if r["page_id"] in full:
+                continue
+            V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"])
+            if len(V):
+                lang = enc.norm_lang(r["lang"])
+                mu = space.mu.get(r["lang"])  # centred as the space's rows (the packaged prior when unseen)
+                if mu is None:
+                    M = _centred(name, V, lang)
+                else:
+                    M = V.astype(np.float32) - mu
+                    M /= np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
+                lids.append(r["page_id"])
+                llangs.append(lang)
+                lmats.append(M)
+        if not lids:
+            continue
+        L = np.concatenate(lmats)
+        ldoc = np.repeat(np.arange(len(lids)), [len(m) for m in lmats])
+        flangs = [enc.norm_lang(x) for x in space.langs]
+        pairable = {(la, lf) for la in set(llangs) for lf in set(flangs)
+                    if la != lf and enc.pair_encoder(la, lf) == name}
+        if not pairable:
+            continue
+        cand = LEDE_CAND.get(name, tr.PARAMS[name]["cand"])
+        fdocs_new = None if new_full is None else np.array(sorted(space.index[p] for p in new_full), dtype=np.int64)
+        for la in sorted(set(llangs), key=lambda x: x or ""):
+            ok_f = np.array([(la, lf) in pairable for lf in flangs], dtype=bool)[space.doc_of]
+            if not ok_f.any():
+                continue
+            rows_l = np.nonzero(np.array([llangs[d] == la for d in ldoc.tolist()], dtype=bool))[0]
+            if query is not None:
+                in_q = np.array([lids[d] in query for d in ldoc[rows_l].tolist()], dtype=bool)
+                # query ledes against every full sentence; other ledes only against articles new in full
+                new_rows = np.isin(space.doc_of, fdocs_new) if len(fdocs_new) else np.zeros(len(space.M), bool)
+            for s0 in range(0, len(rows_l), 2048):
+                qr = rows_l[s0:s0 + 2048]
+                S = L[qr] @ space.M.T
+                S[:, ~ok_f] = -1.0
+                if query is not None:
+                    S[~in_q[s0:s0 + 2048][:, None] & ~new_rows[None, :]] = -1.0
+                k = min(LEDE_TOP, S.shape[1])
+                top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+                vals = np.take_along_axis(S, top, axis=1)
+                for r, (cols, vs) in enumerate(zip(top, vals)):
+                    a = lids[int(ldoc[qr[r]])]
+                    for col, v in zip(cols, vs):
+                        if v >= cand:
+                            b = space.ids[int(space.doc_of[col])]
+                            out.add((a, b) if a < b else (b, a))
     return out
 
 
