@@ -16,8 +16,11 @@ A cross-language document pair is a *candidate* when a lede unit of one is among
 lede units of the other at a similarity of at least the encoder's candidate threshold (translate.PARAMS, centred
 with the packaged per-language means), or when their fingerprints share at least :data:`FP_MIN_SHARED` tokens
 and an IDF-weighted share :data:`FP_MIN` of the smaller one (at most :data:`FP_TOP` per article). Both
-articles of a candidate pair are then encoded in full with the pair's encoder, and the full sentence pipeline of
-translate.py runs on the fully encoded articles only. Fingerprints are kept per process (by body hash).
+articles of a candidate pair are then encoded in full with the pair's encoder. A second round
+(:func:`lede_full_candidates`) compares the ledes of the articles left out with the sentences of those encoded in
+full, which finds partial translations cut from the middle of their source, and their articles are encoded too.
+The full sentence pipeline of translate.py runs on the fully encoded articles only. Fingerprints are kept per
+process (by body hash).
 """
 from __future__ import annotations
 
