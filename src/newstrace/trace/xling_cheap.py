@@ -44,6 +44,7 @@ FP_MIN_SHARED = 2
 FP_MIN = 0.1
 FP_TOP = 12
 FP_PROBE = 12  # an article in a language USE does not cover: its top fingerprint neighbours get e5 ledes
+FP_WEAK = 4  # ... and when its fingerprint has fewer tokens than this (twice FP_MIN_SHARED), every article does
 FP_MAX_DF = 0.05  # tokens in more than this share of the articles (and more than 20) say nothing
 
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ",
@@ -298,14 +299,19 @@ def probe_e5(store, query: set[str] | None, active: set[str]) -> int:
             probe.update(top)
         elif any(probe_encoder(lang.get(b), active) == "e5" for b in top):
             probe.add(a)  # a new article near a stored one in a language USE does not cover
+    fps = _fingerprints(store)
+    if any(probe_encoder(lang.get(p), active) == "e5" and len(f) < FP_WEAK for p, f in fps.items()):
+        # an article outside USE's languages whose fingerprint can reach no one (a caseless script and few
+        # numbers): only e5 ledes find its translations, so every article gets them
+        probe = set(lang)
     if not probe:
         return 0
     have = {r["page_id"] for r in vectors.rows_meta(store.conn, lede_name("e5"), sorted(probe))}
     return ensure_ledes(store, probe - have, active, force="e5")
 
 
-def _fingerprint_ranks(store, query, active) -> dict[str, list]:
-    """Per query article: [(idf-weighted share, shared tokens, other page id), ...] best first."""
+def _fingerprints(store) -> dict[str, frozenset]:
+    """Fingerprint of every article with vectors, kept per process and database file (by body hash)."""
     path = getattr(store, "path", None)
     key = str(Path(path).resolve()) if path and path != ":memory:" else None
     cache = _FP.setdefault(key, {}) if key else {}
@@ -316,9 +322,15 @@ def _fingerprint_ranks(store, query, active) -> dict[str, list]:
         hashes = {r["page_id"]: r["body_hash"] for r in docs}
         for pid in need:
             cache[pid] = (hashes[pid], fingerprint(bodies.get(pid, "")))
+    return {r["page_id"]: cache[r["page_id"]][1] for r in docs}
+
+
+def _fingerprint_ranks(store, query, active) -> dict[str, list]:
+    """Per query article: [(idf-weighted share, shared tokens, other page id), ...] best first."""
+    fps = _fingerprints(store)
+    docs = vectors.docs(store.conn)
     ids = [r["page_id"] for r in docs]
     lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in docs}
-    fps = {p: cache[p][1] for p in ids}
     df: dict[str, int] = defaultdict(int)
     for f in fps.values():
         for t in f:
