@@ -180,16 +180,21 @@ def lede_candidates(store, active: set[str], query: set[str] | None) -> set[tupl
             qr = qrows[s:s + 2048]
             S = M[qr] @ M.T
             S[~ok[lang_of[qr]][:, lang_of]] = -1.0
-            k = min(LEDE_TOP, S.shape[1])
-            top = np.argpartition(-S, k - 1, axis=1)[:, :k]
-            vals = np.take_along_axis(S, top, axis=1)
-            for r, (cols, vs) in enumerate(zip(top, vals)):
-                a = ids[int(doc_of[qr[r]])]
-                for col, v in zip(cols, vs):
-                    if v >= cand:
-                        b = ids[int(doc_of[col])]
-                        out.add((a, b) if a < b else (b, a))
+            _add_top(S, [ids[int(d)] for d in doc_of[qr]], doc_of, ids, cand, out)
     return out
+
+
+def _add_top(S: np.ndarray, row_ids: list[str], col_doc: np.ndarray, col_ids: list[str], cand: float,
+             out: set[tuple[str, str]]) -> None:
+    """Document pairs (a < b) of each row's :data:`LEDE_TOP` most similar columns at ``cand`` or more."""
+    k = min(LEDE_TOP, S.shape[1])
+    top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(S, top, axis=1)
+    for a, cols, vs in zip(row_ids, top, vals):
+        for col, v in zip(cols, vs):
+            if v >= cand:
+                b = col_ids[int(col_doc[col])]
+                out.add((a, b) if a < b else (b, a))
 
 
 def lede_full_candidates(store, active: set[str], query: set[str] | None,
@@ -248,15 +253,7 @@ def lede_full_candidates(store, active: set[str], query: set[str] | None,
                 S[:, ~ok_f] = -1.0
                 if query is not None:
                     S[~in_q[s0:s0 + 2048][:, None] & ~new_rows[None, :]] = -1.0
-                k = min(LEDE_TOP, S.shape[1])
-                top = np.argpartition(-S, k - 1, axis=1)[:, :k]
-                vals = np.take_along_axis(S, top, axis=1)
-                for r, (cols, vs) in enumerate(zip(top, vals)):
-                    a = lids[int(ldoc[qr[r]])]
-                    for col, v in zip(cols, vs):
-                        if v >= cand:
-                            b = space.ids[int(space.doc_of[col])]
-                            out.add((a, b) if a < b else (b, a))
+                _add_top(S, [lids[int(d)] for d in ldoc[qr]], space.doc_of, space.ids, cand, out)
     return out
 
 
