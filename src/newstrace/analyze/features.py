@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-from pathlib import Path
-
-CLUSTERS = Path(__file__).parent / "models" / "claims_clusters.npz"
 
 # reporting verbs (inflected forms) and nominal cues; the CRF learns their weight, these only flag them
 _CUE_VERBS = """say said says saying tell told tells telling report reported reports reporting claim claimed claims
@@ -117,69 +114,6 @@ def _cue_links(doc) -> tuple[list[str], list[int]]:
     return rel, dist
 
 
-def _frames(doc, rel: list[str]) -> tuple[list[str], list[bool], list[int]]:
-    """Per token: its relation to any verb that takes a clausal complement ("believes that", "wants to",
-    "plans to": the frame of most attributions, whether or not the verb is in the cue list) — fsubj / fcomp
-    / '' —, whether the token is such a verb, and the index of the verb it relates to (-1: none)."""
-    frel = [""] * len(doc)
-    frame = [False] * len(doc)
-    fhead = [-1] * len(doc)
-    for tok in doc:
-        if tok.pos_ not in ("VERB", "AUX", "NOUN"):
-            continue
-        kids = list(tok.children)
-        comps = [c for c in kids if c.dep_ in ("ccomp", "xcomp", "parataxis")]
-        if not comps:
-            continue
-        frame[tok.i] = True
-        for child in kids:
-            if child.dep_ in ("nsubj", "nsubjpass", "agent"):
-                tag = "fsubj"
-            elif child.dep_ in ("ccomp", "xcomp", "parataxis"):
-                tag = "fcomp"
-            else:
-                continue
-            for t in child.subtree:
-                if not frel[t.i] and not rel[t.i]:
-                    frel[t.i] = tag
-                    fhead[t.i] = tok.i
-    return frel, frame, fhead
-
-
-@functools.lru_cache(maxsize=1)
-def _centroids():
-    """Centroids of the parse's token vectors (tok2vec output), k-means fitted on PolNeAR train tokens by
-    bench/claims_train.py: coarse (64) and fine (256) word classes that generalise over words the tagger
-    never saw labelled (``None`` when the file is missing: no class features)."""
-    if not CLUSTERS.exists():
-        return None
-    import numpy as np
-
-    z = np.load(CLUSTERS)
-    c = np.concatenate([z["c64"], z["c256"]]).astype("float32")
-    return np.ascontiguousarray(c.T), (c * c).sum(1) / 2, len(z["c64"])
-
-
-def token_classes(doc) -> tuple[list[int], list[int]] | None:
-    """Nearest coarse and fine centroid of each token's vector, or None when the parse has no vectors."""
-    cents = _centroids()
-    t = getattr(doc, "tensor", None)
-    if cents is None or t is None or getattr(t, "ndim", 0) != 2 or t.shape[0] != len(doc) or \
-            t.shape[1] != cents[0].shape[0] or not len(doc):
-        return None
-    ops = _ops()  # thinc's gemm (blis, one thread): numpy's threaded BLAS stalls on a busy machine
-    ct, half, k = cents
-    d = ops.gemm(ops.asarray2f(t), ct) - half  # -|x - c|^2 / 2 up to a constant per token
-    return d[:, :k].argmax(1).tolist(), d[:, k:].argmax(1).tolist()
-
-
-@functools.lru_cache(maxsize=1)
-def _ops():
-    from thinc.api import NumpyOps
-
-    return NumpyOps()
-
-
 def _bucket(d: int) -> str:
     return "0" if d == 0 else "1" if d == 1 else "2-3" if d <= 3 else "4-7" if d <= 7 else "8-12" if d <= 12 else "far"
 
@@ -195,8 +129,6 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
     n = len(toks)
     has_dep = doc.has_annotation("DEP")
     rel, dist = _cue_links(doc) if has_dep else ([""] * n, [99] * n)
-    frel, frame, fhead = _frames(doc, rel) if has_dep else ([""] * n, [False] * n, [-1] * n)
-    cls = token_classes(doc)
     lows = [t.lower_ for t in toks]
     starts = [t.is_sent_start for t in toks]
     poss = [t.pos_ for t in toks]
@@ -205,11 +137,7 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
     # the window features of each token, made once per (offset, token) rather than per use
     win = {}
     for k in (-2, -1, 1, 2):
-        if cls is not None:
-            win[k] = [[f"{k}:w:{w}", f"{k}:pos:{p}", f"{k}:q:{q}", f"{k}:c:{c}"]
-                      for w, p, q, c in zip(lows, poss, qs, cls[0])]
-        else:
-            win[k] = [[f"{k}:w:{w}", f"{k}:pos:{p}", f"{k}:q:{q}"] for w, p, q in zip(lows, poss, qs)]
+        win[k] = [[f"{k}:w:{w}", f"{k}:pos:{p}", f"{k}:q:{q}"] for w, p, q in zip(lows, poss, qs)]
     base = []
     for i, tok in enumerate(toks):
         low = lows[i]
@@ -231,17 +159,8 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
             h = tok.head.i
             hl = lows[h]
             r = rel[i] or "-"
-            dep = tok.dep_
-            f += ["dep:" + dep, "hw:" + (hl if hl in CUE_VERBS else poss[h]), "rel:" + r,
-                  "dist:" + _bucket(dist[i]), f"rel|q:{r}|{q}", "frel:" + (frel[i] or "-")]
-            if frame[i]:
-                f.append("frame")
-            if cls is not None:
-                f += [f"hc:{cls[0][h]}", f"dep|hc:{dep}|{cls[0][h]}"]
-                if fhead[i] >= 0:
-                    f.append(f"frel|vc:{frel[i]}|{cls[1][fhead[i]]}")
-        if cls is not None:
-            f += [f"c:{cls[0][i]}", f"cf:{cls[1][i]}", f"c|q:{cls[0][i]}|{q}"]
+            f += ["dep:" + tok.dep_, "hw:" + (hl if hl in CUE_VERBS else poss[h]), "rel:" + r,
+                  "dist:" + _bucket(dist[i]), f"rel|q:{r}|{q}"]
         for k in (-2, -1, 1, 2):
             j = i + k
             if 0 <= j < n:
