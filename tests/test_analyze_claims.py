@@ -125,21 +125,3 @@ def test_claims_do_not_depend_on_whether_another_component_asked_for_ner():
     assert [c.as_dict() for c in with_ner] == [c.as_dict() for c in without]
     she = [c for c in without if c.source and c.source.text == "She"][0]
     assert she.source_name == "Ann Whitfield"
-
-
-def test_unquoted_content_is_cut_at_its_cue_sentence():
-    """A content run that spills into the sentence before its cue's is cut there; a quoted one is kept whole."""
-    from newstrace.analyze.claims import Claim, Span, clip_to_cue_sentence
-
-    body = "Wages fell for a decade. These voters are skeptical of free trade, the survey found."
-    (off, sdoc), = parse_bodies([body], ner=False)[0]
-    cue = body.index("found")
-    c = Claim(kind="indirect", cue=Span(cue, cue + 5, "found"), content=Span(0, body.index(", the survey"), ""))
-    clip_to_cue_sentence([c], sdoc, off, body)
-    assert body[c.content.start:c.content.end] == "These voters are skeptical of free trade"
-    quoted = "“Wages fell. Voters are angry,” the survey found."
-    (off, sdoc), = parse_bodies([quoted], ner=False)[0]
-    cue = quoted.index("found")
-    q = Claim(kind="direct", cue=Span(cue, cue + 5, "found"), content=Span(0, quoted.index(" the survey"), ""))
-    clip_to_cue_sentence([q], sdoc, off, quoted)
-    assert (q.content.start, q.content.end) == (0, quoted.index(" the survey"))

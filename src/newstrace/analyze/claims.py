@@ -6,9 +6,7 @@ Steps:
 2. rules where they beat the tagger on PolNeAR dev (``bench/claims_polnear.py --ablate`` measures each):
    a quoted passage next to a reporting verb is content, "according to X" is cue + source;
 3. spans are grouped into claims: each cue takes the nearest source and content of its sentence (then of
-   its paragraph); an unquoted content is cut at its cue's sentence edges (held-out PolNeAR train, 80
-   articles: content overlap F1 0.588 -> 0.590); a quote that runs on over the next paragraph is the same
-   claim's content;
+   its paragraph); a quote that runs on over the next paragraph is the same claim's content;
 4. pronoun and nominal sources are resolved to the named source before them (:mod:`.sources`), typed,
    and nested claims form a chain (outlet -> "told CNN" / the outer claim -> source).
 """
@@ -146,24 +144,6 @@ def extend_to_clause(sdoc, labels: list[str]) -> list[str]:
     return labels
 
 
-def clip_to_cue_sentence(claims: list[Claim], sdoc, off: int, body: str) -> None:
-    """An unquoted content stays in its cue's sentence: the tagger's content runs that spill over into the
-    sentence before or after ("... voters are skeptical of free trade" taking the previous sentence along)
-    are cut at the sentence's edge. Quoted contents (which run over sentences) are left whole."""
-    sents = [(off + s.start_char, off + s.end_char) for s in sdoc.sents]
-    for c in claims:
-        if c.cue is None or c.content is None:
-            continue
-        if body[c.content.start:c.content.end].lstrip()[:1] in OPEN_QUOTES | STRAIGHT | {"'"}:
-            continue
-        a, b = next(((a, b) for a, b in sents if a <= c.cue.start < b), (None, None))
-        if a is None or c.content.end <= a or c.content.start >= b:
-            continue
-        s, e = max(c.content.start, a), min(c.content.end, b)
-        if (s, e) != (c.content.start, c.content.end):
-            c.content = Span(s, e, "")
-
-
 def _sent_of(sdoc, i: int) -> int:
     return sdoc[i].sent.start
 
@@ -293,7 +273,7 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
 
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
-            rules: bool = True, extend: bool = True, clip: bool = True) -> list[Claim]:
+            rules: bool = True, extend: bool = True) -> list[Claim]:
     """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc), in order."""
     claims: list[Claim] = []
     mentions = Mentions()
@@ -313,8 +293,6 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             sent_start = _sent_starts(sdoc)
             runs = [(role, span, ti, sent_start[ti]) for role, span, ti in runs]
         para = _group(runs)
-        if clip:
-            clip_to_cue_sentence(para, sdoc, off, body)
         # a quote continued from the previous paragraph with no cue of its own belongs to the open claim
         if carried and open_claim is not None and open_claim.content is not None and para \
                 and para[0].cue is None and para[0].content is not None and para[0].content.start <= off + 1 \
