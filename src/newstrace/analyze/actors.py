@@ -20,7 +20,10 @@ TITLES = {"president", "vice", "prime", "minister", "sen.", "senator", "rep.", "
           "governor", "gen.", "general", "lt.", "col.", "judge", "justice", "secretary", "chancellor", "king",
           "queen", "prince", "sheikh", "ayatollah", "pope", "mayor", "ambassador", "commander", "chief",
           "director", "chairman", "speaker", "leader", "attorney", "former", "then-president", "sheriff",
-          "special", "counsel", "ag", "adm.", "admiral", "sgt.", "capt.", "maj."}
+          "special", "counsel", "ag", "adm.", "admiral", "sgt.", "capt.", "maj.", "councillor", "councilor",
+          "councilman", "councilwoman", "alderman", "lawmaker", "spokesman", "spokeswoman", "professor", "prof.",
+          "dean", "detective", "inspector", "constable", "sergeant", "lieutenant", "colonel", "captain", "bishop",
+          "archbishop", "cardinal", "rabbi", "imam", "librarian", "officer", "mp", "deputy", "premier"}
 HONORIFICS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "sir", "dame", "madam"}
 PARTY_ADJ = {"republican", "democrat", "democratic", "libertarian", "conservative", "liberal", "gop"}
 LOCATIVE = {"in", "at", "to", "from", "near", "outside", "inside", "into", "across", "around", "throughout",
@@ -308,7 +311,8 @@ _ROLE_DROP = {"the", "a", "an", ",", "'s", "\u2019s"}
 
 def _role_text(doc, toks: list) -> tuple[int, int, str] | None:
     toks = sorted(toks, key=lambda t: t.i)
-    while toks and (toks[0].lower_ in _ROLE_DROP or toks[0].is_punct or toks[0].pos_ == "DET"):
+    while toks and (toks[0].lower_ in _ROLE_DROP or toks[0].is_punct or toks[0].pos_ == "DET"
+                    or (toks[0].pos_ == "PRON" and toks[0].dep_ == "poss")):  # "its director" -> "director"
         toks = toks[1:]
     while toks and (toks[-1].is_punct or toks[-1].lower_ in _ROLE_DROP):
         toks = toks[:-1]
@@ -323,6 +327,15 @@ def _role_text(doc, toks: list) -> tuple[int, int, str] | None:
         return None
     a, b = toks[0].idx, toks[-1].idx + len(toks[-1])
     return a, b, doc.text[a:b]
+
+
+def _appos_toks(head) -> list:
+    """An apposition's tokens without its relative or participial clauses and what follows a comma after its
+    head ("the head nurse, who designed the scheme" -> "the head nurse")."""
+    cut = {t.i for c in head.children if c.dep_ in ("relcl", "acl") and c.i > head.i for t in c.subtree}
+    toks = [t for t in head.subtree if t.i not in cut]
+    stop = next((t.i for t in toks if t.i > head.i and t.text in (",", ";", "(", "\u2014", "\u2013")), None)
+    return [t for t in toks if stop is None or t.i < stop]
 
 
 def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
@@ -352,7 +365,7 @@ def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
         # apposition: "X, the top Democrat on ..."; or "the group's leader, X"
         for c in root.children:
             if c.dep_ == "appos" and c.pos_ in ("NOUN",) and not c.ent_type_ == "PERSON":
-                r = _role_text(doc, list(c.subtree))
+                r = _role_text(doc, _appos_toks(c))
                 if r:
                     out.append(Role(m.name, m.key, r[2], r[0], r[1], "apposition", date))
         if root.dep_ == "appos" and root.head.pos_ == "NOUN":
@@ -366,7 +379,7 @@ def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
         if root.dep_ == "nsubj" and root.head.lemma_ == "be":
             for c in root.head.children:
                 if c.dep_ == "attr" and c.pos_ == "NOUN" and any(d.lower_ in ("the", "a", "an") for d in c.children):
-                    r = _role_text(doc, list(c.subtree))
+                    r = _role_text(doc, _appos_toks(c))
                     if r:
                         out.append(Role(m.name, m.key, r[2], r[0], r[1], "copula", date))
     return out

@@ -64,3 +64,36 @@ def test_walk_article_actor_related_actor(browser, server, db):  # noqa: F811
     assert page.locator("h1").inner_text() == "Xi Jinping"
     assert page.locator('a[href="/actor/vladimir-putin"]').count() >= 1  # and back through the relation
     check_nothing_ran(page, watch, "related actor")
+
+
+def test_exports_and_graph_of_the_walked_store(db, tmp_path):
+    """The same store through the CLI exports: actors with aliases and roles, the relation the walk follows
+    (with evidence and chain), and the GEXF graph holding both actors and the edge between them."""
+    import xml.etree.ElementTree as ET
+
+    from newstrace.cli import main
+
+    out = {}
+    for kind in ("actors", "relations"):
+        f = tmp_path / f"{kind}.jsonl"
+        assert main(["export", kind, "--db", db, "--format", "jsonl", "-o", str(f)]) in (0, None)
+        out[kind] = [json.loads(x) for x in f.read_text().splitlines() if x.strip()]
+    ids = {a["actor_id"]: a for a in out["actors"]}
+    assert {"vladimir-putin", "xi-jinping"} <= ids.keys()
+    assert {"actor_id", "name", "kind", "aliases", "roles"} <= ids["vladimir-putin"].keys()
+    assert any("President" in r["role"] for r in ids["vladimir-putin"]["roles"])
+    rel = [r for r in out["relations"] if {r["subject"], r["object"]} == {"vladimir-putin", "xi-jinping"}]
+    assert rel, out["relations"]
+    for r in rel:
+        ev = r["evidence"]
+        body_url = {p["url"] for p in PAGES}
+        assert r["url"] in body_url and ev["end"] > ev["start"] and ev["text"]
+        assert r["chain"][0] == "outlet" and r["modality"] in ("asserted", "possible", "intended")
+    g = tmp_path / "actors.gexf"
+    assert main(["export", "actors-graph", "--db", db, "--format", "gexf", "-o", str(g)]) in (0, None)
+    root = ET.parse(g).getroot()
+    ns = {"g": root.tag.split("}")[0].strip("{")}
+    nodes = {n.get("id") for n in root.iterfind(".//g:node", ns)}
+    edges = {(e.get("source"), e.get("target")) for e in root.iterfind(".//g:edge", ns)}
+    assert {"vladimir-putin", "xi-jinping"} <= nodes
+    assert ("vladimir-putin", "xi-jinping") in edges or ("xi-jinping", "vladimir-putin") in edges
