@@ -77,6 +77,8 @@ class DocActors:
     mentions: list[Mention] = field(default_factory=list)
     roles: list[Role] = field(default_factory=list)
     aliases: list[Alias] = field(default_factory=list)
+    # title-case lines (headlines) re-parsed in sentence case: [(offset, Doc)], read by relations
+    lines: list = field(default_factory=list)
 
     def mention_at(self, tok_i: int, doc) -> Mention | None:
         t = doc[tok_i]
@@ -494,12 +496,110 @@ def _alias_mentions(doc, mentions: list[Mention], aliases: list[Alias]) -> None:
     mentions.sort(key=lambda m: m.start)
 
 
+# -- headlines in title case ------------------------------------------------------------------------------
+# "Trump Slams Clinton Over Emails": the tagger reads every capitalised word as a name, so "Trump Slams
+# Clinton" becomes one PERSON and there is no verb. Such a line is parsed again with the words the article
+# itself writes in lower case elsewhere (and function words) lower-cased; names keep their capitals.
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+
+
+def title_case_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of lines written in title case: one sentence of at most 200 characters, at least three
+    words, and at least 70% of the words of four or more letters capitalised (not all upper case)."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group()
+        if len(line) > 200 or re.search(r"[.!?]\s+[A-Z]", line):
+            continue  # a headline is one short sentence
+        words = _WORD.findall(line)
+        long = [w for w in words if len(w) >= 4 and not w.isupper()]
+        if len(words) >= 3 and len(long) >= 2 and sum(w[0].isupper() for w in long) >= 0.7 * len(long):
+            out.append((m.start(), m.end()))
+    return out
+
+
+def truecase(text: str, a: int, b: int) -> str:
+    """The line ``text[a:b]`` with a capitalised word lower-cased where the article writes it in lower case
+    more often than capitalised outside its title-case lines, or where it is a function word; same length."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from .flags import vader
+    from .relations import LEMMA_TYPE, SPEECH
+
+    rest = text[:a] + " " + text[b:]
+    counts: dict[str, list[int]] = {}
+    for w in _WORD.findall(rest):
+        c = counts.setdefault(w.casefold(), [0, 0])
+        c[0 if w[0].islower() else 1] += 1
+    out = []
+    pos = a
+    for m in _WORD.finditer(text, a, b):
+        w = m.group()
+        out.append(text[pos:m.start()])
+        low = w.lower()
+        stems = _stems(low)
+        lower = sum(counts.get(x, (0, 0))[0] for x in stems)
+        upper = counts.get(low, (0, 0))[1]
+        if w[0].isupper() and not (w.isupper() and len(w) > 1) and len(low) == len(w) and (
+                low in STOP_WORDS and low != "us" or lower > upper or low in vader()
+                or any(x in LEMMA_TYPE or x in SPEECH for x in stems)):
+            w = low
+        out.append(w)
+        pos = m.end()
+    out.append(text[pos:b])
+    return "".join(out)
+
+
+def _stems(w: str) -> set[str]:
+    """The word and its plausible uninflected forms ("slams" -> slam, "praised" -> praise/prais)."""
+    out = {w}
+    for suf, add in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e"),
+                     ("ies", "y"), ("ied", "y")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            out.add(w[: len(w) - len(suf)] + add)
+    return out
+
+
+def headline_docs(doc) -> list[tuple[int, object]]:
+    """[(offset, Doc)] of the article's title-case lines parsed in sentence case (empty when none)."""
+    spans = title_case_lines(doc.text)
+    if not spans:
+        return []
+    from .nlp import parser
+
+    nlp = parser(True, True)
+    out = []
+    for a, b in spans:
+        tc = truecase(doc.text, a, b)
+        if tc != doc.text[a:b]:
+            out.append((a, nlp(tc)))
+    return out
+
+
+def _headline_mentions(doc, mentions: list[Mention], lines, table: AliasTable) -> list[Mention]:
+    """Mentions with those inside re-parsed title-case lines replaced by the re-parse's (original text and
+    main-document heads)."""
+    if not lines:
+        return mentions
+    keep = [m for m in mentions if not any(a <= m.start < a + len(sub.text) for a, sub in lines)]
+    for a, sub in lines:
+        for m in find_mentions(sub, table):
+            s, e = m.start + a, m.end + a
+            sp = doc.char_span(s, e, alignment_mode="expand")
+            if sp is None or not len(sp):
+                continue
+            keep.append(Mention(s, e, doc.text[s:e], m.kind, doc.text[s:e], m.key, head=sp.root.i))
+    keep.sort(key=lambda m: m.start)
+    return keep
+
+
 def analyse(doc, table: AliasTable, date: str | None = None) -> DocActors:
     """Mentions, roles and stated aliases of one parsed article."""
-    mentions = find_mentions(doc, table)
+    lines = headline_docs(doc)
+    mentions = _headline_mentions(doc, find_mentions(doc, table), lines, table)
     group_in_doc(mentions, table)
     apply_metonymy(doc, mentions, table)
     aliases = find_aliases(doc, mentions, table, date)
     _alias_mentions(doc, mentions, aliases)
     roles = find_roles(doc, mentions, date)
-    return DocActors(mentions, roles, aliases)
+    return DocActors(mentions, roles, aliases, lines)
