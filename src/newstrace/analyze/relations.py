@@ -72,6 +72,22 @@ PREP_PAIRS = {("call", "on"): "demand", ("break", "with"): "accuse", ("side", "w
               ("protest", "against"): "accuse", ("complain", "about"): "accuse", ("turn", "on"): "accuse",
               ("lash", "out"): "accuse", ("withdraw", "from"): "reject", ("pull", "out"): "reject",
               ("declare", "on"): "assault", ("open", "on"): "assault", ("crack", "on"): "assault"}
+# verbs of giving: aid only when what is given is aid ("provided weapons to X", "gave $5 million to X")
+GIVE = {"provide", "give", "send", "sell", "ship", "deliver", "lend", "offer", "transfer", "grant", "supply",
+        "donate"}
+AID_NOUNS = {"weapon", "arm", "money", "aid", "assistance", "fund", "funding", "loan", "troop", "equipment",
+             "supply", "food", "dollar", "cash", "intelligence", "help", "support", "ammunition", "missile",
+             "million", "billion", "grant", "donation", "subsidy", "shelter", "training", "backing", "tank",
+             "jet", "vaccine", "medicine", "oil", "gas", "credit", "relief", "contribution"}
+
+
+def _gives_aid(verb) -> bool:
+    return verb.lemma_.lower() in ("supply", "donate") or any(
+        c.dep_ in ("dobj", "obj") and (c.lemma_.lower() in AID_NOUNS or c.like_num or c.text == "$"
+                                       or any(x.text == "$" or x.like_num for x in c.lefts))
+        for c in verb.children)
+
+
 # a light verb's object noun that carries the relation: "made a condemnation of X", "imposed sanctions against X"
 NOUN_TYPE = {"sanction": "sanction", "condemnation": "accuse", "criticism": "accuse", "accusation": "accuse",
              "threat": "threaten", "ultimatum": "threaten", "attack": "assault", "strike": "assault",
@@ -441,6 +457,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                                                        "consult") else None)
                     if lem == "impose" and prep in ("on", "against"):
                         typ = "sanction"
+                    if typ == "aid" and lem in GIVE and not _gives_aid(verb):
+                        typ = None  # "sent the report to the Justice Department" is no aid
                 if typ is None:
                     continue
                 add(subj, typ, obj, verb)
@@ -476,5 +494,9 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
             continue
         if prep == "from" or (prep == "of" and typ in ("consult", "cooperate")):
             continue
+        kind = typ
+        if typ == "assault" and noun.lemma_.lower() == "attack" and obj.kind == "person" and all(
+                m.kind == "person" for m in subjects):
+            kind = "accuse"  # "his attacks on Sarah Sanders": words, as the verb "attack" is read
         for subj in subjects:
-            add(subj, typ, obj, verb if verb is not None else noun)
+            add(subj, kind, obj, verb if verb is not None else noun)
