@@ -277,6 +277,46 @@ def test_relations_through_titles_pronouns_nouns_and_relative_clauses(nlp, table
         "Donald Trump and Vladimir Putin met in Helsinki on Monday."))
 
 
+def test_title_case_headline_is_read_in_sentence_case(nlp, table):
+    """"Trump Criticizes Clinton" is one PERSON to the tagger; re-parsed with the relation verb lower-cased,
+    the headline gives two mentions and the relation between them; a title-case paragraph of several sentences
+    is left alone."""
+    text = "Trump Criticizes Clinton Over Emails\nDonald Trump spoke in Ohio. Hillary Clinton answered him."
+    doc, a = analyse(nlp, table, text)
+    head = [m.text for m in a.mentions if m.end <= text.index("\n")]
+    assert head == ["Trump", "Clinton"]
+    rels = {(r.subject, r.type, r.object) for r in relations.find_relations(doc, a)}
+    assert ("person:donald-trump", "accuse", "person:hillary-clinton") in rels
+    assert actors.title_case_lines("Angela Merkel Met Leaders. Merkel Praised Them.") == []
+    assert actors.truecase("Trump Slams The Press Over Comey\nthe press and Comey", 0, 32) == \
+        "Trump slams the press over Comey"
+
+
+def test_acronym_before_its_name_and_aid_only_when_aid_is_given(nlp, table):
+    _, a = analyse(nlp, table, "The AROS (Alliance to Reclaim Our Schools) met on Monday.")
+    assert ("Alliance to Reclaim Our Schools", "AROS", "acronym") in {(x.name, x.alias, x.kind) for x in a.aliases}
+
+    def rels(text):
+        doc, a = analyse(nlp, table, text)
+        return {(r.subject, r.type, r.object) for r in relations.find_relations(doc, a)}
+
+    assert ("iran", "aid", "hezbollah") in {(s.split(":")[-1], t, o.split(":")[-1]) for s, t, o in rels(
+        "Iran provided weapons to Hezbollah.")}
+    assert not any(t == "aid" for _, t, _ in rels("Robert Mueller sent the report to William Barr."))
+
+
+def test_pronoun_resolves_only_when_one_candidate_is_named(nlp, table):
+    def rels(text):
+        doc, a = analyse(nlp, table, text)
+        return {(r.subject, r.type, r.object) for r in relations.find_relations(doc, a)}
+
+    assert ("person:nancy-pelosi", "accuse", "person:mitch-mcconnell") in rels(
+        "Nancy Pelosi spoke on Tuesday. She criticized Mitch McConnell.")
+    # two people named before "she": no guess
+    assert not any(o == "person:mitch-mcconnell" for _, _, o in rels(
+        "Nancy Pelosi met Elizabeth Warren on Tuesday. She criticized Mitch McConnell."))
+
+
 def test_alias_file_is_kept_by_the_store(tmp_path, capsys):
     """`actors --aliases FILE` stores the file; a later run without it (and ingest's analyze stage) uses the
     stored copy instead of silently going back to the base table; --no-aliases forgets it."""

@@ -391,8 +391,11 @@ def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
 _NAME = r"[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|for|and|de|al|al-|el|du|des|la|le|to|on|in|[A-Z][\w'\u2019.&-]*))*?\s*[A-Z][\w'\u2019.&-]*|[A-Z][\w'\u2019.&-]*"
 _ALIAS_PATTERNS = [
     ("acronym", re.compile(rf"(?P<name>{_NAME})\s+\((?P<alias>[A-Z][A-Za-z.&-]{{1,9}})\)")),
+    ("acronym", re.compile(rf"\b(?P<alias>[A-Z][A-Z.&-]{{1,9}})\s+\((?P<name>{_NAME})\)")),
     ("aka", re.compile(rf"(?P<name>{_NAME}),?\s+(?:also known as|aka|a\.k\.a\.|better known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
-    ("renamed", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:now known as|now called|since renamed|renamed|rebranded as)\s+(?:the\s+)?(?P<alias>{_NAME})")),
+    # looser phrases: kept only when the name is an actor mention already ("a law known as DACA" is not)
+    ("aka?", re.compile(rf"(?P<name>{_NAME}),?\s+(?:known as|commonly known as|widely known as|also called|otherwise known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
+    ("renamed", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:now known as|now called|now named|since renamed|renamed|rebranded as|which changed its name to|which renamed itself|which rebranded itself as|which later became)\s+(?:the\s+)?(?P<alias>{_NAME})")),
     ("formerly", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:formerly known as|formerly called|formerly|previously known as|once known as)\s+(?:the\s+)?(?P<alias>{_NAME})")),
     ("based", re.compile(rf"(?P<name>{_NAME}),\s+(?:the|a|an)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)")),
     ("based", re.compile(rf"(?:[Tt]he|[Aa]n?)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)(?:\s+called)?,?\s+(?P<name>{_NAME})")),
@@ -451,6 +454,10 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
             name, alias = _clean_name(mt.group("name")), _clean_name(mt.group("alias"))
             if not name or not alias or name == alias:
                 continue
+            if kind == "aka?":
+                kind = "aka"
+                if not any(norm(m.text) == norm(name) and m.start >= mt.start() and m.end <= mt.end() for m in mentions):
+                    continue
             if kind == "acronym":
                 name = _acronym_name(name, alias)
                 if name is None:
@@ -524,8 +531,9 @@ def truecase(text: str, a: int, b: int) -> str:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     from .flags import vader
-    from .relations import LEMMA_TYPE, SPEECH
+    from .relations import INTEND, LEMMA_TYPE, NEG_GOVERNORS, SPEECH
 
+    verbs = LEMMA_TYPE.keys() | SPEECH | INTEND | NEG_GOVERNORS
     rest = text[:a] + " " + text[b:]
     counts: dict[str, list[int]] = {}
     for w in _WORD.findall(rest):
@@ -542,7 +550,7 @@ def truecase(text: str, a: int, b: int) -> str:
         upper = counts.get(low, (0, 0))[1]
         if w[0].isupper() and not (w.isupper() and len(w) > 1) and len(low) == len(w) and (
                 low in STOP_WORDS and low != "us" or lower > upper or low in vader()
-                or any(x in LEMMA_TYPE or x in SPEECH for x in stems)):
+                or any(x in verbs for x in stems)):
             w = low
         out.append(w)
         pos = m.end()
@@ -582,8 +590,21 @@ def _headline_mentions(doc, mentions: list[Mention], lines, table: AliasTable) -
     if not lines:
         return mentions
     keep = [m for m in mentions if not any(a <= m.start < a + len(sub.text) for a, sub in lines)]
+    known: dict[str, str] = {}  # names the body gives (and persons' surnames), matched again in the headline
+    for m in keep:
+        known.setdefault(m.text, m.kind)
+        if m.kind == "person" and len(m.text.split()) >= 2:
+            known.setdefault(m.text.split()[-1], "person")
     for a, sub in lines:
-        for m in find_mentions(sub, table):
+        found = find_mentions(sub, table)
+        for name, kind in sorted(known.items(), key=lambda x: -len(x[0])):
+            for mt in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sub.text):
+                if not any(f.start < mt.end() and mt.start() < f.end for f in found):
+                    sp = sub.char_span(mt.start(), mt.end())
+                    if sp is not None:
+                        found.append(Mention(mt.start(), mt.end(), name, kind, name, "", head=sp.root.i))
+        for m in found:
+            m.kind = known.get(m.text, m.kind)  # the body's reading of the name ("Trump": a person) wins
             s, e = m.start + a, m.end + a
             sp = doc.char_span(s, e, alignment_mode="expand")
             if sp is None or not len(sp):

@@ -276,9 +276,9 @@ def _objects(verb, typ_from_prep: dict):
             for p in c.children:
                 if p.dep_ == "prep" and p.lower_ in (("with", "to") if joint else ("of", "against", "on", "for", "to")):
                     objs += [(o, ("noun", NOUN_TYPE[c.lemma_.lower()])) for o in p.children if o.dep_ == "pobj"]
-        if c.dep_ in ("dobj", "obj", "dative") or (c.dep_ == "nsubjpass"):
+        if c.dep_ in ("dobj", "obj", "dative") and c.pos_ != "ADP" or (c.dep_ == "nsubjpass"):
             objs.append((c, None))
-        elif c.dep_ == "prep":
+        elif c.dep_ == "prep" or c.dep_ == "dative" and c.pos_ == "ADP":  # "gave money to X": dative "to"
             for p in c.children:
                 if p.dep_ == "pobj":
                     objs.append((p, c.lower_))
