@@ -11,7 +11,7 @@ dateline, "Washington-based"). The actor key is filled in across documents by ``
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .aliases import AliasTable, norm
 
@@ -155,6 +155,12 @@ def find_mentions(doc, table: AliasTable) -> list[Mention]:
     out = []
     for s, e, kind in spans:
         sp = doc[s:e]
+        lead = len(sp.text) - len(sp.text.lstrip("-\u2013\u2014'\"\u201c\u2018"))
+        if lead:  # "pro-Trump" tokenised "pro" "-Trump": the name starts after the hyphen
+            entry = table.lookup(sp.text[lead:])
+            out.append(Mention(sp.start_char + lead, sp.end_char, sp.text[lead:], kind, sp.text[lead:],
+                               entry.actor_id if entry else "", head=sp.root.i))
+            continue
         entry = table.lookup(sp.text)
         if entry is not None and entry.kind == "country":
             kind = "place"
@@ -208,6 +214,13 @@ def _initials(name: str) -> str:
 
 def group_in_doc(mentions: list[Mention], table: AliasTable) -> None:
     """Give each mention its in-document actor name and key (alias-table id or name-based)."""
+    # one reading per name: the tagger often calls a repeated surname an ORG ("Trump said"); a name the
+    # article also uses for a person, or a person's surname, is that person (alias-table names excepted)
+    person_names = {m.text for m in mentions if m.kind == "person"}
+    person_names |= {m.text.split()[-1] for m in mentions if m.kind == "person" and len(m.text.split()) >= 2}
+    for m in mentions:
+        if m.kind in ("org", "group") and m.text in person_names and not table.lookup(m.text):
+            m.kind = "person"
     persons = [m for m in mentions if m.kind == "person"]
     full = {}
     for m in persons:
@@ -318,7 +331,12 @@ def _role_text(doc, toks: list) -> tuple[int, int, str] | None:
         toks = toks[1:]
     while toks and (toks[-1].is_punct or toks[-1].lower_ in _ROLE_DROP):
         toks = toks[:-1]
-    if not toks or not any(t.pos_ in ("NOUN", "PROPN") or t.lower_ in TITLES for t in toks):
+    while toks and toks[0].pos_ in ("CCONJ", "SCONJ"):  # "But Mrs. Clinton"
+        toks = toks[1:]
+    while toks and (toks[-1].pos_ in ("ADP", "CCONJ", "DET", "PART") or toks[-1].is_punct):  # "backlash over"
+        toks = toks[:-1]
+    if not toks or not (toks[-1].pos_ in ("NOUN", "PROPN") or toks[-1].lower_ in TITLES) or any(
+            t.text in ("$", "%") for t in toks):
         return None
     words = [t.lower_ for t in toks]
     if all(w in PARTY_ADJ or w in HONORIFICS for w in words):
@@ -622,5 +640,10 @@ def analyse(doc, table: AliasTable, date: str | None = None) -> DocActors:
     apply_metonymy(doc, mentions, table)
     aliases = find_aliases(doc, mentions, table, date)
     _alias_mentions(doc, mentions, aliases)
-    roles = find_roles(doc, mentions, date)
+    spans = [(a, a + len(sub.text)) for a, sub in lines]
+    roles = find_roles(doc, [m for m in mentions if not any(a <= m.start < b for a, b in spans)], date)
+    for a, sub in lines:  # a headline's roles from its re-parse ("Gina Haspel, New CIA Director")
+        ms = [replace(m, start=m.start - a, end=m.end - a) for m in mentions if a <= m.start < a + len(sub.text)]
+        for r in find_roles(sub, ms, date):
+            roles.append(replace(r, start=r.start + a, end=r.end + a))
     return DocActors(mentions, roles, aliases, lines)
