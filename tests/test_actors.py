@@ -126,13 +126,18 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def actors_db(tmp_path_factory):
-    d = tmp_path_factory.mktemp("actors")
+def ingest_pages(d: Path, pages: list[dict]) -> str:
+    """A store at ``d`` built the real way: the pages as JSONL through ingest (analysis on by default)."""
     src = d / "pages.jsonl"
-    src.write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
+    src.write_text("\n".join(json.dumps(a) for a in pages) + "\n")
     db = str(d / "a.db")
     newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    return db
+
+
+@pytest.fixture(scope="module")
+def actors_db(tmp_path_factory):
+    db = ingest_pages(tmp_path_factory.mktemp("actors"), ARTICLES)
     assert cli(["actors", "--db", db]) == 0
     return db
 

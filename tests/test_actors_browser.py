@@ -1,6 +1,6 @@
 """Actor pages in a real browser: Debian chromium (playwright) walks article -> actor -> related actor on a
 real uvicorn server over a database built the real way (ingest JSONL: the analyze stage finds the actors), and checks that
-nothing from a hostile article (a script in its text and in an actor's name) runs."""
+nothing from a hostile article (a script in its text) runs; the same store's exports and actors graph."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from test_actors import ingest_pages
 from test_web_browser import CHROMIUM, Watch, browser, check_nothing_ran, server  # noqa: F401 - fixtures
 
 pytestmark = [
@@ -31,14 +32,7 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    import newstrace
-
-    d = tmp_path_factory.mktemp("actorsweb")
-    src = d / "pages.jsonl"
-    src.write_text("\n".join(json.dumps(p) for p in PAGES) + "\n")
-    path = str(d / "actors.db")
-    newstrace.ingest([str(src)], db=path, link=False, workers=1)  # analysis (claims, actors) on by default
-    return path
+    return ingest_pages(tmp_path_factory.mktemp("actorsweb"), PAGES)  # ingest's analysis finds the actors
 
 
 def test_walk_article_actor_related_actor(browser, server, db):  # noqa: F811
@@ -71,13 +65,10 @@ def test_exports_and_graph_of_the_walked_store(db, tmp_path):
     (with evidence and chain), and the GEXF graph holding both actors and the edge between them."""
     import xml.etree.ElementTree as ET
 
-    from newstrace.cli import main
+    from test_actors import _export
 
-    out = {}
-    for kind in ("actors", "relations"):
-        f = tmp_path / f"{kind}.jsonl"
-        assert main(["export", kind, "--db", db, "--format", "jsonl", "-o", str(f)]) in (0, None)
-        out[kind] = [json.loads(x) for x in f.read_text().splitlines() if x.strip()]
+    out = {kind: [json.loads(x) for x in _export(db, kind, "jsonl", tmp_path).read_text().splitlines() if x.strip()]
+           for kind in ("actors", "relations")}
     ids = {a["actor_id"]: a for a in out["actors"]}
     assert {"vladimir-putin", "xi-jinping"} <= ids.keys()
     assert {"actor_id", "name", "kind", "aliases", "roles"} <= ids["vladimir-putin"].keys()
@@ -89,8 +80,7 @@ def test_exports_and_graph_of_the_walked_store(db, tmp_path):
         body_url = {p["url"] for p in PAGES}
         assert r["url"] in body_url and ev["end"] > ev["start"] and ev["text"]
         assert r["chain"][0] == "outlet" and r["modality"] in ("asserted", "possible", "intended")
-    g = tmp_path / "actors.gexf"
-    assert main(["export", "actors-graph", "--db", db, "--format", "gexf", "-o", str(g)]) in (0, None)
+    g = _export(db, "actors-graph", "gexf", tmp_path)
     root = ET.parse(g).getroot()
     ns = {"g": root.tag.split("}")[0].strip("{")}
     nodes = {n.get("id") for n in root.iterfind(".//g:node", ns)}
