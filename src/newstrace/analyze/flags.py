@@ -121,25 +121,7 @@ def _pbucket(p: float) -> str:
     return "hi"
 
 
-def _density(prior: dict, toks) -> float:
-    """Mean of max(LL rate, NC rate) over the words the prior knows (how loaded a stretch of text is)."""
-    vals = [max(v[0], v[1]) for v in (prior.get(t.lower_) for t in toks if t.is_alpha) if v is not None]
-    return sum(vals) / len(vals) if vals else 0.0
-
-
-DOC_CUTS = (0.018, 0.02, 0.022, 0.024, 0.027, 0.03, 0.035)
-SENT_CUTS = (0.01, 0.02, 0.03, 0.05, 0.08, 0.12)
-
-
-def _dbucket(x: float, cuts: tuple[float, ...]) -> str:
-    for cut in cuts:
-        if x < cut:
-            return str(cut)
-    return "hi"
-
-
-def sentence_features(sent, inquote: list[bool], prior: dict | None = None, probs=None,
-                      doc_rate: float | None = None) -> list[list[str]]:
+def sentence_features(sent, inquote: list[bool], prior: dict | None = None, probs=None) -> list[list[str]]:
     """CRFsuite attribute lists for the tokens of one spaCy sentence (``inquote`` per token).
 
     ``prior`` maps a word to its rates of being inside LL / NC spans in training text the model did not see
@@ -152,9 +134,6 @@ def sentence_features(sent, inquote: list[bool], prior: dict | None = None, prob
     n = len(toks)
     excl = any(t.text == "!" for t in toks)
     caps = sum(1 for t in toks if t.is_upper and len(t) > 2) >= 2
-    # how loaded the article and the sentence are (PTC articles differ widely), from the same word prior
-    dens = ["dd=" + _dbucket(doc_rate, DOC_CUTS)] if doc_rate is not None else []
-    dens.append("sd=" + _dbucket(_density(prior, toks), SENT_CUTS))
     base = []
     for i, t in enumerate(toks):
         low = t.lower_
@@ -182,7 +161,6 @@ def sentence_features(sent, inquote: list[bool], prior: dict | None = None, prob
             f.append("upper")
         if t.ent_type_:
             f.append("ent=" + t.ent_type_)
-        f += dens
         if excl:
             f.append("excl")
         if caps:
@@ -220,10 +198,9 @@ def doc_features(doc, prior: dict | None = None, probs=None) -> tuple[list, list
     if probs is None and model_info().get("head"):
         probs = head_probs(token_vectors(sents))
     out = []
-    rate = _density(word_prior() if prior is None else prior, doc)
     for k, s in enumerate(sents):
         inq = [any(a <= t.idx < b for a, b in quotes) for t in s]
-        out.append(sentence_features(s, inq, prior, probs[k] if probs else None, rate))
+        out.append(sentence_features(s, inq, prior, probs[k] if probs else None))
     return sents, out
 
 
