@@ -359,3 +359,24 @@ def test_alias_file_is_kept_by_the_store(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["articles"] == 2 and out["alias_file"] is None
     assert ids() == {"russia"}
+
+
+def test_reanalysed_article_leaves_no_old_actor_or_name(tmp_path):
+    """An older analysis read "Trump" as an organisation; the new one reads the same text as the person. The
+    actors export and the actor page then show only what the stored articles say now."""
+    from newstrace.store import Store
+    from newstrace.store import actors as sa
+
+    def write(actor_id, kind, texts):
+        mentions = [{"start": i * 10, "end": i * 10 + len(t), "text": t, "actor_id": actor_id, "kind": kind,
+                     "metonymy": None} for i, t in enumerate(texts)]
+        sa.write(st.conn, 1, "h", "2024-01-01", [{"actor_id": actor_id, "name": texts[0], "kind": kind,
+                                                   "aliases": texts}], mentions, [], [], [], [])
+
+    with Store(str(tmp_path / "s.db")) as st:
+        write("trump", "org", ["Trump", "-Trump"])
+        write("donald-trump", "person", ["Donald Trump", "Trump"])
+        rows = {r["actor_id"]: r for r in sa.actor_rows(st.conn)}
+        assert set(rows) == {"donald-trump"} and rows["donald-trump"]["aliases"] == ["Trump"]
+        assert sa.actor(st.conn, "trump") is None
+        assert sa.actor(st.conn, "donald-trump")["aliases"] == ["Trump"]

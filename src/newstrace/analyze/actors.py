@@ -212,6 +212,15 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in words if w[0].isupper())
 
 
+def _no_initials(name: str) -> str:
+    """A person's name without middle initials ("Donald J. Trump" -> "Donald Trump"): one key for both."""
+    w = name.split()
+    if len(w) < 3:
+        return name
+    mid = [x for x in w[1:-1] if not re.fullmatch(r"[A-Z]\.?", x)]
+    return " ".join([w[0], *mid, w[-1]])
+
+
 def group_in_doc(mentions: list[Mention], table: AliasTable) -> None:
     """Give each mention its in-document actor name and key (alias-table id or name-based)."""
     # one reading per name: the tagger often calls a repeated surname an ORG ("Trump said"); a name the
@@ -252,7 +261,7 @@ def group_in_doc(mentions: list[Mention], table: AliasTable) -> None:
             m.key = e.actor_id
             m.name = e.name
         elif not m.key:
-            m.key = ("person:" if m.kind == "person" else "") + slug(m.name)
+            m.key = ("person:" + slug(_no_initials(m.name))) if m.kind == "person" else slug(m.name)
 
 
 # -- metonymy ---------------------------------------------------------------------------------------
