@@ -297,7 +297,7 @@ def test_title_case_headline_is_read_in_sentence_case(nlp, table):
         "Trump slams the press over Comey"
 
 
-def test_acronym_before_its_name_and_aid_only_when_aid_is_given(nlp, table):
+def test_acronym_before_its_name_aid_only_when_given_and_joint_relations(nlp, table):
     _, a = analyse(nlp, table, "The AROS (Alliance to Reclaim Our Schools) met on Monday.")
     assert ("Alliance to Reclaim Our Schools", "AROS", "acronym") in {(x.name, x.alias, x.kind) for x in a.aliases}
 
@@ -308,6 +308,10 @@ def test_acronym_before_its_name_and_aid_only_when_aid_is_given(nlp, table):
     assert ("iran", "aid", "hezbollah") in {(s.split(":")[-1], t, o.split(":")[-1]) for s, t, o in rels(
         "Iran provided weapons to Hezbollah.")}
     assert not any(t == "aid" for _, t, _ in rels("Robert Mueller sent the report to William Barr."))
+    assert ("person:donald-trump", "consult", "person:kim-jong-un") in rels(
+        "The talks between Donald Trump and Kim Jong Un ended early.")
+    assert ("russia", "cooperate", "china") in rels("Russia and China signed a deal.")
+    assert not rels("Donald Trump signed the bill.")
 
 
 def test_pronoun_resolves_only_when_one_candidate_is_named(nlp, table):

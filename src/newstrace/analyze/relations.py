@@ -72,6 +72,8 @@ PREP_PAIRS = {("call", "on"): "demand", ("break", "with"): "accuse", ("side", "w
               ("protest", "against"): "accuse", ("complain", "about"): "accuse", ("turn", "on"): "accuse",
               ("lash", "out"): "accuse", ("withdraw", "from"): "reject", ("pull", "out"): "reject",
               ("declare", "on"): "assault", ("open", "on"): "assault", ("crack", "on"): "assault"}
+PACTS = {"deal", "agreement", "accord", "pact", "treaty", "truce", "ceasefire", "alliance", "partnership",
+         "memorandum"}
 # verbs of giving: aid only when what is given is aid ("provided weapons to X", "gave $5 million to X")
 GIVE = {"provide", "give", "send", "sell", "ship", "deliver", "lend", "offer", "transfer", "grant", "supply",
         "donate"}
@@ -406,14 +408,18 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
             continue
         lem = verb.lemma_.lower()
         base_type = LEMMA_TYPE.get(lem)
+        if base_type is None and lem in ("sign", "reach", "strike", "conclude", "seal", "agree") and any(
+                c.dep_ in ("dobj", "obj", "prep") and (c.lemma_.lower() in PACTS or any(
+                    p.lemma_.lower() in PACTS for p in c.children if p.dep_ == "pobj")) for c in verb.children):
+            base_type = "cooperate"  # "Russia and China signed a deal", "reached an agreement with X"
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
         if verb.dep_ == "xcomp" and verb.head.lemma_ in ("vow", "threaten") and base_type:
             continue  # "vowed to kick X out": the vow's threaten relation, not an assault
         if base_type in ("consult", "cooperate") or lem in ("talk", "speak"):
             # "Trump and Putin met": a joint subject of a meeting verb with no object meets itself
-            if not any(c.dep_ in ("dobj", "obj") or (c.dep_ == "prep" and c.lower_ in ("with", "to"))
-                       for c in verb.children):
+            if not any(c.dep_ in ("dobj", "obj") and c.lemma_.lower() not in PACTS
+                       or (c.dep_ == "prep" and c.lower_ in ("with", "to")) for c in verb.children):
                 subs = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
                 for i in range(1, len(subs)):
                     add(subs[0], base_type or "consult", subs[i], verb)
@@ -471,6 +477,15 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
     typ = NOUN_REL.get(noun.lemma_.lower())
     if typ is None or acts.mention_at(noun.i, doc) is not None:
         return
+    if typ in ("consult", "cooperate"):  # "talks between X and Y", "a deal between X and Y": both take part
+        for p in noun.children:
+            if p.dep_ == "prep" and p.lower_ == "between":
+                parts = [o for o in p.children if o.dep_ == "pobj"]
+                parts = [m for m in (_mention_of(t, acts, doc, resolve) for t in parts + [c for o in parts
+                                                                                      for c in o.conjuncts])
+                         if m is not None]
+                for other in parts[1:]:
+                    add(parts[0], typ, other, _governing_verb(noun) or noun)
     objs = [(p.lower_, o) for p in noun.children if p.dep_ == "prep" and p.lower_ in NOUN_PREPS
             for o in [o for o in p.children if o.dep_ == "pobj"] + [cc for o in p.children if o.dep_ == "pobj"
                                                                      for cc in o.conjuncts]]
