@@ -312,6 +312,9 @@ def test_acronym_before_its_name_aid_only_when_given_and_joint_relations(nlp, ta
         "The talks between Donald Trump and Kim Jong Un ended early.")
     assert ("russia", "cooperate", "china") in rels("Russia and China signed a deal.")
     assert not rels("Donald Trump signed the bill.")
+    # a capital read as the place is no party: "visited London" is not a meeting with the British government
+    assert not any(o == "united-kingdom" or o == "london" for _, _, o in rels("Donald Trump visited London."))
+    assert ("person:donald-trump", "accuse", "russia") in rels("Donald Trump criticized Moscow.")
 
 
 def test_pronoun_resolves_only_when_one_candidate_is_named(nlp, table):

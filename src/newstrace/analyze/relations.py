@@ -387,8 +387,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
     seen = set()
 
     def add(subj: Mention, typ: str, obj: Mention, verb) -> None:
-        if subj.key == obj.key:
-            return
+        if subj.key == obj.key or "literal" in (subj.metonymy, obj.metonymy):
+            return  # a capital read as the place ("visited London"), not its government, is no party
         sent = verb.sent
         key = (subj.key, typ, obj.key, sent.start)
         if key in seen:
