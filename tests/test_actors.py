@@ -315,6 +315,8 @@ def test_acronym_before_its_name_aid_only_when_given_and_joint_relations(nlp, ta
     # a capital read as the place is no party: "visited London" is not a meeting with the British government
     assert not any(o == "united-kingdom" or o == "london" for _, _, o in rels("Donald Trump visited London."))
     assert ("person:donald-trump", "accuse", "russia") in rels("Donald Trump criticized Moscow.")
+    doc, a = analyse(nlp, table, "Even if Iran were arming the Houthis, nothing would change.")
+    assert [(r.type, r.modality) for r in relations.find_relations(doc, a)] == [("aid", "possible")]
 
 
 def test_pronoun_resolves_only_when_one_candidate_is_named(nlp, table):

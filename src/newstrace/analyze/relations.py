@@ -315,8 +315,9 @@ def _modality(verb) -> str:
             return "intended"
         toks += list(h.children)
     words = {t.lower_ for t in toks} | {t.lemma_ for t in toks}
-    if words & POSSIBLE_WORDS:
-        return "possible"
+    if words & POSSIBLE_WORDS or any(t.dep_ == "mark" and t.lower_ in ("if", "unless", "whether")
+                                     for t in toks):
+        return "possible"  # "even if Iran were arming the Houthis": a condition, not an assertion
     if words & INTEND_AUX:
         return "intended"
     return "asserted"
