@@ -223,12 +223,16 @@ def _no_initials(name: str) -> str:
 
 def group_in_doc(mentions: list[Mention], table: AliasTable) -> None:
     """Give each mention its in-document actor name and key (alias-table id or name-based)."""
-    # one reading per name: the tagger often calls a repeated surname an ORG ("Trump said"); a name the
-    # article also uses for a person, or a person's surname, is that person (alias-table names excepted)
-    person_names = {m.text for m in mentions if m.kind == "person"}
-    person_names |= {m.text.split()[-1] for m in mentions if m.kind == "person" and len(m.text.split()) >= 2}
+    # one reading per name: the tagger often calls a repeated surname an ORG ("Trump said"); a person's
+    # surname, or a name tagged a person at least as often as not, is that person (alias-table names excepted)
+    surnames = {m.text.split()[-1] for m in mentions if m.kind == "person" and len(m.text.split()) >= 2}
+    votes: dict[str, list[int]] = {}
     for m in mentions:
-        if m.kind in ("org", "group") and m.text in person_names and not table.lookup(m.text):
+        v = votes.setdefault(m.text, [0, 0])
+        v[0 if m.kind == "person" else 1] += 1
+    for m in mentions:
+        if m.kind in ("org", "group") and not table.lookup(m.text) and (
+                m.text in surnames or votes[m.text][0] >= votes[m.text][1]):
             m.kind = "person"
     persons = [m for m in mentions if m.kind == "person"]
     full = {}
