@@ -535,11 +535,23 @@ def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site:
     if ";" in a:
         words = re.findall(r"\w+", a)
         if words:
-            pat = r"\b" + r"(?:\s*(?:&amp;|&|\+)?\s*)".join(map(re.escape, words)) + r"\b"
-            m = re.search(pat, page_text)
+            pat = re.compile(r"\b" + r"(?:\s*(?:&amp;|&|\+)?\s*)".join(map(re.escape, words)) + r"\b")
+            m = _search_at(pat, words[0], page_text)
             if m and "&" in m.group(0):
                 return " ".join(m.group(0).replace("&amp;", "&").split())
     return a or None
+
+
+def _search_at(pat: re.Pattern, first: str, text: str) -> re.Match | None:
+    """``pat.search(text)`` for a pattern whose every match starts with the literal ``first``: tried only where
+    ``first`` occurs (str.find), not at every position of a whole page."""
+    i = text.find(first)
+    while i != -1:
+        m = pat.match(text, i)
+        if m:
+            return m
+        i = text.find(first, i + 1)
+    return None
 
 
 def _language(blocks: list[str], declared: str | None) -> str | None:
@@ -549,6 +561,8 @@ def _language(blocks: list[str], declared: str | None) -> str | None:
     try:
         import py3langid
 
+        from . import langid
+        langid.ensure()
         lang, _score = py3langid.classify(text)
         return lang
     except Exception:  # noqa: BLE001

@@ -151,6 +151,10 @@ def _top_level(pattern: str) -> list[str]:
 _ANCHORED = {i for i, (_k, p) in enumerate(COMMON) if all(a.startswith("^") for a in _top_level(p.pattern))}
 ANCHORED_ALL = re.compile("|".join(f"(?P<p{i}>{COMMON[i][1].pattern})" for i in sorted(_ANCHORED)), re.I)
 UNANCHORED = [(i, k, p) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED]
+# words each unanchored pattern cannot match without (in the lower-cased block): a cheap `in` test first
+UNANCHORED_CUES = {2: ("cross",), 17: ("languages",), 23: ("permission to",),
+                   24: ("sole responsibility", "publishes a wide range"), 26: ("copyrighted material",)}
+assert set(UNANCHORED_CUES) == {i for i, _k, _p in UNANCHORED}, "a new unanchored pattern needs its cue words"
 
 
 def common_kind(block: str) -> str | None:
@@ -162,10 +166,11 @@ def common_kind(block: str) -> str | None:
         return "translate"  # "... in your language: Deutsch | English | Español", in any language
     m = ANCHORED_ALL.match(b)
     first = int(m.lastgroup[1:]) if m else len(COMMON)
+    low = b.lower()
     for i, kind, pat in UNANCHORED:
         if i > first:
             break
-        if pat.search(b):
+        if any(c in low for c in UNANCHORED_CUES[i]) and pat.search(b):
             return kind
     if m:
         return COMMON[first][0]
