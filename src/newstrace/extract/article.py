@@ -628,12 +628,13 @@ def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
 
 def _media(tree, base: str, html_text: str, media_hrefs: list[str]) -> list[dict[str, Any]]:
     out, seen = [], set()
+    origin = url_origin(base)
 
     def add(kind: str, url: str | None):
         if not url:
             return
         try:
-            url = urljoin(base, url.strip())
+            url = join_url(base, url.strip(), origin)
         except ValueError:  # malformed bracketed host
             return
         if url.startswith(("http://", "https://")) and url not in seen:
