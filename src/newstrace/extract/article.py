@@ -20,6 +20,7 @@ from lxml import etree
 from ..read.charset import charset_from_content_type, decode_bytes, sniff_binary
 from ..records import Article, Page, Problem
 from . import credits as credits_mod
+from . import dom as dom_mod
 from . import furniture as furniture_mod
 from . import identifiers as identifiers_mod
 from . import layout as layout_mod
@@ -161,7 +162,8 @@ def _extract_html(page: Page) -> Article | Problem:
 
     # credit statements come out of the body into structured credits; credit lines outside the
     # article container (a "Source: X" box under it) are found by scanning the whole page
-    page_credits = credits_mod.scan_tree(tree, base)
+    nodes = dom_mod.text_nodes(tree)  # (shared by the credit scan and the lone-page model's markup cues)
+    page_credits = credits_mod.scan_tree(tree, base, nodes)
     sections = tax.get("sections", []) or _categories(tree, meta)
     if not (stated or doc.date) and DATE_FALLBACK:
         doc.date = _fallback_date(tree, url)
@@ -191,7 +193,8 @@ def _extract_html(page: Page) -> Article | Problem:
         blocks = blocks[1:]
     # common kinds of furniture go even when the site has one page; site-learned furniture later
     # (``blocks`` keep them: the unstripped text is stored; the body is built without them)
-    body_blocks = furniture_mod.lone_page_body(blocks)
+    hints = furniture_mod.block_hints(blocks, nodes) if furniture_mod.LONE_HINTS else None
+    body_blocks = furniture_mod.lone_page_body(blocks, hints)
     # identifiers only mentioned in the article's own prose (a quoted reporter's Twitter handle or
     # e-mail) are not the page's: they appear in the body and nowhere else on the page
     idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks))
