@@ -242,6 +242,7 @@ def block_hints(blocks: list[str], text_nodes: list) -> list[list[str]]:
         index.setdefault(k[:HINT_KEY], t)
         short.setdefault(k[:HINT_SHORT_KEY], t)
     out = []
+    seen: dict = {}
     for b in blocks:
         if b.startswith("- "):
             b = b[2:]  # trafilatura's list-item mark
@@ -257,8 +258,11 @@ def block_hints(blocks: list[str], text_nodes: list) -> list[list[str]]:
             tag = el.tag if isinstance(el.tag, str) else ""
             if level and tag in HINT_TAGS:
                 hints.append("in:" + tag)
-            attrs = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
-            hints += ["cls:" + w for w in HINT_TOKEN.findall(attrs)]
+            words = seen.get(el)  # blocks of one container share its ancestors
+            if words is None:
+                attrs = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
+                words = seen[el] = ["cls:" + w for w in HINT_TOKEN.findall(attrs)]
+            hints += words
             el = el.getparent()
             level += 1
         out.append(list(dict.fromkeys(hints)))
