@@ -213,7 +213,8 @@ def report(rows: list[dict]) -> None:
     for r in rows:
         s = r["spark"]
         pi = s.get("phase_info", {})
-        ci, di = pi.get("candidates", {}), pi.get("decide", {})
+        ci, di = dict(pi.get("candidates", {})), pi.get("decide", {})
+        ci.setdefault("candidates", pi.get("align", {}).get("aligned"))
         sh = (s.get("shuffle_bytes") or {}).get("candidates", 0) / 2**20 if isinstance(s.get("shuffle_bytes"), dict) else 0
         print(f"| {r['n']} | {s['wall_s'] / r['local']['wall_s']:.2f}x | {s.get('timing', {}).get('land_pairs', 0):.1f} | "
               f"{sh:.1f} | {sh * 1e6 / r['n']:.0f} | {ci.get('largest_bucket')} | {ci.get('bucket_pairs_uncapped')} | "
