@@ -57,10 +57,12 @@ def add_dense(db: str, k: int) -> None:
     st.close()
 
 
-def tree_rss(pid: int) -> int:
-    """Summed RSS (bytes) of pid and its descendants."""
+def tree_rss(pid: int, cpu: dict[int, float] | None = None) -> int:
+    """Summed RSS (bytes) of pid and its descendants; ``cpu`` gets each one's user+system seconds so far."""
     kids: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, float] = {}
+    hz = os.sysconf("SC_CLK_TCK")
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -69,23 +71,30 @@ def tree_rss(pid: int) -> int:
                 f = fh.read().rsplit(")", 1)[1].split()
             kids.setdefault(int(f[1]), []).append(int(d))
             rss[int(d)] = int(f[21]) * os.sysconf("SC_PAGE_SIZE")
+            ticks[int(d)] = (int(f[11]) + int(f[12])) / hz
         except (OSError, IndexError, ValueError):
             continue
     tot, stack = 0, [pid]
     while stack:
         x = stack.pop()
         tot += rss.get(x, 0)
+        if cpu is not None and x in ticks:
+            cpu[x] = max(cpu.get(x, 0.0), ticks[x])
         stack.extend(kids.get(x, []))
     return tot
 
 
 def run_child(args: list[str]) -> tuple[dict, float]:
+    """Runs this script as a child: its result, its tree's peak RSS (MB); the result gets ``cpu_s``, the
+    user+system seconds of every process of the tree (driver, JVM, Python workers; sampled every 0.2 s):
+    on a shared, loaded machine a measure of the work each engine does, beside the wall time."""
     p = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
+    cpu: dict[int, float] = {}
 
     def sample():
         while p.poll() is None:
-            peak[0] = max(peak[0], tree_rss(p.pid))
+            peak[0] = max(peak[0], tree_rss(p.pid, cpu))
             time.sleep(0.2)
     t = threading.Thread(target=sample, daemon=True)
     t.start()
@@ -93,7 +102,9 @@ def run_child(args: list[str]) -> tuple[dict, float]:
     t.join()
     if p.returncode != 0:
         raise RuntimeError(err[-3000:])
-    return json.loads(out.strip().splitlines()[-1]), peak[0] / 2**20
+    res = json.loads(out.strip().splitlines()[-1])
+    res["cpu_s"] = round(sum(cpu.values()), 1)
+    return res, peak[0] / 2**20
 
 
 def child_local(db: str) -> None:
@@ -176,9 +187,9 @@ def main() -> int:
         for x in (a, b):
             shutil.copy(base, x)
         loc, loc_mb = run_child(["--child", "local", a])
-        print(f"n={n} local: {loc['wall_s']:.1f}s peak {loc_mb:.0f} MB timing {loc.get('timing')}", flush=True)
+        print(f"n={n} local: {loc['wall_s']:.1f}s cpu {loc['cpu_s']}s peak {loc_mb:.0f} MB timing {loc.get('timing')}", flush=True)
         spk, spk_mb = run_child(["--child", "spark", b, run, "cap"])
-        print(f"n={n} spark: {spk['wall_s']:.1f}s (+{spk['session_s']:.1f}s session) peak {spk_mb:.0f} MB "
+        print(f"n={n} spark: {spk['wall_s']:.1f}s (+{spk['session_s']:.1f}s session) cpu {spk['cpu_s']}s peak {spk_mb:.0f} MB "
               f"timing {spk.get('timing')} shuffle {spk.get('shuffle_bytes')} info {spk.get('phase_info')}",
               flush=True)
         same = outputs(a) == outputs(b)
@@ -207,16 +218,17 @@ def report(rows: list[dict]) -> None:
               f"{st.get('components', 0) + st.get('decide', 0) + st.get('land_decisions', 0):.1f} | "
               f"{st.get('network', 0):.1f} | {r['spark'].get('copies')} | {'yes' if r['same'] else 'NO'} |")
     print("\n(spark: + land_pairs s in its own column below; the session start is not counted)")
-    print("| articles | spark/local wall | land_pairs s | band-join shuffle MB | per 1M articles MB | largest bucket |"
+    print("| articles | spark/local wall | spark/local cpu (process trees, session included) | land_pairs s | band-join shuffle MB | per 1M articles MB | largest bucket |"
           " pairs uncapped (sum C(n,2)) | candidates | largest component | its decide s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         s = r["spark"]
         pi = s.get("phase_info", {})
         ci, di = dict(pi.get("candidates", {})), pi.get("decide", {})
         ci.setdefault("candidates", pi.get("align", {}).get("aligned"))
         sh = (s.get("shuffle_bytes") or {}).get("candidates", 0) / 2**20 if isinstance(s.get("shuffle_bytes"), dict) else 0
-        print(f"| {r['n']} | {s['wall_s'] / r['local']['wall_s']:.2f}x | {s.get('timing', {}).get('land_pairs', 0):.1f} | "
+        print(f"| {r['n']} | {s['wall_s'] / r['local']['wall_s']:.2f}x | {s['cpu_s'] / max(r['local']['cpu_s'], 1e-9):.2f}x "
+              f"| {s.get('timing', {}).get('land_pairs', 0):.1f} | "
               f"{sh:.1f} | {sh * 1e6 / r['n']:.0f} | {ci.get('largest_bucket')} | {ci.get('bucket_pairs_uncapped')} | "
               f"{ci.get('candidates')} | {di.get('largest_component')} | {di.get('largest_batch_seconds')} |")
     if len(rows) >= 2:

@@ -272,11 +272,12 @@ def _align_arrow(batches, db: str, boil) -> Iterator:
         keys = sorted(set(ga) | set(gb))
         info = sstore.align_inputs(conn, keys)
         docs = {x: tokenize(info[x][2]) for x in keys if x in info}
-        _, dkeys = features_many(list(docs.values()))
-        uk = np.unique(dkeys)
-        i = np.minimum(np.searchsorted(bkeys, uk), max(len(bkeys) - 1, 0))
-        hit = (bkeys[i] == uk) & (bfrom[i] <= k) if len(bkeys) else np.zeros(len(uk), bool)
-        masks = masks_of(docs, set(uk[hit].tolist()))
+        masks = {}
+        if len(bkeys):   # (alignment reads no signature: the keys are recomputed only for boilerplate masks)
+            _, dkeys = features_many(list(docs.values()))
+            uk = np.unique(dkeys)
+            i = np.minimum(np.searchsorted(bkeys, uk), len(bkeys) - 1)
+            masks = masks_of(docs, set(uk[(bkeys[i] == uk) & (bfrom[i] <= k)].tolist()))
         site_of = {x: info[x][0] for x in docs}
         h = {x: v[1] for x, v in info.items()}
         dk = sorted(docs)
