@@ -490,7 +490,8 @@ def components_phase(spark, rd: RunDir, conn, summary: dict) -> None:
 _CTX: dict[tuple, dict] = {}
 
 
-def _decide_task(rows: Iterator, db: str, ts: str) -> Iterator[tuple]:
+def _decide_task(comps: list[list[int]], db: str, ts: str) -> Iterator[tuple]:
+    """Components (sorted node lists) of one partition, batched and decided by the local kernel."""
     from ..trace import deciding
 
     conn = _conn(db)
@@ -498,8 +499,7 @@ def _decide_task(rows: Iterator, db: str, ts: str) -> Iterator[tuple]:
     if key not in _CTX:
         _CTX.clear()
         _CTX[key] = deciding._context(conn)
-    comps = [list(r.comp) for r in rows]
-    for batch in deciding._batches(comps, 600):
+    for batch in deciding._batches(sorted(comps, key=lambda c: c[0]), 600):
         t = time.perf_counter()
         enc, _, failed = deciding._decide_batch(conn, _CTX[key], batch, False, ts)
         dt = time.perf_counter() - t
@@ -509,29 +509,61 @@ def _decide_task(rows: Iterator, db: str, ts: str) -> Iterator[tuple]:
         yield ("timing", pickle.dumps((max(len(c) for c in batch), sum(len(c) for c in batch), dt)))
 
 
+def _components_local(path: str) -> list[list[int]]:
+    """The components of the phase's (node, label) Parquet as sorted node lists, read on the driver."""
+    import numpy as np
+
+    t = read_local(path, ["node", "label"])
+    node, lab = t.column("node").to_numpy(), t.column("label").to_numpy()
+    o = np.lexsort((node, lab))
+    node, lab = node[o], lab[o]
+    cut = _runs(lab).tolist() + [len(lab)]
+    return [node[i:j].tolist() for i, j in zip(cut[:-1], cut[1:])]
+
+
 def decide_phase(spark, rd: RunDir, db: str, ts: str, cfg: TraceConfig, summary: dict) -> None:
+    """Components over ``BIG_COMPONENT`` pages get a partition each, the rest are spread by their first
+    node.  Up to ``DRIVER_GRAPH`` nodes the components are grouped on the driver (one Spark job: the decide
+    tasks); beyond, by a DataFrame aggregation."""
     import pyarrow.dataset as ds
     from pyspark.sql import functions as F
 
     with rd.phase("decide", summary, spark) as todo:
         if not todo:
             return
-        lab = spark.read.parquet(rd.out("components"))
-        comps = lab.groupBy("label").agg(F.sort_array(F.collect_list("node")).alias("comp"), F.count("*").alias("n"))
         n = max(1, spark.sparkContext.defaultParallelism * 4)
-        big = comps.filter(f"n > {BIG_COMPONENT}").select("label").orderBy("label").collect()
-        slot = {r.label: n + i for i, r in enumerate(big)}   # a partition each for the large components
-        sb = spark.sparkContext.broadcast(slot)
         d, t = db, ts
-        rdd = (comps.rdd.map(lambda r: (sb.value.get(r.label, hash(r.label) % n), r))
-               .partitionBy(n + len(slot), lambda k: k).values()
-               .mapPartitions(lambda it: _decide_task(sorted(it, key=lambda r: r.comp[0]), d, t)))
+        if ds.dataset(rd.out("components"), format="parquet").count_rows() <= DRIVER_GRAPH:
+            comps = _components_local(rd.out("components"))
+            parts: list[list] = [[] for _ in range(n)]
+            for c in comps:
+                if len(c) > BIG_COMPONENT:
+                    parts.append([c])
+                else:
+                    parts[c[0] % n].append(c)
+            parts = [p for p in parts if p]
+            n_comps = len(comps)
+            del comps
+            rdd = (spark.sparkContext.parallelize(parts, max(1, len(parts)))
+                   .mapPartitions(lambda it: _decide_task([c for p in it for c in p], d, t)))
+        else:
+            lab = spark.read.parquet(rd.out("components"))
+            comps = lab.groupBy("label").agg(F.sort_array(F.collect_list("node")).alias("comp"),
+                                             F.count("*").alias("n")).cache()
+            big = comps.filter(f"n > {BIG_COMPONENT}").select("label").orderBy("label").collect()
+            slot = {r.label: n + i for i, r in enumerate(big)}   # a partition each for the large components
+            sb = spark.sparkContext.broadcast(slot)
+            n_comps = comps.count()
+            rdd = (comps.rdd.map(lambda r: (sb.value.get(r.label, hash(r.label) % n), list(r.comp)))
+                   .partitionBy(n + len(slot), lambda k: k).values()
+                   .mapPartitions(lambda it: _decide_task(list(it), d, t)))
         spark.createDataFrame(rdd, "kind STRING, payload BINARY").write.parquet(rd.out("decide"))
         timing = [pickle.loads(x) for x in read_local(rd.out("decide"), ["payload"], ds.field("kind") == "timing")
                   .column("payload").to_pylist()]
+        summary["phase_info"]["decide"]["components"] = n_comps
         if timing:
             big_t = max(timing, key=lambda x: x[0])
-            summary["phase_info"]["decide"].update(components=comps.count(), largest_component=big_t[0],
+            summary["phase_info"]["decide"].update(largest_component=big_t[0],
                                                    largest_batch_seconds=round(big_t[2], 3))
 
 
