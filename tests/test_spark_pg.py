@@ -21,7 +21,7 @@ if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
 from newstrace.pipeline import ingest as local_ingest  # noqa: E402
 from newstrace.spark import ingest as spark_ingest  # noqa: E402
 from newstrace.store import backend  # noqa: E402
-from test_spark import INPUTS, QUERIES  # noqa: E402
+from test_spark import INPUTS, QUERIES, spark  # noqa: E402,F401 - (spark: the module's local[2] session fixture)
 
 ENV = dict(os.environ, NEWSTRACE_SPARK_PARTITIONS="4")
 
@@ -32,14 +32,6 @@ def results(db: str) -> dict[str, list]:
         return {k: [tuple(r) for r in c.execute(q).fetchall()] for k, q in QUERIES.items()}
     finally:
         c.close()
-
-
-@pytest.fixture(scope="module")
-def spark():
-    from newstrace.spark.session import session
-    s = session("local[2]", partitions=4)
-    yield s
-    s.stop()
 
 
 @pytest.fixture(scope="module")
