@@ -764,6 +764,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- nothing to do on SQLite (FTS5 keeps its own index, migration 0002)
         """,
     ),
+    (
+        "0073_web_walks",
+        """
+        -- web/ (issue 16): the pages of an identifier on most pages, oldest first, walk the articles in this order
+        -- instead of sorting them all; an operator group's stories come from its sites' memberships without
+        -- reading a story_members row; the stories list's credit and sites orders read an index
+        CREATE INDEX IF NOT EXISTS articles_seen ON articles(COALESCE(published, fetched_at), page_id);
+        CREATE INDEX IF NOT EXISTS story_members_cover ON story_members(page_id, story_id, role, kind, published);
+        CREATE INDEX IF NOT EXISTS stories_credit ON stories(credit_rate, size DESC, story_id);
+        CREATE INDEX IF NOT EXISTS stories_sites ON stories(sites DESC, story_id);
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
@@ -775,6 +787,13 @@ MIGRATIONS: list[tuple[str, str]] = [
 FTS_TSVECTOR = "to_tsvector('newstrace', coalesce({p}title, '') || ' ' || coalesce({p}body, ''))"   # backend.FTS_CONFIG
 
 PG_VARIANTS: dict[str, str | list[str]] = {
+    # an index on an expression takes its own parentheses on PostgreSQL
+    "0073_web_walks": [
+        "CREATE INDEX IF NOT EXISTS articles_seen ON articles ((COALESCE(published, fetched_at)), page_id)",
+        "CREATE INDEX IF NOT EXISTS story_members_cover ON story_members(page_id, story_id, role, kind, published)",
+        "CREATE INDEX IF NOT EXISTS stories_credit ON stories(credit_rate, size DESC, story_id)",
+        "CREATE INDEX IF NOT EXISTS stories_sites ON stories(sites DESC, story_id)",
+    ],
     # full-text search: a GIN index over the tsvector of title and body (backend.fts_document), no table to
     # keep in step: PostgreSQL maintains the index with the row
     "0002_fts": [

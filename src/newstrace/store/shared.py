@@ -100,17 +100,6 @@ def iter_export(conn) -> Iterator[dict[str, Any]]:
         yield _row(r)
 
 
-def pages_with_items(conn, page_ids: Iterable[str]) -> set[str]:
-    """The pages among ``page_ids`` that share an item with another page."""
-    out: set[str] = set()
-    for c in slices(list(dict.fromkeys(page_ids))):
-        ph = marks(c)
-        out.update(r[0] for r in conn.execute(
-            f"SELECT a.page_id FROM articles a WHERE a.page_id IN ({ph}) AND (EXISTS (SELECT 1 FROM shared_items s "
-            f"WHERE s.a = a.aid) OR EXISTS (SELECT 1 FROM shared_items s WHERE s.b = a.aid))", c))
-    return out
-
-
 def of_page(conn, page_id: str, limit: int = 200) -> list[dict[str, Any]]:
     """The shared items of one page, each seen from it: ``other_*`` is the page it shares the item with and
     ``spans`` are [this page's start, end, the other's start, end]."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..store import network, shared as shared_store
 from ..store.records import Copy, Credited, EdgeKind, Role, SiteEdge, SiteGroup, Story, StoryMember
-from .evidence import Meta
+from .evidence import Meta, parse_when
 from .graph import components
 
 # identifier kinds that say "same operator": money, analytics/ad accounts, a private channel, a newsroom mailbox
@@ -22,6 +23,38 @@ GENERIC_EMAIL_DOMAINS = {"gmail.com", "yahoo.com", "outlook.com", "hotmail.com",
 
 def story_id(origin_page_id: str) -> str:
     return "st-" + hashlib.sha1(origin_page_id.encode()).hexdigest()[:12]
+
+
+BACKDATED = timedelta(hours=1)   # a copy dated more than this before its origin claims an impossible date
+
+
+def first_seen(origin: Meta, copies: list[tuple[str | None, datetime | None]]) -> str | None:
+    """When a story was first seen: the earliest credible date among its origin and copies, as stored.
+
+    ``copies`` holds (date as stored: published, else fetched; published as UTC datetime or None). The
+    origin's date is credible. A copy dated more than an hour before its dated origin is a backdated copy (or a wrong date): the story page flags it and it is never the story's start,
+    whether or not it credits its source (a credit to a page that, by its own date, did not exist yet is one
+    more sign of backdating). A copy dated after the origin never moves the start. An undated origin (only its
+    fetch time known) holds no copy back: it may well have been published before those copies."""
+    o_str = origin.published or origin.fetched_at
+    o_pub = origin.when if origin.published else None
+    o_when = o_pub or _parsed(origin.fetched_at)
+    best: tuple[datetime, str] | None = (o_when, o_str) if o_when and o_str else None
+    for s, when in copies:
+        when = when or _parsed(s)
+        if not s or when is None:
+            continue
+        if o_pub is not None and when < o_pub - BACKDATED:
+            continue   # backdated: flagged on the story page, never the story's start
+        if best is None or when < best[0]:
+            best = (when, s)
+    if best is None:
+        return o_str or min((s for s, _ in copies if s), default=None)
+    return best[1]
+
+
+def _parsed(s: str | None) -> datetime | None:
+    return parse_when(s)[0]
 
 
 def stories_of(copies: list[Copy], meta: dict[int, Meta]) -> list[Story]:
@@ -40,6 +73,7 @@ def stories_of(copies: list[Copy], meta: dict[int, Meta]) -> list[Story]:
         langs = {mo.language or "und"}
         sites = {mo.site}
         times = [x for x in [mo.published or mo.fetched_at] if x]
+        copy_dates: list[tuple[str | None, datetime | None]] = []
         for r in sorted(rs, key=lambda r: (by_pid[r.copy_id].when is None, by_pid[r.copy_id].when or 0,
                                            by_pid[r.copy_id].rid)):
             r.story_id = sid
@@ -54,8 +88,9 @@ def stories_of(copies: list[Copy], meta: dict[int, Meta]) -> list[Story]:
             sites.add(mc.site)
             if mc.published or mc.fetched_at:
                 times.append(mc.published or mc.fetched_at)
+            copy_dates.append((mc.published or mc.fetched_at, mc.when))
         stories.append(Story(sid, mo.page_id, mo.title, len(mem), len(sites), sorted(langs),
-                             min(times) if times else None, max(times) if times else None,
+                             first_seen(mo, copy_dates), max(times) if times else None,
                              round(credited / len(rs), 4) if rs else None, mem))
     return stories
 
