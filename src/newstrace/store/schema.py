@@ -747,6 +747,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0071_search_tsvector",
+        """
+        -- store/search.py: on PostgreSQL (variant below) the searched tsvector is a stored column, computed when
+        -- an article is written, so ranking and rechecking a match read it instead of parsing the body again;
+        -- nothing to do on SQLite (FTS5 keeps its own index, migration 0002)
+        """,
+    ),
+    (
         "0072_trace_pending_cover",
         """
         -- store/trace_index.py: the trace's start phase lists pending articles (not indexed, or whose body changed)
@@ -754,14 +762,6 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- articles and trace_docs rows (7x less CPU at 40k articles)
         CREATE INDEX IF NOT EXISTS articles_pending ON articles(aid, body_hash, page_id, site);
         CREATE INDEX IF NOT EXISTS trace_docs_pending ON trace_docs(rid, body_hash);
-        """,
-    ),
-    (
-        "0071_search_tsvector",
-        """
-        -- store/search.py: on PostgreSQL (variant below) the searched tsvector is a stored column, computed when
-        -- an article is written, so ranking and rechecking a match read it instead of parsing the body again;
-        -- nothing to do on SQLite (FTS5 keeps its own index, migration 0002)
         """,
     ),
     (
