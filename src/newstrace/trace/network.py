@@ -285,8 +285,9 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
     A site does not own an identifier (it is foreign) when it is on few of the site's pages (``_below``) and every
     one of them copies a page of another carrier site (``copied``).  ``copied`` is kept where it matters (below
     the threshold) and found again from the pages that changed: new pages and pages whose copies changed are
-    checked on their own while the other carrier sites stay the same; all the site's pages only when those
-    changed (a new carrier site), when it was not known, or when a page that had made it false may now pass."""
+    checked on their own (more other carrier sites never make a true one false); all the site's pages only when
+    it was not known, or when it was false and a page that made it so may pass now (its copies changed, or a new
+    carrier site)."""
     rows: dict[tuple[str, str], dict[str, list]] = {}      # identifier -> {site: [pages, copied, owned]}
     before: dict[tuple[str, str], set[str]] = {}           # identifier -> the sites owning it before
 
@@ -298,7 +299,8 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
 
     new_pages: dict[tuple, set[str]] = defaultdict(set)    # (identifier, site) -> its pages stored since
     changed_pages: dict[tuple, set[str]] = defaultdict(set)   # ... -> its pages whose copies changed
-    every: set = set()     # (identifier, site) whose other carrier sites changed: all its pages checked
+    every: set = set()     # (identifier, site) whose other carrier sites changed (only ever more of them)
+    created: set = set()   # (identifier, site) new this run: all its pages are new pages
     for site, kind, value, pid in network.new_identifiers(conn, mark, top):
         new_pages[((kind, value), site)].add(pid)
     for (ident, site), pids in new_pages.items():
@@ -308,6 +310,7 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
         else:            # a new carrier site: every other carrier's "other sites" changed
             every.update((ident, s) for s in rs)
             rs[site] = [len(pids), None, 0]
+            created.add((ident, site))
     for site, kind, value, pid in network.page_identifiers(conn, copy_pages, top):   # their copies changed
         if site in rows_of((kind, value)):
             changed_pages[((kind, value), site)].add(pid)
@@ -328,16 +331,21 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
             copied = None
         else:
             others = set(rs) - {site}
-            if copied is not None and key not in every:
-                pids = new_pages.get(key, set()) | changed_pages.get(key, set())
-                ok = _copied(conn, pids, others) if pids else {}
-                if copied and not all(ok.values()):
-                    copied = 0
-                elif not copied and ok and all(ok.values()) and changed_pages.get(key):
-                    copied = None      # a page that made it false may pass now: all pages again
-            if copied is None or key in every:
-                pids = network.ident_pages(conn, ident[0], ident[1], site, top)
-                copied = int(bool(others) and all(_copied(conn, pids, others).values()))
+            if key in created:         # its pages are this run's
+                copied = int(bool(others) and all(_copied(conn, new_pages[key], others).values()))
+            else:
+                if copied == 0 and key in every:
+                    copied = None      # more other carriers: a page that made it false may pass now
+                if copied is not None:   # (more other carriers never make a true one false)
+                    pids = new_pages.get(key, set()) | changed_pages.get(key, set())
+                    ok = _copied(conn, pids, others) if pids else {}
+                    if copied and not all(ok.values()):
+                        copied = 0
+                    elif not copied and ok and all(ok.values()) and changed_pages.get(key):
+                        copied = None      # a page that made it false may pass now: all pages again
+                if copied is None:
+                    pids = network.ident_pages(conn, ident[0], ident[1], site, top)
+                    copied = int(bool(others) and all(_copied(conn, pids, others).values()))
         now = int(not (copied and _below(pages, site_pages[site])))
         rs[site] = [pages, copied, now]
         put.append(ident + (site, pages, copied, now))
