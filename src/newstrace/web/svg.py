@@ -133,9 +133,11 @@ def timeline(members: list[dict[str, Any]], width: int = 860, max_rows: int = 80
     column to the right of the time axis, never at some other page's date; a copy dated before its origin is
     drawn where its date says, with a warning mark. ``members`` have page_id, site, kind, role, parent_id, when,
     lag_hours."""
-    rows = sorted(members, key=lambda m: (m.get("role") != "origin", parse_when(m.get("when")) is None,
-                                          parse_when(m.get("when")) or datetime.max.replace(tzinfo=timezone.utc),
-                                          m.get("site") or ""))
+    never = datetime.max.replace(tzinfo=timezone.utc)
+    keyed = [((m.get("role") != "origin", t is None, t or never, m.get("site") or ""), i, m)
+             for i, m in enumerate(members) for t in (parse_when(m.get("when")),)]
+    keyed.sort(key=lambda x: (x[0], x[1]))
+    rows = [m for _, _, m in keyed]
     hidden = max(0, len(rows) - max_rows)
     rows = rows[:max_rows]
     left, right, top, rh, undated_w = 210, 40, 16, 20, 80
