@@ -40,29 +40,33 @@ EPOCHS = 300
 
 
 def labelled_blocks(workers: int):
-    """[(blocks, labels)] per fitting page; label 1 furniture, 0 article, None unknown."""
+    """[(set, blocks, labels, markup cues)] per fitting page (extracted here)."""
     reuse = [it for it in load_reuse(None) if not heldout(it["key"])]
     traf = [it for it in load_traf(None) if not heldout(it["key"])]
-    out = []
     progress(f"fit: extracting {len(reuse)} reuse-dev and {len(traf)} trafilatura-eval pages (fitting half) ...")
-    for items in (reuse, traf):
-        for it, res in zip(items, extract_all(items, False, workers)):
-            if not res:
-                continue
-            labels = []
-            if it["set"] == "reuse-dev":
-                paras = {norm_ws(p).casefold() for p in it["body"].split("\n\n")}
-                body = norm_ws(it["body"]).casefold()
-                for b in res["blocks"]:
-                    nb = norm_ws(b).casefold()
-                    labels.append(0 if nb in paras or (len(nb) > 80 and nb in body) else 1)
-            else:
-                for b in res["blocks"]:
-                    nb = norm_ws(b)
-                    w = any(norm_ws(s) in nb for s in it["with"])
-                    wo = any(norm_ws(s) in nb for s in it["without"])
-                    labels.append(1 if wo and not w else 0 if w and not wo else None)
-            out.append((it["set"], res["blocks"], labels))
+    return label_pages(reuse, extract_all(reuse, False, workers)) + label_pages(traf, extract_all(traf, False, workers))
+
+
+def label_pages(items, results):
+    """[(set, blocks, labels, markup cues)] of extracted pages; label 1 furniture, 0 article, None unknown."""
+    out = []
+    for it, res in zip(items, results):
+        if not res:
+            continue
+        labels = []
+        if it["set"] == "reuse-dev":
+            paras = {norm_ws(p).casefold() for p in it["body"].split("\n\n")}
+            body = norm_ws(it["body"]).casefold()
+            for b in res["blocks"]:
+                nb = norm_ws(b).casefold()
+                labels.append(0 if nb in paras or (len(nb) > 80 and nb in body) else 1)
+        else:
+            for b in res["blocks"]:
+                nb = norm_ws(b)
+                w = any(norm_ws(s) in nb for s in it["with"])
+                wo = any(norm_ws(s) in nb for s in it["without"])
+                labels.append(1 if wo and not w else 0 if w and not wo else None)
+        out.append((it["set"], res["blocks"], labels, res.get("hints")))
     return out
 
 
@@ -70,8 +74,8 @@ def fit(pages):
     from newstrace.extract.furniture import block_features
 
     rows, ys, sets = [], [], []
-    for name, blocks, labels in pages:
-        for feats, y in zip(block_features(blocks), labels):
+    for name, blocks, labels, hints in pages:
+        for feats, y in zip(block_features(blocks, hints), labels):
             if y is not None:
                 rows.append(feats)
                 ys.append(y)

@@ -95,6 +95,9 @@ def load_traf(limit: int | None):
 
 
 # -- extraction ------------------------------------------------------------------------------------------
+_SEEN: dict = {}
+
+
 def _extract_one(args):
     path, url, model_on = args
     from newstrace.extract import furniture
@@ -103,6 +106,16 @@ def _extract_one(args):
     from newstrace.records import Article, Page
 
     furniture.LONE_MODEL = model_on
+    # the markup cues extraction gave the lone-page model, kept for bench/fit_lone_furniture.py
+    if not getattr(furniture.lone_page_body, "recording", False):
+        body_of = furniture.lone_page_body
+
+        def recording(blocks, hints=None):
+            _SEEN["hints"] = hints
+            return body_of(blocks, hints)
+        recording.recording = True
+        furniture.lone_page_body = recording
+    _SEEN.clear()
     pages = [p for p in read_path(path) if isinstance(p, Page)]
     if not pages:
         return None
@@ -112,9 +125,10 @@ def _extract_one(args):
 
         page = dataclasses.replace(page, url=url)
     a = extract(page)
+    seen = dict(_SEEN)
     if not isinstance(a, Article):
         return None
-    return {"body": a.body, "blocks": a.blocks, "publisher": a.publisher, "site": a.site,
+    return {"body": a.body, "blocks": a.blocks, "hints": seen.get("hints"), "publisher": a.publisher, "site": a.site,
             "original_source": a.extra.get("original_source"), "publisher_from": a.extra.get("publisher_from")}
 
 

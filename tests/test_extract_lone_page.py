@@ -93,3 +93,30 @@ def test_text_cut_keeps_the_furniture_out_of_the_body(monkeypatch):
     assert cut is not None and cut.reason == "text-cut"
     assert art.body.split("\n\n") == ARTICLE[:2]
     assert any(b.startswith("All Pacific Ledger articles can be read") for b in art.blocks)
+
+
+def test_block_hints_read_the_markup_each_block_sat_in():
+    """The lone-page model's markup cues: the tag holding a block's first text and its ancestors' class/id words;
+    a list item's "- " mark and a bold label opening the block still find it; text not on the page gets none."""
+    import lxml.html
+
+    from newstrace.extract import dom
+
+    tree = lxml.html.document_fromstring(
+        "<html><body><article class='post-content'><p>The harbour board met on Tuesday to vote on the sea wall.</p>"
+        "<p><strong>Contact:</strong> harbour board office, Quay Street</p></article>"
+        "<aside id='related-posts'><ul><li><a href='/x'>Ferry timetable changes for the winter season</a></li>"
+        "</ul></aside></body></html>")
+    blocks = ["The harbour board met on Tuesday to vote on the sea wall.",
+              "Contact: harbour board office, Quay Street",
+              "- Ferry timetable changes for the winter season",
+              "A sentence the page does not hold at all."]
+    hints = fm.block_hints(blocks, dom.text_nodes(tree))
+    assert hints[0][0] == "tag:p" and {"cls:post", "cls:content"} <= set(hints[0])
+    assert hints[1][0] == "tag:strong" and "cls:content" in hints[1]
+    assert hints[2][0] == "tag:a" and {"in:li", "cls:related", "cls:posts"} <= set(hints[2])
+    assert "cls:post" not in hints[2]
+    assert hints[3] == []
+    # the features carry them; without hints (a text page) they are absent
+    assert "cls:related" in fm.block_features(blocks, hints)[2]
+    assert not any(f.startswith(("cls:", "tag:", "in:")) for f in fm.block_features(blocks)[2])

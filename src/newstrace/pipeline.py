@@ -272,6 +272,8 @@ def _warm_up() -> None:
     try:
         import py3langid
 
+        from .extract import langid
+        langid.ensure()   # the model from its decompressed copy in the user's cache (extract/langid.py)
         py3langid.classify("warm up the language identifier")
     except Exception:  # noqa: BLE001 - language id is optional
         pass

@@ -20,6 +20,7 @@ from lxml import etree
 from ..read.charset import charset_from_content_type, decode_bytes, sniff_binary
 from ..records import Article, Page, Problem
 from . import credits as credits_mod
+from . import dom as dom_mod
 from . import furniture as furniture_mod
 from . import identifiers as identifiers_mod
 from . import layout as layout_mod
@@ -161,7 +162,8 @@ def _extract_html(page: Page) -> Article | Problem:
 
     # credit statements come out of the body into structured credits; credit lines outside the
     # article container (a "Source: X" box under it) are found by scanning the whole page
-    page_credits = credits_mod.scan_tree(tree, base)
+    nodes = dom_mod.text_nodes(tree)  # (shared by the credit scan and the lone-page model's markup cues)
+    page_credits = credits_mod.scan_tree(tree, base, nodes)
     sections = tax.get("sections", []) or _categories(tree, meta)
     if not (stated or doc.date) and DATE_FALLBACK:
         doc.date = _fallback_date(tree, url)
@@ -191,7 +193,8 @@ def _extract_html(page: Page) -> Article | Problem:
         blocks = blocks[1:]
     # common kinds of furniture go even when the site has one page; site-learned furniture later
     # (``blocks`` keep them: the unstripped text is stored; the body is built without them)
-    body_blocks = furniture_mod.lone_page_body(blocks)
+    hints = furniture_mod.block_hints(blocks, nodes) if furniture_mod.LONE_HINTS else None
+    body_blocks = furniture_mod.lone_page_body(blocks, hints)
     # identifiers only mentioned in the article's own prose (a quoted reporter's Twitter handle or
     # e-mail) are not the page's: they appear in the body and nowhere else on the page
     idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks))
@@ -535,11 +538,23 @@ def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site:
     if ";" in a:
         words = re.findall(r"\w+", a)
         if words:
-            pat = r"\b" + r"(?:\s*(?:&amp;|&|\+)?\s*)".join(map(re.escape, words)) + r"\b"
-            m = re.search(pat, page_text)
+            pat = re.compile(r"\b" + r"(?:\s*(?:&amp;|&|\+)?\s*)".join(map(re.escape, words)) + r"\b")
+            m = _search_at(pat, words[0], page_text)
             if m and "&" in m.group(0):
                 return " ".join(m.group(0).replace("&amp;", "&").split())
     return a or None
+
+
+def _search_at(pat: re.Pattern, first: str, text: str) -> re.Match | None:
+    """``pat.search(text)`` for a pattern whose every match starts with the literal ``first``: tried only where
+    ``first`` occurs (str.find), not at every position of a whole page."""
+    i = text.find(first)
+    while i != -1:
+        m = pat.match(text, i)
+        if m:
+            return m
+        i = text.find(first, i + 1)
+    return None
 
 
 def _language(blocks: list[str], declared: str | None) -> str | None:
@@ -549,6 +564,8 @@ def _language(blocks: list[str], declared: str | None) -> str | None:
     try:
         import py3langid
 
+        from . import langid
+        langid.ensure()
         lang, _score = py3langid.classify(text)
         return lang
     except Exception:  # noqa: BLE001
@@ -614,12 +631,13 @@ def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
 
 def _media(tree, base: str, html_text: str, media_hrefs: list[str]) -> list[dict[str, Any]]:
     out, seen = [], set()
+    origin = url_origin(base)
 
     def add(kind: str, url: str | None):
         if not url:
             return
         try:
-            url = urljoin(base, url.strip())
+            url = join_url(base, url.strip(), origin)
         except ValueError:  # malformed bracketed host
             return
         if url.startswith(("http://", "https://")) and url not in seen:

@@ -151,6 +151,10 @@ def _top_level(pattern: str) -> list[str]:
 _ANCHORED = {i for i, (_k, p) in enumerate(COMMON) if all(a.startswith("^") for a in _top_level(p.pattern))}
 ANCHORED_ALL = re.compile("|".join(f"(?P<p{i}>{COMMON[i][1].pattern})" for i in sorted(_ANCHORED)), re.I)
 UNANCHORED = [(i, k, p) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED]
+# words each unanchored pattern cannot match without (in the lower-cased block): a cheap `in` test first
+UNANCHORED_CUES = {2: ("cross",), 17: ("languages",), 23: ("permission to",),
+                   24: ("sole responsibility", "publishes a wide range"), 26: ("copyrighted material",)}
+assert set(UNANCHORED_CUES) == {i for i, _k, _p in UNANCHORED}, "a new unanchored pattern needs its cue words"
 
 
 def common_kind(block: str) -> str | None:
@@ -162,10 +166,11 @@ def common_kind(block: str) -> str | None:
         return "translate"  # "... in your language: Deutsch | English | Español", in any language
     m = ANCHORED_ALL.match(b)
     first = int(m.lastgroup[1:]) if m else len(COMMON)
+    low = b.lower()
     for i, kind, pat in UNANCHORED:
         if i > first:
             break
-        if pat.search(b):
+        if any(c in low for c in UNANCHORED_CUES[i]) and pat.search(b):
             return kind
     if m:
         return COMMON[first][0]
@@ -203,6 +208,7 @@ def strip(blocks: list[str], furniture_hashes: set[str], lone: bool = False) -> 
 
 # -- lone pages: furniture news sites share, from a model fitted on other sites' pages -------------------------
 LONE_MODEL = True  # off only to measure today's behaviour beside it (bench/lone_pages.py)
+LONE_HINTS = True  # the markup cues of each block (block_hints) as model features
 WORD = re.compile(r"\w+", re.U)
 URL_IN_TEXT = re.compile(r"https?://|www\.|\b[\w\-]+\.(?:com|org|net|ca|info|news|example)\b", re.I)
 TLD_DOT = re.compile(r"\.(?:com|org|net|ca|info|news|example)\b", re.I)  # a cheap first test for URL_IN_TEXT
@@ -214,9 +220,59 @@ OPENING_WORDS = 4  # the first words of a block, as their own features: furnitur
 BODY_WORDS = 15  # words read from a block: furniture is short; a long paragraph's rest adds nothing
 
 
-def block_features(blocks: list[str]) -> list[list[str]]:
+HINT_KEY = 24        # a block is found in the page by its first characters
+HINT_SHORT_KEY = 8   # ... or, failing that, by fewer
+HINT_DEPTH = 4       # the block's element and this many ancestors give its markup cues
+HINT_TOKEN = re.compile(r"[a-z]{3,}")
+HINT_TAGS = frozenset({"li", "figcaption", "figure", "aside", "footer", "header", "nav", "form", "blockquote", "h1",
+                       "h2", "h3", "h4", "h5", "h6", "td", "dd", "small", "address", "label", "button"})
+
+
+def block_hints(blocks: list[str], text_nodes: list) -> list[list[str]]:
+    """Markup cues of each block, read from the page the blocks came from: the tag of the element that holds
+    the block's first text and, up to ``HINT_DEPTH`` ancestors, the words of their class and id attributes
+    ("related", "teaser", "author", "bio", "caption", "comment", "newsletter") and a few telling ancestor tags
+    (li, figcaption, aside, footer). Site templates name their boxes in English words whatever the page's
+    language, so the cues carry across sites. ``text_nodes``: the page's non-blank text nodes in document order
+    (:func:`..dom.text_nodes`); a block whose start is not found gets no cues."""
+    index: dict[str, object] = {}
+    short: dict[str, object] = {}  # by the first few characters: a block opening with a <b>Label:</b> node
+    for t in text_nodes:
+        k = t.strip()
+        index.setdefault(k[:HINT_KEY], t)
+        short.setdefault(k[:HINT_SHORT_KEY], t)
+    out = []
+    seen: dict = {}
+    for b in blocks:
+        if b.startswith("- "):
+            b = b[2:]  # trafilatura's list-item mark
+        t = index.get(b[:HINT_KEY]) or short.get(b[:HINT_SHORT_KEY])
+        el = t.getparent() if t is not None else None
+        if el is not None and not t.is_text:
+            el = el.getparent()  # a tail is text of the element around its element
+        hints: list[str] = []
+        if el is not None and isinstance(el.tag, str):
+            hints.append("tag:" + el.tag)
+        level = 0
+        while el is not None and level <= HINT_DEPTH:
+            tag = el.tag if isinstance(el.tag, str) else ""
+            if level and tag in HINT_TAGS:
+                hints.append("in:" + tag)
+            words = seen.get(el)  # blocks of one container share its ancestors
+            if words is None:
+                attrs = ((el.get("class") or "") + " " + (el.get("id") or "")).lower()
+                words = seen[el] = ["cls:" + w for w in HINT_TOKEN.findall(attrs)]
+            hints += words
+            el = el.getparent()
+            level += 1
+        out.append(list(dict.fromkeys(hints)))
+    return out
+
+
+def block_features(blocks: list[str], hints: list[list[str]] | None = None) -> list[list[str]]:
     """Sparse features of each block of one page, for the lone-page model: its words and opening words, its
-    position counted from the head and from the tail of the body, its length, and shape cues."""
+    position counted from the head and from the tail of the body, its length, shape cues, and (``hints``, from
+    :func:`block_hints`) the markup it sat in."""
     n = len(blocks)
     out = []
     for i, b in enumerate(blocks):
@@ -253,6 +309,8 @@ def block_features(blocks: list[str]) -> list[list[str]]:
         kind = common_kind(b)
         if kind:
             f.append("kind:" + kind)
+        if hints:
+            f += hints[i]
         out.append(list(dict.fromkeys(f)))  # each feature once
     return out
 
@@ -270,18 +328,18 @@ def _lone_model() -> dict:
     return _LONE
 
 
-def lone_scores(blocks: list[str]) -> list[tuple[float, bool]]:
+def lone_scores(blocks: list[str], hints: list[list[str]] | None = None) -> list[tuple[float, bool]]:
     """Each block's furniture score from the model (above its threshold: furniture), and whether a
     common-kind pattern matches it."""
     m = _lone_model()
     w, b = m["weights"], m["bias"]
     out = []
-    for feats in block_features(blocks):
+    for feats in block_features(blocks, hints):
         out.append((b + sum(w.get(f, 0.0) for f in feats), any(f.startswith("kind:") for f in feats)))
     return out
 
 
-def lone_page_body(blocks: list[str]) -> list[str]:
+def lone_page_body(blocks: list[str], hints: list[list[str]] | None = None) -> list[str]:
     """The body of a page seen alone (no sibling pages of its site): its blocks without the furniture news
     sites share — the common kinds, and the blocks the lone-page model (fitted on other sites' pages; see
     models/lone_furniture.json ``fitted_on``) scores above its threshold. A pure function of the blocks,
@@ -289,4 +347,4 @@ def lone_page_body(blocks: list[str]) -> list[str]:
     if not LONE_MODEL:
         return [b for b in blocks if not common_kind(b)]
     t = _lone_model()["threshold"]
-    return [b for b, (score, common) in zip(blocks, lone_scores(blocks)) if score <= t and not common]
+    return [b for b, (score, common) in zip(blocks, lone_scores(blocks, hints)) if score <= t and not common]

@@ -126,6 +126,9 @@ def extract_text_page(page: Page) -> Article | Problem:
         try:
             import py3langid
 
+            from . import langid
+            langid.ensure()
+
             lang = py3langid.classify(body_text[:3000])[0]
         except Exception:  # noqa: BLE001
             lang = None
