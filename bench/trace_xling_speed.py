@@ -210,13 +210,17 @@ def main() -> int:
             r = tp / len(gold) if gold else float("nan")
             rate = len(pages) / res["seconds"]
             e = res["enc"]
+            tm = res.get("timing") or {}
             rows.append((cname, label, len(pages), len(langs), f"{res['seconds']:.1f}", f"{rate:.2f}",
                          f"{rate / tr_rate:.3f}", f"{tr_rate:.1f}", f"{p:.3f}", f"{r:.3f} ({len(gold)})",
-                         f"use {int(e['use']['texts'])} / e5 {int(e['e5']['texts'])}"))
+                         f"use {int(e['use']['texts'])} / e5 {int(e['e5']['texts'])}",
+                         f"translate {tm.get('translate', 0):.0f} (use {e['use']['seconds']:.0f}, e5 "
+                         f"{e['e5']['seconds']:.0f}), rest {sum(v for k, v in tm.items() if k != 'translate'):.0f}"))
             print(" | ".join(map(str, rows[-1])), flush=True)
     print("\n| corpus | code | articles | languages | trace s | articles/s | ratio to trafilatura | trafilatura "
-          "pages/s (1 core, before/after mean) | translation P | R (gold) | sentences encoded |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "pages/s (1 core, before/after mean) | translation P | R (gold) | sentences encoded | seconds by phase "
+          "(encoders incl. model load) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print("| " + " | ".join(map(str, r)) + " |")
     return 0
