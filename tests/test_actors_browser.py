@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from test_actors import ingest_pages
+from test_actors import ARTICLES, ingest_pages
 from test_web_browser import CHROMIUM, Watch, browser, check_nothing_ran, server  # noqa: F401 - fixtures
 
 pytestmark = [
@@ -17,17 +17,9 @@ pytestmark = [
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} not installed"),
 ]
 
-PAGES = [
-    {"url": "https://east.example/talks", "site": "east.example", "title": "Putin meets Xi in Beijing",
-     "published": "2024-03-01",
-     "text": "Putin meets Xi in Beijing\n\nRussian President Vladimir Putin met Chinese President Xi Jinping in "
-             "Beijing on Friday. Putin praised Xi Jinping for his support. <script>window.__pwned=1</script> "
-             "The talks took place in Beijing."},
-    {"url": "https://west.example/reaction", "site": "west.example", "title": "Xi praises Putin",
-     "published": "2024-03-02",
-     "text": "Xi praises Putin\n\nChinese President Xi Jinping praised Vladimir Putin during the visit. "
-             "Washington condemned the meeting."},
-]
+# the actors tests' two articles, the first carrying a script in its text
+PAGES = [dict(ARTICLES[0], text=ARTICLES[0]["text"] + " <script>window.__pwned=1</script> Putin left Beijing."),
+         ARTICLES[1]]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +43,7 @@ def test_walk_article_actor_related_actor(browser, server, db):  # noqa: F811
     assert page.locator("h1").inner_text() == "Vladimir Putin"
     body = page.inner_text("main") if page.locator("main").count() else page.inner_text("body")
     assert "President" in body  # role with its date
-    assert "east.example" in body and "west.example" in body  # sites writing about him
+    assert "a.example" in body and "b.example" in body  # sites writing about him
     check_nothing_ran(page, watch, "actor")
     page.locator('table a[href="/actor/xi-jinping"]').first.click()
     page.wait_for_url(re.compile("/actor/xi-jinping$"))
