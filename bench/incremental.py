@@ -17,7 +17,8 @@ figures are the part that could grow with the store.
 ``--keep`` keeps the base stores in the workdir and reuses them in later runs (each increment works on a copy);
 ``--build-only`` only builds them (the long part at 160k), so the increments can be timed back to back later.
 Each increment prints wall and CPU seconds (the process and its trace workers) per step, and link_new's
-per-phase timing, so a step that grows with the store shows in the table.
+per-phase wall time and main-process CPU time (the trace workers' CPU shows in the total only), so a step that
+grows with the store shows in the table.
 
 The reference is a source tree of the code compared against (e.g. ``git archive 0ced4af src | tar -x -C
 /tmp/i11inc-base``); without it only this branch is timed.
@@ -169,7 +170,21 @@ def increment_child(db: str, n: int, batch: int) -> None:
     c3, t3 = cpu(), time.perf_counter()
     print(json.dumps({"total_s": t3 - t0, "write_s": t1 - t0, "relearn_s": t2 - t1, "trace_s": t3 - t2,
                       "total_cpu": c3 - c0, "write_cpu": c1 - c0, "relearn_cpu": c2 - c1, "trace_cpu": c3 - c2,
-                      "timing": res.get("timing", {}), "copies": res.get("copies")}))
+                      "timing": res.get("timing", {}), "phase_cpu": res.get("cpu", {}), "copies": res.get("copies"),
+                      "counts": {k: res.get(k) for k in ("indexed", "candidates", "aligned", "components",
+                                                         "network_rebuilt")}}))
+
+
+def prepare_child(db: str) -> None:
+    """With the code under test: bring a kept base store up to date (its migrations, and the site network
+    state a base built by older code lacks), so the increment times an increment, not a one-off upgrade."""
+    from newstrace.store import Store, network as network_store
+    from newstrace.trace import network
+
+    st = Store(db)
+    if network_store.mark(st.conn) is None:
+        print(f"  network state built once on the base: {network.run(st.conn, full=True)}", flush=True)
+    st.close()
 
 
 def run_increment(src: str, base_db: str, work: str, n: int, batch: int) -> dict:
@@ -197,10 +212,14 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep the base stores (reused when present)")
     ap.add_argument("--build-only", action="store_true", help="build (or keep) the base stores, time nothing")
     ap.add_argument("--child")
+    ap.add_argument("--prepare")
     ap.add_argument("--n", type=int)
     args = ap.parse_args()
     if args.child:
         increment_child(args.child, args.n, args.batch)
+        return 0
+    if args.prepare:
+        prepare_child(args.prepare)
         return 0
     if not (DATA / "ptc").exists() and not (DATA / "polnear").exists():
         print(f"incremental: {DATA} (ptc, polnear) not present, skipping")
@@ -225,6 +244,8 @@ def main() -> int:
                     os.remove(part + ext)
             print(f"  {build_base(part, n):.0f}s", flush=True)
             os.replace(part, base)
+        subprocess.run([sys.executable, __file__, "--prepare", base], check=True,
+                       env=dict(os.environ, PYTHONPATH=args.src))
         if args.build_only:
             continue
         for name, src in versions:
@@ -233,7 +254,7 @@ def main() -> int:
             print(f"n={n} {name}: +{args.batch} articles in {r['total_s']:.1f}s wall, {r['total_cpu']:.1f}s CPU "
                   f"(write {r['write_s']:.1f}/{r['write_cpu']:.1f}, relearn {r['relearn_s']:.1f}/"
                   f"{r['relearn_cpu']:.1f}, trace {r['trace_s']:.1f}/{r['trace_cpu']:.1f}: {r['timing']}); "
-                  f"copies {r['copies']}; load average {os.getloadavg()[0]:.1f}", flush=True)
+                  f"copies {r['copies']}; {r.get('counts')}; load average {os.getloadavg()[0]:.1f}", flush=True)
         if not args.keep:
             os.remove(base)
     if args.build_only:
@@ -252,6 +273,10 @@ def main() -> int:
         for ph in phases:
             ts = [results[(name, n)]["timing"].get(ph, 0.0) for n in sizes]
             print(f"| {name:<12s} | {'  ' + ph:<8s} | " + " | ".join(f"{t:>16.1f}" for t in ts)
+                  + f" | {ts[-1] / max(ts[0], 1e-9):>5.2f}x |")
+        for ph in sorted({k for n in sizes for k in results[(name, n)].get("phase_cpu", {})}):
+            ts = [results[(name, n)].get("phase_cpu", {}).get(ph, 0.0) for n in sizes]
+            print(f"| {name:<12s} | {'  ' + ph + ' CPU':<8s} | " + " | ".join(f"{t:>16.2f}" for t in ts)
                   + f" | {ts[-1] / max(ts[0], 1e-9):>5.2f}x |")
     print(f"\ntarget: growth <= 1.3x from {sizes[0] // 1000}k to {sizes[-1] // 1000}k (wall; CPU = this process and "
           f"its trace workers); load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -57,10 +57,12 @@ def add_dense(db: str, k: int) -> None:
     st.close()
 
 
-def tree_rss(pid: int) -> int:
-    """Summed RSS (bytes) of pid and its descendants."""
+def tree_rss(pid: int, cpu: dict[int, float] | None = None) -> int:
+    """Summed RSS (bytes) of pid and its descendants; ``cpu`` gets each one's user+system seconds so far."""
     kids: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    ticks: dict[int, float] = {}
+    hz = os.sysconf("SC_CLK_TCK")
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -69,23 +71,37 @@ def tree_rss(pid: int) -> int:
                 f = fh.read().rsplit(")", 1)[1].split()
             kids.setdefault(int(f[1]), []).append(int(d))
             rss[int(d)] = int(f[21]) * os.sysconf("SC_PAGE_SIZE")
+            ticks[int(d)] = (int(f[11]) + int(f[12])) / hz
         except (OSError, IndexError, ValueError):
             continue
     tot, stack = 0, [pid]
     while stack:
         x = stack.pop()
         tot += rss.get(x, 0)
+        if cpu is not None and x in ticks:
+            cpu[x] = max(cpu.get(x, 0.0), ticks[x])
         stack.extend(kids.get(x, []))
     return tot
 
 
 def run_child(args: list[str]) -> tuple[dict, float]:
-    p = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    """Runs this script as a child: its result, its tree's peak RSS (MB); the result gets ``cpu_s``, the
+    user+system seconds of every process of the tree (driver, JVM, Python workers; sampled every 0.2 s):
+    on a shared, loaded machine a measure of the work each engine does, beside the wall time."""
+    mark = f"/tmp/bench_spark_ready_{os.getpid()}"
+    if os.path.exists(mark):
+        os.remove(mark)
+    p = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, BENCH_READY=mark))
     peak = [0]
+    cpu: dict[int, float] = {}
+    ready = [None]
 
     def sample():
         while p.poll() is None:
-            peak[0] = max(peak[0], tree_rss(p.pid))
+            peak[0] = max(peak[0], tree_rss(p.pid, cpu))
+            if ready[0] is None and os.path.exists(mark):   # the child's engine is up (Spark: session started)
+                ready[0] = sum(cpu.values())
             time.sleep(0.2)
     t = threading.Thread(target=sample, daemon=True)
     t.start()
@@ -93,7 +109,12 @@ def run_child(args: list[str]) -> tuple[dict, float]:
     t.join()
     if p.returncode != 0:
         raise RuntimeError(err[-3000:])
-    return json.loads(out.strip().splitlines()[-1]), peak[0] / 2**20
+    res = json.loads(out.strip().splitlines()[-1])
+    res["cpu_s"] = round(sum(cpu.values()), 1)
+    res["cpu_start_s"] = round(ready[0] or 0.0, 1)   # CPU seconds spent before the engine was up
+    if os.path.exists(mark):
+        os.remove(mark)
+    return res, peak[0] / 2**20
 
 
 def child_local(db: str) -> None:
@@ -101,6 +122,7 @@ def child_local(db: str) -> None:
     from newstrace.trace import TraceConfig, trace_all
 
     st = Store(db)
+    open(os.environ.get("BENCH_READY", os.devnull), "w").close()
     t = time.perf_counter()
     res = trace_all(st, rebuild=True, config=TraceConfig(translate=False))
     res["wall_s"] = time.perf_counter() - t
@@ -118,6 +140,7 @@ def child_spark(db: str, run_dir: str, cap: bool) -> None:
     t0 = time.perf_counter()
     spark = session("local[2]", ui=True)
     start = time.perf_counter() - t0
+    open(os.environ.get("BENCH_READY", os.devnull), "w").close()
     t = time.perf_counter()
     res = trace(db, run_dir, spark=spark, config=TraceConfig(translate=False), cap=cap)
     res["wall_s"] = time.perf_counter() - t
@@ -176,9 +199,9 @@ def main() -> int:
         for x in (a, b):
             shutil.copy(base, x)
         loc, loc_mb = run_child(["--child", "local", a])
-        print(f"n={n} local: {loc['wall_s']:.1f}s peak {loc_mb:.0f} MB timing {loc.get('timing')}", flush=True)
+        print(f"n={n} local: {loc['wall_s']:.1f}s cpu {loc['cpu_s']}s peak {loc_mb:.0f} MB timing {loc.get('timing')}", flush=True)
         spk, spk_mb = run_child(["--child", "spark", b, run, "cap"])
-        print(f"n={n} spark: {spk['wall_s']:.1f}s (+{spk['session_s']:.1f}s session) peak {spk_mb:.0f} MB "
+        print(f"n={n} spark: {spk['wall_s']:.1f}s (+{spk['session_s']:.1f}s session) cpu {spk['cpu_s']}s peak {spk_mb:.0f} MB "
               f"timing {spk.get('timing')} shuffle {spk.get('shuffle_bytes')} info {spk.get('phase_info')}",
               flush=True)
         same = outputs(a) == outputs(b)
@@ -207,15 +230,19 @@ def report(rows: list[dict]) -> None:
               f"{st.get('components', 0) + st.get('decide', 0) + st.get('land_decisions', 0):.1f} | "
               f"{st.get('network', 0):.1f} | {r['spark'].get('copies')} | {'yes' if r['same'] else 'NO'} |")
     print("\n(spark: + land_pairs s in its own column below; the session start is not counted)")
-    print("| articles | spark/local wall | land_pairs s | band-join shuffle MB | per 1M articles MB | largest bucket |"
+    print("| articles | spark/local wall | spark/local cpu (process trees, session included) | land_pairs s | band-join shuffle MB | per 1M articles MB | largest bucket |"
           " pairs uncapped (sum C(n,2)) | candidates | largest component | its decide s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         s = r["spark"]
         pi = s.get("phase_info", {})
-        ci, di = pi.get("candidates", {}), pi.get("decide", {})
+        ci, di = dict(pi.get("candidates", {})), pi.get("decide", {})
+        ci.setdefault("candidates", pi.get("align", {}).get("aligned"))
         sh = (s.get("shuffle_bytes") or {}).get("candidates", 0) / 2**20 if isinstance(s.get("shuffle_bytes"), dict) else 0
-        print(f"| {r['n']} | {s['wall_s'] / r['local']['wall_s']:.2f}x | {s.get('timing', {}).get('land_pairs', 0):.1f} | "
+        lc = r["local"]["cpu_s"] - r["local"].get("cpu_start_s", 0)
+        print(f"| {r['n']} | {s['wall_s'] / r['local']['wall_s']:.2f}x | {s['cpu_s'] / max(r['local']['cpu_s'], 1e-9):.2f}x "
+              f"({(s['cpu_s'] - s.get('cpu_start_s', 0)) / max(lc, 1e-9):.2f}x after the session started) "
+              f"| {s.get('timing', {}).get('land_pairs', 0):.1f} | "
               f"{sh:.1f} | {sh * 1e6 / r['n']:.0f} | {ci.get('largest_bucket')} | {ci.get('bucket_pairs_uncapped')} | "
               f"{ci.get('candidates')} | {di.get('largest_component')} | {di.get('largest_batch_seconds')} |")
     if len(rows) >= 2:

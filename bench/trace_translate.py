@@ -41,6 +41,7 @@ from newstrace.trace import xling_encoders as enc  # noqa: E402
 IVF = None  # set by --ivf
 LIBRARY_DEFAULTS = {"min_score": dict(tr.MIN_SCORE), "params": {k: dict(v) for k, v in tr.PARAMS.items()}}
 WRITE_MEANS = False  # set by --write-means
+SKIP_BASELINE = False  # set by --library-defaults
 _SENT = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])")
 
 
@@ -245,7 +246,8 @@ def run_split(docs, split, per_pair, seed, workdir, fit=False):
     st = make_store(arts, Path(workdir) / f"{split}.db")
     enc.reset_stats()
     t0 = time.perf_counter()
-    tr.ensure_vectors(st)
+    if not tr.staged_enabled():  # staged (the default): only articles with a candidate are encoded in full
+        tr.ensure_vectors(st)
     t_enc = time.perf_counter() - t0
     if fit and WRITE_MEANS:
         write_means(Path(workdir) / f"{split}.db")
@@ -257,10 +259,16 @@ def run_split(docs, split, per_pair, seed, workdir, fit=False):
     stats = tr.encoding_stats()
     ours = {(r["a_id"], r["b_id"]): r["score"] for r in found
             if gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
-    ids, D, t_base, n_sents = baseline_vectors(arts)
-    base = baseline_scores(arts, ids, D)
     gold = all_gold(arts)
-    n_neg = sum(1 for k in base if k not in gold)
+    if SKIP_BASELINE:
+        base, t_base, n_sents = {}, 0.0, 0
+        ids = list(arts)
+        n_neg = sum(1 for i, a in enumerate(ids) for b in ids[i + 1:]
+                    if arts[a]["lang"] != arts[b]["lang"] and gold_label(arts[a], arts[b]) is False)
+    else:
+        ids, D, t_base, n_sents = baseline_vectors(arts)
+        base = baseline_scores(arts, ids, D)
+        n_neg = sum(1 for k in base if k not in gold)
     info = {"articles": len(arts), "docs": len({a["doc"] for a in arts.values()}),
             "paragraphs": int(sum(len(a["paras"]) for a in arts.values())), "gold": len(gold),
             "negatives": n_neg, "encode_s": t_enc, "trace_s": t_trace, "enc_stats": stats,
@@ -339,10 +347,14 @@ def main() -> int:
     ap.add_argument("--cache", help="an .npz file of paragraph vectors kept between runs (read and written)")
     ap.add_argument("--ivf", action="store_true", help="force the inverted-file candidate search (as for big stores)")
     ap.add_argument("--dump", help="write scored test pairs (jsonl) here for inspection")
+    ap.add_argument("--library-defaults", action="store_true",
+                    help="no dev split: score the test split with the library's thresholds (fitted on dev before), "
+                         "without the baseline (a quick gate check)")
     args = ap.parse_args()
-    global IVF, WRITE_MEANS
+    global IVF, WRITE_MEANS, SKIP_BASELINE
     IVF = True if args.ivf else None
     WRITE_MEANS = args.write_means
+    SKIP_BASELINE = args.library_defaults
     if not DATA.exists():
         print(f"skip: {DATA} not present")
         return 0
@@ -353,6 +365,20 @@ def main() -> int:
     if args.cache:
         print(f"vector cache: {enc.load_cache(args.cache)} vectors loaded from {args.cache} "
               "(cached vectors are not counted in encoding time)")
+    if args.library_defaults:
+        with tempfile.TemporaryDirectory() as wd:
+            arts, ours, base, gold, info, found = run_split(docs, "test", args.test_per_pair, args.seed, wd)
+            if args.cache:
+                enc.save_cache(args.cache)
+        th_o = dict(tr.MIN_SCORE)
+        print(f"test split: {info['docs']} documents, {info['articles']} articles, {info['gold']} gold pairs, "
+              f"{info['negatives']} negative cross-language pairs; staged {tr.staged_enabled()}; library thresholds "
+              f"{th_o}; up to {args.test_per_pair} documents per language pair, seed {args.seed}")
+        table(arts, gold, ours, th_o, base, 1.01, "TEST split, library defaults (baseline not run: its columns are empty)")
+        es = info["enc_stats"]
+        print("encoding: " + ", ".join(f"{k} {int(v['texts'])} units ({int(v['cached'])} cached) {v['seconds']:.0f} s"
+                                       for k, v in es.items()) + f"; trace {info['trace_s']:.1f} s")
+        return 0
     with tempfile.TemporaryDirectory() as wd:
         arts_d, ours_d, base_d, gold_d, info_d, found_d = run_split(docs, "dev", args.dev_per_pair, args.seed, wd,
                                                                          fit=True)

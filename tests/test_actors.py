@@ -126,13 +126,18 @@ ARTICLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def actors_db(tmp_path_factory):
-    d = tmp_path_factory.mktemp("actors")
+def ingest_pages(d: Path, pages: list[dict]) -> str:
+    """A store at ``d`` built the real way: the pages as JSONL through ingest (analysis on by default)."""
     src = d / "pages.jsonl"
-    src.write_text("\n".join(json.dumps(a) for a in ARTICLES) + "\n")
+    src.write_text("\n".join(json.dumps(a) for a in pages) + "\n")
     db = str(d / "a.db")
     newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    return db
+
+
+@pytest.fixture(scope="module")
+def actors_db(tmp_path_factory):
+    db = ingest_pages(tmp_path_factory.mktemp("actors"), ARTICLES)
     assert cli(["actors", "--db", db]) == 0
     return db
 
@@ -277,6 +282,55 @@ def test_relations_through_titles_pronouns_nouns_and_relative_clauses(nlp, table
         "Donald Trump and Vladimir Putin met in Helsinki on Monday."))
 
 
+def test_title_case_headline_is_read_in_sentence_case(nlp, table):
+    """"Trump Criticizes Clinton" is one PERSON to the tagger; re-parsed with the relation verb lower-cased,
+    the headline gives two mentions and the relation between them; a title-case paragraph of several sentences
+    is left alone."""
+    text = "Trump Criticizes Clinton Over Emails\nDonald Trump spoke in Ohio. Hillary Clinton answered him."
+    doc, a = analyse(nlp, table, text)
+    head = [m.text for m in a.mentions if m.end <= text.index("\n")]
+    assert head == ["Trump", "Clinton"]
+    rels = {(r.subject, r.type, r.object) for r in relations.find_relations(doc, a)}
+    assert ("person:donald-trump", "accuse", "person:hillary-clinton") in rels
+    assert actors.title_case_lines("Angela Merkel Met Leaders. Merkel Praised Them.") == []
+    assert actors.truecase("Trump Slams The Press Over Comey\nthe press and Comey", 0, 32) == \
+        "Trump slams the press over Comey"
+
+
+def test_acronym_before_its_name_aid_only_when_given_and_joint_relations(nlp, table):
+    _, a = analyse(nlp, table, "The AROS (Alliance to Reclaim Our Schools) met on Monday.")
+    assert ("Alliance to Reclaim Our Schools", "AROS", "acronym") in {(x.name, x.alias, x.kind) for x in a.aliases}
+
+    def rels(text):
+        doc, a = analyse(nlp, table, text)
+        return {(r.subject, r.type, r.object) for r in relations.find_relations(doc, a)}
+
+    assert ("iran", "aid", "hezbollah") in {(s.split(":")[-1], t, o.split(":")[-1]) for s, t, o in rels(
+        "Iran provided weapons to Hezbollah.")}
+    assert not any(t == "aid" for _, t, _ in rels("Robert Mueller sent the report to William Barr."))
+    assert ("person:donald-trump", "consult", "person:kim-jong-un") in rels(
+        "The talks between Donald Trump and Kim Jong Un ended early.")
+    assert ("russia", "cooperate", "china") in rels("Russia and China signed a deal.")
+    assert not rels("Donald Trump signed the bill.")
+    # a capital read as the place is no party: "visited London" is not a meeting with the British government
+    assert not any(o == "united-kingdom" or o == "london" for _, _, o in rels("Donald Trump visited London."))
+    assert ("person:donald-trump", "accuse", "russia") in rels("Donald Trump criticized Moscow.")
+    doc, a = analyse(nlp, table, "Even if Iran were arming the Houthis, nothing would change.")
+    assert [(r.type, r.modality) for r in relations.find_relations(doc, a)] == [("aid", "possible")]
+
+
+def test_pronoun_resolves_only_when_one_candidate_is_named(nlp, table):
+    def rels(text):
+        doc, a = analyse(nlp, table, text)
+        return {(r.subject, r.type, r.object) for r in relations.find_relations(doc, a)}
+
+    assert ("person:nancy-pelosi", "accuse", "person:mitch-mcconnell") in rels(
+        "Nancy Pelosi spoke on Tuesday. She criticized Mitch McConnell.")
+    # two people named before "she": no guess
+    assert not any(o == "person:mitch-mcconnell" for _, _, o in rels(
+        "Nancy Pelosi met Elizabeth Warren on Tuesday. She criticized Mitch McConnell."))
+
+
 def test_alias_file_is_kept_by_the_store(tmp_path, capsys):
     """`actors --aliases FILE` stores the file; a later run without it (and ingest's analyze stage) uses the
     stored copy instead of silently going back to the base table; --no-aliases forgets it."""
@@ -314,3 +368,24 @@ def test_alias_file_is_kept_by_the_store(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["articles"] == 2 and out["alias_file"] is None
     assert ids() == {"russia"}
+
+
+def test_reanalysed_article_leaves_no_old_actor_or_name(tmp_path):
+    """An older analysis read "Trump" as an organisation; the new one reads the same text as the person. The
+    actors export and the actor page then show only what the stored articles say now."""
+    from newstrace.store import Store
+    from newstrace.store import actors as sa
+
+    def write(actor_id, kind, texts):
+        mentions = [{"start": i * 10, "end": i * 10 + len(t), "text": t, "actor_id": actor_id, "kind": kind,
+                     "metonymy": None} for i, t in enumerate(texts)]
+        sa.write(st.conn, 1, "h", "2024-01-01", [{"actor_id": actor_id, "name": texts[0], "kind": kind,
+                                                   "aliases": texts}], mentions, [], [], [], [])
+
+    with Store(str(tmp_path / "s.db")) as st:
+        write("trump", "org", ["Trump", "-Trump"])
+        write("donald-trump", "person", ["Donald Trump", "Trump"])
+        rows = {r["actor_id"]: r for r in sa.actor_rows(st.conn)}
+        assert set(rows) == {"donald-trump"} and rows["donald-trump"]["aliases"] == ["Trump"]
+        assert sa.actor(st.conn, "trump") is None
+        assert sa.actor(st.conn, "donald-trump")["aliases"] == ["Trump"]

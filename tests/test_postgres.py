@@ -187,8 +187,8 @@ def test_migrations_make_the_same_tables_and_a_second_open_applies_nothing(pg_ur
         assert [r[0] for r in p.conn.execute("SELECT name FROM migrations ORDER BY name")] == sorted(names)
         t_lite = {r[0] for r in a.conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'articles_fts%'")}
-        t_pg = {r[0] for r in p.conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+        t_pg = {r[0] for r in p.conn.execute(     # the search's own table on each: articles_fts | articles_search
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'articles_search'")}
         assert t_lite == t_pg
         for t in sorted(t_lite):
             c_lite = [r[1] for r in a.conn.execute(f"PRAGMA table_info({t})")]
@@ -415,6 +415,31 @@ def test_search_folds_diacritics_on_both_backends(pg_url, tmp_path):
     for q in ('"cafe"', '"café"', '"zurich"', '"ZÜRICH"', '"sao" "paulo"', '"caf"*'):
         assert found[q] == [["accented", "plain"]] * 2, (q, found[q])
     assert found['"museum"'] == [["other"]] * 2
+
+
+def test_search_follows_a_body_rewritten_in_place(pg_url, tmp_path):
+    """PostgreSQL's searched tsvector is stored (articles_search, migration 0071) and kept by a trigger: a body
+    rewritten in place (furniture relearning does it) is found by its new words only, as FTS5's triggers do."""
+    from newstrace.store import search
+
+    d = tmp_path / "in" / "rewrite.example"
+    d.mkdir(parents=True)
+    paras = "".join(f"<p>The harbour committee met on Tuesday to discuss the ferry timetable, part {i}.</p>"
+                    for i in range(4))
+    (d / "a.html").write_text(f'<!DOCTYPE html><html><head><title>Harbour</title><link rel="canonical" '
+                              f'href="https://rewrite.example/a/"></head><body><article><h1>Harbour</h1>{paras}'
+                              f"</article></body></html>", encoding="utf-8")
+    lite = str(tmp_path / "a.db")
+    got = []
+    for db in (lite, pg_url):
+        newstrace.ingest([str(tmp_path / "in")], db=db, workers=1, link=False, analyze=False)
+        with Store(db) as st:
+            before = [len(list(search.iter_matches(st.conn, q, [], []))) for q in ('"ferry"', '"lighthouse"')]
+            with st.conn:
+                st.conn.execute("UPDATE articles SET body = replace(body, 'ferry', 'lighthouse')")
+            after = [len(list(search.iter_matches(st.conn, q, [], []))) for q in ('"ferry"', '"lighthouse"')]
+            got.append((before, after))
+    assert got[0] == got[1] == ([1, 0], [0, 1])
 
 
 def test_collect_into_postgresql_fetches_and_stores_what_sqlite_does(pg_url, tmp_path):

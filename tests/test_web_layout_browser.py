@@ -98,3 +98,36 @@ def test_skip_link_and_timeline_links_reachable_by_keyboard(browser, server, db)
             break
     assert len(seen) == len(names)
     ctx.close()
+
+
+def test_big_pages_fit_and_pass_axe(browser, tmp_path_factory):  # noqa: F811
+    """The page types drawn differently when big (a story's members paged, a site's neighbours capped, a
+    group's story lists cut, the light spread overview, the whole network) over a store with a 130-member
+    story and a 69-neighbour site: no overflow at either width, no serious or critical axe violation."""
+    from test_web_big import SID, _build
+    from test_web_browser import running
+
+    db = str(tmp_path_factory.mktemp("bigl") / "big.db")
+    _build(db)
+    axe = AXE.read_text(encoding="utf-8")
+    paths = {"story": f"/story/{SID}", "story-p3": f"/story/{SID}?page=3", "site": "/site/s00.example",
+             "group": "/group/op-big", "spread": f"/story/{SID}/spread", "spread-step": f"/story/{SID}/spread?step=4",
+             "network": "/network", "identifier": "/identifier?kind=gtm&value=GTM-EVERY&page=2"}
+    problems = []
+    with running(db) as base:
+        for width, height in VIEWPORTS:
+            ctx = browser.new_context(viewport={"width": width, "height": height})
+            page = ctx.new_page()
+            for name, path in paths.items():
+                assert page.goto(base + path).status == 200, name
+                o = page.evaluate(OVERFLOW)
+                if o["scroll"] > o["client"]:
+                    problems.append((name, width, "overflow", o))
+                page.evaluate(axe)
+                res = page.evaluate("""async () => { const r = await axe.run(document, {resultTypes: ['violations']});
+                    return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+                           .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))})); }""")
+                if res:
+                    problems.append((name, width, "axe", res))
+            ctx.close()
+    assert not problems, "\n".join(map(str, problems))

@@ -11,7 +11,7 @@ dateline, "Washington-based"). The actor key is filled in across documents by ``
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .aliases import AliasTable, norm
 
@@ -20,7 +20,10 @@ TITLES = {"president", "vice", "prime", "minister", "sen.", "senator", "rep.", "
           "governor", "gen.", "general", "lt.", "col.", "judge", "justice", "secretary", "chancellor", "king",
           "queen", "prince", "sheikh", "ayatollah", "pope", "mayor", "ambassador", "commander", "chief",
           "director", "chairman", "speaker", "leader", "attorney", "former", "then-president", "sheriff",
-          "special", "counsel", "ag", "adm.", "admiral", "sgt.", "capt.", "maj."}
+          "special", "counsel", "ag", "adm.", "admiral", "sgt.", "capt.", "maj.", "councillor", "councilor",
+          "councilman", "councilwoman", "alderman", "lawmaker", "spokesman", "spokeswoman", "professor", "prof.",
+          "dean", "detective", "inspector", "constable", "sergeant", "lieutenant", "colonel", "captain", "bishop",
+          "archbishop", "cardinal", "rabbi", "imam", "librarian", "officer", "mp", "deputy", "premier"}
 HONORIFICS = {"mr.", "mrs.", "ms.", "dr.", "mr", "mrs", "ms", "dr", "sir", "dame", "madam"}
 PARTY_ADJ = {"republican", "democrat", "democratic", "libertarian", "conservative", "liberal", "gop"}
 LOCATIVE = {"in", "at", "to", "from", "near", "outside", "inside", "into", "across", "around", "throughout",
@@ -74,6 +77,8 @@ class DocActors:
     mentions: list[Mention] = field(default_factory=list)
     roles: list[Role] = field(default_factory=list)
     aliases: list[Alias] = field(default_factory=list)
+    # title-case lines (headlines) re-parsed in sentence case: [(offset, Doc)], read by relations
+    lines: list = field(default_factory=list)
 
     def mention_at(self, tok_i: int, doc) -> Mention | None:
         t = doc[tok_i]
@@ -150,6 +155,12 @@ def find_mentions(doc, table: AliasTable) -> list[Mention]:
     out = []
     for s, e, kind in spans:
         sp = doc[s:e]
+        lead = len(sp.text) - len(sp.text.lstrip("-\u2013\u2014'\"\u201c\u2018"))
+        if lead:  # "pro-Trump" tokenised "pro" "-Trump": the name starts after the hyphen
+            entry = table.lookup(sp.text[lead:])
+            out.append(Mention(sp.start_char + lead, sp.end_char, sp.text[lead:], kind, sp.text[lead:],
+                               entry.actor_id if entry else "", head=sp.root.i))
+            continue
         entry = table.lookup(sp.text)
         if entry is not None and entry.kind == "country":
             kind = "place"
@@ -201,8 +212,28 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in words if w[0].isupper())
 
 
+def _no_initials(name: str) -> str:
+    """A person's name without middle initials ("Donald J. Trump" -> "Donald Trump"): one key for both."""
+    w = name.split()
+    if len(w) < 3:
+        return name
+    mid = [x for x in w[1:-1] if not re.fullmatch(r"[A-Z]\.?", x)]
+    return " ".join([w[0], *mid, w[-1]])
+
+
 def group_in_doc(mentions: list[Mention], table: AliasTable) -> None:
     """Give each mention its in-document actor name and key (alias-table id or name-based)."""
+    # one reading per name: the tagger often calls a repeated surname an ORG ("Trump said"); a person's
+    # surname, or a name tagged a person at least as often as not, is that person (alias-table names excepted)
+    surnames = {m.text.split()[-1] for m in mentions if m.kind == "person" and len(m.text.split()) >= 2}
+    votes: dict[str, list[int]] = {}
+    for m in mentions:
+        v = votes.setdefault(m.text, [0, 0])
+        v[0 if m.kind == "person" else 1] += 1
+    for m in mentions:
+        if m.kind in ("org", "group") and not table.lookup(m.text) and (
+                m.text in surnames or votes[m.text][0] >= votes[m.text][1]):
+            m.kind = "person"
     persons = [m for m in mentions if m.kind == "person"]
     full = {}
     for m in persons:
@@ -234,7 +265,7 @@ def group_in_doc(mentions: list[Mention], table: AliasTable) -> None:
             m.key = e.actor_id
             m.name = e.name
         elif not m.key:
-            m.key = ("person:" if m.kind == "person" else "") + slug(m.name)
+            m.key = ("person:" + slug(_no_initials(m.name))) if m.kind == "person" else slug(m.name)
 
 
 # -- metonymy ---------------------------------------------------------------------------------------
@@ -308,11 +339,17 @@ _ROLE_DROP = {"the", "a", "an", ",", "'s", "\u2019s"}
 
 def _role_text(doc, toks: list) -> tuple[int, int, str] | None:
     toks = sorted(toks, key=lambda t: t.i)
-    while toks and (toks[0].lower_ in _ROLE_DROP or toks[0].is_punct or toks[0].pos_ == "DET"):
+    while toks and (toks[0].lower_ in _ROLE_DROP or toks[0].is_punct or toks[0].pos_ == "DET"
+                    or (toks[0].pos_ == "PRON" and toks[0].dep_ == "poss")):  # "its director" -> "director"
         toks = toks[1:]
     while toks and (toks[-1].is_punct or toks[-1].lower_ in _ROLE_DROP):
         toks = toks[:-1]
-    if not toks or not any(t.pos_ in ("NOUN", "PROPN") or t.lower_ in TITLES for t in toks):
+    while toks and toks[0].pos_ in ("CCONJ", "SCONJ"):  # "But Mrs. Clinton"
+        toks = toks[1:]
+    while toks and (toks[-1].pos_ in ("ADP", "CCONJ", "DET", "PART") or toks[-1].is_punct):  # "backlash over"
+        toks = toks[:-1]
+    if not toks or not (toks[-1].pos_ in ("NOUN", "PROPN") or toks[-1].lower_ in TITLES) or any(
+            t.text in ("$", "%") for t in toks):
         return None
     words = [t.lower_ for t in toks]
     if all(w in PARTY_ADJ or w in HONORIFICS for w in words):
@@ -323,6 +360,15 @@ def _role_text(doc, toks: list) -> tuple[int, int, str] | None:
         return None
     a, b = toks[0].idx, toks[-1].idx + len(toks[-1])
     return a, b, doc.text[a:b]
+
+
+def _appos_toks(head) -> list:
+    """An apposition's tokens without its relative or participial clauses and what follows a comma after its
+    head ("the head nurse, who designed the scheme" -> "the head nurse")."""
+    cut = {t.i for c in head.children if c.dep_ in ("relcl", "acl") and c.i > head.i for t in c.subtree}
+    toks = [t for t in head.subtree if t.i not in cut]
+    stop = next((t.i for t in toks if t.i > head.i and t.text in (",", ";", "(", "\u2014", "\u2013")), None)
+    return [t for t in toks if stop is None or t.i < stop]
 
 
 def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
@@ -352,7 +398,7 @@ def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
         # apposition: "X, the top Democrat on ..."; or "the group's leader, X"
         for c in root.children:
             if c.dep_ == "appos" and c.pos_ in ("NOUN",) and not c.ent_type_ == "PERSON":
-                r = _role_text(doc, list(c.subtree))
+                r = _role_text(doc, _appos_toks(c))
                 if r:
                     out.append(Role(m.name, m.key, r[2], r[0], r[1], "apposition", date))
         if root.dep_ == "appos" and root.head.pos_ == "NOUN":
@@ -366,7 +412,7 @@ def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
         if root.dep_ == "nsubj" and root.head.lemma_ == "be":
             for c in root.head.children:
                 if c.dep_ == "attr" and c.pos_ == "NOUN" and any(d.lower_ in ("the", "a", "an") for d in c.children):
-                    r = _role_text(doc, list(c.subtree))
+                    r = _role_text(doc, _appos_toks(c))
                     if r:
                         out.append(Role(m.name, m.key, r[2], r[0], r[1], "copula", date))
     return out
@@ -376,8 +422,11 @@ def find_roles(doc, mentions: list[Mention], date: str | None) -> list[Role]:
 _NAME = r"[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|for|and|de|al|al-|el|du|des|la|le|to|on|in|[A-Z][\w'\u2019.&-]*))*?\s*[A-Z][\w'\u2019.&-]*|[A-Z][\w'\u2019.&-]*"
 _ALIAS_PATTERNS = [
     ("acronym", re.compile(rf"(?P<name>{_NAME})\s+\((?P<alias>[A-Z][A-Za-z.&-]{{1,9}})\)")),
+    ("acronym", re.compile(rf"\b(?P<alias>[A-Z][A-Z.&-]{{1,9}})\s+\((?P<name>{_NAME})\)")),
     ("aka", re.compile(rf"(?P<name>{_NAME}),?\s+(?:also known as|aka|a\.k\.a\.|better known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
-    ("renamed", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:now known as|now called|since renamed|renamed|rebranded as)\s+(?:the\s+)?(?P<alias>{_NAME})")),
+    # looser phrases: kept only when the name is an actor mention already ("a law known as DACA" is not)
+    ("aka?", re.compile(rf"(?P<name>{_NAME}),?\s+(?:known as|commonly known as|widely known as|also called|otherwise known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
+    ("renamed", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:now known as|now called|now named|since renamed|renamed|rebranded as|which changed its name to|which renamed itself|which rebranded itself as|which later became)\s+(?:the\s+)?(?P<alias>{_NAME})")),
     ("formerly", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:formerly known as|formerly called|formerly|previously known as|once known as)\s+(?:the\s+)?(?P<alias>{_NAME})")),
     ("based", re.compile(rf"(?P<name>{_NAME}),\s+(?:the|a|an)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)")),
     ("based", re.compile(rf"(?:[Tt]he|[Aa]n?)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)(?:\s+called)?,?\s+(?P<name>{_NAME})")),
@@ -436,6 +485,10 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
             name, alias = _clean_name(mt.group("name")), _clean_name(mt.group("alias"))
             if not name or not alias or name == alias:
                 continue
+            if kind == "aka?":
+                kind = "aka"
+                if not any(norm(m.text) == norm(name) and m.start >= mt.start() and m.end <= mt.end() for m in mentions):
+                    continue
             if kind == "acronym":
                 name = _acronym_name(name, alias)
                 if name is None:
@@ -481,12 +534,129 @@ def _alias_mentions(doc, mentions: list[Mention], aliases: list[Alias]) -> None:
     mentions.sort(key=lambda m: m.start)
 
 
+# -- headlines in title case ------------------------------------------------------------------------------
+# "Trump Slams Clinton Over Emails": the tagger reads every capitalised word as a name, so "Trump Slams
+# Clinton" becomes one PERSON and there is no verb. Such a line is parsed again with the words the article
+# itself writes in lower case elsewhere (and function words) lower-cased; names keep their capitals.
+_WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
+
+
+def title_case_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of lines written in title case: one sentence of at most 200 characters, at least three
+    words, and at least 70% of the words of four or more letters capitalised (not all upper case)."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text):
+        line = m.group()
+        if len(line) > 200 or re.search(r"[.!?]\s+[A-Z]", line):
+            continue  # a headline is one short sentence
+        words = _WORD.findall(line)
+        long = [w for w in words if len(w) >= 4 and not w.isupper()]
+        if len(words) >= 3 and len(long) >= 2 and sum(w[0].isupper() for w in long) >= 0.7 * len(long):
+            out.append((m.start(), m.end()))
+    return out
+
+
+def truecase(text: str, a: int, b: int) -> str:
+    """The line ``text[a:b]`` with a capitalised word lower-cased where the article writes it in lower case
+    more often than capitalised outside its title-case lines, or where it is a function word; same length."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from .flags import vader
+    from .relations import INTEND, LEMMA_TYPE, NEG_GOVERNORS, SPEECH
+
+    verbs = LEMMA_TYPE.keys() | SPEECH | INTEND | NEG_GOVERNORS
+    rest = text[:a] + " " + text[b:]
+    counts: dict[str, list[int]] = {}
+    for w in _WORD.findall(rest):
+        c = counts.setdefault(w.casefold(), [0, 0])
+        c[0 if w[0].islower() else 1] += 1
+    out = []
+    pos = a
+    for m in _WORD.finditer(text, a, b):
+        w = m.group()
+        out.append(text[pos:m.start()])
+        low = w.lower()
+        stems = _stems(low)
+        lower = sum(counts.get(x, (0, 0))[0] for x in stems)
+        upper = counts.get(low, (0, 0))[1]
+        if w[0].isupper() and not (w.isupper() and len(w) > 1) and len(low) == len(w) and (
+                low in STOP_WORDS and low != "us" or lower > upper or low in vader()
+                or any(x in verbs for x in stems)):
+            w = low
+        out.append(w)
+        pos = m.end()
+    out.append(text[pos:b])
+    return "".join(out)
+
+
+def _stems(w: str) -> set[str]:
+    """The word and its plausible uninflected forms ("slams" -> slam, "praised" -> praise/prais)."""
+    out = {w}
+    for suf, add in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""), ("ing", "e"),
+                     ("ies", "y"), ("ied", "y")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            out.add(w[: len(w) - len(suf)] + add)
+    return out
+
+
+def headline_docs(doc) -> list[tuple[int, object]]:
+    """[(offset, Doc)] of the article's title-case lines parsed in sentence case (empty when none)."""
+    spans = title_case_lines(doc.text)
+    if not spans:
+        return []
+    from .nlp import parser
+
+    nlp = parser(True, True)
+    out = []
+    for a, b in spans:
+        tc = truecase(doc.text, a, b)
+        if tc != doc.text[a:b]:
+            out.append((a, nlp(tc)))
+    return out
+
+
+def _headline_mentions(doc, mentions: list[Mention], lines, table: AliasTable) -> list[Mention]:
+    """Mentions with those inside re-parsed title-case lines replaced by the re-parse's (original text and
+    main-document heads)."""
+    if not lines:
+        return mentions
+    keep = [m for m in mentions if not any(a <= m.start < a + len(sub.text) for a, sub in lines)]
+    known: dict[str, str] = {}  # names the body gives (and persons' surnames), matched again in the headline
+    for m in keep:
+        known.setdefault(m.text, m.kind)
+        if m.kind == "person" and len(m.text.split()) >= 2:
+            known.setdefault(m.text.split()[-1], "person")
+    for a, sub in lines:
+        found = find_mentions(sub, table)
+        for name, kind in sorted(known.items(), key=lambda x: -len(x[0])):
+            for mt in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sub.text):
+                if not any(f.start < mt.end() and mt.start() < f.end for f in found):
+                    sp = sub.char_span(mt.start(), mt.end())
+                    if sp is not None:
+                        found.append(Mention(mt.start(), mt.end(), name, kind, name, "", head=sp.root.i))
+        for m in found:
+            m.kind = known.get(m.text, m.kind)  # the body's reading of the name ("Trump": a person) wins
+            s, e = m.start + a, m.end + a
+            sp = doc.char_span(s, e, alignment_mode="expand")
+            if sp is None or not len(sp):
+                continue
+            keep.append(Mention(s, e, doc.text[s:e], m.kind, doc.text[s:e], m.key, head=sp.root.i))
+    keep.sort(key=lambda m: m.start)
+    return keep
+
+
 def analyse(doc, table: AliasTable, date: str | None = None) -> DocActors:
     """Mentions, roles and stated aliases of one parsed article."""
-    mentions = find_mentions(doc, table)
+    lines = headline_docs(doc)
+    mentions = _headline_mentions(doc, find_mentions(doc, table), lines, table)
     group_in_doc(mentions, table)
     apply_metonymy(doc, mentions, table)
     aliases = find_aliases(doc, mentions, table, date)
     _alias_mentions(doc, mentions, aliases)
-    roles = find_roles(doc, mentions, date)
-    return DocActors(mentions, roles, aliases)
+    spans = [(a, a + len(sub.text)) for a, sub in lines]
+    roles = find_roles(doc, [m for m in mentions if not any(a <= m.start < b for a, b in spans)], date)
+    for a, sub in lines:  # a headline's roles from its re-parse ("Gina Haspel, New CIA Director")
+        ms = [replace(m, start=m.start - a, end=m.end - a) for m in mentions if a <= m.start < a + len(sub.text)]
+        for r in find_roles(sub, ms, date):
+            roles.append(replace(r, start=r.start + a, end=r.end + a))
+    return DocActors(mentions, roles, aliases, lines)

@@ -281,7 +281,8 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     prev_end = 0
     open_claim: Claim | None = None
     for off, sdoc in parses:
-        feats, left_open = token_features(sdoc, carried)
+        quotes = quote_depths(sdoc, carried)
+        feats, left_open = token_features(sdoc, carried, quotes)
         labels = tag(feats)
         if rules:
             labels = apply_rules(sdoc, labels)
@@ -300,7 +301,7 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             open_claim.content = Span(open_claim.content.start if open_claim.content else c0.content.start,
                                       c0.content.end, "")
         _text_fill(para, body)
-        mentions.add_doc(sdoc, off, quote_depths(sdoc, carried)[0])
+        mentions.add_doc(sdoc, off, quotes[0])
         for c in sorted(para, key=lambda c: c.source.start if c.source else 0):
             c.kind = kind_of(c.cue, c.content)
             resolve(c, mentions, body)

@@ -118,20 +118,26 @@ def _bucket(d: int) -> str:
     return "0" if d == 0 else "1" if d == 1 else "2-3" if d <= 3 else "4-7" if d <= 7 else "8-12" if d <= 12 else "far"
 
 
-def token_features(doc, carried: int = 0) -> tuple[list[list[str]], int]:
+def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None = None
+                   ) -> tuple[list[list[str]], int]:
     """CRF features of each token of one paragraph's parse (crfsuite attribute names: ``key:value`` for a
-    string, ``key`` for a flag that is on), and the quote depth left open."""
+    string, ``key`` for a flag that is on), and the quote depth left open. ``quotes``: the paragraph's
+    :func:`quote_depths` when the caller has them already."""
     toks = list(doc)
     texts = [t.text for t in toks]
-    depths, left_open = quote_depths(doc, carried, texts)
-    has_dep = doc.has_annotation("DEP")
-    rel, dist = _cue_links(doc) if has_dep else ([""] * len(doc), [99] * len(doc))
+    depths, left_open = quotes if quotes is not None else quote_depths(doc, carried, texts)
     n = len(toks)
+    has_dep = doc.has_annotation("DEP")
+    rel, dist = _cue_links(doc) if has_dep else ([""] * n, [99] * n)
     lows = [t.lower_ for t in toks]
     starts = [t.is_sent_start for t in toks]
     poss = [t.pos_ for t in toks]
     qs = [str(min(d, 2)) for d in depths]
     cues = [w in CUE_VERBS for w in lows]
+    # the window features of each token, made once per (offset, token) rather than per use
+    win = {}
+    for k in (-2, -1, 1, 2):
+        win[k] = [[f"{k}:w:{w}", f"{k}:pos:{p}", f"{k}:q:{q}"] for w, p, q in zip(lows, poss, qs)]
     base = []
     for i, tok in enumerate(toks):
         low = lows[i]
@@ -158,7 +164,7 @@ def token_features(doc, carried: int = 0) -> tuple[list[list[str]], int]:
         for k in (-2, -1, 1, 2):
             j = i + k
             if 0 <= j < n:
-                f += [f"{k}:w:{lows[j]}", f"{k}:pos:{poss[j]}", f"{k}:q:{qs[j]}"]
+                f += win[k][j]
                 if k == -1 or k == 1:
                     if cues[j]:
                         f.append(f"{k}:cue")

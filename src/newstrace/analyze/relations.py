@@ -12,27 +12,43 @@ claims step's attributions of the article replace it where a claim's content hol
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .actors import DocActors, Mention
 from .flags import quote_source, quote_spans
 
 TYPES = ("consult", "support", "aid", "cooperate", "accuse", "reject", "threaten", "demand", "assault", "sanction")
 
+# verb lemmas per type, after the PLOVER codebook's event categories (CONSULT; SUPPORT, the verbal side of
+# COOPERATE; AID; COOPERATE; ACCUSE/DISAPPROVE; REJECT; THREATEN; DEMAND; ASSAULT/FIGHT; SANCTION incl. the
+# coercive and reduce-relations acts) and their usual English verbs; a verb is listed where its subject acts on
+# its object in that way in most news uses
 VERBS = {
-    "consult": {"meet", "visit", "host", "phone", "consult", "confer", "negotiate", "welcome"},
-    "support": {"support", "endorse", "back", "praise", "defend", "applaud", "hail", "champion", "commend"},
-    "aid": {"supply", "fund", "finance", "arm", "aid", "donate", "equip", "bankroll", "sponsor"},
-    "cooperate": {"cooperate", "collude", "ally", "partner", "collaborate", "normalize", "normalise"},
+    "consult": {"meet", "visit", "host", "phone", "consult", "confer", "negotiate", "welcome",
+                "telephone", "greet", "huddle", "dine"},
+    "support": {"support", "endorse", "back", "praise", "defend", "applaud", "hail", "champion", "commend",
+                "laud", "congratulate", "thank", "embrace", "vouch", "salute", "honor", "honour", "compliment"},
+    "aid": {"supply", "fund", "finance", "arm", "aid", "donate", "equip", "bankroll", "sponsor", "help", "assist",
+            "subsidize", "subsidise", "rescue", "train", "shelter", "harbor", "harbour"},
+    "cooperate": {"cooperate", "collude", "ally", "partner", "collaborate", "normalize", "normalise", "coordinate",
+                  "conspire", "team"},
     "accuse": {"accuse", "condemn", "criticize", "criticise", "denounce", "blame", "sue", "slam", "blast", "mock",
                "rebuke", "chastise", "fault", "attack", "disparage", "smear", "insult", "ridicule", "lambaste",
-               "castigate", "vilify", "disagree", "charge", "indict"},
-    "reject": {"reject", "refuse", "veto", "rebuff", "dismiss", "spurn", "snub", "oppose", "block", "defy"},
-    "threaten": {"threaten", "warn", "menace", "intimidate"},
-    "demand": {"urge", "demand", "press", "pressure", "order", "request", "implore", "summon", "instruct"},
+               "castigate", "vilify", "disagree", "charge", "indict", "decry", "deride", "berate", "assail",
+               "scold", "censure", "reprimand", "excoriate", "bash", "belittle", "lampoon", "taunt", "demonize",
+               "demonise", "impeach", "prosecute", "scapegoat", "libel", "slander", "defame",
+               "admonish", "upbraid", "chide", "vilify", "badmouth"},
+    "reject": {"reject", "refuse", "veto", "rebuff", "dismiss", "spurn", "snub", "oppose", "block", "defy",
+               "repudiate", "disown", "shun", "renounce", "disavow", "overrule"},
+    "threaten": {"threaten", "warn", "menace", "intimidate", "blackmail", "bully", "coerce"},
+    "demand": {"urge", "demand", "press", "pressure", "order", "request", "implore", "summon", "instruct",
+               "subpoena", "beg", "exhort", "petition", "nudge", "lobby"},
     "assault": {"assault", "strike", "bomb", "shell", "kill", "invade", "shoot", "raid", "abuse", "fight",
-                "hit", "torture", "murder", "assassinate", "arrest", "detain", "occupy", "kick"},
-    "sanction": {"sanction", "embargo", "expel", "blacklist", "boycott"},
+                "hit", "torture", "murder", "assassinate", "arrest", "detain", "occupy", "kick", "beat", "stab",
+                "massacre", "execute", "ambush", "kidnap", "abduct", "capture", "rape", "slaughter", "besiege",
+                "shoot", "wound", "injure", "hack", "punch", "bombard", "annex", "jail", "imprison"},
+    "sanction": {"sanction", "embargo", "expel", "blacklist", "boycott", "ban", "punish", "penalize", "penalise",
+                 "deport", "suspend", "fine", "bar", "evict"},
 }
 LEMMA_TYPE = {lemma: typ for typ, lemmas in VERBS.items() for lemma in lemmas}
 # (verb lemma, preposition) pairs whose prepositional object is the target
@@ -43,11 +59,45 @@ PREP_PAIRS = {("call", "on"): "demand", ("break", "with"): "accuse", ("side", "w
               ("retaliate", "against"): "assault", ("impose", "on"): "sanction", ("impose", "against"): "sanction",
               ("lash", "at"): "accuse", ("file", "against"): "accuse", ("rail", "against"): "accuse",
               ("normalize", "with"): "cooperate", ("agree", "with"): "cooperate", ("fire", "at"): "assault",
-              ("breakfast", "with"): "consult", ("talk", "about"): None, ("call", "for"): "demand"}
+              ("breakfast", "with"): "consult", ("talk", "about"): None, ("call", "for"): "demand",
+              ("provide", "to"): "aid", ("give", "to"): "aid", ("send", "to"): "aid", ("sell", "to"): "aid",
+              ("supply", "to"): "aid", ("donate", "to"): "aid", ("lend", "to"): "aid", ("ship", "to"): "aid",
+              ("deliver", "to"): "aid", ("team", "with"): "cooperate", ("ally", "with"): "cooperate",
+              ("partner", "with"): "cooperate", ("coordinate", "with"): "cooperate", ("conspire", "with"): "cooperate",
+              ("collaborate", "with"): "cooperate", ("negotiate", "with"): "consult", ("confer", "with"): "consult",
+              ("sit", "with"): "consult", ("dine", "with"): "consult", ("speak", "to"): "consult",
+              ("appeal", "to"): "demand", ("plead", "with"): "demand", ("stand", "by"): "support",
+              ("stand", "with"): "support", ("vouch", "for"): "support", ("campaign", "for"): "support",
+              ("vote", "for"): "support", ("vote", "against"): "reject", ("campaign", "against"): "accuse",
+              ("protest", "against"): "accuse", ("complain", "about"): "accuse", ("turn", "on"): "accuse",
+              ("lash", "out"): "accuse", ("withdraw", "from"): "reject", ("pull", "out"): "reject",
+              ("declare", "on"): "assault", ("open", "on"): "assault", ("crack", "on"): "assault"}
+PACTS = {"deal", "agreement", "accord", "pact", "treaty", "truce", "ceasefire", "alliance", "partnership",
+         "memorandum"}
+# verbs of giving: aid only when what is given is aid ("provided weapons to X", "gave $5 million to X")
+GIVE = {"provide", "give", "send", "sell", "ship", "deliver", "lend", "offer", "transfer", "grant", "supply",
+        "donate"}
+AID_NOUNS = {"weapon", "arm", "money", "aid", "assistance", "fund", "funding", "loan", "troop", "equipment",
+             "supply", "food", "dollar", "cash", "intelligence", "help", "support", "ammunition", "missile",
+             "million", "billion", "grant", "donation", "subsidy", "shelter", "training", "backing", "tank",
+             "jet", "vaccine", "medicine", "oil", "gas", "credit", "relief", "contribution"}
+
+
+def _gives_aid(verb) -> bool:
+    return verb.lemma_.lower() in ("supply", "donate") or any(
+        c.dep_ in ("dobj", "obj") and (c.lemma_.lower() in AID_NOUNS or c.like_num or c.text == "$"
+                                       or any(x.text == "$" or x.like_num for x in c.lefts))
+        for c in verb.children)
+
+
 # a light verb's object noun that carries the relation: "made a condemnation of X", "imposed sanctions against X"
 NOUN_TYPE = {"sanction": "sanction", "condemnation": "accuse", "criticism": "accuse", "accusation": "accuse",
              "threat": "threaten", "ultimatum": "threaten", "attack": "assault", "strike": "assault",
-             "lawsuit": "accuse", "suit": "accuse", "support": "support", "aid": "aid", "endorsement": "support"}
+             "lawsuit": "accuse", "suit": "accuse", "support": "support", "aid": "aid", "endorsement": "support",
+             "weapon": "aid", "arm": "aid", "money": "aid", "assistance": "aid", "fund": "aid", "loan": "aid",
+             "war": "assault", "raid": "assault", "ban": "sanction", "embargo": "sanction", "tariff": "sanction",
+             "complaint": "accuse", "charge": "accuse", "ultimatums": "threaten", "demand": "demand",
+             "praise": "support", "backing": "support", "talk": "consult", "meeting": "consult"}
 # verbs whose object is the subject of their infinitive: "called on Obama to retaliate", "urged X to act"
 OBJECT_CONTROL = {"urge", "call", "ask", "order", "press", "pressure", "force", "push", "encourage", "tell"}
 SPEECH = {"say", "tell", "add", "write", "claim", "insist", "declare", "state", "argue", "report", "maintain",
@@ -135,6 +185,7 @@ def _resolve_nominals(doc, acts: DocActors) -> dict[int, Mention]:
     """
     out: dict[int, Mention] = {}
     titles = _title_heads(acts)
+    quotes = quote_spans(doc.text)
     for tok in doc:
         low = tok.lower_
         if tok.pos_ == "PRON" and low in PRONOUNS and tok.dep_ in ("nsubj", "nsubjpass"):
@@ -148,6 +199,11 @@ def _resolve_nominals(doc, acts: DocActors) -> dict[int, Mention]:
                         if m is not None and (m.kind != "place" if low in ("he", "she", "him", "her")
                                                  else m.kind != "person"):
                             out[tok.i] = m
+        if tok.pos_ == "PRON" and tok.i not in out and tok.dep_ not in ("poss", "expl"):
+            m = _pronoun_antecedent(tok, doc, acts, quotes)
+            if m is not None:
+                out[tok.i] = m
+        if tok.pos_ == "PRON":
             continue
         if tok.pos_ != "NOUN" or not any(c.lower_ == "the" and c.dep_ == "det" for c in tok.children):
             continue
@@ -159,6 +215,39 @@ def _resolve_nominals(doc, acts: DocActors) -> dict[int, Mention]:
             before = [m for m in cands if m.start < tok.idx]
             out[tok.i] = max(before, key=lambda m: m.start) if before else cands[0]
     return out
+
+
+def _pronoun_antecedent(tok, doc, acts: DocActors, quotes) -> Mention | None:
+    """The actor a pronoun stands for when the text leaves one candidate: "I"/"me" inside a quotation -> the
+    quote's named speaker; "he/she/him/her" -> the only person named in its sentence before it and the
+    sentence before; "they/them" -> the only organisation, group or government named there. None when
+    there is more than one candidate (or none)."""
+    low = tok.lower_
+    if low in ("i", "me"):
+        for a, b in quotes:
+            if a <= tok.idx < b:
+                src = quote_source(doc, a, b)
+                if src:
+                    last = src.split()[-1].casefold()
+                    for m in acts.mentions:
+                        if m.kind == "person" and (m.name.casefold() == src.casefold()
+                                                   or m.name.split()[-1].casefold() == last):
+                            return m
+        return None
+    if low in ("he", "she", "him", "her"):
+        want = ("person",)
+    elif low in ("they", "them"):
+        want = ("org", "group", "place")
+    else:
+        return None
+    sent = tok.sent
+    start = doc[sent.start - 1].sent.start_char if sent.start > 0 else sent.start_char
+    cands = [m for m in acts.mentions if start <= m.start < tok.idx and m.kind in want
+             and (m.kind != "place" or m.metonymy == "gov")]
+    keys = {m.key for m in cands}
+    if len(keys) != 1:
+        return None
+    return cands[-1]
 
 
 def _subjects(verb):
@@ -185,12 +274,13 @@ def _objects(verb, typ_from_prep: dict):
     objs = []
     for c in verb.children:
         if c.dep_ in ("dobj", "obj") and c.lemma_.lower() in NOUN_TYPE:
+            joint = NOUN_TYPE[c.lemma_.lower()] in ("consult", "cooperate")  # "held talks with X", not "of X"
             for p in c.children:
-                if p.dep_ == "prep" and p.lower_ in ("of", "against", "on", "for", "to"):
+                if p.dep_ == "prep" and p.lower_ in (("with", "to") if joint else ("of", "against", "on", "for", "to")):
                     objs += [(o, ("noun", NOUN_TYPE[c.lemma_.lower()])) for o in p.children if o.dep_ == "pobj"]
-        if c.dep_ in ("dobj", "obj", "dative") or (c.dep_ == "nsubjpass"):
+        if c.dep_ in ("dobj", "obj", "dative") and c.pos_ != "ADP" or (c.dep_ == "nsubjpass"):
             objs.append((c, None))
-        elif c.dep_ == "prep":
+        elif c.dep_ == "prep" or c.dep_ == "dative" and c.pos_ == "ADP":  # "gave money to X": dative "to"
             for p in c.children:
                 if p.dep_ == "pobj":
                     objs.append((p, c.lower_))
@@ -225,8 +315,9 @@ def _modality(verb) -> str:
             return "intended"
         toks += list(h.children)
     words = {t.lower_ for t in toks} | {t.lemma_ for t in toks}
-    if words & POSSIBLE_WORDS:
-        return "possible"
+    if words & POSSIBLE_WORDS or any(t.dep_ == "mark" and t.lower_ in ("if", "unless", "whether")
+                                     for t in toks):
+        return "possible"  # "even if Iran were arming the Houthis": a condition, not an assertion
     if words & INTEND_AUX:
         return "intended"
     return "asserted"
@@ -275,6 +366,21 @@ def _governing_verb(tok):
     return None
 
 
+def _headline_relations(acts: DocActors) -> list[Relation]:
+    """Relations of the title-case lines, from their sentence-case re-parse (``DocActors.lines``), in
+    article offsets."""
+    out = []
+    for off, sub in acts.lines:
+        end = off + len(sub.text)
+        ms = [replace(m, start=m.start - off, end=m.end - off) for m in acts.mentions if off <= m.start < end]
+        for r in find_relations(sub, DocActors(ms, acts.roles, [])):
+            r.start, r.end = r.start + off, r.end + off
+            r.subject_span = (r.subject_span[0] + off, r.subject_span[1] + off)
+            r.object_span = (r.object_span[0] + off, r.object_span[1] + off)
+            out.append(r)
+    return out
+
+
 def find_relations(doc, acts: DocActors) -> list[Relation]:
     quotes = quote_spans(doc.text)
     resolve = _resolve_nominals(doc, acts)
@@ -282,8 +388,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
     seen = set()
 
     def add(subj: Mention, typ: str, obj: Mention, verb) -> None:
-        if subj.key == obj.key:
-            return
+        if subj.key == obj.key or "literal" in (subj.metonymy, obj.metonymy):
+            return  # a capital read as the place ("visited London"), not its government, is no party
         sent = verb.sent
         key = (subj.key, typ, obj.key, sent.start)
         if key in seen:
@@ -293,21 +399,28 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                             sent.start_char, sent.end_char, sent.text, _chain(verb, doc, acts, quotes),
                             (subj.start, subj.end), (obj.start, obj.end)))
 
+    heads = [(off, off + len(sub.text)) for off, sub in acts.lines]
     for verb in doc:
+        if heads and any(a <= verb.idx < b for a, b in heads):
+            continue  # a title-case line: read from its re-parse below
         if verb.pos_ == "NOUN":
             _noun_relations(verb, doc, acts, resolve, add)
         if verb.pos_ != "VERB":
             continue
         lem = verb.lemma_.lower()
         base_type = LEMMA_TYPE.get(lem)
+        if base_type is None and lem in ("sign", "reach", "strike", "conclude", "seal", "agree") and any(
+                c.dep_ in ("dobj", "obj", "prep") and (c.lemma_.lower() in PACTS or any(
+                    p.lemma_.lower() in PACTS for p in c.children if p.dep_ == "pobj")) for c in verb.children):
+            base_type = "cooperate"  # "Russia and China signed a deal", "reached an agreement with X"
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
         if verb.dep_ == "xcomp" and verb.head.lemma_ in ("vow", "threaten") and base_type:
             continue  # "vowed to kick X out": the vow's threaten relation, not an assault
         if base_type in ("consult", "cooperate") or lem in ("talk", "speak"):
             # "Trump and Putin met": a joint subject of a meeting verb with no object meets itself
-            if not any(c.dep_ in ("dobj", "obj") or (c.dep_ == "prep" and c.lower_ in ("with", "to"))
-                       for c in verb.children):
+            if not any(c.dep_ in ("dobj", "obj") and c.lemma_.lower() not in PACTS
+                       or (c.dep_ == "prep" and c.lower_ in ("with", "to")) for c in verb.children):
                 subs = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
                 for i in range(1, len(subs)):
                     add(subs[0], base_type or "consult", subs[i], verb)
@@ -351,10 +464,12 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                                                        "consult") else None)
                     if lem == "impose" and prep in ("on", "against"):
                         typ = "sanction"
+                    if typ == "aid" and lem in GIVE and not _gives_aid(verb):
+                        typ = None  # "sent the report to the Justice Department" is no aid
                 if typ is None:
                     continue
                 add(subj, typ, obj, verb)
-    return out
+    return out + _headline_relations(acts)
 
 
 def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
@@ -363,6 +478,15 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
     typ = NOUN_REL.get(noun.lemma_.lower())
     if typ is None or acts.mention_at(noun.i, doc) is not None:
         return
+    if typ in ("consult", "cooperate"):  # "talks between X and Y", "a deal between X and Y": both take part
+        for p in noun.children:
+            if p.dep_ == "prep" and p.lower_ == "between":
+                parts = [o for o in p.children if o.dep_ == "pobj"]
+                parts = [m for m in (_mention_of(t, acts, doc, resolve) for t in parts + [c for o in parts
+                                                                                      for c in o.conjuncts])
+                         if m is not None]
+                for other in parts[1:]:
+                    add(parts[0], typ, other, _governing_verb(noun) or noun)
     objs = [(p.lower_, o) for p in noun.children if p.dep_ == "prep" and p.lower_ in NOUN_PREPS
             for o in [o for o in p.children if o.dep_ == "pobj"] + [cc for o in p.children if o.dep_ == "pobj"
                                                                      for cc in o.conjuncts]]
@@ -386,5 +510,9 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
             continue
         if prep == "from" or (prep == "of" and typ in ("consult", "cooperate")):
             continue
+        kind = typ
+        if typ == "assault" and noun.lemma_.lower() == "attack" and obj.kind == "person" and all(
+                m.kind == "person" for m in subjects):
+            kind = "accuse"  # "his attacks on Sarah Sanders": words, as the verb "attack" is read
         for subj in subjects:
-            add(subj, typ, obj, verb if verb is not None else noun)
+            add(subj, kind, obj, verb if verb is not None else noun)

@@ -69,7 +69,7 @@ def to_rows(res: dict[str, Any], index: dict[str, str]) -> dict[str, list[dict]]
 
 # -- the component of the analyze stage (stage.py) ----------------------------------------------------
 NAME = "actors"
-VERSION = "4"  # bump when the rules or models change: every article is analysed again
+VERSION = "5"  # bump when the rules or models change: every article is analysed again
 _ALIAS: tuple[str, str, str] | None = None  # (name, format, content) of the user alias file in use
 _INDEX: dict[int, dict[str, str]] = {}  # id(conn) -> surname index, made at each run's start, kept up by write()
 

@@ -260,7 +260,7 @@ def main(argv=None) -> int:
         fit(X, Y, path, a.c1, a.c2, a.iters)
         cache: dict = {}
         hg = [g for g in gold if g[0] in held]
-        for th in (None, 0.4, 0.3, 0.25, 0.2, 0.15):
+        for th in (None, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03):
             r = report(predict(ho, path, th, cache, prior), hg)
             print(json.dumps({"c1": a.c1, "c2": a.c2, "iters": a.iters, "only": a.only, "threshold": th,
                               **{k: {m: round(x, 3) for m, x in v.items()} for k, v in r.items()}}), flush=True)

@@ -36,7 +36,8 @@ def run(args) -> int:
                    config=cfg)
     else:
         from .trace import trace
-        if not os.path.exists(args.db):
+        from ..store import backend
+        if not backend.is_url(args.db) and not os.path.exists(args.db):
             raise FileNotFoundError(f"[E002] no database at {args.db}")
         s = trace(args.db, args.run_dir, master=args.master, config=cfg)
     json.dump(s, sys.stdout, indent=1, default=str)

@@ -15,7 +15,7 @@ import pickle
 from collections import Counter
 from typing import Any, Iterable, Iterator
 
-from .session import RunDir
+from .session import RunDir, store_identity as _where
 
 BATCH = 64   # pages per store transaction (as pipeline.BATCH)
 
@@ -128,7 +128,7 @@ def ingest(paths: Iterable[str] | str, db: str, run_dir: str, url: str | None = 
     for p in paths:
         if not os.path.exists(p):
             raise FileNotFoundError(f"[E001] input not found: {p}")
-    rd = RunDir(run_dir, {"job": "ingest", "db": os.path.abspath(db), "inputs": paths, "url": url})
+    rd = RunDir(run_dir, {"job": "ingest", "db": _where(db), "inputs": paths, "url": url})
     own = spark is None
     spark = spark or session(master)
     summary: dict[str, Any] = {"db": db, "run_dir": rd.path}

@@ -39,6 +39,14 @@ def session(master: str | None = None, app: str = "newstrace", partitions: int |
     return s
 
 
+def store_identity(db: str) -> str:
+    """What job.json records of a store: the absolute path of an SQLite file, a PostgreSQL URL without its
+    password."""
+    from ..store import backend
+
+    return backend.redact(db) if backend.is_url(db) else os.path.abspath(db)
+
+
 def _under_submit() -> bool:
     """spark-submit starts the Python driver from the JVM, which passes its gateway port."""
     return "PYSPARK_GATEWAY_PORT" in os.environ

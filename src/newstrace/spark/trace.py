@@ -40,7 +40,7 @@ from typing import Any, Iterator
 
 from ..trace.config import TraceConfig
 from ..trace.index import MAX_BUCKET, now_iso
-from .session import RunDir
+from .session import RunDir, store_identity as _where
 
 RANGE = 2000          # articles per docs task range
 ALIGN_GROUP = 1500    # candidate pairs aligned together (their bodies read and tokenised once)
@@ -60,28 +60,60 @@ def _conn(db: str):
     return _CONN[key].conn
 
 
+# -- Arrow helpers ------------------------------------------------------------------------------------------
+def _table(batches) -> Any:
+    """The record batches a mapInArrow task receives, as one pyarrow Table (None when there are none)."""
+    import pyarrow as pa
+
+    bs = [b for b in batches if b.num_rows]
+    return pa.Table.from_batches(bs) if bs else None
+
+
+def read_local(path: str, columns: list[str] | None = None, filter=None):
+    """A phase's Parquet output read on the driver with pyarrow (no Spark job, no row-by-row conversion)."""
+    import pyarrow.dataset as ds
+
+    return ds.dataset(path, format="parquet").to_table(columns=columns, filter=filter)
+
+
+def _tasks(spark, items: int) -> int:
+    return max(1, min(items, spark.sparkContext.defaultParallelism * 4))
+
+
 # -- docs ---------------------------------------------------------------------------------------------------
-def _docs_task(ranges: Iterator[tuple[int, int, int]], db: str, chunk: int) -> Iterator[tuple]:
-    """Rows of ``DOCS`` for key ranges (lo, hi, rank of the range's first article)."""
+DOCS = ("aid LONG, page_id STRING, site STRING, body_hash STRING, words LONG, minhash BINARY, paragraphs INT, "
+        "keys ARRAY<LONG>, batch INT")
+
+
+def _docs_arrow(batches, db: str, chunk: int):
+    """mapInArrow: key ranges (lo, hi, rank of the range's first article) -> one Arrow batch of ``DOCS`` rows
+    per range (keys as an Arrow list column built from the numpy arrays: no Python row per key)."""
     import numpy as np
+    import pyarrow as pa
 
     from ..store import spark as sstore
     from ..trace.text import features_many, tokenize
 
     conn = _conn(db)
-    for lo, hi, rank in ranges:
-        rows = list(sstore.articles_between(conn, lo, hi))
-        docs = [tokenize(r[4]) for r in rows]
-        pos, keys = features_many(docs)
-        cut = np.searchsorted(pos, np.arange(len(docs) + 1), "left")
-        for i, (aid, pid, bh, site, _) in enumerate(rows):
-            d = docs[i]
-            yield (int(aid), pid, site, bh, int(d.n), d.sig.tobytes() if d.sig is not None else None,
-                   len(d.chunks or []), keys[cut[i]:cut[i + 1]].astype(np.int64).tolist(), (rank + i) // chunk)
-
-
-DOCS = ("aid LONG, page_id STRING, site STRING, body_hash STRING, words LONG, minhash BINARY, paragraphs INT, "
-        "keys ARRAY<LONG>, batch INT")
+    for b in batches:
+        for lo, hi, rank in zip(*(b.column(i).to_pylist() for i in range(3))):
+            rows = list(sstore.articles_between(conn, lo, hi))
+            if not rows:
+                continue
+            docs = [tokenize(r[4]) for r in rows]
+            pos, keys = features_many(docs)
+            cut = np.searchsorted(pos, np.arange(len(docs) + 1), "left").astype(np.int32)
+            yield pa.RecordBatch.from_arrays([
+                pa.array([int(r[0]) for r in rows], pa.int64()),
+                pa.array([r[1] for r in rows], pa.string()),
+                pa.array([r[3] for r in rows], pa.string()),
+                pa.array([r[2] for r in rows], pa.string()),
+                pa.array([int(d.n) for d in docs], pa.int64()),
+                pa.array([d.sig.tobytes() if d.sig is not None else None for d in docs], pa.binary()),
+                pa.array([len(d.chunks or []) for d in docs], pa.int32()),
+                pa.ListArray.from_arrays(pa.array(cut), pa.array(keys.astype(np.int64))),
+                pa.array((rank + np.arange(len(rows))) // chunk, pa.int32()),
+            ], names=["aid", "page_id", "site", "body_hash", "words", "minhash", "paragraphs", "keys", "batch"])
 
 
 def docs_phase(spark, rd: RunDir, db: str, conn, cfg: TraceConfig, summary: dict) -> None:
@@ -91,108 +123,188 @@ def docs_phase(spark, rd: RunDir, db: str, conn, cfg: TraceConfig, summary: dict
         if not todo:
             return
         lo, hi, n = sstore.key_range(conn)
-        counts = sstore.counts_by_range(conn, lo, RANGE)   # the rank of each range's first article, so each
-        ranges, rank = [], 0                               # article's batch is known without a global sort
-        for g in range(len(range(lo, hi + 1, RANGE))):
-            a = lo + g * RANGE
-            ranges.append((a, min(a + RANGE - 1, hi), rank))
+        par = spark.sparkContext.defaultParallelism
+        size = max(200, min(RANGE, -(-(hi - lo + 1) // (par * 4))))   # >= 4 tasks per core on small stores
+        counts = sstore.counts_by_range(conn, lo, size)   # the rank of each range's first article, so each
+        ranges, rank = [], 0                              # article's batch is known without a global sort
+        for g in range(len(range(lo, hi + 1, size))):
+            a = lo + g * size
+            ranges.append((a, min(a + size - 1, hi), rank))
             rank += counts.get(g, 0)
-        sc = spark.sparkContext
         d = db
         chunk = cfg.chunk if cfg.mem_index else 1   # (a stored-index run looks every article up on its own)
-        rdd = sc.parallelize(ranges, max(1, min(len(ranges), sc.defaultParallelism * 4))) \
-            .mapPartitions(lambda it: _docs_task(it, d, chunk))
-        spark.createDataFrame(rdd, DOCS).write.parquet(rd.out("docs"))
-        summary["phase_info"]["docs"]["articles"] = n
+        rdf = spark.sparkContext.parallelize(ranges, _tasks(spark, len(ranges))).toDF("lo LONG, hi LONG, rank LONG")
+        rdf.mapInArrow(lambda it: _docs_arrow(it, d, chunk), DOCS).write.parquet(rd.out("docs"))
+        summary["phase_info"]["docs"].update(articles=n, ranges=len(ranges))
 
 
 # -- candidates ---------------------------------------------------------------------------------------------
+CANDS = "kind INT, a LONG, b LONG, batch INT"
+PAIR, BOILER, STATS = 0, 1, 2   # kinds of candidates rows: (a, b, batch of b); (key, -, first batch); stats
+
+
+def _runs(x) -> Any:
+    """Start index of each run of equal values of the sorted array x."""
+    import numpy as np
+
+    return np.flatnonzero(np.r_[True, x[1:] != x[:-1]]) if len(x) else np.zeros(0, dtype=np.int64)
+
+
+def _cands_arrow(batches, cap: bool):
+    """mapInArrow over (key, aid, site, batch) rows partitioned by key and sorted by (key, aid): every row of a
+    key is in this task.  Per key (numpy over the whole partition, no Python per row): the members counted by
+    batch, kept while a bucket has at most MAX_BUCKET members at a batch (the members of a batch are counted
+    together, as MemIndex answers a batch at once), every pair of kept members (a < b, with b's batch);
+    boilerplate keys (a site's third article carrying the key) with the batch from which they count."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = _table(batches)
+    if t is None:
+        return
+    key = t.column("key").to_numpy()
+    aid = t.column("aid").to_numpy()
+    batch = t.column("batch").to_numpy().astype(np.int64)
+    site = pc.dictionary_encode(t.column("site").combine_chunks().fill_null("")).indices.to_numpy()
+    n = len(key)
+    gs = _runs(key)                                   # groups (one per key)
+    ge = np.r_[gs[1:], n]
+    tot = ge - gs
+    gid = np.repeat(np.arange(len(gs)), tot)
+    # members counted up to and including a row's batch: the end of its (key, batch) run
+    kbs = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (batch[1:] != batch[:-1])])
+    kbe = np.r_[kbs[1:], n]
+    cum = np.repeat(kbe, kbe - kbs) - gs[gid]
+    keep = (tot[gid] >= 2) & ((cum <= MAX_BUCKET) if cap else True)
+    m = np.bincount(gid, weights=keep, minlength=len(gs)).astype(np.int64)   # kept prefix of each group
+    outs = []
+    for size in np.unique(m[m >= 2]).tolist():
+        starts = gs[m == size]
+        i, j = np.triu_indices(size, 1)
+        ia = (starts[:, None] + i[None, :]).ravel()
+        ib = (starts[:, None] + j[None, :]).ravel()
+        outs.append((aid[ia], aid[ib], batch[ib]))
+    if outs:
+        a_, b_, bt = (np.concatenate([o[k] for o in outs]) for k in range(3))
+        yield pa.RecordBatch.from_arrays([pa.array(np.zeros(len(a_), np.int32)), pa.array(a_), pa.array(b_),
+                                          pa.array(bt.astype(np.int32))], names=["kind", "a", "b", "batch"])
+    # boilerplate: the third row of a (key, site) in aid order
+    o = np.lexsort((aid, site, key))
+    ks, ss = key[o], site[o]
+    rs = np.flatnonzero(np.r_[True, (ks[1:] != ks[:-1]) | (ss[1:] != ss[:-1])])
+    rank = np.arange(n) - np.repeat(rs, np.diff(np.r_[rs, n]))
+    third = o[rank == 2]
+    if len(third):
+        tk, tb = key[third], batch[third]
+        oo = np.lexsort((tb, tk))
+        tk, tb = tk[oo], tb[oo]
+        f = _runs(tk)
+        yield pa.RecordBatch.from_arrays([pa.array(np.ones(len(f), np.int32)), pa.array(tk[f]),
+                                          pa.array(np.full(len(f), -1, np.int64)), pa.array(tb[f].astype(np.int32))],
+                                         names=["kind", "a", "b", "batch"])
+    shared = tot >= 2   # the skew guard, measured: keys shared, largest, over the cap, pairs of a whole join
+    st = [int(shared.sum()), int(tot[shared].max()) if shared.any() else 0, int((tot > MAX_BUCKET).sum()), int((tot * (tot - 1) // 2)[shared].sum())]
+    yield pa.RecordBatch.from_arrays([pa.array([STATS, STATS], pa.int32()), pa.array(st[0::2], pa.int64()),
+                                      pa.array(st[1::2], pa.int64()), pa.array([0, 1], pa.int32())],
+                                     names=["kind", "a", "b", "batch"])
+
+
 def candidates_phase(spark, rd: RunDir, summary: dict, cap: bool = True) -> None:
-    """``cap=False`` (benchmarks only) joins every bucket whole, to measure what the skew guard saves."""
-    from pyspark.sql import Window
+    """``cap=False`` (benchmarks only) pairs every bucket whole, to measure what the skew guard saves.  One
+    shuffle (the exploded keys by key); duplicate pairs (several shared keys) are dropped by the align task."""
+    import pyarrow.dataset as ds
     from pyspark.sql import functions as F
 
     with rd.phase("candidates", summary, spark) as todo:
         if not todo:
             return
         docs = spark.read.parquet(rd.out("docs"))
-        m = docs.select("aid", "site", "batch", F.explode("keys").alias("key"))
-        kb = m.groupBy("key", "batch").count()
-        upto = Window.partitionBy("key").orderBy("batch").rowsBetween(Window.unboundedPreceding, Window.currentRow)
-        kb = (kb.withColumn("cum", F.sum("count").over(upto))
-              .withColumn("tot", F.sum("count").over(Window.partitionBy("key"))).filter("tot >= 2").cache())
-        ok = kb.filter(f"cum <= {MAX_BUCKET}" if cap else "true").select("key", "batch")
-        kept = m.join(ok, ["key", "batch"])
-        x, y = kept.alias("x"), kept.alias("y")
-        cand = (x.join(y, (F.col("x.key") == F.col("y.key")) & (F.col("x.aid") < F.col("y.aid")))
-                .select(F.col("x.aid").alias("a"), F.col("y.aid").alias("b"), F.col("y.batch").alias("batch"),
-                        F.col("y.batch").alias("_b"), F.col("x.key").alias("key"))
-                .join(ok.withColumnRenamed("batch", "_b"), ["key", "_b"])   # the bucket at b's batch
-                .select("a", "b", "batch").distinct())
-        # boilerplate: a key counts from the batch where some site's third article carrying it arrives
-        third = Window.partitionBy("key", "site").orderBy("aid")
-        boiler = (m.join(kb.filter("tot >= 3").select("key").distinct(), "key")
-                  .withColumn("n", F.row_number().over(third)).filter("n = 3")
-                  .groupBy("key").agg(F.min("batch").alias("bb")))
-        bk = m.join(boiler, "key").groupBy("aid").agg(F.collect_list(F.struct("key", "bb")).alias("bk"))
-        info = docs.select("aid", "site", "body_hash").join(bk, "aid", "left")
-        ia = info.select(*[F.col(c).alias(c + "_a") for c in info.columns])
-        ib = info.select(*[F.col(c).alias(c + "_b") for c in info.columns])
-        out = cand.join(ia, cand.a == ia.aid_a).join(ib, cand.b == ib.aid_b).drop("aid_a", "aid_b")
-        out.write.parquet(rd.out("candidates"))
-        # the skew guard, measured: buckets over the cap and the pairs a whole join of them would make
-        sizes = kb.groupBy("key").agg(F.max("tot").alias("tot"))
-        st = sizes.agg(F.count("*").alias("keys"), F.max("tot").alias("largest"),
-                       F.sum(F.when(F.col("tot") > MAX_BUCKET, 1).otherwise(0)).alias("over_cap"),
-                       F.sum(F.col("tot") * (F.col("tot") - 1) / 2).alias("pairs_uncapped")).first()
-        kb.unpersist()
+        m = docs.select(F.explode("keys").alias("key"), "aid", "site", "batch")
+        c = cap
+        (m.repartition(int(spark.conf.get("spark.sql.shuffle.partitions")), "key").sortWithinPartitions("key", "aid")
+         .mapInArrow(lambda it: _cands_arrow(it, c), CANDS).write.parquet(rd.out("candidates")))
+        st = read_local(rd.out("candidates"), filter=ds.field("kind") == STATS).to_pylist()
+        agg = {0: [0, 0], 1: [0, 0]}
+        for r in st:
+            x = agg[r["batch"]]
+            if r["batch"] == 0:
+                x[0] += r["a"]
+                x[1] = max(x[1], r["b"])
+            else:
+                x[0] += r["a"]
+                x[1] += r["b"]
         summary["phase_info"]["candidates"].update(
-            shared_keys=int(st["keys"] or 0), largest_bucket=int(st["largest"] or 0),
-            buckets_over_cap=int(st["over_cap"] or 0), bucket_pairs_uncapped=int(st["pairs_uncapped"] or 0),
-            candidates=spark.read.parquet(rd.out("candidates")).count())
+            shared_keys=agg[0][0], largest_bucket=agg[0][1], buckets_over_cap=agg[1][0],
+            bucket_pairs_uncapped=agg[1][1])
 
 
 # -- align --------------------------------------------------------------------------------------------------
-def _align_groups(rows: Iterator) -> Iterator[list]:
-    cur: list = []
-    for r in rows:
-        if cur and (r.batch != cur[0].batch or len(cur) >= ALIGN_GROUP):
-            yield cur
-            cur = []
-        cur.append(r)
-    if cur:
-        yield cur
+def _align_arrow(batches, db: str, boil) -> Iterator:
+    """mapInArrow over candidate pairs range-partitioned by (batch, a) and sorted by (batch, a, b): duplicates
+    dropped, groups of at most ALIGN_GROUP pairs of one batch; per group the bodies read through the store,
+    tokenised, boilerplate masks (the boilerplate keys the group's bodies carry that count at its batch),
+    then the local align worker (``trace.aligning._w_align``: alignment plus the same-site rule)."""
+    import numpy as np
+    import pyarrow as pa
 
-
-def _align_task(rows: Iterator, db: str) -> Iterator[tuple]:
-    from ..store import articles
+    from ..store import spark as sstore
     from ..trace.aligning import _w_align
     from ..trace.index import masks_of
     from ..trace.text import features_many, tokenize
 
+    t = _table(batches)
+    if t is None:
+        return
+    a, b, bt = (t.column(c).to_numpy() for c in ("a", "b", "batch"))
+    keep = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1]) | (bt[1:] != bt[:-1])]
+    a, b, bt = a[keep], b[keep], bt[keep]
+    bkeys, bfrom = boil.value
     conn = _conn(db)
-    for grp in _align_groups(rows):
-        k = grp[0].batch
-        keys = sorted({x for r in grp for x in (r.a, r.b)})
-        bodies = articles.bodies(conn, keys)
-        docs = {x: tokenize(bodies[x]) for x in keys if x in bodies}
-        features_many(list(docs.values()))
-        boiler = {int(e["key"]) for r in grp for e in (r.bk_a or []) + (r.bk_b or []) if e["bb"] <= k}
-        masks = masks_of(docs, boiler)
-        site_of, hashes = {}, {}
-        for r in grp:
-            site_of[r.a], site_of[r.b] = r.site_a, r.site_b
-            hashes[r.a], hashes[r.b] = r.body_hash_a, r.body_hash_b
+    cols = {k: [] for k in ("a", "b", "a_hash", "b_hash", "linked", "method", "result", "failed", "shared")}
+    starts = _runs(bt).tolist() + [len(bt)]
+    bounds = []
+    for s, e in zip(starts[:-1], starts[1:]):
+        bounds.extend((x, min(x + ALIGN_GROUP, e)) for x in range(s, e, ALIGN_GROUP))
+    for s, e in bounds:
+        k = int(bt[s])
+        ga, gb = a[s:e].tolist(), b[s:e].tolist()
+        keys = sorted(set(ga) | set(gb))
+        info = sstore.align_inputs(conn, keys)
+        docs = {x: tokenize(info[x][2]) for x in keys if x in info}
+        masks = {}
+        if len(bkeys):   # (alignment reads no signature: the keys are recomputed only for boilerplate masks)
+            _, dkeys = features_many(list(docs.values()))
+            uk = np.unique(dkeys)
+            i = np.minimum(np.searchsorted(bkeys, uk), len(bkeys) - 1)
+            masks = masks_of(docs, set(uk[(bkeys[i] == uk) & (bfrom[i] <= k)].tolist()))
+        site_of = {x: info[x][0] for x in docs}
+        h = {x: v[1] for x, v in info.items()}
         dk = sorted(docs)
-        res, failed = _w_align(([(r.a, r.b) for r in grp], dk, [docs[x] for x in dk],
+        res, failed = _w_align((list(zip(ga, gb)), dk, [docs[x] for x in dk],
                                 {x: masks[x] for x in dk if masks.get(x) is not None}, site_of, {}, 0))
-        for a, b, linked, result, sh in res:   # sh: shared items of an unlinked pair (trace/shared.py)
-            yield (a, b, hashes.get(a), hashes.get(b), bool(linked), "align", result, None,
-                   json.dumps(sh) if sh is not None else None)
-        for a, b, why in failed:
-            yield (a, b, hashes.get(a), hashes.get(b), False, "align", None, why, None)
+        for x, y, linked, result, sh in res:   # sh: shared items of an unlinked pair (trace/shared.py)
+            for c, v in zip(cols, (x, y, h.get(x), h.get(y), bool(linked), "align", result, None,
+                                   json.dumps(sh) if sh is not None else None)):
+                cols[c].append(v)
+        for x, y, why in failed:
+            for c, v in zip(cols, (x, y, h.get(x), h.get(y), False, "align", None, why, None)):
+                cols[c].append(v)
         for d in docs.values():
             d.release()
+        if len(cols["a"]) >= 5000:
+            yield _pairs_batch(cols)
+            cols = {c: [] for c in cols}
+    if cols["a"]:
+        yield _pairs_batch(cols)
+
+
+def _pairs_batch(cols: dict) -> Any:
+    import pyarrow as pa
+
+    types = {"a": pa.int64(), "b": pa.int64(), "linked": pa.bool_()}
+    return pa.RecordBatch.from_arrays([pa.array(v, types.get(c, pa.string())) for c, v in cols.items()],
+                                      names=list(cols))
 
 
 PAIRS = ("a LONG, b LONG, a_hash STRING, b_hash STRING, linked BOOLEAN, method STRING, result STRING, "
@@ -200,69 +312,90 @@ PAIRS = ("a LONG, b LONG, a_hash STRING, b_hash STRING, linked BOOLEAN, method S
 
 
 def align_phase(spark, rd: RunDir, db: str, summary: dict) -> None:
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
     with rd.phase("align", summary, spark) as todo:
         if not todo:
             return
-        c = spark.read.parquet(rd.out("candidates"))
-        n = max(1, spark.sparkContext.defaultParallelism * 4)
+        bo = read_local(rd.out("candidates"), ["a", "batch"], ds.field("kind") == BOILER).sort_by("a")
+        boil = spark.sparkContext.broadcast((bo.column("a").to_numpy(), bo.column("batch").to_numpy()))
+        c = spark.read.parquet(rd.out("candidates")).filter(f"kind = {PAIR}").select("a", "b", "batch")
         d = db
-        rdd = (c.repartitionByRange(n, "batch", "a").sortWithinPartitions("batch", "a", "b").rdd
-               .mapPartitions(lambda it: _align_task(it, d)))
-        spark.createDataFrame(rdd, PAIRS).write.parquet(rd.out("align"))
-        p = spark.read.parquet(rd.out("align"))
-        summary["phase_info"]["align"].update(aligned=p.count(), linked=p.filter("linked").count(),
-                                              failed=p.filter("failed IS NOT NULL").count())
+        (c.repartitionByRange(_tasks(spark, 1 << 30), "batch", "a").sortWithinPartitions("batch", "a", "b")
+         .mapInArrow(lambda it: _align_arrow(it, d, boil), PAIRS).write.parquet(rd.out("align")))
+        p = read_local(rd.out("align"), ["linked", "failed"])
+        summary["phase_info"]["align"].update(
+            aligned=p.num_rows, linked=int(pc.sum(p.column("linked")).as_py() or 0),
+            failed=int(np.sum(~p.column("failed").is_null().to_numpy(zero_copy_only=False))),
+            boilerplate_keys=bo.num_rows)
 
 
 # -- landing the index and the pairs --------------------------------------------------------------------------
 def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
+    """trace_docs, trace_bands, trace_pairs and shared items replace the old ones in one transaction: the
+    Parquet outputs read on the driver with pyarrow, written with COPY on PostgreSQL."""
     import numpy as np
 
     from ..records import Problem
     from ..store import articles, decisions, pairs, problems, shared, trace_index
+    from ..store import spark as sstore
     from ..store.records import IndexedDoc, Pair, PairMethod
 
     with rd.phase("land_pairs", summary, spark) as todo:
         if not todo:
             return
         conn = store.conn
-        docs = spark.read.parquet(rd.out("docs"))
-        al = spark.read.parquet(rd.out("align"))
+        docs = read_local(rd.out("docs"), ["aid", "page_id", "site", "body_hash", "words", "minhash", "paragraphs",
+                                           "keys"])
+        kl = docs.column("keys").combine_chunks()
+        flat = kl.flatten().to_numpy()
+        off = kl.offsets.to_numpy()
+        aid = docs.column("aid").to_numpy()
+        info = {"docs": docs.num_rows, "bands": len(flat)}
         with conn:
             trace_index.clear(conn)
             pairs.clear(conn)
             shared.clear(conn)
             decisions.mark_undecided(conn, [decisions.ALL])   # a job killed from here on: every component
-            buf = []
-            for r in docs.toLocalIterator():
-                buf.append(IndexedDoc(r.aid, r.page_id, r.site, r.body_hash, r.words, r.minhash, r.paragraphs, ts,
-                                       np.asarray(r.keys, dtype=np.int64).tobytes()))
-                if len(buf) >= 5000:
-                    trace_index.write_docs(conn, buf)
-                    buf = []
-            trace_index.write_docs(conn, buf)
-            bands = (docs.select("aid", __import__("pyspark.sql.functions", fromlist=["explode"]).explode("keys")
-                                 .alias("key")).orderBy("key", "aid"))
-            trace_index.write_bands(conn, ((int(r.key), int(r.aid)) for r in bands.toLocalIterator()))
-            buf, failed, found = [], [], []
-            for r in al.toLocalIterator():
-                if r.failed is not None:
-                    failed.append((r.a, r.b, r.failed))
-                    continue
-                buf.append(Pair(r.a, r.b, r.a_hash, r.b_hash, r.linked, PairMethod.ALIGN, r.result))
-                if r.shared is not None:
-                    found.append((r.a, r.b, json.loads(r.shared)))
-                if len(buf) >= 5000:
-                    pairs.write(conn, buf)
-                    shared.replace(conn, [(p.a, p.b, p.a_hash, p.b_hash) for p in buf], shared.with_links(conn, found))
-                    buf, found = [], []
-            pairs.write(conn, buf)
-            shared.replace(conn, [(p.a, p.b, p.a_hash, p.b_hash) for p in buf], shared.with_links(conn, found))
+            for s in range(0, docs.num_rows, 5000):
+                part = docs.slice(s, 5000).to_pydict()
+                rows = [IndexedDoc(x, pid, site, bh, w, mh, par, ts, flat[off[s + i]:off[s + i + 1]].tobytes())
+                        for i, (x, pid, site, bh, w, mh, par) in enumerate(zip(
+                            part["aid"], part["page_id"], part["site"], part["body_hash"], part["words"],
+                            part["minhash"], part["paragraphs"]))]
+                sstore.bulk(conn, "trace_docs", trace_index.DOC_COLS, rows, trace_index.write_docs)
+            owner = np.repeat(aid, np.diff(off))
+            o = np.lexsort((owner, flat))   # by key, then article: the table fills in key order
+            ks, os_ = flat[o].tolist(), owner[o].tolist()
+            for s in range(0, len(ks), 200_000):
+                sstore.bulk(conn, "trace_bands", None, list(zip(ks[s:s + 200_000], os_[s:s + 200_000])),
+                            trace_index.write_bands)
+            del ks, os_, o, owner, flat
+            al = read_local(rd.out("align"))
+            failed, found, buf = [], [], []
+            for rb in al.to_batches(20_000):
+                for r in rb.to_pylist():
+                    if r["failed"] is not None:
+                        failed.append((r["a"], r["b"], r["failed"]))
+                        continue
+                    p = Pair(r["a"], r["b"], r["a_hash"], r["b_hash"], r["linked"], PairMethod.ALIGN, r["result"])
+                    buf.append(p)
+                    if r["shared"] is not None:
+                        found.append((p, json.loads(r["shared"])))
+                sstore.bulk(conn, "trace_pairs", None, buf, pairs.write, row=Pair.row)
+                if found:   # (the table was emptied: only the pairs with shared items are written)
+                    shared.replace(conn, [(p.a, p.b, p.a_hash, p.b_hash) for p, _ in found],
+                                   shared.with_links(conn, [(p.a, p.b, rec) for p, rec in found]))
+                info["pairs"] = info.get("pairs", 0) + len(buf)
+                buf, found = [], []
             if failed:
                 pid = articles.page_ids(conn, {x for a, b, _ in failed for x in (a, b)})
                 problems.write(conn, [Problem(f"trace:pair {pid.get(a)} {pid.get(b)}", "trace", "align-failed", why,
                                               page_id=pid.get(a)) for a, b, why in failed], ts)
-        rd.mark("land_pairs")
+        summary["phase_info"]["land_pairs"].update(info)
+        rd.mark("land_pairs", info)
 
 
 def translate_phase(store, rd: RunDir, cfg: TraceConfig, summary: dict) -> None:
@@ -283,7 +416,37 @@ def translate_phase(store, rd: RunDir, cfg: TraceConfig, summary: dict) -> None:
 
 
 # -- components ---------------------------------------------------------------------------------------------
+DRIVER_GRAPH = int(os.environ.get("NEWSTRACE_SPARK_DRIVER_GRAPH", 20_000_000))   # edges solved on the driver
+
+
+def _components_driver(a, b, path: str) -> int:
+    """Connected components of the edges (a[i], b[i]) on the driver (scipy's union-find over a sparse
+    matrix: milliseconds for millions of edges, where each round of the join costs a Spark job); the
+    (node, label = smallest node of its component) rows written as the phase's Parquet."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    nodes, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+    k = len(a)
+    g = coo_matrix((np.ones(k, dtype=np.int8), (inv[:k], inv[k:])), shape=(len(nodes), len(nodes)))
+    n, lab = connected_components(g, directed=False)
+    low = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(low, lab, nodes)
+    os.makedirs(path, exist_ok=True)
+    pq.write_table(pa.table({"node": nodes.astype(np.int64), "label": low[lab]}), os.path.join(path, "part-0.parquet"))
+    open(os.path.join(path, "_SUCCESS"), "w").close()
+    return n
+
+
 def components_phase(spark, rd: RunDir, conn, summary: dict) -> None:
+    """Linked pairs (and linked translation pairs) -> (node, label).  Up to ``DRIVER_GRAPH`` edges the graph
+    is solved on the driver (two int64 columns: 320 MB at the limit); beyond it by iterative min-label
+    propagation with DataFrame joins (GraphFrames needs Maven, unreachable here)."""
+    import numpy as np
+    import pyarrow.dataset as ds
     from pyspark.sql import functions as F
 
     from ..store import spark as sstore
@@ -291,8 +454,18 @@ def components_phase(spark, rd: RunDir, conn, summary: dict) -> None:
     with rd.phase("components", summary, spark) as todo:
         if not todo:
             return
-        al = spark.read.parquet(rd.out("align")).filter("linked").select("a", "b")
         tr = [(int(a), int(b)) for a, b in sstore.translation_edges(conn)]
+        n_edges = ds.dataset(rd.out("align"), format="parquet").count_rows(filter=ds.field("linked"))
+        if n_edges + len(tr) <= DRIVER_GRAPH:
+            t = read_local(rd.out("align"), ["a", "b"], ds.field("linked"))
+            a, b = t.column("a").to_numpy(), t.column("b").to_numpy()
+            if tr:
+                a = np.concatenate([a, np.array([x for x, _ in tr], np.int64)])
+                b = np.concatenate([b, np.array([y for _, y in tr], np.int64)])
+            n = _components_driver(a, b, rd.out("components"))
+            summary["phase_info"]["components"].update(on="driver", edges=len(a), components=n)
+            return
+        al = spark.read.parquet(rd.out("align")).filter("linked").select("a", "b")
         if tr:
             al = al.union(spark.createDataFrame(tr, "a LONG, b LONG"))
         e = al.select(F.col("a").alias("src"), F.col("b").alias("dst")) \
@@ -310,14 +483,15 @@ def components_phase(spark, rd: RunDir, conn, summary: dict) -> None:
                 break
         lab.write.parquet(rd.out("components"))
         e.unpersist()
-        summary["phase_info"]["components"]["rounds"] = rounds
+        summary["phase_info"]["components"].update(on="spark", rounds=rounds)
 
 
 # -- decide ------------------------------------------------------------------------------------------------
 _CTX: dict[tuple, dict] = {}
 
 
-def _decide_task(rows: Iterator, db: str, ts: str) -> Iterator[tuple]:
+def _decide_task(comps: list[list[int]], db: str, ts: str) -> Iterator[tuple]:
+    """Components (sorted node lists) of one partition, batched and decided by the local kernel."""
     from ..trace import deciding
 
     conn = _conn(db)
@@ -325,8 +499,7 @@ def _decide_task(rows: Iterator, db: str, ts: str) -> Iterator[tuple]:
     if key not in _CTX:
         _CTX.clear()
         _CTX[key] = deciding._context(conn)
-    comps = [list(r.comp) for r in rows]
-    for batch in deciding._batches(comps, 600):
+    for batch in deciding._batches(sorted(comps, key=lambda c: c[0]), 600):
         t = time.perf_counter()
         enc, _, failed = deciding._decide_batch(conn, _CTX[key], batch, False, ts)
         dt = time.perf_counter() - t
@@ -336,46 +509,87 @@ def _decide_task(rows: Iterator, db: str, ts: str) -> Iterator[tuple]:
         yield ("timing", pickle.dumps((max(len(c) for c in batch), sum(len(c) for c in batch), dt)))
 
 
+def _components_local(path: str) -> list[list[int]]:
+    """The components of the phase's (node, label) Parquet as sorted node lists, read on the driver."""
+    import numpy as np
+
+    t = read_local(path, ["node", "label"])
+    node, lab = t.column("node").to_numpy(), t.column("label").to_numpy()
+    o = np.lexsort((node, lab))
+    node, lab = node[o], lab[o]
+    cut = _runs(lab).tolist() + [len(lab)]
+    return [node[i:j].tolist() for i, j in zip(cut[:-1], cut[1:])]
+
+
 def decide_phase(spark, rd: RunDir, db: str, ts: str, cfg: TraceConfig, summary: dict) -> None:
+    """Components over ``BIG_COMPONENT`` pages get a partition each, the rest are spread by their first
+    node.  Up to ``DRIVER_GRAPH`` nodes the components are grouped on the driver (one Spark job: the decide
+    tasks); beyond, by a DataFrame aggregation."""
+    import pyarrow.dataset as ds
     from pyspark.sql import functions as F
 
     with rd.phase("decide", summary, spark) as todo:
         if not todo:
             return
-        lab = spark.read.parquet(rd.out("components"))
-        comps = lab.groupBy("label").agg(F.sort_array(F.collect_list("node")).alias("comp"), F.count("*").alias("n"))
         n = max(1, spark.sparkContext.defaultParallelism * 4)
-        big = comps.filter(f"n > {BIG_COMPONENT}").select("label").orderBy("label").collect()
-        slot = {r.label: n + i for i, r in enumerate(big)}   # a partition each for the large components
-        sb = spark.sparkContext.broadcast(slot)
         d, t = db, ts
-        rdd = (comps.rdd.map(lambda r: (sb.value.get(r.label, hash(r.label) % n), r))
-               .partitionBy(n + len(slot), lambda k: k).values()
-               .mapPartitions(lambda it: _decide_task(sorted(it, key=lambda r: r.comp[0]), d, t)))
+        if ds.dataset(rd.out("components"), format="parquet").count_rows() <= DRIVER_GRAPH:
+            comps = _components_local(rd.out("components"))
+            parts: list[list] = [[] for _ in range(n)]
+            for c in comps:
+                if len(c) > BIG_COMPONENT:
+                    parts.append([c])
+                else:
+                    parts[c[0] % n].append(c)
+            parts = [p for p in parts if p]
+            n_comps = len(comps)
+            del comps
+            rdd = (spark.sparkContext.parallelize(parts, max(1, len(parts)))
+                   .mapPartitions(lambda it: _decide_task([c for p in it for c in p], d, t)))
+        else:
+            lab = spark.read.parquet(rd.out("components"))
+            comps = lab.groupBy("label").agg(F.sort_array(F.collect_list("node")).alias("comp"),
+                                             F.count("*").alias("n")).cache()
+            big = comps.filter(f"n > {BIG_COMPONENT}").select("label").orderBy("label").collect()
+            slot = {r.label: n + i for i, r in enumerate(big)}   # a partition each for the large components
+            sb = spark.sparkContext.broadcast(slot)
+            n_comps = comps.count()
+            rdd = (comps.rdd.map(lambda r: (sb.value.get(r.label, hash(r.label) % n), list(r.comp)))
+                   .partitionBy(n + len(slot), lambda k: k).values()
+                   .mapPartitions(lambda it: _decide_task(list(it), d, t)))
         spark.createDataFrame(rdd, "kind STRING, payload BINARY").write.parquet(rd.out("decide"))
-        timing = [pickle.loads(r.payload) for r in
-                  spark.read.parquet(rd.out("decide")).filter("kind = 'timing'").collect()]
+        timing = [pickle.loads(x) for x in read_local(rd.out("decide"), ["payload"], ds.field("kind") == "timing")
+                  .column("payload").to_pylist()]
+        summary["phase_info"]["decide"]["components"] = n_comps
         if timing:
             big_t = max(timing, key=lambda x: x[0])
-            summary["phase_info"]["decide"].update(components=comps.count(), largest_component=big_t[0],
+            summary["phase_info"]["decide"].update(largest_component=big_t[0],
                                                    largest_batch_seconds=round(big_t[2], 3))
 
 
 def land_decisions_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
-    from ..store import decisions, furniture, problems
+    from ..store import backend, decisions, furniture, problems
+    from ..store import spark as sstore
     from ..store.decisions import Encoded
 
     with rd.phase("land_decisions", summary, spark) as todo:
         if not todo:
             return
         got: dict[str, list] = defaultdict(list)
-        for r in spark.read.parquet(rd.out("decide")).toLocalIterator():
-            if r.kind != "timing":
-                got[r.kind].append(pickle.loads(r.payload))
+        t = read_local(rd.out("decide"))
+        for kind, payload in zip(t.column("kind").to_pylist(), t.column("payload").to_pylist()):
+            if kind != "timing":
+                got[kind].append(pickle.loads(payload))
+        del t
         conn = store.conn
         with conn:
             decisions.clear(conn)
-            decisions.write(conn, Encoded(got["copy"], got["story"], got["member"]))
+            if backend.dialect(conn) == backend.POSTGRESQL:   # the tables were emptied: COPY
+                sstore.bulk(conn, "copies", decisions.COPY_COLS, got["copy"], None)
+                sstore.bulk(conn, "stories", None, got["story"], None)
+                sstore.bulk(conn, "story_members", None, got["member"], None)
+            else:
+                decisions.write(conn, Encoded(got["copy"], got["story"], got["member"]))
             problems.write(conn, got["problem"], ts)
             decisions.clear_undecided(conn)
             furniture.prune_versions(conn)
@@ -409,7 +623,7 @@ def trace(db: str, run_dir: str, master: str | None = None, config: TraceConfig 
     store = store or Store(db)
     try:
         lo, hi, n = sstore.key_range(store.conn)
-        rd = RunDir(run_dir, {"job": "trace", "db": os.path.abspath(db), "articles": n, "keys": [lo, hi],
+        rd = RunDir(run_dir, {"job": "trace", "db": _where(db), "articles": n, "keys": [lo, hi],
                               "chunk": cfg.chunk, "mem_index": cfg.mem_index, "translate": cfg.translate,
                               "cap": cap})
         ts_file = os.path.join(rd.path, "started_at")

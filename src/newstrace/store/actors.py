@@ -67,17 +67,38 @@ def _rows(cur) -> list[dict[str, Any]]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
+def live_names(conn: sqlite3.Connection, actor_id: str | None = None) -> dict[str, set[str]]:
+    """{actor id: the names the stored articles use for it now}: its mention texts (a capital standing for the
+    government excepted) and the stated aliases. Read from the per-article rows, which a re-analysis replaces,
+    so a name an older analysis gave (the ``actors`` row's accumulated ``aliases``) is not shown once no
+    article uses it any more."""
+    where, params = ("WHERE actor_id = ?", (actor_id,)) if actor_id else ("", ())
+    out: dict[str, set[str]] = {}
+    m_where = f"{where} AND" if where else "WHERE"
+    for a, t in conn.execute(f"SELECT DISTINCT actor_id, text FROM actor_mentions {m_where} "
+                             "(metonymy IS NULL OR metonymy <> 'gov')", params):
+        out.setdefault(a, set()).add(t)
+    for a, n, al in conn.execute(f"SELECT DISTINCT actor_id, name, alias FROM actor_aliases {where}", params):
+        out.setdefault(a, set()).update((n, al))
+    return out
+
+
 def actor_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every actor with its aliases, roles (with dates) and mention count, most mentioned first."""
+    """Every actor some stored article still names, with its aliases, roles (with dates) and mention count,
+    most mentioned first."""
     out = []
     roles: dict[str, list] = {}
     for r in conn.execute("SELECT DISTINCT actor_id, role, date FROM actor_roles ORDER BY date, actor_id, role"):
         roles.setdefault(r[0], []).append({"role": r[1], "date": r[2]})
-    for r in conn.execute("SELECT a.actor_id, a.name, a.kind, a.aliases, count(m.aid) FROM actors a "
-                          "LEFT JOIN actor_mentions m ON m.actor_id = a.actor_id GROUP BY a.actor_id "
+    names = live_names(conn)
+    for r in conn.execute("SELECT a.actor_id, a.name, a.kind, count(m.aid) FROM actors a "
+                          "LEFT JOIN actor_mentions m ON m.actor_id = a.actor_id GROUP BY a.actor_id, a.name, a.kind "
                           "ORDER BY count(m.aid) DESC, a.actor_id"):
-        out.append({"actor_id": r[0], "name": r[1], "kind": r[2], "aliases": json.loads(r[3]),
-                    "roles": roles.get(r[0], []), "mentions": r[4]})
+        if r[3] == 0 and r[0] not in names:
+            continue  # no article names it any more (an older analysis did)
+        out.append({"actor_id": r[0], "name": r[1], "kind": r[2],
+                    "aliases": sorted(names.get(r[0], set()) - {r[1]}), "roles": roles.get(r[0], []),
+                    "mentions": r[3]})
     return out
 
 
@@ -113,10 +134,13 @@ def flag_rows(conn: sqlite3.Connection, aid: int | None = None) -> list[dict[str
 
 
 def actor(conn: sqlite3.Connection, actor_id: str) -> dict[str, Any] | None:
-    r = conn.execute("SELECT actor_id, name, kind, aliases FROM actors WHERE actor_id = ?", (actor_id,)).fetchone()
+    r = conn.execute("SELECT actor_id, name, kind FROM actors WHERE actor_id = ?", (actor_id,)).fetchone()
     if r is None:
         return None
-    return {"actor_id": r[0], "name": r[1], "kind": r[2], "aliases": json.loads(r[3])}
+    names = live_names(conn, actor_id).get(actor_id)
+    if names is None:
+        return None  # no stored article names it any more
+    return {"actor_id": r[0], "name": r[1], "kind": r[2], "aliases": sorted(names - {r[1]})}
 
 
 def actor_page(conn: sqlite3.Connection, actor_id: str) -> dict[str, Any] | None:

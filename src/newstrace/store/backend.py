@@ -601,9 +601,10 @@ FTS_CONFIG = "newstrace"    # simple + unaccent (migration 0050_search_unaccent)
 
 
 def fts_document(alias: str = "") -> str:
-    """PostgreSQL: the indexed tsvector expression over an articles row (the GIN index's expression)."""
-    p = f"{alias}." if alias else ""
-    return f"to_tsvector('{FTS_CONFIG}', coalesce({p}title, '') || ' ' || coalesce({p}body, ''))"
+    """PostgreSQL: the searched tsvector of an article, column ``fts`` of ``articles_search`` (keyed by ``aid``;
+    migration 0071_search_tsvector: ``to_tsvector(FTS_CONFIG, title || ' ' || body)`` kept by a trigger on
+    every write, GIN-indexed)."""
+    return f"{alias}.fts" if alias else "fts"
 
 
 def pg_fts_query(fq: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Iterable, NamedTuple
 
+from . import network
 from .articles import marks
 from .records import ArticleKey, Copy, Story, dumps
 
@@ -49,16 +50,18 @@ def encode(copies: Iterable[Copy], stories: Iterable[Story], ts: str) -> Encoded
 
 
 def write(conn, rows: Encoded) -> None:
-    """Insert (or replace) encoded copies and stories with their members."""
+    """Insert (or replace) encoded copies and stories with their members (the copies noted for the network)."""
+    network.copies_changed(conn, [(r[0], r[1]) for r in rows.copies])
     conn.executemany(f"INSERT OR REPLACE INTO copies ({COPY_COLS}) VALUES ({marks(COPY_COLS.split(','))})", rows.copies)
     conn.executemany("INSERT OR REPLACE INTO stories VALUES (?,?,?,?,?,?,?,?,?)", rows.stories)
     conn.executemany("INSERT OR REPLACE INTO story_members VALUES (?,?,?,?,?,?,?)", rows.members)
 
 
 def clear(conn) -> None:
-    """Every decision (a full decision replaces them all in its transaction)."""
+    """Every decision (a full decision replaces them all in its transaction; the network is then rebuilt)."""
     for t in TABLES:
         conn.execute(f"DELETE FROM {t}")
+    network.invalidate(conn)
 
 
 # ``trace_dirty``: the articles whose components still have to be decided, recorded before a run changes
@@ -84,6 +87,7 @@ def delete_for_pages(conn, page_ids: list[str]) -> None:
         c = page_ids[k:k + 900]
         ph = ",".join("?" * len(c))
         sids = [r[0] for r in conn.execute(f"SELECT DISTINCT story_id FROM story_members WHERE page_id IN ({ph})", c)]
+        network.copies_of_pages_changed(conn, ph, c + c)
         conn.execute(f"DELETE FROM copies WHERE copy_id IN ({ph}) OR source_id IN ({ph})", c + c)
         for j in range(0, len(sids), 900):
             s = sids[j:j + 900]

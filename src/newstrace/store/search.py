@@ -1,6 +1,7 @@
 """Full-text search over articles (title and body), on either backend: SQLite's FTS5 table ``articles_fts``
-(migration 0002, kept by triggers) or PostgreSQL's GIN index over ``backend.fts_document`` (its variant of
-0002).  Read by the web's search page.  Queries come as the safe FTS5 text web/text.fts_query makes
+(migration 0002, kept by triggers) or PostgreSQL's table ``articles_search`` (each article's tsvector, kept by
+a trigger, GIN-indexed: migration 0071; ``backend.fts_document``).  Read by the web's search page.  Queries
+come as the safe FTS5 text web/text.fts_query makes
 (``"word" "prefix"* "two words"``: an AND of quoted words, phrases and prefixes), which PostgreSQL gets as a
 tsquery (``backend.pg_fts_query``).
 
@@ -22,10 +23,11 @@ def hits(conn, fq: str, where: list[str], args: list, limit: int) -> list[tuple[
     (SQL over the articles row ``a``, with ``args``)."""
     filt = "".join(f" AND {w}" for w in where)
     if backend.dialect(conn) == backend.POSTGRESQL:
-        doc = backend.fts_document("a")
+        doc = backend.fts_document("s")
         return [tuple(r) for r in conn.execute(
-            f"SELECT a.aid, -ts_rank({doc}, q.q) FROM articles a, to_tsquery('{backend.FTS_CONFIG}', ?) AS q(q) "
-            f"WHERE {doc} @@ q.q{filt} ORDER BY a.aid DESC LIMIT ?", [backend.pg_fts_query(fq), *args, limit])]
+            f"SELECT s.aid, -ts_rank({doc}, q.q) FROM articles_search s JOIN articles a ON a.aid = s.aid, "
+            f"to_tsquery('{backend.FTS_CONFIG}', ?) AS q(q) WHERE {doc} @@ q.q{filt} ORDER BY s.aid DESC LIMIT ?",
+            [backend.pg_fts_query(fq), *args, limit])]
     join = " JOIN articles a ON a.rowid = articles_fts.rowid" if where else ""
     return [tuple(r) for r in conn.execute(
         "SELECT articles_fts.rowid, rank FROM articles_fts" + join + " WHERE articles_fts MATCH ?" + filt
@@ -65,8 +67,9 @@ def iter_matches(conn, fq: str, where: list[str], args: list) -> Any:
     filt = "".join(f" AND {w}" for w in where)
     cols = "a.page_id, a.title, a.site, a.url, a.published, a.language"
     if backend.dialect(conn) == backend.POSTGRESQL:
-        doc = backend.fts_document("a")
-        return conn.execute(f"SELECT {cols} FROM articles a, to_tsquery('{backend.FTS_CONFIG}', ?) AS q(q) "
+        doc = backend.fts_document("s")
+        return conn.execute(f"SELECT {cols} FROM articles_search s JOIN articles a ON a.aid = s.aid, "
+                            f"to_tsquery('{backend.FTS_CONFIG}', ?) AS q(q) "
                             f"WHERE {doc} @@ q.q{filt} ORDER BY ts_rank({doc}, q.q) DESC, a.aid",
                             [backend.pg_fts_query(fq), *args])
     return conn.execute(f"SELECT {cols} FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "

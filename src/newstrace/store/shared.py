@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Iterator
 
+from . import network
 from .articles import lookup, marks, slices
 from .records import ArticleKey, dumps
 
@@ -18,6 +19,7 @@ COLUMNS = ("a", "b", "a_hash", "b_hash", "item_key", "kind", "url", "author", "s
 
 def clear(conn) -> None:
     conn.execute("DELETE FROM shared_items")
+    network.invalidate(conn)
 
 
 def replace(conn, aligned: Iterable[tuple[ArticleKey, ArticleKey, str | None, str | None]],
@@ -26,6 +28,7 @@ def replace(conn, aligned: Iterable[tuple[ArticleKey, ArticleKey, str | None, st
     items ``found`` among them (a, b, record from trace/shared.classify) are written."""
     aligned = list(aligned)
     hashes = {(a, b): (ha, hb) for a, b, ha, hb in aligned}
+    network.shared_pairs_changed(conn, [(a, b) for a, b, _, _ in aligned])
     conn.executemany("DELETE FROM shared_items WHERE a = ? AND b = ?", [(a, b) for a, b, _, _ in aligned])
     rows = []
     for a, b, rec in found:
@@ -38,6 +41,7 @@ def replace(conn, aligned: Iterable[tuple[ArticleKey, ArticleKey, str | None, st
             spans = it.get("spans") or rec["spans"]
             rows.append((a, b, ha, hb, it["key"], it["kind"], it.get("url"), it.get("author"), it.get("speaker"),
                          it.get("text"), dumps(spans), int(it.get("words") or rec["shared_words"])))
+    network.shared_changed(conn, sorted({(r[0], r[1]) for r in rows}))
     conn.executemany(
         f"INSERT INTO shared_items ({', '.join(COLUMNS)}) VALUES ({marks(list(COLUMNS))}) "
         "ON CONFLICT (a, b, item_key) DO UPDATE SET a_hash = excluded.a_hash, b_hash = excluded.b_hash, "
@@ -70,6 +74,7 @@ def drop_touching(conn, keys: list[ArticleKey]) -> None:
     """Delete the rows of articles whose body changed (their pairs are aligned again)."""
     for c in slices(keys):
         ph = marks(c)
+        network.shared_of_keys_changed(conn, ph, c + c)
         conn.execute(f"DELETE FROM shared_items WHERE a IN ({ph}) OR b IN ({ph})", c + c)
 
 

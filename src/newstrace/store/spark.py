@@ -29,4 +29,40 @@ def translation_edges(conn) -> Iterator[tuple[ArticleKey, ArticleKey]]:
 def counts_by_range(conn, lo: ArticleKey, size: int) -> dict[int, int]:
     """{range number: articles} with range number (key - lo) // size (the docs tasks' key ranges)."""
     return {int(g): int(n) for g, n in conn.execute(
-        "SELECT (aid - ?) / ? AS g, COUNT(*) FROM articles GROUP BY (aid - ?) / ?", (lo, size, lo, size))}
+        "SELECT (aid - ?) / ? AS g, COUNT(*) FROM articles GROUP BY 1", (lo, size))}
+
+
+def align_inputs(conn, keys) -> dict[int, tuple[str, str, str]]:
+    """{key: (site, body_hash, body)} of the articles ``keys`` (what an align task reads of each body)."""
+    from .articles import marks, slices
+
+    out: dict[int, tuple[str, str, str]] = {}
+    for c in slices(keys, 500):
+        for aid, site, bh, body in conn.execute(
+                f"SELECT aid, site, body_hash, COALESCE(body, '') FROM articles WHERE aid IN ({marks(c)})", c):
+            out[int(aid)] = (site, bh, body)
+    return out
+
+
+# -- bulk landing: COPY on PostgreSQL, the store's own writers on SQLite ----------------------------------
+def bulk(conn, table: str, cols: str | None, items, sqlite_write, row=tuple) -> int:
+    """``items`` into ``table``, which the caller's transaction has emptied: on PostgreSQL one ``COPY … FROM
+    STDIN`` of ``row(item)`` (psycopg 3 ``cursor.copy``, in the same transaction), on SQLite
+    ``sqlite_write(conn, items)`` (the store module's own INSERT).  ``cols``: the column list of the rows
+    (None: every column in table order, as the positional INSERTs write them).  Returns the rows written."""
+    from . import backend
+
+    items = items if isinstance(items, list) else list(items)
+    if not items:
+        return 0
+    if backend.dialect(conn) != backend.POSTGRESQL:
+        sqlite_write(conn, items)
+        return len(items)
+    with conn._lock:
+        conn._begin_if_needed("INSERT")
+        target = f"{table} ({cols})" if cols else table
+        with conn.raw.cursor() as cur:
+            with cur.copy(f"COPY {target} FROM STDIN") as cp:
+                for x in items:
+                    cp.write_row(row(x))
+    return len(items)

@@ -28,6 +28,14 @@ def page_cache(conn, size: int) -> int:
     return old
 
 
+def memory_map(conn, size: int) -> int:
+    """Set SQLite's memory-mapped I/O size in bytes for this connection (PRAGMA mmap_size; PostgreSQL ignores
+    it); returns the old value."""
+    old = conn.execute("PRAGMA mmap_size").fetchone()[0]
+    conn.execute(f"PRAGMA mmap_size={int(size)}")
+    return old
+
+
 def pending(conn) -> list[PendingDoc]:
     """Articles not indexed yet or whose body changed since, in key order."""
     return [PendingDoc(*r) for r in conn.execute(
@@ -99,13 +107,16 @@ def candidates(conn, keys_of: dict[ArticleKey, np.ndarray], max_bucket: int) -> 
                      ((int(k), rid) for rid, ks in keys_of.items() for k in ks))
     conn.execute("CREATE INDEX IF NOT EXISTS _q_key ON _q(key)")
     pairs: set[tuple[int, int]] = set()
+    # a bucket is counted up to max_bucket + 1 rows only: what a lookup costs stays bounded by the cap, not by
+    # how many articles of the store carry a common key
     sql = """
         WITH qk AS (SELECT DISTINCT key FROM _q),
-             pop AS (SELECT b.key FROM trace_bands b JOIN qk USING(key) GROUP BY b.key HAVING count(*) <= ?)
+             pop AS (SELECT qk.key FROM qk WHERE (SELECT count(*) FROM (SELECT 1 FROM trace_bands b
+                     WHERE b.key = qk.key LIMIT ?) AS bucket) <= ?)
         SELECT DISTINCT q.rid, b.rid FROM _q q JOIN pop USING(key) JOIN trace_bands b ON b.key = q.key
         WHERE b.rid != q.rid
     """
-    for x, y in conn.execute(sql, (max_bucket,)):
+    for x, y in conn.execute(sql, (max_bucket + 1, max_bucket)):
         pairs.add((x, y) if x < y else (y, x))
     conn.execute("DELETE FROM _q")
     return pairs

@@ -79,3 +79,31 @@ def rows(conn, encoder: str, pids: list[str] | None) -> Iterator:
         return
     for c in slices(pids, 500):
         yield from conn.execute(q + f" AND v.page_id IN ({marks(c)}) ORDER BY v.page_id", (encoder, *c))
+
+
+def put(conn, pid: str, encoder: str, V: np.ndarray) -> None:
+    """One encoder's rows of an article whose xling_docs row is current (other encoders' rows are kept)."""
+    conn.execute("INSERT INTO xling_vectors VALUES (?,?,?,?) ON CONFLICT(page_id, encoder) DO UPDATE SET "
+                 "dim=excluded.dim, vecs=excluded.vecs", (pid, encoder, V.shape[1], V.astype(np.float16).tobytes()))
+
+
+def without_any(conn, encoders: Iterable[str], limit: int) -> list[str]:
+    """Up to ``limit`` page ids of articles with no vectors of any of ``encoders``."""
+    encs = sorted(encoders)
+    return [r[0] for r in conn.execute(
+        "SELECT a.page_id FROM articles a WHERE NOT EXISTS (SELECT 1 FROM xling_vectors v "
+        f"WHERE v.page_id = a.page_id AND v.encoder IN ({marks(encs)})) LIMIT ?", (*encs, limit))]
+
+
+def docs(conn) -> list:
+    """(page_id, lang, body_hash) of every article with an xling_docs row."""
+    return conn.execute("SELECT page_id, lang, body_hash FROM xling_docs ORDER BY page_id").fetchall()
+
+
+def rows_meta(conn, encoder: str, pids: list[str]) -> list:
+    """page_id of those of ``pids`` that have vectors of ``encoder``."""
+    out = []
+    for c in slices(pids, 500):
+        out += conn.execute(f"SELECT page_id FROM xling_vectors WHERE encoder = ? AND page_id IN ({marks(c)})",
+                            (encoder, *c)).fetchall()
+    return out

@@ -57,6 +57,15 @@ def _scalar(conn, sql: str, params: Sequence = ()) -> Any:
 _marks = _articles.marks
 
 
+def _rows_by(conn, select: str, key: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``select`` (a statement ending in ``WHERE <key> IN``) run over ``ids`` in slices: key -> row."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(ids))):
+        for r in _all(conn, f"{select} ({_marks(part)})", part):
+            out[r[key]] = r
+    return out
+
+
 # -- home ------------------------------------------------------------------------------------------------
 COUNTED = ("pages", "articles", "sites", "problems", "stories", "copies")
 
@@ -109,15 +118,57 @@ def story_members(conn, story_id: str) -> list[dict[str, Any]]:
                       "ORDER BY m.role != 'origin', m.lag_hours, m.page_id", (story_id,))
 
 
-def story_links(conn, story_id: str) -> list[dict[str, Any]]:
-    return _all(conn, "SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
-                      "coverage_source, credited, credited_to, confidence, evidence FROM copies WHERE story_id = ?",
-                (story_id,))
+def iter_story_members(conn, story_id: str) -> Iterator[dict[str, Any]]:
+    """Every member of a story with the copy link it is drawn from (credit, confidence), origin first, then
+    by lag: the whole member list, streamed."""
+    return _iter(conn, 'SELECT m.page_id, m.role, m.kind, m.parent_id, a.site, a.url, a.title, a.language, '
+                       'COALESCE(m.published, a.published) AS "when", m.lag_hours, c.credited, c.confidence '
+                       "FROM story_members m LEFT JOIN articles a ON a.page_id = m.page_id LEFT JOIN copies c "
+                       "ON c.copy_id = m.page_id AND c.source_id = m.parent_id WHERE m.story_id = ? "
+                       "ORDER BY CASE WHEN m.role = 'origin' THEN 0 ELSE 1 END, "
+                       "CASE WHEN m.lag_hours IS NULL THEN 1 ELSE 0 END, m.lag_hours, m.page_id", (story_id,))
+
+
+def story_link_briefs(conn, story_id: str) -> list[dict[str, Any]]:
+    """A story's copy links, the few columns every member needs (its credit and confidence): copy_id,
+    source_id, credited, confidence."""
+    return _all(conn, "SELECT copy_id, source_id, credited, confidence FROM copies WHERE story_id = ?", (story_id,))
+
+
+def copy_links(conn, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """(copy_id, source_id) -> the link's columns a story page shows (kind, language pair, shared words,
+    coverage, credit, credited_to, confidence, evidence), for these links."""
+    want = {tuple(k) for k in keys}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(k[0] for k in keys))):
+        for r in _all(conn, "SELECT copy_id, source_id, origin_id, kind, language_pair, shared_words, coverage_copy, "
+                            "coverage_source, credited, credited_to, confidence, evidence FROM copies "
+                            f"WHERE copy_id IN ({_marks(part)})", part):
+            if (r["copy_id"], r["source_id"]) in want:
+                out[(r["copy_id"], r["source_id"])] = r
+    return out
+
+
+def has_rows(conn, table: str) -> bool:
+    """Whether ``table`` holds any row (an optional stage's table that a store may have but not have filled)."""
+    if table not in ("shared_items", "claims"):
+        raise ValueError(table)
+    return conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
 
 
 def stories_of_page(conn, page_id: str) -> list[dict[str, Any]]:
     return _all(conn, "SELECT m.story_id, m.role, m.kind, m.lag_hours, s.title, s.size FROM story_members m "
                       "LEFT JOIN stories s ON s.story_id = m.story_id WHERE m.page_id = ?", (page_id,))
+
+
+def pages_with_claims(conn, page_ids: Sequence[str]) -> list[str]:
+    """Those of ``page_ids`` that have a claim row, in the given order."""
+    have: set[str] = set()
+    ids = list(dict.fromkeys(page_ids))
+    for part in _articles.slices(ids):
+        have.update(r[0] for r in conn.execute(f"SELECT DISTINCT page_id FROM claims WHERE page_id IN "
+                                               f"({_marks(part)})", part))
+    return [p for p in ids if p in have]
 
 
 # -- copy vs source / article ----------------------------------------------------------------------------
@@ -135,13 +186,8 @@ def article_brief(conn, page_id: str) -> dict[str, Any] | None:
 
 def article_titles(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """page_id -> {page_id, site, title, published, url} for these pages."""
-    out: dict[str, dict[str, Any]] = {}
-    ids = list(dict.fromkeys(page_ids))
-    for part in _articles.slices(ids):
-        for r in _all(conn, f"SELECT page_id, site, title, published, url FROM articles WHERE page_id IN "
-                            f"({_marks(part)})", part):
-            out[r["page_id"]] = r
-    return out
+    return _rows_by(conn, "SELECT page_id, site, title, published, url FROM articles WHERE page_id IN", "page_id",
+                    page_ids)
 
 
 def other_sources(conn, copy_id: str, source_id: str) -> list[dict[str, Any]]:
@@ -228,12 +274,8 @@ def bundle_copies(conn, story_id: str) -> list[dict[str, Any]]:
 
 def bodies(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """page_id -> {page_id, url, site, title, published, language, fetched_at, body} for these pages."""
-    out: dict[str, dict[str, Any]] = {}
-    for part in _articles.slices(list(dict.fromkeys(page_ids))):
-        for r in _all(conn, "SELECT page_id, url, site, title, published, language, fetched_at, body FROM articles "
-                            f"WHERE page_id IN ({_marks(part)})", part):
-            out[r["page_id"]] = r
-    return out
+    return _rows_by(conn, "SELECT page_id, url, site, title, published, language, fetched_at, body FROM articles "
+                          "WHERE page_id IN", "page_id", page_ids)
 
 
 # -- site ------------------------------------------------------------------------------------------------
@@ -424,6 +466,14 @@ def identifier_matches(conn, kinds: Sequence[str], text: str, limit: int = 20) -
                       "ORDER BY pages DESC, kind, value LIMIT ?", [*kinds, text, text + "\uffff", limit])
 
 
+def common_identifiers(conn, min_pages: int) -> list[tuple[str, str]]:
+    """(kind, value) of the identifier values on at least ``min_pages`` pages (a theme's tag manager, a network's
+    shared analytics id), most pages first: one pass over the (kind, value) index."""
+    return [(r[0], r[1]) for r in conn.execute("SELECT kind, value FROM identifiers GROUP BY kind, value "
+                                               "HAVING COUNT(*) >= ? ORDER BY COUNT(*) DESC, kind, value",
+                                               (min_pages,))]
+
+
 def identifier_sites(conn, kind: str, value: str) -> list[dict[str, Any]]:
     """Every site carrying the identifier: pages, first and last seen (publication date, else fetch time)."""
     return _all(conn, "SELECT a.site, COUNT(*) AS pages, MIN(COALESCE(a.published, a.fetched_at)) AS first_seen, "
@@ -432,7 +482,18 @@ def identifier_sites(conn, kind: str, value: str) -> list[dict[str, Any]]:
                       "ORDER BY pages DESC, a.site", (kind, value))
 
 
-def identifier_pages(conn, kind: str, value: str, limit: int, offset: int) -> list[dict[str, Any]]:
+def identifier_pages(conn, kind: str, value: str, limit: int, offset: int, common: bool = False
+                     ) -> list[dict[str, Any]]:
+    """The pages carrying an identifier, oldest first (publication date, else fetch time). ``common``: the value
+    is on a large share of all pages (a theme's tag manager), so the articles are walked in date order (index
+    articles_seen, 0073) until enough carry it, instead of reading and sorting every page that does."""
+    if common:
+        return _all(conn, "SELECT a.page_id, a.site, a.title, a.url, a.published, a.fetched_at, "
+                          '(SELECT i."where" FROM identifiers i WHERE i.page_id = a.page_id AND i.kind = ? '
+                          'AND i.value = ?) AS "where" FROM articles a WHERE EXISTS (SELECT 1 FROM identifiers i '
+                          "WHERE i.page_id = a.page_id AND i.kind = ? AND i.value = ?) "
+                          "ORDER BY COALESCE(a.published, a.fetched_at), a.page_id LIMIT ? OFFSET ?",
+                    (kind, value, kind, value, limit, offset))
     return _all(conn, 'SELECT a.page_id, a.site, a.title, a.url, a.published, a.fetched_at, i."where" '
                       "FROM identifiers i JOIN articles a ON a.page_id = i.page_id WHERE i.kind = ? AND i.value = ? "
                       "ORDER BY COALESCE(a.published, a.fetched_at), a.page_id LIMIT ? OFFSET ?",
@@ -485,15 +546,21 @@ def edges_among(conn, sites: Sequence[str]) -> list[dict[str, Any]]:
                 [*sites, *sites])
 
 
-def stories_by_sites(conn, sites: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
-    """Stories these sites took part in: role origin (originated) or copy (amplified), newest first."""
+def memberships_of_sites(conn, sites: Sequence[str]) -> Iterator[tuple]:
+    """(story_id, site, role, kind, member date) of every story membership of these sites' pages: one pass over
+    the sites' pages (index articles_site_cover) and the members of each (index story_members_cover, 0073), no
+    table row read."""
     sites = list(dict.fromkeys(sites))
-    if not sites:
-        return []
-    return _all(conn, "SELECT m.story_id, s.title, s.size, s.first_seen, a.site, m.role, m.kind FROM articles a "
-                      "JOIN story_members m ON m.page_id = a.page_id JOIN stories s ON s.story_id = m.story_id "
-                      f"WHERE a.site IN ({_marks(sites)}) ORDER BY s.first_seen DESC, m.story_id, m.page_id LIMIT ?",
-                [*sites, limit])
+    for part in _articles.slices(sites):
+        yield from conn.execute("SELECT m.story_id, a.site, m.role, m.kind, m.published FROM articles a "
+                                "JOIN story_members m ON m.page_id = a.page_id "
+                                f"WHERE a.site IN ({_marks(part)})", part)
+
+
+def stories_by_ids(conn, story_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """story_id -> {story_id, title, size, first_seen} for these stories."""
+    return _rows_by(conn, "SELECT story_id, title, size, first_seen FROM stories WHERE story_id IN", "story_id",
+                    story_ids)
 
 
 def credit_by_sites(conn, sites: Sequence[str]) -> list[dict[str, Any]]:
@@ -537,25 +604,45 @@ _STORY_SELECT = ("SELECT s.story_id, s.title, s.size, s.sites, s.languages, s.fi
                  "s.origin_id, a.site AS origin_site ")
 
 
+def _story_from(f: dict[str, str]) -> str:
+    """The stories with their origin's article: an inner join when a filter reads that article (site, group),
+    so the planner may start from the filtered sites' articles (index articles_site) and reach each story by
+    its origin (stories_origin), instead of walking every story (a LEFT JOIN fixes that order)."""
+    if f.get("site") or f.get("group"):
+        return "FROM stories s JOIN articles a ON a.page_id = s.origin_id"
+    return _STORY_FROM
+
+
 def story_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
     where, args = _story_where(f)
     if not where:
         return story_page(conn, sort, limit, offset) if sort in STORY_SORTS else _all(
             conn, f"{_STORY_SELECT}{_STORY_FROM} ORDER BY {STORY_LIST_SORTS[sort]} LIMIT ? OFFSET ?", (limit, offset))
-    return _all(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]} LIMIT ? OFFSET ?",
+    if not (f.get("site") or f.get("group")):
+        # filters on the stories row only: cut the page first, then join the origin's site for those rows
+        return _all(conn, f"{_STORY_SELECT}FROM (SELECT * FROM stories s{where} ORDER BY {STORY_LIST_SORTS[sort]} "
+                          f"LIMIT ? OFFSET ?) s LEFT JOIN articles a ON a.page_id = s.origin_id "
+                          f"ORDER BY {STORY_LIST_SORTS[sort]}", [*args, limit, offset])
+    return _all(conn, f"{_STORY_SELECT}{_story_from(f)}{where} ORDER BY {STORY_LIST_SORTS[sort]} LIMIT ? OFFSET ?",
                 [*args, limit, offset])
 
 
 def iter_stories(conn, f: dict[str, str], sort: str) -> Iterator[dict[str, Any]]:
     where, args = _story_where(f)
-    return _iter(conn, f"{_STORY_SELECT}{_STORY_FROM}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
+    return _iter(conn, f"{_STORY_SELECT}{_story_from(f)}{where} ORDER BY {STORY_LIST_SORTS[sort]}", args)
 
 
-def story_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
-    """(origin site, language list JSON) of every story matching the filters: the total and the facets of the
-    stories list counted in one pass."""
-    where, args = _story_where(f)
-    return iter(conn.execute(f"SELECT a.site, s.languages {_STORY_FROM}{where}", args))
+def story_index_rows(conn) -> Iterator[tuple]:
+    """(origin site, languages JSON, first_seen, size, story_id, sites, credit_rate) of every story, by story_id:
+    the columns web/copyindex.py filters, counts and orders the stories list from."""
+    return iter(conn.execute(f"SELECT a.site, s.languages, s.first_seen, s.size, s.story_id, s.sites, s.credit_rate "
+                             f"{_STORY_FROM} ORDER BY s.story_id"))
+
+
+def story_rows_by_ids(conn, story_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The stories-list rows of these stories, in the order given."""
+    got = _rows_by(conn, f"{_STORY_SELECT}{_STORY_FROM} WHERE s.story_id IN", "story_id", story_ids)
+    return [got[i] for i in story_ids if i in got]
 
 
 def _site_where(f: dict[str, str], grouped: bool) -> tuple[str, list[Any]]:
@@ -625,6 +712,25 @@ _COPY_SELECT = ("SELECT c.copy_id, c.source_id, c.story_id, c.kind, c.credited, 
                 "b.site AS source_site, b.published AS source_published ")
 COPY_SORTS = {"newest": "a.published DESC, c.copy_id, c.source_id", "confidence": "c.confidence ASC, c.copy_id, c.source_id",
               "site": "a.site, a.published DESC, c.copy_id, c.source_id"}
+
+
+def copy_index_rows(conn) -> Iterator[tuple]:
+    """(copy_id, source_id, kind, credited, copy site, copy language, copy published, confidence) of every copy
+    link whose copy has an article, in key order: the columns web/copyindex.py filters and sorts in memory."""
+    return iter(conn.execute("SELECT c.copy_id, c.source_id, c.kind, c.credited, a.site, a.language, a.published, "
+                             "c.confidence FROM copies c JOIN articles a ON a.page_id = c.copy_id "
+                             "ORDER BY c.copy_id, c.source_id"))
+
+
+def copy_rows_by_keys(conn, keys: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The copies-list rows of these (copy_id, source_id) links, in the order given."""
+    want = {tuple(k): i for i, k in enumerate(keys)}
+    got: list[dict[str, Any]] = []
+    for part in _articles.slices(list(dict.fromkeys(k[0] for k in keys))):
+        got += [r for r in _all(conn, f"{_COPY_SELECT}{_COPY_FROM} WHERE c.copy_id IN ({_marks(part)})", part)
+                if (r["copy_id"], r["source_id"]) in want]
+    got.sort(key=lambda r: want[(r["copy_id"], r["source_id"])])
+    return got
 
 
 def copy_rows(conn, f: dict[str, str], sort: str, limit: int, offset: int) -> list[dict[str, Any]]:
@@ -715,29 +821,51 @@ def example_ids(conn, tables: set[str]) -> dict[str, tuple]:
     return out
 
 
-def copy_facet_values(conn, f: dict[str, str]) -> Iterator[tuple]:
-    """(kind, credited, copy site, source site, copy language) of every copy link matching the filters: the
-    total and every facet of the copies list counted in one pass over the join."""
-    where, args = _copy_where(f)
-    return iter(conn.execute(f"SELECT c.kind, c.credited, a.site, b.site, a.language {_COPY_FROM}{where}", args))
+def sites_of_pages(conn, page_ids: Sequence[str]) -> dict[str, str]:
+    """page_id -> site for these pages."""
+    out: dict[str, str] = {}
+    for part in _articles.slices(list(page_ids)):
+        for r in conn.execute(f"SELECT page_id, site FROM articles WHERE page_id IN ({_marks(part)})", part):
+            out[r[0]] = r[1]
+    return out
 
 
 # -- shared items (trace/shared.py): posts, quotes and captions other pages carry too, not copied ----------------
 def shared_items_of(conn, page_ids: Sequence[str], limit: int = 100) -> list[dict[str, Any]]:
     """The shared items of some pages (an article, a story's members), one entry per item: ``item`` (kind,
     url, author, speaker, text), ``pages`` (which of ``page_ids`` carry it) and ``others`` (pages outside
-    them that carry it too: page_id, url, site)."""
+    them that carry it too: page_id, url, site). Read by article key through the table's two indexes (a, b),
+    one statement per slice of pages, not one per page."""
     from . import shared
 
     want = list(dict.fromkeys(page_ids))
+    aids: dict[int, str] = {}
+    for part in _articles.slices(want):
+        for r in conn.execute(f"SELECT aid, page_id FROM articles WHERE page_id IN ({_marks(part)})", part):
+            aids[r[0]] = r[1]
+    keys = sorted(aids)
+    rows: list[dict[str, Any]] = []
+    for part in _articles.slices(keys):
+        for col in ("a", "b"):
+            rows += [shared._row(r) for r in conn.execute(
+                f"{shared._SELECT} WHERE s.{col} IN ({_marks(part)}) ORDER BY s.item_key, pa.url, pb.url", part)]
+    rows.sort(key=lambda d: (d["item"]["key"], d["a_url"] or "", d["b_url"] or ""))
+    wanted = set(want)
     out: dict[str, dict[str, Any]] = {}
-    for pid in want:
-        for r in shared.of_page(conn, pid):
-            e = out.setdefault(r["item"]["key"], {"item": r["item"], "pages": [], "others": []})
+    seen_rows: set[tuple[str, str, str]] = set()
+    for d in rows:
+        k = (d["a_id"], d["b_id"], d["item"]["key"])
+        if k in seen_rows:   # both ends among the pages: found from a and from b
+            continue
+        seen_rows.add(k)
+        e = out.setdefault(d["item"]["key"], {"item": d["item"], "pages": [], "others": []})
+        for mine, other in (("a", "b"), ("b", "a")):
+            pid = d[mine + "_id"]
+            if pid not in wanted:
+                continue
             if pid not in e["pages"]:
                 e["pages"].append(pid)
-            if r["other_id"] not in want and all(o["page_id"] != r["other_id"] for o in e["others"]):
-                e["others"].append({"page_id": r["other_id"], "url": r["other_url"], "site": r["other_site"]})
-        if len(out) >= limit:
-            break
+            oid = d[other + "_id"]
+            if oid not in wanted and all(o["page_id"] != oid for o in e["others"]):
+                e["others"].append({"page_id": oid, "url": d[other + "_url"], "site": d[other + "_site"]})
     return sorted(out.values(), key=lambda e: (-len(e["others"]) - len(e["pages"]), e["item"]["key"]))[:limit]

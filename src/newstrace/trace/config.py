@@ -29,6 +29,9 @@ class TraceConfig:
     doc_cache: int = 16000       # tokenised bodies kept in the main process
     cache_kb: int = 262144       # SQLite page cache while looking new articles up in the stored index
     mem_cache_kb: int = 32768    # ... and while building the index in memory
+    mmap_mb: int = 2047          # SQLite reads the store through a memory map of up to this size (its maximum):
+                                 # a band-index lookup then costs no read() copy per page (about half the CPU
+                                 # of candidate lookups at 40k articles, bench/incremental.py's corpus)
     workers: int = field(default_factory=default_workers)
     par_min: int = 300           # articles to index before a process pool pays off
     align_cache: int = 20000     # alignments of bodies carried by several pages, kept per process

@@ -26,7 +26,7 @@ log.addHandler(logging.NullHandler())
 def run(r, meanwhile=None) -> None:
     """Decide and write; ``meanwhile()`` runs once the workers are deciding (it returns the seconds it took,
     which count for its own phase)."""
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     conn = r.conn
     if r.full_decide:
         comps = components_of(conn, None)
@@ -56,6 +56,7 @@ def run(r, meanwhile=None) -> None:
         furniture.prune_versions(conn)   # body versions no copy names any more
     r.counts["copies"] = n
     r.timing["decide"] += time.perf_counter() - t - other
+    r.cpu["decide"] += time.process_time() - c
 
 
 def components_of(conn, seeds: set[ArticleKey] | None) -> list[list[ArticleKey]]:

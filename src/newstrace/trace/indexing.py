@@ -63,7 +63,7 @@ class IndexPhase:
             feats = workers.features_finish(job)
             for k, d, _ in feats:
                 r.docs.remember(k, d)
-        t = time.perf_counter()
+        t = r.clock()
         ts = now_iso()
         rows = [indexed_doc(k, info[k].page_id, info[k].site, info[k].body_hash, d, ks, ts) for k, d, ks in feats]
         if mem is not None:
@@ -73,8 +73,7 @@ class IndexPhase:
                                          dtype=np.int32), [len(ks) for _, _, ks in feats])
             mem.add(allk, allr, sites)
             mem.update_boilerplate()
-            r.timing["index"] += time.perf_counter() - t
-            t = time.perf_counter()
+            t = r.lap("index", t)
             cands = mem.candidates(min(keys))
             hashes = {x: self.hash_of_pend[x] for p in cands for x in p}   # every article is one of this run's
         else:
@@ -88,13 +87,12 @@ class IndexPhase:
                     trace_index.drop_bands(conn, [d.rid for d in rows])
                 trace_index.write_docs(conn, rows)
                 trace_index.write_bands(conn, bands)
-            r.timing["index"] += time.perf_counter() - t
-            t = time.perf_counter()
+            t = r.lap("index", t)
             cands = trace_index.candidates(conn, keys_of, MAX_BUCKET)
             hashes = articles.body_hashes(conn, {x for p in cands for x in p})
         # (a run starting without aligned pairs never meets a pair twice: no lookup)
         todo = sorted(cands - pairs.known(conn, cands, hashes) if self.had_pairs else cands)
-        r.timing["candidates"] += time.perf_counter() - t
+        r.lap("candidates", t)
         r.counts["candidates"] += len(cands)
         r.counts["aligned"] += len(todo)
         return Batch(keys, rows, hashes, todo)

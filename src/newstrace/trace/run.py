@@ -38,18 +38,31 @@ class Run:
     pool: Any = None
     counts: dict[str, Any] = field(default_factory=lambda: defaultdict(int))
     timing: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    cpu: dict[str, float] = field(default_factory=lambda: defaultdict(float))   # this process's CPU seconds
 
     @property
     def conn(self):
         return self.store.conn
 
+    @staticmethod
+    def clock() -> tuple[float, float]:
+        return time.perf_counter(), time.process_time()
+
+    def lap(self, phase: str, since: tuple[float, float]) -> tuple[float, float]:
+        """Add the wall and CPU seconds since ``since`` (a ``clock()``) to ``phase``; the clock now."""
+        now = self.clock()
+        self.timing[phase] += now[0] - since[0]
+        self.cpu[phase] += now[1] - since[1]
+        return now
+
     @contextmanager
     def timed(self, phase: str):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.timing[phase] += time.perf_counter() - t
+            self.cpu[phase] += time.process_time() - c
 
 
 def run(store, cfg: TraceConfig, rebuild: bool, full_decide: bool) -> dict[str, Any]:
@@ -58,8 +71,10 @@ def run(store, cfg: TraceConfig, rebuild: bool, full_decide: bool) -> dict[str, 
     gc_was = gc.isenabled()
     gc.disable()   # many long-lived numpy-backed objects: the cyclic collector only costs time here
     old_cache = trace_index.page_cache(r.conn, -cfg.cache_kb)   # the band index outgrows a 2 MB page cache
+    old_mmap = trace_index.memory_map(r.conn, cfg.mmap_mb << 20)
     try:
-        start(r, rebuild)
+        with r.timed("start"):
+            start(r, rebuild)
         r.pool = workers.pool(store, cfg, len(r.pending))
         try:
             idx = indexing.IndexPhase(r)
@@ -78,10 +93,12 @@ def run(store, cfg: TraceConfig, rebuild: bool, full_decide: bool) -> dict[str, 
             r.counts.update(network.run(r.conn))
     finally:
         trace_index.page_cache(r.conn, old_cache)
+        trace_index.memory_map(r.conn, old_mmap)
         if gc_was:
             gc.enable()
     r.counts["seconds"] = round(time.perf_counter() - t0, 2)
     r.counts["timing"] = {k: round(v, 2) for k, v in r.timing.items()}
+    r.counts["cpu"] = {k: round(v, 2) for k, v in r.cpu.items()}
     return dict(r.counts)
 
 

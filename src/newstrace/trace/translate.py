@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -183,6 +184,30 @@ def _stored_missing(store, active: set[str], new_ids: set[str]) -> bool:
     return False
 
 
+def encode_units(items: list[tuple[str, list[str]]], spans: list[list[tuple[int, int]]]) -> dict:
+    """Vectors of every unit of each (body, encoders) item: {(item index, encoder): rows}. An encoder that
+    fails is logged and left out (it must not stop ingest)."""
+    vecs: dict[tuple[int, str], np.ndarray] = {}
+    for name in ("use", "e5"):
+        texts, owners = [], []
+        for i, (body, names) in enumerate(items):
+            if name in names:
+                texts += [body[s:e] for s, e in spans[i]]
+                owners.append((i, len(spans[i])))
+        if not texts:
+            continue
+        try:
+            V = enc.encode(name, texts)
+        except Exception as e:  # noqa: BLE001 - an encoder failure must not stop ingest
+            log.warning("encoder %s failed on %d sentences: %s", name, len(texts), e)
+            continue
+        pos = 0
+        for i, n in owners:
+            vecs[(i, name)] = V[pos:pos + n]
+            pos += n
+    return vecs
+
+
 def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: set[str] | None = None) -> int:
     """Encode articles whose vectors are missing or stale. Returns the number of articles (re-)encoded.
     ``active`` limits the encoders used (default: all that apply to each article's language)."""
@@ -211,24 +236,7 @@ def ensure_vectors(store, ids: set[str] | None = None, batch: int = 64, active: 
     for k in range(0, len(todo), batch):
         part = todo[k:k + batch]
         spans = [unit_spans(body) for _, _, body, _, _ in part]
-        vecs: dict[tuple[int, str], np.ndarray] = {}
-        for name in ("use", "e5"):
-            texts, owners = [], []
-            for i, (pid, lang, body, h, need) in enumerate(part):
-                if name in need:
-                    texts += [body[s:e] for s, e in spans[i]]
-                    owners.append((i, len(spans[i])))
-            if not texts:
-                continue
-            try:
-                V = enc.encode(name, texts)
-            except Exception as e:  # noqa: BLE001 - an encoder failure must not stop ingest
-                log.warning("encoder %s failed on %d paragraphs: %s", name, len(texts), e)
-                continue
-            pos = 0
-            for i, n in owners:
-                vecs[(i, name)] = V[pos:pos + n]
-                pos += n
+        vecs = encode_units([(body, need) for _, _, body, _, need in part], spans)
         ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with c:
             for i, (pid, lang, body, h, need) in enumerate(part):
@@ -714,6 +722,47 @@ def score_pair(space: Space, da: int, db: int, body_a: str, body_b: str,
 
 
 # -- entry point --------------------------------------------------------------------------------------
+def staged_enabled() -> bool:
+    """Cheap candidates first, full sentence encoding only for articles that have one (xling_cheap.py);
+    NEWSTRACE_XLING_STAGED=0 encodes every article in full as before."""
+    return os.environ.get("NEWSTRACE_XLING_STAGED", "1").lower() not in ("0", "off", "no", "false")
+
+
+def _score_space(store, name: str, query: set[str] | None, min_score: dict, ivf, results: dict,
+                 bodies: dict) -> None:
+    """Candidates of the ``query`` articles (all when None) in one encoder's space, aligned and scored into
+    ``results`` ((a_id, b_id) -> best result)."""
+    space = load_space(store, name)
+    if space is None:
+        return
+    if query is None:
+        qdocs = list(range(len(space.ids)))
+    else:
+        qdocs = sorted(space.index[i] for i in query if i in space.index)
+    cands = candidates(space, qdocs, ivf=ivf)
+    if not cands:
+        return
+    ensure_knn(space, {d for key in cands for d in key}, ivf=ivf)
+    need = {space.ids[d] for key in cands for d in key} - set(bodies)
+    bodies.update(articles.bodies_by_page(store.conn, need))
+    links = _links(store, sorted({space.ids[d] for key in cands for d in key}))
+    for (da, db) in sorted(cands):
+        ia, ib = space.ids[da], space.ids[db]
+        if ia > ib:
+            da, db, ia, ib = db, da, ib, ia
+        try:
+            r = score_pair(space, da, db, bodies.get(ia, ""), bodies.get(ib, ""), links[ia], links[ib])
+        except Exception as e:  # noqa: BLE001 - one bad pair must not stop the run
+            log.warning("translation alignment failed for %s / %s: %s", ia, ib, e)
+            continue
+        if r["score"] < min_score.get(name, 0.5) or not r["pairs"]:
+            continue
+        r.update(a_id=ia, b_id=ib, lang_a=space.langs[da], lang_b=space.langs[db], encoder=name)
+        prev = results.get((ia, ib))
+        if prev is None or prev["score"] < r["score"]:
+            results[(ia, ib)] = r
+
+
 def translation_pairs(store, new_ids: set[str] | None = None, min_score: float | dict | None = None,
                       ivf: bool | None = None) -> list[dict]:
     """Translated copies involving ``new_ids`` (all articles when None), against everything stored.
@@ -734,42 +783,41 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
         return []
     if new_ids is not None:
         new_ids = set(new_ids)
-    encode_ids = None if new_ids is None or _stored_missing(store, active, new_ids) else new_ids
-    ensure_vectors(store, encode_ids, active=active)
     results: dict[tuple[str, str], dict] = {}
     bodies: dict[str, str] = {}
-    for name in ("use", "e5"):
-        if name not in active or not enc.available(name):
-            continue
-        space = load_space(store, name)
-        if space is None:
-            continue
-        if new_ids is None:
-            qdocs = list(range(len(space.ids)))
-        else:
-            qdocs = [space.index[i] for i in new_ids if i in space.index]
-        cands = candidates(space, qdocs, ivf=ivf)
-        if not cands:
-            continue
-        ensure_knn(space, {d for key in cands for d in key}, ivf=ivf)
-        need = {space.ids[d] for key in cands for d in key} - set(bodies)
-        bodies.update(articles.bodies_by_page(store.conn, need))
-        links = _links(store, sorted({space.ids[d] for key in cands for d in key}))
-        for (da, db) in sorted(cands):
-            ia, ib = space.ids[da], space.ids[db]
-            if ia > ib:
-                da, db, ia, ib = db, da, ib, ia
-            try:
-                r = score_pair(space, da, db, bodies.get(ia, ""), bodies.get(ib, ""), links[ia], links[ib])
-            except Exception as e:  # noqa: BLE001 - one bad pair must not stop the run
-                log.warning("translation alignment failed for %s / %s: %s", ia, ib, e)
-                continue
-            if r["score"] < min_score.get(name, 0.5) or not r["pairs"]:
-                continue
-            r.update(a_id=ia, b_id=ib, lang_a=space.langs[da], lang_b=space.langs[db], encoder=name)
-            prev = results.get((ia, ib))
-            if prev is None or prev["score"] < r["score"]:
-                results[(ia, ib)] = r
+    if staged_enabled():
+        from . import xling_cheap as cheap
+        scope = None if new_ids is None or cheap.ledes_missing(store, active, new_ids) else new_ids
+        cheap.ensure_ledes(store, scope, active)
+        cheap.probe_e5(store, new_ids, active)
+        pairs = cheap.lede_candidates(store, active, new_ids) | cheap.fingerprint_candidates(store, new_ids, active)
+        langs = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
+        want: dict[str, set[str]] = {}
+        for a, b in pairs:
+            name = enc.pair_encoder(langs.get(a), langs.get(b))
+            if name in active:
+                want.setdefault(a, set()).add(name)
+                want.setdefault(b, set()).add(name)
+        made = cheap.ensure_full(store, want)
+        # second round: ledes of the articles left out against the sentences of those encoded in full
+        more: dict[str, set[str]] = {}
+        for a, b in cheap.lede_full_candidates(store, active, new_ids, made):
+            name = enc.pair_encoder(langs.get(a), langs.get(b))
+            if name in active:
+                more.setdefault(a, set()).add(name)
+                more.setdefault(b, set()).add(name)
+        for name, pids in cheap.ensure_full(store, more).items():
+            made.setdefault(name, set()).update(pids)
+        for name in ("use", "e5"):
+            if name in active and enc.available(name):
+                query = None if new_ids is None else new_ids | made.get(name, set())
+                _score_space(store, name, query, min_score, ivf, results, bodies)
+    else:
+        encode_ids = None if new_ids is None or _stored_missing(store, active, new_ids) else new_ids
+        ensure_vectors(store, encode_ids, active=active)
+        for name in ("use", "e5"):
+            if name in active and enc.available(name):
+                _score_space(store, name, new_ids, min_score, ivf, results, bodies)
     keys = ("a_id", "b_id", "lang_a", "lang_b", "pairs", "coverage_a", "coverage_b", "score", "encoder", "evidence")
     return [{k: r[k] for k in keys} for _, r in sorted(results.items())]
 

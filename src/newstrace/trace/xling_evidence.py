@@ -11,11 +11,12 @@ _SENT_START = re.compile(r"(?:^|[.!?:;\"«»“”„()\[\]–—-]\s*)$")
 
 
 def numbers(text: str) -> set[str]:
-    """Digit strings with separators removed ('3,1' and '3.1' both give '31'); single digits are too common."""
+    """Digit strings with separators removed ('3,1' and '3.1' both give '31'), digits of any script as ASCII
+    ('१००' gives '100'); single digits are too common."""
     text = unicodedata.normalize("NFKC", text)
     out = set()
     for m in _NUM.finditer(text):
-        d = re.sub(r"\D", "", m.group())
+        d = "".join(str(unicodedata.decimal(ch)) for ch in m.group() if ch.isdecimal())  # '१००' -> '100'
         d = d.lstrip("0") or "0"
         if len(d) >= 2:
             out.add(d)

@@ -121,11 +121,14 @@ def openapi(db: views.Reader, documented: list[tuple[str, Callable, bool, str]])
                 "responses": {"200": {"description": f"CSV with the columns: {cols or 'see the JSON twin'}",
                                       "content": {"text/csv": {}}}}}}
     paths["/export/{what}.{fmt}"] = {"get": {
-        "operationId": "export", "summary": "A whole filtered list (stories, sites, copies, search), streamed",
+        "operationId": "export", "summary": "A whole filtered list (stories, sites, copies, search, a story's "
+                                            "members), streamed",
         "parameters": [{"name": "what", "in": "path", "required": True,
-                        "schema": {"type": "string", "enum": ["stories", "sites", "copies", "search"]}},
+                        "schema": {"type": "string", "enum": ["stories", "sites", "copies", "search", "members"]}},
                        {"name": "fmt", "in": "path", "required": True,
-                        "schema": {"type": "string", "enum": ["csv", "json"]}}],
+                        "schema": {"type": "string", "enum": ["csv", "json"]}},
+                       {"name": "story", "in": "query", "required": False, "schema": {"type": "string"},
+                        "description": "members: the story whose every member is listed"}],
         "responses": {"200": {"description": "every row of the filtered list (same filters as the list page)"}}}}
     paths["/story/{story_id}/bundle.zip"] = {"get": {
         "operationId": "story_bundle", "summary": (inspect.getdoc(views.story_bundle) or "").split("\n\n")[0],

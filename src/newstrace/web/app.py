@@ -297,12 +297,24 @@ def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
                                                        Exception: server_error, 500: server_error})
     app.state.reader = reader
     if not get_only:
-        # the network layout takes seconds on a big network: computed in the background at start, so the first
-        # /network answers from the cache (after a database change, the next request recomputes it)
+        # the network layout takes seconds on a big network, the copies and stories lists' columns a second, the
+        # sites of an identifier on every page seconds: computed in the background at start, so the first
+        # /network, /copies, /stories and such /identifier pages answer from the cache (after a database change,
+        # the next request recomputes them)
         def warm():
             try:
                 if reader.has("site_edges"):
                     reader.cached("network-base", lambda: views._network_base(reader))
+                if reader.has("copies"):
+                    from .copyindex import build
+
+                    reader.cached("copy-index", lambda: build(reader.conn()))
+                if reader.has("stories"):
+                    from .copyindex import build_stories
+
+                    reader.cached("story-index", lambda: build_stories(reader.conn()))
+                if reader.has("identifiers"):
+                    views.warm_identifiers(reader)
             except Exception:  # noqa: BLE001 - a cold cache is only slower
                 log.exception("network warm-up failed")
         threading.Thread(target=warm, daemon=True, name="network-warm-up").start()

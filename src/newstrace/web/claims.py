@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from ..store import claims as store_claims
+from ..store import web as store_web
 
 _RANK = {"cue": 3, "source": 2, "content": 1}
 
@@ -48,17 +49,21 @@ def _label(c: dict[str, Any]) -> tuple[str, str]:
             ((c["cue"] or {}).get("text") or "").strip().lower())
 
 
-def story_spread(conn, story_id: str) -> list[dict[str, Any]]:
+def story_spread(conn, story_id: str, page_ids: list[str] | None = None) -> list[dict[str, Any]]:
     """One row per claim of the story: its text on the first page carrying it, the pages carrying it, who
     dropped it (a copy whose parent carries it, itself without it), who changed its source or cue, and
-    whether a copy added it (not on the story's origin)."""
+    whether a copy added it (not on the story's origin). ``page_ids``, the story's members when the caller
+    has them: a story none of whose pages has a claim is answered without reading its pages."""
+    if page_ids is not None and not store_web.pages_with_claims(conn, page_ids):
+        return []
     pages = store_claims.story_pages(conn, story_id)
     if not pages:
         return []
     info = {p["page_id"]: dict(p) for p in pages}
     origin = next((p["page_id"] for p in pages if p["role"] == "origin"), pages[0]["page_id"])
     by_key: dict[str, list[tuple[dict, dict]]] = defaultdict(list)
-    for c in store_claims.story_claim_rows(conn, list(info)):
+    # only the pages that have claims are read (each read takes the page's body): one probe for all of them
+    for c in store_claims.story_claim_rows(conn, store_web.pages_with_claims(conn, list(info))):
         by_key[c["claim_key"]].append((info[c["page_id"]], c))
     out = []
     for key, items in by_key.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
@@ -55,7 +56,14 @@ def kind_colour(kind: str | None) -> str:
     return KIND_COLOURS.get(kind or "", "#555555")
 
 
-def parse_when(s: str | None) -> datetime | None:
+def parse_when(s: Any) -> datetime | None:
+    """A stored date or time stamp as a UTC instant (a bare date at midnight UTC); None when absent or not one.
+    Remembered per string: a big story's timeline, spread and first seen parse the same few hundred dates."""
+    return _parse_when(s) if isinstance(s, str) or s is None else _parse_when(str(s))
+
+
+@lru_cache(maxsize=8192)
+def _parse_when(s: str | None) -> datetime | None:
     if not s:
         return None
     t = str(s).strip().replace("Z", "+00:00")
@@ -328,68 +336,121 @@ def edge_class(e: dict[str, Any]) -> str:
     return "identifier-strong" if e.get("strong") else "identifier-weak"
 
 
+MAX_EDGE_TIPS = 300   # the heaviest edges of the whole-network picture carry a hover text (the twins list all)
+
+
+def network_canvas(n_sites: int) -> int:
+    """The whole-network canvas side for a network of ``n_sites`` sites (grows with it, 720-2400 px)."""
+    return int(min(2400, max(720, 90 * math.sqrt(max(n_sites, 1)))))
+
+
 def whole_network(pos: dict[str, tuple[float, float]], edges: list[dict[str, Any]], groups: dict[str, str],
-                  pages: dict[str, int], group_rank: dict[str, int], max_labels: int = 200) -> dict[str, Any]:
+                  pages: dict[str, int], group_rank: dict[str, int], max_labels: int = 200,
+                  size: int | None = None, sites: list[str] | None = None,
+                  memo: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Geometry of the whole network: ``pos`` (unit square) scaled to a canvas that grows with the number of
-    sites, nodes sized by pages and filled by operator group, edges styled by kind and credit, and labels for
-    the best-connected sites wherever they do not overlap another label."""
-    n = len(pos)
-    size = int(min(2400, max(720, 90 * math.sqrt(max(n, 1)))))
+    sites (``size``: the whole network's canvas, so a filtered view keeps every site where it is), nodes sized
+    by pages and filled by operator group, edges styled by kind and credit, and labels for the best-connected
+    sites wherever they do not overlap another label. ``sites``: the sites to draw (default: all of ``pos``).
+    Each edge's drawing is worked out once and kept on the edge dict (``_geo``), each site's in ``memo``: a
+    cached network is drawn again for every filter."""
+    size = size or network_canvas(len(pos))
     pad = 40
-    xy = {s: (pad + x * (size - 2 * pad), pad + y * (size - 2 * pad)) for s, (x, y) in pos.items()}
     degree: dict[str, float] = {}
     for e in edges:
         for s in (e["site_a"], e["site_b"]):
             degree[s] = degree.get(s, 0.0) + float(e.get("weight") or 0)
     lines = []
-    for e in edges:
-        a, b = e["site_a"], e["site_b"]
-        seg = _segment(xy, a, b)
-        if seg is None:
-            continue
-        x1, y1, x2, y2, ux, uy = seg
-        cls = edge_class(e)
-        colour, dash = EDGE_STYLES[cls]
-        w = float(e.get("weight") or 1)
-        if e["kind"] == "copy":
-            tip = (f"{a} copied {int(w)} page(s) from {b}"
-                   + (f", {100 * e['credit_rate']:.0f}% credited" if e.get("credit_rate") is not None else ""))
-            lines.append({"d": f"M{x1 + ux * 6:.1f},{y1 + uy * 6:.1f} L{x2 - ux * 9:.1f},{y2 - uy * 9:.1f}",
-                          "colour": colour, "dash": dash, "width": round(min(5.0, 0.8 + math.log1p(w) * 0.7), 2),
-                          "arrow": cls, "tip": tip, "cls": cls})
-        else:
-            lines.append({"d": f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}", "colour": colour, "dash": dash,
-                          "width": 1.4 if e.get("strong") else 1.0, "arrow": None, "cls": cls,
-                          "tip": f"{a} and {b} share {int(w)} {'strong ' if e.get('strong') else ''}identifier(s)"})
+    for i, e in enumerate(edges):
+        geo = e.get("_geo")
+        if geo is None or geo[0] != size:
+            geo = (size, *_edge_lines(e, pos, size, pad))
+            e["_geo"] = geo
+        if geo[1] is not None:
+            lines.append(geo[1] if i < MAX_EDGE_TIPS else geo[2])
+    by_cls: dict[str, list[dict[str, Any]]] = {}
+    for ln in lines:
+        by_cls.setdefault(ln["cls"], []).append(ln)
     nodes = []
-    placed: list[tuple[float, float, float, float]] = []
-    ranked = sorted(xy, key=lambda s: (-degree.get(s, 0), s))
+    placed: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}   # label boxes by grid cell
+    cell = 160.0
+    ranked = sorted(pos if sites is None else [s for s in sites if s in pos], key=lambda s: (-degree.get(s, 0), s))
     labelled = 0
+    memo = {} if memo is None else memo
     for s in ranked:
-        x, y = xy[s]
-        r = round(3.5 + min(6.0, math.log1p(pages.get(s) or 0) * 0.8), 1)
-        g = groups.get(s)
-        gi = group_rank.get(g) if g else None
-        fill = GROUP_COLOURS[gi] if gi is not None and gi < len(GROUP_COLOURS) else ("#ffffff" if not g else "#5a5a5a")
-        label = None
+        base = memo.get(s)
+        if base is None or base["size"] != size:
+            base = memo[s] = _node(s, pos[s], size, pad, pages, groups, group_rank)
+        node = base
         if labelled < max_labels:
-            text = (s[:24] + "…") if len(s) > 25 else s
+            x, y, r = base["x"], base["y"], base["r"]
+            text = base["label_text"]
             wdt = 6.2 * len(text)
             box = (x - wdt / 2, y + r + 2, x + wdt / 2, y + r + 14)
+            cells = [(cx, cy) for cx in range(int(box[0] // cell), int(box[2] // cell) + 1)
+                     for cy in range(int(box[1] // cell), int(box[3] // cell) + 1)]
             if box[0] >= 0 and box[2] <= size and not any(
-                    box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
-                placed.append(box)
-                label = {"text": text, "x": round(x, 1), "y": round(y + r + 12, 1)}
+                    box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                    for k in cells for b in placed.get(k, ())):
+                for k in cells:
+                    placed.setdefault(k, []).append(box)
+                node = dict(base, label={"text": text, "x": x, "y": round(y + r + 12, 1)})
                 labelled += 1
-        nodes.append({"site": s, "x": round(x, 1), "y": round(y, 1), "r": r, "fill": fill, "group_id": g,
-                      "ring": bool(g), "label": label, "href": "/site/" + quote(s, safe=""),
-                      "tip": f"{s}: {pages.get(s) or 0} pages" + (f", operator group {g}" if g else "")})
+        nodes.append(node)
     nodes.sort(key=lambda v: v["site"])
-    return {"size": size, "nodes": nodes, "lines": lines, "labelled": labelled,
+    groups_drawn = [{"cls": k, "colour": EDGE_STYLES[k][0], "dash": EDGE_STYLES[k][1],
+                     "arrow": k if k in ("credited", "uncredited", "unknown") else None, "lines": v}
+                    for k, v in sorted(by_cls.items())]
+    return {"size": size, "nodes": nodes, "lines": lines, "edge_groups": groups_drawn, "labelled": labelled,
             "legend_edges": [{"cls": k, "colour": c, "dash": d} for k, (c, d) in EDGE_STYLES.items()]}
 
 
+def _edge_lines(e: dict[str, Any], pos: dict[str, tuple[float, float]], size: int, pad: int
+                ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """An edge's line on the canvas, with and without its hover text (None when an end is not placed)."""
+    a, b = e["site_a"], e["site_b"]
+    if a not in pos or b not in pos or a == b:
+        return None, None
+    span = size - 2 * pad
+    xy = {a: (pad + pos[a][0] * span, pad + pos[a][1] * span), b: (pad + pos[b][0] * span, pad + pos[b][1] * span)}
+    x1, y1, x2, y2, ux, uy = _segment(xy, a, b)
+    cls = e.get("cls") or edge_class(e)
+    colour, dash = EDGE_STYLES[cls]
+    w = float(e.get("weight") or 1)
+    if e["kind"] == "copy":
+        tip = (f"{a} copied {int(w)} page(s) from {b}"
+               + (f", {100 * e['credit_rate']:.0f}% credited" if e.get("credit_rate") is not None else ""))
+        line = {"d": f"M{x1 + ux * 6:.0f},{y1 + uy * 6:.0f}L{x2 - ux * 9:.0f},{y2 - uy * 9:.0f}",
+                "colour": colour, "dash": dash, "width": round(min(5.0, 0.8 + math.log1p(w) * 0.7), 1),
+                "arrow": cls, "cls": cls}
+    else:
+        tip = f"{a} and {b} share {int(w)} {'strong ' if e.get('strong') else ''}identifier(s)"
+        line = {"d": f"M{x1:.0f},{y1:.0f}L{x2:.0f},{y2:.0f}", "colour": colour, "dash": dash,
+                "width": 1.4 if e.get("strong") else 1.0, "arrow": None, "cls": cls}
+    return {**line, "tip": tip}, {**line, "tip": None}
+
+
+def _node(s: str, p: tuple[float, float], size: int, pad: int, pages: dict[str, int], groups: dict[str, str],
+          group_rank: dict[str, int]) -> dict[str, Any]:
+    span = size - 2 * pad
+    x, y = pad + p[0] * span, pad + p[1] * span
+    r = round(3.5 + min(6.0, math.log1p(pages.get(s) or 0) * 0.8), 1)
+    g = groups.get(s)
+    gi = group_rank.get(g) if g else None
+    fill = GROUP_COLOURS[gi] if gi is not None and gi < len(GROUP_COLOURS) else ("#ffffff" if not g else "#5a5a5a")
+    return {"site": s, "x": round(x, 1), "y": round(y, 1), "r": r, "fill": fill, "group_id": g,
+            "ring": bool(g), "label": None, "label_text": (s[:24] + "…") if len(s) > 25 else s, "size": size,
+            "href": "/site/" + quote(s, safe=""),
+            "tip": f"{s}: {pages.get(s) or 0} pages" + (f", operator group {g}" if g else "")}
+
+
 MAX_FRAMES = 12
+
+
+def _dot(x: float, y: float) -> str:
+    """A zero-length path fragment at (x, y): drawn with a round line cap it is a dot as wide as the stroke, so
+    many dots share one path element (a wider grey stroke under a narrower one gives them an outline)."""
+    return f"M{x:.0f},{y:.0f}h0"
 
 
 def spread_frames(members: list[dict[str, Any]], max_frames: int = MAX_FRAMES, size: int = 360) -> list[dict[str, Any]]:
@@ -456,10 +517,19 @@ def spread_frames(members: list[dict[str, Any]], max_frames: int = MAX_FRAMES, s
         nodes = [dict(v, on=v["site"] in active, new=v["site"] in new_sites,
                       show_label=v["site"] in active and (not crowded or v["site"] in new_sites))
                  for v in base_nodes]
+        # light overview: sites not yet carrying it and sites carrying it since an earlier step are one path
+        # each (circles as subpaths, no element per site); the new ones are drawn, linked and named one by one
+        old_lines: dict[str, str] = {}    # arrows from earlier steps, one path per colour (thin, no heads)
+        for ln in lines:
+            if not ln["new"]:
+                old_lines[ln["colour"]] = old_lines.get(ln["colour"], "") + ln["d"]
+        idle = "".join(_dot(v["x"], v["y"]) for v in nodes if not v["on"])
+        held = "".join(_dot(v["x"], v["y"]) for v in nodes if v["on"] and not v["new"])
         frames.append({"step": i + 1, "when": when.strftime("%Y-%m-%d %H:%M UTC") if when else "undated pages",
                        "pages": len(upto), "sites": len(active - {None}),
                        "new": [{"page_id": m["page_id"], "site": m.get("site"), "title": m.get("title"),
                                 "kind": m.get("kind") if m["role"] != "origin" else "origin", "when": m.get("when")}
                                for m in new],
-                       "size": size, "width": width, "nodes": nodes, "lines": lines})
+                       "size": size, "width": width, "nodes": nodes, "lines": lines, "old_lines": sorted(old_lines.items()), "idle_d": idle,
+                       "held_d": held})
     return frames

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..store import backend
 from ..store import furniture
@@ -207,8 +208,11 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
     rows, total, facets = [], 0, {"site": [], "languages": []}
     if db.has("stories"):
         c = db.conn()
-        total, facets = db.cached(f"stories-summary:{sorted(f.items())}", lambda: _story_facets(c, f))
-        rows = sw.story_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        from . import copyindex   # totals and facets from columns built once per database change
+
+        index = db.cached("story-index", lambda: copyindex.build_stories(c))
+        total, facets = index.summary(f)
+        rows = sw.story_rows_by_ids(c, index.page(f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE))
     for r in rows:
         r["languages"] = ",".join(_j(r["languages"], []))
     cols = ["story_id", "title", "size", "sites", "languages", "first_seen", "last_seen", "credit_rate",
@@ -216,23 +220,6 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
     return Page("stories.html", f"Stories ({total:,}, page {page})",
                 {"stories": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
                 (cols, rows))
-
-
-def _story_facets(c, f, limit: int = 12) -> tuple[int, dict[str, Any]]:
-    """Total and facets (origin site, language) of the filtered stories, one pass."""
-    sites_: Counter = Counter()
-    langs: Counter = Counter()
-    by_list: Counter = Counter()
-    total = 0
-    for site_, languages in sw.story_facet_values(c, f):
-        total += 1
-        sites_[site_] += 1
-        by_list[languages] += 1
-    for value, n in by_list.items():
-        for lang in _j(value, []) or []:
-            langs[lang] += n
-    return total, {"site": [{"value": v, "n": n} for v, n in sorted(sites_.items(), key=lambda x: (-x[1], str(x[0])))[:limit]],
-                   "lang": [{"value": k, "n": n} for k, n in langs.most_common(limit)]}
 
 
 def sites(db: Reader, params: dict[str, str]) -> Page:
@@ -256,26 +243,18 @@ def copies(db: Reader, params: dict[str, str]) -> Page:
     sort = _sort(params, sw.COPY_SORTS, "newest")
     f = _filters(params, COPY_FILTERS)
     c = db.conn()
-    total, facets = db.cached(f"copies-summary:{sorted(f.items())}", lambda: _copy_summary(c, f))
-    rows = sw.copy_rows(c, f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    # filters, totals, facets and the page cut from columns held in memory (web/copyindex.py), rebuilt once per
+    # database change; only the page's rows are read
+    from . import copyindex
+
+    index = db.cached("copy-index", lambda: copyindex.build(c))
+    total, facets = index.summary(f)
+    rows = sw.copy_rows_by_keys(c, index.page(f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE))
     cols = ["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy", "language_pair",
             "copy_site", "copy_title", "copy_published", "source_site", "source_published"]
     return Page("copies.html", f"Copies ({total:,}, page {page})",
                 {"copies": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
                 (cols, rows))
-
-
-def _copy_summary(c, f: dict[str, str], limit: int = 12) -> tuple[int, dict[str, list[dict[str, Any]]]]:
-    """Total and facets (kind, credit, copying site, copied site, language) of the filtered copies, one pass."""
-    names = ("kind", "credited", "site", "source_site", "lang")
-    counts: list[Counter] = [Counter() for _ in names]
-    total = 0
-    for row in sw.copy_facet_values(c, f):
-        total += 1
-        for i, v in enumerate(row):
-            counts[i][v] += 1
-    return total, {n: [{"value": v, "n": k} for v, k in sorted(cnt.items(), key=lambda x: (-x[1], str(x[0])))[:limit]]
-                   for n, cnt in zip(names, counts)}
 
 
 def export(db: Reader, params: dict[str, str], what: str) -> tuple[list[str], Any]:
@@ -314,6 +293,13 @@ def _export_rows(db: Reader, params: dict[str, str], what: str, c) -> tuple[list
         return (["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy",
                  "language_pair", "copy_site", "copy_title", "copy_published", "source_site", "source_published"],
                 sw.iter_copies(c, f, sort))
+    if what == "members" and db.has("stories"):
+        sid = (params.get("story") or "").strip()
+        if not sid:
+            raise BadRequest("give the story, e.g. /export/members.csv?story=st-...")
+        if sw.story(c, sid) is None:
+            raise NotFound(f"no story {sid!r}")
+        return STORY_COLS, sw.iter_story_members(c, sid)
     if what == "search":
         f = _filters(params, ("site", "from", "to", "lang", "kind"))
         fq = fts_query(params.get("q") or "")
@@ -326,68 +312,107 @@ def _export_rows(db: Reader, params: dict[str, str], what: str, c) -> tuple[list
 
 
 # -- story -----------------------------------------------------------------------------------------------
-def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
-    """A story: its members as a provenance tree with each copy's link (kind, credit, confidence, evidence), the spread
-    timeline, honest first/last seen, backdated, undated and uncertain members, sites sharing an operator."""
+STORY_COLS = ["page_id", "role", "kind", "parent_id", "site", "url", "title", "language", "when", "lag_hours",
+              "credited", "confidence"]
+
+
+def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
+    """The story row, every member (origin first, then by lag, undated last) with its date, the copy link it is
+    drawn from (JSON columns left unparsed) and its flags, and the links by (copy, source). Cheap per member:
+    the page draws only one page of them."""
     if not db.has("stories"):
         raise NotFound("this database has not been traced (no stories table)")
-    s = sw.story(db.conn(), story_id)
+    c = db.conn()
+    s = sw.story(c, story_id)
     if s is None:
         _moved_story(db, story_id)
     s["languages"] = _j(s["languages"], [])
-    members = sw.story_members(db.conn(), story_id)
-    links = sw.story_links(db.conn(), story_id)
-    by_pair = {}
-    sources_of = defaultdict(list)
-    for l in links:
-        l["evidence"] = _j(l["evidence"], [])
-        l["credited_to"] = _j(l["credited_to"], None)
+    members = sw.story_members(c, story_id)
+    members.sort(key=lambda m: (m["role"] != "origin", m["lag_hours"] is None, m["lag_hours"] or 0.0, m["page_id"]))
+    by_pair: dict[tuple[str, str], dict[str, Any]] = {}
+    first_link: dict[str, dict[str, Any]] = {}
+    for l in sw.story_link_briefs(c, story_id):
         by_pair[(l["copy_id"], l["source_id"])] = l
-        sources_of[l["copy_id"]].append(l["source_id"])
-    ids = {m["page_id"] for m in members}
-    origin = s["origin_id"]
+        first_link.setdefault(l["copy_id"], l)
     for m in members:
         m["when"] = m["published"] or m["article_published"]
+        link = by_pair.get((m["page_id"], m["parent_id"])) if m["parent_id"] else None
+        if link is None and m["role"] != "origin":
+            link = first_link.get(m["page_id"])
+        m["link"] = link
+        # dated before its origin: backdated or a wrong date (trace/network.py first_seen leaves it out too)
         m["backdated"] = (m["role"] != "origin" and m["when"] is not None and m["lag_hours"] is not None
                           and m["lag_hours"] < svg.BACKDATED_HOURS)
-        link = by_pair.get((m["page_id"], m["parent_id"])) if m["parent_id"] else None
-        if link is None and m["role"] != "origin" and sources_of.get(m["page_id"]):
-            link = by_pair[(m["page_id"], sources_of[m["page_id"]][0])]
-        m["link"] = link
-        m["other_sources"] = [x for x in sources_of.get(m["page_id"], []) if not link or x != link["source_id"]]
+    return s, members, by_pair
+
+
+def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
+    """A story: counts of its members by kind and credit, honest first/last seen, backdated, undated and
+    uncertain members, sites sharing an operator, the spread timeline, and the provenance tree one page of
+    members at a time (the whole member list: /export/members.csv?story=...)."""
+    page = _int_arg(params, "page", 1)
+    s, members, by_pair = _story_core(db, story_id)
+    c = db.conn()
+    listing = _listing(page, len(members))
+    if page > listing["last_page"]:
+        raise NotFound(f"the story has {len(members)} members: no page {page}")
+    shown = members[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    full = sw.copy_links(c, [(m["link"]["copy_id"], m["link"]["source_id"]) for m in shown if m["link"]])
+    for m in shown:
+        if m["link"] is not None:
+            link = full.get((m["link"]["copy_id"], m["link"]["source_id"]), m["link"])
+            m["link"] = dict(link, evidence=_j(link.get("evidence"), []), credited_to=_j(link.get("credited_to"), None))
     # a compilation draws on sources that may sit in other stories: all of its copy links, named
     every = defaultdict(list)
-    for r in sw.all_sources_of(db.conn(), [m["page_id"] for m in members if m["role"] != "origin"]):
+    for r in sw.all_sources_of(c, [m["page_id"] for m in shown if m["role"] != "origin"]):
         every[r["copy_id"]].append(r)
-    for m in members:
+    for m in shown:
         used = m["link"]["source_id"] if m["link"] else None
         m["other_sources"] = [{"page_id": r["source_id"], "site": r["site"], "title": r["title"],
                                "story_id": r["story_id"]} for r in every.get(m["page_id"], [])
                               if r["source_id"] != used]
-    # provenance tree: children by immediate parent; members whose parent is outside the story hang off the origin
+    # provenance tree of this page's members: a member under its parent when the parent is on this page too;
+    # else at the top, naming its parent and the page it is on
+    origin = s["origin_id"]
+    page_of = {m["page_id"]: i // PAGE_SIZE + 1 for i, m in enumerate(members)}
+    site_of = {m["page_id"]: m["site"] for m in members}
+    here = {m["page_id"] for m in shown}
     children = defaultdict(list)
-    for m in members:
+    tops = []
+    for m in shown:
+        p = m["parent_id"]
         if m["page_id"] == origin:
             continue
-        p = m["parent_id"] if m["parent_id"] in ids and m["parent_id"] != m["page_id"] else origin
-        children[p].append(m)
-    byid = {m["page_id"]: m for m in members}
+        if p in here and p != m["page_id"]:
+            children[p].append(m)
+        elif page == 1 and origin in here and p not in page_of:
+            children[origin].append(m)     # a parent outside the story: hung off the origin, as before
+        else:
+            if p in page_of and p not in here:
+                m["parent_elsewhere"] = {"page_id": p, "site": site_of.get(p), "page": page_of[p]}
+            (children[origin] if origin in here else tops).append(m)
     seen: set[str] = set()
 
     def tree(pid: str, depth: int) -> list[dict[str, Any]]:
         out = []
-        for ch in sorted(children.get(pid, []), key=lambda m: (m["lag_hours"] is None, m["lag_hours"] or 0)):
+        for ch in children.get(pid, []):
             if ch["page_id"] in seen or depth > 50:
                 continue
             seen.add(ch["page_id"])
             out.append({"member": ch, "children": tree(ch["page_id"], depth + 1)})
         return out
 
-    seen.add(origin)
-    root = {"member": byid.get(origin) or {"page_id": origin, "role": "origin"}, "children": tree(origin, 0)}
-    orphans = [m for m in members if m["page_id"] not in seen]  # cycles, if any: listed flat
+    roots = []
+    if origin in here:
+        seen.add(origin)
+        roots.append({"member": next(m for m in shown if m["page_id"] == origin), "children": tree(origin, 0)})
+    for m in tops:
+        if m["page_id"] not in seen:
+            seen.add(m["page_id"])
+            roots.append({"member": m, "children": tree(m["page_id"], 1)})
+    orphans = [m for m in shown if m["page_id"] not in seen]  # cycles, if any: listed flat
     credited = Counter((m["link"] or {}).get("credited") or "unknown" for m in members if m["role"] != "origin")
-    json_members = [{k: v for k, v in m.items() if k not in ("article_published",)} for m in members]
+    kinds = Counter("origin" if m["role"] == "origin" else (m["kind"] or "copy") for m in members)
     # first/last seen from the dated pages that are not backdated (a copy claiming a date before its origin
     # is shown with a warning, never as the story's start)
     honest = sorted(t for t in (svg.parse_when(m["when"]) for m in members if not m["backdated"]) if t)
@@ -396,29 +421,32 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     uncertain = [m["page_id"] for m in members if _uncertain(m["link"])]
     shared_ops = []
     if db.has("site_groups"):
-        gs = sw.groups_of_sites(db.conn(), [m["site"] for m in members])
+        gs = sw.groups_of_sites(c, [m["site"] for m in members])
         by_group = defaultdict(set)
         for site_, g in gs.items():
             by_group[g].add(site_)
         shared_ops = [{"group_id": g, "sites": sorted(v)} for g, v in sorted(by_group.items()) if len(v) > 1]
-        for m in members:
+        for m in shown:
             m["group_id"] = gs.get(m["site"])
-    data = {"story": s, "members": json_members, "credit": dict(credited), "shared_operators": shared_ops,
+    json_members = [{k: v for k, v in m.items() if k != "article_published"} for m in shown]
+    sid = s["story_id"]
+    data = {"story": s, "members": json_members, "members_total": len(members), **listing,
+            "members_export": {"csv": f"/export/members.csv?story={sid}", "json": f"/export/members.json?story={sid}"},
+            "kinds": dict(kinds), "credit": dict(credited), "shared_operators": shared_ops,
             "first_seen": _day_time(honest[0]) if honest else None,
             "last_seen": _day_time(honest[-1]) if honest else None,
             "backdated": backdated, "undated": [m["page_id"] for m in members if not m["when"]],
             "uncertain": uncertain}
-    cols = ["page_id", "role", "kind", "parent_id", "site", "url", "title", "language", "when", "lag_hours",
-            "credited", "confidence"]
-    table = [{**{k: m.get(k) for k in cols}, "credited": (m["link"] or {}).get("credited"),
-              "confidence": (m["link"] or {}).get("confidence")} for m in members]
-    html = {"tree": root, "orphans": orphans, "timeline": svg.timeline(members)}
+    table = [{**{k: m.get(k) for k in STORY_COLS}, "credited": (m["link"] or {}).get("credited"),
+              "confidence": (m["link"] or {}).get("confidence")} for m in shown]
+    html = {"roots": roots, "orphans": orphans, "timeline": svg.timeline(members)}
     if db.has("claims"):
-        data["claims"] = web_claims.story_spread(db.conn(), story_id)
+        data["claims"] = web_claims.story_spread(c, story_id, [m["page_id"] for m in members])
     if db.has("shared_items"):
-        data["shared_items"] = sw.shared_items_of(db.conn(), [m["page_id"] for m in members])
-    return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)", data,
-                (cols, table), html)
+        data["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members]) \
+            if db.cached("rows:shared_items", lambda: sw.has_rows(c, "shared_items")) else []
+    return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)"
+                + (f", members page {page}" if page > 1 else ""), data, (STORY_COLS, table), html)
 
 
 def _moved_story(db: Reader, story_id: str) -> None:
@@ -593,10 +621,14 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
     edges: list[dict[str, Any]] = []
     neighbours: list[dict[str, Any]] = []
     group: dict[str, Any] | None = None
+    n_neighbours = 0
     if db.has("site_edges"):
+        # a big site has an edge to most others: every edge is counted (roles below), the heaviest
+        # SITE_NEIGHBOURS are listed with their evidence (JSON parsed for those only), the CSV twin lists all
         edges = sw.site_edges(c, domain)
         for e in edges:
-            e["detail"] = _j(e["detail"], {})
+            raw = e["detail"] or ""
+            e["detail"] = raw
             other = e["site_b"] if e["site_a"] == domain else e["site_a"]
             if e["kind"] == "copy":
                 direction = "copies from" if e["site_a"] == domain else "copied by"
@@ -604,17 +636,25 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
                 direction = "shares posts, quotes or captions with"
             else:
                 direction = "shares identifiers with"
-            d = e["detail"] if isinstance(e["detail"], dict) else {}
             neighbours.append({"site": other, "kind": e["kind"], "direction": direction, "weight": e["weight"],
-                               "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate"),
-                               "examples": d,  # resolved below for the strongest neighbours only
-                               "identifiers": _edge_identifiers(d) if e["kind"] != "copy" else [],
-                               "evidence": e["detail"]})
+                               "strong": bool(e["strong"]),
+                               "credit_rate": _credit_rate(raw, e["weight"]) if e["kind"] == "copy" else None,
+                               "_edge": e})
         neighbours.sort(key=lambda n: (-(n["weight"] or 0), n["site"], n["kind"]))
-        for i, n in enumerate(neighbours):  # example pairs (two URL lookups each) for the 15 strongest edges
-            n["examples"] = _edge_examples(db, n["examples"], 3) if n["kind"] == "copy" and i < 15 else []
+        n_neighbours = len(neighbours)
+        for i, n in enumerate(neighbours[:SITE_NEIGHBOURS]):
+            d = _j(n["_edge"]["detail"], {})
+            d = d if isinstance(d, dict) else {}
+            n["evidence"] = d
+            n["identifiers"] = _edge_identifiers(d) if n["kind"] != "copy" else []
+            # example pairs (two URL lookups each) for the 15 strongest edges
+            n["examples"] = _edge_examples(db, d, 3) if n["kind"] == "copy" and i < 15 else []
     if db.has("copies", "stories"):
-        originated = sw.stories_originated(c, domain)
+        # stories whose origin is on the site: counted from the stories list's in-memory columns (one pass per
+        # database change, warmed at start) instead of a probe per article of the site
+        from . import copyindex
+
+        originated = db.cached("story-index", lambda: copyindex.build_stories(c)).originated_by(domain)
         if db.has("site_edges"):
             # copy flows between sites come from the network trace built (one row per site pair, with counts);
             # walking a 13k-article site's copies one index probe at a time costs ~50 ms
@@ -622,10 +662,10 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             in_e = [e for e in edges if e["kind"] == "copy" and e["site_b"] == domain and e["site_a"] != domain]
 
             def credited(e):
-                d = e["detail"] if isinstance(e["detail"], dict) else {}
-                if isinstance(d.get("credited"), (int, float)):
-                    return d["credited"]
-                return round((d.get("credit_rate") or 0) * (e["weight"] or 0))
+                m = _CREDITED_N.search(e["detail"])
+                if m:
+                    return float(m.group(1))
+                return round((_credit_rate(e["detail"], e["weight"]) or 0) * (e["weight"] or 0))
 
             made_n = int(sum(e["weight"] or 0 for e in out_e))
             made_cr = sum(credited(e) for e in out_e)
@@ -633,9 +673,10 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
             taken_cr = sum(credited(e) for e in in_e)
             kinds = Counter()
             for e in out_e:
-                d = e["detail"] if isinstance(e["detail"], dict) else {}
-                for k, n in (d.get("kinds") or {}).items():
-                    kinds[k] += n
+                m = _KINDS.search(e["detail"])
+                for k, n in (_j(m.group(0)[m.group(0).index("{"):], {}) if m else {}).items():
+                    if isinstance(n, (int, float)):
+                        kinds[k] += n
         else:
             made = sw.copies_made_by_site(c, domain)
             taken = sw.copies_taken_from_site(c, domain)
@@ -654,6 +695,9 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
         if g:
             group = {"group_id": g["group_id"], "evidence": _j(g["evidence"], []),
                      "members": sw.group_members(c, g["group_id"])}
+    for n in neighbours:
+        n.pop("_edge", None)
+    shown = neighbours[:SITE_NEIGHBOURS]
     net_edges = [{"site_a": (n["site"] if n["direction"] == "copied by" else domain) if n["kind"] == "copy"
                   else domain,
                   "site_b": (domain if n["direction"] == "copied by" else n["site"]) if n["kind"] == "copy"
@@ -662,10 +706,27 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
                  for n in neighbours]
     data = {"site": srow, "articles": srow["pages"], "languages": languages, "identifiers": idents,
             "identifiers_over_latest": min(ID_SAMPLE, srow["pages"] or 0),
-            "roles": roles, "neighbours": neighbours, "group": group, "recent_articles": recent}
+            "roles": roles, "neighbours": shown, "neighbours_total": n_neighbours,
+            "neighbours_csv": f"/site/{quote(domain, safe='')}.csv", "group": group, "recent_articles": recent}
     cols = ["site", "kind", "direction", "weight", "strong", "credit_rate"]
     return Page("site.html", f"Site: {domain}", data, (cols, neighbours),
                 {"network": svg.network(domain, net_edges)})
+
+
+SITE_NEIGHBOURS = 50   # neighbours listed on a site page, heaviest first (the CSV twin has them all)
+_KINDS = re.compile(r'"kinds"\s*:\s*\{[^{}]*\}')
+
+
+def _credit_rate(detail: str, weight: Any) -> float | None:
+    """A copy edge's credit rate out of its detail JSON (``credit_rate``, else ``credited`` / weight), without
+    parsing the rest (example pairs)."""
+    m = _CREDIT_RATE.search(detail or "")
+    if m:
+        return float(m.group(1))
+    m = _CREDITED_N.search(detail or "")
+    if m and weight:
+        return float(m.group(1)) / weight
+    return None
 
 
 def _edge_examples(db: Reader, d: dict[str, Any], limit: int = 5) -> list[dict[str, Any]]:
@@ -778,21 +839,43 @@ def identifier(db: Reader, params: dict[str, str]) -> Page:
     page = _int_arg(params, "page", 1)
     c = db.conn()
     # a value on every page (a theme's tag manager) aggregates ~100k rows: remembered until the database changes
+    # (and worked out in the background at start for the values on the most pages: warm_identifiers)
     sites_ = [dict(r) for r in db.cached(f"identifier-sites:{kind}\x00{value}",
                                          lambda: sw.identifier_sites(c, kind, value))]
     if not sites_:
         raise NotFound(f"no page carries {kind} {value!r}")
-    pages = sw.identifier_pages(c, kind, value, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    total = sum(s["pages"] for s in sites_)
+    # a value on a large share of all pages: walking the articles in date order finds a page of it sooner than
+    # reading every page carrying it costs (walk ~ (offset + 50) * articles / total probes, read ~ total)
+    articles = db.cached("count:articles", lambda: sw.count_rows(c, "articles"))
+    offset = (page - 1) * PAGE_SIZE
+    common = total * total > (offset + PAGE_SIZE) * articles
+    pages = sw.identifier_pages(c, kind, value, PAGE_SIZE, offset, common=common)
     groups = sw.groups_of_sites(c, [s["site"] for s in sites_]) if db.has("site_groups") else {}
     for s in sites_:
         s["group_id"] = groups.get(s["site"])
-    total = sum(s["pages"] for s in sites_)
     data = {"kind": kind, "value": value, "sites": sites_, "pages": pages, "total_pages": total,
             "first_seen": min((s["first_seen"] for s in sites_ if s["first_seen"]), default=None),
             "last_seen": max((s["last_seen"] for s in sites_ if s["last_seen"]), default=None),
             "page": page, "pages_total": _pages(total), "more": page * PAGE_SIZE < total}
     return Page("identifier.html", f"Identifier {kind}: {value}", data,
                 (["page_id", "site", "title", "url", "published", "fetched_at", "where"], pages))
+
+
+COMMON_IDENTIFIER = 0.05   # identifier values on at least this share of all pages are aggregated at start
+
+
+def warm_identifiers(db: Reader, limit: int = 20, floor: int = 1000) -> int:
+    """Work out the sites table of the identifier values on the most pages (at least COMMON_IDENTIFIER of all
+    pages and ``floor`` pages, at most ``limit`` values): each costs one probe per page carrying it, seconds for
+    a value on every page, so the first visitor of such a value does not wait for it. Returns how many."""
+    c = db.conn()
+    articles = db.cached("count:articles", lambda: sw.count_rows(c, "articles"))
+    done = 0
+    for kind, value in sw.common_identifiers(c, max(floor, int(COMMON_IDENTIFIER * articles)))[:limit]:
+        db.cached(f"identifier-sites:{kind}\x00{value}", lambda: sw.identifier_sites(c, kind, value))
+        done += 1
+    return done
 
 
 def credited(db: Reader, params: dict[str, str]) -> Page:
@@ -834,16 +917,38 @@ def group(db: Reader, params: dict[str, str], group_id: str) -> Page:
         d = _j(e["detail"], {})
         edges.append({"site_a": e["site_a"], "site_b": e["site_b"], "kind": e["kind"], "weight": e["weight"],
                       "strong": bool(e["strong"]), "credit_rate": d.get("credit_rate") if isinstance(d, dict) else None})
-    stories_ = sw.stories_by_sites(c, names) if db.has("stories", "story_members") else []
-    originated = [s for s in stories_ if s["role"] == "origin"]
-    amplified = [s for s in stories_ if s["role"] != "origin"]
+    # one pass over every story membership of the group's pages: remembered per group until the database changes
+    originated, amplified, n_orig, n_ampl = db.cached(f"group-stories:{group_id}", lambda: _group_stories(c, names)) \
+        if db.has("stories", "story_members") else ([], [], 0, 0)
     credit = {r["credited"] or "unknown": r["n"] for r in sw.credit_by_sites(c, names)} if db.has("copies") else {}
     n = sum(credit.values())
     data = {"group_id": group_id, "sites": members, "shared_identifiers": evidence, "edges": edges,
-            "originated": originated, "amplified": amplified,
+            "originated": originated, "amplified": amplified, "stories_originated": n_orig,
+            "stories_amplified": n_ampl, "stories_list": f"/stories?group={quote(group_id, safe='')}",
             "credit": {"by_status": credit, "copies": n, "rate": _rate(sum(credit.get(k, 0) for k in CREDITED), n)}}
     return Page("group.html", f"Operator group {group_id} ({len(members)} sites)", data,
                 (["site", "name", "pages"], members))
+
+
+GROUP_STORIES = 20   # the newest stories a group originated and amplified, listed (with the totals)
+
+
+def _group_stories(c, sites: list[str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int, int]:
+    """(newest stories originated, newest amplified, how many originated, how many amplified) by these sites:
+    one pass over their story memberships; a story counts once per role, the newest member date first."""
+    newest: dict[str, dict[str, tuple]] = {"origin": {}, "copy": {}}
+    for story_id, site_, role, kind, when in sw.memberships_of_sites(c, sites):
+        by = newest["origin" if role == "origin" else "copy"]
+        key = (when or "", story_id)
+        if story_id not in by or key > by[story_id][0]:
+            by[story_id] = (key, site_, kind)
+    picked = {r: sorted(by.items(), key=lambda x: x[1][0], reverse=True)[:GROUP_STORIES]
+              for r, by in newest.items()}
+    info = sw.stories_by_ids(c, [sid for rows in picked.values() for sid, _ in rows])
+    lists = {r: [{**info.get(sid, {"story_id": sid, "title": None, "size": None, "first_seen": None}),
+                  "site": v[1], "role": r, "kind": v[2], "when": v[0][0] or None} for sid, v in rows]
+             for r, rows in picked.items()}
+    return lists["origin"], lists["copy"], len(newest["origin"]), len(newest["copy"])
 
 
 def _pages(total: int) -> int:
@@ -1019,14 +1124,16 @@ def _network_base(db: Reader) -> dict[str, Any]:
                 m = _CREDITED_N.search(detail)
                 if m and e["weight"]:
                     cr = float(m.group(1)) / e["weight"]
-        edges.append({**e, "strong": bool(e["strong"]), "credit_rate": cr})
+        e = {**e, "strong": bool(e["strong"]), "credit_rate": cr}
+        e["cls"] = svg.edge_class(e)
+        edges.append(e)
     groups = sw.all_site_groups(c) if db.has("site_groups") else {}
     sites = sorted({s for e in edges for s in (e["site_a"], e["site_b"])})
     pos = svg.layout(sites, [(e["site_a"], e["site_b"], float(e["weight"] or 0)) for e in edges], groups)
     sizes = Counter(groups.values())
     rank = {g: i for i, (g, _) in enumerate(sorted(sizes.items(), key=lambda x: (-x[1], x[0])))}
     return {"edges": edges, "groups": groups, "pos": pos, "pages": sw.site_page_counts(c, sites),
-            "group_rank": rank, "group_sizes": dict(sizes)}
+            "group_rank": rank, "group_sizes": dict(sizes), "node_memo": {}}
 
 
 def network(db: Reader, params: dict[str, str]) -> Page:
@@ -1048,28 +1155,26 @@ def network(db: Reader, params: dict[str, str]) -> Page:
         raise BadRequest("min_weight must be a number")
     base = db.cached("network-base", lambda: _network_base(db))
     groups = base["groups"]
-    keep = []
-    for e in base["edges"]:
-        if f["kind"] and e["kind"] != f["kind"]:
-            continue
-        if e["kind"] == "copy" and f["credit"] and svg.edge_class(e) != f["credit"]:
-            continue
-        if e["kind"] == "identifier" and f["strong"] == "1" and not e["strong"]:
-            continue
-        if (e["weight"] or 0) < min_w:
-            continue
-        if f["group"] and f["group"] not in (groups.get(e["site_a"]), groups.get(e["site_b"])):
-            continue
-        keep.append(e)
+    keep = base["edges"]   # heaviest first; each filter one pass over what is left
+    if f["kind"]:
+        keep = [e for e in keep if e["kind"] == f["kind"]]
+    if f["credit"]:
+        keep = [e for e in keep if e["kind"] != "copy" or e["cls"] == f["credit"]]
+    if f["strong"] == "1":
+        keep = [e for e in keep if e["kind"] != "identifier" or e["strong"]]
+    if min_w:
+        keep = [e for e in keep if (e["weight"] or 0) >= min_w]
+    if f["group"]:
+        keep = [e for e in keep if f["group"] in (groups.get(e["site_a"]), groups.get(e["site_b"]))]
     cut = max(0, len(keep) - MAX_NETWORK_EDGES)
     keep = keep[:MAX_NETWORK_EDGES]       # heaviest first
     shown = sorted({s for e in keep for s in (e["site_a"], e["site_b"])})
-    pos = {s: base["pos"][s] for s in shown if s in base["pos"]}
-    geo = svg.whole_network(pos, keep, groups, base["pages"], base["group_rank"])
+    geo = svg.whole_network(base["pos"], keep, groups, base["pages"], base["group_rank"],
+                            size=svg.network_canvas(len(base["pos"])), sites=shown, memo=base["node_memo"])
     legend_groups = [{"group_id": g, "colour": svg.GROUP_COLOURS[i], "sites": base["group_sizes"][g]}
                      for g, i in sorted(base["group_rank"].items(), key=lambda x: x[1])
                      if i < len(svg.GROUP_COLOURS)]
-    kinds = Counter(svg.edge_class(e) for e in keep)
+    kinds = Counter(e["cls"] for e in keep)
     nodes = [{"site": v["site"], "group_id": v["group_id"], "pages": base["pages"].get(v["site"]),
               "x": v["x"], "y": v["y"]} for v in geo["nodes"]]
     data = {"filters": {k: v for k, v in f.items() if v}, "sites": len(shown),
@@ -1086,15 +1191,14 @@ def network(db: Reader, params: dict[str, str]) -> Page:
 def spread(db: Reader, params: dict[str, str], story_id: str) -> Page:
     """A story's spread replayed over time: a sequence of frames (no script), each the sites that carry the story
     by then and who copied whom; ``?step=N`` shows one frame large with links to the previous and next."""
-    st = story(db, {}, story_id)
-    members = st.data["members"]
+    s, members, _ = _story_core(db, story_id)
     step = _int_arg(params, "step", 0, lo=0, hi=svg.MAX_FRAMES)
     frames = svg.spread_frames(members, size=480 if step else 280)
     if step > len(frames):
         raise BadRequest(f"step must be between 1 and {len(frames)}")
-    data = {"story": st.data["story"], "frames": [{k: v for k, v in fr.items() if k not in ("nodes", "lines", "size", "width")}
-                                                 for fr in frames], "step": step or None,
-            "backdated": st.data["backdated"]}
+    backdated = [{"page_id": m["page_id"], "site": m["site"], "when": m["when"], "lag_hours": m["lag_hours"]}
+                 for m in members if m["backdated"]]
+    data = {"story": s, "frames": [{k: v for k, v in fr.items() if k not in ("nodes", "lines", "size", "width")}
+                                   for fr in frames], "step": step or None, "backdated": backdated}
     shown = [frames[step - 1]] if step else frames
-    return Page("spread.html", f"Spread of: {st.data['story']['title'] or story_id}", data, None,
-                {"frames": shown})
+    return Page("spread.html", f"Spread of: {s['title'] or story_id}", data, None, {"frames": shown})

@@ -1,6 +1,6 @@
 """Actor pages in a real browser: Debian chromium (playwright) walks article -> actor -> related actor on a
 real uvicorn server over a database built the real way (ingest JSONL: the analyze stage finds the actors), and checks that
-nothing from a hostile article (a script in its text and in an actor's name) runs."""
+nothing from a hostile article (a script in its text) runs; the same store's exports and actors graph."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from test_actors import ingest_pages
 from test_web_browser import CHROMIUM, Watch, browser, check_nothing_ran, server  # noqa: F401 - fixtures
 
 pytestmark = [
@@ -31,14 +32,7 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory):
-    import newstrace
-
-    d = tmp_path_factory.mktemp("actorsweb")
-    src = d / "pages.jsonl"
-    src.write_text("\n".join(json.dumps(p) for p in PAGES) + "\n")
-    path = str(d / "actors.db")
-    newstrace.ingest([str(src)], db=path, link=False, workers=1)  # analysis (claims, actors) on by default
-    return path
+    return ingest_pages(tmp_path_factory.mktemp("actorsweb"), PAGES)  # ingest's analysis finds the actors
 
 
 def test_walk_article_actor_related_actor(browser, server, db):  # noqa: F811
@@ -64,3 +58,32 @@ def test_walk_article_actor_related_actor(browser, server, db):  # noqa: F811
     assert page.locator("h1").inner_text() == "Xi Jinping"
     assert page.locator('a[href="/actor/vladimir-putin"]').count() >= 1  # and back through the relation
     check_nothing_ran(page, watch, "related actor")
+
+
+def test_exports_and_graph_of_the_walked_store(db, tmp_path):
+    """The same store through the CLI exports: actors with aliases and roles, the relation the walk follows
+    (with evidence and chain), and the GEXF graph holding both actors and the edge between them."""
+    import xml.etree.ElementTree as ET
+
+    from test_actors import _export
+
+    out = {kind: [json.loads(x) for x in _export(db, kind, "jsonl", tmp_path).read_text().splitlines() if x.strip()]
+           for kind in ("actors", "relations")}
+    ids = {a["actor_id"]: a for a in out["actors"]}
+    assert {"vladimir-putin", "xi-jinping"} <= ids.keys()
+    assert {"actor_id", "name", "kind", "aliases", "roles"} <= ids["vladimir-putin"].keys()
+    assert any("President" in r["role"] for r in ids["vladimir-putin"]["roles"])
+    rel = [r for r in out["relations"] if {r["subject"], r["object"]} == {"vladimir-putin", "xi-jinping"}]
+    assert rel, out["relations"]
+    for r in rel:
+        ev = r["evidence"]
+        body_url = {p["url"] for p in PAGES}
+        assert r["url"] in body_url and ev["end"] > ev["start"] and ev["text"]
+        assert r["chain"][0] == "outlet" and r["modality"] in ("asserted", "possible", "intended")
+    g = _export(db, "actors-graph", "gexf", tmp_path)
+    root = ET.parse(g).getroot()
+    ns = {"g": root.tag.split("}")[0].strip("{")}
+    nodes = {n.get("id") for n in root.iterfind(".//g:node", ns)}
+    edges = {(e.get("source"), e.get("target")) for e in root.iterfind(".//g:edge", ns)}
+    assert {"vladimir-putin", "xi-jinping"} <= nodes
+    assert ("vladimir-putin", "xi-jinping") in edges or ("xi-jinping", "vladimir-putin") in edges

@@ -1,0 +1,401 @@
+"""Cheap first pass of the translate phase: which articles are worth encoding sentence by sentence.
+
+Encoding every sentence of every article is the costly part of cross-language tracing (multilingual-e5 does
+about 60 sentences/s on one core, USE about 400). Most articles of a real corpus have no translation in the
+store, so they are first described cheaply and encoded in full only when another-language article comes close:
+
+* **lede vectors**: the first :data:`LEDE_UNITS` units (sentences) of the body, encoded with the article's
+  *probe encoder* (USE for its 15 languages, e5 for the rest) and stored as encoder ``use.lede`` /
+  ``e5.lede`` in ``xling_vectors`` (the first rows of a full encoding are the same vectors, so they are written
+  again, unchanged, when an article is encoded in full);
+* **fingerprints**: numbers (two digits and more), name stems (capitalised words not starting a sentence,
+  Cyrillic transliterated) of the body: language-independent, so they link a language USE does not cover with
+  any other without encoding either side, and a partial translation (cut from the middle) with its source.
+
+A cross-language document pair is a *candidate* when a lede unit of one is among the :data:`LEDE_TOP` nearest
+lede units of the other at a similarity of at least the encoder's candidate threshold (translate.PARAMS, centred
+with the packaged per-language means), or when their fingerprints share at least :data:`FP_MIN_SHARED` tokens
+and an IDF-weighted share :data:`FP_MIN` of the smaller one (at most :data:`FP_TOP` per article). Both
+articles of a candidate pair are then encoded in full with the pair's encoder. A second round
+(:func:`lede_full_candidates`) compares the ledes of the articles left out with the sentences of those encoded in
+full, which finds partial translations cut from the middle of their source, and their articles are encoded too.
+The full sentence pipeline of translate.py runs on the fully encoded articles only. Fingerprints are kept per
+process (by body hash).
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from ..store import articles, vectors
+from . import translate as tr
+from . import xling_encoders as enc
+from . import xling_evidence as ev
+
+LEDE_UNITS = 3
+LEDE_TOP = 8
+LEDE_CAND: dict[str, float] = {}  # per encoder: lede similarity making a candidate (default: translate.PARAMS' cand)
+FP_MIN_SHARED = 2
+FP_MIN = 0.1
+FP_TOP = 12
+FP_PROBE = 12  # an article in a language USE does not cover: its top fingerprint neighbours get e5 ledes
+FP_WEAK = 4  # ... and when its fingerprint has fewer tokens than this (twice FP_MIN_SHARED), every article does
+FP_MAX_DF = 0.05  # tokens in more than this share of the articles (and more than 20) say nothing
+
+_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
+                      "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "ye", "i",
+                      "yi", "g"]))
+_CYR = re.compile(r"[А-Яа-яЁёЄєІіЇїҐґ]+")
+
+
+def lede_name(name: str) -> str:
+    return f"{name}.lede"
+
+
+# languages written without letter case: no name survives into a fingerprint (names are capitalised words), so
+# numbers alone link them with the languages USE does not cover; they get e5 ledes too once e5 is active
+CASELESS = frozenset("ar fa he hi ja ka km ko my ta th ur zh".split())
+
+
+def probe_encoder(lang: str | None, active: set[str]) -> str | None:
+    """The encoder of an article's lede vectors: USE for its languages, else e5."""
+    if lang in enc.USE_LANGS and "use" in active:
+        return "use"
+    if "e5" in active and (lang not in enc.USE_LANGS or "use" not in active):
+        return "e5"
+    return None
+
+
+def probe_encoders(lang: str | None, active: set[str]) -> list[str]:
+    """Every encoder an article's ledes are made with: its probe encoder, plus e5 for a caseless language in
+    USE's (its fingerprint has numbers only, too little to reach articles outside USE's languages)."""
+    pe = probe_encoder(lang, active)
+    out = [pe] if pe else []
+    if "e5" in active and lang in CASELESS and "e5" not in out:
+        out.append("e5")
+    return out
+
+
+def ledes_missing(store, active: set[str], new_ids: set[str]) -> bool:
+    """True when a stored article (not new) lacks lede vectors it needs: encoding, or e5, has just become active."""
+    lim = len(new_ids) + 1
+    if "e5" in active:
+        pids = vectors.without_any(store.conn, [lede_name(n) for n in active], lim)
+        pids += vectors.without_vectors(store.conn, lede_name("e5"), CASELESS, lim)
+    else:  # articles in a language no active encoder covers get no lede
+        pids = vectors.without_vectors(store.conn, lede_name("use"), enc.USE_LANGS, lim)
+    return any(p not in new_ids for p in pids)
+
+
+def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256, force: str | None = None) -> int:
+    """Lede vectors of the articles (all, or ``ids``) that lack them, with their probe encoder (or ``force``).
+    Returns the number encoded."""
+    c = store.conn
+    rows = vectors.vector_state(c, None if ids is None else sorted(ids))
+    todo = []
+    for r in rows:
+        body = r["body"] or ""
+        lang = enc.norm_lang(r["language"]) or enc.norm_lang(tr._detect_lang(body)) if body.strip() else None
+        pes = [force] if force else probe_encoders(lang, active)
+        have = set((r["encs"] or "").split(",")) - {""}
+        h = tr._doc_hash(body)
+        pes = [pe for pe in pes if not (r["xhash"] == h and lede_name(pe) in have)]
+        if pes:
+            todo.append((r["page_id"], lang, body, h, pes, r["xhash"] == h))
+    done = 0
+    for k in range(0, len(todo), batch):
+        part = todo[k:k + batch]
+        spans = [tr.unit_spans(body) for _, _, body, _, _, _ in part]
+        vecs: dict[int, dict[str, np.ndarray]] = defaultdict(dict)
+        for name in ("use", "e5"):
+            texts, owners = [], []
+            for i, (_, _, body, _, pes, _) in enumerate(part):
+                if name in pes:
+                    lede = spans[i][:LEDE_UNITS]
+                    texts += [body[s:e] for s, e in lede]
+                    owners.append((i, len(lede)))
+            if not owners:
+                continue
+            V = enc.encode(name, texts) if texts else np.zeros((0, enc.DIMS[name]), np.float32)
+            pos = 0
+            for i, n in owners:
+                vecs[i][lede_name(name)] = V[pos:pos + n]
+                pos += n
+        ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with c:
+            for i, (pid, lang, body, h, pes, current) in enumerate(part):
+                made = vecs.get(i)
+                if not made:
+                    continue
+                if current:
+                    for name, V in made.items():
+                        vectors.put(c, pid, name, V)
+                else:  # new or changed body: stale vectors of every encoder go
+                    vectors.replace(c, pid, made, lang, h, spans[i], ts, tr.UNITS_VERSION)
+                done += 1
+    return done
+
+
+def _centred(name: str, V: np.ndarray, lang: str | None) -> np.ndarray:
+    prior = tr._prior(name)
+    mu = prior.get(lang or "", prior.get("*"))
+    M = V.astype(np.float32)
+    if mu is not None:
+        M = M - mu
+    return M / np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
+
+
+def lede_candidates(store, active: set[str], query: set[str] | None) -> set[tuple[str, str]]:
+    """Document pairs (a < b, different languages) whose lede units are near each other, per probe space."""
+    out: set[tuple[str, str]] = set()
+    for name in sorted(active):
+        ids, langs, mats = [], [], []
+        for r in vectors.rows(store.conn, lede_name(name), None):
+            V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"])
+            if len(V):
+                ids.append(r["page_id"])
+                langs.append(enc.norm_lang(r["lang"]))
+                mats.append(_centred(name, V, enc.norm_lang(r["lang"])))
+        if len(ids) < 2:
+            continue
+        M = np.concatenate(mats)
+        doc_of = np.repeat(np.arange(len(ids)), [len(m) for m in mats])
+        lnames = sorted(set(langs), key=lambda x: x or "")
+        li = {l: i for i, l in enumerate(lnames)}
+        lang_of = np.array([li[l] for l in langs], dtype=np.int32)[doc_of]
+        ok = np.array([[a != b and enc.pair_encoder(a, b) == name for b in lnames] for a in lnames], dtype=bool)
+        qdocs = np.arange(len(ids)) if query is None else np.array([i for i, p in enumerate(ids) if p in query],
+                                                                   dtype=np.int64)
+        if not len(qdocs):
+            continue
+        qrows = np.nonzero(np.isin(doc_of, qdocs))[0]
+        cand = LEDE_CAND.get(name, tr.PARAMS[name]["cand"])
+        for s in range(0, len(qrows), 2048):
+            qr = qrows[s:s + 2048]
+            S = M[qr] @ M.T
+            S[~ok[lang_of[qr]][:, lang_of]] = -1.0
+            _add_top(S, [ids[int(d)] for d in doc_of[qr]], doc_of, ids, cand, out)
+    return out
+
+
+def _add_top(S: np.ndarray, row_ids: list[str], col_doc: np.ndarray, col_ids: list[str], cand: float,
+             out: set[tuple[str, str]]) -> None:
+    """Document pairs (a < b) of each row's :data:`LEDE_TOP` most similar columns at ``cand`` or more."""
+    k = min(LEDE_TOP, S.shape[1])
+    top = np.argpartition(-S, k - 1, axis=1)[:, :k]
+    vals = np.take_along_axis(S, top, axis=1)
+    for a, cols, vs in zip(row_ids, top, vals):
+        for col, v in zip(cols, vs):
+            if v >= cand:
+                b = col_ids[int(col_doc[col])]
+                out.add((a, b) if a < b else (b, a))
+
+
+def lede_full_candidates(store, active: set[str], query: set[str] | None,
+                         made: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """Second round: document pairs (a < b) where a lede unit of an article without full vectors of an encoder is
+    near a sentence of an article in another language that has them. A partial translation cut from the middle
+    of its source has a lede (its first sentences) that is a middle sentence of the source, so lede-to-lede misses
+    it; the source is usually encoded in full already (its complete translations are candidates). Only pairs with
+    a ``query`` article (all when None) or an article encoded in full in this call (``made``) are searched."""
+    out: set[tuple[str, str]] = set()
+    for name in sorted(active):
+        space = tr.load_space(store, name)
+        if space is None:
+            continue
+        full = set(space.ids)
+        new_full = None if query is None else (set(query) | made.get(name, set())) & full
+        lids, llangs, lmats = [], [], []
+        for r in vectors.rows(store.conn, lede_name(name), None):
+            if r["page_id"] in full:
+                continue
+            V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"])
+            if len(V):
+                lang = enc.norm_lang(r["lang"])
+                mu = space.mu.get(r["lang"])  # centred as the space's rows (the packaged prior when unseen)
+                if mu is None:
+                    M = _centred(name, V, lang)
+                else:
+                    M = V.astype(np.float32) - mu
+                    M /= np.maximum(np.linalg.norm(M, axis=1, keepdims=True), 1e-9)
+                lids.append(r["page_id"])
+                llangs.append(lang)
+                lmats.append(M)
+        if not lids:
+            continue
+        L = np.concatenate(lmats)
+        ldoc = np.repeat(np.arange(len(lids)), [len(m) for m in lmats])
+        flangs = [enc.norm_lang(x) for x in space.langs]
+        pairable = {(la, lf) for la in set(llangs) for lf in set(flangs)
+                    if la != lf and enc.pair_encoder(la, lf) == name}
+        if not pairable:
+            continue
+        cand = LEDE_CAND.get(name, tr.PARAMS[name]["cand"])
+        fdocs_new = None if new_full is None else np.array(sorted(space.index[p] for p in new_full), dtype=np.int64)
+        for la in sorted(set(llangs), key=lambda x: x or ""):
+            ok_f = np.array([(la, lf) in pairable for lf in flangs], dtype=bool)[space.doc_of]
+            if not ok_f.any():
+                continue
+            rows_l = np.nonzero(np.array([llangs[d] == la for d in ldoc.tolist()], dtype=bool))[0]
+            if query is not None:
+                in_q = np.array([lids[d] in query for d in ldoc[rows_l].tolist()], dtype=bool)
+                # query ledes against every full sentence; other ledes only against articles new in full
+                new_rows = np.isin(space.doc_of, fdocs_new) if len(fdocs_new) else np.zeros(len(space.M), bool)
+            for s0 in range(0, len(rows_l), 2048):
+                qr = rows_l[s0:s0 + 2048]
+                S = L[qr] @ space.M.T
+                S[:, ~ok_f] = -1.0
+                if query is not None:
+                    S[~in_q[s0:s0 + 2048][:, None] & ~new_rows[None, :]] = -1.0
+                _add_top(S, [lids[int(d)] for d in ldoc[qr]], space.doc_of, space.ids, cand, out)
+    return out
+
+
+def fingerprint(body: str) -> frozenset[str]:
+    """Numbers and name stems of a body (Cyrillic names transliterated, so 'Путин' meets 'Putin')."""
+    latin = _CYR.sub(lambda m: _tr(m.group()), body)
+    return frozenset({"#" + n for n in ev.numbers(body)} | {"@" + n for n in ev.names(latin)})
+
+
+def _tr(word: str) -> str:
+    low = "".join(_TRANSLIT.get(ch, ch) for ch in word.lower())
+    return low[:1].upper() + low[1:] if word[:1].isupper() else low
+
+
+_FP: dict[str, dict[str, tuple[str, frozenset]]] = {}  # per database file: page_id -> (body hash, fingerprint)
+
+
+def fingerprint_candidates(store, query: set[str] | None, active: set[str]) -> set[tuple[str, str]]:
+    """Document pairs (a < b, different languages, an active encoder for the pair) sharing rare numbers/names."""
+    out: set[tuple[str, str]] = set()
+    for a, scored in _fingerprint_ranks(store, query, active).items():
+        for s, n, b in scored[:FP_TOP]:
+            if n >= FP_MIN_SHARED and s >= FP_MIN:
+                out.add((a, b) if a < b else (b, a))
+    return out
+
+
+def probe_e5(store, query: set[str] | None, active: set[str]) -> int:
+    """e5 ledes for the top :data:`FP_PROBE` fingerprint neighbours (one shared token is enough) of the query
+    articles whose probe encoder is e5, so that their lede candidates reach articles in USE's languages too
+    (those have USE ledes only), and for new articles near a stored one in such a language. Returns the number of ledes encoded."""
+    if "e5" not in active:
+        return 0
+    ranks = _fingerprint_ranks(store, query, active)
+    lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
+    probe = set()
+    for a, scored in ranks.items():
+        top = [b for _, _, b in scored[:FP_PROBE]]
+        if probe_encoder(lang.get(a), active) == "e5":
+            probe.update(top)
+        elif any(probe_encoder(lang.get(b), active) == "e5" for b in top):
+            probe.add(a)  # a new article near a stored one in a language USE does not cover
+    fps = _fingerprints(store)
+    if any(probe_encoder(lang.get(p), active) == "e5" and len(f) < FP_WEAK for p, f in fps.items()):
+        # an article outside USE's languages whose fingerprint can reach no one (a caseless script and few
+        # numbers): only e5 ledes find its translations, so every article gets them
+        probe = set(lang)
+    if not probe:
+        return 0
+    have = {r["page_id"] for r in vectors.rows_meta(store.conn, lede_name("e5"), sorted(probe))}
+    return ensure_ledes(store, probe - have, active, force="e5")
+
+
+def _fingerprints(store) -> dict[str, frozenset]:
+    """Fingerprint of every article with vectors, kept per process and database file (by body hash)."""
+    path = getattr(store, "path", None)
+    key = str(Path(path).resolve()) if path and path != ":memory:" else None
+    cache = _FP.setdefault(key, {}) if key else {}
+    docs = vectors.docs(store.conn)
+    need = [r["page_id"] for r in docs if cache.get(r["page_id"], ("",))[0] != r["body_hash"]]
+    if need:
+        bodies = articles.bodies_by_page(store.conn, need)
+        hashes = {r["page_id"]: r["body_hash"] for r in docs}
+        for pid in need:
+            cache[pid] = (hashes[pid], fingerprint(bodies.get(pid, "")))
+    return {r["page_id"]: cache[r["page_id"]][1] for r in docs}
+
+
+def _fingerprint_ranks(store, query, active) -> dict[str, list]:
+    """Per query article: [(idf-weighted share, shared tokens, other page id), ...] best first."""
+    fps = _fingerprints(store)
+    docs = vectors.docs(store.conn)
+    ids = [r["page_id"] for r in docs]
+    lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in docs}
+    df: dict[str, int] = defaultdict(int)
+    for f in fps.values():
+        for t in f:
+            df[t] += 1
+    n = max(len(ids), 1)
+    max_df = max(20, FP_MAX_DF * n)
+    idf = {t: math.log(n / d) + 0.5 for t, d in df.items() if d <= max_df}
+    post: dict[str, list[str]] = defaultdict(list)
+    for p in ids:
+        for t in fps[p]:
+            if t in idf:
+                post[t].append(p)
+    tot = {p: sum(idf.get(t, 0.0) for t in fps[p]) for p in ids}
+    out: dict[str, list] = {}
+    for a in (ids if query is None else [p for p in ids if p in query]):
+        shared: dict[str, list[float]] = defaultdict(list)
+        for t in fps[a]:
+            if t in idf:
+                for b in post[t]:
+                    if b != a and lang[b] != lang[a]:
+                        shared[b].append(idf[t])
+        scored = []
+        for b, ws in shared.items():
+            if enc.pair_encoder(lang[a], lang[b]) not in active:
+                continue
+            scored.append((sum(ws) / max(min(tot[a], tot[b]), 1e-9), len(ws), b))
+        out[a] = sorted(scored, reverse=True)
+    return out
+
+
+def ensure_full(store, want: dict[str, set[str]], batch: int = 64) -> dict[str, set[str]]:
+    """Full sentence vectors of the encoders ``want`` names per page id, for those that lack them.
+    Returns, per encoder, the page ids encoded now."""
+    c = store.conn
+    made_now: dict[str, set[str]] = defaultdict(set)
+    rows = vectors.vector_state(c, sorted(want))
+    todo = []
+    for r in rows:
+        body = r["body"] or ""
+        h = tr._doc_hash(body)
+        have = set((r["encs"] or "").split(",")) - {""}
+        current = r["xhash"] == h
+        miss = sorted(n for n in want[r["page_id"]] if not (current and n in have))
+        if miss:
+            lang = enc.norm_lang(r["language"]) or enc.norm_lang(tr._detect_lang(body)) if body.strip() else None
+            todo.append((r["page_id"], lang, body, h, miss, current))
+    for k in range(0, len(todo), batch):
+        part = todo[k:k + batch]
+        spans = [tr.unit_spans(body) for _, _, body, _, _, _ in part]
+        vecs = tr.encode_units([(body, miss) for _, _, body, _, miss, _ in part], spans)
+        ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with c:
+            for i, (pid, lang, body, h, miss, current) in enumerate(part):
+                made = {}
+                for name in miss:
+                    V = vecs.get((i, name))
+                    if V is None or not len(V):
+                        continue
+                    made[name] = V
+                    made[lede_name(name)] = V[:LEDE_UNITS]
+                if not made:
+                    continue
+                if current:
+                    for name, V in made.items():
+                        vectors.put(c, pid, name, V)
+                else:
+                    vectors.replace(c, pid, made, lang, h, spans[i], ts, tr.UNITS_VERSION)
+                for name in miss:
+                    if name in made:
+                        made_now[name].add(pid)
+    return made_now
