@@ -584,7 +584,8 @@ def land_decisions_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> No
         conn = store.conn
         with conn:
             decisions.clear(conn)
-            if backend.dialect(conn) == backend.POSTGRESQL:   # the tables were emptied: COPY
+            if backend.dialect(conn) == backend.POSTGRESQL:   # the tables were emptied: COPY (clear() invalidated
+                # the network's incremental state, so the next network run is a whole one: no dirty marks needed)
                 sstore.bulk(conn, "copies", decisions.COPY_COLS, got["copy"], None)
                 sstore.bulk(conn, "stories", None, got["story"], None)
                 sstore.bulk(conn, "story_members", None, got["member"], None)
