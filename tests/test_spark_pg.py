@@ -135,4 +135,5 @@ def test_serve_answers_while_a_spark_job_writes(stores, tmp_path):
         # differ in the 4th decimal between the Spark job and a local rebuild on PostgreSQL; not on SQLite)
         r["pairs"] = [p[:6] + ((None,) if p[5] == "translation" else p[6:]) for p in r["pairs"]]
     differ = [k for k in QUERIES if got[k] != ref[k]]
-    assert not differ, f"{differ} differ after the second job"
+    assert not differ, (f"{differ} differ after the second job: "
+                        f"{[(a, b) for k in differ for a, b in zip(got[k], ref[k]) if a != b][:3]}")

@@ -118,7 +118,7 @@ def _prep(name: str, text: str) -> str:
 
 
 def encode(name: str, texts: list[str]) -> np.ndarray:
-    """L2-normalised float32 vectors (len(texts) x dim). Identical texts are served from an in-process cache."""
+    """L2-normalised float32 vectors (len(texts) x dim), rounded to float16 as stored. Identical texts are served from an in-process cache."""
     dim = DIMS[name]
     out = np.zeros((len(texts), dim), dtype=np.float32)
     todo: dict[str, list[int]] = {}
@@ -145,6 +145,9 @@ def encode(name: str, texts: list[str]) -> np.ndarray:
             vecs.append(v)
         V = np.concatenate(vecs)
         V /= np.maximum(np.linalg.norm(V, axis=1, keepdims=True), 1e-9)
+        # rounded to what the store keeps (float16, store/vectors.py): a fresh vector and the same vector read
+        # back from the store then give the same similarities, so a rebuild or a resumed run scores as the first
+        V = V.astype(np.float16).astype(np.float32)
         st = STATS[name]
         st["seconds"] += time.perf_counter() - t0
         st["texts"] += len(uniq)
