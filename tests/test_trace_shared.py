@@ -75,7 +75,11 @@ def corpus() -> dict[str, Article]:
 
 
 def _traced(tmp_path, incremental: bool = False) -> Store:
-    st = Store(str(tmp_path / "s.db"))
+    return _trace_into(Store(str(tmp_path / "s.db")), incremental)
+
+
+def _trace_into(st: Store, incremental: bool = False) -> Store:
+    """The corpus written into ``st`` and traced: page by page with link_new, or at once with a rebuild."""
     arts = list(corpus().values())
     if incremental:
         for x in arts:
@@ -242,15 +246,7 @@ def test_site_page_names_a_shared_edge(tmp_path):
 @pytest.mark.parametrize("incremental", [False, True])
 def test_same_shared_items_on_postgresql(tmp_path, pg_url, incremental):
     lite = _traced(tmp_path)
-    pg = Store(pg_url)
-    arts = list(corpus().values())
-    if incremental:
-        for x in arts:
-            write(pg, [x])
-            link_new(pg)
-    else:
-        write(pg, arts)
-        trace_all(pg, rebuild=True, translate=False)
+    pg = _trace_into(Store(pg_url), incremental)
     rows = (lambda st: sorted(json.dumps(r, sort_keys=True) for r in shared_store.iter_export(st.conn)))
     assert rows(lite) and rows(lite) == rows(pg)
     assert _copies(lite) == _copies(pg)

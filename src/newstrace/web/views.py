@@ -316,10 +316,9 @@ STORY_COLS = ["page_id", "role", "kind", "parent_id", "site", "url", "title", "l
               "credited", "confidence"]
 
 
-def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
-    """The story row, every member (origin first, then by lag, undated last) with its date, the copy link it is
-    drawn from (JSON columns left unparsed) and its flags, and the links by (copy, source). Cheap per member:
-    the page draws only one page of them."""
+def _story_rows(db: Reader, story_id: str) -> tuple[Any, dict[str, Any], list[dict[str, Any]]]:
+    """The connection, the story row (languages parsed) and its members as stored; a story id that no longer
+    exists redirects to the story now holding its page (_moved_story), a database never traced is NotFound."""
     if not db.has("stories"):
         raise NotFound("this database has not been traced (no stories table)")
     c = db.conn()
@@ -327,7 +326,14 @@ def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[st
     if s is None:
         _moved_story(db, story_id)
     s["languages"] = _j(s["languages"], [])
-    members = sw.story_members(c, story_id)
+    return c, s, sw.story_members(c, story_id)
+
+
+def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
+    """The story row, every member (origin first, then by lag, undated last) with its date, the copy link it is
+    drawn from (JSON columns left unparsed) and its flags, and the links by (copy, source). Cheap per member:
+    the page draws only one page of them."""
+    c, s, members = _story_rows(db, story_id)
     members.sort(key=lambda m: (m["role"] != "origin", m["lag_hours"] is None, m["lag_hours"] or 0.0, m["page_id"]))
     by_pair: dict[tuple[str, str], dict[str, Any]] = {}
     first_link: dict[str, dict[str, Any]] = {}
@@ -1009,14 +1015,7 @@ def story_bundle(db: Reader, story_id: str) -> bytes:
 
     from . import capture as cap
 
-    if not db.has("stories"):
-        raise NotFound("this database has not been traced (no stories table)")
-    c = db.conn()
-    s = sw.story(c, story_id)
-    if s is None:
-        _moved_story(db, story_id)
-    s["languages"] = _j(s["languages"], [])
-    members = sw.story_members(c, story_id)
+    c, s, members = _story_rows(db, story_id)
     links = sw.bundle_copies(c, story_id)
     bodies = sw.bodies(c, [m["page_id"] for m in members] + [l["source_id"] for l in links])
     passages, evidence = [], []
