@@ -540,7 +540,20 @@ def test_reuse_dev_gives_identical_exports_on_both_backends(pg_server, tmp_path)
     diff = differences(lite, pg, exports=rest)
     only = {w: (sorted(set(normalised(lite, w)) - set(normalised(pg, w)))[:3],
                 sorted(set(normalised(pg, w)) - set(normalised(lite, w)))[:3]) for w in diff}
-    known = {"relations"}   # KNOWN BUG (issue 11 note): one of ~50 relation rows differs, offsets of another page
-    assert set(diff) <= known, only      # (rows only on SQLite, rows only on PostgreSQL) of each export that differs
-    if diff:
-        pytest.xfail(f"known difference in relations between backends, not yet found: {only}")
+    assert diff == {}, only      # (rows only on SQLite, rows only on PostgreSQL) of each export that differs
+
+
+def test_a_closed_connections_surname_index_does_not_reach_another_store(tmp_path):
+    """The relations difference this gate once showed (session 6): the actors component cached its surname
+    index ("person:smith" -> "person:anna-smith") by id(conn), and the PostgreSQL run, in the same process
+    after the SQLite one, could get the closed SQLite connection's id and resolve surnames with the other
+    store's people.  Each run now rebuilds it from its own store."""
+    from newstrace.analyze import stage_actors
+
+    with Store(str(tmp_path / "a.db")) as st:
+        stage_actors._INDEX[id(st.conn)] = {"person:smith": "person:zed-smith"}   # as another store left it
+        stage_actors.configure(st.conn)
+        assert stage_actors._index(st.conn) == {}                                  # this store has no people
+        rows = stage_actors.to_rows({"mentions": [], "roles": [], "aliases": [], "flags": [], "relations": [
+            {"subject": "person:smith", "object": "russia", "chain": ["outlet"]}]}, stage_actors._index(st.conn))
+        assert rows["relations"][0]["subject"] == "smith"
