@@ -557,3 +557,31 @@ def test_a_closed_connections_surname_index_does_not_reach_another_store(tmp_pat
         rows = stage_actors.to_rows({"mentions": [], "roles": [], "aliases": [], "flags": [], "relations": [
             {"subject": "person:smith", "object": "russia", "chain": ["outlet"]}]}, stage_actors._index(st.conn))
         assert rows["relations"][0]["subject"] == "smith"
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_boilerplate_keys_on_both_backends(backend_name, tmp_path, request):
+    """trace_index.boilerplate_keys: a passage key carried by at least three articles of one site, and no other
+    (two per site on two sites, or three sites once each, is not boilerplate), whatever the join order the
+    database picks (the band table is read by the keys asked about)."""
+    import numpy as np
+
+    from newstrace.store import trace_index
+    from newstrace.store.records import IndexedDoc
+
+    db = request.getfixturevalue("pg_url") if backend_name == "postgresql" else str(tmp_path / "b.db")
+    site_of = {1: "a", 2: "a", 3: "a", 4: "b", 5: "b", 6: "c", 7: "d"}
+    carried = {101: [1, 2, 3], 102: [1, 2, 4, 5], 103: [3, 6, 7], 104: [1, 2, 3, 4, 5, 6, 7], 105: [4]}
+    with Store(db) as st:
+        conn = st.conn
+        with conn:
+            trace_index.write_docs(conn, [IndexedDoc(r, f"p{r}", s, "h", 10, None, 1, "2026-01-01",
+                                                     np.array(sorted(k for k, rs in carried.items() if r in rs),
+                                                              dtype=np.int64).tobytes())
+                                          for r, s in site_of.items()])
+            trace_index.write_bands(conn, sorted((k, r) for k, rs in carried.items() for r in rs))
+        for _ in range(2):   # the temporary key table is emptied after each call
+            assert trace_index.boilerplate_keys(conn, [101, 102, 103, 104, 105, 999, 101]) == {101, 104}
+        assert trace_index.boilerplate_keys(conn, [102, 103]) == set()
+        assert trace_index.boilerplate_keys(conn, [104], min_pages=4) == set()
+        assert trace_index.boilerplate_keys(conn, []) == set()
