@@ -776,6 +776,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX IF NOT EXISTS stories_sites ON stories(sites DESC, story_id);
         """,
     ),
+    (
+        "0090_pg_index_nulls",
+        """
+        -- PostgreSQL only (schema.PG_VARIANTS): the indexes web walks read in order sort NULL as SQLite does and
+        -- as store/backend.py's translated ORDER BY asks (NULLS FIRST ascending, NULLS LAST descending); with
+        -- PostgreSQL's default order the walk could not use them and sorted every row (an identifier on every
+        -- page: 0.2-0.3 s at 100k articles, 1-5 ms with this index). Nothing to do on SQLite
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
@@ -793,6 +802,14 @@ PG_VARIANTS: dict[str, str | list[str]] = {
         "CREATE INDEX IF NOT EXISTS story_members_cover ON story_members(page_id, story_id, role, kind, published)",
         "CREATE INDEX IF NOT EXISTS stories_credit ON stories(credit_rate, size DESC, story_id)",
         "CREATE INDEX IF NOT EXISTS stories_sites ON stories(sites DESC, story_id)",
+    ],
+    "0090_pg_index_nulls": [
+        "DROP INDEX IF EXISTS articles_seen",
+        "CREATE INDEX articles_seen ON articles ((COALESCE(published, fetched_at)) NULLS FIRST, page_id NULLS FIRST)",
+        "DROP INDEX IF EXISTS stories_credit",
+        "CREATE INDEX stories_credit ON stories(credit_rate NULLS FIRST, size DESC NULLS LAST, story_id NULLS FIRST)",
+        "DROP INDEX IF EXISTS stories_sites",
+        "CREATE INDEX stories_sites ON stories(sites DESC NULLS LAST, story_id NULLS FIRST)",
     ],
     # full-text search: a GIN index over the tsvector of title and body (backend.fts_document), no table to
     # keep in step: PostgreSQL maintains the index with the row
