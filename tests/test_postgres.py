@@ -585,3 +585,37 @@ def test_boilerplate_keys_on_both_backends(backend_name, tmp_path, request):
         assert trace_index.boilerplate_keys(conn, [102, 103]) == set()
         assert trace_index.boilerplate_keys(conn, [104], min_pages=4) == set()
         assert trace_index.boilerplate_keys(conn, []) == set()
+
+
+def test_readers_change_token_moves_with_the_stores_commits_only(pg_server):
+    """A web reader's caches last until the store commits a write (backend.change_token, migration 0091): not
+    for a VACUUM, a rolled-back write or a write to another database of the same server, which all move the
+    WAL position the token used to be."""
+    import psycopg
+
+    from newstrace.records import Problem
+    from newstrace.store.backend import change_token, connect_pg
+
+    url, other = pg_server.createdb("tokens"), pg_server.createdb("tokens_other")
+    with Store(url) as st, Store(other) as st2:
+        reader = connect_pg(url, readonly=True)
+        t0 = change_token(reader)
+        assert change_token(reader) == t0
+        st.write_batch([], [Problem(source="a", stage="read", reason="unreadable", detail="x")])
+        t1 = change_token(reader)
+        assert t1 != t0
+        st2.write_batch([], [Problem(source="b", stage="read", reason="unreadable", detail="y")])
+        with psycopg.connect(url, autocommit=True) as raw:
+            raw.execute("VACUUM ANALYZE problems")
+        try:
+            with st.conn:
+                st.conn.execute("DELETE FROM problems")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        assert st.conn.execute("SELECT count(*) FROM problems").fetchone()[0] == 1
+        assert change_token(reader) == t1
+        with st.conn:
+            st.conn.execute("DELETE FROM problems")
+        assert change_token(reader) != t1
+        reader.close()

@@ -785,6 +785,16 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- page: 0.2-0.3 s at 100k articles, 1-5 ms with this index). Nothing to do on SQLite
         """,
     ),
+    (
+        "0091_change_counter",
+        """
+        -- store_changes(id = 1, n): on PostgreSQL raised by every transaction of the store that wrote, before its
+        -- COMMIT (store/backend.py); web readers cache pages until it changes (backend.change_token). SQLite
+        -- readers look at the file and its WAL instead: the table is there (the same tables on both), unused
+        CREATE TABLE IF NOT EXISTS store_changes (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+        INSERT OR IGNORE INTO store_changes (id, n) VALUES (1, 0);
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
