@@ -330,3 +330,31 @@ def test_site_counts_the_stories_it_originated(client, db):
                              "GROUP BY a.site ORDER BY 2 DESC LIMIT 3").fetchall():
         assert client.get(f"/site/{site}.json").json()["roles"]["stories_originated"] == n
     c.close()
+
+
+def test_story_kept_per_story_pages_alike_and_fresh_after_a_write(tmp_path):
+    """A story read once serves its other members pages (Reader.recent): each page, in any order and again, says
+    exactly what a fresh reader says; a write to the database is seen on the next request; only the most recently
+    used stories are kept."""
+    from newstrace.web import views
+
+    path = str(tmp_path / "kept.db")
+    _build(path)
+    kept = views.Reader(path)
+
+    def fresh(page):
+        return views.story(views.Reader(path), {"page": str(page)}, SID)
+
+    for page in (2, 1, 3, 2, 1):
+        got, want = views.story(kept, {"page": str(page)}, SID), fresh(page)
+        assert got.data == want.data and got.table == want.table and got.html == want.html
+    assert kept.recent(f"story:{SID}", lambda: None) is not None      # kept, not made again
+    c = sqlite3.connect(path)
+    with c:
+        c.execute("UPDATE copies SET credited = 'none' WHERE story_id = ?", (SID,))
+    c.close()
+    after = views.story(kept, {"page": "2"}, SID)
+    assert after.data["credit"] == {"none": N_MEMBERS - 1} and after.data == fresh(2).data
+    for j in range(0, 2 * 40, 2):
+        views.story(kept, {}, f"st-small{j:06d}")
+    assert len(kept._recent) == 32 and f"story:{SID}" not in kept._recent
