@@ -358,3 +358,58 @@ def test_story_kept_per_story_pages_alike_and_fresh_after_a_write(tmp_path):
     for j in range(0, 2 * 40, 2):
         views.story(kept, {}, f"st-small{j:06d}")
     assert len(kept._recent) == 32 and f"story:{SID}" not in kept._recent
+
+
+def test_list_columns_kept_while_only_articles_are_added(tmp_path, monkeypatch):
+    """The copies and stories lists' in-memory columns are built again only when the trace tables (or an article's
+    site, language, date) change, not on each commit of an ingest adding articles; after every commit the lists
+    say what a fresh reader says."""
+    from newstrace.web import copyindex, views
+
+    path = str(tmp_path / "ingesting.db")
+    _build(path)
+    builds = {"copies": 0, "stories": 0}
+    real_copies, real_stories = copyindex.build, copyindex.build_stories
+
+    def count(name, real):
+        def build(conn):
+            builds[name] += 1
+            return real(conn)
+        return build
+
+    monkeypatch.setattr(copyindex, "build", count("copies", real_copies))
+    monkeypatch.setattr(copyindex, "build_stories", count("stories", real_stories))
+    kept = views.Reader(path)
+    queries = [("copies", {"kind": "full"}), ("copies", {"sort": "site", "page": "2"}), ("stories", {}),
+               ("stories", {"group": "op-big"})]
+
+    def same():
+        for name, q in queries:
+            assert getattr(views, name)(kept, dict(q)).data == getattr(views, name)(views.Reader(path), dict(q)).data
+
+    same()
+    assert builds == {"copies": 1 + 2, "stories": 1 + 2}     # the kept reader once, the fresh readers once each
+    w = sqlite3.connect(path)
+    for i in range(3):   # an ingest's commits: new articles, their credits and the sites' page counts
+        with w:
+            pid = f"new{i}"
+            w.execute("INSERT INTO pages (page_id, url, source, fetched_at, content_type, size, status, ingested_at) "
+                      "VALUES (?,?,?,?,?,?,?,?)", (pid, f"https://s01.example/{pid}", "t", "2025-02-01", "text/html",
+                                                   10, "article", "2025-02-01"))
+            w.execute("INSERT INTO articles (page_id, url, site, title, published, fetched_at, language, body) "
+                      "VALUES (?,?,?,?,?,?,?,?)", (pid, f"https://s01.example/{pid}", "s01.example", pid,
+                                                    "2025-02-01", "2025-02-01", "en", "a new body"))
+            w.execute("UPDATE sites SET pages = pages + 1 WHERE site = 's01.example'")
+        before = dict(builds)
+        same()
+        assert builds["copies"] - before["copies"] == 2 and builds["stories"] - before["stories"] == 2  # fresh only
+    # a trace write (a copy link's credit), an operator group change, an article's date: built again, and right
+    for sql in ("UPDATE copies SET credited = 'link' WHERE copy_id = 'p0003'",
+                "UPDATE site_groups SET group_id = 'op-big' WHERE site = 's05.example'",
+                "UPDATE articles SET published = '2030-01-01T00:00:00Z' WHERE page_id = 'p0004'"):
+        with w:
+            w.execute(sql)
+        before = dict(builds)
+        same()
+        assert builds["copies"] - before["copies"] == 3 and builds["stories"] - before["stories"] == 3, sql
+    w.close()

@@ -873,3 +873,11 @@ def shared_items_of(conn, page_ids: Sequence[str], limit: int = 100) -> list[dic
             if oid not in wanted and all(o["page_id"] != oid for o in e["others"]):
                 e["others"].append({"page_id": oid, "url": d[other + "_url"], "site": d[other + "_site"]})
     return sorted(out.values(), key=lambda e: (-len(e["others"]) - len(e["pages"]), e["item"]["key"]))[:limit]
+
+
+def trace_change_count(conn) -> tuple[int, str] | None:
+    """(writes to the trace tables counted so far, when the count began: the store's migration 0093) on SQLite;
+    the pair changes whenever the copies or stories lists' columns may have (web/views.py Reader.cached_trace)."""
+    r = conn.execute("SELECT n, (SELECT applied_at FROM migrations WHERE name = '0093_web_trace_changes') "
+                     "FROM change_counts WHERE name = 'trace'").fetchone()
+    return (r[0], r[1]) if r is not None else None

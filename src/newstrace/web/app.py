@@ -308,11 +308,11 @@ def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
                 if reader.has("copies"):
                     from .copyindex import build
 
-                    reader.cached("copy-index", lambda: build(reader.conn()))
+                    reader.cached_trace("copy-index", lambda: build(reader.conn()))
                 if reader.has("stories"):
                     from .copyindex import build_stories
 
-                    reader.cached("story-index", lambda: build_stories(reader.conn()))
+                    reader.cached_trace("story-index", lambda: build_stories(reader.conn()))
                 if reader.has("identifiers"):
                     views.warm_identifiers(reader)
             except Exception:  # noqa: BLE001 - a cold cache is only slower

@@ -102,6 +102,30 @@ class Reader:
         self._cache[key] = (v, value)
         return value
 
+    def cached_trace(self, key: str, make):
+        """``make()`` of something read only from copies, stories, site_groups and articles' site, language and
+        date (the copies and stories lists' columns), kept across commits that leave them alone, such as an ingest
+        adding articles: on SQLite a database change is looked into by the count of those writes (migration 0093,
+        kept by triggers) and the store's creation time; on PostgreSQL, and on a store without that count, the
+        same as :meth:`cached`. The count is read before
+        ``make()``, so a write landing meanwhile is counted after and makes it again next time."""
+        v = self.version()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0][0] == v:
+            return hit[1]
+        n = self._trace_count()
+        if hit is not None and n is not None and hit[0][1] == n:
+            self._cache[key] = ((v, n), hit[1])
+            return hit[1]
+        value = make()
+        self._cache[key] = ((v, n), value)
+        return value
+
+    def _trace_count(self) -> tuple | None:
+        if self.is_pg or not self.has("change_counts"):
+            return None
+        return sw.trace_change_count(self.conn())
+
     def recent(self, key: str, make, keep: int = 32):
         """``make()`` for one of many keys (a story), remembered until the database changes; only the ``keep``
         most recently used keys are kept."""
@@ -229,7 +253,7 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
         c = db.conn()
         from . import copyindex   # totals and facets from columns built once per database change
 
-        index = db.cached("story-index", lambda: copyindex.build_stories(c))
+        index = db.cached_trace("story-index", lambda: copyindex.build_stories(c))
         total, facets = index.summary(f)
         rows = sw.story_rows_by_ids(c, index.page(f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE))
     for r in rows:
@@ -266,7 +290,7 @@ def copies(db: Reader, params: dict[str, str]) -> Page:
     # database change; only the page's rows are read
     from . import copyindex
 
-    index = db.cached("copy-index", lambda: copyindex.build(c))
+    index = db.cached_trace("copy-index", lambda: copyindex.build(c))
     total, facets = index.summary(f)
     rows = sw.copy_rows_by_keys(c, index.page(f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE))
     cols = ["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy", "language_pair",
@@ -700,7 +724,7 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
         # database change, warmed at start) instead of a probe per article of the site
         from . import copyindex
 
-        originated = db.cached("story-index", lambda: copyindex.build_stories(c)).originated_by(domain)
+        originated = db.cached_trace("story-index", lambda: copyindex.build_stories(c)).originated_by(domain)
         if db.has("site_edges"):
             # copy flows between sites come from the network trace built (one row per site pair, with counts);
             # walking a 13k-article site's copies one index probe at a time costs ~50 ms
