@@ -881,3 +881,37 @@ def trace_change_count(conn) -> tuple[int, str] | None:
     r = conn.execute("SELECT n, (SELECT applied_at FROM migrations WHERE name = '0093_web_trace_changes') "
                      "FROM change_counts WHERE name = 'trace'").fetchone()
     return (r[0], r[1]) if r is not None else None
+
+
+# -- actors and loaded language through a story's copies (analyze/actors.py, analyze/flags.py tables) ----------
+def actor_texts_of(conn, page_ids: Sequence[str]) -> list[tuple[str, str, str, str | None]]:
+    """(page_id, actor_id, the words the page names it with, the actor's name) of every actor mention on these
+    pages that were analysed for actors."""
+    out: list[tuple[str, str, str, str | None]] = []
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        out += [tuple(r) for r in conn.execute(
+            "SELECT a.page_id, m.actor_id, m.text, x.name FROM articles a JOIN actor_mentions m ON m.aid = a.aid "
+            f"LEFT JOIN actors x ON x.actor_id = m.actor_id WHERE a.page_id IN ({_marks(part)}) "
+            "ORDER BY a.page_id, m.start, m.end_", part)]
+    return out
+
+
+def loaded_words_of(conn, page_ids: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """(page_id, technique, text, speaker: 'outlet' or the quoted source) of the loaded-language spans on these pages."""
+    out: list[tuple[str, str, str, str]] = []
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        out += [tuple(r) for r in conn.execute(
+            "SELECT a.page_id, f.technique, f.text, CASE WHEN f.speaker = 'outlet' THEN 'outlet' "
+            "ELSE COALESCE(f.source, 'quoted source') END FROM articles a JOIN flags f ON f.aid = a.aid "
+            f"WHERE a.page_id IN ({_marks(part)}) ORDER BY a.page_id, f.start, f.end_, f.technique", part)]
+    return out
+
+
+def actors_analysed(conn, page_ids: Sequence[str]) -> set[str]:
+    """Which of these pages the actors stage has analysed (analyze_actors_done)."""
+    out: set[str] = set()
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        out.update(r[0] for r in conn.execute(
+            "SELECT a.page_id FROM articles a JOIN analyze_actors_done d ON d.aid = a.aid "
+            f"WHERE a.page_id IN ({_marks(part)})", part))
+    return out

@@ -428,6 +428,10 @@ def _story_whole(db: Reader, story_id: str) -> dict[str, Any]:
         whole["groups"] = gs
     if db.has("claims"):
         whole["claims"] = web_claims.story_spread(c, story_id, [m["page_id"] for m in members])
+    if db.has("actor_mentions", "flags", "analyze_actors_done"):
+        from .changes import story_changes
+
+        whole["actor_changes"] = story_changes(c, members)
     if db.has("shared_items"):
         whole["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members]) \
             if db.cached("rows:shared_items", lambda: sw.has_rows(c, "shared_items")) else []
@@ -512,7 +516,7 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     table = [{**{k: m.get(k) for k in STORY_COLS}, "credited": (m["link"] or {}).get("credited"),
               "confidence": (m["link"] or {}).get("confidence")} for m in shown]
     html = {"roots": roots, "orphans": orphans, "timeline": whole["timeline"]}
-    for k in ("claims", "shared_items"):
+    for k in ("claims", "actor_changes", "shared_items"):
         if k in whole:
             data[k] = whole[k]
     return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)"
