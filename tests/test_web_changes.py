@@ -1,6 +1,7 @@
 """Issue 16 item 7 (with issue 14's "a story shows how copies changed actors' names and loaded words"): the story
 page lists, per copy link whose two pages the actors stage analysed, the actors the copy names with words its
-source never used, and the loaded-language spans it added or dropped (with who says them); page text escaped."""
+source never used, and the loaded-language spans it added or dropped (with who says them); the article and actor
+pages show the same analysis; page text escaped."""
 from __future__ import annotations
 
 import json
@@ -86,6 +87,13 @@ def test_story_shows_how_copies_changed_actors_names_and_loaded_words(tmp_path):
         assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         # p3 repeats p1 (case and spaces aside): not listed
         assert "p3" not in json.dumps(x["copies"])
+        # the same analysis on the article page (actors, loaded language and its speaker) and the actor page
+        art = cl.get("/article/p1").text
+        assert "<h2>Loaded language</h2>" in art and "<mark>regime</mark>" in art and "quoted: Navalny" in art
+        assert 'href="/actor/putin"' in art and "the dictator" in art
+        actor = cl.get("/actor/putin").text
+        assert "<mark>regime</mark>" in actor and "b.example" in actor
+        assert "&lt;script&gt;" in actor and "<script>alert" not in actor
     # a store the actors stage has not analysed: nothing compared, no section
     c = sqlite3.connect(path)
     with c:
