@@ -363,3 +363,52 @@ def test_page_numbers():
 
     x = _listing(7, 50 * 20 + 3)
     assert x["last_page"] == 21 and x["page_numbers"] == [1, 4, 5, 6, 7, 8, 9, 10, 21] and x["more"]
+
+
+def test_dates_printed_one_way(client, db):
+    """A time stamp prints as YYYY-MM-DD HH:MM UTC (offsets folded into UTC), a bare date as itself, on every
+    page that lists dates; the JSON twins keep the stored value."""
+    from newstrace.web.svg import show_when
+
+    assert show_when("2021-01-04T19:45:00+01:00") == "2021-01-04 18:45 UTC"
+    assert show_when("2021-01-08T22:58:00Z") == "2021-01-08 22:58 UTC"
+    assert show_when("2021-01-08") == "2021-01-08" and show_when(None) == "" and show_when("soon") == "soon"
+    stamped = _q(db, "SELECT page_id, published FROM articles WHERE published LIKE '____-__-__T%' LIMIT 1")
+    assert stamped, "the fixture database has a page with a time stamp"
+    pid, published = stamped[0]
+    story = _q(db, "SELECT story_id FROM story_members WHERE page_id = ?", (pid,))
+    kind, value = _q(db, "SELECT kind, value FROM identifiers LIMIT 1")[0]
+    paths = [f"/article/{pid}", "/copies", "/stories", "/search?q=the", "/problems",
+             f"/identifier?kind={kind}&value={value}"] + [f"/story/{s}" for (s,) in story]
+    raw = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+    for path in paths:
+        html = client.get(path).text
+        shown = _text(re.sub(r"<(script|title|svg)\b.*?</\1>", "", html, flags=re.S))
+        assert not raw.search(shown), (path, raw.search(shown).group(0))
+    assert show_when(published) in _text(client.get(f"/article/{pid}").text)
+    assert client.get(f"/article/{pid}.json").json()["article"]["published"] == published
+
+
+def test_search_totals_facets_story_groups_and_export(client, db):
+    """Search counts its matches, facets them by site and language (each facet a working filter), lists a story's
+    other matching pages under its best match instead of repeating the text, and links the whole result's export."""
+    matches = _q(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'dam'")[0][0]
+    d = client.get("/search.json?q=dam").json()
+    assert d["total"] == matches and d["ranked_within_latest"] is None
+    assert sum(x["n"] for x in d["facets"]["site"]) == matches == sum(x["n"] for x in d["facets"]["lang"])
+    top = d["facets"]["site"][0]
+    assert client.get(f"/search.json?q=dam&site={top['value']}").json()["total"] == top["n"]
+    lang = d["facets"]["lang"][0]
+    assert client.get(f"/search.json?q=dam&lang={lang['value']}").json()["total"] == lang["n"]
+    story_of = {}
+    for page_id, story_id in _q(db, "SELECT page_id, story_id FROM story_members"):
+        story_of.setdefault(page_id, story_id)
+    rows = d["results"]
+    assert all(r["story_id"] == story_of.get(r["page_id"]) for r in rows)
+    stories = [r["story_id"] for r in rows if r["story_id"]]
+    assert len(stories) > len(set(stories)), "the fixture database has a story with several pages matching 'dam'"
+    html = client.get("/search?q=dam").text
+    ol = html[html.index('<ol class="results">'):html.index("</ol>")]
+    assert ol.count("<li>") == len(set(stories)) + sum(1 for r in rows if not r["story_id"])
+    assert ol.count('class="in-story"') == len(set(stories)) and "also matching here" in ol
+    assert re.search(r'href="/export/search\.csv\?[^"]*q=dam', html)

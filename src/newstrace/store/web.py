@@ -915,3 +915,14 @@ def actors_analysed(conn, page_ids: Sequence[str]) -> set[str]:
             "SELECT a.page_id FROM articles a JOIN analyze_actors_done d ON d.aid = a.aid "
             f"WHERE a.page_id IN ({_marks(part)})", part))
     return out
+
+
+def stories_of_pages(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """page_id -> the story it belongs to (story_id, title, size; the biggest when several), for these pages."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        for r in _all(conn, "SELECT m.page_id, m.story_id, s.title, s.size FROM story_members m JOIN stories s "
+                            f"ON s.story_id = m.story_id WHERE m.page_id IN ({_marks(part)}) "
+                            "ORDER BY m.page_id, s.size DESC, m.story_id", part):
+            out.setdefault(r.pop("page_id"), r)
+    return out

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..store.backend import display_name
 from . import views
-from .svg import KIND_COLOURS, kind_colour
+from .svg import KIND_COLOURS, kind_colour, show_when, show_whens
 from .text import csv_cell, safe_url
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,7 @@ def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                       autoescape=select_autoescape(enabled_extensions=("html", "svg", "xml"), default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(safe_url=safe_url, seg=lambda v: quote(str(v or ''), safe=''), pct=_fmt_pct, lag=_fmt_lag, num=_fmt_num, colour=kind_colour,
+    env.filters.update(safe_url=safe_url, seg=lambda v: quote(str(v or ''), safe=''), pct=_fmt_pct, lag=_fmt_lag, when=show_when, whens=show_whens, num=_fmt_num, colour=kind_colour,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=1, default=str))
     env.globals.update(kind_colours=KIND_COLOURS, low_confidence=views.LOW_CONFIDENCE)
     return env

@@ -852,6 +852,8 @@ def search(db: Reader, params: dict[str, str]) -> Page:
     rows: list[dict[str, Any]] = []
     window = None
     more = False
+    total = None
+    facets: dict[str, list[dict[str, Any]]] = {"site": [], "lang": []}
     if fq:
         # a filter costs one articles row per match walked, so filtered searches rank a smaller window
         limit = RANK_WINDOW if not filters else RANK_WINDOW // 2
@@ -861,6 +863,8 @@ def search(db: Reader, params: dict[str, str]) -> Page:
             # rowid order, which stops early; exact when fewer match. Step 2 fetches snippets for one page.
             hits = sw.search_ids(db.conn(), fq, filters, traced, limit)   # store/search.py: FTS5 or PostgreSQL
             window = limit if len(hits) >= limit else None
+            total = len(hits)                    # every match when fewer than the window, else the window
+            facets = sw.search_facets(db.conn(), [h[0] for h in hits])
             hits.sort(key=lambda h: (h[1], -h[0]))
             more = len(hits) > page * PAGE_SIZE
             ids = [h[0] for h in hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
@@ -876,6 +880,23 @@ def search(db: Reader, params: dict[str, str]) -> Page:
     for r in rows:
         r["snippet_parts"] = snippet_segments(r["snippet"])
         r["snippet"] = "".join(p["text"] for p in r["snippet_parts"])
+    # one text copied by many sites is one story: results of a story already listed on this page go under it
+    groups: list[dict[str, Any]] = []
+    if rows and db.has("story_members"):
+        story_of = sw.stories_of_pages(db.conn(), [r["page_id"] for r in rows])
+        at: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            s = story_of.get(r["page_id"])
+            r["story_id"] = s["story_id"] if s else None
+            if s and s["story_id"] in at:
+                at[s["story_id"]]["more"].append(r)
+            else:
+                g = {"story": s, "first": r, "more": []}
+                groups.append(g)
+                if s:
+                    at[s["story_id"]] = g
+    else:
+        groups = [{"story": None, "first": r, "more": []} for r in rows]
     id_hits, credit_hits = [], []
     if q and page == 1 and len(q) >= 3:
         kinds = db.cached("identifier_kinds", lambda: sw.identifier_kinds(db.conn()))
@@ -883,10 +904,13 @@ def search(db: Reader, params: dict[str, str]) -> Page:
         credit_hits = sw.credit_name_matches(db.conn(), q)
     cols = ["page_id", "title", "site", "url", "published", "language", "snippet"]
     langs = db.cached("languages", lambda: sw.languages(db.conn()))
-    data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": more,
-            "ranked_within_latest": window, "identifiers": id_hits, "credited_names": credit_hits}
+    data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": more, "total": total,
+            "facets": facets, "ranked_within_latest": window, "identifiers": id_hits, "credited_names": credit_hits}
+    if total is not None:
+        data.update({k: v for k, v in _listing(page, total).items() if k in ("last_page", "page_numbers")})
     title = f"Search: {q}" if q else "Search"
-    return Page("search.html", title, data, (cols, rows), {"languages": langs, "kinds": ("origin", "copy") + COPY_KINDS})
+    return Page("search.html", title, data, (cols, rows), {"languages": langs, "kinds": ("origin", "copy") + COPY_KINDS,
+                                                             "groups": groups})
 
 
 # -- problems --------------------------------------------------------------------------------------------
