@@ -412,3 +412,18 @@ def test_search_totals_facets_story_groups_and_export(client, db):
     assert ol.count("<li>") == len(set(stories)) + sum(1 for r in rows if not r["story_id"])
     assert ol.count('class="in-story"') == len(set(stories)) and "also matching here" in ol
     assert re.search(r'href="/export/search\.csv\?[^"]*q=dam', html)
+
+
+def test_sites_list_facets_by_group_and_size(client, db):
+    """The sites list counts its sites by operator group and by size; each facet value is a working filter."""
+    d = client.get("/sites.json").json()
+    groups = {}
+    for (g,) in _q(db, "SELECT group_id FROM site_groups"):
+        groups[g] = groups.get(g, 0) + 1
+    assert {x["value"]: x["n"] for x in d["facets"]["group"]} == dict(sorted(groups.items(), key=lambda x: (-x[1], x[0]))[:12])
+    for x in d["facets"]["group"][:3] + d["facets"]["min_pages"]:
+        key = "group" if x in d["facets"]["group"] else "min_pages"
+        assert client.get(f"/sites.json?{key}={x['value']}").json()["total"] == x["n"]
+    assert d["facets"]["min_pages"][0] == {"value": "1", "n": _q(db, "SELECT COUNT(*) FROM sites WHERE pages >= 1")[0][0]}
+    html = client.get("/sites").text
+    assert '<aside class="facets">' in html and re.search(r'href="/sites\?[^"]*min_pages=1"', html)

@@ -926,3 +926,21 @@ def stories_of_pages(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]
                             "ORDER BY m.page_id, s.size DESC, m.story_id", part):
             out.setdefault(r.pop("page_id"), r)
     return out
+
+
+SITE_SIZES = (1, 10, 100, 1000, 10000)   # the sites list's size facet: at least this many articles
+
+
+def site_facets(conn, f: dict[str, str], grouped: bool, limit: int = 12) -> dict[str, list[dict[str, Any]]]:
+    """Counts over the filtered sites list: by operator group (the ``limit`` largest) and by size (sites with at
+    least 1, 10, 100, ... articles; the value is the ``min_pages`` filter)."""
+    where, args = _site_where(f, grouped)
+    out: dict[str, list[dict[str, Any]]] = {"group": [], "min_pages": []}
+    if grouped:
+        out["group"] = [{"value": r["group_id"], "n": r["n"]} for r in _all(
+            conn, f"SELECT g.group_id, COUNT(*) AS n {_site_from(grouped)}{where} GROUP BY g.group_id "
+                  "ORDER BY n DESC, g.group_id LIMIT ?", [*args, limit]) if r["group_id"] is not None]
+    bands = ", ".join(f"SUM(CASE WHEN s.pages >= {n} THEN 1 ELSE 0 END)" for n in SITE_SIZES)
+    r = conn.execute(f"SELECT {bands} {_site_from(grouped)}{where}", tuple(args)).fetchone()
+    out["min_pages"] = [{"value": str(n), "n": int(k or 0)} for n, k in zip(SITE_SIZES, r or ()) if k]
+    return out

@@ -273,8 +273,9 @@ def sites(db: Reader, params: dict[str, str]) -> Page:
     grouped = db.has("site_groups")
     total = sw.site_count(db.conn(), f, grouped)
     rows = sw.site_rows(db.conn(), f, grouped, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    facets = sw.site_facets(db.conn(), f, grouped)
     return Page("sites.html", f"Sites ({total:,}, page {page})",
-                {"sites": rows, "sort": sort, "filters": f, **_listing(page, total)},
+                {"sites": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
                 (["site", "name", "pages", "group_id"], rows))
 
 
