@@ -155,7 +155,7 @@ def copy_links(conn, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], d
 
 def has_rows(conn, table: str) -> bool:
     """Whether ``table`` holds any row (an optional stage's table that a store may have but not have filled)."""
-    if table not in ("shared_items", "claims"):
+    if table not in ("shared_items", "claims", "analyze_actors_done"):
         raise ValueError(table)
     return conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
 

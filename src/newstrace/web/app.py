@@ -19,6 +19,7 @@ from typing import Any, Callable
 from urllib.parse import quote, unquote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -96,6 +97,17 @@ def make_env() -> Environment:
     env.filters.update(safe_url=safe_url, seg=lambda v: quote(str(v or ''), safe=''), pct=_fmt_pct, lag=_fmt_lag, when=show_when, whens=show_whens, num=_fmt_num, colour=kind_colour,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=1, default=str))
     env.globals.update(kind_colours=KIND_COLOURS, low_confidence=views.LOW_CONFIDENCE)
+
+    def drawn(t: dict[str, Any], name: str) -> Markup:
+        """The template ``name`` drawn for the geometry ``t`` (a story's timeline), remembered in ``t``: a story
+        kept by the reader (views.Reader.recent) is drawn once, whichever members page asks."""
+        key = "_drawn:" + name
+        hit = t.get(key)
+        if hit is None:
+            hit = t[key] = Markup(env.get_template(name).render(t=t))
+        return hit
+
+    env.filters["drawn"] = drawn
     return env
 
 

@@ -16,6 +16,11 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def empty() -> dict[str, Any]:
+    """Nothing compared (a store the actors stage has not run on)."""
+    return {"copies": [], "compared": 0, "renamed": 0, "loaded_added": 0, "loaded_dropped": 0, "total": 0}
+
+
 def story_changes(conn, members: list[dict[str, Any]], limit: int = LIMIT) -> dict[str, Any]:
     """``members``: the story's members in page order, each copy with its ``link`` (copy_id, source_id).
     Returns {copies: [{page_id, site, source_id, source_site, renamed: [{actor_id, name, source_words (every
@@ -24,8 +29,7 @@ def story_changes(conn, members: list[dict[str, Any]], limit: int = LIMIT) -> di
     were compared and changed in each way."""
     pairs = [(m["page_id"], m["link"]["source_id"]) for m in members if m["role"] != "origin" and m.get("link")]
     pages = list(dict.fromkeys(p for pair in pairs for p in pair))
-    out: dict[str, Any] = {"copies": [], "compared": 0, "renamed": 0, "loaded_added": 0, "loaded_dropped": 0,
-                           "total": 0}
+    out = empty()
     if not pairs:
         return out
     analysed = sw.actors_analysed(conn, pages)

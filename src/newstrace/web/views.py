@@ -430,9 +430,10 @@ def _story_whole(db: Reader, story_id: str) -> dict[str, Any]:
     if db.has("claims"):
         whole["claims"] = web_claims.story_spread(c, story_id, [m["page_id"] for m in members])
     if db.has("actor_mentions", "flags", "analyze_actors_done"):
-        from .changes import story_changes
+        from . import changes
 
-        whole["actor_changes"] = story_changes(c, members)
+        whole["actor_changes"] = changes.story_changes(c, members) \
+            if db.cached("rows:analyze_actors_done", lambda: sw.has_rows(c, "analyze_actors_done")) else changes.empty()
     if db.has("shared_items"):
         whole["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members]) \
             if db.cached("rows:shared_items", lambda: sw.has_rows(c, "shared_items")) else []
