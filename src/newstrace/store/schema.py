@@ -4,6 +4,16 @@ Add a migration by appending ``(name, sql)``; never edit one that has shipped.
 """
 from __future__ import annotations
 
+# migration 0093: one counting trigger per write that changes the web lists' columns (see the migration's comment)
+_ALL = ("INSERT", "UPDATE", "DELETE")
+_TRACE_CHANGE_TRIGGERS = "\n".join(
+    f"""        CREATE TRIGGER IF NOT EXISTS trace_changes_{table}_{op[0].lower()} AFTER {op}{cols} ON {table} BEGIN
+            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
+        END;"""
+    for table, ops, cols in (("copies", _ALL, ""), ("stories", _ALL, ""), ("site_groups", _ALL, ""),
+                             ("articles", ("UPDATE",), " OF site, language, published"), ("articles", ("DELETE",), ""))
+    for op in ops)
+
 MIGRATIONS: list[tuple[str, str]] = [
     (
         "0001_core",
@@ -789,39 +799,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             n    INTEGER NOT NULL
         );
         INSERT INTO change_counts (name, n) VALUES ('trace', 0) ON CONFLICT (name) DO NOTHING;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_copies_i AFTER INSERT ON copies BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_copies_u AFTER UPDATE ON copies BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_copies_d AFTER DELETE ON copies BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_stories_i AFTER INSERT ON stories BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_stories_u AFTER UPDATE ON stories BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_stories_d AFTER DELETE ON stories BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_site_groups_i AFTER INSERT ON site_groups BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_site_groups_u AFTER UPDATE ON site_groups BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_site_groups_d AFTER DELETE ON site_groups BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_articles_u AFTER UPDATE OF site, language, published ON articles BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
-        CREATE TRIGGER IF NOT EXISTS trace_changes_articles_d AFTER DELETE ON articles BEGIN
-            UPDATE change_counts SET n = n + 1 WHERE name = 'trace';
-        END;
+        """ + _TRACE_CHANGE_TRIGGERS + """
         """,
     ),
 ]

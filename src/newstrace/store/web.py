@@ -897,7 +897,8 @@ def actor_texts_of(conn, page_ids: Sequence[str]) -> list[tuple[str, str, str, s
 
 
 def loaded_words_of(conn, page_ids: Sequence[str]) -> list[tuple[str, str, str, str]]:
-    """(page_id, technique, text, speaker: 'outlet' or the quoted source) of the loaded-language spans on these pages."""
+    """(page_id, technique, text, speaker: 'outlet' or the quoted source) of the loaded-language spans on these
+    pages."""
     out: list[tuple[str, str, str, str]] = []
     for part in _articles.slices(list(dict.fromkeys(page_ids))):
         out += [tuple(r) for r in conn.execute(

@@ -24,8 +24,9 @@ def empty() -> dict[str, Any]:
 def story_changes(conn, members: list[dict[str, Any]], limit: int = LIMIT) -> dict[str, Any]:
     """``members``: the story's members in page order, each copy with its ``link`` (copy_id, source_id).
     Returns {copies: [{page_id, site, source_id, source_site, renamed: [{actor_id, name, source_words (every
-    word the source names it with), copy_words (the copy's words the source never used)}], loaded_added: [{technique, text, speaker}], loaded_dropped: [...]}], compared, renamed,
-    loaded_added, loaded_dropped, total}: the first ``limit`` copies with a change, and how many copy links
+    word the source names it with), copy_words (the copy's words the source never used)}], loaded_added:
+    [{technique, text, speaker}], loaded_dropped: [...]}], compared, renamed, loaded_added, loaded_dropped,
+    total}: the first ``limit`` copies with a change, and how many copy links
     were compared and changed in each way."""
     pairs = [(m["page_id"], m["link"]["source_id"]) for m in members if m["role"] != "origin" and m.get("link")]
     pages = list(dict.fromkeys(p for pair in pairs for p in pair))
@@ -37,7 +38,8 @@ def story_changes(conn, members: list[dict[str, Any]], limit: int = LIMIT) -> di
     if not pairs:
         return out
     wanted = list(dict.fromkeys(p for pair in pairs for p in pair))
-    words: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))   # page -> actor -> norm -> text
+    # page -> actor -> normalised words -> the words as written
+    words: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
     names: dict[str, str] = {}
     for page_id, actor_id, text, name in sw.actor_texts_of(conn, wanted):
         words[page_id][actor_id].setdefault(_norm(text), text)
