@@ -427,3 +427,21 @@ def test_sites_list_facets_by_group_and_size(client, db):
     assert d["facets"]["min_pages"][0] == {"value": "1", "n": _q(db, "SELECT COUNT(*) FROM sites WHERE pages >= 1")[0][0]}
     html = client.get("/sites").text
     assert '<aside class="facets">' in html and re.search(r'href="/sites\?[^"]*min_pages=1"', html)
+
+
+def test_month_facet_on_stories_and_copies(client, db):
+    """The stories and copies lists count their rows by calendar month (first seen; the copy's date), latest
+    first; a month's link filters the list to exactly that month."""
+    for path, sql in (("stories", "SELECT substr(first_seen, 1, 7) FROM stories WHERE first_seen IS NOT NULL"),
+                      ("copies", "SELECT substr(a.published, 1, 7) FROM copies c JOIN articles a ON a.page_id = c.copy_id "
+                                 "JOIN articles s ON s.page_id = c.source_id WHERE a.published IS NOT NULL")):
+        want = {}
+        for (m,) in _q(db, sql):
+            want[m] = want.get(m, 0) + 1
+        got = client.get(f"/{path}.json").json()["facets"]["month"]
+        assert [x["value"] for x in got] == sorted(want, reverse=True)[:12]
+        assert all(x["n"] == want[x["value"]] for x in got)
+        m = got[0]
+        assert client.get(f"/{path}.json?from={m['value']}-01&to={m['value']}-31").json()["total"] == m["n"]
+        html = client.get(f"/{path}").text
+        assert f"from={m['value']}-01&amp;to={m['value']}-31" in html and "<h3>Month</h3>" in html
