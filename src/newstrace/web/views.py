@@ -107,8 +107,8 @@ class Reader:
         date (the copies and stories lists' columns), kept across commits that leave them alone, such as an ingest
         adding articles: on SQLite a database change is looked into by the count of those writes (migration 0093,
         kept by triggers) and the store's creation time; on PostgreSQL, and on a store without that count, the
-        same as :meth:`cached`. The count is read before
-        ``make()``, so a write landing meanwhile is counted after and makes it again next time."""
+        same as :meth:`cached`. The count is read before ``make()``, so a write landing meanwhile is counted after
+        and makes it again next time."""
         v = self.version()
         hit = self._cache.get(key)
         if hit is not None and hit[0][0] == v:
@@ -121,7 +121,7 @@ class Reader:
         self._cache[key] = ((v, n), value)
         return value
 
-    def _trace_count(self) -> tuple | None:
+    def _trace_count(self) -> tuple[int, str] | None:
         if self.is_pg or not self.has("change_counts"):
             return None
         return sw.trace_change_count(self.conn())
