@@ -174,8 +174,11 @@ def main() -> int:
     ap.add_argument("--sizes", default="10000")
     ap.add_argument("--dense", type=int, default=300)
     ap.add_argument("--workdir", default="/tmp/bench_spark")
+    ap.add_argument("--memory", default="3g", help="the Spark JVM's heap (spark.driver.memory; in local mode the "
+                    "executors run in the driver's JVM): keeps the whole job's process tree bounded")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    os.environ["NEWSTRACE_SPARK_MEMORY"] = args.memory      # the children inherit it
     if args.child:
         if args.child[0] == "local":
             child_local(args.child[1])
@@ -246,13 +249,13 @@ def report(rows: list[dict]) -> None:
               f"{sh:.1f} | {sh * 1e6 / r['n']:.0f} | {ci.get('largest_bucket')} | {ci.get('bucket_pairs_uncapped')} | "
               f"{ci.get('candidates')} | {di.get('largest_component')} | {di.get('largest_batch_seconds')} |")
     if len(rows) >= 2:
-        a, b = rows[0], rows[-1]
+        a, b = min(rows, key=lambda r: r["n"]), max(rows, key=lambda r: r["n"])
         f = b["n"] / a["n"]
         print(f"\ngrowth {a['n']} -> {b['n']} ({f:.0f}x articles): spark {b['spark']['wall_s'] / a['spark']['wall_s']:.2f}x,"
               f" local {b['local']['wall_s'] / a['local']['wall_s']:.2f}x; per phase (spark): " + ", ".join(
                   f"{k} {b['spark']['timing'].get(k, 0) / max(a['spark']['timing'].get(k, 0), 1e-9):.2f}x"
                   for k in ("docs", "candidates", "align", "land_pairs", "components", "decide", "land_decisions")))
-    r = rows[-1]
+    r = max(rows, key=lambda r: r["n"])
     s = r["spark"]["timing"]
     exec_s = sum(s.get(k, 0) for k in ("docs", "candidates", "align", "decide"))   # executor-parallel phases
     drv_s = sum(s.get(k, 0) for k in ("land_pairs", "land_decisions", "components", "network"))
