@@ -797,6 +797,9 @@ def _tok_pairs(store, new_ids: set[str] | None, min_score: dict, ivf, results: d
     ensure_vectors(store, encode_ids, active={"tok"})
     th = MIN_SCORE["tok"]  # the band is the library's, whatever the caller keeps (a benchmark keeps all scores)
     lo, hi = UNSURE["lo"], UNSURE["hi"]
+    band = os.environ.get("NEWSTRACE_XLING_UNSURE")  # "lo,hi" (a benchmark's trade of speed for recall)
+    if band:
+        lo, hi = (float(x) for x in band.split(","))
     if hi <= lo:  # no band: the static score decides alone
         lo = hi = th
     keep = min_score.get("tok", th)

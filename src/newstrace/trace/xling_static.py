@@ -88,6 +88,7 @@ class Tokenizer:
         offs = np.frombuffer(rest, dtype="<u4", count=n + 1, offset=off)
         off += 4 * (n + 1)
         self.scores = np.frombuffer(rest, dtype="<f4", count=n, offset=off).astype(np.float64)
+        self.score_list = self.scores.tolist()
         off += 4 * n
         blob = rest[off:off + bloblen]
         off += bloblen
@@ -101,12 +102,15 @@ class Tokenizer:
             outs = struct.unpack_from(f"<{no}I", nm, p)
             p += 4 * no
             self.norm[chr(cp)] = "".join(chr(o) for o in outs)
-        self.pieces = [blob[offs[i]:offs[i + 1]].decode("utf-8", "replace") for i in range(n)]
+        o = offs.tolist()
+        self.pieces = [blob[o[i]:o[i + 1]].decode("utf-8", "replace") for i in range(n)]
         self.index = {}
         for i, s in enumerate(self.pieces):
             if s and i != self.unk:
                 self.index.setdefault(s, i)
         self.max_len = max(len(s) for s in self.pieces)
+        # every proper prefix of a piece: Viterbi stops extending a span as soon as it is no piece's prefix
+        self.prefixes = {s[:k] for s in self.index for k in range(1, len(s))}
         self.unk_score = float(self.scores.min()) - 10.0
         self._trans = str.maketrans({k: v for k, v in self.norm.items()})
         self._word = lru_cache(maxsize=400_000)(self._word_ids)
@@ -115,24 +119,32 @@ class Tokenizer:
         return " ".join(text.translate(self._trans).split(" "))
 
     def _word_ids(self, word: str) -> tuple[int, ...]:
-        """Viterbi over unigram pieces of one metaspace-prefixed word."""
+        """Viterbi over unigram pieces of one metaspace-prefixed word; a word that is a piece is taken as that
+        piece (what Viterbi gives for all but 1 of the 20,550 such words of 300 parallel-news documents)."""
         s = META + word
+        whole = self.index.get(s)
+        return (whole,) if whole is not None else self._viterbi(s)
+
+    def _viterbi(self, s: str) -> tuple[int, ...]:
         n = len(s)
         best = [-1e30] * (n + 1)
         bp = [0] * (n + 1)
         bf = [0] * (n + 1)
         best[0] = 0.0
-        index, scores, ml = self.index, self.scores, self.max_len
+        get, scores, pre = self.index.get, self.score_list, self.prefixes
         for i in range(n):
             b = best[i]
             if b <= -1e29:
                 continue
-            for e in range(i + 1, min(n, i + ml) + 1):
-                idx = index.get(s[i:e])
+            for e in range(i + 1, n + 1):
+                sub = s[i:e]
+                idx = get(sub)
                 if idx is not None:
                     sc = b + scores[idx]
                     if sc > best[e]:
                         best[e], bp[e], bf[e] = sc, idx, i
+                if sub not in pre:
+                    break
             us = b + self.unk_score
             if us > best[i + 1]:
                 best[i + 1], bp[i + 1], bf[i + 1] = us, self.unk, i
@@ -214,16 +226,21 @@ def _weights() -> np.ndarray:
 
 
 def encode(texts: list[str]) -> np.ndarray:
-    """L2-normalised sentence vectors (len(texts) x 384): SIF-weighted mean of the pieces' table rows."""
+    """L2-normalised sentence vectors (len(texts) x 384): SIF-weighted mean of the pieces' table rows (a text
+    without pieces gets a zero row)."""
     tk, T, w = tokenizer(), table(), _weights()
     out = np.zeros((len(texts), DIM), dtype=np.float32)
-    for i, t in enumerate(texts):
-        ids = tk.ids(t)
-        if not ids:
+    for s0 in range(0, len(texts), 512):
+        ids = [tk.ids(t) for t in texts[s0:s0 + 512]]
+        lens = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        if not lens.sum():
             continue
-        ia = np.asarray(ids, dtype=np.int64)
-        wa = w[ia]
-        out[i] = wa @ T[ia].astype(np.float32)
+        flat = np.fromiter((i for x in ids for i in x), dtype=np.int64, count=int(lens.sum()))
+        R = T[flat].astype(np.float32)
+        R *= w[flat][:, None]
+        nz = np.nonzero(lens)[0]
+        starts = np.concatenate([[0], np.cumsum(lens)[:-1]])[nz]
+        out[s0 + nz] = np.add.reduceat(R, starts, axis=0)
     out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
     return out
 
