@@ -56,19 +56,28 @@ def test_the_static_encoder_is_used_for_every_language_pair_and_can_be_switched_
         assert enc.pair_encoder("en", "de") == "use" and enc.pair_encoder("en", "cs") == "e5"
 
 
+FIVE = ["en_bridge", "de_bridge", "cs_bridge_partial", "en_library", "de_ferry"]
+
+
+def _traced(st, corpus, monkeypatch, band: tuple[float, float]) -> list[dict]:
+    """The five articles traced with the unsure band ``band``; unrelated articles never linked."""
+    monkeypatch.setitem(tr.UNSURE, "lo", band[0])
+    monkeypatch.setitem(tr.UNSURE, "hi", band[1])
+    _add(st, corpus, FIVE)
+    res = tr.translation_pairs(st, None)
+    for other in ("en_library", "de_ferry"):
+        assert all(other not in (x["a_id"], x["b_id"]) for x in res), res
+    return res
+
+
 def test_translations_found_through_the_static_encoder_without_neural_encoding(tmp_path, corpus, monkeypatch):
-    monkeypatch.setitem(tr.UNSURE, "lo", 0.0)
-    monkeypatch.setitem(tr.UNSURE, "hi", 0.0)
     with Store(tmp_path / "t.db") as st:
-        _add(st, corpus, ["en_bridge", "de_bridge", "cs_bridge_partial", "en_library", "de_ferry"])
-        res = tr.translation_pairs(st, None)
+        res = _traced(st, corpus, monkeypatch, (0.0, 0.0))
         r = _find(res, "en_bridge", "de_bridge")
         assert r is not None and r["encoder"] == "tok", res
         assert _mapping(r, corpus, "en_bridge", "de_bridge") == [(i, i) for i in range(6)]
         r = _find(res, "en_bridge", "cs_bridge_partial")
         assert r is not None and r["encoder"] == "tok", res
-        for other in ("en_library", "de_ferry"):
-            assert all(other not in (x["a_id"], x["b_id"]) for x in res), res
         encs = {r[0] for r in st.conn.execute("SELECT DISTINCT encoder FROM xling_vectors")}
         assert encs == {"tok"}  # no sentence went through USE or e5
 
@@ -76,15 +85,10 @@ def test_translations_found_through_the_static_encoder_without_neural_encoding(t
 def test_an_unsure_pair_is_decided_by_the_neural_encoder_of_its_languages(tmp_path, corpus, monkeypatch):
     # a band wide enough to make every pair unsure: each is re-scored by USE (en-de) or e5 (en-cs), its articles
     # are encoded with that encoder, and unrelated articles are still not linked
-    monkeypatch.setitem(tr.UNSURE, "lo", 0.0)
-    monkeypatch.setitem(tr.UNSURE, "hi", 1.01)
     with Store(tmp_path / "t.db") as st:
-        _add(st, corpus, ["en_bridge", "de_bridge", "cs_bridge_partial", "en_library", "de_ferry"])
-        res = tr.translation_pairs(st, None)
+        res = _traced(st, corpus, monkeypatch, (0.0, 1.01))
         assert _find(res, "en_bridge", "de_bridge")["encoder"] == "use"
         assert _find(res, "en_bridge", "cs_bridge_partial")["encoder"] == "e5"
-        for other in ("en_library", "de_ferry"):
-            assert all(other not in (x["a_id"], x["b_id"]) for x in res), res
         by = {}
         for pid, e in st.conn.execute("SELECT page_id, encoder FROM xling_vectors"):
             by.setdefault(e, set()).add(pid)
