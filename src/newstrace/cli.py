@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("analyze", help="analyse articles not analysed on their current body (claims)")
     _add_db(p)
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--only", action="append", metavar="COMPONENT",
+                   help="run only this component (claims, actors; repeatable). Claims alone need no parse")
 
     p = sub.add_parser("collect", help="fetch sites, feeds, sitemaps or URL lists politely into WARC, then ingest")
     p.add_argument("targets", nargs="+", metavar="SITES_OR_URLS", help="sites (https://site/), URLs, URL list files")
@@ -211,7 +213,7 @@ def cmd_analyze(args) -> int:
 
     _require_db(args.db)
     with Store(args.db) as st:
-        res = analyze_store(st, workers=args.workers)
+        res = analyze_store(st, workers=args.workers, only=tuple(args.only) if args.only else None)
     print(json.dumps(res, indent=2))
     return 0
 

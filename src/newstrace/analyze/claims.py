@@ -64,6 +64,8 @@ class Claim:
 
 
 ROLES = {"SRC": "source", "CUE": "cue", "CON": "content"}
+_CLAUSE_WORDS = frozenset("""who which that whose where when while and but because as if is are was were has have
+had will would could should may might can""".split())
 _OUTLET_OBJ = re.compile(r"\b(?:told|to|with|on)\s+(?:the\s+)?$", re.I)
 
 
@@ -97,17 +99,26 @@ def apply_rules(sdoc, labels: list[str]) -> list[str]:
     """Rules that beat the tagger on PolNeAR dev (bench/claims_polnear.py --no-rules shows the difference):
     "according to X": the two words are the cue and the noun phrase X (its ``pobj`` subtree) the source."""
     labels = list(labels)
+    parsed = sdoc.has_annotation("DEP")
     for tok in sdoc:
         if tok.lower_ != "according" or tok.i + 1 >= len(sdoc) or sdoc[tok.i + 1].lower_ != "to":
             continue
         to = sdoc[tok.i + 1]
-        objs = [c for c in to.children if c.dep_ == "pobj"]
-        if not objs:
-            continue
-        sub = [t for t in objs[0].subtree if t.i > to.i]
-        if not sub:
-            continue
-        a, b = sub[0].i, sub[-1].i
+        if parsed:
+            objs = [c for c in to.children if c.dep_ == "pobj"]
+            if not objs:
+                continue
+            sub = [t for t in objs[0].subtree if t.i > to.i]
+            if not sub:
+                continue
+            a, b = sub[0].i, sub[-1].i
+        else:  # tokens only: X runs to the next punctuation or clause word of the sentence
+            a = b = to.i + 1
+            if a >= len(sdoc) or sdoc[a].is_punct or sdoc[a].is_sent_start:
+                continue
+            while b + 1 < len(sdoc) and b - a < 12 and not sdoc[b + 1].is_sent_start and \
+                    not sdoc[b + 1].is_punct and sdoc[b + 1].lower_ not in _CLAUSE_WORDS:
+                b += 1
         while b > a and (sdoc[b].is_punct or sdoc[b].dep_ in ("relcl", "acl")):
             b -= 1
         labels[tok.i], labels[to.i] = "B-CUE", "I-CUE"
@@ -283,7 +294,7 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     for off, sdoc in parses:
         quotes = quote_depths(sdoc, carried)
         feats, left_open = token_features(sdoc, carried, quotes)
-        labels = tag(feats)
+        labels = tag(feats, fast=not sdoc.has_annotation("DEP"))
         if rules:
             labels = apply_rules(sdoc, labels)
         if extend:
@@ -315,7 +326,8 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     claims = [c for c in claims if c.cue is not None or c.content is not None or c.source is not None]
     if title and title_parse is not None:
         feats, _ = token_features(title_parse, 0)
-        tl = _group([(r, s, ti, _sent_of(title_parse, ti)) for r, s, ti in _runs(title_parse, tag(feats), 0, title)])
+        tl = _group([(r, s, ti, _sent_of(title_parse, ti)) for r, s, ti in
+                     _runs(title_parse, tag(feats, fast=not title_parse.has_annotation("DEP")), 0, title)])
         _text_fill(tl, title)
         for c in tl:
             if c.cue is not None and (c.source or c.content):

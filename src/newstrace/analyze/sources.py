@@ -106,15 +106,19 @@ class Mentions:
             if depths is not None and depths[a]:  # named inside a quote: not who speaks
                 continue
             span = sdoc[a:b]
-            root = span.root
-            subj = root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and
-                                                          root.head.dep_ in ("nsubj", "nsubjpass"))
+            if sdoc.has_annotation("DEP"):
+                root = span.root
+                subj = root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and
+                                                              root.head.dep_ in ("nsubj", "nsubjpass"))
+            else:  # tokens only: a name opening its sentence or right before a reporting verb
+                subj = sdoc[a].is_sent_start or (b < len(sdoc) and sdoc[b].lower_ in _cue_verbs())
             self.items.append(Mention(off + span.start_char, span.text, label, subj, off + span.end_char))
         self.items.sort(key=lambda m: m.pos)
 
     def person_surname(self, word: str) -> bool:
         w = word.lower()
-        return any(m.label in ("PERSON", "SOURCE:person") and _last_word(m.text) == w for m in self.items)
+        return any(m.label in ("PERSON", "SOURCE:person") and _last_word(m.text) == w for m in self.items
+                   if w in m.text.lower())  # (a cheap test first: the word must be in the mention's text)
 
     def add_claim(self, claim) -> None:
         # a source the tagger left without cue and content is no evidence of who speaks here
@@ -334,6 +338,13 @@ _NAME_STOP = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
 
 
 @functools.lru_cache(maxsize=1)
+def _stop_words() -> frozenset:
+    from .claims_tokens import STOP_WORDS
+
+    return STOP_WORDS
+
+
+@functools.lru_cache(maxsize=1)
 def _cue_verbs() -> frozenset:
     from .features import CUE_VERBS
 
@@ -385,8 +396,14 @@ def name_runs(sdoc, mentions: Mentions | None = None) -> list[tuple[int, int, st
     out = []
     toks = list(sdoc)
     n = len(toks)
-    prop = [t.tag_ in ("NNP", "NNPS") and t.text[:1].isupper() for t in toks]
     lows = [t.lower_ for t in toks]
+    tagged = sdoc.has_annotation("TAG")
+    if tagged:
+        prop = [t.tag_ in ("NNP", "NNPS") and t.text[:1].isupper() for t in toks]
+    else:  # tokens only: capitalised words that are not common words (or a sentence's capitalised first word)
+        stop = _stop_words()
+        prop = [t.text[:1].isupper() and not t.is_punct and (lows[i] not in stop or (t.is_upper and len(t) > 1))
+                and not (t.is_sent_start and lows[i] in _cue_verbs()) for i, t in enumerate(toks)]
     i = 0
     while i < n:
         if not prop[i]:
@@ -416,8 +433,10 @@ def name_runs(sdoc, mentions: Mentions | None = None) -> list[tuple[int, int, st
         words = [x.text for x in toks[a:b]]
         if not words or words[0].lower() in _NAME_STOP or not any(c.isalpha() for c in words[0]):
             continue
-        label = _name_label(words, [x.tag_ for x in toks[a:b]], honorific, mentions)
-        if label is None and len(words) == 1 and toks[a].dep_ == "nsubj" and lows[toks[a].head.i] in _cue_verbs():
+        label = _name_label(words, [x.tag_ if tagged else "NNP" for x in toks[a:b]], honorific, mentions)
+        if label is None and len(words) == 1 and (
+                toks[a].dep_ == "nsubj" and lows[toks[a].head.i] in _cue_verbs() if tagged
+                else b < n and lows[b] in _cue_verbs()):
             label = "PERSON"  # "Trump said"
         if label:
             out.append((a, b, label))

@@ -10,21 +10,24 @@ import functools
 from pathlib import Path
 
 MODEL = Path(__file__).parent / "models" / "claims_crf.crfsuite"
+MODEL_FAST = Path(__file__).parent / "models" / "claims_crf_fast.crfsuite"
 
 
-@functools.lru_cache(maxsize=1)
-def _tagger():
+@functools.lru_cache(maxsize=2)
+def _tagger(fast: bool = False):
     import pycrfsuite
 
-    if not MODEL.exists():
-        raise RuntimeError(f"[E130] claims model missing: {MODEL} (reinstall newstrace)")
+    path = MODEL_FAST if fast else MODEL
+    if not path.exists():
+        raise RuntimeError(f"[E130] claims model missing: {path} (reinstall newstrace)")
     t = pycrfsuite.Tagger()
-    t.open(str(MODEL))
+    t.open(str(path))
     return t
 
 
-def tag(feats: list[dict]) -> list[str]:
-    """BIO labels (B-SRC, I-CUE, B-CON, ..., O) for one paragraph's token features."""
+def tag(feats: list[dict], fast: bool = False) -> list[str]:
+    """BIO labels (B-SRC, I-CUE, B-CON, ..., O) for one paragraph's token features (``fast``: features of a
+    paragraph that was only tokenized, :func:`.features.fast_token_features`, tagged by the fast model)."""
     if not feats:
         return []
-    return _tagger().tag(feats)
+    return _tagger(fast).tag(feats)
