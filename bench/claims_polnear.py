@@ -16,7 +16,7 @@ Two rows for newstrace: the tokens-only path (``claims_crf_fast``: what ``analyz
 only component, no tagger or parser) and the parse path (``claims_crf``: what it runs when another component,
 issue 14's actors, has the text parsed anyway).
 
-Usage: ``.venv/bin/python bench/claims_polnear.py [--limit N] [--chains] [--no-textacy]``
+Usage: ``.venv/bin/python bench/claims_polnear.py [--limit N] [--chains] [--no-textacy] [--tokens-only]``
 """
 from __future__ import annotations
 
@@ -223,6 +223,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--chains", action="store_true", help="also score the labelled chains/sources set")
     ap.add_argument("--no-textacy", action="store_true")
+    ap.add_argument("--tokens-only", action="store_true", help="only the tokens-only path (no spaCy parse, no "
+                    "textacy: the parse is most of the run's CPU)")
     a = ap.parse_args()
     docs = load("dev", a.limit)
     if not docs:
@@ -231,7 +233,8 @@ def main() -> int:
     from newstrace.analyze.nlp import parse_bodies
 
     t = time.time()
-    parses = parse_bodies([d.text for d in docs], ner=False)  # the claims parse of the analyze stage (no NER)
+    # the claims parse of the analyze stage (no NER)
+    parses = [] if a.tokens_only else parse_bodies([d.text for d in docs], ner=False)
     words = sum(len(d.text.split()) for d in docs)
     t_parse = time.time() - t
     t = time.time()
@@ -241,10 +244,11 @@ def main() -> int:
     toks = parse_bodies([d.text for d in docs], parse=False)  # claims alone: tokens and rule sentences only
     fast = [(system_items(d, p), gold_items(d)) for d, p in zip(docs, toks)]
     t_fast = time.time() - t
-    systems = [("newstrace, tokens only (claims alone)", score(fast)),
-               ("newstrace, parse (when actors parse)", score(ours))]
+    systems = [("newstrace, tokens only (claims alone)", score(fast))]
+    if not a.tokens_only:
+        systems.append(("newstrace, parse (when actors parse)", score(ours)))
     tx_note = ""
-    if not a.no_textacy:
+    if not a.no_textacy and not a.tokens_only:
         try:
             systems.append(("textacy direct_quotations", score([(textacy_items(d, p), gold_items(d))
                                                                 for d, p in zip(docs, parses)])))
@@ -276,7 +280,7 @@ def main() -> int:
     if a.chains:
         by_name = {d.name: d for d in load("dev")}
         rows = []
-        for what, parse in (("tokens only", False), ("parse", True)):
+        for what, parse in (("tokens only", False), ("parse", True))[:1 if a.tokens_only else 2]:
             res = labelled_eval(by_name, lambda b: parse_bodies(b, ner=False, parse=parse))
             rows += [[what, k, str(v[3]), f"{v[0]:.3f}", f"{v[1]:.3f}", f"{v[2]:.3f}"] for k, v in res.items()]
         print("\nLabelled set (tests/data/claims_chains; target F1 >= 0.8):\n")

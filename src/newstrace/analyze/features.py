@@ -149,34 +149,43 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
         q = qs[i]
         f = ["b", "w:" + low, "sh:" + shape(text), "pos:" + poss[i], "tag:" + tok.tag_, "q:" + q,
              "suf3:" + low[-3:]]
-        if text in _QUOTES:
-            f.append("qc")
-        if cues[i]:
-            f.append("cue")
-        if low in NOMINAL_CUES:
-            f.append("ncue")
-        if starts[i]:
-            f.append("ss")
-        if i + 1 == n or starts[i + 1]:
-            f.append("se")
         if has_dep:
             h = tok.head.i
             hl = lows[h]
             r = rel[i] or "-"
             f += ["dep:" + tok.dep_, "hw:" + (hl if hl in CUE_VERBS else poss[h]), "rel:" + r,
                   "dist:" + _bucket(dist[i]), f"rel|q:{r}|{q}"]
-        for k in (-2, -1, 1, 2):
-            j = i + k
-            if 0 <= j < n:
-                f += win[k][j]
-                if k == -1 or k == 1:
-                    if cues[j]:
-                        f.append(f"{k}:cue")
-                    f.append(f"{k}:w|w:{lows[j]}|{low}")
-            else:
-                f.append(f"{k}:pad")
+        _flags_and_window(f, i, texts, lows, cues, starts, win, (-2, -1, 1, 2))
         base.append(f)
     return base, left_open
+
+
+def _flags_and_window(f: list[str], i: int, texts: list[str], lows: list[str], cues: list[bool],
+                      starts: list[bool], win: dict, offsets: tuple[int, ...]) -> None:
+    """Token ``i``'s flags (quote character, cue, nominal cue, sentence start / end) and its window features
+    (``win[k][j]``: token j's features as seen from offset k; cue and word-pair at ±1) appended to ``f``."""
+    n = len(texts)
+    low = lows[i]
+    if texts[i] in _QUOTES:
+        f.append("qc")
+    if cues[i]:
+        f.append("cue")
+    if low in NOMINAL_CUES:
+        f.append("ncue")
+    if starts[i]:
+        f.append("ss")
+    if i + 1 == n or starts[i + 1]:
+        f.append("se")
+    for k in offsets:
+        j = i + k
+        if 0 <= j < n:
+            f += win[k][j]
+            if k == -1 or k == 1:
+                if cues[j]:
+                    f.append(f"{k}:cue")
+                f.append(f"{k}:w|w:{lows[j]}|{low}")
+        else:
+            f.append(f"{k}:pad")
 
 
 LEXICON = Path(__file__).parent / "models" / "claims_lex.json"
@@ -275,25 +284,6 @@ def fast_token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | N
         f = ["b", "w:" + low, "sh:" + shape(text), "q:" + qs[i], "suf3:" + low[-3:], "suf2:" + low[-2:],
              "cd:" + sd, "t:" + tags[i], f"cd|t:{sd}|{tags[i]}"]
         f += extra[i]
-        if text in _QUOTES:
-            f.append("qc")
-        if cues[i]:
-            f.append("cue")
-        if low in NOMINAL_CUES:
-            f.append("ncue")
-        if starts[i]:
-            f.append("ss")
-        if i + 1 == n or starts[i + 1]:
-            f.append("se")
-        for k in (-3, -2, -1, 1, 2, 3):
-            j = i + k
-            if 0 <= j < n:
-                f += win[k][j]
-                if k == -1 or k == 1:
-                    if cues[j]:
-                        f.append(f"{k}:cue")
-                    f.append(f"{k}:w|w:{lows[j]}|{low}")
-            else:
-                f.append(f"{k}:pad")
+        _flags_and_window(f, i, texts, lows, cues, starts, win, (-3, -2, -1, 1, 2, 3))
         base.append(f)
     return base, left_open
