@@ -92,3 +92,26 @@ print(json.dumps({"spacy": "spacy" in sys.modules, "analysed": res["analysed"], 
     assert res["spacy"] is False
     assert res["analysed"] == 1 and res["ok"]
     assert "direct" in res["kinds"]
+
+
+def test_cli_analyze_only_claims_leaves_other_components_pending(tmp_path, capsys):
+    from newstrace.cli import main
+    from newstrace.records import Article, content_hash
+    from newstrace.store import Store
+    from newstrace.store import claims as sc
+
+    body = "“The bridge will reopen in May,” Maria Lopez said on Tuesday."
+    url = "https://example.org/b"
+    a = Article(page_id=content_hash(url, body), url=url, source=url, site="example.org", title="Bridge",
+                published="2021-05-04T08:00:00Z", body=body, blocks=[body], language="en",
+                fetched_at="2022-01-20T00:00:00Z")
+    db = tmp_path / "c.db"
+    with Store(db) as st:
+        st.write_batch([({"page_id": a.page_id, "url": a.url, "source": a.source, "fetched_at": a.fetched_at},
+                         a, [])])
+    assert main(["analyze", "--db", str(db), "--only", "claims", "--workers", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["analysed"] == 1
+    with Store(db) as st:
+        assert sc.state_of(st.conn, a.page_id, "claims") is not None
+        assert sc.state_of(st.conn, a.page_id, "actors") is None
+        assert any(r["kind"] == "direct" for r in sc.article_claims(st.conn, a.page_id))

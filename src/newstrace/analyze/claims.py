@@ -1,8 +1,10 @@
 """Attributed claims of one article: who says what, on whose authority (a pure kernel, no SQL, no pool).
 
-Input: the article's paragraphs (character offsets into the stored body) and one spaCy parse of each.
+Input: the article's paragraphs (character offsets into the stored body) and one spaCy parse of each, or
+tokens only (:mod:`.claims_tokens`, when no component of the stage needs a parse: claims alone).
 Steps:
-1. the CRF tagger (:mod:`.tagger`, trained on PolNeAR train) labels source / cue / content tokens;
+1. the CRF tagger (:mod:`.tagger`, trained on PolNeAR train) labels source / cue / content tokens (the parse
+   model on a parse, the tokens-only model on tokens);
 2. rules where they beat the tagger on PolNeAR dev (``bench/claims_polnear.py --ablate`` measures each):
    a quoted passage next to a reporting verb is content, "according to X" is cue + source;
 3. spans are grouped into claims: each cue takes the nearest source and content of its sentence (then of
@@ -285,7 +287,8 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
             rules: bool = True, extend: bool = True) -> list[Claim]:
-    """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc), in order."""
+    """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc or tokens-only
+    :class:`.claims_tokens.Doc`), in order."""
     claims: list[Claim] = []
     mentions = Mentions()
     carried = 0

@@ -155,37 +155,47 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
             r = rel[i] or "-"
             f += ["dep:" + tok.dep_, "hw:" + (hl if hl in CUE_VERBS else poss[h]), "rel:" + r,
                   "dist:" + _bucket(dist[i]), f"rel|q:{r}|{q}"]
-        _flags_and_window(f, i, texts, lows, cues, starts, win, (-2, -1, 1, 2))
         base.append(f)
+    _flags_and_windows(base, texts, lows, cues, starts, win, (-2, -1, 1, 2))
     return base, left_open
 
 
-def _flags_and_window(f: list[str], i: int, texts: list[str], lows: list[str], cues: list[bool],
-                      starts: list[bool], win: dict, offsets: tuple[int, ...]) -> None:
-    """Token ``i``'s flags (quote character, cue, nominal cue, sentence start / end) and its window features
-    (``win[k][j]``: token j's features as seen from offset k; cue and word-pair at ±1) appended to ``f``."""
-    n = len(texts)
-    low = lows[i]
-    if texts[i] in _QUOTES:
-        f.append("qc")
-    if cues[i]:
-        f.append("cue")
-    if low in NOMINAL_CUES:
-        f.append("ncue")
-    if starts[i]:
-        f.append("ss")
-    if i + 1 == n or starts[i + 1]:
-        f.append("se")
+def _flags_and_windows(base: list[list[str]], texts: list[str], lows: list[str], cues: list[bool],
+                       starts: list[bool], win: dict, offsets: tuple[int, ...]) -> None:
+    """Each token's flags (quote character, cue, nominal cue, sentence start / end) and window features
+    (``win[k][j]``: token j's features as seen from offset k; cue and word pair at ±1) appended to its list in
+    ``base`` (one pass per offset over the paragraph)."""
+    n = len(base)
+    for i, f in enumerate(base):
+        if texts[i] in _QUOTES:
+            f.append("qc")
+        if cues[i]:
+            f.append("cue")
+        if lows[i] in NOMINAL_CUES:
+            f.append("ncue")
+        if starts[i]:
+            f.append("ss")
+        if i + 1 == n or starts[i + 1]:
+            f.append("se")
     for k in offsets:
-        j = i + k
-        if 0 <= j < n:
-            f += win[k][j]
-            if k == -1 or k == 1:
-                if cues[j]:
-                    f.append(f"{k}:cue")
-                f.append(f"{k}:w|w:{lows[j]}|{low}")
+        src = win[k]
+        pad = f"{k}:pad"
+        if k < 0:
+            for f in base[:-k]:
+                f.append(pad)
+            for f, w in zip(base[-k:], src):
+                f += w
         else:
-            f.append(f"{k}:pad")
+            for f, w in zip(base, src[k:]):
+                f += w
+            for f in base[max(n - k, 0):]:
+                f.append(pad)
+        if k in (-1, 1):
+            for i in range(max(0, -k), min(n, n - k)):
+                j = i + k
+                if cues[j]:
+                    base[i].append(f"{k}:cue")
+                base[i].append(f"{k}:w|w:{lows[j]}|{lows[i]}")
 
 
 LEXICON = Path(__file__).parent / "models" / "claims_lex.json"
@@ -284,6 +294,6 @@ def fast_token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | N
         f = ["b", "w:" + low, "sh:" + shape(text), "q:" + qs[i], "suf3:" + low[-3:], "suf2:" + low[-2:],
              "cd:" + sd, "t:" + tags[i], f"cd|t:{sd}|{tags[i]}"]
         f += extra[i]
-        _flags_and_window(f, i, texts, lows, cues, starts, win, (-3, -2, -1, 1, 2, 3))
         base.append(f)
+    _flags_and_windows(base, texts, lows, cues, starts, win, (-3, -2, -1, 1, 2, 3))
     return base, left_open

