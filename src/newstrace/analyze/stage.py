@@ -99,7 +99,10 @@ def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, di
         wanted.append(sorted(offs.items()))
         titles.append(art.title if any(p.title and not p.skip for p in plans.values()) and art.title else "")
     on = [comps[n] for _, plans in task for n, p in plans.items() if not p.skip]
-    lemmas, ner, full = any(c.lemmas for c in on), any(c.ner for c in on), any(c.parse for c in on)
+    # a parse whenever a component of this run needs one (even if it skips this batch): which claims model
+    # reads a paragraph depends on the components run, never on the batch
+    full = any(comps[n].parse for _, plans in task for n in plans)
+    lemmas, ner = any(c.lemmas for c in on), any(c.ner for c in on)
     parsed = parse_paragraphs(wanted, lemmas=lemmas, ner=ner, parse=full)
     nlp = parser(lemmas, ner) if full else tokens()
     title_docs = list(nlp.pipe(titles)) if any(titles) else [None] * len(titles)
