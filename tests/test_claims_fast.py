@@ -115,3 +115,28 @@ def test_cli_analyze_only_claims_leaves_other_components_pending(tmp_path, capsy
         assert sc.state_of(st.conn, a.page_id, "claims") is not None
         assert sc.state_of(st.conn, a.page_id, "actors") is None
         assert any(r["kind"] == "direct" for r in sc.article_claims(st.conn, a.page_id))
+
+
+def test_cli_ingest_analyze_only_claims(tmp_path):
+    from newstrace.cli import main
+    from newstrace.store import Store
+    from newstrace.store import claims as sc
+
+    d = tmp_path / "pages" / "harbour-post.example"
+    d.mkdir(parents=True)
+    paras = ["The harbour board approved the new ferry terminal on Tuesday after a two-year review of the plans.",
+             "“The terminal will open next spring and it will carry twice as many passengers,” board chair Maria "
+             "Lopez said after the vote.",
+             "She said that the cost would be shared between the town and the regional government."]
+    (d / "ferry.html").write_text("<html><head><title>Ferry terminal approved</title></head><body><article>"
+                                  "<h1>Ferry terminal approved</h1>" + "".join(f"<p>{p}</p>" for p in paras) +
+                                  "</article></body></html>", encoding="utf-8")
+    db = str(tmp_path / "n.db")
+    assert main(["ingest", str(tmp_path / "pages"), "--db", db, "--no-progress", "--analyze-only", "claims",
+                 "--workers", "1"]) == 0
+    with Store(db) as st:
+        pid = st.conn.execute("SELECT page_id FROM articles").fetchone()[0]
+        assert sc.state_of(st.conn, pid, "claims") is not None
+        assert sc.state_of(st.conn, pid, "actors") is None
+        rows = sc.article_claims(st.conn, pid)
+    assert any(r["kind"] == "direct" and "twice as many" in r["content"]["text"] for r in rows)

@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="progress as a bar (terminal) or a plain line every 10 s (logs); auto: bar on a terminal")
     p.add_argument("--no-trace", action="store_true", help="do not link new articles against the store")
     p.add_argument("--no-analyze", action="store_true", help="skip the analyze stage (claims); run `analyze` later")
+    p.add_argument("--analyze-only", action="append", metavar="COMPONENT",
+                   help="run only this analyze component (claims, actors; repeatable). Claims alone need no parse")
 
     p = sub.add_parser("analyze", help="analyse articles not analysed on their current body (claims)")
     _add_db(p)
@@ -175,7 +177,8 @@ def cmd_ingest(args) -> int:
 
     summary = ingest(args.paths, db=args.db, url=args.url, workers=args.workers, progress=not args.no_progress,
                      progress_tty={"auto": None, "bar": True, "lines": False}[args.progress],
-                     link=not args.no_trace, analyze=not args.no_analyze)
+                     link=not args.no_trace,
+                     analyze=False if args.no_analyze else tuple(args.analyze_only) if args.analyze_only else True)
     print(format_summary(summary))
     if args.strict and summary["problems_met"]:
         return EXIT_STRICT
