@@ -109,6 +109,10 @@ def test_cli_analyze_only_claims_leaves_other_components_pending(tmp_path, capsy
     with Store(db) as st:
         st.write_batch([({"page_id": a.page_id, "url": a.url, "source": a.source, "fetched_at": a.fetched_at},
                          a, [])])
+    assert main(["analyze", "--db", str(db), "--only", "claim", "--workers", "1"]) != 0  # a typo: nothing run
+    assert "[E131]" in capsys.readouterr().err
+    with Store(db) as st:
+        assert sc.state_of(st.conn, a.page_id, "claims") is None
     assert main(["analyze", "--db", str(db), "--only", "claims", "--workers", "1"]) == 0
     assert json.loads(capsys.readouterr().out)["analysed"] == 1
     with Store(db) as st:

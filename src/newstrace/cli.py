@@ -178,7 +178,7 @@ def cmd_ingest(args) -> int:
     summary = ingest(args.paths, db=args.db, url=args.url, workers=args.workers, progress=not args.no_progress,
                      progress_tty={"auto": None, "bar": True, "lines": False}[args.progress],
                      link=not args.no_trace,
-                     analyze=False if args.no_analyze else tuple(args.analyze_only) if args.analyze_only else True)
+                     analyze=False if args.no_analyze else _analyze_only(args.analyze_only) or True)
     print(format_summary(summary))
     if args.strict and summary["problems_met"]:
         return EXIT_STRICT
@@ -210,13 +210,19 @@ def format_summary(s: dict) -> str:
     return "\n".join(lines)
 
 
+def _analyze_only(names) -> tuple[str, ...] | None:
+    from .analyze.stage import check_only
+
+    return check_only(names)
+
+
 def cmd_analyze(args) -> int:
     from .analyze.stage import analyze_store
     from .store import Store
 
     _require_db(args.db)
     with Store(args.db) as st:
-        res = analyze_store(st, workers=args.workers, only=tuple(args.only) if args.only else None)
+        res = analyze_store(st, workers=args.workers, only=_analyze_only(args.only))
     print(json.dumps(res, indent=2))
     return 0
 

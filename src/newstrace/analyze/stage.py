@@ -83,6 +83,19 @@ def _components() -> list[Component]:
     return list(COMPONENTS)
 
 
+def check_only(only) -> tuple[str, ...] | None:
+    """``only`` as a tuple of known component names (None: all); an unknown name is a ConfigError [E131]."""
+    if not only:
+        return None
+    from .aliases import ConfigError
+
+    known = [c.name for c in _components()]
+    bad = [n for n in only if n not in known]
+    if bad:
+        raise ConfigError(f"[E131] unknown analyze component {', '.join(bad)} (known: {', '.join(known)})")
+    return tuple(only)
+
+
 def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, dict[str, Any], str | None]]:
     """Parse what the components asked for (once per paragraph) and run them: (page_id, results, error)."""
     from .nlp import paragraphs, parse_paragraphs, parser, tokens
