@@ -32,6 +32,23 @@ FIX = Path(__file__).parent / "fixtures" / "extract"
      "donation"),
     ("Suscríbase al boletín semanal: cada domingo, las historias más importantes de Europa.", "newsletter"),
     ("Subscribe to the Harbour weekly letter: every Sunday, the stories that mattered.", "newsletter"),
+    # pointers, headings, notices and calls as sites print them in German, Spanish, Polish ...
+    ("Lesen Sie auch: Stadtrat beschließt neuen Haushalt", "related"),
+    ("TE PUEDE INTERESAR: El concejo aprueba el presupuesto", "related"),
+    ("Noticias relacionadas", "related"),
+    ("Weitere Nachrichten", "related"),
+    ("Jetzt zum Newsletter anmelden und nichts verpassen", "newsletter"),
+    ("Sie müssen angemeldet sein, um einen Kommentar zu schreiben.", "comments"),
+    ("Teilen mit: Facebook, X, WhatsApp", "share"),
+    ("Schlagwörter: Haushalt, Stadtrat", "label"),
+    ("Zuletzt aktualisiert am 03.02.2022.", "date"),
+    ("| 4. März 2019", "date"),
+    ("März 2019", "date"),
+    ("Anzeige: Jetzt Tickets sichern", "advert"),
+    ("Hazte socio y apoya el periodismo local", "donation"),
+    ("Periodismo sin miedo. Cancela cuando quieras.", "donation"),
+    ("Folgen Sie uns auf Instagram und Facebook", "social"),
+    ("Materiał chroniony prawem autorskim.", "copyright"),
 ])
 def test_common_kinds_on_any_page(block, kind):
     assert fm.common_kind(block) == kind
@@ -42,6 +59,10 @@ def test_common_kinds_on_any_page(block, kind):
     "Related to the budget row, the mayor also announced a review of parking charges in the old town.",
     "Readers who follow us on social media will have seen the pictures of the flood on Sunday morning.",
     "When it was done, John Doe had sent the money through PayPal to an account he did not recognise.",
+    "Werbung ist für die Verlage die wichtigste Einnahme, sagte der Sprecher.",
+    "Mehr dazu sagte der Minister – wie immer – nichts.",
+    "Weitere Themen der Sitzung waren die Finanzen und der Verkehr.",
+    "Im März 2019 hatte der Rat den Plan noch abgelehnt.",
 ])
 def test_article_prose_is_not_furniture(block):
     assert fm.common_kind(block) is None

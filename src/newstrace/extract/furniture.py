@@ -65,11 +65,6 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
                   r"this (?:article|work) is licensed under (?:a )?creative commons)"),
     # read on trafilatura-eval's `without` snippets kept on lone pages of the fitting half (never the held-out
     # half): a line that is only a date/time stamp, a "related" heading, a reproduction notice, a photo credit
-    ("date", r"^(?:(?:letzte änderung|zuletzt aktualisiert|aktualisiert|stand|updated|last updated|published|"
-             r"posted|publié|mis à jour|actualizado|publicado)\s*(?:on|am|le|el)?\s*:?\s*)?"
-             r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.? [a-zäéû]+\.? \d{4}|[a-z]+\.? \d{1,2},? \d{4})"
-             r"(?:,?\s*(?:at|um|à|a las)?\s*\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?|uhr|h))?)?"
-             r"(?:\s*\|\s*.{0,80})?$"),
     ("related", r"^(?:auch interessant|das (?:thema )?könnte (?:dich|sie) auch interessieren|mehr zum thema|"
                 r"lesen sie auch|weitere artikel|more from|more stories|more on this topic|you may also like|"
                 r"recommended for you|related (?:articles?|stories|posts?|coverage)|read next|à lire aussi|"
@@ -79,6 +74,46 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
                   r"tous droits réservés|todos los derechos reservados|nachdruck nur mit)\b.{0,100}$"),
     ("credit", r"^\(?(?:photo |image |bild)?(?:credit|beitragsbild|bildquelle|titelbild|fotos?|photos?)\s*:.{1,100}$"),
     ("standards", r"^our standards\s*:.{0,80}$"),
+    # session 8, read on the short `without` blocks the lone-page model kept on the fitting half of
+    # trafilatura-eval (never the held-out half): the same kinds in the languages news sites write them in
+    ("related", r"^(?:auch lesen|lesen sie (?:auch|hier|mehr)|lies auch|mehr dazu|zum weiterlesen|le puede interesar|"
+                r"te puede interesar|vea tambi[ée]n|ver tambi[ée]n|lea tambi[ée]n|lee tambi[ée]n|lire aussi|voir aussi|"
+                r"leggi anche|czytaj (?:też|także|również)|zobacz (?:też|także|również)|leia tamb[ée]m|veja tamb[ée]m|"
+                r"читайте также)\b(?:\s*[:\-–—»]|[^:\n.!?]{1,40}:)\s*.{0,250}$"),
+    ("related", r"^(?:weitere (?:themen|artikel|nachrichten|beiträge)|zusatzinformationen|inhaltsverzeichnis|"
+                r"notas relacionadas|noticias relacionadas|contenidos? relacionados?|art[ií]culos relacionados|"
+                r"m[aá]s (?:noticias|sobre [^.!?]{1,40})|sur le même sujet|dans la même rubrique|articles? li[ée]s|"
+                r"articoli correlati|powiązane artykuły|mat[ée]rias relacionadas|table of contents)\s*:?$"),
+    ("newsletter", r"^(?:(?:jetzt )?zum newsletter anmelden|newsletter abonnieren|never miss\b.{0,60}"
+                   r"\b(?:newsletter|sign(?:ing)? up|subscrib))\b.{0,120}$"),
+    ("comments", r"^(?:(?:du musst|sie müssen) (?:eingeloggt|angemeldet) sein\b|um\b.{0,80}\bkommentieren zu können\b|"
+                 r"you (?:must|need to) (?:be )?(?:logged in|log in|sign in) to (?:post a )?comment|"
+                 r"verraten sie (?:uns )?(?:gerne )?in den kommentaren\b).{0,150}$"),
+    ("share", r"^(?:teilen sie (?:dies|diesen (?:artikel|beitrag))(?: mit)?|teilen mit|diesen (?:artikel|beitrag) teilen|"
+              r"compartir en|comparte (?:esta|este)|partager (?:sur|cet article)|condividi su|udostępnij)\s*:?.{0,60}$"),
+    ("label", r"^(?:kategorien?|schlagw(?:ö|oe)rter|schlagworte|stichw(?:ö|oe)rter|etiquetas|categor[ií]as?|rubriques?|"
+              r"tagi|kategori[ae]|news date)\s*:\s*.{1,150}$"),
+    # a line that is only a date/time stamp (supersedes session 6's pattern: also "| 31. Dezember 2008",
+    # "Aktualisiert am 17.01.2021.", "Dezember 2008")
+    ("date", r"^(?:\|\s*)?(?:(?:letzte änderung|zuletzt aktualisiert|aktualisiert|stand|updated|last updated|published|"
+             r"posted|publié|mis à jour|actualizado|publicado)\s*(?:on|am|le|el)?\s*:?\s*)?"
+             r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.? [a-zäéû]+\.? \d{4}|[a-z]+\.? \d{1,2},? \d{4}|"
+             r"(?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|january|february|"
+             r"march|june|july|october|december|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
+             r"noviembre|diciembre) \d{4})"
+             r"(?:,?\s*(?:at|um|à|a las)?\s*\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?|uhr|h))?)?\.?"
+             r"(?:\s*\|\s*.{0,80})?$"),
+    ("copyright", r"^(?:materiał chroniony prawem autorskim|sofern nicht anders (?:ausgewiesen|angegeben|vermerkt)\b.{0,40}"
+                  r"\b(?:cc|creative commons|lizenz)|(?:todos los )?derechos reservados)\b.{0,120}$"),
+    ("advert", r"^\*?(?:anzeige|werbung|advertisement|publicidad|publicité|reklama|sponsored content|"
+               r"gesponserter? (?:beitrag|inhalt))\s*[:\-–—.*]\s*\S.{0,150}$"),  # (a bare "Advertisement": the model's)
+    ("donation", r"^(?:hazte (?:miembro|socio|suscriptor)|werde (?:jetzt )?(?:mitglied|abonnent|unterstützer)|"
+                 r"jetzt (?:mitglied|abonnent) werden|unterstütze\b.{0,40}\bmit \d|wesprzyj nas)\b.{0,250}$"),
+    # (\A, not ^: searched only where their cue words occur, see UNANCHORED_CUES)
+    ("donation", r"\A.{0,200}\b(?:cancela cuando quieras|cancel (?:at )?any ?time|jederzeit kündbar)\b.{0,100}$"),
+    ("social", r"\A.{0,80}\bnuestro canal de (?:youtube|telegram|whatsapp)\b.{0,150}$"),
+    ("social", r"^(?:síguenos|siguenos|folge uns|folgen sie uns|suivez-nous|seguici|śledź nas|obserwuj nas|siga-nos)\b"
+               r".{0,150}$"),
 ]]
 
 
@@ -153,7 +188,8 @@ ANCHORED_ALL = re.compile("|".join(f"(?P<p{i}>{COMMON[i][1].pattern})" for i in 
 UNANCHORED = [(i, k, p) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED]
 # words each unanchored pattern cannot match without (in the lower-cased block): a cheap `in` test first
 UNANCHORED_CUES = {2: ("cross",), 17: ("languages",), 23: ("permission to",),
-                   24: ("sole responsibility", "publishes a wide range"), 26: ("copyrighted material",)}
+                   24: ("sole responsibility", "publishes a wide range"), 26: ("copyrighted material",),
+                   43: ("cancela cuando", "cancel any", "cancel at any", "jederzeit kündbar"), 44: ("nuestro canal de",)}
 assert set(UNANCHORED_CUES) == {i for i, _k, _p in UNANCHORED}, "a new unanchored pattern needs its cue words"
 
 
