@@ -49,6 +49,8 @@ FIX = Path(__file__).parent / "fixtures" / "extract"
     ("Periodismo sin miedo. Cancela cuando quieras.", "donation"),
     ("Folgen Sie uns auf Instagram und Facebook", "social"),
     ("Materiał chroniony prawem autorskim.", "copyright"),
+    ("Der Stadtrat tagte bis in die Nacht, die Opposition verließ den Saal. [weiterlesen]", "related"),
+    ("This article contains affiliate links: we may earn a commission when you buy through them.", "disclosure"),
 ])
 def test_common_kinds_on_any_page(block, kind):
     assert fm.common_kind(block) == kind
@@ -112,3 +114,15 @@ def test_data_table_is_left_alone():
         "<html><body><table><tr><td>Team</td><td>Points</td></tr><tr><td>North</td><td>12</td></tr></table></body></html>")
     assert layout.unwrap_layout_tables(tree) == 0
     assert tree.find(".//table") is not None
+
+
+def test_author_box_at_the_foot_of_a_lone_page_goes_not_the_same_words_mid_article():
+    prose = ["The council met on Tuesday to weigh the cost of a new sea wall after a winter of floods. " * 2,
+             "Jane Roe is a former reporter who now runs the harbour museum, and she told the council it was late."]
+    for bio in ("Jane Roe is a staff reporter at the Harbour Gazette, covering the coast and its towns.",
+                "Max Muster ist Redakteur bei der Hafenzeitung und schreibt über die Küste."):
+        assert fm.tail_bio(prose + [bio]) == {2}
+        body = fm.lone_page_body(prose + [bio])
+        assert bio not in body and prose[1] in body
+    # a name + "is a ... reporter" in the article's own prose stays, unless it is the body's last block
+    assert fm.tail_bio(prose + [prose[0]]) == set()

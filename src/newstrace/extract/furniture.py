@@ -49,6 +49,7 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     # the furniture a republishing site wraps around an article (translation banner, social and membership
     # calls, "Articles by:", contact and media-inquiry lines, permission to cross-post, comment calls)
     ("translate", r"\barticles can be read in \d+ languages\b"),
+    # (not "Follow <author> on Twitter @handle": reuse-dev's gold bodies keep an author's own line)
     ("social", r"^(?:visit and )?follow us on (?:instagram|twitter|telegram|facebook|x|gab|vk|tiktok|youtube)\b"),
     ("donation", r"^become a (?:member|patron|supporter) of\b.{0,80}$"),
     ("related", r"^articles? by\s*:.{1,120}$"),
@@ -112,6 +113,11 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     # (\A, not ^: searched only where their cue words occur, see UNANCHORED_CUES)
     ("donation", r"\A.{0,200}\b(?:cancela cuando quieras|cancel (?:at )?any ?time|jederzeit kündbar)\b.{0,100}$"),
     ("social", r"\A.{0,80}\bnuestro canal de (?:youtube|telegram|whatsapp)\b.{0,150}$"),
+    # a teaser: a block that ends with its "read more" link
+    ("related", r"[\[(](?:czytaj więcej|więcej|weiterlesen|mehr|read more|more|leer más|lire la suite|leggi tutto)[\])]\s*$"),
+    ("disclosure", r"^(?:this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate links|references to "
+                   r"products|sponsored)|(?:we|i) may (?:receive|earn) (?:a )?(?:small )?(?:compensation|commission) when"
+                   r"|dieser (?:beitrag|artikel) enthält (?:affiliate-links|werbung))\b.{0,500}$"),
     ("social", r"^(?:síguenos|siguenos|folge uns|folgen sie uns|suivez-nous|seguici|śledź nas|obserwuj nas|siga-nos)\b"
                r".{0,150}$"),
 ]]
@@ -189,7 +195,8 @@ UNANCHORED = [(i, k, p) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED
 # words each unanchored pattern cannot match without (in the lower-cased block): a cheap `in` test first
 UNANCHORED_CUES = {2: ("cross",), 17: ("languages",), 23: ("permission to",),
                    24: ("sole responsibility", "publishes a wide range"), 26: ("copyrighted material",),
-                   43: ("cancela cuando", "cancel any", "cancel at any", "jederzeit kündbar"), 44: ("nuestro canal de",)}
+                   43: ("cancela cuando", "cancel any", "cancel at any", "jederzeit kündbar"), 44: ("nuestro canal de",),
+                   45: ("]", ")")}
 assert set(UNANCHORED_CUES) == {i for i, _k, _p in UNANCHORED}, "a new unanchored pattern needs its cue words"
 
 
@@ -375,6 +382,25 @@ def lone_scores(blocks: list[str], hints: list[list[str]] | None = None) -> list
     return out
 
 
+# an author box at the foot of the body: "Jane Roe is a reporter at X ...", "Max Muster ist Redakteur bei ..."
+# (read on the fitting half of trafilatura-eval; only the last block, never mid-article prose)
+TAIL_BIO = re.compile(
+    r"(?-i:[A-ZÄÖÜÉ][\w.\-’']+(?: [A-ZÄÖÜÉ][\w.\-’']+){1,3}) (?:is|ist|es|est|jest) (?:the |a |an |der |die |ein |eine |"
+    r"el |la |le |un |une )?(?:[\w\-]+ ){0,3}?(?:founder|co-founder|head|editor|reporter|correspondent|writer|journalist|"
+    r"author|columnist|contributor|freelancer?|redakteur(?:in)?|autor(?:in)?|korrespondent(?:in)?|journalist(?:in)?|"
+    r"chefredakteur(?:in)?|volontär(?:in)?|periodista|redactor(?:a)?|corresponsal|escritor(?:a)?|journaliste|"
+    r"rédact(?:eur|rice)|dziennikar(?:z|ka)|redaktor(?:ka)?)\b", re.I)
+TAIL_BIO_BLOCKS = 1
+MAX_BIO_CHARS = 500
+
+
+def tail_bio(blocks: list[str]) -> set[int]:
+    """Indexes of the author boxes among the last blocks of a body."""
+    n = len(blocks)
+    return {i for i in range(max(1, n - TAIL_BIO_BLOCKS), n)
+            if len(blocks[i]) <= MAX_BIO_CHARS and TAIL_BIO.match(blocks[i])}
+
+
 def lone_page_body(blocks: list[str], hints: list[list[str]] | None = None) -> list[str]:
     """The body of a page seen alone (no sibling pages of its site): its blocks without the furniture news
     sites share — the common kinds, and the blocks the lone-page model (fitted on other sites' pages; see
@@ -383,4 +409,6 @@ def lone_page_body(blocks: list[str], hints: list[list[str]] | None = None) -> l
     if not LONE_MODEL:
         return [b for b in blocks if not common_kind(b)]
     t = _lone_model()["threshold"]
-    return [b for b, (score, common) in zip(blocks, lone_scores(blocks, hints)) if score <= t and not common]
+    bio = tail_bio(blocks)
+    return [b for i, (b, (score, common)) in enumerate(zip(blocks, lone_scores(blocks, hints)))
+            if score <= t and not common and i not in bio]
