@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from itertools import repeat
 
 MIN_PAGES = 3  # a block must repeat on this many pages of one site ...
 MIN_SHARE = 0.5  # ... and on this share of them (when the site has more than MIN_PAGES pages)
@@ -312,10 +313,11 @@ def block_hints(blocks: list[str], text_nodes: list) -> list[list[str]]:
     return out
 
 
-def block_features(blocks: list[str], hints: list[list[str]] | None = None) -> list[list[str]]:
+def block_features(blocks: list[str], hints: list[list[str]] | None = None,
+                   kinds: list[str | None] | None = None) -> list[list[str]]:
     """Sparse features of each block of one page, for the lone-page model: its words and opening words, its
     position counted from the head and from the tail of the body, its length, shape cues, and (``hints``, from
-    :func:`block_hints`) the markup it sat in."""
+    :func:`block_hints`) the markup it sat in. ``kinds``, when given, gets each block's :func:`common_kind`."""
     n = len(blocks)
     out = []
     for i, b in enumerate(blocks):
@@ -350,6 +352,8 @@ def block_features(blocks: list[str], hints: list[list[str]] | None = None) -> l
         if letters and sum(map(str.isupper, head)) > 0.6 * letters:
             f.append("caps")
         kind = common_kind(b)
+        if kinds is not None:
+            kinds.append(kind)
         if kind:
             f.append("kind:" + kind)
         if hints:
@@ -376,10 +380,9 @@ def lone_scores(blocks: list[str], hints: list[list[str]] | None = None) -> list
     common-kind pattern matches it."""
     m = _lone_model()
     w, b = m["weights"], m["bias"]
-    out = []
-    for feats in block_features(blocks, hints):
-        out.append((b + sum(w.get(f, 0.0) for f in feats), any(f.startswith("kind:") for f in feats)))
-    return out
+    kinds: list[str | None] = []
+    feats = block_features(blocks, hints, kinds)
+    return [(b + sum(map(w.get, fs, repeat(0.0))), kind is not None) for fs, kind in zip(feats, kinds)]
 
 
 # an author box at the foot of the body: "Jane Roe is a reporter at X ...", "Max Muster ist Redakteur bei ..."
