@@ -2,6 +2,13 @@
 bytes of the band join, identical outputs, the skew guard; then a projection to 10M / 100M articles.
 
     nice -n 10 .venv/bin/python bench/spark.py [--sizes 10000,40000] [--dense 300] [--workdir /tmp/bench_spark]
+    nice -n 10 .venv/bin/python bench/spark.py --increment 10000:1000
+
+``--increment BASE:BATCH``: the incremental run instead.  A store of BASE articles of bench/incremental.py's
+stream (bylines, identifiers, credits; traced once by the local engine), the next BATCH articles written as an
+ingest writes them (``write_batch``, ``relearn_furniture``), then on two copies of that store, in fresh
+processes: the local engine's ``link_new`` and the Spark engine's incremental trace on local[2]; wall and CPU
+per phase, peak memory, identical outputs.
 
 Corpus: bench/trace_scale.py's (real PTC / PolNeAR paragraphs, perturbed origins, ~40% copies: full, partial,
 edited, chains, compilations) plus one dense story: ``--dense`` full copies of one origin on as many sites,
@@ -96,10 +103,12 @@ def run_child(args: list[str]) -> tuple[dict, float]:
     peak = [0]
     cpu: dict[int, float] = {}
     ready = [None]
+    series: list[tuple[float, float]] = []   # (time, the tree's CPU seconds so far)
 
     def sample():
         while p.poll() is None:
             peak[0] = max(peak[0], tree_rss(p.pid, cpu))
+            series.append((time.time(), sum(cpu.values())))
             if ready[0] is None and os.path.exists(mark):   # the child's engine is up (Spark: session started)
                 ready[0] = sum(cpu.values())
             time.sleep(0.2)
@@ -112,6 +121,11 @@ def run_child(args: list[str]) -> tuple[dict, float]:
     res = json.loads(out.strip().splitlines()[-1])
     res["cpu_s"] = round(sum(cpu.values()), 1)
     res["cpu_start_s"] = round(ready[0] or 0.0, 1)   # CPU seconds spent before the engine was up
+    if res.get("phase_log") and series:   # a Spark job's phases run one after another: the tree's CPU per phase
+        import numpy as np
+        ts, cs = np.array([x[0] for x in series]), np.array([x[1] for x in series])
+        res["phase_cpu"] = {r["phase"]: round(float(np.interp(r["at"], ts, cs) - np.interp(r["at"] - r["seconds"], ts, cs)), 1)
+                            for r in res["phase_log"] if "seconds" in r}
     if os.path.exists(mark):
         os.remove(mark)
     return res, peak[0] / 2**20
@@ -130,7 +144,20 @@ def child_local(db: str) -> None:
     print(json.dumps(res, default=str))
 
 
-def child_spark(db: str, run_dir: str, cap: bool) -> None:
+def child_local_inc(db: str) -> None:
+    from newstrace.store import Store
+    from newstrace.trace import TraceConfig, link_new
+
+    st = Store(db)
+    open(os.environ.get("BENCH_READY", os.devnull), "w").close()
+    t = time.perf_counter()
+    res = link_new(st, config=TraceConfig(translate=False))
+    res["wall_s"] = time.perf_counter() - t
+    st.close()
+    print(json.dumps(res, default=str))
+
+
+def child_spark(db: str, run_dir: str, cap: bool, incremental: bool = False) -> None:
     import urllib.request
 
     from newstrace.spark.session import session
@@ -142,9 +169,11 @@ def child_spark(db: str, run_dir: str, cap: bool) -> None:
     start = time.perf_counter() - t0
     open(os.environ.get("BENCH_READY", os.devnull), "w").close()
     t = time.perf_counter()
-    res = trace(db, run_dir, spark=spark, config=TraceConfig(translate=False), cap=cap)
+    res = trace(db, run_dir, spark=spark, config=TraceConfig(translate=False), cap=cap, incremental=incremental)
     res["wall_s"] = time.perf_counter() - t
     res["session_s"] = start
+    from newstrace.spark.session import RunDir
+    res["phase_log"] = RunDir(run_dir).records()
     sc = spark.sparkContext
     base = f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}"
     try:
@@ -174,18 +203,28 @@ def main() -> int:
     ap.add_argument("--sizes", default="10000")
     ap.add_argument("--dense", type=int, default=300)
     ap.add_argument("--workdir", default="/tmp/bench_spark")
+    ap.add_argument("--memory", default="3g", help="the Spark JVM's heap (spark.driver.memory; in local mode the "
+                    "executors run in the driver's JVM): keeps the whole job's process tree bounded")
+    ap.add_argument("--increment", help="BASE:BATCH: an incremental run (see the module's doc)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    os.environ["NEWSTRACE_SPARK_MEMORY"] = args.memory      # the children inherit it
     if args.child:
         if args.child[0] == "local":
             child_local(args.child[1])
+        elif args.child[0] == "local_inc":
+            child_local_inc(args.child[1])
         else:
-            child_spark(args.child[1], args.child[2], args.child[3] == "cap")
+            child_spark(args.child[1], args.child[2], args.child[3] == "cap", args.child[0] == "spark_inc")
         return 0
     if not (trace_scale.DATA / "ptc").exists() and not (trace_scale.DATA / "polnear").exists():
         print(f"bench/spark.py: {trace_scale.DATA} (ptc, polnear) not present, skipping")
         return 0
     os.makedirs(args.workdir, exist_ok=True)
+    if args.increment:
+        base, batch = (int(x) for x in args.increment.split(":"))
+        increment(args.workdir, base, batch)
+        return 0
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
         base = os.path.join(args.workdir, f"corpus_{n}.db")
@@ -213,6 +252,44 @@ def main() -> int:
             os.remove(x)
     report(rows)
     return 0
+
+
+def increment(work: str, base: int, batch: int) -> None:
+    import incremental   # bench/incremental.py's corpus stream and base store
+
+    from newstrace.store import Store
+
+    landed = os.path.join(work, f"inc_{base}_{batch}.db")
+    if not os.path.exists(landed):
+        t = time.perf_counter()
+        incremental.build_base(landed + ".tmp", base)
+        st = Store(landed + ".tmp")
+        items = list(incremental.stream(base + batch))[base:]
+        for k in range(0, len(items), 64):
+            st.write_batch(items[k:k + 64])
+        st.relearn_furniture()
+        st.close()
+        os.replace(landed + ".tmp", landed)
+        print(f"base {base} built, traced, {batch} landed: {time.perf_counter() - t:.0f}s", flush=True)
+    a, b = os.path.join(work, "inc_local.db"), os.path.join(work, "inc_spark.db")
+    run = os.path.join(work, "run_inc")
+    shutil.rmtree(run, ignore_errors=True)
+    for x in (a, b):
+        shutil.copy(landed, x)
+    loc, loc_mb = run_child(["--child", "local_inc", a])
+    spk, spk_mb = run_child(["--child", "spark_inc", b, run, "cap"])
+    same = outputs(a) == outputs(b)
+    lt, st_ = loc.get("timing", {}), spk.get("timing", {})
+    print(f"\nincremental: {batch} new articles linked against a store of {base}")
+    print("| engine | wall s | cpu s (tree) | peak MB | per phase s | copies | identical |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| local link_new | {loc['wall_s']:.1f} | {loc['cpu_s']} | {loc_mb:.0f} | {lt} | {loc.get('copies')} | |")
+    print(f"| spark local[2] incremental | {spk['wall_s']:.1f} (+{spk['session_s']:.1f} session) | {spk['cpu_s']} | "
+          f"{spk_mb:.0f} | {st_} | {spk.get('copies')} | {'yes' if same else 'NO'} |")
+    print(f"spark/local wall {spk['wall_s'] / loc['wall_s']:.2f}x, cpu {spk['cpu_s'] / max(loc['cpu_s'], 1e-9):.2f}x; "
+          f"spark pending {spk.get('pending')}, candidates info {spk.get('phase_info', {}).get('candidates')}")
+    for x in (a, b):
+        os.remove(x)
 
 
 def report(rows: list[dict]) -> None:
@@ -246,19 +323,36 @@ def report(rows: list[dict]) -> None:
               f"{sh:.1f} | {sh * 1e6 / r['n']:.0f} | {ci.get('largest_bucket')} | {ci.get('bucket_pairs_uncapped')} | "
               f"{ci.get('candidates')} | {di.get('largest_component')} | {di.get('largest_batch_seconds')} |")
     if len(rows) >= 2:
-        a, b = rows[0], rows[-1]
+        a, b = min(rows, key=lambda r: r["n"]), max(rows, key=lambda r: r["n"])
         f = b["n"] / a["n"]
-        print(f"\ngrowth {a['n']} -> {b['n']} ({f:.0f}x articles): spark {b['spark']['wall_s'] / a['spark']['wall_s']:.2f}x,"
+        print(f"\ngrowth {a['n']} -> {b['n']} ({f:.1f}x articles): spark {b['spark']['wall_s'] / a['spark']['wall_s']:.2f}x,"
               f" local {b['local']['wall_s'] / a['local']['wall_s']:.2f}x; per phase (spark): " + ", ".join(
                   f"{k} {b['spark']['timing'].get(k, 0) / max(a['spark']['timing'].get(k, 0), 1e-9):.2f}x"
                   for k in ("docs", "candidates", "align", "land_pairs", "components", "decide", "land_decisions")))
-    r = rows[-1]
+    r = max(rows, key=lambda r: r["n"])
     s = r["spark"]["timing"]
     exec_s = sum(s.get(k, 0) for k in ("docs", "candidates", "align", "decide"))   # executor-parallel phases
     drv_s = sum(s.get(k, 0) for k in ("land_pairs", "land_decisions", "components", "network"))
+    if len(rows) >= 2 and all(x["spark"].get("phase_cpu") for x in (a, b)):
+        ca, cb = a["spark"]["phase_cpu"], b["spark"]["phase_cpu"]
+        print(f"growth {a['n']} -> {b['n']} in CPU seconds of the process tree (less sensitive to the machine's load "
+              f"than wall time): spark {b['spark']['cpu_s'] / a['spark']['cpu_s']:.2f}x, local "
+              f"{b['local']['cpu_s'] / a['local']['cpu_s']:.2f}x; per phase (spark): " + ", ".join(
+                  f"{k} {cb.get(k, 0):.0f}/{ca.get(k, 0):.0f}s = {cb.get(k, 0) / max(ca.get(k, 0), 1e-9):.2f}x"
+                  for k in ("docs", "candidates", "align", "land_pairs", "decide", "land_decisions", "network")))
+        pa_, pb_ = (x["spark"].get("phase_info", {}).get("align", {}).get("aligned") or 0 for x in (a, b))
+        if pa_:
+            print(f"  candidate pairs aligned {pb_}/{pa_} = {pb_ / pa_:.2f}x (the corpus's own growth: the same pairs "
+                  "in both engines)")
     print(f"\nprojection from n={r['n']} on 2 cores: executor phases {exec_s:.0f}s = {2 * exec_s / r['n'] * 1e6 / 3600:.1f}"
           f" core-hours per 1M articles; driver/landing phases {drv_s / r['n'] * 1e6 / 3600:.2f} h per 1M (linear, "
           "bounded by the store's bulk write)")
+    if r["spark"].get("phase_cpu"):
+        pc = r["spark"]["phase_cpu"]
+        ex = sum(pc.get(k, 0) for k in ("docs", "candidates", "align", "decide"))
+        print(f"  measured CPU of the process tree instead (the wall figure above assumes both cores busy): executor "
+              f"phases {ex:.0f} CPU s = {ex / r['n'] * 1e6 / 3600:.2f} core-hours per 1M articles, the whole job "
+              f"{r['spark']['cpu_s'] / r['n'] * 1e6 / 3600:.2f}")
     for big in (10_000_000, 100_000_000):
         ch = 2 * exec_s / r["n"] * big / 3600
         print(f"  {big // 1_000_000}M articles: {ch:.0f} core-hours of executor work -> {max(1, round(ch / 2 / 4))} "

@@ -137,3 +137,19 @@ def test_serve_answers_while_a_spark_job_writes(stores, tmp_path):
     differ = [k for k in QUERIES if got[k] != ref[k]]
     assert not differ, (f"{differ} differ after the second job: "
                         f"{[(a, b) for k in differ for a, b in zip(got[k], ref[k]) if a != b][:3]}")
+
+
+def test_incremental_spark_run_into_postgresql(pg_server, spark, tmp_path):
+    """A store on PostgreSQL traced with the first sample folder, then the other folders: ingested by the
+    local engine (its incremental trace) into one database and by the Spark engine (incremental Spark trace,
+    its rows appended with COPY) into another give the same rows."""
+    loc, spk = pg_server.createdb("spark_inc_local"), pg_server.createdb("spark_inc_spark")
+    for db in (loc, spk):
+        local_ingest(INPUTS[:1], db=db, analyze=False, workers=2)
+    local_ingest(INPUTS[1:], db=loc, analyze=False, workers=2)
+    s = spark_ingest(INPUTS[1:], spk, str(tmp_path / "run"), spark=spark)
+    assert s["trace"].get("incremental") and s["trace"]["pending"] == s["new_articles"] > 0
+    ref, got = results(loc), results(spk)
+    assert ref["copies"] and ref["pairs"]
+    differ = [k for k in QUERIES if got[k] != ref[k]]
+    assert not differ, f"{differ} differ: {[(a, b) for k in differ for a, b in zip(got[k], ref[k]) if a != b][:3]}"

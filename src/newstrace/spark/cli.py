@@ -15,6 +15,9 @@ def add_parser(sub, add_db) -> None:
     q.add_argument("--no-trace", action="store_true", help="stop after landing the pages (and relearning furniture)")
     _common(q, add_db)
     q = ss.add_parser("trace", help="rebuild copies, stories and the site network of a store on Spark")
+    q.add_argument("--incremental", action="store_true",
+                   help="link the articles not traced yet against what is stored (as a local `newstrace trace`) "
+                        "instead of rebuilding")
     _common(q, add_db)
 
 
@@ -39,7 +42,7 @@ def run(args) -> int:
         from ..store import backend
         if not backend.is_url(args.db) and not os.path.exists(args.db):
             raise FileNotFoundError(f"[E002] no database at {args.db}")
-        s = trace(args.db, args.run_dir, master=args.master, config=cfg)
+        s = trace(args.db, args.run_dir, master=args.master, config=cfg, incremental=args.incremental)
     json.dump(s, sys.stdout, indent=1, default=str)
     print()
     return 0

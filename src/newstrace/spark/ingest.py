@@ -118,7 +118,8 @@ def land_phase(spark, rd: RunDir, store, summary: dict) -> None:
 def ingest(paths: Iterable[str] | str, db: str, run_dir: str, url: str | None = None, master: str | None = None,
            trace: bool = True, spark=None, **trace_opts) -> dict[str, Any]:
     """``newstrace spark ingest``: extract on Spark, land in the store at ``db``, then (``trace``) the Spark
-    trace.  Returns a summary (phases run and skipped, seconds per phase)."""
+    trace: incremental when the store was traced before (the new pages linked against what is stored, as a
+    local ingest does), else a whole one.  Returns a summary (phases run and skipped, seconds per phase)."""
     from ..store import Store
     from .session import session
 
@@ -138,6 +139,7 @@ def ingest(paths: Iterable[str] | str, db: str, run_dir: str, url: str | None = 
         land_phase(spark, rd, store, summary)
         if trace:
             from .trace import trace as spark_trace
+            trace_opts.setdefault("incremental", None)
             summary["trace"] = spark_trace(db, os.path.join(rd.path, "trace"), spark=spark, store=store,
                                            **trace_opts)
         summary["store"] = store.stats()

@@ -85,9 +85,11 @@ DOCS = ("aid LONG, page_id STRING, site STRING, body_hash STRING, words LONG, mi
         "keys ARRAY<LONG>, batch INT")
 
 
-def _docs_arrow(batches, db: str, chunk: int):
+def _docs_arrow(batches, db: str, chunk: int, only=None):
     """mapInArrow: key ranges (lo, hi, rank of the range's first article) -> one Arrow batch of ``DOCS`` rows
-    per range (keys as an Arrow list column built from the numpy arrays: no Python row per key)."""
+    per range (keys as an Arrow list column built from the numpy arrays: no Python row per key).  ``only``
+    (an incremental run): a broadcast sorted array of the keys to index; other articles of a range are
+    skipped."""
     import numpy as np
     import pyarrow as pa
 
@@ -98,6 +100,9 @@ def _docs_arrow(batches, db: str, chunk: int):
     for b in batches:
         for lo, hi, rank in zip(*(b.column(i).to_pylist() for i in range(3))):
             rows = list(sstore.articles_between(conn, lo, hi))
+            if only is not None:
+                want = only.value
+                rows = [r for r in rows if want[min(np.searchsorted(want, r[0]), len(want) - 1)] == r[0]]
             if not rows:
                 continue
             docs = [tokenize(r[4]) for r in rows]
@@ -116,11 +121,19 @@ def _docs_arrow(batches, db: str, chunk: int):
             ], names=["aid", "page_id", "site", "body_hash", "words", "minhash", "paragraphs", "keys", "batch"])
 
 
-def docs_phase(spark, rd: RunDir, db: str, conn, cfg: TraceConfig, summary: dict) -> None:
+def docs_phase(spark, rd: RunDir, db: str, conn, cfg: TraceConfig, summary: dict,
+               pending: list[int] | None = None) -> None:
+    """``pending`` (an incremental run): only these articles (sorted keys), ranked among themselves, as the
+    local run batches its pending articles."""
+    import numpy as np
+
     from ..store import spark as sstore
 
     with rd.phase("docs", summary, spark) as todo:
         if not todo:
+            return
+        if pending is not None:
+            _docs_pending(spark, rd, db, cfg, summary, np.asarray(pending, dtype=np.int64))
             return
         lo, hi, n = sstore.key_range(conn)
         par = spark.sparkContext.defaultParallelism
@@ -138,6 +151,19 @@ def docs_phase(spark, rd: RunDir, db: str, conn, cfg: TraceConfig, summary: dict
         summary["phase_info"]["docs"].update(articles=n, ranges=len(ranges))
 
 
+def _docs_pending(spark, rd: RunDir, db: str, cfg: TraceConfig, summary: dict, keys) -> None:
+    """The docs of an incremental run: ranges of RANGE pending articles (their first rank known: no global
+    sort), each task skipping the stored articles of its key range."""
+    par = spark.sparkContext.defaultParallelism
+    size = max(200, min(RANGE, -(-len(keys) // (par * 4))))
+    ranges = [(int(keys[i]), int(keys[min(i + size, len(keys)) - 1]), i) for i in range(0, len(keys), size)]
+    d, chunk = db, cfg.chunk
+    only = spark.sparkContext.broadcast(keys)
+    rdf = spark.sparkContext.parallelize(ranges, _tasks(spark, max(1, len(ranges)))).toDF("lo LONG, hi LONG, rank LONG")
+    rdf.mapInArrow(lambda it: _docs_arrow(it, d, chunk, only), DOCS).write.parquet(rd.out("docs"))
+    summary["phase_info"]["docs"].update(articles=len(keys), ranges=len(ranges), incremental=True)
+
+
 # -- candidates ---------------------------------------------------------------------------------------------
 CANDS = "kind INT, a LONG, b LONG, batch INT"
 PAIR, BOILER, STATS = 0, 1, 2   # kinds of candidates rows: (a, b, batch of b); (key, -, first batch); stats
@@ -151,11 +177,14 @@ def _runs(x) -> Any:
 
 
 def _cands_arrow(batches, cap: bool):
-    """mapInArrow over (key, aid, site, batch) rows partitioned by key and sorted by (key, aid): every row of a
-    key is in this task.  Per key (numpy over the whole partition, no Python per row): the members counted by
+    """mapInArrow over (key, aid, site, batch[, w]) rows partitioned by key and sorted by (key, aid): every row of
+    a key is in this task.  Per key (numpy over the whole partition, no Python per row): the members counted by
     batch, kept while a bucket has at most MAX_BUCKET members at a batch (the members of a batch are counted
     together, as MemIndex answers a batch at once), every pair of kept members (a < b, with b's batch);
-    boilerplate keys (a site's third article carrying the key) with the batch from which they count."""
+    boilerplate keys (a site's third article carrying the key) with the batch from which they count.
+    An incremental run adds the stored articles' rows (batch -1, before every new one): one row per stored
+    member of a key with at most MAX_BUCKET stored members, else one row per (key, site) with its count ``w``
+    (aid -1); pairs of two stored articles are not made again."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -166,16 +195,18 @@ def _cands_arrow(batches, cap: bool):
     key = t.column("key").to_numpy()
     aid = t.column("aid").to_numpy()
     batch = t.column("batch").to_numpy().astype(np.int64)
+    w = t.column("w").to_numpy().astype(np.int64) if "w" in t.column_names else np.ones(len(key), np.int64)
     site = pc.dictionary_encode(t.column("site").combine_chunks().fill_null("")).indices.to_numpy()
     n = len(key)
+    cw = np.r_[0, np.cumsum(w)]                       # members (weights) before each row
     gs = _runs(key)                                   # groups (one per key)
     ge = np.r_[gs[1:], n]
-    tot = ge - gs
-    gid = np.repeat(np.arange(len(gs)), tot)
+    tot = cw[ge] - cw[gs]                             # members of each key
+    gid = np.repeat(np.arange(len(gs)), ge - gs)
     # members counted up to and including a row's batch: the end of its (key, batch) run
     kbs = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (batch[1:] != batch[:-1])])
     kbe = np.r_[kbs[1:], n]
-    cum = np.repeat(kbe, kbe - kbs) - gs[gid]
+    cum = np.repeat(cw[kbe], kbe - kbs) - cw[gs[gid]]
     keep = (tot[gid] >= 2) & ((cum <= MAX_BUCKET) if cap else True)
     m = np.bincount(gid, weights=keep, minlength=len(gs)).astype(np.int64)   # kept prefix of each group
     outs = []
@@ -184,17 +215,19 @@ def _cands_arrow(batches, cap: bool):
         i, j = np.triu_indices(size, 1)
         ia = (starts[:, None] + i[None, :]).ravel()
         ib = (starts[:, None] + j[None, :]).ravel()
-        outs.append((aid[ia], aid[ib], batch[ib]))
+        new = batch[ib] >= 0                          # (b is the later one: a pair of two stored articles is old)
+        outs.append((aid[ia][new], aid[ib][new], batch[ib][new]))
     if outs:
         a_, b_, bt = (np.concatenate([o[k] for o in outs]) for k in range(3))
         yield pa.RecordBatch.from_arrays([pa.array(np.zeros(len(a_), np.int32)), pa.array(a_), pa.array(b_),
                                           pa.array(bt.astype(np.int32))], names=["kind", "a", "b", "batch"])
-    # boilerplate: the third row of a (key, site) in aid order
+    # boilerplate: the row of a (key, site) in aid order at which its members reach three
     o = np.lexsort((aid, site, key))
-    ks, ss = key[o], site[o]
+    ks, ss, wo = key[o], site[o], w[o]
     rs = np.flatnonzero(np.r_[True, (ks[1:] != ks[:-1]) | (ss[1:] != ss[:-1])])
-    rank = np.arange(n) - np.repeat(rs, np.diff(np.r_[rs, n]))
-    third = o[rank == 2]
+    cwo = np.cumsum(wo)
+    upto = cwo - np.repeat(cwo[rs] - wo[rs], np.diff(np.r_[rs, n]))   # members of its (key, site) up to a row
+    third = o[(upto >= 3) & (upto - wo < 3)]
     if len(third):
         tk, tb = key[third], batch[third]
         oo = np.lexsort((tb, tk))
@@ -210,9 +243,10 @@ def _cands_arrow(batches, cap: bool):
                                      names=["kind", "a", "b", "batch"])
 
 
-def candidates_phase(spark, rd: RunDir, summary: dict, cap: bool = True) -> None:
+def candidates_phase(spark, rd: RunDir, summary: dict, cap: bool = True, conn=None) -> None:
     """``cap=False`` (benchmarks only) pairs every bucket whole, to measure what the skew guard saves.  One
-    shuffle (the exploded keys by key); duplicate pairs (several shared keys) are dropped by the align task."""
+    shuffle (the exploded keys by key); duplicate pairs (several shared keys) are dropped by the align task.
+    ``conn`` (an incremental run): the stored index's rows of the new articles' keys join the shuffle."""
     import pyarrow.dataset as ds
     from pyspark.sql import functions as F
 
@@ -221,6 +255,8 @@ def candidates_phase(spark, rd: RunDir, summary: dict, cap: bool = True) -> None
             return
         docs = spark.read.parquet(rd.out("docs"))
         m = docs.select(F.explode("keys").alias("key"), "aid", "site", "batch")
+        if conn is not None:
+            m = m.withColumn("w", F.lit(1).cast("long")).unionByName(_stored_rows(spark, rd, conn, summary))
         c = cap
         (m.repartition(int(spark.conf.get("spark.sql.shuffle.partitions")), "key").sortWithinPartitions("key", "aid")
          .mapInArrow(lambda it: _cands_arrow(it, c), CANDS).write.parquet(rd.out("candidates")))
@@ -239,12 +275,39 @@ def candidates_phase(spark, rd: RunDir, summary: dict, cap: bool = True) -> None
             bucket_pairs_uncapped=agg[1][1])
 
 
+def _stored_rows(spark, rd: RunDir, conn, summary: dict):
+    """(key, aid, site, batch -1, w) of the stored index for the keys of this run's docs (read on the driver
+    through the store, written as Parquet beside the phase's output)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from ..store import spark as sstore
+
+    keys = pc.unique(read_local(rd.out("docs"), ["keys"]).column("keys").combine_chunks().flatten()).to_numpy()
+    k, r, s, w = sstore.stored_band_rows(conn, keys.tolist(), MAX_BUCKET)
+    path = rd.out("candidates") + "_stored"
+    if os.path.exists(path):
+        import shutil
+        shutil.rmtree(path)
+    os.makedirs(path)
+    pq.write_table(pa.table({"key": pa.array(k, pa.int64()), "aid": pa.array(r, pa.int64()),
+                             "site": pa.array(s, pa.string()), "batch": pa.array(np.full(len(k), -1), pa.int32()),
+                             "w": pa.array(w, pa.int64())}), os.path.join(path, "part-0.parquet"))
+    summary["phase_info"]["candidates"].update(new_keys=len(keys), stored_rows=len(k))
+    return spark.read.parquet(path)
+
+
 # -- align --------------------------------------------------------------------------------------------------
-def _align_arrow(batches, db: str, boil) -> Iterator:
+def _align_arrow(batches, db: str, boil, pending=None) -> Iterator:
     """mapInArrow over candidate pairs range-partitioned by (batch, a) and sorted by (batch, a, b): duplicates
     dropped, groups of at most ALIGN_GROUP pairs of one batch; per group the bodies read through the store,
     tokenised, boilerplate masks (the boilerplate keys the group's bodies carry that count at its batch),
-    then the local align worker (``trace.aligning._w_align``: alignment plus the same-site rule)."""
+    then the local align worker (``trace.aligning._w_align``: alignment plus the same-site rule).  ``pending``
+    (an incremental run, sorted keys of its articles): the passage keys of the stored articles of a group are
+    also looked up in the stored index (boilerplate among stored articles only; a key that new articles make
+    boilerplate is carried by one of them, so it is among the candidates phase's boilerplate rows)."""
     import numpy as np
     import pyarrow as pa
 
@@ -273,11 +336,20 @@ def _align_arrow(batches, db: str, boil) -> Iterator:
         info = sstore.align_inputs(conn, keys)
         docs = {x: tokenize(info[x][2]) for x in keys if x in info}
         masks = {}
-        if len(bkeys):   # (alignment reads no signature: the keys are recomputed only for boilerplate masks)
-            _, dkeys = features_many(list(docs.values()))
+        if len(bkeys) or pending is not None:   # (alignment reads no signature: the keys are recomputed only
+            _, dkeys = features_many(list(docs.values()))   # for boilerplate masks)
             uk = np.unique(dkeys)
-            i = np.minimum(np.searchsorted(bkeys, uk), len(bkeys) - 1)
-            masks = masks_of(docs, set(uk[(bkeys[i] == uk) & (bfrom[i] <= k)].tolist()))
+            boiler: set[int] = set()
+            if len(bkeys):
+                i = np.minimum(np.searchsorted(bkeys, uk), len(bkeys) - 1)
+                boiler = set(uk[(bkeys[i] == uk) & (bfrom[i] <= k)].tolist())
+            if pending is not None:
+                pk = pending.value
+                old = [d for x, d in docs.items() if pk[min(np.searchsorted(pk, x), len(pk) - 1)] != x and d.chunks]
+                if old:
+                    ck = np.unique(np.concatenate([np.asarray(d.chunk_keys, dtype=np.int64).ravel() for d in old]))
+                    boiler |= sstore.stored_boilerplate(conn, ck.tolist())
+            masks = masks_of(docs, boiler)
         site_of = {x: info[x][0] for x in docs}
         h = {x: v[1] for x, v in info.items()}
         dk = sorted(docs)
@@ -311,7 +383,8 @@ PAIRS = ("a LONG, b LONG, a_hash STRING, b_hash STRING, linked BOOLEAN, method S
          "failed STRING, shared STRING")
 
 
-def align_phase(spark, rd: RunDir, db: str, summary: dict) -> None:
+def align_phase(spark, rd: RunDir, db: str, summary: dict, pending=None) -> None:
+    """``pending``: an incremental run's articles (a broadcast sorted key array), see ``_align_arrow``."""
     import numpy as np
     import pyarrow.compute as pc
     import pyarrow.dataset as ds
@@ -324,7 +397,7 @@ def align_phase(spark, rd: RunDir, db: str, summary: dict) -> None:
         c = spark.read.parquet(rd.out("candidates")).filter(f"kind = {PAIR}").select("a", "b", "batch")
         d = db
         (c.repartitionByRange(_tasks(spark, 1 << 30), "batch", "a").sortWithinPartitions("batch", "a", "b")
-         .mapInArrow(lambda it: _align_arrow(it, d, boil), PAIRS).write.parquet(rd.out("align")))
+         .mapInArrow(lambda it: _align_arrow(it, d, boil, pending), PAIRS).write.parquet(rd.out("align")))
         p = read_local(rd.out("align"), ["linked", "failed"])
         summary["phase_info"]["align"].update(
             aligned=p.num_rows, linked=int(pc.sum(p.column("linked")).as_py() or 0),
@@ -333,9 +406,11 @@ def align_phase(spark, rd: RunDir, db: str, summary: dict) -> None:
 
 
 # -- landing the index and the pairs --------------------------------------------------------------------------
-def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
+def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict, pending: list[int] | None = None) -> None:
     """trace_docs, trace_bands, trace_pairs and shared items replace the old ones in one transaction: the
-    Parquet outputs read on the driver with pyarrow, written with COPY on PostgreSQL."""
+    Parquet outputs read on the driver with pyarrow, written with COPY on PostgreSQL.  An incremental run
+    (``pending``: its articles) adds its rows to the stored ones (new keys: COPY appends without conflicts)
+    and marks its articles undecided instead of every component."""
     import numpy as np
 
     from ..records import Problem
@@ -355,10 +430,12 @@ def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
         aid = docs.column("aid").to_numpy()
         info = {"docs": docs.num_rows, "bands": len(flat)}
         with conn:
-            trace_index.clear(conn)
-            pairs.clear(conn)
-            shared.clear(conn)
-            decisions.mark_undecided(conn, [decisions.ALL])   # a job killed from here on: every component
+            if pending is None:
+                trace_index.clear(conn)
+                pairs.clear(conn)
+                shared.clear(conn)
+            decisions.mark_undecided(conn, [decisions.ALL] if pending is None else pending)   # a job killed
+            # from here on: every component (or the new articles') decided again by the next run
             for s in range(0, docs.num_rows, 5000):
                 part = docs.slice(s, 5000).to_pydict()
                 rows = [IndexedDoc(x, pid, site, bh, w, mh, par, ts, flat[off[s + i]:off[s + i + 1]].tobytes())
@@ -398,7 +475,10 @@ def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
         rd.mark("land_pairs", info)
 
 
-def translate_phase(store, rd: RunDir, cfg: TraceConfig, summary: dict) -> None:
+def translate_phase(store, rd: RunDir, cfg: TraceConfig, summary: dict, new: set | None = None,
+                    dirty: set | None = None) -> None:
+    """The local translate phase for every article (a rebuild) or an incremental run's ``new`` and ``dirty``
+    (left undecided before it) articles."""
     from ..store import decisions
     from ..trace import translating
 
@@ -407,8 +487,8 @@ def translate_phase(store, rd: RunDir, cfg: TraceConfig, summary: dict) -> None:
             return
         n = 0
         if cfg.translate:
-            r = SimpleNamespace(store=store, conn=store.conn, dirty={decisions.ALL}, new=set(),
-                                counts=defaultdict(int))
+            r = SimpleNamespace(store=store, conn=store.conn, dirty={decisions.ALL} if new is None else set(dirty or ()),
+                                new=set(new or ()), counts=defaultdict(int))
             n = translating.run(r)
             summary["phase_info"]["translate"].update(r.counts)
         summary["phase_info"]["translate"]["translation_links"] = n
@@ -441,7 +521,7 @@ def _components_driver(a, b, path: str) -> int:
     return n
 
 
-def components_phase(spark, rd: RunDir, conn, summary: dict) -> None:
+def components_phase(spark, rd: RunDir, conn, summary: dict, seeds: set | None = None) -> None:
     """Linked pairs (and linked translation pairs) -> (node, label).  Up to ``DRIVER_GRAPH`` edges the graph
     is solved on the driver (two int64 columns: 320 MB at the limit); beyond it by iterative min-label
     propagation with DataFrame joins (GraphFrames needs Maven, unreachable here)."""
@@ -453,6 +533,9 @@ def components_phase(spark, rd: RunDir, conn, summary: dict) -> None:
 
     with rd.phase("components", summary, spark) as todo:
         if not todo:
+            return
+        if seeds is not None:   # an incremental run: the components its articles touch, from the stored pairs
+            _components_seeded(conn, seeds, rd.out("components"), summary)
             return
         tr = [(int(a), int(b)) for a, b in sstore.translation_edges(conn)]
         n_edges = ds.dataset(rd.out("align"), format="parquet").count_rows(filter=ds.field("linked"))
@@ -486,12 +569,31 @@ def components_phase(spark, rd: RunDir, conn, summary: dict) -> None:
         summary["phase_info"]["components"].update(on="spark", rounds=rounds)
 
 
+def _components_seeded(conn, seeds: set, path: str, summary: dict) -> None:
+    """The local decide phase's components of an incremental run (``deciding.components_of``: the stored
+    linked pairs walked from the new and undecided articles, single articles included) as (node, label)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..trace import deciding
+
+    comps = deciding.components_of(conn, set(seeds))
+    node = [x for c in comps for x in c]
+    label = [c[0] for c in comps for _ in c]
+    os.makedirs(path, exist_ok=True)
+    pq.write_table(pa.table({"node": pa.array(node, pa.int64()), "label": pa.array(label, pa.int64())}),
+                   os.path.join(path, "part-0.parquet"))
+    open(os.path.join(path, "_SUCCESS"), "w").close()
+    summary["phase_info"]["components"].update(on="driver", seeds=len(seeds), components=len(comps))
+
+
 # -- decide ------------------------------------------------------------------------------------------------
 _CTX: dict[tuple, dict] = {}
 
 
-def _decide_task(comps: list[list[int]], db: str, ts: str) -> Iterator[tuple]:
-    """Components (sorted node lists) of one partition, batched and decided by the local kernel."""
+def _decide_task(comps: list[list[int]], db: str, ts: str, replace: bool = False) -> Iterator[tuple]:
+    """Components (sorted node lists) of one partition, batched and decided by the local kernel; ``replace``
+    (an incremental run): the page ids whose old decisions go too ("old" rows)."""
     from ..trace import deciding
 
     conn = _conn(db)
@@ -501,9 +603,10 @@ def _decide_task(comps: list[list[int]], db: str, ts: str) -> Iterator[tuple]:
         _CTX[key] = deciding._context(conn)
     for batch in deciding._batches(sorted(comps, key=lambda c: c[0]), 600):
         t = time.perf_counter()
-        enc, _, failed = deciding._decide_batch(conn, _CTX[key], batch, False, ts)
+        enc, old, failed = deciding._decide_batch(conn, _CTX[key], batch, replace, ts)
         dt = time.perf_counter() - t
-        for kind, rs in (("copy", enc.copies), ("story", enc.stories), ("member", enc.members), ("problem", failed)):
+        for kind, rs in (("copy", enc.copies), ("story", enc.stories), ("member", enc.members), ("problem", failed),
+                         ("old", old)):
             for x in rs:
                 yield (kind, pickle.dumps(x, protocol=5))
         yield ("timing", pickle.dumps((max(len(c) for c in batch), sum(len(c) for c in batch), dt)))
@@ -521,7 +624,8 @@ def _components_local(path: str) -> list[list[int]]:
     return [node[i:j].tolist() for i, j in zip(cut[:-1], cut[1:])]
 
 
-def decide_phase(spark, rd: RunDir, db: str, ts: str, cfg: TraceConfig, summary: dict) -> None:
+def decide_phase(spark, rd: RunDir, db: str, ts: str, cfg: TraceConfig, summary: dict,
+                 replace: bool = False) -> None:
     """Components over ``BIG_COMPONENT`` pages get a partition each, the rest are spread by their first
     node.  Up to ``DRIVER_GRAPH`` nodes the components are grouped on the driver (one Spark job: the decide
     tasks); beyond, by a DataFrame aggregation."""
@@ -532,7 +636,7 @@ def decide_phase(spark, rd: RunDir, db: str, ts: str, cfg: TraceConfig, summary:
         if not todo:
             return
         n = max(1, spark.sparkContext.defaultParallelism * 4)
-        d, t = db, ts
+        d, t, rp = db, ts, replace
         if ds.dataset(rd.out("components"), format="parquet").count_rows() <= DRIVER_GRAPH:
             comps = _components_local(rd.out("components"))
             parts: list[list] = [[] for _ in range(n)]
@@ -545,7 +649,7 @@ def decide_phase(spark, rd: RunDir, db: str, ts: str, cfg: TraceConfig, summary:
             n_comps = len(comps)
             del comps
             rdd = (spark.sparkContext.parallelize(parts, max(1, len(parts)))
-                   .mapPartitions(lambda it: _decide_task([c for p in it for c in p], d, t)))
+                   .mapPartitions(lambda it: _decide_task([c for p in it for c in p], d, t, rp)))
         else:
             lab = spark.read.parquet(rd.out("components"))
             comps = lab.groupBy("label").agg(F.sort_array(F.collect_list("node")).alias("comp"),
@@ -556,7 +660,7 @@ def decide_phase(spark, rd: RunDir, db: str, ts: str, cfg: TraceConfig, summary:
             n_comps = comps.count()
             rdd = (comps.rdd.map(lambda r: (sb.value.get(r.label, hash(r.label) % n), list(r.comp)))
                    .partitionBy(n + len(slot), lambda k: k).values()
-                   .mapPartitions(lambda it: _decide_task(list(it), d, t)))
+                   .mapPartitions(lambda it: _decide_task(list(it), d, t, rp)))
         spark.createDataFrame(rdd, "kind STRING, payload BINARY").write.parquet(rd.out("decide"))
         timing = [pickle.loads(x) for x in read_local(rd.out("decide"), ["payload"], ds.field("kind") == "timing")
                   .column("payload").to_pylist()]
@@ -567,7 +671,9 @@ def decide_phase(spark, rd: RunDir, db: str, ts: str, cfg: TraceConfig, summary:
                                                    largest_batch_seconds=round(big_t[2], 3))
 
 
-def land_decisions_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> None:
+def land_decisions_phase(spark, rd: RunDir, store, ts: str, summary: dict, replace: bool = False) -> None:
+    """Every decision replaced (COPY on PostgreSQL), or (``replace``, an incremental run) the decisions of the
+    decided components' pages replaced, as the local decide phase writes them."""
     from ..store import backend, decisions, furniture, problems
     from ..store import spark as sstore
     from ..store.decisions import Encoded
@@ -583,13 +689,17 @@ def land_decisions_phase(spark, rd: RunDir, store, ts: str, summary: dict) -> No
         del t
         conn = store.conn
         with conn:
-            decisions.clear(conn)
-            if backend.dialect(conn) == backend.POSTGRESQL:   # the tables were emptied: COPY (clear() invalidated
-                # the network's incremental state, so the next network run is a whole one: no dirty marks needed)
+            if replace:
+                decisions.delete_for_pages(conn, got["old"])
+                decisions.write(conn, Encoded(got["copy"], got["story"], got["member"]))
+            elif backend.dialect(conn) == backend.POSTGRESQL:
+                decisions.clear(conn)   # emptied, then COPY (clear() invalidated the network's incremental
+                # state, so the next network run is a whole one: no dirty marks needed)
                 sstore.bulk(conn, "copies", decisions.COPY_COLS, got["copy"], None)
                 sstore.bulk(conn, "stories", None, got["story"], None)
                 sstore.bulk(conn, "story_members", None, got["member"], None)
             else:
+                decisions.clear(conn)
                 decisions.write(conn, Encoded(got["copy"], got["story"], got["member"]))
             problems.write(conn, got["problem"], ts)
             decisions.clear_undecided(conn)
@@ -611,10 +721,13 @@ def network_phase(store, rd: RunDir, summary: dict) -> None:
 
 
 def trace(db: str, run_dir: str, master: str | None = None, config: TraceConfig | None = None, spark=None,
-          store=None, cap: bool = True) -> dict[str, Any]:
+          store=None, cap: bool = True, incremental: bool | None = False) -> dict[str, Any]:
     """``newstrace spark trace``: rebuild copies, stories and the site network of the store at ``db`` with
-    Spark (the result of ``trace_all(rebuild=True, config=config)``).  Returns a summary with the seconds of
-    each phase and the phases skipped because a killed job had completed them."""
+    Spark (the result of ``trace_all(rebuild=True, config=config)``), or (``incremental``) link the articles
+    not traced yet against what is stored (the result of the local engine's incremental ``trace_all``).
+    ``incremental=None``: incremental when the store was traced before (its index is not empty), as an
+    ingest traces; a resumed job keeps the mode its run directory recorded.  Returns a summary with the
+    seconds of each phase and the phases skipped because a killed job had completed them."""
     from ..store import Store
     from ..store import spark as sstore
     from .session import session
@@ -624,9 +737,10 @@ def trace(db: str, run_dir: str, master: str | None = None, config: TraceConfig 
     store = store or Store(db)
     try:
         lo, hi, n = sstore.key_range(store.conn)
+        inc, why = _mode(store.conn, run_dir, incremental)
         rd = RunDir(run_dir, {"job": "trace", "db": _where(db), "articles": n, "keys": [lo, hi],
                               "chunk": cfg.chunk, "mem_index": cfg.mem_index, "translate": cfg.translate,
-                              "cap": cap})
+                              "cap": cap, **({"incremental": True} if inc else {})})
         ts_file = os.path.join(rd.path, "started_at")
         if not os.path.exists(ts_file):
             with open(ts_file, "w") as fh:
@@ -636,19 +750,24 @@ def trace(db: str, run_dir: str, master: str | None = None, config: TraceConfig 
         own = spark is None
         spark = spark or session(master)
         summary: dict[str, Any] = {"run_dir": rd.path, "articles": n}
+        if why:
+            summary["rebuilt"] = why
         t0 = time.perf_counter()
         from ..store import articles as store_articles
         with store.conn:   # byline statistics the decide phase reads, as the local trace's start phase folds them
             store_articles.fold_bylines(store.conn)
         try:
-            docs_phase(spark, rd, db, store.conn, cfg, summary)
-            candidates_phase(spark, rd, summary, cap)
-            align_phase(spark, rd, db, summary)
-            land_pairs_phase(spark, rd, store, ts, summary)
-            translate_phase(store, rd, cfg, summary)
-            components_phase(spark, rd, store.conn, summary)
-            decide_phase(spark, rd, db, ts, cfg, summary)
-            land_decisions_phase(spark, rd, store, ts, summary)
+            if inc:
+                _incremental(spark, rd, db, store, ts, cfg, cap, summary)
+            else:
+                docs_phase(spark, rd, db, store.conn, cfg, summary)
+                candidates_phase(spark, rd, summary, cap)
+                align_phase(spark, rd, db, summary)
+                land_pairs_phase(spark, rd, store, ts, summary)
+                translate_phase(store, rd, cfg, summary)
+                components_phase(spark, rd, store.conn, summary)
+                decide_phase(spark, rd, db, ts, cfg, summary)
+                land_decisions_phase(spark, rd, store, ts, summary)
             network_phase(store, rd, summary)
         finally:
             if own:
@@ -658,3 +777,62 @@ def trace(db: str, run_dir: str, master: str | None = None, config: TraceConfig 
     finally:
         if own_store:
             store.close()
+
+
+def _mode(conn, run_dir: str, incremental: bool | None) -> tuple[bool, str | None]:
+    """Whether this job links new articles against the stored ones (see ``trace``); why an incremental run
+    asked for rebuilds instead."""
+    from ..store import decisions, trace_index
+
+    if incremental is None:
+        f = os.path.join(run_dir, "job.json")
+        if os.path.exists(f):
+            with open(f) as fh:
+                return bool(json.load(fh).get("incremental")), None
+        incremental = not trace_index.is_empty(conn)
+    if not incremental:
+        return False, None
+    # what the incremental phases do not reproduce of the local engine: a changed body (its old pairs and
+    # bands are dropped batch by batch there) and a killed rebuild (every component undecided) -> a rebuild
+    if os.path.exists(os.path.join(run_dir, "pending.json")):
+        return True, None
+    changed = trace_index.indexed(conn, [p.key for p in trace_index.pending(conn)])
+    if changed:
+        return False, f"{len(changed)} stored articles changed body: rebuilt"
+    if decisions.ALL in decisions.undecided(conn):
+        return False, "a killed rebuild left every component undecided: rebuilt"
+    return True, None
+
+
+def _incremental(spark, rd: RunDir, db: str, store, ts: str, cfg: TraceConfig, cap: bool, summary: dict) -> None:
+    """The phases of an incremental run: the articles not indexed yet (listed once, in ``pending.json``, with
+    those a killed local run left undecided: a resumed job works on the same ones), their docs, candidates
+    against the stored index and among themselves, alignment, their rows added to the store, then the
+    components they touch decided again and replaced."""
+    import numpy as np
+
+    from ..store import decisions, trace_index
+
+    conn = store.conn
+    f = os.path.join(rd.path, "pending.json")
+    if not os.path.exists(f):
+        with conn:
+            trace_index.drop_unfinished(conn)   # (a killed local run's index rows without band keys)
+        job = {"pending": [p.key for p in trace_index.pending(conn)], "undecided": sorted(decisions.undecided(conn))}
+        with open(f + ".tmp", "w") as fh:
+            json.dump(job, fh)
+        os.replace(f + ".tmp", f)
+    with open(f) as fh:
+        job = json.load(fh)
+    pending, dirty = job["pending"], set(job["undecided"])
+    summary.update(incremental=True, pending=len(pending))
+    if pending:
+        docs_phase(spark, rd, db, conn, cfg, summary, pending)
+        candidates_phase(spark, rd, summary, cap, conn)
+        pb = spark.sparkContext.broadcast(np.asarray(pending, dtype=np.int64))
+        align_phase(spark, rd, db, summary, pb)
+        land_pairs_phase(spark, rd, store, ts, summary, pending)
+    translate_phase(store, rd, cfg, summary, set(pending), dirty)
+    components_phase(spark, rd, conn, summary, set(pending) | dirty)
+    decide_phase(spark, rd, db, ts, cfg, summary, replace=True)
+    land_decisions_phase(spark, rd, store, ts, summary, replace=True)

@@ -66,3 +66,46 @@ def bulk(conn, table: str, cols: str | None, items, sqlite_write, row=tuple) -> 
                 for x in items:
                     cp.write_row(row(x))
     return len(items)
+
+
+def stored_band_rows(conn, keys, max_bucket: int) -> tuple[list, list, list, list]:
+    """What the stored index holds of these band keys, for an incremental Spark run: (key, rid, site, count)
+    columns with one row per stored member (count 1) of a key held by at most ``max_bucket`` stored articles,
+    and for a larger key one row per (key, site) with its count (rid -1): enough to count buckets and a
+    site's articles per key, without listing a boilerplate key's thousands of members."""
+    from .articles import marks, slices
+
+    ks, rs, ss, ws = [], [], [], []
+    for c in slices(sorted({int(k) for k in keys}), 500):
+        small: set[int] = set()
+        tot: dict[int, int] = {}
+        by_site = conn.execute(
+            f"SELECT b.key, d.site, COUNT(*) FROM trace_bands b JOIN trace_docs d ON d.rid = b.rid "
+            f"WHERE b.key IN ({marks(c)}) GROUP BY b.key, d.site", c).fetchall()
+        for k, _, n in by_site:
+            tot[k] = tot.get(k, 0) + n
+        for k, site, n in by_site:
+            if tot[k] > max_bucket:
+                ks.append(k), rs.append(-1), ss.append(site or ""), ws.append(n)
+            else:
+                small.add(k)
+        if small:
+            sm = sorted(small)
+            for k, rid, site in conn.execute(
+                    f"SELECT b.key, b.rid, d.site FROM trace_bands b JOIN trace_docs d ON d.rid = b.rid "
+                    f"WHERE b.key IN ({marks(sm)})", sm):
+                ks.append(k), rs.append(rid), ss.append(site or ""), ws.append(1)
+    return ks, rs, ss, ws
+
+
+def stored_boilerplate(conn, keys, min_pages: int = 3) -> set[int]:
+    """The keys among ``keys`` carried by at least ``min_pages`` stored articles of one site (store/trace_index.py
+    ``boilerplate_keys`` without its temporary table: executors read the store read-only)."""
+    from .articles import marks, slices
+
+    out: set[int] = set()
+    for c in slices(sorted({int(k) for k in keys}), 500):
+        out.update(r[0] for r in conn.execute(
+            f"SELECT b.key FROM trace_bands b JOIN trace_docs d ON d.rid = b.rid WHERE b.key IN ({marks(c)}) "
+            "GROUP BY b.key, d.site HAVING COUNT(*) >= ?", c + [min_pages]))
+    return out
