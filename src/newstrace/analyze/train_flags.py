@@ -1,6 +1,6 @@
 """Fit the flags CRF on PTC train: ``python -m newstrace.analyze.train_flags [--holdout] [--c1 X --c2 Y]``.
 
-Reads ``../shared/data/ptc`` (train articles and their technique labels only). ``--holdout`` fits on four
+Reads ``../shared/data/ptc`` (train articles and their technique labels only). ``--holdout`` (with ``--head``, ``--limit N`` for a quick check) fits on four
 fifths of the train articles and scores the held-out fifth (every fifth article by id): that is where the
 settings were chosen. Without it the model is fitted on all 371 train articles and written, with a record of
 what it was fitted on, to ``analyze/models/flags.crfsuite`` and ``flags.json``. PTC dev is never read here.
@@ -276,32 +276,44 @@ def main(argv=None) -> int:
                          "word vectors (static)")
     ap.add_argument("--head-l2", type=float, default=None, help="the head's L2 (default: cnn 1.0, static 100)")
     ap.add_argument("--vectors", type=Path, default=None, help="pickle file to keep the train token vectors in")
+    ap.add_argument("--limit", type=int, default=None, help="the first N train articles only (a quick check)")
     a = ap.parse_args(argv)
+    if a.limit and not a.holdout:
+        ap.error("--limit is for --holdout only (a model fitted on part of train is never written)")
     if not (SHARED / "ptc").exists():
         print(f"skipped: {SHARED / 'ptc'} not present")
         return 0
     t0 = time.time()
     texts, gold = read_ptc("train")
-    docs = parse(texts, a.cache)
+    if a.limit:
+        texts = {k: texts[k] for k in sorted(texts)[: a.limit]}
+        gold = [g for g in gold if g[0] in texts]
+    docs = parse(texts, a.cache if not a.limit else None)
     only = LLNC if a.only == "llnc" else None
     print(f"parsed {len(docs)} train articles in {time.time() - t0:.0f}s", file=sys.stderr)
     ids = sorted(docs)
+    static = a.head == "static"
+    l2 = a.head_l2 if a.head_l2 is not None else (100.0 if static else 1.0)
     if a.holdout:
         held = set(ids[::5])
         tr = {k: v for k, v in docs.items() if k not in held}
         ho = {k: v for k, v in docs.items() if k in held}
         trg = [g for g in gold if g[0] not in held]
-        X, Y = training_data(tr, trg, only, cross_fitted_features(tr, trg))
+        vecs = doc_vectors(docs, static) if a.head else None
+        X, Y = training_data(tr, trg, only, cross_fitted_features(tr, trg, vecs=vecs, l2=l2, static=static))
         prior = compute_prior(tr, trg)
         path = Path(f"/tmp/flags-holdout-{os.getpid()}.crfsuite")
         fit(X, Y, path, a.c1, a.c2, a.iters)
         cache: dict = {}
+        if vecs is not None:
+            hd = fit_head_on(tr, trg, vecs, l2, static)
+            cache = {i: flags.doc_features(d, prior, flags.head_probs(vecs[i], hd)) for i, d in ho.items()}
         hg = [g for g in gold if g[0] in held]
         for th, grow in [(x, "") for x in (None, 0.4, 0.3, 0.25, 0.2, 0.15)] + \
                 [(x, g) for x in (0.1, 0.07, 0.05, 0.03) for g in ("", "l", "r", "lr")]:
             r = report(predict(ho, path, th, cache, prior, grow), hg)
             print(json.dumps({"c1": a.c1, "c2": a.c2, "iters": a.iters, "only": a.only, "threshold": th,
-                              "extend": grow,
+                              "extend": grow, "head": a.head,
                               **{k: {m: round(x, 3) for m, x in v.items()} for k, v in r.items()}}), flush=True)
         path.unlink()
         return 0
@@ -315,8 +327,6 @@ def main(argv=None) -> int:
             vecs = doc_vectors(docs, static=a.head == "static")
             if a.vectors:
                 a.vectors.write_bytes(pickle.dumps(vecs))
-    static = a.head == "static"
-    l2 = a.head_l2 if a.head_l2 is not None else (100.0 if static else 1.0)
     X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold, vecs=vecs, l2=l2, static=static))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     if vecs is not None:
