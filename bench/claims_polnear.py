@@ -12,7 +12,11 @@ regularisation chosen on dev token F1 (bench/claims_train.py): dev figures are c
 References (published, not re-run here): BERT+CofeNet on PolNeAR content exact F1 72.9 (GPU);
 Citron on PARC 3.0 content 56.7 exact / 83.2 overlap.
 
-Usage: ``.venv/bin/python bench/claims_polnear.py [--limit N] [--chains] [--no-textacy]``
+Two rows for newstrace: the tokens-only path (``claims_crf_fast``: what ``analyze`` runs when claims are the
+only component, no tagger or parser) and the parse path (``claims_crf``: what it runs when another component,
+issue 14's actors, has the text parsed anyway).
+
+Usage: ``.venv/bin/python bench/claims_polnear.py [--limit N] [--chains] [--no-textacy] [--tokens-only]``
 """
 from __future__ import annotations
 
@@ -219,6 +223,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--chains", action="store_true", help="also score the labelled chains/sources set")
     ap.add_argument("--no-textacy", action="store_true")
+    ap.add_argument("--tokens-only", action="store_true", help="only the tokens-only path (no spaCy parse, no "
+                    "textacy: the parse is most of the run's CPU)")
     a = ap.parse_args()
     docs = load("dev", a.limit)
     if not docs:
@@ -227,22 +233,29 @@ def main() -> int:
     from newstrace.analyze.nlp import parse_bodies
 
     t = time.time()
-    parses = parse_bodies([d.text for d in docs], ner=False)  # the claims parse of the analyze stage (no NER)
+    # the claims parse of the analyze stage (no NER)
+    parses = [] if a.tokens_only else parse_bodies([d.text for d in docs], ner=False)
     words = sum(len(d.text.split()) for d in docs)
     t_parse = time.time() - t
     t = time.time()
     ours = [(system_items(d, p), gold_items(d)) for d, p in zip(docs, parses)]
     t_ours = time.time() - t
-    systems = [("newstrace (CRF + rules)", score(ours))]
+    t = time.time()
+    toks = parse_bodies([d.text for d in docs], parse=False)  # claims alone: tokens and rule sentences only
+    fast = [(system_items(d, p), gold_items(d)) for d, p in zip(docs, toks)]
+    t_fast = time.time() - t
+    systems = [("newstrace, tokens only (claims alone)", score(fast))]
+    if not a.tokens_only:
+        systems.append(("newstrace, parse (when actors parse)", score(ours)))
     tx_note = ""
-    if not a.no_textacy:
+    if not a.no_textacy and not a.tokens_only:
         try:
             systems.append(("textacy direct_quotations", score([(textacy_items(d, p), gold_items(d))
                                                                 for d, p in zip(docs, parses)])))
         except ImportError:
             tx_note = "textacy is not installed (pip install textacy): its row is missing."
-    print(f"PolNeAR dev: {len(docs)} articles, {words} words; parse {t_parse:.1f}s, claims {t_ours:.1f}s "
-          f"(one process)\n")
+    print(f"PolNeAR dev: {len(docs)} articles, {words} words; parse {t_parse:.1f}s, claims on it {t_ours:.1f}s; "
+          f"tokens only, tokenizing and claims {t_fast:.1f}s (one process)\n")
     rows = []
     for name, sc in systems:
         for role in ROLES:
@@ -265,10 +278,13 @@ def main() -> int:
             rows.append(cells)
     print(table(["system", "type", "gold n", "content P/R/F1", "source P/R/F1", "cue P/R/F1"], rows))
     if a.chains:
-        res = labelled_eval({d.name: d for d in load("dev")}, lambda b: parse_bodies(b, ner=False))
+        by_name = {d.name: d for d in load("dev")}
+        rows = []
+        for what, parse in (("tokens only", False), ("parse", True))[:1 if a.tokens_only else 2]:
+            res = labelled_eval(by_name, lambda b: parse_bodies(b, ner=False, parse=parse))
+            rows += [[what, k, str(v[3]), f"{v[0]:.3f}", f"{v[1]:.3f}", f"{v[2]:.3f}"] for k, v in res.items()]
         print("\nLabelled set (tests/data/claims_chains; target F1 >= 0.8):\n")
-        print(table(["item", "n", "P", "R", "F1"],
-                    [[k, str(v[3]), f"{v[0]:.3f}", f"{v[1]:.3f}", f"{v[2]:.3f}"] for k, v in res.items()]))
+        print(table(["input", "item", "n", "P", "R", "F1"], rows))
     return 0
 
 

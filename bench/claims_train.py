@@ -7,8 +7,13 @@ PolNeAR **train** (840 articles, one annotation per article). Choices are made w
 all but the last N train articles, score spans on those N with the benchmark's scorer); the benchmark
 (``bench/claims_polnear.py``) scores PolNeAR dev, which is not used for fitting or choosing.
 
+``--fast`` trains the tokens-only model ``claims_crf_fast.crfsuite`` instead (what ``analyze`` runs when no
+component needs the parse: :func:`newstrace.analyze.features.fast_token_features` over the tokenizer and a
+rule sentencizer) and writes its word -> fine-tag lexicon ``claims_lex.json`` from the parses of the same
+training articles (words seen twice or more).
+
 Usage: ``nice -n 10 .venv/bin/python bench/claims_train.py [--c1 0.05 --c2 0.01] [--iters 150] [--holdout N]
-[--limit N] [--grid] [--cache DIR]``
+[--limit N] [--grid] [--cache DIR] [--fast [--lex-limit N]]``
 """
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from common import ROOT  # noqa: E402
 from polnear_data import load  # noqa: E402
 
 MODEL = ROOT / "src" / "newstrace" / "analyze" / "models" / "claims_crf.crfsuite"
+MODEL_FAST = MODEL.with_name("claims_crf_fast.crfsuite")
+LEXICON = MODEL.with_name("claims_lex.json")
 TAG = {"source": "SRC", "cue": "CUE", "content": "CON"}
 
 
@@ -64,22 +71,45 @@ def parsed(split: str, docs, cache: str | None):
     return out
 
 
-def span_scores(path: str, items) -> dict:
+def span_scores(path: str, items, fast: bool = False) -> dict:
     """Overlap P/R/F1 of content, source and cue spans on ``items`` with the model at ``path`` (the
     benchmark's scorer, bench/claims_polnear.py)."""
     import claims_polnear as cp
 
     from newstrace.analyze import tagger
 
-    old = tagger.MODEL
-    tagger.MODEL = Path(path)
+    attr = "MODEL_FAST" if fast else "MODEL"
+    old = getattr(tagger, attr)
+    setattr(tagger, attr, Path(path))
     tagger._tagger.cache_clear()
     try:
         sc = cp.score([(cp.system_items(d, ps), cp.gold_items(d)) for d, ps in items])
     finally:
-        tagger.MODEL = old
+        setattr(tagger, attr, old)
         tagger._tagger.cache_clear()
     return {r: sc[(r, "overlap", "all")] for r in cp.ROLES}
+
+
+def tokenized(docs):
+    """(doc, [(para_start, tokens-only Doc)]) per article: the fast model's input (no spaCy)."""
+    from newstrace.analyze.claims_tokens import tokenize
+
+    return [(d, [(start, tokenize(text)) for start, text in paragraphs(d.text)]) for d in docs]
+
+
+def write_lexicon(items, path: Path) -> int:
+    """Lowercased word -> most frequent fine tag over the parses of ``items`` (words seen twice or more)."""
+    import collections
+    import json
+
+    cnt: dict = collections.defaultdict(collections.Counter)
+    for _, ps in items:
+        for _, sd in ps:
+            for t in sd:
+                cnt[t.lower_][t.tag_] += 1
+    lex = {w: c.most_common(1)[0][0] for w, c in sorted(cnt.items()) if sum(c.values()) >= 2}
+    path.write_text(json.dumps(lex, separators=(",", ":")))
+    return len(lex)
 
 
 def _role_at(doc) -> dict[int, tuple[str, int]]:
@@ -159,7 +189,12 @@ def main() -> int:
     ap.add_argument("--grid", action="store_true", help="choose c1/c2 on held-out train token F1 first "
                     "(with --holdout; without it, on dev: choice-biased)")
     ap.add_argument("--cache", help="folder of pre-parsed {train,dev}.spacy + .keys (speed only)")
-    ap.add_argument("--out", default=str(MODEL))
+    ap.add_argument("--out", help=f"model path (default {MODEL.name}, or {MODEL_FAST.name} with --fast)")
+    ap.add_argument("--fast", action="store_true", help="the tokens-only model and its tag lexicon")
+    ap.add_argument("--lex-limit", type=int, help="with --fast: the lexicon from the parses of the first N "
+                    "training articles only (parsing is the cost)")
+    ap.add_argument("--lex-out", help=f"lexicon path with --fast (default {LEXICON.name}; a temporary file "
+                    "with --holdout)")
     ap.add_argument("--holdout", type=int, default=0,
                     help="train on all but the last N train articles and print span F1 on those N (for choices)")
     a = ap.parse_args()
@@ -168,12 +203,28 @@ def main() -> int:
         print("PolNeAR not found under ../shared/data/polnear: nothing to train (skipped).")
         return 0
     t = time.time()
-    tr_items = parsed("train", tr_docs, a.cache)
+    a.out = a.out or str(MODEL_FAST if a.fast else MODEL)
+    if a.fast:  # tokens only; the parse is needed only for the tag lexicon, on the training articles
+        from newstrace.analyze import features
+
+        fit = tr_docs[:len(tr_docs) - a.holdout]
+        lex_items = parsed("train", fit[:a.lex_limit] if a.lex_limit else fit, a.cache)
+        lex = Path(a.lex_out or (f"/tmp/claims_lex_{os.getpid()}.json" if a.holdout else LEXICON))
+        print(f"lexicon: {write_lexicon(lex_items, lex)} words from the parses of {len(lex_items)} train "
+              f"articles -> {lex}", flush=True)
+        features.LEXICON = lex
+        features._lexicon.cache_clear()
+        tr_items = tokenized(tr_docs)
+    else:
+        tr_items = parsed("train", tr_docs, a.cache)
     held = []
     if a.holdout:
         tr_items, held = tr_items[:-a.holdout], tr_items[-a.holdout:]
     Xtr, Ytr = sequences(tr_items)
-    Xdv, Ydv = sequences(parsed("dev", dev_docs, a.cache)) if not a.holdout else sequences(held)
+    if a.holdout:
+        Xdv, Ydv = sequences(held)
+    else:
+        Xdv, Ydv = sequences(tokenized(dev_docs) if a.fast else parsed("dev", dev_docs, a.cache))
     print(f"features: {len(Xtr)} train paragraphs, {len(Xdv)} dev, {time.time() - t:.0f}s", flush=True)
     c1, c2 = a.c1, a.c2
     if a.grid:
@@ -194,7 +245,7 @@ def main() -> int:
     print(f"trained c1={c1} c2={c2} iters={a.iters} in {time.time() - t:.0f}s -> {a.out} "
           f"({os.path.getsize(a.out) / 1e6:.1f} MB); {what} token F1 {token_f1(a.out, Xdv, Ydv):.4f}")
     if a.holdout:
-        for role, (p, r, f) in span_scores(a.out, held).items():
+        for role, (p, r, f) in span_scores(a.out, held, a.fast).items():
             print(f"| held-out train | {role} | overlap P {p:.3f} R {r:.3f} F1 {f:.3f} |")
     return 0
 

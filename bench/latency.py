@@ -356,6 +356,7 @@ def targets(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
     story_ids = q("SELECT story_id FROM stories WHERE rowid IN (%s)" % ",".join(
         str(rng.randrange(1, n_stories + 1)) for _ in range(n)))
     story_ids += q("SELECT story_id FROM stories ORDER BY size DESC LIMIT 5")  # the biggest ones too
+    big_next = q("SELECT story_id FROM stories WHERE size > 50 ORDER BY size DESC LIMIT ? OFFSET 5", n // 2)
     n_art = q("SELECT MAX(rowid) FROM articles")[0]
     arts = q("SELECT page_id FROM articles WHERE rowid IN (%s)" % ",".join(
         str(rng.randrange(1, n_art + 1)) for _ in range(n)))
@@ -375,6 +376,9 @@ def targets(db: str, n: int, rng: random.Random) -> dict[str, list[str]]:
         "story": [f"/story/{s}" for s in story_ids],
         "story.json": [f"/story/{s}.json" for s in story_ids],
         "story p2": [f"/story/{s}?page=2" for s in story_ids[-5:]] * max(1, n // 10),   # the biggest, members 51-100
+        # members page 2 of the next biggest stories, each asked once: the server reads and draws each story anew
+        # (a story's page-independent part is kept per story once read; this row is its first-read cost)
+        "story p2 new": [f"/story/{s}?page=2" for s in big_next],
         "copy": [f"/copy/{a}/{b}" for a, b in copies],
         "article": [f"/article/{p}" for p in arts],
         "site": [f"/site/{rng.choice(sites)}" for _ in range(n)],

@@ -200,7 +200,8 @@ def best_threshold(scores: dict, gold: set):
     return best[1], best[0]
 
 
-GRID_LO = {"use": (0.34, 0.38, 0.42, 0.46, 0.50), "e5": (0.26, 0.30, 0.34, 0.38, 0.42)}
+GRID_LO = {"use": (0.34, 0.38, 0.42, 0.46, 0.50), "e5": (0.26, 0.30, 0.34, 0.38, 0.42),
+           "tok": (0.22, 0.26, 0.30, 0.34, 0.38)}
 GRID_WIDTH = (0.12, 0.2)
 
 
@@ -215,20 +216,24 @@ def fit_on_dev(st, arts, gold):
     """Grid over each encoder's similarity calibration (lo, width), the weight of number agreement and the
     score threshold: best F1 on the dev split."""
     best = {}
+    unsure = dict(tr.UNSURE)
+    tr.UNSURE.update(lo=0.0, hi=0.0)  # the static encoder's own scores (no neural re-check) are fitted
     for nw in GRID_NUMBER_WEIGHT:
         tr.NUMBER_WEIGHT = nw
-        for k in range(len(GRID_LO["use"])):
+        for k in range(max(len(v) for v in GRID_LO.values())):
             for w in GRID_WIDTH:
                 for name in GRID_LO:
-                    set_params(name, GRID_LO[name][k], w)
+                    set_params(name, GRID_LO[name][min(k, len(GRID_LO[name]) - 1)], w)
                 found = tr.translation_pairs(st, None, min_score=0.0, ivf=IVF)
                 sc = {(r["a_id"], r["b_id"]): r["score"] for r in found
                       if gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
                 for name, (th, f1) in best_thresholds(arts, sc, gold).items():
                     if name not in best or f1 > best[name][0] + 1e-9:
-                        best[name] = (f1, th, GRID_LO[name][k], w, nw)
+                        best[name] = (f1, th, GRID_LO[name][min(k, len(GRID_LO[name]) - 1)], w, nw)
+                        print(f"  dev grid: {name} lo={best[name][2]} width={w} number weight={nw}: F1 {f1:.4f} "
+                              f"at {th:.3f}", flush=True)
     # one number weight for both encoders: the one that won for the larger share of dev gold (USE pairs first)
-    tr.NUMBER_WEIGHT = best.get("use", best.get("e5"))[4]
+    tr.NUMBER_WEIGHT = best.get("use", best.get("e5", best.get("tok")))[4]
     for name, (f1, th, lo, w, nw) in best.items():
         set_params(name, lo, w)
     # thresholds again under the shared number weight
@@ -238,7 +243,26 @@ def fit_on_dev(st, arts, gold):
     for name, (th, f1) in best_thresholds(arts, sc, gold).items():
         tr.MIN_SCORE[name] = th
         out[name] = (f1, th, best[name][2], best[name][3])
+    if "tok" in out:
+        unsure_band(arts, sc, gold, out["tok"][1])
+    tr.UNSURE.update(unsure)
     return out
+
+
+def unsure_band(arts, sc: dict, gold: set, th: float) -> None:
+    """Where the static encoder's mistakes lie on dev, for choosing ``translate.UNSURE`` (pairs scoring in
+    [lo, hi) are re-checked by a neural encoder): the share of gold pairs scoring lo or more (what the band can
+    keep at best), negatives scoring hi or more (false pairs it lets through), and the pairs it re-checks."""
+    G = np.array([sc.get(k, -1.0) for k in gold])
+    N = np.array([v for k, v in sc.items() if k not in gold])
+    fp = int((N >= th).sum())
+    print(f"dev, tok alone at {th:.3f}: {fp} false pairs, {int((G < th).sum())} of {len(G)} gold missed; "
+          f"{len(N)} negatives scored")
+    for lo in (0.0005, 0.005, 0.02):
+        for hi in (0.12, 0.16, 0.2):
+            print(f"  band [{lo}, {hi}): gold scoring >= lo {(G >= lo).mean():.3f}, negatives >= hi "
+                  f"{int((N >= hi).sum())}, re-checked: gold {int(((G >= lo) & (G < hi)).sum())}, negatives "
+                  f"{int(((N >= lo) & (N < hi)).sum())}")
 
 
 def run_split(docs, split, per_pair, seed, workdir, fit=False):
@@ -246,7 +270,9 @@ def run_split(docs, split, per_pair, seed, workdir, fit=False):
     st = make_store(arts, Path(workdir) / f"{split}.db")
     enc.reset_stats()
     t0 = time.perf_counter()
-    if not tr.staged_enabled():  # staged (the default): only articles with a candidate are encoded in full
+    # staged (the neural default): only articles with a candidate are encoded in full; the static encoder
+    # encodes every article
+    if not tr.staged_enabled() or enc.tok_enabled():
         tr.ensure_vectors(st)
     t_enc = time.perf_counter() - t0
     if fit and WRITE_MEANS:
@@ -257,7 +283,9 @@ def run_split(docs, split, per_pair, seed, workdir, fit=False):
     found = tr.translation_pairs(st, None, min_score=0.0, ivf=IVF)
     t_trace = time.perf_counter() - t1
     stats = tr.encoding_stats()
-    ours = {(r["a_id"], r["b_id"]): r["score"] for r in found
+    # a pair re-checked by a neural encoder carries that encoder's score: put on the scale of the pair's space
+    ours = {(r["a_id"], r["b_id"]): r["score"] - tr.MIN_SCORE[r["encoder"]]
+            + tr.MIN_SCORE[pair_enc(arts, (r["a_id"], r["b_id"]))] for r in found
             if gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
     gold = all_gold(arts)
     if SKIP_BASELINE:
@@ -347,6 +375,10 @@ def main() -> int:
     ap.add_argument("--cache", help="an .npz file of paragraph vectors kept between runs (read and written)")
     ap.add_argument("--ivf", action="store_true", help="force the inverted-file candidate search (as for big stores)")
     ap.add_argument("--dump", help="write scored test pairs (jsonl) here for inspection")
+    ap.add_argument("--grid", help="a smaller grid for the dev fit: 'LO1,LO2,...;W1,...;NW1,...' (similarity "
+                    "calibration lo of the static encoder, widths, number weights)")
+    ap.add_argument("--no-baseline", action="store_true", help="leave the mean-USE baseline out (it encodes "
+                    "every sentence with USE)")
     ap.add_argument("--library-defaults", action="store_true",
                     help="no dev split: score the test split with the library's thresholds (fitted on dev before), "
                          "without the baseline (a quick gate check)")
@@ -354,7 +386,11 @@ def main() -> int:
     global IVF, WRITE_MEANS, SKIP_BASELINE
     IVF = True if args.ivf else None
     WRITE_MEANS = args.write_means
-    SKIP_BASELINE = args.library_defaults
+    SKIP_BASELINE = args.library_defaults or args.no_baseline
+    if args.grid:
+        global GRID_WIDTH, GRID_NUMBER_WEIGHT
+        lo, w, nw = ([float(x) for x in part.split(",")] for part in args.grid.split(";"))
+        GRID_LO["tok"], GRID_WIDTH, GRID_NUMBER_WEIGHT = tuple(lo), tuple(w), tuple(nw)
     if not DATA.exists():
         print(f"skip: {DATA} not present")
         return 0
@@ -443,6 +479,10 @@ def write_means(db: Path):
         acc[f"{r['encoder']}:{r['lang']}"].append(V)
         acc[f"{r['encoder']}:*"].append(V)
     out = {k: np.concatenate(v).mean(0).astype(np.float16) for k, v in acc.items()}
+    if tr._MEANS_FILE.exists():  # the other encoders' means stay (a run may encode with one encoder only)
+        encs = {k.partition(":")[0] for k in out}
+        with np.load(tr._MEANS_FILE) as z:
+            out = {**{k: z[k] for k in z.files if k.partition(":")[0] not in encs}, **out}
     np.savez_compressed(tr._MEANS_FILE, **out)
     print(f"wrote {tr._MEANS_FILE} ({len(out)} mean vectors from the dev split)")
 

@@ -16,7 +16,7 @@ gold (versions of one document). Reference speed: bare ``trafilatura.extract(htm
 process (one core). Ratio = articles traced per second / trafilatura pages per second.
 
     nice -n 10 .venv/bin/python bench/trace_xling_speed.py [--a 1000] [--b-stories 20] [--ref-src /tmp/main/src]
-        [--ref-timeout 1200]
+        [--ref-env NEWSTRACE_XLING_TOK=0] [--ref-timeout 1200]
 """
 from __future__ import annotations
 
@@ -133,11 +133,11 @@ def worker(pages_file: str, out_file: str) -> None:
                                           "enc": {k: dict(v) for k, v in enc.STATS.items()}}))
 
 
-def run_code(src: str, pages: list[dict], timeout: float) -> dict | None:
+def run_code(src: str, pages: list[dict], timeout: float, extra_env: dict | None = None) -> dict | None:
     with tempfile.TemporaryDirectory() as wd:
         pf, of = Path(wd) / "pages.json", Path(wd) / "out.json"
         pf.write_text(json.dumps(pages))
-        env = dict(os.environ, PYTHONPATH=src)
+        env = dict(os.environ, PYTHONPATH=src, **(extra_env or {}))
         try:
             subprocess.run([sys.executable, __file__, "--worker", str(pf), str(of)], env=env, check=True,
                            timeout=timeout)
@@ -176,6 +176,9 @@ def main() -> int:
     ap.add_argument("--a", type=int, default=1000, help="articles in corpus (a)")
     ap.add_argument("--b-stories", type=int, default=20, help="stories (6 articles each) in corpus (b)")
     ap.add_argument("--ref-src", help="another checkout's src/ (e.g. `git archive main src | tar -x -C /tmp/main`)")
+    ap.add_argument("--ref-env", action="append", default=[], metavar="NAME=VALUE",
+                    help="environment of the reference run (e.g. NEWSTRACE_XLING_TOK=0: this branch without the "
+                         "static encoder); without --ref-src the reference is this branch's code")
     ap.add_argument("--ref-timeout", type=float, default=1800.0, help="seconds before a reference run is given up")
     ap.add_argument("--traf-pages", type=int, default=100)
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
@@ -188,8 +191,9 @@ def main() -> int:
         return 0
     corpora = {"(a) mixed": corpus_a(args.a), "(b) worst case": corpus_b(args.b_stories)}
     codes = {"this branch": str(ROOT / "src")}
-    if args.ref_src:
-        codes["reference"] = args.ref_src
+    if args.ref_src or args.ref_env:
+        codes["reference"] = args.ref_src or str(ROOT / "src")
+    ref_env = dict(x.split("=", 1) for x in args.ref_env)
     rows = []
     traf = []
     for cname, pages in corpora.items():
@@ -197,7 +201,8 @@ def main() -> int:
         langs = sorted({p["lang"] for p in pages})
         for label, src in codes.items():
             traf.append(trafilatura_rate(args.traf_pages))
-            res = run_code(src, pages, args.ref_timeout if label == "reference" else 1e9)
+            res = run_code(src, pages, args.ref_timeout if label == "reference" else 1e9,
+                           ref_env if label == "reference" else None)
             traf.append(trafilatura_rate(args.traf_pages))
             tr_rate = (traf[-1] + traf[-2]) / 2
             if res is None:
@@ -213,9 +218,11 @@ def main() -> int:
             tm = res.get("timing") or {}
             rows.append((cname, label, len(pages), len(langs), f"{res['seconds']:.1f}", f"{rate:.2f}",
                          f"{rate / tr_rate:.3f}", f"{tr_rate:.1f}", f"{p:.3f}", f"{r:.3f} ({len(gold)})",
-                         f"use {int(e['use']['texts'])} / e5 {int(e['e5']['texts'])}",
+                         f"use {int(e['use']['texts'])} / e5 {int(e['e5']['texts'])}"
+                         + (f" / tok {int(e['tok']['texts'])}" if "tok" in e else ""),
                          f"translate {tm.get('translate', 0):.0f} (use {e['use']['seconds']:.0f}, e5 "
-                         f"{e['e5']['seconds']:.0f}), rest {sum(v for k, v in tm.items() if k != 'translate'):.0f}"))
+                         f"{e['e5']['seconds']:.0f}" + (f", tok {e['tok']['seconds']:.0f}" if "tok" in e else "")
+                         + f"), rest {sum(v for k, v in tm.items() if k != 'translate'):.0f}"))
             print(" | ".join(map(str, rows[-1])), flush=True)
     print("\n| corpus | code | articles | languages | trace s | articles/s | ratio to trafilatura | trafilatura "
           "pages/s (1 core, before/after mean) | translation P | R (gold) | sentences encoded | seconds by phase "

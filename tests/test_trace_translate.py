@@ -21,6 +21,13 @@ def corpus(fixtures):
     return json.loads((fixtures / "translate" / "articles.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(autouse=True)
+def _neural_path(monkeypatch):
+    """These tests are about the neural encoders' path (USE, e5, staged ledes): the static encoder that comes
+    first when available is switched off here (tests/test_trace_translate_tok.py tests it)."""
+    monkeypatch.setenv("NEWSTRACE_XLING_TOK", "0")
+
+
 def _add(store: Store, corpus: dict, names: list[str]) -> None:
     items = []
     for n in names:

@@ -280,11 +280,21 @@ def test_stories_totals_and_facets_from_memory_match_the_sql(tmp_path):
                 assert got == sql, (f, sort, page)
 
 
-def test_big_pages_on_postgresql(pg_url):
+def test_big_pages_on_postgresql(pg_url, client):
     """The same store on PostgreSQL (migration 0073's indexes, the member export, the walks, the in-memory
     lists): every changed page answers and says what SQLite says."""
     _build(pg_url)
     with TestClient(create_app(pg_url, get_only=True), raise_server_exceptions=False) as c:
+        # the sites list's facets, search's total, facets and story of each result: as on SQLite
+        for path in ("/sites.json?group=op-big", "/sites.json?min_pages=5&sort=site", "/search.json?q=body"):
+            got, want = c.get(path).json(), client.get(path).json()
+            for k in ("total", "facets", "sites"):
+                assert got.get(k) == want.get(k), (path, k)
+        got, want = c.get("/search.json?q=body").json()["results"], client.get("/search.json?q=body").json()["results"]
+        lite = {r["page_id"]: r["story_id"] for r in want}
+        both = [r for r in got if r["page_id"] in lite]
+        assert both and all(r["story_id"] == lite[r["page_id"]] for r in both)
+        assert c.get(f"/story/{SID}.json").json()["actor_changes"]["compared"] == 0
         d = c.get(f"/story/{SID}.json?page=3").json()
         assert d["members_total"] == N_MEMBERS and len(d["members"]) == N_MEMBERS - 100
         rows = list(csv.DictReader(io.StringIO(c.get(f"/export/members.csv?story={SID}").text)))
@@ -330,3 +340,86 @@ def test_site_counts_the_stories_it_originated(client, db):
                              "GROUP BY a.site ORDER BY 2 DESC LIMIT 3").fetchall():
         assert client.get(f"/site/{site}.json").json()["roles"]["stories_originated"] == n
     c.close()
+
+
+def test_story_kept_per_story_pages_alike_and_fresh_after_a_write(tmp_path):
+    """A story read once serves its other members pages (Reader.recent): each page, in any order and again, says
+    exactly what a fresh reader says; a write to the database is seen on the next request; only the most recently
+    used stories are kept."""
+    from newstrace.web import views
+
+    path = str(tmp_path / "kept.db")
+    _build(path)
+    kept = views.Reader(path)
+
+    def fresh(page):
+        return views.story(views.Reader(path), {"page": str(page)}, SID)
+
+    for page in (2, 1, 3, 2, 1):
+        got, want = views.story(kept, {"page": str(page)}, SID), fresh(page)
+        assert got.data == want.data and got.table == want.table and got.html == want.html
+    assert kept.recent(f"story:{SID}", lambda: None) is not None      # kept, not made again
+    c = sqlite3.connect(path)
+    with c:
+        c.execute("UPDATE copies SET credited = 'none' WHERE story_id = ?", (SID,))
+    c.close()
+    after = views.story(kept, {"page": "2"}, SID)
+    assert after.data["credit"] == {"none": N_MEMBERS - 1} and after.data == fresh(2).data
+    for j in range(0, 2 * 40, 2):
+        views.story(kept, {}, f"st-small{j:06d}")
+    assert len(kept._recent) == 32 and f"story:{SID}" not in kept._recent
+
+
+def test_list_columns_kept_while_only_articles_are_added(tmp_path, monkeypatch):
+    """The copies and stories lists' in-memory columns are built again only when the trace tables (or an article's
+    site, language, date) change, not on each commit of an ingest adding articles; after every commit the lists
+    say what a fresh reader says."""
+    from newstrace.web import copyindex, views
+
+    path = str(tmp_path / "ingesting.db")
+    _build(path)
+    builds = {"copies": 0, "stories": 0}
+    real_copies, real_stories = copyindex.build, copyindex.build_stories
+
+    def count(name, real):
+        def build(conn):
+            builds[name] += 1
+            return real(conn)
+        return build
+
+    monkeypatch.setattr(copyindex, "build", count("copies", real_copies))
+    monkeypatch.setattr(copyindex, "build_stories", count("stories", real_stories))
+    kept = views.Reader(path)
+    queries = [("copies", {"kind": "full"}), ("copies", {"sort": "site", "page": "2"}), ("stories", {}),
+               ("stories", {"group": "op-big"})]
+
+    def same():
+        for name, q in queries:
+            assert getattr(views, name)(kept, dict(q)).data == getattr(views, name)(views.Reader(path), dict(q)).data
+
+    same()
+    assert builds == {"copies": 1 + 2, "stories": 1 + 2}     # the kept reader once, the fresh readers once each
+    w = sqlite3.connect(path)
+    for i in range(3):   # an ingest's commits: new articles, their credits and the sites' page counts
+        with w:
+            pid = f"new{i}"
+            w.execute("INSERT INTO pages (page_id, url, source, fetched_at, content_type, size, status, ingested_at) "
+                      "VALUES (?,?,?,?,?,?,?,?)", (pid, f"https://s01.example/{pid}", "t", "2025-02-01", "text/html",
+                                                   10, "article", "2025-02-01"))
+            w.execute("INSERT INTO articles (page_id, url, site, title, published, fetched_at, language, body) "
+                      "VALUES (?,?,?,?,?,?,?,?)", (pid, f"https://s01.example/{pid}", "s01.example", pid,
+                                                    "2025-02-01", "2025-02-01", "en", "a new body"))
+            w.execute("UPDATE sites SET pages = pages + 1 WHERE site = 's01.example'")
+        before = dict(builds)
+        same()
+        assert builds["copies"] - before["copies"] == 2 and builds["stories"] - before["stories"] == 2  # fresh only
+    # a trace write (a copy link's credit), an operator group change, an article's date: built again, and right
+    for sql in ("UPDATE copies SET credited = 'link' WHERE copy_id = 'p0003'",
+                "UPDATE site_groups SET group_id = 'op-big' WHERE site = 's05.example'",
+                "UPDATE articles SET published = '2030-01-01T00:00:00Z' WHERE page_id = 'p0004'"):
+        with w:
+            w.execute(sql)
+        before = dict(builds)
+        same()
+        assert builds["copies"] - before["copies"] == 3 and builds["stories"] - before["stories"] == 3, sql
+    w.close()

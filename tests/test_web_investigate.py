@@ -363,3 +363,85 @@ def test_page_numbers():
 
     x = _listing(7, 50 * 20 + 3)
     assert x["last_page"] == 21 and x["page_numbers"] == [1, 4, 5, 6, 7, 8, 9, 10, 21] and x["more"]
+
+
+def test_dates_printed_one_way(client, db):
+    """A time stamp prints as YYYY-MM-DD HH:MM UTC (offsets folded into UTC), a bare date as itself, on every
+    page that lists dates; the JSON twins keep the stored value."""
+    from newstrace.web.svg import show_when
+
+    assert show_when("2021-01-04T19:45:00+01:00") == "2021-01-04 18:45 UTC"
+    assert show_when("2021-01-08T22:58:00Z") == "2021-01-08 22:58 UTC"
+    assert show_when("2021-01-08") == "2021-01-08" and show_when(None) == "" and show_when("soon") == "soon"
+    stamped = _q(db, "SELECT page_id, published FROM articles WHERE published LIKE '____-__-__T%' LIMIT 1")
+    assert stamped, "the fixture database has a page with a time stamp"
+    pid, published = stamped[0]
+    story = _q(db, "SELECT story_id FROM story_members WHERE page_id = ?", (pid,))
+    kind, value = _q(db, "SELECT kind, value FROM identifiers LIMIT 1")[0]
+    paths = [f"/article/{pid}", "/copies", "/stories", "/search?q=the", "/problems",
+             f"/identifier?kind={kind}&value={value}"] + [f"/story/{s}" for (s,) in story]
+    raw = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+    for path in paths:
+        html = client.get(path).text
+        shown = _text(re.sub(r"<(script|title|svg)\b.*?</\1>", "", html, flags=re.S))
+        assert not raw.search(shown), (path, raw.search(shown).group(0))
+    assert show_when(published) in _text(client.get(f"/article/{pid}").text)
+    assert client.get(f"/article/{pid}.json").json()["article"]["published"] == published
+
+
+def test_search_totals_facets_story_groups_and_export(client, db):
+    """Search counts its matches, facets them by site and language (each facet a working filter), lists a story's
+    other matching pages under its best match instead of repeating the text, and links the whole result's export."""
+    matches = _q(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'dam'")[0][0]
+    d = client.get("/search.json?q=dam").json()
+    assert d["total"] == matches and d["ranked_within_latest"] is None
+    assert sum(x["n"] for x in d["facets"]["site"]) == matches == sum(x["n"] for x in d["facets"]["lang"])
+    top = d["facets"]["site"][0]
+    assert client.get(f"/search.json?q=dam&site={top['value']}").json()["total"] == top["n"]
+    lang = d["facets"]["lang"][0]
+    assert client.get(f"/search.json?q=dam&lang={lang['value']}").json()["total"] == lang["n"]
+    story_of = {}
+    for page_id, story_id in _q(db, "SELECT page_id, story_id FROM story_members"):
+        story_of.setdefault(page_id, story_id)
+    rows = d["results"]
+    assert all(r["story_id"] == story_of.get(r["page_id"]) for r in rows)
+    stories = [r["story_id"] for r in rows if r["story_id"]]
+    assert len(stories) > len(set(stories)), "the fixture database has a story with several pages matching 'dam'"
+    html = client.get("/search?q=dam").text
+    ol = html[html.index('<ol class="results">'):html.index("</ol>")]
+    assert ol.count("<li>") == len(set(stories)) + sum(1 for r in rows if not r["story_id"])
+    assert ol.count('class="in-story"') == len(set(stories)) and "also matching here" in ol
+    assert re.search(r'href="/export/search\.csv\?[^"]*q=dam', html)
+
+
+def test_sites_list_facets_by_group_and_size(client, db):
+    """The sites list counts its sites by operator group and by size; each facet value is a working filter."""
+    d = client.get("/sites.json").json()
+    groups = {}
+    for (g,) in _q(db, "SELECT group_id FROM site_groups"):
+        groups[g] = groups.get(g, 0) + 1
+    assert {x["value"]: x["n"] for x in d["facets"]["group"]} == dict(sorted(groups.items(), key=lambda x: (-x[1], x[0]))[:12])
+    for x in d["facets"]["group"][:3] + d["facets"]["min_pages"]:
+        key = "group" if x in d["facets"]["group"] else "min_pages"
+        assert client.get(f"/sites.json?{key}={x['value']}").json()["total"] == x["n"]
+    assert d["facets"]["min_pages"][0] == {"value": "1", "n": _q(db, "SELECT COUNT(*) FROM sites WHERE pages >= 1")[0][0]}
+    html = client.get("/sites").text
+    assert '<aside class="facets">' in html and re.search(r'href="/sites\?[^"]*min_pages=1"', html)
+
+
+def test_month_facet_on_stories_and_copies(client, db):
+    """The stories and copies lists count their rows by calendar month (first seen; the copy's date), latest
+    first; a month's link filters the list to exactly that month."""
+    for path, sql in (("stories", "SELECT substr(first_seen, 1, 7) FROM stories WHERE first_seen IS NOT NULL"),
+                      ("copies", "SELECT substr(a.published, 1, 7) FROM copies c JOIN articles a ON a.page_id = c.copy_id "
+                                 "JOIN articles s ON s.page_id = c.source_id WHERE a.published IS NOT NULL")):
+        want = {}
+        for (m,) in _q(db, sql):
+            want[m] = want.get(m, 0) + 1
+        got = client.get(f"/{path}.json").json()["facets"]["month"]
+        assert [x["value"] for x in got] == sorted(want, reverse=True)[:12]
+        assert all(x["n"] == want[x["value"]] for x in got)
+        m = got[0]
+        assert client.get(f"/{path}.json?from={m['value']}-01&to={m['value']}-31").json()["total"] == m["n"]
+        html = client.get(f"/{path}").text
+        assert f"from={m['value']}-01&amp;to={m['value']}-31" in html and "<h3>Month</h3>" in html

@@ -105,14 +105,21 @@ def test_big_pages_fit_and_pass_axe(browser, tmp_path_factory):  # noqa: F811
     group's story lists cut, the light spread overview, the whole network) over a store with a 130-member
     story and a 69-neighbour site: no overflow at either width, no serious or critical axe violation."""
     from test_web_big import SID, _build
-    from test_web_browser import running
 
     db = str(tmp_path_factory.mktemp("bigl") / "big.db")
     _build(db)
-    axe = AXE.read_text(encoding="utf-8")
     paths = {"story": f"/story/{SID}", "story-p3": f"/story/{SID}?page=3", "site": "/site/s00.example",
              "group": "/group/op-big", "spread": f"/story/{SID}/spread", "spread-step": f"/story/{SID}/spread?step=4",
              "network": "/network", "identifier": "/identifier?kind=gtm&value=GTM-EVERY&page=2"}
+    problems = _fit_and_axe(browser, db, paths)
+    assert not problems, "\n".join(map(str, problems))
+
+
+def _fit_and_axe(browser, db: str, paths: dict[str, str]) -> list[tuple]:  # noqa: F811
+    """Each path served from ``db`` at both widths: (name, width, overflow | axe, details) of each problem."""
+    from test_web_browser import running
+
+    axe = AXE.read_text(encoding="utf-8")
     problems = []
     with running(db) as base:
         for width, height in VIEWPORTS:
@@ -130,4 +137,16 @@ def test_big_pages_fit_and_pass_axe(browser, tmp_path_factory):  # noqa: F811
                 if res:
                     problems.append((name, width, "axe", res))
             ctx.close()
+    return problems
+
+
+def test_analysis_pages_fit_and_pass_axe(browser, tmp_path_factory):  # noqa: F811
+    """Item 7's pages over a store the actors stage analysed (tests/test_web_changes.py): a story with its copies'
+    changed names and loaded words, an article with actors and loaded language, an actor page."""
+    from test_web_changes import SID, _build
+
+    db = str(tmp_path_factory.mktemp("actl") / "changes.db")
+    _build(db)
+    paths = {"story": f"/story/{SID}", "article": "/article/p1", "actor": "/actor/putin"}
+    problems = _fit_and_axe(browser, db, paths)
     assert not problems, "\n".join(map(str, problems))

@@ -41,10 +41,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="progress as a bar (terminal) or a plain line every 10 s (logs); auto: bar on a terminal")
     p.add_argument("--no-trace", action="store_true", help="do not link new articles against the store")
     p.add_argument("--no-analyze", action="store_true", help="skip the analyze stage (claims); run `analyze` later")
+    p.add_argument("--analyze-only", action="append", metavar="COMPONENT",
+                   help="run only this analyze component (claims, actors; repeatable). Claims alone need no parse")
 
     p = sub.add_parser("analyze", help="analyse articles not analysed on their current body (claims)")
     _add_db(p)
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--only", action="append", metavar="COMPONENT",
+                   help="run only this component (claims, actors; repeatable). Claims alone need no parse")
 
     p = sub.add_parser("collect", help="fetch sites, feeds, sitemaps or URL lists politely into WARC, then ingest")
     p.add_argument("targets", nargs="+", metavar="SITES_OR_URLS", help="sites (https://site/), URLs, URL list files")
@@ -173,7 +177,8 @@ def cmd_ingest(args) -> int:
 
     summary = ingest(args.paths, db=args.db, url=args.url, workers=args.workers, progress=not args.no_progress,
                      progress_tty={"auto": None, "bar": True, "lines": False}[args.progress],
-                     link=not args.no_trace, analyze=not args.no_analyze)
+                     link=not args.no_trace,
+                     analyze=False if args.no_analyze else _analyze_only(args.analyze_only) or True)
     print(format_summary(summary))
     if args.strict and summary["problems_met"]:
         return EXIT_STRICT
@@ -205,13 +210,19 @@ def format_summary(s: dict) -> str:
     return "\n".join(lines)
 
 
+def _analyze_only(names) -> tuple[str, ...] | None:
+    from .analyze.stage import check_only
+
+    return check_only(names)
+
+
 def cmd_analyze(args) -> int:
     from .analyze.stage import analyze_store
     from .store import Store
 
     _require_db(args.db)
     with Store(args.db) as st:
-        res = analyze_store(st, workers=args.workers)
+        res = analyze_store(st, workers=args.workers, only=_analyze_only(args.only))
     print(json.dumps(res, indent=2))
     return 0
 

@@ -159,7 +159,7 @@ def ingest(
     workers: int | None = None,
     progress: bool = False,
     link: bool = True,
-    analyze: bool = True,
+    analyze: bool | tuple[str, ...] = True,
     progress_tty: bool | None = None,
 ) -> dict[str, Any]:
     """Ingest files or folders into the database at ``db``. Returns a summary dict.
@@ -168,7 +168,8 @@ def ingest(
     ``link`` also traces the new articles against the store (copies, stories) when trace is available.
     ``progress`` reports on stderr: a bar on a terminal, a line every 10 s otherwise (``progress_tty``
     forces one or the other). Ctrl-C raises :class:`Interrupted` saying where the run stopped.
-    ``analyze`` then runs the analyze stage (claims) on new or changed bodies, copies after their sources.
+    ``analyze`` then runs the analyze stage (claims) on new or changed bodies, copies after their sources (a
+    tuple of component names runs only those, e.g. ``("claims",)``: no spaCy parse).
     """
     global _LARGE
     if isinstance(paths, str):
@@ -250,7 +251,8 @@ def ingest(
             phase = "analysing the new articles (claims)"
             if bar is not None:
                 bar.phase("analyze: claims of new and changed articles")
-            summary["analyze"] = analyze_store(store, workers=workers)
+            summary["analyze"] = analyze_store(store, workers=workers,
+                                               only=analyze if isinstance(analyze, tuple) else None)
     except KeyboardInterrupt:
         where = (f"while {phase}, in {counts['file'] or 'the inputs'}, after {counts['pages_read']} pages read "
                  f"and {new['pages']} new pages stored" if phase.startswith("reading") else f"while {phase}, "

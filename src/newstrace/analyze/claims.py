@@ -1,8 +1,10 @@
 """Attributed claims of one article: who says what, on whose authority (a pure kernel, no SQL, no pool).
 
-Input: the article's paragraphs (character offsets into the stored body) and one spaCy parse of each.
+Input: the article's paragraphs (character offsets into the stored body) and one spaCy parse of each, or
+tokens only (:mod:`.claims_tokens`, when no component of the stage needs a parse: claims alone).
 Steps:
-1. the CRF tagger (:mod:`.tagger`, trained on PolNeAR train) labels source / cue / content tokens;
+1. the CRF tagger (:mod:`.tagger`, trained on PolNeAR train) labels source / cue / content tokens (the parse
+   model on a parse, the tokens-only model on tokens);
 2. rules where they beat the tagger on PolNeAR dev (``bench/claims_polnear.py --ablate`` measures each):
    a quoted passage next to a reporting verb is content, "according to X" is cue + source;
 3. spans are grouped into claims: each cue takes the nearest source and content of its sentence (then of
@@ -64,6 +66,8 @@ class Claim:
 
 
 ROLES = {"SRC": "source", "CUE": "cue", "CON": "content"}
+_CLAUSE_WORDS = frozenset("""who which that whose where when while and but because as if is are was were has have
+had will would could should may might can""".split())
 _OUTLET_OBJ = re.compile(r"\b(?:told|to|with|on)\s+(?:the\s+)?$", re.I)
 
 
@@ -97,17 +101,26 @@ def apply_rules(sdoc, labels: list[str]) -> list[str]:
     """Rules that beat the tagger on PolNeAR dev (bench/claims_polnear.py --no-rules shows the difference):
     "according to X": the two words are the cue and the noun phrase X (its ``pobj`` subtree) the source."""
     labels = list(labels)
+    parsed = sdoc.has_annotation("DEP")
     for tok in sdoc:
         if tok.lower_ != "according" or tok.i + 1 >= len(sdoc) or sdoc[tok.i + 1].lower_ != "to":
             continue
         to = sdoc[tok.i + 1]
-        objs = [c for c in to.children if c.dep_ == "pobj"]
-        if not objs:
-            continue
-        sub = [t for t in objs[0].subtree if t.i > to.i]
-        if not sub:
-            continue
-        a, b = sub[0].i, sub[-1].i
+        if parsed:
+            objs = [c for c in to.children if c.dep_ == "pobj"]
+            if not objs:
+                continue
+            sub = [t for t in objs[0].subtree if t.i > to.i]
+            if not sub:
+                continue
+            a, b = sub[0].i, sub[-1].i
+        else:  # tokens only: X runs to the next punctuation or clause word of the sentence
+            a = b = to.i + 1
+            if a >= len(sdoc) or sdoc[a].is_punct or sdoc[a].is_sent_start:
+                continue
+            while b + 1 < len(sdoc) and b - a < 12 and not sdoc[b + 1].is_sent_start and \
+                    not sdoc[b + 1].is_punct and sdoc[b + 1].lower_ not in _CLAUSE_WORDS:
+                b += 1
         while b > a and (sdoc[b].is_punct or sdoc[b].dep_ in ("relcl", "acl")):
             b -= 1
         labels[tok.i], labels[to.i] = "B-CUE", "I-CUE"
@@ -274,7 +287,8 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
             rules: bool = True, extend: bool = True) -> list[Claim]:
-    """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc), in order."""
+    """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc or tokens-only
+    :class:`.claims_tokens.Doc`), in order."""
     claims: list[Claim] = []
     mentions = Mentions()
     carried = 0
@@ -283,7 +297,7 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     for off, sdoc in parses:
         quotes = quote_depths(sdoc, carried)
         feats, left_open = token_features(sdoc, carried, quotes)
-        labels = tag(feats)
+        labels = tag(feats, fast=not sdoc.has_annotation("DEP"))
         if rules:
             labels = apply_rules(sdoc, labels)
         if extend:
@@ -315,7 +329,8 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     claims = [c for c in claims if c.cue is not None or c.content is not None or c.source is not None]
     if title and title_parse is not None:
         feats, _ = token_features(title_parse, 0)
-        tl = _group([(r, s, ti, _sent_of(title_parse, ti)) for r, s, ti in _runs(title_parse, tag(feats), 0, title)])
+        tl = _group([(r, s, ti, _sent_of(title_parse, ti)) for r, s, ti in
+                     _runs(title_parse, tag(feats, fast=not title_parse.has_annotation("DEP")), 0, title)])
         _text_fill(tl, title)
         for c in tl:
             if c.cue is not None and (c.source or c.content):

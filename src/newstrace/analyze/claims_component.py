@@ -17,7 +17,7 @@ from .claims import Claim, analyse as analyse_claims
 from .stage import Component, Plan, register
 
 NAME = "claims"
-VERSION = "3"  # bump when the model or the rules change: every article is analysed again
+VERSION = "4"  # bump when the model or the rules change: every article is analysed again
 
 
 def _english(lang: str | None) -> bool:
@@ -94,4 +94,4 @@ def write(conn, art, rows: list[dict[str, Any]] | None, plan: Plan) -> dict[str,
             "paragraphs_analysed": plan.data.get("fresh") if plan.mode == "carried" else "all"}
 
 
-register(Component(NAME, VERSION, prepare, analyse, write, lemmas=False, ner=False))
+register(Component(NAME, VERSION, prepare, analyse, write, lemmas=False, ner=False, parse=False))

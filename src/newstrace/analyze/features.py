@@ -9,7 +9,9 @@ NER (it was ~2/3 of the parse's time).
 from __future__ import annotations
 
 import functools
+import json
 import re
+from pathlib import Path
 
 # reporting verbs (inflected forms) and nominal cues; the CRF learns their weight, these only flag them
 _CUE_VERBS = """say said says saying tell told tells telling report reported reports reporting claim claimed claims
@@ -123,11 +125,13 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
     """CRF features of each token of one paragraph's parse (crfsuite attribute names: ``key:value`` for a
     string, ``key`` for a flag that is on), and the quote depth left open. ``quotes``: the paragraph's
     :func:`quote_depths` when the caller has them already."""
+    if not doc.has_annotation("DEP"):
+        return fast_token_features(doc, carried, quotes)
     toks = list(doc)
     texts = [t.text for t in toks]
     depths, left_open = quotes if quotes is not None else quote_depths(doc, carried, texts)
     n = len(toks)
-    has_dep = doc.has_annotation("DEP")
+    has_dep = True
     rel, dist = _cue_links(doc) if has_dep else ([""] * n, [99] * n)
     lows = [t.lower_ for t in toks]
     starts = [t.is_sent_start for t in toks]
@@ -145,31 +149,151 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
         q = qs[i]
         f = ["b", "w:" + low, "sh:" + shape(text), "pos:" + poss[i], "tag:" + tok.tag_, "q:" + q,
              "suf3:" + low[-3:]]
-        if text in _QUOTES:
-            f.append("qc")
-        if cues[i]:
-            f.append("cue")
-        if low in NOMINAL_CUES:
-            f.append("ncue")
-        if starts[i]:
-            f.append("ss")
-        if i + 1 == n or starts[i + 1]:
-            f.append("se")
         if has_dep:
             h = tok.head.i
             hl = lows[h]
             r = rel[i] or "-"
             f += ["dep:" + tok.dep_, "hw:" + (hl if hl in CUE_VERBS else poss[h]), "rel:" + r,
                   "dist:" + _bucket(dist[i]), f"rel|q:{r}|{q}"]
-        for k in (-2, -1, 1, 2):
-            j = i + k
-            if 0 <= j < n:
-                f += win[k][j]
-                if k == -1 or k == 1:
-                    if cues[j]:
-                        f.append(f"{k}:cue")
-                    f.append(f"{k}:w|w:{lows[j]}|{low}")
-            else:
-                f.append(f"{k}:pad")
         base.append(f)
+    _flags_and_windows(base, texts, lows, cues, starts, win, (-2, -1, 1, 2))
+    return base, left_open
+
+
+def _flags_and_windows(base: list[list[str]], texts: list[str], lows: list[str], cues: list[bool],
+                       starts: list[bool], win: dict, offsets: tuple[int, ...]) -> None:
+    """Each token's flags (quote character, cue, nominal cue, sentence start / end) and window features
+    (``win[k][j]``: token j's features as seen from offset k; cue and word pair at ±1) appended to its list in
+    ``base`` (one pass per offset over the paragraph)."""
+    n = len(base)
+    for i, f in enumerate(base):
+        if texts[i] in _QUOTES:
+            f.append("qc")
+        if cues[i]:
+            f.append("cue")
+        if lows[i] in NOMINAL_CUES:
+            f.append("ncue")
+        if starts[i]:
+            f.append("ss")
+        if i + 1 == n or starts[i + 1]:
+            f.append("se")
+    for k in offsets:
+        src = win[k]
+        pad = f"{k}:pad"
+        if k < 0:
+            for f in base[:-k]:
+                f.append(pad)
+            for f, w in zip(base[-k:], src):
+                f += w
+        else:
+            for f, w in zip(base, src[k:]):
+                f += w
+            for f in base[max(n - k, 0):]:
+                f.append(pad)
+        if k in (-1, 1):
+            for i in range(max(0, -k), min(n, n - k)):
+                j = i + k
+                if cues[j]:
+                    base[i].append(f"{k}:cue")
+                base[i].append(f"{k}:w|w:{lows[j]}|{lows[i]}")
+
+
+LEXICON = Path(__file__).parent / "models" / "claims_lex.json"
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> dict[str, str]:
+    """Lowercased word -> its most frequent fine tag in the spaCy parses of PolNeAR train (words seen twice or
+    more; ``bench/claims_train.py --fast`` writes it): a tagger's guess at no cost."""
+    return json.loads(LEXICON.read_text()) if LEXICON.exists() else {}
+
+
+def lex_tag(low: str, text: str, sent_start: bool, lex: dict[str, str]) -> str:
+    t = lex.get(low)
+    if t is not None:
+        return t
+    if text[:1].isupper():
+        return "NNP"
+    if any(c.isdigit() for c in text):
+        return "CD"
+    if not any(c.isalpha() for c in text):
+        return "SYM"
+    for suf, tg in (("ly", "RB"), ("ing", "VBG"), ("ed", "VBN"), ("s", "NNS")):
+        if low.endswith(suf):
+            return tg
+    return "NN"
+
+
+_CTX_WORDS = frozenset({"that", ",", ".", ":", "to", "on", "in", "the", "a", "he", "she", "they", "it", "this"})
+
+
+def _side(i: int, cue: int) -> str:
+    return "-" if cue < 0 else ("L" if i < cue else "R" if i > cue else "C") + _bucket(abs(i - cue))
+
+
+def fast_token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None = None
+                        ) -> tuple[list[list[str]], int]:
+    """CRF features of a paragraph that was only tokenized and split into sentences (no tagger, no parser:
+    :func:`newstrace.analyze.nlp.tokens`): words, shapes, quote state, a lexicon's guess at each word's tag,
+    and where the nearest reporting word of the sentence lies (side, distance, what stands right before and
+    after it, a comma in between) in place of the parse's links to it."""
+    toks = list(doc)
+    texts = [t.text for t in toks]
+    depths, left_open = quotes if quotes is not None else quote_depths(doc, carried, texts)
+    n = len(toks)
+    lows = [t.lower_ for t in toks]
+    starts = [t.is_sent_start for t in toks]
+    qs = ["2" if d >= 2 else "1" if d else "0" for d in depths]
+    cues = [w in CUE_VERBS or (w == "according" and i + 1 < n and lows[i + 1] == "to") for i, w in enumerate(lows)]
+    lex = _lexicon()
+    tags = [lex_tag(lows[i], texts[i], starts[i], lex) for i in range(n)]
+    commas = [0] * (n + 1)  # commas before each token (prefix sums)
+    for i, t in enumerate(texts):
+        commas[i + 1] = commas[i] + (t == ",")
+    # per sentence: each token's nearest cue word of the same sentence and the cue's construction, seen from
+    # the token ("X said that", ", he said.", "said: "); whether the sentence has a quote
+    extra: list[list[str]] = [[] for _ in range(n)]
+    sides = ["-"] * n
+    a = 0
+    for b in range(1, n + 1):
+        if b < n and not starts[b]:
+            continue
+        cidx = [i for i in range(a, b) if cues[i]]
+        sq = "1" if any(texts[i] in _QUOTES for i in range(a, b)) else "0"
+        ctx = {}
+        for c in cidx:
+            left = tags[c - 1] if c > a else "^"
+            right = (lows[c + 1] if lows[c + 1] in _CTX_WORDS or texts[c + 1] in _QUOTES else tags[c + 1]) \
+                if c + 1 < b else "$"
+            ctx[c] = f"{left}|{right}"
+        k = 0
+        for i in range(a, b):
+            if cidx:
+                while k + 1 < len(cidx) and abs(cidx[k + 1] - i) < abs(cidx[k] - i):
+                    k += 1
+                c = cidx[k]
+                side = "L" if i < c else "R" if i > c else "C"
+                d = abs(i - c)
+                sd = side + ("0" if d == 0 else "1" if d == 1 else "2-3" if d <= 3 else "4-7" if d <= 7 else
+                             "8-12" if d <= 12 else "far")
+                lo, hi = (i, c) if i < c else (c, i)
+                extra[i] = [f"cx:{side}|{ctx[c]}", f"cm:{side}|{commas[hi] - commas[lo + 1] > 0}"]
+            else:
+                side = sd = "-"
+            sides[i] = sd
+            extra[i] += [f"cd|sq:{side}|{sq}", f"cd|q:{side}|{qs[i]}"]
+        a = b
+    win = {k: [[f"{k}:w:{w}", f"{k}:q:{q}", f"{k}:t:{t}"] for w, q, t in zip(lows, qs, tags)] for k in (-2, -1, 1, 2)}
+    win[-3] = [[f"-3:w:{w}"] for w in lows]
+    win[3] = [[f"3:w:{w}"] for w in lows]
+    base = []
+    for i in range(n):
+        low = lows[i]
+        text = texts[i]
+        sd = sides[i]
+        f = ["b", "w:" + low, "sh:" + shape(text), "q:" + qs[i], "suf3:" + low[-3:], "suf2:" + low[-2:],
+             "cd:" + sd, "t:" + tags[i], f"cd|t:{sd}|{tags[i]}"]
+        f += extra[i]
+        base.append(f)
+    _flags_and_windows(base, texts, lows, cues, starts, win, (-3, -2, -1, 1, 2, 3))
     return base, left_open

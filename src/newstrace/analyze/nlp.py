@@ -75,12 +75,22 @@ def parser(lemmas: bool = False, ner: bool = True):
     return nlp
 
 
+@functools.lru_cache(maxsize=None)
+def tokens():
+    """Tokens and sentences only, without spaCy (:mod:`.claims_tokens`; no tagger, no parser): what the claims
+    tagger's fast model reads (:func:`newstrace.analyze.features.fast_token_features`)."""
+    from .claims_tokens import Pipeline
+
+    return Pipeline()
+
+
 def parse_paragraphs(items: list[list[tuple[int, str]]], batch_size: int = 64,
-                     lemmas: bool = False, ner: bool = True) -> list[list[tuple[int, object]]]:
+                     lemmas: bool = False, ner: bool = True, parse: bool = True) -> list[list[tuple[int, object]]]:
     """Parse each item's paragraphs ``[(offset, text), ...]`` in one ``nlp.pipe`` over all of them (full
     batches across articles): ``[[(offset, Doc), ...] per item]``. One parse per paragraph keeps offsets
-    simple and lets a component (or a copy) ask for some paragraphs only."""
-    nlp = parser(lemmas, ner)
+    simple and lets a component (or a copy) ask for some paragraphs only. ``parse=False``: tokens and
+    sentences only (:func:`tokens`)."""
+    nlp = parser(lemmas, ner) if parse else tokens()
     keys, texts = [], []
     for i, paras in enumerate(items):
         for off, text in paras:
@@ -98,6 +108,8 @@ def paragraphs(body: str) -> list[tuple[int, str]]:
     return [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", body) if m.group().strip()]
 
 
-def parse_bodies(bodies: list[str], batch_size: int = 64, ner: bool = True) -> list[list[tuple[int, object]]]:
-    """Every paragraph of each body parsed: ``[[(offset, Doc), ...] per body]``."""
-    return parse_paragraphs([paragraphs(b) for b in bodies], batch_size, ner=ner)
+def parse_bodies(bodies: list[str], batch_size: int = 64, ner: bool = True, parse: bool = True
+                 ) -> list[list[tuple[int, object]]]:
+    """Every paragraph of each body parsed (``parse=False``: tokens and sentences only):
+    ``[[(offset, Doc), ...] per body]``."""
+    return parse_paragraphs([paragraphs(b) for b in bodies], batch_size, ner=ner, parse=parse)

@@ -106,15 +106,19 @@ class Mentions:
             if depths is not None and depths[a]:  # named inside a quote: not who speaks
                 continue
             span = sdoc[a:b]
-            root = span.root
-            subj = root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and
-                                                          root.head.dep_ in ("nsubj", "nsubjpass"))
+            if sdoc.has_annotation("DEP"):
+                root = span.root
+                subj = root.dep_ in ("nsubj", "nsubjpass") or (root.dep_ == "appos" and
+                                                              root.head.dep_ in ("nsubj", "nsubjpass"))
+            else:  # tokens only: a name right before a verb (the tag lexicon's guess) or opening its sentence
+                subj = sdoc[a].is_sent_start or (b < len(sdoc) and _verbish(sdoc[b]))
             self.items.append(Mention(off + span.start_char, span.text, label, subj, off + span.end_char))
         self.items.sort(key=lambda m: m.pos)
 
     def person_surname(self, word: str) -> bool:
         w = word.lower()
-        return any(m.label in ("PERSON", "SOURCE:person") and _last_word(m.text) == w for m in self.items)
+        return any(m.label in ("PERSON", "SOURCE:person") and _last_word(m.text) == w for m in self.items
+                   if w in m.text.lower())  # (a cheap test first: the word must be in the mention's text)
 
     def add_claim(self, claim) -> None:
         # a source the tagger left without cue and content is no evidence of who speaks here
@@ -333,6 +337,24 @@ _NAME_STOP = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday"
               "i", "god", "internet", "web", "twitter", "facebook", "youtube"}
 
 
+def _lexicon() -> dict[str, str]:
+    from .features import _lexicon as lexicon
+
+    return lexicon()
+
+
+def _verbish(tok) -> bool:
+    """A verb or modal by the tag lexicon (tokens only), or a reporting verb."""
+    return tok.lower_ in _cue_verbs() or _lexicon().get(tok.lower_, "")[:2] in ("VB", "MD")
+
+
+@functools.lru_cache(maxsize=1)
+def _stop_words() -> frozenset:
+    from .claims_tokens import STOP_WORDS
+
+    return STOP_WORDS
+
+
 @functools.lru_cache(maxsize=1)
 def _cue_verbs() -> frozenset:
     from .features import CUE_VERBS
@@ -385,8 +407,16 @@ def name_runs(sdoc, mentions: Mentions | None = None) -> list[tuple[int, int, st
     out = []
     toks = list(sdoc)
     n = len(toks)
-    prop = [t.tag_ in ("NNP", "NNPS") and t.text[:1].isupper() for t in toks]
     lows = [t.lower_ for t in toks]
+    tagged = sdoc.has_annotation("TAG")
+    if tagged:
+        prop = [t.tag_ in ("NNP", "NNPS") and t.text[:1].isupper() for t in toks]
+    else:  # tokens only: capitalised words that are no stop words; a sentence's first word only when the tag
+        # lexicon (the parses of PolNeAR train) does not know it as a common word ("Officials said": NNS)
+        stop = _stop_words()
+        lex = _lexicon()
+        prop = [t.text[:1].isupper() and not t.is_punct and (lows[i] not in stop or (t.is_upper and len(t) > 1))
+                and not (t.is_sent_start and lex.get(lows[i], "NNP")[:3] != "NNP") for i, t in enumerate(toks)]
     i = 0
     while i < n:
         if not prop[i]:
@@ -416,8 +446,12 @@ def name_runs(sdoc, mentions: Mentions | None = None) -> list[tuple[int, int, st
         words = [x.text for x in toks[a:b]]
         if not words or words[0].lower() in _NAME_STOP or not any(c.isalpha() for c in words[0]):
             continue
-        label = _name_label(words, [x.tag_ for x in toks[a:b]], honorific, mentions)
-        if label is None and len(words) == 1 and toks[a].dep_ == "nsubj" and lows[toks[a].head.i] in _cue_verbs():
+        label = _name_label(words, [x.tag_ for x in toks[a:b]] if tagged else
+                            [_lexicon().get(w, "NNP") if _lexicon().get(w) == "NNPS" else "NNP" for w in lows[a:b]],
+                            honorific, mentions)
+        if label is None and len(words) == 1 and (
+                toks[a].dep_ == "nsubj" and lows[toks[a].head.i] in _cue_verbs() if tagged
+                else b < n and lows[b] in _cue_verbs()):
             label = "PERSON"  # "Trump said"
         if label:
             out.append((a, b, label))

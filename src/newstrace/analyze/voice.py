@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 _POSSIBLE = {"may", "might", "could", "perhaps", "possibly", "maybe", "can"}
+_NEG = {"not", "n't", "n’t", "never", "no"}
 _PROBABLE = {"likely", "probably", "should", "would", "presumably", "apparently", "reportedly", "allegedly"}
 _PREDICT = re.compile(
     r"\b(will|won't|shall|(?:is|are|was|were)\s+(?:un)?likely\s+to|could\s+be\s+expected|(?:is|are)\s+expected\s+to|"
@@ -30,8 +31,12 @@ _COND = re.compile(r"(?:^|[\s,;(])(if|unless|provided\s+that|in\s+case)\s", re.I
 
 def modality(sent) -> str:
     words = {t.lower_ for t in sent}
-    if any(t.dep_ == "neg" and t.head.dep_ in ("ROOT", "aux", "auxpass") or (t.dep_ == "neg" and t.head == sent.root)
-           for t in sent):
+    if sent.doc.has_annotation("DEP"):
+        neg = any(t.dep_ == "neg" and t.head.dep_ in ("ROOT", "aux", "auxpass") or (t.dep_ == "neg" and
+                                                                                 t.head == sent.root) for t in sent)
+    else:  # tokens only: a negation word of the sentence
+        neg = bool(words & _NEG)
+    if neg:
         return "negated"
     if words & _POSSIBLE:
         return "possible"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from itertools import repeat
 
 MIN_PAGES = 3  # a block must repeat on this many pages of one site ...
 MIN_SHARE = 0.5  # ... and on this share of them (when the site has more than MIN_PAGES pages)
@@ -49,6 +50,7 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     # the furniture a republishing site wraps around an article (translation banner, social and membership
     # calls, "Articles by:", contact and media-inquiry lines, permission to cross-post, comment calls)
     ("translate", r"\barticles can be read in \d+ languages\b"),
+    # (not "Follow <author> on Twitter @handle": reuse-dev's gold bodies keep an author's own line)
     ("social", r"^(?:visit and )?follow us on (?:instagram|twitter|telegram|facebook|x|gab|vk|tiktok|youtube)\b"),
     ("donation", r"^become a (?:member|patron|supporter) of\b.{0,80}$"),
     ("related", r"^articles? by\s*:.{1,120}$"),
@@ -65,11 +67,6 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
                   r"this (?:article|work) is licensed under (?:a )?creative commons)"),
     # read on trafilatura-eval's `without` snippets kept on lone pages of the fitting half (never the held-out
     # half): a line that is only a date/time stamp, a "related" heading, a reproduction notice, a photo credit
-    ("date", r"^(?:(?:letzte änderung|zuletzt aktualisiert|aktualisiert|stand|updated|last updated|published|"
-             r"posted|publié|mis à jour|actualizado|publicado)\s*(?:on|am|le|el)?\s*:?\s*)?"
-             r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.? [a-zäéû]+\.? \d{4}|[a-z]+\.? \d{1,2},? \d{4})"
-             r"(?:,?\s*(?:at|um|à|a las)?\s*\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?|uhr|h))?)?"
-             r"(?:\s*\|\s*.{0,80})?$"),
     ("related", r"^(?:auch interessant|das (?:thema )?könnte (?:dich|sie) auch interessieren|mehr zum thema|"
                 r"lesen sie auch|weitere artikel|more from|more stories|more on this topic|you may also like|"
                 r"recommended for you|related (?:articles?|stories|posts?|coverage)|read next|à lire aussi|"
@@ -79,6 +76,51 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
                   r"tous droits réservés|todos los derechos reservados|nachdruck nur mit)\b.{0,100}$"),
     ("credit", r"^\(?(?:photo |image |bild)?(?:credit|beitragsbild|bildquelle|titelbild|fotos?|photos?)\s*:.{1,100}$"),
     ("standards", r"^our standards\s*:.{0,80}$"),
+    # session 8, read on the short `without` blocks the lone-page model kept on the fitting half of
+    # trafilatura-eval (never the held-out half): the same kinds in the languages news sites write them in
+    ("related", r"^(?:auch lesen|lesen sie (?:auch|hier|mehr)|lies auch|mehr dazu|zum weiterlesen|le puede interesar|"
+                r"te puede interesar|vea tambi[ée]n|ver tambi[ée]n|lea tambi[ée]n|lee tambi[ée]n|lire aussi|voir aussi|"
+                r"leggi anche|czytaj (?:też|także|również)|zobacz (?:też|także|również)|leia tamb[ée]m|veja tamb[ée]m|"
+                r"читайте также)\b(?:\s*[:\-–—»]|[^:\n.!?]{1,40}:)\s*.{0,250}$"),
+    ("related", r"^(?:weitere (?:themen|artikel|nachrichten|beiträge)|zusatzinformationen|inhaltsverzeichnis|"
+                r"notas relacionadas|noticias relacionadas|contenidos? relacionados?|art[ií]culos relacionados|"
+                r"m[aá]s (?:noticias|sobre [^.!?]{1,40})|sur le même sujet|dans la même rubrique|articles? li[ée]s|"
+                r"articoli correlati|powiązane artykuły|mat[ée]rias relacionadas|table of contents)\s*:?$"),
+    ("newsletter", r"^(?:(?:jetzt )?zum newsletter anmelden|newsletter abonnieren|never miss\b.{0,60}"
+                   r"\b(?:newsletter|sign(?:ing)? up|subscrib))\b.{0,120}$"),
+    ("comments", r"^(?:(?:du musst|sie müssen) (?:eingeloggt|angemeldet) sein\b|um\b.{0,80}\bkommentieren zu können\b|"
+                 r"you (?:must|need to) (?:be )?(?:logged in|log in|sign in) to (?:post a )?comment|"
+                 r"verraten sie (?:uns )?(?:gerne )?in den kommentaren\b).{0,150}$"),
+    ("share", r"^(?:teilen sie (?:dies|diesen (?:artikel|beitrag))(?: mit)?|teilen mit|diesen (?:artikel|beitrag) teilen|"
+              r"compartir en|comparte (?:esta|este)|partager (?:sur|cet article)|condividi su|udostępnij)\s*:?.{0,60}$"),
+    ("label", r"^(?:kategorien?|schlagw(?:ö|oe)rter|schlagworte|stichw(?:ö|oe)rter|etiquetas|categor[ií]as?|rubriques?|"
+              r"tagi|kategori[ae]|news date)\s*:\s*.{1,150}$"),
+    # a line that is only a date/time stamp (supersedes session 6's pattern: also "| 31. Dezember 2008",
+    # "Aktualisiert am 17.01.2021.", "Dezember 2008")
+    ("date", r"^(?:\|\s*)?(?:(?:letzte änderung|zuletzt aktualisiert|aktualisiert|stand|updated|last updated|published|"
+             r"posted|publié|mis à jour|actualizado|publicado)\s*(?:on|am|le|el)?\s*:?\s*)?"
+             r"(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}\.? [a-zäéû]+\.? \d{4}|[a-z]+\.? \d{1,2},? \d{4}|"
+             r"(?:januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|january|february|"
+             r"march|june|july|october|december|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
+             r"noviembre|diciembre) \d{4})"
+             r"(?:,?\s*(?:at|um|à|a las)?\s*\d{1,2}[:.]\d{2}(?:\s*(?:[ap]\.?m\.?|uhr|h))?)?\.?"
+             r"(?:\s*\|\s*.{0,80})?$"),
+    ("copyright", r"^(?:materiał chroniony prawem autorskim|sofern nicht anders (?:ausgewiesen|angegeben|vermerkt)\b.{0,40}"
+                  r"\b(?:cc|creative commons|lizenz)|(?:todos los )?derechos reservados)\b.{0,120}$"),
+    ("advert", r"^\*?(?:anzeige|werbung|advertisement|publicidad|publicité|reklama|sponsored content|"
+               r"gesponserter? (?:beitrag|inhalt))\s*[:\-–—.*]\s*\S.{0,150}$"),  # (a bare "Advertisement": the model's)
+    ("donation", r"^(?:hazte (?:miembro|socio|suscriptor)|werde (?:jetzt )?(?:mitglied|abonnent|unterstützer)|"
+                 r"jetzt (?:mitglied|abonnent) werden|unterstütze\b.{0,40}\bmit \d|wesprzyj nas)\b.{0,250}$"),
+    # (\A, not ^: searched only where their cue words occur, see UNANCHORED_CUES)
+    ("donation", r"\A.{0,200}\b(?:cancela cuando quieras|cancel (?:at )?any ?time|jederzeit kündbar)\b.{0,100}$"),
+    ("social", r"\A.{0,80}\bnuestro canal de (?:youtube|telegram|whatsapp)\b.{0,150}$"),
+    # a teaser: a block that ends with its "read more" link
+    ("related", r"[\[(](?:czytaj więcej|więcej|weiterlesen|mehr|read more|more|leer más|lire la suite|leggi tutto)[\])]\s*$"),
+    ("disclosure", r"^(?:this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate links|references to "
+                   r"products|sponsored)|(?:we|i) may (?:receive|earn) (?:a )?(?:small )?(?:compensation|commission) when"
+                   r"|dieser (?:beitrag|artikel) enthält (?:affiliate-links|werbung))\b.{0,500}$"),
+    ("social", r"^(?:síguenos|siguenos|folge uns|folgen sie uns|suivez-nous|seguici|śledź nas|obserwuj nas|siga-nos)\b"
+               r".{0,150}$"),
 ]]
 
 
@@ -153,7 +195,9 @@ ANCHORED_ALL = re.compile("|".join(f"(?P<p{i}>{COMMON[i][1].pattern})" for i in 
 UNANCHORED = [(i, k, p) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED]
 # words each unanchored pattern cannot match without (in the lower-cased block): a cheap `in` test first
 UNANCHORED_CUES = {2: ("cross",), 17: ("languages",), 23: ("permission to",),
-                   24: ("sole responsibility", "publishes a wide range"), 26: ("copyrighted material",)}
+                   24: ("sole responsibility", "publishes a wide range"), 26: ("copyrighted material",),
+                   43: ("cancela cuando", "cancel any", "cancel at any", "jederzeit kündbar"), 44: ("nuestro canal de",),
+                   45: ("]", ")")}
 assert set(UNANCHORED_CUES) == {i for i, _k, _p in UNANCHORED}, "a new unanchored pattern needs its cue words"
 
 
@@ -269,10 +313,11 @@ def block_hints(blocks: list[str], text_nodes: list) -> list[list[str]]:
     return out
 
 
-def block_features(blocks: list[str], hints: list[list[str]] | None = None) -> list[list[str]]:
+def block_features(blocks: list[str], hints: list[list[str]] | None = None,
+                   kinds: list[str | None] | None = None) -> list[list[str]]:
     """Sparse features of each block of one page, for the lone-page model: its words and opening words, its
     position counted from the head and from the tail of the body, its length, shape cues, and (``hints``, from
-    :func:`block_hints`) the markup it sat in."""
+    :func:`block_hints`) the markup it sat in. ``kinds``, when given, gets each block's :func:`common_kind`."""
     n = len(blocks)
     out = []
     for i, b in enumerate(blocks):
@@ -307,6 +352,8 @@ def block_features(blocks: list[str], hints: list[list[str]] | None = None) -> l
         if letters and sum(map(str.isupper, head)) > 0.6 * letters:
             f.append("caps")
         kind = common_kind(b)
+        if kinds is not None:
+            kinds.append(kind)
         if kind:
             f.append("kind:" + kind)
         if hints:
@@ -333,10 +380,28 @@ def lone_scores(blocks: list[str], hints: list[list[str]] | None = None) -> list
     common-kind pattern matches it."""
     m = _lone_model()
     w, b = m["weights"], m["bias"]
-    out = []
-    for feats in block_features(blocks, hints):
-        out.append((b + sum(w.get(f, 0.0) for f in feats), any(f.startswith("kind:") for f in feats)))
-    return out
+    kinds: list[str | None] = []
+    feats = block_features(blocks, hints, kinds)
+    return [(b + sum(map(w.get, fs, repeat(0.0))), kind is not None) for fs, kind in zip(feats, kinds)]
+
+
+# an author box at the foot of the body: "Jane Roe is a reporter at X ...", "Max Muster ist Redakteur bei ..."
+# (read on the fitting half of trafilatura-eval; only the last block, never mid-article prose)
+TAIL_BIO = re.compile(
+    r"(?-i:[A-ZÄÖÜÉ][\w.\-’']+(?: [A-ZÄÖÜÉ][\w.\-’']+){1,3}) (?:is|ist|es|est|jest) (?:the |a |an |der |die |ein |eine |"
+    r"el |la |le |un |une )?(?:[\w\-]+ ){0,3}?(?:founder|co-founder|head|editor|reporter|correspondent|writer|journalist|"
+    r"author|columnist|contributor|freelancer?|redakteur(?:in)?|autor(?:in)?|korrespondent(?:in)?|journalist(?:in)?|"
+    r"chefredakteur(?:in)?|volontär(?:in)?|periodista|redactor(?:a)?|corresponsal|escritor(?:a)?|journaliste|"
+    r"rédact(?:eur|rice)|dziennikar(?:z|ka)|redaktor(?:ka)?)\b", re.I)
+TAIL_BIO_BLOCKS = 1
+MAX_BIO_CHARS = 500
+
+
+def tail_bio(blocks: list[str]) -> set[int]:
+    """Indexes of the author boxes among the last blocks of a body."""
+    n = len(blocks)
+    return {i for i in range(max(1, n - TAIL_BIO_BLOCKS), n)
+            if len(blocks[i]) <= MAX_BIO_CHARS and TAIL_BIO.match(blocks[i])}
 
 
 def lone_page_body(blocks: list[str], hints: list[list[str]] | None = None) -> list[str]:
@@ -347,4 +412,6 @@ def lone_page_body(blocks: list[str], hints: list[list[str]] | None = None) -> l
     if not LONE_MODEL:
         return [b for b in blocks if not common_kind(b)]
     t = _lone_model()["threshold"]
-    return [b for b, (score, common) in zip(blocks, lone_scores(blocks, hints)) if score <= t and not common]
+    bio = tail_bio(blocks)
+    return [b for i, (b, (score, common)) in enumerate(zip(blocks, lone_scores(blocks, hints)))
+            if score <= t and not common and i not in bio]

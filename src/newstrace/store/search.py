@@ -26,7 +26,10 @@ def hits(conn, fq: str, where: list[str], args: list, limit: int) -> list[tuple[
         doc = backend.fts_document("s")
         return [tuple(r) for r in conn.execute(
             f"SELECT s.aid, -ts_rank({doc}, q.q) FROM articles_search s JOIN articles a ON a.aid = s.aid, "
-            f"to_tsquery('{backend.FTS_CONFIG}', ?) AS q(q) WHERE {doc} @@ q.q{filt} ORDER BY s.aid DESC LIMIT ?",
+            f"to_tsquery('{backend.FTS_CONFIG}', ?) AS q(q) WHERE {doc} @@ q.q{filt} ORDER BY s.aid DESC NULLS FIRST "
+            "LIMIT ?",      # (aid is never NULL; NULLS FIRST is the order of the primary key read backwards, which
+                            # stops after ``limit`` matches: the translation's SQLite-like NULLS LAST made
+                            # PostgreSQL sort every match first, 0.5-0.9 s for a common word with a filter at 100k)
             [backend.pg_fts_query(fq), *args, limit])]
     join = " JOIN articles a ON a.rowid = articles_fts.rowid" if where else ""
     return [tuple(r) for r in conn.execute(

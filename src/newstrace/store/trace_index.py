@@ -130,8 +130,11 @@ def boilerplate_keys(conn, keys: Iterable[int], min_pages: int = 3) -> set[int]:
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS _k (key INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM _k")
     conn.executemany("INSERT OR IGNORE INTO _k VALUES (?)", ((k,) for k in keys))
+    # CROSS JOIN fixes SQLite's join order: the keys asked about first, then their buckets by primary key.
+    # With a plain JOIN SQLite scanned the whole band table and looked each row up in _k (its cost grew with
+    # the store: 1,500 articles' keys took 1.6 CPU s at 40k articles, 4.9 at 160k; 0.75 and 1.0 now)
     out = {r[0] for r in conn.execute(
-        "SELECT b.key FROM _k JOIN trace_bands b ON b.key = _k.key JOIN trace_docs d ON d.rid = b.rid "
-        "GROUP BY b.key, d.site HAVING count(*) >= ?", (min_pages,))}
+        "SELECT b.key FROM _k CROSS JOIN trace_bands b CROSS JOIN trace_docs d WHERE b.key = _k.key "
+        "AND d.rid = b.rid GROUP BY b.key, d.site HAVING count(*) >= ?", (min_pages,))}
     conn.execute("DELETE FROM _k")
     return out

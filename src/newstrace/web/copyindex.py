@@ -39,6 +39,7 @@ class CopyIndex:
         self.has_pub = np.array([p is not None for p in pub], dtype=bool)
         self.pub = np.array([p or "" for p in pub], dtype=str) if rows else np.array([], dtype=str)
         self.conf = np.array([np.nan if r[7] is None else float(r[7]) for r in rows], dtype=float)
+        self.months = Months(self.pub)
         # sort orders (COPY_SORTS): ranks of the text columns, NULL ("" / None) lowest
         pub_rank = _rank(pub)
         site_rank = _rank(cols["site"])
@@ -78,6 +79,7 @@ class CopyIndex:
             top = sorted(((int(k), labels[i]) for i, k in enumerate(counts) if k),
                          key=lambda x: (-x[0], str(x[1])))[:limit]
             facets[name] = [{"value": v, "n": k} for k, v in top]
+        facets["month"] = self.months.facet(m & self.has_pub, limit)
         return int(m.sum()), facets
 
     def page(self, f: dict[str, str], sort: str, limit: int, offset: int) -> list[tuple[str, str]]:
@@ -85,6 +87,25 @@ class CopyIndex:
         order = self.orders[sort]
         sel = order[self.mask(f)[order]][offset:offset + limit]
         return [self.keys[i] for i in sel]
+
+
+class Months:
+    """Each row's calendar month (``YYYY-MM`` of a stored date), coded once per build: the date facet counts the
+    latest months among a filter's rows with one bincount (its link filters from the month's first day to its
+    last)."""
+
+    def __init__(self, dates: np.ndarray):
+        labels, self.code = (np.unique(dates.astype("U7"), return_inverse=True) if len(dates)
+                             else ([], np.zeros(0, int)))
+        self.labels = [str(v) for v in labels]
+        self.ok = np.array([len(v) == 7 and v[4] == "-" for v in self.labels] or [False], dtype=bool)
+
+    def facet(self, m: np.ndarray, limit: int) -> list[dict[str, Any]]:
+        if not self.labels:
+            return []
+        counts = np.bincount(self.code[m], minlength=len(self.labels))
+        return [{"value": self.labels[i], "n": int(counts[i])} for i in range(len(self.labels) - 1, -1, -1)
+                if counts[i] and self.ok[i]][:limit]
 
 
 def _rank(values: list[Any]) -> np.ndarray:
@@ -128,6 +149,7 @@ class StoryIndex:
         self.has_first = np.array([r[2] is not None for r in rows], dtype=bool)
         self.first = np.array([r[2] or "" for r in rows], dtype=str) if rows else np.array([], dtype=str)
         self.size = np.array([r[3] or 0 for r in rows], dtype=np.int64)
+        self.months = Months(self.first)
         # the list's orders (store/web.py STORY_LIST_SORTS; NULL lowest, as SQLite orders)
         key = np.arange(self.n)
         first = _rank([r[2] for r in rows])
@@ -167,7 +189,8 @@ class StoryIndex:
                           key=lambda x: (-x[0], str(x[1])))[:limit]
         lang_top = sorted(((int(m[rows].sum()), lang) for lang, rows in self.langs.items()), key=lambda x: (-x[0], x[1]))
         return int(m.sum()), {"site": [{"value": v, "n": k} for k, v in site_top],
-                              "lang": [{"value": v, "n": k} for k, v in lang_top if k][:limit]}
+                              "lang": [{"value": v, "n": k} for k, v in lang_top if k][:limit],
+                              "month": self.months.facet(m & self.has_first, limit)}
 
 
     def originated_by(self, site: str) -> int:

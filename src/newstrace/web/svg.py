@@ -6,6 +6,7 @@ with autoescape on, so labels taken from pages (site names, titles) are escaped 
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Any
@@ -74,6 +75,35 @@ def _parse_when(s: str | None) -> datetime | None:
             continue
         return (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
     return None
+
+
+def show_when(s: Any) -> str:
+    """A stored date or time stamp as the pages print it: a bare date as it is (``YYYY-MM-DD``), a time stamp as
+    ``YYYY-MM-DD HH:MM UTC`` (offsets folded into UTC, one format everywhere); text that is neither stays as it
+    is, and nothing is ''."""
+    if s is None or s == "":
+        return ""
+    raw = str(s).strip()
+    if len(raw) == 10:
+        return raw
+    t = raw.replace("Z", "+00:00")
+    for cut in (len(t), 19):
+        try:
+            d = datetime.fromisoformat(t[:cut])
+        except ValueError:
+            continue
+        d = (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+        return d.strftime("%Y-%m-%d %H:%M UTC")
+    return raw
+
+
+_STAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")
+
+
+def show_whens(text: Any) -> str:
+    """``show_when`` for each time stamp inside a line of the store's own text (a trace evidence detail such as
+    "2025-03-05 vs 2025-03-04T09:30:00+01:00"); never used on page content, which is shown as it was."""
+    return _STAMP.sub(lambda m: show_when(m.group(0)), str(text))
 
 
 TICK_STEPS = [("h", 1), ("h", 3), ("h", 6), ("h", 12), ("d", 1), ("d", 2), ("d", 7), ("d", 14), ("m", 1), ("m", 3),
@@ -168,7 +198,7 @@ def timeline(members: list[dict[str, Any]], width: int = 860, max_rows: int = 80
         lag = m.get("lag_hours")
         backdated = (m.get("role") != "origin" and t is not None and lag is not None
                      and float(lag) < BACKDATED_HOURS)
-        when = m.get("when") or "no date"
+        when = show_when(m.get("when")) or "no date"
         tip = f"{m.get('site') or ''} · {kind} · {when}"
         if backdated:
             tip += f" · dated {abs(float(lag)) / 24:.1f} days BEFORE its origin: backdated or a wrong date"

@@ -10,7 +10,7 @@ import json
 import re
 import os
 import threading
-from collections import Counter, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +69,8 @@ class Reader:
         self._local = threading.local()
         self._tables: set[str] | None = None
         self._cache: dict[str, tuple[float, Any]] = {}
+        self._recent: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def conn(self):
         c = getattr(self._local, "conn", None)
@@ -98,6 +100,47 @@ class Reader:
             return hit[1]
         value = make()
         self._cache[key] = (v, value)
+        return value
+
+    def cached_trace(self, key: str, make):
+        """``make()`` of something read only from copies, stories, site_groups and articles' site, language and
+        date (the copies and stories lists' columns), kept across commits that leave them alone, such as an ingest
+        adding articles: on SQLite a database change is looked into by the count of those writes (migration 0093,
+        kept by triggers) and the store's creation time; on PostgreSQL, and on a store without that count, the
+        same as :meth:`cached`. The count is read before ``make()``, so a write landing meanwhile is counted after
+        and makes it again next time."""
+        v = self.version()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0][0] == v:
+            return hit[1]
+        n = self._trace_count()
+        if hit is not None and n is not None and hit[0][1] == n:
+            self._cache[key] = ((v, n), hit[1])
+            return hit[1]
+        value = make()
+        self._cache[key] = ((v, n), value)
+        return value
+
+    def _trace_count(self) -> tuple[int, str] | None:
+        if self.is_pg or not self.has("change_counts"):
+            return None
+        return sw.trace_change_count(self.conn())
+
+    def recent(self, key: str, make, keep: int = 32):
+        """``make()`` for one of many keys (a story), remembered until the database changes; only the ``keep``
+        most recently used keys are kept."""
+        v = self.version()
+        with self._recent_lock:
+            hit = self._recent.get(key)
+            if hit is not None and hit[0] == v:
+                self._recent.move_to_end(key)
+                return hit[1]
+        value = make()
+        with self._recent_lock:
+            self._recent[key] = (v, value)
+            self._recent.move_to_end(key)
+            while len(self._recent) > keep:
+                self._recent.popitem(last=False)
         return value
 
     def tables(self) -> set[str]:
@@ -210,7 +253,7 @@ def stories(db: Reader, params: dict[str, str]) -> Page:
         c = db.conn()
         from . import copyindex   # totals and facets from columns built once per database change
 
-        index = db.cached("story-index", lambda: copyindex.build_stories(c))
+        index = db.cached_trace("story-index", lambda: copyindex.build_stories(c))
         total, facets = index.summary(f)
         rows = sw.story_rows_by_ids(c, index.page(f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE))
     for r in rows:
@@ -230,8 +273,9 @@ def sites(db: Reader, params: dict[str, str]) -> Page:
     grouped = db.has("site_groups")
     total = sw.site_count(db.conn(), f, grouped)
     rows = sw.site_rows(db.conn(), f, grouped, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    facets = sw.site_facets(db.conn(), f, grouped)
     return Page("sites.html", f"Sites ({total:,}, page {page})",
-                {"sites": rows, "sort": sort, "filters": f, **_listing(page, total)},
+                {"sites": rows, "sort": sort, "filters": f, "facets": facets, **_listing(page, total)},
                 (["site", "name", "pages", "group_id"], rows))
 
 
@@ -247,7 +291,7 @@ def copies(db: Reader, params: dict[str, str]) -> Page:
     # database change; only the page's rows are read
     from . import copyindex
 
-    index = db.cached("copy-index", lambda: copyindex.build(c))
+    index = db.cached_trace("copy-index", lambda: copyindex.build(c))
     total, facets = index.summary(f)
     rows = sw.copy_rows_by_keys(c, index.page(f, sort, PAGE_SIZE, (page - 1) * PAGE_SIZE))
     cols = ["copy_id", "source_id", "story_id", "kind", "credited", "confidence", "coverage_copy", "language_pair",
@@ -352,17 +396,63 @@ def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[st
     return s, members, by_pair
 
 
+def _story_whole(db: Reader, story_id: str) -> dict[str, Any]:
+    """What a story page shows whatever its members page is: the story row, every member in order with its brief
+    link, counts by kind and credit, honest first/last seen, backdated / undated / uncertain members, sites sharing
+    an operator, the timeline, claims and shared items. Kept per story until the database changes
+    (:meth:`Reader.recent`), so paging through a big story reads and draws it once."""
+    s, members, _ = _story_core(db, story_id)
+    c = db.conn()
+    credited = Counter((m["link"] or {}).get("credited") or "unknown" for m in members if m["role"] != "origin")
+    kinds = Counter("origin" if m["role"] == "origin" else (m["kind"] or "copy") for m in members)
+    # first/last seen from the dated pages that are not backdated (a copy claiming a date before its origin
+    # is shown with a warning, never as the story's start)
+    honest = sorted(t for t in (svg.parse_when(m["when"]) for m in members if not m["backdated"]) if t)
+    whole = {"story": s, "members": members,
+             "page_of": {m["page_id"]: i // PAGE_SIZE + 1 for i, m in enumerate(members)},
+             "site_of": {m["page_id"]: m["site"] for m in members},
+             "kinds": dict(kinds), "credit": dict(credited), "shared_operators": [], "groups": None,
+             "first_seen": _day_time(honest[0]) if honest else None,
+             "last_seen": _day_time(honest[-1]) if honest else None,
+             "backdated": [{"page_id": m["page_id"], "site": m["site"], "when": m["when"],
+                            "lag_hours": m["lag_hours"]} for m in members if m["backdated"]],
+             "undated": [m["page_id"] for m in members if not m["when"]],
+             "uncertain": [m["page_id"] for m in members if _uncertain(m["link"])],
+             "timeline": svg.timeline(members)}
+    if db.has("site_groups"):
+        gs = sw.groups_of_sites(c, [m["site"] for m in members])
+        by_group = defaultdict(set)
+        for site_, g in gs.items():
+            by_group[g].add(site_)
+        whole["shared_operators"] = [{"group_id": g, "sites": sorted(v)} for g, v in sorted(by_group.items())
+                                     if len(v) > 1]
+        whole["groups"] = gs
+    if db.has("claims"):
+        whole["claims"] = web_claims.story_spread(c, story_id, [m["page_id"] for m in members])
+    if db.has("actor_mentions", "flags", "analyze_actors_done"):
+        from . import changes
+
+        whole["actor_changes"] = changes.story_changes(c, members) \
+            if db.cached("rows:analyze_actors_done", lambda: sw.has_rows(c, "analyze_actors_done")) else changes.empty()
+    if db.has("shared_items"):
+        whole["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members]) \
+            if db.cached("rows:shared_items", lambda: sw.has_rows(c, "shared_items")) else []
+    return whole
+
+
 def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     """A story: counts of its members by kind and credit, honest first/last seen, backdated, undated and
     uncertain members, sites sharing an operator, the spread timeline, and the provenance tree one page of
     members at a time (the whole member list: /export/members.csv?story=...)."""
     page = _int_arg(params, "page", 1)
-    s, members, by_pair = _story_core(db, story_id)
+    whole = db.recent(f"story:{story_id}", lambda: _story_whole(db, story_id))
+    s, members = whole["story"], whole["members"]
     c = db.conn()
     listing = _listing(page, len(members))
     if page > listing["last_page"]:
         raise NotFound(f"the story has {len(members)} members: no page {page}")
-    shown = members[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    # this page's members, copied: the kept story is shared by every request
+    shown = [dict(m) for m in members[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
     full = sw.copy_links(c, [(m["link"]["copy_id"], m["link"]["source_id"]) for m in shown if m["link"]])
     for m in shown:
         if m["link"] is not None:
@@ -380,8 +470,7 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
     # provenance tree of this page's members: a member under its parent when the parent is on this page too;
     # else at the top, naming its parent and the page it is on
     origin = s["origin_id"]
-    page_of = {m["page_id"]: i // PAGE_SIZE + 1 for i, m in enumerate(members)}
-    site_of = {m["page_id"]: m["site"] for m in members}
+    page_of, site_of = whole["page_of"], whole["site_of"]
     here = {m["page_id"] for m in shown}
     children = defaultdict(list)
     tops = []
@@ -417,40 +506,21 @@ def story(db: Reader, params: dict[str, str], story_id: str) -> Page:
             seen.add(m["page_id"])
             roots.append({"member": m, "children": tree(m["page_id"], 1)})
     orphans = [m for m in shown if m["page_id"] not in seen]  # cycles, if any: listed flat
-    credited = Counter((m["link"] or {}).get("credited") or "unknown" for m in members if m["role"] != "origin")
-    kinds = Counter("origin" if m["role"] == "origin" else (m["kind"] or "copy") for m in members)
-    # first/last seen from the dated pages that are not backdated (a copy claiming a date before its origin
-    # is shown with a warning, never as the story's start)
-    honest = sorted(t for t in (svg.parse_when(m["when"]) for m in members if not m["backdated"]) if t)
-    backdated = [{"page_id": m["page_id"], "site": m["site"], "when": m["when"], "lag_hours": m["lag_hours"]}
-                 for m in members if m["backdated"]]
-    uncertain = [m["page_id"] for m in members if _uncertain(m["link"])]
-    shared_ops = []
-    if db.has("site_groups"):
-        gs = sw.groups_of_sites(c, [m["site"] for m in members])
-        by_group = defaultdict(set)
-        for site_, g in gs.items():
-            by_group[g].add(site_)
-        shared_ops = [{"group_id": g, "sites": sorted(v)} for g, v in sorted(by_group.items()) if len(v) > 1]
+    if whole["groups"] is not None:
         for m in shown:
-            m["group_id"] = gs.get(m["site"])
+            m["group_id"] = whole["groups"].get(m["site"])
     json_members = [{k: v for k, v in m.items() if k != "article_published"} for m in shown]
     sid = s["story_id"]
     data = {"story": s, "members": json_members, "members_total": len(members), **listing,
             "members_export": {"csv": f"/export/members.csv?story={sid}", "json": f"/export/members.json?story={sid}"},
-            "kinds": dict(kinds), "credit": dict(credited), "shared_operators": shared_ops,
-            "first_seen": _day_time(honest[0]) if honest else None,
-            "last_seen": _day_time(honest[-1]) if honest else None,
-            "backdated": backdated, "undated": [m["page_id"] for m in members if not m["when"]],
-            "uncertain": uncertain}
+            **{k: whole[k] for k in ("kinds", "credit", "shared_operators", "first_seen", "last_seen", "backdated",
+                                     "undated", "uncertain")}}
     table = [{**{k: m.get(k) for k in STORY_COLS}, "credited": (m["link"] or {}).get("credited"),
               "confidence": (m["link"] or {}).get("confidence")} for m in shown]
-    html = {"roots": roots, "orphans": orphans, "timeline": svg.timeline(members)}
-    if db.has("claims"):
-        data["claims"] = web_claims.story_spread(c, story_id, [m["page_id"] for m in members])
-    if db.has("shared_items"):
-        data["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members]) \
-            if db.cached("rows:shared_items", lambda: sw.has_rows(c, "shared_items")) else []
+    html = {"roots": roots, "orphans": orphans, "timeline": whole["timeline"]}
+    for k in ("claims", "actor_changes", "shared_items"):
+        if k in whole:
+            data[k] = whole[k]
     return Page("story.html", f"Story: {s['title'] or story_id} ({s['size']} pages, {s['sites']} sites)"
                 + (f", members page {page}" if page > 1 else ""), data, (STORY_COLS, table), html)
 
@@ -660,7 +730,7 @@ def site(db: Reader, params: dict[str, str], domain: str) -> Page:
         # database change, warmed at start) instead of a probe per article of the site
         from . import copyindex
 
-        originated = db.cached("story-index", lambda: copyindex.build_stories(c)).originated_by(domain)
+        originated = db.cached_trace("story-index", lambda: copyindex.build_stories(c)).originated_by(domain)
         if db.has("site_edges"):
             # copy flows between sites come from the network trace built (one row per site pair, with counts);
             # walking a 13k-article site's copies one index probe at a time costs ~50 ms
@@ -784,6 +854,8 @@ def search(db: Reader, params: dict[str, str]) -> Page:
     rows: list[dict[str, Any]] = []
     window = None
     more = False
+    total = None
+    facets: dict[str, list[dict[str, Any]]] = {"site": [], "lang": []}
     if fq:
         # a filter costs one articles row per match walked, so filtered searches rank a smaller window
         limit = RANK_WINDOW if not filters else RANK_WINDOW // 2
@@ -793,6 +865,8 @@ def search(db: Reader, params: dict[str, str]) -> Page:
             # rowid order, which stops early; exact when fewer match. Step 2 fetches snippets for one page.
             hits = sw.search_ids(db.conn(), fq, filters, traced, limit)   # store/search.py: FTS5 or PostgreSQL
             window = limit if len(hits) >= limit else None
+            total = len(hits)                    # every match when fewer than the window, else the window
+            facets = sw.search_facets(db.conn(), [h[0] for h in hits])
             hits.sort(key=lambda h: (h[1], -h[0]))
             more = len(hits) > page * PAGE_SIZE
             ids = [h[0] for h in hits[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
@@ -808,6 +882,23 @@ def search(db: Reader, params: dict[str, str]) -> Page:
     for r in rows:
         r["snippet_parts"] = snippet_segments(r["snippet"])
         r["snippet"] = "".join(p["text"] for p in r["snippet_parts"])
+    # one text copied by many sites is one story: results of a story already listed on this page go under it
+    groups: list[dict[str, Any]] = []
+    if rows and db.has("story_members"):
+        story_of = sw.stories_of_pages(db.conn(), [r["page_id"] for r in rows])
+        at: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            s = story_of.get(r["page_id"])
+            r["story_id"] = s["story_id"] if s else None
+            if s and s["story_id"] in at:
+                at[s["story_id"]]["more"].append(r)
+            else:
+                g = {"story": s, "first": r, "more": []}
+                groups.append(g)
+                if s:
+                    at[s["story_id"]] = g
+    else:
+        groups = [{"story": None, "first": r, "more": []} for r in rows]
     id_hits, credit_hits = [], []
     if q and page == 1 and len(q) >= 3:
         kinds = db.cached("identifier_kinds", lambda: sw.identifier_kinds(db.conn()))
@@ -815,10 +906,13 @@ def search(db: Reader, params: dict[str, str]) -> Page:
         credit_hits = sw.credit_name_matches(db.conn(), q)
     cols = ["page_id", "title", "site", "url", "published", "language", "snippet"]
     langs = db.cached("languages", lambda: sw.languages(db.conn()))
-    data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": more,
-            "ranked_within_latest": window, "identifiers": id_hits, "credited_names": credit_hits}
+    data = {"q": q, "filters": f, "fts_query": fq, "page": page, "results": rows, "more": more, "total": total,
+            "facets": facets, "ranked_within_latest": window, "identifiers": id_hits, "credited_names": credit_hits}
+    if total is not None:
+        data.update({k: v for k, v in _listing(page, total).items() if k in ("last_page", "page_numbers")})
     title = f"Search: {q}" if q else "Search"
-    return Page("search.html", title, data, (cols, rows), {"languages": langs, "kinds": ("origin", "copy") + COPY_KINDS})
+    return Page("search.html", title, data, (cols, rows), {"languages": langs, "kinds": ("origin", "copy") + COPY_KINDS,
+                                                             "groups": groups})
 
 
 # -- problems --------------------------------------------------------------------------------------------

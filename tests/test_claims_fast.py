@@ -1,0 +1,146 @@
+"""The claims tagger's tokens-only path: the light tokenizer (offsets, clitics, abbreviations, sentences), the
+fast model on hand-written sentences, and the analyze stage running claims alone without loading spaCy."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from newstrace.analyze.claims import analyse
+from newstrace.analyze.claims_tokens import tokenize
+from newstrace.analyze.nlp import parse_bodies
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fast_claims(body: str, outlet: str | None = "Test Outlet"):
+    return [c for c in analyse(body, parse_bodies([body], parse=False)[0], outlet=outlet) if c.kind != "assertion"]
+
+
+def test_tokens_map_back_to_the_text_and_split_clitics_quotes_and_sentences():
+    text = ("“We didn't win,” Sen. Bernie Sanders told U.S. reporters at 3 p.m. on Jan. 5. "
+            "\"It's over.\" He left—quietly...  Next?")
+    doc = tokenize(text)
+    words = [t.text for t in doc]
+    assert all(text[t.idx:t.idx + len(t.text)] == t.text for t in doc)
+    assert all(t.text for t in doc)
+    assert words[:6] == ["“", "We", "did", "n't", "win", ","]
+    for kept in ("Sen.", "U.S.", "p.m.", "Jan."):
+        assert kept in words
+    assert "—" in words and "quietly" in words
+    sents = [s.text for s in doc.sents]
+    assert sents == ["“We didn't win,” Sen. Bernie Sanders told U.S. reporters at 3 p.m. on Jan. 5.",
+                     "\"It's over.\"", "He left—quietly...", "Next?"]
+    assert not doc.has_annotation("DEP") and not doc.has_annotation("TAG")
+
+
+def test_fast_path_finds_source_cue_and_quoted_content():
+    body = "“We will not back down from this fight,” Maria Lopez said on Tuesday."
+    cs = fast_claims(body)
+    assert cs, "no claim found"
+    c = cs[0]
+    assert c.kind == "direct"
+    assert "Lopez" in c.source.text and c.cue.text == "said"
+    assert "back down" in c.content.text
+    assert body[c.content.start:c.content.end] == c.content.text
+
+
+def test_fast_path_resolves_a_pronoun_to_the_person_named_before():
+    body = ("Senator Maria Lopez visited the flooded town on Monday.\n\n"
+            "She said that the state would pay for the repairs before winter.")
+    c = [c for c in fast_claims(body) if c.source and c.source.text == "She"][0]
+    assert c.source_name == "Maria Lopez"
+    assert c.source_type == "person"
+    assert "repairs" in c.content.text
+
+
+def test_fast_path_according_to_takes_the_name_up_to_the_punctuation():
+    body = "The ministry will cut the budget by a tenth, according to Reuters news agency, in March."
+    c = [c for c in fast_claims(body) if c.cue and c.cue.text.lower() == "according to"][0]
+    assert c.source.text == "Reuters news agency"
+    assert c.kind == "according-to"
+
+
+def test_stage_with_claims_alone_stores_claims_without_loading_spacy(tmp_path):
+    """Claims are the only component: the stage tokenizes with claims_tokens, never imports spaCy, and stores
+    claims whose spans index the stored body (a subprocess: other tests have spaCy loaded already)."""
+    code = r'''
+import json, sys
+from newstrace.analyze import stage
+from newstrace.records import Article, content_hash
+from newstrace.store import Store
+from newstrace.store import claims as sc
+body = ("“We will not back down from this fight,” Maria Lopez said on Tuesday.\n\n"
+        "She said that the state would pay for the repairs before winter.")
+url = "https://example.org/a"
+a = Article(page_id=content_hash(url, body), url=url, source=url, site="example.org", title="Repairs",
+            published="2021-05-04T08:00:00Z", body=body, blocks=body.split("\n\n"), language="en",
+            fetched_at="2022-01-20T00:00:00Z")
+st = Store(sys.argv[1])
+st.write_batch([({"page_id": a.page_id, "url": a.url, "source": a.source, "fetched_at": a.fetched_at}, a, [])])
+res = stage.analyze_store(st, workers=1, only=("claims",))
+rows = sc.article_claims(st.conn, a.page_id)
+ok = bool(rows) and all(r["content"] is None or body[r["content"]["start"]:r["content"]["end"]] ==
+                        r["content"]["text"] for r in rows)
+print(json.dumps({"spacy": "spacy" in sys.modules, "analysed": res["analysed"], "ok": ok,
+                  "kinds": sorted({r["kind"] for r in rows})}))
+'''
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "c.db")], capture_output=True, text=True,
+                         check=True, cwd=ROOT)
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    assert res["spacy"] is False
+    assert res["analysed"] == 1 and res["ok"]
+    assert "direct" in res["kinds"]
+
+
+def test_cli_analyze_only_claims_leaves_other_components_pending(tmp_path, capsys):
+    from newstrace.cli import main
+    from newstrace.records import Article, content_hash
+    from newstrace.store import Store
+    from newstrace.store import claims as sc
+
+    body = "“The bridge will reopen in May,” Maria Lopez said on Tuesday."
+    url = "https://example.org/b"
+    a = Article(page_id=content_hash(url, body), url=url, source=url, site="example.org", title="Bridge",
+                published="2021-05-04T08:00:00Z", body=body, blocks=[body], language="en",
+                fetched_at="2022-01-20T00:00:00Z")
+    db = tmp_path / "c.db"
+    with Store(db) as st:
+        st.write_batch([({"page_id": a.page_id, "url": a.url, "source": a.source, "fetched_at": a.fetched_at},
+                         a, [])])
+    assert main(["analyze", "--db", str(db), "--only", "claim", "--workers", "1"]) != 0  # a typo: nothing run
+    assert "[E131]" in capsys.readouterr().err
+    with Store(db) as st:
+        assert sc.state_of(st.conn, a.page_id, "claims") is None
+    assert main(["analyze", "--db", str(db), "--only", "claims", "--workers", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["analysed"] == 1
+    with Store(db) as st:
+        assert sc.state_of(st.conn, a.page_id, "claims") is not None
+        assert sc.state_of(st.conn, a.page_id, "actors") is None
+        assert any(r["kind"] == "direct" for r in sc.article_claims(st.conn, a.page_id))
+
+
+def test_cli_ingest_analyze_only_claims(tmp_path):
+    from newstrace.cli import main
+    from newstrace.store import Store
+    from newstrace.store import claims as sc
+
+    d = tmp_path / "pages" / "harbour-post.example"
+    d.mkdir(parents=True)
+    paras = ["The harbour board approved the new ferry terminal on Tuesday after a two-year review of the plans.",
+             "“The terminal will open next spring and it will carry twice as many passengers,” board chair Maria "
+             "Lopez said after the vote.",
+             "She said that the cost would be shared between the town and the regional government."]
+    (d / "ferry.html").write_text("<html><head><title>Ferry terminal approved</title></head><body><article>"
+                                  "<h1>Ferry terminal approved</h1>" + "".join(f"<p>{p}</p>" for p in paras) +
+                                  "</article></body></html>", encoding="utf-8")
+    db = str(tmp_path / "n.db")
+    assert main(["ingest", str(tmp_path / "pages"), "--db", db, "--no-progress", "--analyze-only", "claims",
+                 "--workers", "1"]) == 0
+    with Store(db) as st:
+        pid = st.conn.execute("SELECT page_id FROM articles").fetchone()[0]
+        assert sc.state_of(st.conn, pid, "claims") is not None
+        assert sc.state_of(st.conn, pid, "actors") is None
+        rows = sc.article_claims(st.conn, pid)
+    assert any(r["kind"] == "direct" and "twice as many" in r["content"]["text"] for r in rows)
