@@ -155,3 +155,20 @@ def test_web_article_highlights_claims_escaped_and_story_shows_spread(tmp_path):
     html = client.get(f"/story/{story_id}").text
     assert "Claims and their spread" in html and "town-notes.example" in html
     _ = e
+
+
+def test_components_write_claims_before_actors_whatever_was_imported_first():
+    """The actors component reads the claims written for the same article (relation chains): a process that
+    imported the actors module first (a script, a test) used to run actors first, and its relation chains then
+    missed the claims (the reuse-dev gate in tests/test_postgres.py differed between backends when run alone)."""
+    import subprocess
+    import sys
+
+    code = ("from newstrace.analyze import stage_actors\n"
+            "from newstrace.analyze import stage\n"
+            "print(','.join(c.name for c in stage._components()))\n"
+            "stage_actors._use(None)\n"           # what configure() does at each run: register the actors again
+            "stage.register([c for c in stage.COMPONENTS if c.name == 'claims'][0])\n"   # and the claims again
+            "print(','.join(c.name for c in stage._components()))\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.stdout.split() == ["claims,actors", "claims,actors"], run.stderr[-2000:]

@@ -94,4 +94,4 @@ def write(conn, art, rows: list[dict[str, Any]] | None, plan: Plan) -> dict[str,
             "paragraphs_analysed": plan.data.get("fresh") if plan.mode == "carried" else "all"}
 
 
-register(Component(NAME, VERSION, prepare, analyse, write, lemmas=False, ner=False, parse=False))
+register(Component(NAME, VERSION, prepare, analyse, write, lemmas=False, ner=False, parse=False, order=10))

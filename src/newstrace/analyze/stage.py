@@ -66,6 +66,7 @@ class Component:
     ner: bool = True  # ... and named entities when any planned component reads them (NER is most of the parse)
     parse: bool = True  # False: the component also works on tokens and sentences only (no tagger, no parser)
     configure: Callable[..., "Component"] | None = None  # (conn) -> the component to run on that store
+    order: int = 50  # components write in this order (claims 10 before actors 20: relation chains read claims)
 
 
 COMPONENTS: list[Component] = []
@@ -77,10 +78,12 @@ def register(component: Component) -> None:
 
 
 def _components() -> list[Component]:
+    """The registered components in their ``order`` (never the order their modules were imported or last
+    re-registered in: the actors component reads the claims the claims component wrote for the same article)."""
     from . import claims_component  # noqa: F401 - registers itself
-    from . import stage_actors  # noqa: F401 - registers itself (after claims: relation chains read its claims)
+    from . import stage_actors  # noqa: F401 - registers itself
 
-    return list(COMPONENTS)
+    return sorted(COMPONENTS, key=lambda c: c.order)
 
 
 def check_only(only) -> tuple[str, ...] | None:

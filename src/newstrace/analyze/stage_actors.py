@@ -69,6 +69,7 @@ def to_rows(res: dict[str, Any], index: dict[str, str]) -> dict[str, list[dict]]
 
 # -- the component of the analyze stage (stage.py) ----------------------------------------------------
 NAME = "actors"
+ORDER = 20  # after the claims component (10): write() reads the claims it wrote for the same article
 VERSION = "5"  # bump when the rules or models change: every article is analysed again
 _ALIAS: tuple[str, str, str] | None = None  # (name, format, content) of the user alias file in use
 _INDEX: dict[int, dict[str, str]] = {}  # id(conn) -> surname index, made at each run's start, kept up by write()
@@ -94,7 +95,7 @@ def _use(alias: tuple[str, str, str] | None) -> Component:
     if alias:
         aliases.load_text(alias[2], alias[1], alias[0])  # a bad file is a coded error (E140-E142) before anything runs
     _ALIAS = alias
-    comp = Component(NAME, version(), prepare, analyse, write, configure=configure)
+    comp = Component(NAME, version(), prepare, analyse, write, configure=configure, order=ORDER)
     register(comp)
     return comp
 
@@ -233,7 +234,7 @@ def write(conn, art, res: dict[str, Any] | None, plan: Plan) -> dict[str, Any]:
             "flags": len(rows["flags"]), "chains_from_claims": bool(claims)}
 
 
-register(Component(NAME, VERSION, prepare, analyse, write, configure=configure))
+register(Component(NAME, VERSION, prepare, analyse, write, configure=configure, order=ORDER))
 
 
 def run(store, alias_file: str | None = None, workers: int | None = None, page_ids=None,
