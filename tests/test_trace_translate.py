@@ -197,7 +197,8 @@ def test_a_partial_translation_from_the_middle_is_found_by_its_lede_against_full
         _add(st, corpus, ["en_bridge", "de_bridge", "it_cycle_partial", "en_library"])
         active = tr.active_encoders(st)
         cheap.ensure_ledes(st, None, active)
-        first = cheap.lede_candidates(st, active, None) | cheap.fingerprint_candidates(st, None, active)
+        first = (cheap.lede_candidates(st, active, None)
+                 | cheap.fingerprint_candidates(cheap.fingerprint_ranks(st, None, active)))
         assert ("en_bridge", "it_cycle_partial") not in first
         res = tr.translation_pairs(st, None)
         r = _find(res, "en_bridge", "it_cycle_partial")

@@ -864,8 +864,9 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
         from . import xling_cheap as cheap
         scope = None if new_ids is None or cheap.ledes_missing(store, active, new_ids) else new_ids
         cheap.ensure_ledes(store, scope, active)
-        cheap.probe_e5(store, new_ids, active)
-        pairs = cheap.lede_candidates(store, active, new_ids) | cheap.fingerprint_candidates(store, new_ids, active)
+        ranks = cheap.fingerprint_ranks(store, new_ids, active)
+        cheap.probe_e5(store, ranks, active)
+        pairs = cheap.lede_candidates(store, active, new_ids) | cheap.fingerprint_candidates(ranks)
         langs = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
         want: dict[str, set[str]] = {}
         for a, b in pairs:

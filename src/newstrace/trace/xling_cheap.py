@@ -271,23 +271,24 @@ def _tr(word: str) -> str:
 _FP: dict[str, dict[str, tuple[str, frozenset]]] = {}  # per database file: page_id -> (body hash, fingerprint)
 
 
-def fingerprint_candidates(store, query: set[str] | None, active: set[str]) -> set[tuple[str, str]]:
-    """Document pairs (a < b, different languages, an active encoder for the pair) sharing rare numbers/names."""
+def fingerprint_candidates(ranks: dict[str, list]) -> set[tuple[str, str]]:
+    """Document pairs (a < b, different languages, an active encoder for the pair) sharing rare numbers/names,
+    from :func:`fingerprint_ranks`."""
     out: set[tuple[str, str]] = set()
-    for a, scored in _fingerprint_ranks(store, query, active).items():
+    for a, scored in ranks.items():
         for s, n, b in scored[:FP_TOP]:
             if n >= FP_MIN_SHARED and s >= FP_MIN:
                 out.add((a, b) if a < b else (b, a))
     return out
 
 
-def probe_e5(store, query: set[str] | None, active: set[str]) -> int:
+def probe_e5(store, ranks: dict[str, list], active: set[str]) -> int:
     """e5 ledes for the top :data:`FP_PROBE` fingerprint neighbours (one shared token is enough) of the query
     articles whose probe encoder is e5, so that their lede candidates reach articles in USE's languages too
-    (those have USE ledes only), and for new articles near a stored one in such a language. Returns the number of ledes encoded."""
+    (those have USE ledes only), and for new articles near a stored one in such a language; ``ranks``: the query
+    articles' :func:`fingerprint_ranks` (ledes added here leave them as they are). Returns the number of ledes encoded."""
     if "e5" not in active:
         return 0
-    ranks = _fingerprint_ranks(store, query, active)
     lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
     probe = set()
     for a, scored in ranks.items():
@@ -322,7 +323,7 @@ def _fingerprints(store) -> dict[str, frozenset]:
     return {r["page_id"]: cache[r["page_id"]][1] for r in docs}
 
 
-def _fingerprint_ranks(store, query, active) -> dict[str, list]:
+def fingerprint_ranks(store, query, active) -> dict[str, list]:
     """Per query article: [(idf-weighted share, shared tokens, other page id), ...] best first."""
     fps = _fingerprints(store)
     docs = vectors.docs(store.conn)

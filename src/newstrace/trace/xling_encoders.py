@@ -84,13 +84,7 @@ def encoders_for(lang: str | None) -> list[str]:
 def pair_encoder(lang_a: str | None, lang_b: str | None) -> str | None:
     """The encoder that applies to a language pair: the static table when built, else USE when it covers both,
     else e5 (None if unavailable)."""
-    if tok_enabled():
-        return "tok"
-    if lang_a in USE_LANGS and lang_b in USE_LANGS:
-        return "use"
-    if e5_enabled() and available("e5"):
-        return "e5"
-    return None
+    return "tok" if tok_enabled() else neural_encoder(lang_a, lang_b)
 
 
 _available: dict[str, bool] = {}

