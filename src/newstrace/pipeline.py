@@ -272,11 +272,9 @@ def _warm_up() -> None:
     import trafilatura  # noqa: F401
 
     try:
-        import py3langid
-
         from .extract import langid
-        langid.ensure()   # the model from its decompressed copy in the user's cache (extract/langid.py)
-        py3langid.classify("warm up the language identifier")
+
+        langid.classify("warm up the language identifier")   # the model from its cached copy (extract/langid.py)
     except Exception:  # noqa: BLE001 - language id is optional
         pass
 

@@ -562,11 +562,9 @@ def _language(blocks: list[str], declared: str | None) -> str | None:
     if len(text) < 40:
         return declared
     try:
-        import py3langid
-
         from . import langid
-        langid.ensure()
-        lang, _score = py3langid.classify(text)
+
+        lang, _score = langid.classify(text)
         return lang
     except Exception:  # noqa: BLE001
         return declared

@@ -37,6 +37,14 @@ def ensure() -> None:
         pass
 
 
+def classify(text: str) -> tuple[str, float]:
+    """``py3langid.classify``, with the identifier installed from the decompressed copy first."""
+    import py3langid
+
+    ensure()
+    return py3langid.classify(text)
+
+
 def _load(L):
     import lzma
     import shutil

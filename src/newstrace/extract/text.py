@@ -124,12 +124,9 @@ def extract_text_page(page: Page) -> Article | Problem:
     lang = page.declared.get("language")
     if not lang:
         try:
-            import py3langid
-
             from . import langid
-            langid.ensure()
 
-            lang = py3langid.classify(body_text[:3000])[0]
+            lang = langid.classify(body_text[:3000])[0]
         except Exception:  # noqa: BLE001
             lang = None
     return Article(

@@ -158,9 +158,9 @@ def _doc_hash(body: str) -> str:
 
 def _detect_lang(body: str) -> str | None:
     try:
-        import py3langid
+        from ..extract import langid
 
-        return py3langid.classify(body[:3000])[0]
+        return langid.classify(body[:3000])[0]
     except Exception:  # noqa: BLE001
         return None
 
