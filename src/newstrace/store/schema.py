@@ -812,7 +812,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- lists from (copies, stories, site_groups rows; an article's site, language or date; an article deleted),
         -- so that those in-memory columns outlive the commits of an ingest that only add articles
         -- (views.Reader.cached_trace). A row trigger costs ~20 us per row written (~2 s per 100k copies rows).
-        -- SQLite only: PostgreSQL has the table (variant below) and no triggers, its readers go by the WAL position.
+        -- SQLite only: PostgreSQL has the table (variant below) and no triggers; its readers follow store_changes (0091).
         CREATE TABLE IF NOT EXISTS change_counts (
             name TEXT PRIMARY KEY,
             n    INTEGER NOT NULL
@@ -832,8 +832,8 @@ MIGRATIONS: list[tuple[str, str]] = [
 FTS_TSVECTOR = "to_tsvector('newstrace', coalesce({p}title, '') || ' ' || coalesce({p}body, ''))"   # backend.FTS_CONFIG
 
 PG_VARIANTS: dict[str, str | list[str]] = {
-    # the table only (the same tables on both backends): no counting triggers, so that concurrent writers never
-    # queue on one counter row; web readers on PostgreSQL key their caches on the WAL position
+    # the table only (the same tables on both backends), no counting triggers: web readers on PostgreSQL key all
+    # their caches on store_changes (0091, raised once per writing transaction by store/backend.py)
     "0093_web_trace_changes": [
         "CREATE TABLE IF NOT EXISTS change_counts (name TEXT PRIMARY KEY, n BIGINT NOT NULL)",
         "INSERT INTO change_counts (name, n) VALUES ('trace', 0) ON CONFLICT (name) DO NOTHING",

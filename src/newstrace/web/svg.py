@@ -65,10 +65,13 @@ def parse_when(s: Any) -> datetime | None:
 
 @lru_cache(maxsize=8192)
 def _parse_when(s: str | None) -> datetime | None:
-    if not s:
-        return None
-    t = str(s).strip().replace("Z", "+00:00")
-    for cut in (len(t), 19, 10):
+    return _utc(str(s).strip(), (19, 10)) if s else None
+
+
+def _utc(raw: str, cuts: tuple[int, ...]) -> datetime | None:
+    """``raw`` (stripped) as a UTC instant: whole, else cut to each of ``cuts`` characters; None if none parses."""
+    t = raw.replace("Z", "+00:00")
+    for cut in (len(t), *cuts):
         try:
             d = datetime.fromisoformat(t[:cut])
         except ValueError:
@@ -86,15 +89,8 @@ def show_when(s: Any) -> str:
     raw = str(s).strip()
     if len(raw) == 10:
         return raw
-    t = raw.replace("Z", "+00:00")
-    for cut in (len(t), 19):
-        try:
-            d = datetime.fromisoformat(t[:cut])
-        except ValueError:
-            continue
-        d = (d if d.tzinfo else d.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-        return d.strftime("%Y-%m-%d %H:%M UTC")
-    return raw
+    d = _utc(raw, (19,))   # never cut to a date: "2025-03-05junk" stays as it is, not "... 00:00 UTC"
+    return d.strftime("%Y-%m-%d %H:%M UTC") if d is not None else raw
 
 
 _STAMP = re.compile(r"\b\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)?")

@@ -373,9 +373,9 @@ def _story_rows(db: Reader, story_id: str) -> tuple[Any, dict[str, Any], list[di
     return c, s, sw.story_members(c, story_id)
 
 
-def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict]:
+def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The story row, every member (origin first, then by lag, undated last) with its date, the copy link it is
-    drawn from (JSON columns left unparsed) and its flags, and the links by (copy, source). Cheap per member:
+    drawn from (JSON columns left unparsed) and its flags. Cheap per member:
     the page draws only one page of them."""
     c, s, members = _story_rows(db, story_id)
     members.sort(key=lambda m: (m["role"] != "origin", m["lag_hours"] is None, m["lag_hours"] or 0.0, m["page_id"]))
@@ -393,7 +393,7 @@ def _story_core(db: Reader, story_id: str) -> tuple[dict[str, Any], list[dict[st
         # dated before its origin: backdated or a wrong date (trace/network.py first_seen leaves it out too)
         m["backdated"] = (m["role"] != "origin" and m["when"] is not None and m["lag_hours"] is not None
                           and m["lag_hours"] < svg.BACKDATED_HOURS)
-    return s, members, by_pair
+    return s, members
 
 
 def _story_whole(db: Reader, story_id: str) -> dict[str, Any]:
@@ -401,7 +401,7 @@ def _story_whole(db: Reader, story_id: str) -> dict[str, Any]:
     link, counts by kind and credit, honest first/last seen, backdated / undated / uncertain members, sites sharing
     an operator, the timeline, claims and shared items. Kept per story until the database changes
     (:meth:`Reader.recent`), so paging through a big story reads and draws it once."""
-    s, members, _ = _story_core(db, story_id)
+    s, members = _story_core(db, story_id)
     c = db.conn()
     credited = Counter((m["link"] or {}).get("credited") or "unknown" for m in members if m["role"] != "origin")
     kinds = Counter("origin" if m["role"] == "origin" else (m["kind"] or "copy") for m in members)
@@ -1284,7 +1284,7 @@ def network(db: Reader, params: dict[str, str]) -> Page:
 def spread(db: Reader, params: dict[str, str], story_id: str) -> Page:
     """A story's spread replayed over time: a sequence of frames (no script), each the sites that carry the story
     by then and who copied whom; ``?step=N`` shows one frame large with links to the previous and next."""
-    s, members, _ = _story_core(db, story_id)
+    s, members = _story_core(db, story_id)
     step = _int_arg(params, "step", 0, lo=0, hi=svg.MAX_FRAMES)
     frames = svg.spread_frames(members, size=480 if step else 280)
     if step > len(frames):
