@@ -130,9 +130,7 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
     toks = list(doc)
     texts = [t.text for t in toks]
     depths, left_open = quotes if quotes is not None else quote_depths(doc, carried, texts)
-    n = len(toks)
-    has_dep = True
-    rel, dist = _cue_links(doc) if has_dep else ([""] * n, [99] * n)
+    rel, dist = _cue_links(doc)
     lows = [t.lower_ for t in toks]
     starts = [t.is_sent_start for t in toks]
     poss = [t.pos_ for t in toks]
@@ -149,12 +147,11 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
         q = qs[i]
         f = ["b", "w:" + low, "sh:" + shape(text), "pos:" + poss[i], "tag:" + tok.tag_, "q:" + q,
              "suf3:" + low[-3:]]
-        if has_dep:
-            h = tok.head.i
-            hl = lows[h]
-            r = rel[i] or "-"
-            f += ["dep:" + tok.dep_, "hw:" + (hl if hl in CUE_VERBS else poss[h]), "rel:" + r,
-                  "dist:" + _bucket(dist[i]), f"rel|q:{r}|{q}"]
+        h = tok.head.i
+        hl = lows[h]
+        r = rel[i] or "-"
+        f += ["dep:" + tok.dep_, "hw:" + (hl if hl in CUE_VERBS else poss[h]), "rel:" + r,
+              "dist:" + _bucket(dist[i]), f"rel|q:{r}|{q}"]
         base.append(f)
     _flags_and_windows(base, texts, lows, cues, starts, win, (-2, -1, 1, 2))
     return base, left_open
@@ -225,10 +222,6 @@ def lex_tag(low: str, text: str, sent_start: bool, lex: dict[str, str]) -> str:
 
 
 _CTX_WORDS = frozenset({"that", ",", ".", ":", "to", "on", "in", "the", "a", "he", "she", "they", "it", "this"})
-
-
-def _side(i: int, cue: int) -> str:
-    return "-" if cue < 0 else ("L" if i < cue else "R" if i > cue else "C") + _bucket(abs(i - cue))
 
 
 def fast_token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None = None
