@@ -17,6 +17,8 @@ from newstrace.trace.index import PRECHECK_WORDS, item_keys, may_link
 from newstrace.trace.text import features_many, tokenize
 
 TEXTS = json.loads((Path(__file__).parent / "fixtures" / "trace" / "texts.json").read_text())
+QUOTE = ('"We will not let the harbour become a car park for ferries, and we will fight this decision in every court '
+         'that will hear us," said Maria Olsen, who chairs the residents association.')
 
 
 def body(key: str) -> str:
@@ -47,6 +49,11 @@ def test_rule():
     assert may_link(a, long, one, long, none, None)        # item keys unknown: aligned
     assert may_link(a, long, one, long, none, np.array([9], dtype=np.int64))   # the common key is by a quote
     assert may_link(a, long, np.array([3, 4], dtype=np.int64), long, none, none)   # (no common key: not decided here)
+    sa = np.arange(64, dtype=np.uint32)
+    sb = sa + 100
+    assert not may_link(a, long, one, long, none, none, sa, sb)
+    sb[8:12] = sa[8:12]                                    # one document band in common: similar bodies, aligned
+    assert may_link(a, long, one, long, none, none, sa, sb)
 
 
 def _phrase_pair():
@@ -83,7 +90,7 @@ def _store(path: Path) -> Store:
              ("https://coast-daily.example/b/2", body("harbour")),                       # a full copy
              ("https://valley-farmer.example/c/3", _phrase_pair()),                       # one phrase: skipped
              ("https://island-wire.example/d/4", body("orchard") + "\n\n" + " ".join(body("harbour").split()[40:80])),
-             ("https://town-notes.example/e/5", body("library"))]
+             ("https://town-notes.example/e/5", body("library") + "\n\n" + QUOTE)]
     arts = []
     for i, (url, text) in enumerate(texts):
         site = url.split("/")[2]
@@ -118,9 +125,7 @@ def test_same_copies_and_stories_with_and_without(tmp_path):
 def test_a_shared_quote_is_still_aligned():
     """A phrase that is (part of) a quotation in one body: its keys are item keys, so a pair sharing only it is
     aligned (trace/shared.py may find a shared statement)."""
-    quote = ('"We will not let the harbour become a car park for ferries, and we will fight this decision in '
-             'every court that will hear us," said Maria Olsen, who chairs the residents association.')
-    d = tokenize(body("orchard") + "\n\n" + quote)
+    d = tokenize(body("orchard") + "\n\n" + QUOTE)
     pos, keys = features_many([d])
     ik = item_keys(d, keys)
     assert len(ik) and set(ik.tolist()) <= set(keys.tolist())
@@ -128,3 +133,17 @@ def test_a_shared_quote_is_still_aligned():
     _, pk = features_many([plain])
     assert not set(ik.tolist()) & (set(pk.tolist()) - set(ik.tolist()))   # (the orchard text itself has no item keys here)
     assert not len(item_keys(plain, pk))
+
+
+def test_fill_item_keys_gives_what_indexing_wrote(tmp_path):
+    from newstrace.trace.indexing import fill_item_keys
+    p = tmp_path / "f.db"
+    st = _store(p)
+    trace_all(st, rebuild=True, translate=False, config=TraceConfig(workers=1))
+    before = _rows(p, "SELECT rid, keys FROM trace_item_keys")
+    assert len(before) == 5 and any(k for _, k in before)
+    st.conn.execute("DELETE FROM trace_item_keys")
+    st.conn.commit()
+    assert fill_item_keys(st.conn) == 5
+    st.close()
+    assert _rows(p, "SELECT rid, keys FROM trace_item_keys") == before

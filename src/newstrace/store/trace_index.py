@@ -59,15 +59,16 @@ def sites(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
     return lookup(conn, "SELECT rid, site FROM trace_docs WHERE rid IN ({})", keys)
 
 
-def words_and_keys(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, tuple[int, bytes | None, bytes | None]]:
-    """(words, band keys, item keys) of indexed articles (keys as int64 bytes; None when not stored): what the
-    trace's pre-check reads of a candidate's partner instead of its body."""
-    out: dict[ArticleKey, tuple[int, bytes | None, bytes | None]] = {}
+def words_and_keys(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, tuple]:
+    """(words, band keys, item keys, MinHash signature) of indexed articles (keys as int64 bytes, the signature
+    as uint32 bytes; None when not stored): what the trace's pre-check reads of a candidate's partner instead of
+    its body."""
+    out: dict[ArticleKey, tuple] = {}
     for c in slices(list(keys)):
-        for rid, words, blob, items in conn.execute(
-                f"SELECT d.rid, d.words, d.keys, i.keys FROM trace_docs d LEFT JOIN trace_item_keys i ON i.rid = d.rid "
-                f"WHERE d.rid IN ({marks(c)})", c):
-            out[rid] = (words, blob, items)
+        for rid, words, blob, items, sig in conn.execute(
+                f"SELECT d.rid, d.words, d.keys, i.keys, d.minhash FROM trace_docs d "
+                f"LEFT JOIN trace_item_keys i ON i.rid = d.rid WHERE d.rid IN ({marks(c)})", c):
+            out[rid] = (words, blob, items, sig)
     return out
 
 

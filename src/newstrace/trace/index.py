@@ -16,7 +16,7 @@ import numpy as np
 from ..store.records import IndexedDoc
 from .align import MIN_SHARED
 from .shared import EDGE_WORDS, items_cached
-from .text import (ANCHOR_WORDS, DOC_BANDS, MASK63, NGRAM, PARA_BANDS, Doc, anchor_grams, anchor_keys, band_keys,
+from .text import (ANCHOR_WORDS, DOC_BANDS, DOC_ROWS, MASK63, NGRAM, PARA_BANDS, Doc, anchor_grams, anchor_keys, band_keys,
                    signatures)
 
 log = logging.getLogger(__name__)
@@ -77,16 +77,18 @@ def indexed_doc(key: int, pid: str, site: str, bh: str | None, d: Doc, keys: np.
 
 
 def may_link(keys_a: np.ndarray | None, words_a: int, keys_b: np.ndarray | None, words_b: int,
-             items_a: np.ndarray | None = None, items_b: np.ndarray | None = None) -> bool:
+             items_a: np.ndarray | None = None, items_b: np.ndarray | None = None,
+             sig_a: np.ndarray | None = None, sig_b: np.ndarray | None = None) -> bool:
     """The pre-check before a candidate pair is aligned (its bodies read and tokenised): False when the two
-    articles share a single band key (document band, passage band or winnowed anchor; sorted unique keys, as
-    trace_docs keeps them), both bodies have PRECHECK_WORDS words or more, and that key is not one of either
-    article's item keys (``item_keys``: in or next to a post, quote or caption, which a pair may share without
-    linking; None: not known, aligned).  Bodies that long link on MIN_SHARED aligned words or more, and a common
-    passage of 30 words gives on average about 3.5 common anchors (one per 6.5 8-word grams) plus passage bands;
-    one common key is an 8-word phrase two texts happen to share.  Shorter bodies (a 21-word page copied whole
-    into a long one shares one key: the only one-key copy of reuse-dev) and unknown keys are always aligned.
-    Checked on reuse-dev (1,730 aligned pairs): no pair that links or shares an item is skipped."""
+    articles share a single band key (sorted unique keys, as trace_docs keeps them), both bodies have
+    PRECHECK_WORDS words or more, their document signatures agree on no band (``sig_a``, ``sig_b``: the
+    stored MinHash; a document band in common means similar bodies, whatever their phrases), and that key is
+    not one of either article's item keys (``item_keys``: in or next to a post, quote or caption, which a pair
+    may share without linking; None: not known, aligned).  Bodies that long link on MIN_SHARED aligned words or
+    more, and a common passage of 30 words gives on average about 3.5 common anchors (one per 6.5 8-word grams)
+    plus passage bands; one common key is an 8-word phrase two texts happen to share.  Shorter bodies (a
+    21-word page copied whole into a long one shares one key: the only one-key copy of reuse-dev) and unknown
+    keys are always aligned."""
     if keys_a is None or keys_b is None or min(words_a, words_b) < PRECHECK_WORDS:
         return True
     small, big = (keys_a, keys_b) if len(keys_a) <= len(keys_b) else (keys_b, keys_a)
@@ -94,9 +96,10 @@ def may_link(keys_a: np.ndarray | None, words_a: int, keys_b: np.ndarray | None,
         return True   # (no keys: it was no candidate through them; align as before)
     at = np.minimum(np.searchsorted(big, small), len(big) - 1)
     common = small[big[at] == small]
-    if len(common) != 1:
+    if len(common) != 1 or items_a is None or items_b is None:
         return True
-    if items_a is None or items_b is None:
+    if sig_a is not None and sig_b is not None and len(sig_a) == len(sig_b) == DOC_BANDS * DOC_ROWS \
+            and (sig_a.reshape(DOC_BANDS, DOC_ROWS) == sig_b.reshape(DOC_BANDS, DOC_ROWS)).all(axis=1).any():
         return True
     return bool(np.isin(common, items_a).any() or np.isin(common, items_b).any())
 
@@ -104,8 +107,8 @@ def may_link(keys_a: np.ndarray | None, words_a: int, keys_b: np.ndarray | None,
 def item_keys(doc: Doc, keys: np.ndarray) -> np.ndarray:
     """The keys among ``keys`` (a tokenised body's band keys, after ``features_many``) that cover a word in or
     within EDGE_WORDS + 1 words of one of its items (trace/shared.py: posts, quotes, captions): a winnowed anchor
-    whose 8-word gram touches one, a passage chunk's bands when the chunk does, the document bands when the body
-    has any item.  Sorted int64."""
+    whose 8-word gram touches one, a passage chunk's bands when the chunk does (document bands: ``may_link``
+    compares signatures).  Sorted int64."""
     its = items_cached(doc.body)
     if not its or not len(keys) or doc.n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -120,8 +123,6 @@ def item_keys(doc: Doc, keys: np.ndarray) -> np.ndarray:
             near[min(doc.n, w1 + pad)] -= 1
     cover = np.concatenate(([0], np.cumsum(near[:-1]) > 0)).cumsum()   # cover[j]: words near items among [0, j)
     out = []
-    if doc.sig is not None:
-        out.append(keys[:0] if cover[-1] == 0 else band_keys(doc.sig, []))
     g = anchor_grams(doc.ng)
     if len(g):
         p = np.arange(len(g))

@@ -111,18 +111,20 @@ class IndexPhase:
         its partners' are read from trace_docs and trace_item_keys (a few bytes each, no body read or tokenised)."""
         if not todo:
             return todo
-        have = {d.rid: (d.words, d.keys, None) for d in rows}
+        have = {d.rid: (d.words, d.keys, None, d.minhash) for d in rows}
         miss = {x for p in todo for x in p if x not in have}
         have.update(trace_index.words_and_keys(self.r.conn, miss))
         keys: dict[ArticleKey, np.ndarray | None] = {}
         its: dict[ArticleKey, np.ndarray | None] = dict(items)
-        for k, (_, blob, iblob) in have.items():   # sorted and unique (as features_many gives them; older rows too)
+        sigs: dict[ArticleKey, np.ndarray | None] = {}
+        for k, (_, blob, iblob, sig) in have.items():   # sorted and unique (as features_many gives them)
             keys[k] = None if blob is None else np.unique(np.frombuffer(blob, dtype=np.int64))
+            sigs[k] = None if sig is None else np.frombuffer(sig, dtype=np.uint32)
             if k not in its:
                 its[k] = None if iblob is None else np.frombuffer(iblob, dtype=np.int64)
-        words = {k: w or 0 for k, (w, _, _) in have.items()}
+        words = {k: v[0] or 0 for k, v in have.items()}
         return [(a, b) for a, b in todo if may_link(keys.get(a), words.get(a, 0), keys.get(b), words.get(b, 0),
-                                                    its.get(a), its.get(b))]
+                                                    its.get(a), its.get(b), sigs.get(a), sigs.get(b))]
 
     def boilerplate(self, docs: dict, involved: list[ArticleKey]) -> tuple[set[int], dict[ArticleKey, str]]:
         """Passage keys that are boilerplate, and the site of every involved article."""
