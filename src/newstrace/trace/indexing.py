@@ -117,8 +117,11 @@ class IndexPhase:
         keys: dict[ArticleKey, np.ndarray | None] = {}
         its: dict[ArticleKey, np.ndarray | None] = dict(items)
         sigs: dict[ArticleKey, np.ndarray | None] = {}
-        for k, (_, blob, iblob, sig) in have.items():   # sorted and unique (as features_many gives them)
-            keys[k] = None if blob is None else np.unique(np.frombuffer(blob, dtype=np.int64))
+        for k, (_, blob, iblob, sig) in have.items():
+            ks = None if blob is None else np.frombuffer(blob, dtype=np.int64)
+            if ks is not None and len(ks) > 1 and not (ks[1:] > ks[:-1]).all():
+                ks = np.unique(ks)   # (features_many gives them sorted and unique; the Spark trace may not)
+            keys[k] = ks
             sigs[k] = None if sig is None else np.frombuffer(sig, dtype=np.uint32)
             if k not in its:
                 its[k] = None if iblob is None else np.frombuffer(iblob, dtype=np.int64)
