@@ -212,6 +212,9 @@ def main() -> int:
     ap.add_argument("--only", choices=("spark", "local"), help="run one engine (no identical-outputs check)")
     ap.add_argument("--spark-first", action="store_true", help="run the Spark engine before the local reference "
                     "(when the session may end before both finish, the Spark figures come first)")
+    ap.add_argument("--count-pairs", action="store_true", help="only build each size's corpus and count its "
+                    "candidate pairs with the local engine's in-memory index (no alignment, no Spark): how a corpus's "
+                    "pairs grow with n, cheaply")
     ap.add_argument("--report", action="store_true", help="print the tables from WORKDIR/results.json, run nothing")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -232,6 +235,9 @@ def main() -> int:
             report(json.load(fh))
         return 0
     os.makedirs(args.workdir, exist_ok=True)
+    if args.count_pairs:
+        count_pairs(args.workdir, [int(x) for x in args.sizes.split(",")], args.epoch, args.dense)
+        return 0
     if args.increment:
         base, batch = (int(x) for x in args.increment.split(":"))
         increment(args.workdir, base, batch)
@@ -239,11 +245,7 @@ def main() -> int:
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
         tag = f"{n}_e{args.epoch}" if args.epoch else f"{n}"
-        base = os.path.join(args.workdir, f"corpus_{tag}.db")
-        if not os.path.exists(base):
-            trace_scale.build(base + ".tmp", n - args.dense, epoch=args.epoch)
-            add_dense(base + ".tmp", args.dense)
-            os.replace(base + ".tmp", base)
+        base = corpus(args.workdir, n, args.epoch, args.dense)
         a, b = os.path.join(args.workdir, f"local_{n}.db"), os.path.join(args.workdir, f"spark_{n}.db")
         run = os.path.join(args.workdir, f"run_{tag}")
         shutil.rmtree(run, ignore_errors=True)
@@ -284,6 +286,51 @@ def main() -> int:
     with open(os.path.join(args.workdir, "results.json")) as fh:
         report(json.load(fh))   # this run's sizes beside the earlier runs' kept in the file
     return 0
+
+
+def corpus(work: str, n: int, epoch: int, dense: int) -> str:
+    tag = f"{n}_e{epoch}" if epoch else f"{n}"
+    base = os.path.join(work, f"corpus_{tag}.db")
+    if not os.path.exists(base):
+        trace_scale.build(base + ".tmp", n - dense, epoch=epoch)
+        add_dense(base + ".tmp", dense)
+        os.replace(base + ".tmp", base)
+    return base
+
+
+def count_pairs(work: str, sizes: list[int], epoch: int, dense: int) -> None:
+    """Candidate pairs of each size's corpus as the local engine's rebuild finds them (MemIndex, batches of
+    TraceConfig.chunk articles in key order, boilerplate updated per batch), without aligning them."""
+    import numpy as np
+
+    from newstrace.store import Store
+    from newstrace.trace import TraceConfig
+    from newstrace.trace.index import MemIndex, doc_keys
+    from newstrace.trace.text import tokenize
+
+    rows = []
+    for n in sizes:
+        db = corpus(work, n, epoch, dense)
+        st = Store(db)
+        arts = st.conn.execute("SELECT aid, site, body FROM articles ORDER BY aid").fetchall()
+        st.close()
+        mem, sites, total, t = MemIndex(), {}, 0, time.perf_counter()
+        chunk = TraceConfig().chunk
+        for k in range(0, len(arts), chunk):
+            part = arts[k:k + chunk]
+            ks = [doc_keys(tokenize(b or "")) for _, _, b in part]
+            allk = np.concatenate(ks) if ks else np.zeros(0, dtype=np.int64)
+            allr = np.repeat(np.asarray([a for a, _, _ in part], dtype=np.int64), [len(x) for x in ks])
+            sn = np.repeat(np.asarray([sites.setdefault(s_, len(sites)) for _, s_, _ in part], dtype=np.int32),
+                           [len(x) for x in ks])
+            mem.add(allk, allr, sn)
+            mem.update_boilerplate()
+            total += len(mem.candidates(part[0][0]))
+        rows.append((n, total))
+        print(f"n={n} corpus {'epoch ' + str(epoch) if epoch else 'classic'}: {total} candidate pairs "
+              f"({total / n:.3f} per article; {time.perf_counter() - t:.0f}s)", flush=True)
+    for (a, pa), (b, pb) in zip(rows, rows[1:]):
+        print(f"  {a} -> {b} ({b / a:.2f}x articles): pairs {pb / pa:.2f}x")
 
 
 def increment(work: str, base: int, batch: int) -> None:
