@@ -390,18 +390,15 @@ def report(rows: list[dict]) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         c, same = r.get("corpus", "classic"), {True: "yes", False: "NO", None: "not checked"}[r.get("same")]
-        if r.get("local"):
-            lt = r["local"].get("timing", {})
-            print(f"| {c} | {r['n']} | local | {r['local']['wall_s']:.1f} | {r['local_mb']:.0f} | "
-                  f"{lt.get('tokenize', 0) + lt.get('index', 0):.1f} | {lt.get('candidates', 0):.1f} | "
-                  f"{lt.get('align', 0):.1f} | {lt.get('decide', 0):.1f} | {lt.get('sites', 0):.1f} | "
-                  f"{r['local'].get('copies')} | |")
-        if r.get("spark"):
-            st = r["spark"].get("timing", {})
-            print(f"| {c} | {r['n']} | spark local[2] | {r['spark']['wall_s']:.1f} | {r['spark_mb']:.0f} | "
-                  f"{st.get('docs', 0):.1f} | {st.get('candidates', 0):.1f} | {st.get('align', 0):.1f} | "
-                  f"{st.get('components', 0) + st.get('decide', 0) + st.get('land_decisions', 0):.1f} | "
-                  f"{st.get('network', 0):.1f} | {r['spark'].get('copies')} | {same} |")
+        for eng, label, phases in (("local", "local", ("tokenize+index", "candidates", "align", "decide", "sites")),
+                                   ("spark", "spark local[2]", ("docs", "candidates", "align",
+                                                                "components+decide+land_decisions", "network"))):
+            if not r.get(eng):
+                continue
+            t = r[eng].get("timing", {})
+            cols = " | ".join(f"{sum(t.get(x, 0) for x in k.split('+')):.1f}" for k in phases)
+            print(f"| {c} | {r['n']} | {label} | {r[eng]['wall_s']:.1f} | {r[eng + '_mb']:.0f} | {cols} | "
+                  f"{r[eng].get('copies')} | {same if eng == 'spark' else ''} |")
     print("\n(spark: + land_pairs s in its own column below; the session start is not counted)")
     print("| corpus | articles | spark/local wall | spark/local cpu (process trees, session included) | land_pairs s | "
           "band-join shuffle MB | per 1M articles MB | largest bucket | pairs uncapped (sum C(n,2)) | candidates | "
