@@ -144,3 +144,17 @@ def test_cli_ingest_analyze_only_claims(tmp_path):
         assert sc.state_of(st.conn, pid, "actors") is None
         rows = sc.article_claims(st.conn, pid)
     assert any(r["kind"] == "direct" and "twice as many" in r["content"]["text"] for r in rows)
+
+
+def test_lemmatizer_word_lists_as_sets_give_the_shipped_lemmas():
+    import spacy
+
+    from newstrace.analyze.nlp import MODEL, english
+
+    text = ("The officials were stepping down after ministers had denied the reports. She says the agencies "
+            "studied better ways; the children's geese ran faster than the oxen, and analyses were written.")
+    ours, shipped = english()(text), spacy.load(MODEL)(text)
+    table = english().get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    assert all(isinstance(v, frozenset) for v in table.values())
+    assert [(t.lemma_, t.pos_, str(t.morph)) for t in ours] == [(t.lemma_, t.pos_, str(t.morph)) for t in shipped]
+    assert {"step", "deny", "study", "child", "goose", "analysis", "write"} <= {t.lemma_ for t in ours}

@@ -114,7 +114,10 @@ def apply_rules(sdoc, labels: list[str]) -> list[str]:
             if not sub:
                 continue
             a, b = sub[0].i, sub[-1].i
-        else:  # tokens only: X runs to the next punctuation or clause word of the sentence
+        else:  # tokens only: X runs to the next punctuation or clause word of the sentence, at most 13 tokens
+            # (measured on PolNeAR train, 394 gold "according to" sources, `bench/claims_train.py --cap`: source
+            # overlap F1 0.853 at 9 tokens, 0.860 from 11 tokens to no cap: punctuation and clause words end the
+            # run first; gold sources: median 4 tokens, 90th percentile 10)
             a = b = to.i + 1
             if a >= len(sdoc) or sdoc[a].is_punct or sdoc[a].is_sent_start:
                 continue
