@@ -14,7 +14,8 @@ training articles (words seen twice or more).
 
 Usage: ``nice -n 10 .venv/bin/python bench/claims_train.py [--c1 0.05 --c2 0.01] [--iters 150] [--holdout N]
 [--limit N] [--grid] [--cache DIR] [--fast [--lex-limit N]]``; ``--cap``: the "according to X" source
-cap of the tokens-only rule scored on train (no training)
+cap of the tokens-only rule scored on train (no training); ``--cues``: the cue-rate file of the tokens-only
+missed-cue pass (``models/claims_cues.json``) from the train articles' gold cues
 """
 from __future__ import annotations
 
@@ -227,6 +228,26 @@ def cap_table(docs) -> None:
         print(f"| at most {cap + 1} tokens | source overlap P {p:.3f} R {r:.3f} F1 {2 * p * r / max(1e-9, p + r):.3f} |")
 
 
+def write_cue_rates(docs, path: Path) -> int:
+    """``--cues``: lowercased word -> share of its occurrences inside a gold cue, over the tokens-only
+    tokenization of ``docs`` (PolNeAR train; words seen 3+ times with a share of at least 0.2): what
+    ``claims.second_cues`` reads."""
+    import collections
+    import json
+
+    tot: collections.Counter = collections.Counter()
+    cue: collections.Counter = collections.Counter()
+    for d, ps in tokenized(docs):
+        role_at = _role_at(d)
+        for start, sd in ps:
+            for t, lab in zip(sd, labels_for(d, start, sd, role_at)):
+                tot[t.lower_] += 1
+                cue[t.lower_] += lab.endswith("CUE")
+    rates = {w: round(cue[w] / n, 3) for w, n in sorted(tot.items()) if n >= 3 and cue[w] / n >= 0.2}
+    path.write_text(json.dumps(rates, separators=(",", ":"), ensure_ascii=False))
+    return len(rates)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--c1", type=float, default=0.05)
@@ -246,6 +267,8 @@ def main() -> int:
                     help="train on all but the last N train articles and print span F1 on those N (for choices)")
     ap.add_argument("--cap", action="store_true", help="only score the tokens-only 'according to X' source cap "
                     "on the train articles (how the shipped cap was chosen) and stop")
+    ap.add_argument("--cues", action="store_true", help="only write the cue-rate file of claims.second_cues "
+                    "from the train articles' gold cues (no training)")
     a = ap.parse_args()
     tr_docs, dev_docs = load("train", a.limit), load("dev", a.limit)
     if not tr_docs:
@@ -253,6 +276,12 @@ def main() -> int:
         return 0
     if a.cap:
         cap_table(tr_docs)
+        return 0
+    if a.cues:
+        from newstrace.analyze.claims import CUE_RATES
+
+        out = Path(a.out or CUE_RATES)
+        print(f"cue rates: {write_cue_rates(tr_docs, out)} words from {len(tr_docs)} train articles -> {out}")
         return 0
     t = time.time()
     a.out = a.out or str(MODEL_FAST if a.fast else MODEL)

@@ -158,3 +158,24 @@ def test_lemmatizer_word_lists_as_sets_give_the_shipped_lemmas():
     assert all(isinstance(v, frozenset) for v in table.values())
     assert [(t.lemma_, t.pos_, str(t.morph)) for t in ours] == [(t.lemma_, t.pos_, str(t.morph)) for t in shipped]
     assert {"step", "deny", "study", "child", "goose", "analysis", "write"} <= {t.lemma_ for t in ours}
+
+
+def test_second_pass_gives_a_sentence_without_cue_its_cue_source_and_content():
+    from newstrace.analyze.claims import second_cues
+
+    rates = {"believe": 0.8, "said": 0.95, "the": 0.01}
+    doc = tokenize("Officials in the region believe that the attack was planned. The storm passed.")
+    labels = second_cues(doc, ["O"] * len(doc), rates)
+    by = {r: " ".join(t.text for t, lab in zip(doc, labels) if lab.endswith(r)) for r in ("SRC", "CUE", "CON")}
+    assert by == {"SRC": "Officials in the region", "CUE": "believe",
+                  "CON": "that the attack was planned"}
+    # content before the cue: "..., the minister said."
+    doc = tokenize("The talks will resume next week, the minister said.")
+    labels = second_cues(doc, ["O"] * len(doc), rates)
+    assert [t.text for t, lab in zip(doc, labels) if lab.endswith("CUE")] == ["said"]
+    assert " ".join(t.text for t, lab in zip(doc, labels) if lab.endswith("CON")) == "The talks will resume next week"
+    # a sentence the tagger gave a cue, or a word under the rate, is left alone
+    doc = tokenize("He said that they believe it.")
+    tagged = ["B-SRC", "B-CUE", "B-CON", "I-CON", "I-CON", "I-CON", "I-CON", "O"]
+    assert second_cues(doc, tagged, rates) == tagged
+    assert second_cues(doc, ["O"] * len(doc), rates, rate_min=0.99) == ["O"] * len(doc)
