@@ -179,3 +179,15 @@ def test_second_pass_gives_a_sentence_without_cue_its_cue_source_and_content():
     tagged = ["B-SRC", "B-CUE", "B-CON", "I-CON", "I-CON", "I-CON", "I-CON", "O"]
     assert second_cues(doc, tagged, rates) == tagged
     assert second_cues(doc, ["O"] * len(doc), rates, rate_min=0.99) == ["O"] * len(doc)
+
+
+def test_second_pass_gives_a_bare_cue_the_rest_of_its_sentence():
+    from newstrace.analyze.claims import second_cues
+
+    doc = tokenize("The minister warned on Monday about rising prices in the capital.")
+    labels = ["O"] * len(doc)
+    labels[1], labels[2] = "B-SRC", "B-CUE"
+    out = second_cues(doc, labels, {})
+    assert " ".join(t.text for t, lab in zip(doc, out) if lab.endswith("CON")) == \
+        "on Monday about rising prices in the capital"
+    assert [lab for lab in out if lab.endswith(("SRC", "CUE"))] == ["B-SRC", "B-CUE"]

@@ -160,11 +160,14 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
     cue rate is at least ``rate_min`` becomes the cue; when the sentence has no source or content labels
     either, the words after it to the sentence end are the content ("X said that ...") — or, with fewer than
     three words after it, the words from the sentence start to the source before it ("..., X said.") — and the
-    name, pronoun or short noun phrase right before it the source."""
+    name, pronoun or short noun phrase right before it the source. A sentence with a cue and no content gets
+    the same content (:func:`_bare_content`)."""
     labels = list(labels)
     for sent in sdoc.sents:
         idx = list(range(sent.start, sent.end))
         if any(labels[i].endswith("CUE") for i in idx):
+            if not any(labels[i].endswith("CON") for i in idx):
+                _bare_content(sdoc, sent, labels)
             continue
         cue = next((i for i in idx if labels[i] == "O" and rates.get(sdoc[i].lower_, 0.0) >= rate_min), None)
         if cue is None:
@@ -194,6 +197,23 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
             if labels[i] == "O":
                 labels[i] = "B-CON" if i == lo else "I-CON"
     return labels
+
+
+def _bare_content(sdoc, sent, labels: list[str]) -> None:
+    """A sentence with a cue but no content: the words after its last cue run to the sentence end (3+ words),
+    else the words before its first source or cue."""
+    idx = range(sent.start, sent.end)
+    last = max(i for i in idx if labels[i].endswith("CUE"))
+    first = min(i for i in idx if labels[i] != "O")
+    words = [i for i in range(last + 1, sent.end) if labels[i] == "O" and
+             (not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES)]
+    if len(words) < 3:
+        words = [i for i in range(sent.start, first) if not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES]
+        if len(words) < 3:
+            return
+    for i in range(words[0], words[-1] + 1):
+        if labels[i] == "O":
+            labels[i] = "B-CON" if i == words[0] else "I-CON"
 
 
 def extend_to_clause(sdoc, labels: list[str]) -> list[str]:
