@@ -481,6 +481,12 @@ def _piece_vectors(m, ids: list[int]):
 def preload() -> None:
     """Open the CRF and, when the model reads them, the token-vector encoder (before forking workers)."""
     tagger()
-    if model_info().get("head"):
+    info = model_info()
+    if info.get("head"):
         head()
-        _use_backend()
+        if info.get("head_vectors") == "e5":
+            from . import e5states
+
+            e5states.encoder()
+        else:
+            _use_backend()

