@@ -541,10 +541,11 @@ def _alias_mentions(doc, mentions: list[Mention], aliases: list[Alias]) -> None:
 _WORD = re.compile(r"[^\W\d_][\w'\u2019-]*")
 
 
-# Set by hand when written (86c50d2), not fitted. Checked on the labelled set's dev half (31 articles, session 9): its
-# title-case headlines have 0.89-1.00 of their long words capitalised and all are under 100 characters; its
-# sentence-case lines at most 0.67; between them, at 0.71-0.83, seven name-heavy body sentences and tweet
-# credits ("Mike Pompeo, Director of the CIA, will become ...") that 0.70 takes for headlines.
+# Set by hand when written (86c50d2), not fitted. Checked on the labelled set's dev half (31 articles, session 9):
+# the title-case headlines it finds have 0.89-1.00 of their long words capitalised (all under 100 characters);
+# the other 11 lines it takes sit at 0.71-0.83 (a sentence-case question headline, name-heavy body sentences,
+# tweet credits); the lines it leaves with at least half capitalised are at 0.67 or less, or are two-word lines,
+# several sentences or over 200 characters.
 TITLE_MAX_CHARS = 200
 TITLE_MIN_WORDS = 3
 TITLE_MIN_CAPS = 0.7
