@@ -20,12 +20,14 @@ MIN_PAGES = 3  # a block must repeat on this many pages of one site ...
 MIN_SHARE = 0.5  # ... and on this share of them (when the site has more than MIN_PAGES pages)
 MAX_FURNITURE_CHARS = 1500  # article paragraphs longer than this are never learned as furniture
 
-COMMON = [(k, re.compile(p, re.I)) for k, p in [
+# (kind, pattern[, cue words]): a pattern not anchored at the block's start (each top-level alternative opening
+# with ^) is searched, which is slow, so it names the words it cannot match without (in the lower-cased block)
+_COMMON = [
     ("translate", r"^(?:read this article in your language|translate this (?:article|page)|select language|"
                   r"this article is available in|lesen sie diesen artikel in ihrer sprache|lea este art[ií]culo en su "
                   r"idioma|lisez cet article dans votre langue|leggi questo articolo nella tua lingua)\b"),
     ("note", r"^(?:note to readers|dear readers?)\s*[:,-]?.{0,40}\b(?:share|crosspost|cross-post|forward)"),
-    ("note", r"\b(?:crosspost|cross-post)\b.{0,80}\b(?:blog|forum|email lists?)\b"),
+    ("note", r"\b(?:crosspost|cross-post)\b.{0,80}\b(?:blog|forum|email lists?)\b", ("cross",)),
     ("donation", r"^(?:please )?(?:support|donate|help us|make a donation|become a (?:patron|member|supporter))\b.{0,400}"
                  r"\b(?:paypal|patreon|donat|bitcoin|btc|eth|subscribe|contribut|ko-fi|buy me a coffee)"),
     ("donation", r"^(?:donate|support us) (?:via|with|by|on) (?:paypal|patreon|crypto|bitcoin)"),
@@ -49,7 +51,7 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     ("share", r"^(?:share this(?: article| story)?|share on (?:facebook|twitter)|click to share)\b.{0,80}$"),
     # the furniture a republishing site wraps around an article (translation banner, social and membership
     # calls, "Articles by:", contact and media-inquiry lines, permission to cross-post, comment calls)
-    ("translate", r"\barticles can be read in \d+ languages\b"),
+    ("translate", r"\barticles can be read in \d+ languages\b", ("languages",)),
     # (not "Follow <author> on Twitter @handle": reuse-dev's gold bodies keep an author's own line)
     ("social", r"^(?:visit and )?follow us on (?:instagram|twitter|telegram|facebook|x|gab|vk|tiktok|youtube)\b"),
     ("donation", r"^become a (?:member|patron|supporter) of\b.{0,80}$"),
@@ -57,12 +59,13 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     ("contact", r"^(?:for )?(?:media|press) inquir(?:y|ies)\s*:.{1,200}$|^contact(?: us)?\s*:\s*\S+@\S+.{0,150}$|"
                 r"^contact(?: us)?\s*:\s*\S+\s*\[at\].{0,150}$"),
     ("comments", r"^(?:comment on .{1,60} on our facebook page|\d+ comments?\.? be the first to comment|be the first to comment)"),
-    ("crosspost", r"\bgrants? permission to (?:cross-?post|republish|repost)\b"),
+    ("crosspost", r"\bgrants? permission to (?:cross-?post|republish|repost)\b", ("permission to",)),
     ("disclaimer", r"^the contents of this article are (?:of )?(?:the )?sole responsibility of the author|"
-                   r"\bpublishes a wide range of (?:perspectives|views|opinions)\b"),
+                   r"\bpublishes a wide range of (?:perspectives|views|opinions)\b",
+     ("sole responsibility", "publishes a wide range")),
     ("about", r"^[\w&'’ .\-]{2,60} is an independent (?:news|media|research|non-?profit|online)\b.{0,60}"
               r"\b(?:founded|established|launched) in (?:19|20)\d\d\b.{0,300}$"),
-    ("fairuse", r"\bcontains copyrighted material the use of which has not (?:always )?been"),
+    ("fairuse", r"\bcontains copyrighted material the use of which has not (?:always )?been", ("copyrighted material",)),
     ("crosspost", r"^(?:you (?:may|can) (?:republish|repost|share) this (?:article|story)|"
                   r"this (?:article|work) is licensed under (?:a )?creative commons)"),
     # read on trafilatura-eval's `without` snippets kept on lone pages of the fitting half (never the held-out
@@ -112,16 +115,19 @@ COMMON = [(k, re.compile(p, re.I)) for k, p in [
     ("donation", r"^(?:hazte (?:miembro|socio|suscriptor)|werde (?:jetzt )?(?:mitglied|abonnent|unterstützer)|"
                  r"jetzt (?:mitglied|abonnent) werden|unterstütze\b.{0,40}\bmit \d|wesprzyj nas)\b.{0,250}$"),
     # (\A, not ^: searched only where their cue words occur, see UNANCHORED_CUES)
-    ("donation", r"\A.{0,200}\b(?:cancela cuando quieras|cancel (?:at )?any ?time|jederzeit kündbar)\b.{0,100}$"),
-    ("social", r"\A.{0,80}\bnuestro canal de (?:youtube|telegram|whatsapp)\b.{0,150}$"),
+    ("donation", r"\A.{0,200}\b(?:cancela cuando quieras|cancel (?:at )?any ?time|jederzeit kündbar)\b.{0,100}$",
+     ("cancela cuando", "cancel any", "cancel at any", "jederzeit kündbar")),
+    ("social", r"\A.{0,80}\bnuestro canal de (?:youtube|telegram|whatsapp)\b.{0,150}$", ("nuestro canal de",)),
     # a teaser: a block that ends with its "read more" link
-    ("related", r"[\[(](?:czytaj więcej|więcej|weiterlesen|mehr|read more|more|leer más|lire la suite|leggi tutto)[\])]\s*$"),
+    ("related", r"[\[(](?:czytaj więcej|więcej|weiterlesen|mehr|read more|more|leer más|lire la suite|leggi tutto)[\])]\s*$",
+     ("]", ")")),
     ("disclosure", r"^(?:this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate links|references to "
                    r"products|sponsored)|(?:we|i) may (?:receive|earn) (?:a )?(?:small )?(?:compensation|commission) when"
                    r"|dieser (?:beitrag|artikel) enthält (?:affiliate-links|werbung))\b.{0,500}$"),
     ("social", r"^(?:síguenos|siguenos|folge uns|folgen sie uns|suivez-nous|seguici|śledź nas|obserwuj nas|siga-nos)\b"
                r".{0,150}$"),
-]]
+]
+COMMON = [(e[0], re.compile(e[1], re.I)) for e in _COMMON]
 
 
 def norm(block: str) -> str:
@@ -192,13 +198,10 @@ def _top_level(pattern: str) -> list[str]:
 # first in list order that matches wins, as in the loop); the others are searched one by one
 _ANCHORED = {i for i, (_k, p) in enumerate(COMMON) if all(a.startswith("^") for a in _top_level(p.pattern))}
 ANCHORED_ALL = re.compile("|".join(f"(?P<p{i}>{COMMON[i][1].pattern})" for i in sorted(_ANCHORED)), re.I)
-UNANCHORED = [(i, k, p) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED]
-# words each unanchored pattern cannot match without (in the lower-cased block): a cheap `in` test first
-UNANCHORED_CUES = {2: ("cross",), 17: ("languages",), 23: ("permission to",),
-                   24: ("sole responsibility", "publishes a wide range"), 26: ("copyrighted material",),
-                   43: ("cancela cuando", "cancel any", "cancel at any", "jederzeit kündbar"), 44: ("nuestro canal de",),
-                   45: ("]", ")")}
-assert set(UNANCHORED_CUES) == {i for i, _k, _p in UNANCHORED}, "a new unanchored pattern needs its cue words"
+# the cue words of each unanchored pattern, keyed by the pattern itself: a cheap `in` test before the search
+UNANCHORED_CUES = {e[1]: e[2] for e in _COMMON if len(e) > 2}
+UNANCHORED = [(i, k, p, UNANCHORED_CUES.get(p.pattern)) for i, (k, p) in enumerate(COMMON) if i not in _ANCHORED]
+assert all(cues for *_, cues in UNANCHORED), "a new unanchored pattern needs its cue words"
 
 
 def common_kind(block: str) -> str | None:
@@ -211,10 +214,10 @@ def common_kind(block: str) -> str | None:
     m = ANCHORED_ALL.match(b)
     first = int(m.lastgroup[1:]) if m else len(COMMON)
     low = b.lower()
-    for i, kind, pat in UNANCHORED:
+    for i, kind, pat, cues in UNANCHORED:
         if i > first:
             break
-        if any(c in low for c in UNANCHORED_CUES[i]) and pat.search(b):
+        if any(c in low for c in cues) and pat.search(b):
             return kind
     if m:
         return COMMON[first][0]
