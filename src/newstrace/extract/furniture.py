@@ -65,7 +65,8 @@ _COMMON = [
      ("sole responsibility", "publishes a wide range")),
     ("about", r"^[\w&'’ .\-]{2,60} is an independent (?:news|media|research|non-?profit|online)\b.{0,60}"
               r"\b(?:founded|established|launched) in (?:19|20)\d\d\b.{0,300}$"),
-    ("fairuse", r"\bcontains copyrighted material the use of which has not (?:always )?been", ("copyrighted material",)),
+    ("fairuse", r"\bcontains copyrighted material the use of which has not (?:always )?been",
+     ("copyrighted material",)),
     ("crosspost", r"^(?:you (?:may|can) (?:republish|repost|share) this (?:article|story)|"
                   r"this (?:article|work) is licensed under (?:a )?creative commons)"),
     # read on trafilatura-eval's `without` snippets kept on lone pages of the fitting half (never the held-out
@@ -119,7 +120,8 @@ _COMMON = [
      ("cancela cuando", "cancel any", "cancel at any", "jederzeit kündbar")),
     ("social", r"\A.{0,80}\bnuestro canal de (?:youtube|telegram|whatsapp)\b.{0,150}$", ("nuestro canal de",)),
     # a teaser: a block that ends with its "read more" link
-    ("related", r"[\[(](?:czytaj więcej|więcej|weiterlesen|mehr|read more|more|leer más|lire la suite|leggi tutto)[\])]\s*$",
+    ("related", r"[\[(](?:czytaj więcej|więcej|weiterlesen|mehr|read more|more|leer más|lire la suite|leggi tutto)"
+                r"[\])]\s*$",
      ("]", ")")),
     ("disclosure", r"^(?:this (?:post|article|page|story) (?:contains|may contain|includes) (?:affiliate links|references to "
                    r"products|sponsored)|(?:we|i) may (?:receive|earn) (?:a )?(?:small )?(?:compensation|commission) when"
@@ -355,12 +357,13 @@ def _text_len(el) -> int:
 def block_structure(blocks: list[str], els: list, tree, seen: dict | None = None) -> list[list[str]]:
     """Structure cues of each block, from where its element sits in the page (``els``: :func:`_locate`):
     the block is the text of a link on the page (``a:all``: a teaser repeats a linked headline) or sits in a
-    link (``a:in``: the element or its two nearest ancestors); the link density of its nearest block element (``ld:0``/``lo``/``mid``/``hi``); it lies
-    outside the main container (``out:main``: the deepest element holding ``MAIN_SHARE`` of the blocks'
-    characters) or under another parent than the article's paragraphs (``par:other``, ``par:outside``: the
-    parent holding most of the blocks' characters); its neighbour block is link text (``prev:link``,
-    ``next:link``); the class/id words of its ancestors past ``HINT_DEPTH`` (``acls:``: a comment section or a
-    teaser list wraps its items several levels up). A block not found in the page gets ``loc:none``."""
+    link (``a:in``: the element or its two nearest ancestors); the link density of its nearest block element
+    (``ld:0``/``lo``/``mid``/``hi``); it lies outside the main container (``out:main``: the deepest element
+    holding ``MAIN_SHARE`` of the blocks' characters) or under another parent than the article's paragraphs
+    (``par:other``, ``par:outside``: the parent holding most of the blocks' characters); its neighbour block is
+    link text (``prev:link``, ``next:link``); the class/id words of its ancestors past ``HINT_DEPTH`` (``acls:``:
+    a comment section or a teaser list wraps its items several levels up). A block not found in the page gets
+    ``loc:none``. Off in extraction (``LONE_STRUCTURE``): measured, see there."""
     seen = {} if seen is None else seen
     anchors = set()
     for a in tree.iter("a"):
