@@ -160,3 +160,28 @@ def test_date_precision_on_the_test_pages(path):
     for published in sorted(dates):
         if 1 <= int(published[5:7]) <= 12 and 1 <= int(published[8:10]) <= 31:
             assert A.date_precision(published, html, "", True) == _precision_searching_everywhere(published, html)
+
+
+def test_control_characters_found_from_the_bytes_where_the_charset_allows():
+    # every C0 byte of an ASCII-superset charset decodes to itself, and nothing else decodes to one
+    for enc in ("utf-8", "cp1252", "iso8859-1", "iso8859-15", "cp1251", "koi8-r", "ascii"):
+        for b in range(256):
+            try:
+                ch = bytes([b]).decode(enc)
+            except UnicodeDecodeError:
+                continue
+            assert bool(A.XML_INCOMPATIBLE.search(ch)) == (bytes([b]) in A.CONTROL_BYTES), (enc, b)
+    clean, dirty = "<p>caf\u00e9 \u2019ok\u2019</p>".encode(), "<p>a\x01b\x1fc</p>".encode()
+    assert not A._may_hold_controls(clean, "utf-8")
+    assert A._may_hold_controls(dirty, "utf-8")
+    # EBCDIC and UTF-16 decode other bytes to control characters: the regex decides there
+    assert A._may_hold_controls("-".encode("cp037"), "cp037")
+    assert "\x05" == "-".encode("ascii").decode("cp037")
+    assert A._may_hold_controls(clean, "utf-16-le")
+
+
+def test_a_page_with_control_characters_still_loses_them():
+    raw = b"<html><body><article><p>The council voted\x01 on the plan\x0b after a long debate about the old " \
+          b"bridge and its repairs, which the members said had waited for years.</p></article></body></html>"
+    art = A.extract(Page(source="ctl.html", url="https://example.org/a", raw=raw))
+    assert isinstance(art, Article) and "\x01" not in art.body and "\x0b" not in art.body and "voted" in art.body

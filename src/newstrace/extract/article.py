@@ -87,6 +87,20 @@ def html_parser() -> etree.HTMLParser:
     return parser
 
 
+CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20))  # XML_INCOMPATIBLE's, as bytes
+# charsets in which a C0 control character can only come from its own byte (ASCII supersets whose other bytes
+# decode to U+0080 and above): for these the bytes tell whether XML_INCOMPATIBLE has anything to remove
+C0_SAFE_CHARSETS = ("utf-8", "ascii", "cp125", "iso8859-", "koi8-")
+
+
+def _may_hold_controls(data: bytes, encoding: str) -> bool:
+    """False when the text decoded from ``data`` with ``encoding`` surely holds no character XML_INCOMPATIBLE
+    removes: bytes.translate is ~4x quicker than the regex over the decoded page."""
+    if not encoding.startswith(C0_SAFE_CHARSETS) or encoding.startswith(("utf-16", "utf-32", "utf-7")):
+        return True
+    return len(data.translate(None, CONTROL_BYTES)) != len(data)
+
+
 def _repair_declared(page: Page) -> tuple[Page, bool]:
     """The page with the mojibake of its given metadata (JSONL title, byline, ...) repaired."""
     if not page.declared:
@@ -116,7 +130,8 @@ def _extract_html(page: Page) -> Article | Problem:
     declared = page.declared.get("http_charset") or charset_from_content_type(page.content_type)
     text, encoding = decode_bytes(data, declared)
     # control characters are never text, and lxml refuses them when a node's text is rewritten
-    text = XML_INCOMPATIBLE.sub("", text)
+    if _may_hold_controls(data, encoding):
+        text = XML_INCOMPATIBLE.sub("", text)
     # UTF-8 read as cp1252/Latin-1/cp1251 somewhere upstream ("thereâ€™s"): repaired before the parse, so
     # every span and offset refers to the repaired text
     text, repaired = mojibake_mod.repair(text)
