@@ -161,7 +161,8 @@ def _extract_html(page: Page) -> Article | Problem:
     # everything trafilatura would prune away: links, media, identifiers, taxonomy labels
     outlinks, media_hrefs = _outlinks(tree, base)
     media = _media(tree, base, text, media_hrefs)
-    idents = identifiers_mod.find_identifiers(text, tree)
+    low = text.lower()  # (shared by the identifier search and the prose-mention check)
+    idents = identifiers_mod.find_identifiers(text, tree, low)
     # the non-blank text nodes, one XPath pass in C shared by the taxonomy's labels, the credit scan and the
     # lone-page model's markup cues (read again only when the layout pass below rebuilt part of the tree)
     nodes = dom_mod.text_nodes(tree)
@@ -219,7 +220,7 @@ def _extract_html(page: Page) -> Article | Problem:
     body_blocks = furniture_mod.lone_page_body(blocks, hints)
     # identifiers only mentioned in the article's own prose (a quoted reporter's Twitter handle or
     # e-mail) are not the page's: they appear in the body and nowhere else on the page
-    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks))
+    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks), low)
     credits += credits_mod.byline_credits(byline, own_names)
     # an Organization named as the author in JSON-LD that is not this site is the outlet credited
     credits += credits_mod.org_author_credits(head.get("ld_author_orgs", []), own_names)
