@@ -32,6 +32,7 @@ def test_there_are_pages_to_compare():
 def test_records_identical_to_the_slow_paths(path, monkeypatch):
     fast = _record(path)
     monkeypatch.setattr(A, "TREE_AUTHOR_ONE_PASS", False)
+    monkeypatch.setattr(A, "TRAFILATURA_PAGE_TEXT", False)
     slow = _record(path)
     assert fast == slow
 
@@ -185,3 +186,50 @@ def test_a_page_with_control_characters_still_loses_them():
           b"bridge and its repairs, which the members said had waited for years.</p></article></body></html>"
     art = A.extract(Page(source="ctl.html", url="https://example.org/a", raw=raw))
     assert isinstance(art, Article) and "\x01" not in art.body and "\x0b" not in art.body and "voted" in art.body
+
+
+# -- trafilatura's page-text measure read from the tree, same string as its copy-and-rewrite --
+def _html2txt_both(tree):
+    import importlib
+
+    from newstrace.extract import page_text
+
+    baseline = importlib.import_module("trafilatura.baseline")
+    return page_text.html2txt(tree), baseline.html2txt(tree)
+
+
+PAGE_TEXT_CASES = {
+    "deleted between texts": "<div>foo<script>x()</script>bar<p>para</p>tail</div>",
+    "first child deleted": "<p><style>p{}</style>after style</p><p>two</p>",
+    "deleted runs": "<div><span>a</span><aside>no</aside><footer>no</footer> kept tail<b>b</b></div>",
+    "footer div by class or id order": "<div id='main' class='site-footer'>ok?</div><div class='footer' id='x'>gone</div>",
+    "cookie banner": "<div class='CookieBanner'>accept</div><section id='onetrust-x'>gone</section><p>text</p>",
+    "control characters and soft hyphens": "<p>soft\u00adhyphen\u200b zero</p><span>in\u00adline</span>",
+    "blocks glued": "<div>one</div><div>two</div><span>three</span><span>four</span><br>five",
+    "nested deletions": "<aside><script>a</script>x</aside>y<template><p>t</p></template>z",
+}
+
+
+@pytest.mark.parametrize("name", PAGE_TEXT_CASES)
+def test_page_text_same_as_trafilatura(name):
+    fast, slow = _html2txt_both(_doc(PAGE_TEXT_CASES[name]))
+    assert fast == slow
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_page_text_same_as_trafilatura_on_the_test_pages(path):
+    tree = lxml.html.document_fromstring(path.read_bytes(), parser=A.html_parser())
+    fast, slow = _html2txt_both(tree)
+    assert fast == slow
+
+
+def test_page_text_leaves_trafilatura_as_it_was():
+    import importlib
+
+    from newstrace.extract import page_text
+
+    core = importlib.import_module("trafilatura.core")
+    before = core.html2txt
+    with page_text.during():
+        assert core.html2txt is page_text.html2txt
+    assert core.html2txt is before

@@ -7,6 +7,7 @@ media, outlinks with anchors, identifiers and credit statements. Bad pages retur
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -28,6 +29,7 @@ from . import layout as layout_mod
 from . import mojibake as mojibake_mod
 from . import publisher as publisher_mod
 from .datewords import MONTHS
+from . import page_text as page_text_mod
 from . import taxonomy as taxonomy_mod
 from . import tree_author as tree_author_mod
 from .text import extract_text_page
@@ -47,6 +49,8 @@ DATE_FALLBACK = False
 TRAFILATURA_FAST = True
 # trafilatura's byline search in the tree in one pass of our own (tree_author.py), same result; off: its XPaths
 TREE_AUTHOR_ONE_PASS = True
+# trafilatura's whole-page text measure (its recall-retry test) read from the tree without copying it (page_text.py)
+TRAFILATURA_PAGE_TEXT = True
 LANGUAGE_SAMPLE_CHARS = 1500  # enough text for py3langid to be sure; more only costs time
 MAX_BYTES = 60_000_000  # larger pages are quarantined; 50 MB pages are still read
 XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -174,10 +178,12 @@ def _extract_html(page: Page) -> Article | Problem:
     # a date the page states machine-readably wins over htmldate's reading (below): htmldate is not run then
     stated = page.declared.get("published") or head.get("published") or head.get("time_published")
     meta = _metadata(tree, url, date=not stated)
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
-        favor_precision=False, fast=TRAFILATURA_FAST,
-    )
+    # (trafilatura's page-text measure without its tree copy: page_text.py, same string)
+    with page_text_mod.during() if TRAFILATURA_PAGE_TEXT else contextlib.nullcontext():
+        doc = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
+            favor_precision=False, fast=TRAFILATURA_FAST,
+        )
     if doc is None or not (doc.text or "").strip():
         return _problem(page, "no-body", "no article text found")
     for k in ("title", "author", "date", "sitename", "description"):
