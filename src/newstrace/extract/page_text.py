@@ -63,15 +63,15 @@ def _deleted(el, cookie) -> bool:
     tag = el.tag
     if tag in DELETED_TAGS:
         return True
-    attrs = el.attrib
-    if not attrs:
+    cls, ident = el.get("class"), el.get("id")
+    if cls is None and ident is None:
         return False
     if tag == "div":
         # contains(@class|@id, 'footer'): the string of whichever attribute comes first in the element
-        first = next((v for k, v in attrs.items() if k in ("class", "id")), None)
-        if first is not None and "footer" in first:
+        first = cls if ident is None else ident if cls is None else next(
+            v for k, v in el.items() if k in ("class", "id"))
+        if "footer" in first:
             return True
-    cls, ident = attrs.get("class"), attrs.get("id")
     return bool(cls and cookie.search(cls) or ident and cookie.search(ident))
 
 
@@ -81,32 +81,27 @@ def _printable(s: str) -> str:
 
 
 def _walk(el, out: list, cookie) -> None:
-    block = el.tag in BLOCKS
-    kids = list(el)
-    n, i = len(kids), 0
-    text = el.text
-    while i < n and isinstance(kids[i].tag, str) and _deleted(kids[i], cookie):
-        if kids[i].tail:
-            text = (text or "") + kids[i].tail
-        i += 1
-    out.append((" " + _printable(text) if text else " ") if block else (text or ""))
-    while i < n:
-        kid = kids[i]
-        i += 1
-        if isinstance(kid, etree._Entity):
-            raise _Fallback
-        is_el = isinstance(kid.tag, str)
+    """The text of ``el``'s content as trafilatura's cleaning and spacing leave it, onto ``out``. Each text slot
+    (an element's text, a node's tail) gathers the tails of the deleted elements that follow it, as
+    ``delete_element`` moves them there; a block element's slots then get their space and filter."""
+    slot, block = el.text or "", el.tag in BLOCKS
+    for kid in el:
+        tag = kid.tag
+        is_el = isinstance(tag, str)
+        if is_el and _deleted(kid, cookie):
+            if kid.tail:
+                slot += kid.tail
+            continue
+        out.append((" " + _printable(slot) if slot else " ") if block else slot)
         if is_el:
             _walk(kid, out, cookie)
-        tail = kid.tail
-        while i < n and isinstance(kids[i].tag, str) and _deleted(kids[i], cookie):
-            if kids[i].tail:
-                tail = (tail or "") + kids[i].tail
-            i += 1
-        if is_el and kid.tag in BLOCKS:
-            out.append(" " + _printable(tail) if tail else " ")
+            block = tag in BLOCKS
+        elif isinstance(kid, etree._Entity):
+            raise _Fallback
         else:
-            out.append(tail or "")
+            block = False
+        slot = kid.tail or ""
+    out.append((" " + _printable(slot) if slot else " ") if block else slot)
 
 
 def html2txt(content, clean: bool = True) -> str:
