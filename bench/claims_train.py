@@ -13,7 +13,9 @@ rule sentencizer) and writes its word -> fine-tag lexicon ``claims_lex.json`` fr
 training articles (words seen twice or more).
 
 Usage: ``nice -n 10 .venv/bin/python bench/claims_train.py [--c1 0.05 --c2 0.01] [--iters 150] [--holdout N]
-[--limit N] [--grid] [--cache DIR] [--fast [--lex-limit N]]``
+[--limit N] [--grid] [--cache DIR] [--fast [--lex-limit N]]``; ``--cap``: the "according to X" source
+cap of the tokens-only rule scored on train (no training); ``--cues``: the cue-rate file of the tokens-only
+missed-cue pass (``models/claims_cues.json``) from the train articles' gold cues
 """
 from __future__ import annotations
 
@@ -180,6 +182,72 @@ def token_f1(path: str, X, Y) -> float:
     return 2 * tp / max(1, 2 * tp + fp + fn)
 
 
+def cap_table(docs) -> None:
+    """``--cap``: the tokens-only "according to X" rule (``claims.apply_rules``) with its source capped at N
+    tokens, scored against the gold sources of "according to" cues (overlap >= 50%, the benchmark's rule) on
+    ``docs`` (PolNeAR train: where the shipped cap comes from)."""
+    import collections
+
+    import claims_polnear as cp
+
+    from newstrace.analyze.claims import _CLAUSE_WORDS
+    from newstrace.analyze.claims_tokens import tokenize
+
+    caps = [2, 4, 6, 8, 10, 12, 16, 30, 1000]
+    hit: collections.Counter = collections.Counter()
+    sites = n_gold = 0
+    for d in docs:
+        golds = []
+        for att in d.attributions:
+            src, cue = att.spans.get("source"), att.spans.get("cue")
+            if src and cue:
+                cs, ce = cp.trim(d.text, min(a for a, _ in cue), max(b for _, b in cue))
+                if d.text[cs:ce].lower().startswith("according to"):
+                    golds.append(cp.trim(d.text, min(a for a, _ in src), max(b for _, b in src)))
+        n_gold += len(golds)
+        for off, text in paragraphs(d.text):
+            sdoc = tokenize(text)
+            for tok in sdoc:
+                if tok.lower_ != "according" or tok.i + 2 >= len(sdoc) or sdoc[tok.i + 1].lower_ != "to":
+                    continue
+                a = tok.i + 2
+                if sdoc[a].is_punct or sdoc[a].is_sent_start:
+                    continue
+                sites += 1
+                for cap in caps:
+                    b = a
+                    while b + 1 < len(sdoc) and b - a < cap and not sdoc[b + 1].is_sent_start and \
+                            not sdoc[b + 1].is_punct and sdoc[b + 1].lower_ not in _CLAUSE_WORDS:
+                        b += 1
+                    ps, pe = cp.trim(d.text, off + sdoc[a].idx, off + sdoc[b].idx + len(sdoc[b].text))
+                    hit[cap] += any(min(pe, ge) - max(ps, gs) > 0 and
+                                    (min(pe, ge) - max(ps, gs)) / max(pe - ps, ge - gs) >= 0.5 for gs, ge in golds)
+    print(f"{len(docs)} train articles: {n_gold} gold 'according to' sources, {sites} tokens-only sites")
+    for cap in caps:
+        p, r = hit[cap] / max(1, sites), hit[cap] / max(1, n_gold)
+        print(f"| at most {cap + 1} tokens | source overlap P {p:.3f} R {r:.3f} F1 {2 * p * r / max(1e-9, p + r):.3f} |")
+
+
+def write_cue_rates(docs, path: Path) -> int:
+    """``--cues``: lowercased word -> share of its occurrences inside a gold cue, over the tokens-only
+    tokenization of ``docs`` (PolNeAR train; words seen 3+ times with a share of at least 0.2): what
+    ``claims.second_cues`` reads."""
+    import collections
+    import json
+
+    tot: collections.Counter = collections.Counter()
+    cue: collections.Counter = collections.Counter()
+    for d, ps in tokenized(docs):
+        role_at = _role_at(d)
+        for start, sd in ps:
+            for t, lab in zip(sd, labels_for(d, start, sd, role_at)):
+                tot[t.lower_] += 1
+                cue[t.lower_] += lab.endswith("CUE")
+    rates = {w: round(cue[w] / n, 3) for w, n in sorted(tot.items()) if n >= 3 and cue[w] / n >= 0.2}
+    path.write_text(json.dumps(rates, separators=(",", ":"), ensure_ascii=False))
+    return len(rates)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--c1", type=float, default=0.05)
@@ -197,10 +265,23 @@ def main() -> int:
                     "with --holdout)")
     ap.add_argument("--holdout", type=int, default=0,
                     help="train on all but the last N train articles and print span F1 on those N (for choices)")
+    ap.add_argument("--cap", action="store_true", help="only score the tokens-only 'according to X' source cap "
+                    "on the train articles (how the shipped cap was chosen) and stop")
+    ap.add_argument("--cues", action="store_true", help="only write the cue-rate file of claims.second_cues "
+                    "from the train articles' gold cues (no training)")
     a = ap.parse_args()
     tr_docs, dev_docs = load("train", a.limit), load("dev", a.limit)
     if not tr_docs:
         print("PolNeAR not found under ../shared/data/polnear: nothing to train (skipped).")
+        return 0
+    if a.cap:
+        cap_table(tr_docs)
+        return 0
+    if a.cues:
+        from newstrace.analyze.claims import CUE_RATES
+
+        out = Path(a.out or CUE_RATES)
+        print(f"cue rates: {write_cue_rates(tr_docs, out)} words from {len(tr_docs)} train articles -> {out}")
         return 0
     t = time.time()
     a.out = a.out or str(MODEL_FAST if a.fast else MODEL)

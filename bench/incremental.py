@@ -171,19 +171,30 @@ def increment_child(db: str, n: int, batch: int) -> None:
     print(json.dumps({"total_s": t3 - t0, "write_s": t1 - t0, "relearn_s": t2 - t1, "trace_s": t3 - t2,
                       "total_cpu": c3 - c0, "write_cpu": c1 - c0, "relearn_cpu": c2 - c1, "trace_cpu": c3 - c2,
                       "timing": res.get("timing", {}), "phase_cpu": res.get("cpu", {}), "copies": res.get("copies"),
-                      "counts": {k: res.get(k) for k in ("indexed", "candidates", "aligned", "components",
+                      "counts": {k: res.get(k) for k in ("indexed", "candidates", "prechecked", "aligned", "components",
                                                          "network_rebuilt")}}))
 
 
 def prepare_child(db: str) -> None:
-    """With the code under test: bring a kept base store up to date (its migrations, and the site network
-    state a base built by older code lacks), so the increment times an increment, not a one-off upgrade."""
+    """With the code under test: bring a kept base store up to date (its migrations, the site network state and
+    the trace's item keys a base built by older code lacks), so the increment times an increment, not a one-off
+    upgrade."""
     from newstrace.store import Store, network as network_store
     from newstrace.trace import network
 
     st = Store(db)
     if network_store.mark(st.conn) is None:
         print(f"  network state built once on the base: {network.run(st.conn, full=True)}", flush=True)
+    try:
+        from newstrace.trace.indexing import fill_item_keys
+    except ImportError:   # code from before the pre-check's item keys
+        fill_item_keys = None
+    if fill_item_keys is not None:
+        t = time.perf_counter()
+        n = fill_item_keys(st.conn)
+        if n:
+            print(f"  item keys filled once on the base (indexed before migration 0110): {n} articles, "
+                  f"{time.perf_counter() - t:.0f}s", flush=True)
     st.close()
 
 

@@ -24,7 +24,7 @@ Scores (whitespace-normalised, case-folded substring matching):
 Rows are given for the held-out half (what the model was not fitted on: reuse-dev sites and
 trafilatura-eval pages whose ``heldout()`` is true) and for all pages.
 
-    .venv/bin/python bench/lone_pages.py [--limit N] [--workers 2] [--no-per-site]
+    .venv/bin/python bench/lone_pages.py [--limit N] [--workers 2] [--no-per-site] [--heldout-only] [--no-off]
 """
 from __future__ import annotations
 
@@ -188,12 +188,16 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, help="only the first N pages of each set")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--no-per-site", action="store_true", help="skip the per-site-learned ingest")
+    ap.add_argument("--heldout-only", action="store_true", help="only the held-out half's pages (half the time)")
+    ap.add_argument("--no-off", action="store_true", help="skip the model-off row (today's code before issue 10)")
     args = ap.parse_args(argv)
     reuse, traf = load_reuse(args.limit), load_traf(args.limit)
+    if args.heldout_only:
+        reuse, traf = [it for it in reuse if heldout(it["key"])], [it for it in traf if heldout(it["key"])]
     if not reuse and not traf:
         print(f"skipped: neither reuse-dev nor trafilatura-eval under {SHARED}")
         return 0
-    systems = [("today's code, lone page", "off"), ("newstrace, lone page", "on")]
+    systems = ([] if args.no_off else [("today's code, lone page", "off")]) + [("newstrace, lone page", "on")]
     if not args.no_per_site:
         systems.append(("per-site learned (one store)", "store"))
     res: dict[str, dict[str, list]] = {}
@@ -209,7 +213,7 @@ def main(argv=None) -> int:
     def pct(x):
         return "" if x is None else f"{100 * x:.2f}%"
 
-    for part, keep in (("held-out half", True), ("all pages", None)):
+    for part, keep in (("held-out half", True),) + ((("all pages", None),) if not args.heldout_only else ()):
         if reuse:
             idx = [i for i, it in enumerate(reuse) if keep is None or heldout(it["key"]) == keep]
             rows = []

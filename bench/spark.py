@@ -206,6 +206,16 @@ def main() -> int:
     ap.add_argument("--memory", default="3g", help="the Spark JVM's heap (spark.driver.memory; in local mode the "
                     "executors run in the driver's JVM): keeps the whole job's process tree bounded")
     ap.add_argument("--increment", help="BASE:BATCH: an incremental run (see the module's doc)")
+    ap.add_argument("--epoch", type=int, default=0, help="a bounded corpus (bench/trace_scale.build's epoch): "
+                    "fresh paragraphs relabelled every EPOCH articles, so candidate pairs grow linearly with n; "
+                    "0 = the classic corpus (pairs grow faster than n); EPOCH=100000 keeps the first 100k identical")
+    ap.add_argument("--only", choices=("spark", "local"), help="run one engine (no identical-outputs check)")
+    ap.add_argument("--spark-first", action="store_true", help="run the Spark engine before the local reference "
+                    "(when the session may end before both finish, the Spark figures come first)")
+    ap.add_argument("--count-pairs", action="store_true", help="only build each size's corpus and count its "
+                    "candidate pairs with the local engine's in-memory index (no alignment, no Spark): how a corpus's "
+                    "pairs grow with n, cheaply")
+    ap.add_argument("--report", action="store_true", help="print the tables from WORKDIR/results.json, run nothing")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     os.environ["NEWSTRACE_SPARK_MEMORY"] = args.memory      # the children inherit it
@@ -220,38 +230,107 @@ def main() -> int:
     if not (trace_scale.DATA / "ptc").exists() and not (trace_scale.DATA / "polnear").exists():
         print(f"bench/spark.py: {trace_scale.DATA} (ptc, polnear) not present, skipping")
         return 0
+    if args.report:
+        with open(os.path.join(args.workdir, "results.json")) as fh:
+            report(json.load(fh))
+        return 0
     os.makedirs(args.workdir, exist_ok=True)
+    if args.count_pairs:
+        count_pairs(args.workdir, [int(x) for x in args.sizes.split(",")], args.epoch, args.dense)
+        return 0
     if args.increment:
         base, batch = (int(x) for x in args.increment.split(":"))
         increment(args.workdir, base, batch)
         return 0
     rows = []
     for n in [int(x) for x in args.sizes.split(",")]:
-        base = os.path.join(args.workdir, f"corpus_{n}.db")
-        if not os.path.exists(base):
-            trace_scale.build(base + ".tmp", n - args.dense)
-            add_dense(base + ".tmp", args.dense)
-            os.replace(base + ".tmp", base)
+        tag = f"{n}_e{args.epoch}" if args.epoch else f"{n}"
+        base = corpus(args.workdir, n, args.epoch, args.dense)
         a, b = os.path.join(args.workdir, f"local_{n}.db"), os.path.join(args.workdir, f"spark_{n}.db")
-        run = os.path.join(args.workdir, f"run_{n}")
+        run = os.path.join(args.workdir, f"run_{tag}")
         shutil.rmtree(run, ignore_errors=True)
         for x in (a, b):
             shutil.copy(base, x)
-        loc, loc_mb = run_child(["--child", "local", a])
-        print(f"n={n} local: {loc['wall_s']:.1f}s cpu {loc['cpu_s']}s peak {loc_mb:.0f} MB timing {loc.get('timing')}", flush=True)
-        spk, spk_mb = run_child(["--child", "spark", b, run, "cap"])
-        print(f"n={n} spark: {spk['wall_s']:.1f}s (+{spk['session_s']:.1f}s session) cpu {spk['cpu_s']}s peak {spk_mb:.0f} MB "
-              f"timing {spk.get('timing')} shuffle {spk.get('shuffle_bytes')} info {spk.get('phase_info')}",
-              flush=True)
-        same = outputs(a) == outputs(b)
-        rows.append({"n": n, "local": loc, "local_mb": loc_mb, "spark": spk, "spark_mb": spk_mb, "same": same,
-                     "copies": len(outputs(a)["copies"])})
+        def run_local():
+            r, mb = run_child(["--child", "local", a])
+            print(f"n={n} local: {r['wall_s']:.1f}s cpu {r['cpu_s']}s peak {mb:.0f} MB timing {r.get('timing')}", flush=True)
+            return r, mb
+
+        def run_spark():
+            r, mb = run_child(["--child", "spark", b, run, "cap"])
+            print(f"n={n} spark: {r['wall_s']:.1f}s (+{r['session_s']:.1f}s session) cpu {r['cpu_s']}s peak {mb:.0f} MB "
+                  f"timing {r.get('timing')} shuffle {r.get('shuffle_bytes')} info {r.get('phase_info')} "
+                  f"phase_cpu {r.get('phase_cpu')}", flush=True)
+            return r, mb
+        loc = spk = None
+        loc_mb = spk_mb = 0.0
+        if args.spark_first and args.only != "local":
+            spk, spk_mb = run_spark()
+        if args.only != "spark":
+            loc, loc_mb = run_local()
+        if not args.spark_first and args.only != "local":
+            spk, spk_mb = run_spark()
+        same = outputs(a) == outputs(b) if loc and spk else None
+        rows.append({"n": n, "corpus": f"epoch {args.epoch}" if args.epoch else "classic", "local": loc,
+                     "local_mb": loc_mb, "spark": spk, "spark_mb": spk_mb, "same": same,
+                     "copies": len(outputs(a if loc else b)["copies"])})
+        keep = []   # the other sizes' rows of earlier runs stay in the file
+        if os.path.exists(os.path.join(args.workdir, "results.json")):
+            with open(os.path.join(args.workdir, "results.json")) as fh:
+                keep = [x for x in json.load(fh) if (x["n"], x.get("corpus", "classic")) not in
+                        {(y["n"], y["corpus"]) for y in rows}]
         with open(os.path.join(args.workdir, "results.json"), "w") as fh:
-            json.dump(rows, fh, default=str)
+            json.dump(keep + rows, fh, default=str)
         for x in (a, b):
             os.remove(x)
-    report(rows)
+    with open(os.path.join(args.workdir, "results.json")) as fh:
+        report(json.load(fh))   # this run's sizes beside the earlier runs' kept in the file
     return 0
+
+
+def corpus(work: str, n: int, epoch: int, dense: int) -> str:
+    tag = f"{n}_e{epoch}" if epoch else f"{n}"
+    base = os.path.join(work, f"corpus_{tag}.db")
+    if not os.path.exists(base):
+        trace_scale.build(base + ".tmp", n - dense, epoch=epoch)
+        add_dense(base + ".tmp", dense)
+        os.replace(base + ".tmp", base)
+    return base
+
+
+def count_pairs(work: str, sizes: list[int], epoch: int, dense: int) -> None:
+    """Candidate pairs of each size's corpus as the local engine's rebuild finds them (MemIndex, batches of
+    TraceConfig.chunk articles in key order, boilerplate updated per batch), without aligning them."""
+    import numpy as np
+
+    from newstrace.store import Store
+    from newstrace.trace import TraceConfig
+    from newstrace.trace.index import MemIndex, doc_keys
+    from newstrace.trace.text import tokenize
+
+    rows = []
+    for n in sizes:
+        db = corpus(work, n, epoch, dense)
+        st = Store(db)
+        arts = st.conn.execute("SELECT aid, site, body FROM articles ORDER BY aid").fetchall()
+        st.close()
+        mem, sites, total, t = MemIndex(), {}, 0, time.perf_counter()
+        chunk = TraceConfig().chunk
+        for k in range(0, len(arts), chunk):
+            part = arts[k:k + chunk]
+            ks = [doc_keys(tokenize(b or "")) for _, _, b in part]
+            allk = np.concatenate(ks) if ks else np.zeros(0, dtype=np.int64)
+            allr = np.repeat(np.asarray([a for a, _, _ in part], dtype=np.int64), [len(x) for x in ks])
+            sn = np.repeat(np.asarray([sites.setdefault(s_, len(sites)) for _, s_, _ in part], dtype=np.int32),
+                           [len(x) for x in ks])
+            mem.add(allk, allr, sn)
+            mem.update_boilerplate()
+            total += len(mem.candidates(part[0][0]))
+        rows.append((n, total))
+        print(f"n={n} corpus {'epoch ' + str(epoch) if epoch else 'classic'}: {total} candidate pairs "
+              f"({total / n:.3f} per article; {time.perf_counter() - t:.0f}s)", flush=True)
+    for (a, pa), (b, pb) in zip(rows, rows[1:]):
+        print(f"  {a} -> {b} ({b / a:.2f}x articles): pairs {pb / pa:.2f}x")
 
 
 def increment(work: str, base: int, batch: int) -> None:
@@ -292,61 +371,114 @@ def increment(work: str, base: int, batch: int) -> None:
         os.remove(x)
 
 
+PHASES = ("docs", "candidates", "align", "land_pairs", "components", "decide", "land_decisions", "network")
+
+
+def _shuffle_mb(s: dict) -> float:
+    sh = s.get("shuffle_bytes")
+    return sh.get("candidates", 0) / 2**20 if isinstance(sh, dict) else 0.0
+
+
+def _pairs(s: dict) -> int:
+    return (s.get("phase_info", {}).get("align", {}).get("aligned")) or 0
+
+
 def report(rows: list[dict]) -> None:
-    print("\n| articles | engine | wall s | peak MB | tokenize+index s | candidates s | align s | decide s | network s |"
-          " copies | identical |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    rows = sorted(rows, key=lambda r: (r.get("corpus", "classic"), r["n"]))
+    print("\n| corpus | articles | engine | wall s | peak MB | tokenize+index (docs) s | candidates s | align s | "
+          "decide s | network s | copies | identical |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        lt = r["local"].get("timing", {})
-        st = r["spark"].get("timing", {})
-        print(f"| {r['n']} | local | {r['local']['wall_s']:.1f} | {r['local_mb']:.0f} | "
-              f"{lt.get('tokenize', 0) + lt.get('index', 0):.1f} | {lt.get('candidates', 0):.1f} | "
-              f"{lt.get('align', 0):.1f} | {lt.get('decide', 0):.1f} | {lt.get('sites', 0):.1f} | {r['copies']} | |")
-        print(f"| {r['n']} | spark local[2] | {r['spark']['wall_s']:.1f} | {r['spark_mb']:.0f} | "
-              f"{st.get('docs', 0):.1f} | {st.get('candidates', 0):.1f} | {st.get('align', 0):.1f} | "
-              f"{st.get('components', 0) + st.get('decide', 0) + st.get('land_decisions', 0):.1f} | "
-              f"{st.get('network', 0):.1f} | {r['spark'].get('copies')} | {'yes' if r['same'] else 'NO'} |")
+        c, same = r.get("corpus", "classic"), {True: "yes", False: "NO", None: "not checked"}[r.get("same")]
+        for eng, label, phases in (("local", "local", ("tokenize+index", "candidates", "align", "decide", "sites")),
+                                   ("spark", "spark local[2]", ("docs", "candidates", "align",
+                                                                "components+decide+land_decisions", "network"))):
+            if not r.get(eng):
+                continue
+            t = r[eng].get("timing", {})
+            cols = " | ".join(f"{sum(t.get(x, 0) for x in k.split('+')):.1f}" for k in phases)
+            print(f"| {c} | {r['n']} | {label} | {r[eng]['wall_s']:.1f} | {r[eng + '_mb']:.0f} | {cols} | "
+                  f"{r[eng].get('copies')} | {same if eng == 'spark' else ''} |")
     print("\n(spark: + land_pairs s in its own column below; the session start is not counted)")
-    print("| articles | spark/local wall | spark/local cpu (process trees, session included) | land_pairs s | band-join shuffle MB | per 1M articles MB | largest bucket |"
-          " pairs uncapped (sum C(n,2)) | candidates | largest component | its decide s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| corpus | articles | spark/local wall | spark/local cpu (process trees, session included) | land_pairs s | "
+          "band-join shuffle MB | per 1M articles MB | largest bucket | pairs uncapped (sum C(n,2)) | candidates | "
+          "largest component | its decide s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        s = r["spark"]
+        s = r.get("spark")
+        if not s:
+            continue
         pi = s.get("phase_info", {})
-        ci, di = dict(pi.get("candidates", {})), pi.get("decide", {})
-        ci.setdefault("candidates", pi.get("align", {}).get("aligned"))
-        sh = (s.get("shuffle_bytes") or {}).get("candidates", 0) / 2**20 if isinstance(s.get("shuffle_bytes"), dict) else 0
-        lc = r["local"]["cpu_s"] - r["local"].get("cpu_start_s", 0)
-        print(f"| {r['n']} | {s['wall_s'] / r['local']['wall_s']:.2f}x | {s['cpu_s'] / max(r['local']['cpu_s'], 1e-9):.2f}x "
-              f"({(s['cpu_s'] - s.get('cpu_start_s', 0)) / max(lc, 1e-9):.2f}x after the session started) "
-              f"| {s.get('timing', {}).get('land_pairs', 0):.1f} | "
+        ci, di = pi.get("candidates", {}), pi.get("decide", {})
+        sh = _shuffle_mb(s)
+        if r.get("local"):
+            lc = r["local"]["cpu_s"] - r["local"].get("cpu_start_s", 0)
+            ratio = (f"{s['wall_s'] / r['local']['wall_s']:.2f}x | {s['cpu_s'] / max(r['local']['cpu_s'], 1e-9):.2f}x "
+                     f"({(s['cpu_s'] - s.get('cpu_start_s', 0)) / max(lc, 1e-9):.2f}x after the session started)")
+        else:
+            ratio = "- | -"
+        print(f"| {r.get('corpus', 'classic')} | {r['n']} | {ratio} | {s.get('timing', {}).get('land_pairs', 0):.1f} | "
               f"{sh:.1f} | {sh * 1e6 / r['n']:.0f} | {ci.get('largest_bucket')} | {ci.get('bucket_pairs_uncapped')} | "
-              f"{ci.get('candidates')} | {di.get('largest_component')} | {di.get('largest_batch_seconds')} |")
-    if len(rows) >= 2:
-        a, b = min(rows, key=lambda r: r["n"]), max(rows, key=lambda r: r["n"])
-        f = b["n"] / a["n"]
-        print(f"\ngrowth {a['n']} -> {b['n']} ({f:.1f}x articles): spark {b['spark']['wall_s'] / a['spark']['wall_s']:.2f}x,"
-              f" local {b['local']['wall_s'] / a['local']['wall_s']:.2f}x; per phase (spark): " + ", ".join(
-                  f"{k} {b['spark']['timing'].get(k, 0) / max(a['spark']['timing'].get(k, 0), 1e-9):.2f}x"
-                  for k in ("docs", "candidates", "align", "land_pairs", "components", "decide", "land_decisions")))
-    r = max(rows, key=lambda r: r["n"])
+              f"{_pairs(s)} | {di.get('largest_component')} | {di.get('largest_batch_seconds')} |")
+    for corpus in sorted({r.get("corpus", "classic") for r in rows}):
+        sized = [r for r in rows if r.get("corpus", "classic") == corpus and r.get("spark")]
+        for a, b in zip(sized, sized[1:]):
+            growth(a, b)
+    r = max((x for x in rows if x.get("spark")), key=lambda x: x["n"], default=None)
+    if r:
+        projection(r)
+
+
+def growth(a: dict, b: dict) -> None:
+    """Per-phase growth of the Spark run from a to b (same corpus), in wall and in the process tree's CPU
+    seconds, and what that growth rate gives for 10x the articles — extrapolated (a power law through the two
+    measured points), not measured."""
+    import math
+
+    f = b["n"] / a["n"]
+    sa, sb = a["spark"], b["spark"]
+    ca, cb = sa.get("phase_cpu") or {}, sb.get("phase_cpu") or {}
+
+    def k10(x: float, y: float) -> str:
+        if x <= 0 or y <= 0:
+            return "-"
+        return f"{10 ** (math.log(y / x) / math.log(f)):.1f}x"
+    print(f"\ngrowth {a['n']} -> {b['n']} ({f:.2f}x articles, corpus {a.get('corpus', 'classic')}); 'per 10x' is "
+          f"extrapolated from these two points (growth^(log 10 / log {f:.2f})), not a measured 10x run")
+    print("| phase | wall s | wall growth | CPU s | CPU growth | per 10x (CPU, extrapolated) |")
+    print("|---|---|---|---|---|---|")
+    for k in PHASES:
+        wa, wb = sa["timing"].get(k, 0), sb["timing"].get(k, 0)
+        xa, xb = ca.get(k, 0), cb.get(k, 0)
+        if max(wa, wb, xa, xb) < 0.05:
+            continue
+        print(f"| {k} | {wa:.1f} -> {wb:.1f} | {wb / max(wa, 1e-9):.2f}x | {xa:.1f} -> {xb:.1f} | "
+              f"{xb / max(xa, 1e-9):.2f}x | {k10(xa, xb)} |")
+    print(f"| spark job (tree) | {sa['wall_s']:.0f} -> {sb['wall_s']:.0f} | {sb['wall_s'] / sa['wall_s']:.2f}x | "
+          f"{sa['cpu_s']:.0f} -> {sb['cpu_s']:.0f} | {sb['cpu_s'] / sa['cpu_s']:.2f}x | {k10(sa['cpu_s'], sb['cpu_s'])} |")
+    if a.get("local") and b.get("local"):
+        la, lb = a["local"], b["local"]
+        print(f"| local engine (tree) | {la['wall_s']:.0f} -> {lb['wall_s']:.0f} | {lb['wall_s'] / la['wall_s']:.2f}x | "
+              f"{la['cpu_s']:.0f} -> {lb['cpu_s']:.0f} | {lb['cpu_s'] / la['cpu_s']:.2f}x | "
+              f"{k10(la['cpu_s'], lb['cpu_s'])} |")
+    pa, pb = _pairs(sa), _pairs(sb)
+    if pa and pb:
+        print(f"| candidate pairs | {pa} -> {pb} | {pb / pa:.2f}x | | | {k10(pa, pb)} |")
+        if ca.get("align") and cb.get("align"):
+            print(f"| align CPU per pair | | | {ca['align'] / pa * 1e3:.2f} -> {cb['align'] / pb * 1e3:.2f} ms | "
+                  f"{cb['align'] / pb / (ca['align'] / pa):.2f}x | |")
+    ha, hb = _shuffle_mb(sa), _shuffle_mb(sb)
+    if ha and hb:
+        print(f"| band-join shuffle MB | {ha:.0f} -> {hb:.0f} | {hb / ha:.2f}x | | | {k10(ha, hb)} |")
+
+
+def projection(r: dict) -> None:
     s = r["spark"]["timing"]
     exec_s = sum(s.get(k, 0) for k in ("docs", "candidates", "align", "decide"))   # executor-parallel phases
     drv_s = sum(s.get(k, 0) for k in ("land_pairs", "land_decisions", "components", "network"))
-    if len(rows) >= 2 and all(x["spark"].get("phase_cpu") for x in (a, b)):
-        ca, cb = a["spark"]["phase_cpu"], b["spark"]["phase_cpu"]
-        print(f"growth {a['n']} -> {b['n']} in CPU seconds of the process tree (less sensitive to the machine's load "
-              f"than wall time): spark {b['spark']['cpu_s'] / a['spark']['cpu_s']:.2f}x, local "
-              f"{b['local']['cpu_s'] / a['local']['cpu_s']:.2f}x; per phase (spark): " + ", ".join(
-                  f"{k} {cb.get(k, 0):.0f}/{ca.get(k, 0):.0f}s = {cb.get(k, 0) / max(ca.get(k, 0), 1e-9):.2f}x"
-                  for k in ("docs", "candidates", "align", "land_pairs", "decide", "land_decisions", "network")))
-        pa_, pb_ = (x["spark"].get("phase_info", {}).get("align", {}).get("aligned") or 0 for x in (a, b))
-        if pa_:
-            print(f"  candidate pairs aligned {pb_}/{pa_} = {pb_ / pa_:.2f}x (the corpus's own growth: the same pairs "
-                  "in both engines)")
-    print(f"\nprojection from n={r['n']} on 2 cores: executor phases {exec_s:.0f}s = {2 * exec_s / r['n'] * 1e6 / 3600:.1f}"
-          f" core-hours per 1M articles; driver/landing phases {drv_s / r['n'] * 1e6 / 3600:.2f} h per 1M (linear, "
-          "bounded by the store's bulk write)")
+    print(f"\nprojection from n={r['n']} ({r.get('corpus', 'classic')}) on 2 cores, linear in articles: executor "
+          f"phases {exec_s:.0f}s = {2 * exec_s / r['n'] * 1e6 / 3600:.1f} core-hours per 1M articles; driver/landing "
+          f"phases {drv_s / r['n'] * 1e6 / 3600:.2f} h per 1M (bounded by the store's bulk write)")
     if r["spark"].get("phase_cpu"):
         pc = r["spark"]["phase_cpu"]
         ex = sum(pc.get(k, 0) for k in ("docs", "candidates", "align", "decide"))
@@ -357,7 +489,7 @@ def report(rows: list[dict]) -> None:
         ch = 2 * exec_s / r["n"] * big / 3600
         print(f"  {big // 1_000_000}M articles: {ch:.0f} core-hours of executor work -> {max(1, round(ch / 2 / 4))} "
               f"executors of 4 cores for ~2 h (band-join shuffle ~"
-              f"{((r['spark'].get('shuffle_bytes') or {}).get('candidates', 0) / r['n'] * big) / 2**30:.1f} GB); "
+              f"{(_shuffle_mb(r['spark']) * 2**20 / r['n'] * big) / 2**30:.1f} GB); "
               f"landing {drv_s / r['n'] * big / 3600:.1f} h on one writer")
 
 

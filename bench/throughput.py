@@ -175,6 +175,9 @@ def stages(files: list[str]) -> None:
         (A, "date_precision", "date precision"),
         (A.identifiers_mod, "drop_body_mentions", "identifiers: prose mentions"),
         (A.credits_mod, "byline_credits", "credits: byline"), (A.credits_mod, "drop_self_credits", "credits: self"),
+        (A, "_tree_author", "trafilatura byline search in the tree"), (A, "_categories", "trafilatura categories"),
+        (A.dom_mod, "text_nodes", "text nodes (taxonomy, credits, block hints)"),
+        (A.furniture_mod, "block_hints", "lone-page markup cues"),
     ]
     saved = [wrap(o, a, l) for o, a, l in targets if hasattr(o, a)]
     t = time.process_time()

@@ -54,7 +54,38 @@ def load_pool() -> list[str]:
     return paras
 
 
-def build(db: str, n: int, seed: int = 7, src: str = str(ROOT / "src")) -> dict:
+def relabeller(pool: list[str], epoch: int, seed: int = 7, bin_size: int = 16):
+    """A word -> word bijection for one epoch of a bounded corpus (identity for epoch 0): the pool's words
+    ranked by frequency, shuffled within bins of ``bin_size`` neighbouring ranks (so every epoch has the same
+    word-frequency profile), case kept.  Text of one epoch shares no 8-word passage with another's by chance."""
+    if epoch == 0:
+        return lambda text: text
+    from collections import Counter
+
+    freq = Counter(w for p in pool for w in re.findall(r"[a-z]+", p.lower()))
+    ranked = sorted(freq, key=lambda w: (-freq[w], w))
+    rnd = random.Random(f"{seed}/epoch/{epoch}")   # its own generator: the corpus's draws are unchanged
+    to: dict[str, str] = {}
+    for k in range(0, len(ranked), bin_size):
+        b = ranked[k:k + bin_size]
+        c = b[:]
+        rnd.shuffle(c)
+        to.update(zip(b, c))
+
+    def one(m: re.Match) -> str:
+        w = m.group(0)
+        x = to.get(w.lower(), w)
+        return x.upper() if w.isupper() and len(w) > 1 else x.capitalize() if w[0].isupper() else x
+    return lambda text: re.sub(r"[A-Za-z]+", one, text)
+
+
+def build(db: str, n: int, seed: int = 7, src: str = str(ROOT / "src"), epoch: int = 0) -> dict:
+    """``epoch`` > 0: a bounded corpus.  Fresh (origin) paragraphs of article i are relabelled by epoch
+    i // epoch's word bijection (``relabeller``), so chance overlaps between unrelated articles — from the
+    finite pool of real paragraphs every origin draws on — stay within an epoch and candidate pairs grow
+    linearly with n, as in real news where stories have bounded size.  Copies copy the stored text, whatever
+    its epoch.  The first ``epoch`` articles are the classic corpus's (``epoch`` = 0: pairs grow faster than
+    n, the pool's reuse making chance overlaps grow with n^2)."""
     sys.path.insert(0, src)
     from newstrace.records import Article, content_hash
     from newstrace.store import Store
@@ -67,11 +98,13 @@ def build(db: str, n: int, seed: int = 7, src: str = str(ROOT / "src")) -> dict:
     copies_made: list[tuple[str, list[str], str]] = []
     counts = {"origin": 0, "full": 0, "partial": 0, "edited": 0, "chain": 0, "compilation": 0}
 
+    relabel = [relabeller(pool, 0, seed)]
+
     def fresh_paragraphs(k: int) -> list[str]:
         out = []
         for _ in range(k):
             ws = rnd.choice(pool).split()
-            out.append(" ".join(w if rnd.random() > 0.35 else rnd.choice(vocab) for w in ws))
+            out.append(relabel[0](" ".join(w if rnd.random() > 0.35 else rnd.choice(vocab) for w in ws)))
         return out
 
     def edit(ps: list[str]) -> list[str]:
@@ -100,6 +133,8 @@ def build(db: str, n: int, seed: int = 7, src: str = str(ROOT / "src")) -> dict:
     t0 = time.perf_counter()
     base = 1_600_000_000
     for i in range(n):
+        if epoch and i % epoch == 0:
+            relabel[0] = relabeller(pool, i // epoch, seed)
         site = rnd.choice(sites)
         url = f"https://{site}/a/{i}"
         r = rnd.random()

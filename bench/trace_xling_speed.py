@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -38,11 +39,11 @@ MULTIWAY = ("news-test2008", "newssyscomb2009", "newstest2009", "newstest2010", 
             "newstest2013")
 
 
-def parallel_docs() -> dict[str, dict[str, list[str]]]:
+def parallel_docs(multiway_only: bool = True) -> dict[str, dict[str, list[str]]]:
     out: dict[str, dict[str, list[str]]] = defaultdict(dict)
     for line in open(DATA / "parallel-news" / "wmt-newstest-2008-2015-sgm" / "docs.jsonl", encoding="utf-8"):
         r = json.loads(line)
-        if r["testset"] not in MULTIWAY:
+        if multiway_only and r["testset"] not in MULTIWAY:
             continue
         text = r["text"].replace("\r", "")
         sep = "\n\n" if r["para_mode"] == "paragraphs" else "\n"
@@ -53,16 +54,53 @@ def parallel_docs() -> dict[str, dict[str, list[str]]]:
 
 
 def english_docs() -> list[dict]:
+    """Real English news texts: reuse-dev gold bodies (originals and their same-language copies), then PolNeAR
+    and PTC articles (train and dev)."""
     out = []
     for line in open(DATA / "reuse-dev" / "gold" / "pages.jsonl", encoding="utf-8"):
         r = json.loads(line)
         if r.get("body"):
             out.append({"url": r["url"], "lang": "en", "doc": None, "site": r["site"],
                         "paras": [p for p in r["body"].split("\n") if p.strip()]})
+    for split in ("train", "dev"):
+        for f in sorted((DATA / "polnear" / "data" / split / "text").glob("*.txt")):
+            paras = [" ".join(p.split()) for p in re.split(r"\n\s*\n", f.read_text(encoding="utf-8", errors="replace"))
+                     if p.strip()]
+            if paras:
+                site = f.name.split("_")[0] + ".example"
+                out.append({"url": f"https://{site}/{f.stem}", "lang": "en", "doc": None, "site": site,
+                            "paras": paras})
+    for sub in ("train-articles", "dev-articles"):
+        for f in sorted((DATA / "ptc" / sub).glob("*.txt")):
+            lines = [" ".join(x.split()) for x in f.read_text(encoding="utf-8", errors="replace").splitlines()]
+            paras = [x for x in lines if x]
+            if len(paras) >= 2:
+                out.append({"url": f"https://ptc-{sub[:3]}.example/{f.stem}", "lang": "en", "doc": None,
+                            "site": f"ptc-{sub[:3]}.example", "paras": paras})
     return out
 
 
-def corpus_a(n: int, seed: int = 1) -> list[dict]:
+def english_copy(rng: random.Random, base: dict, k: int) -> dict:
+    """A reuse-dev-style same-language copy of a real English article on another site: whole (60%), its first
+    2-4 paragraphs (20%) or edited (a paragraph dropped, two swapped; 20%)."""
+    ps = list(base["paras"])
+    r = rng.random()
+    if r >= 0.6 and len(ps) > 3:
+        if r < 0.8:
+            ps = ps[:rng.randint(2, min(4, len(ps)))]
+        else:
+            del ps[rng.randrange(len(ps))]
+            i = rng.randrange(len(ps) - 1)
+            ps[i], ps[i + 1] = ps[i + 1], ps[i]
+    site = f"en-copy{rng.randrange(200):03d}.example"
+    return {"url": f"https://{site}/{k}", "lang": "en", "doc": None, "site": site, "paras": ps}
+
+
+def corpus_a(n: int, seed: int = 1, english_only: bool = False) -> list[dict]:
+    """About 90% English: n/20 parallel-news documents in two random languages of their versions (n/10 articles
+    with a translation), n/40 single versions in another language than English, the rest real English articles
+    and, past the ~2,600 real ones, reuse-dev-style copies of them on other sites. ``english_only``: the same
+    size in English only (the English part, then more copies), the cost of the trace without any translation."""
     rng = random.Random(seed)
     par = parallel_docs()
     ids = list(par)
@@ -70,7 +108,7 @@ def corpus_a(n: int, seed: int = 1) -> list[dict]:
     eng = english_docs()
     rng.shuffle(eng)
     pages: list[dict] = []
-    n_trans = n // 10  # articles with a translation in the store
+    n_trans = 0 if english_only else n // 10  # articles with a translation in the store
     k = 0
     while len(pages) < n_trans and k < len(ids):
         d = ids[k]
@@ -81,15 +119,20 @@ def corpus_a(n: int, seed: int = 1) -> list[dict]:
         for lang in rng.sample(langs, 2):
             pages.append({"url": f"https://{lang}-news.example/{d}", "lang": lang, "doc": d, "site": f"{lang}-news.example",
                           "paras": par[d][lang]})
-    n_par_single = (n - len(pages)) // 4
-    while n_par_single > 0 and k < len(ids):
-        d = ids[k]
-        k += 1
-        lang = rng.choice(sorted(par[d]))
-        pages.append({"url": f"https://{lang}-single.example/{d}", "lang": lang, "doc": d + "#single",
-                      "site": f"{lang}-single.example", "paras": par[d][lang]})
-        n_par_single -= 1
-    pages += eng[:max(0, n - len(pages))]
+    if not english_only:
+        rest = [d for d in parallel_docs(multiway_only=False) if d not in set(ids[:k])]
+        more = parallel_docs(multiway_only=False)
+        rng.shuffle(rest)
+        for d in rest[:max(1, n // 40)]:
+            lang = rng.choice(sorted(set(more[d]) - {"en"}) or ["en"])
+            pages.append({"url": f"https://{lang}-single.example/{d}", "lang": lang, "doc": d + "#single",
+                          "site": f"{lang}-single.example", "paras": more[d][lang]})
+    base = eng[:max(0, n - len(pages))]
+    pages += base
+    j = 0
+    while len(pages) < n and base:
+        pages.append(english_copy(rng, base[j % len(base)], j))
+        j += 1
     return pages
 
 
@@ -123,7 +166,8 @@ def worker(pages_file: str, out_file: str) -> None:
         for k in range(0, len(items), 500):
             st.write_batch(items[k:k + 500])
         t = time.perf_counter()
-        summary = trace_all(st, rebuild=True, translate=True, config=TraceConfig(workers=2))
+        translate = os.environ.get("BENCH_TRANSLATE", "1") != "0"
+        summary = trace_all(st, rebuild=True, translate=translate, config=TraceConfig(workers=2))
         dt = time.perf_counter() - t
         url = {r[0]: r[1] for r in st.conn.execute("SELECT aid, url FROM articles")}
         found = [sorted((url[a], url[b])) for a, b in st.conn.execute(
@@ -181,6 +225,9 @@ def main() -> int:
                          "static encoder); without --ref-src the reference is this branch's code")
     ap.add_argument("--ref-timeout", type=float, default=1800.0, help="seconds before a reference run is given up")
     ap.add_argument("--traf-pages", type=int, default=100)
+    ap.add_argument("--english", action="store_true",
+                    help="also corpus (a)'s size in English only, and (a) itself with translation off (this branch)")
+    ap.add_argument("--no-b", action="store_true", help="corpus (a) only")
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -189,7 +236,12 @@ def main() -> int:
     if not (DATA / "parallel-news").exists() or not (DATA / "reuse-dev").exists():
         print(f"skip: {DATA}/parallel-news or reuse-dev not present")
         return 0
-    corpora = {"(a) mixed": corpus_a(args.a), "(b) worst case": corpus_b(args.b_stories)}
+    corpora = {"(a) mixed": corpus_a(args.a)}
+    if args.english:
+        corpora["(a) English only"] = corpus_a(args.a, english_only=True)
+        corpora["(a) translation off"] = corpora["(a) mixed"]
+    if not args.no_b:
+        corpora["(b) worst case"] = corpus_b(args.b_stories)
     codes = {"this branch": str(ROOT / "src")}
     if args.ref_src or args.ref_env:
         codes["reference"] = args.ref_src or str(ROOT / "src")
@@ -200,9 +252,13 @@ def main() -> int:
         gold = gold_pairs(pages)
         langs = sorted({p["lang"] for p in pages})
         for label, src in codes.items():
+            if cname != "(a) mixed" and cname.startswith("(a)") and label == "reference":
+                continue  # the English-only and translation-off rows are this branch's
+            env = dict(ref_env) if label == "reference" else {}
+            if cname == "(a) translation off":
+                env["BENCH_TRANSLATE"] = "0"
             traf.append(trafilatura_rate(args.traf_pages))
-            res = run_code(src, pages, args.ref_timeout if label == "reference" else 1e9,
-                           ref_env if label == "reference" else None)
+            res = run_code(src, pages, args.ref_timeout if label == "reference" else 1e9, env)
             traf.append(trafilatura_rate(args.traf_pages))
             tr_rate = (traf[-1] + traf[-2]) / 2
             if res is None:

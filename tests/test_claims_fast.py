@@ -144,3 +144,50 @@ def test_cli_ingest_analyze_only_claims(tmp_path):
         assert sc.state_of(st.conn, pid, "actors") is None
         rows = sc.article_claims(st.conn, pid)
     assert any(r["kind"] == "direct" and "twice as many" in r["content"]["text"] for r in rows)
+
+
+def test_lemmatizer_word_lists_as_sets_give_the_shipped_lemmas():
+    import spacy
+
+    from newstrace.analyze.nlp import MODEL, english
+
+    text = ("The officials were stepping down after ministers had denied the reports. She says the agencies "
+            "studied better ways; the children's geese ran faster than the oxen, and analyses were written.")
+    ours, shipped = english()(text), spacy.load(MODEL)(text)
+    table = english().get_pipe("lemmatizer").lookups.get_table("lemma_index")
+    assert all(isinstance(v, frozenset) for v in table.values())
+    assert [(t.lemma_, t.pos_, str(t.morph)) for t in ours] == [(t.lemma_, t.pos_, str(t.morph)) for t in shipped]
+    assert {"step", "deny", "study", "child", "goose", "analysis", "write"} <= {t.lemma_ for t in ours}
+
+
+def test_second_pass_gives_a_sentence_without_cue_its_cue_source_and_content():
+    from newstrace.analyze.claims import second_cues
+
+    rates = {"believe": 0.8, "said": 0.95, "the": 0.01}
+    doc = tokenize("Officials in the region believe that the attack was planned. The storm passed.")
+    labels = second_cues(doc, ["O"] * len(doc), rates)
+    by = {r: " ".join(t.text for t, lab in zip(doc, labels) if lab.endswith(r)) for r in ("SRC", "CUE", "CON")}
+    assert by == {"SRC": "Officials in the region", "CUE": "believe",
+                  "CON": "that the attack was planned"}
+    # content before the cue: "..., the minister said."
+    doc = tokenize("The talks will resume next week, the minister said.")
+    labels = second_cues(doc, ["O"] * len(doc), rates)
+    assert [t.text for t, lab in zip(doc, labels) if lab.endswith("CUE")] == ["said"]
+    assert " ".join(t.text for t, lab in zip(doc, labels) if lab.endswith("CON")) == "The talks will resume next week"
+    # a sentence the tagger gave a cue, or a word under the rate, is left alone
+    doc = tokenize("He said that they believe it.")
+    tagged = ["B-SRC", "B-CUE", "B-CON", "I-CON", "I-CON", "I-CON", "I-CON", "O"]
+    assert second_cues(doc, tagged, rates) == tagged
+    assert second_cues(doc, ["O"] * len(doc), rates, rate_min=0.99) == ["O"] * len(doc)
+
+
+def test_second_pass_gives_a_bare_cue_the_rest_of_its_sentence():
+    from newstrace.analyze.claims import second_cues
+
+    doc = tokenize("The minister warned on Monday about rising prices in the capital.")
+    labels = ["O"] * len(doc)
+    labels[1], labels[2] = "B-SRC", "B-CUE"
+    out = second_cues(doc, labels, {})
+    assert " ".join(t.text for t, lab in zip(doc, out) if lab.endswith("CON")) == \
+        "on Monday about rising prices in the capital"
+    assert [lab for lab in out if lab.endswith(("SRC", "CUE"))] == ["B-SRC", "B-CUE"]

@@ -441,3 +441,27 @@ def test_vectors_of_an_older_unit_scheme_are_reencoded_by_an_incremental_call(tm
         units = dict(st.conn.execute("SELECT page_id, units FROM xling_docs").fetchall())
         assert set(units.values()) == {tr.UNITS_VERSION}          # en_bridge was current: only marked
         assert tr.ensure_vectors(st, {"de_ferry"}) == 0
+
+
+def test_lede_and_full_encoding_share_one_loop_with_their_error_handling(tmp_path, corpus, monkeypatch):
+    # ledes (xling_cheap.ensure_ledes) and full vectors (ensure_vectors) both encode through encode_units: a
+    # failing encoder stops the lede pass (its caller records translate-failed) but is only logged by the full
+    # pass; an article without any unit gets an empty block, stored as done, in both
+    real = enc.encode
+
+    def broken(name, texts):
+        raise RuntimeError("encoder down")
+
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge"])
+        monkeypatch.setattr(enc, "encode", broken)
+        with pytest.raises(RuntimeError, match="encoder down"):
+            cheap.ensure_ledes(st, None, {"use"})
+        assert tr.ensure_vectors(st, None, active={"use"}) == 2  # logged, the articles are still recorded
+        assert st.conn.execute("SELECT count(*) FROM xling_vectors").fetchone()[0] == 0
+        monkeypatch.setattr(enc, "encode", real)
+        body = "\n\n".join(corpus["en_bridge"]["paragraphs"])
+        got = tr.encode_units([(body, ["use"]), ("", ["use"])], [tr.unit_spans(body)[:2], []])
+        assert got[(0, "use")].shape == (2, enc.DIMS["use"]) and got[(1, "use")].shape == (0, enc.DIMS["use"])
+        got = tr.encode_units([("", ["use"])], [[]], strict=True)
+        assert got[(0, "use")].shape == (0, enc.DIMS["use"])  # nothing to encode: an empty block, not a miss

@@ -267,8 +267,20 @@ def ingest(
     return summary
 
 
+# one small page that takes extraction down its lazy paths (a mojibake repair, htmldate's date search, the byline
+# search in the tree, the lone-page model): what it imports, loads and compiles, the forked workers inherit
+WARM_UP_PAGE = (
+    b"<html><head><title>Warm up | Example</title></head><body><div class='post'><h1>Warm up</h1>"
+    b"<p class='byline'>Jane Roe</p><p>The council met on 15 June 2021 and there\xc3\xa2\xe2\x82\xac\xe2\x84\xa2s "
+    b"a plan for the old bridge, its members said after a long evening of debate in the town hall.</p>"
+    b"<p>Follow us on Instagram at @example. Region: Europe</p><p>Source: Example Wire</p>"
+    b"<a href='https://www.paypal.me/example'>Donate</a></div></body></html>")
+
+
 def _warm_up() -> None:
-    """Import trafilatura and load the language-id model once, before the pool forks."""
+    """Before the pool forks: import what extraction imports lazily (trafilatura, htmldate, ftfy), load the
+    language-id and lone-page models and fill the regex caches, once, by extracting a small page, instead of
+    in every worker (and again in each replacement worker)."""
     import trafilatura  # noqa: F401
 
     try:
@@ -277,6 +289,7 @@ def _warm_up() -> None:
         langid.classify("warm up the language identifier")   # the model from its cached copy (extract/langid.py)
     except Exception:  # noqa: BLE001 - language id is optional
         pass
+    extract(Page("warm-up", "https://example.org/2021/06/15/warm-up.html", raw=WARM_UP_PAGE))
 
 
 def _is_problem(rec, pending: list[Problem]) -> bool:

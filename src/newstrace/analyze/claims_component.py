@@ -17,7 +17,7 @@ from .claims import Claim, analyse as analyse_claims
 from .stage import Component, Plan, register
 
 NAME = "claims"
-VERSION = "4"  # bump when the model or the rules change: every article is analysed again
+VERSION = "5"  # bump when the model or the rules change: every article is analysed again
 
 
 def _english(lang: str | None) -> bool:

@@ -51,10 +51,25 @@ def set_pos(doc):
 
 @functools.lru_cache(maxsize=None)
 def english(disable: tuple[str, ...] = ()):
-    """The English pipeline (``disable`` names components to leave out, e.g. ``("ner",)``)."""
+    """The English pipeline (``disable`` names components to leave out, e.g. ``("ner",)``), its lemmatizer's
+    word lists made sets (:func:`fast_lemma_index`)."""
     import spacy
 
-    return spacy.load(MODEL, disable=list(disable))
+    nlp = spacy.load(MODEL, disable=list(disable))
+    if "lemmatizer" in nlp.pipe_names:
+        fast_lemma_index(nlp.get_pipe("lemmatizer"))
+    return nlp
+
+
+def fast_lemma_index(lemmatizer) -> None:
+    """spaCy's rule lemmatizer tests each candidate lemma with ``form in index`` where ``index`` is the part of
+    speech's word list (a Python list of 4-58k words: ~100-300 µs for a word not in its cache, most of the
+    lemmatizer's ~55 µs a word). The same words as sets: the same answers (membership is all it asks), O(1)."""
+    table = lemmatizer.lookups.get_table("lemma_index", None)
+    if table is not None:
+        for k in list(table.keys()):
+            if isinstance(table[k], list):
+                table[k] = frozenset(table[k])
 
 
 @functools.lru_cache(maxsize=None)

@@ -7,7 +7,9 @@ media, outlinks with anchors, identifiers and credit statements. Bad pages retur
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import re
@@ -27,7 +29,9 @@ from . import layout as layout_mod
 from . import mojibake as mojibake_mod
 from . import publisher as publisher_mod
 from .datewords import MONTHS
+from . import page_text as page_text_mod
 from . import taxonomy as taxonomy_mod
+from . import tree_author as tree_author_mod
 from .text import extract_text_page
 from .urls import normalise_url, site_of
 
@@ -43,6 +47,10 @@ DATE_FALLBACK = False
 # AEB body F1 0.969 with it vs 0.965 without (bare trafilatura 0.953); trafilatura-eval body F1 0.920 vs
 # 0.925 (bare 0.921); ingest throughput 0.97x vs 0.77-0.80x bare trafilatura's pages/s.
 TRAFILATURA_FAST = True
+# trafilatura's byline search in the tree in one pass of our own (tree_author.py), same result; off: its XPaths
+TREE_AUTHOR_ONE_PASS = True
+# trafilatura's whole-page text measure (its recall-retry test) read from the tree without copying it (page_text.py)
+TRAFILATURA_PAGE_TEXT = True
 LANGUAGE_SAMPLE_CHARS = 1500  # enough text for py3langid to be sure; more only costs time
 MAX_BYTES = 60_000_000  # larger pages are quarantined; 50 MB pages are still read
 XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -83,6 +91,20 @@ def html_parser() -> etree.HTMLParser:
     return parser
 
 
+CONTROL_BYTES = bytes(range(0x00, 0x09)) + b"\x0b\x0c" + bytes(range(0x0e, 0x20))  # XML_INCOMPATIBLE's, as bytes
+# charsets in which a C0 control character can only come from its own byte (ASCII supersets whose other bytes
+# decode to U+0080 and above): for these the bytes tell whether XML_INCOMPATIBLE has anything to remove
+C0_SAFE_CHARSETS = ("utf-8", "ascii", "cp125", "iso8859-", "koi8-")
+
+
+def _may_hold_controls(data: bytes, encoding: str) -> bool:
+    """False when the text decoded from ``data`` with ``encoding`` surely holds no character XML_INCOMPATIBLE
+    removes: bytes.translate is ~4x quicker than the regex over the decoded page."""
+    if not encoding.startswith(C0_SAFE_CHARSETS) or encoding.startswith(("utf-16", "utf-32", "utf-7")):
+        return True
+    return len(data.translate(None, CONTROL_BYTES)) != len(data)
+
+
 def _repair_declared(page: Page) -> tuple[Page, bool]:
     """The page with the mojibake of its given metadata (JSONL title, byline, ...) repaired."""
     if not page.declared:
@@ -112,7 +134,8 @@ def _extract_html(page: Page) -> Article | Problem:
     declared = page.declared.get("http_charset") or charset_from_content_type(page.content_type)
     text, encoding = decode_bytes(data, declared)
     # control characters are never text, and lxml refuses them when a node's text is rewritten
-    text = XML_INCOMPATIBLE.sub("", text)
+    if _may_hold_controls(data, encoding):
+        text = XML_INCOMPATIBLE.sub("", text)
     # UTF-8 read as cp1252/Latin-1/cp1251 somewhere upstream ("thereâ€™s"): repaired before the parse, so
     # every span and offset refers to the repaired text
     text, repaired = mojibake_mod.repair(text)
@@ -142,18 +165,25 @@ def _extract_html(page: Page) -> Article | Problem:
     # everything trafilatura would prune away: links, media, identifiers, taxonomy labels
     outlinks, media_hrefs = _outlinks(tree, base)
     media = _media(tree, base, text, media_hrefs)
-    idents = identifiers_mod.find_identifiers(text, tree)
-    tax = taxonomy_mod.find_taxonomy(tree, head)
+    low = text.lower()  # (shared by the identifier search and the prose-mention check)
+    idents = identifiers_mod.find_identifiers(text, tree, low)
+    # the non-blank text nodes, one XPath pass in C shared by the taxonomy's labels, the credit scan and the
+    # lone-page model's markup cues (read again only when the layout pass below rebuilt part of the tree)
+    nodes = dom_mod.text_nodes(tree)
+    tax = taxonomy_mod.find_taxonomy(tree, head, nodes)
 
     # layout tables and <br><br> paragraphs into plain containers and <p>s, so blocks are paragraphs
-    layout_mod.normalise(tree)
+    if any(layout_mod.normalise(tree).values()):
+        nodes = dom_mod.text_nodes(tree)
     # a date the page states machine-readably wins over htmldate's reading (below): htmldate is not run then
     stated = page.declared.get("published") or head.get("published") or head.get("time_published")
     meta = _metadata(tree, url, date=not stated)
-    doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
-        favor_precision=False, fast=TRAFILATURA_FAST,
-    )
+    # (trafilatura's page-text measure without its tree copy: page_text.py, same string)
+    with page_text_mod.during() if TRAFILATURA_PAGE_TEXT else contextlib.nullcontext():
+        doc = trafilatura.bare_extraction(
+            tree, url=url, with_metadata=False, include_comments=False, include_tables=True,
+            favor_precision=False, fast=TRAFILATURA_FAST,
+        )
     if doc is None or not (doc.text or "").strip():
         return _problem(page, "no-body", "no article text found")
     for k in ("title", "author", "date", "sitename", "description"):
@@ -162,7 +192,6 @@ def _extract_html(page: Page) -> Article | Problem:
 
     # credit statements come out of the body into structured credits; credit lines outside the
     # article container (a "Source: X" box under it) are found by scanning the whole page
-    nodes = dom_mod.text_nodes(tree)  # (shared by the credit scan and the lone-page model's markup cues)
     page_credits = credits_mod.scan_tree(tree, base, nodes)
     sections = tax.get("sections", []) or _categories(tree, meta)
     if not (stated or doc.date) and DATE_FALLBACK:
@@ -197,7 +226,7 @@ def _extract_html(page: Page) -> Article | Problem:
     body_blocks = furniture_mod.lone_page_body(blocks, hints)
     # identifiers only mentioned in the article's own prose (a quoted reporter's Twitter handle or
     # e-mail) are not the page's: they appear in the body and nowhere else on the page
-    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks))
+    idents = identifiers_mod.drop_body_mentions(idents, text, "\n".join(body_blocks), low)
     credits += credits_mod.byline_credits(byline, own_names)
     # an Organization named as the author in JSON-LD that is not this site is the outlet credited
     credits += credits_mod.org_author_credits(head.get("ld_author_orgs", []), own_names)
@@ -294,12 +323,16 @@ def _metadata(tree, url: str, date: bool = True):
 
 def _tree_author(tree) -> str | None:
     """trafilatura's ``extract_author`` (byline elements by class and itemprop), pruning ``tree`` itself
-    rather than a deep copy of it: the caller reads nothing from the tree afterwards."""
+    rather than a deep copy of it: the caller reads nothing from the tree afterwards. The same search in one
+    pass over the elements (:mod:`.tree_author`) unless ``TREE_AUTHOR_ONE_PASS`` is off."""
     from trafilatura import metadata as tm
-    from trafilatura.htmlprocessing import prune_unwanted_nodes
 
-    subtree = prune_unwanted_nodes(tree, tm.AUTHOR_DISCARD_XPATHS)
-    author = tm.extract_metainfo(subtree, tm.AUTHOR_XPATHS, len_limit=120)
+    author = tree_author_mod.find(tree) if TREE_AUTHOR_ONE_PASS else False
+    if author is False:   # trafilatura's own expressions (see tree_author.py)
+        from trafilatura.htmlprocessing import prune_unwanted_nodes
+
+        subtree = prune_unwanted_nodes(tree, tm.AUTHOR_DISCARD_XPATHS)
+        author = tm.extract_metainfo(subtree, tm.AUTHOR_XPATHS, len_limit=tree_author_mod.LEN_LIMIT)
     if author:
         author = tm.normalize_authors(None, author)
     md = tm.Document()
@@ -469,16 +502,65 @@ def date_precision(published: str | None, html: str = "", url: str = "", read_fr
     if not m or not read_from_text:
         return "day"
     y, mo, d = m.group(1), int(m.group(2)), int(m.group(3))
+    pats = _day_patterns(y, mo, d)
+    if url and any(p.search(url) for p in pats):
+        return "day"
+    return "day" if html and _spells_day(pats, y, html) else "month"
+
+
+@functools.lru_cache(maxsize=256)
+def _day_patterns(y: str, mo: int, d: int) -> tuple[re.Pattern, ...]:
+    """The ways a page spells the day ``y-mo-d`` out (see :func:`date_precision`). The first three begin with
+    the year, the next two end with a separator and the year (2 or 4 digits), the last two end with the year
+    after words and runs of spaces: :func:`_spells_day` relies on it."""
     yy, mon, sep = rf"(?:{y}|{y[2:]})", _MONTHS[mo - 1], r"[-/.]"
     day = rf"0?{d}" if d < 10 else str(d)
-    pats = (rf"(?<!\d){y}{sep}0?{mo}{sep}{day}(?!\d)", rf"(?<!\d){day}{sep}0?{mo}{sep}{yy}(?!\d)",
-            rf"(?<!\d)0?{mo}{sep}{day}{sep}{yy}(?!\d)", rf"(?<!\d){y}{mo:02d}{d:02d}(?!\d)",
-            rf"(?<![\w.]){day}(?:st|nd|rd|th|er|\.|º)?[\s\-/]+(?:of\s+|de\s+)?(?:{mon})\.?,?[\s\-/]+(?:de\s+)?{y}(?!\d)",
-            rf"(?<!\w)(?:{mon})\.?\s+{day}(?:st|nd|rd|th)?(?!\d),?\s+{y}(?!\d)",
-            rf"{y}\s*年\s*0?{mo}\s*月\s*{day}\s*日")
-    if any(re.search(p, s, re.I) for p in pats for s in (html, url) if s):
-        return "day"
-    return "month"
+    return tuple(re.compile(p, re.I) for p in (
+        rf"(?<!\d){y}{sep}0?{mo}{sep}{day}(?!\d)", rf"(?<!\d){y}{mo:02d}{d:02d}(?!\d)",
+        rf"{y}\s*年\s*0?{mo}\s*月\s*{day}\s*日",
+        rf"(?<!\d){day}{sep}0?{mo}{sep}{yy}(?!\d)", rf"(?<!\d)0?{mo}{sep}{day}{sep}{yy}(?!\d)",
+        rf"(?<![\w.]){day}(?:st|nd|rd|th|er|\.|º)?[\s\-/]+(?:of\s+|de\s+)?(?:{mon})\.?,?[\s\-/]+(?:de\s+)?{y}(?!\d)",
+        rf"(?<!\w)(?:{mon})\.?\s+{day}(?:st|nd|rd|th)?(?!\d),?\s+{y}(?!\d)"))
+
+
+SHORT_DATE_CHARS = 11   # the longest "05-06-2021" / "06/05/2021" form (the 4th and 5th patterns)
+# the most characters of the 6th and 7th patterns that are not runs of spaces, "-" or "/": day 2, suffix 2,
+# "of"/"de" 2, the longest month name 10, "." and "," 2, "de" 2 (with room to spare)
+WORDY_DATE_CHARS = 24
+
+
+def _spells_day(pats: tuple[re.Pattern, ...], y: str, text: str) -> bool:
+    """``any(p.search(text) for p in pats)`` without running the patterns from every position of a whole
+    page (their leading look-behinds make the regex engine try each one, ~10 ms per pattern on a large page):
+    every match holds the year, so each pattern is tried only at the starts the year's occurrences allow —
+    at the year (patterns 1-3); up to 11 characters before a 2-digit year with a separator before it
+    (4-5); before a year, back over at most ``WORDY_DATE_CHARS`` characters besides runs of spaces, "-" and
+    "/" (6-7). The same answer as searching the whole text."""
+    starts, short, wordy = pats[:3], pats[3:5], pats[5:]
+    j = text.find(y)
+    while j != -1:
+        if any(p.match(text, j) for p in starts):
+            return True
+        lo, budget, k = j, WORDY_DATE_CHARS, j - 1
+        while k >= 0:
+            ch = text[k]
+            if not (ch.isspace() or ch in "-/"):   # (\s is str.isspace)
+                budget -= 1
+                if budget < 0:
+                    break
+            lo = k
+            k -= 1
+        if any(p.match(text, i) for i in range(lo, j) for p in wordy):
+            return True
+        j = text.find(y, j + 1)
+    y2 = y[2:]
+    j = text.find(y2)
+    while j != -1:
+        if j and text[j - 1] in "-/." or j >= 3 and text[j - 2:j] == y[:2] and text[j - 3] in "-/.":
+            if any(p.match(text, i) for i in range(max(0, j + 2 - SHORT_DATE_CHARS), j) for p in short):
+                return True
+        j = text.find(y2, j + 1)
+    return False
 
 
 def _page_url(head: dict[str, Any], path_url: str | None) -> str | None:

@@ -161,8 +161,9 @@ def _crypto_ok(v: str) -> bool:
     return _b58_ok(v)
 
 
-def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
-    """All identifiers in the page source (markup, scripts and text), deduplicated by (kind, value)."""
+def find_identifiers(html_text: str, tree=None, low: str | None = None) -> list[dict[str, Any]]:
+    """All identifiers in the page source (markup, scripts and text), deduplicated by (kind, value). ``low``:
+    ``html_text.lower()`` when the caller has it (extraction shares it with :func:`drop_body_mentions`)."""
     found: dict[tuple[str, str], str] = {}
 
     def add(kind: str, value: str, where: str):
@@ -179,7 +180,7 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
                 value = value.lower() if kind in ("instagram", "telegram", "disqus", "tiktok", "threads") else value
         found.setdefault((kind, value), where)
 
-    low = html_text.lower()
+    low = html_text.lower() if low is None else low
     # account hosts found with str.find (fast) in the lower-cased page; each hit is read by its own
     # pattern at that spot. Lower-casing can change the length of some non-ASCII text: then regexes.
     same_len = len(low) == len(html_text)
@@ -256,7 +257,8 @@ def find_identifiers(html_text: str, tree=None) -> list[dict[str, Any]]:
     return [{"kind": k, "value": v, "where": w} for (k, v), w in sorted(found.items())]
 
 
-def drop_body_mentions(idents: list[dict[str, Any]], page_text: str, body_text: str) -> list[dict[str, Any]]:
+def drop_body_mentions(idents: list[dict[str, Any]], page_text: str, body_text: str,
+                       low_page: str | None = None) -> list[dict[str, Any]]:
     """Identifiers that occur only inside the article's prose ("Follow Jane on Twitter @jane", a quoted
     reporter's e-mail) name someone the article talks about, not the page's owner: drop those whose
     every occurrence in the page source is accounted for by occurrences in the body text."""
@@ -265,8 +267,9 @@ def drop_body_mentions(idents: list[dict[str, Any]], page_text: str, body_text: 
         return idents
     # JSON-LD repeats the article text (articleBody, description): not another occurrence
     if "ld+json" in page_text:
-        page_text = LD_JSON.sub(" ", page_text)
-    low_page = page_text.lower()
+        low_page = LD_JSON.sub(" ", page_text).lower()
+    elif low_page is None:   # (``low_page``: ``page_text.lower()`` when the caller has it)
+        low_page = page_text.lower()
     out = []
     for i in idents:
         v = i["value"].lower()

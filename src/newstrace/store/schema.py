@@ -821,6 +821,18 @@ MIGRATIONS: list[tuple[str, str]] = [
         """ + _TRACE_CHANGE_TRIGGERS + """
         """,
     ),
+    (
+        "0110_trace_item_keys",
+        """
+        -- trace/: per indexed article, its band keys that lie in or next to a post, quote or caption (trace/shared.py
+        -- items; int64 bytes, empty when none). The pre-check before alignment (trace/index.py may_link) aligns a
+        -- pair sharing a single key when that key is one of them; an article without a row is always aligned
+        CREATE TABLE IF NOT EXISTS trace_item_keys (
+            rid  INTEGER PRIMARY KEY,
+            keys BLOB NOT NULL
+        );
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 from .articles import lookup, marks, slices
 from .records import ArticleKey, IndexedDoc, PendingDoc
 
-TABLES = ("trace_bands", "trace_docs", "trace_unfinished")
+TABLES = ("trace_bands", "trace_docs", "trace_unfinished", "trace_item_keys")
 DOC_COLS = "rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_at, keys"
 
 
@@ -57,6 +57,30 @@ def indexed(conn, keys: list[ArticleKey]) -> set[ArticleKey]:
 
 def sites(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
     return lookup(conn, "SELECT rid, site FROM trace_docs WHERE rid IN ({})", keys)
+
+
+def words_and_keys(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, tuple]:
+    """(words, band keys, item keys, MinHash signature) of indexed articles (keys as int64 bytes, the signature
+    as uint32 bytes; None when not stored): what the trace's pre-check reads of a candidate's partner instead of
+    its body."""
+    out: dict[ArticleKey, tuple] = {}
+    for c in slices(list(keys)):
+        for rid, words, blob, items, sig in conn.execute(
+                f"SELECT d.rid, d.words, d.keys, i.keys, d.minhash FROM trace_docs d "
+                f"LEFT JOIN trace_item_keys i ON i.rid = d.rid WHERE d.rid IN ({marks(c)})", c):
+            out[rid] = (words, blob, items, sig)
+    return out
+
+
+def write_item_keys(conn, rows: Iterable[tuple[ArticleKey, bytes]]) -> None:
+    conn.executemany("INSERT INTO trace_item_keys (rid, keys) VALUES (?, ?) ON CONFLICT (rid) DO UPDATE "
+                     "SET keys = excluded.keys", rows)
+
+
+def without_item_keys(conn) -> list[ArticleKey]:
+    """Indexed articles without item keys (indexed before migration 0110, or by the Spark trace)."""
+    return [r[0] for r in conn.execute("SELECT d.rid FROM trace_docs d LEFT JOIN trace_item_keys i ON i.rid = d.rid "
+                                       "WHERE i.rid IS NULL AND d.keys IS NOT NULL ORDER BY d.rid")]
 
 
 def write_docs(conn, docs: list[IndexedDoc]) -> None:

@@ -35,5 +35,7 @@ class TraceConfig:
     workers: int = field(default_factory=default_workers)
     par_min: int = 300           # articles to index before a process pool pays off
     align_cache: int = 20000     # alignments of bodies carried by several pages, kept per process
+    precheck: bool = True        # candidate pairs sharing one band key between long bodies are not aligned
+                                 # (trace/index.py may_link); False: every candidate is aligned
     decide_batch: int = 600      # articles whose components are read and decided together
     translate: bool = field(default_factory=default_translate)   # the cross-language phase

@@ -14,11 +14,15 @@ from datetime import datetime, timezone
 import numpy as np
 
 from ..store.records import IndexedDoc
-from .text import DOC_BANDS, PARA_BANDS, Doc, anchor_keys, band_keys, signatures
+from .align import MIN_SHARED
+from .shared import EDGE_WORDS, items_cached
+from .text import (ANCHOR_WORDS, DOC_BANDS, DOC_ROWS, MASK63, NGRAM, PARA_BANDS, Doc, anchor_grams, anchor_keys, band_keys,
+                   signatures)
 
 log = logging.getLogger(__name__)
 
 MAX_BUCKET = 60      # a band key shared by more articles than this is boilerplate, not copying
+PRECHECK_WORDS = 2 * MIN_SHARED   # bodies this long link on >= MIN_SHARED aligned words only (align.link_rule)
 
 
 def now_iso() -> str:
@@ -70,6 +74,66 @@ def indexed_doc(key: int, pid: str, site: str, bh: str | None, d: Doc, keys: np.
     """The ``trace_docs`` row of a tokenised body and its band keys."""
     return IndexedDoc(key, pid, site, bh, d.n, d.sig.tobytes() if d.sig is not None else None, len(d.chunks or []), ts,
                       np.asarray(keys, dtype=np.int64).tobytes())
+
+
+def may_link(keys_a: np.ndarray | None, words_a: int, keys_b: np.ndarray | None, words_b: int,
+             items_a: np.ndarray | None = None, items_b: np.ndarray | None = None,
+             sig_a: np.ndarray | None = None, sig_b: np.ndarray | None = None) -> bool:
+    """The pre-check before a candidate pair is aligned (its bodies read and tokenised): False when the two
+    articles share a single band key (sorted unique keys, as trace_docs keeps them), both bodies have
+    PRECHECK_WORDS words or more, their document signatures agree on no band (``sig_a``, ``sig_b``: the
+    stored MinHash; a document band in common means similar bodies, whatever their phrases), and that key is
+    not one of either article's item keys (``item_keys``: in or next to a post, quote or caption, which a pair
+    may share without linking; None: not known, aligned).  Bodies that long link on MIN_SHARED aligned words or
+    more, and a common passage of 30 words gives on average about 3.5 common anchors (one per 6.5 8-word grams)
+    plus passage bands; one common key is an 8-word phrase two texts happen to share.  Shorter bodies (a
+    21-word page copied whole into a long one shares one key: the only one-key copy of reuse-dev) and unknown
+    keys are always aligned."""
+    if keys_a is None or keys_b is None or min(words_a, words_b) < PRECHECK_WORDS:
+        return True
+    small, big = (keys_a, keys_b) if len(keys_a) <= len(keys_b) else (keys_b, keys_a)
+    if not len(small) or not len(big):
+        return True   # (no keys: it was no candidate through them; align as before)
+    at = np.minimum(np.searchsorted(big, small), len(big) - 1)
+    common = small[big[at] == small]
+    if len(common) != 1 or items_a is None or items_b is None:
+        return True
+    if sig_a is not None and sig_b is not None and len(sig_a) == len(sig_b) == DOC_BANDS * DOC_ROWS \
+            and (sig_a.reshape(DOC_BANDS, DOC_ROWS) == sig_b.reshape(DOC_BANDS, DOC_ROWS)).all(axis=1).any():
+        return True
+    return bool(np.isin(common, items_a).any() or np.isin(common, items_b).any())
+
+
+def item_keys(doc: Doc, keys: np.ndarray) -> np.ndarray:
+    """The keys among ``keys`` (a tokenised body's band keys, after ``features_many``) that cover a word in or
+    within EDGE_WORDS + 1 words of one of its items (trace/shared.py: posts, quotes, captions): a winnowed anchor
+    whose 8-word gram touches one, a passage chunk's bands when the chunk does (document bands: ``may_link``
+    compares signatures).  Sorted int64."""
+    its = items_cached(doc.body)
+    if not its or not len(keys) or doc.n == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts, ends = doc.starts, doc.ends
+    near = np.zeros(doc.n + 1, dtype=np.int64)   # +1 / -1 at the edges of the words near an item
+    pad = EDGE_WORDS + 1
+    for it in its:
+        w0 = int(np.searchsorted(ends, it.start, "right"))
+        w1 = int(np.searchsorted(starts, it.end, "left"))
+        if w1 > w0:
+            near[max(0, w0 - pad)] += 1
+            near[min(doc.n, w1 + pad)] -= 1
+    cover = np.concatenate(([0], np.cumsum(near[:-1]) > 0)).cumsum()   # cover[j]: words near items among [0, j)
+    out = []
+    g = anchor_grams(doc.ng)
+    if len(g):
+        p = np.arange(len(g))
+        hit = cover[np.minimum(p + ANCHOR_WORDS, doc.n)] - cover[p] > 0
+        out.append((g[hit] & np.uint64(MASK63)).astype(np.int64))
+    if doc.chunks:
+        ch = np.asarray(doc.chunks, dtype=np.int64).reshape(-1, 2)
+        hit = cover[np.minimum(ch[:, 1] - 1 + NGRAM, doc.n)] - cover[ch[:, 0]] > 0
+        out.append(np.asarray(doc.chunk_keys, dtype=np.int64).reshape(-1, PARA_BANDS)[hit].ravel())
+    cand = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+    return np.intersect1d(cand, keys)
 
 
 def _gather(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -15,7 +15,8 @@ import numpy as np
 from ..store import articles, pairs, shared, trace_index
 from ..store.records import ArticleKey, IndexedDoc, PendingDoc
 from . import workers
-from .index import MAX_BUCKET, MemIndex, indexed_doc, now_iso
+from .index import MAX_BUCKET, MemIndex, indexed_doc, item_keys, may_link, now_iso
+from .text import features_many, tokenize
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Batch:
     docs: list[IndexedDoc]               # its trace_docs rows
     hashes: dict[ArticleKey, str]        # body hashes of every article of its candidate pairs
     todo: list[tuple[ArticleKey, ArticleKey]]   # candidate pairs to align
+    items: dict[ArticleKey, np.ndarray]  # item keys of its articles (index.item_keys)
 
 
 class IndexPhase:
@@ -61,16 +63,17 @@ class IndexPhase:
             if meanwhile is not None:
                 meanwhile()
             feats = workers.features_finish(job)
-            for k, d, _ in feats:
+            for k, d, _, _ in feats:
                 r.docs.remember(k, d)
         t = r.clock()
         ts = now_iso()
-        rows = [indexed_doc(k, info[k].page_id, info[k].site, info[k].body_hash, d, ks, ts) for k, d, ks in feats]
+        rows = [indexed_doc(k, info[k].page_id, info[k].site, info[k].body_hash, d, ks, ts) for k, d, ks, _ in feats]
+        items = {k: ik for k, _, _, ik in feats}
         if mem is not None:
-            allk = np.concatenate([ks for _, _, ks in feats]) if feats else np.zeros(0, dtype=np.int64)
-            allr = np.repeat(np.asarray(keys, dtype=np.int64), [len(ks) for _, _, ks in feats])
+            allk = np.concatenate([ks for _, _, ks, _ in feats]) if feats else np.zeros(0, dtype=np.int64)
+            allr = np.repeat(np.asarray(keys, dtype=np.int64), [len(ks) for _, _, ks, _ in feats])
             sites = np.repeat(np.asarray([self.site_num.setdefault(info[k].site, len(self.site_num)) for k in keys],
-                                         dtype=np.int32), [len(ks) for _, _, ks in feats])
+                                         dtype=np.int32), [len(ks) for _, _, ks, _ in feats])
             mem.add(allk, allr, sites)
             mem.update_boilerplate()
             t = r.lap("index", t)
@@ -78,7 +81,7 @@ class IndexPhase:
             hashes = {x: self.hash_of_pend[x] for p in cands for x in p}   # every article is one of this run's
         else:
             changed = sorted(trace_index.indexed(conn, keys))
-            keys_of = {k: ks for k, _, ks in feats}
+            keys_of = {k: ks for k, _, ks, _ in feats}
             bands = sorted((int(b), k) for k, ks in keys_of.items() for b in ks.tolist())
             with conn:
                 if changed:  # a body changed: its old pairs are stale, the pages linked to it decided again
@@ -86,16 +89,45 @@ class IndexPhase:
                     shared.drop_touching(conn, changed)
                     trace_index.drop_bands(conn, [d.rid for d in rows])
                 trace_index.write_docs(conn, rows)
+                trace_index.write_item_keys(conn, [(k, ik.tobytes()) for k, ik in items.items()])
                 trace_index.write_bands(conn, bands)
             t = r.lap("index", t)
             cands = trace_index.candidates(conn, keys_of, MAX_BUCKET)
             hashes = articles.body_hashes(conn, {x for p in cands for x in p})
         # (a run starting without aligned pairs never meets a pair twice: no lookup)
         todo = sorted(cands - pairs.known(conn, cands, hashes) if self.had_pairs else cands)
+        if r.cfg.precheck:
+            n = len(todo)
+            todo = self.precheck(todo, rows, items)
+            r.counts["prechecked"] += n - len(todo)
         r.lap("candidates", t)
         r.counts["candidates"] += len(cands)
         r.counts["aligned"] += len(todo)
-        return Batch(keys, rows, hashes, todo)
+        return Batch(keys, rows, hashes, todo, items)
+
+    def precheck(self, todo: list[tuple[ArticleKey, ArticleKey]], rows: list[IndexedDoc],
+                 items: dict[ArticleKey, np.ndarray]) -> list[tuple]:
+        """The candidate pairs worth aligning (``index.may_link``): the batch's band and item keys are at hand,
+        its partners' are read from trace_docs and trace_item_keys (a few bytes each, no body read or tokenised)."""
+        if not todo:
+            return todo
+        have = {d.rid: (d.words, d.keys, None, d.minhash) for d in rows}
+        miss = {x for p in todo for x in p if x not in have}
+        have.update(trace_index.words_and_keys(self.r.conn, miss))
+        keys: dict[ArticleKey, np.ndarray | None] = {}
+        its: dict[ArticleKey, np.ndarray | None] = dict(items)
+        sigs: dict[ArticleKey, np.ndarray | None] = {}
+        for k, (_, blob, iblob, sig) in have.items():
+            ks = None if blob is None else np.frombuffer(blob, dtype=np.int64)
+            if ks is not None and len(ks) > 1 and not (ks[1:] > ks[:-1]).all():
+                ks = np.unique(ks)   # (features_many gives them sorted and unique; the Spark trace may not)
+            keys[k] = ks
+            sigs[k] = None if sig is None else np.frombuffer(sig, dtype=np.uint32)
+            if k not in its:
+                its[k] = None if iblob is None else np.frombuffer(iblob, dtype=np.int64)
+        words = {k: v[0] or 0 for k, v in have.items()}
+        return [(a, b) for a, b in todo if may_link(keys.get(a), words.get(a, 0), keys.get(b), words.get(b, 0),
+                                                    its.get(a), its.get(b), sigs.get(a), sigs.get(b))]
 
     def boilerplate(self, docs: dict, involved: list[ArticleKey]) -> tuple[set[int], dict[ArticleKey, str]]:
         """Passage keys that are boilerplate, and the site of every involved article."""
@@ -110,6 +142,7 @@ class IndexPhase:
             conn = self.r.conn
             with conn:
                 trace_index.write_docs(conn, batch.docs)
+                trace_index.write_item_keys(conn, [(k, ik.tobytes()) for k, ik in batch.items.items()])
                 trace_index.mark_unfinished(conn, batch.keys)
 
     def finish(self) -> float:
@@ -125,3 +158,20 @@ class IndexPhase:
         dt = time.perf_counter() - t
         self.r.timing["index"] += dt
         return dt
+
+
+def fill_item_keys(conn, step: int = 2000) -> int:
+    """Item keys (index.item_keys) for the indexed articles that have none (indexed before migration 0110, or
+    by the Spark trace): until then the pre-check aligns every candidate pair they are in.  A one-off pass over
+    their bodies; returns how many were filled."""
+    rids = trace_index.without_item_keys(conn)
+    for i in range(0, len(rids), step):
+        chunk = rids[i:i + step]
+        bodies = articles.bodies(conn, chunk)
+        stored = trace_index.words_and_keys(conn, chunk)
+        docs = [(k, tokenize(bodies[k])) for k in chunk if k in bodies and stored.get(k, (0, None))[1] is not None]
+        features_many([d for _, d in docs])
+        rows = [(k, item_keys(d, np.unique(np.frombuffer(stored[k][1], dtype=np.int64))).tobytes()) for k, d in docs]
+        with conn:
+            trace_index.write_item_keys(conn, rows)
+    return len(rids)

@@ -279,17 +279,25 @@ def band_keys(sig: np.ndarray | None, paras: list[np.ndarray]) -> np.ndarray:
     return (keys & np.uint64(MASK63)).astype(np.int64)
 
 
+def anchor_grams(ng: np.ndarray) -> np.ndarray:
+    """The hash of the ANCHOR_WORDS-word gram starting at every word (uint64; its anchor key is the value & MASK63)."""
+    m = len(ng) - (ANCHOR_WORDS - NGRAM)
+    if m <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        return _mix(ng[:m] * _P + ng[ANCHOR_WORDS - NGRAM:ANCHOR_WORDS - NGRAM + m] + _BAND_SALT[63])
+
+
 def anchor_keys(ng: np.ndarray) -> np.ndarray:
     """Winnowed passage anchors: the minimum of every window of ANCHOR_WINDOW consecutive 8-word gram hashes
     (unique, as 63-bit keys).  Whatever surrounds it, a passage of at least ANCHOR_WORDS + ANCHOR_WINDOW - 1
     words gives the same minimum in both bodies, so a short page that is mostly a passage of a long one, or
     two pages carrying the same post or statement, become candidates (content-defined chunks need a longer
     passage to line up).  Bodies shorter than one window give their minimum."""
-    m = len(ng) - (ANCHOR_WORDS - NGRAM)
-    if m <= 0:
+    g = anchor_grams(ng)
+    m = len(g)
+    if m == 0:
         return np.zeros(0, dtype=np.int64)
-    with np.errstate(over="ignore"):
-        g = _mix(ng[:m] * _P + ng[ANCHOR_WORDS - NGRAM:ANCHOR_WORDS - NGRAM + m] + _BAND_SALT[63])
     if m <= ANCHOR_WINDOW:
         w = g.min(keepdims=True)
     else:

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..store.backend import reachable
 from .config import TraceConfig
+from .index import item_keys
 from .text import features_many, pack_docs, tokenize, unpack_docs
 
 
@@ -25,8 +26,9 @@ def close(p) -> None:
 
 
 def features_start(items: list[tuple[int, str]], p, nwork: int):
-    """Start (key, body) -> (key, Doc with signature and passage chunks, its unique band keys) in the pool's
-    workers when there is one (the Docs come back packed into a few arrays); ``features_finish`` waits."""
+    """Start (key, body) -> (key, Doc with signature and passage chunks, its unique band keys, its item keys:
+    index.item_keys) in the pool's workers when there is one (the Docs come back packed into a few arrays);
+    ``features_finish`` waits."""
     if p is None or len(items) < 2:
         return None, _w_features(items, packed=False)
     n = max(1, -(-len(items) // (nwork * 2)))
@@ -39,9 +41,9 @@ def features_finish(job) -> list[tuple]:
     if parts is None:
         return res
     out = []
-    for part, (keys, packed, cut, bands) in zip(parts, res.get()):
+    for part, (keys, packed, cut, bands, icut, ibands) in zip(parts, res.get()):
         for i, (k, d) in enumerate(zip(keys, unpack_docs(packed, [b for _, b in part]))):
-            out.append((k, d, bands[cut[i]:cut[i + 1]]))
+            out.append((k, d, bands[cut[i]:cut[i + 1]], ibands[icut[i]:icut[i + 1]]))
     return out
 
 
@@ -49,6 +51,12 @@ def _w_features(items: list[tuple[int, str]], packed: bool = True):
     docs = [tokenize(body) for _, body in items]
     pos, keys = features_many(docs)
     cut = np.searchsorted(pos, np.arange(len(docs) + 1), "left")
+    ik = []
+    for i, d in enumerate(docs):
+        ik.append(item_keys(d, keys[cut[i]:cut[i + 1]]))
+        d.release()
     if packed:
-        return [k for k, _ in items], pack_docs(docs, bodies=False), cut, keys   # (the caller has the bodies)
-    return [(k, d, keys[cut[i]:cut[i + 1]]) for i, ((k, _), d) in enumerate(zip(items, docs))]
+        icut = np.concatenate(([0], np.cumsum([len(x) for x in ik]))).astype(np.int64)
+        ib = np.concatenate(ik) if ik else np.zeros(0, dtype=np.int64)
+        return [k for k, _ in items], pack_docs(docs, bodies=False), cut, keys, icut, ib   # (the caller has the bodies)
+    return [(k, d, keys[cut[i]:cut[i + 1]], ik[i]) for i, ((k, _), d) in enumerate(zip(items, docs))]

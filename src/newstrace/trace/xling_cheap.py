@@ -112,21 +112,11 @@ def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256
     for k in range(0, len(todo), batch):
         part = todo[k:k + batch]
         spans = [tr.unit_spans(body) for _, _, body, _, _, _ in part]
+        got = tr.encode_units([(body, pes) for _, _, body, _, pes, _ in part],
+                              [sp[:LEDE_UNITS] for sp in spans], strict=True)
         vecs: dict[int, dict[str, np.ndarray]] = defaultdict(dict)
-        for name in ("use", "e5"):
-            texts, owners = [], []
-            for i, (_, _, body, _, pes, _) in enumerate(part):
-                if name in pes:
-                    lede = spans[i][:LEDE_UNITS]
-                    texts += [body[s:e] for s, e in lede]
-                    owners.append((i, len(lede)))
-            if not owners:
-                continue
-            V = enc.encode(name, texts) if texts else np.zeros((0, enc.DIMS[name]), np.float32)
-            pos = 0
-            for i, n in owners:
-                vecs[i][lede_name(name)] = V[pos:pos + n]
-                pos += n
+        for (i, name), V in got.items():
+            vecs[i][lede_name(name)] = V
         ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         with c:
             for i, (pid, lang, body, h, pes, current) in enumerate(part):
