@@ -386,6 +386,18 @@ def _report(args, files, per, systems, results) -> None:
               f"{old_rate:.1f}), CPU s {ns['cpu']:.1f} vs {old['cpu']:.1f}, peak RSS tree "
               f"{ns['tree_peak_kb'] / 1024:.0f} vs {old['tree_peak_kb'] / 1024:.0f} MB; store {ns.get('store')} vs "
               f"{old.get('store')}")
+    if args.repeat > 1:
+        # on a shared machine one run's CPU can be inflated by the others' load: every run, and the ratio of
+        # the lowest CPU of each system, beside the median run's above
+        cpu = {label: sorted(r["cpu"] for r in runs) for label, runs in results.items()}
+        print("CPU s of each run: " + "; ".join(f"{label}: {', '.join(f'{c:.1f}' for c in v)}"
+                                                for label, v in cpu.items()))
+        best_t, best_n = cpu[systems[0][0]][0], cpu[next(s[0] for s in systems if s[1] == "newstrace")][0]
+        print(f"lowest CPU per page: trafilatura {best_t / base['pages'] * 1000:.1f} ms, newstrace "
+              f"{best_n / ns['pages'] * 1000:.1f} ms ({best_n / best_t:.2f}x)")
+        if args.baseline_ref:
+            best_o = cpu[next(s[0] for s in systems if s[1] == "newstrace-base")][0]
+            print(f"lowest CPU this tree / {args.baseline_ref}: {best_n / best_o:.2f} ({best_n:.1f} vs {best_o:.1f} s)")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"load average at the end of the run: {load:.1f} on {ncpu} cores")
 

@@ -169,8 +169,9 @@ def test_second_pass_gives_a_sentence_without_cue_its_cue_source_and_content():
     by = {r: " ".join(t.text for t, lab in zip(doc, labels) if lab.endswith(r)) for r in ("SRC", "CUE", "CON")}
     assert by == {"SRC": "Officials in the region", "CUE": "believe",
                   "CON": "that the attack was planned"}
-    # content before the cue: "..., the minister said."
-    doc = tokenize("The talks will resume next week, the minister said.")
+    # content before the cue: "..., Minister Jones said."; no name or pronoun before the cue: no claim
+    assert second_cues(tokenize("The talks will resume, the minister said."), ["O"] * 9, rates) == ["O"] * 9
+    doc = tokenize("The talks will resume next week, Minister Jones said.")
     labels = second_cues(doc, ["O"] * len(doc), rates)
     assert [t.text for t, lab in zip(doc, labels) if lab.endswith("CUE")] == ["said"]
     assert " ".join(t.text for t, lab in zip(doc, labels) if lab.endswith("CON")) == "The talks will resume next week"

@@ -6,9 +6,9 @@ Steps:
 1. the CRF tagger (:mod:`.tagger`, trained on PolNeAR train) labels source / cue / content tokens (the parse
    model on a parse, the tokens-only model on tokens);
 2. rules where they beat the tagger on PolNeAR dev (``bench/claims_polnear.py --ablate`` measures each):
-   a quoted passage next to a reporting verb is content, "according to X" is cue + source; on tokens only, a
-   second pass gives a sentence left without a cue the first word that is mostly a cue in PolNeAR train
-   (:func:`second_cues`, chosen on held-out train);
+   a quoted passage next to a reporting verb is content, "according to X" is cue + source; a second pass
+   gives a sentence left without a cue the first word that is mostly a cue in PolNeAR train, and a cue
+   without content the rest of its sentence (:func:`second_cues`, chosen on held-out train);
 3. spans are grouped into claims: each cue takes the nearest source and content of its sentence (then of
    its paragraph); a quote that runs on over the next paragraph is the same claim's content;
 4. pronoun and nominal sources are resolved to the named source before them (:mod:`.sources`), typed,
@@ -158,7 +158,7 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
     """A second pass for sentences the tagger left without a cue (its recall is the weak part: on held-out
     PolNeAR train ~28% of gold cues sit in such sentences): the sentence's first unlabelled word whose train
     cue rate is at least ``rate_min`` becomes the cue; when the sentence has no source or content labels
-    either, the words after it to the sentence end are the content ("X said that ...") — or, with fewer than
+    either, it needs a name or pronoun right before it (the source), and the words after it to the sentence end are the content ("X said that ...") — or, with fewer than
     three words after it, the words from the sentence start to the source before it ("..., X said.") — and the
     name, pronoun or short noun phrase right before it the source. A sentence with a cue and no content gets
     the same content (:func:`_bare_content`)."""
@@ -183,6 +183,9 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
         if any(sdoc[i].text[:1].isupper() or sdoc[i].lower_ in _PRONOUNS for i in range(a, cue)):
             for i in range(a, cue):
                 labels[i] = "B-SRC" if i == a else "I-SRC"
+        else:  # no name or pronoun: no new claim ("an escalation could be expected" stays the outlet's voice)
+            labels[cue] = "O"
+            continue
         words = [i for i in range(cue + 1, sent.end) if not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES]
         if len(words) >= 3:
             lo, hi = words[0], words[-1]
@@ -372,8 +375,8 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
             rules: bool = True, extend: bool = True, second: bool | str = True) -> list[Claim]:
     """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc or tokens-only
-    :class:`.claims_tokens.Doc`), in order. ``second``: the missed-cue pass (:func:`second_cues`) on
-    tokens-only paragraphs (a path: another cue-rate file; False: off)."""
+    :class:`.claims_tokens.Doc`), in order. ``second``: the missed-cue pass (:func:`second_cues`; a path:
+    another cue-rate file; False: off)."""
     claims: list[Claim] = []
     mentions = Mentions()
     carried = 0
@@ -385,7 +388,7 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
         labels = tag(feats, fast=not sdoc.has_annotation("DEP"))
         if rules:
             labels = apply_rules(sdoc, labels)
-        if second and not sdoc.has_annotation("DEP"):  # chosen on held-out train for the tokens-only model
+        if second:  # chosen on held-out train (both models)
             labels = second_cues(sdoc, labels, cue_rates(second if isinstance(second, str) else None))
         if extend:
             labels = extend_to_clause(sdoc, labels)
