@@ -56,6 +56,20 @@ def _both(body: str):
     return fast, slow
 
 
+def _both_trees(body: str):
+    """The two trees after each search: the lone-page cues read the tree after the byline search."""
+    tree = _doc(body)
+    a, b = copy.deepcopy(tree), copy.deepcopy(tree)
+    A.TREE_AUTHOR_ONE_PASS = True
+    try:
+        A._tree_author(a)
+        A.TREE_AUTHOR_ONE_PASS = False
+        A._tree_author(b)
+    finally:
+        A.TREE_AUTHOR_ONE_PASS = True
+    return lxml.html.tostring(a), lxml.html.tostring(b)
+
+
 CASES = {
     "class author": "<div><span class='author'>Jane Roe</span><p>text</p></div>",
     "no byline": "<div><p>Only text here, no byline anywhere.</p></div>",
@@ -78,12 +92,21 @@ CASES = {
     "id author": "<p id='authorBox'>By Jane Roe</p>",
     "rel element (trafilatura's own code)": "<div><rel>me</rel>Jane Roe</div>",
     "empty class": "<span class=''>x</span><span class='writer'>Jane Roe</span>",
+    "no byline, discardable classes": "<div class='post category-news'><div class='sidebar'><p>aside</p></div>"
+                                      "<div class='inner'><p>Only text here.</p></div></div>",
 }
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_one_pass_byline_search_matches_trafilatura(name):
     fast, slow = _both(CASES[name])
+    assert fast == slow
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_one_pass_byline_search_leaves_the_same_tree(name):
+    # with or without a byline found, the tree later readers see is the one trafilatura's code leaves
+    fast, slow = _both_trees(CASES[name])
     assert fast == slow
 
 

@@ -197,7 +197,7 @@ def _extract_html(page: Page) -> Article | Problem:
     if not (stated or doc.date) and DATE_FALLBACK:
         doc.date = _fallback_date(tree, url)
     if not doc.author:
-        # the last reader of the tree: trafilatura's byline search prunes it in place, not a deep copy of it
+        # trafilatura's byline search prunes the tree in place, not a deep copy of it (read later: lone-page cues)
         doc.author = _tree_author(tree)
     head["copyright_names"] = [c["name"] for c in page_credits if c["form"] == "copyright" and c.get("name")]
     site = page.declared.get("site") or site_of(url)
@@ -323,7 +323,7 @@ def _metadata(tree, url: str, date: bool = True):
 
 def _tree_author(tree) -> str | None:
     """trafilatura's ``extract_author`` (byline elements by class and itemprop), pruning ``tree`` itself
-    rather than a deep copy of it: the caller reads nothing from the tree afterwards. The same search in one
+    rather than a deep copy of it (the lone-page cues read the pruned tree afterwards, with either search). The same search in one
     pass over the elements (:mod:`.tree_author`) unless ``TREE_AUTHOR_ONE_PASS`` is off."""
     from trafilatura import metadata as tm
 

@@ -71,7 +71,8 @@ def _attached(el, root) -> bool:
 def find(tree) -> str | None | bool:
     """The text of the element trafilatura's byline search takes (before its ``normalize_authors``), None
     when there is none, or False when this page needs trafilatura's own code (see the module's note).
-    Prunes ``tree`` as trafilatura does when a candidate is found: the caller reads nothing from it later."""
+    Prunes ``tree`` as trafilatura's search prunes its copy, whether or not a candidate is found: later readers
+    of the tree (the lone-page model's markup cues) see what they saw when trafilatura's code pruned it."""
     if not same_as_installed():
         return False
     found: tuple[list, list, list] = ([], [], [])
@@ -105,16 +106,18 @@ def find(tree) -> str | None | bool:
                 ident == "comments" or cls in ("comments", "title", "date") or ident and DISCARD_ID.search(ident)
                 or cls and DISCARD_CLASS.search(cls) or comp and "Figure" in comp):
             discard.append(el)
-    if not any(found):
-        return None
     from trafilatura.utils import trim
     from trafilatura.xml import delete_element
 
+    # pruned whether or not a candidate was found, as trafilatura's search does: the caller's later reads of the
+    # tree (the lone-page model's markup cues) must see the same tree
     for el in discard:   # trafilatura's prune_unwanted_nodes: each expression's matches, in document order
         delete_element(el)
     for el in discard_tags:
         if _attached(el, tree):   # (the second expression runs after the first one's deletions)
             delete_element(el)
+    if not any(found):
+        return None
     pruned = bool(discard or discard_tags)
     for results in found:
         for el in results:
