@@ -126,7 +126,8 @@ def during():
     import importlib
 
     core = importlib.import_module("trafilatura.core")   # (the package's attribute `core` is a function)
-    if not _ready() or getattr(core, "html2txt", None) is not _STATE.setdefault("orig", core.html2txt):
+    orig = getattr(core, "html2txt", None)   # (None: a trafilatura without it; its own code runs, unchanged)
+    if orig is None or not _ready() or orig is not _STATE.setdefault("orig", orig):
         yield
         return
     core.html2txt = html2txt
