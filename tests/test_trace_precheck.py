@@ -84,7 +84,7 @@ def test_one_common_phrase_is_skipped_a_passage_is_not():
     assert align(tokenize(body("harbour")), tokenize(passage)).linked
 
 
-def _store(path: Path) -> Store:
+def _store(path: Path, only: slice = slice(None)) -> Store:
     st = Store(str(path))
     texts = [("https://harbour-post.example/a/1", body("harbour")),
              ("https://coast-daily.example/b/2", body("harbour")),                       # a full copy
@@ -98,7 +98,7 @@ def _store(path: Path) -> Store:
                             title=f"t{i}", published=f"2021-05-0{i + 1}T10:00:00Z", body=text,
                             blocks=text.split("\n\n"), language="en", fetched_at="2022-01-20T00:00:00Z"))
     st.write_batch([({"page_id": a.page_id, "url": a.url, "source": a.source, "fetched_at": a.fetched_at}, a, [])
-                    for a in arts])
+                    for a in arts[only]])
     return st
 
 
@@ -108,11 +108,16 @@ def _rows(path: Path, sql: str) -> list:
 
 
 def test_same_copies_and_stories_with_and_without(tmp_path):
+    """The pre-check runs when new articles are linked onto a traced store (an increment), not on a rebuild."""
     out = {}
     for on in (True, False):
         p = tmp_path / f"s{int(on)}.db"
-        st = _store(p)
-        res = trace_all(st, rebuild=True, translate=False, config=TraceConfig(workers=1, precheck=on))
+        st = _store(p, slice(0, 2))   # the origin and its full copy: a traced store with a pair
+        first = trace_all(st, rebuild=True, translate=False, config=TraceConfig(workers=1, precheck=on))
+        assert not first.get("prechecked")   # (a store traced from nothing aligns every candidate)
+        st.close()
+        st = _store(p)   # the other three arrive
+        res = trace_all(st, translate=False, config=TraceConfig(workers=1, precheck=on))
         st.close()
         assert (res["prechecked"] >= 1) if on else not res.get("prechecked")
         out[on] = (_rows(p, "SELECT copy_id, source_id, kind, spans FROM copies"),
@@ -131,7 +136,7 @@ def test_a_shared_quote_is_still_aligned():
     assert len(ik) and set(ik.tolist()) <= set(keys.tolist())
     plain = tokenize(body("orchard"))
     _, pk = features_many([plain])
-    assert not set(ik.tolist()) & (set(pk.tolist()) - set(ik.tolist()))   # (the orchard text itself has no item keys here)
+    assert set(pk.tolist()) - set(ik.tolist()), "orchard keys away from the quote are not item keys"
     assert not len(item_keys(plain, pk))
 
 

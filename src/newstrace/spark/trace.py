@@ -442,6 +442,7 @@ def land_pairs_phase(spark, rd: RunDir, store, ts: str, summary: dict, pending: 
                         for i, (x, pid, site, bh, w, mh, par) in enumerate(zip(
                             part["aid"], part["page_id"], part["site"], part["body_hash"], part["words"],
                             part["minhash"], part["paragraphs"]))]
+                trace_index.drop_item_keys(conn, part["aid"])   # (rewritten rows: their old item keys go)
                 sstore.bulk(conn, "trace_docs", trace_index.DOC_COLS, rows, trace_index.write_docs)
             owner = np.repeat(aid, np.diff(off))
             o = np.lexsort((owner, flat))   # by key, then article: the table fills in key order

@@ -83,7 +83,15 @@ def without_item_keys(conn) -> list[ArticleKey]:
                                        "WHERE i.rid IS NULL AND d.keys IS NOT NULL ORDER BY d.rid")]
 
 
+def drop_item_keys(conn, keys: list[ArticleKey]) -> None:
+    """Forget the item keys of these articles (their trace_docs rows are being rewritten: a changed body's old
+    item keys must not reach the pre-check; without a row the pre-check aligns the pair)."""
+    for c in slices(list(keys)):
+        conn.execute(f"DELETE FROM trace_item_keys WHERE rid IN ({marks(c)})", c)
+
+
 def write_docs(conn, docs: list[IndexedDoc]) -> None:
+    drop_item_keys(conn, [d.rid for d in docs])
     conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", docs)
 
 
@@ -103,6 +111,8 @@ def clear_unfinished(conn) -> None:
 def drop_unfinished(conn) -> None:
     """trace_docs rows whose band keys were never stored (a killed run; before migration 0011 they were
     marked by an empty ``indexed_at``)."""
+    conn.execute("DELETE FROM trace_item_keys WHERE rid IN (SELECT rid FROM trace_unfinished) OR rid IN "
+                 "(SELECT rid FROM trace_docs WHERE indexed_at IS NULL)")
     conn.execute("DELETE FROM trace_docs WHERE rid IN (SELECT rid FROM trace_unfinished) OR indexed_at IS NULL")
     conn.execute("DELETE FROM trace_unfinished")
 
