@@ -10,11 +10,15 @@ traced in a fresh process: wall time, peak RSS, articles/s, and the growth from 
 The multilingual (translation) stage is not run: this measures same-language tracing only.
 
     .venv/bin/python bench/trace_scale.py [--sizes 10000,40000,160000] [--workdir /tmp/trace_scale]
-        [--reference DIR/src]
+        [--reference [LABEL=]DIR/src ...] [--repeat N]
 
-``--reference`` is the source tree of other code (e.g. ``git archive <commit> src | tar -x -C DIR``): each
-size is then built and traced by both trees, each in its own processes, in the same run (reference first), and
-the table prints both with the ratio of trace times.
+``--reference`` is the source tree of other code (e.g. ``git archive <commit> src | tar -x -C DIR``), given once
+or more (``LABEL=DIR/src`` names it in the table): each size is then built by every tree, each in its own
+processes, and traced in the same run (references first).  ``--repeat N`` traces every tree N times, in turn
+(tree A, tree B, A, B, ...: a burst of load from elsewhere falls on all of them), each time from a copy of the
+store that tree built.  Besides wall time, each trace reports its CPU seconds (the trace process and its
+workers); on a shared machine the lowest CPU of N runs is the steadiest figure, and the ratios of the lowest CPU
+and of the lowest and median wall times are printed.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ import os
 import random
 import re
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -187,10 +192,18 @@ def trace_child(db: str, src: str = str(ROOT / "src")) -> None:
     t = time.perf_counter()
     res = trace_all(st, rebuild=True, translate=False)
     wall = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime   # (the pool's workers are joined by now)
+    peak = me.ru_maxrss / 1024
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024   # trace worker processes, if any
     st.close()
-    print(json.dumps({"wall_s": wall, "peak_mb": peak, "worker_peak_mb": child, "summary": res}))
+    print(json.dumps({"wall_s": wall, "cpu_s": cpu, "peak_mb": peak, "worker_peak_mb": child, "summary": res}))
+
+
+def _remove(db: str) -> None:
+    for ext in ("", "-wal", "-shm"):
+        if os.path.exists(db + ext):
+            os.remove(db + ext)
 
 
 def _child(args: list[str]) -> dict:
@@ -204,7 +217,9 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="10000,40000,160000")
     ap.add_argument("--workdir", default="/tmp/trace_scale")
-    ap.add_argument("--reference", help="source tree (DIR/src) of the code to time beside this tree's")
+    ap.add_argument("--reference", action="append", default=[],
+                    help="[LABEL=]source tree (DIR/src) of code to time beside this tree's; repeatable")
+    ap.add_argument("--repeat", type=int, default=1, help="trace every tree this many times, in turn")
     ap.add_argument("--src", default=str(ROOT / "src"), help=argparse.SUPPRESS)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--build-child", help=argparse.SUPPRESS)
@@ -220,52 +235,80 @@ def main() -> int:
         print(f"trace_scale: {DATA} (ptc, polnear) not present, skipping")
         return 0
     os.makedirs(args.workdir, exist_ok=True)
-    versions = [("this tree", str(ROOT / "src"))]
-    if args.reference:
-        versions.insert(0, ("reference", os.path.abspath(args.reference)))
+    versions = []
+    for i, ref in enumerate(args.reference):
+        label, _, d = ref.rpartition("=") if "=" in ref else ("", "", ref)
+        versions.append((label or ("reference" if len(args.reference) == 1 else f"ref{i + 1}"), os.path.abspath(d)))
+    versions.append(("this tree", str(ROOT / "src")))
     results = []
     for n in [int(x) for x in args.sizes.split(",")]:
+        built = {}
         for name, src in versions:
-            db = os.path.join(args.workdir, f"scale_{n}.db")
-            for ext in ("", "-wal", "-shm"):
-                if os.path.exists(db + ext):
-                    os.remove(db + ext)
-            try:
-                # each tree writes its own store (its own schema), in a process that imports only that tree
-                info = _child(["--build-child", db, "--n", str(n), "--src", src])
-                r = _child(["--child", db, "--src", src])
+            db = os.path.join(args.workdir, f"scale_{n}_{len(built)}.db")
+            _remove(db)
+            try:   # each tree writes its own store (its own schema), in a process that imports only that tree
+                built[name] = (db, _child(["--build-child", db, "--n", str(n), "--src", src]))
             except RuntimeError as e:
                 print(e)
                 return 1
-            r.update(info)
-            r["code"] = name
-            results.append(r)
-            print(f"n={n} {name}: built in {info['build_s']}s {info['kinds']}; traced in {r['wall_s']:.1f}s, "
-                  f"peak {r['peak_mb']:.0f} MB" + (f" (+ workers, {r['worker_peak_mb']:.0f} MB each)"
-                                                   if r.get("worker_peak_mb") else "")
-                  + f", {n / r['wall_s']:.0f} articles/s; copies {r['summary'].get('copies')}, aligned pairs "
-                  f"{r['summary'].get('aligned')}, timing {r['summary'].get('timing')}", flush=True)
-            os.remove(db)
+        for rep in range(args.repeat):
+            for name, src in versions:
+                db, info = built[name]
+                run = db + ".run.db"
+                _remove(run)
+                for ext in ("", "-wal"):
+                    if os.path.exists(db + ext):
+                        shutil.copyfile(db + ext, run + ext)
+                try:
+                    r = _child(["--child", run, "--src", src])
+                except RuntimeError as e:
+                    print(e)
+                    return 1
+                _remove(run)
+                r.update(info)
+                r["code"], r["rep"] = name, rep + 1
+                results.append(r)
+                print(f"n={n} {name} run {rep + 1}: built in {info['build_s']}s {info['kinds']}; traced in "
+                      f"{r['wall_s']:.1f}s, CPU {r['cpu_s']:.1f}s, peak {r['peak_mb']:.0f} MB"
+                      + (f" (+ workers, {r['worker_peak_mb']:.0f} MB each)" if r.get("worker_peak_mb") else "")
+                      + f", {n / r['wall_s']:.0f} articles/s; copies {r['summary'].get('copies')}, aligned pairs "
+                      f"{r['summary'].get('aligned')}, timing {r['summary'].get('timing')}, load "
+                      f"{os.getloadavg()[0]:.1f}", flush=True)
+        for db, _ in built.values():
+            _remove(db)
     print()
-    print(f"| {'code':<10s} | {'articles':>9s} | {'write s':>8s} | {'trace s':>8s} | {'articles/s':>10s} | "
-          f"{'peak MB':>8s} | {'MB per 100k':>11s} | {'copies found':>12s} | {'copies made':>11s} |")
-    print(f"|{'-' * 12}|{'-' * 11}|{'-' * 10}|{'-' * 10}|{'-' * 12}|{'-' * 10}|{'-' * 13}|{'-' * 14}|{'-' * 13}|")
+    print(f"| {'code':<10s} | run | {'articles':>9s} | {'write s':>8s} | {'trace s':>8s} | {'CPU s':>7s} | "
+          f"{'articles/s':>10s} | {'peak MB':>8s} | {'MB per 100k':>11s} | {'copies found':>12s} | {'copies made':>11s} |")
+    print(f"|{'-' * 12}|-----|{'-' * 11}|{'-' * 10}|{'-' * 10}|{'-' * 9}|{'-' * 12}|{'-' * 10}|{'-' * 13}|{'-' * 14}|"
+          f"{'-' * 13}|")
     for r in results:
         made = sum(v for k, v in r["kinds"].items() if k != "origin")
-        print(f"| {r['code']:<10s} | {r['articles']:>9d} | {r['build_s']:>8.1f} | {r['wall_s']:>8.1f} | "
-              f"{r['articles'] / r['wall_s']:>10.0f} | {r['peak_mb']:>8.0f} | "
+        print(f"| {r['code']:<10s} | {r['rep']:>3d} | {r['articles']:>9d} | {r['build_s']:>8.1f} | {r['wall_s']:>8.1f} | "
+              f"{r['cpu_s']:>7.1f} | {r['articles'] / r['wall_s']:>10.0f} | {r['peak_mb']:>8.0f} | "
               f"{r['peak_mb'] / r['articles'] * 100000:>11.0f} | {r['summary'].get('copies', 0):>12d} | {made:>11d} |")
-    by = {(r["code"], r["articles"]): r for r in results}
+    by: dict = {}
+    for r in results:
+        by.setdefault((r["code"], r["articles"]), []).append(r)
     if args.reference:
         print()
         for n in sorted({r["articles"] for r in results}):
-            new, ref = by[("this tree", n)], by[("reference", n)]
-            print(f"n={n}: this tree / reference: trace time {new['wall_s'] / ref['wall_s']:.2f}x, write time "
-                  f"{new['build_s'] / ref['build_s']:.2f}x, peak RSS {new['peak_mb'] / ref['peak_mb']:.2f}x, "
-                  f"copies {new['summary'].get('copies')} vs {ref['summary'].get('copies')}")
+            new = by[("this tree", n)]
+            for name, _ in versions[:-1]:
+                ref = by[(name, n)]
+                f = (lambda rs, k, agg: agg(x[k] for x in rs))
+                med = (lambda rs: sorted(x["wall_s"] for x in rs)[len(rs) // 2])
+                print(f"n={n}: this tree / {name} ({len(new)} and {len(ref)} runs): CPU (lowest) "
+                      f"{f(new, 'cpu_s', min) / f(ref, 'cpu_s', min):.2f}x, trace wall (lowest) "
+                      f"{f(new, 'wall_s', min) / f(ref, 'wall_s', min):.2f}x, (median) {med(new) / med(ref):.2f}x, "
+                      f"write time {new[0]['build_s'] / ref[0]['build_s']:.2f}x, peak RSS "
+                      f"{f(new, 'peak_mb', max) / f(ref, 'peak_mb', max):.2f}x, copies "
+                      f"{sorted({x['summary'].get('copies') for x in new})} vs "
+                      f"{sorted({x['summary'].get('copies') for x in ref})}, aligned pairs "
+                      f"{sorted({x['summary'].get('aligned') for x in new})} vs "
+                      f"{sorted({x['summary'].get('aligned') for x in ref})}")
     for name, _ in versions:
         if (name, 40000) in by and (name, 160000) in by:
-            g = by[(name, 160000)]["wall_s"] / by[(name, 40000)]["wall_s"]
+            g = min(x["wall_s"] for x in by[(name, 160000)]) / min(x["wall_s"] for x in by[(name, 40000)])
             print(f"\n{name}: growth 40k -> 160k: {g:.2f}x (target <= 4.6x)")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"target: >= 2000 articles/s on 2 cores; load average at the end of the run: {load:.1f}")

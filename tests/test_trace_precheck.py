@@ -13,7 +13,7 @@ from newstrace.records import Article, content_hash
 from newstrace.store import Store
 from newstrace.trace import TraceConfig, trace_all
 from newstrace.trace.align import align
-from newstrace.trace.index import PRECHECK_WORDS, item_keys, may_link
+from newstrace.trace.index import PRECHECK_WORDS, item_keys, item_keys_many, may_link
 from newstrace.trace.text import features_many, tokenize
 
 TEXTS = json.loads((Path(__file__).parent / "fixtures" / "trace" / "texts.json").read_text())
@@ -152,3 +152,28 @@ def test_fill_item_keys_gives_what_indexing_wrote(tmp_path):
     assert fill_item_keys(st.conn) == 5
     st.close()
     assert _rows(p, "SELECT rid, keys FROM trace_item_keys") == before
+
+
+def test_item_keys_many_equals_item_keys_of_each():
+    """The batch computation (one pass over all the bodies' characters) gives each body the keys ``item_keys``
+    gives it alone: bodies with and without items, empty and one-word bodies, characters whose lower case is
+    longer (offsets kept), astral code points, an item at the very start and at the very end of a body, and a
+    post whose author line sits on its own line."""
+    post = ("Ferries will not park on the harbour front while we still have a say in this town.\n"
+            "\u2014 Maria Olsen (@molsen) March 3, 2024")
+    bodies = [body("orchard") + "\n\n" + QUOTE, body("orchard"), "", "word", QUOTE, QUOTE + "\n\n" + body("orchard"),
+              "\u0130stanbul \u00df " + QUOTE + " \U0001F600 " * 3 + body("orchard"),
+              body("orchard") + "\n\n" + post + "\n\n" + body("orchard"),
+              "\u201c" + " ".join(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine"] * 3)
+              + "\u201d", body("orchard") + "\n\n" + QUOTE]
+    docs = [tokenize(b) for b in bodies]
+    pos, keys = features_many(docs)
+    cut = np.searchsorted(pos, np.arange(len(docs) + 1), "left")
+    want = [item_keys(d, keys[cut[i]:cut[i + 1]]) for i, d in enumerate(docs)]
+    for d in docs:
+        d.release()
+    got = item_keys_many(docs, keys, cut)
+    assert sum(1 for w in want if len(w)) >= 5, "most of these bodies have item keys"
+    assert not len(want[1]) and not len(want[2])
+    for w, g in zip(want, got):
+        assert np.array_equal(w, g)

@@ -16,8 +16,8 @@ import numpy as np
 from ..store.records import IndexedDoc
 from .align import MIN_SHARED
 from .shared import EDGE_WORDS, items_cached
-from .text import (ANCHOR_WORDS, DOC_BANDS, DOC_ROWS, MASK63, NGRAM, PARA_BANDS, Doc, anchor_grams, anchor_keys, band_keys,
-                   signatures)
+from .text import (_BAND_SALT, _P, ANCHOR_WORDS, DOC_BANDS, DOC_ROWS, MASK63, NGRAM, PARA_BANDS, Doc, _is_word, _mix,
+                   anchor_grams, anchor_keys, band_keys, signatures)
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,83 @@ def item_keys(doc: Doc, keys: np.ndarray) -> np.ndarray:
         out.append(np.asarray(doc.chunk_keys, dtype=np.int64).reshape(-1, PARA_BANDS)[hit].ravel())
     cand = np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
     return np.intersect1d(cand, keys)
+
+
+def item_keys_many(docs: list[Doc], keys: np.ndarray, cut: np.ndarray) -> list[np.ndarray]:
+    """``item_keys`` of many tokenised bodies at once, the same keys as ``item_keys`` of each (``keys`` and
+    ``cut`` as ``features_many`` returns them: body i's band keys are keys[cut[i]:cut[i + 1]]).  The bodies
+    with items are read together: one pass over all their characters for the word offsets (joined by a
+    newline, which no word crosses), numpy over all their anchors and passage chunks, then one membership
+    test per body."""
+    empty = np.zeros(0, dtype=np.int64)
+    out = [empty] * len(docs)
+    its = [items_cached(d.body) if d.n and cut[i + 1] > cut[i] else [] for i, d in enumerate(docs)]
+    sel = [i for i, x in enumerate(its) if x]
+    if not sel:
+        return out
+    lows = [docs[i].low for i in sel]
+    nb = len(sel)
+    coff = np.zeros(nb + 1, dtype=np.int64)
+    np.cumsum([len(x) + 1 for x in lows], out=coff[1:])
+    cp = np.frombuffer("\n".join(lows).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    edge = np.diff(_is_word(cp).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    gst, gen = (edge == 1).nonzero()[0], (edge == -1).nonzero()[0]   # every body's word offsets, in one run
+    nw = np.fromiter((docs[i].n for i in sel), dtype=np.int64, count=nb)
+    woff = np.zeros(nb + 1, dtype=np.int64)
+    np.cumsum(nw, out=woff[1:])
+    if len(gst) != woff[-1]:   # (cannot happen: the runs of word characters are the WORD matches)
+        return [item_keys(d, keys[cut[i]:cut[i + 1]]) for i, d in enumerate(docs)]
+    # words in or within EDGE_WORDS + 1 words of an item (clipped to its own body)
+    idoc = np.fromiter((j for j, i in enumerate(sel) for _ in its[i]), dtype=np.int64)
+    ist = np.fromiter((it.start for i in sel for it in its[i]), dtype=np.int64, count=len(idoc)) + coff[idoc]
+    ien = np.fromiter((it.end for i in sel for it in its[i]), dtype=np.int64, count=len(idoc)) + coff[idoc]
+    w0, w1 = np.searchsorted(gen, ist, "right"), np.searchsorted(gst, ien, "left")
+    ok = w1 > w0
+    pad = EDGE_WORDS + 1
+    near = np.zeros(woff[-1] + 1, dtype=np.int64)
+    np.add.at(near, np.maximum(w0[ok] - pad, woff[idoc[ok]]), 1)
+    np.add.at(near, np.minimum(w1[ok] + pad, woff[idoc[ok] + 1]), -1)
+    cover = np.concatenate(([0], np.cumsum(near[:-1]) > 0)).cumsum()   # cover[j]: words near items before j
+    cand_doc, cand = [], []
+    # winnowed anchors whose 8-word gram touches such a word (every 8-word gram of the bodies, as anchor_grams)
+    nng = np.fromiter((len(docs[i].ng) for i in sel), dtype=np.int64, count=nb)
+    m = np.maximum(nng - (ANCHOR_WORDS - NGRAM), 0)
+    if m.sum():
+        ng = np.concatenate([docs[i].ng for i in sel])
+        gstart = np.zeros(nb, dtype=np.int64)
+        np.cumsum(nng[:-1], out=gstart[1:])
+        gd, gp = _gather(gstart, m)    # (body, position in the joined n-grams) of every 8-word gram
+        p = gp - gstart[gd]            # its first word in its body
+        with np.errstate(over="ignore"):
+            g = _mix(ng[gp] * _P + ng[gp + (ANCHOR_WORDS - NGRAM)] + _BAND_SALT[63])
+        wp = woff[gd] + p
+        hit = cover[np.minimum(wp + ANCHOR_WORDS, woff[gd + 1])] - cover[wp] > 0
+        cand_doc.append(gd[hit])
+        cand.append((g[hit] & np.uint64(MASK63)).astype(np.int64))
+    # passage chunks that touch one: all their bands
+    nch = np.fromiter((len(docs[i].chunks or ()) for i in sel), dtype=np.int64, count=nb)
+    if nch.sum():
+        ch = np.asarray([c for i in sel for c in (docs[i].chunks or ())], dtype=np.int64).reshape(-1, 2)
+        cd = np.repeat(np.arange(nb), nch)
+        ck = np.concatenate([np.asarray(docs[i].chunk_keys, dtype=np.int64).reshape(-1, PARA_BANDS) for i in sel
+                             if len(docs[i].chunks or ())])
+        hit = cover[np.minimum(woff[cd] + ch[:, 1] - 1 + NGRAM, woff[cd + 1])] - cover[woff[cd] + ch[:, 0]] > 0
+        cand_doc.append(np.repeat(cd[hit], PARA_BANDS))
+        cand.append(ck[hit].ravel())
+    if not cand:
+        return out
+    cd_all, ck_all = np.concatenate(cand_doc), np.concatenate(cand)
+    o = np.argsort(cd_all, kind="stable")
+    cd_all, ck_all = cd_all[o], ck_all[o]
+    bounds = np.searchsorted(cd_all, np.arange(nb + 1), "left").tolist()
+    for j, i in enumerate(sel):
+        c = ck_all[bounds[j]:bounds[j + 1]]
+        k = keys[cut[i]:cut[i + 1]]   # (sorted and unique)
+        if not len(c):
+            continue
+        at = np.minimum(np.searchsorted(k, c), len(k) - 1)
+        out[i] = np.unique(c[k[at] == c])
+    return out
 
 
 def _gather(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

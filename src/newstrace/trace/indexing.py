@@ -15,7 +15,7 @@ import numpy as np
 from ..store import articles, pairs, shared, trace_index
 from ..store.records import ArticleKey, IndexedDoc, PendingDoc
 from . import workers
-from .index import MAX_BUCKET, MemIndex, indexed_doc, item_keys, may_link, now_iso
+from .index import MAX_BUCKET, MemIndex, indexed_doc, item_keys_many, may_link, now_iso
 from .text import features_many, tokenize
 
 
@@ -171,7 +171,11 @@ def fill_item_keys(conn, step: int = 2000) -> int:
         stored = trace_index.words_and_keys(conn, chunk)
         docs = [(k, tokenize(bodies[k])) for k in chunk if k in bodies and stored.get(k, (0, None))[1] is not None]
         features_many([d for _, d in docs])
-        rows = [(k, item_keys(d, np.unique(np.frombuffer(stored[k][1], dtype=np.int64))).tobytes()) for k, d in docs]
+        ks = [np.unique(np.frombuffer(stored[k][1], dtype=np.int64)) for k, _ in docs]
+        cut = np.zeros(len(ks) + 1, dtype=np.int64)
+        np.cumsum([len(x) for x in ks], out=cut[1:])
+        allk = np.concatenate(ks) if ks else np.zeros(0, dtype=np.int64)
+        rows = [(k, ik.tobytes()) for (k, _), ik in zip(docs, item_keys_many([d for _, d in docs], allk, cut))]
         with conn:
             trace_index.write_item_keys(conn, rows)
     return len(rids)

@@ -40,6 +40,7 @@ CAPTION_CREDIT = re.compile(
     r"|[^()\n]{0,40}(?:/AP|/AFP|/Reuters|/Getty Images|/EPA|/Bloomberg|/Xinhua|/Pool)(?: Photo)?[^()\n]{0,20})\)\s*$")
 PHOTO_PREFIX = re.compile(r"^\s*(?:Photo|Image|Picture|Pictured|Caption)\s*[:|]", re.I)
 _DQ = re.compile('"')
+_ENOUGH_WORDS = re.compile(r"(?:\W*\w+\b){%d}" % MIN_QUOTE_WORDS)   # MIN_QUOTE_WORDS words or more (``\b``: whole words only)
 _QUOTES = [("“", "”"), ("«", "»"), ("„", "“"), ("‘‘", "’’")]
 _NAME = r"((?:(?:[A-Z][\w'’.-]*|de|van|von|al|bin)\s){0,4}[A-Z][\w'’-]+)"
 _VERB = r"(?:said|says|told(?: [\w ]{1,30}?)?|wrote|added|stated|declared|explained|tweeted|posted|insisted|argued|" \
@@ -76,33 +77,34 @@ class Item:
         return d
 
 
-def _lines(body: str):
-    pos = 0
-    for ln in body.split("\n"):
-        yield pos, ln
-        pos += len(ln) + 1
-
-
 def items(body: str) -> list[Item]:
     """The shared-item candidates of a body, in body order (posts, quotes, captions; overlaps merged into the
     post or caption that holds them)."""
     out: list[Item] = []
-    lines = list(_lines(body or ""))
+    body = body or ""
+    # what the body holds at all, looked up once (most bodies have no post; a line is searched for what its
+    # body holds only)
+    posts = any(h in body for h in _POST_HINTS)
+    openers = [(o, c) for o, c in _QUOTES if o in body]
+    dq = '"' in body
     prev_text: tuple[int, str] | None = None
-    for off, ln in lines:
-        s = ln.strip()
-        if not s:
+    off = 0
+    for ln in body.split("\n"):
+        o, off = off, off + len(ln) + 1
+        if not ln or ln.isspace():
             continue
-        post = _post(off, ln, prev_text) if any(h in ln for h in _POST_HINTS) else None
+        post = _post(o, ln, prev_text) if posts and any(h in ln for h in _POST_HINTS) else None
         if post is not None:
             out.append(post)
         else:
-            cap = _caption(off, ln) if ln.rstrip().endswith(")") or PHOTO_PREFIX.match(ln) else None
+            cap = _caption(o, ln) if ln.rstrip().endswith(")") or PHOTO_PREFIX.match(ln) else None
             if cap is not None:
                 out.append(cap)
-            else:
-                out.extend(_quotes(off, ln))
-        prev_text = (off, ln)
+            elif openers or dq:
+                out.extend(_quotes(o, ln, openers, dq))
+        prev_text = (o, ln)
+    if len(out) < 2:
+        return out
     out.sort(key=lambda it: (it.start, -it.end))
     merged: list[Item] = []
     for it in out:
@@ -158,9 +160,9 @@ def _caption(off: int, ln: str) -> Item | None:
     return None
 
 
-def _quotes(off: int, ln: str) -> list[Item]:
+def _quotes(off: int, ln: str, openers: list[tuple[str, str]] = _QUOTES, dq: bool = True) -> list[Item]:
     spans: list[tuple[int, int]] = []
-    for o, c in _QUOTES:
+    for o, c in openers:
         i = 0
         while True:
             s = ln.find(o, i)
@@ -170,13 +172,13 @@ def _quotes(off: int, ln: str) -> list[Item]:
             e = len(ln) if e < 0 else e + len(c)   # a quote running to the end of its paragraph
             spans.append((s, e))
             i = e
-    if '"' in ln:
+    if dq and '"' in ln:
         pos = [m.start() for m in _DQ.finditer(ln)]
         for k in range(0, len(pos), 2):
             spans.append((pos[k], pos[k + 1] + 1 if k + 1 < len(pos) else len(ln)))
     out = []
     for s, e in sorted(spans):
-        if len(re.findall(r"\w+", ln[s:e])) < MIN_QUOTE_WORDS:
+        if not _ENOUGH_WORDS.match(ln, s, e):
             continue
         out.append(Item("quote", off + s, off + e, context=(ln[max(0, s - 120):s], ln[e:e + 120])))
     return out

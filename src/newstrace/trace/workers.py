@@ -7,7 +7,7 @@ import numpy as np
 
 from ..store.backend import reachable
 from .config import TraceConfig
-from .index import item_keys
+from .index import item_keys_many
 from .text import features_many, pack_docs, tokenize, unpack_docs
 
 
@@ -51,9 +51,8 @@ def _w_features(items: list[tuple[int, str]], packed: bool = True):
     docs = [tokenize(body) for _, body in items]
     pos, keys = features_many(docs)
     cut = np.searchsorted(pos, np.arange(len(docs) + 1), "left")
-    ik = []
-    for i, d in enumerate(docs):
-        ik.append(item_keys(d, keys[cut[i]:cut[i + 1]]))
+    ik = item_keys_many(docs, keys, cut)
+    for d in docs:
         d.release()
     if packed:
         icut = np.concatenate(([0], np.cumsum([len(x) for x in ik]))).astype(np.int64)
