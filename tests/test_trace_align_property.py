@@ -87,3 +87,19 @@ def test_paragraph_cuts_of_a_trimmed_run_stay_inside_the_segment():
     assert pieces
     for wa0, wa1, wb0, wb1 in pieces:
         assert 0 <= wa0 < wa1 <= 10 and 0 <= wb0 < wb1 <= 8
+
+
+def test_word_offsets_equal_the_word_matches_on_every_code_point():
+    """Doc's word offsets are read off the body's code points (not the lowered text's): the same runs as WORD's
+    matches in the lowered text, over every code point (surrogates aside) and mixed-case text."""
+    import numpy as np
+
+    from newstrace.trace.text import WORD, _lower
+    allc = "".join(chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000)
+    for text in (allc, " ".join(allc[i:i + 7] for i in range(0, 200000, 5)), "İstanbul ẞtraße ǅemal ΣΊΣΥΦΟΣ x"):
+        d = tokenize(text)
+        low = _lower(text)
+        want = [(m.start(), m.end()) for m in WORD.finditer(low)]
+        assert len(want) == d.n
+        assert list(zip(d.starts.tolist(), d.ends.tolist())) == want
+        assert np.array_equal(d.para, np.searchsorted([s for s, _ in d.para_spans], d.starts, side="right") - 1)

@@ -148,11 +148,11 @@ def item_keys_many(docs: list[Doc], keys: np.ndarray, cut: np.ndarray) -> list[n
     sel = [i for i, x in enumerate(its) if x]
     if not sel:
         return out
-    lows = [docs[i].low for i in sel]
+    texts = [docs[i].body for i in sel]   # (word characters are those of the lowered text: text.word_offsets)
     nb = len(sel)
     coff = np.zeros(nb + 1, dtype=np.int64)
-    np.cumsum([len(x) + 1 for x in lows], out=coff[1:])
-    cp = np.frombuffer("\n".join(lows).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    np.cumsum([len(x) + 1 for x in texts], out=coff[1:])
+    cp = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     edge = np.diff(_is_word(cp).view(np.int8), prepend=np.int8(0), append=np.int8(0))
     gst, gen = (edge == 1).nonzero()[0], (edge == -1).nonzero()[0]   # every body's word offsets, in one run
     nw = np.fromiter((docs[i].n for i in sel), dtype=np.int64, count=nb)

@@ -33,6 +33,7 @@ STATUS_URL = re.compile(
     r"|https?://(?:www\.)?t\.me/\w+/\d+"
     r"|https?://[\w.-]+/@(\w{1,30})/\d{6,25}", re.I)
 _POST_HINTS = ("(@", "pic.twitter", "/status", "instagram.com/", "facebook.com/", "t.me/", "/@")
+# (a post needs AUTHOR_LINE's "(@", or STATUS_URL's or PIC's "/")
 PIC = re.compile(r"(?:https?://)?pic\.twitter\.com/\w+", re.I)
 TCO = re.compile(r"https?://t\.co/\w+", re.I)
 CAPTION_CREDIT = re.compile(
@@ -84,7 +85,7 @@ def items(body: str) -> list[Item]:
     body = body or ""
     # what the body holds at all, looked up once (most bodies have no post; a line is searched for what its
     # body holds only)
-    posts = any(h in body for h in _POST_HINTS)
+    posts = ("/" in body or "@" in body) and any(h in body for h in _POST_HINTS)   # (every hint has / or @)
     openers = [(o, c) for o, c in _QUOTES if o in body]
     dq = '"' in body
     prev_text: tuple[int, str] | None = None
@@ -100,7 +101,7 @@ def items(body: str) -> list[Item]:
             cap = _caption(o, ln) if ln.rstrip().endswith(")") or PHOTO_PREFIX.match(ln) else None
             if cap is not None:
                 out.append(cap)
-            elif openers or dq:
+            elif (dq and '"' in ln) or any(q in ln for q, _ in openers):
                 out.extend(_quotes(o, ln, openers, dq))
         prev_text = (o, ln)
     if len(out) < 2:

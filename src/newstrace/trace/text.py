@@ -117,14 +117,14 @@ class Doc:
         return len(self.wh)
 
     def _offsets(self) -> None:
-        # the runs of word characters are exactly the WORD matches; found with numpy over the code points
-        cp = np.frombuffer(self.low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        # the runs of word characters are exactly the WORD matches of the lowered text; found with numpy over
+        # the body's code points, which have the same word characters (``_lower`` keeps a character whose lower
+        # case is longer, and lowering keeps whether a character is one: tests/test_trace_align_property.py)
+        cp = np.frombuffer(self.body.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         w = _is_word(cp)
         edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
         self._starts = (edge == 1).nonzero()[0]
         self._ends = (edge == -1).nonzero()[0]
-        pstarts = np.asarray([s for s, _ in self.para_spans], dtype=np.int64)
-        self._para = (np.searchsorted(pstarts, self._starts, side="right") - 1).astype(np.int32)
 
     @property
     def starts(self) -> np.ndarray:
@@ -140,8 +140,10 @@ class Doc:
 
     @property
     def para(self) -> np.ndarray:
+        """The paragraph number of every word (computed on first use: alignment needs it, item keys do not)."""
         if self._para is None:
-            self._offsets()
+            pstarts = np.asarray([s for s, _ in self.para_spans], dtype=np.int64)
+            self._para = (np.searchsorted(pstarts, self.starts, side="right") - 1).astype(np.int32)
         return self._para
 
     @property
