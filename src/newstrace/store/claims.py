@@ -15,14 +15,17 @@ _COLS = ("page_id", "idx", "kind", "part", "source_start", "source_end", "cue_st
          "question", "conditional", "origin", "claim_key", "carried_from")
 
 
-def pending_articles(conn: sqlite3.Connection, component: str, version: str,
+def pending_articles(conn: sqlite3.Connection, component: str, version: str | tuple[str, ...],
                      page_ids: Iterable[str] | None = None) -> list[sqlite3.Row]:
-    """Articles the component has not analysed on their current body (or analysed with another version)."""
+    """Articles the component has not analysed on their current body (or analysed with another version than
+    ``version``, or than any of the tuple's)."""
+    versions = (version,) if isinstance(version, str) else tuple(version)
     sql = ("SELECT a.page_id, a.url, a.site, a.title, a.body, a.body_hash, a.language, a.published, a.publisher "
            "FROM articles a LEFT JOIN analysis_state s ON s.page_id = a.page_id AND s.component = ? "
-           "WHERE s.page_id IS NULL OR s.body_hash IS NOT a.body_hash OR s.version != ? "
+           f"WHERE s.page_id IS NULL OR s.body_hash IS NOT a.body_hash OR s.version NOT IN "
+           f"({', '.join('?' * len(versions))}) "
            "ORDER BY a.aid")     # the order articles are analysed in: the same on both backends
-    rows = conn.execute(sql, (component, version)).fetchall()
+    rows = conn.execute(sql, (component, *versions)).fetchall()
     if page_ids is not None:
         want = set(page_ids)
         rows = [r for r in rows if r["page_id"] in want]
@@ -43,6 +46,27 @@ def copy_parents(conn: sqlite3.Connection, page_ids: Iterable[str]) -> dict[str,
 def article_texts(conn: sqlite3.Connection, page_id: str) -> sqlite3.Row | None:
     return conn.execute("SELECT page_id, url, site, title, body, body_hash, language, published FROM articles "
                         "WHERE page_id = ?", (page_id,)).fetchone()
+
+
+def unanalysed_count(conn: sqlite3.Connection, component: str) -> tuple[int, int]:
+    """(articles the component has not analysed, or skipped with its reason, on their current body; all articles)."""
+    r = conn.execute(
+        "SELECT COUNT(*), SUM(CASE WHEN s.page_id IS NULL THEN 1 ELSE 0 END) FROM articles a LEFT JOIN "
+        "analysis_state s ON s.page_id = a.page_id AND s.component = ? AND s.body_hash IS a.body_hash",
+        (component,)).fetchone()
+    return int(r[1] or 0), int(r[0] or 0)
+
+
+def unanalysed(conn: sqlite3.Connection, page_ids: Iterable[str], component: str) -> set[str]:
+    """Which of these pages the component has not analysed (or skipped) on their current body."""
+    ids = list(dict.fromkeys(page_ids))
+    done: set[str] = set()
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        done.update(r[0] for r in conn.execute(
+            "SELECT s.page_id FROM analysis_state s JOIN articles a ON a.page_id = s.page_id WHERE s.component = ? "
+            f"AND s.body_hash IS a.body_hash AND s.page_id IN ({', '.join('?' * len(part))})", (component, *part)))
+    return set(ids) - done
 
 
 def state_of(conn: sqlite3.Connection, page_id: str, component: str) -> sqlite3.Row | None:
