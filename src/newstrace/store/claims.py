@@ -48,25 +48,40 @@ def article_texts(conn: sqlite3.Connection, page_id: str) -> sqlite3.Row | None:
                         "WHERE page_id = ?", (page_id,)).fetchone()
 
 
+# components that also mark an article done in a table of their own (aid, body_hash): the actors step writes
+# analyze_actors_done beside analysis_state (stores built row by row, e.g. tests, may have only that table)
+_DONE_TABLES = {"actors": "analyze_actors_done"}
+
+
+def _done_join(component: str) -> tuple[str, str]:
+    t = _DONE_TABLES.get(component)
+    if t is None:
+        return "", "s.page_id IS NULL"
+    return (f" LEFT JOIN {t} d ON d.aid = a.aid AND d.body_hash IS a.body_hash",
+            "s.page_id IS NULL AND d.aid IS NULL")
+
+
 def unanalysed_count(conn: sqlite3.Connection, component: str) -> tuple[int, int]:
     """(articles the component has not analysed, or skipped with its reason, on their current body; all articles)."""
+    join, missing = _done_join(component)
     r = conn.execute(
-        "SELECT COUNT(*), SUM(CASE WHEN s.page_id IS NULL THEN 1 ELSE 0 END) FROM articles a LEFT JOIN "
-        "analysis_state s ON s.page_id = a.page_id AND s.component = ? AND s.body_hash IS a.body_hash",
-        (component,)).fetchone()
+        f"SELECT COUNT(*), SUM(CASE WHEN {missing} THEN 1 ELSE 0 END) FROM articles a LEFT JOIN analysis_state s "
+        f"ON s.page_id = a.page_id AND s.component = ? AND s.body_hash IS a.body_hash{join}", (component,)).fetchone()
     return int(r[1] or 0), int(r[0] or 0)
 
 
 def unanalysed(conn: sqlite3.Connection, page_ids: Iterable[str], component: str) -> set[str]:
     """Which of these pages the component has not analysed (or skipped) on their current body."""
+    join, missing = _done_join(component)
     ids = list(dict.fromkeys(page_ids))
-    done: set[str] = set()
+    out: set[str] = set()
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
-        done.update(r[0] for r in conn.execute(
-            "SELECT s.page_id FROM analysis_state s JOIN articles a ON a.page_id = s.page_id WHERE s.component = ? "
-            f"AND s.body_hash IS a.body_hash AND s.page_id IN ({', '.join('?' * len(part))})", (component, *part)))
-    return set(ids) - done
+        out.update(r[0] for r in conn.execute(
+            "SELECT a.page_id FROM articles a LEFT JOIN analysis_state s ON s.page_id = a.page_id AND s.component = ? "
+            f"AND s.body_hash IS a.body_hash{join} WHERE a.page_id IN ({', '.join('?' * len(part))}) AND {missing}",
+            (component, *part)))
+    return out
 
 
 def state_of(conn: sqlite3.Connection, page_id: str, component: str) -> sqlite3.Row | None:
