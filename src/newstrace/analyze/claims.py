@@ -144,6 +144,14 @@ def apply_rules(sdoc, labels: list[str]) -> list[str]:
 _PRONOUNS = frozenset("i he she we they it you who".split())
 CUE_RATES = Path(__file__).parent / "models" / "claims_cues.json"
 CUE_RATE_MIN = 0.5  # a word opens a missed cue when at least this share of its train occurrences are in a cue
+# the missed-cue pass (second_cues, _bare_content): a new cue's source is at most SOURCE_WINDOW words right before
+# it; a content needs at least MIN_CONTENT_WORDS words (else the other side of the sentence, else none). Both
+# swept on held-out PolNeAR **train** (bench/claims_constants.py: articles 320-399 for the choice, 480-559 to
+# confirm; the tokens-only model was fitted on 0-319), tokens-only path, never on dev: see bench/README "Claims"
+SOURCE_WINDOW = 6
+MIN_CONTENT_WORDS = 3
+# nested_claims: the cue rate a word inside a predicted content needs to open an inner claim (0: off)
+NESTED_RATE_MIN = 0.0
 
 
 @functools.lru_cache(maxsize=4)
@@ -159,7 +167,7 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
     PolNeAR train ~28% of gold cues sit in such sentences): the sentence's first unlabelled word whose train
     cue rate is at least ``rate_min`` becomes the cue; when the sentence has no source or content labels
     either, it needs a name or pronoun right before it (the source), and the words after it to the sentence end are the content ("X said that ...") — or, with fewer than
-    three words after it, the words from the sentence start to the source before it ("..., X said.") — and the
+    MIN_CONTENT_WORDS words after it, the words from the sentence start to the source before it ("..., X said.") — and the
     name, pronoun or short noun phrase right before it the source. A sentence with a cue and no content gets
     the same content (:func:`_bare_content`)."""
     labels = list(labels)
@@ -175,9 +183,9 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
         labels[cue] = "B-CUE"
         if any(labels[i] != "O" for i in idx if i != cue):
             continue  # the tagger found a source or content: grouping ties them to the cue
-        # source: up to 6 words right before the cue, back to punctuation or a clause word
+        # source: up to SOURCE_WINDOW words right before the cue, back to punctuation or a clause word
         a = cue
-        while a - 1 >= sent.start and cue - (a - 1) <= 6 and not sdoc[a - 1].is_punct and \
+        while a - 1 >= sent.start and cue - (a - 1) <= SOURCE_WINDOW and not sdoc[a - 1].is_punct and \
                 sdoc[a - 1].lower_ not in _CLAUSE_WORDS:
             a -= 1
         if any(sdoc[i].text[:1].isupper() or sdoc[i].lower_ in _PRONOUNS for i in range(a, cue)):
@@ -187,11 +195,11 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
             labels[cue] = "O"
             continue
         words = [i for i in range(cue + 1, sent.end) if not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES]
-        if len(words) >= 3:
+        if len(words) >= MIN_CONTENT_WORDS:
             lo, hi = words[0], words[-1]
         else:
             before = [i for i in range(sent.start, a) if not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES]
-            if len(before) < 3:
+            if len(before) < MIN_CONTENT_WORDS:
                 continue
             lo, hi = before[0], before[-1]
             while hi > lo and sdoc[hi].is_punct and sdoc[hi].text not in CLOSE_QUOTES:
@@ -202,6 +210,50 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
     return labels
 
 
+def nested_claims(sdoc, labels: list[str], off: int, body: str, rates: dict[str, float],
+                  rate_min: float) -> list[Claim]:
+    """Attributions inside a predicted content ("..., she said Smith told her that the deal was off"): the gold
+    keeps both the outer claim and the inner one, while the tagger labels the inner cue as content (19% of the
+    missed cues on held-out train). Without touching the outer claim's labels, a word inside a content run whose
+    train cue rate is at least ``rate_min``, with a name or pronoun right before it (at most SOURCE_WINDOW words,
+    inside the run, back to punctuation or a clause word) and at least MIN_CONTENT_WORDS words after it to the
+    run's end, becomes a new claim: that source, that cue, those words as its content."""
+    out: list[Claim] = []
+    n = len(labels)
+    i = 0
+    while i < n:
+        if not labels[i].endswith("CON"):
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and labels[j + 1] == "I-CON":
+            j += 1
+        for k in range(i + 1, j):
+            if rates.get(sdoc[k].lower_, 0.0) < rate_min:
+                continue
+            a = k
+            while a - 1 > i and k - (a - 1) <= SOURCE_WINDOW and not sdoc[a - 1].is_punct and \
+                    sdoc[a - 1].lower_ not in _CLAUSE_WORDS:
+                a -= 1
+            if a == k or not any(sdoc[t].text[:1].isupper() or sdoc[t].lower_ in _PRONOUNS for t in range(a, k)):
+                continue
+            words = [t for t in range(k + 1, j + 1) if not sdoc[t].is_punct or sdoc[t].text in OPEN_QUOTES]
+            if len(words) < MIN_CONTENT_WORDS:
+                continue
+            lo, hi = words[0], j
+            while hi > lo and sdoc[hi].is_punct and sdoc[hi].text not in CLOSE_QUOTES:
+                hi -= 1
+
+            def span(x: int, y: int) -> Span:
+                s_, e_ = off + sdoc[x].idx, off + sdoc[y].idx + len(sdoc[y].text)
+                return Span(s_, e_, body[s_:e_])
+
+            out.append(Claim(kind="indirect", source=span(a, k - 1), cue=span(k, k), content=span(lo, hi)))
+            break   # one inner claim per content run (deeper nesting is rare)
+        i = j + 1
+    return out
+
+
 def _bare_content(sdoc, sent, labels: list[str]) -> None:
     """A sentence with a cue but no content: the words after its last cue run to the sentence end (3+ words),
     else the words before its first source or cue."""
@@ -210,9 +262,9 @@ def _bare_content(sdoc, sent, labels: list[str]) -> None:
     first = min(i for i in idx if labels[i] != "O")
     words = [i for i in range(last + 1, sent.end) if labels[i] == "O" and
              (not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES)]
-    if len(words) < 3:
+    if len(words) < MIN_CONTENT_WORDS:
         words = [i for i in range(sent.start, first) if not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES]
-        if len(words) < 3:
+        if len(words) < MIN_CONTENT_WORDS:
             return
     for i in range(words[0], words[-1] + 1):
         if labels[i] == "O":
@@ -373,10 +425,13 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
 
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
-            rules: bool = True, extend: bool = True, second: bool | str = True) -> list[Claim]:
+            rules: bool = True, extend: bool = True, second: bool | str = True,
+            nested: float | None = None) -> list[Claim]:
     """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc or tokens-only
     :class:`.claims_tokens.Doc`), in order. ``second``: the missed-cue pass (:func:`second_cues`; a path:
-    another cue-rate file; False: off)."""
+    another cue-rate file; False: off). ``nested``: the cue-rate threshold of :func:`nested_claims` (default
+    NESTED_RATE_MIN; None there: off)."""
+    nested = NESTED_RATE_MIN if nested is None else nested
     claims: list[Claim] = []
     mentions = Mentions()
     carried = 0
@@ -410,6 +465,13 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             c.kind = kind_of(c.cue, c.content)
             resolve(c, mentions, body)
             mentions.add_claim(c)
+        if nested:   # inner claims resolve their source but are not antecedents of later pronouns
+            inner = nested_claims(sdoc, labels, off, body, cue_rates(second if isinstance(second, str) else None),
+                                  nested)
+            for c in inner:
+                c.kind = kind_of(c.cue, c.content)
+                resolve(c, mentions, body)
+            para += inner
         claims.extend(para)
         if para:
             open_claim = para[-1]
