@@ -10,8 +10,8 @@ confirmed on 480-559. The cue-rate file the pass reads was built from all 840 tr
 only), so these articles are not wholly unseen by the pass: the choice is among settings, each scored the same way.
 
 Usage: ``nice -n 10 .venv/bin/python bench/claims_constants.py [--choose 320:400] [--confirm 480:560]
-[--windows 3,4,6,8] [--mins 2,3,4,5]``; ``--nested 0,0.5,0.7,0.9`` sweeps the inner-claim pass
-(``claims.nested_claims``, nested attributions) the same way instead.
+[--windows 3,4,6,8] [--mins 2,3,4,5]``. (Session 11 also swept an inner-claim pass for nested
+attributions here at commit 8e406f5, ``--nested``: it lost at every threshold and was removed; bench/README.)
 """
 from __future__ import annotations
 
@@ -30,39 +30,19 @@ def _range(s: str) -> tuple[int, int]:
     return int(a), int(b)
 
 
-def scores(items, window: int, min_words: int, nested: float | None = None) -> tuple[float, float, float]:
-    """Overlap F1 of content, source, cue on ``items`` [(doc, tokens-only paragraph docs)] with these constants
-    (``nested``: claims.NESTED_RATE_MIN, the inner-claim pass's cue-rate threshold; None: as shipped)."""
+def scores(items, window: int, min_words: int) -> tuple[float, float, float]:
+    """Overlap F1 of content, source, cue on ``items`` [(doc, tokens-only paragraph docs)] with these constants."""
     import claims_polnear as cp
 
     from newstrace.analyze import claims
 
-    old = claims.SOURCE_WINDOW, claims.MIN_CONTENT_WORDS, claims.NESTED_RATE_MIN
+    old = claims.SOURCE_WINDOW, claims.MIN_CONTENT_WORDS
     claims.SOURCE_WINDOW, claims.MIN_CONTENT_WORDS = window, min_words
-    if nested is not None:
-        claims.NESTED_RATE_MIN = nested
     try:
         sc = cp.score([(cp.system_items(d, ps), cp.gold_items(d)) for d, ps in items])
     finally:
-        claims.SOURCE_WINDOW, claims.MIN_CONTENT_WORDS, claims.NESTED_RATE_MIN = old
+        claims.SOURCE_WINDOW, claims.MIN_CONTENT_WORDS = old
     return tuple(sc[(r, "overlap", "all")][2] for r in cp.ROLES)
-
-
-def nested_sweep(items, items2, rates: list[float], c0: int, c1: int, f0: int, f1: int) -> None:
-    """``--nested``: claims.nested_claims at each cue-rate threshold (0: off) on the choice articles, then off and
-    the best on the confirmation articles."""
-    from newstrace.analyze import claims
-
-    w, m = claims.SOURCE_WINDOW, claims.MIN_CONTENT_WORDS
-    seen = {r: scores(items, w, m, r) for r in rates}
-    print(f"nested claims (claims.nested_claims) on train articles {c0}-{c1 - 1}:\n")
-    print(table(["NESTED_RATE_MIN", "content F1", "source F1", "cue F1"],
-                [[f"{r:g}" + (" (off)" if not r else ""), *(f"{x:.4f}" for x in v)] for r, v in seen.items()]))
-    best = max(seen, key=lambda r: (round(sum(seen[r]) / 3, 4), not r))
-    rows = [[f"{r:g}" + (" (off)" if not r else " (best)"), *(f"{x:.4f}" for x in scores(items2, w, m, r))]
-            for r in dict.fromkeys([0.0, best])]
-    print(f"\nconfirmed on train articles {f0}-{f1 - 1}:\n")
-    print(table(["NESTED_RATE_MIN", "content F1", "source F1", "cue F1"], rows))
 
 
 def _cache_tagger() -> None:
@@ -95,7 +75,6 @@ def main(argv=None) -> int:
     ap.add_argument("--confirm", default="480:560", help="train articles the chosen pair is confirmed on")
     ap.add_argument("--windows", default="3,4,6,8")
     ap.add_argument("--mins", default="2,3,4,5")
-    ap.add_argument("--nested", help="instead: sweep claims.NESTED_RATE_MIN over these cue rates (0: off)")
     a = ap.parse_args(argv)
     from newstrace.analyze import claims
     from newstrace.analyze.nlp import parse_bodies
@@ -111,11 +90,6 @@ def main(argv=None) -> int:
     choose = docs[c0:c1]
     confirm = docs[f0:f1]
     items = list(zip(choose, parse_bodies([d.text for d in choose], parse=False)))
-    if a.nested:
-        nested_sweep(items, list(zip(confirm, parse_bodies([d.text for d in confirm], parse=False))),
-                     [float(x) for x in a.nested.split(",")], c0, c1, f0, f1)
-        print(f"\n{time.time() - t:.0f} s")
-        return 0
     shipped = (claims.SOURCE_WINDOW, claims.MIN_CONTENT_WORDS)
     windows = [int(x) for x in a.windows.split(",")]
     mins = [int(x) for x in a.mins.split(",")]

@@ -147,11 +147,13 @@ CUE_RATE_MIN = 0.5  # a word opens a missed cue when at least this share of its 
 # the missed-cue pass (second_cues, _bare_content): a new cue's source is at most SOURCE_WINDOW words right before
 # it; a content needs at least MIN_CONTENT_WORDS words (else the other side of the sentence, else none). Both
 # swept on held-out PolNeAR **train** (bench/claims_constants.py: articles 320-399 for the choice, 480-559 to
-# confirm; the tokens-only model was fitted on 0-319), tokens-only path, never on dev: see bench/README "Claims"
+# confirm; the tokens-only model was fitted on 0-319), tokens-only path, never on dev: see bench/README "Claims".
+# Session 11, overlap F1 content / source / cue on 320-399: window 3 / 4 / 6 / 8 -> 0.5972 / 0.6220 / 0.6372,
+# 0.5983 / 0.6234 / 0.6367, 0.5983 / 0.6240 / 0.6376, 0.5978 / 0.6243 / 0.6374; min words 2 / 3 / 4 / 5 -> content
+# 0.5972 / 0.5983 / 0.5980 / 0.5979 (source, cue unchanged): 6 and 3 are the best mean, on a flat plateau (every
+# setting within 0.002); on 480-559: 0.6133 / 0.6091 / 0.6122
 SOURCE_WINDOW = 6
 MIN_CONTENT_WORDS = 3
-# nested_claims: the cue rate a word inside a predicted content needs to open an inner claim (0: off)
-NESTED_RATE_MIN = 0.0
 
 
 @functools.lru_cache(maxsize=4)
@@ -208,50 +210,6 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
             if labels[i] == "O":
                 labels[i] = "B-CON" if i == lo else "I-CON"
     return labels
-
-
-def nested_claims(sdoc, labels: list[str], off: int, body: str, rates: dict[str, float],
-                  rate_min: float) -> list[Claim]:
-    """Attributions inside a predicted content ("..., she said Smith told her that the deal was off"): the gold
-    keeps both the outer claim and the inner one, while the tagger labels the inner cue as content (19% of the
-    missed cues on held-out train). Without touching the outer claim's labels, a word inside a content run whose
-    train cue rate is at least ``rate_min``, with a name or pronoun right before it (at most SOURCE_WINDOW words,
-    inside the run, back to punctuation or a clause word) and at least MIN_CONTENT_WORDS words after it to the
-    run's end, becomes a new claim: that source, that cue, those words as its content."""
-    out: list[Claim] = []
-    n = len(labels)
-    i = 0
-    while i < n:
-        if not labels[i].endswith("CON"):
-            i += 1
-            continue
-        j = i
-        while j + 1 < n and labels[j + 1] == "I-CON":
-            j += 1
-        for k in range(i + 1, j):
-            if rates.get(sdoc[k].lower_, 0.0) < rate_min:
-                continue
-            a = k
-            while a - 1 > i and k - (a - 1) <= SOURCE_WINDOW and not sdoc[a - 1].is_punct and \
-                    sdoc[a - 1].lower_ not in _CLAUSE_WORDS:
-                a -= 1
-            if a == k or not any(sdoc[t].text[:1].isupper() or sdoc[t].lower_ in _PRONOUNS for t in range(a, k)):
-                continue
-            words = [t for t in range(k + 1, j + 1) if not sdoc[t].is_punct or sdoc[t].text in OPEN_QUOTES]
-            if len(words) < MIN_CONTENT_WORDS:
-                continue
-            lo, hi = words[0], j
-            while hi > lo and sdoc[hi].is_punct and sdoc[hi].text not in CLOSE_QUOTES:
-                hi -= 1
-
-            def span(x: int, y: int) -> Span:
-                s_, e_ = off + sdoc[x].idx, off + sdoc[y].idx + len(sdoc[y].text)
-                return Span(s_, e_, body[s_:e_])
-
-            out.append(Claim(kind="indirect", source=span(a, k - 1), cue=span(k, k), content=span(lo, hi)))
-            break   # one inner claim per content run (deeper nesting is rare)
-        i = j + 1
-    return out
 
 
 def _bare_content(sdoc, sent, labels: list[str]) -> None:
@@ -425,13 +383,10 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
 
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
-            rules: bool = True, extend: bool = True, second: bool | str = True,
-            nested: float | None = None) -> list[Claim]:
+            rules: bool = True, extend: bool = True, second: bool | str = True) -> list[Claim]:
     """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc or tokens-only
     :class:`.claims_tokens.Doc`), in order. ``second``: the missed-cue pass (:func:`second_cues`; a path:
-    another cue-rate file; False: off). ``nested``: the cue-rate threshold of :func:`nested_claims` (default
-    NESTED_RATE_MIN; None there: off)."""
-    nested = NESTED_RATE_MIN if nested is None else nested
+    another cue-rate file; False: off)."""
     claims: list[Claim] = []
     mentions = Mentions()
     carried = 0
@@ -465,13 +420,6 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             c.kind = kind_of(c.cue, c.content)
             resolve(c, mentions, body)
             mentions.add_claim(c)
-        if nested:   # inner claims resolve their source but are not antecedents of later pronouns
-            inner = nested_claims(sdoc, labels, off, body, cue_rates(second if isinstance(second, str) else None),
-                                  nested)
-            for c in inner:
-                c.kind = kind_of(c.cue, c.content)
-                resolve(c, mentions, body)
-            para += inner
         claims.extend(para)
         if para:
             open_claim = para[-1]
