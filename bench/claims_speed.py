@@ -75,6 +75,8 @@ def main(argv=None) -> int:
     ap.add_argument("--no-trace", action="store_true", help="reference ingest without trace: no page is a copy")
     ap.add_argument("--copies", type=int, metavar="N", help="only the copies rows, on the pages of the first N "
                     "reuse-dev origins' stories (origins and their gold copies) instead of the first --pages pages")
+    ap.add_argument("--default-only", action="store_true", help="only the reference and this tree's default ingest "
+                    "(a quicker repeat of the headline ratio)")
     a = ap.parse_args(argv)
     reuse = shared_or_skip("reuse-dev")
     trees = {"this tree": str(ROOT / "src")}
@@ -103,19 +105,22 @@ def main(argv=None) -> int:
                 p.unlink()
             keep(REF, run(trees["this tree"], ["ingest:none", ref, str(lst), trace, str(a.workers)]))
             for name, src in trees.items() if not a.copies else ():
-                for how in ("default", "all") if name == "this tree" else ("default",):
+                if a.default_only and name != "this tree":
+                    continue
+                for how in ("default", "all") if name == "this tree" and not a.default_only else ("default",):
                     one = str(Path(d) / "one.db")
                     keep(f"{name}: ingest{' --analyze ' + how if how != 'default' else ' (its default)'}",
                          run(src, [f"ingest:{how}", one, str(lst), trace, str(a.workers)]))
                     for p in Path(d).glob("one.db*"):
                         p.unlink()
-            for name, src in trees.items() if not a.copies else [("this tree", trees["this tree"])]:
+            for name, src in trees.items() if not (a.copies or a.default_only) else \
+                    [("this tree", trees["this tree"])] if a.copies else []:
                 for mode in ("claims", "claims+actors") if not a.copies else ("claims",):
                     db = str(Path(d) / "run.db")
                     shutil.copy(ref, db)
                     keep(f"{name}: analyze {mode}", run(src, [mode, db, str(a.workers)]))
                     os.unlink(db)
-            if not a.no_trace:   # the same pages without trace: no page is a copy, every page analysed in full
+            if not a.no_trace and not a.default_only:   # the same pages without trace: no page is a copy, every page analysed in full
                 run(trees["this tree"], ["ingest:none", plain, str(lst), "0", str(a.workers)])
                 keep("copies: analyze claims, no trace (every page an original)",
                      run(trees["this tree"], ["claims", plain, str(a.workers)]))
