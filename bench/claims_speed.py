@@ -1,14 +1,22 @@
-"""Ingest with analysis against ingest without it, in the same run: claims alone and claims + actors, this
-tree beside another source tree (e.g. main's: ``git archive main src | tar -x -C /tmp/ref``).
+"""Ingest with analysis against ingest without it, in the same run: ingest's default (claims alone since
+session 11), ``--analyze all``, and the analyze stage alone (claims; claims + actors), this tree beside another
+source tree (e.g. main's: ``git archive main src | tar -x -C /tmp/ref``); and what copies cost to analyse.
 
-The first ``--pages`` reuse-dev pages are ingested with ``--no-analyze`` (extraction, furniture, trace unless
-``--no-trace``: the reference), then the analyze stage runs on copies of that store: claims alone and claims +
-actors, for each tree, interleaved, ``--repeat`` times (the fastest kept: the machine is shared). Each run is a
-child process; CPU counts the child and its workers. The speed ratio "ingest with analysis / without" is
-reference / (reference + analysis), in wall and CPU time (issue 13's target: >= 0.5). A row times the user's
-path in one process: ``ingest --analyze-only claims`` into a fresh store, as reference / its time.
+Every run is a child process (its interpreter start and imports included); CPU counts the child and its workers;
+runs are interleaved and repeated ``--repeat`` times, the fastest kept (the machine is shared). Rows:
 
-Usage: ``nice -n 10 .venv/bin/python bench/claims_speed.py [--pages 100] [--ref-src /tmp/ref/src] [--no-trace]``
+- ``ingest --analyze none`` of the first ``--pages`` reuse-dev pages (extraction, furniture, trace unless
+  ``--no-trace``): the reference;
+- ``ingest`` with the tree's default analysis, and ``ingest --analyze all``, each into a fresh store, in one process:
+  reference / its time (issue 13's target: >= 0.5);
+- the analyze stage alone on copies of the reference store (``analyze claims``, ``analyze claims+actors``):
+  reference / (reference + analysis);
+- copies: ``analyze claims`` on the reference store (trace on: a copy gets its source's claims carried and only
+  the paragraphs it added analysed) against the same pages stored without trace (every page analysed as an
+  original): time, articles carried, words analysed.
+
+Usage: ``nice -n 10 .venv/bin/python bench/claims_speed.py [--pages 100] [--ref-src /tmp/ref/src] [--no-trace]``;
+``--copies N``: only the copies rows, on the stories of the first N reuse-dev origins (most pages are copies)
 """
 from __future__ import annotations
 
@@ -29,27 +37,33 @@ from common import ROOT, shared_or_skip, table  # noqa: E402
 CHILD = r'''
 import sys, json
 mode, db = sys.argv[1], sys.argv[2]
-if mode in ("ingest", "ingest+claims"):
+if mode.startswith("ingest"):
     import newstrace
-    newstrace.ingest(json.load(open(sys.argv[3])), db=db, workers=int(sys.argv[5]),
-                     analyze=("claims",) if mode == "ingest+claims" else False, link=sys.argv[4] == "1")
+    how = mode.split(":", 1)[1]
+    kw = {} if how == "default" else {"analyze": {"none": False, "claims": ("claims",), "all": True}[how]}
+    s = newstrace.ingest(json.load(open(sys.argv[3])), db=db, workers=int(sys.argv[5]), link=sys.argv[4] == "1",
+                         **kw)
+    print(json.dumps(s.get("analyze") or {}))
 else:
     from newstrace.analyze import stage
     from newstrace.store import Store
     comps = stage._components()
     if mode == "claims":
         stage._components = lambda: [c for c in comps if c.name == "claims"]
-    print(stage.analyze_store(Store(db), workers=int(sys.argv[3])))
+    print(json.dumps(stage.analyze_store(Store(db), workers=int(sys.argv[3]))))
 '''
 
 
-def run(src: str, args: list[str]) -> tuple[float, float]:
+def run(src: str, args: list[str]) -> tuple[float, float, dict]:
     env = dict(os.environ, PYTHONPATH=src)
     r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-c", CHILD, *args], env=env, check=True, stdout=subprocess.DEVNULL)
+    out = subprocess.run([sys.executable, "-c", CHILD, *args], env=env, check=True, stdout=subprocess.PIPE,
+                         text=True).stdout
     r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.perf_counter() - t, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)
+    lines = [x for x in out.splitlines() if x.startswith("{")]
+    return (time.perf_counter() - t, (r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime),
+            json.loads(lines[-1]) if lines else {})
 
 
 def main(argv=None) -> int:
@@ -59,45 +73,76 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--ref-src", help="another tree's src/ to time beside this one (e.g. main's)")
     ap.add_argument("--no-trace", action="store_true", help="reference ingest without trace: no page is a copy")
+    ap.add_argument("--copies", type=int, metavar="N", help="only the copies rows, on the pages of the first N "
+                    "reuse-dev origins' stories (origins and their gold copies) instead of the first --pages pages")
+    ap.add_argument("--default-only", action="store_true", help="only the reference and this tree's default ingest "
+                    "(a quicker repeat of the headline ratio)")
     a = ap.parse_args(argv)
     reuse = shared_or_skip("reuse-dev")
     trees = {"this tree": str(ROOT / "src")}
     if a.ref_src:
         trees = {"reference tree": a.ref_src, **trees}
     files = sorted(str(p) for p in (reuse / "pages").rglob("*") if p.is_file())[: a.pages]
-    best: dict[str, tuple[float, float]] = {}
+    if a.copies:
+        gold = [json.loads(x) for x in open(reuse / "gold" / "copies.jsonl")]
+        origins = sorted({c["origin_url"] for c in gold})[: a.copies]
+        keep = set(origins) | {c["copy_url"] for c in gold if c["origin_url"] in set(origins)}
+        page_of = {p["url"]: p["file"] for p in map(json.loads, open(reuse / "gold" / "pages.jsonl"))}
+        files = sorted(str(reuse / page_of[u]) for u in keep if u in page_of)
+    best: dict[str, tuple[float, float, dict]] = {}
+
+    def keep(k: str, r: tuple[float, float, dict]) -> None:
+        best[k] = min(best.get(k, r), r, key=lambda x: x[0])
+
+    trace = "0" if a.no_trace else "1"
+    REF = "this tree: ingest --analyze none (reference)"
     with tempfile.TemporaryDirectory() as d:
         lst = Path(d) / "files.json"
         lst.write_text(json.dumps(files))
-        ref = str(Path(d) / "ref.db")
+        ref, plain = str(Path(d) / "ref.db"), str(Path(d) / "plain.db")
         for _ in range(a.repeat):
             for p in Path(d).glob("*.db*"):
                 p.unlink()
-            r = run(trees["this tree"], ["ingest", ref, str(lst), "0" if a.no_trace else "1", str(a.workers)])
-            best["ingest --no-analyze (reference)"] = min(best.get("ingest --no-analyze (reference)", r), r)
-            one = str(Path(d) / "one.db")
-            r = run(trees["this tree"], ["ingest+claims", one, str(lst), "0" if a.no_trace else "1", str(a.workers)])
-            k = "this tree: ingest --analyze-only claims (one process)"
-            best[k] = min(best.get(k, r), r)
-            for p in Path(d).glob("one.db*"):
-                p.unlink()
-            for name, src in trees.items():
-                for mode in ("claims", "claims+actors"):
+            keep(REF, run(trees["this tree"], ["ingest:none", ref, str(lst), trace, str(a.workers)]))
+            for name, src in trees.items() if not a.copies else ():
+                if a.default_only and name != "this tree":
+                    continue
+                for how in ("default", "all") if name == "this tree" and not a.default_only else ("default",):
+                    one = str(Path(d) / "one.db")
+                    keep(f"{name}: ingest{' --analyze ' + how if how != 'default' else ' (its default)'}",
+                         run(src, [f"ingest:{how}", one, str(lst), trace, str(a.workers)]))
+                    for p in Path(d).glob("one.db*"):
+                        p.unlink()
+            for name, src in trees.items() if not (a.copies or a.default_only) else \
+                    [("this tree", trees["this tree"])] if a.copies else []:
+                for mode in ("claims", "claims+actors") if not a.copies else ("claims",):
                     db = str(Path(d) / "run.db")
                     shutil.copy(ref, db)
-                    r = run(src, [mode, db, str(a.workers)])
-                    k = f"{name}: analyze {mode}"
-                    best[k] = min(best.get(k, r), r)
+                    keep(f"{name}: analyze {mode}", run(src, [mode, db, str(a.workers)]))
                     os.unlink(db)
-    iw, ic = best["ingest --no-analyze (reference)"]
-    print(f"{len(files)} reuse-dev pages, trace {'off' if a.no_trace else 'on'}, {a.workers} workers; fastest of "
+            if not a.no_trace and not a.default_only:   # the same pages without trace: no page is a copy, every page analysed in full
+                run(trees["this tree"], ["ingest:none", plain, str(lst), "0", str(a.workers)])
+                keep("copies: analyze claims, no trace (every page an original)",
+                     run(trees["this tree"], ["claims", plain, str(a.workers)]))
+    iw, ic, _ = best[REF]
+    print(f"{len(files)} reuse-dev pages{f' (the stories of {a.copies} origins)' if a.copies else ''}, trace {'off' if a.no_trace else 'on'}, {a.workers} workers; fastest of "
           f"{a.repeat}, interleaved; CPU = child + its workers\n")
-    def ratio(ref: float, t: float, k: str) -> str:  # analyze runs add to the reference; one-process ingests are whole
-        return f"{ref / (ref + t):.2f}" if ": analyze" in k else f"{ref / t:.2f}" if "one process" in k else "1.00"
 
-    rows = [[k, f"{w:.1f}", f"{c:.1f}", ratio(iw, w, k), ratio(ic, c, k)] for k, (w, c) in best.items()]
+    def ratio(ref: float, t: float, k: str) -> str:  # analyze runs add to the reference; ingests are whole
+        return f"{ref / (ref + t):.2f}" if ": analyze" in k else "1.00" if k == REF else f"{ref / t:.2f}"
+
+    rows = [[k, f"{w:.1f}", f"{c:.1f}", ratio(iw, w, k) if not k.startswith("copies") else "",
+             ratio(ic, c, k) if not k.startswith("copies") else ""] for k, (w, c, _) in best.items()]
     print(table(["run", "wall s", "CPU s", "ingest with / without analysis (wall)", "(CPU)"], rows))
     print("\nTarget (issue 13): ingest with analysis at >= 0.5x the speed of ingest without it.")
+    traced = best.get("this tree: analyze claims")
+    untraced = best.get("copies: analyze claims, no trace (every page an original)")
+    if traced and untraced:
+        t3, u3 = traced[2], untraced[2]
+        print(f"\nCopies (claims alone): with trace {t3.get('carried', 0)} of {t3.get('articles', 0)} articles "
+              f"carried their source's claims; words analysed {t3.get('words_parsed', 0)} with trace against "
+              f"{u3.get('words_parsed', 0)} without (every page an original); analyze wall {traced[0]:.1f} s / CPU "
+              f"{traced[1]:.1f} s with trace against {untraced[0]:.1f} / {untraced[1]:.1f} s without.")
     return 0
 
 

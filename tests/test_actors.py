@@ -127,11 +127,12 @@ ARTICLES = [
 
 
 def ingest_pages(d: Path, pages: list[dict]) -> str:
-    """A store at ``d`` built the real way: the pages as JSONL through ingest (analysis on by default)."""
+    """A store at ``d`` built the real way: the pages as JSONL through ingest with every analysis (``--analyze all``;
+    ingest's default is claims alone)."""
     src = d / "pages.jsonl"
     src.write_text("\n".join(json.dumps(a) for a in pages) + "\n")
     db = str(d / "a.db")
-    newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    newstrace.ingest([str(src)], db=db, link=False, workers=1, analyze="all")
     return db
 
 
@@ -217,7 +218,7 @@ def test_labelled_set_matches_its_texts():
 
 
 def test_ingest_runs_actors_with_claims_and_only_new_bodies(tmp_path):
-    """The analyze stage (on by default in ingest) runs actors beside claims; a later ingest analyses only the
+    """The analyze stage (ingest --analyze all) runs actors beside claims; a later ingest analyses only the
     new article; relation chains come from the article's claims."""
     from newstrace.analyze.stage import analyze_store
     from newstrace.store import Store
@@ -225,7 +226,7 @@ def test_ingest_runs_actors_with_claims_and_only_new_bodies(tmp_path):
     src = tmp_path / "one.jsonl"
     src.write_text(json.dumps(ARTICLES[1]) + "\n")
     db = str(tmp_path / "i.db")
-    newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    newstrace.ingest([str(src)], db=db, link=False, workers=1, analyze="all")
     with Store(db) as st:
         modes = dict(st.conn.execute("SELECT component, mode FROM analysis_state").fetchall())
         assert modes == {"claims": "analysed", "actors": "analysed"}
@@ -236,7 +237,7 @@ def test_ingest_runs_actors_with_claims_and_only_new_bodies(tmp_path):
         assert detail["chains_from_claims"] is True
     src2 = tmp_path / "two.jsonl"
     src2.write_text(json.dumps(ARTICLES[0]) + "\n")
-    newstrace.ingest([str(src2)], db=db, link=False, workers=1)
+    newstrace.ingest([str(src2)], db=db, link=False, workers=1, analyze="all")
     with Store(db) as st:
         assert st.conn.execute("SELECT count(DISTINCT aid) FROM actor_mentions").fetchone()[0] == 2
         assert analyze_store(st, workers=1)["articles"] == 0  # nothing changed: nothing analysed again
@@ -252,7 +253,7 @@ def test_non_english_article_is_skipped_with_reason(tmp_path):
                                        "inacceptable et que la Russie répondrait. Les diplomates se sont "
                                        "réunis à Paris pour discuter de la situation."}) + "\n")
     db = str(tmp_path / "fr.db")
-    newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    newstrace.ingest([str(src)], db=db, link=False, workers=1, analyze="all")
     with Store(db) as st:
         mode, detail = st.conn.execute("SELECT mode, detail FROM analysis_state WHERE component = 'actors'").fetchone()
     assert mode == "skipped" and "English only" in json.loads(detail)["reason"]
@@ -339,7 +340,7 @@ def test_alias_file_is_kept_by_the_store(tmp_path, capsys):
     src = tmp_path / "pages.jsonl"
     src.write_text(json.dumps(ARTICLES[1]) + "\n")
     db = str(tmp_path / "a.db")
-    newstrace.ingest([str(src)], db=db, link=False, workers=1)
+    newstrace.ingest([str(src)], db=db, link=False, workers=1, analyze="all")
     f = tmp_path / "mine.csv"
     f.write_text("actor_id,name,kind,aliases\nkremlin-team,Kremlin team,org,Russia;Moscow\n")
 
@@ -360,7 +361,7 @@ def test_alias_file_is_kept_by_the_store(tmp_path, capsys):
     src2.write_text(json.dumps({"url": "https://c.example/3", "site": "c.example", "title": "A deal",
                                 "published": "2024-03-03", "text": "A deal\n\nRussia signed a trade deal with "
                                 "China on Monday, officials said. The deal covers gas."}) + "\n")
-    newstrace.ingest([str(src2)], db=db, link=False, workers=1)  # ingest analyses with the stored file too
+    newstrace.ingest([str(src2)], db=db, link=False, workers=1, analyze="all")  # ingest analyses with the stored file too
     with Store(db, readonly=True) as st:
         n = st.conn.execute("SELECT count(DISTINCT aid) FROM actor_mentions WHERE text = 'Russia'").fetchone()[0]
     assert n == 2 and ids() == {"kremlin-team"}

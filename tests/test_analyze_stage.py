@@ -172,3 +172,132 @@ def test_components_write_claims_before_actors_whatever_was_imported_first():
             "print(','.join(c.name for c in stage._components()))\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert run.stdout.split() == ["claims,actors", "claims,actors"], run.stderr[-2000:]
+
+
+def _pages(tmp_path) -> str:
+    d = tmp_path / "pages" / "harbour-post.example"
+    d.mkdir(parents=True)
+    named = "Mayor Tom Reed met Prime Minister Anna Berg in Stockholm on Monday, the city council said."
+    (d / "ferry.html").write_text(HTML.format(t="Ferry terminal approved",
+                                              p="".join(f"<p>{x}</p>" for x in PARAS + [named])), encoding="utf-8")
+    return str(tmp_path / "pages")
+
+
+def _states(db: str) -> dict[str, set[str]]:
+    """component -> the versions recorded in analysis_state."""
+    with Store(db) as st:
+        out: dict[str, set[str]] = {}
+        for r in st.conn.execute("SELECT component, version FROM analysis_state"):
+            out.setdefault(r[0], set()).add(r[1])
+        return out
+
+
+def test_ingest_analyses_claims_alone_by_default_and_analyze_completes_the_rest(tmp_path, capsys):
+    """The product decision (issues 13/14): ingest's default analysis is claims alone (tokens-only model, no
+    spaCy parse); `newstrace analyze` then runs actors and analyses the claims again on the parse; exports and
+    web pages of actors say "not analysed yet" in between instead of an empty list."""
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*httpx.*")
+    from starlette.testclient import TestClient
+
+    from newstrace.analyze.claims_component import TOKENS_VERSION, VERSION
+    from newstrace.web.app import create_app
+
+    db = str(tmp_path / "n.db")
+    assert main(["ingest", _pages(tmp_path), "--db", db, "--no-progress", "--workers", "1"]) == 0
+    assert _states(db) == {"claims": {TOKENS_VERSION}}      # claims alone, on the tokens-only model
+    with Store(db) as st:
+        n_claims = st.conn.execute("SELECT COUNT(*) FROM claims").fetchone()[0]
+        page = st.conn.execute("SELECT page_id FROM articles").fetchone()[0]
+    assert n_claims > 0
+    capsys.readouterr()
+    # exports of actors/relations/flags say the store is not analysed for them (exit 1), not an empty file
+    for what in ("actors", "relations", "flags"):
+        out = tmp_path / f"{what}.jsonl"
+        assert main(["export", what, "--db", db, "-o", str(out)]) == 1
+        assert "not analysed yet - run `newstrace analyze" in capsys.readouterr().err
+        assert not out.exists()
+    # ... and so does the article page (HTML and JSON)
+    client = TestClient(create_app(db))
+    html = client.get(f"/article/{page}").text
+    assert "not analysed yet - run `newstrace analyze`" in html and "<h2>Actors</h2>" not in html
+    assert "<h2>Loaded language</h2>" not in html
+    js = client.get(f"/article/{page}.json").json()
+    data = js.get("data", js)
+    assert data["actors_pending"] and "actors" not in data
+    client.close()
+
+    # a claims-only run accepts its own results: nothing to do
+    with Store(db) as st:
+        assert analyze_store(st, workers=1, only=("claims",))["articles"] == 0
+    # `newstrace analyze`: every analysis not yet done -- actors, and claims again on the parse path
+    assert main(["analyze", "--db", db, "--workers", "1"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["articles"] == 1 and res["failed"] == 0
+    states = _states(db)
+    assert states["claims"] == {VERSION} and states["actors"]
+    assert main(["analyze", "--db", db, "--workers", "1"]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"] == 0     # incremental: nothing left
+    # a later claims-only run (ingest's default) keeps the parse-path claims
+    with Store(db) as st:
+        assert analyze_store(st, workers=1, only=("claims",))["articles"] == 0
+    assert _states(db)["claims"] == {VERSION}
+    out = tmp_path / "actors.jsonl"
+    assert main(["export", "actors", "--db", db, "-o", str(out)]) == 0
+    assert "not analysed" not in capsys.readouterr().err
+    assert "Tom Reed" in out.read_text()
+    client = TestClient(create_app(db))
+    html = client.get(f"/article/{page}").text
+    assert "not analysed yet" not in html and "<h2>Actors</h2>" in html
+    client.close()
+
+
+def test_ingest_analyze_switch(tmp_path, capsys):
+    """--analyze claims|all|none, --no-analyze (= none), --analyze-only (an alias kept), an unknown component."""
+    from newstrace.analyze.claims_component import TOKENS_VERSION, VERSION
+
+    pages = _pages(tmp_path)
+    cases = {"all": ["--analyze", "all"], "none": ["--analyze", "none"], "no": ["--no-analyze"],
+             "claims": ["--analyze", "claims"], "only": ["--analyze-only", "claims"],
+             "only-actors": ["--analyze-only", "actors"]}
+    got = {}
+    for name, flags in cases.items():
+        db = str(tmp_path / f"{name}.db")
+        assert main(["ingest", pages, "--db", db, "--no-progress", "--workers", "1", "--no-trace", *flags]) == 0
+        got[name] = _states(db)
+    assert got["all"]["claims"] == {VERSION} and got["all"]["actors"]
+    assert got["none"] == got["no"] == {}
+    assert got["claims"] == got["only"] == {"claims": {TOKENS_VERSION}}
+    assert set(got["only-actors"]) == {"actors"}
+    capsys.readouterr()
+    db = str(tmp_path / "bad.db")
+    assert main(["ingest", pages, "--db", db, "--no-progress", "--workers", "1", "--analyze-only", "verbs"]) == 2
+    assert "[E131]" in capsys.readouterr().err
+    with Store(db) as st:   # it failed before reading anything
+        assert st.conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == 0
+
+
+def test_story_page_says_actors_not_analysed_until_they_are(tmp_path):
+    import warnings
+
+    warnings.filterwarnings("ignore", message=".*httpx.*")
+    from starlette.testclient import TestClient
+
+    from newstrace.web.app import create_app
+
+    st = build(tmp_path)
+    analyze_store(st, workers=1, only=("claims",))
+    o = pid(st, ORIGIN)
+    story_id = st.conn.execute("SELECT story_id FROM story_members WHERE page_id = ?", (o,)).fetchone()[0]
+    size = st.conn.execute("SELECT COUNT(*) FROM story_members WHERE story_id = ?", (story_id,)).fetchone()[0]
+    client = TestClient(create_app(str(tmp_path / "c.db")))
+    html = client.get(f"/story/{story_id}").text
+    assert f"{size} of {size} pages of this story: not analysed yet - run `newstrace analyze`" in html
+    client.close()
+    analyze_store(st, workers=1)
+    st.close()
+    client = TestClient(create_app(str(tmp_path / "c.db")))
+    html = client.get(f"/story/{story_id}").text
+    assert "not analysed yet" not in html
+    client.close()

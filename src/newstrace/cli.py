@@ -40,11 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", choices=["auto", "bar", "lines"], default="auto",
                    help="progress as a bar (terminal) or a plain line every 10 s (logs); auto: bar on a terminal")
     p.add_argument("--no-trace", action="store_true", help="do not link new articles against the store")
-    p.add_argument("--no-analyze", action="store_true", help="skip the analyze stage (claims); run `analyze` later")
+    p.add_argument("--analyze", choices=["claims", "all", "none"], default="claims",
+                   help="the analysis run on new articles: claims alone (default; the tokens-only model, no "
+                   "spaCy parse, so ingest stays fast), all (claims on the parse, actors, relations, loaded "
+                   "language) or none; `newstrace analyze` later runs whatever was left out")
+    p.add_argument("--no-analyze", action="store_true", help="same as --analyze none")
     p.add_argument("--analyze-only", action="append", metavar="COMPONENT",
-                   help="run only this analyze component (claims, actors; repeatable). Claims alone need no parse")
+                   help="run only this analyze component (claims, actors; repeatable); wins over --analyze")
 
-    p = sub.add_parser("analyze", help="analyse articles not analysed on their current body (claims)")
+    p = sub.add_parser("analyze", help="run every analysis not yet done on the articles' current bodies (claims "
+                       "on the parse, actors, relations, loaded language)")
     _add_db(p)
     p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
     p.add_argument("--only", action="append", metavar="COMPONENT",
@@ -178,7 +183,7 @@ def cmd_ingest(args) -> int:
     summary = ingest(args.paths, db=args.db, url=args.url, workers=args.workers, progress=not args.no_progress,
                      progress_tty={"auto": None, "bar": True, "lines": False}[args.progress],
                      link=not args.no_trace,
-                     analyze=False if args.no_analyze else _analyze_only(args.analyze_only) or True)
+                     analyze="none" if args.no_analyze else tuple(args.analyze_only or ()) or args.analyze)
     print(format_summary(summary))
     if args.strict and summary["problems_met"]:
         return EXIT_STRICT
@@ -303,9 +308,27 @@ def cmd_export(args) -> int:
     from .export import export
 
     _require_db(args.db)
+    if args.what in ("actors", "relations", "flags", "actors-graph"):
+        missing, total = _not_analysed(args.db, "actors")
+        if missing and missing == total:   # an empty export would read as "none found"
+            print(f"newstrace: {args.what}: {total} article{'s' if total != 1 else ''} not analysed yet - run "
+                  f"`newstrace analyze --db {args.db}` (ingest runs claims alone by default)", file=sys.stderr)
+            return EXIT_NOT_FOUND
+        if missing:
+            print(f"newstrace: {args.what}: {missing} of {total} articles not analysed yet - run "
+                  f"`newstrace analyze --db {args.db}`; exporting the rest", file=sys.stderr)
     n = export(args.db, args.what, args.format, args.output)
     print(f"exported {n} {args.what} rows", file=sys.stderr)
     return 0
+
+
+def _not_analysed(db: str, component: str) -> tuple[int, int]:
+    """(articles the component has not analysed on their current body, articles)."""
+    from .store import Store
+    from .store.claims import unanalysed_count
+
+    with Store(db, readonly=True) as st:
+        return unanalysed_count(st.conn, component)
 
 
 def cmd_copies(args) -> int:

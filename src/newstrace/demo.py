@@ -91,7 +91,8 @@ def run_demo(db_path: str = "demo.db", out: IO[str] | None = None, workers: int 
         files = [x for x in files if "__pycache__" not in x.parts]
         p(f"newstrace demo: {len(files)} sample files from fictional news sites -> {db_path}")
         p("=" * WIDTH)
-        summary = ingest([str(root)], db=db_path, workers=workers, link=False)
+        # every analysis (ingest's default is claims alone), so the demo's web UI shows actors too
+        summary = ingest([str(root)], db=db_path, workers=workers, link=False, analyze="all")
         p(format_summary(summary))
         root_s = str(root)
 

@@ -159,7 +159,7 @@ def ingest(
     workers: int | None = None,
     progress: bool = False,
     link: bool = True,
-    analyze: bool | tuple[str, ...] = True,
+    analyze: bool | str | tuple[str, ...] | None = "claims",
     progress_tty: bool | None = None,
 ) -> dict[str, Any]:
     """Ingest files or folders into the database at ``db``. Returns a summary dict.
@@ -168,10 +168,14 @@ def ingest(
     ``link`` also traces the new articles against the store (copies, stories) when trace is available.
     ``progress`` reports on stderr: a bar on a terminal, a line every 10 s otherwise (``progress_tty``
     forces one or the other). Ctrl-C raises :class:`Interrupted` saying where the run stopped.
-    ``analyze`` then runs the analyze stage (claims) on new or changed bodies, copies after their sources (a
-    tuple of component names runs only those, e.g. ``("claims",)``: no spaCy parse).
+    ``analyze`` then runs the analyze stage on new or changed bodies, copies after their sources: ``"claims"``
+    (the default) claims alone with the tokens-only model, no spaCy parse (spaCy's NER alone costs more than the
+    whole ingest: bench/README "Claims (issue 13)"); ``"all"`` or True every component (claims on the parse,
+    actors, relations, loaded language); ``"none"``, False or None nothing; a tuple of component names those
+    only. What ingest leaves out, ``newstrace analyze`` (:func:`newstrace.analyze.stage.analyze_store`) does.
     """
     global _LARGE
+    only = analysis_components(analyze)   # an unknown component name fails before any page is read
     if isinstance(paths, str):
         paths = [paths]
     paths = list(paths)
@@ -245,14 +249,14 @@ def ingest(
             summary["trace"] = link_new(store)
             if bar is not None:
                 bar.phase("trace: done")
-        if analyze:
+        if only != ():
             from .analyze.stage import analyze_store
 
-            phase = "analysing the new articles (claims)"
+            what = "all analyses" if only is None else ", ".join(only)
+            phase = f"analysing the new articles ({what})"
             if bar is not None:
-                bar.phase("analyze: claims of new and changed articles")
-            summary["analyze"] = analyze_store(store, workers=workers,
-                                               only=analyze if isinstance(analyze, tuple) else None)
+                bar.phase(f"analyze: {what} of new and changed articles")
+            summary["analyze"] = analyze_store(store, workers=workers, only=only)
     except KeyboardInterrupt:
         where = (f"while {phase}, in {counts['file'] or 'the inputs'}, after {counts['pages_read']} pages read "
                  f"and {new['pages']} new pages stored" if phase.startswith("reading") else f"while {phase}, "
@@ -265,6 +269,18 @@ def ingest(
     summary["store"] = store.stats()
     store.close()
     return summary
+
+
+def analysis_components(analyze: bool | str | tuple[str, ...] | list[str] | None) -> tuple[str, ...] | None:
+    """``ingest``'s ``analyze`` as the analyze stage's ``only``: None for every component, ``()`` for none, else
+    the component names (an unknown name is a ConfigError [E131])."""
+    from .analyze.stage import check_only
+
+    if analyze is None or analyze is False or analyze == "none":
+        return ()
+    if analyze is True or analyze == "all":
+        return None
+    return check_only((analyze,) if isinstance(analyze, str) else tuple(analyze))
 
 
 # one small page that takes extraction down its lazy paths (a mojibake repair, htmldate's date search, the byline

@@ -144,6 +144,16 @@ def apply_rules(sdoc, labels: list[str]) -> list[str]:
 _PRONOUNS = frozenset("i he she we they it you who".split())
 CUE_RATES = Path(__file__).parent / "models" / "claims_cues.json"
 CUE_RATE_MIN = 0.5  # a word opens a missed cue when at least this share of its train occurrences are in a cue
+# the missed-cue pass (second_cues, _bare_content): a new cue's source is at most SOURCE_WINDOW words right before
+# it; a content needs at least MIN_CONTENT_WORDS words (else the other side of the sentence, else none). Both
+# swept on held-out PolNeAR **train** (bench/claims_constants.py: articles 320-399 for the choice, 480-559 to
+# confirm; the tokens-only model was fitted on 0-319), tokens-only path, never on dev: see bench/README "Claims".
+# Session 11, overlap F1 content / source / cue on 320-399: window 3 / 4 / 6 / 8 -> 0.5972 / 0.6220 / 0.6372,
+# 0.5983 / 0.6234 / 0.6367, 0.5983 / 0.6240 / 0.6376, 0.5978 / 0.6243 / 0.6374; min words 2 / 3 / 4 / 5 -> content
+# 0.5972 / 0.5983 / 0.5980 / 0.5979 (source, cue unchanged): 6 and 3 are the best mean, on a flat plateau (every
+# setting within 0.002); on 480-559: 0.6133 / 0.6091 / 0.6122
+SOURCE_WINDOW = 6
+MIN_CONTENT_WORDS = 3
 
 
 @functools.lru_cache(maxsize=4)
@@ -159,7 +169,7 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
     PolNeAR train ~28% of gold cues sit in such sentences): the sentence's first unlabelled word whose train
     cue rate is at least ``rate_min`` becomes the cue; when the sentence has no source or content labels
     either, it needs a name or pronoun right before it (the source), and the words after it to the sentence end are the content ("X said that ...") — or, with fewer than
-    three words after it, the words from the sentence start to the source before it ("..., X said.") — and the
+    MIN_CONTENT_WORDS words after it, the words from the sentence start to the source before it ("..., X said.") — and the
     name, pronoun or short noun phrase right before it the source. A sentence with a cue and no content gets
     the same content (:func:`_bare_content`)."""
     labels = list(labels)
@@ -175,9 +185,9 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
         labels[cue] = "B-CUE"
         if any(labels[i] != "O" for i in idx if i != cue):
             continue  # the tagger found a source or content: grouping ties them to the cue
-        # source: up to 6 words right before the cue, back to punctuation or a clause word
+        # source: up to SOURCE_WINDOW words right before the cue, back to punctuation or a clause word
         a = cue
-        while a - 1 >= sent.start and cue - (a - 1) <= 6 and not sdoc[a - 1].is_punct and \
+        while a - 1 >= sent.start and cue - (a - 1) <= SOURCE_WINDOW and not sdoc[a - 1].is_punct and \
                 sdoc[a - 1].lower_ not in _CLAUSE_WORDS:
             a -= 1
         if any(sdoc[i].text[:1].isupper() or sdoc[i].lower_ in _PRONOUNS for i in range(a, cue)):
@@ -187,11 +197,11 @@ def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: floa
             labels[cue] = "O"
             continue
         words = [i for i in range(cue + 1, sent.end) if not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES]
-        if len(words) >= 3:
+        if len(words) >= MIN_CONTENT_WORDS:
             lo, hi = words[0], words[-1]
         else:
             before = [i for i in range(sent.start, a) if not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES]
-            if len(before) < 3:
+            if len(before) < MIN_CONTENT_WORDS:
                 continue
             lo, hi = before[0], before[-1]
             while hi > lo and sdoc[hi].is_punct and sdoc[hi].text not in CLOSE_QUOTES:
@@ -210,9 +220,9 @@ def _bare_content(sdoc, sent, labels: list[str]) -> None:
     first = min(i for i in idx if labels[i] != "O")
     words = [i for i in range(last + 1, sent.end) if labels[i] == "O" and
              (not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES)]
-    if len(words) < 3:
+    if len(words) < MIN_CONTENT_WORDS:
         words = [i for i in range(sent.start, first) if not sdoc[i].is_punct or sdoc[i].text in OPEN_QUOTES]
-        if len(words) < 3:
+        if len(words) < MIN_CONTENT_WORDS:
             return
     for i in range(words[0], words[-1] + 1):
         if labels[i] == "O":

@@ -18,6 +18,9 @@ from .stage import Component, Plan, register
 
 NAME = "claims"
 VERSION = "5"  # bump when the model or the rules change: every article is analysed again
+# recorded when claims ran alone (ingest's default: the tokens-only model, no spaCy parse); `newstrace analyze`
+# (every component, so a parse) analyses those articles again with the parse-path model
+TOKENS_VERSION = VERSION + "-tokens"
 
 
 def _english(lang: str | None) -> bool:
@@ -94,4 +97,5 @@ def write(conn, art, rows: list[dict[str, Any]] | None, plan: Plan) -> dict[str,
             "paragraphs_analysed": plan.data.get("fresh") if plan.mode == "carried" else "all"}
 
 
-register(Component(NAME, VERSION, prepare, analyse, write, lemmas=False, ner=False, parse=False, order=10))
+register(Component(NAME, VERSION, prepare, analyse, write, lemmas=False, ner=False, parse=False, order=10,
+                   tokens_version=TOKENS_VERSION))

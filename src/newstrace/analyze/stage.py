@@ -67,6 +67,10 @@ class Component:
     parse: bool = True  # False: the component also works on tokens and sentences only (no tagger, no parser)
     configure: Callable[..., "Component"] | None = None  # (conn) -> the component to run on that store
     order: int = 50  # components write in this order (claims 10 before actors 20: relation chains read claims)
+    # the version recorded when a run makes no parse and the component ran its tokens-only model (claims alone,
+    # ingest's default): a run with a parse (``newstrace analyze``, all components) analyses such articles again,
+    # a run without one accepts both versions. None: the component gives the same results either way
+    tokens_version: str | None = None
 
 
 COMPONENTS: list[Component] = []
@@ -147,9 +151,12 @@ def analyze_store(store, workers: int | None = None, page_ids=None, progress: bo
 
     conn = store.conn
     comps = [c.configure(conn) if c.configure else c for c in _components() if only is None or c.name in only]
+    parsed = any(c.parse for c in comps)  # this run parses (what _work decides the same way)
+    version = {c.name: c.tokens_version if c.tokens_version and not parsed else c.version for c in comps}
     todo: dict[str, ArticleText] = {}
     for c in comps:
-        for r in store_claims.pending_articles(conn, c.name, c.version, page_ids):
+        accept = (c.version,) if parsed or not c.tokens_version else (c.version, c.tokens_version)
+        for r in store_claims.pending_articles(conn, c.name, accept, page_ids):
             todo.setdefault(r["page_id"], ArticleText(**{k: r[k] for k in ArticleText.__dataclass_fields__}))
     counts = {"articles": 0, "analysed": 0, "carried": 0, "skipped": 0, "failed": 0, "words_parsed": 0}
     if not todo:
@@ -187,7 +194,7 @@ def analyze_store(store, workers: int | None = None, page_ids=None, progress: bo
                         else:
                             detail = c.write(conn, art, res.get(c.name), p)
                             mode = p.mode
-                        store_claims.set_state(conn, pid, c.name, art.body_hash, c.version, mode, detail, ts)
+                        store_claims.set_state(conn, pid, c.name, art.body_hash, version[c.name], mode, detail, ts)
                     mode = plans[comps[0].name].mode if not plans[comps[0].name].skip else "skipped"
                     counts[mode] = counts.get(mode, 0) + 1
                     counts["words_parsed"] += sum(len(t.split()) for p in plans.values() if not p.skip

@@ -15,14 +15,17 @@ _COLS = ("page_id", "idx", "kind", "part", "source_start", "source_end", "cue_st
          "question", "conditional", "origin", "claim_key", "carried_from")
 
 
-def pending_articles(conn: sqlite3.Connection, component: str, version: str,
+def pending_articles(conn: sqlite3.Connection, component: str, version: str | tuple[str, ...],
                      page_ids: Iterable[str] | None = None) -> list[sqlite3.Row]:
-    """Articles the component has not analysed on their current body (or analysed with another version)."""
+    """Articles the component has not analysed on their current body (or analysed with another version than
+    ``version``, or than any of the tuple's)."""
+    versions = (version,) if isinstance(version, str) else tuple(version)
     sql = ("SELECT a.page_id, a.url, a.site, a.title, a.body, a.body_hash, a.language, a.published, a.publisher "
            "FROM articles a LEFT JOIN analysis_state s ON s.page_id = a.page_id AND s.component = ? "
-           "WHERE s.page_id IS NULL OR s.body_hash IS NOT a.body_hash OR s.version != ? "
+           f"WHERE s.page_id IS NULL OR s.body_hash IS NOT a.body_hash OR s.version NOT IN "
+           f"({', '.join('?' * len(versions))}) "
            "ORDER BY a.aid")     # the order articles are analysed in: the same on both backends
-    rows = conn.execute(sql, (component, version)).fetchall()
+    rows = conn.execute(sql, (component, *versions)).fetchall()
     if page_ids is not None:
         want = set(page_ids)
         rows = [r for r in rows if r["page_id"] in want]
@@ -43,6 +46,42 @@ def copy_parents(conn: sqlite3.Connection, page_ids: Iterable[str]) -> dict[str,
 def article_texts(conn: sqlite3.Connection, page_id: str) -> sqlite3.Row | None:
     return conn.execute("SELECT page_id, url, site, title, body, body_hash, language, published FROM articles "
                         "WHERE page_id = ?", (page_id,)).fetchone()
+
+
+# components that also mark an article done in a table of their own (aid, body_hash): the actors step writes
+# analyze_actors_done beside analysis_state (stores built row by row, e.g. tests, may have only that table)
+_DONE_TABLES = {"actors": "analyze_actors_done"}
+
+
+def _done_join(component: str) -> tuple[str, str]:
+    t = _DONE_TABLES.get(component)
+    if t is None:
+        return "", "s.page_id IS NULL"
+    return (f" LEFT JOIN {t} d ON d.aid = a.aid AND d.body_hash IS a.body_hash",
+            "s.page_id IS NULL AND d.aid IS NULL")
+
+
+def unanalysed_count(conn: sqlite3.Connection, component: str) -> tuple[int, int]:
+    """(articles the component has not analysed, or skipped with its reason, on their current body; all articles)."""
+    join, missing = _done_join(component)
+    r = conn.execute(
+        f"SELECT COUNT(*), SUM(CASE WHEN {missing} THEN 1 ELSE 0 END) FROM articles a LEFT JOIN analysis_state s "
+        f"ON s.page_id = a.page_id AND s.component = ? AND s.body_hash IS a.body_hash{join}", (component,)).fetchone()
+    return int(r[1] or 0), int(r[0] or 0)
+
+
+def unanalysed(conn: sqlite3.Connection, page_ids: Iterable[str], component: str) -> set[str]:
+    """Which of these pages the component has not analysed (or skipped) on their current body."""
+    join, missing = _done_join(component)
+    ids = list(dict.fromkeys(page_ids))
+    out: set[str] = set()
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        out.update(r[0] for r in conn.execute(
+            "SELECT a.page_id FROM articles a LEFT JOIN analysis_state s ON s.page_id = a.page_id AND s.component = ? "
+            f"AND s.body_hash IS a.body_hash{join} WHERE a.page_id IN ({', '.join('?' * len(part))}) AND {missing}",
+            (component, *part)))
+    return out
 
 
 def state_of(conn: sqlite3.Connection, page_id: str, component: str) -> sqlite3.Row | None:

@@ -434,6 +434,11 @@ def _story_whole(db: Reader, story_id: str) -> dict[str, Any]:
 
         whole["actor_changes"] = changes.story_changes(c, members) \
             if db.cached("rows:analyze_actors_done", lambda: sw.has_rows(c, "analyze_actors_done")) else changes.empty()
+        if db.has("analysis_state"):
+            pending = _actors_pending(c, [m["page_id"] for m in members])
+            if pending:
+                whole["actor_changes"]["pending"] = {"pages": len(pending), "of": len(members),
+                                                     "note": NOT_ANALYSED}
     if db.has("shared_items"):
         whole["shared_items"] = sw.shared_items_of(c, [m["page_id"] for m in members]) \
             if db.cached("rows:shared_items", lambda: sw.has_rows(c, "shared_items")) else []
@@ -621,6 +626,17 @@ def _cross_language(link: dict[str, Any], a: dict[str, Any], b: dict[str, Any]) 
 
 
 # -- article ---------------------------------------------------------------------------------------------
+# what a page says of actors, relations and loaded language the actors stage has not run on yet (ingest runs
+# claims alone by default; `newstrace analyze` runs the rest), instead of an empty list read as "none found"
+NOT_ANALYSED = "not analysed yet - run `newstrace analyze`"
+
+
+def _actors_pending(conn, page_ids: list[str]) -> set[str]:
+    from ..store import claims as store_claims
+
+    return store_claims.unanalysed(conn, page_ids, "actors")
+
+
 def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
     """An article: text, metadata, credits, identifiers, media, outlinks, where it came from and went, its stories."""
     c = db.conn()
@@ -644,7 +660,9 @@ def article(db: Reader, params: dict[str, str], page_id: str) -> Page:
         stories_in = sw.stories_of_page(c, page_id)
     data = {"article": a, "credits": credits, "identifiers": idents, "media": media, "outlinks": outlinks,
             "came_from": came_from, "went_to": went_to, "stories": stories_in}
-    if db.has("actor_mentions"):
+    if db.has("actor_mentions", "analysis_state") and _actors_pending(c, [page_id]):
+        data["actors_pending"] = NOT_ANALYSED   # not "None found": the actors stage has not read this body
+    elif db.has("actor_mentions"):
         from ..store import actors as store_actors
 
         items = store_actors.article_items(db.conn(), page_id)
