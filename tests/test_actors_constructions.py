@@ -69,6 +69,9 @@ REL_CASES = [
     ("Hillary Clinton is a fierce critic of Donald Trump.", ("hillary-clinton", "accuse", "donald-trump")),
     # phrasal verbs
     ("Donald Trump went after Hillary Clinton on Monday.", ("donald-trump", "accuse", "hillary-clinton")),
+    # a gerund after "for": the one blamed or praised acts
+    ("The column ridiculed Donald Trump and Ben Carson for criticizing Barack Obama.",
+     ("ben-carson", "accuse", "barack-obama")),
 ]
 
 
@@ -92,6 +95,11 @@ NEG_CASES = [  # (text, a relation type that must not be found; None: no relatio
     ("Donald Trump called Hillary Clinton on Monday.", "accuse"),  # a phone call: no label, no accusation
     ("Donald Trump called Hillary Clinton a Democrat.", "accuse"),  # a label without valence
     ("Iran's president met the press in Tehran.", None),
+    ("Ted Cruz beat David Dewhurst in the primary.", "assault"),  # an election, not a beating
+    ("Donald Trump appeared to break down walls with Mexico.", "accuse"),  # not "break with"
+    ("The New York Times called it a rough week for Donald Trump.", "demand"),  # not "call for"
+    ("Donald Trump planned to visit the United States.", "consult"),  # a place, not a party met
+    ("Hillary Clinton told CNN in an interview taped on Monday that she would win.", "demand"),
 ]
 
 

@@ -44,7 +44,7 @@ VERBS = {
     "demand": {"urge", "demand", "press", "pressure", "order", "request", "implore", "summon", "instruct",
                "subpoena", "beg", "exhort", "petition", "nudge", "lobby"},
     "assault": {"assault", "strike", "bomb", "shell", "kill", "invade", "shoot", "raid", "abuse", "fight",
-                "hit", "torture", "murder", "assassinate", "arrest", "detain", "occupy", "kick", "beat", "stab",
+                "hit", "torture", "murder", "assassinate", "arrest", "detain", "occupy", "kick", "stab",
                 "massacre", "execute", "ambush", "kidnap", "abduct", "capture", "rape", "slaughter", "besiege",
                 "shoot", "wound", "injure", "hack", "punch", "bombard", "annex", "jail", "imprison"},
     "sanction": {"sanction", "embargo", "expel", "blacklist", "boycott", "ban", "punish", "penalize", "penalise",
@@ -163,7 +163,8 @@ TARGET_HEADS = {"test", "launch", "program", "programme", "action", "behavior", 
                 "administration", "leadership", "leader", "forces", "troops", "request", "proposal", "offer",
                 "demand", "bid", "plea", "appeal", "invitation", "idea", "suggestion", "initiative", "overture",
                 "nomination", "candidacy", "agenda", "rhetoric", "tactic", "tweet", "speech", "handling",
-                "stance", "position", "view", "approach", "response", "call", "ultimatum", "threat"}
+                "stance", "position", "view", "approach", "response", "call", "ultimatum", "threat", "retweet", "post",
+                "word", "behavior", "record"}
 # a possessor's own act asked for: "called for Comey's resignation", "demanded Trump's apology" -> demand of him
 OWN_ACTS = {"resignation", "apology", "testimony", "withdrawal", "departure", "cooperation", "compliance",
             "retreat", "exit", "recusal", "surrender", "return", "disarmament"}
@@ -301,6 +302,16 @@ def _subjects(verb):
     if not out and verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in ("PROPN", "NOUN") and \
             verb.i > 0 and verb.doc[verb.left_edge.i - 1].text == ",":
         out = [verb.head]  # "Donald Trump, attacking CNN again, spoke": a participle set off by a comma
+    if not out and verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ == "for":
+        # "ridiculed Trump, Carson and Fiorina for criticizing Obama": the one blamed or praised acts
+        h = verb.head.head
+        while h.dep_ in ("conj", "appos") and h.head.i != h.i:
+            h = h.head
+        if h.pos_ in ("VERB", "AUX"):
+            h = next((c for c in h.children if c.dep_ in ("dobj", "obj")), None)
+        if h is not None and h.dep_ in ("dobj", "obj"):
+            return [h, *h.conjuncts, *[c for c in h.children if c.dep_ == "appos"],
+                    *[cc for c in h.children if c.dep_ == "appos" for cc in c.conjuncts]]
     if not out and verb.dep_ == "xcomp":
         h = verb.head
         if h.pos_ == "ADJ" and h.dep_ in ("acomp", "ROOT", "conj") and h.head.pos_ in ("VERB", "AUX"):
@@ -541,13 +552,20 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                     if lem == "call" and any(c.dep_ == "prt" for c in verb.children):
                         typ = None
                     if typ is None and lem in ASK_VERBS and obj_tok.dep_ in ("dobj", "obj") and any(
-                            c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") for c in verb.children):
+                            c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") and c.tag_ == "VB" and any(
+                                x.tag_ == "TO" for x in c.children) for c in verb.children):
                         typ = "demand"  # "asked Congress to act", "told Comey to drop it"
                     if lem == "welcome" and acts.mention_at(obj_tok.i, doc) is None:
                         typ = "support"  # "welcomed Obama's decision": approval, not a visit
                     if lem == "attack":
                         typ = _attack_type(subj, obj)
+                    if typ == "consult" and obj.kind in ("place", "country") and obj.metonymy != "gov":
+                        typ = None  # "planned to visit the United States": a place, not a party met
                 else:
+                    prt = {c.lower_ for c in verb.children if c.dep_ == "prt"}
+                    if prt - {prep} and (lem, prep) in PREP_PAIRS or lem == "call" and prep == "for" and any(
+                            c.dep_ in ("dobj", "obj") for c in verb.children):
+                        continue  # "break down walls with X", "called it a rough week for X": not the phrasal verb
                     typ = PREP_PAIRS.get((lem, prep), base_type if prep in ("against", "with", "on", "to") and
                                          base_type in ("accuse", "assault", "sanction", "threaten", "cooperate",
                                                        "consult") else None)
