@@ -100,6 +100,8 @@ NEG_CASES = [  # (text, a relation type that must not be found; None: no relatio
     ("The New York Times called it a rough week for Donald Trump.", "demand"),  # not "call for"
     ("Donald Trump planned to visit the United States.", "consult"),  # a place, not a party met
     ("Hillary Clinton told CNN in an interview taped on Monday that she would win.", "demand"),
+    # a possessed thing stands for its possessor as a target, never as the actor
+    ("Donald Trump's controversial views have taken their toll on Latino support for the Republican Party.", None),
 ]
 
 
@@ -107,6 +109,11 @@ NEG_CASES = [  # (text, a relation type that must not be found; None: no relatio
 def test_constructions_do_not_fire_without_their_cue(nlp, table, text, typ):
     got = _rels(nlp, table, text)
     assert not got if typ is None else not any(t == typ for _, t, _ in got)
+
+
+def test_backing_had_is_given_by_the_of_phrase(nlp, table):
+    got = _rels(nlp, table, "Ted Cruz, who had the backing of Mitt Romney, won Utah.")
+    assert ("mitt-romney", "support", "ted-cruz") in got and ("ted-cruz", "support", "mitt-romney") not in got
 
 
 def test_raised_subject_is_intended(nlp, table):

@@ -185,7 +185,10 @@ ASK_VERBS = {"ask", "tell", "order", "force", "push", "press", "pressure", "urge
              "direct", "command", "compel", "require"}
 
 
-def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None) -> Mention | None:
+def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None, agent: bool = False) -> Mention | None:
+    """The actor a token stands for: its mention, a resolved nominal or pronoun, or the named compound or
+    possessor of an agent head ("the Trump administration") or, as a target only (``agent`` False), of a
+    possessed act ("rejected Russia's request"; "Trump's views have hurt X" does not make Trump the actor)."""
     m = acts.mention_at(tok.i, doc)
     if m is not None:
         return m
@@ -195,7 +198,7 @@ def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None) -> Menti
     for c in tok.children:  # "the Trump administration" -> Trump; "CNN's Jim Acosta" stays on the head
         if c.dep_ in ("compound", "poss", "nmod") and c.i < tok.i:
             m = acts.mention_at(c.i, doc)
-            if m is not None and (lem in AGENT_HEADS or (c.dep_ == "poss" and lem in TARGET_HEADS)):
+            if m is not None and (lem in AGENT_HEADS or (c.dep_ == "poss" and lem in TARGET_HEADS and not agent)):
                 return m
     return None
 
@@ -346,6 +349,8 @@ def _objects(verb, typ_from_prep: dict):
         if c.dep_ in ("dobj", "obj") and c.lemma_.lower() in NOUN_TYPE and _light(verb, c):
             joint = NOUN_TYPE[c.lemma_.lower()] in ("consult", "cooperate")  # "held talks with X", not "of X"
             for p in c.children:
+                if not joint and verb.lemma_.lower() in RECEIVE and p.lower_ in ("of", "from"):
+                    continue  # "had the backing of X": X gives it (``_received``), X is no target
                 if p.dep_ == "prep" and p.lower_ in (("with", "to") if joint else ("of", "against", "on", "for", "to",
                                                                                   "at")):
                     objs += [(o, ("noun", NOUN_TYPE[c.lemma_.lower()])) for o in p.children if o.dep_ == "pobj"]
@@ -508,13 +513,13 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                        or (c.dep_ == "prep" and c.lower_ in ("with", "to")) for c in verb.children) and not any(
                     p.dep_ == "prep" and p.lower_ in ("with", "to") for c in verb.children if c.dep_ in ("dobj", "obj")
                     for p in c.children):
-                subs = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
+                subs = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb)) if m is not None]
                 for i in range(1, len(subs)):
                     add(subs[0], base_type or (joint[0] if joint else "consult"), subs[i], verb)
         if lem in RECEIVE or lem in ("accept", "obtain", "secure", "win"):
             _received(verb, doc, acts, resolve, add)
         for subj_tok in _subjects(verb):
-            subj = _mention_of(subj_tok, acts, doc, resolve)
+            subj = _mention_of(subj_tok, acts, doc, resolve, True)
             if subj is None:
                 continue
             if lem in NAMING_VERBS:
@@ -592,7 +597,7 @@ def _attack_type(subj: Mention, obj: Mention) -> str:
 def _received(verb, doc, acts: DocActors, resolve: dict, add) -> None:
     """"The Houthis receive weapons from Iran", "won the backing of X": the giver aids (or supports) the
     receiver."""
-    receivers = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
+    receivers = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb)) if m is not None]
     for c in verb.children:
         if c.dep_ not in ("dobj", "obj"):
             continue
@@ -737,7 +742,7 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
     poss += [c for c in noun.children if c.dep_ == "compound" and c.i < noun.i and not poss]  # "U.S. airstrikes"
     subjects = [m for m in (_mention_of(c, acts, doc, resolve) for c in poss) if m is not None]
     if not subjects and verb is not None and noun.dep_ in ("dobj", "nsubj", "pobj", "attr", "appos", "conj"):
-        subjects = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
+        subjects = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb)) if m is not None]
     if not subjects and verb is not None:  # "X is pictured meeting with Y"
         subjects = [m for m in (_mention_of(t, acts, doc, resolve) for t in verb.children if t.dep_ == "nsubjpass")
                     if m is not None]
