@@ -116,6 +116,18 @@ def test_backing_had_is_given_by_the_of_phrase(nlp, table):
     assert ("mitt-romney", "support", "ted-cruz") in got and ("ted-cruz", "support", "mitt-romney") not in got
 
 
+def test_endorsement_received_and_dateline(nlp, table):
+    """"received the endorsement of X": X endorses; a dateline place is no party."""
+    got = _rels(nlp, table, "INDIANAPOLIS - Ted Cruz received the endorsement of Mike Pence on Friday.")
+    assert got == {("mike-pence", "support", "ted-cruz")}
+
+
+def test_pact_struck_is_cooperation_not_a_blow(nlp, table):
+    got = _rels(nlp, table, "Those donations were not disclosed, despite an agreement Hillary Clinton had struck "
+                            "with the White House.")
+    assert ("hillary-clinton", "cooperate", "united-states") in got and not any(t == "assault" for _, t, _ in got)
+
+
 def test_raised_subject_is_intended(nlp, table):
     _, rels = _found(nlp, table, "Donald Trump is set to meet Vladimir Putin.")
     assert [(r.type, r.modality) for r in rels] == [("consult", "intended")]

@@ -476,6 +476,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
     def add(subj: Mention, typ: str, obj: Mention, verb) -> None:
         if subj.key == obj.key or "literal" in (subj.metonymy, obj.metonymy):
             return  # a capital read as the place ("visited London"), not its government, is no party
+        if _dateline(subj, doc.text) or _dateline(obj, doc.text):
+            return  # "INDIANAPOLIS - Ted Cruz ...": the dateline is where the story was filed
         sent = verb.sent
         key = (subj.key, typ, obj.key, sent.start)
         if key in seen:
@@ -496,10 +498,13 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
             continue
         lem = verb.lemma_.lower()
         base_type = LEMMA_TYPE.get(lem)
-        if base_type is None and lem in ("sign", "reach", "strike", "conclude", "seal", "agree") and any(
+        if lem in ("sign", "reach", "strike", "conclude", "seal", "agree") and (any(
                 c.dep_ in ("dobj", "obj", "prep") and (c.lemma_.lower() in PACTS or any(
-                    p.lemma_.lower() in PACTS for p in c.children if p.dep_ == "pobj")) for c in verb.children):
-            base_type = "cooperate"  # "Russia and China signed a deal", "reached an agreement with X"
+                    p.lemma_.lower() in PACTS for p in c.children if p.dep_ == "pobj")) for c in verb.children)
+                or verb.dep_ == "relcl" and verb.head.lemma_.lower() in PACTS):
+            # "Russia and China signed a deal", "reached an agreement with X", "an agreement she had struck with
+            # X" (a pact struck is no blow)
+            base_type = "cooperate"
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
         if verb.dep_ == "xcomp" and verb.head.lemma_ in ("vow", "threaten") and base_type:
@@ -585,6 +590,13 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                 add(subj, typ, obj, verb)
     _hyphen_relations(doc, acts, resolve, add, heads)
     return out + _headline_relations(acts)
+
+
+def _dateline(m: Mention, text: str) -> bool:
+    """An upper-case place opening a line ("INDIANAPOLIS - ", "WASHINGTON (AP) --"): a dateline, no party."""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    return m.kind in ("place", "country") and m.text.isupper() and len(m.text) > 3 and \
+        not text[line_start:m.start].strip(" \t\"'\u201c")
 
 
 def _attack_type(subj: Mention, obj: Mention) -> str:
@@ -756,6 +768,8 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
             continue
         if prep == "from" or (prep == "of" and typ in ("consult", "cooperate")):
             continue
+        if prep == "of" and verb is not None and verb.lemma_ in RECEIVE and not poss:
+            continue  # "received the endorsement of X": X endorses (``_received``), X is not endorsed
         for subj in subjects:  # "his attacks on Sarah Sanders": words, as the verb "attack" is read
             kind = _attack_type(subj, obj) if noun.lemma_.lower() in ("attack", "assault") else typ
             add(subj, kind, obj, verb if verb is not None else noun)
