@@ -69,6 +69,8 @@ REL_CASES = [
     ("Hillary Clinton is a fierce critic of Donald Trump.", ("hillary-clinton", "accuse", "donald-trump")),
     # phrasal verbs
     ("Donald Trump went after Hillary Clinton on Monday.", ("donald-trump", "accuse", "hillary-clinton")),
+    ("Speaking at a town hall in Salem, New Hampshire, Donald Trump went after Jeb Bush.",
+     ("donald-trump", "accuse", "jeb-bush")),
     # a gerund after "for": the one blamed or praised acts
     ("The column ridiculed Donald Trump and Ben Carson for criticizing Barack Obama.",
      ("ben-carson", "accuse", "barack-obama")),
@@ -126,6 +128,12 @@ def test_pact_struck_is_cooperation_not_a_blow(nlp, table):
     got = _rels(nlp, table, "Those donations were not disclosed, despite an agreement Hillary Clinton had struck "
                             "with the White House.")
     assert ("hillary-clinton", "cooperate", "united-states") in got and not any(t == "assault" for _, t, _ in got)
+
+
+def test_verb_parsed_with_two_subjects_keeps_the_nearest(nlp, table):
+    """"Speaking ... in Salem, New Hampshire, Trump went after Bush" is parsed with two subjects of "went"."""
+    got = _rels(nlp, table, "Speaking at a town hall event in Salem, New Hampshire, Trump went after Bush.")
+    assert ("trump", "accuse", "bush") in got and not any(s == "new-hampshire" for s, _, _ in got)
 
 
 def test_raised_subject_is_intended(nlp, table):

@@ -300,6 +300,8 @@ def _subjects(verb):
         if ctrl:
             return ctrl
     out = [c for c in verb.children if c.dep_ in ("nsubj",)]
+    if len(out) > 1:  # two subjects of one verb is a misparse ("in Salem, New Hampshire, Trump went"): the nearest
+        out = [min(out, key=lambda c: abs(verb.i - c.i))]
     if verb.dep_ == "relcl" and (not out or all(c.lower_ in ("which", "who", "that") for c in out)):
         out = [verb.head]  # "The U.N., which imposed sanctions": the relative clause's head
     if not out and verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in ("PROPN", "NOUN") and \
