@@ -83,3 +83,90 @@ def test_c_engine_states_match_the_numpy_pass(numpy_encoder):
             assert x.shape == y.shape
             assert min(_cos(p, q) for p, q in zip(x, y)) > 0.99
     assert not np.allclose(c.forward(seqs, 3)[0], c.forward(seqs, 0)[0], atol=1e-2)
+
+
+def _failing_compiler(tmp_path, monkeypatch):
+    """A 'cc' that always fails with a message, and an empty cache, so the wrapper must be built and fails."""
+    cc = tmp_path / "badcc"
+    cc.write_text("#!/bin/sh\necho 'wrap.c:1: error: simulated compiler failure' >&2\nexit 3\n")
+    cc.chmod(0o755)
+    from newstrace.trace import xling_static
+
+    monkeypatch.setenv("CC", str(cc))
+    monkeypatch.setattr(xling_static, "cache_dir", lambda: tmp_path / "cache")
+    e5states.encoder.cache_clear()
+    return cc
+
+
+def test_failed_compile_falls_back_to_numpy_with_a_logged_reason(tmp_path, monkeypatch, caplog):
+    cc = _failing_compiler(tmp_path, monkeypatch)
+    try:
+        lib, why = e5states._build_engine()
+        assert lib is None and str(cc) in why and "exit 3" in why and "simulated compiler failure" in why
+        with caplog.at_level("WARNING", logger="newstrace.analyze.e5states"):
+            enc = e5states.encoder()
+        assert isinstance(enc, e5states.Encoder) and enc.backend == "numpy"
+        assert "simulated compiler failure" in enc.fallback_reason
+        assert any("numpy pass" in r.getMessage() and "simulated compiler failure" in r.getMessage()
+                   for r in caplog.records)
+        assert e5states.backend_info(enc) == {"backend": "numpy", "fallback_reason": enc.fallback_reason}
+        with pytest.raises(RuntimeError, match="simulated compiler failure"):
+            e5states.encoder("c")  # asked for C: no silent fallback
+    finally:
+        e5states.encoder.cache_clear()
+
+
+def test_missing_compiler_is_a_reason_too(tmp_path, monkeypatch):
+    from newstrace.trace import xling_static
+
+    monkeypatch.setattr(xling_static, "cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setenv("CC", "no-such-compiler-xyz")
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    lib, why = e5states._build_engine()
+    assert lib is None and "no C compiler" in why and "no-such-compiler-xyz" in why
+
+
+def test_flags_metadata_records_the_backend_that_computed_the_states(tmp_path, monkeypatch):
+    """train_flags writes into flags.json which backend computed the e5 states the head was fitted on,
+    including when the C build failed; a --vectors file keeps it."""
+    import pickle
+
+    from newstrace.analyze import train_flags
+
+    _failing_compiler(tmp_path, monkeypatch)
+    try:
+        backend = train_flags.vectors_backend("e5")
+        assert backend["backend"] == "numpy" and "simulated compiler failure" in backend["fallback_reason"]
+        info = train_flags.model_metadata(3, 7, 0.05, 0.05, 10, "llnc", None, "e5", 4, 1.0, backend)
+        assert info["e5_backend"] == backend and info["e5_layers"] == 4
+        assert "numpy backend" in info["head_model"]
+        assert train_flags.model_metadata(3, 7, 0.05, 0.05, 10, "llnc", None, "cnn", None, 1.0, None)[
+            "e5_backend"] is None
+        assert train_flags.vectors_backend("cnn") is None
+    finally:
+        e5states.encoder.cache_clear()
+    f = tmp_path / "vecs.pkl"
+    f.write_bytes(pickle.dumps({"vectors": {"a1": [1]}, "backend": {"backend": "c", "fallback_reason": None}}))
+    assert train_flags.read_vectors(f) == ({"a1": [1]}, {"backend": "c", "fallback_reason": None})
+    f.write_bytes(pickle.dumps({"a1": [1]}))  # written before the backend was recorded
+    vecs, b = train_flags.read_vectors(f)
+    assert vecs == {"a1": [1]} and b["backend"] == "unknown"
+
+
+def test_e5_layers_default_is_the_measured_four():
+    import argparse
+    from unittest import mock
+
+    from newstrace.analyze import train_flags
+
+    seen = {}
+
+    def stop(self, argv=None, namespace=None):
+        ns = real(self, argv, namespace)
+        seen.update(vars(ns))
+        raise SystemExit(0)
+
+    real = argparse.ArgumentParser.parse_args
+    with mock.patch.object(argparse.ArgumentParser, "parse_args", stop), pytest.raises(SystemExit):
+        train_flags.main(["--head", "e5"])
+    assert seen["e5_layers"] == 4

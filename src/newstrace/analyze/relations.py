@@ -44,7 +44,7 @@ VERBS = {
     "demand": {"urge", "demand", "press", "pressure", "order", "request", "implore", "summon", "instruct",
                "subpoena", "beg", "exhort", "petition", "nudge", "lobby"},
     "assault": {"assault", "strike", "bomb", "shell", "kill", "invade", "shoot", "raid", "abuse", "fight",
-                "hit", "torture", "murder", "assassinate", "arrest", "detain", "occupy", "kick", "beat", "stab",
+                "hit", "torture", "murder", "assassinate", "arrest", "detain", "occupy", "kick", "stab",
                 "massacre", "execute", "ambush", "kidnap", "abduct", "capture", "rape", "slaughter", "besiege",
                 "shoot", "wound", "injure", "hack", "punch", "bombard", "annex", "jail", "imprison"},
     "sanction": {"sanction", "embargo", "expel", "blacklist", "boycott", "ban", "punish", "penalize", "penalise",
@@ -71,7 +71,9 @@ PREP_PAIRS = {("call", "on"): "demand", ("break", "with"): "accuse", ("side", "w
               ("vote", "for"): "support", ("vote", "against"): "reject", ("campaign", "against"): "accuse",
               ("protest", "against"): "accuse", ("complain", "about"): "accuse", ("turn", "on"): "accuse",
               ("lash", "out"): "accuse", ("withdraw", "from"): "reject", ("pull", "out"): "reject",
-              ("declare", "on"): "assault", ("open", "on"): "assault", ("crack", "on"): "assault"}
+              ("declare", "on"): "assault", ("open", "on"): "assault", ("crack", "on"): "assault",
+              ("go", "after"): "accuse", ("hit", "at"): "accuse", ("lash", "against"): "accuse",
+              ("crack", "down"): "assault", ("side", "against"): "reject"}
 PACTS = {"deal", "agreement", "accord", "pact", "treaty", "truce", "ceasefire", "alliance", "partnership",
          "memorandum"}
 # verbs of giving: aid only when what is given is aid ("provided weapons to X", "gave $5 million to X")
@@ -97,13 +99,29 @@ NOUN_TYPE = {"sanction": "sanction", "condemnation": "accuse", "criticism": "acc
              "weapon": "aid", "arm": "aid", "money": "aid", "assistance": "aid", "fund": "aid", "loan": "aid",
              "war": "assault", "raid": "assault", "ban": "sanction", "embargo": "sanction", "tariff": "sanction",
              "complaint": "accuse", "charge": "accuse", "ultimatums": "threaten", "demand": "demand",
-             "praise": "support", "backing": "support", "talk": "consult", "meeting": "consult"}
+             "praise": "support", "backing": "support", "talk": "consult", "meeting": "consult",
+             "warning": "threaten", "offensive": "assault", "airstrike": "assault", "bombing": "assault",
+             "invasion": "assault", "assault": "assault", "crackdown": "assault", "rebuke": "accuse",
+             "denunciation": "accuse", "swipe": "accuse", "jab": "accuse", "aim": "accuse", "call": "consult",
+             "conversation": "consult", "negotiation": "consult", "agreement": "cooperate", "deal": "cooperate",
+             "pact": "cooperate", "treaty": "cooperate", "cooperation": "cooperate", "alliance": "cooperate"}
+# verbs that carry no relation of their own and hand it to their object noun ("launched an offensive against X",
+# "made a condemnation of X", "issued a warning to X", "held talks with X"); an evaluating verb does not ("the
+# U.N. condemned the attack on Ukraine" is no U.N. attack)
+LIGHT_VERBS = {"launch", "carry", "conduct", "make", "issue", "impose", "file", "lodge", "hold", "have", "give",
+               "provide", "offer", "send", "express", "voice", "level", "mount", "stage", "wage", "deliver",
+               "extend", "pledge", "lend", "bring", "announce", "escalate", "intensify", "continue", "begin",
+               "start", "open", "unleash", "take", "hurl", "sign", "reach", "seal", "strike", "conclude",
+               "step", "ramp", "renew", "resume", "order", "authorize", "authorise", "approve", "threaten",
+               "vow", "plan", "put", "slap", "place", "enter", "forge", "agree", "pursue", "ship", "supply",
+               "sell", "transfer", "grant", "donate", "pour", "funnel", "channel"}
 # verbs whose object is the subject of their infinitive: "called on Obama to retaliate", "urged X to act"
 OBJECT_CONTROL = {"urge", "call", "ask", "order", "press", "pressure", "force", "push", "encourage", "tell"}
 SPEECH = {"say", "tell", "add", "write", "claim", "insist", "declare", "state", "argue", "report", "maintain",
           "allege", "announce", "tweet", "stress", "note", "believe", "think", "suggest", "contend", "assert"}
 NEG_GOVERNORS = {"decline", "refuse", "fail", "reject", "deny", "avoid", "prevent", "stop", "permit"}
-INTEND = {"vow", "pledge", "plan", "intend", "promise", "threaten", "aim", "seek", "want", "hope", "prepare"}
+INTEND = {"vow", "pledge", "plan", "intend", "promise", "threaten", "aim", "seek", "want", "hope", "prepare",
+          "set", "schedule", "expect", "slate", "due", "poised", "ready", "willing", "eager", "determined"}
 POSSIBLE_WORDS = {"may", "might", "could", "can", "apparently", "reportedly", "allegedly", "possibly", "perhaps",
                   "likely", "appear", "seem"}
 INTEND_AUX = {"will", "would", "shall", "'ll", "going"}
@@ -142,11 +160,35 @@ TARGET_HEADS = {"test", "launch", "program", "programme", "action", "behavior", 
                 "attack", "interference", "meddling", "role", "support", "nuclear", "missile", "election",
                 "campaign", "investigation", "probe", "report", "statement", "comment", "remark", "lie",
                 "violation", "crime", "activity", "involvement", "presence", "regime", "government",
-                "administration", "leadership", "leader", "forces", "troops"}
+                "administration", "leadership", "leader", "forces", "troops", "request", "proposal", "offer",
+                "demand", "bid", "plea", "appeal", "invitation", "idea", "suggestion", "initiative", "overture",
+                "nomination", "candidacy", "agenda", "rhetoric", "tactic", "tweet", "speech", "handling",
+                "stance", "position", "view", "approach", "response", "call", "ultimatum", "threat", "retweet", "post",
+                "word", "behavior", "record"}
+# a possessor's own act asked for: "called for Comey's resignation", "demanded Trump's apology" -> demand of him
+OWN_ACTS = {"resignation", "apology", "testimony", "withdrawal", "departure", "cooperation", "compliance",
+            "retreat", "exit", "recusal", "surrender", "return", "disarmament"}
+# agent nouns that state a relation of the one they describe: "X, a staunch supporter of Y", "X is a critic of
+# Y" (the guide's types: support = endorse/back/defend; accuse = criticise; aid = fund/supply)
+AGENT_NOUNS = {"supporter": "support", "backer": "support", "defender": "support", "champion": "support",
+               "admirer": "support", "endorser": "support", "critic": "accuse", "detractor": "accuse",
+               "accuser": "accuse", "funder": "aid", "financier": "aid", "donor": "aid", "sponsor": "aid",
+               "supplier": "aid", "ally": "cooperate", "partner": "cooperate"}
+# "call X a liar": a naming verb whose predicate noun carries the valence (VADER: most negative word <= -1 ->
+# accuse, most positive >= 1 and no negative word -> support; 1 is VADER's smallest clearly valenced score,
+# not fitted)
+NAMING_VERBS = {"call", "label", "brand", "dub", "describe", "deride", "denounce", "term", "portray", "paint"}
 PRONOUNS = {"he", "she", "they", "him", "her", "them"}
+RELATIVE = {"who", "whom", "which", "that"}
+# verbs of asking with an object and its infinitive: "asked Congress to act", "told Comey to drop it"
+ASK_VERBS = {"ask", "tell", "order", "force", "push", "press", "pressure", "urge", "implore", "beg", "instruct",
+             "direct", "command", "compel", "require"}
 
 
-def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None) -> Mention | None:
+def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None, agent: bool = False) -> Mention | None:
+    """The actor a token stands for: its mention, a resolved nominal or pronoun, or the named compound or
+    possessor of an agent head ("the Trump administration") or, as a target only (``agent`` False), of a
+    possessed act ("rejected Russia's request"; "Trump's views have hurt X" does not make Trump the actor)."""
     m = acts.mention_at(tok.i, doc)
     if m is not None:
         return m
@@ -156,7 +198,7 @@ def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None) -> Menti
     for c in tok.children:  # "the Trump administration" -> Trump; "CNN's Jim Acosta" stays on the head
         if c.dep_ in ("compound", "poss", "nmod") and c.i < tok.i:
             m = acts.mention_at(c.i, doc)
-            if m is not None and (lem in AGENT_HEADS or (c.dep_ == "poss" and lem in TARGET_HEADS)):
+            if m is not None and (lem in AGENT_HEADS or (c.dep_ == "poss" and lem in TARGET_HEADS and not agent)):
                 return m
     return None
 
@@ -258,8 +300,32 @@ def _subjects(verb):
         if ctrl:
             return ctrl
     out = [c for c in verb.children if c.dep_ in ("nsubj",)]
+    if len(out) > 1:  # two subjects of one verb is a misparse ("in Salem, New Hampshire, Trump went"): the nearest
+        out = [min(out, key=lambda c: abs(verb.i - c.i))]
     if verb.dep_ == "relcl" and (not out or all(c.lower_ in ("which", "who", "that") for c in out)):
         out = [verb.head]  # "The U.N., which imposed sanctions": the relative clause's head
+    if not out and verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in ("PROPN", "NOUN") and \
+            verb.i > 0 and verb.doc[verb.left_edge.i - 1].text == ",":
+        out = [verb.head]  # "Donald Trump, attacking CNN again, spoke": a participle set off by a comma
+    if not out and verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ == "for":
+        # "ridiculed Trump, Carson and Fiorina for criticizing Obama": the one blamed or praised acts
+        h = verb.head.head
+        while h.dep_ in ("conj", "appos") and h.head.i != h.i:
+            h = h.head
+        if h.pos_ in ("VERB", "AUX"):
+            h = next((c for c in h.children if c.dep_ in ("dobj", "obj")), None)
+        if h is not None and h.dep_ in ("dobj", "obj"):
+            return [h, *h.conjuncts, *[c for c in h.children if c.dep_ == "appos"],
+                    *[cc for c in h.children if c.dep_ == "appos" for cc in c.conjuncts]]
+    if not out and verb.dep_ == "xcomp":
+        h = verb.head
+        if h.pos_ == "ADJ" and h.dep_ in ("acomp", "ROOT", "conj") and h.head.pos_ in ("VERB", "AUX"):
+            h = h.head  # "Trump is likely / due / ready to meet Putin": the copula's subject
+        raised = [c for c in h.children if c.dep_ == "nsubjpass"]
+        if raised and h.tag_ == "VBN" or raised and h.pos_ == "AUX":
+            return raised + [cc for r in raised for cc in r.conjuncts]  # "is set / expected to meet"
+        if h is not verb.head:
+            return _subjects(h)
     out += [a for c in verb.children if c.dep_ == "agent" for a in c.children if a.dep_ == "pobj"]
     if not out and verb.dep_ in ("xcomp", "conj", "advcl") and verb.head.pos_ in ("VERB", "AUX"):
         inherited = _subjects(verb.head)
@@ -272,12 +338,27 @@ def _subjects(verb):
 
 def _objects(verb, typ_from_prep: dict):
     objs = []
+    light = [NOUN_TYPE[c.lemma_.lower()] for c in verb.children
+             if c.dep_ in ("dobj", "obj") and c.lemma_.lower() in NOUN_TYPE and _light(verb, c)]
+    if light:  # "issued a warning to North Korea", "imposed sanctions on Iran" with the phrase on the verb
+        joint = light[0] in ("consult", "cooperate")
+        objs += [(o, ("noun", light[0])) for c in verb.children if c.dep_ in ("prep", "dative") and c.pos_ == "ADP"
+                 and c.lower_ in (("with", "to") if joint else ("against", "on", "to", "at")) for o in c.children
+                 if o.dep_ == "pobj"]
+    if verb.dep_ == "acl" and verb.tag_ == "VBN":
+        objs.append((verb.head, None))  # "Hillary Clinton, endorsed by Barack Obama": the participle's head
     for c in verb.children:
-        if c.dep_ in ("dobj", "obj") and c.lemma_.lower() in NOUN_TYPE:
+        if c.dep_ in ("dobj", "obj") and c.lemma_.lower() in NOUN_TYPE and _light(verb, c):
             joint = NOUN_TYPE[c.lemma_.lower()] in ("consult", "cooperate")  # "held talks with X", not "of X"
             for p in c.children:
-                if p.dep_ == "prep" and p.lower_ in (("with", "to") if joint else ("of", "against", "on", "for", "to")):
+                if not joint and verb.lemma_.lower() in RECEIVE and p.lower_ in ("of", "from"):
+                    continue  # "had the backing of X": X gives it (``_received``), X is no target
+                if p.dep_ == "prep" and p.lower_ in (("with", "to") if joint else ("of", "against", "on", "for", "to",
+                                                                                  "at")):
                     objs += [(o, ("noun", NOUN_TYPE[c.lemma_.lower()])) for o in p.children if o.dep_ == "pobj"]
+        if c.dep_ in ("dobj", "obj") and c.lower_ in RELATIVE and verb.dep_ == "relcl":
+            objs.append((verb.head, None))  # "Donald Trump, whom Hillary Clinton criticized": the clause's head
+            continue
         if c.dep_ in ("dobj", "obj", "dative") and c.pos_ != "ADP" or (c.dep_ == "nsubjpass"):
             objs.append((c, None))
         elif c.dep_ == "prep" or c.dep_ == "dative" and c.pos_ == "ADP":  # "gave money to X": dative "to"
@@ -293,6 +374,13 @@ def _objects(verb, typ_from_prep: dict):
                              if o.dep_ in ("dobj", "obj") and o.i == part.i + 1 + sum(
                                  1 for x in o.lefts if x.dep_ in ("compound", "det", "amod"))]
     return objs + [(cc, prep) for o, prep in objs for cc in o.conjuncts]
+
+
+def _light(verb, noun) -> bool:
+    """``verb`` hands its relation to its object ``noun``: a light verb ("launched an offensive", "imposed
+    sanctions", "held talks") whose noun is not another actor's act ("condemned Russia's attack": Russia's)."""
+    return verb.lemma_.lower() in LIGHT_VERBS and not any(
+        x.dep_ == "poss" and x.pos_ != "PRON" for x in noun.children)
 
 
 def _negated(verb) -> bool:
@@ -311,8 +399,10 @@ def _modality(verb) -> str:
     h = verb
     while h.dep_ in ("xcomp",) and h.head.i != h.i:
         h = h.head
-        if h.lemma_ in INTEND:
+        if h.lemma_ in INTEND or h.lower_ in INTEND:
             return "intended"
+        if h.lemma_ in POSSIBLE_WORDS:
+            return "possible"  # "is likely to meet"
         toks += list(h.children)
     words = {t.lower_ for t in toks} | {t.lemma_ for t in toks}
     if words & POSSIBLE_WORDS or any(t.dep_ == "mark" and t.lower_ in ("if", "unless", "whether")
@@ -388,6 +478,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
     def add(subj: Mention, typ: str, obj: Mention, verb) -> None:
         if subj.key == obj.key or "literal" in (subj.metonymy, obj.metonymy):
             return  # a capital read as the place ("visited London"), not its government, is no party
+        if _dateline(subj, doc.text) or _dateline(obj, doc.text):
+            return  # "INDIANAPOLIS - Ted Cruz ...": the dateline is where the story was filed
         sent = verb.sent
         key = (subj.key, typ, obj.key, sent.start)
         if key in seen:
@@ -403,29 +495,44 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
             continue  # a title-case line: read from its re-parse below
         if verb.pos_ == "NOUN":
             _noun_relations(verb, doc, acts, resolve, add)
+            _agent_noun(verb, doc, acts, resolve, add)
         if verb.pos_ != "VERB":
             continue
         lem = verb.lemma_.lower()
         base_type = LEMMA_TYPE.get(lem)
-        if base_type is None and lem in ("sign", "reach", "strike", "conclude", "seal", "agree") and any(
+        if lem in ("sign", "reach", "strike", "conclude", "seal", "agree") and (any(
                 c.dep_ in ("dobj", "obj", "prep") and (c.lemma_.lower() in PACTS or any(
-                    p.lemma_.lower() in PACTS for p in c.children if p.dep_ == "pobj")) for c in verb.children):
-            base_type = "cooperate"  # "Russia and China signed a deal", "reached an agreement with X"
+                    p.lemma_.lower() in PACTS for p in c.children if p.dep_ == "pobj")) for c in verb.children)
+                or verb.dep_ == "relcl" and verb.head.lemma_.lower() in PACTS):
+            # "Russia and China signed a deal", "reached an agreement with X", "an agreement she had struck with
+            # X" (a pact struck is no blow)
+            base_type = "cooperate"
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
         if verb.dep_ == "xcomp" and verb.head.lemma_ in ("vow", "threaten") and base_type:
             continue  # "vowed to kick X out": the vow's threaten relation, not an assault
-        if base_type in ("consult", "cooperate") or lem in ("talk", "speak"):
-            # "Trump and Putin met": a joint subject of a meeting verb with no object meets itself
-            if not any(c.dep_ in ("dobj", "obj") and c.lemma_.lower() not in PACTS
-                       or (c.dep_ == "prep" and c.lower_ in ("with", "to")) for c in verb.children):
-                subs = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
+        joint = [NOUN_TYPE[c.lemma_.lower()] for c in verb.children if c.dep_ in ("dobj", "obj")
+                 and NOUN_TYPE.get(c.lemma_.lower()) in ("consult", "cooperate") and _light(verb, c)]
+        if base_type in ("consult", "cooperate") or lem in ("talk", "speak") or joint:
+            # "Trump and Putin met", "X and Y held talks": a joint subject of a meeting verb (or of a light verb
+            # with a joint noun) with no object meets itself
+            if not any(c.dep_ in ("dobj", "obj") and c.lemma_.lower() not in PACTS and not joint
+                       or (c.dep_ == "prep" and c.lower_ in ("with", "to")) for c in verb.children) and not any(
+                    p.dep_ == "prep" and p.lower_ in ("with", "to") for c in verb.children if c.dep_ in ("dobj", "obj")
+                    for p in c.children):
+                subs = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb)) if m is not None]
                 for i in range(1, len(subs)):
-                    add(subs[0], base_type or "consult", subs[i], verb)
+                    add(subs[0], base_type or (joint[0] if joint else "consult"), subs[i], verb)
+        if lem in RECEIVE or lem in ("accept", "obtain", "secure", "win"):
+            _received(verb, doc, acts, resolve, add)
         for subj_tok in _subjects(verb):
-            subj = _mention_of(subj_tok, acts, doc, resolve)
+            subj = _mention_of(subj_tok, acts, doc, resolve, True)
             if subj is None:
                 continue
+            if lem in NAMING_VERBS:
+                _named_as(verb, subj, doc, acts, resolve, add)
+            if lem in ("call", "demand", "urge", "seek", "press", "push"):
+                _asked_acts(verb, subj, doc, acts, resolve, add)
             targets = _objects(verb, PREP_PAIRS)
             # controlled verbs: "vowed to kick X", "called on X to retaliate against Y"
             for c in verb.children:
@@ -456,7 +563,21 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                     typ = base_type
                     if lem == "call" and any(c.dep_ == "prt" for c in verb.children):
                         typ = None
+                    if typ is None and lem in ASK_VERBS and obj_tok.dep_ in ("dobj", "obj") and any(
+                            c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") and c.tag_ == "VB" and any(
+                                x.tag_ == "TO" for x in c.children) for c in verb.children):
+                        typ = "demand"  # "asked Congress to act", "told Comey to drop it"
+                    if lem == "welcome" and acts.mention_at(obj_tok.i, doc) is None:
+                        typ = "support"  # "welcomed Obama's decision": approval, not a visit
+                    if lem == "attack":
+                        typ = _attack_type(subj, obj)
+                    if typ == "consult" and obj.kind in ("place", "country") and obj.metonymy != "gov":
+                        typ = None  # "planned to visit the United States": a place, not a party met
                 else:
+                    prt = {c.lower_ for c in verb.children if c.dep_ == "prt"}
+                    if prt - {prep} and (lem, prep) in PREP_PAIRS or lem == "call" and prep == "for" and any(
+                            c.dep_ in ("dobj", "obj") for c in verb.children):
+                        continue  # "break down walls with X", "called it a rough week for X": not the phrasal verb
                     typ = PREP_PAIRS.get((lem, prep), base_type if prep in ("against", "with", "on", "to") and
                                          base_type in ("accuse", "assault", "sanction", "threaten", "cooperate",
                                                        "consult") else None)
@@ -464,10 +585,150 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                         typ = "sanction"
                     if typ == "aid" and lem in GIVE and not _gives_aid(verb):
                         typ = None  # "sent the report to the Justice Department" is no aid
+                if typ in ("accuse", "assault") and lem == "attack":
+                    typ = _attack_type(subj, obj)
                 if typ is None:
                     continue
                 add(subj, typ, obj, verb)
+    _hyphen_relations(doc, acts, resolve, add, heads)
     return out + _headline_relations(acts)
+
+
+def _dateline(m: Mention, text: str) -> bool:
+    """An upper-case place opening a line ("INDIANAPOLIS - ", "WASHINGTON (AP) --"): a dateline, no party."""
+    line_start = text.rfind("\n", 0, m.start) + 1
+    return m.kind in ("place", "country") and m.text.isupper() and len(m.text) > 3 and \
+        not text[line_start:m.start].strip(" \t\"'\u201c")
+
+
+def _attack_type(subj: Mention, obj: Mention) -> str:
+    """"attack" is physical when a state is the attacker, or a state or place is the target of a non-person
+    ("Russia attacked Ukraine", "ISIS attacked Iraq"); verbal otherwise ("Trump attacked CNN")."""
+    state = lambda m: m.kind in ("place", "country") or m.metonymy == "gov"  # noqa: E731
+    return "assault" if state(subj) or (state(obj) and subj.kind != "person") else "accuse"
+
+
+def _received(verb, doc, acts: DocActors, resolve: dict, add) -> None:
+    """"The Houthis receive weapons from Iran", "won the backing of X": the giver aids (or supports) the
+    receiver."""
+    receivers = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb)) if m is not None]
+    for c in verb.children:
+        if c.dep_ not in ("dobj", "obj"):
+            continue
+        lem = c.lemma_.lower()
+        if lem in ("support", "backing", "endorsement", "praise"):
+            typ = "support"
+        elif lem in AID_NOUNS or lem in ("aid", "arm") or c.like_num or any(x.text == "$" for x in c.lefts):
+            typ = "aid"
+        else:
+            continue
+        givers = [o for p in [*verb.children, *c.children] if p.dep_ == "prep" and p.lower_ in (
+            ("from",) if p.head is verb else ("from", "of")) for o in p.children if o.dep_ == "pobj"]
+        givers += [x for x in c.children if x.dep_ == "poss"]
+        for g in givers + [cc for g in givers for cc in g.conjuncts]:
+            giver = _mention_of(g, acts, doc, resolve)
+            if giver is not None:
+                for r in receivers:
+                    add(giver, typ, r, verb)
+
+
+def _named_as(verb, subj: Mention, doc, acts: DocActors, resolve: dict, add) -> None:
+    """"called Hillary Clinton a liar", "branded CNN fake news": by the valence of the predicate noun phrase."""
+    from .flags import vader
+
+    lex = vader()
+    for o in verb.children:
+        if o.dep_ not in ("dobj", "obj"):
+            continue
+        obj = _mention_of(o, acts, doc, resolve)
+        preds = [c for c in verb.children if c.dep_ in ("oprd", "xcomp") and c.pos_ in ("NOUN", "PROPN", "ADJ")]
+        if obj is None and verb.lemma_.lower() in ("call", "label", "brand", "dub") and o.pos_ == "NOUN":
+            # "called CNN fake news" parsed as one noun phrase: its leading name is the object, the rest the label
+            lead = [c for c in o.lefts if c.dep_ in ("nmod", "compound", "npadvmod") and c.i == o.left_edge.i]
+            obj = _mention_of(lead[0], acts, doc, resolve) if lead else None
+            preds = [o] if obj is not None else []
+        if obj is None or obj.key == subj.key:
+            continue
+        preds += [p for c in verb.children if c.dep_ == "prep" and c.lower_ == "as" for p in c.children
+                  if p.dep_ == "pobj"]
+        for pr in preds:
+            vals = [lex.get(t.lower_, 0.0) for t in pr.subtree if acts.mention_at(t.i, doc) is None]
+            if vals and min(vals) <= -1.0:
+                add(subj, "accuse", obj, verb)
+            elif vals and max(vals) >= 1.0 and min(vals) >= 0 and verb.lemma_.lower() in ("call", "describe",
+                                                                                        "term", "dub"):
+                add(subj, "support", obj, verb)
+
+
+def _asked_acts(verb, subj: Mention, doc, acts: DocActors, resolve: dict, add) -> None:
+    """"called for Comey's resignation", "demanded Trump's apology": asked of the possessor of his own act."""
+    nouns = [c for c in verb.children if c.dep_ in ("dobj", "obj")]
+    nouns += [o for c in verb.children if c.dep_ == "prep" and c.lower_ == "for" for o in c.children
+              if o.dep_ == "pobj"]
+    for n in nouns:
+        if n.lemma_.lower() not in OWN_ACTS:
+            continue
+        for x in n.children:
+            who = x if x.dep_ == "poss" else None
+            if x.dep_ == "prep" and x.lower_ in ("of", "from", "by"):
+                who = next((o for o in x.children if o.dep_ == "pobj"), None)
+            m = _mention_of(who, acts, doc, resolve) if who is not None else None
+            if m is not None:
+                add(subj, "demand", m, verb)
+
+
+def _hyphen_relations(doc, acts: DocActors, resolve: dict, add, skip=()) -> None:
+    """"the Iran-backed Houthis", "a Kremlin-funded outlet called RT": a mention joined by a hyphen to a
+    participle of a relation verb, modifying a named actor."""
+    for m in acts.mentions:
+        if any(a <= m.start < b for a, b in skip):
+            continue
+        t = next((x for x in doc if x.idx >= m.end), None)
+        if t is None or t.text != "-" or t.idx != m.end or t.i + 1 >= len(doc):
+            continue
+        part = doc[t.i + 1]
+        typ = LEMMA_TYPE.get(part.lemma_.lower()) or LEMMA_TYPE.get(part.lower_[:-2] if part.lower_.endswith("ed")
+                                                                   else "")
+        if typ is None or not part.lower_.endswith(("ed", "en")):
+            continue
+        head = part.head
+        while head.dep_ in ("amod", "compound", "punct", "npadvmod") and head.i != head.head.i and head.i < head.head.i:
+            head = head.head
+        if head.i <= part.i:
+            continue
+        obj = _mention_of(head, acts, doc, resolve)
+        j = part.i + 1
+        while obj is None and j < len(doc) and j <= part.i + 3 and doc[j].pos_ in ("ADJ", "PROPN", "NOUN"):
+            obj = acts.mention_at(j, doc)  # "the Iran-backed Houthis" however the phrase is parsed
+            j += 1
+        if obj is None:
+            nxt = [x for x in head.children if x.dep_ in ("appos", "acl", "oprd") or x.lower_ == "called"]
+            obj = next((o for x in nxt for o in [_mention_of(x, acts, doc, resolve)] if o is not None), None)
+        if obj is not None:
+            add(m, typ, obj, part)
+
+
+def _agent_noun(noun, doc, acts: DocActors, resolve: dict, add) -> None:
+    """"Mike Pence, a staunch supporter of Donald Trump", "X is a fierce critic of Y"."""
+    typ = AGENT_NOUNS.get(noun.lemma_.lower())
+    if typ is None:
+        return
+    if noun.dep_ == "appos":
+        who = noun.head
+    elif noun.dep_ == "attr" and noun.head.lemma_ == "be":
+        who = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
+    else:
+        return
+    subj = _mention_of(who, acts, doc, resolve) if who is not None else None
+    if subj is None:
+        return
+    objs = [o for p in noun.children if p.dep_ == "prep" and p.lower_ == "of" for o in p.children
+            if o.dep_ == "pobj"]
+    objs += [x for x in noun.children if x.dep_ == "poss" and x.pos_ != "PRON"]
+    for o in objs + [cc for o in objs for cc in o.conjuncts]:
+        obj = _mention_of(o, acts, doc, resolve)
+        if obj is not None:
+            add(subj, typ, obj, noun.head if noun.head.pos_ in ("VERB", "AUX") else noun)
 
 
 def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
@@ -492,9 +753,10 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
         return
     verb = _governing_verb(noun)
     poss = [c for c in noun.children if c.dep_ == "poss"]
+    poss += [c for c in noun.children if c.dep_ == "compound" and c.i < noun.i and not poss]  # "U.S. airstrikes"
     subjects = [m for m in (_mention_of(c, acts, doc, resolve) for c in poss) if m is not None]
     if not subjects and verb is not None and noun.dep_ in ("dobj", "nsubj", "pobj", "attr", "appos", "conj"):
-        subjects = [m for m in (_mention_of(t, acts, doc, resolve) for t in _subjects(verb)) if m is not None]
+        subjects = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb)) if m is not None]
     if not subjects and verb is not None:  # "X is pictured meeting with Y"
         subjects = [m for m in (_mention_of(t, acts, doc, resolve) for t in verb.children if t.dep_ == "nsubjpass")
                     if m is not None]
@@ -508,9 +770,8 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
             continue
         if prep == "from" or (prep == "of" and typ in ("consult", "cooperate")):
             continue
-        kind = typ
-        if typ == "assault" and noun.lemma_.lower() == "attack" and obj.kind == "person" and all(
-                m.kind == "person" for m in subjects):
-            kind = "accuse"  # "his attacks on Sarah Sanders": words, as the verb "attack" is read
-        for subj in subjects:
+        if prep == "of" and verb is not None and verb.lemma_ in RECEIVE and not poss:
+            continue  # "received the endorsement of X": X endorses (``_received``), X is not endorsed
+        for subj in subjects:  # "his attacks on Sarah Sanders": words, as the verb "attack" is read
+            kind = _attack_type(subj, obj) if noun.lemma_.lower() in ("attack", "assault") else typ
             add(subj, kind, obj, verb if verb is not None else noun)
