@@ -145,3 +145,19 @@ def test_donation_means_given_to_common_kind_is_what_it_would_find():
         means = fm.has_donation_means(b)
         assert means == fm.has_donation_means(" ".join(b.split())) == fm.has_donation_means(b, b.lower())
         assert fm.common_kind(b, means) == fm.common_kind(b)
+
+
+def test_caps_bound_answers_as_the_walk():
+    """_caps's shortcut on ASCII counts gives the walk's answer (str.isupper > 0.6 of str.isalpha), also with
+    capitals that are no letters (Roman numerals, circled letters), accents, CJK and digits."""
+    import random
+
+    from newstrace.extract import furniture as fm
+
+    alphabet = "aaaabcxyzAAABCXYZ  .,1ÄäÉéßΣσЖжⅠⅡⒶⓐ中ǅ\u0130"
+    rng = random.Random(10)
+    for _ in range(20000):
+        head = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        letters = sum(map(str.isalpha, head))
+        assert fm._caps(head) == bool(letters and sum(map(str.isupper, head)) > 0.6 * letters), repr(head)
+    assert fm._caps("BREAKING NEWS: A B") and not fm._caps("Breaking news from the coast")

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from itertools import repeat
+from bisect import bisect_right
+from itertools import islice, repeat
 
 MIN_PAGES = 3  # a block must repeat on this many pages of one site ...
 MIN_SHARE = 0.5  # ... and on this share of them (when the site has more than MIN_PAGES pages)
@@ -223,8 +224,11 @@ def common_kind(block: str, means: bool | None = None) -> str | None:
     for i, kind, pat, cues in UNANCHORED:
         if i > first:
             break
-        if any(c in low for c in cues) and pat.search(b):
-            return kind
+        for c in cues:
+            if c in low:
+                if pat.search(b):
+                    return kind
+                break
     if m:
         return COMMON[first][0]
     if len(b) <= MAX_DONATION_CHARS and (has_donation_means(b) if means is None else means) and DONATION_CALL.search(b):
@@ -338,6 +342,26 @@ def block_hints(blocks: list[str], text_nodes: list) -> list[list[str]]:
     return out
 
 
+LEN_LABELS = [f"len:{k}" for k in LEN_BUCKETS] + ["len:more"]
+_ASCII_UPPER, _ASCII_LOWER = bytes(range(65, 91)), bytes(range(97, 123))
+_HIGH = bytes(range(128, 256))
+
+
+def _caps(head: str) -> bool:
+    """More than 0.6 of the letters of ``head`` are capitals (str.isupper over str.isalpha, as counted by a walk).
+    Without the walk when the ASCII letters, counted in C on the UTF-8 bytes, already rule it out: capitals are at
+    most the ASCII ones plus every other character (``other``), letters at least the ASCII ones, so with
+    2 * upper + 5 * other < 3 * lower the capitals fall short of 0.6 of the letters by at least 0.2 of a letter."""
+    hb = head.encode("utf-8", "surrogatepass")
+    upper = len(hb) - len(hb.translate(None, _ASCII_UPPER))
+    lower = len(hb) - len(hb.translate(None, _ASCII_LOWER))
+    other = len(head) - len(hb.translate(None, _HIGH))   # characters that are not ASCII
+    if 2 * upper + 5 * other < 3 * lower:
+        return False
+    letters = sum(map(str.isalpha, head))
+    return bool(letters) and sum(map(str.isupper, head)) > 0.6 * letters
+
+
 def block_features(blocks: list[str], hints: list[list[str]] | None = None,
                    kinds: list[str | None] | None = None) -> list[list[str]]:
     """Sparse features of each block of one page, for the lone-page model: its words and opening words, its
@@ -347,7 +371,7 @@ def block_features(blocks: list[str], hints: list[list[str]] | None = None,
     out = []
     for i, b in enumerate(blocks):
         low = b.lower()
-        words = WORD.findall(low[:600])[:BODY_WORDS]
+        words = [m.group() for m in islice(WORD.finditer(low, 0, 600), BODY_WORDS)]
         f = ["w:" + w for w in words]
         f += [f"o{j}:{w}" for j, w in enumerate(words[:OPENING_WORDS])]
         if len(words) >= 2:
@@ -355,7 +379,7 @@ def block_features(blocks: list[str], hints: list[list[str]] | None = None,
         f.append(f"head:{i}" if i < 3 else f"tail:{n - 1 - i}" if n - 1 - i < 3 else "mid")
         f.append(f"rel:{min(4, int(5 * i / n))}")
         size = len(b)
-        f.append("len:" + str(next((k for k in LEN_BUCKETS if size < k), "more")))
+        f.append(LEN_LABELS[bisect_right(LEN_BUCKETS, size)])
         if len(words) <= 12 and size:
             f.append("short")
         at = "@" in b
@@ -373,9 +397,7 @@ def block_features(blocks: list[str], hints: list[list[str]] | None = None,
             f.append("ends:colon")
         if not end or end[-1] not in ENDS_SENTENCE:
             f.append("ends:noperiod")
-        head = b[:200]
-        letters = sum(map(str.isalpha, head))
-        if letters and sum(map(str.isupper, head)) > 0.6 * letters:
+        if _caps(b[:200]):
             f.append("caps")
         kind = common_kind(b, means)
         if kinds is not None:
