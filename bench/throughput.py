@@ -23,6 +23,10 @@ and read the median.
 ``--stages`` instead times each step of newstrace's ``extract()`` in one process (CPU ms/page) beside
 ``trafilatura.extract`` on the same pages, to show where the time goes.
 
+``--records --baseline-src DIR`` instead extracts every page with this tree and with DIR's code (each in its own
+child process) and compares the full records (every field of the Article or the Problem's reason): the check that
+a speed change leaves extraction's output as it was. ``--sample N`` takes N pages spread over all sets (seed 10).
+
 ``--with-analyze`` adds ``newstrace ingest`` with the analyze stage (claims) and its ratio to ingest without it
 (every other newstrace row runs with ``--no-analyze``).
 
@@ -123,6 +127,52 @@ def child(kind: str, listfile: str, workers: int, db: str | None) -> None:
     out["seconds"] = time.perf_counter() - t0
     out.update(_usage())
     print("RESULT " + json.dumps(out))
+
+
+# -- records identical to another tree's ---------------------------------------------------------------
+def records_child(listfile: str, out: str) -> None:
+    """One line per page: file, sha256 of the full record (json, sorted keys), the record itself."""
+    import dataclasses
+    import hashlib
+
+    from newstrace.extract.article import extract
+    from newstrace.read import read_path
+    from newstrace.records import Article
+
+    with open(listfile, encoding="utf-8") as fh:
+        files = [line.rstrip("\n") for line in fh if line.strip()]
+    with open(out, "w", encoding="utf-8") as fh:
+        for f in files:
+            recs = []
+            for p in read_path(f):
+                r = extract(p) if hasattr(p, "raw") else p
+                recs.append(dataclasses.asdict(r) if isinstance(r, Article) else {"problem": getattr(r, "reason", None)})
+            js = json.dumps(recs, sort_keys=True, default=str, ensure_ascii=False)
+            fh.write(json.dumps([f, hashlib.sha256(js.encode()).hexdigest(), js], ensure_ascii=False) + "\n")
+
+
+def records(files: list[str], other_src: str) -> int:
+    """Compare this tree's records with ``other_src``'s on ``files``; print the differing fields; 1 if any."""
+    with tempfile.TemporaryDirectory(prefix="newstrace-rec-") as tmp:
+        lst = os.path.join(tmp, "files.txt")
+        with open(lst, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(files) + "\n")
+        got = {}
+        for name, src in (("this", str(ROOT / "src")), ("other", os.path.abspath(other_src))):
+            out = os.path.join(tmp, name + ".jsonl")
+            progress(f"records: {name} tree ({src}) on {len(files)} pages ...")
+            subprocess.run([sys.executable, os.path.abspath(__file__), "--child", "records", "--list", lst,
+                            "--db", out], check=True, env={**os.environ, "PYTHONPATH": src})
+            with open(out, encoding="utf-8") as fh:
+                got[name] = {r[0]: (r[1], r[2]) for r in map(json.loads, fh)}
+    diff = [f for f in files if got["this"].get(f, ("",))[0] != got["other"].get(f, ("",))[0]]
+    for f in diff[:20]:
+        a, b = json.loads(got["this"][f][1]), json.loads(got["other"][f][1])
+        fields = sorted({k for x, y in zip(a, b) for k in set(x) | set(y) if x.get(k) != y.get(k)}) \
+            if len(a) == len(b) else ["number of records"]
+        print(f"differs: {f}: {', '.join(fields)}")
+    print(f"records identical to {other_src}: {len(files) - len(diff)} of {len(files)} pages")
+    return 1 if diff else 0
 
 
 # -- where extraction time goes ------------------------------------------------------------------------
@@ -274,21 +324,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per system; the median run is reported")
     ap.add_argument("--stages", action="store_true",
                     help="instead: CPU time per step of newstrace's extract() vs trafilatura.extract, in-process")
+    ap.add_argument("--records", action="store_true",
+                    help="instead: compare the full extracted records with --baseline-src's code on the same pages")
+    ap.add_argument("--sample", type=int, help="N pages spread over all sets (random, seed 10) instead of the first")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--list", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child == "records":
+        records_child(args.list, args.db)
+        return 0
     if args.child:
         child(args.child, args.list, args.workers, args.db)
         return 0
 
     files, per = page_files(args.sets, args.limit)
+    if args.sample and len(files) > args.sample:
+        import random
+
+        files = sorted(random.Random(10).sample(files, args.sample))
     if not files:
         print(f"skipped: no evaluation pages under {SHARED} (set NEWSTRACE_SHARED_DATA to its folder)")
         return 0
     if args.stages:
         stages(files)
         return 0
+    if args.records:
+        if not args.baseline_src:
+            ap.error("--records needs --baseline-src")
+        return records(files, args.baseline_src)
     ncpu = os.cpu_count() or 1
     systems = [("trafilatura.extract, 1 process", "trafilatura", 1,
                 "1 process (1 core)")]

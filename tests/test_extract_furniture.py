@@ -126,3 +126,38 @@ def test_author_box_at_the_foot_of_a_lone_page_goes_not_the_same_words_mid_artic
         assert bio not in body and prose[1] in body
     # a name + "is a ... reporter" in the article's own prose stays, unless it is the body's last block
     assert fm.tail_bio(prose + [prose[0]]) == set()
+
+
+def test_donation_means_given_to_common_kind_is_what_it_would_find():
+    """block_features reads has_donation_means once and hands it to common_kind, which reads the block with its
+    whitespace normalised: the same answer on blocks with runs of spaces, tabs, line breaks and no-break spaces
+    around payment forms, and the same kind."""
+    import random
+
+    from newstrace.extract import furniture as fm
+
+    parts = ["Please donate", "via PayPal", "paypal.me/someone", "BTC", ":", "bitcoin :", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+             "0x" + "ab" * 20, "support us", "Patreon.com/x", "ko-fi.com/y", "eth\n:", "word", "Thanks!", "Spenden Sie"]
+    spaces = [" ", "  ", "\t", "\n", "\xa0", "\u2003"]
+    rng = random.Random(10)
+    for _ in range(3000):
+        b = "".join(rng.choice(parts) + rng.choice(spaces) for _ in range(rng.randint(1, 8)))
+        means = fm.has_donation_means(b)
+        assert means == fm.has_donation_means(" ".join(b.split())) == fm.has_donation_means(b, b.lower())
+        assert fm.common_kind(b, means) == fm.common_kind(b)
+
+
+def test_caps_bound_answers_as_the_walk():
+    """_caps's shortcut on ASCII counts gives the walk's answer (str.isupper > 0.6 of str.isalpha), also with
+    capitals that are no letters (Roman numerals, circled letters), accents, CJK and digits."""
+    import random
+
+    from newstrace.extract import furniture as fm
+
+    alphabet = "aaaabcxyzAAABCXYZ  .,1ÄäÉéßΣσЖжⅠⅡⒶⓐ中ǅ\u0130"
+    rng = random.Random(10)
+    for _ in range(20000):
+        head = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        letters = sum(map(str.isalpha, head))
+        assert fm._caps(head) == bool(letters and sum(map(str.isupper, head)) > 0.6 * letters), repr(head)
+    assert fm._caps("BREAKING NEWS: A B") and not fm._caps("Breaking news from the coast")

@@ -77,3 +77,35 @@ def test_legacy_bitcoin_address_needs_a_cue():
     addr = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
     assert ("crypto", addr) in _pairs(idm.find_identifiers(f"Bitcoin: {addr}"))
     assert ("crypto", addr) not in _pairs(idm.find_identifiers(f"session token {addr} expired"))
+
+
+def test_ascii_lower_finds_what_str_lower_finds():
+    """Lower-casing only ASCII letters (through the UTF-8 bytes) leaves every ASCII string the identifier search
+    and the prose-mention check look for where str.lower leaves it, and the identifiers are the same; the two
+    characters str.lower treats otherwise (İ, the Kelvin sign) get str.lower."""
+    import random
+
+    alphabet = "aAbBkKtTcC.@/[]() :-_0123456789ÄäÉéΣσЖж\u0130\u212a\u017f\u0131"
+    rng = random.Random(10)
+    needles = (".com/", ".me/", "btc", "bitcoin", "wallet", "[at]", "(at)", " dot ", "[dot]", "(dot)", ".disqus.com")
+    for _ in range(5000):
+        t = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+        t += rng.choice(["", " BTC ", " Bitcoin", " WALLET ", "X.COM/Name", "Instagram.com/Someone", "j [AT] x DOT org"])
+        low = idm.ascii_lower(t)
+        assert len(low) == len(t) or low == t.lower()
+        if len(t.lower()) == len(t):
+            for n in needles:
+                assert idm._positions(low, n) == idm._positions(t.lower(), n)
+        assert idm.find_identifiers(t, None, low) == idm.find_identifiers(t, None, t.lower())
+    assert idm.ascii_lower("FOLLOW \u212a") == "follow \u212a".lower()
+
+
+def test_every_account_host_is_read_from_its_ending():
+    """Each host of the URL patterns is found through HOSTS_BY_END (letter before the dot, ".com/" or ".me/")."""
+    for key in idm.HOST_READERS:
+        name, _, end = key[:-1].rpartition(".")
+        assert key in [h for h, _ in idm.HOSTS_BY_END[(name[-1], "." + end + "/")]]
+    page = " ".join(f'<a href="https://www.{k.upper()}{"c/" if "youtube" in k else ""}someone_{i}">x</a>'
+                    for i, k in enumerate(idm.HOST_READERS))
+    kinds = {i["kind"] for i in idm.find_identifiers(page)}
+    assert kinds == {k for k, _ in idm.URL_PATTERNS if k != "disqus"}

@@ -120,36 +120,3 @@ def test_block_hints_read_the_markup_each_block_sat_in():
     # the features carry them; without hints (a text page) they are absent
     assert "cls:related" in fm.block_features(blocks, hints)[2]
     assert not any(f.startswith(("cls:", "tag:", "in:")) for f in fm.block_features(blocks)[2])
-
-
-def test_block_structure_tells_a_teaser_list_and_comments_from_the_article(monkeypatch):
-    """The structure cues: a teaser repeats a linked headline and sits outside the article's container, in a
-    box of links; a comment sits under another parent, many levels inside a comments section; the article's
-    paragraphs get none of these."""
-    import lxml.html
-
-    from newstrace.extract import dom
-
-    tree = lxml.html.document_fromstring(
-        "<html><body><div id='page'><div class='main'><div class='entry'>"
-        + "".join(f"<p>{p}</p>" for p in ARTICLE) +
-        "</div><div class='teasers'><div class='card'><h3><a href='/a'>Ferry timetable changes for the winter "
-        "season</a></h3></div><div class='card'><h3><a href='/b'>New lifeboat station opens on the north quay"
-        "</a></h3></div></div></div>"
-        "<section id='comments'><ol><li><div class='c'><div class='c-body'><div><p>Flooded again last week, "
-        "nobody came to help us at all.</p></div></div></div></li></ol></section></div></body></html>")
-    blocks = ARTICLE + ["Ferry timetable changes for the winter season", "New lifeboat station opens on the north quay",
-                        "Flooded again last week, nobody came to help us at all."]
-    monkeypatch.setattr(fm, "LONE_STRUCTURE", True)  # (off in the shipped extraction: see its comment)
-    hints = fm.block_hints(blocks, dom.text_nodes(tree))
-    for h in hints[:3]:
-        assert not {"a:all", "a:in", "out:main", "par:other", "prev:link"} & set(h), h
-        assert "ld:0" in h
-    assert "next:link" not in hints[1] and "next:link" in hints[2]  # (the last paragraph comes before a teaser)
-    for h in hints[3:5]:
-        assert {"a:all", "ld:hi", "out:main", "par:other"} <= set(h), h
-    assert "next:link" in hints[3] and "prev:link" in hints[4]
-    assert {"out:main", "par:outside", "acls:comments"} <= set(hints[5]) and "a:all" not in hints[5]
-    monkeypatch.setattr(fm, "LONE_STRUCTURE", False)
-    assert not any(f.startswith(("a:", "ld:", "out:", "par:", "acls:", "loc:"))
-                   for h in fm.block_hints(blocks, dom.text_nodes(tree)) for f in h)

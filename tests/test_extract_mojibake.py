@@ -91,3 +91,21 @@ def test_clean_page_has_no_repair_record(tmp_path):
     [page] = list(read_path(str(f), url="https://harbour.example/fees"))
     art = extract(page)
     assert art.body == "\n\n".join(PARAS) and "mojibake" not in art.extra
+
+
+def test_bytes_first_test_finds_every_spot_the_character_test_finds():
+    """The first spot found through the UTF-8 bytes is SUSPECT's first match, on random text made of leads,
+    continuation characters of both charsets, Cyrillic, CJK and ASCII (and on the garbled samples)."""
+    import random
+
+    from newstrace.extract import mojibake as M
+
+    alphabet = ("aZ <>\n" "ÂÃâäéöüßôõÿÀÁ" "РСрсДЖ" "\x80\x9d\xa0\xa9«»°" "ŒœŠšŸŽžƒˆ˜–—‘’‚“”„†‡•…‰‹›€™\ufffd"
+                "ЂЃѓЉЊЌЋЏђљњќћџЎўЈҐЁЄЇІіґёєјЅѕї№" "中文\U0001f600")
+    rng = random.Random(10)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(20000)]
+    texts += [s.encode("utf-8").decode("cp1252", "replace") for s in ("thereʼs – “quoted” Été", "Größe", "Привет")]
+    for t in texts:
+        m = M.SUSPECT.search(t)
+        assert M._first_spot(t, None) == (m.start() if m else -1), repr(t)
+        assert M._first_spot(t, t.encode("utf-8", "surrogatepass")) == (m.start() if m else -1)

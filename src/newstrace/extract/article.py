@@ -138,11 +138,13 @@ def _extract_html(page: Page) -> Article | Problem:
         text = XML_INCOMPATIBLE.sub("", text)
     # UTF-8 read as cp1252/Latin-1/cp1251 somewhere upstream ("thereâ€™s"): repaired before the parse, so
     # every span and offset refers to the repaired text
-    text, repaired = mojibake_mod.repair(text)
+    utf8 = text.encode("utf-8", "surrogatepass")
+    text, repaired = mojibake_mod.repair(text, utf8)
+    if repaired:
+        utf8 = text.encode("utf-8", "surrogatepass")
     if "<" not in text[:2048] and not re.search(r"<(html|body|p|div)\b", text[:65536], re.I):
         return _problem(page, "not-html", "no markup in the first bytes")
     parser = html_parser()
-    utf8 = text.encode("utf-8", "surrogatepass")
     try:
         tree = lxml.html.document_fromstring(utf8, parser=parser)
     except (etree.ParserError, ValueError) as e:
@@ -165,7 +167,8 @@ def _extract_html(page: Page) -> Article | Problem:
     # everything trafilatura would prune away: links, media, identifiers, taxonomy labels
     outlinks, media_hrefs = _outlinks(tree, base)
     media = _media(tree, base, text, media_hrefs)
-    low = text.lower()  # (shared by the identifier search and the prose-mention check)
+    # (shared by the identifier search and the prose-mention check, which look for ASCII strings only)
+    low = identifiers_mod.ascii_lower(text, utf8)
     idents = identifiers_mod.find_identifiers(text, tree, low)
     # the non-blank text nodes, one XPath pass in C shared by the taxonomy's labels, the credit scan and the
     # lone-page model's markup cues (read again only when the layout pass below rebuilt part of the tree)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from bisect import bisect_right
 from itertools import islice, repeat
 
 MIN_PAGES = 3  # a block must repeat on this many pages of one site ...
@@ -156,8 +157,11 @@ DONATION_MEANS = re.compile(
 MEANS_CUES = ("paypal", "patreon.com", "ko-fi.com", "buymeacoffee", "btc", "eth", "bitcoin", "bc1", "0x")
 
 
-def has_donation_means(b: str) -> bool:
-    low = b.lower()
+def has_donation_means(b: str, low: str | None = None) -> bool:
+    """Whether the block names a way to pay (``low``: ``b.lower()`` when the caller has it). The same answer for a
+    block and for its whitespace-normalised form (``" ".join(b.split())``): the cues and forms hold no space, and
+    ``\\s`` is what str.split splits on."""
+    low = b.lower() if low is None else low
     if not any(c in low for c in MEANS_CUES) and max(map(len, b.split()), default=0) < 26:
         return False
     return DONATION_MEANS.search(b) is not None
@@ -206,8 +210,9 @@ UNANCHORED = [(i, k, p, UNANCHORED_CUES.get(p.pattern)) for i, (k, p) in enumera
 assert all(cues for *_, cues in UNANCHORED), "a new unanchored pattern needs its cue words"
 
 
-def common_kind(block: str) -> str | None:
-    """The kind of common furniture this block is, or None. Long article paragraphs never match."""
+def common_kind(block: str, means: bool | None = None) -> str | None:
+    """The kind of common furniture this block is, or None. Long article paragraphs never match. ``means``:
+    :func:`has_donation_means` of the block when the caller has it."""
     if len(block) > MAX_FURNITURE_CHARS:
         return None
     b = " ".join(block.split())
@@ -219,11 +224,14 @@ def common_kind(block: str) -> str | None:
     for i, kind, pat, cues in UNANCHORED:
         if i > first:
             break
-        if any(c in low for c in cues) and pat.search(b):
-            return kind
+        for c in cues:
+            if c in low:
+                if pat.search(b):
+                    return kind
+                break
     if m:
         return COMMON[first][0]
-    if len(b) <= MAX_DONATION_CHARS and has_donation_means(b) and DONATION_CALL.search(b):
+    if len(b) <= MAX_DONATION_CHARS and (has_donation_means(b) if means is None else means) and DONATION_CALL.search(b):
         return "donation"
     return None
 
@@ -284,18 +292,6 @@ HINT_TAGS = frozenset({"li", "figcaption", "figure", "aside", "footer", "header"
                        "h2", "h3", "h4", "h5", "h6", "td", "dd", "small", "address", "label", "button"})
 
 
-# the structure cues (block_structure) beside the markup cues: off. Measured in session 9 by 2-fold cross-validation
-# over the fitting half's pages (bench/README.md): they move the model along the same trade-off between `without`
-# kept and `with` lost (4.68% / 9.18% at the shipped rule, 5.48% / 8.10% with the threshold 1.0 higher; the model
-# without them 5.48% / 8.64%, 5.68% / 7.77%), not below it, for 1.5 ms/page more. On to refit and measure again.
-LONE_STRUCTURE = False
-ANCESTOR_DEPTH = 14  # class/id words of the ancestors past HINT_DEPTH, up to this level, as "acls:" cues
-LINK_TEXT_MIN = 12   # anchor texts shorter than this ("Home", "mehr") are not matched against blocks
-MAIN_SHARE = 0.6     # the main container: the deepest element holding this share of the blocks' characters
-BLOCKISH = frozenset({"p", "li", "div", "td", "article", "section", "dd", "blockquote", "figure", "aside", "header",
-                      "footer", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table", "tr", "main", "nav", "form"})
-
-
 def _locate(blocks: list[str], text_nodes: list) -> list:
     """The element holding each block's first text (None when its start is not found in the page)."""
     index: dict[str, object] = {}
@@ -322,8 +318,7 @@ def block_hints(blocks: list[str], text_nodes: list) -> list[list[str]]:
     ("related", "teaser", "author", "bio", "caption", "comment", "newsletter") and a few telling ancestor tags
     (li, figcaption, aside, footer). Site templates name their boxes in English words whatever the page's
     language, so the cues carry across sites. ``text_nodes``: the page's non-blank text nodes in document order
-    (:func:`..dom.text_nodes`); a block whose start is not found gets no cues. With ``LONE_STRUCTURE``, the
-    structure cues of :func:`block_structure` too."""
+    (:func:`..dom.text_nodes`); a block whose start is not found gets no cues."""
     els = _locate(blocks, text_nodes)
     out = []
     seen: dict = {}
@@ -344,105 +339,27 @@ def block_hints(blocks: list[str], text_nodes: list) -> list[list[str]]:
             el = el.getparent()
             level += 1
         out.append(list(dict.fromkeys(hints)))
-    if LONE_STRUCTURE and text_nodes:
-        for h, more in zip(out, block_structure(blocks, els, text_nodes[0].getparent().getroottree(), seen)):
-            h += more
     return out
 
 
-def _text_len(el) -> int:
-    return len(" ".join(el.text_content().split()))
+LEN_LABELS = [f"len:{k}" for k in LEN_BUCKETS] + ["len:more"]
+_ASCII_UPPER, _ASCII_LOWER = bytes(range(65, 91)), bytes(range(97, 123))
+_HIGH = bytes(range(128, 256))
 
 
-def block_structure(blocks: list[str], els: list, tree, seen: dict | None = None) -> list[list[str]]:
-    """Structure cues of each block, from where its element sits in the page (``els``: :func:`_locate`):
-    the block is the text of a link on the page (``a:all``: a teaser repeats a linked headline) or sits in a
-    link (``a:in``: the element or its two nearest ancestors); the link density of its nearest block element
-    (``ld:0``/``lo``/``mid``/``hi``); it lies outside the main container (``out:main``: the deepest element
-    holding ``MAIN_SHARE`` of the blocks' characters) or under another parent than the article's paragraphs
-    (``par:other``, ``par:outside``: the parent holding most of the blocks' characters); its neighbour block is
-    link text (``prev:link``, ``next:link``); the class/id words of its ancestors past ``HINT_DEPTH`` (``acls:``:
-    a comment section or a teaser list wraps its items several levels up). A block not found in the page gets
-    ``loc:none``. Off in extraction (``LONE_STRUCTURE``): measured, see there."""
-    seen = {} if seen is None else seen
-    anchors = set()
-    for a in tree.iter("a"):
-        t = " ".join(a.text_content().split())
-        if len(t) >= LINK_TEXT_MIN:
-            anchors.add(t)
-    conts = []
-    for el in els:
-        while el is not None and (not isinstance(el.tag, str) or el.tag not in BLOCKISH):
-            el = el.getparent()
-        conts.append(el)
-    weight: dict = {}
-    ppar: dict = {}
-    total = 0
-    for b, c in zip(blocks, conts):
-        if c is None:
-            continue
-        total += len(b)
-        e = c
-        while e is not None:
-            weight[e] = weight.get(e, 0) + len(b)
-            e = e.getparent()
-        if c.getparent() is not None:
-            ppar[c.getparent()] = ppar.get(c.getparent(), 0) + len(b)
-    main, best = None, -1
-    for e, w in weight.items():
-        if w >= MAIN_SHARE * total:
-            d = sum(1 for _ in e.iterancestors())
-            if d > best:
-                best, main = d, e
-    art_parent = max(ppar, key=ppar.get) if ppar else None
-    density: dict = {}
-    out: list[list[str]] = []
-    linkish: list[bool] = []
-    for b, el, c in zip(blocks, els, conts):
-        h: list[str] = []
-        out.append(h)
-        if el is None:
-            h.append("loc:none")
-            linkish.append(False)
-            continue
-        is_link = False
-        if " ".join((b[2:] if b.startswith("- ") else b).split()) in anchors:
-            h.append("a:all")
-            is_link = True
-        elif el.tag == "a" or any(x.tag == "a" for x in islice(el.iterancestors(), 2)):
-            h.append("a:in")
-        if c is not None:
-            r = density.get(c)
-            if r is None:
-                tl = _text_len(c)
-                r = density[c] = sum(_text_len(a) for a in c.iter("a")) / tl if tl else 0.0
-            h.append("ld:0" if r == 0 else "ld:lo" if r < 0.3 else "ld:mid" if r < 0.7 else "ld:hi")
-            is_link = is_link or r >= 0.7
-            if main is not None and c is not main and main not in c.iterancestors():
-                h.append("out:main")
-            if art_parent is not None and c.getparent() is not art_parent:
-                h.append("par:other")
-                if art_parent not in c.iterancestors():
-                    h.append("par:outside")
-        words: set[str] = set()
-        for level, e in enumerate(el.iterancestors(), 1):
-            if level <= HINT_DEPTH:
-                continue
-            if level > ANCESTOR_DEPTH:
-                break
-            w = seen.get(e)
-            if w is None:
-                attrs = ((e.get("class") or "") + " " + (e.get("id") or "")).lower()
-                w = seen[e] = ["cls:" + t for t in HINT_TOKEN.findall(attrs)]
-            words.update(w)
-        h += sorted("a" + w for w in words)
-        linkish.append(is_link)
-    for i, h in enumerate(out):
-        if i and linkish[i - 1]:
-            h.append("prev:link")
-        if i + 1 < len(out) and linkish[i + 1]:
-            h.append("next:link")
-    return out
+def _caps(head: str) -> bool:
+    """More than 0.6 of the letters of ``head`` are capitals (str.isupper over str.isalpha, as counted by a walk).
+    Without the walk when the ASCII letters, counted in C on the UTF-8 bytes, already rule it out: capitals are at
+    most the ASCII ones plus every other character (``other``), letters at least the ASCII ones, so with
+    2 * upper + 5 * other < 3 * lower the capitals fall short of 0.6 of the letters by at least 0.2 of a letter."""
+    hb = head.encode("utf-8", "surrogatepass")
+    upper = len(hb) - len(hb.translate(None, _ASCII_UPPER))
+    lower = len(hb) - len(hb.translate(None, _ASCII_LOWER))
+    other = len(head) - len(hb.translate(None, _HIGH))   # characters that are not ASCII
+    if 2 * upper + 5 * other < 3 * lower:
+        return False
+    letters = sum(map(str.isalpha, head))
+    return bool(letters) and sum(map(str.isupper, head)) > 0.6 * letters
 
 
 def block_features(blocks: list[str], hints: list[list[str]] | None = None,
@@ -454,7 +371,7 @@ def block_features(blocks: list[str], hints: list[list[str]] | None = None,
     out = []
     for i, b in enumerate(blocks):
         low = b.lower()
-        words = WORD.findall(low[:600])[:BODY_WORDS]
+        words = [m.group() for m in islice(WORD.finditer(low, 0, 600), BODY_WORDS)]
         f = ["w:" + w for w in words]
         f += [f"o{j}:{w}" for j, w in enumerate(words[:OPENING_WORDS])]
         if len(words) >= 2:
@@ -462,7 +379,7 @@ def block_features(blocks: list[str], hints: list[list[str]] | None = None,
         f.append(f"head:{i}" if i < 3 else f"tail:{n - 1 - i}" if n - 1 - i < 3 else "mid")
         f.append(f"rel:{min(4, int(5 * i / n))}")
         size = len(b)
-        f.append("len:" + str(next((k for k in LEN_BUCKETS if size < k), "more")))
+        f.append(LEN_LABELS[bisect_right(LEN_BUCKETS, size)])
         if len(words) <= 12 and size:
             f.append("short")
         at = "@" in b
@@ -472,18 +389,17 @@ def block_features(blocks: list[str], hints: list[list[str]] | None = None,
             f.append("has:handle")
         if (at or "(at)" in low or "[at]" in low) and EMAIL_IN_TEXT.search(b):
             f.append("has:email")
-        if has_donation_means(b):
+        means = has_donation_means(b, low)
+        if means:
             f.append("has:payment")
         end = b.rstrip()
         if end.endswith(":"):
             f.append("ends:colon")
         if not end or end[-1] not in ENDS_SENTENCE:
             f.append("ends:noperiod")
-        head = b[:200]
-        letters = sum(map(str.isalpha, head))
-        if letters and sum(map(str.isupper, head)) > 0.6 * letters:
+        if _caps(b[:200]):
             f.append("caps")
-        kind = common_kind(b)
+        kind = common_kind(b, means)
         if kinds is not None:
             kinds.append(kind)
         if kind:

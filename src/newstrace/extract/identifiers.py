@@ -48,6 +48,28 @@ for (_kind, _pat), _probe in zip(URL_PATTERNS, URL_PROBES):
     for _host in _probe:
         _key = "paypal.com/" if _host == "paypal.com/paypalme" else _host + "/"
         HOST_READERS.setdefault(_key, []).append((_kind, _pat))
+# the same hosts keyed by the letter before their ".com/" / ".me/" and that ending: a ".com/" found in the page is
+# checked against the one or two hosts that can end there, not all fourteen
+HOSTS_BY_END: dict[tuple[str, str], list[tuple[str, list[tuple[str, re.Pattern]]]]] = {}
+for _key, _readers in HOST_READERS.items():
+    _name, _dot, _end = _key[:-1].rpartition(".")
+    HOSTS_BY_END.setdefault((_name[-1], "." + _end + "/"), []).append((_key, _readers))
+# the characters whose str.lower() is not one character or is ASCII while they are not: without them, lower-casing
+# only the ASCII letters (bytes.lower) leaves every ASCII needle where str.lower would
+LOWER_ODD = ("\u0130", "\u212a")
+
+
+def ascii_lower(text: str, utf8: bytes | None = None) -> str:
+    """``text.lower()`` as far as the searches for ASCII strings here and in :func:`drop_body_mentions` can tell:
+    ASCII letters lower-cased (through the UTF-8 bytes, ``utf8`` when the caller has them), every other character
+    as it is, same length. A page holding one of the two characters str.lower treats otherwise gets str.lower."""
+    if text.isascii():
+        return text.lower()
+    if any(c in text for c in LOWER_ODD):
+        return text.lower()
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    return utf8.lower().decode("utf-8", "surrogatepass")
 # legacy (base58) Bitcoin addresses look like any long token, so they are read only in the few hundred
 # characters after a "BTC" / "bitcoin" / "wallet" mention (and must pass the checksum)
 BASE58_ADDRESS = re.compile(r"[13](?<![0-9A-Za-z][13])[a-km-zA-HJ-NP-Z1-9]{25,34}\b")
@@ -187,8 +209,10 @@ def find_identifiers(html_text: str, tree=None, low: str | None = None) -> list[
     if same_len:
         # every ".com/" and ".me/" once, then which account host ends there
         for d in DOT_SLASH.finditer(low):
-            end = d.end()
-            for host, readers in HOST_READERS.items():
+            end, start = d.end(), d.start()
+            if start == 0:
+                continue
+            for host, readers in HOSTS_BY_END.get((low[start - 1], d.group()), ()):
                 i = end - len(host)
                 if i < 0 or not low.startswith(host, i):
                     continue
@@ -207,9 +231,10 @@ def find_identifiers(html_text: str, tree=None, low: str | None = None) -> list[
         for m in DISQUS.finditer(html_text):
             add("disqus", m.group(1), "link")
     for (kind, pat), probe in zip(TEXT_PATTERNS, TEXT_PROBES):
-        if probe and probe not in html_text:
+        j = html_text.find(probe)  # (every match starts with its probe: the pattern reads on from the first)
+        if j < 0:
             continue
-        for m in pat.finditer(html_text):
+        for m in pat.finditer(html_text, j):
             if not _starts_word(html_text, m.start()):
                 continue
             v = m.group(1)

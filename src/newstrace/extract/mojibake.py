@@ -29,9 +29,29 @@ SUSPECT = re.compile(f"[\xc2-\xf4][{_CONT_1252}]|[\u0420\u0421][{_CONT_1251}]")
 # the same test in two cheaper steps (the alternation above costs ~25 ns a character on a whole page): is
 # there a lead character at all, then a lead followed by any continuation (one class, a lookahead), checked
 # against its own charset in code
-_LEAD = re.compile("[\xc2-\xf4\u0420\u0421]")
 _LEAD_CONT = re.compile(f"[\xc2-\xf4\u0420\u0421](?=[{_CONT_1252}{_CONT_1251}])")
 _SET_1252, _SET_1251 = re.compile(f"[{_CONT_1252}]"), re.compile(f"[{_CONT_1251}]")
+
+
+# the first test, on the page's UTF-8 bytes (which the parse needs anyway): what SUSPECT matches, as UTF-8 — a lead
+# U+00C2-U+00F4 is C3 82-B4, Р/С are D0 A0/A1, and every continuation character of _CONT_1252 begins with one of
+# C2 C5 C6 CB E2 EF, of _CONT_1251 with one of C2 D0 D1 D2 E2. It finds every spot SUSPECT finds (and a few more:
+# "Ã" before any character beginning with those bytes), in one scan at bytes speed: a character class over the
+# decoded text costs ~9 ns a character on a whole page, these literal-led patterns a fraction of that
+_BYTES_1252 = re.compile(rb"\xc3[\x82-\xb4][\xc2\xc5\xc6\xcb\xe2\xef]")
+_BYTES_1251 = re.compile(rb"\xd0[\xa0\xa1][\xc2\xd0\xd1\xd2\xe2]")
+
+
+def _first_spot(text: str, utf8: bytes | None) -> int:
+    """Where the first spot SUSPECT finds starts in ``text`` (-1 when none): the bytes test first; a page it
+    passes is not read again."""
+    if utf8 is None:
+        utf8 = text.encode("utf-8", "surrogatepass")
+    hits = [m.start() for m in (_BYTES_1252.search(utf8), _BYTES_1251.search(utf8)) if m]
+    if not hits:
+        return -1
+    # no spot starts before the first byte hit: read on from its character
+    return _suspect(text, len(utf8[:min(hits)].decode("utf-8", "surrogatepass")))
 
 
 def _suspect(text: str, pos: int = 0) -> int:
@@ -61,16 +81,15 @@ _CONFIG = None
 ENABLED = True  # off only to measure today's behaviour beside the repair (bench/mojibake.py)
 
 
-def repair(text: str) -> tuple[str, dict[str, Any] | None]:
+def repair(text: str, utf8: bytes | None = None) -> tuple[str, dict[str, Any] | None]:
     """``(text, record)``: the text with its mojibake repaired, and what was done (None when nothing
     changed): lines repaired, characters before and after, and ftfy's steps for the first line, e.g.
-    ``[["encode", "sloppy-windows-1252"], ["decode", "utf-8"]]``."""
+    ``[["encode", "sloppy-windows-1252"], ["decode", "utf-8"]]``. ``utf8``: ``text.encode("utf-8",
+    "surrogatepass")`` when the caller has it."""
     global _CONFIG
     if not ENABLED or not text or text.isascii():
         return text, None
-    if _LEAD.search(text) is None:
-        return text, None
-    first = _suspect(text)
+    first = _first_spot(text, utf8)
     if first < 0:
         return text, None
     import ftfy
