@@ -54,8 +54,9 @@ FP_MAX_DF = 0.05  # tokens in more than this share of the articles (and more tha
 # bench/README "Translation gate"): the cheapest setting with the best dev recall.
 GATE_TOP = 8
 GATE_MIN_SHARED = 1
-WEAK_FP = 4
-WEAK_TOP = 8
+WEAK_FP = 8
+WEAK_TOP = 4
+WEAK_ANY_LANG = True  # True: the weak rule for an article in any language; False: outside USE's languages only
 
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
@@ -322,7 +323,7 @@ def gate(store, ranks: dict[str, list], query: set[str] | None, active: set[str]
             if n >= GATE_MIN_SHARED:
                 add(a, b)
     fps = _fingerprints(store)
-    weak = {p for p, f in fps.items() if len(f) < WEAK_FP}
+    weak = {p for p, f in fps.items() if len(f) < WEAK_FP and (WEAK_ANY_LANG or lang.get(p) not in enc.USE_LANGS)}
     if weak:
         for a, b in weak_pairs(store, weak, query, active, lang):
             add(a, b)
@@ -429,20 +430,23 @@ def fingerprint_ranks(store, query, active) -> dict[str, list]:
     n = max(len(ids), 1)
     max_df = max(20, FP_MAX_DF * n)
     idf = {t: math.log(n / d) + 0.5 for t, d in df.items() if d <= max_df}
-    post: dict[str, list[str]] = defaultdict(list)
+    post: dict[str, dict[str | None, list[str]]] = defaultdict(lambda: defaultdict(list))  # token -> lang -> ids
     for p in ids:
         for t in fps[p]:
             if t in idf:
-                post[t].append(p)
+                post[t][lang[p]].append(p)
     tot = {p: sum(idf.get(t, 0.0) for t in fps[p]) for p in ids}
     out: dict[str, list] = {}
     for a in (ids if query is None else [p for p in ids if p in query]):
         shared: dict[str, list[float]] = defaultdict(list)
+        la = lang[a]
         for t in fps[a]:
             if t in idf:
-                for b in post[t]:
-                    if b != a and lang[b] != lang[a]:
-                        shared[b].append(idf[t])
+                w = idf[t]
+                for lb, bs in post[t].items():
+                    if lb != la:
+                        for b in bs:
+                            shared[b].append(w)
         scored = []
         for b, ws in shared.items():
             if enc.pair_encoder(lang[a], lang[b]) not in active:
