@@ -16,6 +16,8 @@ Rule: the best reach; among the settings within 0.002 of it, the fewest neural l
 ~60 against ~400 sentences/s for USE).
 
     nice -n 10 .venv/bin/python bench/trace_xling_fit.py [--per-pair 2] [--singles 400] [--ungated]
+    nice -n 10 .venv/bin/python bench/trace_xling_fit.py --corpus-a 1000   # no fit: how many articles of
+        trace_xling_speed.py's corpus (a) the library's gate (and stricter ones) passes; no neural encoder runs
 """
 from __future__ import annotations
 
@@ -127,6 +129,40 @@ def cost(r: dict) -> int:
     return r["use"] + 6 * r["e5"]
 
 
+def corpus_a_report(n: int) -> int:
+    """The gate alone on trace_xling_speed.py's corpus (a) (no neural encoder): articles it passes, by setting."""
+    import hashlib
+
+    import trace_xling_speed as xs
+    from newstrace.records import Article
+
+    pages = xs.corpus_a(n)
+    lang = {hashlib.sha1(p["url"].encode()).hexdigest(): p["lang"] for p in pages}
+    library = {k: getattr(cheap, k) for k in KNOBS}
+    with tempfile.TemporaryDirectory() as wd:
+        st = Store(Path(wd) / "a.db")
+        st.write_batch([({"page_id": pid, "url": p["url"], "source": "bench"},
+                         Article(page_id=pid, url=p["url"], source="bench", site=p["site"], language=p["lang"],
+                                 blocks=list(p["paras"]), body="\n\n".join(p["paras"])), [])
+                        for pid, p in zip(lang, pages)])
+        active = tr.active_encoders(st)
+        cheap.register(st, None)
+        ranks = cheap.fingerprint_ranks(st, None, active)
+        fps = cheap._fingerprints(st)
+        weak = {p for p, f in fps.items() if len(f) < cheap.WEAK_FP}
+        print(f"corpus (a): {len(pages)} articles, {sum(v == 'en' for v in lang.values())} English; active {sorted(active)}; "
+              f"{len(weak)} with a fingerprint under WEAK_FP={cheap.WEAK_FP} tokens")
+        for over in ({}, {"WEAK_FP": 0}, {"GATE_MIN_SHARED": 2}, {"GATE_MIN_SHARED": 3}):
+            _set(dict(library, **over))
+            want = cheap.gate(st, ranks, None, active)
+            print(f"{knobs(dict(library, **over)):<78} | passes {len(want)} (English {sum(lang[p] == 'en' for p in want)})"
+                  f", USE ledes {sum('use' in v for v in want.values())}, e5 ledes "
+                  f"{sum('e5' in v for v in want.values())}", flush=True)
+        st.close()
+    _set(library)
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--per-pair", type=int, default=2)
@@ -134,7 +170,10 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--cache", help="an .npz file of sentence vectors kept between runs (read and written)")
     ap.add_argument("--ungated", action="store_true", help="also the full run with every article getting ledes")
+    ap.add_argument("--corpus-a", type=int, help="only report the gate's pass rate on corpus (a) of this size")
     args = ap.parse_args()
+    if args.corpus_a:
+        return corpus_a_report(args.corpus_a)
     if not tt.DATA.exists():
         print(f"skip: {tt.DATA} not present")
         return 0
