@@ -13,6 +13,21 @@ def fixtures() -> Path:
     return FIXTURES
 
 
+# -- the shipped English spaCy pipeline and the base alias table, for the analyze tests (one per module) --------
+@pytest.fixture(scope="module")
+def nlp():
+    from newstrace.analyze.nlp import english
+
+    return english()
+
+
+@pytest.fixture(scope="module")
+def table():
+    from newstrace.analyze import aliases
+
+    return aliases.load(None)
+
+
 def shared_data(name: str) -> Path:
     """A folder of ../shared/data, or skip the test cleanly when it is absent."""
     p = SHARED / name

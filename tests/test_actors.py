@@ -11,20 +11,9 @@ import pytest
 
 import newstrace
 from newstrace.analyze import actors, aliases, relations, spanscore
-from newstrace.analyze.nlp import english
 from newstrace.cli import main as cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return english()
-
-
-@pytest.fixture(scope="module")
-def table():
-    return aliases.load(None)
 
 
 def analyse(nlp, table, text, date=None):

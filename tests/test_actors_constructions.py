@@ -5,18 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from newstrace.analyze import actors, aliases, relations
-from newstrace.analyze.nlp import english
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return english()
-
-
-@pytest.fixture(scope="module")
-def table():
-    return aliases.load(None)
+from newstrace.analyze import actors, relations
 
 
 def _rels(nlp, table, text):

@@ -6,12 +6,6 @@ import pytest
 
 from newstrace.analyze import flags
 from newstrace.analyze import train_flags as tf
-from newstrace.analyze.nlp import english
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return english()
 
 
 def _regime_vectors(nlp, vectors):

