@@ -148,7 +148,7 @@ def item_keys_many(docs: list[Doc], keys: np.ndarray, cut: np.ndarray) -> list[n
     sel = [i for i, x in enumerate(its) if x]
     if not sel:
         return out
-    texts = [docs[i].body for i in sel]   # (word characters are those of the lowered text: text.word_offsets)
+    texts = [docs[i].body for i in sel]   # (the same word characters as the lowered text: text.Doc._offsets)
     nb = len(sel)
     coff = np.zeros(nb + 1, dtype=np.int64)
     np.cumsum([len(x) + 1 for x in texts], out=coff[1:])
