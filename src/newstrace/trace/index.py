@@ -16,8 +16,8 @@ import numpy as np
 from ..store.records import IndexedDoc
 from .align import MIN_SHARED
 from .shared import EDGE_WORDS, items_cached
-from .text import (_BAND_SALT, _P, ANCHOR_WORDS, DOC_BANDS, DOC_ROWS, MASK63, NGRAM, PARA_BANDS, Doc, _is_word, _mix,
-                   anchor_grams, anchor_keys, band_keys, signatures)
+from .text import (ANCHOR_WORDS, DOC_BANDS, DOC_ROWS, MASK63, NGRAM, PARA_BANDS, Doc, anchor_grams, anchor_keys,
+                   band_keys, signatures, word_edges)
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +148,11 @@ def item_keys_many(docs: list[Doc], keys: np.ndarray, cut: np.ndarray) -> list[n
     sel = [i for i, x in enumerate(its) if x]
     if not sel:
         return out
-    texts = [docs[i].body for i in sel]   # (the same word characters as the lowered text: text.Doc._offsets)
+    texts = [docs[i].body for i in sel]
     nb = len(sel)
     coff = np.zeros(nb + 1, dtype=np.int64)
     np.cumsum([len(x) + 1 for x in texts], out=coff[1:])
-    cp = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    edge = np.diff(_is_word(cp).view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    gst, gen = (edge == 1).nonzero()[0], (edge == -1).nonzero()[0]   # every body's word offsets, in one run
+    gst, gen = word_edges("\n".join(texts))   # every body's word offsets, in one run
     nw = np.fromiter((docs[i].n for i in sel), dtype=np.int64, count=nb)
     woff = np.zeros(nb + 1, dtype=np.int64)
     np.cumsum(nw, out=woff[1:])
@@ -181,8 +179,7 @@ def item_keys_many(docs: list[Doc], keys: np.ndarray, cut: np.ndarray) -> list[n
         np.cumsum(nng[:-1], out=gstart[1:])
         gd, gp = _gather(gstart, m)    # (body, position in the joined n-grams) of every 8-word gram
         p = gp - gstart[gd]            # its first word in its body
-        with np.errstate(over="ignore"):
-            g = _mix(ng[gp] * _P + ng[gp + (ANCHOR_WORDS - NGRAM)] + _BAND_SALT[63])
+        g = anchor_grams(ng)[gp]       # (grams across two bodies are computed too, and not used)
         wp = woff[gd] + p
         hit = cover[np.minimum(wp + ANCHOR_WORDS, woff[gd + 1])] - cover[wp] > 0
         cand_doc.append(gd[hit])

@@ -68,6 +68,15 @@ def _is_word(cp: np.ndarray) -> np.ndarray:
     return w
 
 
+def word_edges(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) code-point offsets of the words of ``text``: the runs of word characters, which are exactly
+    the WORD matches of the lowered text (``Doc`` offsets; several bodies joined by a newline, which no word
+    crosses, give every body's words in one call)."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    edge = np.diff(_is_word(cp).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    return (edge == 1).nonzero()[0], (edge == -1).nonzero()[0]
+
+
 def _word_hash(w: str) -> int:
     return xxhash.xxh64_intdigest(w.encode("utf-8", "surrogatepass"))
 
@@ -120,11 +129,7 @@ class Doc:
         # the runs of word characters are exactly the WORD matches of the lowered text; found with numpy over
         # the body's code points, which have the same word characters (``_lower`` keeps a character whose lower
         # case is longer, and lowering keeps whether a character is one: tests/test_trace_align_property.py)
-        cp = np.frombuffer(self.body.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        w = _is_word(cp)
-        edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-        self._starts = (edge == 1).nonzero()[0]
-        self._ends = (edge == -1).nonzero()[0]
+        self._starts, self._ends = word_edges(self.body)
 
     @property
     def starts(self) -> np.ndarray:
