@@ -70,7 +70,8 @@ def _state(st: Store) -> tuple:
                     for r in q("SELECT copy_id, source_id, origin_id, kind, credited, spans, evidence, confidence "
                                "FROM copies"))
     stories = sorted(tuple(r) for r in q("SELECT * FROM stories"))
-    bands = sorted((k, rid[r]) for k, r in q("SELECT key, rid FROM trace_bands"))
+    bands = sorted((k, rid[r]) for k, r in q("SELECT key, rid FROM trace_bands UNION ALL "
+                                             "SELECT key, rid FROM trace_bands_new"))
     docs = sorted((rid[r], w, m, p) for r, w, m, p in q("SELECT rid, words, minhash, paragraphs FROM trace_docs"))
     return pairs, copies, stories, bands, docs
 
@@ -179,7 +180,8 @@ def test_changed_body_drops_its_old_band_keys(tmp_path, monkeypatch, legacy):
         st.conn.execute("UPDATE articles SET body = ?, body_hash = 'changed' WHERE aid = ?", (new_body, rid))
     res = link_new(st, translate=False)
     assert res["indexed"] == 1
-    stored = sorted(k for (k,) in st.conn.execute("SELECT key FROM trace_bands WHERE rid = ?", (rid,)))
+    stored = sorted(k for (k,) in st.conn.execute("SELECT key FROM trace_bands WHERE rid = ? UNION ALL "
+                                                  "SELECT key FROM trace_bands_new WHERE rid = ?", (rid, rid)))
     want = sorted(np.unique(doc_keys(tokenize(new_body))).tolist())
     assert stored == want
     blob = st.conn.execute("SELECT keys FROM trace_docs WHERE rid = ?", (rid,)).fetchone()[0]
@@ -259,3 +261,33 @@ def test_pages_linked_to_a_changed_body_are_decided_again(tmp_path):
     trace_all(st, rebuild=True, translate=False)
     assert _state(st) == inc
     st.close()
+
+
+def _increments(tmp_path, name: str, merge_share: float) -> tuple[tuple, list[int], int]:
+    """The dense corpus linked in five increments onto a first traced part."""
+    st = Store(tmp_path / f"{name}.db")
+    arts = _dense_corpus()
+    cut = [len(arts) // 3 + k * ((len(arts) - len(arts) // 3) // 5) for k in range(5)] + [len(arts)]
+    write(st, arts[:cut[0]])
+    trace_all(st, rebuild=True, translate=False)
+    merged = []
+    for a, b in zip(cut, cut[1:]):
+        write(st, arts[a:b])
+        merged.append(link_new(st, translate=False, config=TraceConfig(merge_share=merge_share))["bands_merged"])
+    left = st.conn.execute("SELECT count(*) FROM trace_bands_new").fetchone()[0]
+    out = _state(st)
+    st.close()
+    return out, merged, left
+
+
+def test_band_table_of_increments_gives_the_same_results_merged_or_not(tmp_path):
+    """Increments write their band keys into trace_bands_new; merged into trace_bands after every increment,
+    now and then, or never, the candidates, pairs, copies and stories are the same."""
+    always, m0, left0 = _increments(tmp_path, "always", 0.0)
+    never, m1, left1 = _increments(tmp_path, "never", 100.0)
+    some, m2, left2 = _increments(tmp_path, "some", 0.15)
+    assert all(m > 0 for m in m0) and left0 == 0
+    assert m1 == [0] * 5 and left1 > 0
+    assert 0 < sum(1 for m in m2 if m) < 5
+    assert always == never == some
+    assert always[1] and always[2]            # copies and stories were found

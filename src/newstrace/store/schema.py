@@ -833,6 +833,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0160_trace_bands_new",
+        """
+        -- trace/: the band keys of articles indexed by increments since the last merge (store/trace_index.py).
+        -- Written here, an increment's rows go into a small B-tree instead of the store-sized trace_bands (random
+        -- keys: every leaf page of trace_bands was rewritten by each increment); every lookup reads both tables,
+        -- and merge_bands moves the rows into trace_bands in key order once they are a set share of it
+        CREATE TABLE IF NOT EXISTS trace_bands_new (
+            key  INTEGER NOT NULL,
+            rid  INTEGER NOT NULL,
+            PRIMARY KEY (key, rid)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------

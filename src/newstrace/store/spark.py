@@ -68,6 +68,10 @@ def bulk(conn, table: str, cols: str | None, items, sqlite_write, row=tuple) -> 
     return len(items)
 
 
+# both band tables (store/trace_index.py); the key condition is pushed into each arm of the UNION ALL
+BANDS = "(SELECT key, rid FROM trace_bands UNION ALL SELECT key, rid FROM trace_bands_new)"
+
+
 def stored_band_rows(conn, keys, max_bucket: int) -> tuple[list, list, list, list]:
     """What the stored index holds of these band keys, for an incremental Spark run: (key, rid, site, count)
     columns with one row per stored member (count 1) of a key held by at most ``max_bucket`` stored articles,
@@ -80,7 +84,7 @@ def stored_band_rows(conn, keys, max_bucket: int) -> tuple[list, list, list, lis
         small: set[int] = set()
         tot: dict[int, int] = {}
         by_site = conn.execute(
-            f"SELECT b.key, d.site, COUNT(*) FROM trace_bands b JOIN trace_docs d ON d.rid = b.rid "
+            f"SELECT b.key, d.site, COUNT(*) FROM {BANDS} b JOIN trace_docs d ON d.rid = b.rid "
             f"WHERE b.key IN ({marks(c)}) GROUP BY b.key, d.site", c).fetchall()
         for k, _, n in by_site:
             tot[k] = tot.get(k, 0) + n
@@ -92,7 +96,7 @@ def stored_band_rows(conn, keys, max_bucket: int) -> tuple[list, list, list, lis
         if small:
             sm = sorted(small)
             for k, rid, site in conn.execute(
-                    f"SELECT b.key, b.rid, d.site FROM trace_bands b JOIN trace_docs d ON d.rid = b.rid "
+                    f"SELECT b.key, b.rid, d.site FROM {BANDS} b JOIN trace_docs d ON d.rid = b.rid "
                     f"WHERE b.key IN ({marks(sm)})", sm):
                 ks.append(k), rs.append(rid), ss.append(site or ""), ws.append(1)
     return ks, rs, ss, ws
@@ -106,6 +110,6 @@ def stored_boilerplate(conn, keys, min_pages: int = 3) -> set[int]:
     out: set[int] = set()
     for c in slices(sorted({int(k) for k in keys}), 500):
         out.update(r[0] for r in conn.execute(
-            f"SELECT b.key FROM trace_bands b JOIN trace_docs d ON d.rid = b.rid WHERE b.key IN ({marks(c)}) "
+            f"SELECT b.key FROM {BANDS} b JOIN trace_docs d ON d.rid = b.rid WHERE b.key IN ({marks(c)}) "
             "GROUP BY b.key, d.site HAVING COUNT(*) >= ?", c + [min_pages]))
     return out

@@ -1,5 +1,13 @@
-"""Table family ``trace_docs``, ``trace_bands``, ``trace_unfinished``: the trace's candidate index (per-article
-MinHash signature and LSH band keys, by article key), written and read by the trace's index phase.
+"""Table family ``trace_docs``, ``trace_bands``, ``trace_bands_new``, ``trace_unfinished``: the trace's candidate
+index (per-article MinHash signature and LSH band keys, by article key), written and read by the trace's index phase.
+
+Band keys live in two tables: ``trace_bands`` (written in key order by a rebuild, a first trace and the Spark
+landing) and ``trace_bands_new`` (an increment's rows).  Random keys written into a store-sized B-tree rewrite most
+of its leaf pages, so an increment cost as much as the store was large; written into the small table they cost
+what the batch is, and ``merge_bands`` moves them into ``trace_bands`` in key order once they are a set share of
+it (``TraceConfig.merge_share``: the stored index is rewritten about once per that share of growth, whatever its
+size).
+Every lookup reads both.
 
 Functions never commit: the index phase wraps each step in one transaction.
 """
@@ -12,7 +20,8 @@ import numpy as np
 from .articles import lookup, marks, slices
 from .records import ArticleKey, IndexedDoc, PendingDoc
 
-TABLES = ("trace_bands", "trace_docs", "trace_unfinished", "trace_item_keys")
+TABLES = ("trace_bands", "trace_bands_new", "trace_docs", "trace_unfinished", "trace_item_keys")
+BANDS = ("trace_bands", "trace_bands_new")
 DOC_COLS = "rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_at, keys"
 
 
@@ -95,9 +104,23 @@ def write_docs(conn, docs: list[IndexedDoc]) -> None:
     conn.executemany(f"INSERT OR REPLACE INTO trace_docs ({DOC_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", docs)
 
 
-def write_bands(conn, bands: Iterable[tuple[int, ArticleKey]]) -> None:
-    """(key, article) rows; sorted by key they fill the table in key order."""
-    conn.executemany("INSERT OR IGNORE INTO trace_bands VALUES (?,?)", bands)
+def write_bands(conn, bands: Iterable[tuple[int, ArticleKey]], new: bool = False) -> None:
+    """(key, article) rows; sorted by key they fill the table in key order.  ``new``: an increment's rows, into
+    ``trace_bands_new`` (merged later by ``merge_bands``)."""
+    conn.executemany(f"INSERT OR IGNORE INTO {BANDS[new]} VALUES (?,?)", bands)
+
+
+def merge_bands(conn, share: float) -> int:
+    """Move ``trace_bands_new`` into ``trace_bands`` in key order when it holds at least ``share`` of the
+    indexed articles (``share`` 0: always); returns the rows moved (0 when not yet due)."""
+    new = conn.execute("SELECT count(*) FROM (SELECT DISTINCT rid FROM trace_bands_new) AS n").fetchone()[0]
+    if not new or new < share * conn.execute("SELECT count(*) FROM trace_docs").fetchone()[0]:
+        return 0
+    n = conn.execute("SELECT count(*) FROM trace_bands_new").fetchone()[0]
+    conn.execute("INSERT INTO trace_bands (key, rid) SELECT key, rid FROM trace_bands_new ORDER BY key, rid "
+                 "ON CONFLICT (key, rid) DO NOTHING")
+    conn.execute("DELETE FROM trace_bands_new")
+    return n
 
 
 def mark_unfinished(conn, keys: Iterable[ArticleKey]) -> None:
@@ -125,10 +148,12 @@ def drop_bands(conn, keys: list[ArticleKey]) -> None:
             if blob is None:
                 legacy.append(rid)
             else:
-                conn.executemany("DELETE FROM trace_bands WHERE key = ? AND rid = ?",
-                                 [(k2, rid) for k2 in np.frombuffer(blob, dtype=np.int64).tolist()])
+                rows = [(k2, rid) for k2 in np.frombuffer(blob, dtype=np.int64).tolist()]
+                for t in BANDS:
+                    conn.executemany(f"DELETE FROM {t} WHERE key = ? AND rid = ?", rows)
     for c in slices(legacy):   # indexed before migration 0008: no keys kept, a scan
-        conn.execute(f"DELETE FROM trace_bands WHERE rid IN ({marks(c)})", c)
+        for t in BANDS:
+            conn.execute(f"DELETE FROM {t} WHERE rid IN ({marks(c)})", c)
 
 
 def candidates(conn, keys_of: dict[ArticleKey, np.ndarray], max_bucket: int) -> set[tuple[ArticleKey, ArticleKey]]:
@@ -143,14 +168,17 @@ def candidates(conn, keys_of: dict[ArticleKey, np.ndarray], max_bucket: int) -> 
     pairs: set[tuple[int, int]] = set()
     # a bucket is counted up to max_bucket + 1 rows only: what a lookup costs stays bounded by the cap, not by
     # how many articles of the store carry a common key
+    # (both band tables, each with its own lookup: a UNION ALL view would hide the key from SQLite's planner)
     sql = """
         WITH qk AS (SELECT DISTINCT key FROM _q),
              pop AS (SELECT qk.key FROM qk WHERE (SELECT count(*) FROM (SELECT 1 FROM trace_bands b
-                     WHERE b.key = qk.key LIMIT ?) AS bucket) <= ?)
-        SELECT DISTINCT q.rid, b.rid FROM _q q JOIN pop USING(key) JOIN trace_bands b ON b.key = q.key
-        WHERE b.rid != q.rid
+                     WHERE b.key = qk.key LIMIT ?) AS bucket) + (SELECT count(*) FROM (SELECT 1 FROM
+                     trace_bands_new b WHERE b.key = qk.key LIMIT ?) AS bucket) <= ?)
+        SELECT q.rid, b.rid FROM _q q JOIN pop USING(key) JOIN trace_bands b ON b.key = q.key WHERE b.rid != q.rid
+        UNION
+        SELECT q.rid, b.rid FROM _q q JOIN pop USING(key) JOIN trace_bands_new b ON b.key = q.key WHERE b.rid != q.rid
     """
-    for x, y in conn.execute(sql, (max_bucket + 1, max_bucket)):
+    for x, y in conn.execute(sql, (max_bucket + 1, max_bucket + 1, max_bucket)):
         pairs.add((x, y) if x < y else (y, x))
     conn.execute("DELETE FROM _q")
     return pairs
@@ -168,7 +196,9 @@ def boilerplate_keys(conn, keys: Iterable[int], min_pages: int = 3) -> set[int]:
     # With a plain JOIN SQLite scanned the whole band table and looked each row up in _k (its cost grew with
     # the store: 1,500 articles' keys took 1.6 CPU s at 40k articles, 4.9 at 160k; 0.75 and 1.0 now)
     out = {r[0] for r in conn.execute(
-        "SELECT b.key FROM _k CROSS JOIN trace_bands b CROSS JOIN trace_docs d WHERE b.key = _k.key "
-        "AND d.rid = b.rid GROUP BY b.key, d.site HAVING count(*) >= ?", (min_pages,))}
+        "SELECT key FROM (SELECT b.key, b.rid, d.site FROM _k CROSS JOIN trace_bands b CROSS JOIN trace_docs d "
+        "WHERE b.key = _k.key AND d.rid = b.rid UNION SELECT b.key, b.rid, d.site FROM _k CROSS JOIN "
+        "trace_bands_new b CROSS JOIN trace_docs d WHERE b.key = _k.key AND d.rid = b.rid) AS m "
+        "GROUP BY key, site HAVING count(*) >= ?", (min_pages,))}
     conn.execute("DELETE FROM _k")
     return out

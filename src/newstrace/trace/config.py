@@ -37,5 +37,8 @@ class TraceConfig:
     align_cache: int = 20000     # alignments of bodies carried by several pages, kept per process
     precheck: bool = True        # candidate pairs sharing one band key between long bodies are not aligned
                                  # (trace/index.py may_link); False: every candidate is aligned
+    merge_share: float = 0.25    # an increment's band keys (trace_bands_new) are merged into trace_bands once they
+                                 # are this share of the indexed articles (store/trace_index.py merge_bands; 0:
+                                 # after every increment; set by hand, see bench/README "band table of increments")
     decide_batch: int = 600      # articles whose components are read and decided together
     translate: bool = field(default_factory=default_translate)   # the cross-language phase

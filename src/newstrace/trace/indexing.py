@@ -1,7 +1,8 @@
 """Index phase: tokenise a batch of pending articles, index their MinHash band keys and look their candidate
 pairs up.  A run that starts from an empty index (a rebuild, a first trace) keeps the band keys in memory
 (``MemIndex``) and stores them once at the end (``finish``, while the workers decide); other runs index each
-batch in the stored index and look it up with SQL (store/trace_index.py).  Candidates already aligned on the
+batch in the stored index (its small table of new band keys, merged when due) and look it up with SQL
+(store/trace_index.py).  Candidates already aligned on the
 same two bodies are dropped here."""
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ class IndexPhase:
                     trace_index.drop_bands(conn, [d.rid for d in rows])
                 trace_index.write_docs(conn, rows)
                 trace_index.write_item_keys(conn, [(k, ik.tobytes()) for k, ik in items.items()])
-                trace_index.write_bands(conn, bands)
+                trace_index.write_bands(conn, bands, new=True)
             t = r.lap("index", t)
             cands = trace_index.candidates(conn, keys_of, MAX_BUCKET)
             hashes = articles.body_hashes(conn, {x for p in cands for x in p})
@@ -146,15 +147,19 @@ class IndexPhase:
                 trace_index.mark_unfinished(conn, batch.keys)
 
     def finish(self) -> float:
-        """Store an in-memory run's band keys in key order (one transaction), then its rows count as indexed.
+        """Store an in-memory run's band keys in key order (one transaction), then its rows count as indexed;
+        after an increment, merge its band table into the main one when due (``trace_index.merge_bands``).
         Returns the seconds it took."""
         t = time.perf_counter()
+        conn = self.r.conn
         if self.mem is not None:
-            conn = self.r.conn
             with conn:
                 trace_index.write_bands(conn, self.mem.rows())
                 trace_index.clear_unfinished(conn)
             self.mem.runs.clear()
+        elif self.r.pending:
+            with conn:
+                self.r.counts["bands_merged"] += trace_index.merge_bands(conn, self.r.cfg.merge_share)
         dt = time.perf_counter() - t
         self.r.timing["index"] += dt
         return dt
