@@ -166,9 +166,20 @@ def increment_child(db: str, n: int, batch: int) -> None:
     st.relearn_furniture()
     c2, t2 = cpu(), time.perf_counter()
     res = link_new(st, translate=False)
-    st.close()
     c3, t3 = cpu(), time.perf_counter()
-    print(json.dumps({"total_s": t3 - t0, "write_s": t1 - t0, "relearn_s": t2 - t1, "trace_s": t3 - t2,
+    merge = {}
+    try:   # code with a band table of increments: what merging it into trace_bands costs (not in the total)
+        from newstrace.store import trace_index
+        from newstrace.trace import TraceConfig
+        if hasattr(trace_index, "merge_bands"):
+            with st.conn:
+                rows = trace_index.merge_bands(st.conn, 0.0)
+            c4, t4 = cpu(), time.perf_counter()
+            merge = {"merge_s": t4 - t3, "merge_cpu": c4 - c3, "merge_rows": rows,
+                     "merge_share": TraceConfig().merge_share}
+    finally:
+        st.close()
+    print(json.dumps({"total_s": t3 - t0, "write_s": t1 - t0, "relearn_s": t2 - t1, "trace_s": t3 - t2, **merge,
                       "total_cpu": c3 - c0, "write_cpu": c1 - c0, "relearn_cpu": c2 - c1, "trace_cpu": c3 - c2,
                       "timing": res.get("timing", {}), "phase_cpu": res.get("cpu", {}), "copies": res.get("copies"),
                       "counts": {k: res.get(k) for k in ("indexed", "candidates", "prechecked", "aligned", "components",
@@ -289,6 +300,18 @@ def main() -> int:
             ts = [results[(name, n)].get("phase_cpu", {}).get(ph, 0.0) for n in sizes]
             print(f"| {name:<12s} | {'  ' + ph + ' CPU':<8s} | " + " | ".join(f"{t:>16.2f}" for t in ts)
                   + f" | {ts[-1] / max(ts[0], 1e-9):>5.2f}x |")
+    for name, _ in versions:
+        if all("merge_cpu" in results[(name, n)] for n in sizes):
+            # a merge moves the band rows of merge_share x n articles; it comes once per merge_share x n / batch
+            # increments, and it rewrites trace_bands (about as much work for one batch's rows as for more):
+            # what a merge of this one increment cost, spread over the increments between two merges
+            am = [results[(name, n)]["merge_cpu"] * args.batch / (results[(name, n)]["merge_share"] * n)
+                  for n in sizes]
+            tot = [results[(name, n)]["total_cpu"] + a for n, a in zip(sizes, am)]
+            print(f"{name}: merging the increment's band table into trace_bands: "
+                  + ", ".join(f"{results[(name, n)]['merge_cpu']:.1f}s CPU at {n // 1000}k" for n in sizes)
+                  + "; per increment (amortised): " + ", ".join(f"{a:.2f}s" for a in am)
+                  + f"; CPU with it {' / '.join(f'{t:.1f}' for t in tot)}s, growth {tot[-1] / tot[0]:.2f}x")
     print(f"\ntarget: growth <= 1.3x from {sizes[0] // 1000}k to {sizes[-1] // 1000}k (wall; CPU = this process and "
           f"its trace workers); load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return 0
