@@ -590,6 +590,47 @@ def test_boilerplate_keys_on_both_backends(backend_name, tmp_path, request):
         assert trace_index.boilerplate_keys(conn, []) == set()
 
 
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_band_table_of_increments_is_read_and_merged_on_both_backends(backend_name, tmp_path, request):
+    """Band rows split between trace_bands and trace_bands_new (an increment's) answer candidates and
+    boilerplate as if in one table; merge_bands moves them into trace_bands when due, and the answers stay."""
+    import numpy as np
+
+    from newstrace.store import trace_index
+    from newstrace.store.records import IndexedDoc
+
+    db = request.getfixturevalue("pg_url") if backend_name == "postgresql" else str(tmp_path / "m.db")
+    site_of = {1: "a", 2: "a", 3: "a", 4: "b", 5: "b", 6: "c", 7: "d"}
+    carried = {101: [1, 2, 3], 102: [1, 2, 4, 5], 103: [3, 6, 7], 104: [1, 2, 3, 4, 5, 6, 7], 105: [4]}
+    rows = sorted((k, r) for k, rs in carried.items() for r in rs)
+    with Store(db) as st:
+        conn = st.conn
+        with conn:
+            trace_index.clear(conn)
+            trace_index.write_docs(conn, [IndexedDoc(r, f"m{r}", s, "h", 10, None, 1, "2026-01-01",
+                                                     np.array(sorted(k for k, rs in carried.items() if r in rs),
+                                                              dtype=np.int64).tobytes())
+                                          for r, s in site_of.items()])
+            trace_index.write_bands(conn, [x for x in rows if x[1] <= 3])
+            trace_index.write_bands(conn, [x for x in rows if x[1] > 3], new=True)
+        q = {7: np.array([102, 103], dtype=np.int64), 1: np.array([101], dtype=np.int64)}
+        want = {(1, 2), (1, 3), (1, 7), (2, 7), (4, 7), (5, 7), (3, 7), (6, 7)}
+        for step in range(3):
+            assert trace_index.boilerplate_keys(conn, [101, 102, 103, 104, 105]) == {101, 104}
+            assert trace_index.candidates(conn, q, 60) == want
+            assert trace_index.candidates(conn, q, 3) == {(1, 2), (1, 3), (3, 7), (6, 7)}   # 102: 4 articles
+            with conn:
+                moved = trace_index.merge_bands(conn, 0.6 if step == 0 else 0.0)
+            assert moved == (0 if step == 0 else 9 if step == 1 else 0)   # 4 of 7 articles new: not due at 0.6
+        assert conn.execute("SELECT count(*) FROM trace_bands_new").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM trace_bands").fetchone()[0] == len(rows)
+        with conn:
+            trace_index.drop_bands(conn, [4])
+            trace_index.write_bands(conn, [(105, 4), (106, 4)], new=True)
+        assert trace_index.candidates(conn, {4: np.array([102], dtype=np.int64)}, 60) == {(1, 4), (2, 4), (4, 5)}
+        assert trace_index.candidates(conn, {4: np.array([105, 106], dtype=np.int64)}, 60) == set()
+
+
 def test_readers_change_token_moves_with_the_stores_commits_only(pg_server):
     """A web reader's caches last until the store commits a write (backend.change_token, migration 0091): not
     for a VACUUM, a rolled-back write or a write to another database of the same server, which all move the

@@ -117,8 +117,7 @@ def merge_bands(conn, share: float) -> int:
     if not new or new < share * conn.execute("SELECT count(*) FROM trace_docs").fetchone()[0]:
         return 0
     n = conn.execute("SELECT count(*) FROM trace_bands_new").fetchone()[0]
-    conn.execute("INSERT INTO trace_bands (key, rid) SELECT key, rid FROM trace_bands_new ORDER BY key, rid "
-                 "ON CONFLICT (key, rid) DO NOTHING")
+    conn.execute("INSERT OR IGNORE INTO trace_bands (key, rid) SELECT key, rid FROM trace_bands_new ORDER BY key, rid")
     conn.execute("DELETE FROM trace_bands_new")
     return n
 
