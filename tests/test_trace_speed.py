@@ -291,3 +291,27 @@ def test_band_table_of_increments_gives_the_same_results_merged_or_not(tmp_path)
     assert 0 < sum(1 for m in m2 if m) < 5
     assert always == never == some
     assert always[1] and always[2]            # copies and stories were found
+
+
+def test_rows_a_pre_0011_run_left_unfinished_are_indexed_again(tmp_path):
+    """A trace_docs row with an empty indexed_at (how a killed run marked them before migration 0011) is listed
+    in trace_unfinished by migration 0161, then dropped and indexed again by the next run: the same state as a
+    store that never had it."""
+    full, _ = _run(tmp_path, "clean", None, chunk=6)
+    db = tmp_path / "legacy.db"
+    st = Store(db)
+    write(st, _dense_corpus())
+    trace_all(st, rebuild=True, translate=False, config=TraceConfig(chunk=6))
+    rid = st.conn.execute("SELECT max(rid) FROM trace_docs").fetchone()[0]
+    with st.conn:
+        st.conn.execute("UPDATE trace_docs SET indexed_at = NULL WHERE rid = ?", (rid,))
+        st.conn.execute("DELETE FROM trace_bands WHERE rid = ?", (rid,))
+        st.conn.execute("DELETE FROM migrations WHERE name = '0161_trace_unfinished_only'")
+    st.close()
+    st = Store(db)
+    assert [r[0] for r in st.conn.execute("SELECT rid FROM trace_unfinished")] == [rid]
+    res = link_new(st, translate=False, config=TraceConfig(chunk=6))
+    assert res["indexed"] == 1
+    assert st.conn.execute("SELECT count(*) FROM trace_docs WHERE indexed_at IS NULL").fetchone()[0] == 0
+    assert _state(st) == full
+    st.close()

@@ -847,6 +847,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0161_trace_unfinished_only",
+        """
+        -- trace/: rows left by a run killed before migration 0011 (an empty indexed_at) listed once in
+        -- trace_unfinished, so that dropping a killed run's rows reads that table only, not every trace_docs row
+        INSERT INTO trace_unfinished (rid) SELECT rid FROM trace_docs WHERE indexed_at IS NULL
+        ON CONFLICT (rid) DO NOTHING;
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------

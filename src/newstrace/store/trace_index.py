@@ -131,11 +131,10 @@ def clear_unfinished(conn) -> None:
 
 
 def drop_unfinished(conn) -> None:
-    """trace_docs rows whose band keys were never stored (a killed run; before migration 0011 they were
-    marked by an empty ``indexed_at``)."""
-    conn.execute("DELETE FROM trace_item_keys WHERE rid IN (SELECT rid FROM trace_unfinished) OR rid IN "
-                 "(SELECT rid FROM trace_docs WHERE indexed_at IS NULL)")
-    conn.execute("DELETE FROM trace_docs WHERE rid IN (SELECT rid FROM trace_unfinished) OR indexed_at IS NULL")
+    """trace_docs rows whose band keys were never stored (a killed run; rows left with an empty ``indexed_at``
+    before migration 0011 were listed in trace_unfinished by migration 0161)."""
+    conn.execute("DELETE FROM trace_item_keys WHERE rid IN (SELECT rid FROM trace_unfinished)")
+    conn.execute("DELETE FROM trace_docs WHERE rid IN (SELECT rid FROM trace_unfinished)")
     conn.execute("DELETE FROM trace_unfinished")
 
 
