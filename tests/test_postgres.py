@@ -631,6 +631,42 @@ def test_band_table_of_increments_is_read_and_merged_on_both_backends(backend_na
         assert trace_index.candidates(conn, {4: np.array([105, 106], dtype=np.int64)}, 60) == set()
 
 
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgresql"])
+def test_changed_bodies_are_listed_for_the_trace_on_both_backends(backend_name, tmp_path, request):
+    """Migration 0162's trigger lists an article whose body_hash changes (not one whose title does), and
+    pending after a mark reads those and the newer articles only."""
+    from newstrace.records import Article
+    from newstrace.store import trace_index
+
+    db = request.getfixturevalue("pg_url") if backend_name == "postgresql" else str(tmp_path / "c.db")
+    with Store(db) as st:
+        conn = st.conn
+        with conn:
+            trace_index.clear(conn)
+            conn.execute("DELETE FROM trace_changed")
+        st.write_batch([({"page_id": f"cb{i}", "url": f"https://c{i}.example/a", "source": "t"},
+                         Article(page_id=f"cb{i}", url=f"https://c{i}.example/a", source="t", site=f"c{i}.example",
+                                 title=f"T{i}", body=f"Body {i} words here.", blocks=[f"Body {i} words here."]), [])
+                        for i in range(3)])
+        aids = {p: a for p, a in conn.execute("SELECT page_id, aid FROM articles WHERE page_id LIKE 'cb%'")}
+        with conn:
+            conn.execute("UPDATE articles SET body_hash = 'x' WHERE page_id = 'cb1'")
+            conn.execute("UPDATE articles SET title = 'y' WHERE page_id = 'cb2'")
+            conn.execute("UPDATE articles SET body_hash = body_hash WHERE page_id = 'cb0'")
+        assert [r[0] for r in conn.execute("SELECT aid FROM trace_changed")] == [aids["cb1"]]
+        top = max(aids.values())
+        with conn:
+            trace_index.mark_indexed(conn, top)
+        assert conn.execute("SELECT count(*) FROM trace_changed").fetchone()[0] == 0
+        with conn:
+            conn.execute("UPDATE articles SET body_hash = 'z' WHERE page_id = 'cb0'")
+        # (nothing is in trace_docs: an empty index reads every article; with one row, the mark applies)
+        with conn:
+            conn.execute("INSERT INTO trace_docs (rid, page_id, site, body_hash, words, paragraphs, indexed_at) "
+                         "VALUES (?, 'cb2', 'c2.example', 'h', 3, 0, 'now')", (aids["cb2"],))
+        assert [p.key for p in trace_index.pending(conn)] == [aids["cb0"]]
+
+
 def test_readers_change_token_moves_with_the_stores_commits_only(pg_server):
     """A web reader's caches last until the store commits a write (backend.change_token, migration 0091): not
     for a VACUUM, a rolled-back write or a write to another database of the same server, which all move the

@@ -315,3 +315,48 @@ def test_rows_a_pre_0011_run_left_unfinished_are_indexed_again(tmp_path):
     assert st.conn.execute("SELECT count(*) FROM trace_docs WHERE indexed_at IS NULL").fetchone()[0] == 0
     assert _state(st) == full
     st.close()
+
+
+def _every_pending(st: Store) -> list[int]:
+    """What trace_index.pending answered before its mark: every article read."""
+    return [r[0] for r in st.conn.execute(
+        "SELECT a.aid FROM articles a LEFT JOIN trace_docs d ON d.rid = a.aid "
+        "WHERE d.rid IS NULL OR d.body_hash IS NOT a.body_hash ORDER BY a.aid")]
+
+
+def test_pending_after_the_mark_equals_every_article_read(tmp_path):
+    """Once a run has recorded its mark, pending reads the articles after it and the bodies listed as changed
+    (a trigger on any body_hash update): the same articles as reading every one, after new articles, a body
+    changed through the store, one changed by plain SQL, and a killed run's unfinished rows."""
+    from newstrace.store import furniture
+
+    st = Store(tmp_path / "p.db")
+    arts = _dense_corpus()
+    write(st, arts[:20])
+    trace_all(st, rebuild=True, translate=False)
+    assert trace_index.pending(st.conn) == [] and _every_pending(st) == []
+    write(st, arts[20:30])
+    rid_new = [p.key for p in trace_index.pending(st.conn)]
+    assert rid_new == _every_pending(st) and len(rid_new) == 10
+    pid, body, h = st.conn.execute("SELECT page_id, body, body_hash FROM articles WHERE aid = 3").fetchone()
+    with st.conn:
+        furniture.replace_body(st.conn, pid, body, h, body + "\n\nA line added.", "h-new", "2026-12-07")
+        st.conn.execute("UPDATE articles SET body_hash = 'by-hand' WHERE aid = 5")
+        st.conn.execute("UPDATE articles SET title = 'only the title' WHERE aid = 6")
+    got = [p.key for p in trace_index.pending(st.conn)]
+    assert got == _every_pending(st) == [3, 5] + rid_new
+    link_new(st, translate=False)
+    assert trace_index.pending(st.conn) == [] and _every_pending(st) == []
+    assert st.conn.execute("SELECT count(*) FROM trace_changed").fetchone()[0] == 0
+    # a run killed after writing some rows: they are dropped and pending again
+    write(st, arts[30:])
+    with st.conn:
+        trace_index.mark_unfinished(st.conn, [1, 2])
+        trace_index.drop_unfinished(st.conn)
+    got = [p.key for p in trace_index.pending(st.conn)]
+    assert got == _every_pending(st) and got[:2] == [1, 2] and len(got) == 2 + len(arts) - 30
+    # a cleared index (a rebuild) reads every article again
+    with st.conn:
+        trace_index.clear(st.conn)
+    assert [p.key for p in trace_index.pending(st.conn)] == _every_pending(st) == list(range(1, len(arts) + 1))
+    st.close()

@@ -856,6 +856,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         ON CONFLICT (rid) DO NOTHING;
         """,
     ),
+    (
+        "0162_trace_changed",
+        """
+        -- trace/: the articles whose body changed (any UPDATE of body_hash: furniture relearning, a user's SQL),
+        -- listed by a trigger; with incremental_marks 'trace_index' (every article up to that key was indexed with
+        -- its body of then, or is listed here) the pending articles are found without reading every article
+        CREATE TABLE IF NOT EXISTS trace_changed (aid INTEGER PRIMARY KEY);
+        CREATE TRIGGER IF NOT EXISTS trace_changed_body AFTER UPDATE OF body_hash ON articles
+        WHEN new.body_hash IS NOT old.body_hash BEGIN
+            INSERT OR IGNORE INTO trace_changed (aid) VALUES (new.aid);
+        END;
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------
@@ -867,6 +880,19 @@ MIGRATIONS: list[tuple[str, str]] = [
 FTS_TSVECTOR = "to_tsvector('newstrace', coalesce({p}title, '') || ' ' || coalesce({p}body, ''))"   # backend.FTS_CONFIG
 
 PG_VARIANTS: dict[str, str | list[str]] = {
+    "0162_trace_changed": [
+        "CREATE TABLE IF NOT EXISTS trace_changed (aid BIGINT PRIMARY KEY)",
+        """CREATE OR REPLACE FUNCTION trace_changed_body() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN
+             IF NEW.body_hash IS DISTINCT FROM OLD.body_hash THEN
+               INSERT INTO trace_changed (aid) VALUES (NEW.aid) ON CONFLICT (aid) DO NOTHING;
+             END IF;
+             RETURN NEW;
+           END $$""",
+        "DROP TRIGGER IF EXISTS trace_changed_body ON articles",
+        "CREATE TRIGGER trace_changed_body AFTER UPDATE OF body_hash ON articles "
+        "FOR EACH ROW EXECUTE FUNCTION trace_changed_body()",
+    ],
     # the table only (the same tables on both backends), no counting triggers: web readers on PostgreSQL key all
     # their caches on store_changes (0091, raised once per writing transaction by store/backend.py)
     "0093_web_trace_changes": [

@@ -20,7 +20,8 @@ import numpy as np
 from .articles import lookup, marks, slices
 from .records import ArticleKey, IndexedDoc, PendingDoc
 
-TABLES = ("trace_bands", "trace_bands_new", "trace_docs", "trace_unfinished", "trace_item_keys")
+TABLES = ("trace_bands", "trace_bands_new", "trace_docs", "trace_unfinished", "trace_item_keys", "trace_changed")
+MARK = "trace_index"   # incremental_marks: every article up to this key was indexed, or is listed in trace_changed
 BANDS = ("trace_bands", "trace_bands_new")
 DOC_COLS = "rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_at, keys"
 
@@ -28,6 +29,7 @@ DOC_COLS = "rid, page_id, site, body_hash, words, minhash, paragraphs, indexed_a
 def clear(conn) -> None:
     for t in TABLES:
         conn.execute(f"DELETE FROM {t}")
+    conn.execute("DELETE FROM incremental_marks WHERE name = ?", (MARK,))
 
 
 def page_cache(conn, size: int) -> int:
@@ -45,11 +47,38 @@ def memory_map(conn, size: int) -> int:
     return old
 
 
-def pending(conn) -> list[PendingDoc]:
-    """Articles not indexed yet or whose body changed since, in key order."""
-    return [PendingDoc(*r) for r in conn.execute(
-        "SELECT a.aid, a.page_id, a.body_hash, a.site FROM articles a LEFT JOIN trace_docs d ON d.rid = a.aid "
-        "WHERE d.rid IS NULL OR d.body_hash IS NOT a.body_hash ORDER BY a.aid")]
+class Pending(list):
+    """The pending articles (PendingDoc, in key order) and ``top``, the largest article key when they were
+    listed (``mark_indexed`` records it once they are indexed)."""
+    top: int | None = None
+
+
+def pending(conn) -> Pending:
+    """Articles not indexed yet or whose body changed since, in key order.  Once a run has recorded its mark
+    (``mark_indexed``), only the articles after the mark and those listed in trace_changed (migration 0162's
+    trigger) are read; before, or after the index was cleared, every article."""
+    out = Pending()
+    out.top = conn.execute("SELECT max(aid) FROM articles").fetchone()[0]
+    r = conn.execute("SELECT aid FROM incremental_marks WHERE name = ?", (MARK,)).fetchone()
+    sql = ("SELECT a.aid, a.page_id, a.body_hash, a.site FROM articles a LEFT JOIN trace_docs d ON d.rid = a.aid "
+           "WHERE {} (d.rid IS NULL OR d.body_hash IS NOT a.body_hash) ORDER BY a.aid")
+    if r is None or is_empty(conn):
+        rows = conn.execute(sql.format(""))
+    else:
+        rows = conn.execute(sql.format("a.aid IN (SELECT aid FROM articles WHERE aid > ? UNION "
+                                       "SELECT aid FROM trace_changed) AND"), (r[0],))
+    out.extend(PendingDoc(*x) for x in rows)
+    return out
+
+
+def mark_indexed(conn, top: int | None) -> None:
+    """Every article up to ``top`` is indexed with its current body (a run's pending articles are): the next
+    ``pending`` starts after it, and the changed bodies listed so far are done."""
+    if top is None:
+        return
+    conn.execute("INSERT INTO incremental_marks (name, aid) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
+                 "aid = excluded.aid", (MARK, top))
+    conn.execute("DELETE FROM trace_changed WHERE aid <= ?", (top,))
 
 
 def is_empty(conn) -> bool:
@@ -133,6 +162,7 @@ def clear_unfinished(conn) -> None:
 def drop_unfinished(conn) -> None:
     """trace_docs rows whose band keys were never stored (a killed run; rows left with an empty ``indexed_at``
     before migration 0011 were listed in trace_unfinished by migration 0161)."""
+    conn.execute("INSERT OR IGNORE INTO trace_changed (aid) SELECT rid FROM trace_unfinished")   # pending again
     conn.execute("DELETE FROM trace_item_keys WHERE rid IN (SELECT rid FROM trace_unfinished)")
     conn.execute("DELETE FROM trace_docs WHERE rid IN (SELECT rid FROM trace_unfinished)")
     conn.execute("DELETE FROM trace_unfinished")

@@ -160,6 +160,8 @@ class IndexPhase:
         elif self.r.pending:
             with conn:
                 self.r.counts["bands_merged"] += trace_index.merge_bands(conn, self.r.cfg.merge_share)
+        with conn:   # every pending article is indexed: the next run lists only what comes after
+            trace_index.mark_indexed(conn, getattr(self.r.pending, "top", None))
         dt = time.perf_counter() - t
         self.r.timing["index"] += dt
         return dt
