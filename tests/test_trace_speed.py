@@ -360,3 +360,25 @@ def test_pending_after_the_mark_equals_every_article_read(tmp_path):
         trace_index.clear(st.conn)
     assert [p.key for p in trace_index.pending(st.conn)] == _every_pending(st) == list(range(1, len(arts) + 1))
     st.close()
+
+
+def test_known_pairs_of_a_batch_are_the_same_looked_up_or_skipped(tmp_path):
+    """pairs.known with ``among`` (the batch) skips the lookup of pairs whose batch members have no stored
+    pair, and answers the same as looking every pair up."""
+    from newstrace.store import pairs as pairs_store
+    from newstrace.store.records import Pair, PairMethod
+
+    st = Store(tmp_path / "k.db")
+    with st.conn:
+        pairs_store.write(st.conn, [Pair(1, 5, "h1", "h5", True, PairMethod.ALIGN, None),
+                                    Pair(2, 6, "h2", "old", False, PairMethod.ALIGN, None),
+                                    Pair(3, 7, "h3", "h7", False, PairMethod.ALIGN, None)])
+    hashes = {k: f"h{k}" for k in range(1, 10)}
+    cands = {(1, 5), (2, 6), (3, 7), (4, 5), (5, 8), (1, 9), (8, 9), (3, 6)}
+    want = pairs_store.known(st.conn, cands, hashes)
+    assert want == {(1, 5), (3, 7)}
+    for batch in ([5, 6, 7, 8, 9], [1, 2, 3, 4], [8, 9], list(range(1, 10))):
+        assert pairs_store.known(st.conn, {p for p in cands if set(p) & set(batch)}, hashes, among=batch) == \
+            pairs_store.known(st.conn, {p for p in cands if set(p) & set(batch)}, hashes)
+    assert pairs_store.with_pairs(st.conn, range(1, 10)) == {1, 2, 3, 5, 6, 7}
+    st.close()

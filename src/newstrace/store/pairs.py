@@ -32,8 +32,25 @@ def any_stored(conn) -> bool:
     return conn.execute("SELECT 1 FROM trace_pairs LIMIT 1").fetchone() is not None
 
 
-def known(conn, pairs: set[tuple[ArticleKey, ArticleKey]], hashes: dict[ArticleKey, str]) -> set[tuple]:
-    """The pairs already aligned on the same two bodies (nothing to redo)."""
+def with_pairs(conn, keys: Iterable[ArticleKey]) -> set[ArticleKey]:
+    """The articles among ``keys`` in at least one stored pair (two index probes each)."""
+    out: set[ArticleKey] = set()
+    for c in slices(sorted(set(keys))):
+        ph = marks(c)
+        out.update(r[0] for r in conn.execute(f"SELECT a FROM trace_pairs WHERE a IN ({ph}) UNION "
+                                              f"SELECT b FROM trace_pairs WHERE b IN ({ph})", c + c))
+    return out
+
+
+def known(conn, pairs: set[tuple[ArticleKey, ArticleKey]], hashes: dict[ArticleKey, str],
+          among: Iterable[ArticleKey] | None = None) -> set[tuple]:
+    """The pairs already aligned on the same two bodies (nothing to redo).  ``among``: articles one of which is
+    in every pair (a batch); a pair whose members among them are in no stored pair is not looked up (a new
+    article's pairs: its candidates are read against a compact index, not the pairs' wide rows)."""
+    if among is not None and pairs:
+        batch = set(among)
+        seen = with_pairs(conn, batch)
+        pairs = {p for p in pairs if all(x in seen for x in p if x in batch)}
     if not pairs:
         return set()
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS _p (a INTEGER, b INTEGER)")

@@ -96,7 +96,7 @@ class IndexPhase:
             cands = trace_index.candidates(conn, keys_of, MAX_BUCKET)
             hashes = articles.body_hashes(conn, {x for p in cands for x in p})
         # (a run starting without aligned pairs never meets a pair twice: no lookup)
-        todo = sorted(cands - pairs.known(conn, cands, hashes) if self.had_pairs else cands)
+        todo = sorted(cands - pairs.known(conn, cands, hashes, among=keys) if self.had_pairs else cands)
         if r.cfg.precheck and self.had_pairs:   # (linking new articles onto a traced store only: a rebuild
             n = len(todo)                        # aligns every candidate, as the Spark trace does)
             todo = self.precheck(todo, rows, items)
