@@ -619,6 +619,9 @@ def test_band_table_of_increments_is_read_and_merged_on_both_backends(backend_na
             assert trace_index.boilerplate_keys(conn, [101, 102, 103, 104, 105]) == {101, 104}
             assert trace_index.candidates(conn, q, 60) == want
             assert trace_index.candidates(conn, q, 3) == {(1, 2), (1, 3), (3, 7), (6, 7)}   # 102: 4 articles
+            shared: dict = {}
+            trace_index.candidates(conn, {1: np.array([101, 104], dtype=np.int64), 2: np.array([101])}, 60, shared)
+            assert shared == {(1, 2): 2, (1, 3): 2, (1, 4): 1, (1, 5): 1, (1, 6): 1, (1, 7): 1, (2, 3): 1}
             with conn:
                 moved = trace_index.merge_bands(conn, 0.6 if step == 0 else 0.0)
             assert moved == (0 if step == 0 else 9 if step == 1 else 0)   # 4 of 7 articles new: not due at 0.6

@@ -184,8 +184,10 @@ def drop_bands(conn, keys: list[ArticleKey]) -> None:
             conn.execute(f"DELETE FROM {t} WHERE rid IN ({marks(c)})", c)
 
 
-def candidates(conn, keys_of: dict[ArticleKey, np.ndarray], max_bucket: int) -> set[tuple[ArticleKey, ArticleKey]]:
-    """Pairs (a < b) sharing a band key with one of the given articles, buckets over ``max_bucket`` excluded."""
+def candidates(conn, keys_of: dict[ArticleKey, np.ndarray], max_bucket: int,
+               shared: dict[tuple[ArticleKey, ArticleKey], int] | None = None) -> set[tuple[ArticleKey, ArticleKey]]:
+    """Pairs (a < b) sharing a band key with one of the given articles, buckets over ``max_bucket`` excluded.
+    ``shared``, when given, receives how many of those keys each pair shares (the articles' keys are unique)."""
     if not keys_of:
         return set()
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS _q (key INTEGER NOT NULL, rid INTEGER NOT NULL)")
@@ -202,12 +204,19 @@ def candidates(conn, keys_of: dict[ArticleKey, np.ndarray], max_bucket: int) -> 
              pop AS (SELECT qk.key FROM qk WHERE (SELECT count(*) FROM (SELECT 1 FROM trace_bands b
                      WHERE b.key = qk.key LIMIT ?) AS bucket) + (SELECT count(*) FROM (SELECT 1 FROM
                      trace_bands_new b WHERE b.key = qk.key LIMIT ?) AS bucket) <= ?)
-        SELECT q.rid, b.rid FROM _q q JOIN pop USING(key) JOIN trace_bands b ON b.key = q.key WHERE b.rid != q.rid
-        UNION
-        SELECT q.rid, b.rid FROM _q q JOIN pop USING(key) JOIN trace_bands_new b ON b.key = q.key WHERE b.rid != q.rid
+        SELECT x, y, count(*) FROM (
+            SELECT q.rid AS x, b.rid AS y FROM _q q JOIN pop USING(key) JOIN trace_bands b ON b.key = q.key
+            WHERE b.rid != q.rid
+            UNION ALL
+            SELECT q.rid AS x, b.rid AS y FROM _q q JOIN pop USING(key) JOIN trace_bands_new b ON b.key = q.key
+            WHERE b.rid != q.rid) AS m
+        GROUP BY x, y
     """
-    for x, y in conn.execute(sql, (max_bucket + 1, max_bucket + 1, max_bucket)):
-        pairs.add((x, y) if x < y else (y, x))
+    for x, y, n in conn.execute(sql, (max_bucket + 1, max_bucket + 1, max_bucket)):
+        p = (x, y) if x < y else (y, x)
+        pairs.add(p)
+        if shared is not None and n > shared.get(p, 0):   # (a pair of two given articles is met from both)
+            shared[p] = n
     conn.execute("DELETE FROM _q")
     return pairs
 

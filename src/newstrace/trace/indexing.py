@@ -70,6 +70,7 @@ class IndexPhase:
         ts = now_iso()
         rows = [indexed_doc(k, info[k].page_id, info[k].site, info[k].body_hash, d, ks, ts) for k, d, ks, _ in feats]
         items = {k: ik for k, _, _, ik in feats}
+        shared_keys = None
         if mem is not None:
             allk = np.concatenate([ks for _, _, ks, _ in feats]) if feats else np.zeros(0, dtype=np.int64)
             allr = np.repeat(np.asarray(keys, dtype=np.int64), [len(ks) for _, _, ks, _ in feats])
@@ -93,13 +94,14 @@ class IndexPhase:
                 trace_index.write_item_keys(conn, [(k, ik.tobytes()) for k, ik in items.items()])
                 trace_index.write_bands(conn, bands, new=True)
             t = r.lap("index", t)
-            cands = trace_index.candidates(conn, keys_of, MAX_BUCKET)
+            shared_keys = {}
+            cands = trace_index.candidates(conn, keys_of, MAX_BUCKET, shared_keys)
             hashes = articles.body_hashes(conn, {x for p in cands for x in p})
         # (a run starting without aligned pairs never meets a pair twice: no lookup)
         todo = sorted(cands - pairs.known(conn, cands, hashes, among=keys) if self.had_pairs else cands)
         if r.cfg.precheck and self.had_pairs:   # (linking new articles onto a traced store only: a rebuild
             n = len(todo)                        # aligns every candidate, as the Spark trace does)
-            todo = self.precheck(todo, rows, items)
+            todo = self.precheck(todo, rows, items, shared_keys)
             r.counts["prechecked"] += n - len(todo)
         r.lap("candidates", t)
         r.counts["candidates"] += len(cands)
@@ -107,13 +109,19 @@ class IndexPhase:
         return Batch(keys, rows, hashes, todo, items)
 
     def precheck(self, todo: list[tuple[ArticleKey, ArticleKey]], rows: list[IndexedDoc],
-                 items: dict[ArticleKey, np.ndarray]) -> list[tuple]:
+                 items: dict[ArticleKey, np.ndarray], shared_keys: dict | None = None) -> list[tuple]:
         """The candidate pairs worth aligning (``index.may_link``): the batch's band and item keys are at hand,
-        its partners' are read from trace_docs and trace_item_keys (a few bytes each, no body read or tokenised)."""
+        its partners' are read from trace_docs and trace_item_keys (a few bytes each, no body read or tokenised).
+        A pair the lookup already saw sharing two keys or more is aligned without it (``may_link`` is true
+        whenever two keys are common)."""
         if not todo:
             return todo
+        sure = {p for p in todo if shared_keys and shared_keys.get(p, 0) >= 2}
+        check = [p for p in todo if p not in sure]
+        if not check:
+            return todo
         have = {d.rid: (d.words, d.keys, None, d.minhash) for d in rows}
-        miss = {x for p in todo for x in p if x not in have}
+        miss = {x for p in check for x in p if x not in have}
         have.update(trace_index.words_and_keys(self.r.conn, miss))
         keys: dict[ArticleKey, np.ndarray | None] = {}
         its: dict[ArticleKey, np.ndarray | None] = dict(items)
@@ -127,8 +135,9 @@ class IndexPhase:
             if k not in its:
                 its[k] = None if iblob is None else np.frombuffer(iblob, dtype=np.int64)
         words = {k: v[0] or 0 for k, v in have.items()}
-        return [(a, b) for a, b in todo if may_link(keys.get(a), words.get(a, 0), keys.get(b), words.get(b, 0),
-                                                    its.get(a), its.get(b), sigs.get(a), sigs.get(b))]
+        return [(a, b) for a, b in todo if (a, b) in sure or may_link(
+            keys.get(a), words.get(a, 0), keys.get(b), words.get(b, 0), its.get(a), its.get(b), sigs.get(a),
+            sigs.get(b))]
 
     def boilerplate(self, docs: dict, involved: list[ArticleKey]) -> tuple[set[int], dict[ArticleKey, str]]:
         """Passage keys that are boilerplate, and the site of every involved article."""
