@@ -46,9 +46,14 @@ FIRST = ["Anna", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "In
 LAST = ["Adams", "Brown", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Hansen", "Ivanov", "Jones"]
 
 
-def stream(n: int, seed: int = 11):
-    """Articles 0..n-1 of one reproducible corpus, as (meta, Article, []) triples for Store.write_batch."""
+def stream(n: int, seed: int = 11, epoch: int = 0):
+    """Articles 0..n-1 of one reproducible corpus, as (meta, Article, []) triples for Store.write_batch.
+    ``epoch`` > 0: a bounded corpus, as bench/trace_scale.py's: article i's fresh paragraphs are relabelled by
+    epoch i // epoch's word bijection, so chance overlaps between unrelated articles stay within an epoch (the
+    classic corpus draws every origin from one finite pool of real paragraphs, so a batch's chance candidates
+    grow with the store: 6,855 at 40k, 16,056 at 160k).  The draws are the classic corpus's."""
     from newstrace.records import Article, content_hash
+    from trace_scale import relabeller
 
     rnd = random.Random(seed)
     pool = load_pool()
@@ -62,9 +67,10 @@ def stream(n: int, seed: int = 11):
         ids[s] = [x for x in ids[s] if x]
     origins: list[tuple] = []
     copies: list[tuple] = []
+    relabel = [relabeller(pool, 0)]
 
     def fresh(k: int) -> list[str]:
-        return [" ".join(w if rnd.random() > 0.35 else rnd.choice(vocab) for w in rnd.choice(pool).split())
+        return [relabel[0](" ".join(w if rnd.random() > 0.35 else rnd.choice(vocab) for w in rnd.choice(pool).split()))
                 for _ in range(k)]
 
     def drop_sentence(p: str) -> str:
@@ -83,6 +89,8 @@ def stream(n: int, seed: int = 11):
 
     base = 1_600_000_000
     for i in range(n):
+        if epoch and i % epoch == 0:
+            relabel[0] = relabeller(pool, i // epoch)
         site = rnd.choice(sites)
         url = f"https://{site}/a/{i}"
         r = rnd.random()
@@ -126,14 +134,14 @@ def stream(n: int, seed: int = 11):
         yield ({"page_id": a.page_id, "url": url, "source": "bench", "fetched_at": ts}, a, [])
 
 
-def build_base(db: str, n: int) -> float:
+def build_base(db: str, n: int, epoch: int = 0) -> float:
     from newstrace.store import Store
     from newstrace.trace import trace_all
 
     t = time.perf_counter()
     st = Store(db)
     batch = []
-    for item in stream(n):
+    for item in stream(n, epoch=epoch):
         batch.append(item)
         if len(batch) >= 2000:
             st.write_batch(batch)
@@ -145,7 +153,7 @@ def build_base(db: str, n: int) -> float:
     return time.perf_counter() - t
 
 
-def increment_items(n: int, batch: int, workdir: str | None) -> list:
+def increment_items(n: int, batch: int, workdir: str | None, epoch: int = 0) -> list:
     """Articles n..n+batch-1 of the stream; kept in ``workdir`` as plain fields (not pickled Article objects,
     whose class differs between the code versions compared), because making the stream up to 164k articles
     takes minutes."""
@@ -153,12 +161,13 @@ def increment_items(n: int, batch: int, workdir: str | None) -> list:
 
     from newstrace.records import Article
 
-    path = os.path.join(workdir, f"items_{n}_{batch}.pickle") if workdir else None
+    tag = f"_e{epoch}" if epoch else ""
+    path = os.path.join(workdir, f"items_{n}_{batch}{tag}.pickle") if workdir else None
     if path and os.path.exists(path):
         with open(path, "rb") as f:
             rows = pickle.load(f)
         return [(meta, Article(**fields), []) for meta, fields in rows]
-    items = list(stream(n + batch))[n:]
+    items = list(stream(n + batch, epoch=epoch))[n:]
     if path:
         rows = [(meta, {k: getattr(a, k) for k in ("page_id", "url", "source", "site", "publisher", "title", "byline",
                                                    "published", "body", "blocks", "language", "fetched_at",
@@ -169,7 +178,7 @@ def increment_items(n: int, batch: int, workdir: str | None) -> list:
     return items
 
 
-def increment_child(db: str, n: int, batch: int) -> None:
+def increment_child(db: str, n: int, batch: int, epoch: int = 0) -> None:
     """In a fresh process with the code under test on sys.path: add articles n..n+batch-1 as an ingest would."""
     from newstrace.store import Store
     from newstrace.trace import link_new
@@ -180,7 +189,7 @@ def increment_child(db: str, n: int, batch: int) -> None:
         a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 
-    items = increment_items(n, batch, os.path.dirname(db))
+    items = increment_items(n, batch, os.path.dirname(db), epoch)
     c0, t0 = cpu(), time.perf_counter()
     st = Store(db)
     st.known_read_keys()
@@ -242,14 +251,15 @@ def _median(xs: list[float]) -> float:
     return (xs[len(xs) // 2] + xs[(len(xs) - 1) // 2]) / 2
 
 
-def run_increment(src: str, base_db: str, work: str, n: int, batch: int) -> dict:
+def run_increment(src: str, base_db: str, work: str, n: int, batch: int, epoch: int = 0) -> dict:
     db = os.path.join(work, "inc.db")
     for ext in ("", "-wal", "-shm"):
         if os.path.exists(db + ext):
             os.remove(db + ext)
     shutil.copyfile(base_db, db)
     env = dict(os.environ, PYTHONPATH=src, NEWSTRACE_NO_TRANSLATE="1")
-    out = subprocess.run([sys.executable, __file__, "--child", db, "--n", str(n), "--batch", str(batch)],
+    out = subprocess.run([sys.executable, __file__, "--child", db, "--n", str(n), "--batch", str(batch),
+                          "--epoch", str(epoch)],
                          capture_output=True, text=True, env=env)
     os.remove(db)
     if out.returncode != 0:
@@ -268,12 +278,14 @@ def main() -> int:
     ap.add_argument("--build-only", action="store_true", help="build (or keep) the base stores, time nothing")
     ap.add_argument("--repeat", type=int, default=1, help="increments per version and size (interleaved); the "
                     "table shows the run with the lowest CPU")
+    ap.add_argument("--epoch", type=int, default=0, help="a bounded corpus: fresh text relabelled every EPOCH "
+                    "articles (bench/trace_scale.py), so chance overlaps do not grow with the store")
     ap.add_argument("--child")
     ap.add_argument("--prepare")
     ap.add_argument("--n", type=int)
     args = ap.parse_args()
     if args.child:
-        increment_child(args.child, args.n, args.batch)
+        increment_child(args.child, args.n, args.batch, args.epoch)
         return 0
     if args.prepare:
         prepare_child(args.prepare)
@@ -289,7 +301,7 @@ def main() -> int:
     results: dict[tuple[str, int], dict] = {}
     sizes = [int(x) for x in args.sizes.split(",")]
     for n in sizes:
-        base = os.path.join(args.workdir, f"base_{n}.db")
+        base = os.path.join(args.workdir, f"base_{n}_e{args.epoch}.db" if args.epoch else f"base_{n}.db")
         if not (args.keep and os.path.exists(base)):
             for ext in ("", "-wal", "-shm"):
                 if os.path.exists(base + ext):
@@ -299,7 +311,7 @@ def main() -> int:
             for ext in ("", "-wal", "-shm"):
                 if os.path.exists(part + ext):
                     os.remove(part + ext)
-            print(f"  {build_base(part, n):.0f}s", flush=True)
+            print(f"  {build_base(part, n, args.epoch):.0f}s", flush=True)
             os.replace(part, base)
         subprocess.run([sys.executable, __file__, "--prepare", base], check=True,
                        env=dict(os.environ, PYTHONPATH=args.src))
@@ -308,7 +320,7 @@ def main() -> int:
         runs: dict[str, list[dict]] = {name: [] for name, _ in versions}
         for rep in range(args.repeat):   # interleaved, the order alternating: the page cache's state is shared
             for name, src in (versions if rep % 2 == 0 else versions[::-1]):
-                r = run_increment(src, base, args.workdir, n, args.batch)
+                r = run_increment(src, base, args.workdir, n, args.batch, args.epoch)
                 runs[name].append(r)
                 print(f"n={n} {name}: +{args.batch} articles in {r['total_s']:.1f}s wall, {r['total_cpu']:.1f}s CPU "
                       f"(write {r['write_s']:.1f}/{r['write_cpu']:.1f}, relearn {r['relearn_s']:.1f}/"
