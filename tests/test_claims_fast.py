@@ -192,3 +192,43 @@ def test_second_pass_gives_a_bare_cue_the_rest_of_its_sentence():
     assert " ".join(t.text for t, lab in zip(doc, out) if lab.endswith("CON")) == \
         "on Monday about rising prices in the capital"
     assert [lab for lab in out if lab.endswith(("SRC", "CUE"))] == ["B-SRC", "B-CUE"]
+
+
+def test_content_running_over_its_own_cue_is_cut_to_the_quote():
+    from newstrace.analyze.claims import Claim, Span, _cut_own_cue
+
+    def claim(body, content, cue):
+        a, b = body.index(content), body.index(cue)
+        return Claim(kind="direct", content=Span(a, a + len(content), content), cue=Span(b, b + len(cue), cue))
+
+    body = '"We are ready for the party," Paris said about all the activity.'
+    c = claim(body, '"We are ready for the party," Paris said about all the activity', "said")
+    _cut_own_cue([c], body)
+    assert body[c.content.start:c.content.end] == '"We are ready for the party,"'
+    body = 'She hit back, saying, "It is over. We won."'
+    c = claim(body, 'back, saying, "It is over. We won."', "saying")
+    _cut_own_cue([c], body)
+    assert body[c.content.start:c.content.end] == '"It is over. We won."'
+    # a quote split by its cue stays one content ("A," she said. "B"); an apostrophe is no closing quote
+    body = '"We don\'t know," she said. "Nobody does."'
+    c = claim(body, body, "said")
+    _cut_own_cue([c], body)
+    assert (c.content.start, c.content.end) == (0, len(body))
+    body = '"We don\'t know it said nothing'
+    c = claim(body, body, "said")
+    _cut_own_cue([c], body)
+    assert (c.content.start, c.content.end) == (0, len(body))
+
+
+def test_cue_rate_features_flag_learned_cue_words_and_can_be_switched_off(monkeypatch):
+    from newstrace.analyze import features
+
+    doc = tokenize("Critics fear that the plan will fail.")
+    monkeypatch.setattr(features, "RATES_OVERRIDE", {"fear": 0.7})
+    monkeypatch.setitem(features.RATE_FEATURES, "fast", True)
+    on, _ = features.fast_token_features(doc)
+    assert "cr:6" in on[1] and "cue" in on[1] and "-1:cr:6" in on[2]
+    assert any(f.startswith("cd:R") for f in on[3])  # "that" is right of the learned cue
+    monkeypatch.setitem(features.RATE_FEATURES, "fast", False)
+    off, _ = features.fast_token_features(doc)
+    assert not any(f.startswith(("cr:", "-1:cr:")) for f in off[1] + off[2]) and "cue" not in off[1]

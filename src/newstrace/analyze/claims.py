@@ -16,15 +16,12 @@ Steps:
 """
 from __future__ import annotations
 
-import functools
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .features import (CLOSE_QUOTES, CUE_VERBS, NOMINAL_CUES, OPEN_QUOTES, STRAIGHT, quote_depths,
-                       token_features)
+from .features import (CLOSE_QUOTES, CUE_VERBS, NOMINAL_CUES, OPEN_QUOTES, STRAIGHT, cue_rates,
+                       quote_depths, token_features)
 from .sources import Mentions, resolve, source_type
 from .tagger import tag
 from .voice import voice
@@ -142,7 +139,6 @@ def apply_rules(sdoc, labels: list[str]) -> list[str]:
 
 
 _PRONOUNS = frozenset("i he she we they it you who".split())
-CUE_RATES = Path(__file__).parent / "models" / "claims_cues.json"
 CUE_RATE_MIN = 0.5  # a word opens a missed cue when at least this share of its train occurrences are in a cue
 # the missed-cue pass (second_cues, _bare_content): a new cue's source is at most SOURCE_WINDOW words right before
 # it; a content needs at least MIN_CONTENT_WORDS words (else the other side of the sentence, else none). Both
@@ -154,14 +150,6 @@ CUE_RATE_MIN = 0.5  # a word opens a missed cue when at least this share of its 
 # setting within 0.002); on 480-559: 0.6133 / 0.6091 / 0.6122
 SOURCE_WINDOW = 6
 MIN_CONTENT_WORDS = 3
-
-
-@functools.lru_cache(maxsize=4)
-def cue_rates(path: str | None = None) -> dict[str, float]:
-    """Lowercased word -> share of its PolNeAR train occurrences inside a gold cue (words seen 3+ times;
-    ``bench/claims_train.py --cues`` writes it); empty when the file is absent."""
-    f = Path(path) if path else CUE_RATES
-    return json.loads(f.read_text()) if f.exists() else {}
 
 
 def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: float = CUE_RATE_MIN) -> list[str]:
@@ -318,6 +306,39 @@ def _group(runs: list[tuple[str, Span, int, int]]) -> list[Claim]:
     return claims + [c for c, _ in loose]
 
 
+_CLOSE_AT = re.compile(r"[”»›\"’](?=[\s,.;:!?]|$)")  # a closing quote (not the apostrophe of "don’t")
+
+
+def _quoted(text: str) -> bool:
+    return text.lstrip(_LEAD)[:1] in OPEN_QUOTES | STRAIGHT | {"'"}
+
+
+def _has_quote(text: str) -> bool:
+    return any(ch in _QUOTE_CHARS for ch in text)
+
+
+_LEAD = " \t,;:.!?—–-"  # what may stand between a cue and the quote it introduces
+_QUOTE_CHARS = frozenset("“”«»„‹›\"")
+
+
+def _cut_own_cue(claims: list[Claim], body: str) -> None:
+    """A content that runs over its own cue is cut to its quoted side when the other side has no quote at all:
+    '"We are ready," Paris said about the work' -> the quote ("A," she said. "B" stays one content)."""
+    for c in claims:
+        con, cue = c.content, c.cue
+        if con is None or cue is None or not (con.start < cue.start and cue.end < con.end):
+            continue
+        left, right = body[con.start:cue.start], body[cue.end:con.end]
+        if _quoted(left) and not _has_quote(right):
+            lo = con.start + len(left) - len(left.lstrip())
+            ends = [m.end() for m in _CLOSE_AT.finditer(left, 1)]
+            if not ends:
+                continue
+            c.content = Span(lo, con.start + ends[-1], "")
+        elif _quoted(right) and not _has_quote(left):
+            c.content = Span(cue.end + len(right) - len(right.lstrip(_LEAD)), con.end, "")
+
+
 def _text_fill(claims: list[Claim], body: str) -> None:
     for c in claims:
         for k in ("source", "cue", "content"):
@@ -383,7 +404,7 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
 
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
-            rules: bool = True, extend: bool = True, second: bool | str = True) -> list[Claim]:
+            rules: bool = True, extend: bool = True, second: bool | str = True, cut: bool = True) -> list[Claim]:
     """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc or tokens-only
     :class:`.claims_tokens.Doc`), in order. ``second``: the missed-cue pass (:func:`second_cues`; a path:
     another cue-rate file; False: off)."""
@@ -407,6 +428,8 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             sent_start = _sent_starts(sdoc)
             runs = [(role, span, ti, sent_start[ti]) for role, span, ti in runs]
         para = _group(runs)
+        if cut:
+            _cut_own_cue(para, body)
         # a quote continued from the previous paragraph with no cue of its own belongs to the open claim
         if carried and open_claim is not None and open_claim.content is not None and para \
                 and para[0].cue is None and para[0].content is not None and para[0].content.start <= off + 1 \
