@@ -56,8 +56,17 @@ def cue_rates(path: str | None = None) -> dict[str, float]:
     return json.loads(f.read_text()) if f.exists() else {}
 
 
-def _rates() -> dict[str, float]:
-    return RATES_OVERRIDE if RATES_OVERRIDE is not None else cue_rates()
+_RATE_TABLES: list = [None, None]  # the rate table last read and (its reporting words, word -> bucket)
+
+
+def _rates() -> tuple[frozenset, dict[str, str]]:
+    """The reporting words (the fixed list and the learned ones) and word -> rate bucket of the current rate
+    table (made once per table)."""
+    rates = RATES_OVERRIDE if RATES_OVERRIDE is not None else cue_rates()
+    if _RATE_TABLES[0] is not rates:
+        words = CUE_VERBS | {w for w, r in rates.items() if r >= RATE_CUE_MIN}
+        _RATE_TABLES[:] = [rates, (words, {w: _rate_bucket(r) for w, r in rates.items() if r >= 0.2})]
+    return _RATE_TABLES[1]
 
 
 def _rate_bucket(r: float) -> str:
@@ -191,15 +200,13 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
     return base, left_open
 
 
-def _rate_words(lows: list[str], on: bool) -> tuple[frozenset | set, list[str]]:
-    """The reporting words of a paragraph (the fixed list, plus, when ``on``, its words with a train cue rate of
-    at least RATE_CUE_MIN) and each token's cue-rate bucket (empty when off)."""
+def _rate_words(lows: list[str], on: bool) -> tuple[frozenset, list[str]]:
+    """The reporting words (the fixed list, plus, when ``on``, the words with a train cue rate of at least
+    RATE_CUE_MIN) and each token's cue-rate bucket (empty when off)."""
     if not on:
         return CUE_VERBS, []
-    rates = _rates()
-    rs = [rates.get(w, 0.0) for w in lows]
-    extra = {w for w, r in zip(lows, rs) if r >= RATE_CUE_MIN and w not in CUE_VERBS}
-    return (CUE_VERBS | extra if extra else CUE_VERBS), [_rate_bucket(r) for r in rs]
+    words, buckets = _rates()
+    return words, [buckets.get(w, "0") for w in lows]
 
 
 def _flags_and_windows(base: list[list[str]], texts: list[str], lows: list[str], cues: list[bool],
@@ -322,13 +329,13 @@ def fast_token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | N
             sides[i] = sd
             extra[i] += [f"cd|sq:{side}|{sq}", f"cd|q:{side}|{qs[i]}"]
         a = b
-    win = {k: [[f"{k}:w:{w}", f"{k}:q:{q}", f"{k}:t:{t}"] for w, q, t in zip(lows, qs, tags)] for k in (-2, -1, 1, 2)}
+    if rbs:
+        win = {k: [[f"{k}:w:{w}", f"{k}:q:{q}", f"{k}:t:{t}", f"{k}:cr:{b}"] for w, q, t, b in zip(lows, qs, tags, rbs)]
+               for k in (-2, -1, 1, 2)}
+    else:
+        win = {k: [[f"{k}:w:{w}", f"{k}:q:{q}", f"{k}:t:{t}"] for w, q, t in zip(lows, qs, tags)] for k in (-2, -1, 1, 2)}
     win[-3] = [[f"-3:w:{w}"] for w in lows]
     win[3] = [[f"3:w:{w}"] for w in lows]
-    if rbs:
-        for k in (-2, -1, 1, 2):
-            for w, b in zip(win[k], rbs):
-                w.append(f"{k}:cr:{b}")
     base = []
     for i in range(n):
         low = lows[i]
