@@ -12,6 +12,7 @@ only), so these articles are not wholly unseen by the pass: the choice is among 
 Since session 12 the shipped tokens-only model saw all 840 train articles: give a model fitted without the
 scored articles with ``--fast-model`` (``claims_train.py --fast --keep-lexicon --holdout 160 --out F`` fits on
 0-679) and ``--rates-from N`` (cue rates of train articles 0..N-1 only, for its features and the pass).
+``--short-sentences``: what the outlet-voice minimum of 3 tokens (``claims._assertions``) drops.
 ``--steps``: instead of the sweep, the post-tagger steps on and off on ``--choose`` (the missed-cue pass,
 ``claims._cut_own_cue``), how session 12 scored them.
 
@@ -102,6 +103,42 @@ def steps(rng: tuple[int, int]) -> int:
     return 0
 
 
+def short_sentences() -> int:
+    """``--short-sentences``: the source of ``claims._assertions``' 3-token minimum (session 12)."""
+    import collections
+
+    from newstrace.analyze.claims import paragraphs
+    from newstrace.analyze.claims_tokens import tokenize
+
+    docs = load("train")
+    if not docs:
+        print("PolNeAR train not found under ../shared/data/polnear: skipped.")
+        return 0
+    n_all: collections.Counter = collections.Counter()
+    n_out: collections.Counter = collections.Counter()
+    ex: collections.Counter = collections.Counter()
+    for d in docs:
+        cov = set()
+        for att in d.attributions:
+            for frags in att.spans.values():
+                for s, e in frags:
+                    cov.update(range(s, e))
+        for off, text in paragraphs(d.text):
+            for sent in tokenize(text).sents:
+                k = min(len(sent), 6)
+                n_all[k] += 1
+                if not any(i in cov for i in range(off + sent.start_char, off + sent.end_char)):
+                    n_out[k] += 1
+                    if k <= 3:
+                        ex[(k, sent.text)] += 1
+    print(f"PolNeAR train, {len(docs)} articles: sentences by token count (tokens-only splitter)\n")
+    print(table(["tokens", "sentences", "outside every gold attribution", "most frequent outside"],
+                [[str(k) if k < 6 else "6+", str(n_all[k]), str(n_out[k]),
+                  "; ".join(t for (m, t), _ in ex.most_common() if m == k)[:160] if k <= 3 else ""]
+                 for k in sorted(n_all)]))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--choose", default="320:400", help="train articles the sweep is scored on (held out)")
@@ -111,6 +148,8 @@ def main(argv=None) -> int:
     ap.add_argument("--fast-model", help="a tokens-only model fitted without the scored articles")
     ap.add_argument("--rates-from", type=int, help="cue rates from train articles 0..N-1 only")
     ap.add_argument("--steps", action="store_true", help="score the post-tagger steps on/off instead")
+    ap.add_argument("--short-sentences", action="store_true", help="what the outlet-voice minimum (3 tokens) "
+                    "drops: PolNeAR train sentences outside every gold attribution by token count, with examples")
     a = ap.parse_args(argv)
     from pathlib import Path
 
@@ -131,6 +170,8 @@ def main(argv=None) -> int:
         features.cue_rates.cache_clear()
     if a.steps:
         return steps(_range(a.choose))
+    if a.short_sentences:
+        return short_sentences()
 
     _cache_tagger()
     c0, c1 = _range(a.choose)

@@ -467,6 +467,13 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     return claims
 
 
+# The outlet's voice needs 3 tokens: on PolNeAR train (`bench/claims_constants.py --short-sentences`, session 12)
+# the 783 sentences of 1-2 tokens outside every gold attribution are furniture (URLs, list numbers, time stamps,
+# "ABSTRACT.", "CORRECTION:", "TWITTER.", "Getty.") bar a rare "Why?"; 3-token ones are a mix of labels ("FULL
+# TEXT.", "[Reuters]") and real statements ("Rubio disagreed.", "Close call."), so they are kept.
+MIN_ASSERTION_TOKENS = 3
+
+
 def _assertions(body: str, parses: list[tuple[int, Any]], claims: list[Claim]) -> list[Claim]:
     """Sentences outside every attribution: the outlet's own voice, with modality and predictions."""
     taken = sorted(c.extent() for c in claims if c.where == "body")
@@ -474,7 +481,7 @@ def _assertions(body: str, parses: list[tuple[int, Any]], claims: list[Claim]) -
     for off, sdoc in parses:
         for sent in sdoc.sents:
             s, e = off + sent.start_char, off + sent.end_char
-            if len(sent) < 3 or any(a < e and s < b for a, b in taken):
+            if len(sent) < MIN_ASSERTION_TOKENS or any(a < e and s < b for a, b in taken):
                 continue
             v = voice(sent)
             out.append(Claim(kind="assertion", content=Span(s, e, body[s:e]), **v))
