@@ -12,7 +12,8 @@ only), so these articles are not wholly unseen by the pass: the choice is among 
 Since session 12 the shipped tokens-only model saw all 840 train articles: give a model fitted without the
 scored articles with ``--fast-model`` (``claims_train.py --fast --keep-lexicon --holdout 160 --out F`` fits on
 0-679) and ``--rates-from N`` (cue rates of train articles 0..N-1 only, for its features and the pass).
-``--short-sentences``: what the outlet-voice minimum of 3 tokens (``claims._assertions``) drops.
+``--parse-taggers P0[:rates],tokens --cache DIR``: the parse path's tagger choice (parse model or the tokens-only
+model on the parse's tokens). ``--short-sentences``: what the outlet-voice minimum of 3 tokens (``claims._assertions``) drops.
 ``--steps``: instead of the sweep, the post-tagger steps on and off on ``--choose`` (the missed-cue pass,
 ``claims._cut_own_cue``), how session 12 scored them.
 
@@ -90,16 +91,53 @@ def steps(rng: tuple[int, int]) -> int:
     items = list(zip(docs, parse_bodies([d.text for d in docs], parse=False)))
     orig = claims.analyse
     rows = []
-    for second, cut in ((True, False), (True, True), (False, True)):
-        claims.analyse = lambda *x, _s=second, _c=cut, **k: orig(*x, **{**k, "second": _s, "cut": _c})
+    for second, cut, voiced in ((True, False, False), (True, True, False), (False, True, False), (True, True, True)):
+        claims.analyse = lambda *x, _s=second, _c=cut, _v=voiced, **k: orig(*x, **{**k, "second": _s, "cut": _c,
+                                                                                   "voiced": _v})
         try:
             sc = cp.score([(cp.system_items(d, ps), cp.gold_items(d)) for d, ps in items])
         finally:
             claims.analyse = orig
-        rows.append([f"missed-cue pass {'on' if second else 'off'}, own-cue cut {'on' if cut else 'off'}",
+        rows.append([f"missed-cue pass {'on' if second else 'off'}, own-cue cut {'on' if cut else 'off'}, "
+                     f"source-less own-voice claims {'dropped' if voiced else 'kept'}",
                      *(f"{sc[(r, 'overlap', 'all')][2]:.4f}" for r in cp.ROLES)])
     print(f"PolNeAR train articles {rng[0]}-{rng[1] - 1}, tokens only\n")
     print(table(["steps", "content F1", "source F1", "cue F1"], rows))
+    return 0
+
+
+def parse_taggers(rng: tuple[int, int], arms: list[str], cache: str | None) -> int:
+    """``--parse-taggers``: which tagger the parse path should run (``claims.PARSE_TAGGER``), on held-out train."""
+    from pathlib import Path
+
+    import claims_polnear as cp
+    import claims_train
+
+    from newstrace.analyze import claims, features, tagger
+
+    docs = load("train")
+    if not docs:
+        print("PolNeAR train not found under ../shared/data/polnear: skipped.")
+        return 0
+    items = claims_train.parsed("train", docs, cache)[rng[0]:rng[1]]
+    rows = []
+    old = claims.PARSE_TAGGER, tagger.MODEL, dict(features.RATE_FEATURES)
+    try:
+        for arm in arms:
+            model, _, opt = arm.partition(":")
+            claims.PARSE_TAGGER = "tokens" if model == "tokens" else "parse"
+            if model != "tokens":
+                tagger.MODEL = Path(model)
+            features.RATE_FEATURES["parse"] = opt == "rates"
+            tagger._tagger.cache_clear()
+            sc = cp.score([(cp.system_items(d, ps), cp.gold_items(d)) for d, ps in items])
+            rows.append([arm, *(f"{sc[(r, 'overlap', 'all')][2]:.4f}" for r in cp.ROLES)])
+    finally:
+        claims.PARSE_TAGGER, tagger.MODEL = old[0], old[1]
+        features.RATE_FEATURES.update(old[2])
+        tagger._tagger.cache_clear()
+    print(f"PolNeAR train articles {rng[0]}-{rng[1] - 1}, spaCy parses\n")
+    print(table(["tagger on the parse", "content F1", "source F1", "cue F1"], rows))
     return 0
 
 
@@ -148,6 +186,10 @@ def main(argv=None) -> int:
     ap.add_argument("--fast-model", help="a tokens-only model fitted without the scored articles")
     ap.add_argument("--rates-from", type=int, help="cue rates from train articles 0..N-1 only")
     ap.add_argument("--steps", action="store_true", help="score the post-tagger steps on/off instead")
+    ap.add_argument("--parse-taggers", help="MODEL[:rates],... on the spaCy parses of --choose: parse models "
+                    "(':rates' when trained with the cue-rate features) and, as 'tokens', the --fast-model on the "
+                    "parse's tokens (needs --cache)")
+    ap.add_argument("--cache", help="claims_train.py's parse cache folder (train.spacy)")
     ap.add_argument("--short-sentences", action="store_true", help="what the outlet-voice minimum (3 tokens) "
                     "drops: PolNeAR train sentences outside every gold attribution by token count, with examples")
     a = ap.parse_args(argv)
@@ -172,6 +214,8 @@ def main(argv=None) -> int:
         return steps(_range(a.choose))
     if a.short_sentences:
         return short_sentences()
+    if a.parse_taggers:
+        return parse_taggers(_range(a.choose), a.parse_taggers.split(","), a.cache)
 
     _cache_tagger()
     c0, c1 = _range(a.choose)

