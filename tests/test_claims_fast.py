@@ -232,3 +232,23 @@ def test_cue_rate_features_flag_learned_cue_words_and_can_be_switched_off(monkey
     monkeypatch.setitem(features.RATE_FEATURES, "fast", False)
     off, _ = features.fast_token_features(doc)
     assert not any(f.startswith(("cr:", "-1:cr:")) for f in off[1] + off[2]) and "cue" not in off[1]
+
+
+def test_source_less_own_voice_stays_the_outlets_and_a_headline_needs_a_reporting_verb():
+    from newstrace.analyze.claims import Claim, Span, _headline_cue, _outlet_voiced
+
+    body = "A further escalation could be expected in the coming weeks.\n\nWork is expected to begin in May."
+    cs = analyse(body, parse_bodies([body], parse=False)[0])
+    assert [c.kind for c in cs] == ["assertion", "assertion"]
+    sp = lambda t, s: Span(t.index(s), t.index(s) + len(s), s)  # noqa: E731
+    t = "Work is expected to begin in May, officials said."
+    inside = Claim(kind="indirect", cue=sp(t, "is expected"), content=sp(t, "Work is expected to begin in May"))
+    assert _outlet_voiced(inside)
+    assert not _outlet_voiced(Claim(kind="indirect", source=sp(t, "officials"), cue=sp(t, "said"),
+                                    content=sp(t, "Work is expected to begin in May")))
+    assert not _outlet_voiced(Claim(kind="direct", content=Span(0, 9, '"We won."')))
+    title = "Ferry terminal approved"
+    assert not _headline_cue(Claim(kind="indirect", source=sp(title, "Ferry terminal"), cue=sp(title, "approved")))
+    title = "Mayor says ferry will run"
+    assert _headline_cue(Claim(kind="indirect", source=sp(title, "Mayor"), cue=sp(title, "says"),
+                               content=sp(title, "ferry will run")))
