@@ -16,7 +16,8 @@ Two rows for newstrace: the tokens-only path (``claims_crf_fast``: what ``analyz
 only component, no tagger or parser) and the parse path (``claims_crf``: what it runs when another component,
 issue 14's actors, has the text parsed anyway).
 
-Usage: ``.venv/bin/python bench/claims_polnear.py [--limit N] [--chains] [--no-textacy] [--tokens-only]``
+Usage: ``.venv/bin/python bench/claims_polnear.py [--limit N] [--chains] [--no-textacy] [--tokens-only]
+[--cache DIR]``
 """
 from __future__ import annotations
 
@@ -225,6 +226,8 @@ def main() -> int:
     ap.add_argument("--no-textacy", action="store_true")
     ap.add_argument("--tokens-only", action="store_true", help="only the tokens-only path (no spaCy parse, no "
                     "textacy: the parse is most of the run's CPU)")
+    ap.add_argument("--cache", help="folder of claims_train.py's pre-parsed dev.spacy + .keys (speed only: the "
+                    "parse the analyze stage makes for claims, read instead of made)")
     a = ap.parse_args()
     docs = load("dev", a.limit)
     if not docs:
@@ -234,7 +237,12 @@ def main() -> int:
 
     t = time.time()
     # the claims parse of the analyze stage (no NER)
-    parses = [] if a.tokens_only else parse_bodies([d.text for d in docs], ner=False)
+    if a.cache and not a.tokens_only:  # the same parse, made earlier by claims_train.py --cache (speed only)
+        import claims_train
+
+        parses = [ps for _, ps in claims_train.parsed("dev", docs, a.cache)]
+    else:
+        parses = [] if a.tokens_only else parse_bodies([d.text for d in docs], ner=False)
     words = sum(len(d.text.split()) for d in docs)
     t_parse = time.time() - t
     t = time.time()

@@ -16,7 +16,9 @@ runs are interleaved and repeated ``--repeat`` times, the fastest kept (the mach
   original): time, articles carried, words analysed.
 
 Usage: ``nice -n 10 .venv/bin/python bench/claims_speed.py [--pages 100] [--ref-src /tmp/ref/src] [--no-trace]``;
-``--copies N``: only the copies rows, on the stories of the first N reuse-dev origins (most pages are copies)
+``--copies N``: only the copies rows, on the stories of the first N reuse-dev origins (most pages are copies);
+``--default-only``: only the reference and each tree's default ingest; ``--kernel``: only the tokens-only claims
+kernel's CPU a word on PolNeAR dev, per tree
 """
 from __future__ import annotations
 
@@ -44,6 +46,18 @@ if mode.startswith("ingest"):
     s = newstrace.ingest(json.load(open(sys.argv[3])), db=db, workers=int(sys.argv[5]), link=sys.argv[4] == "1",
                          **kw)
     print(json.dumps(s.get("analyze") or {}))
+elif mode == "kernel":  # the tokens-only claims kernel alone: tokenize + claims.analyse of PolNeAR dev
+    import time
+    from newstrace.analyze.claims import analyse, paragraphs  # the tree's own, before bench/common.py adds ours
+    from newstrace.analyze.claims_tokens import tokenize
+    sys.path.insert(0, db)  # the bench folder (polnear_data)
+    from polnear_data import load
+    docs = load("dev")
+    analyse(docs[0].text, [(o, tokenize(t)) for o, t in paragraphs(docs[0].text)])  # models loaded
+    t = time.process_time()
+    for d in docs:
+        analyse(d.text, [(o, tokenize(t)) for o, t in paragraphs(d.text)])
+    print(json.dumps({"cpu": time.process_time() - t, "words": sum(len(d.text.split()) for d in docs)}))
 else:
     from newstrace.analyze import stage
     from newstrace.store import Store
@@ -66,6 +80,24 @@ def run(src: str, args: list[str]) -> tuple[float, float, dict]:
             json.loads(lines[-1]) if lines else {})
 
 
+def kernel(trees: dict[str, str], repeat: int) -> int:
+    """``--kernel``: CPU a word of the tokens-only claims kernel on PolNeAR dev, per tree, lowest of ``repeat``."""
+    shared_or_skip("polnear")
+    bench = str(Path(__file__).resolve().parent)
+    best: dict[str, float] = {}
+    words = 0
+    for _ in range(repeat):
+        for name, src in trees.items():
+            out = run(src, ["kernel", bench])[2]
+            words = out["words"]
+            best[name] = min(best.get(name, out["cpu"]), out["cpu"])
+    first = next(iter(best.values()))
+    print(f"tokens-only claims kernel on PolNeAR dev ({words} words), lowest CPU of {repeat}, interleaved\n")
+    print(table(["tree", "CPU s", "µs a word", "ratio to the first"],
+                [[k, f"{v:.2f}", f"{v / words * 1e6:.1f}", f"{v / first:.2f}"] for k, v in best.items()]))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=100)
@@ -77,11 +109,16 @@ def main(argv=None) -> int:
                     "reuse-dev origins' stories (origins and their gold copies) instead of the first --pages pages")
     ap.add_argument("--default-only", action="store_true", help="only the reference and this tree's default ingest "
                     "(a quicker repeat of the headline ratio)")
+    ap.add_argument("--kernel", action="store_true", help="only the tokens-only claims kernel (tokenize + "
+                    "claims.analyse of the PolNeAR dev articles, CPU a word inside the child, models loaded first), "
+                    "this tree and --ref-src interleaved")
     a = ap.parse_args(argv)
-    reuse = shared_or_skip("reuse-dev")
     trees = {"this tree": str(ROOT / "src")}
     if a.ref_src:
         trees = {"reference tree": a.ref_src, **trees}
+    if a.kernel:
+        return kernel(trees, a.repeat)
+    reuse = shared_or_skip("reuse-dev")
     files = sorted(str(p) for p in (reuse / "pages").rglob("*") if p.is_file())[: a.pages]
     if a.copies:
         gold = [json.loads(x) for x in open(reuse / "gold" / "copies.jsonl")]
@@ -105,8 +142,6 @@ def main(argv=None) -> int:
                 p.unlink()
             keep(REF, run(trees["this tree"], ["ingest:none", ref, str(lst), trace, str(a.workers)]))
             for name, src in trees.items() if not a.copies else ():
-                if a.default_only and name != "this tree":
-                    continue
                 for how in ("default", "all") if name == "this tree" and not a.default_only else ("default",):
                     one = str(Path(d) / "one.db")
                     keep(f"{name}: ingest{' --analyze ' + how if how != 'default' else ' (its default)'}",

@@ -139,17 +139,24 @@ def labels_for(doc, pstart: int, sdoc, role_at: dict | None = None) -> list[str]
     return out
 
 
-def sequences(items):
-    from newstrace.analyze.features import token_features
+def sequences(items, rates_of: dict | None = None):
+    """CRF inputs and gold labels of ``items``; ``rates_of``: article name -> the cue rates its features read
+    (out-of-fold rates for training articles, :func:`oof_rates`; else the shipped or fit-only file)."""
+    from newstrace.analyze import features
 
     X, Y = [], []
-    for doc, paras in items:
-        carried = 0
-        role_at = _role_at(doc)
-        for start, sd in paras:
-            feats, carried = token_features(sd, carried)
-            X.append(feats)
-            Y.append(labels_for(doc, start, sd, role_at))
+    try:
+        for doc, paras in items:
+            if rates_of is not None:
+                features.RATES_OVERRIDE = rates_of[doc.name]
+            carried = 0
+            role_at = _role_at(doc)
+            for start, sd in paras:
+                feats, carried = features.token_features(sd, carried)
+                X.append(feats)
+                Y.append(labels_for(doc, start, sd, role_at))
+    finally:
+        features.RATES_OVERRIDE = None
     return X, Y
 
 
@@ -228,22 +235,50 @@ def cap_table(docs) -> None:
         print(f"| at most {cap + 1} tokens | source overlap P {p:.3f} R {r:.3f} F1 {2 * p * r / max(1e-9, p + r):.3f} |")
 
 
-def write_cue_rates(docs, path: Path) -> int:
-    """``--cues``: lowercased word -> share of its occurrences inside a gold cue, over the tokens-only
-    tokenization of ``docs`` (PolNeAR train; words seen 3+ times with a share of at least 0.2): what
-    ``claims.second_cues`` reads."""
+def cue_counts(docs) -> dict:
+    """Article name -> (word counts, counts inside a gold cue) over the tokens-only tokenization."""
     import collections
-    import json
 
-    tot: collections.Counter = collections.Counter()
-    cue: collections.Counter = collections.Counter()
+    out = {}
     for d, ps in tokenized(docs):
+        tot: collections.Counter = collections.Counter()
+        cue: collections.Counter = collections.Counter()
         role_at = _role_at(d)
         for start, sd in ps:
             for t, lab in zip(sd, labels_for(d, start, sd, role_at)):
                 tot[t.lower_] += 1
                 cue[t.lower_] += lab.endswith("CUE")
-    rates = {w: round(cue[w] / n, 3) for w, n in sorted(tot.items()) if n >= 3 and cue[w] / n >= 0.2}
+        out[d.name] = (tot, cue)
+    return out
+
+
+def rates_from(counts) -> dict[str, float]:
+    """Lowercased word -> share of its occurrences inside a gold cue (words seen 3+ times, shares >= 0.2)."""
+    import collections
+
+    tot: collections.Counter = collections.Counter()
+    cue: collections.Counter = collections.Counter()
+    for t, c in counts:
+        tot.update(t)
+        cue.update(c)
+    return {w: round(cue[w] / n, 3) for w, n in sorted(tot.items()) if n >= 3 and cue[w] / n >= 0.2}
+
+
+def oof_rates(counts: dict, folds: int = 5) -> dict:
+    """Article name -> cue rates from the other folds' articles (article i is in fold i % folds): the rates a
+    training article's features read, so the CRF never sees a rate made from its own labels."""
+    names = list(counts)
+    per_fold = [rates_from([counts[n] for i, n in enumerate(names) if i % folds != k]) for k in range(folds)]
+    return {n: per_fold[i % folds] for i, n in enumerate(names)}
+
+
+def write_cue_rates(docs, path: Path) -> int:
+    """``--cues``: lowercased word -> share of its occurrences inside a gold cue, over the tokens-only
+    tokenization of ``docs`` (PolNeAR train; words seen 3+ times with a share of at least 0.2): what
+    ``claims.second_cues`` and the cue-rate features read."""
+    import json
+
+    rates = rates_from(cue_counts(docs).values())
     path.write_text(json.dumps(rates, separators=(",", ":"), ensure_ascii=False))
     return len(rates)
 
@@ -269,6 +304,10 @@ def main() -> int:
                     "on the train articles (how the shipped cap was chosen) and stop")
     ap.add_argument("--cues", action="store_true", help="only write the cue-rate file of claims.second_cues "
                     "from the train articles' gold cues (no training)")
+    ap.add_argument("--keep-lexicon", action="store_true", help="with --fast: keep the shipped tag lexicon (no "
+                    "parse of the training articles)")
+    ap.add_argument("--no-rate-features", action="store_true", help="train without the cue-rate features "
+                    "(features.RATE_FEATURES off for this path: the comparison arm)")
     a = ap.parse_args()
     tr_docs, dev_docs = load("train", a.limit), load("dev", a.limit)
     if not tr_docs:
@@ -278,7 +317,7 @@ def main() -> int:
         cap_table(tr_docs)
         return 0
     if a.cues:
-        from newstrace.analyze.claims import CUE_RATES
+        from newstrace.analyze.features import CUE_RATES
 
         out = Path(a.out or CUE_RATES)
         print(f"cue rates: {write_cue_rates(tr_docs, out)} words from {len(tr_docs)} train articles -> {out}")
@@ -289,19 +328,35 @@ def main() -> int:
         from newstrace.analyze import features
 
         fit = tr_docs[:len(tr_docs) - a.holdout]
-        lex_items = parsed("train", fit[:a.lex_limit] if a.lex_limit else fit, a.cache)
-        lex = Path(a.lex_out or (f"/tmp/claims_lex_{os.getpid()}.json" if a.holdout else LEXICON))
-        print(f"lexicon: {write_lexicon(lex_items, lex)} words from the parses of {len(lex_items)} train "
-              f"articles -> {lex}", flush=True)
-        features.LEXICON = lex
-        features._lexicon.cache_clear()
+        if a.keep_lexicon:
+            print(f"lexicon: the shipped {LEXICON.name} (not rebuilt)", flush=True)
+        else:
+            lex_items = parsed("train", fit[:a.lex_limit] if a.lex_limit else fit, a.cache)
+            lex = Path(a.lex_out or (f"/tmp/claims_lex_{os.getpid()}.json" if a.holdout else LEXICON))
+            print(f"lexicon: {write_lexicon(lex_items, lex)} words from the parses of {len(lex_items)} train "
+                  f"articles -> {lex}", flush=True)
+            features.LEXICON = lex
+            features._lexicon.cache_clear()
         tr_items = tokenized(tr_docs)
     else:
         tr_items = parsed("train", tr_docs, a.cache)
     held = []
     if a.holdout:
         tr_items, held = tr_items[:-a.holdout], tr_items[-a.holdout:]
-    Xtr, Ytr = sequences(tr_items)
+    from newstrace.analyze import features
+
+    path_key = "fast" if a.fast else "parse"
+    if a.no_rate_features:
+        features.RATE_FEATURES[path_key] = False
+    counts = cue_counts([d for d, _ in tr_items])
+    if a.holdout:  # held-out articles (and the missed-cue pass on them) read rates of the fitted articles only
+        import json
+
+        tmp = Path(f"/tmp/claims_cues_{os.getpid()}.json")
+        tmp.write_text(json.dumps(rates_from(counts.values())))
+        features.CUE_RATES = tmp
+        features.cue_rates.cache_clear()
+    Xtr, Ytr = sequences(tr_items, oof_rates(counts) if features.RATE_FEATURES[path_key] else None)
     if a.holdout:
         Xdv, Ydv = sequences(held)
     else:

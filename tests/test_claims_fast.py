@@ -192,3 +192,63 @@ def test_second_pass_gives_a_bare_cue_the_rest_of_its_sentence():
     assert " ".join(t.text for t, lab in zip(doc, out) if lab.endswith("CON")) == \
         "on Monday about rising prices in the capital"
     assert [lab for lab in out if lab.endswith(("SRC", "CUE"))] == ["B-SRC", "B-CUE"]
+
+
+def test_content_running_over_its_own_cue_is_cut_to_the_quote():
+    from newstrace.analyze.claims import Claim, Span, _cut_own_cue
+
+    def claim(body, content, cue):
+        a, b = body.index(content), body.index(cue)
+        return Claim(kind="direct", content=Span(a, a + len(content), content), cue=Span(b, b + len(cue), cue))
+
+    body = '"We are ready for the party," Paris said about all the activity.'
+    c = claim(body, '"We are ready for the party," Paris said about all the activity', "said")
+    _cut_own_cue([c], body)
+    assert body[c.content.start:c.content.end] == '"We are ready for the party,"'
+    body = 'She hit back, saying, "It is over. We won."'
+    c = claim(body, 'back, saying, "It is over. We won."', "saying")
+    _cut_own_cue([c], body)
+    assert body[c.content.start:c.content.end] == '"It is over. We won."'
+    # a quote split by its cue stays one content ("A," she said. "B"); an apostrophe is no closing quote
+    body = '"We don\'t know," she said. "Nobody does."'
+    c = claim(body, body, "said")
+    _cut_own_cue([c], body)
+    assert (c.content.start, c.content.end) == (0, len(body))
+    body = '"We don\'t know it said nothing'
+    c = claim(body, body, "said")
+    _cut_own_cue([c], body)
+    assert (c.content.start, c.content.end) == (0, len(body))
+
+
+def test_cue_rate_features_flag_learned_cue_words_and_can_be_switched_off(monkeypatch):
+    from newstrace.analyze import features
+
+    doc = tokenize("Critics fear that the plan will fail.")
+    monkeypatch.setattr(features, "RATES_OVERRIDE", {"fear": 0.7})
+    monkeypatch.setitem(features.RATE_FEATURES, "fast", True)
+    on, _ = features.fast_token_features(doc)
+    assert "cr:6" in on[1] and "cue" in on[1] and "-1:cr:6" in on[2]
+    assert any(f.startswith("cd:R") for f in on[3])  # "that" is right of the learned cue
+    monkeypatch.setitem(features.RATE_FEATURES, "fast", False)
+    off, _ = features.fast_token_features(doc)
+    assert not any(f.startswith(("cr:", "-1:cr:")) for f in off[1] + off[2]) and "cue" not in off[1]
+
+
+def test_source_less_own_voice_stays_the_outlets_and_a_headline_needs_a_reporting_verb():
+    from newstrace.analyze.claims import Claim, Span, _headline_cue, _outlet_voiced
+
+    body = "A further escalation could be expected in the coming weeks.\n\nWork is expected to begin in May."
+    cs = analyse(body, parse_bodies([body], parse=False)[0])
+    assert [c.kind for c in cs] == ["assertion", "assertion"]
+    sp = lambda t, s: Span(t.index(s), t.index(s) + len(s), s)  # noqa: E731
+    t = "Work is expected to begin in May, officials said."
+    inside = Claim(kind="indirect", cue=sp(t, "is expected"), content=sp(t, "Work is expected to begin in May"))
+    assert _outlet_voiced(inside)
+    assert not _outlet_voiced(Claim(kind="indirect", source=sp(t, "officials"), cue=sp(t, "said"),
+                                    content=sp(t, "Work is expected to begin in May")))
+    assert not _outlet_voiced(Claim(kind="direct", content=Span(0, 9, '"We won."')))
+    title = "Ferry terminal approved"
+    assert not _headline_cue(Claim(kind="indirect", source=sp(title, "Ferry terminal"), cue=sp(title, "approved")))
+    title = "Mayor says ferry will run"
+    assert _headline_cue(Claim(kind="indirect", source=sp(title, "Mayor"), cue=sp(title, "says"),
+                               content=sp(title, "ferry will run")))

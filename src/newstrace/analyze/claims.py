@@ -16,15 +16,12 @@ Steps:
 """
 from __future__ import annotations
 
-import functools
-import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .features import (CLOSE_QUOTES, CUE_VERBS, NOMINAL_CUES, OPEN_QUOTES, STRAIGHT, quote_depths,
-                       token_features)
+from .features import (CLOSE_QUOTES, CUE_VERBS, NOMINAL_CUES, OPEN_QUOTES, STRAIGHT, cue_rates,
+                       fast_token_features, quote_depths, token_features)
 from .sources import Mentions, resolve, source_type
 from .tagger import tag
 from .voice import voice
@@ -142,7 +139,6 @@ def apply_rules(sdoc, labels: list[str]) -> list[str]:
 
 
 _PRONOUNS = frozenset("i he she we they it you who".split())
-CUE_RATES = Path(__file__).parent / "models" / "claims_cues.json"
 CUE_RATE_MIN = 0.5  # a word opens a missed cue when at least this share of its train occurrences are in a cue
 # the missed-cue pass (second_cues, _bare_content): a new cue's source is at most SOURCE_WINDOW words right before
 # it; a content needs at least MIN_CONTENT_WORDS words (else the other side of the sentence, else none). Both
@@ -154,14 +150,6 @@ CUE_RATE_MIN = 0.5  # a word opens a missed cue when at least this share of its 
 # setting within 0.002); on 480-559: 0.6133 / 0.6091 / 0.6122
 SOURCE_WINDOW = 6
 MIN_CONTENT_WORDS = 3
-
-
-@functools.lru_cache(maxsize=4)
-def cue_rates(path: str | None = None) -> dict[str, float]:
-    """Lowercased word -> share of its PolNeAR train occurrences inside a gold cue (words seen 3+ times;
-    ``bench/claims_train.py --cues`` writes it); empty when the file is absent."""
-    f = Path(path) if path else CUE_RATES
-    return json.loads(f.read_text()) if f.exists() else {}
 
 
 def second_cues(sdoc, labels: list[str], rates: dict[str, float], rate_min: float = CUE_RATE_MIN) -> list[str]:
@@ -318,6 +306,59 @@ def _group(runs: list[tuple[str, Span, int, int]]) -> list[Claim]:
     return claims + [c for c, _ in loose]
 
 
+_CLOSE_AT = re.compile(r"[”»›\"’](?=[\s,.;:!?]|$)")  # a closing quote (not the apostrophe of "don’t")
+
+
+def _quoted(text: str) -> bool:
+    return text.lstrip(_LEAD)[:1] in OPEN_QUOTES | STRAIGHT | {"'"}
+
+
+def _has_quote(text: str) -> bool:
+    return any(ch in _QUOTE_CHARS for ch in text)
+
+
+_LEAD = " \t,;:.!?—–-"  # what may stand between a cue and the quote it introduces
+_QUOTE_CHARS = frozenset("“”«»„‹›\"")
+
+
+def _cut_own_cue(claims: list[Claim], body: str) -> None:
+    """A content that runs over its own cue is cut to its quoted side when the other side has no quote at all:
+    '"We are ready," Paris said about the work' -> the quote ("A," she said. "B" stays one content)."""
+    for c in claims:
+        con, cue = c.content, c.cue
+        if con is None or cue is None or not (con.start < cue.start and cue.end < con.end):
+            continue
+        left, right = body[con.start:cue.start], body[cue.end:con.end]
+        if _quoted(left) and not _has_quote(right):
+            lo = con.start + len(left) - len(left.lstrip())
+            ends = [m.end() for m in _CLOSE_AT.finditer(left, 1)]
+            if not ends:
+                continue
+            c.content = Span(lo, con.start + ends[-1], "")
+        elif _quoted(right) and not _has_quote(left):
+            c.content = Span(cue.end + len(right) - len(right.lstrip(_LEAD)), con.end, "")
+
+
+def _outlet_voiced(c: Claim) -> bool:
+    """No source and either no cue or a cue inside its own content ("A further escalation could be expected in
+    the coming weeks", "Work is expected to begin in the autumn"): the outlet's own statement or prediction,
+    left to its voice (:func:`_assertions`) rather than made a source-less attribution. (PolNeAR counts some of
+    these as attributions; bench/README "Claims", session 12, gives the cost.)"""
+    if c.source is not None or c.where != "body":
+        return False
+    if c.cue is None:
+        return not _quoted(c.content.text) if c.content else False
+    return c.content is not None and c.content.start <= c.cue.start and c.cue.end <= c.content.end
+
+
+def _headline_cue(c: Claim) -> bool:
+    """A headline is an attribution only with a reporting verb, "according to" or a quote ("Ferry terminal
+    approved" is not one)."""
+    words = c.cue.text.lower().split() if c.cue else []
+    return any(w.strip(".,:") in CUE_VERBS for w in words) or words[:2] == ["according", "to"] or \
+        bool(c.content and _quoted(c.content.text))
+
+
 def _text_fill(claims: list[Claim], body: str) -> None:
     for c in claims:
         for k in ("source", "cue", "content"):
@@ -381,9 +422,28 @@ def _outlet_after_cue(c: Claim, body: str) -> str | None:
     return name if source_type(name, None) == "news outlet" else None
 
 
+# Which tagger reads a parsed paragraph: "parse" (claims_crf over the parse features) or "tokens" (the
+# tokens-only model over its own features of the parse's tokens; the parse still serves the rules and sources).
+# Session 12, held-out PolNeAR train 680-839 on the spaCy parses, both models fitted on 0-679 the way the shipped
+# ones are (claims_train.py --holdout 160), content / source / cue overlap F1: parse model 0.6606 / 0.6982 /
+# 0.6897 (with the cue-rate features 0.6626 / 0.7067 / 0.6905), tokens-only model with them 0.6717 / 0.7026 /
+# 0.6923: "tokens" (bench/README "Claims", session 12)
+PARSE_TAGGER = "tokens"
+
+
+def _features(sdoc, carried: int, quotes) -> tuple[list, int, bool]:
+    """The tagger's features of one paragraph, what it leaves open, and whether the tokens-only model reads them."""
+    if sdoc.has_annotation("DEP") and PARSE_TAGGER == "parse":
+        feats, left = token_features(sdoc, carried, quotes)
+        return feats, left, False
+    feats, left = fast_token_features(sdoc, carried, quotes)
+    return feats, left, True
+
+
 def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             title: str | None = None, title_parse: Any = None, assertions: bool = True,
-            rules: bool = True, extend: bool = True, second: bool | str = True) -> list[Claim]:
+            rules: bool = True, extend: bool = True, second: bool | str = True, cut: bool = True,
+            voiced: bool = True) -> list[Claim]:
     """Claims of one article. ``parses``: (offset of the paragraph in ``body``, its spaCy Doc or tokens-only
     :class:`.claims_tokens.Doc`), in order. ``second``: the missed-cue pass (:func:`second_cues`; a path:
     another cue-rate file; False: off)."""
@@ -394,8 +454,8 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     open_claim: Claim | None = None
     for off, sdoc in parses:
         quotes = quote_depths(sdoc, carried)
-        feats, left_open = token_features(sdoc, carried, quotes)
-        labels = tag(feats, fast=not sdoc.has_annotation("DEP"))
+        feats, left_open, fast = _features(sdoc, carried, quotes)
+        labels = tag(feats, fast=fast)
         if rules:
             labels = apply_rules(sdoc, labels)
         if second:  # chosen on held-out train (both models)
@@ -407,6 +467,8 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
             sent_start = _sent_starts(sdoc)
             runs = [(role, span, ti, sent_start[ti]) for role, span, ti in runs]
         para = _group(runs)
+        if cut:
+            _cut_own_cue(para, body)
         # a quote continued from the previous paragraph with no cue of its own belongs to the open claim
         if carried and open_claim is not None and open_claim.content is not None and para \
                 and para[0].cue is None and para[0].content is not None and para[0].content.start <= off + 1 \
@@ -427,13 +489,15 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
         prev_end = off + len(sdoc.text)
     _text_fill(claims, body)
     claims = [c for c in claims if c.cue is not None or c.content is not None or c.source is not None]
+    if voiced:
+        claims = [c for c in claims if not _outlet_voiced(c)]
     if title and title_parse is not None:
-        feats, _ = token_features(title_parse, 0)
+        feats, _, fast = _features(title_parse, 0, None)
         tl = _group([(r, s, ti, _sent_of(title_parse, ti)) for r, s, ti in
-                     _runs(title_parse, tag(feats, fast=not title_parse.has_annotation("DEP")), 0, title)])
+                     _runs(title_parse, tag(feats, fast=fast), 0, title)])
         _text_fill(tl, title)
         for c in tl:
-            if c.cue is not None and (c.source or c.content):
+            if c.cue is not None and (c.source or c.content) and (not voiced or _headline_cue(c)):
                 c.kind = kind_of(c.cue, c.content)
                 c.where = "title"
                 resolve(c, Mentions(), title)
@@ -444,6 +508,13 @@ def analyse(body: str, parses: list[tuple[int, Any]], outlet: str | None = None,
     return claims
 
 
+# The outlet's voice needs 3 tokens: on PolNeAR train (`bench/claims_constants.py --short-sentences`, session 12)
+# the 783 sentences of 1-2 tokens outside every gold attribution are furniture (URLs, list numbers, time stamps,
+# "ABSTRACT.", "CORRECTION:", "TWITTER.", "Getty.") bar a rare "Why?"; 3-token ones are a mix of labels ("FULL
+# TEXT.", "[Reuters]") and real statements ("Rubio disagreed.", "Close call."), so they are kept.
+MIN_ASSERTION_TOKENS = 3
+
+
 def _assertions(body: str, parses: list[tuple[int, Any]], claims: list[Claim]) -> list[Claim]:
     """Sentences outside every attribution: the outlet's own voice, with modality and predictions."""
     taken = sorted(c.extent() for c in claims if c.where == "body")
@@ -451,7 +522,7 @@ def _assertions(body: str, parses: list[tuple[int, Any]], claims: list[Claim]) -
     for off, sdoc in parses:
         for sent in sdoc.sents:
             s, e = off + sent.start_char, off + sent.end_char
-            if len(sent) < 3 or any(a < e and s < b for a, b in taken):
+            if len(sent) < MIN_ASSERTION_TOKENS or any(a < e and s < b for a, b in taken):
                 continue
             v = voice(sent)
             out.append(Claim(kind="assertion", content=Span(s, e, body[s:e]), **v))

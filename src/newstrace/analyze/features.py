@@ -36,6 +36,42 @@ CLOSE_QUOTES = {"”", "»", "''", "’", "›"}
 STRAIGHT = {'"'}
 _SHAPE = re.compile(r"[A-Z]+|[a-z]+|[0-9]+")
 
+CUE_RATES = Path(__file__).parent / "models" / "claims_cues.json"
+# Learned cue words (session 12): each token's share of train occurrences inside a gold cue, bucketed, is a
+# feature of itself and its neighbours, and a word with a rate of at least RATE_CUE_MIN counts as a reporting
+# word for the link / nearest-cue features alongside the fixed list above (which misses most of PolNeAR's cues:
+# "think", "wants", "poll", "shows", ...). Training reads out-of-fold rates (bench/claims_train.py), so the
+# model does not learn to trust a rate that saw its own label. Per path: whether its shipped model was trained
+# with them (bench/README "Claims", session 12, held-out train figures).
+RATE_FEATURES = {"parse": False, "fast": True}
+RATE_CUE_MIN = 0.3
+RATES_OVERRIDE: dict[str, float] | None = None  # training only: the out-of-fold rates of the article at hand
+
+
+@functools.lru_cache(maxsize=4)
+def cue_rates(path: str | None = None) -> dict[str, float]:
+    """Lowercased word -> share of its PolNeAR train occurrences inside a gold cue (words seen 3+ times, shares
+    of 0.2 and more; ``bench/claims_train.py --cues`` writes it); empty when the file is absent."""
+    f = Path(path) if path else CUE_RATES
+    return json.loads(f.read_text()) if f.exists() else {}
+
+
+_RATE_TABLES: list = [None, None]  # the rate table last read and (its reporting words, word -> bucket)
+
+
+def _rates() -> tuple[frozenset, dict[str, str]]:
+    """The reporting words (the fixed list and the learned ones) and word -> rate bucket of the current rate
+    table (made once per table)."""
+    rates = RATES_OVERRIDE if RATES_OVERRIDE is not None else cue_rates()
+    if _RATE_TABLES[0] is not rates:
+        words = CUE_VERBS | {w for w, r in rates.items() if r >= RATE_CUE_MIN}
+        _RATE_TABLES[:] = [rates, (words, {w: _rate_bucket(r) for w, r in rates.items() if r >= 0.2})]
+    return _RATE_TABLES[1]
+
+
+def _rate_bucket(r: float) -> str:
+    return "0" if r < 0.2 else "2" if r < 0.4 else "4" if r < 0.6 else "6" if r < 0.8 else "8"
+
 
 def is_quote(text: str) -> bool:
     return text in OPEN_QUOTES or text in CLOSE_QUOTES or text in STRAIGHT
@@ -85,13 +121,13 @@ def quote_depths(doc, carried: int = 0, texts: list[str] | None = None) -> tuple
     return out, depth
 
 
-def _cue_links(doc) -> tuple[list[str], list[int]]:
+def _cue_links(doc, cue_words: frozenset | set = CUE_VERBS) -> tuple[list[str], list[int]]:
     """Per token: its relation to a reporting cue (subj / comp / obj / '') and the cue's distance."""
     rel = [""] * len(doc)
     dist = [99] * len(doc)
     for tok in doc:
         low = tok.lower_
-        if not ((low in CUE_VERBS and tok.pos_ in ("VERB", "AUX")) or (low == "according" and tok.i + 1 < len(doc)
+        if not ((low in cue_words and tok.pos_ in ("VERB", "AUX")) or (low == "according" and tok.i + 1 < len(doc)
                                                                    and doc[tok.i + 1].lower_ == "to")):
             continue
         for child in tok.children:
@@ -130,16 +166,21 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
     toks = list(doc)
     texts = [t.text for t in toks]
     depths, left_open = quotes if quotes is not None else quote_depths(doc, carried, texts)
-    rel, dist = _cue_links(doc)
     lows = [t.lower_ for t in toks]
+    cue_words, rbs = _rate_words(lows, RATE_FEATURES["parse"])
+    rel, dist = _cue_links(doc, cue_words)
     starts = [t.is_sent_start for t in toks]
     poss = [t.pos_ for t in toks]
     qs = [str(min(d, 2)) for d in depths]
-    cues = [w in CUE_VERBS for w in lows]
+    cues = [w in cue_words for w in lows]
     # the window features of each token, made once per (offset, token) rather than per use
     win = {}
     for k in (-2, -1, 1, 2):
         win[k] = [[f"{k}:w:{w}", f"{k}:pos:{p}", f"{k}:q:{q}"] for w, p, q in zip(lows, poss, qs)]
+    if rbs:
+        for k in (-2, -1, 1, 2):
+            for w, b in zip(win[k], rbs):
+                w.append(f"{k}:cr:{b}")
     base = []
     for i, tok in enumerate(toks):
         low = lows[i]
@@ -150,11 +191,22 @@ def token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | None =
         h = tok.head.i
         hl = lows[h]
         r = rel[i] or "-"
-        f += ["dep:" + tok.dep_, "hw:" + (hl if hl in CUE_VERBS else poss[h]), "rel:" + r,
+        f += ["dep:" + tok.dep_, "hw:" + (hl if hl in cue_words else poss[h]), "rel:" + r,
               "dist:" + _bucket(dist[i]), f"rel|q:{r}|{q}"]
+        if rbs:
+            f.append("cr:" + rbs[i])
         base.append(f)
     _flags_and_windows(base, texts, lows, cues, starts, win, (-2, -1, 1, 2))
     return base, left_open
+
+
+def _rate_words(lows: list[str], on: bool) -> tuple[frozenset, list[str]]:
+    """The reporting words (the fixed list, plus, when ``on``, the words with a train cue rate of at least
+    RATE_CUE_MIN) and each token's cue-rate bucket (empty when off)."""
+    if not on:
+        return CUE_VERBS, []
+    words, buckets = _rates()
+    return words, [buckets.get(w, "0") for w in lows]
 
 
 def _flags_and_windows(base: list[list[str]], texts: list[str], lows: list[str], cues: list[bool],
@@ -237,7 +289,8 @@ def fast_token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | N
     lows = [t.lower_ for t in toks]
     starts = [t.is_sent_start for t in toks]
     qs = ["2" if d >= 2 else "1" if d else "0" for d in depths]
-    cues = [w in CUE_VERBS or (w == "according" and i + 1 < n and lows[i + 1] == "to") for i, w in enumerate(lows)]
+    cue_words, rbs = _rate_words(lows, RATE_FEATURES["fast"])
+    cues = [w in cue_words or (w == "according" and i + 1 < n and lows[i + 1] == "to") for i, w in enumerate(lows)]
     lex = _lexicon()
     tags = [lex_tag(lows[i], texts[i], starts[i], lex) for i in range(n)]
     commas = [0] * (n + 1)  # commas before each token (prefix sums)
@@ -276,7 +329,11 @@ def fast_token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | N
             sides[i] = sd
             extra[i] += [f"cd|sq:{side}|{sq}", f"cd|q:{side}|{qs[i]}"]
         a = b
-    win = {k: [[f"{k}:w:{w}", f"{k}:q:{q}", f"{k}:t:{t}"] for w, q, t in zip(lows, qs, tags)] for k in (-2, -1, 1, 2)}
+    if rbs:
+        win = {k: [[f"{k}:w:{w}", f"{k}:q:{q}", f"{k}:t:{t}", f"{k}:cr:{b}"] for w, q, t, b in zip(lows, qs, tags, rbs)]
+               for k in (-2, -1, 1, 2)}
+    else:
+        win = {k: [[f"{k}:w:{w}", f"{k}:q:{q}", f"{k}:t:{t}"] for w, q, t in zip(lows, qs, tags)] for k in (-2, -1, 1, 2)}
     win[-3] = [[f"-3:w:{w}"] for w in lows]
     win[3] = [[f"3:w:{w}"] for w in lows]
     base = []
@@ -286,6 +343,8 @@ def fast_token_features(doc, carried: int = 0, quotes: tuple[list[int], int] | N
         sd = sides[i]
         f = ["b", "w:" + low, "sh:" + shape(text), "q:" + qs[i], "suf3:" + low[-3:], "suf2:" + low[-2:],
              "cd:" + sd, "t:" + tags[i], f"cd|t:{sd}|{tags[i]}"]
+        if rbs:
+            f.append("cr:" + rbs[i])
         f += extra[i]
         base.append(f)
     _flags_and_windows(base, texts, lows, cues, starts, win, (-3, -2, -1, 1, 2, 3))
