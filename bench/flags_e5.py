@@ -67,6 +67,12 @@ def main(argv=None) -> int:
     a.states.mkdir(parents=True, exist_ok=True)
     path = lambda split, k: a.states / f"L{a.layers}-{split}-{k}.npy"  # noqa: E731
     if not a.no_encode:
+        info = e5states.backend_info()
+        kept = a.states / "backend.json"
+        if kept.exists() and json.loads(kept.read_text())["backend"] != info["backend"]:
+            sys.exit(f"{a.states} holds states of the {json.loads(kept.read_text())['backend']} backend; this "
+                     f"run would add {info['backend']} ones: use another --states directory")
+        kept.write_text(json.dumps(info) + "\n")  # read by train_flags --states
         order = []
         for i in range(max(len(sub), len(dev_ids))):
             order += [("train", k) for k in sub[i:i + 1]] + [("dev", k) for k in dev_ids[i:i + 1]]

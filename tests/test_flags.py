@@ -85,3 +85,35 @@ def test_extend_grows_runs_over_their_phrase(nlp):
     assert spans(tf.extend(sent, lab, "l")) == ["brutal", "utterly disgraceful"]
     assert spans(tf.extend(sent, lab, "lr")) == ["brutal regime", "utterly disgraceful decision"]
     assert tf.extend(sent, ["O"] * len(toks), "lr") == ["O"] * len(toks)
+
+
+def test_mlp_head_learns_what_a_linear_head_cannot():
+    """XOR of two coordinates decides the class: the MLP head separates it, and flags reads its 6-array form."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3000, 4)).astype(np.float32)
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1, 0)
+    y[(y == 0) & (X[:, 2] > 1.0)] = 2
+    lin = tf.fit_head(X, y, l2=1.0)
+    mlp = tf.fit_mlp(X, y, epochs=15, hidden=32, lr=3e-3)
+    assert len(mlp) == 6
+    acc = lambda hd: float(((flags.head_apply(hd, X)[:, 0] > 0.5) == (y == 1)).mean())  # noqa: E731
+    assert acc(mlp) > 0.9 > 0.65 > acc(lin)
+    p = flags.head_probs([X[:5], X[5:9]], mlp)
+    assert [q.shape for q in p] == [(5, 2), (4, 2)] and all((q >= 0).all() and (q.sum(1) <= 1 + 1e-5).all() for q in p)
+
+
+def test_kept_states_are_cut_back_into_sentences(nlp, tmp_path):
+    """bench/flags_e5.py keeps one array per article; train_flags cuts it into the article's sentences, refuses a
+    file whose rows do not match the parse, and refuses to fit on part of train as if on all of it."""
+    docs = {"1": nlp("These vile thugs lied. Nobody came."), "2": nlp("The council met.")}
+    n1 = sum(len(s) for s in flags.doc_sents(docs["1"]))
+    E = np.arange(n1 * 3, dtype=np.float16).reshape(n1, 3)
+    np.save(tf.states_path(tmp_path, 12, "train", "1"), E)
+    got = tf.read_states(tmp_path, 12, docs)
+    assert list(got) == ["1"] and [g.shape for g in got["1"]] == [(len(s), 3) for s in flags.doc_sents(docs["1"])]
+    assert np.array_equal(np.concatenate(got["1"]), E.astype(np.float32))
+    with pytest.raises(SystemExit, match="no L12 states for 1 train articles"):
+        tf.kept_states(tmp_path, 12, docs)
+    np.save(tf.states_path(tmp_path, 12, "train", "2"), np.zeros((2, 3), np.float16))
+    with pytest.raises(ValueError, match="2 rows for"):
+        tf.read_states(tmp_path, 12, docs)

