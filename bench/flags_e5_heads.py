@@ -27,7 +27,32 @@ from common import shared_or_skip  # noqa: E402
 
 POS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
        "SCONJ", "SYM", "VERB", "X"]
-TAUS = (0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+TAUS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # weight of the CRF's marginals in the fused P(LL), P(NC)
+
+
+def crf_marginals(work: Path, split: str, docs: dict, model: Path, prior: dict | None) -> dict:
+    """{article: (tokens, 2) CRF marginals P(LL), P(NC)} over ``flags.doc_sents``, kept in ``work``."""
+    import numpy as np
+    import pycrfsuite
+
+    from newstrace.analyze import flags
+
+    tagger, out = None, {}
+    for art, doc in docs.items():
+        f = work / f"crf-{split}-{art}.npy"
+        if not f.exists():
+            if tagger is None:
+                tagger = pycrfsuite.Tagger()
+                tagger.open(str(model))
+            sents, feats = flags.doc_features(doc, prior, False)
+            rows = []
+            for sent, fs in zip(sents, feats):
+                tagger.set(fs)
+                rows.append(flags.crf_probs(tagger, len(fs)))
+            np.save(f, np.concatenate(rows) if rows else np.zeros((0, 2), np.float32))
+        out[art] = np.load(f)
+    return out
 
 
 def main(argv=None) -> int:
@@ -38,6 +63,9 @@ def main(argv=None) -> int:
     ap.add_argument("--dev-cache", type=Path, default=None)
     ap.add_argument("--dev", action="store_true", help="refit the chosen heads and score PTC dev once")
     ap.add_argument("--heads", default="logreg,mlp")
+    ap.add_argument("--crf-only", action="store_true", help="only fit the 4/5-train CRF and keep its marginals")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/newstrace-flags-fusion"),
+                    help="keeps the 4/5-train CRF's marginals on the held-out fifth and the shipped CRF's on dev")
     a = ap.parse_args(argv)
     shared_or_skip("ptc")
     import numpy as np
@@ -50,9 +78,11 @@ def main(argv=None) -> int:
     tdocs = tf.parse(ttexts, a.train_cache)
     tvec = tf.read_states(a.states, a.layers, tdocs, "train")
     all_ids = sorted(tdocs)
+    if a.crf_only:
+        tvec = {}
     held = set(all_ids[::5]) & set(tvec)
     fit_ids = sorted(set(tvec) - held)
-    if len(held) < 3 or len(fit_ids) < 6:
+    if not a.crf_only and (len(held) < 3 or len(fit_ids) < 6):
         print(f"not enough states in {a.states}: {len(tvec)} train articles")
         return 0
     lex = flags.vader()
@@ -84,6 +114,24 @@ def main(argv=None) -> int:
     data = {("train", k): (tdocs[k],) + article(tdocs[k], tvec[k], tgold, k, priors[k]) for k in tvec}
     print(f"features for {len(data)} train articles in {time.time() - t0:.0f}s", file=sys.stderr)
 
+    a.work.mkdir(parents=True, exist_ok=True)
+    crf45 = a.work / "crf45.crfsuite"
+    held_docs = {k: tdocs[k] for k in all_ids[::5]}
+    if not all((a.work / f"crf-train-{k}.npy").exists() for k in held_docs):
+        info = flags.model_info()  # the shipped CRF's settings, refitted on the other four fifths
+        rest = {k: v for k, v in tdocs.items() if k not in set(all_ids[::5])}
+        rg = [g for g in tgold if g[0] in rest]
+        t0 = time.time()
+        only = tf.LLNC if info.get("techniques") == "llnc" else None
+        X, Y = tf.training_data(rest, rg, only, tf.cross_fitted_features(rest, rg))
+        if not crf45.exists():
+            tf.fit(X, Y, crf45, info.get("c1", 0.05), info.get("c2", 0.05), info.get("max_iterations", 100))
+        print(f"4/5-train CRF fitted on {len(rest)} articles in {time.time() - t0:.0f}s", file=sys.stderr)
+        crf_marginals(a.work, "train", held_docs, crf45, tf.compute_prior(rest, rg))
+    crf_p = crf_marginals(a.work, "train", held_docs, crf45, None)
+    if a.crf_only:
+        return 0
+
     def X_of(key, variant):
         _, _, E, F, _ = data[key]
         return {"e5": E, "e5+feats": np.hstack([E, F])}[variant]
@@ -95,19 +143,8 @@ def main(argv=None) -> int:
         doc, sents = data[key][0], data[key][1]
         out, i = [], 0
         for s in sents:
-            cur = None
-            for t in s:
-                p = P[i]
-                i += 1
-                tech = (LL if p[0] >= p[1] else NC) if p[0] + p[1] >= tau and not t.is_space else None
-                if tech and cur and cur[0] == tech:
-                    cur = (tech, cur[1], t.idx + len(t.text))
-                    continue
-                if cur:
-                    out.append(cur)
-                cur = (tech, t.idx, t.idx + len(t.text)) if tech else None
-            if cur:
-                out.append(cur)
+            out += flags.runs_to_spans(s, P[i:i + len(s)], tau)
+            i += len(s)
         res = []
         for tech, s, e in out:
             s, e = flags.trim(doc.text, s, e)
@@ -134,8 +171,8 @@ def main(argv=None) -> int:
     Fk = [("train", k) for k in fit_ids]
     print(f"PTC train: {len(tvec)} of {len(tdocs)} articles with L{a.layers} states; heads fitted on {len(Fk)}, "
           f"chosen on the held-out fifth's {len(H)}\n")
-    print("| head | input | setting | tau | held-out LL+NC P | R | **F1** |")
-    print("|---|---|---|---|---|---|---|")
+    print("| head | input | setting | CRF weight | tau | held-out LL+NC P | R | **F1** |")
+    print("|---|---|---|---|---|---|---|---|")
     best: dict = {}
     for kind in a.heads.split(","):
         for variant in ("e5", "e5+feats"):
@@ -150,19 +187,21 @@ def main(argv=None) -> int:
                         hd = next(fits)
                         done += 1
                 pr = probs_of(hd, H, variant)
-                top = None
-                for tau in TAUS:
-                    s, _ = score(H, pr, tau, tgold)
-                    if top is None or s["f1"] > top[0]["f1"]:
-                        top = (s, tau)
-                s, tau = top
-                print(f"| {kind} | {variant} | {setting:g} | {tau} | {s['p']:.3f} | {s['r']:.3f} | **{s['f1']:.3f}** | "
-                      f"({time.time() - t0:.0f}s)", flush=True)
-                t0 = time.time()
-                key = (kind, variant)
-                if key not in best or s["f1"] > best[key][0]:
-                    best[key] = (s["f1"], setting, tau)
-    print("\nchosen: " + json.dumps({f"{k[0]} {k[1]}": v for k, v in best.items()}))
+                for w in WEIGHTS:
+                    top = None
+                    for tau in TAUS:
+                        s, _ = score(H, {k: w * crf_p[k[1]] + (1 - w) * pr[k] for k in H}, tau, tgold)
+                        if top is None or s["f1"] > top[0]["f1"]:
+                            top = (s, tau)
+                    s, tau = top
+                    print(f"| {kind} | {variant} | {setting:g} | {w} | {tau} | {s['p']:.3f} | {s['r']:.3f} | "
+                          f"**{s['f1']:.3f}** | ({time.time() - t0:.0f}s)", flush=True)
+                    t0 = time.time()
+                    key = (kind, variant, w > 0)
+                    if key not in best or s["f1"] > best[key][0]:
+                        best[key] = (s["f1"], setting, w, tau)
+    print("\nchosen (F1, setting, CRF weight, tau): " + json.dumps({f"{k[0]} {k[1]}{' +CRF' if k[2] else ''}": v
+                                                                  for k, v in best.items()}))
     if not a.dev:
         return 0
     dtexts, dgold = tf.read_ptc("dev")
@@ -186,10 +225,15 @@ def main(argv=None) -> int:
               f"{s['n_pred']} |", flush=True)
 
     T = [("train", k) for k in sorted(tvec)]
-    for (kind, variant), (f_sel, setting, tau) in best.items():
-        hd = fit_any(kind, setting, T, variant)
-        _, pred = score(D, probs_of(hd, D, variant), tau, dgold)
-        row(f"{kind} over {variant}", f"{setting:g}, tau {tau} (held-out F1 {f_sel:.3f})", pred)
+    crf_d = crf_marginals(a.work, "dev", {k: ddocs[k] for k in sorted(dvec)}, flags.MODEL_FILE, None)
+    heads = {}
+    for (kind, variant, fused), (f_sel, setting, w, tau) in best.items():
+        if (kind, variant, setting) not in heads:
+            heads[(kind, variant, setting)] = probs_of(fit_any(kind, setting, T, variant), D, variant)
+        pr = heads[(kind, variant, setting)]
+        _, pred = score(D, {k: w * crf_d[k[1]] + (1 - w) * pr[k] for k in D}, tau, dgold)
+        row(f"{kind} over {variant}" + (" fused with the CRF" if fused else ""),
+            f"{setting:g}, CRF weight {w}, tau {tau} (held-out F1 {f_sel:.3f})", pred)
     crf = [(k, f.technique, f.start, f.end) for k in sorted(dvec) for f in flags.flag_doc(ddocs[k])
            if f.technique in tf.LLNC]
     row("shipped CRF", f"threshold {flags.model_info().get('threshold')}", crf)

@@ -117,3 +117,30 @@ def test_kept_states_are_cut_back_into_sentences(nlp, tmp_path):
     np.save(tf.states_path(tmp_path, 12, "train", "2"), np.zeros((2, 3), np.float16))
     with pytest.raises(ValueError, match="2 rows for"):
         tf.read_states(tmp_path, 12, docs)
+
+
+def test_fused_decoding_reads_the_head_beside_the_crf(nlp, monkeypatch):
+    """flags.json ``fusion``: P(LL), P(NC) = w * CRF marginals + (1 - w) * head; runs at or over tau are spans."""
+    if flags.tagger() is None:
+        pytest.skip("no shipped CRF")
+    doc = nlp("These vile thugs destroyed everything. The council met on Monday.")
+    info = dict(flags.model_info())
+    plain = [(f.technique, f.start, f.end) for f in flags.flag_doc(doc)]
+    monkeypatch.setattr(flags, "head_vectors", lambda ss: [
+        np.asarray([[1.0 if t.text in ("vile", "thugs") else 0.0] for t in s], np.float32) for s in ss])
+    monkeypatch.setattr(flags, "head", lambda: (np.asarray([[0.0, 20.0, 0.0]], np.float32),
+                                                np.asarray([0.0, -10.0, -10.0], np.float32), np.zeros(1), np.ones(1)))
+    fuse = lambda w, tau: monkeypatch.setattr(flags, "model_info", lambda: dict(info, fusion={"crf_weight": w, "tau": tau}))  # noqa: E731
+    fuse(0.0, 0.5)
+    got = flags.flag_doc(doc)
+    assert [(f.technique, f.text) for f in got] == [("Loaded_Language", "vile thugs")]
+    fuse(1.0, 1.5)  # the CRF alone can never reach a sum over 1
+    assert flags.flag_doc(doc) == []
+    sents, feats = flags.doc_features(doc)
+    t = flags.tagger()
+    t.set(feats[0])
+    p = flags.crf_probs(t, len(feats[0]))
+    assert p.shape == (len(sents[0]), 2) and (p >= 0).all() and (p.sum(axis=1) <= 1 + 1e-4).all()
+    monkeypatch.setattr(flags, "head_vectors", lambda ss: [None for _ in ss])  # encoder absent: the CRF alone
+    fuse(0.0, 0.5)
+    assert [(f.technique, f.start, f.end) for f in flags.flag_doc(doc)] == plain

