@@ -43,6 +43,9 @@ def main(argv=None) -> int:
     ap.add_argument("--states", type=Path, default=Path("/tmp/newstrace-e5-states"))
     ap.add_argument("--dev-limit", type=int, default=None, help="encode at most N dev articles")
     ap.add_argument("--no-encode", action="store_true", help="score with the states already in --states")
+    ap.add_argument("--reverse", action="store_true", help="encode from the end of the list (a second process "
+                    "sharing --states then meets the first one half way)")
+    ap.add_argument("--encode-only", action="store_true", help="stop after encoding")
     ap.add_argument("--cost", type=int, default=5, help="dev articles parsed and encoded again for the cost row")
     ap.add_argument("--train-cache", type=Path, default=None, help="DocBin of the PTC train parses")
     ap.add_argument("--dev-cache", type=Path, default=None, help="DocBin of the PTC dev parses")
@@ -61,7 +64,7 @@ def main(argv=None) -> int:
     dtexts, dgold = tf.read_ptc("dev")
     tdocs = tf.parse(ttexts, a.train_cache)
     ddocs = tf.parse(dtexts, a.dev_cache)
-    sub = sorted(ttexts)[1::a.train_every]
+    sub = sorted(ttexts)[(1 if a.train_every > 1 else 0)::a.train_every]
     dev_ids = sorted(ddocs)[::2] + sorted(ddocs)[1::2]
     dev_ids = dev_ids[: a.dev_limit] if a.dev_limit else dev_ids
     a.states.mkdir(parents=True, exist_ok=True)
@@ -76,7 +79,7 @@ def main(argv=None) -> int:
         order = []
         for i in range(max(len(sub), len(dev_ids))):
             order += [("train", k) for k in sub[i:i + 1]] + [("dev", k) for k in dev_ids[i:i + 1]]
-        for split, k in order:
+        for split, k in (order[::-1] if a.reverse else order):
             f = path(split, k)
             if f.exists():
                 continue
@@ -84,6 +87,8 @@ def main(argv=None) -> int:
             tmp = f.with_suffix(f".{os.getpid()}.tmp.npy")
             np.save(tmp, np.concatenate(v).astype(np.float16))
             os.replace(tmp, f)
+    if a.encode_only:
+        return 0
     S = [k for k in sub if path("train", k).exists()]
     D = [k for k in sorted(ddocs) if path("dev", k).exists()]
     if len(S) < 3 or not D:
