@@ -6,8 +6,9 @@ Usage: ``nice -n 10 .venv/bin/python bench/flags_e5_heads.py --states DIR [--lay
 Reads the states ``bench/flags_e5.py`` kept in ``--states`` (one .npy per article, ``L<layers>-<split>-<id>``);
 uses every PTC train article that has states. The held-out fifth is ``train_flags --holdout``'s (every fifth
 train article id, over all 371 ids); heads are fitted on the train articles outside it that have states.
-Inputs: ``e5`` (the states), ``e5+feats`` (with the dense token facts of ``bench/flags_e5.py``: PTC-train word
-prior rates cross-fitted in 5 folds so a token never sees its own label, VADER valence, case, POS). Heads: the
+Inputs: ``e5`` (the states), ``e5+facts`` (with ``flags.token_facts``: PTC-train word prior rates — for the
+held-out fifth from the other four fifths, for those cross-fitted in 5 folds among themselves, so a token never
+sees its own label —, VADER valence, case, POS). Heads: the
 multinomial logistic head of ``train_flags.fit_head`` and a one-hidden-layer MLP (``train_flags.fit_mlp``).
 Decoding: a token is flagged when P(LL)+P(NC) >= tau, runs of one technique form a span (``bench/flags_e5.py``).
 Each head's L2/epochs and tau are chosen on the held-out fifth (LL+NC span F1, SemEval-2020 T11 partial overlap).
@@ -25,8 +26,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import shared_or_skip  # noqa: E402
 
-POS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
-       "SCONJ", "SYM", "VERB", "X"]
 TAUS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # weight of the CRF's marginals in the fused P(LL), P(NC)
 
@@ -85,30 +84,22 @@ def main(argv=None) -> int:
     if not a.crf_only and (len(held) < 3 or len(fit_ids) < 6):
         print(f"not enough states in {a.states}: {len(tvec)} train articles")
         return 0
-    lex = flags.vader()
-    folds = 5
-    priors = {}
-    for k in range(folds):  # cross-fitted prior over the articles with states
-        part = set(sorted(tvec)[k::folds])
-        pr = tf.compute_prior({i: tdocs[i] for i in tdocs if i not in part}, tgold)
-        for i in part:
-            priors[i] = pr
-
-    def dense(t, prior):
-        v = prior.get(t.lower_) or prior.get(t.lemma_.lower())
-        f = [v[0], v[1], np.log1p(v[2]), 1.0] if v else [0.0, 0.0, 0.0, 0.0]
-        val = lex.get(t.lower_, lex.get(t.lemma_.lower(), 0.0))
-        f += [val / 4, abs(val) / 4, float(t.is_title), float(t.is_upper and len(t) > 1)]
-        return f + [float(t.pos_ == p) for p in POS]
+    rest_ids = [i for i in all_ids if i not in set(all_ids[::5])]
+    rest_prior = tf.compute_prior({j: tdocs[j] for j in rest_ids}, tgold)
+    priors = {i: rest_prior for i in all_ids[::5]}  # the held-out fifth: the prior of the other four fifths
+    for k in range(5):  # those four fifths: cross-fitted among themselves, a token never sees its own label
+        part = set(rest_ids[k::5])
+        pr = tf.compute_prior({j: tdocs[j] for j in rest_ids if j not in part}, tgold)
+        priors.update({i: pr for i in part})
 
     def article(doc, vecs, gold, art, prior):
         sents = flags.doc_sents(doc)
         spans = [(tech, s, e) for g_art, tech, s, e in gold if g_art == art and tech in tf.LLNC]
         F, y = [], []
         for s in sents:
-            F += [dense(t, prior) for t in s]
+            F.append(flags.token_facts(s, prior))
             y += [0 if lab == "O" else (1 if flags.LONG[lab[2:]] == LL else 2) for lab in tf.token_labels(s, spans)]
-        return sents, np.concatenate(vecs), np.asarray(F, np.float32), np.asarray(y)
+        return sents, np.concatenate(vecs), np.concatenate(F), np.asarray(y)
 
     t0 = time.time()
     data = {("train", k): (tdocs[k],) + article(tdocs[k], tvec[k], tgold, k, priors[k]) for k in tvec}
@@ -134,7 +125,7 @@ def main(argv=None) -> int:
 
     def X_of(key, variant):
         _, _, E, F, _ = data[key]
-        return {"e5": E, "e5+feats": np.hstack([E, F])}[variant]
+        return {"e5": E, "e5+facts": np.hstack([E, F])}[variant]
 
     def stack(keys, variant):
         return np.concatenate([X_of(k, variant) for k in keys]), np.concatenate([data[k][4] for k in keys])
@@ -175,7 +166,7 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     best: dict = {}
     for kind in a.heads.split(","):
-        for variant in ("e5", "e5+feats"):
+        for variant in ("e5", "e5+facts"):
             t0 = time.time()
             fits = (tf.mlp_epochs(*stack(Fk, variant), seed=0) if kind == "mlp" else None)
             done = 0

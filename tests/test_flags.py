@@ -144,3 +144,26 @@ def test_fused_decoding_reads_the_head_beside_the_crf(nlp, monkeypatch):
     monkeypatch.setattr(flags, "head_vectors", lambda ss: [None for _ in ss])  # encoder absent: the CRF alone
     fuse(0.0, 0.5)
     assert [(f.technique, f.start, f.end) for f in flags.flag_doc(doc)] == plain
+
+
+def test_fused_head_is_written_with_what_it_was_fitted_on(nlp, tmp_path, monkeypatch):
+    """train_flags --fuse: the head file and flags.json's fusion record (the CRF's record kept)."""
+    monkeypatch.setattr(flags, "MODELS", tmp_path)
+    monkeypatch.setattr(flags, "HEAD_FILE", tmp_path / "flags_head.npz")
+    (tmp_path / "flags.json").write_text('{"threshold": 0.05, "c1": 0.05}')
+    docs = {"1": nlp("These vile thugs lied again."), "2": nlp("The council met on Monday."),
+            "3": nlp("A corrupt regime rules.")}
+    gold = [("1", "Loaded_Language", 6, 10), ("1", "Name_Calling,Labeling", 11, 16), ("3", "Loaded_Language", 2, 9)]
+    rng = np.random.default_rng(0)
+    vecs = {k: [rng.normal(size=(len(s), 4)).astype(np.float32) for s in flags.doc_sents(d)]
+            for k, d in docs.items() if k != "2"}
+    info = tf.write_fused_head(docs, gold, vecs, {"backend": "c", "fallback_reason": None}, 12, True, "mlp", 2,
+                               0.5, 0.3, "test")
+    assert info["fusion"] == {"crf_weight": 0.5, "tau": 0.3} and info["threshold"] == 0.05
+    assert info["head_vectors"] == "e5+facts" and info["e5_layers"] == 12 and "2 of 371" in info["head_fitted_on"]
+    flags.head.cache_clear()
+    try:
+        hd = flags.head()
+        assert len(hd) == 6 and hd[0].shape == (4 + 25, 256)  # states + token facts
+    finally:
+        flags.head.cache_clear()

