@@ -6,7 +6,7 @@ Usage: ``nice -n 10 .venv/bin/python bench/flags_e5_heads.py --states DIR [--lay
 Reads the states ``bench/flags_e5.py`` kept in ``--states`` (one .npy per article, ``L<layers>-<split>-<id>``);
 uses every PTC train article that has states. The held-out fifth is ``train_flags --holdout``'s (every fifth
 train article id, over all 371 ids); heads are fitted on the train articles outside it that have states.
-Inputs: ``e5`` (the states), ``e5+facts`` (with ``flags.token_facts``: PTC-train word prior rates — for the
+Inputs: ``e5`` (the states), ``e5+facts`` (with ``train_flags.token_facts``: PTC-train word prior rates — for the
 held-out fifth from the other four fifths, for those cross-fitted in 5 folds among themselves, so a token never
 sees its own label —, VADER valence, case, POS). Heads: the
 multinomial logistic head of ``train_flags.fit_head`` and a one-hidden-layer MLP (``train_flags.fit_mlp``).
@@ -36,6 +36,7 @@ def crf_marginals(work: Path, split: str, docs: dict, model: Path, prior: dict |
     import pycrfsuite
 
     from newstrace.analyze import flags
+    from newstrace.analyze import train_flags as tf
 
     tagger, out = None, {}
     for art, doc in docs.items():
@@ -48,7 +49,7 @@ def crf_marginals(work: Path, split: str, docs: dict, model: Path, prior: dict |
             rows = []
             for sent, fs in zip(sents, feats):
                 tagger.set(fs)
-                rows.append(flags.crf_probs(tagger, len(fs)))
+                rows.append(tf.crf_probs(tagger, len(fs)))
             np.save(f, np.concatenate(rows) if rows else np.zeros((0, 2), np.float32))
         out[art] = np.load(f)
     return out
@@ -62,6 +63,10 @@ def main(argv=None) -> int:
     ap.add_argument("--dev-cache", type=Path, default=None)
     ap.add_argument("--dev", action="store_true", help="refit the chosen heads and score PTC dev once")
     ap.add_argument("--heads", default="logreg,mlp")
+    ap.add_argument("--l2", default="10,100,1000", help="logistic heads' L2 grid")
+    ap.add_argument("--epochs", default="2,4,8", help="MLP heads' epoch grid")
+    ap.add_argument("--weights", default=",".join(map(str, WEIGHTS)), help="CRF weights tried in the fusion")
+    ap.add_argument("--inputs", default="e5,e5+facts")
     ap.add_argument("--crf-only", action="store_true", help="only fit the 4/5-train CRF and keep its marginals")
     ap.add_argument("--work", type=Path, default=Path("/tmp/newstrace-flags-fusion"),
                     help="keeps the 4/5-train CRF's marginals on the held-out fifth and the shipped CRF's on dev")
@@ -97,7 +102,7 @@ def main(argv=None) -> int:
         spans = [(tech, s, e) for g_art, tech, s, e in gold if g_art == art and tech in tf.LLNC]
         F, y = [], []
         for s in sents:
-            F.append(flags.token_facts(s, prior))
+            F.append(tf.token_facts(s, prior))
             y += [0 if lab == "O" else (1 if flags.LONG[lab[2:]] == LL else 2) for lab in tf.token_labels(s, spans)]
         return sents, np.concatenate(vecs), np.concatenate(F), np.asarray(y)
 
@@ -134,7 +139,7 @@ def main(argv=None) -> int:
         doc, sents = data[key][0], data[key][1]
         out, i = [], 0
         for s in sents:
-            out += flags.runs_to_spans(s, P[i:i + len(s)], tau)
+            out += tf.runs_to_spans(s, P[i:i + len(s)], tau)
             i += len(s)
         res = []
         for tech, s, e in out:
@@ -149,7 +154,7 @@ def main(argv=None) -> int:
         return spanscore.score(pred, [x for x in gold if x[0] in arts and x[1] in tf.LLNC]), pred
 
     def probs_of(hd, keys, variant):
-        return {k: tf.head_apply(hd, X_of(k, variant)) for k in keys}
+        return {k: tf.apply_head(hd, X_of(k, variant)) for k in keys}
 
     def fit_any(kind, setting, keys, variant):
         X, y = stack(keys, variant)
@@ -157,7 +162,8 @@ def main(argv=None) -> int:
             return tf.fit_head(X, y, l2=setting, iters=200)
         return tf.fit_mlp(X, y, epochs=setting, seed=0)
 
-    grid = {"logreg": (10.0, 100.0, 1000.0), "mlp": (2, 4, 8)}
+    grid = {"logreg": tuple(map(float, a.l2.split(","))), "mlp": tuple(map(int, a.epochs.split(",")))}
+    weights = tuple(map(float, a.weights.split(",")))
     H = [("train", k) for k in sorted(held)]
     Fk = [("train", k) for k in fit_ids]
     print(f"PTC train: {len(tvec)} of {len(tdocs)} articles with L{a.layers} states; heads fitted on {len(Fk)}, "
@@ -166,7 +172,7 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|---|---|")
     best: dict = {}
     for kind in a.heads.split(","):
-        for variant in ("e5", "e5+facts"):
+        for variant in a.inputs.split(","):
             t0 = time.time()
             fits = (tf.mlp_epochs(*stack(Fk, variant), seed=0) if kind == "mlp" else None)
             done = 0
@@ -178,7 +184,7 @@ def main(argv=None) -> int:
                         hd = next(fits)
                         done += 1
                 pr = probs_of(hd, H, variant)
-                for w in WEIGHTS:
+                for w in weights:
                     top = None
                     for tau in TAUS:
                         s, _ = score(H, {k: w * crf_p[k[1]] + (1 - w) * pr[k] for k in H}, tau, tgold)

