@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import shared_or_skip  # noqa: E402
+from flags_e5 import score_llnc  # noqa: E402
 
 TAUS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # weight of the CRF's marginals in the fused P(LL), P(NC)
@@ -135,23 +136,8 @@ def main(argv=None) -> int:
     def stack(keys, variant):
         return np.concatenate([X_of(k, variant) for k in keys]), np.concatenate([data[k][4] for k in keys])
 
-    def decode(key, P, tau):
-        doc, sents = data[key][0], data[key][1]
-        out, i = [], 0
-        for s in sents:
-            out += tf.runs_to_spans(s, P[i:i + len(s)], tau)
-            i += len(s)
-        res = []
-        for tech, s, e in out:
-            s, e = flags.trim(doc.text, s, e)
-            if e > s:
-                res.append((key[1], tech, s, e))
-        return res
-
     def score(keys, probs, tau, gold):
-        pred = [x for k in keys for x in decode(k, probs[k], tau)]
-        arts = {k[1] for k in keys}
-        return spanscore.score(pred, [x for x in gold if x[0] in arts and x[1] in tf.LLNC]), pred
+        return score_llnc([(k[1], data[k][0], data[k][1], probs[k]) for k in keys], tau, gold)
 
     def probs_of(hd, keys, variant):
         return {k: tf.apply_head(hd, X_of(k, variant)) for k in keys}

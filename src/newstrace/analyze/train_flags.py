@@ -410,6 +410,18 @@ def runs_to_spans(sent, probs, tau: float) -> list[tuple[str, int, int]]:
     return out
 
 
+def spans_from_probs(art: str, doc, sents, probs, tau: float) -> list[spanscore.Span]:
+    """An article's trimmed spans from its tokens' P(LL), P(NC) (``probs`` over all ``sents``' tokens in order)."""
+    out, i = [], 0
+    for s in sents:
+        for tech, a, b in runs_to_spans(s, probs[i:i + len(s)], tau):
+            a, b = flags.trim(doc.text, a, b)
+            if b > a:
+                out.append((art, tech, a, b))
+        i += len(s)
+    return out
+
+
 POS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
             "SCONJ", "SYM", "VERB", "X")
 
