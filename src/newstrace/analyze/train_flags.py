@@ -553,7 +553,8 @@ def main(argv=None) -> int:
                          "word vectors (static, measured only: the runtime cannot read it), or "
                          "multilingual-e5-small's token states (e5, analyze/e5states.py)")
     ap.add_argument("--e5-layers", type=int, default=4, help="e5 layers run for --head e5 (of 12; 4 is what "
-                    "bench/flags_e5.py measured in session 9, the 12-layer run has not been made)")
+                    "bench/flags_e5.py measured in session 9; 12 layers were measured in session 12 as a head alone and "
+                    "fused with the CRF, bench/flags_e5_heads.py, not yet as CRF features)")
     ap.add_argument("--head-l2", type=float, default=None, help="the head's L2 (default: cnn 1.0; static 100, chosen in session 8 by the head's "
                     "log-loss on the held-out fifth: 0.1235 against the class prior's 0.1394)")
     ap.add_argument("--vectors", type=Path, default=None, help="pickle file to keep the train token vectors in")
