@@ -228,13 +228,12 @@ def read_states(states: Path, layers: int, docs: dict, split: str = "train") -> 
     return out
 
 
-def kept_states(states: Path, layers: int, docs: dict, partial: bool = False) -> tuple[dict, dict]:
-    """(states of every train article, the backend recorded beside them); an article without states is an error
-    unless ``partial`` (then the caller records how many articles the head saw): a head fitted on part of train
-    must not be written as if fitted on all of it."""
+def kept_states(states: Path, layers: int, docs: dict) -> tuple[dict, dict]:
+    """(states of every train article, the backend recorded beside them); an article without states is an error:
+    a head fitted on part of train must not be written as if fitted on all of it."""
     vecs = read_states(states, layers, docs)
     missing = sorted(set(docs) - set(vecs))
-    if missing and not partial:
+    if missing:
         raise SystemExit(f"{states}: no L{layers} states for {len(missing)} train articles (first {missing[0]})")
     f = states / "backend.json"
     backend = json.loads(f.read_text()) if f.exists() else {
@@ -320,7 +319,9 @@ def fit_head(X, y, l2: float = 1.0, iters: int = 300, weights=None):
 
 def mlp_epochs(X, y, hidden: int = 256, lr: float = 1e-3, l2: float = 1e-4, batch: int = 256, seed: int = 0):
     """A one-hidden-layer MLP (ReLU, softmax over O/LL/NC) on standardised vectors, trained by Adam on
-    mini-batches; yields the head ``(W1, b1, W2, b2, mu, sd)`` (``apply_head`` reads it) after each epoch."""
+    mini-batches; yields the head ``(W1, b1, W2, b2, mu, sd)`` (``apply_head`` reads it) after each epoch.
+    Width, learning rate, weight decay and batch are set by hand (common defaults), not fitted; only the number of
+    epochs is chosen, on the held-out fifth (``bench/flags_e5_heads.py``)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
