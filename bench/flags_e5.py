@@ -31,8 +31,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import shared_or_skip  # noqa: E402
 
-POS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
-       "SCONJ", "SYM", "VERB", "X"]
+def score_llnc(arts: list, tau: float, gold: list) -> tuple[dict, list]:
+    """(LL+NC span scores, predicted spans) of ``arts`` = [(article id, doc, sentences, per-token P(LL), P(NC))]
+    decoded at ``tau`` (``train_flags.spans_from_probs``), against ``gold`` restricted to those articles."""
+    from newstrace.analyze import spanscore
+    from newstrace.analyze import train_flags as tf
+
+    pred = [x for art, doc, sents, P in arts for x in tf.spans_from_probs(art, doc, sents, P, tau)]
+    ids = {x[0] for x in arts}
+    return spanscore.score(pred, [g for g in gold if g[0] in ids and g[1] in tf.LLNC]), pred
+
+
 TAUS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)
 
 
@@ -43,6 +52,9 @@ def main(argv=None) -> int:
     ap.add_argument("--states", type=Path, default=Path("/tmp/newstrace-e5-states"))
     ap.add_argument("--dev-limit", type=int, default=None, help="encode at most N dev articles")
     ap.add_argument("--no-encode", action="store_true", help="score with the states already in --states")
+    ap.add_argument("--reverse", action="store_true", help="encode from the end of the list (a second process "
+                    "sharing --states then meets the first one half way)")
+    ap.add_argument("--encode-only", action="store_true", help="stop after encoding")
     ap.add_argument("--cost", type=int, default=5, help="dev articles parsed and encoded again for the cost row")
     ap.add_argument("--train-cache", type=Path, default=None, help="DocBin of the PTC train parses")
     ap.add_argument("--dev-cache", type=Path, default=None, help="DocBin of the PTC dev parses")
@@ -61,16 +73,22 @@ def main(argv=None) -> int:
     dtexts, dgold = tf.read_ptc("dev")
     tdocs = tf.parse(ttexts, a.train_cache)
     ddocs = tf.parse(dtexts, a.dev_cache)
-    sub = sorted(ttexts)[1::a.train_every]
+    sub = sorted(ttexts)[(1 if a.train_every > 1 else 0)::a.train_every]
     dev_ids = sorted(ddocs)[::2] + sorted(ddocs)[1::2]
     dev_ids = dev_ids[: a.dev_limit] if a.dev_limit else dev_ids
     a.states.mkdir(parents=True, exist_ok=True)
     path = lambda split, k: a.states / f"L{a.layers}-{split}-{k}.npy"  # noqa: E731
     if not a.no_encode:
+        info = e5states.backend_info()
+        kept = a.states / "backend.json"
+        if kept.exists() and json.loads(kept.read_text())["backend"] != info["backend"]:
+            sys.exit(f"{a.states} holds states of the {json.loads(kept.read_text())['backend']} backend; this "
+                     f"run would add {info['backend']} ones: use another --states directory")
+        kept.write_text(json.dumps(info) + "\n")  # read by train_flags --states
         order = []
         for i in range(max(len(sub), len(dev_ids))):
             order += [("train", k) for k in sub[i:i + 1]] + [("dev", k) for k in dev_ids[i:i + 1]]
-        for split, k in order:
+        for split, k in (order[::-1] if a.reverse else order):
             f = path(split, k)
             if f.exists():
                 continue
@@ -78,20 +96,14 @@ def main(argv=None) -> int:
             tmp = f.with_suffix(f".{os.getpid()}.tmp.npy")
             np.save(tmp, np.concatenate(v).astype(np.float16))
             os.replace(tmp, f)
+    if a.encode_only:
+        return 0
     S = [k for k in sub if path("train", k).exists()]
     D = [k for k in sorted(ddocs) if path("dev", k).exists()]
     if len(S) < 3 or not D:
         print(f"not enough states in {a.states}: {len(S)} train, {len(D)} dev articles")
         return 0
     prior = tf.compute_prior({k: v for k, v in tdocs.items() if k not in set(sub)}, tgold)
-    lex = flags.vader()
-
-    def dense(t):
-        v = prior.get(t.lower_) or prior.get(t.lemma_.lower())
-        f = [v[0], v[1], np.log1p(v[2]), 1.0] if v else [0.0, 0.0, 0.0, 0.0]
-        val = lex.get(t.lower_, lex.get(t.lemma_.lower(), 0.0))
-        f += [val / 4, abs(val) / 4, float(t.is_title), float(t.is_upper and len(t) > 1)]
-        return f + [float(t.pos_ == p) for p in POS]
 
     def article(split, k):
         doc = (tdocs if split == "train" else ddocs)[k]
@@ -101,9 +113,9 @@ def main(argv=None) -> int:
         spans = [(tech, s, e) for art, tech, s, e in gold if art == k and tech in tf.LLNC]
         F, y = [], []
         for s in sents:
-            F += [dense(t) for t in s]
+            F.append(tf.token_facts(s, prior))
             y += [0 if lab == "O" else (1 if flags.LONG[lab[2:]] == LL else 2) for lab in tf.token_labels(s, spans)]
-        return doc, sents, E, np.asarray(F, np.float32), np.asarray(y)
+        return doc, sents, E, np.concatenate(F), np.asarray(y)
 
     data = {("train", k): article("train", k) for k in S}
     data.update({("dev", k): article("dev", k) for k in D})
@@ -115,34 +127,8 @@ def main(argv=None) -> int:
     def stack(keys, variant):
         return np.concatenate([X_of(k, variant) for k in keys]), np.concatenate([data[k][4] for k in keys])
 
-    def decode(key, P, tau):
-        doc, sents = data[key][0], data[key][1]
-        out, i = [], 0
-        for s in sents:
-            cur = None
-            for t in s:
-                p = P[i]
-                i += 1
-                tech = (LL if p[0] >= p[1] else NC) if p[0] + p[1] >= tau and not t.is_space else None
-                if tech and cur and cur[0] == tech:
-                    cur = (tech, cur[1], t.idx + len(t.text))
-                    continue
-                if cur:
-                    out.append(cur)
-                cur = (tech, t.idx, t.idx + len(t.text)) if tech else None
-            if cur:
-                out.append(cur)
-        res = []
-        for tech, s, e in out:
-            s, e = flags.trim(doc.text, s, e)
-            if e > s:
-                res.append((key[1], tech, s, e))
-        return res
-
     def score(keys, probs, tau, gold):
-        pred = [x for k in keys for x in decode(k, probs[k], tau)]
-        arts = {k[1] for k in keys}
-        return spanscore.score(pred, [x for x in gold if x[0] in arts and x[1] in tf.LLNC]), pred
+        return score_llnc([(k[1], data[k][0], data[k][1], probs[k]) for k in keys], tau, gold)
 
     def probs_of(hd, keys, variant):
         return {k: flags.head_probs([X_of(k, variant)], hd)[0] for k in keys}

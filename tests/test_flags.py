@@ -85,3 +85,59 @@ def test_extend_grows_runs_over_their_phrase(nlp):
     assert spans(tf.extend(sent, lab, "l")) == ["brutal", "utterly disgraceful"]
     assert spans(tf.extend(sent, lab, "lr")) == ["brutal regime", "utterly disgraceful decision"]
     assert tf.extend(sent, ["O"] * len(toks), "lr") == ["O"] * len(toks)
+
+
+def test_mlp_head_learns_what_a_linear_head_cannot():
+    """XOR of two coordinates decides the class: the MLP head separates it, the linear one cannot."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3000, 4)).astype(np.float32)
+    y = np.where(X[:, 0] * X[:, 1] > 0, 1, 0)
+    y[(y == 0) & (X[:, 2] > 1.0)] = 2
+    lin = tf.fit_head(X, y, l2=1.0)
+    mlp = tf.fit_mlp(X, y, epochs=15, hidden=32, lr=3e-3)
+    assert len(mlp) == 6
+    acc = lambda hd: float(((tf.apply_head(hd, X)[:, 0] > 0.5) == (y == 1)).mean())  # noqa: E731
+    assert acc(mlp) > 0.9 > 0.65 > acc(lin)
+    p = tf.apply_head(mlp, X[:5])
+    assert p.shape == (5, 2) and (p >= 0).all() and (p.sum(axis=1) <= 1 + 1e-5).all()
+    assert np.allclose(tf.apply_head(lin, X[:5]), flags.head_probs([X[:5]], lin)[0])
+
+
+def test_kept_states_are_cut_back_into_sentences(nlp, tmp_path):
+    """bench/flags_e5.py keeps one array per article; train_flags cuts it into the article's sentences, refuses a
+    file whose rows do not match the parse, and refuses to fit on part of train as if on all of it."""
+    docs = {"1": nlp("These vile thugs lied. Nobody came."), "2": nlp("The council met.")}
+    n1 = sum(len(s) for s in flags.doc_sents(docs["1"]))
+    E = np.arange(n1 * 3, dtype=np.float16).reshape(n1, 3)
+    np.save(tf.states_path(tmp_path, 12, "train", "1"), E)
+    got = tf.read_states(tmp_path, 12, docs)
+    assert list(got) == ["1"] and [g.shape for g in got["1"]] == [(len(s), 3) for s in flags.doc_sents(docs["1"])]
+    assert np.array_equal(np.concatenate(got["1"]), E.astype(np.float32))
+    with pytest.raises(SystemExit, match="no L12 states for 1 train articles"):
+        tf.kept_states(tmp_path, 12, docs)
+    np.save(tf.states_path(tmp_path, 12, "train", "2"), np.zeros((2, 3), np.float16))
+    with pytest.raises(ValueError, match="2 rows for"):
+        tf.read_states(tmp_path, 12, docs)
+
+
+def test_crf_marginals_and_runs_make_the_fused_spans(nlp):
+    """The fusion measured in bench/flags_e5_heads.py: the CRF's per-token P(LL), P(NC) and runs over tau."""
+    doc = nlp("These vile thugs destroyed everything. The council met on Monday.")
+    sent = flags.doc_sents(doc)[0]
+    toks = [t.text for t in sent]
+    P = np.zeros((len(toks), 2), np.float32)
+    P[toks.index("vile")] = (0.5, 0.1)
+    P[toks.index("thugs")] = (0.1, 0.3)
+    P[toks.index("destroyed")] = (0.2, 0.0)
+    spans = lambda tau: [(tech, doc.text[a:b]) for tech, a, b in tf.runs_to_spans(sent, P, tau)]  # noqa: E731
+    assert spans(0.35) == [("Loaded_Language", "vile"), ("Name_Calling,Labeling", "thugs")]
+    assert spans(0.5) == [("Loaded_Language", "vile")]
+    assert spans(0.15) == [("Loaded_Language", "vile"), ("Name_Calling,Labeling", "thugs"), ("Loaded_Language", "destroyed")]
+    if flags.tagger() is None:
+        pytest.skip("no shipped CRF")
+    t = flags.tagger()
+    feats = flags.doc_features(doc, None, False)[1][0]
+    t.set(feats)
+    p = tf.crf_probs(t, len(feats))
+    assert p.shape == (len(toks), 2) and (p >= 0).all() and (p.sum(axis=1) <= 1 + 1e-4).all()
+    assert p.sum() > 0  # the LL / NC labels are in the model

