@@ -185,8 +185,8 @@ def main(argv=None) -> int:
 
         furniture.LONE_MODEL = False
         test = extracted["trafilatura-eval"]
-        off = score_traf([it for it, _ in test], [{"body": "\n\n".join(furniture.lone_page_body(r["blocks"]))} if r else None
-                                                  for _, r in test])
+        off = score_traf([it for it, _ in test],
+                         [{"body": "\n\n".join(furniture.lone_page_body(r["blocks"]))} if r else None for _, r in test])
         furniture.LONE_MODEL = True
         print("2-fold cross-validation on the fitting half (trafilatura-eval, out of fold):")
         print(f"  common kinds alone (no model): `without` kept {100 * off['without kept']:.2f}% ({off['wo_kept']}/"

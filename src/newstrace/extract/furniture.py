@@ -132,7 +132,8 @@ _COMMON = [
     # session 12, read on the fitting half's kept `without` blocks (never the held-out half) and checked to match
     # no line of 131,381 news paragraphs that no lone-page score reads (parallel-news in 2-8 languages, PTC, PolNeAR
     # train): a line that is only a phone number, a figure caption ("Abbildung 4: …"), an agency sign-off ("aja/PAP")
-    ("contact", r"^(?:tel(?:efon|ephone|éfono|efone)?|phone|fax|mobil|handy|telefax)\.?\s*:?\s*\+?[\d(][\d\s()/+\-–.]{5,}\d$"),
+    ("contact", r"^(?:tel(?:efon|ephone|éfono|efone)?|phone|fax|mobil|handy|telefax)\.?\s*:?\s*"
+                r"\+?[\d(][\d\s()/+\-–.]{5,}\d$"),
     ("caption", r"^(?:abbildung|abb\.|figure|fig\.|grafik|rys\.|ryc\.|figura|ilustración|illustration)\s*\d+[a-z]?\s*"
                 r"[:.]\s*\S.{0,300}$"),
     ("credit", r"^\(?[a-ząćęłńóśźż]{2,5}(?:\s*[/,]\s*[a-ząćęłńóśźż]{2,5})*\s*/\s*"
