@@ -16,10 +16,17 @@ dropped. The threshold is the lowest score at which at most ``MAX_ARTICLE_LOSS``
 article blocks of each data set would be removed. Prints what it fitted and its figures on the fitting half.
 
     .venv/bin/python bench/fit_lone_furniture.py [--out src/newstrace/extract/models/lone_furniture.json]
+    .venv/bin/python bench/fit_lone_furniture.py --cv [--offsets 0,0.5,-0.5,-1] [--cache F]
+
+``--cv`` writes no model: it fits on one half of the fitting pages and scores the other with ``lone_pages.score_traf``
+(2 folds, by the MD5 of the trafilatura-eval URL / the reuse-dev site, as session 9 did by hand), at the rule's
+threshold and at each offset from it: the figure to compare a change of features or rule by before the held-out
+half is scored once. ``--cache F`` keeps the extracted pages (a separate file from the plain fit's cache).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import pickle
@@ -31,7 +38,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ROOT, norm_ws, progress  # noqa: E402
-from lone_pages import extract_all, heldout, load_reuse, load_traf  # noqa: E402
+from lone_pages import extract_all, heldout, load_reuse, load_traf, score_traf  # noqa: E402
 
 MIN_COUNT = 10  # features on fewer fitting blocks are dropped (3 kept site names: it overfitted)
 L2 = 1e-3
@@ -118,12 +125,76 @@ def fit(pages):
     return {"bias": round(float(b), 4), "threshold": round(threshold, 4), "weights": weights}, report
 
 
+def fold(key: str) -> int:
+    """The cross-validation fold (0 or 1) of a fitting page's URL / site."""
+    return int(hashlib.md5(key.encode("utf-8")).hexdigest()[0], 16) % 2
+
+
+def cross_validate(extracted: dict, offsets: list[float]) -> dict[float, list[int]]:
+    """Out-of-fold trafilatura-eval figures on the fitting half: {offset: [without kept, without, with lost, with]}.
+    ``extracted``: {"trafilatura-eval"|"reuse-dev": [(item, extract result)]} of the fitting half's pages."""
+    from newstrace.extract import furniture
+
+    out = {o: [0, 0, 0, 0] for o in offsets}
+    for k in (0, 1):
+        train = []
+        for name in ("reuse-dev", "trafilatura-eval"):
+            sel = [x for x in extracted.get(name, []) if fold(x[0]["key"]) != k]
+            train += label_pages([it for it, _ in sel], [r for _, r in sel])
+        model, _ = fit(train)
+        test = [x for x in extracted["trafilatura-eval"] if fold(x[0]["key"]) == k]
+        for o in offsets:
+            saved, furniture._LONE = furniture._LONE, dict(model, threshold=model["threshold"] + o)
+            try:
+                bodies = [{"body": "\n\n".join(furniture.lone_page_body(r["blocks"], r.get("hints")))} if r else None
+                          for _, r in test]
+            finally:
+                furniture._LONE = saved
+            s = score_traf([it for it, _ in test], bodies)
+            for i, key in enumerate(("wo_kept", "wo_tot", "w_lost", "w_tot")):
+                out[o][i] += s[key]
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "src" / "newstrace" / "extract" / "models" / "lone_furniture.json"))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--cache", help="keep the labelled blocks in this file (refits without extracting again)")
+    ap.add_argument("--cv", action="store_true", help="2-fold cross-validation on the fitting half; writes no model")
+    ap.add_argument("--offsets", default="0,0.5,-0.5,-1", help="--cv: threshold offsets from the rule's")
     args = ap.parse_args(argv)
+    if args.cv:
+        if args.cache and os.path.exists(args.cache):
+            with open(args.cache, "rb") as fh:
+                extracted = pickle.load(fh)
+        else:
+            extracted = {}
+            for name, items in (("reuse-dev", load_reuse(None)), ("trafilatura-eval", load_traf(None))):
+                items = [it for it in items if not heldout(it["key"])]
+                progress(f"cv: extracting {len(items)} {name} pages (fitting half) ...")
+                extracted[name] = list(zip(items, extract_all(items, False, args.workers)))
+            if args.cache:
+                with open(args.cache, "wb") as fh:
+                    pickle.dump(extracted, fh)
+        if not extracted.get("trafilatura-eval"):
+            print("skipped: no trafilatura-eval data")
+            return 0
+        res = cross_validate(extracted, [float(o) for o in args.offsets.split(",")])
+        from newstrace.extract import furniture
+
+        furniture.LONE_MODEL = False
+        test = extracted["trafilatura-eval"]
+        off = score_traf([it for it, _ in test],
+                         [{"body": "\n\n".join(furniture.lone_page_body(r["blocks"]))} if r else None for _, r in test])
+        furniture.LONE_MODEL = True
+        print("2-fold cross-validation on the fitting half (trafilatura-eval, out of fold):")
+        print(f"  common kinds alone (no model): `without` kept {100 * off['without kept']:.2f}% ({off['wo_kept']}/"
+              f"{off['wo_tot']}), `with` lost {100 * off['with lost']:.2f}% ({off['w_lost']}/{off['w_tot']})")
+        for o, (a, b, c, d) in res.items():
+            print(f"  threshold {o:+.2f} from the rule: `without` kept {100 * a / b:.2f}% ({a}/{b}), "
+                  f"`with` lost {100 * c / d:.2f}% ({c}/{d})")
+        return 0
     if args.cache and os.path.exists(args.cache):
         with open(args.cache, "rb") as fh:
             pages = pickle.load(fh)

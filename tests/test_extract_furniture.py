@@ -51,6 +51,14 @@ FIX = Path(__file__).parent / "fixtures" / "extract"
     ("Materiał chroniony prawem autorskim.", "copyright"),
     ("Der Stadtrat tagte bis in die Nacht, die Opposition verließ den Saal. [weiterlesen]", "related"),
     ("This article contains affiliate links: we may earn a commission when you buy through them.", "disclosure"),
+    # session 12: a line that is only a phone number, a figure caption, an agency sign-off, a join-our-channel call
+    ("Telefon: +49 - (40) - 300 30 - 1141", "contact"),
+    ("Tel.: 030 / 1234 567", "contact"),
+    ("Abbildung 4: klassische Schwachschicht im Schneeprofil.", "caption"),
+    ("Figure 2. Turnout by district, 2019-2022", "caption"),
+    ("aja/PAP", "credit"),
+    ("(mb/dpa)", "credit"),
+    ("¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular en este enlace.", "social"),
 ])
 def test_common_kinds_on_any_page(block, kind):
     assert fm.common_kind(block) == kind
@@ -65,6 +73,10 @@ def test_common_kinds_on_any_page(block, kind):
     "Mehr dazu sagte der Minister – wie immer – nichts.",
     "Weitere Themen der Sitzung waren die Finanzen und der Verkehr.",
     "Im März 2019 hatte der Rat den Plan noch abgelehnt.",
+    "Telefon und Internet fielen am Dienstag in 300 Haushalten aus, teilte der Anbieter mit.",
+    "Figure skating returns to the city rink on 12 March after two years.",
+    "The ministry said its YouTube channel had been hacked; it asked viewers not to join any live stream.",
+    "Die dpa berichtete zuerst über den Fall.",
 ])
 def test_article_prose_is_not_furniture(block):
     assert fm.common_kind(block) is None

@@ -120,3 +120,32 @@ def test_block_hints_read_the_markup_each_block_sat_in():
     # the features carry them; without hints (a text page) they are absent
     assert "cls:related" in fm.block_features(blocks, hints)[2]
     assert not any(f.startswith(("cls:", "tag:", "in:")) for f in fm.block_features(blocks)[2])
+
+
+
+def test_cross_validation_scores_each_fold_with_a_model_that_did_not_see_it():
+    """bench/fit_lone_furniture.py --cv: a block told from article text only by a word is removed out of fold
+    when the other fold's pages teach that word, and kept when the word occurs in its own fold only."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import fit_lone_furniture as fl
+
+    def pages(word_of_fold):
+        out = []
+        for i in range(60):
+            key = f"https://example.org/{i}"
+            art = [f"Paragraph {j} tells how three towns weighed the cost of a sea wall." for j in range(5)]
+            # an article's sentence with one more word, anywhere on the page: only that word tells it apart
+            word = word_of_fold[fl.fold(key)]
+            furn = f"Paragraph {i % 5} tells how three towns weighed the cost {word} of a sea wall."
+            item = {"set": "trafilatura-eval", "key": key, "with": art, "without": [furn]}
+            out.append((item, {"blocks": art[:i % 6] + [furn] + art[i % 6:], "hints": None}))
+        return out
+
+    same = pages({0: "zzalpha", 1: "zzalpha"})
+    assert {fl.fold(it["key"]) for it, _ in same} == {0, 1}
+    kept, total, _, with_total = fl.cross_validate({"trafilatura-eval": same}, [0.0])[0.0]
+    assert (kept, total, with_total) == (0, 60, 300)
+    kept, total, _, _ = fl.cross_validate({"trafilatura-eval": pages({0: "zzalpha", 1: "zzbeta"})}, [0.0])[0.0]
+    assert total == 60 and kept > 45  # (taught by the other fold, none is kept: the first case)
