@@ -143,22 +143,31 @@ def cost(r: dict) -> int:
     return r["use"] + 6 * r["e5"]
 
 
+def corpus_a_store(pages: list[dict], path: Path) -> Store:
+    """A store holding trace_xling_speed.py's corpus pages (page id: sha1 of the URL, as there)."""
+    import hashlib
+
+    from newstrace.records import Article
+
+    st = Store(path)
+    st.write_batch([({"page_id": pid, "url": p["url"], "source": "bench"},
+                     Article(page_id=pid, url=p["url"], source="bench", site=p["site"], language=p["lang"],
+                             blocks=list(p["paras"]), body="\n\n".join(p["paras"])), [])
+                    for pid, p in ((hashlib.sha1(p["url"].encode()).hexdigest(), p) for p in pages)])
+    return st
+
+
 def corpus_a_report(n: int) -> int:
     """The gate alone on trace_xling_speed.py's corpus (a) (no neural encoder): articles it passes, by setting."""
     import hashlib
 
     import trace_xling_speed as xs
-    from newstrace.records import Article
 
     pages = xs.corpus_a(n)
     lang = {hashlib.sha1(p["url"].encode()).hexdigest(): p["lang"] for p in pages}
     library = {k: getattr(cheap, k) for k in KNOBS}
     with tempfile.TemporaryDirectory() as wd:
-        st = Store(Path(wd) / "a.db")
-        st.write_batch([({"page_id": pid, "url": p["url"], "source": "bench"},
-                         Article(page_id=pid, url=p["url"], source="bench", site=p["site"], language=p["lang"],
-                                 blocks=list(p["paras"]), body="\n\n".join(p["paras"])), [])
-                        for pid, p in zip(lang, pages)])
+        st = corpus_a_store(pages, Path(wd) / "a.db")
         active = tr.active_encoders(st)
         cheap.register(st, None)
         ranks = cheap.fingerprint_ranks(st, None, active)
@@ -275,17 +284,12 @@ def check_fit(args) -> int:
         import hashlib
 
         import trace_xling_speed as xs
-        from newstrace.records import Article
 
         pages = xs.corpus_a(args.corpus_a)
         pa = {hashlib.sha1(p["url"].encode()).hexdigest(): {"lang": p["lang"], "paras": p["paras"]} for p in pages}
         gold_a = {tuple(sorted(hashlib.sha1(u.encode()).hexdigest() for u in k)) for k in xs.gold_pairs(pages)}
         with tempfile.TemporaryDirectory() as wd:
-            st = Store(Path(wd) / "a.db")
-            st.write_batch([({"page_id": pid, "url": p["url"], "source": "bench"},
-                             Article(page_id=pid, url=p["url"], source="bench", site=p["site"], language=p["lang"],
-                                     blocks=list(p["paras"]), body="\n\n".join(p["paras"])), [])
-                            for pid, p in zip(pa, pages)])
+            st = corpus_a_store(pages, Path(wd) / "a.db")
             fa = check_features(pa, st)
             st.close()
         print(f"\ncorpus (a) {len(pages)} articles, {len(gold_a)} gold pairs: gate pairs {len(fa['gp'])}, fingerprint "
