@@ -881,8 +881,8 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
         cheap.register(store, None if new_ids is None or cheap.unregistered(store, new_ids) else new_ids)
         ranks = cheap.fingerprint_ranks(store, new_ids, active)
         langs = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
-        # the second check: static lede vectors of every article (cheap), so a pair of rare-token neighbours gets
-        # neural vectors only when its share or its static lede similarity is high enough
+        # the second check (xling_cheap.passes): a pair of rare-token neighbours gets neural vectors only when its
+        # share or its static lede similarity is high enough (static ledes only where the share does not decide)
         tok = cheap.TokLedes(store, langs) if cheap.check_on() else None
         cheap.ensure_ledes(store, None, active, want=cheap.gate(store, ranks, new_ids, active, tok))
         pairs = cheap.lede_candidates(store, active, new_ids) | cheap.fingerprint_candidates(ranks, tok)
