@@ -880,9 +880,12 @@ def translation_pairs(store, new_ids: set[str] | None = None, min_score: float |
         # every article gets a row (language, fingerprint); ledes only the two sides of a gate pair
         cheap.register(store, None if new_ids is None or cheap.unregistered(store, new_ids) else new_ids)
         ranks = cheap.fingerprint_ranks(store, new_ids, active)
-        cheap.ensure_ledes(store, None, active, want=cheap.gate(store, ranks, new_ids, active))
-        pairs = cheap.lede_candidates(store, active, new_ids) | cheap.fingerprint_candidates(ranks)
         langs = {r["page_id"]: enc.norm_lang(r["lang"]) for r in vectors.docs(store.conn)}
+        # the second check (xling_cheap.passes): a pair of rare-token neighbours gets neural vectors only when its
+        # share or its static lede similarity is high enough (static ledes only where the share does not decide)
+        tok = cheap.TokLedes(store, langs) if cheap.check_on() else None
+        cheap.ensure_ledes(store, None, active, want=cheap.gate(store, ranks, new_ids, active, tok))
+        pairs = cheap.lede_candidates(store, active, new_ids) | cheap.fingerprint_candidates(ranks, tok)
         want: dict[str, set[str]] = {}
         for a, b in pairs:
             name = enc.pair_encoder(langs.get(a), langs.get(b))

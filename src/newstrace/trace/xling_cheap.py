@@ -21,6 +21,13 @@ articles of a candidate pair are then encoded in full with the pair's encoder. A
 full, which finds partial translations cut from the middle of their source, and their articles are encoded too.
 The full sentence pipeline of translate.py runs on the fully encoded articles only. Fingerprints are kept per
 process (by body hash).
+
+**Second check** (:func:`gate_pairs`, :func:`passes`): one shared rare token is common between unrelated news
+(on a mixed corpus nearly every article has such a neighbour in another language), so a gate pair, a weak pair or
+a fingerprint candidate leads to neural vectors only when its IDF-weighted fingerprint share reaches
+:data:`CHECK_SHARE` or its static lede similarity (``tok.lede``: the largest centred cosine between the two
+articles' lede units, from e5's piece table; no neural encoder) reaches :data:`CHECK_TOK`. Without the static
+table the check is off.
 """
 from __future__ import annotations
 
@@ -57,6 +64,11 @@ GATE_MIN_SHARED = 1
 WEAK_FP = 8
 WEAK_TOP = 4
 WEAK_ANY_LANG = True  # True: the weak rule for an article in any language; False: outside USE's languages only
+# The second check (see the module text): a pair passes when its fingerprint share >= CHECK_SHARE or its static
+# lede similarity >= CHECK_TOK. Chosen on parallel-news dev plus single dev versions (bench/trace_xling_fit.py
+# --check; the sweep and the choice are in bench/README "Translation gate: second check"). None: no check.
+CHECK_SHARE: float | None = 0.35
+CHECK_TOK: float | None = 0.175
 
 _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґ",
                      ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r",
@@ -264,15 +276,60 @@ def _tr(word: str) -> str:
 _FP: dict[str, dict[str, tuple[str, frozenset]]] = {}  # per database file: page_id -> (body hash, fingerprint)
 
 
-def fingerprint_candidates(ranks: dict[str, list]) -> set[tuple[str, str]]:
+def fingerprint_candidates(ranks: dict[str, list], tok: "TokLedes | None" = None) -> set[tuple[str, str]]:
     """Document pairs (a < b, different languages, an active encoder for the pair) sharing rare numbers/names,
-    from :func:`fingerprint_ranks`."""
-    out: set[tuple[str, str]] = set()
+    from :func:`fingerprint_ranks`; with ``tok``, only those passing the second check (:func:`passes`)."""
+    found: dict[tuple[str, str], float] = {}
     for a, scored in ranks.items():
         for s, n, b in scored[:FP_TOP]:
             if n >= FP_MIN_SHARED and s >= FP_MIN:
-                out.add((a, b) if a < b else (b, a))
-    return out
+                k = (a, b) if a < b else (b, a)
+                found[k] = max(found.get(k, 0.0), s)
+    if tok is None:
+        return set(found)
+    tok.prepare(k for k, s in found.items() if not passes(s, -1.0))
+    return {k for k, s in found.items() if passes(s, tok.sim(*k))}
+
+
+def passes(share: float, toksim: float) -> bool:
+    """The second check of a pair: its fingerprint share or its static lede similarity is high enough."""
+    if CHECK_SHARE is None and CHECK_TOK is None:
+        return True
+    return (CHECK_SHARE is not None and share >= CHECK_SHARE) or (CHECK_TOK is not None and toksim >= CHECK_TOK)
+
+
+class TokLedes:
+    """Static (``tok``) lede vectors of articles, centred per language, for the second check: ``sim(a, b)`` is the
+    largest cosine between a lede unit of ``a`` and one of ``b`` (-1 when either has none). Only the articles of
+    pairs to check are encoded (:meth:`prepare`); an article in no pair costs nothing more than its fingerprint."""
+
+    def __init__(self, store, lang: dict[str, str | None]):
+        self.store, self.lang = store, lang
+        self.M: dict[str, np.ndarray] = {}
+        self.seen: set[str] = set()
+
+    def prepare(self, pairs) -> None:
+        """Static ledes of the articles of ``pairs`` (encoded when missing, then read once)."""
+        need = {p for k in pairs for p in k if p in self.lang} - self.seen
+        if not need:
+            return
+        ensure_ledes(self.store, None, set(), want={p: {"tok"} for p in need})
+        for r in vectors.rows(self.store.conn, lede_name("tok"), sorted(need)):
+            V = np.frombuffer(r["vecs"], dtype=np.float16).reshape(-1, r["dim"])
+            if len(V):
+                self.M[r["page_id"]] = _centred("tok", V, self.lang[r["page_id"]])
+        self.seen |= need
+
+    def sim(self, a: str, b: str) -> float:
+        A, B = self.M.get(a), self.M.get(b)
+        if A is None or B is None:
+            return -1.0
+        return float((A @ B.T).max())
+
+
+def check_on() -> bool:
+    """The second check runs: a threshold is set and the static table can be made."""
+    return (CHECK_SHARE is not None or CHECK_TOK is not None) and _static_ok()
 
 
 def register(store, ids: set[str] | None) -> int:
@@ -304,29 +361,41 @@ def unregistered(store, new_ids: set[str]) -> bool:
     return len(docs - set(new_ids)) < articles.count_rows(store.conn, "articles") - len(set(new_ids))
 
 
-def gate(store, ranks: dict[str, list], query: set[str] | None, active: set[str]) -> dict[str, set[str]]:
-    """Which articles get lede vectors, and of which encoders: both sides of every gate pair (see
-    :data:`GATE_TOP`, :data:`WEAK_FP`), each with the pair's encoder. ``ranks``: the query articles'
-    :func:`fingerprint_ranks`."""
-    docs = vectors.docs(store.conn)
-    lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in docs}
-    want: dict[str, set[str]] = defaultdict(set)
-
-    def add(a: str, b: str) -> None:
-        name = enc.pair_encoder(lang.get(a), lang.get(b))
-        if name in active:
-            want[a].add(name)
-            want[b].add(name)
-
+def gate_pairs(store, ranks: dict[str, list], query: set[str] | None, active: set[str],
+               lang: dict[str, str | None]) -> dict[tuple[str, str], float]:
+    """Gate pairs (a < b) before the second check, each with its fingerprint share (0 for a weak pair that is not a
+    fingerprint neighbour): every query article's :data:`GATE_TOP` best fingerprint neighbours sharing
+    :data:`GATE_MIN_SHARED` tokens, plus the weak rule's pairs (:func:`weak_pairs`)."""
+    out: dict[tuple[str, str], float] = {}
     for a, scored in ranks.items():
-        for _, n, b in scored[:GATE_TOP]:
+        for s, n, b in scored[:GATE_TOP]:
             if n >= GATE_MIN_SHARED:
-                add(a, b)
+                k = (a, b) if a < b else (b, a)
+                out[k] = max(out.get(k, 0.0), s)
     fps = _fingerprints(store)
     weak = {p for p, f in fps.items() if len(f) < WEAK_FP and (WEAK_ANY_LANG or lang.get(p) not in enc.USE_LANGS)}
     if weak:
-        for a, b in weak_pairs(store, weak, query, active, lang):
-            add(a, b)
+        for k in weak_pairs(store, weak, query, active, lang):
+            out.setdefault(k, 0.0)
+    return out
+
+
+def gate(store, ranks: dict[str, list], query: set[str] | None, active: set[str],
+         tok: TokLedes | None = None) -> dict[str, set[str]]:
+    """Which articles get lede vectors, and of which encoders: both sides of every gate pair (see
+    :data:`GATE_TOP`, :data:`WEAK_FP`) that passes the second check (with ``tok``; see :func:`passes`), each
+    with the pair's encoder. ``ranks``: the query articles' :func:`fingerprint_ranks`."""
+    docs = vectors.docs(store.conn)
+    lang = {r["page_id"]: enc.norm_lang(r["lang"]) for r in docs}
+    want: dict[str, set[str]] = defaultdict(set)
+    pairs = gate_pairs(store, ranks, query, active, lang)
+    if tok is not None:
+        tok.prepare(k for k, s in pairs.items() if not passes(s, -1.0))
+    for (a, b), s in pairs.items():
+        name = enc.pair_encoder(lang.get(a), lang.get(b))
+        if name in active and (tok is None or passes(s, tok.sim(a, b))):
+            want[a].add(name)
+            want[b].add(name)
     return dict(want)
 
 
