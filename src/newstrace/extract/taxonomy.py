@@ -65,17 +65,20 @@ def _is_place(s: str) -> bool:
 
 LABEL_WORDS = tuple(LABEL_START.pattern[len(r"^\s*(?:"):-len(r")\s*:")].split("|"))
 LABEL_PREFIXES = {w[:i] for w in LABEL_WORDS for i in range(1, len(w) + 1)}
+# a text node (first 40 characters, spaces collapsed, lower case) that can open a label: a label word followed by ":"
+# or by nothing more in the node (the ":" then comes in a later node: "<b>Tags</b>: a, b"); not "India", "Interview"
+LABEL_NODE = re.compile(r"(?:" + "|".join(LABEL_WORDS) + r") ?(?::|$)")
 
 
 def _label_candidates(tree, text_nodes: list | None = None) -> set:
     """The elements whose text can open with a label: those holding (or ending in a child before) a text
-    node that starts with a label word or a start of one. An element's text opens with its first
+    node that starts with a label word and then ":" or nothing more, or is the start of a label word. An element's text opens with its first
     non-blank text node, so every element :data:`LABEL_START` can match is here; one pass over the text
     nodes (in C, shared with the credit scan) instead of building the opening text of every element."""
     out = set()
     for t in all_text_nodes(tree) if text_nodes is None else text_nodes:
         q = " ".join(t.lstrip()[:40].split()).lower()
-        if not (q.startswith(LABEL_WORDS) or q in LABEL_PREFIXES):
+        if not (LABEL_NODE.match(q) or q in LABEL_PREFIXES):
             continue
         el = t.getparent()
         if el is None:
