@@ -211,7 +211,7 @@ def _extract_html(page: Page) -> Article | Problem:
     canon = credits_mod.canonical_credit(url, head.get("canonical"))
     if canon:
         credits.append(canon)
-    byline = page.declared.get("byline") or _byline(doc.author, head, text, site)
+    byline = page.declared.get("byline") or _byline(doc.author, head, text, site, low)
     # the site's own name, never the byline's or a credited source's ("Copyright © South Front" under a credit)
     publisher, publisher_from = (page.declared["publisher"], "given") if page.declared.get("publisher") else \
         publisher_mod.publisher(head, site, blocks, doc.sitename, _credited_names(credits) + [byline])
@@ -599,7 +599,8 @@ def _strip_site_name(title: str | None, names: list[str | None]) -> str | None:
     return title
 
 
-def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site: str = "") -> str | None:
+def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site: str = "",
+            low: str | None = None) -> str | None:
     a = author
     if not a:
         # like trafilatura, a one-word meta author is a user name ("Manniac"), unless it is a domain;
@@ -618,8 +619,8 @@ def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site:
     # trafilatura title-cases author strings and rewrites punctuation: "valley-record.example" comes
     # back "Valley-Record Example", "Signal & Noise" as "Signal; Noise": take the page's own spelling
     dom = a.lower().replace(" ", ".")
-    if credits_mod.DOMAIN_NAME.match(dom) and credits_mod.DOMAIN_BYLINE_SUFFIX.search(dom) and re.search(
-            r"(?:>|\bby\s+|content=[\"'])\s*" + re.escape(dom) + r"\s*(?:<|[\"'])", page_text, re.I):
+    if credits_mod.DOMAIN_NAME.match(dom) and credits_mod.DOMAIN_BYLINE_SUFFIX.search(dom) and \
+            _written_as_domain(dom, page_text, low):
         return dom  # written as a domain in the byline or the author meta
     if ";" in a:
         words = re.findall(r"\w+", a)
@@ -629,6 +630,29 @@ def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site:
             if m and "&" in m.group(0):
                 return " ".join(m.group(0).replace("&amp;", "&").split())
     return a or None
+
+
+# the characters other than ASCII letters that re.IGNORECASE matches to an ASCII letter (i, s, k)
+IGNORECASE_ODD = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def _written_as_domain(dom: str, page_text: str, low: str | None = None) -> bool:
+    """Whether the page writes ``dom`` as a byline or author meta: ``>dom<``, ``by dom``, ``content="dom"``
+    (case-insensitive). Tried only at ``dom``'s occurrences in ``low`` (the page with ASCII letters lower-cased,
+    same length) rather than from every position of the page (a few ms on a large page): a match ends its
+    ``>``/``by``/``content="`` where the run of spaces before ``dom`` starts. The same answer as searching the page."""
+    pat = re.compile(r"(?:>|\bby\s+|content=[\"'])\s*" + re.escape(dom) + r"\s*(?:<|[\"'])", re.I)
+    if not dom.isascii() or low is None or len(low) != len(page_text) or any(c in page_text for c in IGNORECASE_ODD):
+        return pat.search(page_text) is not None
+    j = low.find(dom)
+    while j != -1:
+        k = j
+        while k > 0 and page_text[k - 1].isspace():   # (\s is str.isspace)
+            k -= 1
+        if any(pat.match(page_text, i) for i in (k - 1, k - 2, k - len('content="')) if i >= 0):
+            return True
+        j = low.find(dom, j + 1)
+    return False
 
 
 def _search_at(pat: re.Pattern, first: str, text: str) -> re.Match | None:
