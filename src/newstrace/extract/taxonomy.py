@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from lxml import etree
+
 from .dom import text_head, text_nodes as all_text_nodes
 
 LABELS = {
@@ -23,6 +26,7 @@ TAG_CLASS_HINT = re.compile("|".join(map(re.escape, TAG_CLASS)), re.I)
 # containers of site-wide lists (tag clouds, most-read, archives): their tags are not the article's
 SIDEBAR_HINTS = ("widget", "sidebar", "tagcloud", "tag-cloud", "wp-tag-cloud")
 SIDEBAR_TAGS = ("aside", "nav")
+TAG_LINKS = etree.XPath("//a[@rel='tag' or contains(@rel,' tag')]")   # compiled once
 SKIP = {"home", "news", "homepage", "start", "accueil", "inicio", "startseite", "главная"}
 PLACES = {w.strip().lower() for w in """
 world, global, international, europe, eu, asia, africa, americas, america, usa, us, u.s., united states,
@@ -136,7 +140,7 @@ def find_taxonomy(tree, head: dict[str, Any], text_nodes: list | None = None) ->
         out["sections"] = list(head.get("meta_sections") or head.get("ld_sections") or [])
     # tags: links marked rel=tag, then tag lists by class name, never a site-wide tag cloud in a sidebar
     if not out["tags"]:
-        tags = [" ".join("".join(a.itertext()).split()) for a in tree.xpath("//a[@rel='tag' or contains(@rel,' tag')]")
+        tags = [" ".join("".join(a.itertext()).split()) for a in TAG_LINKS(tree)
                 if not _in_sidebar(a)]
         out["tags"] = list(dict.fromkeys(t for t in tags if t))
     if not out["tags"]:
