@@ -256,3 +256,93 @@ def test_page_text_leaves_trafilatura_as_it_was():
     with page_text.during():
         assert core.html2txt is page_text.html2txt
     assert core.html2txt is before
+
+
+# -- issue 10s, session 12: byline domains, media and images, taxonomy label candidates ---------------
+def _domain_searching_everywhere(dom: str, text: str) -> bool:
+    import re
+
+    return re.search(r"(?:>|\bby\s+|content=[\"'])\s*" + re.escape(dom) + r"\s*(?:<|[\"'])", text, re.I) is not None
+
+
+def test_written_as_domain_same_as_searching_the_page():
+    import random
+
+    from newstrace.extract.identifiers import ascii_lower
+
+    rnd = random.Random(12)
+    pieces = ["<span>", ">", "by", "By", "BY", "content=\"", "content='", "CONTENT=\"", " ", "  ", "\n", "\u00a0", "x",
+              "nearby", "abby", "\"", "'", "<", "</a>", "\u017f", "\u212a", "é", "ж", "."]
+    for _ in range(3000):
+        dom = rnd.choice(["john.li", "JOHN.LI", "news.example", "valley-record.example", "kis.me"]).lower()
+        spelled = rnd.choice([dom, dom.upper(), dom.title(), dom.replace("s", "\u017f"), dom.replace("k", "\u212a")])
+        text = "".join(rnd.choice(pieces + [spelled] * 4) for _ in range(rnd.randint(1, 14)))
+        want = _domain_searching_everywhere(dom, text)
+        assert A._written_as_domain(dom, text, ascii_lower(text)) == want, (dom, text)
+        assert A._written_as_domain(dom, text) == want
+    assert A._written_as_domain("john.li", "<p>By  John.Li</p>", "<p>by  john.li</p>")
+    assert not A._written_as_domain("john.li", "<p>nearby john.li</p>", "<p>nearby john.li</p>")
+
+
+def _images_by_container(tree):
+    out = []
+    for container in tree.xpath("//article|//main|//*[@itemprop='articleBody']|//figure"):
+        out += [img for img in container.iter("img")]
+    return list(dict.fromkeys(out))
+
+
+IMAGE_CASES = [
+    "<article><img src='a.jpg'><figure><img src='b.jpg'></figure><img src='c.jpg'></article><img src='no.jpg'>",
+    "<figure><img src='a.jpg'></figure><main><div><img src='b.jpg'></div></main><aside><img src='x.jpg'></aside>",
+    "<div itemprop='articleBody'><p><img src='a.jpg'></p></div><img itemprop='articleBody' src='self.jpg'>",
+    "<img src='out.jpg'><div><article><figure><img src='deep.jpg'></figure></article></div>",
+]
+
+
+@pytest.mark.parametrize("html", IMAGE_CASES)
+def test_article_images_as_the_containers_give_them(html):
+    tree = _doc(html)
+    assert A.ARTICLE_IMAGES(tree) == _images_by_container(tree)
+
+
+@pytest.mark.parametrize("path", PAGES, ids=lambda p: p.name)
+def test_media_and_labels_on_the_test_pages(path):
+    from newstrace.extract import taxonomy
+    from newstrace.extract.dom import text_nodes
+    from newstrace.extract.identifiers import ascii_lower
+
+    raw = path.read_bytes()
+    tree = lxml.html.document_fromstring(raw, parser=A.html_parser())
+    assert A.ARTICLE_IMAGES(tree) == _images_by_container(tree)
+    text = raw.decode("utf-8", "replace")
+    base = "https://example.org/a/b.html"
+    hrefs = A._outlinks(tree, base)[1]
+    assert A._media(tree, base, text, hrefs, ascii_lower(text)) == A._media(tree, base, text, hrefs)
+    # every element whose opening text is a label is a candidate (the candidates only spare the regex)
+    cands = taxonomy._label_candidates(tree, text_nodes(tree))
+    for el in tree.iter("span", "div", "p", "li", "dd", "small", "em", "strong", "td"):
+        if taxonomy.LABEL_START.match(taxonomy._text_head(el)):
+            assert el in cands
+
+
+@pytest.mark.parametrize("html", [
+    "<div><b>Tags</b>: one, two</div>", "<p>Region : Europe</p>", "<span>Ta<i>gs</i>: x</span>",
+    "<li>Tagged with: a</li>", "<div>Filed <b>under</b>: Politics</div>", "<p>In: World</p>",
+    "<div>  categories\n : Sport</div>", "<p><b>Topics</b> : a</p>",
+])
+def test_label_candidates_hold_every_label(html):
+    from newstrace.extract import taxonomy
+
+    tree = _doc(html)
+    cands = taxonomy._label_candidates(tree)
+    labelled = [el for el in tree.iter("span", "div", "p", "li", "dd", "small", "em", "strong", "td")
+                if taxonomy.LABEL_START.match(taxonomy._text_head(el))]
+    assert labelled and all(el in cands for el in labelled)
+
+
+@pytest.mark.parametrize("html", ["<p>India: a report</p>", "<p>Interview: the mayor</p>", "<div>Topical news</div>"])
+def test_no_label_candidates_where_a_word_only_starts_like_a_label(html):
+    from newstrace.extract import taxonomy
+
+    tree = _doc(html)
+    assert not set(tree.find("body").iter()) & taxonomy._label_candidates(tree)

@@ -6,6 +6,7 @@ changes nothing.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing as mp
 import os
@@ -199,10 +200,16 @@ def ingest(
         pages_only = (r for r in src if not _is_problem(r, pending))
         if workers > 1:
             _warm_up()  # forked workers inherit the loaded modules and models instead of loading their own
-            ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
-            _LARGE = ctx.BoundedSemaphore(1)
-            with ctx.Pool(workers, initializer=_worker_init, maxtasksperchild=WORKER_TASKS) as pool:
-                yield from pool.imap(_work, pages_only, chunksize=4)
+            # what is loaded now is out of the collector's way while the pool runs: its full passes in the workers
+            # no longer walk the modules and models (nor touch, so copy, the memory they share with this process)
+            gc.freeze()
+            try:
+                ctx = mp.get_context("fork") if hasattr(os, "fork") else mp.get_context()
+                _LARGE = ctx.BoundedSemaphore(1)
+                with ctx.Pool(workers, initializer=_worker_init, maxtasksperchild=WORKER_TASKS) as pool:
+                    yield from pool.imap(_work, pages_only, chunksize=4)
+            finally:
+                gc.unfreeze()   # (a process that ingests again later collects them as before)
         else:
             yield from map(_work, pages_only)
 

@@ -57,6 +57,7 @@ XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MEDIA_EXT = re.compile(r"\.(mp4|webm|m4v|mov|mp3|m4a|ogg|oga|wav|flac)(\?|#|$)", re.I)
 MEDIA_URL_IN_TEXT = re.compile(r"https?://[^\s\"'<>()\]]+\.(?:mp4|webm|m4v|mov|mp3|m4a|ogg|wav)\b(?:\?[^\s\"'<>()\]]*)?", re.I)
 MEDIA_EXT_IN_TEXT = re.compile(r"\.(?:mp4|webm|m4v|mov|mp3|m4a|ogg|wav)\b", re.I)
+MEDIA_EXT_LOWER = re.compile(r"\.(?:mp4|webm|m4v|mov|mp3|m4a|ogg|wav)(?!\w)")   # the same on ASCII-lower-cased text
 # any player iframe, not only the known hosts: "/embed/<id>", "player.host", "/player/"; never ad slots
 EMBED_PATH = re.compile(r"/embed(?:/|\b)|//player\.|/player/|/videos?/embed", re.I)
 AD_URL = re.compile(r"//ads?\.|/ads?/|doubleclick|adserv|googlesyndication|/serve\?|[?&]zone=", re.I)
@@ -165,10 +166,10 @@ def _extract_html(page: Page) -> Article | Problem:
     base = url
 
     # everything trafilatura would prune away: links, media, identifiers, taxonomy labels
-    outlinks, media_hrefs = _outlinks(tree, base)
-    media = _media(tree, base, text, media_hrefs)
-    # (shared by the identifier search and the prose-mention check, which look for ASCII strings only)
+    # (shared by the identifier search, the media-file test and the prose-mention check: ASCII strings only)
     low = identifiers_mod.ascii_lower(text, utf8)
+    outlinks, media_hrefs = _outlinks(tree, base)
+    media = _media(tree, base, text, media_hrefs, low)
     idents = identifiers_mod.find_identifiers(text, tree, low)
     # the non-blank text nodes, one XPath pass in C shared by the taxonomy's labels, the credit scan and the
     # lone-page model's markup cues (read again only when the layout pass below rebuilt part of the tree)
@@ -210,7 +211,7 @@ def _extract_html(page: Page) -> Article | Problem:
     canon = credits_mod.canonical_credit(url, head.get("canonical"))
     if canon:
         credits.append(canon)
-    byline = page.declared.get("byline") or _byline(doc.author, head, text, site)
+    byline = page.declared.get("byline") or _byline(doc.author, head, text, site, low)
     # the site's own name, never the byline's or a credited source's ("Copyright © South Front" under a credit)
     publisher, publisher_from = (page.declared["publisher"], "given") if page.declared.get("publisher") else \
         publisher_mod.publisher(head, site, blocks, doc.sitename, _credited_names(credits) + [byline])
@@ -598,7 +599,8 @@ def _strip_site_name(title: str | None, names: list[str | None]) -> str | None:
     return title
 
 
-def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site: str = "") -> str | None:
+def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site: str = "",
+            low: str | None = None) -> str | None:
     a = author
     if not a:
         # like trafilatura, a one-word meta author is a user name ("Manniac"), unless it is a domain;
@@ -617,8 +619,8 @@ def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site:
     # trafilatura title-cases author strings and rewrites punctuation: "valley-record.example" comes
     # back "Valley-Record Example", "Signal & Noise" as "Signal; Noise": take the page's own spelling
     dom = a.lower().replace(" ", ".")
-    if credits_mod.DOMAIN_NAME.match(dom) and credits_mod.DOMAIN_BYLINE_SUFFIX.search(dom) and re.search(
-            r"(?:>|\bby\s+|content=[\"'])\s*" + re.escape(dom) + r"\s*(?:<|[\"'])", page_text, re.I):
+    if credits_mod.DOMAIN_NAME.match(dom) and credits_mod.DOMAIN_BYLINE_SUFFIX.search(dom) and \
+            _written_as_domain(dom, page_text, low):
         return dom  # written as a domain in the byline or the author meta
     if ";" in a:
         words = re.findall(r"\w+", a)
@@ -628,6 +630,29 @@ def _byline(author: str | None, head: dict[str, Any], page_text: str = "", site:
             if m and "&" in m.group(0):
                 return " ".join(m.group(0).replace("&amp;", "&").split())
     return a or None
+
+
+# the characters other than ASCII letters that re.IGNORECASE matches to an ASCII letter (i, s, k)
+IGNORECASE_ODD = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def _written_as_domain(dom: str, page_text: str, low: str | None = None) -> bool:
+    """Whether the page writes ``dom`` as a byline or author meta: ``>dom<``, ``by dom``, ``content="dom"``
+    (case-insensitive). Tried only at ``dom``'s occurrences in ``low`` (the page with ASCII letters lower-cased,
+    same length) rather than from every position of the page (a few ms on a large page): a match ends its
+    ``>``/``by``/``content="`` where the run of spaces before ``dom`` starts. The same answer as searching the page."""
+    pat = re.compile(r"(?:>|\bby\s+|content=[\"'])\s*" + re.escape(dom) + r"\s*(?:<|[\"'])", re.I)
+    if not dom.isascii() or low is None or len(low) != len(page_text) or any(c in page_text for c in IGNORECASE_ODD):
+        return pat.search(page_text) is not None
+    j = low.find(dom)
+    while j != -1:
+        k = j
+        while k > 0 and page_text[k - 1].isspace():   # (\s is str.isspace)
+            k -= 1
+        if any(pat.match(page_text, i) for i in (k - 1, k - 2, k - len('content="')) if i >= 0):
+            return True
+        j = low.find(dom, j + 1)
+    return False
 
 
 def _search_at(pat: re.Pattern, first: str, text: str) -> re.Match | None:
@@ -688,7 +713,7 @@ def url_origin(base: str) -> str | None:
 def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
     """The page's links with their anchor texts, and the hrefs of links to media files (for :func:`_media`):
     one pass over the ``<a>`` elements."""
-    seen, out, media = set(), [], []
+    seen, out, media, joined = set(), [], [], {}
     origin = url_origin(base)
     for a in tree.iter("a"):
         raw_href = a.get("href")
@@ -697,13 +722,17 @@ def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
         href = (raw_href or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        try:
-            full = join_url(base, href, origin)
-        except ValueError:  # e.g. "http://[not-an-ip]/": one bad href must not lose the page
+        full = joined.get(href, False)   # (a page links the same href many times: menus, share bars)
+        if full is False:
+            try:
+                full = join_url(base, href, origin)
+            except ValueError:  # e.g. "http://[not-an-ip]/": one bad href must not lose the page
+                full = None
+            joined[href] = full
+        if full is None or not full.startswith(("http://", "https://")):
             continue
-        if not full.startswith(("http://", "https://")):
-            continue
-        text = " ".join("".join(a.itertext()).split())[:300]
+        # (an <a> with no child element: its text is its own)
+        text = " ".join(("".join(a.itertext()) if len(a) else a.text or "").split())[:300]
         key = (full, text)
         if key in seen:
             continue
@@ -712,7 +741,7 @@ def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
     return out, media
 
 
-def _media(tree, base: str, html_text: str, media_hrefs: list[str]) -> list[dict[str, Any]]:
+def _media(tree, base: str, html_text: str, media_hrefs: list[str], low: str | None = None) -> list[dict[str, Any]]:
     out, seen = [], set()
     origin = url_origin(base)
 
@@ -737,7 +766,10 @@ def _media(tree, base: str, html_text: str, media_hrefs: list[str]) -> list[dict
         add(kind, src)
     for href in media_hrefs:
         add("audio" if re.search(r"\.(mp3|m4a|ogg|oga|wav|flac)", href, re.I) else "video", href)
-    if MEDIA_EXT_IN_TEXT.search(html_text):  # (cheap: the slow URL pattern runs only on pages naming a media file)
+    # (cheap: the slow URL pattern runs only on pages naming a media file; ``low``: the page with its ASCII letters
+    # lower-cased, same length, where a case-sensitive search does what MEDIA_EXT_IN_TEXT does on the page)
+    if MEDIA_EXT_LOWER.search(low) if low is not None and len(low) == len(html_text) else \
+            MEDIA_EXT_IN_TEXT.search(html_text):
         for m in MEDIA_URL_IN_TEXT.finditer(html_text):
             add("audio" if re.search(r"\.(mp3|m4a|ogg|wav)", m.group(0), re.I) else "video", m.group(0))
     for img in _article_images(tree):
@@ -745,14 +777,19 @@ def _media(tree, base: str, html_text: str, media_hrefs: list[str]) -> list[dict
     return out
 
 
+# the <img>s inside an article container, in document order: one XPath in C (an image inside nested containers
+# once), the images the containers' own ``iter("img")`` give, first times in the same order
+ARTICLE_IMAGES = etree.XPath("//img[ancestor::article or ancestor::main or ancestor::figure"
+                             " or ancestor-or-self::*[@itemprop='articleBody']]")
+
+
 def _article_images(tree):
     """Images inside the article (figure/article/main), not logos or sidebar thumbnails."""
-    for container in tree.xpath("//article|//main|//*[@itemprop='articleBody']|//figure"):
-        for img in container.iter("img"):
-            src = img.get("src") or img.get("data-src")
-            if not src:
-                continue
-            cls = " ".join([img.get("class") or "", img.getparent().get("class") or ""]).lower()
-            if any(w in cls for w in ("logo", "avatar", "thumb", "icon", "sidebar", "related")):
-                continue
-            yield src
+    for img in ARTICLE_IMAGES(tree):
+        src = img.get("src") or img.get("data-src")
+        if not src:
+            continue
+        cls = " ".join([img.get("class") or "", img.getparent().get("class") or ""]).lower()
+        if any(w in cls for w in ("logo", "avatar", "thumb", "icon", "sidebar", "related")):
+            continue
+        yield src

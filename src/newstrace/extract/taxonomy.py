@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from typing import Any
+
+from lxml import etree
+
 from .dom import text_head, text_nodes as all_text_nodes
 
 LABELS = {
@@ -23,6 +26,7 @@ TAG_CLASS_HINT = re.compile("|".join(map(re.escape, TAG_CLASS)), re.I)
 # containers of site-wide lists (tag clouds, most-read, archives): their tags are not the article's
 SIDEBAR_HINTS = ("widget", "sidebar", "tagcloud", "tag-cloud", "wp-tag-cloud")
 SIDEBAR_TAGS = ("aside", "nav")
+TAG_LINKS = etree.XPath("//a[@rel='tag' or contains(@rel,' tag')]")   # compiled once
 SKIP = {"home", "news", "homepage", "start", "accueil", "inicio", "startseite", "главная"}
 PLACES = {w.strip().lower() for w in """
 world, global, international, europe, eu, asia, africa, americas, america, usa, us, u.s., united states,
@@ -65,17 +69,20 @@ def _is_place(s: str) -> bool:
 
 LABEL_WORDS = tuple(LABEL_START.pattern[len(r"^\s*(?:"):-len(r")\s*:")].split("|"))
 LABEL_PREFIXES = {w[:i] for w in LABEL_WORDS for i in range(1, len(w) + 1)}
+# a text node (first 40 characters, spaces collapsed, lower case) that can open a label: a label word followed by ":"
+# or by nothing more in the node (the ":" then comes in a later node: "<b>Tags</b>: a, b"); not "India", "Interview"
+LABEL_NODE = re.compile(r"(?:" + "|".join(LABEL_WORDS) + r") ?(?::|$)")
 
 
 def _label_candidates(tree, text_nodes: list | None = None) -> set:
     """The elements whose text can open with a label: those holding (or ending in a child before) a text
-    node that starts with a label word or a start of one. An element's text opens with its first
+    node that starts with a label word and then ":" or nothing more, or is the start of a label word. An element's text opens with its first
     non-blank text node, so every element :data:`LABEL_START` can match is here; one pass over the text
     nodes (in C, shared with the credit scan) instead of building the opening text of every element."""
     out = set()
     for t in all_text_nodes(tree) if text_nodes is None else text_nodes:
         q = " ".join(t.lstrip()[:40].split()).lower()
-        if not (q.startswith(LABEL_WORDS) or q in LABEL_PREFIXES):
+        if not (LABEL_NODE.match(q) or q in LABEL_PREFIXES):
             continue
         el = t.getparent()
         if el is None:
@@ -133,7 +140,7 @@ def find_taxonomy(tree, head: dict[str, Any], text_nodes: list | None = None) ->
         out["sections"] = list(head.get("meta_sections") or head.get("ld_sections") or [])
     # tags: links marked rel=tag, then tag lists by class name, never a site-wide tag cloud in a sidebar
     if not out["tags"]:
-        tags = [" ".join("".join(a.itertext()).split()) for a in tree.xpath("//a[@rel='tag' or contains(@rel,' tag')]")
+        tags = [" ".join("".join(a.itertext()).split()) for a in TAG_LINKS(tree)
                 if not _in_sidebar(a)]
         out["tags"] = list(dict.fromkeys(t for t in tags if t))
     if not out["tags"]:
