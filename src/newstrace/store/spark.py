@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from . import trace_index
 from .records import ArticleKey
 
 
@@ -69,7 +70,7 @@ def bulk(conn, table: str, cols: str | None, items, sqlite_write, row=tuple) -> 
 
 
 # both band tables (store/trace_index.py); the key condition is pushed into each arm of the UNION ALL
-BANDS = "(SELECT key, rid FROM trace_bands UNION ALL SELECT key, rid FROM trace_bands_new)"
+BANDS = "(" + " UNION ALL ".join(f"SELECT key, rid FROM {t}" for t in trace_index.BANDS) + ")"
 
 
 def stored_band_rows(conn, keys, max_bucket: int) -> tuple[list, list, list, list]:
