@@ -355,6 +355,15 @@ def test_pending_after_the_mark_equals_every_article_read(tmp_path):
         trace_index.drop_unfinished(st.conn)
     got = [p.key for p in trace_index.pending(st.conn)]
     assert got == _every_pending(st) and got[:2] == [1, 2] and len(got) == 2 + len(arts) - 30
+    # a body changed by another writer after a run listed its pending articles stays pending after its mark
+    link_new(st, translate=False)
+    listed = trace_index.pending(st.conn)
+    with st.conn:
+        st.conn.execute("UPDATE articles SET body_hash = 'meanwhile' WHERE aid = 4")
+        trace_index.mark_indexed(st.conn, listed.top)
+    assert [p.key for p in trace_index.pending(st.conn)] == _every_pending(st) == [4]
+    link_new(st, translate=False)
+    assert trace_index.pending(st.conn) == [] and _every_pending(st) == []
     # a cleared index (a rebuild) reads every article again
     with st.conn:
         trace_index.clear(st.conn)

@@ -72,13 +72,15 @@ def pending(conn) -> Pending:
 
 
 def mark_indexed(conn, top: int | None) -> None:
-    """Every article up to ``top`` is indexed with its current body (a run's pending articles are): the next
-    ``pending`` starts after it, and the changed bodies listed so far are done."""
+    """A run's pending articles (every article up to ``top`` then) are indexed: the next ``pending`` starts
+    after it, and a changed body listed so far is done once the index holds that body (one changed again by
+    another writer since it was listed stays listed)."""
     if top is None:
         return
     conn.execute("INSERT INTO incremental_marks (name, aid) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
                  "aid = excluded.aid", (MARK, top))
-    conn.execute("DELETE FROM trace_changed WHERE aid <= ?", (top,))
+    conn.execute("DELETE FROM trace_changed WHERE aid <= ? AND EXISTS (SELECT 1 FROM trace_docs d JOIN articles a "
+                 "ON a.aid = d.rid WHERE d.rid = trace_changed.aid AND d.body_hash = a.body_hash)", (top,))
 
 
 def is_empty(conn) -> bool:
