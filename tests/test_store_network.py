@@ -27,8 +27,22 @@ TABLES = {
 }
 
 
+FAILING = "SELECT kind, value, site, page_id FROM network_ident_failing"
+
+
 def rows(conn) -> dict[str, list[tuple]]:
     return {k: sorted(tuple(r) for r in conn.execute(sql).fetchall()) for k, sql in TABLES.items()}
+
+
+def check_failing(conn, want: set[tuple]) -> None:
+    """The updated list of failing pages (network_ident_failing) against a rebuild's exact one (``want``): a
+    superset; pages listed only for rows whose ``copied`` is 0; each such row lists at least one page that
+    really fails (so ``copied`` stays right when the pages outside the list all pass)."""
+    got = {tuple(r) for r in conn.execute(FAILING)}
+    assert want <= got
+    copied = {(k, v, s): c for k, v, s, c in conn.execute("SELECT kind, value, site, copied FROM network_idents")}
+    assert all(copied[r[:3]] == 0 for r in got)
+    assert {r[:3] for r in want} == {r[:3] for r in got} == {k for k, c in copied.items() if c == 0}
 
 
 def digest(t: dict[str, list[tuple]]) -> str:
@@ -45,6 +59,7 @@ def rebuilt(conn, tmp_path) -> dict[str, list[tuple]]:
     info = network.run(st.conn, full=True)
     assert info["network_rebuilt"] == 1
     out = rows(st.conn)
+    check_failing(conn, {tuple(r) for r in st.conn.execute(FAILING)})
     st.close()
     (tmp_path / "rebuilt.db").unlink()
     return out
@@ -105,6 +120,24 @@ def test_each_update_equals_a_rebuild(tmp_path):
     # ... until it grows without it: then the account is foreign to it again (its threshold crossed)
     step([page("s6.example", 200 + i, text(200 + i)) for i in range(10)])
     assert edge("s0.example", "s6.example") is None
+
+    def state(site):
+        st.conn.commit()
+        row = st.conn.execute("SELECT copied, owned FROM network_idents WHERE value = 'pay@s8' AND site = ?",
+                              (site,)).fetchone()
+        listed = st.conn.execute("SELECT count(*) FROM network_ident_failing WHERE value = 'pay@s8' AND site = ?",
+                                 (site,)).fetchone()[0]
+        return tuple(row), listed
+    # s9 copies two s8 pages with an account in them that no other site carries yet: its pages fail the
+    # copied test (no other carrier site) and are listed; s9 owns it
+    step([page("s8.example", 300 + i, text(300 + i)) for i in range(6)]
+         + [page("s9.example", 400 + i, text(400 + i)) for i in range(10)]
+         + [page("s9.example", 330 + i, text(300 + i), ["pay@s8"]) for i in range(2)])
+    assert state("s9.example") == ((0, 1), 2)
+    # then s8 carries it too (a new carrier site): only the two listed pages are checked again, both copy s8
+    # pages, so the account is foreign to s9 (and the list is empty)
+    step([page("s8.example", 306, text(306), ["pay@s8"])])
+    assert state("s9.example") == ((1, 0), 0)
     st.close()
 
 

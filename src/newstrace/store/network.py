@@ -9,8 +9,8 @@ from .records import SiteEdge, SiteGroup, dumps
 
 TABLES = ("site_edges", "site_groups")
 # what the network phase last read (migration 0070): an incremental run updates these and the edges they change
-STATE = ("network_sites", "network_idents", "network_copies", "network_shared", "network_dirty_copies",
-         "network_dirty_shared")
+STATE = ("network_sites", "network_idents", "network_ident_failing", "network_copies", "network_shared",
+         "network_dirty_copies", "network_dirty_shared")
 MARK = "network"
 
 
@@ -100,15 +100,17 @@ def shared_rows(conn) -> Iterator[tuple[int, int, str, str, str, str, str, str]]
                         "ORDER BY pa.site, pb.site, s.item_key, pa.url, pb.url")
 
 
-def write_state(conn, sites: dict[str, int], idents: list[tuple], flows: list[tuple], shared: list[tuple],
-                top: int) -> None:
+def write_state(conn, sites: dict[str, int], idents: list[tuple], failing: list[tuple], flows: list[tuple],
+                shared: list[tuple], top: int) -> None:
     """Replace the whole state (after a rebuild): network_sites, network_idents (kind, value, site, pages, copied,
-    owned), network_copies (copy_id, source_id, copy_site, source_site, kind, credited), network_shared (a, b,
-    item_key, site_a, site_b, kind); the change lists emptied; the mark set to ``top``."""
+    owned), network_ident_failing (kind, value, site, page_id), network_copies (copy_id, source_id, copy_site,
+    source_site, kind, credited), network_shared (a, b, item_key, site_a, site_b, kind); the change lists
+    emptied; the mark set to ``top``."""
     for t in STATE:
         conn.execute(f"DELETE FROM {t}")
     conn.executemany("INSERT INTO network_sites VALUES (?,?)", sorted(sites.items()))
     conn.executemany("INSERT INTO network_idents VALUES (?,?,?,?,?,?)", idents)
+    put_failing(conn, failing)
     conn.executemany("INSERT INTO network_copies VALUES (?,?,?,?,?,?)", flows)
     conn.executemany("INSERT INTO network_shared VALUES (?,?,?,?,?,?)", shared)
     set_mark(conn, top)
@@ -173,6 +175,30 @@ def ident_pages(conn, kind: str, value: str, site: str, top: int) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT a.page_id FROM identifiers i JOIN articles a ON a.page_id = i.page_id "
         "WHERE i.kind = ? AND i.value = ? AND a.site = ? AND a.aid <= ?", (kind, value, site, top))]
+
+
+def failing(conn, kind: str, value: str, site: str) -> list[str]:
+    """The pages listed as failing the ``copied`` test for one network_idents row (migration 0163: a superset
+    of its pages that copy no page of another carrier site; every page not listed passes)."""
+    return [r[0] for r in conn.execute(
+        "SELECT page_id FROM network_ident_failing WHERE kind = ? AND value = ? AND site = ? ORDER BY page_id",
+        (kind, value, site))]
+
+
+def put_failing(conn, rows: Iterable[tuple[str, str, str, str]]) -> None:
+    """List (kind, value, site, page_id) as failing."""
+    conn.executemany("INSERT INTO network_ident_failing VALUES (?,?,?,?) ON CONFLICT DO NOTHING", rows)
+
+
+def drop_failing(conn, rows: Iterable[tuple[str, str, str, str]]) -> None:
+    """Unlist (kind, value, site, page_id): these pages pass now."""
+    conn.executemany("DELETE FROM network_ident_failing WHERE kind = ? AND value = ? AND site = ? AND page_id = ?",
+                     rows)
+
+
+def drop_failing_of(conn, kind: str, value: str, site: str) -> None:
+    """Forget one row's failing pages (its ``copied`` flag is not kept any more)."""
+    conn.execute("DELETE FROM network_ident_failing WHERE kind = ? AND value = ? AND site = ?", (kind, value, site))
 
 
 def copied_from(conn, pids: Iterable[str]) -> dict[str, set[str]]:

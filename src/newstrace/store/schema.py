@@ -869,6 +869,24 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "0163_network_ident_failing",
+        """
+        -- store/network.py (trace/network.py): the pages of a network_idents row whose ``copied`` test fails (they
+        -- copy no page of another carrier site), kept where the flag is kept: a superset of the failing pages,
+        -- every page not listed passes.  When an identifier gets a new carrier site, only the listed pages are
+        -- checked again (before: every page of the site carrying it).  The mark is dropped: the next network
+        -- run rebuilds the state and fills the list
+        CREATE TABLE IF NOT EXISTS network_ident_failing (
+            kind    TEXT NOT NULL,
+            value   TEXT NOT NULL,
+            site    TEXT NOT NULL,
+            page_id TEXT NOT NULL,
+            PRIMARY KEY (kind, value, site, page_id)
+        ) WITHOUT ROWID;
+        DELETE FROM incremental_marks WHERE name = 'network';
+        """,
+    ),
 ]
 
 # -- PostgreSQL -------------------------------------------------------------------------------------------------

@@ -204,14 +204,16 @@ def _rebuild(conn) -> int:
         copied_from[cid].add(ssite)
         if osite:
             copied_from[cid].add(osite)
-    idents, holders = [], defaultdict(list)
+    idents, failing, holders = [], [], defaultdict(list)
     for ident, by_site in carriers.items():
         for site, pids in by_site.items():
             below = _below(len(pids), site_pages[site])
             copied = None
             if below:
                 others = set(by_site) - {site}
-                copied = int(bool(others) and all(copied_from.get(p, set()) & others for p in pids))
+                fails = sorted(p for p in pids if not copied_from.get(p, set()) & others)
+                copied = int(bool(others) and not fails)
+                failing += [ident + (site, p) for p in fails]
             owned = not (below and copied)
             idents.append(ident + (site, len(pids), copied, int(owned)))
             if owned:
@@ -229,7 +231,7 @@ def _rebuild(conn) -> int:
     groups, ngroups = _groups(list(site_pages), {(e.site_a, e.site_b): e.detail["strong"] for e in ident_edges
                                                  if e.strong})
     network.write(conn, edges, groups)
-    network.write_state(conn, site_pages, idents, mirror, shared_mirror, top)
+    network.write_state(conn, site_pages, idents, failing, mirror, shared_mirror, top)
     return ngroups
 
 
@@ -284,10 +286,12 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
 
     A site does not own an identifier (it is foreign) when it is on few of the site's pages (``_below``) and every
     one of them copies a page of another carrier site (``copied``).  ``copied`` is kept where it matters (below
-    the threshold) and found again from the pages that changed: new pages and pages whose copies changed are
-    checked on their own (more other carrier sites never make a true one false); all the site's pages only when
-    it was not known, or when it was false and a page that made it so may pass now (its copies changed, or a new
-    carrier site)."""
+    the threshold), with the pages that fail it listed (network_ident_failing: a superset of the failing pages;
+    while ``copied`` is 0 it holds at least one page that really fails).  New pages and pages whose copies
+    changed are checked on their own and listed or unlisted; the listed pages are checked again only when one of
+    them may pass now (a new carrier site, or a listed page that passes now), in order, until one still fails
+    (more other carrier sites never make a passing page fail).  All the site's pages are read only when the flag
+    was not kept (the row has just fallen below the threshold)."""
     rows: dict[tuple[str, str], dict[str, list]] = {}      # identifier -> {site: [pages, copied, owned]}
     before: dict[tuple[str, str], set[str]] = {}           # identifier -> the sites owning it before
 
@@ -322,36 +326,52 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
                 rows_of((kind, value))
                 check.add(((kind, value), site))
     changed: dict[tuple[str, str], set[str]] = defaultdict(set)
-    put = []
+    put, listed, unlisted = [], [], []
     for ident, site in sorted(check):
         rs = rows_of(ident)
         pages, copied, owned = rs[site]
         key = (ident, site)
         if not _below(pages, site_pages[site]):
+            if copied == 0:
+                network.drop_failing_of(conn, ident[0], ident[1], site)
             copied = None
         else:
             others = set(rs) - {site}
-            if key in created:         # its pages are this run's
-                copied = int(bool(others) and all(_copied(conn, new_pages[key], others).values()))
+            if key in created or copied is None:     # all its pages are this run's, or the flag was not kept
+                pids = (new_pages[key] if key in created
+                        else network.ident_pages(conn, ident[0], ident[1], site, top))
+                fails = sorted(p for p, ok in _copied(conn, pids, others).items() if not ok)
+                listed += [ident + (site, p) for p in fails]
+                copied = int(bool(others) and not fails)
             else:
-                if copied == 0 and key in every:
-                    copied = None      # more other carriers: a page that made it false may pass now
-                if copied is not None:   # (more other carriers never make a true one false)
-                    pids = new_pages.get(key, set()) | changed_pages.get(key, set())
-                    ok = _copied(conn, pids, others) if pids else {}
-                    if copied and not all(ok.values()):
-                        copied = 0
-                    elif not copied and ok and all(ok.values()) and changed_pages.get(key):
-                        copied = None      # a page that made it false may pass now: all pages again
-                if copied is None:
-                    pids = network.ident_pages(conn, ident[0], ident[1], site, top)
-                    copied = int(bool(others) and all(_copied(conn, pids, others).values()))
+                pids = new_pages.get(key, set()) | changed_pages.get(key, set())
+                ok = _copied(conn, pids, others)
+                fails = {p for p, v in ok.items() if not v}
+                passes = {p for p, v in ok.items() if v}
+                listed += [ident + (site, p) for p in sorted(fails)]
+                if copied == 0:
+                    was = set(network.failing(conn, ident[0], ident[1], site))
+                    gone = sorted(was & passes)
+                    unlisted += [ident + (site, p) for p in gone]
+                    if not fails and (key in every or gone):    # a listed page may pass now: check them in order
+                        copied = 1
+                        for p in sorted(was - passes):
+                            if _copied(conn, [p], others)[p]:
+                                unlisted.append(ident + (site, p))
+                            else:
+                                copied = 0
+                                break
+                elif fails:
+                    copied = 0
+                copied = int(bool(others) and copied)
         now = int(not (copied and _below(pages, site_pages[site])))
         rs[site] = [pages, copied, now]
         put.append(ident + (site, pages, copied, now))
         if now != (site in before[ident]):
             changed[ident].add(site)
     network.put_idents(conn, put)
+    network.drop_failing(conn, unlisted)
+    network.put_failing(conn, listed)
     pairs: set[tuple[str, str]] = set()
     for ident, flipped in changed.items():
         old, new = before[ident], {s for s, r in rows[ident].items() if r[2]}
