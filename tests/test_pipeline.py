@@ -59,6 +59,28 @@ def test_ingest_twice_changes_nothing(tmp_path):
     assert counts(db) == before
 
 
+def test_rerun_skips_read_pages_chunk_by_chunk(tmp_path, monkeypatch):
+    """Read keys are looked up in the store a chunk of pages at a time (issue 11: no run loads every key of the
+    store), from the pool's feeding thread: more pages than a chunk, two workers, the same file read twice in
+    one run, and a new page among the read ones."""
+    from newstrace import pipeline
+    from newstrace.store import Store as _Store
+
+    monkeypatch.setattr(pipeline, "KEY_CHUNK", 5)
+    monkeypatch.setattr(_Store, "known_read_keys", None)    # ingest must not read every key of the store
+    make_site(tmp_path / "in", 12)
+    db = str(tmp_path / "a.db")
+    first = newstrace.ingest([str(tmp_path / "in"), str(tmp_path / "in" / "harbour-daily.example" / "story-3.html")],
+                             db=db, workers=2, link=False)
+    assert first["new_articles"] == 12 and first["skipped_already_stored"] == 1
+    before = counts(db)
+    make_site(tmp_path / "more", 13)
+    new = tmp_path / "more" / "harbour-daily.example" / "story-12.html"
+    second = newstrace.ingest([str(tmp_path / "in"), str(new)], db=db, workers=2, link=False)
+    assert second["new_articles"] == 1 and second["skipped_already_stored"] == 12
+    assert counts(db)["articles"] == before["articles"] + 1
+
+
 def test_site_furniture_learned_and_raw_text_kept(tmp_path):
     make_site(tmp_path / "in", 6)
     db = str(tmp_path / "a.db")

@@ -19,6 +19,8 @@ from .extract import extract
 from .read import iter_inputs, read_path
 from .records import Article, Page, Problem, page_identity
 from .store import Store
+from .store.articles import stored_read_keys
+from .store.db import open_readonly
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -120,24 +122,59 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _pages(paths: list[str], url: str | None, known: set[str], counts: Counter) -> Iterator[Page | Problem]:
-    for path in iter_inputs(paths):
-        counts["files"] += 1
-        counts["file"] = path
-        for rec in read_path(path, url=url):
-            if isinstance(rec, Problem):
-                yield rec
-                continue
-            counts["pages_read"] += 1
-            counts["pos"] = _offset(rec.source)
+KEY_CHUNK = 64    # pages whose read keys are looked up in the store at once
+
+
+class ReadKeys:
+    """The read keys (read URL + content) met before: this run's in memory, the store's looked up a chunk of
+    pages at a time (``store.articles.stored_read_keys``), so a run's memory and start-up do not grow with the
+    store. Its own read-only connection: the pages are read in the pool's feeding thread."""
+
+    def __init__(self, db: str):
+        self.db, self.run, self.conn = db, set(), None
+
+    def unread(self, recs: list[Page], counts: Counter) -> Iterator[Page]:
+        """The pages of ``recs`` read neither before nor earlier in this run, in order."""
+        if not recs:
+            return
+        if self.conn is None:
+            self.conn = open_readonly(self.db)
+        stored = stored_read_keys(self.conn, {r.read_key for r in recs} - self.run)
+        for rec in recs:
             key = rec.read_key
-            if key in known:
+            if key in self.run or key in stored:
                 counts["skipped_known"] += 1
                 continue
-            known.add(key)
+            self.run.add(key)
             yield rec
-        counts["bytes_done"] += _size(path)
-        counts["pos"] = 0
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def _pages(paths: list[str], url: str | None, known: ReadKeys, counts: Counter) -> Iterator[Page | Problem]:
+    buf: list[Page] = []
+    try:
+        for path in iter_inputs(paths):
+            counts["files"] += 1
+            counts["file"] = path
+            for rec in read_path(path, url=url):
+                if isinstance(rec, Problem):
+                    yield rec
+                    continue
+                counts["pages_read"] += 1
+                counts["pos"] = _offset(rec.source)
+                buf.append(rec)
+                if len(buf) >= KEY_CHUNK:
+                    yield from known.unread(buf, counts)
+                    buf = []
+            counts["bytes_done"] += _size(path)
+            counts["pos"] = 0
+        yield from known.unread(buf, counts)
+    finally:
+        known.close()
 
 
 def _size(path: str) -> int:
@@ -187,7 +224,7 @@ def ingest(
     store = Store(db)
     counts: Counter = Counter()
     reasons: Counter = Counter()
-    known = store.known_read_keys()
+    known = ReadKeys(str(db))
     bar = None
     if progress:
         from .progress import Progress
