@@ -219,6 +219,58 @@ def increment_child(db: str, n: int, batch: int, epoch: int = 0) -> None:
                                                          "network_rebuilt")}}))
 
 
+def census_child(db: str, n: int, batch: int, epoch: int = 0) -> None:
+    """``--census``: add the batch as ``increment_child`` does (untimed) and count what its trace did: the aligned
+    pairs by the band keys they share (1 .. 6+), how many linked, why the one-key pairs passed the pre-check
+    (a short body, a MinHash band, or else a key next to a post/quote/caption), and the pairs with shared items."""
+    import collections
+
+    import numpy as np
+    from newstrace.store import Store, trace_index
+    from newstrace.trace import indexing, link_new
+    from newstrace.trace.index import DOC_BANDS, DOC_ROWS, PRECHECK_WORDS
+
+    kept: dict = {}
+    precheck = indexing.IndexPhase.precheck
+
+    def counting(self, todo, rows, items, shared_keys=None):
+        out = precheck(self, todo, rows, items, shared_keys)
+        kept.update((p, (shared_keys or {}).get(p, 0)) for p in out)
+        return out
+    indexing.IndexPhase.precheck = counting
+    items = increment_items(n, batch, os.path.dirname(db), epoch)
+    st = Store(db)
+    for k in range(0, len(items), 64):
+        st.write_batch(items[k:k + 64])
+    st.relearn_furniture()
+    res = link_new(st, translate=False)
+    c = st.conn
+    linked = {(a, b): l for a, b, l in c.execute("SELECT a, b, linked FROM trace_pairs")}
+    by_keys: collections.Counter = collections.Counter()
+    for (a, b), k in kept.items():
+        by_keys[(min(k, 6), linked.get((min(a, b), max(a, b))))] += 1
+    shared = sum(1 for a, b in c.execute("SELECT DISTINCT a, b FROM shared_items") if (a, b) in kept or (b, a) in kept)
+    one = [p for p, k in kept.items() if k == 1]
+    have = trace_index.words_and_keys(c, {x for p in one for x in p})
+    why: collections.Counter = collections.Counter()
+    for a, b in one:
+        if a not in have or b not in have:
+            why["unknown"] += 1
+        elif min(have[a][0] or 0, have[b][0] or 0) < PRECHECK_WORDS:
+            why["short"] += 1
+        elif have[a][3] and have[b][3] and len(have[a][3]) == len(have[b][3]) and (
+                np.frombuffer(have[a][3], dtype=np.uint32).reshape(DOC_BANDS, DOC_ROWS)
+                == np.frombuffer(have[b][3], dtype=np.uint32).reshape(DOC_BANDS, DOC_ROWS)).all(axis=1).any():
+            why["minhash band"] += 1
+        else:
+            why["item key"] += 1
+    st.close()
+    print(f"+{batch} onto {n}: candidates {res.get('candidates')}, aligned {len(kept)}, copies {res.get('copies')}, "
+          f"batch pairs with shared items {shared}; one-key pairs kept because {dict(why)}")
+    for k in sorted({x for x, _ in by_keys}):
+        print(f"  aligned sharing {k}{'+' if k == 6 else ''} keys: linked {by_keys[(k, 1)]}, not {by_keys[(k, 0)]}")
+
+
 def prepare_child(db: str) -> None:
     """With the code under test: bring a kept base store up to date (its migrations, the site network state and
     the trace's item keys a base built by older code lacks), so the increment times an increment, not a one-off
@@ -285,12 +337,18 @@ def main() -> int:
                     "table shows the run with the lowest CPU")
     ap.add_argument("--epoch", type=int, default=0, help="a bounded corpus: fresh text relabelled every EPOCH "
                     "articles (bench/trace_scale.py), so chance overlaps do not grow with the store")
+    ap.add_argument("--census", action="store_true", help="count the aligned pairs of one increment per size (by "
+                    "shared band keys, linked or not, shared items) with --src's code instead of timing")
     ap.add_argument("--child")
     ap.add_argument("--prepare")
+    ap.add_argument("--census-child")
     ap.add_argument("--n", type=int)
     args = ap.parse_args()
     if args.child:
         increment_child(args.child, args.n, args.batch, args.epoch)
+        return 0
+    if args.census_child:
+        census_child(args.census_child, args.n, args.batch, args.epoch)
         return 0
     if args.prepare:
         prepare_child(args.prepare)
@@ -301,7 +359,7 @@ def main() -> int:
     sys.path.insert(0, args.src)
     os.makedirs(args.workdir, exist_ok=True)
     versions = [("this branch", args.src)]
-    if args.reference and os.path.isdir(args.reference) and not args.build_only:
+    if args.reference and os.path.isdir(args.reference) and not (args.build_only or args.census):
         versions.insert(0, ("reference", args.reference))
     results: dict[tuple[str, int], dict] = {}
     sizes = [int(x) for x in args.sizes.split(",")]
@@ -322,6 +380,16 @@ def main() -> int:
                        env=dict(os.environ, PYTHONPATH=args.src))
         if args.build_only:
             continue
+        if args.census:
+            db = os.path.join(args.workdir, "census.db")
+            shutil.copyfile(base, db)
+            subprocess.run([sys.executable, __file__, "--census-child", db, "--n", str(n), "--batch", str(args.batch),
+                            "--epoch", str(args.epoch)], check=True,
+                           env=dict(os.environ, PYTHONPATH=args.src, NEWSTRACE_NO_TRANSLATE="1"))
+            for ext in ("", "-wal", "-shm"):
+                if os.path.exists(db + ext):
+                    os.remove(db + ext)
+            continue
         runs: dict[str, list[dict]] = {name: [] for name, _ in versions}
         for rep in range(args.repeat):   # interleaved, the order alternating: the page cache's state is shared
             for name, src in (versions if rep % 2 == 0 else versions[::-1]):
@@ -336,7 +404,7 @@ def main() -> int:
             results[(name, n)]["cpu_runs"] = sorted(r["total_cpu"] for r in runs[name])
         if not args.keep:
             os.remove(base)
-    if args.build_only:
+    if args.build_only or args.census:
         return 0
     print()
     print(f"| {'code':<12s} | {'measure':<8s} | " + " | ".join(f"{f'+{args.batch} onto {n // 1000}k s':>16s}"
