@@ -16,12 +16,14 @@ dropped. The threshold is the lowest score at which at most ``MAX_ARTICLE_LOSS``
 article blocks of each data set would be removed. Prints what it fitted and its figures on the fitting half.
 
     .venv/bin/python bench/fit_lone_furniture.py [--out src/newstrace/extract/models/lone_furniture.json]
-    .venv/bin/python bench/fit_lone_furniture.py --cv [--offsets 0,0.5,-0.5,-1] [--cache F]
+    .venv/bin/python bench/fit_lone_furniture.py --cv [--offsets 0,0.5,-0.5,-1] [--cache F] [--cues]
 
 ``--cv`` writes no model: it fits on one half of the fitting pages and scores the other with ``lone_pages.score_traf``
 (2 folds, by the MD5 of the trafilatura-eval URL / the reuse-dev site, as session 9 did by hand), at the rule's
 threshold and at each offset from it: the figure to compare a change of features or rule by before the held-out
-half is scored once. ``--cache F`` keeps the extracted pages (a separate file from the plain fit's cache).
+half is scored once. ``--cache F`` keeps the extracted pages (a separate file from the plain fit's cache). ``--cues``
+first prints, for markup and position cues (headings after the last long block, link-text blocks, bold blocks ...),
+how many `without` and `with` snippets the fitting half's kept blocks they mark hold (``cue_table``).
 """
 from __future__ import annotations
 
@@ -156,6 +158,82 @@ def cross_validate(extracted: dict, offsets: list[float]) -> dict[float, list[in
     return out
 
 
+# markup and position cues read on the blocks the shipped code keeps (session 13): would dropping every kept block
+# a cue marks remove `without` snippets without losing `with` ones? A heading is a block whose markup cues
+# (furniture.block_hints) put its first text in an <h1>-<h6>; "long" is a block of LONG_BLOCK characters or more.
+LONG_BLOCK = 200
+_HEADING = ("tag:h1", "tag:h2", "tag:h3", "tag:h4", "tag:h5", "tag:h6", "in:h1", "in:h2", "in:h3", "in:h4", "in:h5",
+            "in:h6")
+
+
+def _cues():
+    def head(h):
+        return any(x in _HEADING for x in h)
+
+    def after_long(body, i):
+        longs = [j for j, b in enumerate(body) if len(b) >= LONG_BLOCK]
+        return bool(longs) and i > longs[-1]
+
+    def bold(h):
+        return "tag:b" in h or "tag:strong" in h
+    return {
+        "heading after the last long block": lambda b, h, i: head(h[i]) and after_long(b, i),
+        "heading with no block or a heading after it (orphaned: its section's links were dropped)":
+            lambda b, h, i: head(h[i]) and (i == len(b) - 1 or head(h[i + 1])),
+        "heading ending in ':'": lambda b, h, i: head(h[i]) and b[i].rstrip().endswith(":"),
+        "a link's text (tag:a), under 200 characters": lambda b, h, i: "tag:a" in h[i] and len(b[i]) < 200,
+        "the same after the last long block": lambda b, h, i: "tag:a" in h[i] and len(b[i]) < 200 and after_long(b, i),
+        "bold / strong block after the last long block": lambda b, h, i: bold(h[i]) and after_long(b, i),
+        "bold / strong block under 300 characters": lambda b, h, i: bold(h[i]) and len(b[i]) < 300,
+        "under 120 characters after the last long block": lambda b, h, i: len(b[i]) < 120 and after_long(b, i),
+    }
+
+
+def cue_table(extracted: dict) -> list[str]:
+    """Per cue, over the fitting half's kept blocks (shipped model and kinds): blocks it marks, the trafilatura-eval
+    `without` / `with` snippets in them, and the reuse-dev blocks it marks that are gold article paragraphs."""
+    from newstrace.extract import furniture
+
+    def kept(r):
+        hints = r.get("hints") or [[] for _ in r["blocks"]]
+        by = dict(zip(r["blocks"], hints))
+        body = furniture.lone_page_body(r["blocks"], r.get("hints"))
+        return body, [by.get(b, []) for b in body]
+    lines = ["cue | kept blocks marked (trafilatura-eval) | `without` snippets in them | `with` snippets in them | "
+             "reuse-dev gold paragraphs marked"]
+    for name, cue in _cues().items():
+        n = wo = w = art = 0
+        for setname in ("trafilatura-eval", "reuse-dev"):
+            for it, r in extracted.get(setname, []):
+                if not r:
+                    continue
+                body, hints = kept(r)
+                for i, b in enumerate(body):
+                    if not cue(body, hints, i):
+                        continue
+                    nb = norm_ws(b)
+                    if setname == "trafilatura-eval":
+                        n += 1
+                        wo += sum(norm_ws(s) in nb for s in it["without"])
+                        w += sum(norm_ws(s) in nb for s in it["with"])
+                    else:
+                        art += nb.casefold() in norm_ws(it["body"]).casefold()
+        lines.append(f"{name} | {n} | {wo} | {w} | {art}")
+    # where the `with` snippets the shipped code loses went: never in the extracted blocks, or removed as furniture
+    gone = removed = 0
+    for it, r in extracted.get("trafilatura-eval", []):
+        if not r:
+            continue
+        blocks = norm_ws(" ".join(r["blocks"]))
+        body = norm_ws("\n\n".join(furniture.lone_page_body(r["blocks"], r.get("hints"))))
+        for s in it["with"]:
+            if norm_ws(s) not in body:
+                removed += norm_ws(s) in blocks
+                gone += norm_ws(s) not in blocks
+    lines.append(f"`with` snippets lost: {gone} never in the extracted blocks, {removed} removed as furniture")
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "src" / "newstrace" / "extract" / "models" / "lone_furniture.json"))
@@ -163,6 +241,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cache", help="keep the labelled blocks in this file (refits without extracting again)")
     ap.add_argument("--cv", action="store_true", help="2-fold cross-validation on the fitting half; writes no model")
     ap.add_argument("--offsets", default="0,0.5,-0.5,-1", help="--cv: threshold offsets from the rule's")
+    ap.add_argument("--cues", action="store_true", help="--cv: also the markup/position cue table (cue_table)")
     args = ap.parse_args(argv)
     if args.cv:
         if args.cache and os.path.exists(args.cache):
@@ -180,6 +259,8 @@ def main(argv=None) -> int:
         if not extracted.get("trafilatura-eval"):
             print("skipped: no trafilatura-eval data")
             return 0
+        if args.cues:
+            print("\n".join(cue_table(extracted)))
         res = cross_validate(extracted, [float(o) for o in args.offsets.split(",")])
         from newstrace.extract import furniture
 

@@ -59,6 +59,16 @@ FIX = Path(__file__).parent / "fixtures" / "extract"
     ("aja/PAP", "credit"),
     ("(mb/dpa)", "credit"),
     ("¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular en este enlace.", "social"),
+    # session 13: WordPress's post-footer widgets as separate blocks, and its themes' author box
+    ("Like this:", "share"),
+    ("Gefällt mir: Gefällt mir Wird geladen …", "share"),
+    ("Like Loading...", "share"),
+    ("Me gusta Cargando...", "share"),
+    ("Bewerten:", "share"),
+    ("Ähnliche Beiträge", "related"),
+    ("Related", "related"),
+    ("Published by Jane Roe View all posts by Jane Roe", "about"),
+    ("Veröffentlicht von Cem Basman Life is not digital. Zeige alle Beiträge von Cem Basman", "about"),
 ])
 def test_common_kinds_on_any_page(block, kind):
     assert fm.common_kind(block) == kind
@@ -173,3 +183,27 @@ def test_caps_bound_answers_as_the_walk():
         letters = sum(map(str.isalpha, head))
         assert fm._caps(head) == bool(letters and sum(map(str.isupper, head)) > 0.6 * letters), repr(head)
     assert fm._caps("BREAKING NEWS: A B") and not fm._caps("Breaking news from the coast")
+
+
+def test_wordpress_widget_run_is_cut_out_of_an_undivided_block_on_a_lone_page():
+    """A page whose text trafilatura returns as one block keeps its article text and loses the sharing / likes /
+    rating widgets WordPress prints after the post, with the post footer that follows them."""
+    article = ("Ich würde ja in smarte und wirtschaftliche Elektro-Zapfsäulen investieren. Wundere mich, dass es sie "
+               "noch nicht mit Service gibt.")
+    footer = (" Bewerten: Teilen Sie dies mit: Twitter Facebook E-Mail LinkedIn Drucken WhatsApp Gefällt mir: Liken "
+              "Lade … Veröffentlicht von Cem Basman Zeige alle Beiträge von Cem Basman")
+    assert fm.widget_cut(article + footer) == article
+    assert fm.lone_page_body([article + footer]) == [article]
+    likes = "Fotostrecke Teilen mit: Facebook Google Gefällt mir: Gefällt mir Wird geladen... Related Posts"
+    assert fm.widget_cut("Walter: PENTAX Z-1. " + likes) == "Walter: PENTAX Z-1. Fotostrecke"
+    assert fm.widget_cut("Like this: Like Loading...") == ""
+    # prose that says "teilen mit:" or names one service is left whole, as is a block with no widget
+    for prose in ("Die Behörden teilen mit: Facebook hat die Seite gesperrt.", "Sie teilen mit: Facebook, Google, X.",
+                  "Wir teilen mit: Die Stadt baut eine neue Brücke.", article):
+        assert fm.widget_cut(prose) == prose
+        assert fm.lone_page_body([prose]) == [prose]
+    fm.LONE_WIDGETS = False
+    try:
+        assert fm.lone_page_body([article + footer]) == [article + footer]
+    finally:
+        fm.LONE_WIDGETS = True

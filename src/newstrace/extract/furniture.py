@@ -142,6 +142,22 @@ _COMMON = [
     ("social", r"\b(?:canal|channel|kanal|chaîne|kanał)\w* (?:de |on |auf |sur |na )?(?:telegram|whatsapp|youtube)\b"
                r".{0,120}\b(?:únete|join|tritt|abonn|suscr|unisciti|dołącz|subscribe)",
      ("telegram", "whatsapp", "youtube")),
+    # session 13: the post footer WordPress's sharing, likes, ratings and related-posts widgets (Jetpack) print under
+    # every post, on millions of sites, in the UI strings of its translations ("Like this: Like Loading...",
+    # "Gefällt mir: Gefällt mir Wird geladen …", "Rate this:", "Related"), and the author box of WordPress's own
+    # themes ("Published by X … View all posts by X"): fixed wording, not read off any page's text
+    ("share", r"^(?:like this|gefällt mir|me gusta|j[’']aime|mi piace|curtir isso|vind ik leuk|lubię to)\s*:"
+              r"\s*(?:(?:like|liken|gefällt mir|me gusta|j[’']aime|mi piace|curtir|vind ik leuk|lubię to)\s*)?"
+              r"(?:(?:loading|wird geladen|lade|cargando|chargement|caricamento|carregando|ładowanie|laden)\s*(?:…|\.\.\.)?)?$"),
+    ("share", r"^(?:like|liken|gefällt mir|me gusta|j[’']aime|mi piace|curtir|vind ik leuk|lubię to)?\s*"
+              r"(?:loading|wird geladen|lade|cargando|chargement|caricamento|carregando|ładowanie|laden)\s*(?:…|\.\.\.)$"),
+    ("share", r"^(?:rate this|bewerten|califica esto|notez ceci|valuta|avalie isso|oceń)\s*:$"),
+    ("related", r"^(?:related|ähnliche beiträge|verwandte beiträge|relacionado|similaire|correlati|podobne|"
+                r"gerelateerd)$"),
+    ("about", r"^(?:published by|veröffentlicht von|publicado por|publié par|pubblicato da|opublikowane przez)\s+"
+              r"\S.{0,80}?\s(?:view all posts by|zeige alle beiträge von|alle beiträge von|ver todas las entradas de|"
+              r"voir tous les articles de|visualizza tutti gli articoli di|ver todos os posts de|zobacz wszystkie wpisy)"
+              r"\b.{0,80}$"),
 ]
 COMMON = [(e[0], re.compile(e[1], re.I)) for e in _COMMON]
 
@@ -278,6 +294,7 @@ def strip(blocks: list[str], furniture_hashes: set[str], lone: bool = False) -> 
 
 # -- lone pages: furniture news sites share, from a model fitted on other sites' pages -------------------------
 LONE_MODEL = True  # off only to measure today's behaviour beside it (bench/lone_pages.py)
+LONE_WIDGETS = True  # WordPress's post-footer widgets cut out of a block's text (widget_cut)
 LONE_HINTS = True  # the markup cues of each block (block_hints) as model features
 WORD = re.compile(r"\w+", re.U)
 URL_IN_TEXT = re.compile(r"https?://|www\.|\b[\w\-]+\.(?:com|org|net|ca|info|news|example)\b", re.I)
@@ -465,6 +482,34 @@ def tail_bio(blocks: list[str]) -> set[int]:
             if len(blocks[i]) <= MAX_BIO_CHARS and TAIL_BIO.match(blocks[i])}
 
 
+# the same widgets run into a block's text where the page gave trafilatura one undivided block ("… the article's
+# last sentence. Bewerten: Teilen Sie dies mit: Twitter Facebook E-Mail … Gefällt mir: Liken Lade … Veröffentlicht
+# von …"): the sharing widget (its heading and one or more services), a rating heading before it, or the likes
+# widget (its heading and its loading line); two services at least, so "Wir teilen mit: Facebook hat …" stays. WordPress appends them after the post, so what follows in the block
+# is the post's footer (likes, related posts, author box), never its text.
+_SHARE_LABEL = (r"(?:share this|teilen mit|teilen sie dies mit|compartir esto|partager(?: cette entrée)?|condividi|"
+                r"compartilhe isso|udostępnij to|dit delen)\s*:")
+_SERVICES = (r"(?:twitter|facebook|e-?mail|linkedin|pinterest|drucken|print|imprimir|imprimer|stampa|telegram|whatsapp|"
+             r"reddit|tumblr|google\+?|pocket|skype|mehr|more|más|plus|altro|mais|więcej|meer|x)")
+_LIKE_LABEL = r"(?:like this|gefällt mir|me gusta|j[’']aime|mi piace|curtir isso|vind ik leuk|lubię to)\s*:"
+_LOADING = r"(?:loading|wird geladen|lade|cargando|chargement|caricamento|carregando|ładowanie|laden)\s*(?:…|\.\.\.)"
+WIDGET_RUN = re.compile(
+    r"(?<!\w)(?:(?:rate this|bewerten|califica esto|notez ceci|valuta|avalie isso|oceń)\s*:\s*)?"
+    rf"(?:{_SHARE_LABEL}(?:\s+{_SERVICES}\b){{2,}}|{_LIKE_LABEL}\s+(?:\S+\s+){{0,3}}?{_LOADING})", re.I)
+WIDGET_CUES = ("share this", "teilen", "compartir", "partager", "condividi", "compartilhe", "udostępnij", "dit delen",
+               "like this", "gefällt mir", "me gusta", "aime", "mi piace", "curtir", "vind ik leuk", "lubię")
+
+
+def widget_cut(block: str) -> str:
+    """The block without a run of WordPress's post-footer widgets and everything after it ("" when the run opens
+    the block)."""
+    low = block.lower()
+    if not any(c in low for c in WIDGET_CUES):
+        return block
+    m = WIDGET_RUN.search(block)
+    return block if m is None else block[:m.start()].rstrip()
+
+
 def lone_page_body(blocks: list[str], hints: list[list[str]] | None = None) -> list[str]:
     """The body of a page seen alone (no sibling pages of its site): its blocks without the furniture news
     sites share — the common kinds, and the blocks the lone-page model (fitted on other sites' pages; see
@@ -474,5 +519,6 @@ def lone_page_body(blocks: list[str], hints: list[list[str]] | None = None) -> l
         return [b for b in blocks if not common_kind(b)]
     t = _lone_model()["threshold"]
     bio = tail_bio(blocks)
-    return [b for i, (b, (score, common)) in enumerate(zip(blocks, lone_scores(blocks, hints)))
+    kept = [b for i, (b, (score, common)) in enumerate(zip(blocks, lone_scores(blocks, hints)))
             if score <= t and not common and i not in bio]
+    return [c for c in map(widget_cut, kept) if c] if LONE_WIDGETS else kept
