@@ -128,7 +128,7 @@ def main(argv=None) -> int:
             s = sample[i]
             lab = labels.get(i, {"L": [], "A": []})
             a0, b0 = s["start"], s["end"]
-            pred = {(_last(r.subject_name), r.type, _last(r.object_name)) for r in rels
+            pred = {(_last(g.text[slice(*r.subject_span)]), r.type, _last(g.text[slice(*r.object_span)])) for r in rels
                     if a0 <= r.subject_span[0] < b0 + 1 and a0 <= r.object_span[0] <= b0}
             gold = {(_last(x), t, _last(y)) for x, t, y in lab["L"]}
             c["l_tp"] += len(pred & gold)
