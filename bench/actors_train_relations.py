@@ -70,6 +70,37 @@ def make_sample(polnear: Path, n: int, per: int, chars: int, seed: int) -> list[
     return out
 
 
+ALIAS_STRONG = re.compile(r"known as|formerly|renamed|\baka\b|a\.k\.a\.|also called|now called|[A-Za-z]-based "
+                          r"[a-z]|\([A-Z]{2,}[A-Z.&]*\)|, or [A-Z]{2,}\b|changed (?:its|his|her) name")
+
+
+def make_alias_sample(polnear: Path, n: int, seed: int, skip: set[str]) -> list[dict]:
+    """``n`` sentences drawn at random (seed) from every PolNeAR train sentence with a strong alias cue, in
+    articles outside ``skip``; the sentence is the one spaCy's parse of its line gives around the cue."""
+    from newstrace.analyze.nlp import english
+
+    nlp = english()
+    cands = []
+    for f in sorted((polnear / "data" / "train" / "text").glob("*.txt")):
+        if f.stem in skip:
+            continue
+        text = f.read_text(encoding="utf-8")
+        for line in re.finditer(r"[^\n]+", text):
+            for mt in ALIAS_STRONG.finditer(line.group()):
+                cands.append((f.stem, line.start(), line.group(), mt.start()))
+    random.seed(seed)
+    out, seen = [], set()
+    for stem, off, line, at in random.sample(cands, len(cands)):
+        if len(out) >= n:
+            break
+        for s in nlp(line).sents:
+            if s.start_char <= at < s.end_char and (stem, off + s.start_char) not in seen:
+                seen.add((stem, off + s.start_char))
+                out.append({"doc": stem, "start": off + s.start_char, "end": off + s.end_char, "text": s.text,
+                            "why": "alias-cue"})
+    return sorted(out, key=lambda x: (x["doc"], x["start"]))
+
+
 def load_labels() -> dict[int, dict]:
     """Sentence index -> {"L": [(subject, type, object)], "A": [(name, alias, kind)]}."""
     out: dict[int, dict] = {}
@@ -91,6 +122,8 @@ def load_labels() -> dict[int, dict]:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sample", action="store_true", help="draw the sentences (once; overwrites the sample)")
+    ap.add_argument("--alias-sample", type=int, default=0, metavar="N",
+                    help="append N sentences with a strong alias cue from other train articles (once)")
     ap.add_argument("--n", type=int, default=45)
     ap.add_argument("--per", type=int, default=3)
     ap.add_argument("--chars", type=int, default=3000)
@@ -98,6 +131,13 @@ def main(argv=None) -> int:
     ap.add_argument("--errors", action="store_true")
     a = ap.parse_args(argv)
     polnear = shared_or_skip("polnear")
+    if a.alias_sample:
+        old = json.loads(SAMPLE.read_text(encoding="utf-8"))
+        old = [x for x in old if x["why"] != "alias-cue"]
+        new = make_alias_sample(polnear, a.alias_sample, a.seed, {x["doc"] for x in old})
+        SAMPLE.write_text(json.dumps(old + new, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{len(new)} alias-cue sentences appended -> {SAMPLE}")
+        return 0
     if a.sample:
         s = make_sample(polnear, a.n, a.per, a.chars, a.seed)
         SAMPLE.write_text(json.dumps(s, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -482,6 +482,24 @@ def _acronym_name(name: str, acronym: str) -> str | None:
     return None
 
 
+# last words of names that are not actors (laws, documents, programmes: GUIDE.md's non-mentions), and the
+# NER labels of such names
+_THING_HEADS = {"act", "law", "bill", "amendment", "treaty", "accord", "agreement", "disclosure", "statement",
+                "report", "program", "programme", "initiative", "plan", "standard", "index", "rule", "regulation",
+                "doctrine", "strategy", "resolution", "code", "tax", "credit", "form", "system", "test", "deal",
+                "protocol", "convention", "order", "policy"}
+_THING_LABELS = {"LAW", "WORK_OF_ART", "PRODUCT", "EVENT", "LANGUAGE", "MONEY", "QUANTITY", "PERCENT", "DATE"}
+
+
+def _not_an_actor(doc, start: int, name: str) -> bool:
+    """A stated name that is a law, document or programme, by its last word or its NER label."""
+    words = name.split()
+    if not words or words[-1].lower().strip(".,") in _THING_HEADS:
+        return True
+    sp = doc.char_span(start, start + len(name), alignment_mode="expand")
+    return sp is not None and any(t.ent_type_ in _THING_LABELS for t in sp)
+
+
 def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | None) -> list[Alias]:
     text = doc.text
     out = []
@@ -499,6 +517,8 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
                 name = _acronym_name(name, alias)
                 if name is None:
                     continue
+            if kind != "based" and _not_an_actor(doc, mt.start("name") + mt.group("name").find(name), name):
+                continue  # "the Iran Sanctions Act, or ISA", "my PFD (Personal Financial Disclosure)": no actor
             if kind == "based":
                 if name[:1].islower():
                     continue
