@@ -27,7 +27,8 @@ VERBS = {
     "consult": {"meet", "visit", "host", "phone", "consult", "confer", "negotiate", "welcome",
                 "telephone", "greet", "huddle", "dine"},
     "support": {"support", "endorse", "back", "praise", "defend", "applaud", "hail", "champion", "commend",
-                "laud", "congratulate", "thank", "embrace", "vouch", "salute", "honor", "honour", "compliment"},
+                "laud", "congratulate", "thank", "embrace", "vouch", "salute", "honor", "honour", "compliment",
+                "favor", "favour"},
     "aid": {"supply", "fund", "finance", "arm", "aid", "donate", "equip", "bankroll", "sponsor", "help", "assist",
             "subsidize", "subsidise", "rescue", "train", "shelter", "harbor", "harbour"},
     "cooperate": {"cooperate", "collude", "ally", "partner", "collaborate", "normalize", "normalise", "coordinate",
@@ -105,7 +106,8 @@ NOUN_TYPE = {"sanction": "sanction", "condemnation": "accuse", "criticism": "acc
              "invasion": "assault", "assault": "assault", "crackdown": "assault", "rebuke": "accuse",
              "denunciation": "accuse", "swipe": "accuse", "jab": "accuse", "aim": "accuse", "call": "consult",
              "conversation": "consult", "negotiation": "consult", "agreement": "cooperate", "deal": "cooperate",
-             "pact": "cooperate", "treaty": "cooperate", "cooperation": "cooperate", "alliance": "cooperate"}
+             "pact": "cooperate", "treaty": "cooperate", "cooperation": "cooperate", "alliance": "cooperate",
+             "weight": "support"}
 # verbs that carry no relation of their own and hand it to their object noun ("launched an offensive against X",
 # "made a condemnation of X", "issued a warning to X", "held talks with X"); an evaluating verb does not ("the
 # U.N. condemned the attack on Ukraine" is no U.N. attack)
@@ -165,7 +167,7 @@ TARGET_HEADS = {"test", "launch", "program", "programme", "action", "behavior", 
                 "demand", "bid", "plea", "appeal", "invitation", "idea", "suggestion", "initiative", "overture",
                 "nomination", "candidacy", "agenda", "rhetoric", "tactic", "tweet", "speech", "handling",
                 "stance", "position", "view", "approach", "response", "call", "ultimatum", "threat", "retweet", "post",
-                "word", "behavior", "record"}
+                "word", "behavior", "record", "advice", "argument", "bill", "legislation"}
 # a possessor's own act asked for: "called for Comey's resignation", "demanded Trump's apology" -> demand of him
 OWN_ACTS = {"resignation", "apology", "testimony", "withdrawal", "departure", "cooperation", "compliance",
             "retreat", "exit", "recusal", "surrender", "return", "disarmament"}
@@ -205,18 +207,22 @@ def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None, agent: b
         return m
     if resolve is not None and tok.i in resolve:
         return resolve[tok.i]
+    if tok.pos_ == "NOUN":  # "another Connecticut lawmaker, Sen. Joe Lieberman": the named apposition
+        for c in tok.children:
+            if c.dep_ == "appos" and c.i > tok.i:
+                m = acts.mention_at(c.i, doc)
+                if m is not None:
+                    return m
+        if tok.dep_ == "appos" and tok.head.i < tok.i:  # "Fethullah Gulen, the preacher whom ...": Gulen
+            m = acts.mention_at(tok.head.i, doc)
+            if m is not None:
+                return m
     lem = tok.lemma_.lower()
     for c in tok.children:  # "the Trump administration" -> Trump; "CNN's Jim Acosta" stays on the head
         if c.dep_ in ("compound", "poss", "nmod") and c.i < tok.i:
             m = acts.mention_at(c.i, doc)
             if m is not None and (lem in AGENT_HEADS or (c.dep_ == "poss" and lem in TARGET_HEADS and not agent)):
                 return m
-    if tok.pos_ == "NOUN":  # "her chief rival, Donald Trump": the named apposition
-        for c in tok.children:
-            if c.dep_ == "appos" and c.i > tok.i:
-                m = acts.mention_at(c.i, doc)
-                if m is not None:
-                    return m
     return None
 
 
@@ -329,7 +335,14 @@ def _subjects(verb):
         # the subject of the verb that governs the noun
         poss = [c for c in verb.head.children if c.dep_ == "poss" and c.pos_ != "PRON"]
         gov = _governing_verb(verb.head)
-        return poss or (_subjects(gov) if gov is not None and gov.i != verb.i else [])
+        if poss or gov is None or gov.i == verb.i:
+            return poss
+        if verb.head.head.lower_ == "for" and verb.head.head.head.i == gov.i:
+            # "blasted the FBI for its decision not to indict Clinton": the one blamed decided
+            blamed = [c for c in gov.children if c.dep_ in ("dobj", "obj")]
+            if blamed:
+                return blamed
+        return _subjects(gov)
     if not out and verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ in AFTER_PREPS and \
             verb.head.head.pos_ in ("VERB", "AUX"):
         return _subjects(verb.head.head)  # "after backing Obama, Cuban is ...": the clause's subject acts
@@ -470,7 +483,8 @@ NOUN_REL = {"meeting": "consult", "talk": "consult", "call": "consult", "visit":
             "strike": "assault", "invasion": "assault", "assault": "assault", "airstrike": "assault",
             "threat": "threaten", "ultimatum": "threaten", "endorsement": "support", "support": "support",
             "aid": "aid", "funding": "aid", "cooperation": "cooperate", "alliance": "cooperate",
-            "agreement": "cooperate", "deal": "cooperate", "impeachment": "accuse", "indictment": "accuse",
+            "agreement": "cooperate", "deal": "cooperate", "impeachment": "accuse", "swipe": "accuse",
+            "jab": "accuse", "broadside": "accuse", "tirade": "accuse", "rant": "accuse", "diatribe": "accuse", "indictment": "accuse",
             "prosecution": "accuse"}
 NOUN_PREPS = {"with", "against", "on", "of", "from", "to", "for", "at", "into", "behind"}
 RECEIVE = {"receive", "get", "take", "have"}  # "received a call from X": X is the subject
@@ -563,6 +577,18 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                 continue
             if lem in NAMING_VERBS:
                 _named_as(verb, subj, doc, acts, resolve, add)
+            if lem == "call" and not any(c.dep_ in ("dobj", "obj") for c in verb.children):
+                for o in verb.children:  # "Mr. Obama called Naghmeh Abedini" parsed as a naming's predicate
+                    obj = _mention_of(o, acts, doc, resolve) if o.dep_ == "oprd" and o.pos_ == "PROPN" else None
+                    if obj is not None and obj.kind in ("person", "org") and _phoned(verb, o, obj):
+                        add(subj, "consult", obj, verb)
+            if lem == "discuss":  # "discussed the controversy with Hugh Hewitt": the "with" hung on the object
+                for o in verb.children:
+                    for p in (o.children if o.dep_ in ("dobj", "obj") else ()):
+                        for x in (p.children if p.dep_ == "prep" and p.lower_ == "with" else ()):
+                            obj = _mention_of(x, acts, doc, resolve) if x.dep_ == "pobj" else None
+                            if obj is not None and obj.key != subj.key:
+                                add(subj, "consult", obj, verb)
             if lem in ("call", "demand", "urge", "seek", "press", "push"):
                 _asked_acts(verb, subj, doc, acts, resolve, add)
             targets = _objects(verb, PREP_PAIRS)
@@ -631,10 +657,11 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
 def _phoned(verb, obj_tok, obj: Mention) -> bool:
     """"X called Y" with a person (or organisation) Y as the only complement: a call, not a naming ("called Y a liar"), a
     phrasal verb ("called off", "called on"), a request ("called Y to ...") or a participle ("a man called Y")."""
-    if verb.lemma_.lower() != "call" or obj.kind not in ("person", "org") or obj_tok.dep_ not in ("dobj", "obj") or \
+    if verb.lemma_.lower() != "call" or obj.kind not in ("person", "org") or \
+            obj_tok.dep_ not in ("dobj", "obj", "oprd") or \
             verb.dep_ in ("acl", "amod") or verb.tag_ == "VBN":
         return False
-    return not any(c.dep_ in ("oprd", "xcomp", "ccomp", "prt", "attr", "nsubjpass", "dative") or
+    return not any(c.dep_ in ("oprd", "xcomp", "ccomp", "prt", "attr", "nsubjpass", "dative") and c.i != obj_tok.i or
                    c.dep_ in ("dobj", "obj") and c.i != obj_tok.i or c.dep_ == "prep" and c.lower_ in ("as", "for")
                    for c in verb.children)
 
