@@ -48,11 +48,17 @@ def _norm(s: str) -> str:
     return s.casefold()
 
 
-def make_sample(polnear: Path, n: int, per: int, chars: int, seed: int) -> list[dict]:
+def _train_files(shared: Path, corpus: str) -> list[Path]:
+    if corpus == "ptc":
+        return sorted((shared / "ptc" / "train-articles").glob("*.txt"))
+    return sorted((shared / "polnear" / "data" / "train" / "text").glob("*.txt"))
+
+
+def make_sample(shared: Path, n: int, per: int, chars: int, seed: int, corpus: str = "polnear") -> list[dict]:
     from newstrace.analyze.nlp import english
 
     nlp = english()
-    files = sorted((polnear / "data" / "train" / "text").glob("*.txt"))
+    files = _train_files(shared, corpus)
     random.seed(seed)
     out = []
     for f in random.sample(files, n):
@@ -66,7 +72,7 @@ def make_sample(polnear: Path, n: int, per: int, chars: int, seed: int) -> list[
             if rel or alias:
                 k += rel
                 out.append({"doc": f.stem, "start": s.start_char, "end": s.end_char, "text": s.text,
-                            "why": "relation" if rel else "alias"})
+                            "why": "relation" if rel else "alias", **({"corpus": corpus} if corpus != "polnear" else {})})
     return out
 
 
@@ -74,14 +80,14 @@ ALIAS_STRONG = re.compile(r"known as|formerly|renamed|\baka\b|a\.k\.a\.|also cal
                           r"[a-z]|\([A-Z]{2,}[A-Z.&]*\)|, or [A-Z]{2,}\b|changed (?:its|his|her) name")
 
 
-def make_alias_sample(polnear: Path, n: int, seed: int, skip: set[str]) -> list[dict]:
+def make_alias_sample(shared: Path, n: int, seed: int, skip: set[str]) -> list[dict]:
     """``n`` sentences drawn at random (seed) from every PolNeAR train sentence with a strong alias cue, in
     articles outside ``skip``; the sentence is the one spaCy's parse of its line gives around the cue."""
     from newstrace.analyze.nlp import english
 
     nlp = english()
     cands = []
-    for f in sorted((polnear / "data" / "train" / "text").glob("*.txt")):
+    for f in _train_files(shared, "polnear"):
         if f.stem in skip:
             continue
         text = f.read_text(encoding="utf-8")
@@ -124,6 +130,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sample", action="store_true", help="draw the sentences (once; overwrites the sample)")
     ap.add_argument("--alias-sample", type=int, default=0, metavar="N",
                     help="append N sentences with a strong alias cue from other train articles (once)")
+    ap.add_argument("--ptc-sample", type=int, default=0, metavar="N",
+                    help="append the sentences of N random PTC train articles, drawn as --sample draws (once)")
     ap.add_argument("--n", type=int, default=45)
     ap.add_argument("--per", type=int, default=3)
     ap.add_argument("--chars", type=int, default=3000)
@@ -131,15 +139,23 @@ def main(argv=None) -> int:
     ap.add_argument("--errors", action="store_true")
     a = ap.parse_args(argv)
     polnear = shared_or_skip("polnear")
+    shared = polnear.parent
+    if a.ptc_sample:
+        old = json.loads(SAMPLE.read_text(encoding="utf-8"))
+        old = [x for x in old if x.get("corpus") != "ptc"]
+        new = make_sample(shared, a.ptc_sample, a.per, a.chars, a.seed, "ptc")
+        SAMPLE.write_text(json.dumps(old + new, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"{len(new)} PTC train sentences appended -> {SAMPLE}")
+        return 0
     if a.alias_sample:
         old = json.loads(SAMPLE.read_text(encoding="utf-8"))
         old = [x for x in old if x["why"] != "alias-cue"]
-        new = make_alias_sample(polnear, a.alias_sample, a.seed, {x["doc"] for x in old})
+        new = make_alias_sample(shared, a.alias_sample, a.seed, {x["doc"] for x in old})
         SAMPLE.write_text(json.dumps(old + new, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"{len(new)} alias-cue sentences appended -> {SAMPLE}")
         return 0
     if a.sample:
-        s = make_sample(polnear, a.n, a.per, a.chars, a.seed)
+        s = make_sample(shared, a.n, a.per, a.chars, a.seed)
         SAMPLE.write_text(json.dumps(s, indent=0, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"{len(s)} sentences -> {SAMPLE}")
         return 0
@@ -153,11 +169,13 @@ def main(argv=None) -> int:
     by_doc: dict[str, list[int]] = {}
     for i, s in enumerate(sample):
         by_doc.setdefault(s["doc"], []).append(i)
+    corpus = {s["doc"]: s.get("corpus", "polnear") for s in sample}
 
     class Doc:  # what actors_labelled.run reads of a labelled document
         def __init__(self, name):
             self.doc, self.date = name, None
-            self.text = (polnear / "data" / "train" / "text" / f"{name}.txt").read_text(encoding="utf-8")
+            d = shared / "ptc" / "train-articles" if corpus[name] == "ptc" else polnear / "data" / "train" / "text"
+            self.text = (d / f"{name}.txt").read_text(encoding="utf-8")
 
     docs = [Doc(d) for d in by_doc]
     res = actors_labelled.run(docs, english(), aliases.load(None), None, chains="rules")
@@ -184,7 +202,7 @@ def main(argv=None) -> int:
                 errs += [f"FN [{i}] {k} || {s['text'][:220]!r}" for k in gold - pred]
                 errs += [f"FP-A [{i}] {sorted(k)} || {s['text'][:200]!r}" for k in pa - ga]
                 errs += [f"FN-A [{i}] {sorted(k)} || {s['text'][:200]!r}" for k in ga - pa]
-    print(f"{len(sample)} sentences from {len(docs)} PolNeAR train articles, {len(labels)} with labels")
+    print(f"{len(sample)} sentences from {len(docs)} PolNeAR/PTC train articles, {len(labels)} with labels")
     print("| item | precision | recall | F1 | gold |\n|---|---|---|---|---|")
     for name, pre in (("relations (type, subject, object)", "l"), ("aliases / renamings", "a")):
         p, r, f = actors_labelled.prf(c[pre + "_tp"], c[pre + "_pred"], c[pre + "_gold"])
