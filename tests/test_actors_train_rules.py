@@ -43,6 +43,10 @@ REL_CASES = [
     ("Carly Fiorina threw her support behind Ted Cruz on Wednesday.", ("carly-fiorina", "support", "ted-cruz")),
     ("Hillary Clinton took a swipe at Donald Trump on Monday.", ("hillary-clinton", "accuse", "donald-trump")),
     ("In this small town, Rhonda Hughes, 43, is a fervent supporter of Donald Trump.", ("rhonda-hughes", "support", "donald-trump")),
+    # agent nouns of hostility; stopping aid is a sanction; "their" stands for the group object, not the person
+    ("Rashida Tlaib is a vociferous foe of Israel.", ("rashida-tlaib", "accuse", "israel")),
+    ("Donald Trump has called for cutting off foreign aid to Guatemala.", ("donald-trump", "sanction", "guatemala")),
+    ("Lindsey Graham berated the Democrats for their assault on Brett Kavanaugh.", ("democratic-party", "accuse", "brett-kavanaugh")),
 ]
 
 
@@ -86,3 +90,13 @@ def test_alias_constructions(nlp, table, text, pair):
 ])
 def test_no_alias(nlp, table, text):
     assert not _aliases(nlp, table, text)
+
+
+def test_aid_cut_is_no_aid(nlp, table):
+    assert ("donald-trump", "aid", "guatemala") not in _rels(
+        nlp, table, "Donald Trump has called for cutting off foreign aid to Guatemala.")
+
+
+def test_possessive_pronoun_of_another(nlp, table):
+    rels = _rels(nlp, table, "Lindsey Graham berated the Democrats for their assault on Brett Kavanaugh.")
+    assert ("lindsey-graham", "accuse", "brett-kavanaugh") not in rels

@@ -87,6 +87,10 @@ AID_NOUNS = {"weapon", "arm", "money", "aid", "assistance", "fund", "funding", "
              "jet", "vaccine", "medicine", "oil", "gas", "credit", "relief", "contribution"}
 
 
+# verbs that stop or cut what ``AID_NOUNS`` name: the one deprived of it is sanctioned
+AID_CUTS = {"cut", "halt", "suspend", "freeze", "withhold", "slash", "stop", "end", "withdraw", "revoke"}
+
+
 def _gives_aid(verb) -> bool:
     return verb.lemma_.lower() in ("supply", "donate") or any(
         c.dep_ in ("dobj", "obj") and (c.lemma_.lower() in AID_NOUNS or c.like_num or c.text == "$"
@@ -176,7 +180,8 @@ OWN_ACTS = {"resignation", "apology", "testimony", "withdrawal", "departure", "c
 AGENT_NOUNS = {"supporter": "support", "backer": "support", "defender": "support", "champion": "support",
                "admirer": "support", "endorser": "support", "critic": "accuse", "detractor": "accuse",
                "accuser": "accuse", "funder": "aid", "financier": "aid", "donor": "aid", "sponsor": "aid",
-               "supplier": "aid", "ally": "cooperate", "partner": "cooperate"}
+               "supplier": "aid", "ally": "cooperate", "partner": "cooperate", "foe": "accuse", "enemy": "accuse",
+               "adversary": "accuse", "nemesis": "accuse"}
 # "call X a liar": a naming verb whose predicate noun carries the valence (VADER: most negative word <= -1 ->
 # accuse, most positive >= 1 and no negative word -> support; 1 is VADER's smallest clearly valenced score,
 # not fitted)
@@ -343,6 +348,9 @@ def _subjects(verb):
             if blamed:
                 return blamed
         return _subjects(gov)
+    if not out and verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ == "for" and \
+            verb.head.head.lemma_.lower() in ("call", "push", "press", "argue", "advocate", "campaign", "lobby"):
+        return _subjects(verb.head.head)  # "called for cutting off aid to X": the one who calls for it
     if not out and verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ in AFTER_PREPS and \
             verb.head.head.pos_ in ("VERB", "AUX"):
         return _subjects(verb.head.head)  # "after backing Obama, Cuban is ...": the clause's subject acts
@@ -553,6 +561,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
             # "Russia and China signed a deal", "reached an agreement with X", "an agreement she had struck with
             # X" (a pact struck is no blow)
             base_type = "cooperate"
+        if lem in AID_CUTS and any(c.dep_ in ("dobj", "obj") and c.lemma_.lower() in AID_NOUNS for c in verb.children):
+            base_type = "sanction"  # "cut off aid to Guatemala": stopping aid is a sanction (PLOVER's SANCTION)
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
         if verb.dep_ == "xcomp" and verb.head.lemma_ in ("vow", "threaten") and base_type:
@@ -652,6 +662,14 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                 add(subj, typ, obj, verb)
     _hyphen_relations(doc, acts, resolve, add, heads)
     return out + _headline_relations(acts)
+
+
+def _agrees(pron: str, m: Mention) -> bool:
+    """A possessive pronoun can stand for the mention: his/her a person, its/their an organisation, a group or a
+    government (one named person is no "their")."""
+    if pron in ("his", "her"):
+        return m.kind == "person"
+    return pron in ("its", "their") and m.kind != "person"
 
 
 def _phoned(verb, obj_tok, obj: Mention) -> bool:
@@ -860,6 +878,17 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
     poss = [c for c in noun.children if c.dep_ == "poss"]
     poss += [c for c in noun.children if c.dep_ == "compound" and c.i < noun.i and not poss]  # "U.S. airstrikes"
     subjects = [m for m in (_mention_of(c, acts, doc, resolve) for c in poss) if m is not None]
+    pron = next((c.lower_ for c in poss if c.pos_ == "PRON"), None)
+    if typ == "aid" and verb is not None and verb.lemma_.lower() in AID_CUTS:
+        typ = "sanction"  # "cutting off aid to Guatemala"
+    if not subjects and verb is not None and pron is not None:
+        # "his attacks on X": the verb's subject or object that the possessive pronoun can stand for ("berated
+        # the Democrats in their assault on Y": the Democrats; "demand Ford ... for her accusations": nobody)
+        cands = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb) + [
+            c for c in verb.children if c.dep_ in ("dobj", "obj")]) if m is not None]
+        subjects = [m for m in cands if _agrees(pron, m)][:1]
+        if not subjects:
+            return
     if not subjects and verb is not None and noun.dep_ in ("dobj", "nsubj", "pobj", "attr", "appos", "conj"):
         subjects = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb)) if m is not None]
     if not subjects and verb is not None:  # "X is pictured meeting with Y"
