@@ -1,6 +1,7 @@
 """Relation and alias rules written in session 13 against a hand-labelled sample of PolNeAR train sentences
-(tests/data/actors/train_labels.txt, scored by bench/actors_train_relations.py). The sentences here are written
-for each construction kind (not copied from the labelled set), with negatives where each rule must not fire."""
+(tests/data/actors/train_labels.txt, scored by bench/actors_train_relations.py): the negatives and the aliases;
+the positive relation cases are in test_actors_constructions.py's REL_CASES (session 13 block). The sentences are
+written for each construction kind (not copied from the labelled set)."""
 from __future__ import annotations
 
 import pytest
@@ -8,51 +9,23 @@ import pytest
 from newstrace.analyze import actors, relations
 
 
-def _rels(nlp, table, text):
+def _read(nlp, table, text) -> tuple[set, set]:
+    """(relations as (subject id, type, object id), aliases as (name, alias)) of one text."""
     doc = nlp(text)
-    a = actors.analyse(doc, table, None)
-    return {(r.subject.split(":")[-1], r.type, r.object.split(":")[-1]) for r in relations.find_relations(doc, a)}
+    found = actors.analyse(doc, table, None)
+    triples = {(r.subject.split(":")[-1], r.type, r.object.split(":")[-1])
+               for r in relations.find_relations(doc, found)}
+    return triples, {(x.name, x.alias) for x in found.aliases}
+
+
+def _rels(nlp, table, text):
+    return _read(nlp, table, text)[0]
 
 
 def _aliases(nlp, table, text):
-    doc = nlp(text)
-    return {(a.name, a.alias) for a in actors.analyse(doc, table, None).aliases}
+    return _read(nlp, table, text)[1]
 
 
-REL_CASES = [
-    # a gerund after a preposition takes the clause's subject
-    ("Two years after backing Barack Obama, Mark Cuban is weighing the field.", ("mark-cuban", "support", "barack-obama")),
-    # a relative clause on an apposition: the named one acts
-    ("said Tom Miller, a former party chair who is supporting Susan Brooks.", ("tom-miller", "support", "susan-brooks")),
-    # an intention noun's infinitive is its owner's act
-    ("Joe Lieberman stated his intention to vote for Hillary Clinton.", ("joe-lieberman", "support", "hillary-clinton")),
-    # blamed for its own decision: the one blamed decides
-    ("Paul Ryan blasted the FBI for its decision not to indict Hillary Clinton.", ("fbi", "accuse", "hillary-clinton")),
-    # adjectives of relation
-    ("John Bolton and Sebastian Gorka were sternly critical of Hillary Clinton.", ("john-bolton", "accuse", "hillary-clinton")),
-    ("John Bolton and Sebastian Gorka were sternly critical of Hillary Clinton.", ("sebastian-gorka", "accuse", "hillary-clinton")),
-    # a telephone call, also when the name is parsed as a naming's predicate
-    ("A year later, Barack Obama called Naghmeh Abedini.", ("barack-obama", "consult", "naghmeh-abedini")),
-    # "discussed X with Y": the "with" hung on the object
-    ("Dorothy Woods discussed the controversy with Hugh Hewitt on Thursday.", ("dorothy-woods", "consult", "hugh-hewitt")),
-    # a named apposition stands for its noun
-    ("Hillary Clinton attacked her chief political rival, Donald Trump, on Monday.", ("hillary-clinton", "accuse", "donald-trump")),
-    # "X whom Y accuses", the relative clause's head an apposition of a name
-    ("He discussed Fethullah Gulen, the preacher whom Recep Erdogan accuses of the coup.", ("recep-erdogan", "accuse", "fethullah-gulen")),
-    # light "throw ... behind", nouns of verbal attack, a copula whose subject the parse lost
-    ("Carly Fiorina threw her support behind Ted Cruz on Wednesday.", ("carly-fiorina", "support", "ted-cruz")),
-    ("Hillary Clinton took a swipe at Donald Trump on Monday.", ("hillary-clinton", "accuse", "donald-trump")),
-    ("In this small town, Rhonda Hughes, 43, is a fervent supporter of Donald Trump.", ("rhonda-hughes", "support", "donald-trump")),
-    # agent nouns of hostility; stopping aid is a sanction; "their" stands for the group object, not the person
-    ("Rashida Tlaib is a vociferous foe of Israel.", ("rashida-tlaib", "accuse", "israel")),
-    ("Donald Trump has called for cutting off foreign aid to Guatemala.", ("donald-trump", "sanction", "guatemala")),
-    ("Lindsey Graham berated the Democrats for their assault on Brett Kavanaugh.", ("democratic-party", "accuse", "brett-kavanaugh")),
-]
-
-
-@pytest.mark.parametrize("text,triple", REL_CASES)
-def test_relation_constructions(nlp, table, text, triple):
-    assert triple in _rels(nlp, table, text)
 
 
 def test_no_phone_call(nlp, table):
