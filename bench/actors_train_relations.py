@@ -71,8 +71,9 @@ def make_sample(shared: Path, n: int, per: int, chars: int, seed: int, corpus: s
             alias = bool(ALIAS_CUE.search(s.text)) and bool(ents)
             if rel or alias:
                 k += rel
-                out.append({"doc": f.stem, "start": s.start_char, "end": s.end_char, "text": s.text,
-                            "why": "relation" if rel else "alias", **({"corpus": corpus} if corpus != "polnear" else {})})
+                row = {"doc": f.stem, "start": s.start_char, "end": s.end_char, "text": s.text,
+                       "why": "relation" if rel else "alias"}
+                out.append({**row, "corpus": corpus} if corpus != "polnear" else row)
     return out
 
 

@@ -61,7 +61,8 @@ PREP_PAIRS = {("call", "on"): "demand", ("break", "with"): "accuse", ("side", "w
               ("retaliate", "against"): "assault", ("impose", "on"): "sanction", ("impose", "against"): "sanction",
               ("lash", "at"): "accuse", ("file", "against"): "accuse", ("rail", "against"): "accuse",
               ("normalize", "with"): "cooperate", ("agree", "with"): "cooperate", ("fire", "at"): "assault",
-              ("breakfast", "with"): "consult", ("discuss", "with"): "consult", ("chat", "with"): "consult", ("talk", "about"): None, ("call", "for"): "demand",
+              ("breakfast", "with"): "consult", ("discuss", "with"): "consult", ("chat", "with"): "consult",
+              ("talk", "about"): None, ("call", "for"): "demand",
               ("provide", "to"): "aid", ("give", "to"): "aid", ("send", "to"): "aid", ("sell", "to"): "aid",
               ("supply", "to"): "aid", ("donate", "to"): "aid", ("lend", "to"): "aid", ("ship", "to"): "aid",
               ("deliver", "to"): "aid", ("team", "with"): "cooperate", ("ally", "with"): "cooperate",
@@ -393,7 +394,8 @@ def _objects(verb, typ_from_prep: dict):
     if light:  # "issued a warning to North Korea", "imposed sanctions on Iran" with the phrase on the verb
         joint = light[0] in ("consult", "cooperate")
         objs += [(o, ("noun", light[0])) for c in verb.children if c.dep_ in ("prep", "dative") and c.pos_ == "ADP"
-                 and c.lower_ in (("with", "to") if joint else ("against", "on", "to", "at", "behind")) for o in c.children
+                 and c.lower_ in (("with", "to") if joint else ("against", "on", "to", "at", "behind"))
+                 for o in c.children
                  if o.dep_ == "pobj"]
     if verb.dep_ == "acl" and verb.tag_ == "VBN":
         objs.append((verb.head, None))  # "Hillary Clinton, endorsed by Barack Obama": the participle's head
@@ -492,7 +494,8 @@ NOUN_REL = {"meeting": "consult", "talk": "consult", "call": "consult", "visit":
             "threat": "threaten", "ultimatum": "threaten", "endorsement": "support", "support": "support",
             "aid": "aid", "funding": "aid", "cooperation": "cooperate", "alliance": "cooperate",
             "agreement": "cooperate", "deal": "cooperate", "impeachment": "accuse", "swipe": "accuse",
-            "jab": "accuse", "broadside": "accuse", "tirade": "accuse", "rant": "accuse", "diatribe": "accuse", "indictment": "accuse",
+            "jab": "accuse", "broadside": "accuse", "tirade": "accuse", "rant": "accuse", "diatribe": "accuse",
+            "indictment": "accuse",
             "prosecution": "accuse"}
 NOUN_PREPS = {"with", "against", "on", "of", "from", "to", "for", "at", "into", "behind"}
 RECEIVE = {"receive", "get", "take", "have"}  # "received a call from X": X is the subject
@@ -673,8 +676,9 @@ def _agrees(pron: str, m: Mention) -> bool:
 
 
 def _phoned(verb, obj_tok, obj: Mention) -> bool:
-    """"X called Y" with a person (or organisation) Y as the only complement: a call, not a naming ("called Y a liar"), a
-    phrasal verb ("called off", "called on"), a request ("called Y to ...") or a participle ("a man called Y")."""
+    """"X called Y" with a person (or organisation) Y as the only complement: a call, not a naming ("called Y a
+    liar"), a phrasal verb ("called off", "called on"), a request ("called Y to ...") or a participle ("a man
+    called Y")."""
     if verb.lemma_.lower() != "call" or obj.kind not in ("person", "org") or \
             obj_tok.dep_ not in ("dobj", "obj", "oprd") or \
             verb.dep_ in ("acl", "amod") or verb.tag_ == "VBN":
