@@ -73,3 +73,11 @@ def test_aid_cut_is_no_aid(nlp, table):
 def test_possessive_pronoun_of_another(nlp, table):
     rels = _rels(nlp, table, "Lindsey Graham berated the Democrats for their assault on Brett Kavanaugh.")
     assert ("lindsey-graham", "accuse", "brett-kavanaugh") not in rels
+
+
+def test_title_abbreviation_is_no_country_code(nlp, table):
+    """"Sen." matched Senegal through its code "SEN"; a code counts only when written in capitals."""
+    doc = nlp("Sen. Joe Lieberman met officials from Senegal in Dakar.")
+    found = actors.analyse(doc, table, None)
+    assert not any(m.text.startswith("Sen.") for m in found.mentions)
+    assert any(m.text == "Senegal" for m in found.mentions)

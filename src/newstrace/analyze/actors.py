@@ -195,7 +195,8 @@ def _propagate(doc, spans, taken: set, table: AliasTable) -> list[tuple[int, int
                 break
         if hit is None and t.pos_ == "PROPN" and not t.ent_type_ in ("DATE", "TIME", "WORK_OF_ART", "LAW", "EVENT"):
             e = table.lookup(t.text)
-            if e is not None and (t.is_upper or e.kind == "country") and len(t.text) > 1:
+            if e is not None and (t.is_upper or e.kind == "country" and not _code_only(e, t.text)) and \
+                    len(t.text) > 1:
                 hit = (i, i + 1, "place" if e.kind == "country" else "org")
         if hit:
             extra.append(hit)
@@ -204,6 +205,13 @@ def _propagate(doc, spans, taken: set, table: AliasTable) -> list[tuple[int, int
         else:
             i += 1
     return extra
+
+
+def _code_only(e, text: str) -> bool:
+    """``text`` matches the entry only through an upper-case code ("SEN" for Senegal), so "Sen." (a title) in
+    other case is no mention of it."""
+    k = norm(text)
+    return not any(norm(n) == k and not n.isupper() for n in [e.name, *e.aliases])
 
 
 # -- within-document grouping --------------------------------------------------------------------------
