@@ -63,6 +63,34 @@ REL_CASES = [
     # a gerund after "for": the one blamed or praised acts
     ("The column ridiculed Donald Trump and Ben Carson for criticizing Barack Obama.",
      ("ben-carson", "accuse", "barack-obama")),
+    # session 13, written against the hand-labelled PolNeAR/PTC train sample (test_actors_train_rules.py)
+    # a gerund after a preposition takes the clause's subject
+    ("Two years after backing Barack Obama, Mark Cuban is weighing the field.", ("mark-cuban", "support", "barack-obama")),
+    # a relative clause on an apposition: the named one acts
+    ("said Tom Miller, a former party chair who is supporting Susan Brooks.", ("tom-miller", "support", "susan-brooks")),
+    # an intention noun's infinitive is its owner's act
+    ("Joe Lieberman stated his intention to vote for Hillary Clinton.", ("joe-lieberman", "support", "hillary-clinton")),
+    # blamed for its own decision: the one blamed decides
+    ("Paul Ryan blasted the FBI for its decision not to indict Hillary Clinton.", ("fbi", "accuse", "hillary-clinton")),
+    # adjectives of relation
+    ("John Bolton and Sebastian Gorka were sternly critical of Hillary Clinton.", ("john-bolton", "accuse", "hillary-clinton")),
+    ("John Bolton and Sebastian Gorka were sternly critical of Hillary Clinton.", ("sebastian-gorka", "accuse", "hillary-clinton")),
+    # a telephone call, also when the name is parsed as a naming's predicate
+    ("A year later, Barack Obama called Naghmeh Abedini.", ("barack-obama", "consult", "naghmeh-abedini")),
+    # "discussed X with Y": the "with" hung on the object
+    ("Dorothy Woods discussed the controversy with Hugh Hewitt on Thursday.", ("dorothy-woods", "consult", "hugh-hewitt")),
+    # a named apposition stands for its noun
+    ("Hillary Clinton attacked her chief political rival, Donald Trump, on Monday.", ("hillary-clinton", "accuse", "donald-trump")),
+    # "X whom Y accuses", the relative clause's head an apposition of a name
+    ("He discussed Fethullah Gulen, the preacher whom Recep Erdogan accuses of the coup.", ("recep-erdogan", "accuse", "fethullah-gulen")),
+    # light "throw ... behind", nouns of verbal attack, a copula whose subject the parse lost
+    ("Carly Fiorina threw her support behind Ted Cruz on Wednesday.", ("carly-fiorina", "support", "ted-cruz")),
+    ("Hillary Clinton took a swipe at Donald Trump on Monday.", ("hillary-clinton", "accuse", "donald-trump")),
+    ("In this small town, Rhonda Hughes, 43, is a fervent supporter of Donald Trump.", ("rhonda-hughes", "support", "donald-trump")),
+    # agent nouns of hostility; stopping aid is a sanction; "their" stands for the group object, not the person
+    ("Rashida Tlaib is a vociferous foe of Israel.", ("rashida-tlaib", "accuse", "israel")),
+    ("Donald Trump has called for cutting off foreign aid to Guatemala.", ("donald-trump", "sanction", "guatemala")),
+    ("Lindsey Graham berated the Democrats for their assault on Brett Kavanaugh.", ("democratic-party", "accuse", "brett-kavanaugh")),
 ]
 
 

@@ -195,7 +195,8 @@ def _propagate(doc, spans, taken: set, table: AliasTable) -> list[tuple[int, int
                 break
         if hit is None and t.pos_ == "PROPN" and not t.ent_type_ in ("DATE", "TIME", "WORK_OF_ART", "LAW", "EVENT"):
             e = table.lookup(t.text)
-            if e is not None and (t.is_upper or e.kind == "country") and len(t.text) > 1:
+            if e is not None and (t.is_upper or e.kind == "country" and not _code_only(e, t.text)) and \
+                    len(t.text) > 1:
                 hit = (i, i + 1, "place" if e.kind == "country" else "org")
         if hit:
             extra.append(hit)
@@ -204,6 +205,13 @@ def _propagate(doc, spans, taken: set, table: AliasTable) -> list[tuple[int, int
         else:
             i += 1
     return extra
+
+
+def _code_only(e, text: str) -> bool:
+    """``text`` matches the entry only through an upper-case code ("SEN" for Senegal), so "Sen." (a title) in
+    other case is no mention of it."""
+    k = norm(text)
+    return not any(norm(n) == k and not n.isupper() for n in [e.name, *e.aliases])
 
 
 # -- within-document grouping --------------------------------------------------------------------------
@@ -431,10 +439,10 @@ _ALIAS_PATTERNS = [
     ("aka?", re.compile(rf"(?P<name>{_NAME}),?\s+(?:known as|commonly known as|widely known as|also called|otherwise known as)\s+(?:the\s+)?\W?(?P<alias>{_NAME})")),
     ("renamed", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:now known as|now called|now named|since renamed|renamed|rebranded as|which changed its name to|which renamed itself|which rebranded itself as|which later became|(?:who|which)(?:\s+later)?\s+changed (?:his|her|its|their) name to)\s+(?:the\s+)?(?P<alias>{_NAME})")),
     ("renamed", re.compile(rf"(?P<name>{_NAME})\s+\((?:now|today)\s+(?:the\s+)?(?P<alias>{_NAME})\)")),
-    ("formerly", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:formerly known as|formerly called|formerly|previously known as|once known as|previously called|originally called|originally named)\s+(?:the\s+)?(?P<alias>{_NAME})")),
+    ("formerly", re.compile(rf"(?P<name>{_NAME})(?:,|\s+[-\u2013\u2014]+)?\s+\(?(?:formerly known as|formerly called|formerly|previously known as|once known as|previously called|originally called|originally named|then known as|then called)\s+(?:the\s+)?(?P<alias>{_NAME})")),
     # a birth name: "Muhammad Ali, born Cassius Clay," (the name closed by punctuation, so "born Monday" is not)
     ("formerly", re.compile(rf"(?P<name>{_NAME}),?\s+\(?(?:born|n[ée]e)\s+(?P<alias>{_NAME})(?=\s*[,;).])")),
-    ("based", re.compile(rf"(?P<name>{_NAME}),\s+(?:the|a|an)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)")),
+    ("based", re.compile(rf"(?P<name>{_NAME}),\s+(?:the|a|an)\s+(?:[a-z]+\s+)?(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)")),
     ("based", re.compile(rf"(?:[Tt]he|[Aa]n?)\s+(?P<alias>[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)?-based\s+[a-z][\w-]*(?:\s[a-z][\w-]*)?)(?:\s+called)?,?\s+(?P<name>{_NAME})")),
     ("based", re.compile(rf"(?P<namepos>{_NAME})['\u2019]s\s+(?P<alias>[A-Z][\w.'-]*-based\s+[a-z][\w-]*)\s+(?P<name>{_NAME})")),
 ]
@@ -448,6 +456,15 @@ def _clean_name(s: str) -> str:
     return " ".join(words).strip(" ,.'\u2019")
 
 
+# nouns for people that a "Y-based" description may end on (GUIDE.md: "based" aliases name organisations)
+_PERSON_NOUNS = {"preacher", "cleric", "reporter", "journalist", "pollster", "writer", "analyst", "author",
+                 "consultant", "businessman", "businesswoman", "activist", "lawyer", "attorney", "scholar", "artist",
+                 "imam", "rabbi", "priest", "economist", "strategist", "blogger", "commentator", "columnist",
+                 "correspondent", "editor", "designer", "entrepreneur", "investor", "billionaire", "doctor",
+                 "professor", "researcher", "academic", "expert", "lobbyist", "donor", "politician", "rapper",
+                 "singer", "comedian", "producer", "photographer", "filmmaker", "director", "official",
+                 "diplomat", "businessperson", "executive", "banker", "financier", "hacker", "dissident", "man",
+                 "woman"}
 _PHRASE_END = {"and", "or", "of", "called", "named", "in", "for", "with", "who", "that", "which", "to", "at", "on",
                "by", "from", "as", "is", "was", "has", "had"}
 
@@ -467,6 +484,25 @@ def _based_phrase(doc, start: int, alias: str) -> str | None:
     return " ".join(words)
 
 
+def _named_before(mentions: list[Mention], end: int, acronym: str) -> str | None:
+    """An organisation or group mention of two words or more ending where the acronym's name ends: the name
+    an acronym in another language abbreviates ("the Swiss People's Party, or SVP"; "Islamic State (ISIS)"),
+    starting with the acronym's first letter."""
+    letters = acronym.replace(".", "").replace("-", "").replace("&", "")
+    if not letters.isupper() or len(letters) < 2:
+        return None
+    for m in mentions:  # (the NER may take "Swiss People's Party" for a person: kind not asked, first letter is)
+        if m.end == end and m.kind != "place" and len(m.text.split()) >= 2 and m.text[:1] == letters[:1]:
+            return m.text
+    return None
+
+
+def _cue_is_verb(doc, mt) -> bool:
+    """The cue of a looser alias phrase ("also called", "known as") is a finite verb with its own subject."""
+    sp = doc.char_span(mt.end("name"), mt.start("alias"), alignment_mode="expand")
+    return sp is not None and any(t.pos_ == "VERB" and any(c.dep_ == "nsubj" for c in t.children) for t in sp)
+
+
 def _acronym_name(name: str, acronym: str) -> str | None:
     """The trailing words of ``name`` that ``acronym`` abbreviates (their capital initials, hyphenated parts
     counted; one extra trailing word such as "Party" allowed), or None."""
@@ -482,23 +518,50 @@ def _acronym_name(name: str, acronym: str) -> str | None:
     return None
 
 
+# last words of names that are not actors (laws, documents, programmes: GUIDE.md's non-mentions), and the
+# NER labels of such names
+_THING_HEADS = {"act", "law", "bill", "amendment", "treaty", "accord", "agreement", "disclosure", "statement",
+                "report", "program", "programme", "initiative", "plan", "standard", "index", "rule", "regulation",
+                "doctrine", "strategy", "resolution", "code", "tax", "credit", "form", "system", "test", "deal",
+                "protocol", "convention", "order", "policy"}
+_THING_LABELS = {"LAW", "WORK_OF_ART", "PRODUCT", "EVENT", "LANGUAGE", "MONEY", "QUANTITY", "PERCENT", "DATE"}
+
+
+def _not_an_actor(doc, start: int, name: str) -> bool:
+    """A stated name that is a law, document or programme, by its last word or its NER label."""
+    words = name.split()
+    if not words or words[-1].lower().strip(".,") in _THING_HEADS:
+        return True
+    sp = doc.char_span(start, start + len(name), alignment_mode="expand")
+    return sp is not None and any(t.ent_type_ in _THING_LABELS for t in sp)
+
+
 def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | None) -> list[Alias]:
     text = doc.text
     out = []
     ments = {(m.start, m.end): m for m in mentions}
-    for kind, rx in _ALIAS_PATTERNS:
+    for pkind, rx in _ALIAS_PATTERNS:
         for mt in rx.finditer(text):
+            kind = pkind  # (each match starts from its pattern's kind: "aka?" is checked per match)
             name, alias = _clean_name(mt.group("name")), _clean_name(mt.group("alias"))
             if not name or not alias or name == alias:
                 continue
             if kind == "aka?":
+                if _cue_is_verb(doc, mt):
+                    continue  # "Trump also called Iowa voters 'stupid'": a verb of naming, not an alias
                 kind = "aka"
                 if not any(norm(m.text) == norm(name) and m.start >= mt.start() and m.end <= mt.end() for m in mentions):
                     continue
             if kind == "acronym":
-                name = _acronym_name(name, alias)
+                name = _acronym_name(name, alias) or _named_before(mentions, mt.end("name"), alias)
                 if name is None:
                     continue
+            if kind != "based":  # "Vietnam's Ho Chi Minh City, formerly Saigon": the possessor is no part of it
+                parts = re.split(r"['\u2019]s\s+(?=[A-Z])", name)
+                if len(parts) > 1 and table.lookup(parts[0]) is not None:
+                    name = parts[-1]
+            if kind != "based" and _not_an_actor(doc, mt.start("name") + mt.group("name").find(name), name):
+                continue  # "the Iran Sanctions Act, or ISA", "my PFD (Personal Financial Disclosure)": no actor
             if kind == "based":
                 if name[:1].islower():
                     continue
@@ -506,6 +569,8 @@ def find_aliases(doc, mentions: list[Mention], table: AliasTable, date: str | No
                 if alias is None or any(m.kind == "person" and norm(m.text) in (norm(name), norm(name.split()[-1]))
                                         for m in mentions):
                     continue  # "Y-based" describes organisations ("the Texas-based company, X"), not people
+                if alias.split()[-1].lower() in _PERSON_NOUNS:
+                    continue  # "Fethullah Gulen, the US-based preacher": a person, whatever the NER says
             if kind != "based":  # the pattern's shortest name ("Hay'at Tahrir") grown to the mention there
                 at = mt.start("alias") + mt.group("alias").find(alias)
                 longer = [m.text for m in mentions if m.start == at and len(m.text) > len(alias)

@@ -27,7 +27,8 @@ VERBS = {
     "consult": {"meet", "visit", "host", "phone", "consult", "confer", "negotiate", "welcome",
                 "telephone", "greet", "huddle", "dine"},
     "support": {"support", "endorse", "back", "praise", "defend", "applaud", "hail", "champion", "commend",
-                "laud", "congratulate", "thank", "embrace", "vouch", "salute", "honor", "honour", "compliment"},
+                "laud", "congratulate", "thank", "embrace", "vouch", "salute", "honor", "honour", "compliment",
+                "favor", "favour"},
     "aid": {"supply", "fund", "finance", "arm", "aid", "donate", "equip", "bankroll", "sponsor", "help", "assist",
             "subsidize", "subsidise", "rescue", "train", "shelter", "harbor", "harbour"},
     "cooperate": {"cooperate", "collude", "ally", "partner", "collaborate", "normalize", "normalise", "coordinate",
@@ -37,7 +38,8 @@ VERBS = {
                "castigate", "vilify", "disagree", "charge", "indict", "decry", "deride", "berate", "assail",
                "scold", "censure", "reprimand", "excoriate", "bash", "belittle", "lampoon", "taunt", "demonize",
                "demonise", "impeach", "prosecute", "scapegoat", "libel", "slander", "defame",
-               "admonish", "upbraid", "chide", "vilify", "badmouth"},
+               "admonish", "upbraid", "chide", "vilify", "badmouth", "skewer", "pillory", "lambast", "flay",
+               "challenge"},
     "reject": {"reject", "refuse", "veto", "rebuff", "dismiss", "spurn", "snub", "oppose", "block", "defy",
                "repudiate", "disown", "shun", "renounce", "disavow", "overrule"},
     "threaten": {"threaten", "warn", "menace", "intimidate", "blackmail", "bully", "coerce"},
@@ -59,7 +61,8 @@ PREP_PAIRS = {("call", "on"): "demand", ("break", "with"): "accuse", ("side", "w
               ("retaliate", "against"): "assault", ("impose", "on"): "sanction", ("impose", "against"): "sanction",
               ("lash", "at"): "accuse", ("file", "against"): "accuse", ("rail", "against"): "accuse",
               ("normalize", "with"): "cooperate", ("agree", "with"): "cooperate", ("fire", "at"): "assault",
-              ("breakfast", "with"): "consult", ("talk", "about"): None, ("call", "for"): "demand",
+              ("breakfast", "with"): "consult", ("discuss", "with"): "consult", ("chat", "with"): "consult",
+              ("talk", "about"): None, ("call", "for"): "demand",
               ("provide", "to"): "aid", ("give", "to"): "aid", ("send", "to"): "aid", ("sell", "to"): "aid",
               ("supply", "to"): "aid", ("donate", "to"): "aid", ("lend", "to"): "aid", ("ship", "to"): "aid",
               ("deliver", "to"): "aid", ("team", "with"): "cooperate", ("ally", "with"): "cooperate",
@@ -85,6 +88,10 @@ AID_NOUNS = {"weapon", "arm", "money", "aid", "assistance", "fund", "funding", "
              "jet", "vaccine", "medicine", "oil", "gas", "credit", "relief", "contribution"}
 
 
+# verbs that stop or cut what ``AID_NOUNS`` name: the one deprived of it is sanctioned
+AID_CUTS = {"cut", "halt", "suspend", "freeze", "withhold", "slash", "stop", "end", "withdraw", "revoke"}
+
+
 def _gives_aid(verb) -> bool:
     return verb.lemma_.lower() in ("supply", "donate") or any(
         c.dep_ in ("dobj", "obj") and (c.lemma_.lower() in AID_NOUNS or c.like_num or c.text == "$"
@@ -104,7 +111,8 @@ NOUN_TYPE = {"sanction": "sanction", "condemnation": "accuse", "criticism": "acc
              "invasion": "assault", "assault": "assault", "crackdown": "assault", "rebuke": "accuse",
              "denunciation": "accuse", "swipe": "accuse", "jab": "accuse", "aim": "accuse", "call": "consult",
              "conversation": "consult", "negotiation": "consult", "agreement": "cooperate", "deal": "cooperate",
-             "pact": "cooperate", "treaty": "cooperate", "cooperation": "cooperate", "alliance": "cooperate"}
+             "pact": "cooperate", "treaty": "cooperate", "cooperation": "cooperate", "alliance": "cooperate",
+             "weight": "support"}
 # verbs that carry no relation of their own and hand it to their object noun ("launched an offensive against X",
 # "made a condemnation of X", "issued a warning to X", "held talks with X"); an evaluating verb does not ("the
 # U.N. condemned the attack on Ukraine" is no U.N. attack)
@@ -113,7 +121,7 @@ LIGHT_VERBS = {"launch", "carry", "conduct", "make", "issue", "impose", "file", 
                "extend", "pledge", "lend", "bring", "announce", "escalate", "intensify", "continue", "begin",
                "start", "open", "unleash", "take", "hurl", "sign", "reach", "seal", "strike", "conclude",
                "step", "ramp", "renew", "resume", "order", "authorize", "authorise", "approve", "threaten",
-               "vow", "plan", "put", "slap", "place", "enter", "forge", "agree", "pursue", "ship", "supply",
+               "vow", "plan", "put", "slap", "place", "enter", "forge", "agree", "pursue", "ship", "supply", "throw",
                "sell", "transfer", "grant", "donate", "pour", "funnel", "channel"}
 # verbs whose object is the subject of their infinitive: "called on Obama to retaliate", "urged X to act"
 OBJECT_CONTROL = {"urge", "call", "ask", "order", "press", "pressure", "force", "push", "encourage", "tell"}
@@ -164,7 +172,7 @@ TARGET_HEADS = {"test", "launch", "program", "programme", "action", "behavior", 
                 "demand", "bid", "plea", "appeal", "invitation", "idea", "suggestion", "initiative", "overture",
                 "nomination", "candidacy", "agenda", "rhetoric", "tactic", "tweet", "speech", "handling",
                 "stance", "position", "view", "approach", "response", "call", "ultimatum", "threat", "retweet", "post",
-                "word", "behavior", "record"}
+                "word", "behavior", "record", "advice", "argument", "bill", "legislation"}
 # a possessor's own act asked for: "called for Comey's resignation", "demanded Trump's apology" -> demand of him
 OWN_ACTS = {"resignation", "apology", "testimony", "withdrawal", "departure", "cooperation", "compliance",
             "retreat", "exit", "recusal", "surrender", "return", "disarmament"}
@@ -173,12 +181,23 @@ OWN_ACTS = {"resignation", "apology", "testimony", "withdrawal", "departure", "c
 AGENT_NOUNS = {"supporter": "support", "backer": "support", "defender": "support", "champion": "support",
                "admirer": "support", "endorser": "support", "critic": "accuse", "detractor": "accuse",
                "accuser": "accuse", "funder": "aid", "financier": "aid", "donor": "aid", "sponsor": "aid",
-               "supplier": "aid", "ally": "cooperate", "partner": "cooperate"}
+               "supplier": "aid", "ally": "cooperate", "partner": "cooperate", "foe": "accuse", "enemy": "accuse",
+               "adversary": "accuse", "nemesis": "accuse"}
 # "call X a liar": a naming verb whose predicate noun carries the valence (VADER: most negative word <= -1 ->
 # accuse, most positive >= 1 and no negative word -> support; 1 is VADER's smallest clearly valenced score,
 # not fitted)
 NAMING_VERBS = {"call", "label", "brand", "dub", "describe", "deride", "denounce", "term", "portray", "paint"}
 PRONOUNS = {"he", "she", "they", "him", "her", "them"}
+# nouns whose to-infinitive is their possessor's (or their governing verb's subject's) act: "his intention to
+# vote for X", "Russia's decision to back Y"
+INTENT_NOUNS = {"intention", "intent", "plan", "decision", "promise", "pledge", "vow", "bid", "effort", "move",
+                "attempt", "refusal", "willingness", "readiness", "desire", "commitment", "determination",
+                "threat", "offer", "push", "campaign"}
+# prepositions whose gerund takes the clause's subject: "after backing Obama, Cuban ...", "by funding X, Y ..."
+AFTER_PREPS = {"after", "before", "by", "while", "since", "upon", "without", "despite", "besides"}
+# adjectives that state a relation toward their prepositional object: "X was sharply critical of Y"
+ADJ_REL = {("critical", "of"): "accuse", ("supportive", "of"): "support", ("hostile", "to"): "accuse",
+           ("hostile", "toward"): "accuse", ("opposed", "to"): "reject"}
 RELATIVE = {"who", "whom", "which", "that"}
 # verbs of asking with an object and its infinitive: "asked Congress to act", "told Comey to drop it"
 ASK_VERBS = {"ask", "tell", "order", "force", "push", "press", "pressure", "urge", "implore", "beg", "instruct",
@@ -194,6 +213,16 @@ def _mention_of(tok, acts: DocActors, doc, resolve: dict | None = None, agent: b
         return m
     if resolve is not None and tok.i in resolve:
         return resolve[tok.i]
+    if tok.pos_ == "NOUN":  # "another Connecticut lawmaker, Sen. Joe Lieberman": the named apposition
+        for c in tok.children:
+            if c.dep_ == "appos" and c.i > tok.i:
+                m = acts.mention_at(c.i, doc)
+                if m is not None:
+                    return m
+        if tok.dep_ == "appos" and tok.head.i < tok.i:  # "Fethullah Gulen, the preacher whom ...": Gulen
+            m = acts.mention_at(tok.head.i, doc)
+            if m is not None:
+                return m
     lem = tok.lemma_.lower()
     for c in tok.children:  # "the Trump administration" -> Trump; "CNN's Jim Acosta" stays on the head
         if c.dep_ in ("compound", "poss", "nmod") and c.i < tok.i:
@@ -304,6 +333,28 @@ def _subjects(verb):
         out = [min(out, key=lambda c: abs(verb.i - c.i))]
     if verb.dep_ == "relcl" and (not out or all(c.lower_ in ("which", "who", "that") for c in out)):
         out = [verb.head]  # "The U.N., which imposed sanctions": the relative clause's head
+        if verb.head.dep_ == "appos" and verb.head.pos_ == "NOUN":
+            out = [verb.head.head]  # "Murray Clark, a former chair who is supporting Brooks": the named one
+    if not out and verb.dep_ == "acl" and verb.head.lemma_.lower() in INTENT_NOUNS and any(
+            c.tag_ == "TO" for c in verb.children):
+        # "stated his intention to vote for Clinton", "Russia's decision to back X": the noun's possessor, else
+        # the subject of the verb that governs the noun
+        poss = [c for c in verb.head.children if c.dep_ == "poss" and c.pos_ != "PRON"]
+        gov = _governing_verb(verb.head)
+        if poss or gov is None or gov.i == verb.i:
+            return poss
+        if verb.head.head.lower_ == "for" and verb.head.head.head.i == gov.i:
+            # "blasted the FBI for its decision not to indict Clinton": the one blamed decided
+            blamed = [c for c in gov.children if c.dep_ in ("dobj", "obj")]
+            if blamed:
+                return blamed
+        return _subjects(gov)
+    if not out and verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ == "for" and \
+            verb.head.head.lemma_.lower() in ("call", "push", "press", "argue", "advocate", "campaign", "lobby"):
+        return _subjects(verb.head.head)  # "called for cutting off aid to X": the one who calls for it
+    if not out and verb.dep_ == "pcomp" and verb.tag_ == "VBG" and verb.head.lower_ in AFTER_PREPS and \
+            verb.head.head.pos_ in ("VERB", "AUX"):
+        return _subjects(verb.head.head)  # "after backing Obama, Cuban is ...": the clause's subject acts
     if not out and verb.dep_ == "acl" and verb.tag_ == "VBG" and verb.head.pos_ in ("PROPN", "NOUN") and \
             verb.i > 0 and verb.doc[verb.left_edge.i - 1].text == ",":
         out = [verb.head]  # "Donald Trump, attacking CNN again, spoke": a participle set off by a comma
@@ -343,7 +394,8 @@ def _objects(verb, typ_from_prep: dict):
     if light:  # "issued a warning to North Korea", "imposed sanctions on Iran" with the phrase on the verb
         joint = light[0] in ("consult", "cooperate")
         objs += [(o, ("noun", light[0])) for c in verb.children if c.dep_ in ("prep", "dative") and c.pos_ == "ADP"
-                 and c.lower_ in (("with", "to") if joint else ("against", "on", "to", "at")) for o in c.children
+                 and c.lower_ in (("with", "to") if joint else ("against", "on", "to", "at", "behind"))
+                 for o in c.children
                  if o.dep_ == "pobj"]
     if verb.dep_ == "acl" and verb.tag_ == "VBN":
         objs.append((verb.head, None))  # "Hillary Clinton, endorsed by Barack Obama": the participle's head
@@ -354,7 +406,7 @@ def _objects(verb, typ_from_prep: dict):
                 if not joint and verb.lemma_.lower() in RECEIVE and p.lower_ in ("of", "from"):
                     continue  # "had the backing of X": X gives it (``_received``), X is no target
                 if p.dep_ == "prep" and p.lower_ in (("with", "to") if joint else ("of", "against", "on", "for", "to",
-                                                                                  "at")):
+                                                                                  "at", "behind")):
                     objs += [(o, ("noun", NOUN_TYPE[c.lemma_.lower()])) for o in p.children if o.dep_ == "pobj"]
         if c.dep_ in ("dobj", "obj") and c.lower_ in RELATIVE and verb.dep_ == "relcl":
             objs.append((verb.head, None))  # "Donald Trump, whom Hillary Clinton criticized": the clause's head
@@ -441,8 +493,11 @@ NOUN_REL = {"meeting": "consult", "talk": "consult", "call": "consult", "visit":
             "strike": "assault", "invasion": "assault", "assault": "assault", "airstrike": "assault",
             "threat": "threaten", "ultimatum": "threaten", "endorsement": "support", "support": "support",
             "aid": "aid", "funding": "aid", "cooperation": "cooperate", "alliance": "cooperate",
-            "agreement": "cooperate", "deal": "cooperate"}
-NOUN_PREPS = {"with", "against", "on", "of", "from", "to", "for", "at", "into"}
+            "agreement": "cooperate", "deal": "cooperate", "impeachment": "accuse", "swipe": "accuse",
+            "jab": "accuse", "broadside": "accuse", "tirade": "accuse", "rant": "accuse", "diatribe": "accuse",
+            "indictment": "accuse",
+            "prosecution": "accuse"}
+NOUN_PREPS = {"with", "against", "on", "of", "from", "to", "for", "at", "into", "behind"}
 RECEIVE = {"receive", "get", "take", "have"}  # "received a call from X": X is the subject
 
 
@@ -496,6 +551,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
         if verb.pos_ == "NOUN":
             _noun_relations(verb, doc, acts, resolve, add)
             _agent_noun(verb, doc, acts, resolve, add)
+        if verb.pos_ in ("ADJ", "VERB") and verb.lower_ in {a for a, _ in ADJ_REL}:
+            _adjective_relations(verb, doc, acts, resolve, add)
         if verb.pos_ != "VERB":
             continue
         lem = verb.lemma_.lower()
@@ -507,6 +564,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
             # "Russia and China signed a deal", "reached an agreement with X", "an agreement she had struck with
             # X" (a pact struck is no blow)
             base_type = "cooperate"
+        if lem in AID_CUTS and any(c.dep_ in ("dobj", "obj") and c.lemma_.lower() in AID_NOUNS for c in verb.children):
+            base_type = "sanction"  # "cut off aid to Guatemala": stopping aid is a sanction (PLOVER's SANCTION)
         if verb.dep_ == "xcomp" and verb.head.lemma_ in OBJECT_CONTROL:
             continue  # "called on Obama to retaliate against Russia": asked for, not asserted
         if verb.dep_ == "xcomp" and verb.head.lemma_ in ("vow", "threaten") and base_type:
@@ -531,6 +590,18 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                 continue
             if lem in NAMING_VERBS:
                 _named_as(verb, subj, doc, acts, resolve, add)
+            if lem == "call" and not any(c.dep_ in ("dobj", "obj") for c in verb.children):
+                for o in verb.children:  # "Mr. Obama called Naghmeh Abedini" parsed as a naming's predicate
+                    obj = _mention_of(o, acts, doc, resolve) if o.dep_ == "oprd" and o.pos_ == "PROPN" else None
+                    if obj is not None and obj.kind in ("person", "org") and _phoned(verb, o, obj):
+                        add(subj, "consult", obj, verb)
+            if lem == "discuss":  # "discussed the controversy with Hugh Hewitt": the "with" hung on the object
+                for o in verb.children:
+                    for p in (o.children if o.dep_ in ("dobj", "obj") else ()):
+                        for x in (p.children if p.dep_ == "prep" and p.lower_ == "with" else ()):
+                            obj = _mention_of(x, acts, doc, resolve) if x.dep_ == "pobj" else None
+                            if obj is not None and obj.key != subj.key:
+                                add(subj, "consult", obj, verb)
             if lem in ("call", "demand", "urge", "seek", "press", "push"):
                 _asked_acts(verb, subj, doc, acts, resolve, add)
             targets = _objects(verb, PREP_PAIRS)
@@ -567,6 +638,8 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                             c.dep_ == "xcomp" and c.pos_ in ("VERB", "AUX") and c.tag_ == "VB" and any(
                                 x.tag_ == "TO" for x in c.children) for c in verb.children):
                         typ = "demand"  # "asked Congress to act", "told Comey to drop it"
+                    if typ is None and _phoned(verb, obj_tok, obj):
+                        typ = "consult"  # "Mr. Obama called Naghmeh Abedini": a telephone call
                     if lem == "welcome" and acts.mention_at(obj_tok.i, doc) is None:
                         typ = "support"  # "welcomed Obama's decision": approval, not a visit
                     if lem == "attack":
@@ -592,6 +665,55 @@ def find_relations(doc, acts: DocActors) -> list[Relation]:
                 add(subj, typ, obj, verb)
     _hyphen_relations(doc, acts, resolve, add, heads)
     return out + _headline_relations(acts)
+
+
+def _agrees(pron: str, m: Mention) -> bool:
+    """A possessive pronoun can stand for the mention: his/her a person, its/their an organisation, a group or a
+    government (one named person is no "their")."""
+    if pron in ("his", "her"):
+        return m.kind == "person"
+    return pron in ("its", "their") and m.kind != "person"
+
+
+def _phoned(verb, obj_tok, obj: Mention) -> bool:
+    """"X called Y" with a person (or organisation) Y as the only complement: a call, not a naming ("called Y a
+    liar"), a phrasal verb ("called off", "called on"), a request ("called Y to ...") or a participle ("a man
+    called Y")."""
+    if verb.lemma_.lower() != "call" or obj.kind not in ("person", "org") or \
+            obj_tok.dep_ not in ("dobj", "obj", "oprd") or \
+            verb.dep_ in ("acl", "amod") or verb.tag_ == "VBN":
+        return False
+    return not any(c.dep_ in ("oprd", "xcomp", "ccomp", "prt", "attr", "nsubjpass", "dative") and c.i != obj_tok.i or
+                   c.dep_ in ("dobj", "obj") and c.i != obj_tok.i or c.dep_ == "prep" and c.lower_ in ("as", "for")
+                   for c in verb.children)
+
+
+def _adjective_relations(adj, doc, acts: DocActors, resolve: dict, add) -> None:
+    """"Bolton and Gorka were sternly critical of Republicans", "opposed to electing Trump": an adjective of
+    ``ADJ_REL`` predicated of its subject, toward its prepositional object (or the object of a gerund there)."""
+    if adj.dep_ not in ("acomp", "ROOT", "conj", "amod") or adj.dep_ == "amod" and adj.head.dep_ != "appos":
+        return
+    for p in adj.children:
+        typ = ADJ_REL.get((adj.lower_, p.lower_)) if p.dep_ == "prep" else None
+        if typ is None:
+            continue
+        objs = [o for o in p.children if o.dep_ == "pobj"]
+        objs += [o for g in p.children if g.dep_ == "pcomp" for o in g.children if o.dep_ in ("dobj", "obj")]
+        if adj.dep_ == "amod":
+            subs = [adj.head.head]  # "X, critical of Y, ..."
+        else:
+            h = adj.head if adj.dep_ != "ROOT" else adj
+            while h.dep_ == "conj" and h.head.i != h.i and h.pos_ == "ADJ":
+                h = h.head
+            h = h.head if h.pos_ == "ADJ" and h.dep_ == "acomp" else h
+            subs = [c for c in h.children if c.dep_ in ("nsubj", "nsubjpass")]
+            subs += [cc for c in subs for cc in c.conjuncts]
+        for st in subs:
+            subj = _mention_of(st, acts, doc, resolve, True)
+            for o in objs + [cc for o in objs for cc in o.conjuncts]:
+                obj = _mention_of(o, acts, doc, resolve)
+                if subj is not None and obj is not None:
+                    add(subj, typ, obj, adj.head if adj.head.pos_ in ("VERB", "AUX") else adj)
 
 
 def _dateline(m: Mention, text: str) -> bool:
@@ -717,6 +839,11 @@ def _agent_noun(noun, doc, acts: DocActors, resolve: dict, add) -> None:
         who = noun.head
     elif noun.dep_ == "attr" and noun.head.lemma_ == "be":
         who = next((c for c in noun.head.children if c.dep_ == "nsubj"), None)
+        if who is None:  # "Rhonda Hughes, 43, is a supporter of X" parsed without a subject: the name just before
+            j = noun.head.i - 1
+            while j > noun.head.sent.start and (doc[j].is_punct or doc[j].like_num):
+                j -= 1
+            who = doc[j] if j < noun.head.i - 1 and acts.mention_at(j, doc) is not None else None
     else:
         return
     subj = _mention_of(who, acts, doc, resolve) if who is not None else None
@@ -755,6 +882,17 @@ def _noun_relations(noun, doc, acts: DocActors, resolve: dict, add) -> None:
     poss = [c for c in noun.children if c.dep_ == "poss"]
     poss += [c for c in noun.children if c.dep_ == "compound" and c.i < noun.i and not poss]  # "U.S. airstrikes"
     subjects = [m for m in (_mention_of(c, acts, doc, resolve) for c in poss) if m is not None]
+    pron = next((c.lower_ for c in poss if c.pos_ == "PRON"), None)
+    if typ == "aid" and verb is not None and verb.lemma_.lower() in AID_CUTS:
+        typ = "sanction"  # "cutting off aid to Guatemala"
+    if not subjects and verb is not None and pron is not None:
+        # "his attacks on X": the verb's subject or object that the possessive pronoun can stand for ("berated
+        # the Democrats in their assault on Y": the Democrats; "demand Ford ... for her accusations": nobody)
+        cands = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb) + [
+            c for c in verb.children if c.dep_ in ("dobj", "obj")]) if m is not None]
+        subjects = [m for m in cands if _agrees(pron, m)][:1]
+        if not subjects:
+            return
     if not subjects and verb is not None and noun.dep_ in ("dobj", "nsubj", "pobj", "attr", "appos", "conj"):
         subjects = [m for m in (_mention_of(t, acts, doc, resolve, True) for t in _subjects(verb)) if m is not None]
     if not subjects and verb is not None:  # "X is pictured meeting with Y"
