@@ -160,14 +160,18 @@ def sequences(items, rates_of: dict | None = None):
     return X, Y
 
 
-def train(X, Y, c1: float, c2: float, path: str, iters: int = 150) -> None:
+def train(X, Y, c1: float, c2: float, path: str, iters: int = 150, algo: str = "lbfgs") -> None:
+    """Fit the CRF: ``lbfgs`` (L1 + L2, c1/c2) or ``ap`` (averaged perceptron, ``iters`` epochs; c1/c2
+    unused)."""
     import pycrfsuite
 
-    tr = pycrfsuite.Trainer(verbose=False)
+    tr = pycrfsuite.Trainer(algorithm=algo, verbose=False)
     for x, y in zip(X, Y):
         tr.append(x, y)
-    tr.set_params({"c1": c1, "c2": c2, "max_iterations": iters, "feature.possible_transitions": True,
-                   "feature.minfreq": 2})
+    params = {"max_iterations": iters, "feature.possible_transitions": True, "feature.minfreq": 2}
+    if algo == "lbfgs":
+        params.update({"c1": c1, "c2": c2})
+    tr.set_params(params)
     tr.train(path)
 
 
@@ -306,6 +310,9 @@ def main() -> int:
                     "from the train articles' gold cues (no training)")
     ap.add_argument("--keep-lexicon", action="store_true", help="with --fast: keep the shipped tag lexicon (no "
                     "parse of the training articles)")
+    ap.add_argument("--algo", default="lbfgs", choices=("lbfgs", "ap"), help="CRF training algorithm")
+    ap.add_argument("--xy-cache", help="pickle of the feature sequences (made on the first run with the same "
+                    "--holdout/--limit/--fast, read after; speed only)")
     ap.add_argument("--no-rate-features", action="store_true", help="train without the cue-rate features "
                     "(features.RATE_FEATURES off for this path: the comparison arm)")
     a = ap.parse_args()
@@ -356,11 +363,17 @@ def main() -> int:
         tmp.write_text(json.dumps(rates_from(counts.values())))
         features.CUE_RATES = tmp
         features.cue_rates.cache_clear()
-    Xtr, Ytr = sequences(tr_items, oof_rates(counts) if features.RATE_FEATURES[path_key] else None)
-    if a.holdout:
-        Xdv, Ydv = sequences(held)
+    xy = Path(a.xy_cache) if a.xy_cache else None
+    if xy and xy.exists():
+        Xtr, Ytr, Xdv, Ydv = pickle.load(open(xy, "rb"))
     else:
-        Xdv, Ydv = sequences(tokenized(dev_docs) if a.fast else parsed("dev", dev_docs, a.cache))
+        Xtr, Ytr = sequences(tr_items, oof_rates(counts) if features.RATE_FEATURES[path_key] else None)
+        if a.holdout:
+            Xdv, Ydv = sequences(held)
+        else:
+            Xdv, Ydv = sequences(tokenized(dev_docs) if a.fast else parsed("dev", dev_docs, a.cache))
+        if xy:
+            pickle.dump((Xtr, Ytr, Xdv, Ydv), open(xy, "wb"), protocol=pickle.HIGHEST_PROTOCOL)
     print(f"features: {len(Xtr)} train paragraphs, {len(Xdv)} dev, {time.time() - t:.0f}s", flush=True)
     c1, c2 = a.c1, a.c2
     if a.grid:
@@ -376,9 +389,9 @@ def main() -> int:
         c1, c2 = best[1], best[2]
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     t = time.time()
-    train(Xtr, Ytr, c1, c2, a.out, a.iters)
+    train(Xtr, Ytr, c1, c2, a.out, a.iters, a.algo)
     what = f"held-out train ({a.holdout} articles)" if a.holdout else "dev"
-    print(f"trained c1={c1} c2={c2} iters={a.iters} in {time.time() - t:.0f}s -> {a.out} "
+    print(f"trained {a.algo} c1={c1} c2={c2} iters={a.iters} in {time.time() - t:.0f}s -> {a.out} "
           f"({os.path.getsize(a.out) / 1e6:.1f} MB); {what} token F1 {token_f1(a.out, Xdv, Ydv):.4f}")
     if a.holdout:
         for role, (p, r, f) in span_scores(a.out, held, a.fast).items():
