@@ -242,11 +242,7 @@ def extend_to_clause(sdoc, labels: list[str]) -> list[str]:
     return labels
 
 
-# merge_content_gaps' limit (unlabelled tokens between two content runs of one sentence). Session 13, held-out
-# PolNeAR **train** 680-839, the averaged-perceptron tokens-only model fitted on 0-679 (bench/README "Claims"),
-# content overlap F1 by limit 0 / 1 / 3 / 6 / 10 / whole sentence: 0.6634 / 0.6666 / 0.6667 / 0.6692 / 0.6719 /
-# 0.6739 (source unchanged 0.7146; cue 0.7011 -> 0.6998): the whole sentence
-CONTENT_GAP = 1000
+CONTENT_GAP = 0  # see merge_content_gaps
 
 
 def merge_content_gaps(sdoc, labels: list[str], max_gap: int) -> list[str]:

@@ -14,12 +14,6 @@ tuned; each article's cue-rate features read rates from the other four fifths of
 (fit on 0-679, scored on 680-839): with the cue-rate features content / source / cue overlap F1 0.676 / 0.704 /
 0.696 against 0.662 / 0.670 / 0.655 without them (and 0.665 / 0.691 / 0.671 for session 8's model fitted on
 0-319).
-Session 13: the shipped tokens-only model is an **averaged perceptron** over the same features (crfsuite ``ap``,
-20 epochs; ``bench/claims_train.py --fast --keep-lexicon --algo ap --iters 20``), fitted on all 840 train
-articles. Chosen on held-out train (fit on 0-679, scored on 680-839, overlap F1 content / source / cue, every
-post-tagger step on): L-BFGS (60 iterations) 0.6714 / 0.7043 / 0.6979, AP 20 epochs 0.6634 / 0.7146 / 0.7011,
-AP 40 epochs 0.661 / 0.716 / 0.701 (token F1 0.815 / 0.834 / 0.835); with the content-gap merge
-(``claims.CONTENT_GAP``) AP 20 gives 0.6739 / 0.7146 / 0.6998.
 """
 from __future__ import annotations
 
