@@ -168,13 +168,14 @@ def _extract_html(page: Page) -> Article | Problem:
     # everything trafilatura would prune away: links, media, identifiers, taxonomy labels
     # (shared by the identifier search, the media-file test and the prose-mention check: ASCII strings only)
     low = identifiers_mod.ascii_lower(text, utf8)
-    outlinks, media_hrefs = _outlinks(tree, base)
+    marks: dict[str, Any] = {}   # what the pass over the <a>s saw for the taxonomy and the categories (below)
+    outlinks, media_hrefs = _outlinks(tree, base, marks)
     media = _media(tree, base, text, media_hrefs, low)
     idents = identifiers_mod.find_identifiers(text, tree, low)
     # the non-blank text nodes, one XPath pass in C shared by the taxonomy's labels, the credit scan and the
     # lone-page model's markup cues (read again only when the layout pass below rebuilt part of the tree)
     nodes = dom_mod.text_nodes(tree)
-    tax = taxonomy_mod.find_taxonomy(tree, head, nodes)
+    tax = taxonomy_mod.find_taxonomy(tree, head, nodes, tag_links=marks["tag_links"])
 
     # layout tables and <br><br> paragraphs into plain containers and <p>s, so blocks are paragraphs
     if any(layout_mod.normalise(tree).values()):
@@ -197,7 +198,7 @@ def _extract_html(page: Page) -> Article | Problem:
     # credit statements come out of the body into structured credits; credit lines outside the
     # article container (a "Source: X" box under it) are found by scanning the whole page
     page_credits = credits_mod.scan_tree(tree, base, nodes)
-    sections = tax.get("sections", []) or _categories(tree, meta)
+    sections = tax.get("sections", []) or _categories(tree, meta, marks["category_href"])
     if not (stated or doc.date) and DATE_FALLBACK:
         doc.date = _fallback_date(tree, url)
     if not doc.author:
@@ -345,12 +346,53 @@ def _tree_author(tree) -> str | None:
     return md.author
 
 
-def _categories(tree, md) -> list[str]:
+def _categories(tree, md, category_href: bool = True) -> list[str]:
     """trafilatura's categories (JSON-LD articleSection, else category links), the sections of last resort:
-    the links are read only when the page shows no sections of its own."""
+    the links are read only when the page shows no sections of its own. ``category_href`` false: no ``<a>`` of the
+    page has "/categor" in its href (seen by :func:`_outlinks`; nothing the extraction does later adds links), so
+    none of trafilatura's six link XPaths (a walk of the tree each, one calling back into Python for every
+    ``<div>``) can give a link its ``/categor(?:y|ies|s)?/`` test keeps: only its fallback, the head's
+    section meta, is read (:func:`_category_meta`), the same list."""
     from trafilatura import metadata as tm
 
-    return list(md.categories or tm.extract_catstags("category", tree) or [])
+    if md.categories:
+        return list(md.categories)
+    if not category_href and _catstags_known():
+        return _category_meta(tree)
+    return list(tm.extract_catstags("category", tree) or [])
+
+
+CATEGORY_HREF = "/categor"   # in every href trafilatura's category test keeps ("/" + "category".rstrip("y") + ...)
+CATEGORY_META = etree.XPath('.//head//meta[@property="article:section" or contains(@name, "subject")][@content]')
+_CATSTAGS: dict[str, bool] = {}
+
+
+def _catstags_known() -> bool:
+    """Whether the installed trafilatura's ``extract_catstags`` is the one :func:`_categories` shortcuts: its link
+    test built as "/" + metatype.rstrip("y") + "(?:y|ies|s)?/", every category XPath ending in ``//a[@href]``, and
+    the head-meta fallback above. Another version: its own function always runs."""
+    if "ok" not in _CATSTAGS:
+        try:
+            import inspect
+
+            from trafilatura import metadata as tm
+
+            src = inspect.getsource(tm.extract_catstags)
+            _CATSTAGS["ok"] = ('regexpr = "/" + metatype.rstrip("y") + "(?:y|ies|s)?/"' in src
+                               and CATEGORY_META.path in src
+                               and "return [r for r in dict.fromkeys(line_processing(x) for x in results if x) if r]" in src
+                               and all(" ".join(x.path.split()).endswith("//a[@href]") for x in tm.CATEGORIES_XPATHS))
+        except Exception:  # noqa: BLE001 - no source to read: trafilatura's own function runs
+            _CATSTAGS["ok"] = False
+    return _CATSTAGS["ok"]
+
+
+def _category_meta(tree) -> list[str]:
+    """``extract_catstags("category", tree)`` on a page with no category link: its fallback alone."""
+    from trafilatura.utils import line_processing
+
+    results = [el.attrib["content"] for el in CATEGORY_META(tree)]
+    return [r for r in dict.fromkeys(line_processing(x) for x in results if x) if r]
 
 
 # -- head: meta, links, JSON-LD -----------------------------------------------------------
@@ -710,15 +752,23 @@ def url_origin(base: str) -> str | None:
     return m.group(0) if m and base.isascii() and m.group(0) == m.group(0).lower() else None
 
 
-def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
+def _outlinks(tree, base: str, marks: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], list[str]]:
     """The page's links with their anchor texts, and the hrefs of links to media files (for :func:`_media`):
-    one pass over the ``<a>`` elements."""
+    one pass over the ``<a>`` elements. ``marks`` (a dict to fill) gets what the same pass sees for other steps:
+    ``tag_links``, the ``<a>``s the taxonomy's ``TAG_LINKS`` XPath gives (rel "tag" or holding " tag"), in
+    document order, and ``category_href``, whether any href holds "/categor" (:func:`_categories`)."""
     seen, out, media, joined = set(), [], [], {}
+    tag_links, category_href = [], False
     origin = url_origin(base)
     for a in tree.iter("a"):
         raw_href = a.get("href")
+        rel = a.get("rel")
+        if rel is not None and (rel == "tag" or " tag" in rel):
+            tag_links.append(a)
         if raw_href and MEDIA_EXT.search(raw_href):
             media.append(raw_href)
+        if raw_href and not category_href and CATEGORY_HREF in raw_href:
+            category_href = True
         href = (raw_href or "").strip()
         if not href or href.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
@@ -738,6 +788,8 @@ def _outlinks(tree, base: str) -> tuple[list[dict[str, Any]], list[str]]:
             continue
         seen.add(key)
         out.append({"href": full, "text": text, "in_body": False})
+    if marks is not None:
+        marks["tag_links"], marks["category_href"] = tag_links, category_href
     return out, media
 
 

@@ -95,7 +95,9 @@ def _label_candidates(tree, text_nodes: list | None = None) -> set:
     return out
 
 
-def find_taxonomy(tree, head: dict[str, Any], text_nodes: list | None = None) -> dict[str, Any]:
+def find_taxonomy(tree, head: dict[str, Any], text_nodes: list | None = None,
+                  tag_links: list | None = None) -> dict[str, Any]:
+    """``tag_links``: ``TAG_LINKS(tree)`` when the caller has it (extraction's pass over the ``<a>``s collects it)."""
     out: dict[str, Any] = {"sections": [], "tags": []}
     # explicit labels anywhere in small text nodes: "Region: Europe", "Theme: Elections"
     cands = _label_candidates(tree, text_nodes)
@@ -140,7 +142,7 @@ def find_taxonomy(tree, head: dict[str, Any], text_nodes: list | None = None) ->
         out["sections"] = list(head.get("meta_sections") or head.get("ld_sections") or [])
     # tags: links marked rel=tag, then tag lists by class name, never a site-wide tag cloud in a sidebar
     if not out["tags"]:
-        tags = [" ".join("".join(a.itertext()).split()) for a in TAG_LINKS(tree)
+        tags = [" ".join("".join(a.itertext()).split()) for a in (TAG_LINKS(tree) if tag_links is None else tag_links)
                 if not _in_sidebar(a)]
         out["tags"] = list(dict.fromkeys(t for t in tags if t))
     if not out["tags"]:
