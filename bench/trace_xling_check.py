@@ -77,6 +77,16 @@ def main() -> int:
     above = {k for k, r in scored.items() if r["score"] >= hi}
     print(f"static alone >= {hi}: {len(above & gold)} gold, {len(above - gold)} negatives; gold below {lo} or never "
           f"scored: {len(gold - {k for k, r in scored.items() if r['score'] >= lo})}")
+    from collections import Counter
+    miss = Counter()
+    for k in sorted(gold):
+        if k in scored and scored[k]["score"] >= lo:
+            continue
+        a, b = arts[k[0]], arts[k[1]]
+        miss[("-".join(sorted((a["lang"], b["lang"]))), tt.variant(a, b),
+              "scored < lo" if k in scored else "no candidate")] += 1
+    print("gold the static path cannot reach (language pair, variant, why): "
+          + ", ".join(f"{' '.join(x)} {n}" for x, n in sorted(miss.items())))
     chosen = {}
     for name in ("use", "e5"):
         keys = [k for k, v in info.items() if v["encoder"] == name]

@@ -24,7 +24,7 @@ from . import xling_encoders as enc
 CHECK_UNITS = 3  # aligned sentence pairs encoded per unsure pair; set by hand (cost 2 x this many sentences)
 # mean centred neural cosine of those pairs from which the pair is kept; chosen on parallel-news dev only
 # (bench/trace_xling_check.py; the sweep and the rule are in bench/README "Unsure pairs: a few sentences")
-CHECK_SIM: dict[str, float] = {"use": 0.50, "e5": 0.50}
+CHECK_SIM: dict[str, float] = {"use": 0.42, "e5": 0.32}
 
 
 def mode() -> str:
