@@ -824,12 +824,18 @@ def _tok_pairs(store, new_ids: set[str] | None, min_score: dict, ivf, results: d
     for k, r in found.items():
         if k not in unsure and r["score"] >= keep:
             results[k] = r
-    if not unsure:
-        return
     from . import xling_check
 
     if xling_check.mode() == "units":  # a few aligned sentences per pair, not whole bodies (xling_check.py)
+        reached = {k for k, r in found.items() if r["score"] >= lo}
+        if xling_check.CHECK_ALL:  # every static pair from the band's floor up is checked: none kept unchecked
+            for k in reached - set(unsure):
+                results.pop(k, None)
+                unsure[k] = found[k]
+        unsure.update(xling_check.rescue_pairs(store, reached, new_ids, bodies))
         results.update(xling_check.check(store, unsure, bodies, max(th, keep)))
+        return
+    if not unsure:
         return
     from . import xling_cheap as cheap
 

@@ -44,6 +44,23 @@ def unit_pairs(space, da: int, db: int, k: int = CHECK_UNITS) -> list[tuple[int,
     return [(i, j, s) for s, i, j in best]
 
 
+def greedy_pairs(space, da: int, db: int, k: int = CHECK_UNITS) -> list[tuple[int, int, float]]:
+    """The ``k`` most similar unit pairs of documents ``da``, ``db`` in the static space, one-to-one (no
+    similarity floor: for a pair the static alignment leaves empty)."""
+    S = np.einsum("ij,kj->ik", space.M[space.rows(da)], space.M[space.rows(db)])
+    out, ua, ub = [], set(), set()
+    for flat in np.argsort(-S, axis=None):
+        i, j = divmod(int(flat), S.shape[1])
+        if i in ua or j in ub:
+            continue
+        out.append((i, j, float(S[i, j])))
+        ua.add(i)
+        ub.add(j)
+        if len(out) == k:
+            break
+    return out
+
+
 def sims(store, unsure: dict, bodies: dict, k: int = CHECK_UNITS) -> dict:
     """Per unsure pair key ((a_id, b_id) -> static result): {"encoder", "sims" (neural cosine of each checked
     unit pair), "static" (their static similarities)}; a pair without a neural encoder or aligned units is left
@@ -60,13 +77,13 @@ def sims(store, unsure: dict, bodies: dict, k: int = CHECK_UNITS) -> dict:
         if name is None or a not in space.index or b not in space.index:
             continue
         da, db = space.index[a], space.index[b]
-        ups = unit_pairs(space, da, db, k)
+        ups = unit_pairs(space, da, db, k) or (greedy_pairs(space, da, db, k) if r.get("rescue") else [])
         if not ups:
             continue
         ba, bb = bodies.get(a, ""), bodies.get(b, "")
         sa, sb = space.spans[da], space.spans[db]
         items = [(ba[sa[i][0]:sa[i][1]], bb[sb[j][0]:sb[j][1]], s) for i, j, s in ups]
-        plan[key] = (name, items, la, lb)
+        plan[key] = (name, items, la, lb, [(sa[i], sb[j]) for i, j, _ in ups])
         texts.setdefault(name, [])
         for ta, tb, _ in items:
             texts[name] += [ta, tb]
@@ -81,14 +98,15 @@ def sims(store, unsure: dict, bodies: dict, k: int = CHECK_UNITS) -> dict:
     from .xling_cheap import _centred
 
     out = {}
-    for key, (name, items, la, lb) in plan.items():
+    for key, (name, items, la, lb, units) in plan.items():
         got = vecs.get(name)
         if got is None:
             continue
         A = _centred(name, np.stack([got[ta] for ta, _, _ in items]), la)
         B = _centred(name, np.stack([got[tb] for _, tb, _ in items]), lb)
         out[key] = {"encoder": name, "sims": [round(float(x), 4) for x in (A * B).sum(1)],
-                    "static": [round(s, 4) for _, _, s in items]}
+                    "static": [round(s, 4) for _, _, s in items],
+                    "units": units}
     return out
 
 
@@ -109,5 +127,41 @@ def check(store, unsure: dict, bodies: dict, floor: float) -> dict:
         r = dict(unsure[key])
         r["evidence"] = dict(r["evidence"], neural_check={"encoder": info["encoder"], "sims": info["sims"]})
         r["score"] = round(max(r["score"], floor), 4)
+        if not r["pairs"]:  # a rescued pair the static alignment left empty: the checked sentences that agree
+            r["pairs"] = sorted([a0, a1, b0, b1, x] for ((a0, a1), (b0, b1)), x in zip(info["units"], info["sims"])
+                                if x >= CHECK_SIM[info["encoder"]])
         out[key] = r
+    return out
+
+
+# the static pairs scoring above the unsure band are checked too (the static score alone then decides nothing)
+CHECK_ALL = False
+RESCUE = True  # fingerprint candidates the static search did not reach are checked too (see :func:`rescue_pairs`)
+
+
+def rescue_pairs(store, reached: set, query: set[str] | None, bodies: dict) -> dict:
+    """Static results of the fingerprint candidates (xling_cheap: rare numbers and names shared across
+    languages) that the static nearest-neighbour search did not reach (``reached``: pairs scored there), each
+    marked ``rescue`` so that :func:`check` decides it on its best unit pairs even when the static alignment is
+    empty (Japanese, a partial translation whose sentences are crowded out of the nearest neighbours)."""
+    from ..store import articles
+    from . import xling_cheap as cheap
+
+    space = tr.load_space(store, "tok")
+    if space is None or not RESCUE:
+        return {}
+    ranks = cheap.fingerprint_ranks(store, query, {"tok"})
+    keys = sorted(k for k in cheap.fingerprint_candidates(ranks) if k not in reached
+                  and k[0] in space.index and k[1] in space.index)
+    if not keys:
+        return {}
+    bodies.update(articles.bodies_by_page(store.conn, {p for k in keys for p in k} - set(bodies)))
+    links = tr._links(store, sorted({p for k in keys for p in k}))
+    tr.ensure_knn(space, {space.index[p] for k in keys for p in k})
+    out = {}
+    for a, b in keys:
+        da, db = space.index[a], space.index[b]
+        r = tr.score_pair(space, da, db, bodies.get(a, ""), bodies.get(b, ""), links[a], links[b])
+        r.update(a_id=a, b_id=b, lang_a=space.langs[da], lang_b=space.langs[db], encoder="tok", rescue=True)
+        out[(a, b)] = r
     return out
