@@ -37,12 +37,37 @@ from newstrace.trace import xling_encoders as enc  # noqa: E402
 GRID = [round(0.30 + 0.02 * i, 2) for i in range(21)]
 
 
+def sweep(name: str, info: dict, gold: set, what: str):
+    """Per threshold on the mean neural cosine: gold and negative pairs kept; the best F1 (lowest on ties)."""
+    keys = [k for k, v in info.items() if v["encoder"] == name]
+    if not keys:
+        return None
+    m = np.array([float(np.mean(info[k]["sims"])) for k in keys])
+    g = np.array([k in gold for k in keys])
+    print(f"\n{name}, {what}: {len(keys)} pairs checked ({int(g.sum())} gold); gold mean sim "
+          f"{np.mean(m[g]) if g.any() else float('nan'):.3f}, negatives {np.mean(m[~g]) if (~g).any() else float('nan'):.3f}")
+    print("  threshold  gold kept  negatives kept  F1")
+    best = (-1.0, None)
+    for t in GRID:
+        tp = int(((m >= t) & g).sum())
+        fp = int(((m >= t) & ~g).sum())
+        f1 = 2 * tp / (2 * tp + fp + int(g.sum()) - tp) if g.any() else 0.0
+        print(f"  {t:9.2f}  {tp:9d}  {fp:14d}  {f1:.3f}")
+        if f1 > best[0] + 1e-12:
+            best = (f1, t)
+    print(f"  chosen (best F1, lowest on ties): {best[1]}")
+    return best[1]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dev-per-pair", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--above-sample", type=int, default=0,
                     help="also check this many static pairs scoring above the band (seeded sample)")
+    ap.add_argument("--library", action="store_true",
+                    help="also run the library's translation_pairs on the dev store (static path, check, rescue and "
+                         "the neural path for STATIC_WEAK_LANGS) and print its dev P / R")
     ap.add_argument("--cache", help="an .npz file of sentence vectors kept between runs (read and written)")
     args = ap.parse_args()
     if not enc.tok_enabled():
@@ -92,31 +117,17 @@ def main() -> int:
               "scored < lo" if k in scored else "no candidate")] += 1
     print("gold the static path cannot reach (language pair, variant, why): "
           + ", ".join(f"{' '.join(x)} {n}" for x, n in sorted(miss.items())))
-    chosen = {}
-    for name in ("use", "e5"):
-        keys = [k for k, v in info.items() if v["encoder"] == name]
-        if not keys:
-            continue
-        m = np.array([float(np.mean(info[k]["sims"])) for k in keys])
-        g = np.array([k in gold for k in keys])
-        print(f"\n{name}: {len(keys)} band pairs checked ({int(g.sum())} gold); gold mean sim "
-              f"{np.mean(m[g]) if g.any() else float('nan'):.3f}, negatives {np.mean(m[~g]) if (~g).any() else float('nan'):.3f}")
-        print("  threshold  gold kept  negatives kept  F1")
-        best = (-1.0, None)
-        for t in GRID:
-            tp = int(((m >= t) & g).sum())
-            fp = int(((m >= t) & ~g).sum())
-            f1 = 2 * tp / (2 * tp + fp + int(g.sum()) - tp) if g.any() else 0.0
-            print(f"  {t:9.2f}  {tp:9d}  {fp:14d}  {f1:.3f}")
-            if f1 > best[0] + 1e-12:
-                best = (f1, t)
-        chosen[name] = best[1]
-        print(f"  chosen (best F1, lowest on ties): {best[1]}")
+    chosen = {n: sweep(n, info, gold, "band") for n in ("use", "e5")}
+    chosen = {n: t for n, t in chosen.items() if t is not None}
     for name, t in chosen.items():
         xc.CHECK_SIM[name] = t
-    rk = {k for k, v in rinfo.items() if xc.keep(v)}
+    rchosen = {n: sweep(n, rinfo, gold, "rescue") for n in ("use", "e5")}
+    for name, t in rchosen.items():
+        if t is not None:
+            xc.RESCUE_SIM[name] = t
+    rk = {k for k, v in rinfo.items() if xc.keep(v, rescue=True)}
     print(f"\nrescue (fingerprint candidates the static search did not reach): {len(rescued)} pairs "
-          f"({len(set(rescued) & gold)} gold), {len(rinfo)} checked; kept at the chosen thresholds: "
+          f"({len(set(rescued) & gold)} gold), {len(rinfo)} checked; kept at {xc.RESCUE_SIM}: "
           f"{len(rk & gold)} gold, {len(rk - gold)} negatives")
     for name in ("use", "e5"):
         ks = [k for k, v in rinfo.items() if v["encoder"] == name]
@@ -152,6 +163,27 @@ def main() -> int:
     tp = len(pos & gold)
     print(f"\ndev, the static path with the check at {chosen}: P {tp / max(len(pos), 1):.3f} R {tp / len(gold):.3f} "
           f"({tp} of {len(gold)} gold, {len(pos - gold)} false pairs)")
+    if args.library:
+        with tempfile.TemporaryDirectory() as wd:
+            st = tt.make_store(arts, Path(wd) / "dev.db")
+            enc.reset_stats()
+            t0 = time.perf_counter()
+            res = tr.translation_pairs(st, None)
+            dt = time.perf_counter() - t0
+            st.close()
+        if args.cache:
+            enc.save_cache(args.cache)
+        got = {(r["a_id"], r["b_id"]) for r in res if tt.gold_label(arts[r["a_id"]], arts[r["b_id"]]) is not None}
+        tp = len(got & gold)
+        from collections import Counter
+        miss = Counter("-".join(sorted((arts[a]["lang"], arts[b]["lang"]))) + " " + tt.variant(arts[a], arts[b])
+                       for a, b in gold - got)
+        fps = Counter("-".join(sorted((arts[a]["lang"], arts[b]["lang"]))) for a, b in got - gold)
+        es = enc.STATS
+        print(f"\ndev, library translation_pairs: P {tp / max(len(got), 1):.3f} R {tp / len(gold):.3f} "
+              f"({tp} of {len(gold)} gold, {len(got - gold)} false pairs) in {dt:.0f} s; encoded "
+              + ", ".join(f"{n} {int(es[n]['texts'])}" for n in ("use", "e5", "tok"))
+              + f"; missed {dict(sorted(miss.items()))}; false {dict(sorted(fps.items()))}")
     return 0
 
 

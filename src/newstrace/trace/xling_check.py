@@ -110,8 +110,14 @@ def sims(store, unsure: dict, bodies: dict, k: int = CHECK_UNITS) -> dict:
     return out
 
 
-def keep(info: dict) -> bool:
-    return bool(info["sims"]) and float(np.mean(info["sims"])) >= CHECK_SIM[info["encoder"]]
+# the same for a rescued pair (its unit pairs are the static space's best, unaligned, so chance pairs of two
+# articles on one event come closer): chosen on parallel-news dev by the same rule
+RESCUE_SIM: dict[str, float] = {"use": 0.32, "e5": 0.50}
+
+
+def keep(info: dict, rescue: bool = False) -> bool:
+    th = (RESCUE_SIM if rescue else CHECK_SIM)[info["encoder"]]
+    return bool(info["sims"]) and float(np.mean(info["sims"])) >= th
 
 
 def check(store, unsure: dict, bodies: dict, floor: float) -> dict:
@@ -122,10 +128,11 @@ def check(store, unsure: dict, bodies: dict, floor: float) -> dict:
         if enc.neural_encoder(enc.norm_lang(r["lang_a"]), enc.norm_lang(r["lang_b"])) is None and r["score"] >= floor:
             out[key] = r
     for key, info in sims(store, unsure, bodies).items():
-        if not keep(info):
+        if not keep(info, bool(unsure[key].get("rescue"))):
             continue
         r = dict(unsure[key])
-        r["evidence"] = dict(r["evidence"], neural_check={"encoder": info["encoder"], "sims": info["sims"]})
+        r["evidence"] = dict(r["evidence"], neural_check={"encoder": info["encoder"], "sims": info["sims"],
+                                                          "rescue": bool(r.pop("rescue", False))})
         r["score"] = round(max(r["score"], floor), 4)
         if not r["pairs"]:  # a rescued pair the static alignment left empty: the checked sentences that agree
             r["pairs"] = sorted([a0, a1, b0, b1, x] for ((a0, a1), (b0, b1)), x in zip(info["units"], info["sims"])
