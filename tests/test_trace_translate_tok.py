@@ -84,7 +84,8 @@ def test_translations_found_through_the_static_encoder_without_neural_encoding(t
 
 def test_an_unsure_pair_is_decided_by_the_neural_encoder_of_its_languages(tmp_path, corpus, monkeypatch):
     # a band wide enough to make every pair unsure: each is re-scored by USE (en-de) or e5 (en-cs), its articles
-    # are encoded with that encoder, and unrelated articles are still not linked
+    # are encoded with that encoder, and unrelated articles are still not linked (the whole-body re-check)
+    monkeypatch.setenv("NEWSTRACE_XLING_CHECK", "full")
     with Store(tmp_path / "t.db") as st:
         res = _traced(st, corpus, monkeypatch, (0.0, 1.01))
         assert _find(res, "en_bridge", "de_bridge")["encoder"] == "use"

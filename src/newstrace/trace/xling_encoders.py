@@ -22,6 +22,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -55,9 +56,24 @@ def e5_enabled() -> bool:
     return os.environ.get("NEWSTRACE_XLING_E5", "1").lower() not in ("0", "off", "no", "false")
 
 
+_NEURAL_ONLY = [False]  # set inside :func:`neural_only`
+
+
 def tok_enabled() -> bool:
     """The static encoder is switched on (NEWSTRACE_XLING_TOK=1) and can be made: it encodes every pair."""
-    return available("tok")
+    return not _NEURAL_ONLY[0] and available("tok")
+
+
+@contextmanager
+def neural_only():
+    """The neural encoders' routing (USE or e5 per language pair) inside the block, whatever the switch says:
+    for the languages the static table serves badly (translate.STATIC_WEAK_LANGS)."""
+    old = _NEURAL_ONLY[0]
+    _NEURAL_ONLY[0] = True
+    try:
+        yield
+    finally:
+        _NEURAL_ONLY[0] = old
 
 
 def neural_encoder(lang_a: str | None, lang_b: str | None) -> str | None:
