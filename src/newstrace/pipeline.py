@@ -133,19 +133,22 @@ class ReadKeys:
     def __init__(self, db: str):
         self.db, self.run, self.conn = db, set(), None
 
-    def unread(self, recs: list[Page], counts: Counter) -> Iterator[Page]:
-        """The pages of ``recs`` read neither before nor earlier in this run, in order."""
+    def unread(self, recs: list[tuple[Page, dict]], counts: Counter) -> Iterator[Page]:
+        """The pages of ``recs`` (each with the reading counts as they were when it was read) read neither before
+        nor earlier in this run, in order; ``counts`` shows each page's reading counts when it is handed on, so
+        the progress follows the pages extracted, not the look-ahead."""
         if not recs:
             return
         if self.conn is None:
             self.conn = open_readonly(self.db)
-        stored = stored_read_keys(self.conn, {r.read_key for r in recs} - self.run)
-        for rec in recs:
+        stored = stored_read_keys(self.conn, {r.read_key for r, _ in recs} - self.run)
+        for rec, at in recs:
             key = rec.read_key
             if key in self.run or key in stored:
                 counts["skipped_known"] += 1
                 continue
             self.run.add(key)
+            dict.update(counts, at)   # (set, not add: Counter.update would add)
             yield rec
 
     def close(self) -> None:
@@ -155,24 +158,23 @@ class ReadKeys:
 
 
 def _pages(paths: list[str], url: str | None, known: ReadKeys, counts: Counter) -> Iterator[Page | Problem]:
-    buf: list[Page] = []
+    buf: list[tuple[Page, dict]] = []
+    read = {"files": 0, "pages_read": 0, "bytes_done": 0}   # the reading counts, ahead of ``counts`` by the buffer
     try:
         for path in iter_inputs(paths):
-            counts["files"] += 1
-            counts["file"] = path
+            read["files"] += 1
             for rec in read_path(path, url=url):
                 if isinstance(rec, Problem):
                     yield rec
                     continue
-                counts["pages_read"] += 1
-                counts["pos"] = _offset(rec.source)
-                buf.append(rec)
+                read["pages_read"] += 1
+                buf.append((rec, {**read, "file": path, "pos": _offset(rec.source)}))
                 if len(buf) >= KEY_CHUNK:
                     yield from known.unread(buf, counts)
                     buf = []
-            counts["bytes_done"] += _size(path)
-            counts["pos"] = 0
+            read["bytes_done"] += _size(path)
         yield from known.unread(buf, counts)
+        dict.update(counts, read, pos=0)
     finally:
         known.close()
 
