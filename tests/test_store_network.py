@@ -198,3 +198,18 @@ def test_operator_groups_cover_every_site(tmp_path, n):
     # the corpus gives s0/s1, s2/s3, s4/s5 one analytics account each: three operator groups of two
     assert groups["s0.example"] == groups["s1.example"] != groups["s2.example"]
     st.close()
+
+
+def test_failing_list_read_a_chunk_at_a_time(tmp_path):
+    """network_ident_failing is read in page order, a chunk at a time: a reader that stops early reads no more."""
+    st = Store(str(tmp_path / "s.db"))
+    rows = [("paypal", "pay@x", "s1.example", f"p{i:03d}") for i in range(7)] + [("paypal", "pay@x", "s2.example", "p0")]
+    network_store.put_failing(st.conn, rows)
+    assert list(network_store.iter_failing(st.conn, "paypal", "pay@x", "s1.example", chunk=2)) == \
+        [f"p{i:03d}" for i in range(7)]
+    it = network_store.iter_failing(st.conn, "paypal", "pay@x", "s1.example", chunk=3)
+    assert [next(it) for _ in range(2)] == ["p000", "p001"]
+    network_store.drop_failing(st.conn, [rows[1], rows[5]])
+    assert list(network_store.iter_failing(st.conn, "paypal", "pay@x", "s1.example", chunk=2)) == \
+        ["p000", "p002", "p003", "p004", "p006"]
+    st.close()

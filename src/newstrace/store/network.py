@@ -177,12 +177,19 @@ def ident_pages(conn, kind: str, value: str, site: str, top: int) -> list[str]:
         "WHERE i.kind = ? AND i.value = ? AND a.site = ? AND a.aid <= ?", (kind, value, site, top))]
 
 
-def failing(conn, kind: str, value: str, site: str) -> list[str]:
+def iter_failing(conn, kind: str, value: str, site: str, chunk: int = 64) -> Iterator[str]:
     """The pages listed as failing the ``copied`` test for one network_idents row (migration 0163: a superset
-    of its pages that copy no page of another carrier site; every page not listed passes)."""
-    return [r[0] for r in conn.execute(
-        "SELECT page_id FROM network_ident_failing WHERE kind = ? AND value = ? AND site = ? ORDER BY page_id",
-        (kind, value, site))]
+    of its pages that copy no page of another carrier site; every page not listed passes), by page_id, read
+    ``chunk`` rows at a time (a caller that stops early reads no more)."""
+    last = ""
+    while True:
+        rows = [r[0] for r in conn.execute(
+            "SELECT page_id FROM network_ident_failing WHERE kind = ? AND value = ? AND site = ? AND page_id > ? "
+            "ORDER BY page_id LIMIT ?", (kind, value, site, last, chunk))]
+        yield from rows
+        if len(rows) < chunk:
+            return
+        last = rows[-1]
 
 
 def put_failing(conn, rows: Iterable[tuple[str, str, str, str]]) -> None:

@@ -350,12 +350,16 @@ def _update_identifiers(conn, mark: int, top: int, grown: dict[str, tuple[int, i
                 passes = {p for p, v in ok.items() if v}
                 listed += [ident + (site, p) for p in sorted(fails)]
                 if copied == 0:
-                    was = set(network.failing(conn, ident[0], ident[1], site))
-                    gone = sorted(was & passes)
-                    unlisted += [ident + (site, p) for p in gone]
-                    if not fails and (key in every or gone):    # a listed page may pass now: check them in order
+                    # a changed page that passes now is unlisted (a no-op if it was not listed): then, or with a
+                    # new carrier site, a listed page may pass now: the list is read in order, a chunk at a time,
+                    # until one still fails (never the whole list for a row whose new pages merely pass or fail)
+                    gone = passes & changed_pages.get(key, set())
+                    unlisted += [ident + (site, p) for p in sorted(gone)]
+                    if not fails and (key in every or gone):
                         copied = 1
-                        for p in sorted(was - passes):
+                        for p in network.iter_failing(conn, ident[0], ident[1], site):
+                            if p in passes:
+                                continue
                             if _copied(conn, [p], others)[p]:
                                 unlisted.append(ident + (site, p))
                             else:
