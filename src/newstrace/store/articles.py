@@ -54,11 +54,7 @@ def lookup(conn, sql: str, keys: Iterable) -> dict:
 def stored_read_keys(conn, keys: Iterable[str]) -> set[str]:
     """Those of these read keys (read URL + content) that are stored: an ingest skips their pages before
     extraction, a chunk of pages at a time (not every key of the store held in memory)."""
-    out: set[str] = set()
-    for c in slices(sorted(set(keys))):
-        out.update(r[0] for r in conn.execute(
-            f"SELECT read_key FROM page_sources WHERE read_key IN ({marks(c)})", c))
-    return out
+    return set(lookup(conn, "SELECT read_key, page_id FROM page_sources WHERE read_key IN ({})", set(keys)))
 
 
 def page_ids(conn, keys: Iterable[ArticleKey]) -> dict[ArticleKey, str]:
