@@ -228,7 +228,7 @@ def census_child(db: str, n: int, batch: int, epoch: int = 0) -> None:
     import numpy as np
     from newstrace.store import Store, trace_index
     from newstrace.trace import indexing, link_new
-    from newstrace.trace.index import DOC_BANDS, DOC_ROWS, PRECHECK_WORDS
+    from newstrace.trace.index import PRECHECK_WORDS, doc_bands_agree
 
     kept: dict = {}
     precheck = indexing.IndexPhase.precheck
@@ -258,9 +258,8 @@ def census_child(db: str, n: int, batch: int, epoch: int = 0) -> None:
             why["unknown"] += 1
         elif min(have[a][0] or 0, have[b][0] or 0) < PRECHECK_WORDS:
             why["short"] += 1
-        elif have[a][3] and have[b][3] and len(have[a][3]) == len(have[b][3]) and (
-                np.frombuffer(have[a][3], dtype=np.uint32).reshape(DOC_BANDS, DOC_ROWS)
-                == np.frombuffer(have[b][3], dtype=np.uint32).reshape(DOC_BANDS, DOC_ROWS)).all(axis=1).any():
+        elif have[a][3] and have[b][3] and doc_bands_agree(np.frombuffer(have[a][3], dtype=np.uint32),
+                                                           np.frombuffer(have[b][3], dtype=np.uint32)):
             why["minhash band"] += 1
         else:
             why["item key"] += 1

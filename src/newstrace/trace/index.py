@@ -98,10 +98,15 @@ def may_link(keys_a: np.ndarray | None, words_a: int, keys_b: np.ndarray | None,
     common = small[big[at] == small]
     if len(common) != 1 or items_a is None or items_b is None:
         return True
-    if sig_a is not None and sig_b is not None and len(sig_a) == len(sig_b) == DOC_BANDS * DOC_ROWS \
-            and (sig_a.reshape(DOC_BANDS, DOC_ROWS) == sig_b.reshape(DOC_BANDS, DOC_ROWS)).all(axis=1).any():
+    if doc_bands_agree(sig_a, sig_b):
         return True
     return bool(np.isin(common, items_a).any() or np.isin(common, items_b).any())
+
+
+def doc_bands_agree(sig_a: np.ndarray | None, sig_b: np.ndarray | None) -> bool:
+    """Whether two stored document MinHash signatures agree on a whole band (similar bodies)."""
+    return sig_a is not None and sig_b is not None and len(sig_a) == len(sig_b) == DOC_BANDS * DOC_ROWS \
+        and bool((sig_a.reshape(DOC_BANDS, DOC_ROWS) == sig_b.reshape(DOC_BANDS, DOC_ROWS)).all(axis=1).any())
 
 
 def item_keys(doc: Doc, keys: np.ndarray) -> np.ndarray:
