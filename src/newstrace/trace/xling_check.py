@@ -74,7 +74,7 @@ def sims(store, unsure: dict, bodies: dict, k: int = CHECK_UNITS) -> dict:
     space = tr.load_space(store, "tok")
     if space is None:
         return {}
-    plan: dict[tuple[str, str], tuple[str, list, str | None, str | None]] = {}
+    plan: dict[tuple[str, str], tuple[str, list, str | None, str | None, list]] = {}
     texts: dict[str, list[str]] = {}
     for key, r in unsure.items():
         a, b = key
@@ -165,8 +165,10 @@ def rescue_pairs(store, reached: set, query: set[str] | None, bodies: dict) -> d
     from ..store import articles
     from . import xling_cheap as cheap
 
+    if not RESCUE:
+        return {}
     space = tr.load_space(store, "tok")
-    if space is None or not RESCUE:
+    if space is None:
         return {}
     ranks = cheap.fingerprint_ranks(store, query, {"tok"})
     keys = sorted(k for k in cheap.fingerprint_candidates(ranks) if k not in reached
